@@ -1,0 +1,70 @@
+//! The one thing the runner knows that the template does not: which handler each function
+//! binary runs. Paths, methods, streams and schedules all come from the template, so a new
+//! route for an existing function needs no change here.
+
+use std::sync::Arc;
+
+use anyhow::bail;
+use aws_lambda_events::event::dynamodb::Event as DynamoDbEvent;
+use aws_lambda_events::event::streams::DynamoDbEventResponse;
+use futures::future::BoxFuture;
+use lambda_http::{Body, Request, Response};
+use lambda_runtime::LambdaEvent;
+use shared::Env;
+use shared::aws::AwsClients;
+
+pub type HttpHandler = Arc<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
+pub type StreamHandler = Arc<
+    dyn Fn(
+            LambdaEvent<DynamoDbEvent>,
+        ) -> BoxFuture<'static, Result<DynamoDbEventResponse, lambda_runtime::Error>>
+        + Send
+        + Sync,
+>;
+pub type ScheduleHandler = Arc<
+    dyn Fn(
+            LambdaEvent<serde_json::Value>,
+        ) -> BoxFuture<'static, Result<serde_json::Value, lambda_runtime::Error>>
+        + Send
+        + Sync,
+>;
+
+/// A function's handler, of the kind its `main.rs` hands to the Lambda runtime.
+#[derive(Clone)]
+pub enum Handler {
+    Http(HttpHandler),
+    Stream(StreamHandler),
+    Schedule(ScheduleHandler),
+}
+
+/// Builds the handler of workspace binary `binary` the way its `main.rs` does, from the
+/// environment the template gives it.
+pub async fn build(binary: &str, env: &Env, aws: &AwsClients) -> anyhow::Result<Handler> {
+    Ok(match binary {
+        "health" => {
+            let health = Arc::new(health::Health::from_env(env, aws)?);
+            Handler::Http(Arc::new(move |request| {
+                let health = health.clone();
+                Box::pin(async move { health.handle(request).await })
+            }))
+        }
+        "mail-sender" => {
+            let sender = Arc::new(shared::mail::MailSender::from_env(env, aws).await?);
+            Handler::Stream(Arc::new(move |event| {
+                let sender = sender.clone();
+                Box::pin(async move { mail_sender::handle(&sender, event).await })
+            }))
+        }
+        "scheduled-tasks" => {
+            let mail = Arc::new(shared::mail::MailSender::from_env(env, aws).await?);
+            Handler::Schedule(Arc::new(move |event| {
+                let mail = mail.clone();
+                Box::pin(async move { scheduled_tasks::handle(&mail, event).await })
+            }))
+        }
+        other => bail!(
+            "no handler is registered for the function binary {other:?}: add it to \
+             dev/local-runner/src/functions.rs"
+        ),
+    })
+}

@@ -1,0 +1,273 @@
+//! The local runner: development tooling that runs send-review on this machine exactly as AWS
+//! would run it from `infra/template.yaml`, with DynamoDB Local and moto for the AWS services.
+//! It is not a second implementation: every route, stream and schedule calls the function's
+//! own handler, built the way its `main.rs` builds it.
+
+pub mod functions;
+pub mod intrinsics;
+pub mod invoke;
+pub mod mailbox;
+pub mod provision;
+pub mod router;
+pub mod schedules;
+pub mod streams;
+pub mod template;
+
+pub mod demo;
+mod dev_pages;
+mod server;
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, anyhow, bail};
+use aws_config::BehaviorVersion;
+use shared::Env;
+use shared::aws::AwsClients;
+use tokio::task::JoinHandle;
+
+use crate::functions::Handler;
+use crate::intrinsics::{LocalValues, Resolver};
+use crate::router::Route;
+use crate::schedules::Schedule;
+use crate::streams::StreamConsumer;
+use crate::template::{EventSpec, Template};
+
+#[derive(Debug, Clone)]
+pub struct StackConfig {
+    pub template: PathBuf,
+    /// Prefix of every local resource name, so several stacks can share DynamoDB Local and moto.
+    pub prefix: String,
+    pub host: String,
+    /// 0 picks a free port.
+    pub port: u16,
+    /// Template parameters to set (the rest keep their defaults).
+    pub parameters: BTreeMap<String, String>,
+    /// moto's base URL, where the sent mail is read back.
+    pub moto_url: String,
+    pub stream_poll_interval: Duration,
+    /// Fire `rate()` schedules on their timers (off in tests, which fire them on demand).
+    pub schedule_timers: bool,
+}
+
+impl StackConfig {
+    /// Defaults for this repository, with the AWS endpoints taken from the environment.
+    pub fn from_environment() -> anyhow::Result<Self> {
+        let moto_url = std::env::var("AWS_ENDPOINT_URL_SES").map_err(|_| {
+            anyhow!("AWS_ENDPOINT_URL_SES is not set: start moto and point it there")
+        })?;
+        Ok(Self {
+            template: repository_root().join("infra/template.yaml"),
+            prefix: "send-review".into(),
+            host: "127.0.0.1".into(),
+            port: 0,
+            parameters: BTreeMap::new(),
+            moto_url: moto_url.trim_end_matches('/').to_owned(),
+            stream_poll_interval: Duration::from_millis(200),
+            schedule_timers: true,
+        })
+    }
+}
+
+pub fn repository_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// A running local stack. Dropping it stops the router, the stream pollers and the timers.
+pub struct LocalStack {
+    pub url: String,
+    pub values: LocalValues,
+    pub aws: AwsClients,
+    pub moto_url: String,
+    pub routes: Vec<Route>,
+    environments: HashMap<String, Env>,
+    schedules: HashMap<String, Schedule>,
+    tasks: Vec<JoinHandle<()>>,
+}
+
+impl Drop for LocalStack {
+    fn drop(&mut self) {
+        for task in &self.tasks {
+            task.abort();
+        }
+    }
+}
+
+impl LocalStack {
+    pub async fn start(config: StackConfig) -> anyhow::Result<Self> {
+        let template = Template::load(&config.template)?;
+        let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        let aws = AwsClients::from_sdk_config(&sdk_config);
+        let streams_client = aws_sdk_dynamodbstreams::Client::new(&sdk_config);
+
+        let mut parameters = template.parameters.clone();
+        for (name, value) in &config.parameters {
+            if !parameters.contains_key(name) {
+                bail!("the template has no parameter {name}");
+            }
+            parameters.insert(name.clone(), value.clone());
+        }
+        let values = provision::provision(&template, &aws, &config.prefix, &parameters).await?;
+
+        let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
+            .await
+            .with_context(|| {
+                format!(
+                    "port {} on {} is already in use: stop what uses it or choose another port",
+                    config.port, config.host
+                )
+            })?;
+        let address = listener.local_addr()?;
+        let url = format!("http://{address}");
+
+        let resolver = Resolver {
+            values: &values,
+            conditions: &template.conditions,
+        };
+        let mut routes = Vec::new();
+        let mut schedules = HashMap::new();
+        let mut tasks = Vec::new();
+        let mut environments = HashMap::new();
+        for function in template.functions()? {
+            let mut vars = HashMap::new();
+            for (name, value) in &function.environment {
+                let resolved = resolver.resolve(value).with_context(|| {
+                    format!("{}: environment variable {name}", function.logical_id)
+                })?;
+                vars.insert(name.clone(), resolved);
+            }
+            // The site's own address is the one endpoint that differs locally.
+            if vars.contains_key("SITE_URL") {
+                vars.insert("SITE_URL".into(), url.clone());
+            }
+            let env = Env::from_map(vars);
+            let handler = functions::build(&function.binary, &env, &aws)
+                .await
+                .with_context(|| format!("building the handler of {}", function.logical_id))?;
+            environments.insert(function.logical_id.clone(), env);
+            for event in &function.events {
+                match (event, &handler) {
+                    (EventSpec::Http { method, path }, Handler::Http(h)) => {
+                        if path.starts_with("/_dev") {
+                            bail!("{path}: routes under /_dev belong to the local runner");
+                        }
+                        routes.push(Route::new(&function.logical_id, method, path, h.clone()));
+                    }
+                    (
+                        EventSpec::DynamoStream {
+                            table,
+                            batch_size,
+                            filters,
+                            max_retries,
+                            starting_position,
+                        },
+                        Handler::Stream(h),
+                    ) => {
+                        let stream_arn = values
+                            .attributes
+                            .get(&(table.clone(), "StreamArn".into()))
+                            .cloned()
+                            .ok_or_else(|| anyhow!("table {table} has no stream"))?;
+                        let consumer = StreamConsumer {
+                            function: function.logical_id.clone(),
+                            handler: h.clone(),
+                            client: streams_client.clone(),
+                            stream_arn,
+                            batch_size: *batch_size,
+                            filters: filters.clone(),
+                            max_retries: *max_retries,
+                            starting_position: starting_position.clone(),
+                            poll_interval: config.stream_poll_interval,
+                        };
+                        tasks.push(tokio::spawn(consumer.run()));
+                    }
+                    (
+                        EventSpec::Schedule {
+                            name,
+                            expression,
+                            input,
+                        },
+                        Handler::Schedule(h),
+                    ) => {
+                        let schedule = Schedule {
+                            function: function.logical_id.clone(),
+                            name: name.clone(),
+                            expression: expression.clone(),
+                            input: input.clone(),
+                            handler: h.clone(),
+                        };
+                        if config.schedule_timers {
+                            tasks.push(tokio::spawn(schedule.clone().run_timer()));
+                        }
+                        schedules.insert(function.logical_id.clone(), schedule);
+                    }
+                    (event, _) => bail!(
+                        "{}: its handler does not take {event:?} events",
+                        function.logical_id
+                    ),
+                }
+            }
+        }
+
+        let state = Arc::new(server::State {
+            routes: routes.clone(),
+            schedules: schedules.clone(),
+            moto_url: config.moto_url.clone(),
+        });
+        tasks.push(tokio::spawn(server::serve(listener, state)));
+        Ok(Self {
+            url,
+            values,
+            aws,
+            moto_url: config.moto_url,
+            routes,
+            environments,
+            schedules,
+            tasks,
+        })
+    }
+
+    /// The local name of a template resource (`!Ref`).
+    pub fn resource(&self, logical_id: &str) -> &str {
+        self.values
+            .refs
+            .get(logical_id)
+            .map(String::as_str)
+            .unwrap_or_default()
+    }
+
+    /// The environment a function runs with, resolved from the template.
+    pub fn function_env(&self, logical_id: &str) -> &Env {
+        self.environments
+            .get(logical_id)
+            .unwrap_or_else(|| panic!("the template has no function {logical_id}"))
+    }
+
+    pub fn table_name(&self) -> &str {
+        self.resource("Table")
+    }
+
+    /// Fires a scheduled function now, with `input` or the template's input.
+    pub async fn fire_schedule(
+        &self,
+        function: &str,
+        input: Option<serde_json::Value>,
+    ) -> anyhow::Result<serde_json::Value> {
+        self.schedules
+            .get(function)
+            .ok_or_else(|| anyhow!("{function} has no schedule"))?
+            .fire(input)
+            .await
+    }
+
+    /// The mail sent to `address`, newest first.
+    pub async fn mail_to(&self, address: &str) -> anyhow::Result<Vec<mailbox::SentMail>> {
+        Ok(mailbox::sent_mail(&self.moto_url)
+            .await?
+            .into_iter()
+            .filter(|m| m.to.iter().any(|to| to.eq_ignore_ascii_case(address)))
+            .collect())
+    }
+}

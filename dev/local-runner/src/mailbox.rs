@@ -1,0 +1,114 @@
+//! The mail that was sent, read back from moto's SES (`/moto-api/data.json`) and parsed as the
+//! recipient's mail client would. Used by the `/_dev/mail` page and by tests.
+
+use anyhow::Context as _;
+use mail_parser::MimeHeaders;
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SentMail {
+    pub id: String,
+    pub from: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+    pub links: Vec<String>,
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub size: usize,
+}
+
+/// Every message moto's SES accepted, newest first.
+pub async fn sent_mail(moto_url: &str) -> anyhow::Result<Vec<SentMail>> {
+    let data: serde_json::Value = reqwest::get(format!("{moto_url}/moto-api/data.json"))
+        .await
+        .context("reaching moto")?
+        .json()
+        .await
+        .context("reading moto's data")?;
+    let raw_messages = data["ses"]["RawMessage"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let mut mails: Vec<SentMail> = raw_messages
+        .iter()
+        .filter_map(|m| {
+            parse(
+                m["id"].as_str()?,
+                m["raw_data"].as_str()?,
+                &m["destinations"],
+            )
+        })
+        .collect();
+    mails.reverse();
+    Ok(mails)
+}
+
+fn parse(id: &str, raw: &str, destinations: &serde_json::Value) -> Option<SentMail> {
+    let message = mail_parser::MessageParser::default().parse(raw.as_bytes())?;
+    let addresses = |list: Option<&mail_parser::Address>| -> Vec<String> {
+        list.map(|a| {
+            a.iter()
+                .filter_map(|addr| addr.address().map(str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
+    };
+    let mut to = addresses(message.to());
+    if to.is_empty() {
+        to = destinations
+            .as_array()
+            .map(|d| {
+                d.iter()
+                    .filter_map(|a| a.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default();
+    }
+    let html = message
+        .body_html(0)
+        .map(|h| h.into_owned())
+        .unwrap_or_default();
+    let attachments = message
+        .attachments()
+        .map(|part| Attachment {
+            filename: part.attachment_name().unwrap_or("attachment").to_owned(),
+            content_type: part
+                .content_type()
+                .map(|ct| match ct.subtype() {
+                    Some(sub) => format!("{}/{}", ct.ctype(), sub),
+                    None => ct.ctype().to_owned(),
+                })
+                .unwrap_or_default(),
+            size: part.contents().len(),
+        })
+        .collect();
+    Some(SentMail {
+        id: id.to_owned(),
+        from: addresses(message.from()).join(", "),
+        to,
+        subject: message.subject().unwrap_or_default().to_owned(),
+        text: message
+            .body_text(0)
+            .map(|t| t.into_owned())
+            .unwrap_or_default(),
+        links: links(&html),
+        html,
+        attachments,
+    })
+}
+
+/// The `href`s of an HTML body, unescaped, in order.
+pub fn links(html: &str) -> Vec<String> {
+    html.split("href=\"")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .map(|href| href.replace("&#38;", "&").replace("&amp;", "&"))
+        .collect()
+}

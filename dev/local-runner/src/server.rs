@@ -1,0 +1,99 @@
+//! The HTTP listener: `/_dev/...` pages of the runner itself, everything else per the template.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use lambda_http::Body;
+
+use crate::router::{self, Route};
+use crate::schedules::Schedule;
+
+pub struct State {
+    pub routes: Vec<Route>,
+    pub schedules: HashMap<String, Schedule>,
+    pub moto_url: String,
+}
+
+pub async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) {
+    loop {
+        let Ok((stream, peer)) = listener.accept().await else {
+            continue;
+        };
+        let state = state.clone();
+        tokio::spawn(async move {
+            let service = service_fn(move |request| {
+                let state = state.clone();
+                async move { Ok::<_, std::convert::Infallible>(handle(&state, request, peer).await) }
+            });
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn handle(
+    state: &State,
+    request: hyper::Request<Incoming>,
+    peer: SocketAddr,
+) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = request.into_parts();
+    let body = match Limited::new(body, router::MAX_BODY_BYTES).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(_) => {
+            return plain(
+                413,
+                "application/json",
+                r#"{"message":"Request Entity Too Large"}"#.into(),
+            );
+        }
+    };
+    let path = parts.uri.path();
+    let method = parts.method.as_str();
+    if path == "/_dev" || path.starts_with("/_dev/") {
+        return crate::dev_pages::handle(state, method, path, &body).await;
+    }
+    let Some((route, params)) = router::find(&state.routes, method, path) else {
+        return plain(404, "application/json", r#"{"message":"Not Found"}"#.into());
+    };
+    let incoming = router::Incoming {
+        method,
+        path,
+        query: parts.uri.query().unwrap_or_default(),
+        headers: &parts.headers,
+        body: &body,
+        peer,
+    };
+    to_hyper(router::dispatch(route, &params, &incoming).await)
+}
+
+/// Writes a handler's response as API Gateway does (payload 2.0: status, headers, cookies,
+/// base64 bodies decoded).
+fn to_hyper(response: lambda_http::Response<Body>) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = response.into_parts();
+    let bytes = match body {
+        Body::Text(text) => Bytes::from(text),
+        Body::Binary(bytes) => Bytes::from(bytes),
+        _ => Bytes::new(),
+    };
+    let mut out = hyper::Response::new(Full::new(bytes));
+    *out.status_mut() = parts.status;
+    *out.headers_mut() = parts.headers;
+    out
+}
+
+pub fn plain(status: u16, content_type: &str, body: String) -> hyper::Response<Full<Bytes>> {
+    hyper::Response::builder()
+        .status(status)
+        .header("content-type", content_type)
+        .header("cache-control", "no-store")
+        .body(Full::new(Bytes::from(body)))
+        .expect("a valid response")
+}

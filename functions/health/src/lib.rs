@@ -1,0 +1,122 @@
+//! `GET /health`: which services the system reaches, and their versions.
+
+use std::time::Instant;
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use serde_json::{Value, json};
+use shared::aws::AwsClients;
+use shared::store::Table;
+use shared::{ConfigError, Env};
+
+pub struct Health {
+    table: Table,
+    s3: aws_sdk_s3::Client,
+    ses: aws_sdk_ses::Client,
+    bucket: String,
+}
+
+impl Health {
+    pub fn from_env(env: &Env, aws: &AwsClients) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table: Table::from_env(env, aws)?,
+            s3: aws.s3.clone(),
+            ses: aws.ses.clone(),
+            bucket: env.required("EVIDENCE_BUCKET")?,
+        })
+    }
+
+    pub async fn handle(&self, _request: Request) -> Response<Body> {
+        let (dynamodb, s3, ses) = tokio::join!(self.dynamodb(), self.s3(), self.ses());
+        let healthy = [&dynamodb, &s3, &ses]
+            .iter()
+            .all(|service| service["reachable"] == json!(true));
+        let body = json!({
+            "status": if healthy { "ok" } else { "degraded" },
+            "version": env!("CARGO_PKG_VERSION"),
+            "services": { "dynamodb": dynamodb, "s3": s3, "ses": ses },
+        });
+        let status = if healthy {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        };
+        shared::http::json(status, &body)
+    }
+
+    async fn dynamodb(&self) -> Value {
+        let started = Instant::now();
+        let result = self
+            .table
+            .client
+            .describe_table()
+            .table_name(&self.table.name)
+            .send()
+            .await;
+        let mut report = service_report(
+            "2012-08-10",
+            aws_sdk_dynamodb::meta::PKG_VERSION,
+            started,
+            result
+                .as_ref()
+                .err()
+                .map(|e| e.code().unwrap_or("unreachable")),
+        );
+        if let Ok(output) = result {
+            report["table_status"] = json!(
+                output
+                    .table()
+                    .and_then(|t| t.table_status())
+                    .map(|s| s.as_str().to_owned())
+            );
+        }
+        report
+    }
+
+    async fn s3(&self) -> Value {
+        let started = Instant::now();
+        let result = self.s3.head_bucket().bucket(&self.bucket).send().await;
+        service_report(
+            "2006-03-01",
+            aws_sdk_s3::meta::PKG_VERSION,
+            started,
+            result
+                .as_ref()
+                .err()
+                .map(|e| e.code().unwrap_or("unreachable")),
+        )
+    }
+
+    async fn ses(&self) -> Value {
+        let started = Instant::now();
+        let result = self.ses.get_send_quota().send().await;
+        service_report(
+            "2010-12-01",
+            aws_sdk_ses::meta::PKG_VERSION,
+            started,
+            result
+                .as_ref()
+                .err()
+                .map(|e| e.code().unwrap_or("unreachable")),
+        )
+    }
+}
+
+fn service_report(
+    api_version: &str,
+    sdk_version: &str,
+    started: Instant,
+    error: Option<&str>,
+) -> Value {
+    let mut report = json!({
+        "reachable": error.is_none(),
+        "api_version": api_version,
+        "sdk_version": sdk_version,
+        "latency_ms": started.elapsed().as_millis() as u64,
+    });
+    if let Some(code) = error {
+        report["error"] = json!(code);
+    }
+    report
+}

@@ -1,0 +1,42 @@
+//! Periodic housekeeping, fired by EventBridge Scheduler (locally, by the runner's timer or on
+//! demand). Today: re-drive outbox emails whose delivery stalled.
+
+use lambda_runtime::{Error, LambdaEvent};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shared::mail::{Delivery, MailSender};
+use time::{Duration, OffsetDateTime};
+
+/// An email still unsent this long after it was queued has stalled: its stream delivery gave
+/// up, or its sender crashed holding a lease (leases last 60 s).
+const STALLED_AFTER: Duration = Duration::minutes(2);
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ScheduledEvent {
+    /// The time to act as of; absent in production (now). Lets tests move the clock.
+    #[serde(default, with = "time::serde::rfc3339::option")]
+    pub now: Option<OffsetDateTime>,
+}
+
+pub async fn handle(mail: &MailSender, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let scheduled: ScheduledEvent = serde_json::from_value(event.payload).unwrap_or_default();
+    let now = scheduled.now.unwrap_or_else(OffsetDateTime::now_utc);
+    let results = mail.redrive_stalled(now, STALLED_AFTER).await?;
+    let sent = results
+        .iter()
+        .filter(|(_, r)| matches!(r, Ok(Delivery::Sent { .. })))
+        .count();
+    let failed = results.iter().filter(|(_, r)| r.is_err()).count();
+    for (id, result) in &results {
+        if let Err(error) = result {
+            tracing::error!(outbox_id = %id, %error, "re-drive failed; next run tries again");
+        }
+    }
+    tracing::info!(
+        stalled = results.len(),
+        sent,
+        failed,
+        "outbox re-drive done"
+    );
+    Ok(json!({ "outbox": { "stalled": results.len(), "sent": sent, "failed": failed } }))
+}

@@ -1,0 +1,128 @@
+#!/usr/bin/env bash
+# shellcheck shell=bash
+#
+# Idempotent, cached provisioning of the local tool chain. Each function prints one
+# line; installer output goes to $LOG_DIR and is shown (tail) only on failure.
+#
+#   provision_python    .venv from requirements-dev.txt; pip runs only when the file's
+#                       sha256 differs from .venv/.requirements.sha256.
+#   provision_node      node_modules via `npm ci` (or `npm install` without a lockfile);
+#                       runs only when the sha256 of package-lock.json (or package.json)
+#                       differs from node_modules/.package-lock.sha256.
+#   provision_chromium  installs Debian's chromium with apt-get when $CHROMIUM_BIN is
+#                       missing (root only; otherwise dies with the sudo command).
+#   provision_all       the three above.
+
+# shellcheck source-path=SCRIPTDIR source=common.sh
+source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+
+VENV_DIR="$REPO_ROOT/.venv"
+
+# provision_python: create .venv if needed, (re)install requirements-dev.txt when it changed.
+provision_python() {
+    local req="$REPO_ROOT/requirements-dev.txt"
+    local stamp="$VENV_DIR/.requirements.sha256"
+    local log="$LOG_DIR/pip-install.log"
+    local want have=""
+
+    [[ -f $req ]] || die "$req not found"
+    mkdir -p "$LOG_DIR"
+
+    # A venv whose interpreter no longer runs (e.g. its base Python was removed) is rebuilt.
+    if [[ ! -x $VENV_DIR/bin/python ]] || ! "$VENV_DIR/bin/python" -c '' >/dev/null 2>&1; then
+        info "python: creating virtualenv .venv"
+        if ! python3 -m venv --clear "$VENV_DIR" >"$LOG_DIR/venv.log" 2>&1; then
+            show_log_tail "$LOG_DIR/venv.log"
+            die "python3 -m venv failed (Debian/Ubuntu: apt-get install -y python3-venv); log: $LOG_DIR/venv.log"
+        fi
+    fi
+
+    want=$(sha256_of "$req")
+    if [[ -f $stamp ]]; then
+        have=$(<"$stamp")
+    fi
+    if [[ $want == "$have" ]]; then
+        info "python: .venv up to date"
+        return 0
+    fi
+
+    info "python: installing requirements-dev.txt into .venv (log: ${log#"$REPO_ROOT"/})"
+    rm -f "$stamp"
+    if ! "$VENV_DIR/bin/python" -m pip install --disable-pip-version-check --no-input -q \
+        -r "$req" >"$log" 2>&1; then
+        show_log_tail "$log"
+        die "pip install -r requirements-dev.txt failed; full log: $log"
+    fi
+    printf '%s\n' "$want" >"$stamp"
+}
+
+# provision_node: npm ci (or npm install) when the lockfile (or package.json) changed.
+provision_node() {
+    local lock="$REPO_ROOT/package-lock.json"
+    local pkg="$REPO_ROOT/package.json"
+    local nm="$REPO_ROOT/node_modules"
+    local stamp="$nm/.package-lock.sha256"
+    local log="$LOG_DIR/npm-install.log"
+    local src want have=""
+    local -a cmd
+
+    [[ -f $pkg ]] || die "$pkg not found"
+    command -v npm >/dev/null 2>&1 || die "npm not found (Debian/Ubuntu: apt-get install -y nodejs npm)"
+    mkdir -p "$LOG_DIR"
+
+    if [[ -f $lock ]]; then
+        src=$lock
+        cmd=(npm ci --no-audit --no-fund)
+    else
+        src=$pkg
+        cmd=(npm install --no-audit --no-fund)
+    fi
+    want=$(sha256_of "$src")
+    if [[ -d $nm && -f $stamp ]]; then
+        have=$(<"$stamp")
+    fi
+    if [[ $want == "$have" ]]; then
+        info "node: node_modules up to date"
+        return 0
+    fi
+
+    info "node: running ${cmd[*]} (log: ${log#"$REPO_ROOT"/})"
+    rm -f "$stamp"
+    if ! (cd "$REPO_ROOT" && "${cmd[@]}") >"$log" 2>&1; then
+        show_log_tail "$log"
+        die "${cmd[*]} failed; full log: $log"
+    fi
+    # `npm install` may just have written a lockfile: stamp what the next run will hash.
+    if [[ -f $lock ]]; then
+        want=$(sha256_of "$lock")
+    fi
+    printf '%s\n' "$want" >"$stamp"
+}
+
+# provision_chromium: apt-get install chromium when $CHROMIUM_BIN is missing (needs root).
+provision_chromium() {
+    local log="$LOG_DIR/apt-chromium.log"
+    if [[ -x $CHROMIUM_BIN ]]; then
+        info "chromium: present ($CHROMIUM_BIN)"
+        return 0
+    fi
+    if [[ $(id -u) -ne 0 ]]; then
+        die "chromium: $CHROMIUM_BIN is missing; install it with: sudo apt-get update && sudo apt-get install -y chromium"
+    fi
+    command -v apt-get >/dev/null 2>&1 ||
+        die "chromium: $CHROMIUM_BIN is missing and apt-get is not available; install Chromium so that $CHROMIUM_BIN exists"
+    mkdir -p "$LOG_DIR"
+    info "chromium: installing with apt-get (log: ${log#"$REPO_ROOT"/})"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$log" 2>&1; then
+        show_log_tail "$log"
+        die "apt-get install chromium failed; full log: $log"
+    fi
+    [[ -x $CHROMIUM_BIN ]] || die "chromium: installed, but $CHROMIUM_BIN still does not exist (see $log)"
+}
+
+# provision_all: Python venv, node_modules and Chromium.
+provision_all() {
+    provision_python
+    provision_node
+    provision_chromium
+}

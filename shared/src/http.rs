@@ -1,0 +1,151 @@
+//! Building responses the same way in every HTTP function: pages, redirects, JSON and
+//! RFC 9457 problem details, each with the security headers a public site needs.
+
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::{Body, Response};
+use serde::Serialize;
+
+/// Pages hold private links and personal data: never cached, never leaked through Referer,
+/// never framed, no script unless a page opts in later.
+const PAGE_SECURITY_HEADERS: [(&str, &str); 5] = [
+    (
+        "content-security-policy",
+        "default-src 'none'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; \
+         form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    ),
+    ("x-content-type-options", "nosniff"),
+    ("referrer-policy", "no-referrer"),
+    ("cache-control", "no-store"),
+    ("x-frame-options", "DENY"),
+];
+
+fn with_headers(
+    status: StatusCode,
+    content_type: &'static str,
+    body: Body,
+    extra: &[(&str, &str)],
+) -> Response<Body> {
+    let mut response = Response::new(body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    for (name, value) in extra {
+        if let (Ok(name), Ok(value)) = (
+            header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            headers.insert(name, value);
+        }
+    }
+    response
+}
+
+pub fn html(status: StatusCode, body: String) -> Response<Body> {
+    with_headers(
+        status,
+        "text/html; charset=utf-8",
+        Body::Text(body),
+        &PAGE_SECURITY_HEADERS,
+    )
+}
+
+pub fn text(status: StatusCode, content_type: &'static str, body: String) -> Response<Body> {
+    with_headers(
+        status,
+        content_type,
+        Body::Text(body),
+        &[("x-content-type-options", "nosniff")],
+    )
+}
+
+/// 303 See Other: the answer to a successful form POST (Post/Redirect/Get).
+pub fn see_other(location: &str) -> Response<Body> {
+    let mut response = with_headers(
+        StatusCode::SEE_OTHER,
+        "text/plain; charset=utf-8",
+        Body::Empty,
+        &[("cache-control", "no-store")],
+    );
+    if let Ok(value) = HeaderValue::from_str(location) {
+        response.headers_mut().insert(header::LOCATION, value);
+    }
+    response
+}
+
+pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response<Body> {
+    let body = serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned());
+    with_headers(
+        status,
+        "application/json",
+        Body::Text(body),
+        &[
+            ("cache-control", "no-store"),
+            ("x-content-type-options", "nosniff"),
+        ],
+    )
+}
+
+/// One field's problem in a request body: `field` is the JSON pointer-ish name of the field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FieldProblem {
+    pub field: String,
+    pub message: String,
+}
+
+/// An RFC 9457 problem details document.
+#[derive(Debug, Clone, Serialize)]
+pub struct Problem {
+    #[serde(rename = "type")]
+    pub type_uri: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldProblem>,
+}
+
+impl Problem {
+    pub fn new(
+        status: StatusCode,
+        type_slug: &str,
+        title: &str,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            type_uri: format!("https://send-review.example/problems/{type_slug}"),
+            title: title.to_owned(),
+            status: status.as_u16(),
+            detail: detail.into(),
+            errors: Vec::new(),
+        }
+    }
+
+    pub fn with_errors(mut self, errors: Vec<FieldProblem>) -> Self {
+        self.errors = errors;
+        self
+    }
+
+    pub fn into_response(self) -> Response<Body> {
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);
+        let body = serde_json::to_string(&self).unwrap_or_default();
+        with_headers(
+            status,
+            "application/problem+json",
+            Body::Text(body),
+            &[
+                ("cache-control", "no-store"),
+                ("x-content-type-options", "nosniff"),
+            ],
+        )
+    }
+}
+
+/// The request body as bytes, whatever shape API Gateway delivered it in.
+pub fn body_bytes(body: &Body) -> &[u8] {
+    match body {
+        Body::Empty => &[],
+        Body::Text(text) => text.as_bytes(),
+        Body::Binary(bytes) => bytes,
+        _ => &[],
+    }
+}

@@ -1,0 +1,443 @@
+//! Taking a school's request in: one `TransactWriteItems` stores the request, its reference,
+//! its status link's hash, its first timeline event, the idempotency record, the confirmation
+//! email's outbox item and both rate-limit counters, or none of them.
+//!
+//! Exactly once: the idempotency record (keyed by the form's one-time submission token, or the
+//! API's `Idempotency-Key`) is written only if absent. A retry, a double click or a concurrent
+//! twin finds it, and gets the first submission's answer back.
+
+use std::collections::HashMap;
+use std::time::Duration as StdDuration;
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use crate::domain::request::{Reference, ReviewRequest};
+use crate::links::{LinkSecret, token_hash};
+use crate::mail::{Email, RequestConfirmation};
+use crate::store::{Table, get_s, n, s};
+use crate::{ConfigError, Env, outbox};
+
+/// Whose retry is whose: the form's submission token or an API client's key, kept apart.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum IdempotencyKey {
+    Form(String),
+    Api(String),
+}
+
+impl IdempotencyKey {
+    fn storage_key(&self) -> String {
+        let scoped = match self {
+            IdempotencyKey::Form(token) => format!("form:{token}"),
+            IdempotencyKey::Api(key) => format!("api:{key}"),
+        };
+        hex::encode(Sha256::digest(scoped.as_bytes()))
+    }
+}
+
+/// Submissions allowed before further ones are refused with 429.
+#[derive(Debug, Clone, Copy)]
+pub struct RateLimits {
+    pub per_ip_per_hour: u32,
+    pub per_school_per_day: u32,
+}
+
+impl RateLimits {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            per_ip_per_hour: env.parsed("SUBMISSIONS_PER_IP_PER_HOUR")?,
+            per_school_per_day: env.parsed("SUBMISSIONS_PER_SCHOOL_PER_DAY")?,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Submitted {
+    pub request_id: String,
+    pub reference: Reference,
+    /// This was a repeat of an earlier submission: nothing new was stored.
+    pub replayed: bool,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum SubmitError {
+    #[error("too many requests from this address")]
+    TooManyFromAddress,
+    #[error("too many requests for this school today")]
+    TooManyForSchool,
+    #[error("the idempotency key was already used for a different request")]
+    KeyReused,
+    #[error("storage failed: {0}")]
+    Store(String),
+}
+
+/// The request as stored (`REQUEST#<id>` / `REQUEST`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredRequest {
+    pub id: String,
+    pub reference: Reference,
+    pub state: String,
+    pub created_at: String,
+    pub request: ReviewRequest,
+}
+
+/// One line of a request's timeline (`REQUEST#<id>` / `EVENT#<time>#<ulid>`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TimelineEvent {
+    pub at: String,
+    pub kind: String,
+}
+
+pub mod state {
+    /// Received; a reviewer is being found.
+    pub const SUBMITTED: &str = "submitted";
+}
+
+pub fn request_pk(id: &str) -> String {
+    format!("REQUEST#{id}")
+}
+
+pub struct Intake {
+    table: Table,
+    links: LinkSecret,
+    limits: RateLimits,
+}
+
+const IDEMPOTENCY_TTL: Duration = Duration::days(7);
+
+// Positions in the transaction, to read its cancellation reasons.
+const AT_REFERENCE: usize = 1;
+const AT_IDEMPOTENCY: usize = 4;
+const AT_IP_LIMIT: usize = 6;
+const AT_SCHOOL_LIMIT: usize = 7;
+
+impl Intake {
+    pub fn new(table: Table, links: LinkSecret, limits: RateLimits) -> Self {
+        Self {
+            table,
+            links,
+            limits,
+        }
+    }
+
+    pub async fn submit(
+        &self,
+        request: &ReviewRequest,
+        key: &IdempotencyKey,
+        source_ip: &str,
+        now: OffsetDateTime,
+    ) -> Result<Submitted, SubmitError> {
+        let fingerprint = fingerprint(request);
+        let idempotency_pk = format!("IDEMPOTENCY#{}", key.storage_key());
+        let request_id = ulid::Ulid::new().to_string();
+        let mut reference = Reference::generate(&mut rand::rng());
+        for attempt in 0..6u32 {
+            let items = self.items(
+                request,
+                &request_id,
+                &reference,
+                &idempotency_pk,
+                &fingerprint,
+                source_ip,
+                now,
+            );
+            let result = self
+                .table
+                .client
+                .transact_write_items()
+                .set_transact_items(Some(items))
+                .send()
+                .await;
+            let reasons = match result {
+                Ok(_) => {
+                    return Ok(Submitted {
+                        request_id,
+                        reference,
+                        replayed: false,
+                    });
+                }
+                Err(err) => match err.as_service_error() {
+                    Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
+                        cancelled
+                            .cancellation_reasons()
+                            .iter()
+                            .map(|r| r.code().unwrap_or("None").to_owned())
+                            .collect::<Vec<_>>()
+                    }
+                    _ => {
+                        return Err(SubmitError::Store(
+                            err.code().unwrap_or("unreachable").to_owned(),
+                        ));
+                    }
+                },
+            };
+            let failed = |at: usize| {
+                reasons
+                    .get(at)
+                    .is_some_and(|code| code == "ConditionalCheckFailed")
+            };
+            if failed(AT_IDEMPOTENCY) {
+                return self.replay(&idempotency_pk, &fingerprint).await;
+            }
+            if failed(AT_IP_LIMIT) {
+                return Err(SubmitError::TooManyFromAddress);
+            }
+            if failed(AT_SCHOOL_LIMIT) {
+                return Err(SubmitError::TooManyForSchool);
+            }
+            if failed(AT_REFERENCE) {
+                reference = Reference::generate(&mut rand::rng());
+                continue;
+            }
+            if reasons.iter().any(|code| code == "TransactionConflict") {
+                // A concurrent twin holds the same keys: wait for it, then find its record.
+                tokio::time::sleep(StdDuration::from_millis(20 * u64::from(attempt + 1))).await;
+                continue;
+            }
+            return Err(SubmitError::Store(format!(
+                "transaction cancelled: {reasons:?}"
+            )));
+        }
+        Err(SubmitError::Store(
+            "the transaction kept conflicting".into(),
+        ))
+    }
+
+    async fn replay(
+        &self,
+        idempotency_pk: &str,
+        fingerprint: &str,
+    ) -> Result<Submitted, SubmitError> {
+        let item = self
+            .table
+            .client
+            .get_item()
+            .table_name(&self.table.name)
+            .key("pk", s(idempotency_pk))
+            .key("sk", s("IDEMPOTENCY"))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| SubmitError::Store(e.code().unwrap_or("unreachable").to_owned()))?
+            .item
+            .ok_or_else(|| SubmitError::Store("the idempotency record vanished".into()))?;
+        if get_s(&item, "fingerprint") != Some(fingerprint) {
+            return Err(SubmitError::KeyReused);
+        }
+        let reference = get_s(&item, "reference")
+            .and_then(|r| r.parse().ok())
+            .ok_or_else(|| SubmitError::Store("the idempotency record has no reference".into()))?;
+        Ok(Submitted {
+            request_id: get_s(&item, "request_id").unwrap_or_default().to_owned(),
+            reference,
+            replayed: true,
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn items(
+        &self,
+        request: &ReviewRequest,
+        request_id: &str,
+        reference: &Reference,
+        idempotency_pk: &str,
+        fingerprint: &str,
+        source_ip: &str,
+        now: OffsetDateTime,
+    ) -> Vec<TransactWriteItem> {
+        let table = self.table.name.as_str();
+        let created = now.format(&Rfc3339).unwrap_or_default();
+        let stored = StoredRequest {
+            id: request_id.to_owned(),
+            reference: reference.clone(),
+            state: state::SUBMITTED.into(),
+            created_at: created.clone(),
+            request: request.clone(),
+        };
+        let mut request_item: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(&stored).expect("a request serialises to an item");
+        request_item.insert("pk".into(), s(request_pk(request_id)));
+        request_item.insert("sk".into(), s("REQUEST"));
+        request_item.insert(
+            "gsi1pk".into(),
+            s(format!("REQUEST_STATE#{}", state::SUBMITTED)),
+        );
+        request_item.insert("gsi1sk".into(), s(format!("{created}#{request_id}")));
+
+        let event = TimelineEvent {
+            at: created.clone(),
+            kind: "submitted".into(),
+        };
+        let mut event_item: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(&event).expect("an event serialises to an item");
+        event_item.insert("pk".into(), s(request_pk(request_id)));
+        event_item.insert(
+            "sk".into(),
+            s(format!("EVENT#{created}#{}", ulid::Ulid::new())),
+        );
+
+        let status_token = self.links.status_token(request_id);
+        let email = Email::RequestConfirmation(RequestConfirmation {
+            request_id: request_id.to_owned(),
+            reference: reference.to_string(),
+            contact_name: request.contact.name.to_string(),
+            school_name: request.school.name.to_string(),
+            review_type: request.review_type.label().to_owned(),
+            focus_areas: request
+                .focus_areas
+                .areas()
+                .iter()
+                .map(|a| a.label().to_owned())
+                .collect(),
+            visit_windows: request
+                .visit_windows
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        });
+
+        // Hashed: the counters must not store who submitted (an IP address is personal data).
+        let ip_key = hex::encode(Sha256::digest(format!("ip:{source_ip}").as_bytes()));
+        let hour = now
+            .replace_minute(0)
+            .and_then(|t| t.replace_second(0))
+            .unwrap_or(now);
+        let day = now.date();
+        vec![
+            put(table, request_item, true),
+            put(
+                table,
+                HashMap::from([
+                    ("pk".into(), s(format!("REFERENCE#{reference}"))),
+                    ("sk".into(), s("REFERENCE")),
+                    ("request_id".into(), s(request_id)),
+                ]),
+                true,
+            ),
+            put(
+                table,
+                HashMap::from([
+                    (
+                        "pk".into(),
+                        s(format!("STATUS#{}", token_hash(&status_token))),
+                    ),
+                    ("sk".into(), s("STATUS")),
+                    ("request_id".into(), s(request_id)),
+                ]),
+                true,
+            ),
+            put(table, event_item, false),
+            put(
+                table,
+                HashMap::from([
+                    ("pk".into(), s(idempotency_pk)),
+                    ("sk".into(), s("IDEMPOTENCY")),
+                    ("request_id".into(), s(request_id)),
+                    ("reference".into(), s(reference.to_string())),
+                    ("fingerprint".into(), s(fingerprint)),
+                    (
+                        "expires_at".into(),
+                        n((now + IDEMPOTENCY_TTL).unix_timestamp()),
+                    ),
+                ]),
+                true,
+            ),
+            outbox::put(table, request.contact.email.as_str(), &email, now),
+            counter(
+                table,
+                format!("RATE#ip#{ip_key}#{}", hour.unix_timestamp()),
+                self.limits.per_ip_per_hour,
+                hour + Duration::hours(2),
+            ),
+            counter(
+                table,
+                format!("RATE#school#{}#{day}", request.school.urn),
+                self.limits.per_school_per_day,
+                now + Duration::days(2),
+            ),
+        ]
+    }
+}
+
+fn put(table: &str, item: HashMap<String, AttributeValue>, only_if_new: bool) -> TransactWriteItem {
+    let mut put = Put::builder().table_name(table).set_item(Some(item));
+    if only_if_new {
+        put = put.condition_expression("attribute_not_exists(pk)");
+    }
+    TransactWriteItem::builder()
+        .put(put.build().expect("table and item are set"))
+        .build()
+}
+
+/// A counter that refuses to go past `limit` (the transaction is cancelled instead).
+fn counter(table: &str, pk: String, limit: u32, expires: OffsetDateTime) -> TransactWriteItem {
+    let update = Update::builder()
+        .table_name(table)
+        .key("pk", s(pk))
+        .key("sk", s("RATE"))
+        .update_expression("ADD hits :one SET expires_at = :exp")
+        .condition_expression("attribute_not_exists(hits) OR hits < :limit")
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":limit", n(limit))
+        .expression_attribute_values(":exp", n(expires.unix_timestamp()))
+        .build()
+        .expect("table, key and expression are set");
+    TransactWriteItem::builder().update(update).build()
+}
+
+/// Same request, same fingerprint: serde writes the fields in declaration order.
+pub fn fingerprint(request: &ReviewRequest) -> String {
+    hex::encode(Sha256::digest(
+        serde_json::to_vec(request).expect("a request serialises"),
+    ))
+}
+
+/// The request a status link points at, with its timeline (oldest first).
+pub async fn find_by_status_token(
+    table: &Table,
+    token: &str,
+) -> Result<Option<(StoredRequest, Vec<TimelineEvent>)>, SubmitError> {
+    let store_error =
+        |code: Option<&str>| SubmitError::Store(code.unwrap_or("unreachable").to_owned());
+    let link = table
+        .client
+        .get_item()
+        .table_name(&table.name)
+        .key("pk", s(format!("STATUS#{}", token_hash(token))))
+        .key("sk", s("STATUS"))
+        .send()
+        .await
+        .map_err(|e| store_error(e.code()))?
+        .item;
+    let Some(request_id) = link.as_ref().and_then(|item| get_s(item, "request_id")) else {
+        return Ok(None);
+    };
+    let items = table
+        .client
+        .query()
+        .table_name(&table.name)
+        .key_condition_expression("pk = :pk")
+        .expression_attribute_values(":pk", s(request_pk(request_id)))
+        .send()
+        .await
+        .map_err(|e| store_error(e.code()))?
+        .items
+        .unwrap_or_default();
+    let mut request = None;
+    let mut events = Vec::new();
+    for item in items {
+        match get_s(&item, "sk") {
+            Some("REQUEST") => request = serde_dynamo::from_item(item).ok(),
+            Some(sk) if sk.starts_with("EVENT#") => {
+                events.extend(serde_dynamo::from_item(item).ok())
+            }
+            _ => {}
+        }
+    }
+    Ok(request.map(|request| (request, events)))
+}

@@ -1,0 +1,17 @@
+//! The common model of send-review: domain types, workflow rules, DynamoDB access, email and
+//! templates. Every Lambda in `functions/` is a thin adapter over this crate.
+
+pub mod aws;
+pub mod domain;
+pub mod env;
+pub mod http;
+pub mod intake;
+pub mod links;
+pub mod mail;
+pub mod outbox;
+pub mod programme;
+pub mod reviewers;
+pub mod store;
+pub mod telemetry;
+
+pub use env::{ConfigError, Env};

@@ -1,0 +1,467 @@
+//! Emails: what each one says (askama templates, HTML-escaped), and their delivery.
+//!
+//! Delivery is exactly-once in all but one window. The sender first claims the outbox item
+//! with a conditional write (a lease), then sends through SES, then records the SES message
+//! id. A stream record delivered twice, or to two invocations at once, finds the item already
+//! leased or sent and sends nothing. A crash before sending leaves a lease that expires; the
+//! scheduled function re-drives the item after that. The one window left: a crash between
+//! SES accepting the message and the record being written. The lease then expires and the
+//! email is sent a second time. SES offers no idempotency key to close it.
+
+use askama::Template;
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use lettre::message::{Mailbox, MultiPart};
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use crate::links::LinkSecret;
+use crate::outbox::{self, state};
+use crate::store::{Table, get_s, n, s};
+use crate::{ConfigError, Env, aws::AwsClients};
+
+/// Every email the system sends, with the data its template needs. Stored as JSON in the
+/// outbox item and rendered at delivery.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Email {
+    RequestConfirmation(RequestConfirmation),
+}
+
+/// Sent to the school's contact when its request is received.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RequestConfirmation {
+    pub request_id: String,
+    pub reference: String,
+    pub contact_name: String,
+    pub school_name: String,
+    pub review_type: String,
+    pub focus_areas: Vec<String>,
+    pub visit_windows: Vec<String>,
+}
+
+/// The programme's white-label identity, as emails show it.
+#[derive(Debug, Clone)]
+pub struct Programme {
+    pub name: String,
+    pub contact_email: String,
+    /// The site's base URL, without a trailing slash.
+    pub site_url: String,
+}
+
+impl Programme {
+    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
+        Ok(Self {
+            name: env.required("PROGRAMME_NAME")?,
+            contact_email: env.required("PROGRAMME_CONTACT_EMAIL")?,
+            site_url: env.required("SITE_URL")?.trim_end_matches('/').to_owned(),
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RenderedEmail {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+#[derive(Template)]
+#[template(path = "email/request_confirmation.html")]
+struct RequestConfirmationHtml<'a> {
+    programme: &'a Programme,
+    email: &'a RequestConfirmation,
+    status_url: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/request_confirmation.txt")]
+struct RequestConfirmationText<'a> {
+    programme: &'a Programme,
+    email: &'a RequestConfirmation,
+    status_url: &'a str,
+}
+
+impl Email {
+    pub fn render(
+        &self,
+        programme: &Programme,
+        links: &LinkSecret,
+    ) -> Result<RenderedEmail, askama::Error> {
+        match self {
+            Email::RequestConfirmation(email) => {
+                let status_url = format!(
+                    "{}/status/{}",
+                    programme.site_url,
+                    links.status_token(&email.request_id)
+                );
+                let status_url = status_url.as_str();
+                Ok(RenderedEmail {
+                    subject: format!(
+                        "{}: we have your request {}",
+                        programme.name, email.reference
+                    ),
+                    html: RequestConfirmationHtml {
+                        programme,
+                        email,
+                        status_url,
+                    }
+                    .render()?,
+                    text: RequestConfirmationText {
+                        programme,
+                        email,
+                        status_url,
+                    }
+                    .render()?,
+                })
+            }
+        }
+    }
+}
+
+/// What happened to one outbox item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    Sent {
+        message_id: String,
+    },
+    /// Another delivery of the same item already sent it.
+    AlreadySent,
+    /// Another invocation holds a live lease on it; it sends, or the re-drive does later.
+    LeasedElsewhere,
+    /// No such outbox item (deleted, or never written).
+    Missing,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error("DynamoDB {operation} failed: {code}")]
+    Store {
+        operation: &'static str,
+        code: String,
+    },
+    #[error("SES refused the message: {0}")]
+    Ses(String),
+    #[error("outbox item {0} is corrupt: {1}")]
+    Corrupt(String, String),
+    #[error("rendering failed: {0}")]
+    Render(String),
+}
+
+fn store_error<E: ProvideErrorMetadata>(operation: &'static str, err: &E) -> MailError {
+    MailError::Store {
+        operation,
+        code: err.code().unwrap_or("unknown").to_owned(),
+    }
+}
+
+/// Delivers outbox items. One per cold start.
+#[derive(Debug, Clone)]
+pub struct MailSender {
+    table: Table,
+    ses: aws_sdk_ses::Client,
+    sender_address: String,
+    programme: Programme,
+    links: LinkSecret,
+    lease: Duration,
+}
+
+impl MailSender {
+    pub async fn from_env(env: &Env, aws: &AwsClients) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table: Table::from_env(env, aws)?,
+            ses: aws.ses.clone(),
+            sender_address: env.required("SENDER_ADDRESS")?,
+            programme: Programme::from_env(env)?,
+            links: LinkSecret::load(env, aws).await?,
+            // Longer than the function's timeout, so a live sender never loses its lease.
+            lease: Duration::seconds(60),
+        })
+    }
+
+    pub fn programme(&self) -> &Programme {
+        &self.programme
+    }
+
+    /// Delivers outbox item `outbox_id` unless it is sent or being sent.
+    pub async fn deliver(
+        &self,
+        outbox_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Delivery, MailError> {
+        let lease_owner = ulid::Ulid::new().to_string();
+        let Some(item) = self.claim(outbox_id, &lease_owner, now).await? else {
+            return self.why_not_claimed(outbox_id).await;
+        };
+        let to = get_s(&item, "to")
+            .ok_or_else(|| MailError::Corrupt(outbox_id.into(), "no recipient".into()))?;
+        let email: Email = serde_json::from_str(get_s(&item, "email").unwrap_or_default())
+            .map_err(|e| MailError::Corrupt(outbox_id.into(), e.to_string()))?;
+
+        let sent = match self.build_mime(to, &email) {
+            Ok(mime) => self.send_raw(mime).await,
+            Err(e) => Err(e),
+        };
+        match sent {
+            Ok(message_id) => {
+                self.record_sent(outbox_id, &message_id, now).await?;
+                Ok(Delivery::Sent { message_id })
+            }
+            Err(error) => {
+                // Nothing went out: give the item back so the next attempt can claim it at once.
+                self.release(outbox_id, &lease_owner).await?;
+                Err(error)
+            }
+        }
+    }
+
+    /// Re-drives unsent items created before `now - older_than`: those whose stream delivery
+    /// failed for good, or whose sender crashed holding a lease that has since expired.
+    pub async fn redrive_stalled(
+        &self,
+        now: OffsetDateTime,
+        older_than: Duration,
+    ) -> Result<Vec<(String, Result<Delivery, MailError>)>, MailError> {
+        let cutoff = (now - older_than).format(&Rfc3339).unwrap_or_default();
+        let mut results = Vec::new();
+        let mut start_key = None;
+        loop {
+            let page = self
+                .table
+                .client
+                .query()
+                .table_name(&self.table.name)
+                .index_name(crate::store::GSI1)
+                .key_condition_expression("gsi1pk = :pending AND gsi1sk < :cutoff")
+                .expression_attribute_values(":pending", s(outbox::PENDING_INDEX_KEY))
+                .expression_attribute_values(":cutoff", s(cutoff.clone()))
+                .set_exclusive_start_key(start_key)
+                .send()
+                .await
+                .map_err(|e| store_error("Query", &e))?;
+            for item in page.items() {
+                if let Some(id) = get_s(item, "pk").and_then(outbox::id_from_pk) {
+                    results.push((id.to_owned(), self.deliver(id, now).await));
+                }
+            }
+            start_key = page.last_evaluated_key().cloned();
+            if start_key.is_none() {
+                return Ok(results);
+            }
+        }
+    }
+
+    async fn claim(
+        &self,
+        outbox_id: &str,
+        lease_owner: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<std::collections::HashMap<String, AttributeValue>>, MailError> {
+        let result = self
+            .table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .key("pk", s(outbox::pk(outbox_id)))
+            .key("sk", s(outbox::SORT_KEY))
+            .update_expression(
+                "SET #state = :sending, lease_until = :until, lease_owner = :owner \
+                 ADD attempts :one",
+            )
+            .condition_expression(
+                "attribute_exists(pk) AND (#state = :pending OR \
+                 (#state = :sending AND lease_until < :now))",
+            )
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":sending", s(state::SENDING))
+            .expression_attribute_values(":pending", s(state::PENDING))
+            .expression_attribute_values(":until", n((now + self.lease).unix_timestamp()))
+            .expression_attribute_values(":now", n(now.unix_timestamp()))
+            .expression_attribute_values(":owner", s(lease_owner))
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(output.attributes),
+            Err(err) if is_conditional_check_failed(&err) => Ok(None),
+            Err(err) => Err(store_error("UpdateItem", &err)),
+        }
+    }
+
+    async fn why_not_claimed(&self, outbox_id: &str) -> Result<Delivery, MailError> {
+        let item = self
+            .table
+            .client
+            .get_item()
+            .table_name(&self.table.name)
+            .key("pk", s(outbox::pk(outbox_id)))
+            .key("sk", s(outbox::SORT_KEY))
+            .consistent_read(true)
+            .send()
+            .await
+            .map_err(|e| store_error("GetItem", &e))?
+            .item;
+        Ok(match item.as_ref().and_then(|item| get_s(item, "state")) {
+            None => Delivery::Missing,
+            Some(state::SENT) => Delivery::AlreadySent,
+            Some(_) => Delivery::LeasedElsewhere,
+        })
+    }
+
+    fn build_mime(&self, to: &str, email: &Email) -> Result<Vec<u8>, MailError> {
+        let rendered = email
+            .render(&self.programme, &self.links)
+            .map_err(|e| MailError::Render(e.to_string()))?;
+        let from = Mailbox::new(
+            Some(self.programme.name.clone()),
+            self.sender_address
+                .parse()
+                .map_err(|_| MailError::Render("the sender address is invalid".into()))?,
+        );
+        let to: Mailbox = to
+            .parse()
+            .map_err(|_| MailError::Render("the recipient address is invalid".into()))?;
+        // lettre encodes every header, so user text in a subject cannot inject headers.
+        let message = lettre::Message::builder()
+            .from(from)
+            .to(to)
+            .subject(rendered.subject)
+            .multipart(MultiPart::alternative_plain_html(
+                rendered.text,
+                rendered.html,
+            ))
+            .map_err(|e| MailError::Render(e.to_string()))?;
+        Ok(message.formatted())
+    }
+
+    async fn send_raw(&self, mime: Vec<u8>) -> Result<String, MailError> {
+        let raw = aws_sdk_ses::types::RawMessage::builder()
+            .data(aws_sdk_ses::primitives::Blob::new(mime))
+            .build()
+            .map_err(|e| MailError::Render(e.to_string()))?;
+        match self.ses.send_raw_email().raw_message(raw).send().await {
+            Ok(output) => Ok(output.message_id),
+            Err(err) => Err(MailError::Ses(
+                aws_sdk_ses::error::ProvideErrorMetadata::code(&err)
+                    .unwrap_or("unknown")
+                    .to_owned(),
+            )),
+        }
+    }
+
+    async fn record_sent(
+        &self,
+        outbox_id: &str,
+        message_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), MailError> {
+        // Kept 30 days for support questions ("did the email go?"), then removed by TTL.
+        let expires = now + Duration::days(30);
+        self.table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .key("pk", s(outbox::pk(outbox_id)))
+            .key("sk", s(outbox::SORT_KEY))
+            .update_expression(
+                "SET #state = :sent, ses_message_id = :mid, sent_at = :at, expires_at = :exp \
+                 REMOVE gsi1pk, gsi1sk, lease_until, lease_owner",
+            )
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":sent", s(state::SENT))
+            .expression_attribute_values(":mid", s(message_id))
+            .expression_attribute_values(":at", s(now.format(&Rfc3339).unwrap_or_default()))
+            .expression_attribute_values(":exp", n(expires.unix_timestamp()))
+            .send()
+            .await
+            .map_err(|e| store_error("UpdateItem", &e))?;
+        Ok(())
+    }
+
+    async fn release(&self, outbox_id: &str, lease_owner: &str) -> Result<(), MailError> {
+        let result = self
+            .table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .key("pk", s(outbox::pk(outbox_id)))
+            .key("sk", s(outbox::SORT_KEY))
+            .update_expression("SET #state = :pending REMOVE lease_until, lease_owner")
+            .condition_expression("lease_owner = :owner")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":pending", s(state::PENDING))
+            .expression_attribute_values(":owner", s(lease_owner))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Someone else took the lease over already: nothing of ours to give back.
+            Err(err) if is_conditional_check_failed(&err) => Ok(()),
+            Err(err) => Err(store_error("UpdateItem", &err)),
+        }
+    }
+}
+
+fn is_conditional_check_failed<E, R>(err: &aws_sdk_dynamodb::error::SdkError<E, R>) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    err.as_service_error()
+        .and_then(|e| e.code())
+        .is_some_and(|code| code == "ConditionalCheckFailedException")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn programme() -> Programme {
+        Programme {
+            name: "Camden SEND Review".into(),
+            contact_email: "send@camden.example".into(),
+            site_url: "https://reviews.example".into(),
+        }
+    }
+
+    fn confirmation() -> Email {
+        Email::RequestConfirmation(RequestConfirmation {
+            request_id: "01JREQ".into(),
+            reference: "SR-7K3M-Q9".into(),
+            contact_name: "Ada <script>alert(1)</script>".into(),
+            school_name: "St Mary's & All Saints".into(),
+            review_type: "SEND Review".into(),
+            focus_areas: vec!["Leadership of SEND".into()],
+            visit_windows: vec!["2 March 2027 to 13 March 2027".into()],
+        })
+    }
+
+    #[test]
+    fn confirmation_escapes_user_text_in_html_and_links_to_the_status_page() {
+        let links = LinkSecret::from_bytes(&[1u8; 32]).unwrap();
+        let rendered = confirmation().render(&programme(), &links).unwrap();
+        assert!(rendered.subject.contains("SR-7K3M-Q9"));
+        assert!(!rendered.html.contains("<script>"));
+        assert!(rendered.html.contains("&#60;script&#62;"));
+        assert!(rendered.html.contains("St Mary&#39;s &#38; All Saints"));
+        let link = format!(
+            "https://reviews.example/status/{}",
+            links.status_token("01JREQ")
+        );
+        assert!(rendered.html.contains(&link));
+        assert!(rendered.text.contains(&link));
+        assert!(rendered.text.contains("St Mary's & All Saints"));
+    }
+
+    #[test]
+    fn emails_round_trip_through_their_stored_json() {
+        let json = serde_json::to_string(&confirmation()).unwrap();
+        assert!(json.contains("\"kind\":\"request_confirmation\""));
+        assert_eq!(
+            serde_json::from_str::<Email>(&json).unwrap(),
+            confirmation()
+        );
+    }
+}

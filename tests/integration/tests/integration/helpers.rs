@@ -1,0 +1,81 @@
+//! Spawns a whole local stack per test: its own tables, bucket and secret (a unique prefix) in
+//! the shared DynamoDB Local and moto that `scripts/test` started, and its own router port.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use local_runner::mailbox::SentMail;
+use local_runner::{LocalStack, StackConfig};
+
+pub struct TestStack {
+    pub stack: LocalStack,
+    pub http: reqwest::Client,
+}
+
+pub async fn spawn() -> TestStack {
+    spawn_with(|_| {}).await
+}
+
+pub async fn spawn_with(adjust: impl FnOnce(&mut StackConfig)) -> TestStack {
+    let mut config = StackConfig::from_environment().expect(
+        "the AWS endpoints are not set: run the tests with scripts/test, which starts DynamoDB Local and moto",
+    );
+    config.prefix = format!("t{}", ulid::Ulid::new().to_string().to_lowercase());
+    config.stream_poll_interval = Duration::from_millis(100);
+    config.schedule_timers = false;
+    adjust(&mut config);
+    let stack = LocalStack::start(config)
+        .await
+        .expect("the local stack starts");
+    let http = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    TestStack { stack, http }
+}
+
+impl TestStack {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.stack.url, path)
+    }
+
+    pub fn table(&self) -> &str {
+        self.stack.table_name()
+    }
+
+    pub fn dynamodb(&self) -> &aws_sdk_dynamodb::Client {
+        &self.stack.aws.dynamodb
+    }
+
+    /// Waits until `count` emails to `address` have been sent (10 s at most), then returns all
+    /// of them, newest first. Waits a little longer to catch any duplicate.
+    pub async fn wait_for_mail(&self, address: &str, count: usize) -> Vec<SentMail> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let mails = self.stack.mail_to(address).await.expect("moto answers");
+            if mails.len() >= count {
+                tokio::time::sleep(Duration::from_millis(600)).await;
+                return self.stack.mail_to(address).await.expect("moto answers");
+            }
+            if tokio::time::Instant::now() > deadline {
+                panic!(
+                    "expected {count} email(s) to {address}, got {}",
+                    mails.len()
+                );
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// A recipient address nobody else in the test run uses.
+pub fn unique_address(name: &str) -> String {
+    format!(
+        "{name}.{}@school.example",
+        ulid::Ulid::new().to_string().to_lowercase()
+    )
+}
+
+pub fn template_path() -> PathBuf {
+    local_runner::repository_root().join("infra/template.yaml")
+}

@@ -1,0 +1,121 @@
+//! The local runner serves what the template declares, and only that.
+
+use local_runner::template::{EventSpec, Template};
+use reqwest::StatusCode;
+
+use crate::helpers::{self, spawn, spawn_with};
+
+#[tokio::test]
+async fn every_http_route_of_the_template_is_served_by_its_function() {
+    let app = spawn().await;
+    let template = Template::load(&helpers::template_path()).unwrap();
+    let mut declared = Vec::new();
+    for function in template.functions().unwrap() {
+        for event in function.events {
+            if let EventSpec::Http { method, path } = event {
+                declared.push((format!("{method} {path}"), function.logical_id.clone()));
+            }
+        }
+    }
+    let mut served: Vec<_> = app
+        .stack
+        .routes
+        .iter()
+        .map(|r| (r.route_key(), r.function.clone()))
+        .collect();
+    declared.sort();
+    served.sort();
+    assert!(!declared.is_empty());
+    assert_eq!(served, declared);
+}
+
+#[tokio::test]
+async fn health_answers_with_the_versions_of_the_services_it_reaches() {
+    let app = spawn().await;
+    let response = app.http.get(app.url("/health")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    for service in ["dynamodb", "s3", "ses"] {
+        assert_eq!(
+            body["services"][service]["reachable"], true,
+            "{service}: {body}"
+        );
+        assert!(body["services"][service]["api_version"].is_string());
+        assert!(body["services"][service]["sdk_version"].is_string());
+    }
+    assert_eq!(body["services"]["dynamodb"]["table_status"], "ACTIVE");
+}
+
+#[tokio::test]
+async fn paths_and_methods_the_template_does_not_declare_get_api_gateways_404() {
+    let app = spawn().await;
+    for (method, path) in [
+        ("GET", "/no-such-page"),
+        ("POST", "/health"),
+        ("GET", "/health/extra"),
+    ] {
+        let response = app
+            .http
+            .request(method.parse().unwrap(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
+        assert_eq!(response.text().await.unwrap(), r#"{"message":"Not Found"}"#);
+    }
+}
+
+#[tokio::test]
+async fn a_route_added_to_the_template_is_served_without_any_router_change() {
+    let original = std::fs::read_to_string(helpers::template_path()).unwrap();
+    let extra_route = "        Health:\n          Type: HttpApi\n          Properties:\n            ApiId: !Ref HttpApi\n            Path: /health\n            Method: GET\n";
+    assert!(
+        original.contains(extra_route),
+        "the template's health route moved; update this test"
+    );
+    let with_new_route = original.replace(
+        extra_route,
+        &format!(
+            "{extra_route}        Ping:\n          Type: HttpApi\n          Properties:\n            ApiId: !Ref HttpApi\n            Path: /ping/{{name}}\n            Method: GET\n"
+        ),
+    );
+    let dir = std::env::temp_dir().join(format!("send-review-template-{}", ulid::Ulid::new()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("template.yaml");
+    std::fs::write(&path, with_new_route).unwrap();
+
+    let app = spawn_with(|config| config.template = path.clone()).await;
+    let response = app
+        .http
+        .get(app.url("/ping/anything"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], "ok");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[tokio::test]
+async fn scheduled_functions_can_be_fired_on_demand_over_http() {
+    let app = spawn().await;
+    let response = app
+        .http
+        .post(app.url("/_dev/schedules/ScheduledTasksFunction"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["outbox"]["stalled"], 0);
+
+    let unknown = app
+        .http
+        .post(app.url("/_dev/schedules/NoSuchFunction"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+}

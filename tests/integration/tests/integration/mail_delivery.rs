@@ -1,0 +1,239 @@
+//! Emails go out through the outbox, the table's stream and the mail sender: exactly once.
+
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use lambda_runtime::LambdaEvent;
+use serde_json::json;
+use shared::mail::{Email, MailSender, RequestConfirmation};
+use shared::store::{get_i64, get_s};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::helpers::{TestStack, spawn, spawn_with, unique_address};
+
+fn confirmation(reference: &str) -> Email {
+    Email::RequestConfirmation(RequestConfirmation {
+        request_id: ulid::Ulid::new().to_string(),
+        reference: reference.into(),
+        contact_name: "Grace Hopper".into(),
+        school_name: "Brook Primary".into(),
+        review_type: "SEND Review".into(),
+        focus_areas: vec!["Leadership of SEND".into()],
+        visit_windows: vec!["1 March 2027 to 12 March 2027".into()],
+    })
+}
+
+/// Queues an email the way product code does: an outbox item in a transaction.
+async fn queue(app: &TestStack, to: &str, email: &Email) -> String {
+    let item = shared::outbox::put(app.table(), to, email, OffsetDateTime::now_utc());
+    let pk = item.put().unwrap().item()["pk"].as_s().unwrap().clone();
+    app.dynamodb()
+        .transact_write_items()
+        .transact_items(item)
+        .send()
+        .await
+        .unwrap();
+    shared::outbox::id_from_pk(&pk).unwrap().to_owned()
+}
+
+async fn outbox_item(
+    app: &TestStack,
+    id: &str,
+) -> std::collections::HashMap<String, AttributeValue> {
+    app.dynamodb()
+        .get_item()
+        .table_name(app.table())
+        .key("pk", AttributeValue::S(shared::outbox::pk(id)))
+        .key("sk", AttributeValue::S(shared::outbox::SORT_KEY.into()))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the outbox item exists")
+}
+
+#[tokio::test]
+async fn an_outbox_item_written_to_the_table_reaches_the_mail_sender_through_the_stream() {
+    let app = spawn().await;
+    let to = unique_address("head");
+    let id = queue(&app, &to, &confirmation("SR-AAAA-11")).await;
+
+    let mails = app.wait_for_mail(&to, 1).await;
+    assert_eq!(mails.len(), 1);
+    assert!(mails[0].subject.contains("SR-AAAA-11"));
+    assert!(
+        mails[0]
+            .links
+            .iter()
+            .any(|l| l.starts_with(&format!("{}/status/", app.stack.url)))
+    );
+
+    let item = outbox_item(&app, &id).await;
+    assert_eq!(get_s(&item, "state"), Some("sent"));
+    assert_eq!(get_s(&item, "ses_message_id"), Some(mails[0].id.as_str()));
+    assert!(
+        item.get("gsi1pk").is_none(),
+        "a sent email leaves the pending index"
+    );
+    assert!(get_i64(&item, "expires_at").is_some());
+}
+
+#[tokio::test]
+async fn a_record_delivered_twice_and_concurrently_sends_one_email() {
+    let app = spawn().await;
+    let to = unique_address("senco");
+    let id = queue(&app, &to, &confirmation("SR-BBBB-22")).await;
+
+    // The same stream record handed to two more invocations at once, on top of the runner's own
+    // delivery of it.
+    let sender = MailSender::from_env(app.stack.function_env("MailSenderFunction"), &app.stack.aws)
+        .await
+        .unwrap();
+    let record = json!({ "Records": [{
+        "eventID": "1", "eventName": "INSERT", "eventSource": "aws:dynamodb", "awsRegion": "eu-west-2",
+        "dynamodb": {
+            "Keys": { "pk": { "S": shared::outbox::pk(&id) }, "sk": { "S": "OUTBOX" } },
+            "SequenceNumber": "100", "SizeBytes": 10, "StreamViewType": "NEW_AND_OLD_IMAGES"
+        }
+    }]});
+    let invoke = || {
+        let event = LambdaEvent::new(
+            serde_json::from_value(record.clone()).unwrap(),
+            lambda_runtime::Context::default(),
+        );
+        mail_sender::handle(&sender, event)
+    };
+    let (first, second) = tokio::join!(invoke(), invoke());
+    assert!(first.unwrap().batch_item_failures.is_empty());
+    assert!(second.unwrap().batch_item_failures.is_empty());
+    let again = invoke().await.unwrap();
+    assert!(again.batch_item_failures.is_empty());
+
+    let mails = app.wait_for_mail(&to, 1).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        app.stack.mail_to(&to).await.unwrap().len(),
+        1,
+        "exactly one email: {mails:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_send_that_fails_is_retried_and_the_email_still_goes_out() {
+    let sender_address = unique_address("noreply");
+    let address = sender_address.clone();
+    let app = spawn_with(|config| {
+        config.parameters.insert("SenderAddress".into(), address);
+    })
+    .await;
+    // SES refuses to send from an unverified identity: every attempt fails before sending.
+    app.stack
+        .aws
+        .ses
+        .delete_identity()
+        .identity(&sender_address)
+        .send()
+        .await
+        .unwrap();
+    let to = unique_address("retry");
+    let id = queue(&app, &to, &confirmation("SR-CCCC-33")).await;
+
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    assert!(app.stack.mail_to(&to).await.unwrap().is_empty());
+    let item = outbox_item(&app, &id).await;
+    assert_eq!(
+        get_s(&item, "state"),
+        Some("pending"),
+        "a failed send gives its lease back"
+    );
+    assert!(get_i64(&item, "attempts").unwrap() >= 1);
+
+    app.stack
+        .aws
+        .ses
+        .verify_email_identity()
+        .email_address(&sender_address)
+        .send()
+        .await
+        .unwrap();
+    let mails = app.wait_for_mail(&to, 1).await;
+    assert_eq!(mails.len(), 1);
+    let item = outbox_item(&app, &id).await;
+    assert_eq!(get_s(&item, "state"), Some("sent"));
+    assert!(get_i64(&item, "attempts").unwrap() >= 2);
+}
+
+#[tokio::test]
+async fn an_email_whose_sender_crashed_is_sent_by_the_scheduled_redrive_after_the_lease() {
+    let app = spawn().await;
+    let to = unique_address("crash");
+    let now = OffsetDateTime::now_utc();
+    let id = ulid::Ulid::new().to_string();
+    let queued = (now - time::Duration::minutes(10))
+        .format(&Rfc3339)
+        .unwrap();
+    // As a sender that crashed after claiming it leaves it: leased for ten more minutes.
+    app.dynamodb()
+        .put_item()
+        .table_name(app.table())
+        .item("pk", AttributeValue::S(shared::outbox::pk(&id)))
+        .item("sk", AttributeValue::S("OUTBOX".into()))
+        .item(
+            "gsi1pk",
+            AttributeValue::S(shared::outbox::PENDING_INDEX_KEY.into()),
+        )
+        .item("gsi1sk", AttributeValue::S(queued.clone()))
+        .item("to", AttributeValue::S(to.clone()))
+        .item(
+            "email",
+            AttributeValue::S(serde_json::to_string(&confirmation("SR-DDDD-44")).unwrap()),
+        )
+        .item("state", AttributeValue::S("sending".into()))
+        .item(
+            "lease_until",
+            AttributeValue::N((now.unix_timestamp() + 600).to_string()),
+        )
+        .item("lease_owner", AttributeValue::S("crashed".into()))
+        .item("attempts", AttributeValue::N("1".into()))
+        .item("created_at", AttributeValue::S(queued))
+        .send()
+        .await
+        .unwrap();
+
+    // The stream delivers it, but the live lease stops a second sender; so does an early re-drive.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let early = app
+        .stack
+        .fire_schedule("ScheduledTasksFunction", None)
+        .await
+        .unwrap();
+    assert_eq!(early["outbox"]["sent"], 0);
+    assert!(app.stack.mail_to(&to).await.unwrap().is_empty());
+
+    let after_lease = (now + time::Duration::minutes(11))
+        .format(&Rfc3339)
+        .unwrap();
+    let redrive = app
+        .stack
+        .fire_schedule(
+            "ScheduledTasksFunction",
+            Some(json!({ "now": after_lease })),
+        )
+        .await
+        .unwrap();
+    assert_eq!(redrive["outbox"]["sent"], 1);
+    assert_eq!(app.wait_for_mail(&to, 1).await.len(), 1);
+
+    let again = app
+        .stack
+        .fire_schedule(
+            "ScheduledTasksFunction",
+            Some(json!({ "now": after_lease })),
+        )
+        .await
+        .unwrap();
+    assert_eq!(again["outbox"]["stalled"], 0);
+    assert_eq!(app.stack.mail_to(&to).await.unwrap().len(), 1);
+}

@@ -1,0 +1,5 @@
+//! One test binary (linking the AWS SDK once), one module per capability.
+
+mod helpers;
+mod local_runner;
+mod mail_delivery;
