@@ -2,6 +2,7 @@
 //! templates. Every Lambda in `functions/` is a thin adapter over this crate.
 
 pub mod aws;
+pub mod branding;
 pub mod domain;
 pub mod env;
 pub mod http;
@@ -9,6 +10,7 @@ pub mod intake;
 pub mod links;
 pub mod mail;
 pub mod outbox;
+pub mod pages;
 pub mod programme;
 pub mod reviewers;
 pub mod store;

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
+use crate::branding::BrandingSource;
 use crate::links::LinkSecret;
 use crate::outbox::{self, state};
 use crate::store::{Table, get_s, n, s};
@@ -48,16 +49,6 @@ pub struct Programme {
     pub contact_email: String,
     /// The site's base URL, without a trailing slash.
     pub site_url: String,
-}
-
-impl Programme {
-    pub fn from_env(env: &Env) -> Result<Self, ConfigError> {
-        Ok(Self {
-            name: env.required("PROGRAMME_NAME")?,
-            contact_email: env.required("PROGRAMME_CONTACT_EMAIL")?,
-            site_url: env.required("SITE_URL")?.trim_end_matches('/').to_owned(),
-        })
-    }
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -157,31 +148,30 @@ fn store_error<E: ProvideErrorMetadata>(operation: &'static str, err: &E) -> Mai
 }
 
 /// Delivers outbox items. One per cold start.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct MailSender {
     table: Table,
     ses: aws_sdk_ses::Client,
     sender_address: String,
-    programme: Programme,
+    branding: BrandingSource,
+    site_url: String,
     links: LinkSecret,
     lease: Duration,
 }
 
 impl MailSender {
     pub async fn from_env(env: &Env, aws: &AwsClients) -> Result<Self, ConfigError> {
+        let table = Table::from_env(env, aws)?;
         Ok(Self {
-            table: Table::from_env(env, aws)?,
+            branding: BrandingSource::from_env(env, table.clone())?,
+            table,
             ses: aws.ses.clone(),
             sender_address: env.required("SENDER_ADDRESS")?,
-            programme: Programme::from_env(env)?,
+            site_url: env.required("SITE_URL")?.trim_end_matches('/').to_owned(),
             links: LinkSecret::load(env, aws).await?,
             // Longer than the function's timeout, so a live sender never loses its lease.
             lease: Duration::seconds(60),
         })
-    }
-
-    pub fn programme(&self) -> &Programme {
-        &self.programme
     }
 
     /// Delivers outbox item `outbox_id` unless it is sent or being sent.
@@ -199,7 +189,7 @@ impl MailSender {
         let email: Email = serde_json::from_str(get_s(&item, "email").unwrap_or_default())
             .map_err(|e| MailError::Corrupt(outbox_id.into(), e.to_string()))?;
 
-        let sent = match self.build_mime(to, &email) {
+        let sent = match self.build_mime(to, &email).await {
             Ok(mime) => self.send_raw(mime).await,
             Err(e) => Err(e),
         };
@@ -311,12 +301,18 @@ impl MailSender {
         })
     }
 
-    fn build_mime(&self, to: &str, email: &Email) -> Result<Vec<u8>, MailError> {
+    async fn build_mime(&self, to: &str, email: &Email) -> Result<Vec<u8>, MailError> {
+        let branding = self.branding.current().await;
+        let programme = Programme {
+            name: branding.name,
+            contact_email: branding.contact_email,
+            site_url: self.site_url.clone(),
+        };
         let rendered = email
-            .render(&self.programme, &self.links)
+            .render(&programme, &self.links)
             .map_err(|e| MailError::Render(e.to_string()))?;
         let from = Mailbox::new(
-            Some(self.programme.name.clone()),
+            Some(programme.name.clone()),
             self.sender_address
                 .parse()
                 .map_err(|_| MailError::Render("the sender address is invalid".into()))?,

@@ -48,6 +48,20 @@ pub async fn build(binary: &str, env: &Env, aws: &AwsClients) -> anyhow::Result<
                 Box::pin(async move { health.handle(request).await })
             }))
         }
+        "school-pages" => {
+            let pages = Arc::new(school_pages::SchoolPages::from_env(env, aws).await?);
+            Handler::Http(Arc::new(move |request| {
+                let pages = pages.clone();
+                Box::pin(async move { pages.handle(request).await })
+            }))
+        }
+        "review-requests-api" => {
+            let api = Arc::new(review_requests_api::ReviewRequestsApi::from_env(env, aws).await?);
+            Handler::Http(Arc::new(move |request| {
+                let api = api.clone();
+                Box::pin(async move { api.handle(request).await })
+            }))
+        }
         "mail-sender" => {
             let sender = Arc::new(shared::mail::MailSender::from_env(env, aws).await?);
             Handler::Stream(Arc::new(move |event| {

@@ -1,5 +1,6 @@
 //! One test binary (linking the AWS SDK once), one module per capability.
 
 mod helpers;
+mod intake;
 mod local_runner;
 mod mail_delivery;

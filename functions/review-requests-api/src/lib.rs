@@ -1,0 +1,326 @@
+//! `POST /api/v1/review-requests`: the request form as JSON, for LA and trust systems. The same
+//! validation and the same exactly-once intake as the form; every error is an RFC 9457 problem
+//! document, with one entry per field (a JSON pointer into the request body).
+//! `GET /api/v1/openapi.json` serves the OpenAPI 3.1 description (`openapi.json` beside this).
+
+use lambda_http::http::{HeaderValue, StatusCode, header};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shared::aws::AwsClients;
+use shared::domain::request::{FieldError, RawReviewRequest, ReviewRequest};
+use shared::http::{FieldProblem, Problem};
+use shared::intake::{IdempotencyKey, Intake, RateLimits, SubmitError};
+use shared::links::LinkSecret;
+use shared::store::Table;
+use shared::{ConfigError, Env};
+use time::OffsetDateTime;
+
+pub const OPENAPI: &str = include_str!("../openapi.json");
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub struct ReviewRequestsApi {
+    intake: Intake,
+}
+
+impl ReviewRequestsApi {
+    pub async fn from_env(env: &Env, aws: &AwsClients) -> Result<Self, ConfigError> {
+        let table = Table::from_env(env, aws)?;
+        let links = LinkSecret::load(env, aws).await?;
+        Ok(Self {
+            intake: Intake::new(table, links, RateLimits::from_env(env)?),
+        })
+    }
+
+    pub async fn handle(&self, request: Request) -> Response<Body> {
+        let route = match request.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(context)) => {
+                context.route_key.clone().unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+        match route.as_str() {
+            "GET /api/v1/openapi.json" => {
+                shared::http::text(StatusCode::OK, "application/json", OPENAPI.to_owned())
+            }
+            "POST /api/v1/review-requests" => {
+                self.create(&request, OffsetDateTime::now_utc()).await
+            }
+            _ => Problem::new(
+                StatusCode::NOT_FOUND,
+                "not-found",
+                "Not found",
+                "There is no such resource.",
+            )
+            .into_response(),
+        }
+    }
+
+    async fn create(&self, request: &Request, now: OffsetDateTime) -> Response<Body> {
+        let (key, body) = match read(request) {
+            Ok(read) => read,
+            Err(problem) => return problem.into_response(),
+        };
+        let raw = body.into_raw();
+        let parsed = match ReviewRequest::parse(&raw, now.date()) {
+            Ok(parsed) => parsed,
+            Err(errors) => {
+                return Problem::new(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "invalid-review-request",
+                    "The review request is not valid",
+                    "Some fields are missing or wrong; each is listed in `errors`.",
+                )
+                .with_errors(errors.iter().map(field_problem).collect())
+                .into_response();
+            }
+        };
+        let ip = match request.request_context_ref() {
+            Some(RequestContext::ApiGatewayV2(context)) => {
+                context.http.source_ip.clone().unwrap_or_default()
+            }
+            _ => String::new(),
+        };
+        match self.intake.submit(&parsed, &key, &ip, now).await {
+            Ok(submitted) => {
+                let mut response = shared::http::json(
+                    StatusCode::CREATED,
+                    &json!({ "reference": submitted.reference, "state": "submitted" }),
+                );
+                if submitted.replayed {
+                    response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
+                }
+                response
+            }
+            Err(SubmitError::TooManyFromAddress | SubmitError::TooManyForSchool) => Problem::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate-limited",
+                "Too many requests",
+                "Too many review requests from this client or for this school; try again tomorrow.",
+            )
+            .into_response(),
+            Err(SubmitError::KeyReused) => Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "idempotency-key-reused",
+                "Idempotency-Key already used",
+                "This Idempotency-Key was used for a different request body. Use a new key for a new request.",
+            )
+            .into_response(),
+            Err(SubmitError::Store(error)) => {
+                tracing::error!(%error, "storing a review request failed");
+                Problem::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "unavailable",
+                    "Service unavailable",
+                    "Try again shortly with the same Idempotency-Key.",
+                )
+                .into_response()
+            }
+        }
+    }
+}
+
+fn bad_request(type_slug: &str, title: &str, detail: impl Into<String>) -> Problem {
+    Problem::new(StatusCode::BAD_REQUEST, type_slug, title, detail)
+}
+
+/// The idempotency key and the body, or the problem with them. Nothing is stored for these.
+fn read(request: &Request) -> Result<(IdempotencyKey, ApiReviewRequest), Problem> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if !content_type.starts_with("application/json") {
+        return Err(Problem::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+            "Unsupported media type",
+            "Send the request body as JSON with Content-Type: application/json.",
+        ));
+    }
+    let key = request
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+        .filter(|k| (1..=255).contains(&k.len()) && k.bytes().all(|b| b.is_ascii_graphic()))
+        .ok_or_else(|| {
+            bad_request(
+                "idempotency-key-required",
+                "Idempotency-Key header required",
+                "Send an Idempotency-Key header (1 to 255 visible ASCII characters, e.g. a UUID) so a retry never creates a second request.",
+            )
+        })?;
+    let body = shared::http::body_bytes(request.body());
+    if body.len() > MAX_BODY_BYTES {
+        return Err(Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+            "Request body too large",
+            format!("The body may be at most {MAX_BODY_BYTES} bytes."),
+        ));
+    }
+    let text = std::str::from_utf8(body).map_err(|_| {
+        bad_request(
+            "malformed-json",
+            "Malformed JSON",
+            "The body is not valid UTF-8.",
+        )
+    })?;
+    let parsed: ApiReviewRequest = serde_json::from_str(text).map_err(|e| {
+        bad_request(
+            "malformed-json",
+            "Malformed JSON",
+            format!("The body is not a review request: {e}."),
+        )
+    })?;
+    Ok((IdempotencyKey::Api(key.to_owned()), parsed))
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiReviewRequest {
+    school: ApiSchool,
+    review_type: String,
+    focus_areas: ApiFocusAreas,
+    visit_windows: Vec<ApiWindow>,
+    learning_goal: String,
+    contact: ApiContact,
+    declarations: ApiDeclarations,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiSchool {
+    urn: String,
+    name: String,
+    phase: String,
+    #[serde(rename = "type")]
+    school_type: String,
+    local_authority_code: Value,
+    #[serde(default)]
+    trust: Option<String>,
+    postcode: String,
+    number_on_roll: Value,
+    sen_support_percent: Value,
+    ehc_plan_percent: Value,
+    areas_of_need: Vec<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum ApiFocusAreas {
+    All(String),
+    Chosen(Vec<String>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiWindow {
+    start: String,
+    end: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiContact {
+    name: String,
+    role: String,
+    email: String,
+    #[serde(default)]
+    phone: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiDeclarations {
+    no_pupil_named: bool,
+    privacy_notice_accepted: bool,
+}
+
+/// A JSON number or string as the text a form would have sent; anything else fails to parse.
+fn as_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        _ => String::new(),
+    }
+}
+
+impl ApiReviewRequest {
+    fn into_raw(self) -> RawReviewRequest {
+        let (focus_scope, focus_areas) = match self.focus_areas {
+            ApiFocusAreas::All(all) if all == "all" => ("all".to_owned(), Vec::new()),
+            ApiFocusAreas::All(_) => (String::new(), Vec::new()),
+            ApiFocusAreas::Chosen(areas) => ("chosen".to_owned(), areas),
+        };
+        RawReviewRequest {
+            urn: self.school.urn,
+            school_name: self.school.name,
+            phase: self.school.phase,
+            school_type: self.school.school_type,
+            local_authority: as_text(&self.school.local_authority_code),
+            trust: self.school.trust.unwrap_or_default(),
+            postcode: self.school.postcode,
+            number_on_roll: as_text(&self.school.number_on_roll),
+            sen_support_percent: as_text(&self.school.sen_support_percent),
+            ehc_plan_percent: as_text(&self.school.ehc_plan_percent),
+            areas_of_need: self.school.areas_of_need,
+            review_type: self.review_type,
+            focus_scope,
+            focus_areas,
+            visit_windows: self
+                .visit_windows
+                .into_iter()
+                .map(|w| (w.start, w.end))
+                .collect(),
+            learning_goal: self.learning_goal,
+            contact_name: self.contact.name,
+            contact_role: self.contact.role,
+            contact_email: self.contact.email,
+            contact_phone: self.contact.phone.unwrap_or_default(),
+            no_pupil_named: self.declarations.no_pupil_named,
+            privacy_notice_accepted: self.declarations.privacy_notice_accepted,
+        }
+    }
+}
+
+/// A form field's problem, named by its JSON pointer in the API's body.
+fn field_problem(error: &FieldError) -> FieldProblem {
+    let pointer = match error.field {
+        "urn" => "/school/urn".to_owned(),
+        "school_name" => "/school/name".to_owned(),
+        "school_type" => "/school/type".to_owned(),
+        "local_authority" => "/school/local_authority_code".to_owned(),
+        "phase"
+        | "trust"
+        | "postcode"
+        | "number_on_roll"
+        | "sen_support_percent"
+        | "ehc_plan_percent"
+        | "areas_of_need" => format!("/school/{}", error.field),
+        "focus_scope" | "focus_areas" => "/focus_areas".to_owned(),
+        "contact_name" | "contact_role" | "contact_email" | "contact_phone" => {
+            format!("/contact/{}", error.field.trim_start_matches("contact_"))
+        }
+        "no_pupil_named" | "privacy_notice_accepted" => format!("/declarations/{}", error.field),
+        window if window.starts_with("window_") => {
+            // window_<n>_start|end -> /visit_windows/<n-1>/start|end
+            let mut parts = window.trim_start_matches("window_").splitn(2, '_');
+            let n: usize = parts.next().and_then(|n| n.parse().ok()).unwrap_or(1);
+            format!(
+                "/visit_windows/{}/{}",
+                n - 1,
+                parts.next().unwrap_or("start")
+            )
+        }
+        other => format!("/{other}"),
+    };
+    FieldProblem {
+        field: pointer,
+        message: error.message.clone(),
+    }
+}

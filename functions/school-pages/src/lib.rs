@@ -1,0 +1,413 @@
+//! The pages a school uses: the landing page, the request form (and its submission), the
+//! confirmation, the private status page and the privacy notice. Which page is served is the
+//! route key API Gateway matched, so routes live only in the template.
+
+use askama::Template;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use lambda_http::http::{StatusCode, header};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
+use rand::RngExt;
+use serde::Deserialize;
+use shared::aws::AwsClients;
+use shared::branding::{Branding, BrandingSource};
+use shared::domain::request::{RawReviewRequest, Reference, ReviewRequest};
+use shared::intake::{IdempotencyKey, Intake, RateLimits, SubmitError, find_by_status_token};
+use shared::links::{LinkSecret, looks_like_token};
+use shared::pages::{
+    LandingPage, MessagePage, PrivacyPage, RequestFormPage, RequestSentPage, StatusPage,
+};
+use shared::store::Table;
+use shared::{ConfigError, Env};
+use time::OffsetDateTime;
+
+/// Far more than any honest form (the longest text is 1,500 characters).
+pub const MAX_FORM_BYTES: usize = 64 * 1024;
+
+pub struct SchoolPages {
+    table: Table,
+    intake: Intake,
+    branding: BrandingSource,
+}
+
+impl SchoolPages {
+    pub async fn from_env(env: &Env, aws: &AwsClients) -> Result<Self, ConfigError> {
+        let table = Table::from_env(env, aws)?;
+        let links = LinkSecret::load(env, aws).await?;
+        Ok(Self {
+            intake: Intake::new(table.clone(), links, RateLimits::from_env(env)?),
+            branding: BrandingSource::from_env(env, table.clone())?,
+            table,
+        })
+    }
+
+    pub async fn handle(&self, request: Request) -> Response<Body> {
+        let branding = self.branding.current().await;
+        let now = OffsetDateTime::now_utc();
+        match route_key(&request).as_str() {
+            "GET /" => page(
+                StatusCode::OK,
+                LandingPage {
+                    branding: &branding,
+                }
+                .render(),
+            ),
+            "GET /privacy" => page(
+                StatusCode::OK,
+                PrivacyPage {
+                    branding: &branding,
+                }
+                .render(),
+            ),
+            "GET /request" => {
+                let token = new_submission_token();
+                let form = RawReviewRequest {
+                    focus_scope: "all".into(),
+                    ..RawReviewRequest::default()
+                };
+                page(
+                    StatusCode::OK,
+                    RequestFormPage::new(&branding, &form, &[], &token, now.date()).render(),
+                )
+            }
+            "POST /request" => self.submit(&branding, &request, now).await,
+            "GET /request/sent/{reference}" => {
+                match path_parameter(&request, "reference").parse::<Reference>() {
+                    Ok(reference) => page(
+                        StatusCode::OK,
+                        RequestSentPage {
+                            branding: &branding,
+                            reference: reference.as_str(),
+                        }
+                        .render(),
+                    ),
+                    Err(()) => not_found(&branding),
+                }
+            }
+            "GET /status/{token}" => {
+                self.status(&branding, &path_parameter(&request, "token"))
+                    .await
+            }
+            _ => not_found(&branding),
+        }
+    }
+
+    async fn submit(
+        &self,
+        branding: &Branding,
+        request: &Request,
+        now: OffsetDateTime,
+    ) -> Response<Body> {
+        let form = match read_form(request) {
+            Ok(form) => form,
+            Err(problem) => {
+                return message(
+                    branding,
+                    problem.status,
+                    problem.title,
+                    problem.paragraphs,
+                    ("/request", "Go back to the form"),
+                );
+            }
+        };
+        let token = form.submission_token.clone().unwrap_or_default();
+        let raw = form.into_raw();
+        let request_to_store = match ReviewRequest::parse(&raw, now.date()) {
+            Ok(parsed) => parsed,
+            Err(errors) => {
+                return page(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    RequestFormPage::new(branding, &raw, &errors, &token, now.date()).render(),
+                );
+            }
+        };
+        let ip = source_ip(request);
+        match self.intake.submit(&request_to_store, &IdempotencyKey::Form(token), &ip, now).await {
+            Ok(submitted) => {
+                if !submitted.replayed {
+                    tracing::info!(request_id = %submitted.request_id, "review request received");
+                }
+                shared::http::see_other(&format!("/request/sent/{}", submitted.reference))
+            }
+            Err(SubmitError::TooManyFromAddress | SubmitError::TooManyForSchool) => message(
+                branding,
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too many requests",
+                vec!["We have had a lot of requests for this school or from your network today, so we have not sent this one.".into(),
+                     format!("If your school has not had a confirmation email, write to {} and we will help.", branding.contact_email)],
+                ("/", "Go to the start page"),
+            ),
+            Err(SubmitError::KeyReused) => message(
+                branding,
+                StatusCode::CONFLICT,
+                "This request was already sent",
+                vec!["This form was sent before, with different answers. We kept the first one.".into(),
+                     format!("To change your request, write to {} quoting the reference in your confirmation email.", branding.contact_email)],
+                ("/request", "Start a new request"),
+            ),
+            Err(SubmitError::Store(error)) => {
+                tracing::error!(%error, "storing a review request failed");
+                unavailable(branding)
+            }
+        }
+    }
+
+    async fn status(&self, branding: &Branding, token: &str) -> Response<Body> {
+        if !looks_like_token(token) {
+            return not_found(branding);
+        }
+        match find_by_status_token(&self.table, token).await {
+            Ok(Some((stored, events))) => page(
+                StatusCode::OK,
+                StatusPage::new(branding, &stored, &events).render(),
+            ),
+            Ok(None) => not_found(branding),
+            Err(error) => {
+                tracing::error!(%error, "reading a request's status failed");
+                unavailable(branding)
+            }
+        }
+    }
+}
+
+/// The form as a browser sends it. Unknown fields are ignored: browsers send only ours.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct FormBody {
+    submission_token: Option<String>,
+    website: String,
+    urn: String,
+    school_name: String,
+    phase: String,
+    school_type: String,
+    local_authority: String,
+    trust: String,
+    postcode: String,
+    number_on_roll: String,
+    sen_support_percent: String,
+    ehc_plan_percent: String,
+    areas_of_need: Vec<String>,
+    review_type: String,
+    focus_scope: String,
+    focus_areas: Vec<String>,
+    window_1_start: String,
+    window_1_end: String,
+    window_2_start: String,
+    window_2_end: String,
+    window_3_start: String,
+    window_3_end: String,
+    learning_goal: String,
+    contact_name: String,
+    contact_role: String,
+    contact_email: String,
+    contact_phone: String,
+    no_pupil_named: Option<String>,
+    privacy_notice_accepted: Option<String>,
+}
+
+impl FormBody {
+    fn into_raw(self) -> RawReviewRequest {
+        let mut visit_windows = vec![
+            (self.window_1_start, self.window_1_end),
+            (self.window_2_start, self.window_2_end),
+            (self.window_3_start, self.window_3_end),
+        ];
+        // Only trailing empty windows are dropped, so each error stays on its own fields.
+        while visit_windows
+            .last()
+            .is_some_and(|(s, e)| s.trim().is_empty() && e.trim().is_empty())
+        {
+            visit_windows.pop();
+        }
+        RawReviewRequest {
+            urn: self.urn,
+            school_name: self.school_name,
+            phase: self.phase,
+            school_type: self.school_type,
+            local_authority: self.local_authority,
+            trust: self.trust,
+            postcode: self.postcode,
+            number_on_roll: self.number_on_roll,
+            sen_support_percent: self.sen_support_percent,
+            ehc_plan_percent: self.ehc_plan_percent,
+            areas_of_need: self.areas_of_need,
+            review_type: self.review_type,
+            focus_scope: self.focus_scope,
+            focus_areas: self.focus_areas,
+            visit_windows,
+            learning_goal: self.learning_goal,
+            contact_name: self.contact_name,
+            contact_role: self.contact_role,
+            contact_email: self.contact_email,
+            contact_phone: self.contact_phone,
+            no_pupil_named: self.no_pupil_named.is_some(),
+            privacy_notice_accepted: self.privacy_notice_accepted.is_some(),
+        }
+    }
+}
+
+struct FormProblem {
+    status: StatusCode,
+    title: &'static str,
+    paragraphs: Vec<String>,
+}
+
+fn problem(status: StatusCode, title: &'static str, detail: &str) -> FormProblem {
+    FormProblem {
+        status,
+        title,
+        paragraphs: vec![detail.to_owned()],
+    }
+}
+
+/// The form body, or why it cannot be read. Nothing is stored for any of these.
+fn read_form(request: &Request) -> Result<FormBody, FormProblem> {
+    let content_type = request
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if !content_type.starts_with("application/x-www-form-urlencoded") {
+        return Err(problem(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "The form could not be read",
+            "The form must be sent as a normal web form. Go back to the form and send it again.",
+        ));
+    }
+    let body = shared::http::body_bytes(request.body());
+    if body.len() > MAX_FORM_BYTES {
+        return Err(problem(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "The form is too long",
+            "What you typed is longer than the form allows. Shorten your answers and send it again.",
+        ));
+    }
+    let text = std::str::from_utf8(body).map_err(|_| {
+        problem(
+            StatusCode::BAD_REQUEST,
+            "The form could not be read",
+            "The form contained characters we cannot read. Send it again.",
+        )
+    })?;
+    let form: FormBody = serde_html_form::from_str(text).map_err(|_| {
+        problem(
+            StatusCode::BAD_REQUEST,
+            "The form could not be read",
+            "The form arrived incomplete or damaged. Send it again.",
+        )
+    })?;
+    if !form.website.trim().is_empty() {
+        return Err(problem(
+            StatusCode::BAD_REQUEST,
+            "The form could not be sent",
+            "A field that should be empty was filled in, so we think this was sent automatically.",
+        ));
+    }
+    let token_ok = form.submission_token.as_deref().is_some_and(|t| {
+        t.len() == 22
+            && t.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+    });
+    if !token_ok {
+        return Err(problem(
+            StatusCode::BAD_REQUEST,
+            "The form has expired",
+            "This copy of the form cannot be sent. Open the form again and fill it in.",
+        ));
+    }
+    Ok(form)
+}
+
+/// A one-time token in each form served: its submission is stored once, however often sent.
+fn new_submission_token() -> String {
+    let bytes: [u8; 16] = rand::rng().random();
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+fn route_key(request: &Request) -> String {
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => {
+            context.route_key.clone().unwrap_or_default()
+        }
+        _ => format!("{} {}", request.method(), request.uri().path()),
+    }
+}
+
+fn path_parameter(request: &Request, name: &str) -> String {
+    request
+        .path_parameters_ref()
+        .and_then(|params| params.first(name))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+fn source_ip(request: &Request) -> String {
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => {
+            context.http.source_ip.clone().unwrap_or_default()
+        }
+        _ => String::new(),
+    }
+}
+
+fn page(status: StatusCode, rendered: askama::Result<String>) -> Response<Body> {
+    match rendered {
+        Ok(html) => shared::http::html(status, html),
+        Err(error) => {
+            tracing::error!(%error, "a page failed to render");
+            shared::http::text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "text/plain; charset=utf-8",
+                "Sorry, there is a problem with the service.".into(),
+            )
+        }
+    }
+}
+
+fn message(
+    branding: &Branding,
+    status: StatusCode,
+    title: &str,
+    paragraphs: Vec<String>,
+    (link_href, link_text): (&str, &str),
+) -> Response<Body> {
+    page(
+        status,
+        MessagePage {
+            branding,
+            title,
+            paragraphs,
+            link_href,
+            link_text,
+        }
+        .render(),
+    )
+}
+
+fn not_found(branding: &Branding) -> Response<Body> {
+    message(
+        branding,
+        StatusCode::NOT_FOUND,
+        "Page not found",
+        vec![
+            "If you typed the address, check it is correct. If you followed a link from an email, it may have been copied only in part.".into(),
+            format!("If you need help, write to {}.", branding.contact_email),
+        ],
+        ("/", "Go to the start page"),
+    )
+}
+
+fn unavailable(branding: &Branding) -> Response<Body> {
+    message(
+        branding,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Sorry, there is a problem with the service",
+        vec![
+            "Try again in a few minutes. Sending the form again will not create a second request."
+                .into(),
+        ],
+        ("/", "Go to the start page"),
+    )
+}

@@ -1,0 +1,214 @@
+//! The pages schools see: askama templates (HTML-escaped) under `templates/pages`, built on one
+//! accessible layout that follows the GOV.UK Design System's patterns without its branding.
+
+use askama::Template;
+use time::Date;
+
+use crate::branding::Branding;
+use crate::domain::request::{
+    FieldError, FocusArea, MAX_HORIZON, MAX_LEARNING_GOAL_CHARS, MIN_NOTICE, RawReviewRequest,
+    ReviewType, WINDOW_FIELDS, iso, long_date,
+};
+use crate::domain::{AreaOfNeed, LocalAuthority, Phase, SchoolType};
+use crate::intake::{StoredRequest, TimelineEvent};
+
+#[derive(Template)]
+#[template(path = "pages/landing.html")]
+pub struct LandingPage<'a> {
+    pub branding: &'a Branding,
+}
+
+#[derive(Template)]
+#[template(path = "pages/privacy.html")]
+pub struct PrivacyPage<'a> {
+    pub branding: &'a Branding,
+}
+
+/// One visit window's two date fields on the form.
+pub struct WindowFields {
+    pub number: usize,
+    pub start_field: &'static str,
+    pub end_field: &'static str,
+    pub start: String,
+    pub end: String,
+}
+
+#[derive(Template)]
+#[template(path = "pages/request_form.html")]
+pub struct RequestFormPage<'a> {
+    pub branding: &'a Branding,
+    pub form: &'a RawReviewRequest,
+    pub errors: &'a [FieldError],
+    pub submission_token: &'a str,
+    pub phases: &'static [Phase],
+    pub school_types: &'static [SchoolType],
+    pub areas_of_need: &'static [AreaOfNeed],
+    pub review_types: &'static [ReviewType],
+    pub focus_areas: &'static [FocusArea],
+    pub local_authorities: Vec<&'static LocalAuthority>,
+    pub windows: Vec<WindowFields>,
+    pub earliest: String,
+    pub latest: String,
+    pub min_date: String,
+    pub max_date: String,
+    pub max_learning_goal: usize,
+}
+
+impl<'a> RequestFormPage<'a> {
+    pub fn new(
+        branding: &'a Branding,
+        form: &'a RawReviewRequest,
+        errors: &'a [FieldError],
+        submission_token: &'a str,
+        today: Date,
+    ) -> Self {
+        let mut local_authorities: Vec<_> = LocalAuthority::all().iter().collect();
+        local_authorities.sort_by_key(|la| la.name);
+        let windows = WINDOW_FIELDS
+            .iter()
+            .enumerate()
+            .map(|(i, (start_field, end_field))| {
+                let (start, end) = form.visit_windows.get(i).cloned().unwrap_or_default();
+                WindowFields {
+                    number: i + 1,
+                    start_field,
+                    end_field,
+                    start,
+                    end,
+                }
+            })
+            .collect();
+        Self {
+            branding,
+            form,
+            errors,
+            submission_token,
+            phases: Phase::ALL,
+            school_types: SchoolType::ALL,
+            areas_of_need: AreaOfNeed::ALL,
+            review_types: ReviewType::ALL,
+            focus_areas: FocusArea::ALL,
+            local_authorities,
+            windows,
+            earliest: long_date(today + MIN_NOTICE),
+            latest: long_date(today + MAX_HORIZON),
+            min_date: iso(today + MIN_NOTICE),
+            max_date: iso(today + MAX_HORIZON),
+            max_learning_goal: MAX_LEARNING_GOAL_CHARS,
+        }
+    }
+
+    /// The message for `field`, if it has a problem.
+    pub fn error(&self, field: &str) -> Option<&str> {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+    }
+
+    pub fn area_checked(&self, value: &str) -> bool {
+        self.form.areas_of_need.iter().any(|v| v == value)
+    }
+
+    pub fn focus_checked(&self, value: &str) -> bool {
+        self.form.focus_areas.iter().any(|v| v == value)
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/request_sent.html")]
+pub struct RequestSentPage<'a> {
+    pub branding: &'a Branding,
+    pub reference: &'a str,
+}
+
+pub struct Step {
+    pub title: &'static str,
+    pub status: &'static str,
+    pub detail: String,
+    pub class: &'static str,
+    pub tag_class: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "pages/status.html")]
+pub struct StatusPage<'a> {
+    pub branding: &'a Branding,
+    pub stored: &'a StoredRequest,
+    pub submitted_on: String,
+    pub steps: Vec<Step>,
+}
+
+impl<'a> StatusPage<'a> {
+    pub fn new(
+        branding: &'a Branding,
+        stored: &'a StoredRequest,
+        events: &[TimelineEvent],
+    ) -> Self {
+        let day = |at: &str| {
+            time::OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339)
+                .map(|t| long_date(t.date()))
+                .unwrap_or_default()
+        };
+        let submitted_on = events
+            .iter()
+            .find(|e| e.kind == "submitted")
+            .map(|e| day(&e.at))
+            .unwrap_or_else(|| day(&stored.created_at));
+        let step = |title, status, detail: String, class, tag_class| Step {
+            title,
+            status,
+            detail,
+            class,
+            tag_class,
+        };
+        let steps = vec![
+            step(
+                "Request received",
+                "Done",
+                format!("On {submitted_on}."),
+                "done",
+                "tag--done",
+            ),
+            step(
+                "Finding a reviewer",
+                "In progress",
+                "We are finding a trained reviewer with no link to your school.".into(),
+                "current",
+                "",
+            ),
+            step(
+                "Reviewer and visit date confirmed",
+                "Not started",
+                String::new(),
+                "",
+                "tag--todo",
+            ),
+            step(
+                "Self-evaluation and evidence",
+                "Not started",
+                String::new(),
+                "",
+                "tag--todo",
+            ),
+            step("Visit", "Not started", String::new(), "", "tag--todo"),
+            step("Report", "Not started", String::new(), "", "tag--todo"),
+        ];
+        Self {
+            branding,
+            stored,
+            submitted_on,
+            steps,
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "pages/message.html")]
+pub struct MessagePage<'a> {
+    pub branding: &'a Branding,
+    pub title: &'a str,
+    pub paragraphs: Vec<String>,
+    pub link_href: &'a str,
+    pub link_text: &'a str,
+}

@@ -1,0 +1,681 @@
+//! A school's request, through the form and the API: stored once, confirmed by one email,
+//! followed on a private status page; bad input refused with nothing stored.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, LOCATION};
+use serde_json::{Value, json};
+use time::{Duration, OffsetDateTime};
+
+use crate::helpers::{TestStack, spawn, spawn_with, unique_address};
+
+fn date_from_now(days: i64) -> String {
+    (OffsetDateTime::now_utc().date() + Duration::days(days)).to_string()
+}
+
+/// A complete, valid form as a browser sends it (fields in form order).
+fn valid_form(token: &str, email: &str, urn: &str) -> Vec<(&'static str, String)> {
+    vec![
+        ("submission_token", token.into()),
+        ("website", "".into()),
+        ("urn", urn.into()),
+        ("school_name", "Brook Primary School".into()),
+        ("phase", "primary".into()),
+        ("school_type", "mainstream".into()),
+        ("local_authority", "202".into()),
+        ("trust", "".into()),
+        ("postcode", "nw1 2db".into()),
+        ("number_on_roll", "420".into()),
+        ("sen_support_percent", "14.5".into()),
+        ("ehc_plan_percent", "3.2".into()),
+        ("areas_of_need", "communication_and_interaction".into()),
+        ("areas_of_need", "social_emotional_mental_health".into()),
+        ("review_type", "send_review".into()),
+        ("focus_scope", "chosen".into()),
+        ("focus_areas", "leadership".into()),
+        ("focus_areas", "outcomes".into()),
+        ("window_1_start", date_from_now(30)),
+        ("window_1_end", date_from_now(40)),
+        ("window_2_start", date_from_now(60)),
+        ("window_2_end", date_from_now(70)),
+        ("window_3_start", "".into()),
+        ("window_3_end", "".into()),
+        (
+            "learning_goal",
+            "How well our graduated approach <works> in KS2 & KS3.".into(),
+        ),
+        ("contact_name", "Grace Hopper".into()),
+        ("contact_role", "SENCO".into()),
+        ("contact_email", email.into()),
+        ("contact_phone", "".into()),
+        ("no_pupil_named", "yes".into()),
+        ("privacy_notice_accepted", "yes".into()),
+    ]
+}
+
+fn valid_json(email: &str, urn: &str) -> Value {
+    json!({
+        "school": {
+            "urn": urn, "name": "Brook Primary School", "phase": "primary", "type": "mainstream",
+            "local_authority_code": 202, "trust": null, "postcode": "NW1 2DB", "number_on_roll": 420,
+            "sen_support_percent": 14.5, "ehc_plan_percent": 3.2,
+            "areas_of_need": ["communication_and_interaction"]
+        },
+        "review_type": "send_review",
+        "focus_areas": "all",
+        "visit_windows": [
+            { "start": date_from_now(30), "end": date_from_now(40) },
+            { "start": date_from_now(60), "end": date_from_now(70) }
+        ],
+        "learning_goal": "How well our graduated approach works.",
+        "contact": { "name": "Grace Hopper", "role": "SENCO", "email": email, "phone": null },
+        "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
+    })
+}
+
+/// The one-time token of a freshly served form.
+async fn form_token(app: &TestStack) -> String {
+    let page = app
+        .http
+        .get(app.url("/request"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let token = regex_lite::Regex::new(r#"name="submission_token" value="([A-Za-z0-9_-]{22})""#)
+        .unwrap()
+        .captures(&page)
+        .expect("the form carries a submission token")[1]
+        .to_owned();
+    token
+}
+
+async fn post_form(app: &TestStack, form: &[(&str, String)]) -> reqwest::Response {
+    let body = form
+        .iter()
+        .map(|(k, v)| format!("{}={}", k, urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    app.http
+        .post(app.url("/request"))
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+}
+
+fn urlencode(value: &str) -> String {
+    value
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            b' ' => "+".into(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+async fn post_api(
+    app: &TestStack,
+    key: Option<&str>,
+    content_type: &str,
+    body: impl Into<reqwest::Body>,
+) -> reqwest::Response {
+    let mut request = app
+        .http
+        .post(app.url("/api/v1/review-requests"))
+        .header(CONTENT_TYPE, content_type)
+        .body(body);
+    if let Some(key) = key {
+        request = request.header("Idempotency-Key", key);
+    }
+    request.send().await.unwrap()
+}
+
+/// Every item of the table, by partition key prefix.
+async fn items_with_prefix(app: &TestStack, prefix: &str) -> Vec<HashMap<String, AttributeValue>> {
+    let mut items = Vec::new();
+    let mut start = None;
+    loop {
+        let page = app
+            .dynamodb()
+            .scan()
+            .table_name(app.table())
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        items.extend(
+            page.items()
+                .iter()
+                .filter(|i| i["pk"].as_s().is_ok_and(|pk| pk.starts_with(prefix)))
+                .cloned(),
+        );
+        start = page.last_evaluated_key().cloned();
+        if start.is_none() {
+            return items;
+        }
+    }
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()[LOCATION].to_str().unwrap().to_owned()
+}
+
+#[tokio::test]
+async fn a_school_submits_the_form_gets_one_email_and_follows_its_private_status_link() {
+    let app = spawn().await;
+    let email = unique_address("senco");
+    let token = form_token(&app).await;
+    let response = post_form(&app, &valid_form(&token, &email, "100001")).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let sent_page = location(&response);
+    let reference = sent_page
+        .strip_prefix("/request/sent/")
+        .expect("redirects to the confirmation")
+        .to_owned();
+    assert!(
+        regex_lite::Regex::new(r"^SR-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{2}$")
+            .unwrap()
+            .is_match(&reference)
+    );
+
+    let confirmation = app.http.get(app.url(&sent_page)).send().await.unwrap();
+    assert_eq!(confirmation.status(), StatusCode::OK);
+    assert!(confirmation.text().await.unwrap().contains(&reference));
+
+    let mails = app.wait_for_mail(&email, 1).await;
+    assert_eq!(mails.len(), 1);
+    let mail = &mails[0];
+    assert!(mail.subject.contains(&reference));
+    assert!(
+        mail.text.contains("Leadership of SEND")
+            && mail.text.contains("Outcomes for learners with SEND")
+    );
+    assert!(mail.html.contains("Brook Primary School"));
+    let status_link = mail
+        .links
+        .iter()
+        .find(|l| l.contains("/status/"))
+        .expect("a status link")
+        .clone();
+    let token_in_link = status_link.rsplit('/').next().unwrap().to_owned();
+    assert_eq!(token_in_link.len(), 43, "a 256-bit token");
+
+    let status = app.http.get(&status_link).send().await.unwrap();
+    assert_eq!(status.status(), StatusCode::OK);
+    assert_eq!(status.headers()["referrer-policy"], "no-referrer");
+    let page = status.text().await.unwrap();
+    assert!(page.contains(&reference) && page.contains("Finding a reviewer"));
+    assert!(
+        page.contains("How well our graduated approach &#60;works&#62; in KS2 &#38; KS3."),
+        "user text is escaped"
+    );
+
+    // Only the token's hash is stored, nowhere the token itself.
+    let everything = items_with_prefix(&app, "").await;
+    assert!(!format!("{everything:?}").contains(&token_in_link));
+    assert_eq!(items_with_prefix(&app, "STATUS#").await.len(), 1);
+
+    let wrong = app
+        .http
+        .get(app.url(&format!("/status/{}", "A".repeat(43))))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn the_same_form_sent_again_or_concurrently_creates_one_request_and_one_email() {
+    let app = spawn().await;
+    let email = unique_address("double");
+    let token = form_token(&app).await;
+    let form = valid_form(&token, &email, "100002");
+
+    let first = location(&post_form(&app, &form).await);
+    let again = location(&post_form(&app, &form).await);
+    let concurrent = futures::future::join_all((0..8).map(|_| post_form(&app, &form))).await;
+    assert_eq!(first, again);
+    for response in &concurrent {
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(response), first);
+    }
+    assert_eq!(app.wait_for_mail(&email, 1).await.len(), 1);
+    assert_eq!(
+        items_with_prefix(&app, "REQUEST#")
+            .await
+            .iter()
+            .filter(|i| i["sk"].as_s().unwrap() == "REQUEST")
+            .count(),
+        1
+    );
+    assert_eq!(items_with_prefix(&app, "OUTBOX#").await.len(), 1);
+
+    // A different submission of the same form twice (a twin tab) with new tokens: two requests.
+    let second_email = unique_address("other");
+    let twin = valid_form(&form_token(&app).await, &second_email, "100002");
+    assert_ne!(location(&post_form(&app, &twin).await), first);
+}
+
+#[tokio::test]
+async fn concurrent_first_submissions_with_one_token_store_one_request() {
+    let app = spawn().await;
+    let email = unique_address("race");
+    let token = form_token(&app).await;
+    let form = valid_form(&token, &email, "100003");
+    let responses = futures::future::join_all((0..10).map(|_| post_form(&app, &form))).await;
+    let locations: Vec<String> = responses.iter().map(location).collect();
+    assert!(
+        locations.iter().all(|l| l == &locations[0]),
+        "{locations:?}"
+    );
+    assert_eq!(app.wait_for_mail(&email, 1).await.len(), 1);
+    assert_eq!(items_with_prefix(&app, "REFERENCE#").await.len(), 1);
+}
+
+#[tokio::test]
+async fn form_errors_rerender_the_form_with_every_problem_and_the_values_kept() {
+    let app = spawn().await;
+    let token = form_token(&app).await;
+    let mut form = valid_form(&token, "not-an-email", "12345");
+    form.retain(|(k, _)| !k.starts_with("window_2"));
+    form.retain(|(k, _)| *k != "privacy_notice_accepted");
+    let response = post_form(&app, &form).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("<title>Error: "));
+    for (field, message) in [
+        ("urn", "6 digits"),
+        ("contact_email", "correct format"),
+        ("window_2_start", "at least two visit windows"),
+        ("privacy_notice_accepted", "privacy notice"),
+    ] {
+        assert!(
+            page.contains(&format!("href=\"#{field}\"")),
+            "summary links to {field}"
+        );
+        assert!(page.contains(message), "{message}");
+        assert!(
+            page.contains(&format!("id=\"{field}\"")),
+            "{field} exists to link to"
+        );
+    }
+    assert!(page.contains(r#"value="12345""#), "typed values are kept");
+    assert!(page.contains(r#"value="primary" checked"#));
+    assert!(
+        page.contains(&format!(r#"name="submission_token" value="{token}""#)),
+        "the same token, for exactly once"
+    );
+    assert!(items_with_prefix(&app, "REQUEST#").await.is_empty());
+}
+
+#[tokio::test]
+async fn bad_form_bodies_get_a_clear_4xx_and_store_nothing() {
+    let app = spawn().await;
+    let email = unique_address("bad");
+    let token = form_token(&app).await;
+    let valid_body = valid_form(&token, &email, "100004")
+        .iter()
+        .map(|(k, v)| format!("{k}={}", urlencode(v)))
+        .collect::<Vec<_>>()
+        .join("&");
+    let cases: Vec<(&str, &str, Vec<u8>, StatusCode, &str)> = vec![
+        (
+            "wrong content type",
+            "application/json",
+            b"{}".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "normal web form",
+        ),
+        (
+            "multipart",
+            "multipart/form-data; boundary=x",
+            b"--x--".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "normal web form",
+        ),
+        (
+            "not UTF-8",
+            "application/x-www-form-urlencoded",
+            vec![b'u', b'r', b'n', b'=', 0xff, 0xfe],
+            StatusCode::BAD_REQUEST,
+            "characters we cannot read",
+        ),
+        (
+            "oversized",
+            "application/x-www-form-urlencoded",
+            format!("{valid_body}&learning_goal={}", "a".repeat(70_000)).into_bytes(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "longer than the form allows",
+        ),
+        (
+            "honeypot filled",
+            "application/x-www-form-urlencoded",
+            valid_body
+                .replace("website=&", "website=http%3A%2F%2Fspam&")
+                .into_bytes(),
+            StatusCode::BAD_REQUEST,
+            "sent automatically",
+        ),
+        (
+            "no token",
+            "application/x-www-form-urlencoded",
+            valid_body
+                .replace(&format!("submission_token={token}&"), "")
+                .into_bytes(),
+            StatusCode::BAD_REQUEST,
+            "Open the form again",
+        ),
+        (
+            "forged token",
+            "application/x-www-form-urlencoded",
+            valid_body.replace(&token, "short").into_bytes(),
+            StatusCode::BAD_REQUEST,
+            "Open the form again",
+        ),
+        (
+            "empty body",
+            "application/x-www-form-urlencoded",
+            Vec::new(),
+            StatusCode::BAD_REQUEST,
+            "Open the form again",
+        ),
+    ];
+    for (name, content_type, body, status, words) in cases {
+        let response = app
+            .http
+            .post(app.url("/request"))
+            .header(CONTENT_TYPE, content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), status, "{name}");
+        assert!(
+            response.text().await.unwrap().contains(words),
+            "{name}: says {words:?}"
+        );
+    }
+    assert!(items_with_prefix(&app, "REQUEST#").await.is_empty());
+    assert!(items_with_prefix(&app, "OUTBOX#").await.is_empty());
+    assert!(items_with_prefix(&app, "IDEMPOTENCY#").await.is_empty());
+}
+
+#[tokio::test]
+async fn the_api_creates_once_per_idempotency_key_and_refuses_a_reused_key() {
+    let app = spawn().await;
+    let email = unique_address("api");
+    let body = valid_json(&email, "100005").to_string();
+    let key = ulid::Ulid::new().to_string();
+
+    let first = post_api(&app, Some(&key), "application/json", body.clone()).await;
+    assert_eq!(first.status(), StatusCode::CREATED);
+    assert!(first.headers().get("idempotent-replayed").is_none());
+    let created: Value = first.json().await.unwrap();
+
+    let retries = futures::future::join_all(
+        (0..5).map(|_| post_api(&app, Some(&key), "application/json", body.clone())),
+    )
+    .await;
+    for retry in retries {
+        assert_eq!(retry.status(), StatusCode::CREATED);
+        assert_eq!(retry.headers()["idempotent-replayed"], "true");
+        assert_eq!(retry.json::<Value>().await.unwrap(), created);
+    }
+    assert_eq!(app.wait_for_mail(&email, 1).await.len(), 1);
+
+    let mut changed = valid_json(&email, "100005");
+    changed["learning_goal"] = json!("Something else entirely.");
+    let reused = post_api(&app, Some(&key), "application/json", changed.to_string()).await;
+    assert_eq!(reused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reused.headers()[CONTENT_TYPE], "application/problem+json");
+    let problem: Value = reused.json().await.unwrap();
+    assert!(
+        problem["type"]
+            .as_str()
+            .unwrap()
+            .ends_with("/idempotency-key-reused")
+    );
+    assert_eq!(items_with_prefix(&app, "REFERENCE#").await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_api_lists_every_invalid_field_by_json_pointer() {
+    let app = spawn().await;
+    let mut body = valid_json("nobody@", "1234");
+    body["school"]["sen_support_percent"] = json!(120);
+    body["visit_windows"][1]["end"] = json!("2099-01-01");
+    body["declarations"]["no_pupil_named"] = json!(false);
+    body["focus_areas"] = json!(["leadership", "astrology"]);
+    let response = post_api(&app, Some("k-1"), "application/json", body.to_string()).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let problem: Value = response.json().await.unwrap();
+    let fields: Vec<&str> = problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        fields,
+        vec![
+            "/school/urn",
+            "/school/sen_support_percent",
+            "/focus_areas",
+            "/visit_windows/1/end",
+            "/contact/email",
+            "/declarations/no_pupil_named"
+        ]
+    );
+    assert!(
+        problem["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| !e["message"].as_str().unwrap().is_empty())
+    );
+    assert!(items_with_prefix(&app, "REQUEST#").await.is_empty());
+}
+
+#[tokio::test]
+async fn bad_api_requests_get_problem_details_and_store_nothing() {
+    let app = spawn().await;
+    let valid = valid_json(&unique_address("x"), "100006");
+    let mut unknown = valid.clone();
+    unknown["school"]["ofsted_grade"] = json!("good");
+    let cases: Vec<(&str, Option<&str>, &str, Vec<u8>, StatusCode, &str)> = vec![
+        (
+            "not JSON content type",
+            Some("k"),
+            "text/plain",
+            b"hello".to_vec(),
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported-media-type",
+        ),
+        (
+            "no idempotency key",
+            None,
+            "application/json",
+            valid.to_string().into_bytes(),
+            StatusCode::BAD_REQUEST,
+            "idempotency-key-required",
+        ),
+        (
+            "malformed JSON",
+            Some("k"),
+            "application/json",
+            b"{\"school\":".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+        ),
+        (
+            "unknown field",
+            Some("k"),
+            "application/json",
+            unknown.to_string().into_bytes(),
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+        ),
+        (
+            "wrong shape",
+            Some("k"),
+            "application/json",
+            b"[1,2,3]".to_vec(),
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+        ),
+        (
+            "not UTF-8",
+            Some("k"),
+            "application/json",
+            vec![b'{', 0xff, b'}'],
+            StatusCode::BAD_REQUEST,
+            "malformed-json",
+        ),
+        (
+            "oversized",
+            Some("k"),
+            "application/json",
+            format!("{{\"x\":\"{}\"}}", "a".repeat(70_000)).into_bytes(),
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body-too-large",
+        ),
+    ];
+    for (name, key, content_type, body, status, slug) in cases {
+        let response = post_api(&app, key, content_type, body).await;
+        assert_eq!(response.status(), status, "{name}");
+        assert_eq!(
+            response.headers()[CONTENT_TYPE],
+            "application/problem+json",
+            "{name}"
+        );
+        let problem: Value = response.json().await.unwrap();
+        assert!(
+            problem["type"].as_str().unwrap().ends_with(slug),
+            "{name}: {problem}"
+        );
+        assert_eq!(problem["status"], status.as_u16(), "{name}");
+    }
+    let unknown_problem: Value = post_api(&app, Some("k"), "application/json", unknown.to_string())
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        unknown_problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains("ofsted_grade")
+    );
+    assert!(items_with_prefix(&app, "REQUEST#").await.is_empty());
+    assert!(items_with_prefix(&app, "IDEMPOTENCY#").await.is_empty());
+}
+
+#[tokio::test]
+async fn submissions_past_the_rate_limit_are_refused_with_429() {
+    let app = spawn_with(|config| {
+        config
+            .parameters
+            .insert("SubmissionsPerSchoolPerDay".into(), "2".into());
+    })
+    .await;
+    for n in 0..2 {
+        let response = post_api(
+            &app,
+            Some(&format!("key-{n}")),
+            "application/json",
+            valid_json(&unique_address("r"), "100007").to_string(),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::CREATED);
+    }
+    let third = post_api(
+        &app,
+        Some("key-3"),
+        "application/json",
+        valid_json(&unique_address("r"), "100007").to_string(),
+    )
+    .await;
+    assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
+    let token = form_token(&app).await;
+    let form = post_form(&app, &valid_form(&token, &unique_address("r"), "100007")).await;
+    assert_eq!(form.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(form.text().await.unwrap().contains("Too many requests"));
+    // Another school is not affected.
+    let other = post_api(
+        &app,
+        Some("key-4"),
+        "application/json",
+        valid_json(&unique_address("r"), "100008").to_string(),
+    )
+    .await;
+    assert_eq!(other.status(), StatusCode::CREATED);
+    assert_eq!(items_with_prefix(&app, "REFERENCE#").await.len(), 3);
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_what_the_handler_really_accepts_and_answers() {
+    let app = spawn().await;
+    let served: Value = app
+        .http
+        .get(app.url("/api/v1/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let document: Value = serde_json::from_str(review_requests_api::OPENAPI).unwrap();
+    assert_eq!(served, document);
+    assert_eq!(document["openapi"], "3.1.0");
+    let schema = |name: &str| {
+        let mut root = document.clone();
+        root["$ref"] = json!(format!("#/components/schemas/{name}"));
+        jsonschema::validator_for(&root).unwrap()
+    };
+    let operation = &document["paths"]["/api/v1/review-requests"]["post"];
+
+    // The documented example, moved to dates valid today, is accepted.
+    let mut example = operation["requestBody"]["content"]["application/json"]["example"].clone();
+    example["visit_windows"] = json!([
+        { "start": date_from_now(30), "end": date_from_now(40) },
+        { "start": date_from_now(60), "end": date_from_now(70) }
+    ]);
+    example["contact"]["email"] = json!(unique_address("openapi"));
+    assert!(schema("ReviewRequest").is_valid(&example));
+    let created = post_api(&app, Some("doc-1"), "application/json", example.to_string()).await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    assert!(operation["responses"]["201"].is_object());
+    let body: Value = created.json().await.unwrap();
+    assert!(schema("Created").is_valid(&body), "{body}");
+
+    // What the schema refuses, the handler refuses; its answers are documented problems.
+    let mut invalid = example.clone();
+    invalid["school"]["urn"] = json!("12");
+    assert!(!schema("ReviewRequest").is_valid(&invalid));
+    let mut unknown = example.clone();
+    unknown["extra"] = json!(1);
+    assert!(!schema("ReviewRequest").is_valid(&unknown));
+    for (body, status) in [
+        (invalid, StatusCode::UNPROCESSABLE_ENTITY),
+        (unknown, StatusCode::BAD_REQUEST),
+    ] {
+        let response = post_api(&app, Some("doc-2"), "application/json", body.to_string()).await;
+        assert_eq!(response.status(), status);
+        assert!(
+            operation["responses"][status.as_str()].is_object(),
+            "{status} is documented"
+        );
+        let problem: Value = response.json().await.unwrap();
+        assert!(schema("Problem").is_valid(&problem), "{problem}");
+    }
+}
