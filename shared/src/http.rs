@@ -2,7 +2,8 @@
 //! RFC 9457 problem details, each with the security headers a public site needs.
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
-use lambda_http::{Body, Response};
+use lambda_http::request::RequestContext;
+use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 
 /// Pages hold private links and personal data: never cached, never leaked through Referer,
@@ -147,5 +148,26 @@ pub fn body_bytes(body: &Body) -> &[u8] {
         Body::Text(text) => text.as_bytes(),
         Body::Binary(bytes) => bytes,
         _ => &[],
+    }
+}
+
+/// The route API Gateway matched (`POST /request`): how a function with several routes knows
+/// which one it is serving, so its routes live only in the template.
+pub fn route_key(request: &Request) -> String {
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => {
+            context.route_key.clone().unwrap_or_default()
+        }
+        _ => format!("{} {}", request.method(), request.uri().path()),
+    }
+}
+
+/// The client's address as API Gateway saw it.
+pub fn source_ip(request: &Request) -> String {
+    match request.request_context_ref() {
+        Some(RequestContext::ApiGatewayV2(context)) => {
+            context.http.source_ip.clone().unwrap_or_default()
+        }
+        _ => String::new(),
     }
 }

@@ -125,6 +125,14 @@ impl Intake {
         }
     }
 
+    pub async fn from_env(env: &Env, aws: &crate::aws::AwsClients) -> Result<Self, ConfigError> {
+        Ok(Self::new(
+            Table::from_env(env, aws)?,
+            LinkSecret::load(env, aws).await?,
+            RateLimits::from_env(env)?,
+        ))
+    }
+
     pub async fn submit(
         &self,
         request: &ReviewRequest,

@@ -4,16 +4,13 @@
 //! `GET /api/v1/openapi.json` serves the OpenAPI 3.1 description (`openapi.json` beside this).
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
-use lambda_http::request::RequestContext;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::aws::AwsClients;
 use shared::domain::request::{FieldError, RawReviewRequest, ReviewRequest};
 use shared::http::{FieldProblem, Problem};
-use shared::intake::{IdempotencyKey, Intake, RateLimits, SubmitError};
-use shared::links::LinkSecret;
-use shared::store::Table;
+use shared::intake::{IdempotencyKey, Intake, SubmitError};
 use shared::{ConfigError, Env};
 use time::OffsetDateTime;
 
@@ -26,21 +23,13 @@ pub struct ReviewRequestsApi {
 
 impl ReviewRequestsApi {
     pub async fn from_env(env: &Env, aws: &AwsClients) -> Result<Self, ConfigError> {
-        let table = Table::from_env(env, aws)?;
-        let links = LinkSecret::load(env, aws).await?;
         Ok(Self {
-            intake: Intake::new(table, links, RateLimits::from_env(env)?),
+            intake: Intake::from_env(env, aws).await?,
         })
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
-        let route = match request.request_context_ref() {
-            Some(RequestContext::ApiGatewayV2(context)) => {
-                context.route_key.clone().unwrap_or_default()
-            }
-            _ => String::new(),
-        };
-        match route.as_str() {
+        match shared::http::route_key(&request).as_str() {
             "GET /api/v1/openapi.json" => {
                 shared::http::text(StatusCode::OK, "application/json", OPENAPI.to_owned())
             }
@@ -76,12 +65,7 @@ impl ReviewRequestsApi {
                 .into_response();
             }
         };
-        let ip = match request.request_context_ref() {
-            Some(RequestContext::ApiGatewayV2(context)) => {
-                context.http.source_ip.clone().unwrap_or_default()
-            }
-            _ => String::new(),
-        };
+        let ip = shared::http::source_ip(request);
         match self.intake.submit(&parsed, &key, &ip, now).await {
             Ok(submitted) => {
                 let mut response = shared::http::json(

@@ -6,15 +6,14 @@ use askama::Template;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lambda_http::http::{StatusCode, header};
-use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use rand::RngExt;
 use serde::Deserialize;
 use shared::aws::AwsClients;
 use shared::branding::{Branding, BrandingSource};
 use shared::domain::request::{RawReviewRequest, Reference, ReviewRequest};
-use shared::intake::{IdempotencyKey, Intake, RateLimits, SubmitError, find_by_status_token};
-use shared::links::{LinkSecret, looks_like_token};
+use shared::intake::{IdempotencyKey, Intake, SubmitError, find_by_status_token};
+use shared::links::looks_like_token;
 use shared::pages::{
     LandingPage, MessagePage, PrivacyPage, RequestFormPage, RequestSentPage, StatusPage,
 };
@@ -34,9 +33,8 @@ pub struct SchoolPages {
 impl SchoolPages {
     pub async fn from_env(env: &Env, aws: &AwsClients) -> Result<Self, ConfigError> {
         let table = Table::from_env(env, aws)?;
-        let links = LinkSecret::load(env, aws).await?;
         Ok(Self {
-            intake: Intake::new(table.clone(), links, RateLimits::from_env(env)?),
+            intake: Intake::from_env(env, aws).await?,
             branding: BrandingSource::from_env(env, table.clone())?,
             table,
         })
@@ -45,7 +43,7 @@ impl SchoolPages {
     pub async fn handle(&self, request: Request) -> Response<Body> {
         let branding = self.branding.current().await;
         let now = OffsetDateTime::now_utc();
-        match route_key(&request).as_str() {
+        match shared::http::route_key(&request).as_str() {
             "GET /" => page(
                 StatusCode::OK,
                 LandingPage {
@@ -122,7 +120,7 @@ impl SchoolPages {
                 );
             }
         };
-        let ip = source_ip(request);
+        let ip = shared::http::source_ip(request);
         match self.intake.submit(&request_to_store, &IdempotencyKey::Form(token), &ip, now).await {
             Ok(submitted) => {
                 if !submitted.replayed {
@@ -326,30 +324,12 @@ fn new_submission_token() -> String {
     URL_SAFE_NO_PAD.encode(bytes)
 }
 
-fn route_key(request: &Request) -> String {
-    match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(context)) => {
-            context.route_key.clone().unwrap_or_default()
-        }
-        _ => format!("{} {}", request.method(), request.uri().path()),
-    }
-}
-
 fn path_parameter(request: &Request, name: &str) -> String {
     request
         .path_parameters_ref()
         .and_then(|params| params.first(name))
         .unwrap_or_default()
         .to_owned()
-}
-
-fn source_ip(request: &Request) -> String {
-    match request.request_context_ref() {
-        Some(RequestContext::ApiGatewayV2(context)) => {
-            context.http.source_ip.clone().unwrap_or_default()
-        }
-        _ => String::new(),
-    }
 }
 
 fn page(status: StatusCode, rendered: askama::Result<String>) -> Response<Body> {
