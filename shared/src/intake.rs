@@ -145,7 +145,7 @@ impl Intake {
         let request_id = ulid::Ulid::new().to_string();
         let mut reference = Reference::generate(&mut rand::rng());
         for attempt in 0..6u32 {
-            let items = self.items(
+            let items = self.transaction_items(
                 request,
                 &request_id,
                 &reference,
@@ -247,8 +247,27 @@ impl Intake {
         })
     }
 
+    /// The transaction a first submission writes: what the benchmark times bare, as the floor.
+    pub fn transaction(
+        &self,
+        request: &ReviewRequest,
+        key: &IdempotencyKey,
+        source_ip: &str,
+        now: OffsetDateTime,
+    ) -> Vec<TransactWriteItem> {
+        self.transaction_items(
+            request,
+            &ulid::Ulid::new().to_string(),
+            &Reference::generate(&mut rand::rng()),
+            &format!("IDEMPOTENCY#{}", key.storage_key()),
+            &fingerprint(request),
+            source_ip,
+            now,
+        )
+    }
+
     #[allow(clippy::too_many_arguments)]
-    fn items(
+    fn transaction_items(
         &self,
         request: &ReviewRequest,
         request_id: &str,

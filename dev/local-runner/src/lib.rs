@@ -50,6 +50,8 @@ pub struct StackConfig {
     pub stream_poll_interval: Duration,
     /// Fire `rate()` schedules on their timers (off in tests, which fire them on demand).
     pub schedule_timers: bool,
+    /// Poll the streams for stream-triggered functions (off only for benchmarks).
+    pub stream_consumers: bool,
 }
 
 impl StackConfig {
@@ -67,6 +69,7 @@ impl StackConfig {
             moto_url: moto_url.trim_end_matches('/').to_owned(),
             stream_poll_interval: Duration::from_millis(200),
             schedule_timers: true,
+            stream_consumers: true,
         })
     }
 }
@@ -181,7 +184,9 @@ impl LocalStack {
                             starting_position: starting_position.clone(),
                             poll_interval: config.stream_poll_interval,
                         };
-                        tasks.push(tokio::spawn(consumer.run()));
+                        if config.stream_consumers {
+                            tasks.push(tokio::spawn(consumer.run()));
+                        }
                     }
                     (
                         EventSpec::Schedule {

@@ -1,7 +1,8 @@
 //! `local-runner`: starts send-review on this machine against DynamoDB Local and moto (whose
 //! endpoints come from the standard AWS_ENDPOINT_URL_* variables; `scripts/start` sets them).
 //!
-//! Options: `--port N` (default 3000, or ROUTER_PORT), `--host H`, `--prefix P`, `--no-demo-data`.
+//! Options: `--port N` (default 3000, or ROUTER_PORT), `--host H`, `--prefix P`,
+//! `--parameter Name=Value` (a template parameter, repeatable), `--no-demo-data`.
 
 use std::time::Duration;
 
@@ -24,6 +25,11 @@ async fn main() -> anyhow::Result<()> {
             "--host" => config.host = args.next().context("--host needs a value")?,
             "--prefix" => config.prefix = args.next().context("--prefix needs a value")?,
             "--no-demo-data" => demo_data = false,
+            "--parameter" => {
+                let setting = args.next().context("--parameter needs Name=Value")?;
+                let (name, value) = setting.split_once('=').context("--parameter needs Name=Value")?;
+                config.parameters.insert(name.to_owned(), value.to_owned());
+            }
             other => anyhow::bail!("unknown option {other}"),
         }
     }

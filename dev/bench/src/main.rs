@@ -1,0 +1,164 @@
+//! `bench intake [N]`: p50/p99 latency of the review request submit handler over N submissions
+//! against DynamoDB Local, and, interleaved in the same run, of a bare `TransactWriteItems` of
+//! the same items (the floor no handler can beat). Target: handler/floor <= 1.2 at p50.
+//!
+//! Run through `scripts/bench`, which starts DynamoDB Local and moto and builds optimised.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use lambda_http::http::StatusCode;
+use local_runner::{LocalStack, StackConfig};
+use review_requests_api::ReviewRequestsApi;
+use serde_json::json;
+use shared::domain::request::{RawReviewRequest, ReviewRequest};
+use shared::intake::{IdempotencyKey, Intake};
+use time::OffsetDateTime;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    match args.next().as_deref() {
+        Some("intake") => {
+            let n = args.next().map(|n| n.parse()).transpose()?.unwrap_or(1000);
+            intake(n).await
+        }
+        _ => bail!("usage: bench intake [N]"),
+    }
+}
+
+async fn intake(n: usize) -> anyhow::Result<()> {
+    let mut config = StackConfig::from_environment()?;
+    config.prefix = format!("bench{}", ulid::Ulid::new().to_string().to_lowercase());
+    config.schedule_timers = false;
+    config.stream_consumers = false;
+    for limit in ["SubmissionsPerIpPerHour", "SubmissionsPerSchoolPerDay"] {
+        config.parameters.insert(limit.into(), "1000000".into());
+    }
+    let stack = LocalStack::start(config).await.context("starting the local stack")?;
+    let env = stack.function_env("ReviewRequestsApiFunction");
+    let api = ReviewRequestsApi::from_env(env, &stack.aws).await?;
+    let intake = Intake::from_env(env, &stack.aws).await?;
+    let table = stack.table_name().to_owned();
+
+    let warm_up = 50;
+    let mut handler = Vec::with_capacity(n);
+    let mut floor = Vec::with_capacity(n);
+    for i in 0..n + warm_up {
+        // Handler: the whole API Gateway event -> response path, as Lambda runs it.
+        let request = lambda_http::request::from_str(&event(i).to_string())?;
+        let started = Instant::now();
+        let response = api.handle(request).await;
+        let elapsed = started.elapsed();
+        if response.status() != StatusCode::CREATED {
+            bail!("submission {i} answered {}", response.status());
+        }
+
+        // Floor: the same transaction, built ahead, sent bare.
+        let now = OffsetDateTime::now_utc();
+        let parsed = ReviewRequest::parse(&raw(i + 1_000_000), now.date()).expect("valid");
+        let items = intake.transaction(&parsed, &IdempotencyKey::Api(format!("floor-{i}")), "127.0.0.1", now);
+        let started = Instant::now();
+        stack
+            .aws
+            .dynamodb
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+            .with_context(|| format!("bare transaction {i} in {table}"))?;
+        let bare = started.elapsed();
+
+        if i >= warm_up {
+            handler.push(elapsed);
+            floor.push(bare);
+        }
+    }
+    let (h50, h99) = percentiles(&mut handler);
+    let (f50, f99) = percentiles(&mut floor);
+    println!("intake benchmark: {n} submissions against DynamoDB Local (after {warm_up} warm-up)");
+    println!("  submit handler     p50 {:>8.2} ms   p99 {:>8.2} ms", ms(h50), ms(h99));
+    println!("  bare transaction   p50 {:>8.2} ms   p99 {:>8.2} ms", ms(f50), ms(f99));
+    println!("  ratio at p50       {:.2} (target <= 1.20)", ms(h50) / ms(f50));
+    println!("  ratio at p99       {:.2}", ms(h99) / ms(f99));
+    Ok(())
+}
+
+fn percentiles(samples: &mut [Duration]) -> (Duration, Duration) {
+    samples.sort();
+    let at = |q: f64| samples[((samples.len() as f64 - 1.0) * q).round() as usize];
+    (at(0.50), at(0.99))
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn dates() -> [(String, String); 2] {
+    let today = OffsetDateTime::now_utc().date();
+    let day = |d: i64| (today + time::Duration::days(d)).to_string();
+    [(day(30), day(40)), (day(60), day(70))]
+}
+
+/// A distinct school per submission, so no counter or key is shared.
+fn urn(i: usize) -> String {
+    format!("{:06}", 100_000 + i % 900_000)
+}
+
+fn raw(i: usize) -> RawReviewRequest {
+    let [w1, w2] = dates();
+    RawReviewRequest {
+        urn: urn(i),
+        school_name: "Brook Primary School".into(),
+        phase: "primary".into(),
+        school_type: "mainstream".into(),
+        local_authority: "202".into(),
+        postcode: "NW1 2DB".into(),
+        number_on_roll: "420".into(),
+        sen_support_percent: "14.5".into(),
+        ehc_plan_percent: "3.2".into(),
+        areas_of_need: vec!["communication_and_interaction".into()],
+        review_type: "send_review".into(),
+        focus_scope: "all".into(),
+        visit_windows: vec![w1, w2],
+        learning_goal: "How well our graduated approach works in key stage 2.".into(),
+        contact_name: "Grace Hopper".into(),
+        contact_role: "SENCO".into(),
+        contact_email: format!("senco{i}@brook.example.sch.uk"),
+        no_pupil_named: true,
+        privacy_notice_accepted: true,
+        ..RawReviewRequest::default()
+    }
+}
+
+/// An API Gateway HTTP API (payload 2.0) event, as Lambda would receive it.
+fn event(i: usize) -> serde_json::Value {
+    let [w1, w2] = dates();
+    let body = json!({
+        "school": {
+            "urn": urn(i), "name": "Brook Primary School", "phase": "primary", "type": "mainstream",
+            "local_authority_code": 202, "postcode": "NW1 2DB", "number_on_roll": 420,
+            "sen_support_percent": 14.5, "ehc_plan_percent": 3.2, "areas_of_need": ["communication_and_interaction"]
+        },
+        "review_type": "send_review", "focus_areas": "all",
+        "visit_windows": [{ "start": w1.0, "end": w1.1 }, { "start": w2.0, "end": w2.1 }],
+        "learning_goal": "How well our graduated approach works in key stage 2.",
+        "contact": { "name": "Grace Hopper", "role": "SENCO", "email": format!("senco{i}@brook.example.sch.uk") },
+        "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
+    });
+    json!({
+        "version": "2.0",
+        "routeKey": "POST /api/v1/review-requests",
+        "rawPath": "/api/v1/review-requests",
+        "rawQueryString": "",
+        "headers": { "content-type": "application/json", "idempotency-key": format!("bench-{i}"), "host": "api.example" },
+        "requestContext": {
+            "accountId": "000000000000", "apiId": "bench", "domainName": "api.example", "domainPrefix": "api",
+            "http": { "method": "POST", "path": "/api/v1/review-requests", "protocol": "HTTP/1.1", "sourceIp": "192.0.2.1", "userAgent": "bench" },
+            "requestId": format!("bench-{i}"), "routeKey": "POST /api/v1/review-requests", "stage": "$default",
+            "time": "23/Nov/2026:09:00:00 +0000", "timeEpoch": 0
+        },
+        "body": body.to_string(),
+        "isBase64Encoded": false
+    })
+}
