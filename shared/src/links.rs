@@ -65,6 +65,68 @@ impl LinkSecret {
     }
 }
 
+/// What a reviewer's link lets them do with one offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfferAction {
+    /// Open the offer page (which changes nothing) and answer it from there.
+    Respond,
+}
+
+impl OfferAction {
+    fn as_str(self) -> &'static str {
+        match self {
+            OfferAction::Respond => "respond",
+        }
+    }
+}
+
+/// Why an offer link was refused. The page says only "this link does not work".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkError {
+    Malformed,
+    BadSignature,
+    Expired,
+}
+
+impl LinkSecret {
+    /// An offer link token: `<offer id>.<action>.<expiry epoch s>.<signature>`, signed with
+    /// HMAC-SHA256. It works for its one offer and action, and only until it expires.
+    pub fn offer_token(&self, offer_id: &str, action: OfferAction, expires_at: i64) -> String {
+        let payload = format!("{offer_id}.{}.{expires_at}", action.as_str());
+        let signature = URL_SAFE_NO_PAD.encode(self.mac("offer", &payload).finalize().into_bytes());
+        format!("{payload}.{signature}")
+    }
+
+    /// The offer id a token was signed for, if the signature holds (compared in constant time),
+    /// the action matches and it has not expired at `now`.
+    pub fn verify_offer_token(
+        &self,
+        token: &str,
+        action: OfferAction,
+        now: i64,
+    ) -> Result<String, LinkError> {
+        let mut parts = token.split('.');
+        let (Some(offer_id), Some(token_action), Some(expires), Some(signature), None) =
+            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
+        else {
+            return Err(LinkError::Malformed);
+        };
+        let expires: i64 = expires.parse().map_err(|_| LinkError::Malformed)?;
+        let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| LinkError::Malformed)?;
+        let payload = format!("{offer_id}.{token_action}.{expires}");
+        self.mac("offer", &payload)
+            .verify_slice(&signature)
+            .map_err(|_| LinkError::BadSignature)?;
+        if token_action != action.as_str() {
+            return Err(LinkError::BadSignature);
+        }
+        if now >= expires {
+            return Err(LinkError::Expired);
+        }
+        Ok(offer_id.to_owned())
+    }
+}
+
 /// What the table stores to find a request from its link: the token's SHA-256, hex.
 pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
@@ -105,6 +167,23 @@ mod tests {
     #[test]
     fn short_secrets_are_refused() {
         assert!(LinkSecret::from_bytes(b"too short").is_err());
+    }
+
+    #[test]
+    fn offer_tokens_verify_only_untampered_unexpired_and_for_their_action() {
+        let secret = secret();
+        let token = secret.offer_token("01OFFER", OfferAction::Respond, 2_000);
+        assert_eq!(secret.verify_offer_token(&token, OfferAction::Respond, 1_999), Ok("01OFFER".into()));
+        assert_eq!(secret.verify_offer_token(&token, OfferAction::Respond, 2_000), Err(LinkError::Expired));
+        let other_offer = token.replacen("01OFFER", "01OTHER", 1);
+        assert_eq!(secret.verify_offer_token(&other_offer, OfferAction::Respond, 0), Err(LinkError::BadSignature));
+        let later = token.replacen(".2000.", ".9000.", 1);
+        assert_eq!(secret.verify_offer_token(&later, OfferAction::Respond, 0), Err(LinkError::BadSignature));
+        let other_key = LinkSecret::from_bytes(&[9u8; 32]).unwrap();
+        assert_eq!(other_key.verify_offer_token(&token, OfferAction::Respond, 0), Err(LinkError::BadSignature));
+        for junk in ["", "a.b.c", "a.b.c.d.e", "01OFFER.respond.x.sig", "01OFFER.respond.5.!!!"] {
+            assert_eq!(secret.verify_offer_token(junk, OfferAction::Respond, 0), Err(LinkError::Malformed), "{junk}");
+        }
     }
 
     #[test]
