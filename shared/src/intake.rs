@@ -84,6 +84,24 @@ pub struct StoredRequest {
     pub state: String,
     pub created_at: String,
     pub request: ReviewRequest,
+    /// Reviewers who declined or let an offer for this request expire (ULIDs).
+    #[serde(default)]
+    pub excluded_reviewers: Vec<String>,
+    /// The offer waiting for an answer, if any. (Absent, not NULL, when none: conditions test
+    /// `attribute_not_exists`.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_offer: Option<String>,
+    /// Who leads the review and when they visit, once accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead: Option<Lead>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct Lead {
+    pub reviewer_id: String,
+    pub reviewer_name: String,
+    /// `YYYY-MM-DD`.
+    pub visit_date: String,
 }
 
 /// One line of a request's timeline (`REQUEST#<id>` / `EVENT#<time>#<ulid>`).
@@ -91,11 +109,35 @@ pub struct StoredRequest {
 pub struct TimelineEvent {
     pub at: String,
     pub kind: String,
+    /// What the school may read about it (never another school's or a declined reviewer's details).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+/// The transaction item that adds `event` to request `request_id`'s timeline.
+pub fn timeline_put(table: &str, request_id: &str, event: &TimelineEvent) -> TransactWriteItem {
+    let mut item: HashMap<String, AttributeValue> =
+        serde_dynamo::to_item(event).expect("an event serialises to an item");
+    item.insert("pk".into(), s(request_pk(request_id)));
+    item.insert(
+        "sk".into(),
+        s(format!("EVENT#{}#{}", event.at, ulid::Ulid::new())),
+    );
+    put(table, item, false)
 }
 
 pub mod state {
-    /// Received; a reviewer is being found.
+    /// Received; the matcher has not run yet.
     pub const SUBMITTED: &str = "submitted";
+    /// A reviewer declined or let the offer expire: the matcher runs again.
+    pub const MATCHING: &str = "matching";
+    /// A reviewer has been asked and has not answered yet.
+    pub const OFFERED: &str = "offered";
+    /// The lead reviewer accepted and chose the visit date.
+    pub const ACCEPTED: &str = "accepted";
+    /// Nobody eligible: the administrator has been told.
+    pub const NEEDS_ATTENTION: &str = "needs_attention";
+    pub const WITHDRAWN: &str = "withdrawn";
 }
 
 pub fn request_pk(id: &str) -> String {
@@ -285,6 +327,9 @@ impl Intake {
             state: state::SUBMITTED.into(),
             created_at: created.clone(),
             request: request.clone(),
+            excluded_reviewers: Vec::new(),
+            open_offer: None,
+            lead: None,
         };
         let mut request_item: HashMap<String, AttributeValue> =
             serde_dynamo::to_item(&stored).expect("a request serialises to an item");
@@ -299,14 +344,8 @@ impl Intake {
         let event = TimelineEvent {
             at: created.clone(),
             kind: "submitted".into(),
+            detail: None,
         };
-        let mut event_item: HashMap<String, AttributeValue> =
-            serde_dynamo::to_item(&event).expect("an event serialises to an item");
-        event_item.insert("pk".into(), s(request_pk(request_id)));
-        event_item.insert(
-            "sk".into(),
-            s(format!("EVENT#{created}#{}", ulid::Ulid::new())),
-        );
 
         let status_token = self.links.status_token(request_id);
         let email = Email::RequestConfirmation(RequestConfirmation {
@@ -358,7 +397,7 @@ impl Intake {
                 ]),
                 true,
             ),
-            put(table, event_item, false),
+            timeline_put(table, request_id, &event),
             put(
                 table,
                 HashMap::from([
@@ -391,7 +430,11 @@ impl Intake {
     }
 }
 
-fn put(table: &str, item: HashMap<String, AttributeValue>, only_if_new: bool) -> TransactWriteItem {
+pub fn put(
+    table: &str,
+    item: HashMap<String, AttributeValue>,
+    only_if_new: bool,
+) -> TransactWriteItem {
     let mut put = Put::builder().table_name(table).set_item(Some(item));
     if only_if_new {
         put = put.condition_expression("attribute_not_exists(pk)");

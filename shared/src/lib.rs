@@ -3,12 +3,15 @@
 
 pub mod aws;
 pub mod branding;
+pub mod calendar;
 pub mod domain;
 pub mod env;
 pub mod http;
 pub mod intake;
 pub mod links;
 pub mod mail;
+pub mod matching;
+pub mod offers;
 pub mod outbox;
 pub mod pages;
 pub mod programme;

@@ -106,13 +106,19 @@ impl LinkSecret {
         now: i64,
     ) -> Result<String, LinkError> {
         let mut parts = token.split('.');
-        let (Some(offer_id), Some(token_action), Some(expires), Some(signature), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next(), parts.next())
-        else {
+        let (Some(offer_id), Some(token_action), Some(expires), Some(signature), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
             return Err(LinkError::Malformed);
         };
         let expires: i64 = expires.parse().map_err(|_| LinkError::Malformed)?;
-        let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| LinkError::Malformed)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| LinkError::Malformed)?;
         let payload = format!("{offer_id}.{token_action}.{expires}");
         self.mac("offer", &payload)
             .verify_slice(&signature)
@@ -173,16 +179,41 @@ mod tests {
     fn offer_tokens_verify_only_untampered_unexpired_and_for_their_action() {
         let secret = secret();
         let token = secret.offer_token("01OFFER", OfferAction::Respond, 2_000);
-        assert_eq!(secret.verify_offer_token(&token, OfferAction::Respond, 1_999), Ok("01OFFER".into()));
-        assert_eq!(secret.verify_offer_token(&token, OfferAction::Respond, 2_000), Err(LinkError::Expired));
+        assert_eq!(
+            secret.verify_offer_token(&token, OfferAction::Respond, 1_999),
+            Ok("01OFFER".into())
+        );
+        assert_eq!(
+            secret.verify_offer_token(&token, OfferAction::Respond, 2_000),
+            Err(LinkError::Expired)
+        );
         let other_offer = token.replacen("01OFFER", "01OTHER", 1);
-        assert_eq!(secret.verify_offer_token(&other_offer, OfferAction::Respond, 0), Err(LinkError::BadSignature));
+        assert_eq!(
+            secret.verify_offer_token(&other_offer, OfferAction::Respond, 0),
+            Err(LinkError::BadSignature)
+        );
         let later = token.replacen(".2000.", ".9000.", 1);
-        assert_eq!(secret.verify_offer_token(&later, OfferAction::Respond, 0), Err(LinkError::BadSignature));
+        assert_eq!(
+            secret.verify_offer_token(&later, OfferAction::Respond, 0),
+            Err(LinkError::BadSignature)
+        );
         let other_key = LinkSecret::from_bytes(&[9u8; 32]).unwrap();
-        assert_eq!(other_key.verify_offer_token(&token, OfferAction::Respond, 0), Err(LinkError::BadSignature));
-        for junk in ["", "a.b.c", "a.b.c.d.e", "01OFFER.respond.x.sig", "01OFFER.respond.5.!!!"] {
-            assert_eq!(secret.verify_offer_token(junk, OfferAction::Respond, 0), Err(LinkError::Malformed), "{junk}");
+        assert_eq!(
+            other_key.verify_offer_token(&token, OfferAction::Respond, 0),
+            Err(LinkError::BadSignature)
+        );
+        for junk in [
+            "",
+            "a.b.c",
+            "a.b.c.d.e",
+            "01OFFER.respond.x.sig",
+            "01OFFER.respond.5.!!!",
+        ] {
+            assert_eq!(
+                secret.verify_offer_token(junk, OfferAction::Respond, 0),
+                Err(LinkError::Malformed),
+                "{junk}"
+            );
         }
     }
 

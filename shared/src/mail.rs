@@ -11,6 +11,7 @@
 use askama::Template;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -28,6 +29,54 @@ use crate::{ConfigError, Env, aws::AwsClients};
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Email {
     RequestConfirmation(RequestConfirmation),
+    ReviewerOffer(ReviewerOffer),
+    OfferReminder(ReviewerOffer),
+    NeedsAttention(NeedsAttention),
+    VisitConfirmed(VisitConfirmed),
+}
+
+/// Asks a reviewer to take on a review: what the school is and wants, and a private link to
+/// a page where they accept (choosing the date) or decline.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReviewerOffer {
+    pub offer_id: String,
+    /// When the offer (and so its link) expires, epoch seconds.
+    pub expires_at: i64,
+    pub respond_by: String,
+    pub reviewer_name: String,
+    pub reference: String,
+    pub school_name: String,
+    pub phase: String,
+    pub school_type: String,
+    pub local_authority: String,
+    pub review_type: String,
+    pub focus_areas: Vec<String>,
+    pub visit_windows: Vec<String>,
+    pub learning_goal: String,
+}
+
+/// Tells the administrator nobody could be matched, and why each near miss was ruled out
+/// (counts by reason: no other school's details).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct NeedsAttention {
+    pub reference: String,
+    pub school_name: String,
+    pub local_authority: String,
+    pub reasons: Vec<String>,
+}
+
+/// The visit is booked: to the school and to the reviewer, each with a calendar file.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VisitConfirmed {
+    pub to_school: bool,
+    pub request_id: String,
+    pub reference: String,
+    pub school_name: String,
+    pub postcode: String,
+    pub reviewer_name: String,
+    /// `YYYY-MM-DD`.
+    pub visit_date: String,
+    pub visit_date_text: String,
 }
 
 /// Sent to the school's contact when its request is received.
@@ -56,23 +105,74 @@ pub struct RenderedEmail {
     pub subject: String,
     pub text: String,
     pub html: String,
+    pub attachments: Vec<Attachment>,
 }
 
-#[derive(Template)]
-#[template(path = "email/request_confirmation.html")]
-struct RequestConfirmationHtml<'a> {
-    programme: &'a Programme,
-    email: &'a RequestConfirmation,
-    status_url: &'a str,
+#[derive(Debug, Clone, PartialEq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub content: Vec<u8>,
 }
 
-#[derive(Template)]
-#[template(path = "email/request_confirmation.txt")]
-struct RequestConfirmationText<'a> {
-    programme: &'a Programme,
-    email: &'a RequestConfirmation,
-    status_url: &'a str,
+/// Each email kind has an HTML and a text template over the same three fields.
+macro_rules! email_templates {
+    ($html:ident, $text:ident, $data:ty, $html_path:literal, $text_path:literal) => {
+        #[derive(Template)]
+        #[template(path = $html_path)]
+        struct $html<'a> {
+            programme: &'a Programme,
+            email: &'a $data,
+            #[allow(dead_code)] // not every email has a link
+            link: &'a str,
+        }
+
+        #[derive(Template)]
+        #[template(path = $text_path)]
+        struct $text<'a> {
+            programme: &'a Programme,
+            email: &'a $data,
+            #[allow(dead_code)] // not every email has a link
+            link: &'a str,
+        }
+    };
 }
+
+email_templates!(
+    RequestConfirmationHtml,
+    RequestConfirmationText,
+    RequestConfirmation,
+    "email/request_confirmation.html",
+    "email/request_confirmation.txt"
+);
+email_templates!(
+    ReviewerOfferHtml,
+    ReviewerOfferText,
+    ReviewerOffer,
+    "email/offer.html",
+    "email/offer.txt"
+);
+email_templates!(
+    ReminderHtml,
+    ReminderText,
+    ReviewerOffer,
+    "email/offer_reminder.html",
+    "email/offer_reminder.txt"
+);
+email_templates!(
+    NeedsAttentionHtml,
+    NeedsAttentionText,
+    NeedsAttention,
+    "email/needs_attention.html",
+    "email/needs_attention.txt"
+);
+email_templates!(
+    VisitConfirmedHtml,
+    VisitConfirmedText,
+    VisitConfirmed,
+    "email/visit_confirmed.html",
+    "email/visit_confirmed.txt"
+);
 
 impl Email {
     pub fn render(
@@ -80,35 +180,137 @@ impl Email {
         programme: &Programme,
         links: &LinkSecret,
     ) -> Result<RenderedEmail, askama::Error> {
-        match self {
+        let site = &programme.site_url;
+        let plain = |subject: String, html: String, text: String| RenderedEmail {
+            subject,
+            html,
+            text,
+            attachments: Vec::new(),
+        };
+        Ok(match self {
             Email::RequestConfirmation(email) => {
-                let status_url = format!(
-                    "{}/status/{}",
-                    programme.site_url,
-                    links.status_token(&email.request_id)
-                );
-                let status_url = status_url.as_str();
-                Ok(RenderedEmail {
-                    subject: format!(
+                let link = format!("{site}/status/{}", links.status_token(&email.request_id));
+                let link = link.as_str();
+                plain(
+                    format!(
                         "{}: we have your request {}",
                         programme.name, email.reference
                     ),
-                    html: RequestConfirmationHtml {
+                    RequestConfirmationHtml {
                         programme,
                         email,
-                        status_url,
+                        link,
                     }
                     .render()?,
-                    text: RequestConfirmationText {
+                    RequestConfirmationText {
                         programme,
                         email,
-                        status_url,
+                        link,
                     }
                     .render()?,
-                })
+                )
             }
-        }
+            Email::ReviewerOffer(email) => {
+                let link = offer_link(site, links, email);
+                let link = link.as_str();
+                plain(
+                    format!(
+                        "Can you review {} ({})? {}",
+                        email.school_name, email.local_authority, email.reference
+                    ),
+                    ReviewerOfferHtml {
+                        programme,
+                        email,
+                        link,
+                    }
+                    .render()?,
+                    ReviewerOfferText {
+                        programme,
+                        email,
+                        link,
+                    }
+                    .render()?,
+                )
+            }
+            Email::OfferReminder(email) => {
+                let link = offer_link(site, links, email);
+                let link = link.as_str();
+                plain(
+                    format!(
+                        "Reminder: can you review {}? Please answer by {}",
+                        email.school_name, email.respond_by
+                    ),
+                    ReminderHtml {
+                        programme,
+                        email,
+                        link,
+                    }
+                    .render()?,
+                    ReminderText {
+                        programme,
+                        email,
+                        link,
+                    }
+                    .render()?,
+                )
+            }
+            Email::NeedsAttention(email) => plain(
+                format!("Needs attention: no reviewer found for {}", email.reference),
+                NeedsAttentionHtml {
+                    programme,
+                    email,
+                    link: "",
+                }
+                .render()?,
+                NeedsAttentionText {
+                    programme,
+                    email,
+                    link: "",
+                }
+                .render()?,
+            ),
+            Email::VisitConfirmed(email) => {
+                let link = if email.to_school {
+                    format!("{site}/status/{}", links.status_token(&email.request_id))
+                } else {
+                    String::new()
+                };
+                let link = link.as_str();
+                RenderedEmail {
+                    subject: format!(
+                        "Visit booked: {} on {}",
+                        email.school_name, email.visit_date_text
+                    ),
+                    html: VisitConfirmedHtml {
+                        programme,
+                        email,
+                        link,
+                    }
+                    .render()?,
+                    text: VisitConfirmedText {
+                        programme,
+                        email,
+                        link,
+                    }
+                    .render()?,
+                    attachments: vec![Attachment {
+                        filename: "visit.ics".into(),
+                        content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
+                        content: crate::calendar::visit_event(programme, email).into_bytes(),
+                    }],
+                }
+            }
+        })
     }
+}
+
+fn offer_link(site: &str, links: &LinkSecret, email: &ReviewerOffer) -> String {
+    let token = links.offer_token(
+        &email.offer_id,
+        crate::links::OfferAction::Respond,
+        email.expires_at,
+    );
+    format!("{site}/offers/{token}")
 }
 
 /// What happened to one outbox item.
@@ -321,14 +523,29 @@ impl MailSender {
             .parse()
             .map_err(|_| MailError::Render("the recipient address is invalid".into()))?;
         // lettre encodes every header, so user text in a subject cannot inject headers.
+        let body = MultiPart::alternative_plain_html(rendered.text, rendered.html);
+        let body = if rendered.attachments.is_empty() {
+            body
+        } else {
+            rendered.attachments.into_iter().try_fold(
+                MultiPart::mixed().multipart(body),
+                |mixed, attachment| {
+                    let content_type = ContentType::parse(&attachment.content_type)
+                        .map_err(|e| MailError::Render(e.to_string()))?;
+                    Ok::<_, MailError>(
+                        mixed.singlepart(
+                            lettre::message::Attachment::new(attachment.filename)
+                                .body(attachment.content, content_type),
+                        ),
+                    )
+                },
+            )?
+        };
         let message = lettre::Message::builder()
             .from(from)
             .to(to)
             .subject(rendered.subject)
-            .multipart(MultiPart::alternative_plain_html(
-                rendered.text,
-                rendered.html,
-            ))
+            .multipart(body)
             .map_err(|e| MailError::Render(e.to_string()))?;
         Ok(message.formatted())
     }

@@ -162,38 +162,38 @@ impl<'a> StatusPage<'a> {
             class,
             tag_class,
         };
-        let steps = vec![
-            step(
-                "Request received",
-                "Done",
-                format!("On {submitted_on}."),
-                "done",
-                "tag--done",
-            ),
-            step(
-                "Finding a reviewer",
-                "In progress",
-                "We are finding a trained reviewer with no link to your school.".into(),
-                "current",
-                "",
-            ),
-            step(
-                "Reviewer and visit date confirmed",
-                "Not started",
-                String::new(),
-                "",
-                "tag--todo",
-            ),
-            step(
-                "Self-evaluation and evidence",
-                "Not started",
-                String::new(),
-                "",
-                "tag--todo",
-            ),
-            step("Visit", "Not started", String::new(), "", "tag--todo"),
-            step("Report", "Not started", String::new(), "", "tag--todo"),
-        ];
+        let done = |title, detail: String| step(title, "Done", detail, "done", "tag--done");
+        let current =
+            |title, detail: &str| step(title, "In progress", detail.to_owned(), "current", "");
+        let todo = |title| step(title, "Not started", String::new(), "", "tag--todo");
+        let mut steps = vec![done("Request received", format!("On {submitted_on}."))];
+        match (stored.state.as_str(), &stored.lead) {
+            (crate::intake::state::ACCEPTED, Some(lead)) => {
+                let date = crate::domain::parse_date(&lead.visit_date)
+                    .map(long_date)
+                    .unwrap_or_default();
+                steps.push(done(
+                    "Reviewer and visit date confirmed",
+                    format!("{} will visit on {date}.", lead.reviewer_name),
+                ));
+                steps.push(current(
+                    "Self-evaluation and evidence",
+                    "Due two weeks before the visit.",
+                ));
+            }
+            (state, _) => {
+                let detail = if state == crate::intake::state::OFFERED {
+                    "We have asked a trained reviewer with no link to your school, and are waiting for their answer."
+                } else {
+                    "We are finding a trained reviewer with no link to your school."
+                };
+                steps.push(current("Finding a reviewer", detail));
+                steps.push(todo("Reviewer and visit date confirmed"));
+                steps.push(todo("Self-evaluation and evidence"));
+            }
+        }
+        steps.push(todo("Visit"));
+        steps.push(todo("Report"));
         Self {
             branding,
             stored,
@@ -211,4 +211,20 @@ pub struct MessagePage<'a> {
     pub paragraphs: Vec<String>,
     pub link_href: &'a str,
     pub link_text: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "pages/offer.html")]
+pub struct OfferPage<'a> {
+    pub branding: &'a Branding,
+    pub reference: &'a str,
+    pub request: &'a crate::domain::request::ReviewRequest,
+    pub local_authority: &'a str,
+    pub respond_by: String,
+    /// Where both forms post: the page's own address.
+    pub action: &'a str,
+    pub visit_date: &'a str,
+    pub error: Option<&'a str>,
+    pub min_date: String,
+    pub max_date: String,
 }

@@ -55,6 +55,13 @@ pub async fn build(binary: &str, env: &Env, aws: &AwsClients) -> anyhow::Result<
                 Box::pin(async move { pages.handle(request).await })
             }))
         }
+        "reviewer-pages" => {
+            let pages = Arc::new(reviewer_pages::ReviewerPages::from_env(env, aws).await?);
+            Handler::Http(Arc::new(move |request| {
+                let pages = pages.clone();
+                Box::pin(async move { pages.handle(request).await })
+            }))
+        }
         "review-requests-api" => {
             let api = Arc::new(review_requests_api::ReviewRequestsApi::from_env(env, aws).await?);
             Handler::Http(Arc::new(move |request| {
@@ -70,10 +77,20 @@ pub async fn build(binary: &str, env: &Env, aws: &AwsClients) -> anyhow::Result<
             }))
         }
         "scheduled-tasks" => {
-            let mail = Arc::new(shared::mail::MailSender::from_env(env, aws).await?);
+            let tasks = Arc::new(scheduled_tasks::ScheduledTasks {
+                mail: shared::mail::MailSender::from_env(env, aws).await?,
+                workflow: shared::offers::Workflow::from_env(env, aws)?,
+            });
             Handler::Schedule(Arc::new(move |event| {
-                let mail = mail.clone();
-                Box::pin(async move { scheduled_tasks::handle(&mail, event).await })
+                let tasks = tasks.clone();
+                Box::pin(async move { scheduled_tasks::handle(&tasks, event).await })
+            }))
+        }
+        "matcher" => {
+            let workflow = Arc::new(shared::offers::Workflow::from_env(env, aws)?);
+            Handler::Stream(Arc::new(move |event| {
+                let workflow = workflow.clone();
+                Box::pin(async move { matcher::handle(&workflow, event).await })
             }))
         }
         other => bail!(

@@ -27,7 +27,9 @@ async fn main() -> anyhow::Result<()> {
             "--no-demo-data" => demo_data = false,
             "--parameter" => {
                 let setting = args.next().context("--parameter needs Name=Value")?;
-                let (name, value) = setting.split_once('=').context("--parameter needs Name=Value")?;
+                let (name, value) = setting
+                    .split_once('=')
+                    .context("--parameter needs Name=Value")?;
                 config.parameters.insert(name.to_owned(), value.to_owned());
             }
             other => anyhow::bail!("unknown option {other}"),

@@ -1,10 +1,12 @@
 //! Periodic housekeeping, fired by EventBridge Scheduler (locally, by the runner's timer or on
-//! demand). Today: re-drive outbox emails whose delivery stalled.
+//! demand): expire overdue offers and remind reviewers halfway, and re-drive outbox emails whose
+//! delivery stalled.
 
 use lambda_runtime::{Error, LambdaEvent};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use shared::mail::{Delivery, MailSender};
+use shared::offers::Workflow;
 use time::{Duration, OffsetDateTime};
 
 /// An email still unsent this long after it was queued has stalled: its stream delivery gave
@@ -18,10 +20,17 @@ pub struct ScheduledEvent {
     pub now: Option<OffsetDateTime>,
 }
 
-pub async fn handle(mail: &MailSender, event: LambdaEvent<Value>) -> Result<Value, Error> {
+pub struct ScheduledTasks {
+    pub mail: MailSender,
+    pub workflow: Workflow,
+}
+
+pub async fn handle(tasks: &ScheduledTasks, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let scheduled: ScheduledEvent = serde_json::from_value(event.payload).unwrap_or_default();
     let now = scheduled.now.unwrap_or_else(OffsetDateTime::now_utc);
-    let results = mail.redrive_stalled(now, STALLED_AFTER).await?;
+    let (expired, reminded) = tasks.workflow.expire_and_remind(now).await?;
+    tracing::info!(expired, reminded, "offers checked");
+    let results = tasks.mail.redrive_stalled(now, STALLED_AFTER).await?;
     let sent = results
         .iter()
         .filter(|(_, r)| matches!(r, Ok(Delivery::Sent { .. })))
@@ -38,5 +47,8 @@ pub async fn handle(mail: &MailSender, event: LambdaEvent<Value>) -> Result<Valu
         failed,
         "outbox re-drive done"
     );
-    Ok(json!({ "outbox": { "stalled": results.len(), "sent": sent, "failed": failed } }))
+    Ok(json!({
+        "offers": { "expired": expired, "reminded": reminded },
+        "outbox": { "stalled": results.len(), "sent": sent, "failed": failed }
+    }))
 }

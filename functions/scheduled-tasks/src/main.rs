@@ -4,9 +4,13 @@ use lambda_runtime::{Error, service_fn};
 async fn main() -> Result<(), Error> {
     shared::telemetry::init();
     let aws = shared::aws::AwsClients::from_environment().await;
-    let mail = &shared::mail::MailSender::from_env(&shared::Env::from_process(), &aws).await?;
+    let env = shared::Env::from_process();
+    let tasks = &scheduled_tasks::ScheduledTasks {
+        mail: shared::mail::MailSender::from_env(&env, &aws).await?,
+        workflow: shared::offers::Workflow::from_env(&env, &aws)?,
+    };
     lambda_runtime::run(service_fn(move |event| {
-        scheduled_tasks::handle(mail, event)
+        scheduled_tasks::handle(tasks, event)
     }))
     .await
 }

@@ -1,6 +1,8 @@
 //! One test binary (linking the AWS SDK once), one module per capability.
 
+mod admin;
 mod helpers;
 mod intake;
 mod local_runner;
 mod mail_delivery;
+mod offers;

@@ -1,0 +1,132 @@
+//! The funders' export: one CSV row per request, in every state.
+//!
+//! An export is shared outside the programme (with funders), so it holds what describes the
+//! school and the review, and the contact's role, but never the contact's name, email or
+//! phone, nor the school's free-text learning goal. Free-text cells that a spreadsheet would
+//! run as a formula (starting `=`, `+`, `-`, `@`) are prefixed with `'`.
+
+use std::io::Write;
+
+use shared::domain::LocalAuthority;
+use shared::intake::StoredRequest;
+use shared::store::{Table, s};
+
+use crate::requests::{focus_values, read_request, sort_oldest_first, window_values};
+use crate::{AdminError, store_error};
+
+/// The export's columns, in order.
+pub const HEADER: &[&str] = &[
+    "reference",
+    "created_at",
+    "state",
+    "urn",
+    "school_name",
+    "phase",
+    "school_type",
+    "la_code",
+    "la_name",
+    "review_type",
+    "focus_areas",
+    "visit_windows",
+    "contact_role",
+];
+
+/// Every request stored, whatever its state (a scan: states that leave the index are found
+/// too), oldest first.
+pub async fn all_requests(table: &Table) -> Result<Vec<StoredRequest>, AdminError> {
+    let mut requests = Vec::new();
+    let mut start_key = None;
+    loop {
+        let page = table
+            .client
+            .scan()
+            .table_name(&table.name)
+            .filter_expression("sk = :sk AND begins_with(pk, :prefix)")
+            .expression_attribute_values(":sk", s("REQUEST"))
+            .expression_attribute_values(":prefix", s("REQUEST#"))
+            .consistent_read(true)
+            .set_exclusive_start_key(start_key)
+            .send()
+            .await
+            .map_err(|e| store_error(table, "Scan", e))?;
+        for item in page.items.unwrap_or_default() {
+            requests.push(read_request(item)?);
+        }
+        match page.last_evaluated_key {
+            Some(key) if !key.is_empty() => start_key = Some(key),
+            _ => break,
+        }
+    }
+    sort_oldest_first(&mut requests);
+    Ok(requests)
+}
+
+/// A cell of free text that a spreadsheet will not run as a formula.
+fn inert(text: &str) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text.to_owned()
+    }
+}
+
+/// Writes the CSV: the header, then a row per request.
+pub fn write_csv(out: impl Write, requests: &[StoredRequest]) -> Result<(), AdminError> {
+    let io = |e: csv::Error| AdminError::Io(format!("cannot write the export: {e}"));
+    let mut writer = csv::Writer::from_writer(out);
+    writer.write_record(HEADER).map_err(io)?;
+    for stored in requests {
+        let r = &stored.request;
+        let school = &r.school;
+        let la_name = LocalAuthority::by_code(school.local_authority_code).map_or("", |la| la.name);
+        writer
+            .write_record([
+                stored.reference.to_string(),
+                stored.created_at.clone(),
+                stored.state.clone(),
+                school.urn.to_string(),
+                inert(school.name.as_str()),
+                school.phase.as_str().to_owned(),
+                school.school_type.as_str().to_owned(),
+                school.local_authority_code.to_string(),
+                la_name.to_owned(),
+                r.review_type.as_str().to_owned(),
+                focus_values(r).join(";"),
+                window_values(r).join(";"),
+                inert(r.contact.role.as_str()),
+            ])
+            .map_err(io)?;
+    }
+    writer
+        .flush()
+        .map_err(|e| AdminError::Io(format!("cannot write the export: {e}")))
+}
+
+/// Reads every request and writes the CSV to `out`; returns how many rows it wrote.
+pub async fn export(table: &Table, out: impl Write) -> Result<usize, AdminError> {
+    let requests = all_requests(table).await?;
+    write_csv(out, &requests)?;
+    Ok(requests.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn formulas_are_made_inert() {
+        assert_eq!(inert("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(inert("-1+2"), "'-1+2");
+        assert_eq!(inert("SENCO"), "SENCO");
+    }
+
+    #[test]
+    fn an_empty_export_is_just_the_header() {
+        let mut out = Vec::new();
+        write_csv(&mut out, &[]).unwrap();
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            format!("{}\n", HEADER.join(","))
+        );
+    }
+}

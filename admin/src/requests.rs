@@ -1,0 +1,610 @@
+//! Schools' requests: list by state, show with the timeline, withdraw.
+
+use std::fmt;
+use std::io::Write;
+
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use shared::domain::format_date;
+use shared::domain::request::{FocusAreas, Percentage, Reference, ReviewRequest, Text};
+use shared::intake::{StoredRequest, request_pk};
+use shared::store::{GSI1, Table, get_s, s};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::{AdminError, Item, printable, store_error, write_columns};
+
+/// Every state a request can be in, in workflow order. Only `submitted` is written today; the
+/// others arrive with matching and offers, and are listed so this tool already finds them.
+pub const STATES: &[&str] = &[
+    "submitted",
+    "matching",
+    "offered",
+    "accepted",
+    "needs_attention",
+    WITHDRAWN,
+];
+pub const WITHDRAWN: &str = "withdrawn";
+
+/// The longest reason a withdrawal may record.
+pub const MAX_REASON_CHARS: usize = 500;
+
+fn state_key(state: &str) -> String {
+    format!("REQUEST_STATE#{state}")
+}
+
+/// A line of a request's timeline (`REQUEST#<id>` / `EVENT#<time>#<ulid>`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Event {
+    pub at: String,
+    pub kind: String,
+    #[serde(default)]
+    pub detail: Option<String>,
+}
+
+/// A request with its timeline, oldest first.
+#[derive(Debug, Clone)]
+pub struct RequestDetails {
+    pub request: StoredRequest,
+    pub timeline: Vec<Event>,
+}
+
+pub(crate) fn read_request(item: Item) -> Result<StoredRequest, AdminError> {
+    let key = get_s(&item, "pk").unwrap_or("(no pk)").to_owned();
+    serde_dynamo::from_item(item)
+        .map_err(|e| AdminError::Store(format!("stored item {key} is unreadable: {e}")))
+}
+
+/// Requests in `state`, or in every known state, oldest first.
+pub async fn list(table: &Table, state: Option<&str>) -> Result<Vec<StoredRequest>, AdminError> {
+    let states = match state {
+        Some(state) => vec![state],
+        None => STATES.to_vec(),
+    };
+    let mut requests = Vec::new();
+    for state in states {
+        let mut start_key = None;
+        loop {
+            let page = table
+                .client
+                .query()
+                .table_name(&table.name)
+                .index_name(GSI1)
+                .key_condition_expression("gsi1pk = :pk")
+                .expression_attribute_values(":pk", s(state_key(state)))
+                .set_exclusive_start_key(start_key)
+                .send()
+                .await
+                .map_err(|e| store_error(table, "Query", e))?;
+            for item in page.items.unwrap_or_default() {
+                requests.push(read_request(item)?);
+            }
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start_key = Some(key),
+                _ => break,
+            }
+        }
+    }
+    sort_oldest_first(&mut requests);
+    Ok(requests)
+}
+
+pub(crate) fn sort_oldest_first(requests: &mut [StoredRequest]) {
+    requests.sort_by_cached_key(|r| {
+        (
+            OffsetDateTime::parse(&r.created_at, &Rfc3339).ok(),
+            r.created_at.clone(),
+            r.reference.to_string(),
+        )
+    });
+}
+
+/// `2027-01-05 09:30` (UTC) from a stored RFC 3339 time, or the stored text if unreadable.
+fn minute(at: &str) -> String {
+    match OffsetDateTime::parse(at, &Rfc3339) {
+        Ok(t) => {
+            let t = t.to_offset(time::UtcOffset::UTC);
+            format!(
+                "{} {:02}:{:02}",
+                format_date(t.date()),
+                t.hour(),
+                t.minute()
+            )
+        }
+        Err(_) => printable(at),
+    }
+}
+
+/// Requests as a table: reference, created, school, URN, LA, review type, state.
+pub fn write_list(out: &mut impl Write, requests: &[StoredRequest]) -> std::io::Result<()> {
+    if requests.is_empty() {
+        return writeln!(out, "no requests");
+    }
+    let mut rows = vec![
+        [
+            "reference",
+            "created (UTC)",
+            "school",
+            "URN",
+            "local authority",
+            "review type",
+            "state",
+        ]
+        .map(String::from)
+        .to_vec(),
+    ];
+    for r in requests {
+        let school = &r.request.school;
+        rows.push(vec![
+            r.reference.to_string(),
+            minute(&r.created_at),
+            printable(school.name.as_str()),
+            school.urn.to_string(),
+            la_name(school.local_authority_code),
+            r.request.review_type.label().to_owned(),
+            printable(&r.state),
+        ]);
+    }
+    write_columns(out, &rows)?;
+    writeln!(
+        out,
+        "{} request{}",
+        requests.len(),
+        if requests.len() == 1 { "" } else { "s" }
+    )
+}
+
+fn la_name(code: u16) -> String {
+    shared::domain::LocalAuthority::by_code(code)
+        .map_or_else(|| format!("unknown LA {code}"), |la| la.name.to_owned())
+}
+
+/// The summary of each request as JSON (no contact details).
+pub fn list_json(requests: &[StoredRequest]) -> Value {
+    Value::Array(
+        requests
+            .iter()
+            .map(|r| {
+                let school = &r.request.school;
+                json!({
+                    "reference": r.reference.as_str(),
+                    "id": r.id,
+                    "created_at": r.created_at,
+                    "state": r.state,
+                    "school_name": school.name.as_str(),
+                    "urn": school.urn.as_str(),
+                    "local_authority": {
+                        "code": school.local_authority_code,
+                        "name": la_name(school.local_authority_code),
+                    },
+                    "review_type": r.request.review_type.as_str(),
+                })
+            })
+            .collect(),
+    )
+}
+
+/// The id of the request with this reference.
+async fn request_id(table: &Table, reference: &Reference) -> Result<String, AdminError> {
+    let item = table
+        .client
+        .get_item()
+        .table_name(&table.name)
+        .key("pk", s(format!("REFERENCE#{reference}")))
+        .key("sk", s("REFERENCE"))
+        .consistent_read(true)
+        .send()
+        .await
+        .map_err(|e| store_error(table, "GetItem", e))?
+        .item
+        .ok_or_else(|| AdminError::NotFound(format!("no request has reference {reference}")))?;
+    get_s(&item, "request_id")
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            AdminError::Store(format!(
+                "stored item REFERENCE#{reference} is unreadable: request_id is missing"
+            ))
+        })
+}
+
+/// The request with this reference, with its timeline (oldest first).
+pub async fn show(table: &Table, reference: &Reference) -> Result<RequestDetails, AdminError> {
+    let id = request_id(table, reference).await?;
+    let mut request = None;
+    let mut timeline = Vec::new();
+    let mut start_key = None;
+    loop {
+        let page = table
+            .client
+            .query()
+            .table_name(&table.name)
+            .key_condition_expression("pk = :pk")
+            .expression_attribute_values(":pk", s(request_pk(&id)))
+            .consistent_read(true)
+            .set_exclusive_start_key(start_key)
+            .send()
+            .await
+            .map_err(|e| store_error(table, "Query", e))?;
+        for item in page.items.unwrap_or_default() {
+            match get_s(&item, "sk") {
+                Some("REQUEST") => request = Some(read_request(item)?),
+                Some(sk) if sk.starts_with("EVENT#") => {
+                    let sk = sk.to_owned();
+                    let event: Event = serde_dynamo::from_item(item).map_err(|e| {
+                        AdminError::Store(format!(
+                            "stored item {} / {sk} is unreadable: {e}",
+                            request_pk(&id)
+                        ))
+                    })?;
+                    timeline.push((sk, event));
+                }
+                _ => {}
+            }
+        }
+        match page.last_evaluated_key {
+            Some(key) if !key.is_empty() => start_key = Some(key),
+            _ => break,
+        }
+    }
+    let request = request.ok_or_else(|| {
+        AdminError::Store(format!(
+            "reference {reference} points at request {id}, which is not stored"
+        ))
+    })?;
+    // The sort key starts with the time; parsing it too keeps order whatever its precision.
+    timeline.sort_by_cached_key(|(sk, event)| {
+        (OffsetDateTime::parse(&event.at, &Rfc3339).ok(), sk.clone())
+    });
+    Ok(RequestDetails {
+        request,
+        timeline: timeline.into_iter().map(|(_, event)| event).collect(),
+    })
+}
+
+pub(crate) fn percent(value: &Percentage) -> String {
+    value.to_string()
+}
+
+/// A stored phone number as typed (the type keeps it private; it serialises as its text).
+pub(crate) fn phone_text(request: &ReviewRequest) -> Option<String> {
+    request
+        .contact
+        .phone
+        .as_ref()
+        .and_then(|p| serde_json::to_value(p).ok())
+        .and_then(|v| v.as_str().map(str::to_owned))
+}
+
+/// Focus areas as storage values, all eight when the school asked for the whole review.
+pub(crate) fn focus_values(request: &ReviewRequest) -> Vec<&'static str> {
+    request
+        .focus_areas
+        .areas()
+        .iter()
+        .map(|a| a.as_str())
+        .collect()
+}
+
+/// Visit windows as `start..end`, ISO dates.
+pub(crate) fn window_values(request: &ReviewRequest) -> Vec<String> {
+    request
+        .visit_windows
+        .iter()
+        .map(|w| format!("{}..{}", format_date(w.start), format_date(w.end)))
+        .collect()
+}
+
+/// Every field of a request, then its timeline, oldest first.
+pub fn write_details(out: &mut impl Write, details: &RequestDetails) -> std::io::Result<()> {
+    let stored = &details.request;
+    let r = &stored.request;
+    let school = &r.school;
+    let field = |out: &mut dyn Write, label: &str, value: &str| -> std::io::Result<()> {
+        // Multi-line text (the learning goal) is indented under its first line.
+        let mut lines = value.lines();
+        writeln!(
+            out,
+            "  {label:<17} {}",
+            printable(lines.next().unwrap_or(""))
+        )?;
+        for line in lines {
+            writeln!(out, "  {:<17} {}", "", printable(line))?;
+        }
+        Ok(())
+    };
+    writeln!(out, "Request {}", stored.reference)?;
+    field(out, "id", &stored.id)?;
+    field(out, "state", &stored.state)?;
+    field(out, "created", &stored.created_at)?;
+    writeln!(out, "School")?;
+    field(out, "URN", school.urn.as_str())?;
+    field(out, "name", school.name.as_str())?;
+    field(out, "phase", school.phase.label())?;
+    field(out, "type", school.school_type.label())?;
+    field(
+        out,
+        "local authority",
+        &format!(
+            "{} ({})",
+            la_name(school.local_authority_code),
+            school.local_authority_code
+        ),
+    )?;
+    field(
+        out,
+        "trust",
+        school.trust.as_ref().map_or("-", Text::as_str),
+    )?;
+    field(out, "postcode", school.postcode.as_str())?;
+    field(out, "number on roll", &school.number_on_roll.to_string())?;
+    field(out, "SEN support", &percent(&school.sen_support_percent))?;
+    field(out, "EHC plans", &percent(&school.ehc_plan_percent))?;
+    field(
+        out,
+        "areas of need",
+        &school
+            .areas_of_need
+            .iter()
+            .map(|a| a.label())
+            .collect::<Vec<_>>()
+            .join("; "),
+    )?;
+    writeln!(out, "Review")?;
+    field(out, "type", r.review_type.label())?;
+    let focus = match &r.focus_areas {
+        FocusAreas::All => "all eight".to_owned(),
+        FocusAreas::Chosen(areas) => areas
+            .iter()
+            .map(|a| a.label())
+            .collect::<Vec<_>>()
+            .join("; "),
+    };
+    field(out, "focus areas", &focus)?;
+    field(out, "visit windows", &window_values(r).join("; "))?;
+    field(out, "learning goal", r.learning_goal.as_str())?;
+    writeln!(out, "Contact")?;
+    field(out, "name", r.contact.name.as_str())?;
+    field(out, "role", r.contact.role.as_str())?;
+    field(out, "email", r.contact.email.as_str())?;
+    field(out, "phone", phone_text(r).as_deref().unwrap_or("-"))?;
+    writeln!(out, "Timeline (oldest first)")?;
+    if details.timeline.is_empty() {
+        writeln!(out, "  (no events)")?;
+    }
+    for event in &details.timeline {
+        match &event.detail {
+            Some(detail) => writeln!(
+                out,
+                "  {}  {}: {}",
+                printable(&event.at),
+                printable(&event.kind),
+                printable(detail)
+            )?,
+            None => writeln!(
+                out,
+                "  {}  {}",
+                printable(&event.at),
+                printable(&event.kind)
+            )?,
+        }
+    }
+    Ok(())
+}
+
+/// Every field of a request and its timeline as JSON, with storage values and ISO dates.
+pub fn details_json(details: &RequestDetails) -> Value {
+    let stored = &details.request;
+    let r = &stored.request;
+    let school = &r.school;
+    json!({
+        "id": stored.id,
+        "reference": stored.reference.as_str(),
+        "state": stored.state,
+        "created_at": stored.created_at,
+        "school": {
+            "urn": school.urn.as_str(),
+            "name": school.name.as_str(),
+            "phase": school.phase.as_str(),
+            "type": school.school_type.as_str(),
+            "local_authority": {
+                "code": school.local_authority_code,
+                "name": la_name(school.local_authority_code),
+            },
+            "trust": school.trust.as_ref().map(Text::as_str),
+            "postcode": school.postcode.as_str(),
+            "number_on_roll": school.number_on_roll,
+            "sen_support_percent": percent(&school.sen_support_percent),
+            "ehc_plan_percent": percent(&school.ehc_plan_percent),
+            "areas_of_need": school.areas_of_need.iter().map(|a| a.as_str()).collect::<Vec<_>>(),
+        },
+        "review_type": r.review_type.as_str(),
+        "focus_scope": match r.focus_areas { FocusAreas::All => "all", FocusAreas::Chosen(_) => "chosen" },
+        "focus_areas": focus_values(r),
+        "visit_windows": r.visit_windows.iter().map(|w| json!({
+            "start": format_date(w.start),
+            "end": format_date(w.end),
+        })).collect::<Vec<_>>(),
+        "learning_goal": r.learning_goal.as_str(),
+        "contact": {
+            "name": r.contact.name.as_str(),
+            "role": r.contact.role.as_str(),
+            "email": r.contact.email.as_str(),
+            "phone": phone_text(r),
+        },
+        "timeline": details.timeline.iter().map(|e| json!({
+            "at": e.at,
+            "kind": e.kind,
+            "detail": e.detail,
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// What [`withdraw`] did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Withdrawal {
+    Withdrawn {
+        reference: Reference,
+        previous_state: String,
+    },
+    /// It was withdrawn before: nothing was written.
+    AlreadyWithdrawn { reference: Reference },
+}
+
+impl fmt::Display for Withdrawal {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Withdrawal::Withdrawn {
+                reference,
+                previous_state,
+            } => write!(
+                f,
+                "withdrew {reference} (it was {}); the withdrawal is on its timeline",
+                printable(previous_state)
+            ),
+            Withdrawal::AlreadyWithdrawn { reference } => {
+                write!(f, "{reference} was already withdrawn: nothing changed")
+            }
+        }
+    }
+}
+
+/// A reason for a withdrawal: one line, not empty, at most [`MAX_REASON_CHARS`] characters.
+pub fn parse_reason(text: &str) -> Result<String, String> {
+    Text::parse(text, MAX_REASON_CHARS, false)
+        .map(|t| t.as_str().to_owned())
+        .map_err(|e| match e {
+            shared::domain::request::TextError::Empty => "the reason must not be empty".into(),
+            shared::domain::request::TextError::TooLong(max) => {
+                format!("the reason must be at most {max} characters")
+            }
+            shared::domain::request::TextError::ControlCharacters => {
+                "the reason must be one line of text, without control characters".into()
+            }
+        })
+}
+
+/// Withdraws a request: in one transaction, its state becomes `withdrawn` (it moves to that
+/// state's index) on condition that it exists and is not withdrawn yet, and a `withdrawn`
+/// event (with the reason as its detail) joins its timeline. Idempotent.
+pub async fn withdraw(
+    table: &Table,
+    reference: &Reference,
+    reason: Option<&str>,
+    now: OffsetDateTime,
+) -> Result<Withdrawal, AdminError> {
+    let details = show(table, reference).await?;
+    let stored = details.request;
+    if stored.state == WITHDRAWN {
+        return Ok(Withdrawal::AlreadyWithdrawn {
+            reference: reference.clone(),
+        });
+    }
+    let pk = request_pk(&stored.id);
+    let at = now.format(&Rfc3339).unwrap_or_default();
+    let update = Update::builder()
+        .table_name(&table.name)
+        .key("pk", s(&pk))
+        .key("sk", s("REQUEST"))
+        .update_expression("SET #state = :withdrawn, gsi1pk = :index")
+        .condition_expression("attribute_exists(pk) AND #state <> :withdrawn")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_values(":withdrawn", s(WITHDRAWN))
+        .expression_attribute_values(":index", s(state_key(WITHDRAWN)))
+        .build()
+        .expect("table, key and expression are set");
+    let mut event = Put::builder()
+        .table_name(&table.name)
+        .item("pk", s(&pk))
+        .item("sk", s(format!("EVENT#{at}#{}", ulid::Ulid::new())))
+        .item("at", s(&at))
+        .item("kind", s(WITHDRAWN))
+        .condition_expression("attribute_not_exists(pk)");
+    if let Some(reason) = reason {
+        event = event.item("detail", s(reason));
+    }
+    let result = table
+        .client
+        .transact_write_items()
+        .transact_items(TransactWriteItem::builder().update(update).build())
+        .transact_items(
+            TransactWriteItem::builder()
+                .put(event.build().expect("table and item are set"))
+                .build(),
+        )
+        .send()
+        .await;
+    match result {
+        Ok(_) => Ok(Withdrawal::Withdrawn {
+            reference: reference.clone(),
+            previous_state: stored.state,
+        }),
+        Err(err) => {
+            let cancelled = matches!(
+                err.as_service_error(),
+                Some(TransactWriteItemsError::TransactionCanceledException(_))
+            );
+            if !cancelled {
+                return Err(store_error(table, "TransactWriteItems", err));
+            }
+            // Someone else changed it since we read: withdrawn too (fine), or gone.
+            let now_stored = show(table, reference).await?.request;
+            if now_stored.state == WITHDRAWN {
+                Ok(Withdrawal::AlreadyWithdrawn {
+                    reference: reference.clone(),
+                })
+            } else {
+                Err(AdminError::Refused(format!(
+                    "{reference} changed while it was being withdrawn ({}); nothing was written: try again",
+                    err.code().unwrap_or("transaction cancelled")
+                )))
+            }
+        }
+    }
+}
+
+/// Gives a request to another reviewer: not there yet.
+/// Matches the request again (see `shared::offers::Workflow::reassign`): the matcher, running
+/// on the table's stream, then offers it to the next best reviewer or tells the administrator.
+pub async fn reassign(table: &Table, reference: &Reference) -> Result<String, AdminError> {
+    let id = request_id(table, reference).await?;
+    let workflow = shared::offers::Workflow::new(
+        table.clone(),
+        String::new(),
+        shared::programme::ProgrammeSettings::new("", ""),
+    );
+    match workflow
+        .reassign(&id, time::OffsetDateTime::now_utc())
+        .await
+    {
+        Ok(shared::offers::Reassigned::Rematching) => Ok(format!(
+            "{reference}: matching again; the next offer goes out in a few seconds"
+        )),
+        Ok(shared::offers::Reassigned::Refused(why)) => {
+            Err(AdminError::Refused(format!("{reference}: {why}")))
+        }
+        Err(error) => Err(AdminError::Refused(format!("{reference}: {error}"))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_reason_is_one_short_line() {
+        assert_eq!(parse_reason("  duplicate  "), Ok("duplicate".into()));
+        assert!(parse_reason(" ").is_err());
+        assert!(parse_reason("a\nb").is_err());
+        assert!(parse_reason(&"x".repeat(501)).is_err());
+    }
+
+    #[test]
+    fn times_show_to_the_minute_in_utc() {
+        assert_eq!(minute("2027-01-05T09:30:59.123Z"), "2027-01-05 09:30");
+        assert_eq!(minute("2027-01-05T10:30:00+01:00"), "2027-01-05 09:30");
+        assert_eq!(minute("yesterday"), "yesterday");
+    }
+}

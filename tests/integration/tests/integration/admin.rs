@@ -1,0 +1,452 @@
+//! The administrators' tool against DynamoDB Local: the reviewer pool (import, list, show,
+//! deactivate, activate) and schools' requests (list, show, withdraw, export).
+
+use reqwest::StatusCode;
+use send_review_admin::reviewers::{self, ReviewerKey};
+use send_review_admin::{AdminError, export, requests};
+use serde_json::{Value, json};
+use shared::domain::request::Reference;
+use shared::store::Table;
+use time::{Duration, OffsetDateTime};
+
+use crate::helpers::{TestStack, spawn, spawn_with, unique_address};
+
+fn table(app: &TestStack) -> Table {
+    Table {
+        client: app.dynamodb().clone(),
+        name: app.table().to_owned(),
+    }
+}
+
+fn demo_reviewers() -> String {
+    std::fs::read_to_string(local_runner::repository_root().join("dev/demo/reviewers.csv"))
+        .expect("the demo reviewers file is there")
+}
+
+fn rendered(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
+    let mut out = Vec::new();
+    write(&mut out).unwrap();
+    String::from_utf8(out).unwrap()
+}
+
+/// Counts the items whose pk starts with `prefix` (a consistent scan).
+async fn count_items(app: &TestStack, prefix: &str) -> usize {
+    let mut count = 0;
+    let mut start = None;
+    loop {
+        let page = app
+            .dynamodb()
+            .scan()
+            .table_name(app.table())
+            .consistent_read(true)
+            .set_exclusive_start_key(start)
+            .send()
+            .await
+            .unwrap();
+        count += page
+            .items()
+            .iter()
+            .filter(|i| i["pk"].as_s().is_ok_and(|pk| pk.starts_with(prefix)))
+            .count();
+        start = page.last_evaluated_key().cloned();
+        if start.is_none() {
+            return count;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_demo_pool_imports_once_then_updates_and_reviewers_are_shown_and_deactivated() {
+    let app = spawn().await;
+    let table = table(&app);
+    let csv = demo_reviewers();
+
+    let first = reviewers::import(&table, &csv).await.unwrap();
+    assert_eq!(
+        first.to_string(),
+        "imported 20 reviewers (20 created, 0 updated)"
+    );
+    let again = reviewers::import(&table, &csv).await.unwrap();
+    assert_eq!(
+        again.to_string(),
+        "imported 20 reviewers (0 created, 20 updated)"
+    );
+    let pool = reviewers::list(&table).await.unwrap();
+    assert_eq!(pool.len(), 20, "a re-import updates, it does not duplicate");
+    let inactive_in_demo = pool.iter().filter(|r| !r.active).count();
+    assert_eq!(count_items(&app, "REVIEWER#").await, 20);
+    assert_eq!(count_items(&app, "REVIEWER_EMAIL#").await, 20);
+
+    let listing = rendered(|out| reviewers::write_table(out, &pool));
+    let lines: Vec<&str> = listing.lines().collect();
+    assert_eq!(lines.len(), 22, "header, 20 reviewers, count:\n{listing}");
+    for column in [
+        "name", "email", "home LA", "regions", "phases", "may lead", "DBS", "capacity", "active",
+    ] {
+        assert!(lines[0].contains(column), "{column} missing: {}", lines[0]);
+    }
+    assert!(listing.contains("amara.okonkwo@brook-primary.example.sch.uk"));
+    assert!(listing.contains("Camden (202)"));
+
+    // Found by email whatever its case, and by id: the same reviewer.
+    let by_email = reviewers::find(
+        &table,
+        &"Amara.Okonkwo@Brook-Primary.example.sch.uk"
+            .parse()
+            .unwrap(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(by_email.name, "Amara Okonkwo");
+    let by_id = reviewers::find(&table, &ReviewerKey::Id(by_email.id))
+        .await
+        .unwrap();
+    assert_eq!(by_id, by_email);
+    let details = rendered(|out| reviewers::write_details(out, &by_id));
+    for expected in [
+        "home school URN    900101",
+        "local authority    Camden (202)",
+        "regions            London; South East",
+        "may lead           yes",
+        "DBS checked on     2025-01-20",
+        "capacity per term  2",
+        "active             yes",
+    ] {
+        assert!(details.contains(expected), "{expected:?} in:\n{details}");
+    }
+    assert_eq!(reviewers::to_json(&by_id)["home_school_urn"], "900101");
+
+    let missing = reviewers::find(&table, &"nobody@example.org".parse().unwrap())
+        .await
+        .unwrap_err();
+    assert!(matches!(missing, AdminError::NotFound(_)));
+    assert_eq!(
+        missing.to_string(),
+        "no reviewer has email nobody@example.org"
+    );
+
+    // Deactivate, twice (idempotent), then activate again.
+    let key: ReviewerKey = "amara.okonkwo@brook-primary.example.sch.uk"
+        .parse()
+        .unwrap();
+    let off = reviewers::set_active(&table, &key, false).await.unwrap();
+    assert!(off.changed && !off.reviewer.active);
+    assert!(off.to_string().starts_with("deactivated Amara Okonkwo <"));
+    let off_again = reviewers::set_active(&table, &key, false).await.unwrap();
+    assert!(!off_again.changed);
+    assert!(
+        off_again
+            .to_string()
+            .ends_with("was already inactive: nothing changed")
+    );
+    assert!(!reviewers::find(&table, &key).await.unwrap().active);
+    let inactive = reviewers::list(&table)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| !r.active)
+        .count();
+    assert_eq!(inactive, inactive_in_demo + 1);
+
+    let on = reviewers::set_active(&table, &key, true).await.unwrap();
+    assert!(on.changed && on.reviewer.active);
+    assert!(reviewers::find(&table, &key).await.unwrap().active);
+    assert!(
+        !reviewers::set_active(&table, &key, true)
+            .await
+            .unwrap()
+            .changed
+    );
+
+    let absent = ReviewerKey::Id(ulid::Ulid::new());
+    assert!(matches!(
+        reviewers::set_active(&table, &absent, false).await,
+        Err(AdminError::NotFound(_))
+    ));
+    assert_eq!(
+        count_items(&app, "REVIEWER#").await,
+        20,
+        "no profile was made"
+    );
+}
+
+#[tokio::test]
+async fn an_import_with_bad_rows_reports_every_one_and_writes_nothing() {
+    let app = spawn().await;
+    let table = table(&app);
+    let csv = "name,email,home_school_urn,local_authority,regions,phases,school_types,may_lead,capacity_per_term\n\
+        Ben Ng,ben@example.org,12345,202,london,primary,mainstream,no,1\n\
+        Ada Okafor,ada@example.org,100001,202,london,primary,mainstream,yes,2\n\
+        Cat Lee,cat@example.org,100003,999,london,primary,mainstream,no,1\n";
+
+    let Err(AdminError::InvalidCsv(problems)) = reviewers::import(&table, csv).await else {
+        panic!("a file with bad rows was imported");
+    };
+    let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
+    assert_eq!(problems.len(), 2, "{problems:?}");
+    assert!(
+        problems[0].starts_with("line 2: home_school_urn"),
+        "{problems:?}"
+    );
+    assert!(
+        problems[1].starts_with("line 4: local_authority"),
+        "{problems:?}"
+    );
+    assert!(reviewers::list(&table).await.unwrap().is_empty());
+    assert_eq!(
+        count_items(&app, "REVIEWER").await,
+        0,
+        "nothing was written"
+    );
+}
+
+fn date_from_now(days: i64) -> String {
+    (OffsetDateTime::now_utc().date() + Duration::days(days)).to_string()
+}
+
+/// A school's request through the JSON API; returns its reference.
+async fn submit_request(app: &TestStack, urn: &str, school: &str, email: &str) -> Reference {
+    let body = json!({
+        "school": {
+            "urn": urn, "name": school, "phase": "primary", "type": "mainstream",
+            "local_authority_code": 202, "trust": null, "postcode": "NW1 2DB",
+            "number_on_roll": 420, "sen_support_percent": 14.5, "ehc_plan_percent": 3.2,
+            "areas_of_need": ["communication_and_interaction"]
+        },
+        "review_type": "send_review",
+        "focus_areas": ["leadership", "outcomes"],
+        "visit_windows": [
+            { "start": date_from_now(30), "end": date_from_now(40) },
+            { "start": date_from_now(60), "end": date_from_now(70) }
+        ],
+        "learning_goal": "How well our graduated approach works.",
+        "contact": { "name": "Grace Hopper", "role": "SENCO", "email": email, "phone": "01632 960 001" },
+        "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
+    });
+    let response = app
+        .http
+        .post(app.url("/api/v1/review-requests"))
+        .header("content-type", "application/json")
+        .header("Idempotency-Key", ulid::Ulid::new().to_string())
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    let status = response.status();
+    let created: Value = response.json().await.unwrap();
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    created["reference"].as_str().unwrap().parse().unwrap()
+}
+
+#[tokio::test]
+async fn requests_are_listed_shown_withdrawn_once_and_exported_without_contact_details() {
+    // Without the stream consumers the requests stay `submitted` (the matcher would move them
+    // on, and has its own tests), so what the tool shows is known exactly.
+    let app = spawn_with(|config| config.stream_consumers = false).await;
+    let table = table(&app);
+    let email_a = unique_address("senco-a");
+    let email_b = unique_address("senco-b");
+    let a = submit_request(&app, "100011", "Brook Primary School", &email_a).await;
+    let b = submit_request(&app, "100012", "Meadow Primary School", &email_b).await;
+
+    let submitted = requests::list(&table, Some("submitted")).await.unwrap();
+    let references: Vec<&Reference> = submitted.iter().map(|r| &r.reference).collect();
+    assert_eq!(references, [&a, &b], "both, oldest first");
+    let listing = rendered(|out| requests::write_list(out, &submitted));
+    for expected in [
+        a.as_str(),
+        b.as_str(),
+        "Brook Primary School",
+        "100012",
+        "Camden",
+        "SEND Review (whole school)",
+        "submitted",
+        "2 requests",
+    ] {
+        assert!(listing.contains(expected), "{expected:?} in:\n{listing}");
+    }
+    assert_eq!(requests::list(&table, None).await.unwrap().len(), 2);
+    assert_eq!(requests::list_json(&submitted)[1]["urn"], "100012");
+
+    let shown = requests::show(&table, &a).await.unwrap();
+    assert_eq!(shown.request.reference, a);
+    let kinds: Vec<&str> = shown.timeline.iter().map(|e| e.kind.as_str()).collect();
+    assert_eq!(kinds, ["submitted"]);
+    let details = rendered(|out| requests::write_details(out, &shown));
+    for expected in [
+        &format!("Request {a}"),
+        "state             submitted",
+        "name              Brook Primary School",
+        "local authority   Camden (202)",
+        "SEN support       14.5%",
+        "focus areas       Leadership of SEND; Outcomes for learners with SEND",
+        "learning goal     How well our graduated approach works.",
+        &format!("email             {email_a}"),
+        "phone             01632 960 001",
+        "Timeline (oldest first)",
+    ] {
+        assert!(details.contains(expected), "{expected:?} in:\n{details}");
+    }
+    let json = requests::details_json(&shown);
+    assert_eq!(json["visit_windows"][0]["start"], date_from_now(30));
+    assert_eq!(json["timeline"][0]["kind"], "submitted");
+
+    let unknown: Reference = "SR-2345-67".parse().unwrap();
+    assert!(matches!(
+        requests::show(&table, &unknown).await,
+        Err(AdminError::NotFound(_))
+    ));
+
+    // Withdraw one, twice: the second time changes nothing.
+    let now = OffsetDateTime::now_utc();
+    let done = requests::withdraw(&table, &a, Some("the school asked twice"), now)
+        .await
+        .unwrap();
+    assert_eq!(
+        done,
+        requests::Withdrawal::Withdrawn {
+            reference: a.clone(),
+            previous_state: "submitted".into()
+        }
+    );
+    let again = requests::withdraw(&table, &a, None, now + Duration::seconds(1))
+        .await
+        .unwrap();
+    assert_eq!(
+        again,
+        requests::Withdrawal::AlreadyWithdrawn {
+            reference: a.clone()
+        }
+    );
+    assert_eq!(
+        again.to_string(),
+        format!("{a} was already withdrawn: nothing changed")
+    );
+
+    let still_submitted = requests::list(&table, Some("submitted")).await.unwrap();
+    assert_eq!(still_submitted.len(), 1);
+    assert_eq!(still_submitted[0].reference, b);
+    let withdrawn = requests::list(&table, Some("withdrawn")).await.unwrap();
+    assert_eq!(withdrawn.len(), 1);
+    assert_eq!(withdrawn[0].reference, a);
+    assert_eq!(withdrawn[0].state, "withdrawn");
+    assert_eq!(requests::list(&table, None).await.unwrap().len(), 2);
+
+    let shown = requests::show(&table, &a).await.unwrap();
+    let timeline: Vec<(&str, Option<&str>)> = shown
+        .timeline
+        .iter()
+        .map(|e| (e.kind.as_str(), e.detail.as_deref()))
+        .collect();
+    assert_eq!(
+        timeline,
+        [
+            ("submitted", None),
+            ("withdrawn", Some("the school asked twice"))
+        ],
+        "one withdrawal event, after the submission"
+    );
+    let details = rendered(|out| requests::write_details(out, &shown));
+    assert!(
+        details.contains("withdrawn: the school asked twice"),
+        "{details}"
+    );
+
+    // The export: a header and a row per request, and nothing to reach the contact by.
+    let mut csv = Vec::new();
+    assert_eq!(export::export(&table, &mut csv).await.unwrap(), 2);
+    let text = String::from_utf8(csv).unwrap();
+    for private in [email_a.as_str(), email_b.as_str(), "Grace Hopper", "01632"] {
+        assert!(
+            !text.contains(private),
+            "{private:?} is in the export:\n{text}"
+        );
+    }
+    // No cell of these two requests needs quoting, so a line splits at its commas.
+    let lines: Vec<Vec<&str>> = text.lines().map(|l| l.split(',').collect()).collect();
+    assert_eq!(lines.len(), 3, "a header and two rows:\n{text}");
+    assert_eq!(lines[0], export::HEADER);
+    let row = |reference: &Reference| {
+        lines[1..]
+            .iter()
+            .find(|r| r[0] == reference.as_str())
+            .expect("every request is exported")
+    };
+    assert_eq!(row(&a)[2], "withdrawn");
+    assert_eq!(row(&b)[2], "submitted");
+    let windows = format!(
+        "{}..{};{}..{}",
+        date_from_now(30),
+        date_from_now(40),
+        date_from_now(60),
+        date_from_now(70)
+    );
+    assert_eq!(
+        row(&b)[3..],
+        [
+            "100012",
+            "Meadow Primary School",
+            "primary",
+            "mainstream",
+            "202",
+            "Camden",
+            "send_review",
+            "leadership;outcomes",
+            windows.as_str(),
+            "SENCO",
+        ]
+    );
+
+    // A withdrawn request cannot be reassigned.
+    assert!(matches!(
+        requests::reassign(&table, &b).await,
+        Err(AdminError::Refused(_))
+    ));
+}
+
+#[tokio::test]
+async fn a_request_the_matcher_has_moved_on_is_listed_and_withdrawn_from_its_state() {
+    let app = spawn().await;
+    let table = table(&app);
+    let reference =
+        submit_request(&app, "100021", "Oak Primary School", &unique_address("oak")).await;
+    // Give the matcher (no reviewers here) a moment to move the request on.
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut state = String::new();
+    while tokio::time::Instant::now() < deadline {
+        state = requests::show(&table, &reference)
+            .await
+            .unwrap()
+            .request
+            .state;
+        if state != "submitted" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        requests::STATES.contains(&state.as_str()),
+        "unknown state {state}"
+    );
+    let listed = requests::list(&table, None).await.unwrap();
+    assert_eq!(listed.len(), 1, "found in its state ({state})");
+
+    let done = requests::withdraw(&table, &reference, None, OffsetDateTime::now_utc())
+        .await
+        .unwrap();
+    let requests::Withdrawal::Withdrawn { previous_state, .. } = done else {
+        panic!("not withdrawn: {done}");
+    };
+    assert!(requests::STATES.contains(&previous_state.as_str()));
+    let shown = requests::show(&table, &reference).await.unwrap();
+    assert_eq!(shown.request.state, "withdrawn");
+    assert_eq!(shown.timeline.last().unwrap().kind, "withdrawn");
+    assert_eq!(shown.timeline.last().unwrap().detail, None);
+    assert_eq!(
+        requests::list(&table, Some("withdrawn"))
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+}

@@ -1,0 +1,467 @@
+//! From a submitted request to a booked visit: offers by email, accept with a date, decline
+//! and expiry moving on to the next reviewer, an empty pool, and capacity under concurrency.
+
+use reqwest::StatusCode;
+use reqwest::header::{CONTENT_TYPE, LOCATION};
+use serde_json::{Value, json};
+use shared::offers::{Answer, Workflow};
+use shared::store::Table;
+use time::{Duration, OffsetDateTime, Weekday};
+
+use crate::helpers::{TestStack, spawn, spawn_with, unique_address};
+
+fn day(days: i64) -> time::Date {
+    OffsetDateTime::now_utc().date() + Duration::days(days)
+}
+
+/// A reviewer row: `name`, a unique email, home LA, phases, capacity. Trained, DBS in date,
+/// travels to London and the South East, may lead.
+fn reviewer_row(name: &str, email: &str, la: u16, phases: &str, capacity: u8, urn: &str) -> String {
+    format!(
+        "{name},{email},{urn},,{la},london;south_east,{phases},mainstream;special,autism,yes,2024-01-10,{},{capacity},,,yes",
+        day(-100)
+    )
+}
+
+async fn import(app: &TestStack, rows: &[String]) {
+    let csv = format!(
+        "name,email,home_school_urn,trust,local_authority,regions,phases,school_types,specialisms,may_lead,trained_on,dbs_checked_on,capacity_per_term,unavailable,conflicts,active\n{}\n",
+        rows.join("\n")
+    );
+    let parsed = shared::reviewers::parse_csv(&csv).expect("a valid pool");
+    let pool: Vec<_> = parsed.into_iter().map(|r| r.reviewer).collect();
+    let table = Table {
+        client: app.dynamodb().clone(),
+        name: app.table().to_owned(),
+    };
+    shared::reviewers::upsert_all(&table, &pool).await.unwrap();
+}
+
+/// A Camden primary school asks for a review through the API; its reference.
+async fn submit(app: &TestStack, contact: &str, urn: &str) -> String {
+    let body = json!({
+        "school": {
+            "urn": urn, "name": "Brook Primary School", "phase": "primary", "type": "mainstream",
+            "local_authority_code": 202, "postcode": "NW1 2DB", "number_on_roll": 420,
+            "sen_support_percent": 14.5, "ehc_plan_percent": 3.2, "areas_of_need": ["communication_and_interaction"]
+        },
+        "review_type": "send_review", "focus_areas": "all",
+        "visit_windows": [
+            { "start": day(30).to_string(), "end": day(40).to_string() },
+            { "start": day(60).to_string(), "end": day(70).to_string() }
+        ],
+        "learning_goal": "How well our graduated approach works.",
+        "contact": { "name": "Grace Hopper", "role": "SENCO", "email": contact },
+        "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
+    });
+    let response = app
+        .http
+        .post(app.url("/api/v1/review-requests"))
+        .header(CONTENT_TYPE, "application/json")
+        .header("Idempotency-Key", ulid::Ulid::new().to_string())
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    response.json::<Value>().await.unwrap()["reference"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn offer_link(mail: &local_runner::mailbox::SentMail) -> String {
+    mail.links
+        .iter()
+        .find(|l| l.contains("/offers/"))
+        .expect("an offer link")
+        .clone()
+}
+
+/// The first school day inside the first window.
+fn visit_day() -> time::Date {
+    let mut date = day(31);
+    while matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
+        date += Duration::days(1);
+    }
+    date
+}
+
+async fn answer(app: &TestStack, link: &str, form: &str) -> reqwest::Response {
+    app.http
+        .post(link)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(form.to_owned())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn the_best_reviewer_is_offered_the_review_accepts_with_a_date_and_both_sides_get_a_calendar_file()
+ {
+    let app = spawn().await;
+    let best = unique_address("best");
+    let other = unique_address("other");
+    import(
+        &app,
+        &[
+            reviewer_row("Ada Best", &best, 204, "primary", 2, "900001"),
+            reviewer_row("Bo Other", &other, 886, "secondary", 2, "900002"),
+        ],
+    )
+    .await;
+    let school = unique_address("school");
+    let reference = submit(&app, &school, "100101").await;
+
+    let offer = app.wait_for_mail(&best, 1).await;
+    assert!(offer[0].subject.contains("Brook Primary School"));
+    assert!(
+        app.stack.mail_to(&other).await.unwrap().is_empty(),
+        "only the best match is asked"
+    );
+    let link = offer_link(&offer[0]);
+
+    // Opening the link (as a mail scanner would, twice) changes nothing.
+    for _ in 0..2 {
+        let page = app.http.get(&link).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        assert!(
+            html.contains("Can you review Brook Primary School?")
+                && html.contains("Accept this review")
+        );
+    }
+    let tampered = format!("{}x", &link[..link.len() - 1]);
+    assert_eq!(
+        app.http.get(&tampered).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // A Saturday is refused with a clear message; a school day in a window is booked.
+    let mut saturday = day(31);
+    while saturday.weekday() != Weekday::Saturday {
+        saturday += Duration::days(1);
+    }
+    let refused = answer(
+        &app,
+        &link,
+        &format!("decision=accept&visit_date={saturday}"),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.unwrap().contains("Monday to Friday"));
+
+    let accepted = answer(
+        &app,
+        &link,
+        &format!("decision=accept&visit_date={}", visit_day()),
+    )
+    .await;
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    let after = app
+        .http
+        .get(app.url(accepted.headers()[LOCATION].to_str().unwrap()))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        after
+            .text()
+            .await
+            .unwrap()
+            .contains("You accepted this review")
+    );
+
+    // Both sides are told, each with a calendar file.
+    for (address, count) in [(&school, 2), (&best, 2)] {
+        let mails = app.wait_for_mail(address, count).await;
+        let confirmation = mails
+            .iter()
+            .find(|m| m.subject.starts_with("Visit booked"))
+            .expect("a confirmation");
+        assert_eq!(confirmation.attachments.len(), 1);
+        assert_eq!(confirmation.attachments[0].filename, "visit.ics");
+        assert!(
+            confirmation.attachments[0]
+                .content_type
+                .starts_with("text/calendar")
+        );
+        assert!(confirmation.attachments[0].size > 100);
+    }
+    // The school's status page names the reviewer and the date.
+    let school_mails = app.stack.mail_to(&school).await.unwrap();
+    let status_link = school_mails
+        .iter()
+        .flat_map(|m| m.links.iter())
+        .find(|l| l.contains("/status/"))
+        .unwrap();
+    let status = app
+        .http
+        .get(status_link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(status.contains(&reference));
+    assert!(status.contains("Ada Best will visit on"));
+
+    // A late second click is answered politely.
+    let again = answer(&app, &link, &format!("decision=decline&reason=")).await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("You accepted this review")
+    );
+}
+
+#[tokio::test]
+async fn a_decline_moves_the_offer_to_the_next_reviewer() {
+    let app = spawn().await;
+    let first = unique_address("first");
+    let second = unique_address("second");
+    import(
+        &app,
+        &[
+            reviewer_row("Ada First", &first, 204, "primary", 2, "900011"),
+            reviewer_row("Bo Second", &second, 886, "secondary", 2, "900012"),
+        ],
+    )
+    .await;
+    submit(&app, &unique_address("school"), "100102").await;
+    let link = offer_link(&app.wait_for_mail(&first, 1).await[0]);
+    let declined = answer(&app, &link, "decision=decline&reason=Away+on+a+course").await;
+    assert_eq!(declined.status(), StatusCode::SEE_OTHER);
+    let next = app.wait_for_mail(&second, 1).await;
+    assert!(next[0].subject.contains("Brook Primary School"));
+    assert_eq!(
+        app.stack.mail_to(&first).await.unwrap().len(),
+        1,
+        "the decliner is not asked again"
+    );
+    let page = app
+        .http
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("You declined this review"));
+}
+
+#[tokio::test]
+async fn an_offer_not_answered_in_time_expires_and_goes_to_the_next_reviewer() {
+    let app = spawn().await;
+    let slow = unique_address("slow");
+    let next = unique_address("next");
+    import(
+        &app,
+        &[
+            reviewer_row("Ada Slow", &slow, 204, "primary", 2, "900021"),
+            reviewer_row("Bo Next", &next, 886, "secondary", 2, "900022"),
+        ],
+    )
+    .await;
+    submit(&app, &unique_address("school"), "100103").await;
+    let link = offer_link(&app.wait_for_mail(&slow, 1).await[0]);
+
+    // Halfway (offers last 5 days by default): one reminder.
+    let halfway = (OffsetDateTime::now_utc() + Duration::days(3))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let ran = app
+        .stack
+        .fire_schedule("ScheduledTasksFunction", Some(json!({ "now": halfway })))
+        .await
+        .unwrap();
+    assert_eq!(ran["offers"]["reminded"], 1);
+    let reminded = app.wait_for_mail(&slow, 2).await;
+    assert!(reminded[0].subject.starts_with("Reminder"));
+
+    let later = (OffsetDateTime::now_utc() + Duration::days(6))
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let ran = app
+        .stack
+        .fire_schedule("ScheduledTasksFunction", Some(json!({ "now": later })))
+        .await
+        .unwrap();
+    assert_eq!(ran["offers"]["expired"], 1);
+    assert_eq!(app.wait_for_mail(&next, 1).await.len(), 1);
+    let page = app.http.get(&link).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    assert!(page.text().await.unwrap().contains("This offer has closed"));
+}
+
+#[tokio::test]
+async fn with_nobody_eligible_the_administrator_is_told_why_without_naming_anyone() {
+    let admin = unique_address("admin");
+    let admin_address = admin.clone();
+    let app = spawn_with(|config| {
+        config.parameters.insert("AdminEmail".into(), admin_address);
+    })
+    .await;
+    // Both reviewers work in Camden, the school's own LA: a conflict of interest.
+    import(
+        &app,
+        &[
+            reviewer_row(
+                "Ada Camden",
+                &unique_address("a"),
+                202,
+                "primary",
+                2,
+                "900031",
+            ),
+            reviewer_row(
+                "Bo Camden",
+                &unique_address("b"),
+                202,
+                "primary",
+                2,
+                "900032",
+            ),
+        ],
+    )
+    .await;
+    let reference = submit(&app, &unique_address("school"), "100104").await;
+    let mails = app.wait_for_mail(&admin, 1).await;
+    assert!(mails[0].subject.contains(&reference));
+    assert!(
+        mails[0].text.contains("2 of 2 reviewers"),
+        "{}",
+        mails[0].text
+    );
+    assert!(!mails[0].text.contains("Ada") && !mails[0].text.contains("900031"));
+}
+
+#[tokio::test]
+async fn concurrent_acceptances_never_exceed_a_reviewers_capacity() {
+    let app = spawn().await;
+    let busy = unique_address("busy");
+    import(
+        &app,
+        &[reviewer_row(
+            "Ada Busy", &busy, 204, "primary", 10, "900041",
+        )],
+    )
+    .await;
+    for n in 0..5 {
+        submit(&app, &unique_address("school"), &format!("10020{n}")).await;
+    }
+    let offers = app.wait_for_mail(&busy, 5).await;
+    assert_eq!(offers.len(), 5);
+    // The reviewer now says two a term; five acceptances for the same term race.
+    import(
+        &app,
+        &[reviewer_row("Ada Busy", &busy, 204, "primary", 2, "900041")],
+    )
+    .await;
+    let workflow =
+        Workflow::from_env(app.stack.function_env("MatcherFunction"), &app.stack.aws).unwrap();
+    let secret = shared::links::LinkSecret::load(
+        app.stack.function_env("ReviewerPagesFunction"),
+        &app.stack.aws,
+    )
+    .await
+    .unwrap();
+    let now = OffsetDateTime::now_utc();
+    let offer_ids: Vec<String> = offers
+        .iter()
+        .map(|m| {
+            let token = offer_link(m).rsplit('/').next().unwrap().to_owned();
+            secret
+                .verify_offer_token(
+                    &token,
+                    shared::links::OfferAction::Respond,
+                    now.unix_timestamp(),
+                )
+                .unwrap()
+        })
+        .collect();
+    let answers = futures::future::join_all(
+        offer_ids
+            .iter()
+            .map(|id| workflow.accept(id, visit_day(), now)),
+    )
+    .await;
+    let accepted = answers
+        .iter()
+        .filter(|a| matches!(a, Ok(Answer::Accepted)))
+        .count();
+    let full = answers
+        .iter()
+        .filter(|a| matches!(a, Ok(Answer::AtCapacity)))
+        .count();
+    assert_eq!(accepted, 2, "{answers:?}");
+    assert_eq!(full, 3, "{answers:?}");
+    // And the same offer accepted twice at once books it once.
+    let offer = &offer_ids[answers
+        .iter()
+        .position(|a| matches!(a, Ok(Answer::AtCapacity)))
+        .unwrap()];
+    let (a, b) = tokio::join!(
+        workflow.decline(offer, None, now),
+        workflow.decline(offer, None, now)
+    );
+    assert_eq!(
+        [a.unwrap(), b.unwrap()]
+            .iter()
+            .filter(|x| **x == Answer::Declined)
+            .count(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn an_administrator_reassigns_an_open_offer_to_the_next_reviewer() {
+    let app = spawn().await;
+    let first = unique_address("first");
+    let second = unique_address("second");
+    import(
+        &app,
+        &[
+            reviewer_row("Ada First", &first, 204, "primary", 2, "900051"),
+            reviewer_row("Bo Second", &second, 886, "secondary", 2, "900052"),
+        ],
+    )
+    .await;
+    let reference: shared::domain::request::Reference =
+        submit(&app, &unique_address("school"), "100105")
+            .await
+            .parse()
+            .unwrap();
+    let link = offer_link(&app.wait_for_mail(&first, 1).await[0]);
+    let table = Table {
+        client: app.dynamodb().clone(),
+        name: app.table().to_owned(),
+    };
+    let said = send_review_admin::requests::reassign(&table, &reference)
+        .await
+        .unwrap();
+    assert!(said.contains("matching again"));
+    assert_eq!(app.wait_for_mail(&second, 1).await.len(), 1);
+    let page = app
+        .http
+        .get(&link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("This offer has closed"));
+    // Nothing open to take back now but the new offer: reassigning again moves on once more.
+    assert!(
+        send_review_admin::requests::reassign(&table, &reference)
+            .await
+            .is_ok()
+    );
+}
