@@ -508,7 +508,7 @@ pub async fn withdraw(
         .table_name(&table.name)
         .key("pk", s(&pk))
         .key("sk", s("REQUEST"))
-        .update_expression("SET #state = :withdrawn, gsi1pk = :index")
+        .update_expression("SET #state = :withdrawn, gsi1pk = :index REMOVE open_offer")
         .condition_expression("attribute_exists(pk) AND #state <> :withdrawn")
         .expression_attribute_names("#state", "state")
         .expression_attribute_values(":withdrawn", s(WITHDRAWN))
@@ -525,9 +525,25 @@ pub async fn withdraw(
     if let Some(reason) = reason {
         event = event.item("detail", s(reason));
     }
+    // An offer still waiting for an answer is withdrawn with it, so nobody can accept it.
+    let open_offer = stored.open_offer.as_ref().map(|offer_id| {
+        let update = Update::builder()
+            .table_name(&table.name)
+            .key("pk", s(format!("OFFER#{offer_id}")))
+            .key("sk", s("OFFER"))
+            .update_expression("SET #state = :withdrawn REMOVE gsi1pk, gsi1sk")
+            .condition_expression("#state = :open")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":withdrawn", s(shared::offers::offer_state::WITHDRAWN))
+            .expression_attribute_values(":open", s(shared::offers::offer_state::OPEN))
+            .build()
+            .expect("table, key and expression are set");
+        TransactWriteItem::builder().update(update).build()
+    });
     let result = table
         .client
         .transact_write_items()
+        .set_transact_items(open_offer.map(|item| vec![item]))
         .transact_items(TransactWriteItem::builder().update(update).build())
         .transact_items(
             TransactWriteItem::builder()

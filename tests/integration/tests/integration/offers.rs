@@ -465,3 +465,47 @@ async fn an_administrator_reassigns_an_open_offer_to_the_next_reviewer() {
             .is_ok()
     );
 }
+
+#[tokio::test]
+async fn withdrawing_an_offered_request_withdraws_its_open_offer() {
+    let app = spawn().await;
+    let reviewer = unique_address("reviewer");
+    import(
+        &app,
+        &[reviewer_row(
+            "Ada Only", &reviewer, 204, "primary", 2, "900061",
+        )],
+    )
+    .await;
+    let reference: shared::domain::request::Reference =
+        submit(&app, &unique_address("school"), "100106")
+            .await
+            .parse()
+            .unwrap();
+    let link = offer_link(&app.wait_for_mail(&reviewer, 1).await[0]);
+    let table = Table {
+        client: app.dynamodb().clone(),
+        name: app.table().to_owned(),
+    };
+    send_review_admin::requests::withdraw(
+        &table,
+        &reference,
+        Some("School closed"),
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    let late = answer(
+        &app,
+        &link,
+        &format!("decision=accept&visit_date={}", visit_day()),
+    )
+    .await;
+    assert_eq!(late.status(), StatusCode::OK);
+    assert!(late.text().await.unwrap().contains("This offer has closed"));
+    assert_eq!(
+        app.stack.mail_to(&reviewer).await.unwrap().len(),
+        1,
+        "no confirmation went out"
+    );
+}
