@@ -65,8 +65,9 @@ pub struct Offer {
     pub remind_at: i64,
     #[serde(default)]
     pub reminded: bool,
-    /// The first day of the school's first window: the term this offer loads the reviewer in.
-    pub window_start: String,
+    /// One day in each term the school's windows touch: the offer loads the reviewer in every
+    /// one of them until it is answered (whichever term the visit ends up in).
+    pub load_dates: Vec<String>,
     #[serde(default)]
     pub visit_date: Option<String>,
     #[serde(default)]
@@ -359,15 +360,14 @@ impl Workflow {
         }
         let mut open_offers: HashMap<String, Vec<Date>> = HashMap::new();
         for item in self.index(OPEN_INDEX_KEY, None).await? {
-            if let (Some(reviewer), Some(Ok(date))) = (
-                get_s(&item, "reviewer_id"),
-                get_s(&item, "window_start").map(parse_date),
-            ) {
-                open_offers
-                    .entry(reviewer.to_owned())
-                    .or_default()
-                    .push(date);
-            }
+            let Ok(offer) = serde_dynamo::from_item::<_, Offer>(item) else {
+                continue;
+            };
+            let dates = offer.load_dates.iter().filter_map(|d| parse_date(d).ok());
+            open_offers
+                .entry(offer.reviewer_id)
+                .or_default()
+                .extend(dates);
         }
         let records: Vec<ReviewerRecord> = pool
             .iter()
@@ -446,12 +446,7 @@ impl Workflow {
             expires_at: expires.unix_timestamp(),
             remind_at: (now + lifetime / 2_i32).unix_timestamp(),
             reminded: false,
-            window_start: stored
-                .request
-                .visit_windows
-                .first()
-                .map(|w| format_date(w.start))
-                .unwrap_or_default(),
+            load_dates: load_dates(&stored.request.visit_windows),
             visit_date: None,
             decline_reason: None,
         };
@@ -853,6 +848,24 @@ impl Workflow {
     }
 }
 
+/// The first day of each term the windows touch (one per term, so an offer counts once in it).
+fn load_dates(windows: &[VisitWindow]) -> Vec<String> {
+    let mut terms: Vec<Term> = Vec::new();
+    let mut dates = Vec::new();
+    for window in windows {
+        let mut day = window.start;
+        while day <= window.end {
+            let term = Term::of(day);
+            if !terms.contains(&term) {
+                terms.push(term);
+                dates.push(format_date(day));
+            }
+            day += Duration::days(1);
+        }
+    }
+    dates
+}
+
 fn update(table: &str, pk: &str, sk: &str) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
     Update::builder()
         .table_name(table)
@@ -952,4 +965,33 @@ fn reasons_summary(ruled_out: &[(&Reviewer, Vec<RuleOut>)], pool_size: usize) ->
         .into_iter()
         .map(|(text, count)| format!("{count} of {pool_size} reviewers: {text}"))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn an_offer_loads_one_day_in_each_term_its_windows_touch() {
+        let windows = [
+            VisitWindow {
+                start: date!(2026 - 12 - 21),
+                end: date!(2027 - 01 - 08),
+            },
+            VisitWindow {
+                start: date!(2027 - 01 - 18),
+                end: date!(2027 - 01 - 29),
+            },
+            VisitWindow {
+                start: date!(2027 - 05 - 03),
+                end: date!(2027 - 05 - 07),
+            },
+        ];
+        assert_eq!(
+            load_dates(&windows),
+            vec!["2026-12-21", "2027-01-01", "2027-05-03"]
+        );
+        assert!(load_dates(&[]).is_empty());
+    }
 }

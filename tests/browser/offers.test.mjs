@@ -7,6 +7,13 @@
 // Needs the demo reviewer pool (the local runner seeds it unless started with
 // --no-demo-data). Which reviewer the matcher picks is not fixed, so each test
 // uses its own school name and reads the newest offer email naming it.
+//
+// Capacity: only two demo reviewers may lead a Camden primary review (Priya
+// Raman, 2 reviews a term; Ravi Patel, 3), and each open offer (counted in the
+// term of the first visit window) and each booked visit uses a place. One run
+// of this file uses four places (request.test.mjs three more), so on a reused
+// stack the pool runs out after a few runs; the tests then fail saying so.
+// Restart the stack or start the runner with a new --prefix.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseUrl, expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
@@ -188,15 +195,32 @@ async function waitForMail(predicate, what, { timeoutMs = 10_000, minCount = 1 }
 
 const isOfferFor = (schoolName) => (m) => m.subject?.startsWith('Can you review') && m.subject.includes(schoolName);
 
-/** Wait for `minCount` offer emails about `schoolName`; newest first. */
-async function waitForOffers(schoolName, { minCount = 1, timeoutMs = 10_000 } = {}) {
+/**
+ * Wait for `minCount` offer emails about `schoolName` (request `reference`);
+ * newest first. If none comes, say why: the matcher's "Needs attention" email
+ * to the administrator lists the rules that ruled the pool out.
+ */
+async function waitForOffers(schoolName, reference, { minCount = 1, timeoutMs = 10_000 } = {}) {
   try {
     return await waitForMail(isOfferFor(schoolName), `offer email(s) ("Can you review ...") naming ${schoolName}`, { minCount, timeoutMs });
   } catch (err) {
-    err.message =
-      `No ${minCount > 1 ? 'further ' : ''}offer reached a reviewer for ${schoolName} (a Camden mainstream primary): ` +
-      `the matcher should offer it to an eligible reviewer of the demo pool within a few seconds ` +
-      `(is the local runner started without --no-demo-data?). ${err.message}`;
+    const what = `No ${minCount > 1 ? 'further ' : ''}offer reached a reviewer for ${schoolName} (${reference}, a Camden mainstream primary) within ${timeoutMs / 1000} s`;
+    const attention = (await allMail().catch(() => [])).find((m) => m.subject === `Needs attention: no reviewer found for ${reference}`);
+    if (attention) {
+      const reasons = textOf(attention)
+        .split('\n')
+        .filter((line) => line.startsWith('- '))
+        .map((line) => line.slice(2).trim());
+      err.message =
+        `${what}: the matcher found no eligible reviewer and emailed the administrator instead. ` +
+        `Reviewers ruled out: ${reasons.join('; ')}. Only two demo reviewers can lead a Camden primary review ` +
+        `(capacity 2 and 3 a term), and every open offer and booked visit counts against it, so a reused stack ` +
+        `runs out after a few runs: restart the stack or start the local runner with a new --prefix.`;
+    } else {
+      err.message =
+        `${what}: the matcher should offer it to a reviewer of the demo pool within a few seconds ` +
+        `(is the local runner started without --no-demo-data?). ${err.message}`;
+    }
     throw err;
   }
 }
@@ -218,7 +242,7 @@ function recipientOf(mail) {
 
 /** Wait for one school's request and its first offer; return the offer's link and recipient. */
 async function firstOffer(request) {
-  const [offer] = await waitForOffers(request.schoolName);
+  const [offer] = await waitForOffers(request.schoolName, request.reference);
   assert.ok(offer.subject.includes(request.reference), `offer subject "${offer.subject}" lacks the reference ${request.reference}`);
   return { mail: offer, link: offerLinkOf(offer), reviewer: recipientOf(offer) };
 }
@@ -395,7 +419,7 @@ test('a reviewer declines an offer with JavaScript off, and the next reviewer is
       await expectNoAxeViolations(page, 'offer page, declined (no JavaScript)');
 
       // The matcher moves on to someone else.
-      const offers = await waitForOffers(request.schoolName, { minCount: 2 });
+      const offers = await waitForOffers(request.schoolName, request.reference, { minCount: 2 });
       assert.equal(offers.length, 2, `expected two offer emails for ${request.schoolName}, got ${offers.length}`);
       const next = offers.find((m) => offerLinkOf(m) !== offer.link);
       assert.ok(next, 'the second offer email carries the same link as the first');
