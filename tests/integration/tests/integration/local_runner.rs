@@ -119,3 +119,27 @@ async fn scheduled_functions_can_be_fired_on_demand_over_http() {
         .unwrap();
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
+
+#[test]
+fn every_function_crate_has_exactly_one_template_resource_and_the_reverse() {
+    let template = Template::load(&helpers::template_path()).unwrap();
+    let mut in_template: Vec<String> = template
+        .functions()
+        .unwrap()
+        .into_iter()
+        .map(|f| f.binary)
+        .collect();
+    in_template.sort();
+    let mut crates: Vec<String> =
+        std::fs::read_dir(local_runner::repository_root().join("functions"))
+            .unwrap()
+            .map(|entry| entry.unwrap())
+            .filter(|entry| entry.path().join("Cargo.toml").is_file())
+            .map(|entry| entry.file_name().to_string_lossy().into_owned())
+            .collect();
+    crates.sort();
+    assert_eq!(
+        in_template, crates,
+        "functions/ and infra/template.yaml disagree"
+    );
+}
