@@ -319,6 +319,24 @@ pub fn write_details(out: &mut impl Write, details: &RequestDetails) -> std::io:
     field(out, "id", &stored.id)?;
     field(out, "state", &stored.state)?;
     field(out, "created", &stored.created_at)?;
+    if let Some(lead) = &stored.lead {
+        field(
+            out,
+            "lead reviewer",
+            &format!("{} ({})", lead.reviewer_name, lead.reviewer_id),
+        )?;
+        field(out, "visit date", &lead.visit_date)?;
+    }
+    if let Some(offer) = &stored.open_offer {
+        field(out, "open offer", offer)?;
+    }
+    if !stored.excluded_reviewers.is_empty() {
+        field(
+            out,
+            "not asked again",
+            &stored.excluded_reviewers.join(", "),
+        )?;
+    }
     writeln!(out, "School")?;
     field(out, "URN", school.urn.as_str())?;
     field(out, "name", school.name.as_str())?;

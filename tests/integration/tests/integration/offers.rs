@@ -481,6 +481,14 @@ async fn an_administrator_reassigns_an_open_offer_to_the_next_reviewer() {
         client: app.dynamodb().clone(),
         name: app.table().to_owned(),
     };
+    let details = send_review_admin::requests::show(&table, &reference)
+        .await
+        .unwrap();
+    let mut shown = Vec::new();
+    send_review_admin::requests::write_details(&mut shown, &details).unwrap();
+    let shown = String::from_utf8(shown).unwrap();
+    assert!(shown.contains("open offer"), "{shown}");
+    assert!(shown.contains("state             offered"), "{shown}");
     let said = send_review_admin::requests::reassign(&table, &reference)
         .await
         .unwrap();
