@@ -50,6 +50,21 @@ pub fn html(status: StatusCode, body: String) -> Response<Body> {
     )
 }
 
+/// A rendered page, or (a template bug, never bad input) a plain 500 that is logged.
+pub fn page(status: StatusCode, rendered: askama::Result<String>) -> Response<Body> {
+    match rendered {
+        Ok(body) => html(status, body),
+        Err(error) => {
+            tracing::error!(%error, "a page failed to render");
+            text(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "text/plain; charset=utf-8",
+                "Sorry, there is a problem with the service.".into(),
+            )
+        }
+    }
+}
+
 pub fn text(status: StatusCode, content_type: &'static str, body: String) -> Response<Body> {
     with_headers(
         status,

@@ -187,19 +187,11 @@ impl Workflow {
                         },
                     ),
                 ];
-                match self
-                    .table
-                    .client
-                    .transact_write_items()
-                    .set_transact_items(Some(items))
-                    .send()
-                    .await
-                {
-                    Ok(_) => Ok(Reassigned::Rematching),
-                    Err(err) if cancelled(&err).is_some() => Ok(Reassigned::Refused(
+                match self.commit(items).await? {
+                    Committed::Done => Ok(Reassigned::Rematching),
+                    Committed::Cancelled(_) => Ok(Reassigned::Refused(
                         "the request changed meanwhile: try again".into(),
                     )),
-                    Err(err) => Err(store::<_>("TransactWriteItems")(err.into_service_error())),
                 }
             }
             state::OFFERED => match stored.open_offer.as_deref() {
@@ -509,11 +501,9 @@ impl Workflow {
         .await
     }
 
-    async fn commit_match(
-        &self,
-        items: Vec<TransactWriteItem>,
-        done: Matched,
-    ) -> Result<Matched, WorkflowError> {
+    /// Sends one transaction; a cancellation (a condition failed, or a conflict) is an answer,
+    /// not an error: its reason codes, one per item.
+    async fn commit(&self, items: Vec<TransactWriteItem>) -> Result<Committed, WorkflowError> {
         match self
             .table
             .client
@@ -522,10 +512,23 @@ impl Workflow {
             .send()
             .await
         {
-            Ok(_) => Ok(done),
+            Ok(_) => Ok(Committed::Done),
+            Err(err) => match cancelled(&err) {
+                Some(reasons) => Ok(Committed::Cancelled(reasons)),
+                None => Err(store::<_>("TransactWriteItems")(err.into_service_error())),
+            },
+        }
+    }
+
+    async fn commit_match(
+        &self,
+        items: Vec<TransactWriteItem>,
+        done: Matched,
+    ) -> Result<Matched, WorkflowError> {
+        match self.commit(items).await? {
+            Committed::Done => Ok(done),
             // The request moved on under us (a concurrent run, a withdrawal): nothing to do.
-            Err(err) if cancelled(&err).is_some() => Ok(Matched::NothingToDo),
-            Err(err) => Err(store::<_>("TransactWriteItems")(err.into_service_error())),
+            Committed::Cancelled(_) => Ok(Matched::NothingToDo),
         }
     }
 
@@ -659,26 +662,16 @@ impl Workflow {
             ),
             outbox::put(table, &reviewer.email, &confirmation(false), now),
         ];
-        match self
-            .table
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(Answer::Accepted),
-            Err(err) => match cancelled(&err) {
-                Some(reasons)
-                    if failed_at(&reasons, 2)
-                        && !failed_at(&reasons, 0)
-                        && !failed_at(&reasons, 1) =>
-                {
-                    Ok(Answer::AtCapacity)
-                }
-                Some(_) => Ok(Answer::Closed),
-                None => Err(store::<_>("TransactWriteItems")(err.into_service_error())),
-            },
+        match self.commit(items).await? {
+            Committed::Done => Ok(Answer::Accepted),
+            // Only the capacity guard refused: the term is full. Otherwise the offer or the
+            // request moved on (answered, expired, someone else accepted).
+            Committed::Cancelled(reasons)
+                if failed_at(&reasons, 2) && !failed_at(&reasons, 0) && !failed_at(&reasons, 1) =>
+            {
+                Ok(Answer::AtCapacity)
+            }
+            Committed::Cancelled(_) => Ok(Answer::Closed),
         }
     }
 
@@ -760,17 +753,9 @@ impl Workflow {
                 .expect("complete update"),
             outbox::put(table, &offer.reviewer_email, &email, now),
         ];
-        match self
-            .table
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(true),
-            Err(err) if cancelled(&err).is_some() => Ok(false),
-            Err(err) => Err(store::<_>("TransactWriteItems")(err.into_service_error())),
+        match self.commit(items).await? {
+            Committed::Done => Ok(true),
+            Committed::Cancelled(_) => Ok(false),
         }
     }
 
@@ -833,17 +818,9 @@ impl Workflow {
                 &TimelineEvent { at, kind: kind.into(), detail: Some("We are asking another reviewer.".into()) },
             ),
         ];
-        match self
-            .table
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => Ok(Answer::Declined),
-            Err(err) if cancelled(&err).is_some() => Ok(Answer::Closed),
-            Err(err) => Err(store::<_>("TransactWriteItems")(err.into_service_error())),
+        match self.commit(items).await? {
+            Committed::Done => Ok(Answer::Declined),
+            Committed::Cancelled(_) => Ok(Answer::Closed),
         }
     }
 }
@@ -864,6 +841,11 @@ fn load_dates(windows: &[VisitWindow]) -> Vec<String> {
         }
     }
     dates
+}
+
+enum Committed {
+    Done,
+    Cancelled(Vec<String>),
 }
 
 fn update(table: &str, pk: &str, sk: &str) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {

@@ -134,7 +134,7 @@ impl ReviewerPages {
         } else {
             StatusCode::OK
         };
-        render(status, page.render())
+        shared::http::page(status, page.render())
     }
 
     async fn answer(
@@ -260,7 +260,7 @@ fn message(
     title: &str,
     paragraphs: &[String],
 ) -> Response<Body> {
-    render(
+    shared::http::page(
         status,
         MessagePage {
             branding,
@@ -271,18 +271,4 @@ fn message(
         }
         .render(),
     )
-}
-
-fn render(status: StatusCode, rendered: askama::Result<String>) -> Response<Body> {
-    match rendered {
-        Ok(html) => shared::http::html(status, html),
-        Err(error) => {
-            tracing::error!(%error, "a page failed to render");
-            shared::http::text(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "text/plain; charset=utf-8",
-                "Sorry, there is a problem with the service.".into(),
-            )
-        }
-    }
 }

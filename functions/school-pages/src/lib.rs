@@ -44,14 +44,14 @@ impl SchoolPages {
         let branding = self.branding.current().await;
         let now = OffsetDateTime::now_utc();
         match shared::http::route_key(&request).as_str() {
-            "GET /" => page(
+            "GET /" => shared::http::page(
                 StatusCode::OK,
                 LandingPage {
                     branding: &branding,
                 }
                 .render(),
             ),
-            "GET /privacy" => page(
+            "GET /privacy" => shared::http::page(
                 StatusCode::OK,
                 PrivacyPage {
                     branding: &branding,
@@ -64,7 +64,7 @@ impl SchoolPages {
                     focus_scope: "all".into(),
                     ..RawReviewRequest::default()
                 };
-                page(
+                shared::http::page(
                     StatusCode::OK,
                     RequestFormPage::new(&branding, &form, &[], &token, now.date()).render(),
                 )
@@ -72,7 +72,7 @@ impl SchoolPages {
             "POST /request" => self.submit(&branding, &request, now).await,
             "GET /request/sent/{reference}" => {
                 match path_parameter(&request, "reference").parse::<Reference>() {
-                    Ok(reference) => page(
+                    Ok(reference) => shared::http::page(
                         StatusCode::OK,
                         RequestSentPage {
                             branding: &branding,
@@ -114,7 +114,7 @@ impl SchoolPages {
         let request_to_store = match ReviewRequest::parse(&raw, now.date()) {
             Ok(parsed) => parsed,
             Err(errors) => {
-                return page(
+                return shared::http::page(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     RequestFormPage::new(branding, &raw, &errors, &token, now.date()).render(),
                 );
@@ -156,7 +156,7 @@ impl SchoolPages {
             return not_found(branding);
         }
         match find_by_status_token(&self.table, token).await {
-            Ok(Some((stored, events))) => page(
+            Ok(Some((stored, events))) => shared::http::page(
                 StatusCode::OK,
                 StatusPage::new(branding, &stored, &events).render(),
             ),
@@ -332,20 +332,6 @@ fn path_parameter(request: &Request, name: &str) -> String {
         .to_owned()
 }
 
-fn page(status: StatusCode, rendered: askama::Result<String>) -> Response<Body> {
-    match rendered {
-        Ok(html) => shared::http::html(status, html),
-        Err(error) => {
-            tracing::error!(%error, "a page failed to render");
-            shared::http::text(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "text/plain; charset=utf-8",
-                "Sorry, there is a problem with the service.".into(),
-            )
-        }
-    }
-}
-
 fn message(
     branding: &Branding,
     status: StatusCode,
@@ -353,7 +339,7 @@ fn message(
     paragraphs: Vec<String>,
     (link_href, link_text): (&str, &str),
 ) -> Response<Body> {
-    page(
+    shared::http::page(
         status,
         MessagePage {
             branding,
