@@ -17,6 +17,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseUrl, expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
+import { LEARNING_GOAL, WINDOW_1, WINDOW_2, fillValidRequest, uniqueEmail, uniqueSchoolName, uniqueUrn } from './school.mjs';
 
 useBrowser();
 
@@ -38,19 +39,10 @@ function iso(date) {
   return date.toISOString().slice(0, 10);
 }
 
-/** today + `days`, as YYYY-MM-DD. */
-function isoDateFromToday(days) {
-  return iso(dayFromToday(days));
-}
-
 /** "3 March 2027", as the service writes dates. */
 function longDate(date) {
   return `${date.getUTCDate()} ${MONTHS[date.getUTCMonth()]} ${date.getUTCFullYear()}`;
 }
-
-/** The school's visit windows (days from today), as fillValidRequest enters them. */
-const WINDOW_1 = [30, 40];
-const WINDOW_2 = [60, 70];
 
 /** The days of a window, as Dates. */
 function daysOf([from, to]) {
@@ -64,58 +56,6 @@ const isWeekday = (date) => date.getUTCDay() >= 1 && date.getUTCDay() <= 5;
 
 // ---------------------------------------------------------------------------
 // The school's side (as in request.test.mjs)
-
-/** A contact address no other test (or earlier run) uses. */
-function uniqueEmail(prefix = 'senco') {
-  const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-  return `${prefix}.${suffix}@brook.example.sch.uk`;
-}
-
-/** A random 6-digit URN (the service accepts only a few requests per school a day). */
-function uniqueUrn() {
-  return String(100000 + Math.floor(Math.random() * 900000));
-}
-
-/** A school name no other test uses: offer emails are told apart by it. */
-function uniqueSchoolName() {
-  return `Brook Primary ${Date.now().toString(36).toUpperCase()}${Math.random().toString(36).slice(2, 6).toUpperCase()}`;
-}
-
-const LEARNING_GOAL = 'How well our graduated approach works in key stage 2.';
-
-/**
- * Fill every question of the request form with valid answers: a mainstream
- * primary in Camden (LA 202) with visit windows today+30..+40 and +60..+70 days.
- * Works with JavaScript on or off.
- */
-async function fillValidRequest(page, { email, schoolName = uniqueSchoolName(), urn = uniqueUrn() }) {
-  await page.getByLabel('School URN').fill(urn);
-  await page.getByLabel('School name').fill(schoolName);
-  await page.check('[name="phase"][value="primary"]');
-  await page.check('[name="school_type"][value="mainstream"]');
-  await page.selectOption('#local_authority', '202'); // Camden
-  await page.getByLabel('Trust (optional)').fill('Northshire Learning Trust');
-  await page.getByLabel('School postcode').fill('NW1 2DB');
-  await page.getByLabel('Number on roll').fill('420');
-  await page.getByLabel('Pupils on SEN support (%)').fill('14.5');
-  await page.getByLabel('Pupils with an EHC plan (%)').fill('3.2');
-  await page.check('[name="areas_of_need"][value="communication_and_interaction"]');
-  await page.check('[name="areas_of_need"][value="cognition_and_learning"]');
-  await page.check('[name="review_type"][value="send_review"]');
-  await page.check('[name="focus_scope"][value="all"]');
-  await page.fill('#window_1_start', isoDateFromToday(WINDOW_1[0]));
-  await page.fill('#window_1_end', isoDateFromToday(WINDOW_1[1]));
-  await page.fill('#window_2_start', isoDateFromToday(WINDOW_2[0]));
-  await page.fill('#window_2_end', isoDateFromToday(WINDOW_2[1]));
-  await page.fill('#learning_goal', LEARNING_GOAL);
-  await page.getByLabel('Full name').fill('Ann Lee');
-  await page.getByLabel('Role').fill('SENCO');
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Phone number (optional)').fill('020 7946 0000');
-  await page.check('#no_pupil_named');
-  await page.check('#privacy_notice_accepted');
-  return { schoolName, urn };
-}
 
 /** Click a submit button and wait for the page it leads to; returns that page's response. */
 async function clickAndWait(page, button) {

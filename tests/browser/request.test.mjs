@@ -5,6 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseUrl, expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
+import { fillValidRequest, isoDateFromToday, uniqueEmail, uniqueUrn } from './school.mjs';
 
 useBrowser();
 
@@ -16,67 +17,6 @@ const REFERENCE = /^SR-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{2}$/;
 
 /** A 43-character status token (base64url of 32 bytes). */
 const STATUS_LINK = /\/status\/[A-Za-z0-9_-]{43}$/;
-
-/** today + `days`, as YYYY-MM-DD (the value format of <input type="date">). */
-function isoDateFromToday(days) {
-  const date = new Date();
-  date.setUTCHours(12, 0, 0, 0);
-  date.setUTCDate(date.getUTCDate() + days);
-  return date.toISOString().slice(0, 10);
-}
-
-/** A contact address no other test (or earlier run) uses. */
-function uniqueEmail(prefix = 'senco') {
-  const suffix = `${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}`;
-  return `${prefix}.${suffix}@brook.example.sch.uk`;
-}
-
-/**
- * A random 6-digit URN. The service accepts only a few requests per school
- * (URN) a day, so each successful submission uses its own school.
- */
-function uniqueUrn() {
-  return String(100000 + Math.floor(Math.random() * 900000));
-}
-
-/** A school name that lets the status page be matched to this test. */
-function uniqueSchoolName() {
-  return `Brook Primary School ${Math.random().toString(36).slice(2, 7).toUpperCase()}`;
-}
-
-/**
- * Fill every question of the request form with valid answers. Works with
- * JavaScript on or off (Playwright's fill/check/selectOption do not need page
- * scripts; fill on type=date takes YYYY-MM-DD).
- */
-async function fillValidRequest(page, { email, schoolName = uniqueSchoolName(), urn = uniqueUrn() }) {
-  await page.getByLabel('School URN').fill(urn);
-  await page.getByLabel('School name').fill(schoolName);
-  await page.check('[name="phase"][value="primary"]');
-  await page.check('[name="school_type"][value="mainstream"]');
-  await page.selectOption('#local_authority', '202'); // Camden
-  await page.getByLabel('Trust (optional)').fill('Northshire Learning Trust');
-  await page.getByLabel('School postcode').fill('NW1 2DB');
-  await page.getByLabel('Number on roll').fill('420');
-  await page.getByLabel('Pupils on SEN support (%)').fill('14.5');
-  await page.getByLabel('Pupils with an EHC plan (%)').fill('3.2');
-  await page.check('[name="areas_of_need"][value="communication_and_interaction"]');
-  await page.check('[name="areas_of_need"][value="cognition_and_learning"]');
-  await page.check('[name="review_type"][value="send_review"]');
-  await page.check('[name="focus_scope"][value="all"]');
-  await page.fill('#window_1_start', isoDateFromToday(30));
-  await page.fill('#window_1_end', isoDateFromToday(40));
-  await page.fill('#window_2_start', isoDateFromToday(60));
-  await page.fill('#window_2_end', isoDateFromToday(70));
-  await page.fill('#learning_goal', 'How well our graduated approach works in key stage 2.');
-  await page.getByLabel('Full name').fill('Ann Lee');
-  await page.getByLabel('Role').fill('SENCO');
-  await page.getByLabel('Email address').fill(email);
-  await page.getByLabel('Phone number (optional)').fill('020 7946 0000');
-  await page.check('#no_pupil_named');
-  await page.check('#privacy_notice_accepted');
-  return { schoolName, urn };
-}
 
 /** Open the request form directly and check it is the form. */
 async function openRequestForm(page) {
