@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use shared::domain::format_date;
 use shared::domain::request::{FocusAreas, Percentage, Reference, ReviewRequest, Text};
 use shared::intake::{StoredRequest, request_pk};
-use shared::store::{GSI1, Table, get_s, s};
+use shared::store::{Table, get_s, s};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -66,26 +66,12 @@ pub async fn list(table: &Table, state: Option<&str>) -> Result<Vec<StoredReques
     };
     let mut requests = Vec::new();
     for state in states {
-        let mut start_key = None;
-        loop {
-            let page = table
-                .client
-                .query()
-                .table_name(&table.name)
-                .index_name(GSI1)
-                .key_condition_expression("gsi1pk = :pk")
-                .expression_attribute_values(":pk", s(state_key(state)))
-                .set_exclusive_start_key(start_key)
-                .send()
-                .await
-                .map_err(|e| store_error(table, "Query", e))?;
-            for item in page.items.unwrap_or_default() {
-                requests.push(read_request(item)?);
-            }
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start_key = Some(key),
-                _ => break,
-            }
+        let items = table
+            .index_items(&state_key(state), None)
+            .await
+            .map_err(|e| store_error(table, "Query", e))?;
+        for item in items {
+            requests.push(read_request(item)?);
         }
     }
     sort_oldest_first(&mut requests);

@@ -34,7 +34,7 @@ use crate::mail::{Email, NeedsAttention, ReviewerOffer, VisitConfirmed};
 use crate::matching::{self, MatchRequest, ReviewHistory, ReviewerRecord, Role, RuleOut, Term};
 use crate::programme::{self, ProgrammeSettings};
 use crate::reviewers::{self, Reviewer};
-use crate::store::{GSI1, Table, get_s, n, s};
+use crate::store::{Table, get_s, n, s};
 use crate::{ConfigError, Env, outbox};
 
 pub const OPEN_INDEX_KEY: &str = "OFFER_OPEN";
@@ -285,30 +285,10 @@ impl Workflow {
         key: &str,
         from: Option<String>,
     ) -> Result<Vec<HashMap<String, AttributeValue>>, WorkflowError> {
-        let mut items = Vec::new();
-        let mut start = None;
-        loop {
-            let mut query = self
-                .table
-                .client
-                .query()
-                .table_name(&self.table.name)
-                .index_name(GSI1)
-                .expression_attribute_values(":k", s(key))
-                .set_exclusive_start_key(start);
-            query = match &from {
-                Some(from) => query
-                    .key_condition_expression("gsi1pk = :k AND gsi1sk >= :from")
-                    .expression_attribute_values(":from", s(from.clone())),
-                None => query.key_condition_expression("gsi1pk = :k"),
-            };
-            let page = query.send().await.map_err(store("Query"))?;
-            items.extend(page.items.unwrap_or_default());
-            start = page.last_evaluated_key;
-            if start.is_none() {
-                return Ok(items);
-            }
-        }
+        self.table
+            .index_items(key, from.as_deref())
+            .await
+            .map_err(store("Query"))
     }
 
     /// Runs matching for a request waiting for a reviewer.

@@ -69,9 +69,9 @@ use ulid::Ulid;
 use crate::domain::{
     DateRange, LocalAuthority, Phase, Region, SchoolType, Specialism, Urn, format_date, parse_date,
 };
-use crate::store::{GSI1, Table, get_s, n, s};
+use crate::store::{Table, get_s, n, s};
 
-pub type Item = HashMap<String, AttributeValue>;
+pub use crate::store::Item;
 
 pub const MAX_CAPACITY_PER_TERM: u8 = 10;
 /// `gsi1pk` of every profile, active or not: the whole pool is one query.
@@ -783,28 +783,13 @@ pub async fn upsert_all(table: &Table, reviewers: &[Reviewer]) -> Result<UpsertR
 
 /// Every reviewer, active or not, in name order.
 pub async fn list(table: &Table) -> Result<Vec<Reviewer>, StoreError> {
-    let mut reviewers = Vec::new();
-    let mut start_key = None;
-    loop {
-        let page = table
-            .client
-            .query()
-            .table_name(&table.name)
-            .index_name(GSI1)
-            .key_condition_expression("gsi1pk = :pk")
-            .expression_attribute_values(":pk", s(INDEX_KEY))
-            .set_exclusive_start_key(start_key)
-            .send()
-            .await
-            .map_err(|e| dynamo_error("Query", e))?;
-        for item in page.items() {
-            reviewers.push(Reviewer::from_item(item)?);
-        }
-        match page.last_evaluated_key {
-            Some(key) if !key.is_empty() => start_key = Some(key),
-            _ => return Ok(reviewers),
-        }
-    }
+    table
+        .index_items(INDEX_KEY, None)
+        .await
+        .map_err(|e| dynamo_error("Query", e))?
+        .iter()
+        .map(Reviewer::from_item)
+        .collect()
 }
 
 fn refuse_duplicates(reviewers: &[Reviewer]) -> Result<(), StoreError> {

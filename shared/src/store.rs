@@ -55,3 +55,43 @@ pub fn get_i64(
         .and_then(|v| v.as_n().ok())
         .and_then(|v| v.parse().ok())
 }
+
+pub type Item = std::collections::HashMap<String, AttributeValue>;
+pub type QueryError = aws_sdk_dynamodb::error::SdkError<
+    aws_sdk_dynamodb::operation::query::QueryError,
+    aws_sdk_dynamodb::config::http::HttpResponse,
+>;
+
+impl Table {
+    /// Every item under `gsi1pk = key` in the sparse index, in sort-key order, following pages;
+    /// with `sort_from`, only those whose `gsi1sk` is at or after it.
+    pub async fn index_items(
+        &self,
+        key: &str,
+        sort_from: Option<&str>,
+    ) -> Result<Vec<Item>, QueryError> {
+        let mut items = Vec::new();
+        let mut start_key = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.name)
+                .index_name(GSI1)
+                .expression_attribute_values(":key", s(key))
+                .set_exclusive_start_key(start_key);
+            query = match sort_from {
+                Some(from) => query
+                    .key_condition_expression("gsi1pk = :key AND gsi1sk >= :from")
+                    .expression_attribute_values(":from", s(from)),
+                None => query.key_condition_expression("gsi1pk = :key"),
+            };
+            let page = query.send().await?;
+            items.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start_key = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+}
