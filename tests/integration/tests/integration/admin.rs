@@ -6,17 +6,9 @@ use send_review_admin::reviewers::{self, ReviewerKey};
 use send_review_admin::{AdminError, export, requests};
 use serde_json::{Value, json};
 use shared::domain::request::Reference;
-use shared::store::Table;
 use time::{Duration, OffsetDateTime};
 
-use crate::helpers::{TestStack, spawn, spawn_with, unique_address};
-
-fn table(app: &TestStack) -> Table {
-    Table {
-        client: app.dynamodb().clone(),
-        name: app.table().to_owned(),
-    }
-}
+use crate::helpers::{TestStack, date_from_now, spawn, spawn_with, unique_address};
 
 fn demo_reviewers() -> String {
     std::fs::read_to_string(local_runner::repository_root().join("dev/demo/reviewers.csv"))
@@ -29,36 +21,10 @@ fn rendered(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
     String::from_utf8(out).unwrap()
 }
 
-/// Counts the items whose pk starts with `prefix` (a consistent scan).
-async fn count_items(app: &TestStack, prefix: &str) -> usize {
-    let mut count = 0;
-    let mut start = None;
-    loop {
-        let page = app
-            .dynamodb()
-            .scan()
-            .table_name(app.table())
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .unwrap();
-        count += page
-            .items()
-            .iter()
-            .filter(|i| i["pk"].as_s().is_ok_and(|pk| pk.starts_with(prefix)))
-            .count();
-        start = page.last_evaluated_key().cloned();
-        if start.is_none() {
-            return count;
-        }
-    }
-}
-
 #[tokio::test]
 async fn the_demo_pool_imports_once_then_updates_and_reviewers_are_shown_and_deactivated() {
     let app = spawn().await;
-    let table = table(&app);
+    let table = app.table_handle();
     let csv = demo_reviewers();
 
     let first = reviewers::import(&table, &csv).await.unwrap();
@@ -74,8 +40,8 @@ async fn the_demo_pool_imports_once_then_updates_and_reviewers_are_shown_and_dea
     let pool = reviewers::list(&table).await.unwrap();
     assert_eq!(pool.len(), 20, "a re-import updates, it does not duplicate");
     let inactive_in_demo = pool.iter().filter(|r| !r.active).count();
-    assert_eq!(count_items(&app, "REVIEWER#").await, 20);
-    assert_eq!(count_items(&app, "REVIEWER_EMAIL#").await, 20);
+    assert_eq!(app.items_with_prefix("REVIEWER#").await.len(), 20);
+    assert_eq!(app.items_with_prefix("REVIEWER_EMAIL#").await.len(), 20);
 
     let listing = rendered(|out| reviewers::write_table(out, &pool));
     let lines: Vec<&str> = listing.lines().collect();
@@ -164,7 +130,7 @@ async fn the_demo_pool_imports_once_then_updates_and_reviewers_are_shown_and_dea
         Err(AdminError::NotFound(_))
     ));
     assert_eq!(
-        count_items(&app, "REVIEWER#").await,
+        app.items_with_prefix("REVIEWER#").await.len(),
         20,
         "no profile was made"
     );
@@ -173,7 +139,7 @@ async fn the_demo_pool_imports_once_then_updates_and_reviewers_are_shown_and_dea
 #[tokio::test]
 async fn an_import_with_bad_rows_reports_every_one_and_writes_nothing() {
     let app = spawn().await;
-    let table = table(&app);
+    let table = app.table_handle();
     let csv = "name,email,home_school_urn,local_authority,regions,phases,school_types,may_lead,capacity_per_term\n\
         Ben Ng,ben@example.org,12345,202,london,primary,mainstream,no,1\n\
         Ada Okafor,ada@example.org,100001,202,london,primary,mainstream,yes,2\n\
@@ -194,14 +160,10 @@ async fn an_import_with_bad_rows_reports_every_one_and_writes_nothing() {
     );
     assert!(reviewers::list(&table).await.unwrap().is_empty());
     assert_eq!(
-        count_items(&app, "REVIEWER").await,
+        app.items_with_prefix("REVIEWER").await.len(),
         0,
         "nothing was written"
     );
-}
-
-fn date_from_now(days: i64) -> String {
-    (OffsetDateTime::now_utc().date() + Duration::days(days)).to_string()
 }
 
 /// A school's request through the JSON API; returns its reference.
@@ -243,7 +205,7 @@ async fn requests_are_listed_shown_withdrawn_once_and_exported_without_contact_d
     // Without the stream consumers the requests stay `submitted` (the matcher would move them
     // on, and has its own tests), so what the tool shows is known exactly.
     let app = spawn_with(|config| config.stream_consumers = false).await;
-    let table = table(&app);
+    let table = app.table_handle();
     let email_a = unique_address("senco-a");
     let email_b = unique_address("senco-b");
     let a = submit_request(&app, "100011", "Brook Primary School", &email_a).await;
@@ -407,7 +369,7 @@ async fn requests_are_listed_shown_withdrawn_once_and_exported_without_contact_d
 #[tokio::test]
 async fn a_request_the_matcher_has_moved_on_is_listed_and_withdrawn_from_its_state() {
     let app = spawn().await;
-    let table = table(&app);
+    let table = app.table_handle();
     let reference =
         submit_request(&app, "100021", "Oak Primary School", &unique_address("oak")).await;
     // Give the matcher (no reviewers here) a moment to move the request on.

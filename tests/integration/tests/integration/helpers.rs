@@ -47,6 +47,41 @@ impl TestStack {
         &self.stack.aws.dynamodb
     }
 
+    /// The stack's table, as product code takes it.
+    pub fn table_handle(&self) -> shared::store::Table {
+        shared::store::Table {
+            client: self.dynamodb().clone(),
+            name: self.table().to_owned(),
+        }
+    }
+
+    /// Every item whose pk starts with `prefix` (a consistent scan: tests only).
+    pub async fn items_with_prefix(&self, prefix: &str) -> Vec<shared::store::Item> {
+        let mut items = Vec::new();
+        let mut start = None;
+        loop {
+            let page = self
+                .dynamodb()
+                .scan()
+                .table_name(self.table())
+                .consistent_read(true)
+                .set_exclusive_start_key(start)
+                .send()
+                .await
+                .unwrap();
+            items.extend(
+                page.items()
+                    .iter()
+                    .filter(|i| i["pk"].as_s().is_ok_and(|pk| pk.starts_with(prefix)))
+                    .cloned(),
+            );
+            start = page.last_evaluated_key().cloned();
+            if start.is_none() {
+                return items;
+            }
+        }
+    }
+
     /// Waits until `count` emails to `address` have been sent (10 s at most), then returns all
     /// of them, newest first. Waits a little longer to catch any duplicate.
     pub async fn wait_for_mail(&self, address: &str, count: usize) -> Vec<SentMail> {
@@ -78,4 +113,9 @@ pub fn unique_address(name: &str) -> String {
 
 pub fn template_path() -> PathBuf {
     local_runner::repository_root().join("infra/template.yaml")
+}
+
+/// Today + `days`, as `YYYY-MM-DD`.
+pub fn date_from_now(days: i64) -> String {
+    (time::OffsetDateTime::now_utc().date() + time::Duration::days(days)).to_string()
 }

@@ -1,19 +1,11 @@
 //! A school's request, through the form and the API: stored once, confirmed by one email,
 //! followed on a private status page; bad input refused with nothing stored.
 
-use std::collections::HashMap;
-
-use aws_sdk_dynamodb::types::AttributeValue;
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use serde_json::{Value, json};
-use time::{Duration, OffsetDateTime};
 
-use crate::helpers::{TestStack, spawn, spawn_with, unique_address};
-
-fn date_from_now(days: i64) -> String {
-    (OffsetDateTime::now_utc().date() + Duration::days(days)).to_string()
-}
+use crate::helpers::{TestStack, date_from_now, spawn, spawn_with, unique_address};
 
 /// A complete, valid form as a browser sends it (fields in form order).
 fn valid_form(token: &str, email: &str, urn: &str) -> Vec<(&'static str, String)> {
@@ -139,33 +131,6 @@ async fn post_api(
     request.send().await.unwrap()
 }
 
-/// Every item of the table, by partition key prefix.
-async fn items_with_prefix(app: &TestStack, prefix: &str) -> Vec<HashMap<String, AttributeValue>> {
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let page = app
-            .dynamodb()
-            .scan()
-            .table_name(app.table())
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .unwrap();
-        items.extend(
-            page.items()
-                .iter()
-                .filter(|i| i["pk"].as_s().is_ok_and(|pk| pk.starts_with(prefix)))
-                .cloned(),
-        );
-        start = page.last_evaluated_key().cloned();
-        if start.is_none() {
-            return items;
-        }
-    }
-}
-
 fn location(response: &reqwest::Response) -> String {
     response.headers()[LOCATION].to_str().unwrap().to_owned()
 }
@@ -221,9 +186,9 @@ async fn a_school_submits_the_form_gets_one_email_and_follows_its_private_status
     );
 
     // Only the token's hash is stored, nowhere the token itself.
-    let everything = items_with_prefix(&app, "").await;
+    let everything = app.items_with_prefix("").await;
     assert!(!format!("{everything:?}").contains(&token_in_link));
-    assert_eq!(items_with_prefix(&app, "STATUS#").await.len(), 1);
+    assert_eq!(app.items_with_prefix("STATUS#").await.len(), 1);
 
     let wrong = app
         .http
@@ -251,14 +216,15 @@ async fn the_same_form_sent_again_or_concurrently_creates_one_request_and_one_em
     }
     assert_eq!(app.wait_for_mail(&email, 1).await.len(), 1);
     assert_eq!(
-        items_with_prefix(&app, "REQUEST#")
+        app.items_with_prefix("REQUEST#")
             .await
             .iter()
             .filter(|i| i["sk"].as_s().unwrap() == "REQUEST")
             .count(),
         1
     );
-    let to_school = items_with_prefix(&app, "OUTBOX#")
+    let to_school = app
+        .items_with_prefix("OUTBOX#")
         .await
         .into_iter()
         .filter(|i| i["to"].as_s().is_ok_and(|to| to == &email))
@@ -284,7 +250,7 @@ async fn concurrent_first_submissions_with_one_token_store_one_request() {
         "{locations:?}"
     );
     assert_eq!(app.wait_for_mail(&email, 1).await.len(), 1);
-    assert_eq!(items_with_prefix(&app, "REFERENCE#").await.len(), 1);
+    assert_eq!(app.items_with_prefix("REFERENCE#").await.len(), 1);
 }
 
 #[tokio::test]
@@ -320,7 +286,7 @@ async fn form_errors_rerender_the_form_with_every_problem_and_the_values_kept() 
         page.contains(&format!(r#"name="submission_token" value="{token}""#)),
         "the same token, for exactly once"
     );
-    assert!(items_with_prefix(&app, "REQUEST#").await.is_empty());
+    assert!(app.items_with_prefix("REQUEST#").await.is_empty());
 }
 
 #[tokio::test]
@@ -410,9 +376,9 @@ async fn bad_form_bodies_get_a_clear_4xx_and_store_nothing() {
             "{name}: says {words:?}"
         );
     }
-    assert!(items_with_prefix(&app, "REQUEST#").await.is_empty());
-    assert!(items_with_prefix(&app, "OUTBOX#").await.is_empty());
-    assert!(items_with_prefix(&app, "IDEMPOTENCY#").await.is_empty());
+    assert!(app.items_with_prefix("REQUEST#").await.is_empty());
+    assert!(app.items_with_prefix("OUTBOX#").await.is_empty());
+    assert!(app.items_with_prefix("IDEMPOTENCY#").await.is_empty());
 }
 
 #[tokio::test]
@@ -450,7 +416,7 @@ async fn the_api_creates_once_per_idempotency_key_and_refuses_a_reused_key() {
             .unwrap()
             .ends_with("/idempotency-key-reused")
     );
-    assert_eq!(items_with_prefix(&app, "REFERENCE#").await.len(), 1);
+    assert_eq!(app.items_with_prefix("REFERENCE#").await.len(), 1);
 }
 
 #[tokio::test]
@@ -488,7 +454,7 @@ async fn the_api_lists_every_invalid_field_by_json_pointer() {
             .iter()
             .all(|e| !e["message"].as_str().unwrap().is_empty())
     );
-    assert!(items_with_prefix(&app, "REQUEST#").await.is_empty());
+    assert!(app.items_with_prefix("REQUEST#").await.is_empty());
 }
 
 #[tokio::test]
@@ -581,8 +547,8 @@ async fn bad_api_requests_get_problem_details_and_store_nothing() {
             .unwrap()
             .contains("ofsted_grade")
     );
-    assert!(items_with_prefix(&app, "REQUEST#").await.is_empty());
-    assert!(items_with_prefix(&app, "IDEMPOTENCY#").await.is_empty());
+    assert!(app.items_with_prefix("REQUEST#").await.is_empty());
+    assert!(app.items_with_prefix("IDEMPOTENCY#").await.is_empty());
 }
 
 #[tokio::test]
@@ -624,7 +590,7 @@ async fn submissions_past_the_rate_limit_are_refused_with_429() {
     )
     .await;
     assert_eq!(other.status(), StatusCode::CREATED);
-    assert_eq!(items_with_prefix(&app, "REFERENCE#").await.len(), 3);
+    assert_eq!(app.items_with_prefix("REFERENCE#").await.len(), 3);
 }
 
 #[tokio::test]

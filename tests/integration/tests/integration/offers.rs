@@ -5,7 +5,6 @@ use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use serde_json::{Value, json};
 use shared::offers::{Answer, Workflow};
-use shared::store::Table;
 use time::{Duration, OffsetDateTime, Weekday};
 
 use crate::helpers::{TestStack, spawn, spawn_with, unique_address};
@@ -30,10 +29,7 @@ async fn import(app: &TestStack, rows: &[String]) {
     );
     let parsed = shared::reviewers::parse_csv(&csv).expect("a valid pool");
     let pool: Vec<_> = parsed.into_iter().map(|r| r.reviewer).collect();
-    let table = Table {
-        client: app.dynamodb().clone(),
-        name: app.table().to_owned(),
-    };
+    let table = app.table_handle();
     shared::reviewers::upsert_all(&table, &pool).await.unwrap();
 }
 
@@ -477,10 +473,7 @@ async fn an_administrator_reassigns_an_open_offer_to_the_next_reviewer() {
             .parse()
             .unwrap();
     let link = offer_link(&app.wait_for_mail(&first, 1).await[0]);
-    let table = Table {
-        client: app.dynamodb().clone(),
-        name: app.table().to_owned(),
-    };
+    let table = app.table_handle();
     let details = send_review_admin::requests::show(&table, &reference)
         .await
         .unwrap();
@@ -529,10 +522,7 @@ async fn withdrawing_an_offered_request_withdraws_its_open_offer() {
             .parse()
             .unwrap();
     let link = offer_link(&app.wait_for_mail(&reviewer, 1).await[0]);
-    let table = Table {
-        client: app.dynamodb().clone(),
-        name: app.table().to_owned(),
-    };
+    let table = app.table_handle();
     send_review_admin::requests::withdraw(
         &table,
         &reference,
