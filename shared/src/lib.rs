@@ -15,6 +15,7 @@ pub mod offers;
 pub mod outbox;
 pub mod pages;
 pub mod programme;
+pub mod report;
 pub mod reviewers;
 pub mod store;
 pub mod telemetry;

@@ -1,0 +1,594 @@
+//! The review's report: for each of the request's focus areas, what went well and what would
+//! be even better if (several points each), the evidence seen and, only where the programme
+//! has a scale, a judgement; then an overall summary and numbered recommendations, each with
+//! suggested next steps.
+//!
+//! The editor form is parsed into a [`Report`] with every field's problem at once
+//! ([`Report::parse`]); a draft may be incomplete, and [`Report::check_ready`] says what is
+//! still missing before the lead can submit it. The `MAX_*` limits are shown to the reviewer
+//! as they type.
+//!
+//! Storage and the workflow (draft -> submitted -> checked -> final) are in [`store`];
+//! rendering to HTML and PDF in [`render`] and [`pdf`].
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::request::{FocusArea, Text, TextError};
+use crate::programme::GradingScale;
+
+pub mod examples;
+pub mod pdf;
+pub mod render;
+pub mod store;
+
+/// Points under "What went well" or "Even better if" in one focus area.
+pub const MAX_POINTS: usize = 10;
+/// Characters in one point.
+pub const MAX_POINT_CHARS: usize = 600;
+/// Characters in one focus area's "Evidence seen".
+pub const MAX_EVIDENCE_CHARS: usize = 1500;
+/// Characters in the overall summary.
+pub const MAX_SUMMARY_CHARS: usize = 3000;
+/// Recommendations in a report.
+pub const MAX_RECOMMENDATIONS: usize = 10;
+/// Characters in one recommendation.
+pub const MAX_RECOMMENDATION_CHARS: usize = 600;
+/// Characters in one recommendation's suggested next steps.
+pub const MAX_NEXT_STEPS_CHARS: usize = 1200;
+/// Characters in one of the school's factual-accuracy comments.
+pub const MAX_COMMENT_CHARS: usize = 1500;
+
+/// One field's problem. `field` is the form control's id (see [`field_id`]), so an error
+/// summary can link to it; repeated fields carry their 1-based position.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReportFieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// The parts of one focus area's section of the form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AreaPart {
+    WentWell,
+    EvenBetterIf,
+    Evidence,
+    Judgement,
+}
+
+impl AreaPart {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AreaPart::WentWell => "went_well",
+            AreaPart::EvenBetterIf => "even_better_if",
+            AreaPart::Evidence => "evidence",
+            AreaPart::Judgement => "judgement",
+        }
+    }
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            AreaPart::WentWell => "What went well",
+            AreaPart::EvenBetterIf => "Even better if",
+            AreaPart::Evidence => "Evidence seen",
+            AreaPart::Judgement => "Judgement",
+        }
+    }
+}
+
+/// The form field name of an area's part: `outcomes.went_well` (repeated for points).
+pub fn field_name(area: FocusArea, part: AreaPart) -> String {
+    format!("{}.{}", area.as_str(), part.as_str())
+}
+
+/// The id of one form control: `outcomes-went_well-2` for the second point, `outcomes-evidence`
+/// for a single field.
+pub fn field_id(area: FocusArea, part: AreaPart, position: Option<usize>) -> String {
+    match position {
+        Some(n) => format!("{}-{}-{n}", area.as_str(), part.as_str()),
+        None => format!("{}-{}", area.as_str(), part.as_str()),
+    }
+}
+
+/// Form names of the report-wide fields; recommendations and next steps repeat, paired by
+/// position (each row always posts both, empty or not).
+pub const SUMMARY_FIELD: &str = "summary";
+pub const RECOMMENDATION_FIELD: &str = "recommendation";
+pub const NEXT_STEPS_FIELD: &str = "next_steps";
+
+/// The editor form as posted: text as typed, nothing checked yet.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawReport {
+    /// Per focus area (its storage value), the texts of each part as posted.
+    pub areas: HashMap<String, RawArea>,
+    pub summary: String,
+    /// `(recommendation, next steps)`, one per row of the form.
+    pub recommendations: Vec<(String, String)>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RawArea {
+    pub went_well: Vec<String>,
+    pub even_better_if: Vec<String>,
+    pub evidence: String,
+    pub judgement: String,
+}
+
+impl RawReport {
+    /// Reads the posted pairs (`serde_html_form::from_str::<Vec<(String, String)>>`), keeping
+    /// repeated fields in order. Fields it does not know (the version, buttons) are left to the
+    /// caller.
+    pub fn from_pairs(pairs: &[(String, String)]) -> Self {
+        let mut raw = RawReport::default();
+        let mut recommendations = Vec::new();
+        let mut next_steps = Vec::new();
+        for (name, value) in pairs {
+            match name.as_str() {
+                SUMMARY_FIELD => raw.summary = value.clone(),
+                RECOMMENDATION_FIELD => recommendations.push(value.clone()),
+                NEXT_STEPS_FIELD => next_steps.push(value.clone()),
+                _ => {
+                    let Some((area, part)) = name.split_once('.') else {
+                        continue;
+                    };
+                    let Ok(area) = area.parse::<FocusArea>() else {
+                        continue;
+                    };
+                    let entry = raw.areas.entry(area.as_str().to_owned()).or_default();
+                    match part {
+                        "went_well" => entry.went_well.push(value.clone()),
+                        "even_better_if" => entry.even_better_if.push(value.clone()),
+                        "evidence" => entry.evidence = value.clone(),
+                        "judgement" => entry.judgement = value.clone(),
+                        _ => {}
+                    }
+                }
+            }
+        }
+        let rows = recommendations.len().max(next_steps.len());
+        raw.recommendations = (0..rows)
+            .map(|i| {
+                (
+                    recommendations.get(i).cloned().unwrap_or_default(),
+                    next_steps.get(i).cloned().unwrap_or_default(),
+                )
+            })
+            .collect();
+        raw
+    }
+
+    /// The form filled in with a stored report, for the editor to show.
+    pub fn from_report(report: &Report) -> Self {
+        let text = |t: &Option<Text>| t.as_ref().map(|t| t.to_string()).unwrap_or_default();
+        RawReport {
+            areas: report
+                .areas
+                .iter()
+                .map(|a| {
+                    (
+                        a.area.as_str().to_owned(),
+                        RawArea {
+                            went_well: a.went_well.iter().map(ToString::to_string).collect(),
+                            even_better_if: a
+                                .even_better_if
+                                .iter()
+                                .map(ToString::to_string)
+                                .collect(),
+                            evidence: text(&a.evidence),
+                            judgement: a.judgement.clone().unwrap_or_default(),
+                        },
+                    )
+                })
+                .collect(),
+            summary: text(&report.summary),
+            recommendations: report
+                .recommendations
+                .iter()
+                .map(|r| (r.action.to_string(), text(&r.next_steps)))
+                .collect(),
+        }
+    }
+}
+
+/// One focus area's findings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AreaFindings {
+    pub area: FocusArea,
+    pub went_well: Vec<Text>,
+    pub even_better_if: Vec<Text>,
+    pub evidence: Option<Text>,
+    /// One of the programme's grades; only where the programme has a scale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub judgement: Option<String>,
+}
+
+impl AreaFindings {
+    pub fn empty(area: FocusArea) -> Self {
+        Self {
+            area,
+            went_well: Vec::new(),
+            even_better_if: Vec::new(),
+            evidence: None,
+            judgement: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recommendation {
+    pub action: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_steps: Option<Text>,
+}
+
+/// A report, draft or final: every text within its limit; parts may still be missing in a
+/// draft.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Report {
+    /// One per focus area of the request, in the request's order.
+    pub areas: Vec<AreaFindings>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<Text>,
+    #[serde(default)]
+    pub recommendations: Vec<Recommendation>,
+}
+
+impl Report {
+    /// An empty draft for these focus areas.
+    pub fn empty(areas: &[FocusArea]) -> Self {
+        Self {
+            areas: areas.iter().copied().map(AreaFindings::empty).collect(),
+            summary: None,
+            recommendations: Vec::new(),
+        }
+    }
+
+    /// Parses the editor form for a request with these focus areas (fields of other areas are
+    /// ignored). Empty points and empty recommendation rows are dropped. On failure, every
+    /// field's problem, in form order.
+    pub fn parse(
+        raw: &RawReport,
+        areas: &[FocusArea],
+        scale: Option<&GradingScale>,
+    ) -> Result<Self, Vec<ReportFieldError>> {
+        let mut errors = Vec::new();
+        let empty = RawArea::default();
+        let mut findings = Vec::with_capacity(areas.len());
+        for &area in areas {
+            let raw_area = raw.areas.get(area.as_str()).unwrap_or(&empty);
+            let went_well = points(&mut errors, area, AreaPart::WentWell, &raw_area.went_well);
+            let even_better_if = points(
+                &mut errors,
+                area,
+                AreaPart::EvenBetterIf,
+                &raw_area.even_better_if,
+            );
+            let evidence = optional(
+                &mut errors,
+                field_id(area, AreaPart::Evidence, None),
+                &raw_area.evidence,
+                MAX_EVIDENCE_CHARS,
+                &format!("the evidence seen for {}", area.label()),
+            );
+            let judgement = judgement(&mut errors, area, &raw_area.judgement, scale);
+            findings.push(AreaFindings {
+                area,
+                went_well,
+                even_better_if,
+                evidence,
+                judgement,
+            });
+        }
+        let summary = optional(
+            &mut errors,
+            SUMMARY_FIELD.to_owned(),
+            &raw.summary,
+            MAX_SUMMARY_CHARS,
+            "the overall summary",
+        );
+        let rows: Vec<_> = raw
+            .recommendations
+            .iter()
+            .enumerate()
+            .filter(|(_, (action, steps))| !action.trim().is_empty() || !steps.trim().is_empty())
+            .collect();
+        if rows.len() > MAX_RECOMMENDATIONS {
+            errors.push(ReportFieldError {
+                field: recommendation_id(MAX_RECOMMENDATIONS + 1),
+                message: format!("Give at most {MAX_RECOMMENDATIONS} recommendations"),
+            });
+        }
+        let mut recommendations = Vec::new();
+        for (i, (action, steps)) in rows.into_iter().take(MAX_RECOMMENDATIONS) {
+            let n = i + 1;
+            let action = if action.trim().is_empty() {
+                errors.push(ReportFieldError {
+                    field: recommendation_id(n),
+                    message: format!(
+                        "Enter recommendation {n}, or clear its next steps to remove it"
+                    ),
+                });
+                None
+            } else {
+                optional(
+                    &mut errors,
+                    recommendation_id(n),
+                    action,
+                    MAX_RECOMMENDATION_CHARS,
+                    &format!("recommendation {n}"),
+                )
+            };
+            let next_steps = optional(
+                &mut errors,
+                next_steps_id(n),
+                steps,
+                MAX_NEXT_STEPS_CHARS,
+                &format!("the next steps of recommendation {n}"),
+            );
+            if let Some(action) = action {
+                recommendations.push(Recommendation { action, next_steps });
+            }
+        }
+        if errors.is_empty() {
+            Ok(Self {
+                areas: findings,
+                summary,
+                recommendations,
+            })
+        } else {
+            Err(errors)
+        }
+    }
+
+    /// What is still missing before the lead can submit: in every focus area at least one
+    /// point under each heading, the evidence seen and (with a scale) a judgement; the summary;
+    /// at least one recommendation.
+    pub fn check_ready(&self, scale: Option<&GradingScale>) -> Result<(), Vec<ReportFieldError>> {
+        let mut missing = Vec::new();
+        let mut need =
+            |field: String, message: String| missing.push(ReportFieldError { field, message });
+        for findings in &self.areas {
+            let area = findings.area;
+            if findings.went_well.is_empty() {
+                need(
+                    field_id(area, AreaPart::WentWell, Some(1)),
+                    format!("Enter what went well in {}", area.label()),
+                );
+            }
+            if findings.even_better_if.is_empty() {
+                need(
+                    field_id(area, AreaPart::EvenBetterIf, Some(1)),
+                    format!("Enter what would be even better in {}", area.label()),
+                );
+            }
+            if findings.evidence.is_none() {
+                need(
+                    field_id(area, AreaPart::Evidence, None),
+                    format!("Enter the evidence seen for {}", area.label()),
+                );
+            }
+            if scale.is_some() && findings.judgement.is_none() {
+                need(
+                    field_id(area, AreaPart::Judgement, None),
+                    format!("Choose a judgement for {}", area.label()),
+                );
+            }
+        }
+        if self.summary.is_none() {
+            need(
+                SUMMARY_FIELD.to_owned(),
+                "Enter the overall summary".to_owned(),
+            );
+        }
+        if self.recommendations.is_empty() {
+            need(
+                recommendation_id(1),
+                "Enter at least one recommendation".to_owned(),
+            );
+        }
+        if missing.is_empty() {
+            Ok(())
+        } else {
+            Err(missing)
+        }
+    }
+
+    /// The findings for `area`, if the report covers it.
+    pub fn area(&self, area: FocusArea) -> Option<&AreaFindings> {
+        self.areas.iter().find(|a| a.area == area)
+    }
+}
+
+/// The id of recommendation `n` (1-based) and of its next steps.
+pub fn recommendation_id(n: usize) -> String {
+    format!("{RECOMMENDATION_FIELD}-{n}")
+}
+
+pub fn next_steps_id(n: usize) -> String {
+    format!("{NEXT_STEPS_FIELD}-{n}")
+}
+
+/// The sections of a report the school can comment on for factual accuracy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "section", content = "area")]
+pub enum Section {
+    Area(FocusArea),
+    Summary,
+    Recommendations,
+}
+
+impl Section {
+    /// The form field and id of the comment box: `comment.outcomes`, `comment.summary`.
+    pub fn field(self) -> String {
+        match self {
+            Section::Area(area) => format!("comment.{}", area.as_str()),
+            Section::Summary => "comment.summary".into(),
+            Section::Recommendations => "comment.recommendations".into(),
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Section::Area(area) => area.label(),
+            Section::Summary => "Summary",
+            Section::Recommendations => "Recommendations",
+        }
+    }
+
+    /// The sections of a report, in reading order.
+    pub fn all(report: &Report) -> Vec<Section> {
+        let mut sections: Vec<_> = report.areas.iter().map(|a| Section::Area(a.area)).collect();
+        sections.extend([Section::Summary, Section::Recommendations]);
+        sections
+    }
+}
+
+/// One factual-accuracy comment from the school.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SectionComment {
+    #[serde(flatten)]
+    pub section: Section,
+    pub comment: Text,
+}
+
+/// The school's answer to the draft: accepted as it is, or comments on some sections.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "answer", content = "comments", rename_all = "snake_case")]
+pub enum FactualCheck {
+    Accepted,
+    Commented(Vec<SectionComment>),
+}
+
+impl FactualCheck {
+    /// Parses the factual-accuracy form: a comment box per section (`Section::field`); no
+    /// comment at all means the school accepts the draft as it is.
+    pub fn parse(
+        pairs: &[(String, String)],
+        report: &Report,
+    ) -> Result<Self, Vec<ReportFieldError>> {
+        let mut errors = Vec::new();
+        let mut comments = Vec::new();
+        for section in Section::all(report) {
+            let field = section.field();
+            let value = pairs
+                .iter()
+                .find(|(name, _)| *name == field)
+                .map(|(_, v)| v.as_str())
+                .unwrap_or_default();
+            let what = format!("your comment on {}", section.label());
+            if let Some(comment) = optional(&mut errors, field, value, MAX_COMMENT_CHARS, &what) {
+                comments.push(SectionComment { section, comment });
+            }
+        }
+        match (errors.is_empty(), comments.is_empty()) {
+            (false, _) => Err(errors),
+            (true, true) => Ok(FactualCheck::Accepted),
+            (true, false) => Ok(FactualCheck::Commented(comments)),
+        }
+    }
+
+    pub fn comments(&self) -> &[SectionComment] {
+        match self {
+            FactualCheck::Accepted => &[],
+            FactualCheck::Commented(comments) => comments,
+        }
+    }
+}
+
+fn text_error(field: String, error: TextError, what: &str) -> ReportFieldError {
+    let message = match error {
+        TextError::Empty => format!("Enter {what}"),
+        TextError::TooLong(max) => format!("Keep {what} to {max} characters or fewer"),
+        TextError::ControlCharacters => format!("Remove the special characters from {what}"),
+    };
+    ReportFieldError { field, message }
+}
+
+/// Empty text is `None`; anything else must fit its limit.
+fn optional(
+    errors: &mut Vec<ReportFieldError>,
+    field: String,
+    value: &str,
+    max: usize,
+    what: &str,
+) -> Option<Text> {
+    if value.trim().is_empty() {
+        return None;
+    }
+    Text::parse(value, max, true)
+        .map_err(|e| errors.push(text_error(field, e, what)))
+        .ok()
+}
+
+fn points(
+    errors: &mut Vec<ReportFieldError>,
+    area: FocusArea,
+    part: AreaPart,
+    values: &[String],
+) -> Vec<Text> {
+    let filled: Vec<_> = values
+        .iter()
+        .enumerate()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .collect();
+    if filled.len() > MAX_POINTS {
+        errors.push(ReportFieldError {
+            field: field_id(area, part, Some(MAX_POINTS + 1)),
+            message: format!(
+                "Give at most {MAX_POINTS} points under {} in {}",
+                part.label(),
+                area.label()
+            ),
+        });
+    }
+    filled
+        .into_iter()
+        .take(MAX_POINTS)
+        .filter_map(|(i, value)| {
+            let what = format!("point {} under {} in {}", i + 1, part.label(), area.label());
+            optional(
+                errors,
+                field_id(area, part, Some(i + 1)),
+                value,
+                MAX_POINT_CHARS,
+                &what,
+            )
+        })
+        .collect()
+}
+
+fn judgement(
+    errors: &mut Vec<ReportFieldError>,
+    area: FocusArea,
+    value: &str,
+    scale: Option<&GradingScale>,
+) -> Option<String> {
+    let value = value.trim();
+    if value.is_empty() {
+        return None;
+    }
+    let field = field_id(area, AreaPart::Judgement, None);
+    match scale {
+        Some(scale) => match scale.levels().iter().find(|level| level.as_str() == value) {
+            Some(level) => Some(level.clone()),
+            None => {
+                errors.push(ReportFieldError {
+                    field,
+                    message: format!("Choose one of the judgements for {}", area.label()),
+                });
+                None
+            }
+        },
+        None => {
+            errors.push(ReportFieldError {
+                field,
+                message: "This programme does not give judgements: leave it out".into(),
+            });
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

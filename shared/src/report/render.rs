@@ -1,0 +1,155 @@
+//! What a rendered report shows besides its findings (the programme's branding, the school, the
+//! reviewers, the dates), and the report as HTML: a standalone, self-styled document (stored
+//! beside the PDF, readable offline) and the same body for pages to embed.
+
+use askama::Template;
+use time::Date;
+
+use super::Report;
+use crate::domain::request::long_date;
+use crate::programme::HexColour;
+
+/// Whether the report is the draft the school checks, or final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stage {
+    Draft,
+    Final,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewerCredit {
+    pub name: String,
+    /// "Lead reviewer" or "Reviewer".
+    pub role: String,
+}
+
+/// A report with everything its reader needs around it.
+#[derive(Debug, Clone)]
+pub struct ReportDocument<'a> {
+    pub programme_name: String,
+    pub primary_colour: HexColour,
+    pub school_name: String,
+    pub school_urn: String,
+    /// The review type's label, e.g. "SEND Review (whole school)".
+    pub review_type: String,
+    pub reviewers: Vec<ReviewerCredit>,
+    pub visit_date: Date,
+    /// The day the report was finalised (or, for a draft, submitted).
+    pub report_date: Date,
+    pub stage: Stage,
+    pub report: &'a Report,
+}
+
+impl ReportDocument<'_> {
+    pub fn title(&self) -> String {
+        format!("{}: review report", self.school_name)
+    }
+
+    pub fn visit_date_text(&self) -> String {
+        long_date(self.visit_date)
+    }
+
+    pub fn report_date_text(&self) -> String {
+        long_date(self.report_date)
+    }
+
+    pub fn is_draft(&self) -> bool {
+        self.stage == Stage::Draft
+    }
+
+    /// The reviewers as one line: "Ann Smith (lead reviewer), Bo Jones (reviewer)".
+    pub fn reviewers_text(&self) -> String {
+        self.reviewers
+            .iter()
+            .map(|r| format!("{} ({})", r.name, r.role.to_lowercase()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The facts under the title, as (label, value) rows.
+    pub fn facts(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "School",
+                format!("{} (URN {})", self.school_name, self.school_urn),
+            ),
+            ("Review", self.review_type.clone()),
+            ("Visit", self.visit_date_text()),
+            ("Reviewers", self.reviewers_text()),
+            (
+                if self.is_draft() {
+                    "Draft of"
+                } else {
+                    "Report date"
+                },
+                self.report_date_text(),
+            ),
+        ]
+    }
+
+    /// The text colour readable on the programme's colour: white, or near-black on light colours.
+    pub fn on_primary_colour(&self) -> &'static str {
+        if contrast_with_white(&self.primary_colour) >= 4.5 {
+            "#ffffff"
+        } else {
+            "#0b0c0c"
+        }
+    }
+
+    /// A text's paragraphs (for the templates).
+    pub fn paras<'t>(&self, text: &'t crate::domain::request::Text) -> Vec<&'t str> {
+        paragraphs(text.as_str())
+    }
+
+    /// The standalone HTML document.
+    pub fn to_html(&self) -> askama::Result<String> {
+        ReportHtml { doc: self }.render()
+    }
+
+    /// The report's body (headings from `h2`), for a page that has its own `h1`.
+    pub fn body_html(&self) -> askama::Result<String> {
+        ReportBodyHtml { doc: self }.render()
+    }
+}
+
+/// A text's paragraphs: the runs of lines between blank lines.
+pub fn paragraphs(text: &str) -> Vec<&str> {
+    text.split("\n\n")
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .collect()
+}
+
+/// The WCAG contrast ratio of `colour` with white.
+pub fn contrast_with_white(colour: &HexColour) -> f64 {
+    let (r, g, b) = rgb(colour);
+    let channel = |c: u8| {
+        let c = f64::from(c) / 255.0;
+        if c <= 0.039_28 {
+            c / 12.92
+        } else {
+            ((c + 0.055) / 1.055).powf(2.4)
+        }
+    };
+    let luminance = 0.2126 * channel(r) + 0.7152 * channel(g) + 0.0722 * channel(b);
+    1.05 / (luminance + 0.05)
+}
+
+/// The red, green and blue of a `#rrggbb` colour.
+pub fn rgb(colour: &HexColour) -> (u8, u8, u8) {
+    let hex = colour.as_str().trim_start_matches('#');
+    let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or(0);
+    (byte(0), byte(2), byte(4))
+}
+
+#[derive(Template)]
+#[template(path = "report/document.html")]
+struct ReportHtml<'a, 'r> {
+    doc: &'a ReportDocument<'r>,
+}
+
+#[derive(Template)]
+#[template(path = "report/body.html")]
+struct ReportBodyHtml<'a, 'r> {
+    doc: &'a ReportDocument<'r>,
+}
