@@ -50,6 +50,8 @@ pub struct Event {
 pub struct RequestDetails {
     pub request: StoredRequest,
     pub timeline: Vec<Event>,
+    /// Set when mail to the contact's address bounced for good or was marked as spam.
+    pub contact_undeliverable: Option<shared::deliverability::Undeliverable>,
 }
 
 pub(crate) fn read_request(item: Item) -> Result<StoredRequest, AdminError> {
@@ -244,7 +246,12 @@ pub async fn show(table: &Table, reference: &Reference) -> Result<RequestDetails
     timeline.sort_by_cached_key(|(sk, event)| {
         (OffsetDateTime::parse(&event.at, &Rfc3339).ok(), sk.clone())
     });
+    let contact_undeliverable =
+        shared::deliverability::get(table, request.request.contact.email.as_str())
+            .await
+            .map_err(|e| AdminError::Store(e.to_string()))?;
     Ok(RequestDetails {
+        contact_undeliverable,
         request,
         timeline: timeline.into_iter().map(|(_, event)| event).collect(),
     })
@@ -373,6 +380,20 @@ pub fn write_details(out: &mut impl Write, details: &RequestDetails) -> std::io:
     field(out, "name", r.contact.name.as_str())?;
     field(out, "role", r.contact.role.as_str())?;
     field(out, "email", r.contact.email.as_str())?;
+    if let Some(stopped) = &details.contact_undeliverable {
+        let what = match stopped.reason {
+            shared::deliverability::Reason::Bounce => "BOUNCED",
+            shared::deliverability::Reason::Complaint => "MARKED AS SPAM",
+        };
+        field(
+            out,
+            "",
+            &format!(
+                "{what} on {} ({}): no email reaches the school; ask for another address",
+                stopped.first_at, stopped.detail
+            ),
+        )?;
+    }
     field(out, "phone", phone_text(r).as_deref().unwrap_or("-"))?;
     writeln!(out, "Timeline (oldest first)")?;
     if details.timeline.is_empty() {
@@ -437,6 +458,11 @@ pub fn details_json(details: &RequestDetails) -> Value {
             "role": r.contact.role.as_str(),
             "email": r.contact.email.as_str(),
             "phone": phone_text(r),
+            "email_undeliverable": details.contact_undeliverable.as_ref().map(|u| json!({
+                "reason": u.reason.as_str(),
+                "detail": u.detail,
+                "since": u.first_at,
+            })),
         },
         "timeline": details.timeline.iter().map(|e| json!({
             "at": e.at,

@@ -1,7 +1,8 @@
 //! What every page and email shows of the programme (white label): its name, contact address,
 //! logo, colour and privacy notice. Read from the programme settings item, cached for a minute
 //! per container so the happy path costs no extra round trip; until an administrator saves
-//! settings, the template's `PROGRAMME_NAME` and `PROGRAMME_CONTACT_EMAIL` stand in.
+//! settings, the template's `PROGRAMME_NAME`, `PROGRAMME_CONTACT_EMAIL`, `PROGRAMME_LOGO_URL` and
+//! `PROGRAMME_COLOUR` (the deploy's parameters) stand in.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -47,10 +48,17 @@ pub struct BrandingSource {
 
 impl BrandingSource {
     pub fn from_env(env: &Env, table: Table) -> Result<Self, ConfigError> {
-        let fallback = ProgrammeSettings::new(
+        let mut fallback = ProgrammeSettings::new(
             env.required("PROGRAMME_NAME")?,
             env.required("PROGRAMME_CONTACT_EMAIL")?,
         );
+        // The deploy's branding parameters; empty means the default.
+        if env.optional("PROGRAMME_LOGO_URL").is_some() {
+            fallback.logo_url = Some(env.parsed("PROGRAMME_LOGO_URL")?);
+        }
+        if env.optional("PROGRAMME_COLOUR").is_some() {
+            fallback.primary_colour = env.parsed("PROGRAMME_COLOUR")?;
+        }
         Ok(Self {
             table,
             fallback: Branding::from(&fallback),

@@ -4,11 +4,15 @@
 //! `Environment` from the same template, resolved locally. Functions read them only through
 //! [`Env`], so a variable a function reads is always one the template sets.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 #[derive(Clone, Debug, Default)]
 pub struct Env {
     vars: HashMap<String, String>,
+    /// Every name asked for, set or not (shared by clones): the infra checks compare it with
+    /// the variables the template sets for the function.
+    asked: Arc<Mutex<BTreeSet<String>>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -23,16 +27,30 @@ pub enum ConfigError {
 
 impl Env {
     pub fn from_process() -> Self {
-        Self {
-            vars: std::env::vars().collect(),
-        }
+        Self::from_map(std::env::vars().collect())
     }
 
     pub fn from_map(vars: HashMap<String, String>) -> Self {
-        Self { vars }
+        Self {
+            vars,
+            asked: Arc::default(),
+        }
+    }
+
+    /// The names read so far, through any clone.
+    pub fn asked(&self) -> BTreeSet<String> {
+        self.asked.lock().expect("not poisoned").clone()
+    }
+
+    fn ask(&self, name: &str) {
+        self.asked
+            .lock()
+            .expect("not poisoned")
+            .insert(name.to_owned());
     }
 
     pub fn required(&self, name: &str) -> Result<String, ConfigError> {
+        self.ask(name);
         match self.vars.get(name) {
             Some(value) if !value.trim().is_empty() => Ok(value.clone()),
             _ => Err(ConfigError::Missing(name.to_owned())),
@@ -40,6 +58,7 @@ impl Env {
     }
 
     pub fn optional(&self, name: &str) -> Option<String> {
+        self.ask(name);
         self.vars
             .get(name)
             .filter(|v| !v.trim().is_empty())

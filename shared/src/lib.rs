@@ -4,6 +4,7 @@
 pub mod aws;
 pub mod branding;
 pub mod calendar;
+pub mod deliverability;
 pub mod domain;
 pub mod env;
 pub mod http;

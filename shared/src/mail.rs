@@ -33,6 +33,7 @@ pub enum Email {
     OfferReminder(ReviewerOffer),
     NeedsAttention(NeedsAttention),
     VisitConfirmed(VisitConfirmed),
+    AddressUndeliverable(crate::deliverability::AddressUndeliverable),
 }
 
 /// Asks a reviewer to take on a review: what the school is and wants, and a private link to
@@ -254,6 +255,7 @@ impl Email {
                     .render()?,
                 )
             }
+            Email::AddressUndeliverable(email) => email.render(programme)?,
             Email::NeedsAttention(email) => plain(
                 format!("Needs attention: no reviewer found for {}", email.reference),
                 NeedsAttentionHtml {
@@ -355,6 +357,8 @@ pub struct MailSender {
     table: Table,
     ses: aws_sdk_ses::Client,
     sender_address: String,
+    /// SES configuration set every email is sent with, so bounces and complaints come back.
+    configuration_set: String,
     branding: BrandingSource,
     site_url: String,
     links: LinkSecret,
@@ -369,6 +373,7 @@ impl MailSender {
             table,
             ses: aws.ses.clone(),
             sender_address: env.required("SENDER_ADDRESS")?,
+            configuration_set: env.required("MAIL_CONFIGURATION_SET")?,
             site_url: env.required("SITE_URL")?.trim_end_matches('/').to_owned(),
             links: LinkSecret::load(env, aws).await?,
             // Longer than the function's timeout, so a live sender never loses its lease.
@@ -555,7 +560,12 @@ impl MailSender {
             .data(aws_sdk_ses::primitives::Blob::new(mime))
             .build()
             .map_err(|e| MailError::Render(e.to_string()))?;
-        match self.ses.send_raw_email().raw_message(raw).send().await {
+        let send = self
+            .ses
+            .send_raw_email()
+            .raw_message(raw)
+            .configuration_set_name(&self.configuration_set);
+        match send.send().await {
             Ok(output) => Ok(output.message_id),
             Err(err) => Err(MailError::Ses(
                 aws_sdk_ses::error::ProvideErrorMetadata::code(&err)

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::bail;
 use aws_lambda_events::event::dynamodb::Event as DynamoDbEvent;
+use aws_lambda_events::event::sns::SnsEvent;
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
@@ -29,12 +30,21 @@ pub type ScheduleHandler = Arc<
         + Sync,
 >;
 
+pub type SnsHandler = Arc<
+    dyn Fn(
+            LambdaEvent<SnsEvent>,
+        ) -> BoxFuture<'static, Result<serde_json::Value, lambda_runtime::Error>>
+        + Send
+        + Sync,
+>;
+
 /// A function's handler, of the kind its `main.rs` hands to the Lambda runtime.
 #[derive(Clone)]
 pub enum Handler {
     Http(HttpHandler),
     Stream(StreamHandler),
     Schedule(ScheduleHandler),
+    Sns(SnsHandler),
 }
 
 /// Builds the handler of workspace binary `binary` the way its `main.rs` does, from the
@@ -91,6 +101,16 @@ pub async fn build(binary: &str, env: &Env, aws: &AwsClients) -> anyhow::Result<
             Handler::Stream(Arc::new(move |event| {
                 let workflow = workflow.clone();
                 Box::pin(async move { matcher::handle(&workflow, event).await })
+            }))
+        }
+        "mail-feedback" => {
+            let feedback = Arc::new(mail_feedback::MailFeedback::from_env(env, aws)?);
+            Handler::Sns(Arc::new(move |event| {
+                let feedback = feedback.clone();
+                Box::pin(async move {
+                    let outcome = mail_feedback::handle(&feedback, event).await?;
+                    Ok(serde_json::to_value(outcome)?)
+                })
             }))
         }
         other => bail!(

@@ -3,6 +3,7 @@
 //! It is not a second implementation: every route, stream and schedule calls the function's
 //! own handler, built the way its `main.rs` builds it.
 
+pub mod checks;
 pub mod functions;
 pub mod intrinsics;
 pub mod invoke;
@@ -208,6 +209,7 @@ impl LocalStack {
                         }
                         schedules.insert(function.logical_id.clone(), schedule);
                     }
+                    (EventSpec::Sns { .. }, Handler::Sns(_)) => {}
                     (event, _) => bail!(
                         "{}: its handler does not take {event:?} events",
                         function.logical_id

@@ -65,6 +65,14 @@ pub async fn provision(
             .refs
             .insert(function.logical_id.clone(), function.logical_id.clone());
     }
+    for (id, _) in template.resources_of_type("AWS::SES::ConfigurationSet") {
+        let name = format!("{prefix}-{id}");
+        create_configuration_set(aws, &name)
+            .await
+            .with_context(|| format!("creating SES configuration set {id}"))?;
+        values.refs.insert(id.into(), name);
+    }
+    add_placeholders(template, prefix, &mut values);
     if let Some(sender) = parameters.get("SenderAddress") {
         aws.ses
             .verify_email_identity()
@@ -188,6 +196,68 @@ async fn create_bucket(aws: &AwsClients, name: &str, resource: &Value) -> anyhow
             .map_err(|e| anyhow!(aws_sdk_s3::error::DisplayErrorContext(e).to_string()))?;
     }
     Ok(())
+}
+
+async fn create_configuration_set(aws: &AwsClients, name: &str) -> anyhow::Result<()> {
+    aws.ses
+        .create_configuration_set()
+        .configuration_set(
+            aws_sdk_ses::types::ConfigurationSet::builder()
+                .name(name)
+                .build()?,
+        )
+        .send()
+        .await
+        .map_err(|e| anyhow!(aws_sdk_ses::error::DisplayErrorContext(e).to_string()))?;
+    Ok(())
+}
+
+/// What `!Ref` and `!GetAtt` give for the resources the runner does not emulate (keys, queues,
+/// topics, log groups, alarms...): names and ARNs of the shape AWS gives, which nothing local
+/// calls. An environment variable that names one still resolves, and a handler that is given
+/// one can be built.
+fn add_placeholders(template: &Template, prefix: &str, values: &mut LocalValues) {
+    for (id, resource_type) in template.resource_types() {
+        if values.refs.contains_key(id) {
+            continue;
+        }
+        let name = format!("{prefix}-{id}");
+        let service = resource_type
+            .split("::")
+            .nth(1)
+            .unwrap_or("local")
+            .to_lowercase();
+        let arn = match resource_type {
+            "AWS::KMS::Key" => format!("arn:aws:kms:{REGION}:{ACCOUNT_ID}:key/{name}"),
+            "AWS::Logs::LogGroup" => format!("arn:aws:logs:{REGION}:{ACCOUNT_ID}:log-group:{name}"),
+            _ => format!("arn:aws:{service}:{REGION}:{ACCOUNT_ID}:{name}"),
+        };
+        let reference = match resource_type {
+            // These types' `!Ref` is their ARN or URL rather than their name.
+            "AWS::SNS::Topic" => arn.clone(),
+            "AWS::SQS::Queue" => format!("https://sqs.{REGION}.amazonaws.com/{ACCOUNT_ID}/{name}"),
+            _ => name.clone(),
+        };
+        let mut attribute = |attr: &str, value: &str| {
+            values
+                .attributes
+                .insert((id.to_owned(), attr.to_owned()), value.to_owned());
+        };
+        attribute("Arn", &arn);
+        match resource_type {
+            "AWS::SQS::Queue" => {
+                attribute("QueueName", &name);
+                attribute("QueueUrl", &reference);
+            }
+            "AWS::SNS::Topic" => {
+                attribute("TopicName", &name);
+                attribute("TopicArn", &arn);
+            }
+            "AWS::KMS::Key" => attribute("KeyId", &name),
+            _ => {}
+        }
+        values.refs.insert(id.to_owned(), reference);
+    }
 }
 
 /// A generated secret, like `GenerateSecretString` would make (64 alphanumerics).

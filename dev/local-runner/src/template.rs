@@ -38,6 +38,12 @@ pub enum EventSpec {
         expression: String,
         input: serde_json::Value,
     },
+    /// An SNS subscription. Nothing publishes locally (SES bounces are not emulated), so the
+    /// runner only builds the handler; tests call it with notification fixtures.
+    Sns {
+        /// Logical id of the topic.
+        topic: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -99,6 +105,16 @@ impl Template {
             .filter(|(_, r)| r.get("Type").and_then(Value::as_str) == Some(resource_type))
             .map(|(id, r)| (id.as_str(), r))
             .collect()
+    }
+
+    /// Every resource's logical id and type.
+    pub fn resource_types(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.resources.iter().map(|(id, r)| {
+            (
+                id.as_str(),
+                r.get("Type").and_then(Value::as_str).unwrap_or_default(),
+            )
+        })
     }
 
     pub fn resource_type(&self, logical_id: &str) -> Option<&str> {
@@ -220,7 +236,22 @@ fn event_spec(name: &str, event: &Value) -> anyhow::Result<EventSpec> {
                 input,
             })
         }
+        "SNS" => Ok(EventSpec::Sns {
+            topic: props
+                .get("Topic")
+                .and_then(ref_target)
+                .ok_or_else(|| anyhow!("SNS event without Topic: !Ref <Topic>"))?,
+        }),
         other => bail!("event type {other:?} is not supported by the local runner yet"),
+    }
+}
+
+/// `X` of `!Ref X` (short or long form).
+fn ref_target(value: &Value) -> Option<String> {
+    match value {
+        Value::Tagged(tagged) if tagged.tag == "Ref" => tagged.value.as_str().map(str::to_owned),
+        Value::Mapping(m) => m.get("Ref")?.as_str().map(str::to_owned),
+        _ => None,
     }
 }
 

@@ -167,7 +167,12 @@ async fn an_import_with_bad_rows_reports_every_one_and_writes_nothing() {
 }
 
 /// A school's request through the JSON API; returns its reference.
-async fn submit_request(app: &TestStack, urn: &str, school: &str, email: &str) -> Reference {
+pub(crate) async fn submit_request(
+    app: &TestStack,
+    urn: &str,
+    school: &str,
+    email: &str,
+) -> Reference {
     let body = json!({
         "school": {
             "urn": urn, "name": school, "phase": "primary", "type": "mainstream",

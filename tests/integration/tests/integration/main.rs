@@ -5,4 +5,6 @@ mod helpers;
 mod intake;
 mod local_runner;
 mod mail_delivery;
+mod mail_feedback;
 mod offers;
+mod template_checks;

@@ -1,0 +1,192 @@
+//! The infrastructure checks (`local_runner::checks`) pass on the real template and fail on
+//! broken copies of it; every environment variable a function reads is set for it.
+
+use std::collections::BTreeSet;
+
+use local_runner::checks::check;
+use local_runner::template::Template;
+
+use crate::helpers::{self, spawn};
+
+fn template() -> String {
+    std::fs::read_to_string(helpers::template_path()).unwrap()
+}
+
+fn problems(text: &str) -> Vec<String> {
+    check(text, &local_runner::repository_root())
+}
+
+#[test]
+fn the_template_passes_every_infrastructure_check() {
+    let problems = problems(&template());
+    assert!(problems.is_empty(), "\n{}", problems.join("\n"));
+}
+
+/// The template with `old` (which must be there) replaced by `new`.
+fn broken(old: &str, new: &str) -> String {
+    let text = template();
+    assert!(
+        text.contains(old),
+        "the template changed; update this test: {old}"
+    );
+    text.replacen(old, new, 1)
+}
+
+#[test]
+fn a_wildcard_action_in_a_function_policy_is_caught() {
+    let text = broken(
+        "              Action: dynamodb:DescribeTable\n",
+        "              Action: dynamodb:*\n",
+    );
+    let found = problems(&text);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("HealthFunction") && p.contains("wildcard action dynamodb:*")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn an_action_missing_from_the_functions_operations_list_is_caught() {
+    let text = broken(
+        "              Action: ses:GetSendQuota\n",
+        "              Action: [ses:GetSendQuota, ses:SendEmail]\n",
+    );
+    let found = problems(&text);
+    assert!(
+        found.iter().any(|p| p.contains("grants ses:SendEmail")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_bucket_without_kms_encryption_is_caught() {
+    let text = broken(
+        "              SSEAlgorithm: aws:kms\n",
+        "              SSEAlgorithm: AES256\n",
+    );
+    let found = problems(&text);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with("EvidenceBucket: must be encrypted")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_function_crate_without_its_resource_is_caught() {
+    let text = broken("        Binary: health\n", "        Binary: not-a-crate\n");
+    let found = problems(&text);
+    assert!(
+        found.contains(&"functions/health has no AWS::Serverless::Function resource".to_owned()),
+        "{found:?}"
+    );
+    assert!(
+        found
+            .iter()
+            .any(|p| p.contains("not-a-crate, which functions/ does not have")),
+        "{found:?}"
+    );
+}
+
+#[test]
+fn a_function_without_its_alarm_log_group_or_stream_safeguards_is_caught() {
+    let no_alarm = broken(
+        "        - Name: FunctionName\n          Value: !Ref HealthFunction\n",
+        "        - Name: FunctionName\n          Value: !Ref SomethingElse\n",
+    );
+    assert!(
+        problems(&no_alarm)
+            .iter()
+            .any(|p| p.starts_with("HealthFunction: no alarm on its Errors"))
+    );
+
+    let no_log_group = broken(
+        "        LogGroup: !Ref HealthFunctionLogs\n",
+        "        LogGroup: /aws/lambda/health\n",
+    );
+    assert!(
+        problems(&no_log_group)
+            .iter()
+            .any(|p| p.starts_with("HealthFunction: LoggingConfig.LogGroup"))
+    );
+
+    let no_bisect = broken(
+        "            BisectBatchOnFunctionError: true\n",
+        "            BisectBatchOnFunctionError: false\n",
+    );
+    assert!(
+        problems(&no_bisect)
+            .iter()
+            .any(|p| p.contains("BisectBatchOnFunctionError must be true"))
+    );
+
+    let no_key = broken("    KmsKeyArn: !GetAtt AppKey.Arn\n", "");
+    let found = problems(&no_key);
+    assert!(
+        found
+            .iter()
+            .any(|p| p.starts_with("HealthFunction: has no its environment's KMS key")),
+        "{found:?}"
+    );
+}
+
+/// Every variable a handler asks for when it is built (as its `main.rs` builds it) is one the
+/// template sets for that function; a variable read but not set would be empty in AWS.
+#[tokio::test]
+async fn every_environment_variable_a_function_reads_is_set_for_it_in_the_template() {
+    let app = spawn().await;
+    let template = Template::load(&helpers::template_path()).unwrap();
+    for function in template.functions().unwrap() {
+        let set: BTreeSet<String> = function.environment.keys().cloned().collect();
+        let asked = app.stack.function_env(&function.logical_id).asked();
+        assert!(
+            !asked.is_empty(),
+            "{} read no variable at all",
+            function.logical_id
+        );
+        let unset: Vec<_> = asked.difference(&set).collect();
+        assert!(
+            unset.is_empty(),
+            "{} reads {unset:?}, which infra/template.yaml does not set for it",
+            function.logical_id
+        );
+    }
+}
+
+/// Product code reads settings only through `shared::Env`, so the test above sees every read.
+#[test]
+fn product_code_reads_the_environment_only_through_env() {
+    let root = local_runner::repository_root();
+    let mut offenders = Vec::new();
+    let mut dirs = vec![root.join("shared/src")];
+    for entry in std::fs::read_dir(root.join("functions")).unwrap() {
+        dirs.push(entry.unwrap().path().join("src"));
+    }
+    while let Some(dir) = dirs.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                dirs.push(path);
+                continue;
+            }
+            let allowed =
+                path.ends_with("shared/src/env.rs") || path.ends_with("shared/src/aws.rs");
+            if path.extension().is_some_and(|e| e == "rs") && !allowed {
+                let text = std::fs::read_to_string(&path).unwrap();
+                if text.contains("std::env::var") || text.contains("env::var(") {
+                    offenders.push(path.display().to_string());
+                }
+            }
+        }
+    }
+    assert!(
+        offenders.is_empty(),
+        "read the environment through shared::Env: {offenders:?}"
+    );
+}
