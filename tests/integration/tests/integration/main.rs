@@ -7,4 +7,5 @@ mod local_runner;
 mod mail_delivery;
 mod mail_feedback;
 mod offers;
+mod report;
 mod template_checks;
