@@ -28,6 +28,8 @@ pub fn visit_event(programme: &Programme, visit: &VisitConfirmed) -> String {
             "{} (reference {}). Usually a full school day, ending with verbal feedback.",
             programme.name, visit.reference
         ));
+    // A moved visit keeps its UID and raises SEQUENCE, so calendars move the entry.
+    event.add_property("SEQUENCE", visit.sequence.to_string());
     if let Ok(date) = NaiveDate::parse_from_str(&visit.visit_date, "%Y-%m-%d") {
         event.all_day(date);
     }
@@ -58,6 +60,8 @@ mod tests {
             reviewer_name: "Ada Lovelace".into(),
             visit_date: "2027-03-04".into(),
             visit_date_text: "4 March 2027".into(),
+            review_link: None,
+            sequence: 0,
         };
         let ics = visit_event(&programme, &visit);
         assert!(ics.starts_with("BEGIN:VCALENDAR"));

@@ -166,6 +166,41 @@ pub fn body_bytes(body: &Body) -> &[u8] {
     }
 }
 
+/// Why a posted web form could not be read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FormError {
+    /// Not `application/x-www-form-urlencoded`.
+    NotAForm,
+    TooLarge,
+    NotUtf8,
+    /// Damaged, or not the fields the page sends.
+    Malformed,
+}
+
+/// A posted URL-encoded form of at most `max_bytes`, deserialised into `T`.
+pub fn read_form<T: serde::de::DeserializeOwned>(
+    request: &Request,
+    max_bytes: usize,
+) -> Result<T, FormError> {
+    let is_form = request
+        .headers()
+        .get(lambda_http::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|ct| {
+            ct.to_ascii_lowercase()
+                .starts_with("application/x-www-form-urlencoded")
+        });
+    if !is_form {
+        return Err(FormError::NotAForm);
+    }
+    let body = body_bytes(request.body());
+    if body.len() > max_bytes {
+        return Err(FormError::TooLarge);
+    }
+    let text = std::str::from_utf8(body).map_err(|_| FormError::NotUtf8)?;
+    serde_html_form::from_str(text).map_err(|_| FormError::Malformed)
+}
+
 /// The route API Gateway matched (`POST /request`): how a function with several routes knows
 /// which one it is serving, so its routes live only in the template.
 pub fn route_key(request: &Request) -> String {

@@ -83,6 +83,10 @@ pub struct StoredRequest {
     pub reference: Reference,
     pub state: String,
     pub created_at: String,
+    /// `YYYY-MM-DD`: once the report is final, the day after which everything of the request
+    /// is purged (`crate::retention`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purge_after: Option<String>,
     pub request: ReviewRequest,
     /// Reviewers who declined or let an offer for this request expire (ULIDs).
     #[serde(default)]
@@ -93,15 +97,68 @@ pub struct StoredRequest {
     pub open_offer: Option<String>,
     /// Who leads the review and when they visit, once accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub lead: Option<Lead>,
+    pub lead: Option<TeamMember>,
+    /// Where finding a second reviewer is (`second_state::*`), for reviews that have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_state: Option<String>,
+    /// The second reviewer's offer waiting for an answer, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_offer: Option<String>,
+    /// The second reviewer, once they accept (same visit date as the lead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second: Option<TeamMember>,
+    /// A new visit date one side asked for, waiting for the other side to confirm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_change: Option<DateChange>,
+    /// How many times the booked visit has moved (calendar files carry it as SEQUENCE).
+    #[serde(default)]
+    pub visit_sequence: u32,
 }
 
+impl StoredRequest {
+    /// The reviewers on the review, lead first.
+    pub fn team(&self) -> impl Iterator<Item = &TeamMember> {
+        self.lead.iter().chain(self.second.iter())
+    }
+}
+
+/// A reviewer on a booked review, and the visit date.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Lead {
+pub struct TeamMember {
     pub reviewer_id: String,
     pub reviewer_name: String,
     /// `YYYY-MM-DD`.
     pub visit_date: String,
+    /// The accepted offer: the reviewer's links to the review are signed for it.
+    #[serde(default)]
+    pub offer_id: String,
+}
+
+/// Who asked to move the visit: the other side confirms.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    School,
+    Reviewer,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DateChange {
+    /// `YYYY-MM-DD`.
+    pub proposed_date: String,
+    pub asked_by: Side,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    pub asked_at: String,
+}
+
+/// Finding the second reviewer of a review team runs beside the request's own state (which
+/// stays `accepted` once the lead has a date).
+pub mod second_state {
+    pub const MATCHING: &str = "matching";
+    pub const OFFERED: &str = "offered";
+    pub const ACCEPTED: &str = "accepted";
+    pub const NEEDS_ATTENTION: &str = "needs_attention";
 }
 
 /// One line of a request's timeline (`REQUEST#<id>` / `EVENT#<time>#<ulid>`).
@@ -326,10 +383,16 @@ impl Intake {
             reference: reference.clone(),
             state: state::SUBMITTED.into(),
             created_at: created.clone(),
+            purge_after: None,
             request: request.clone(),
             excluded_reviewers: Vec::new(),
             open_offer: None,
             lead: None,
+            second_state: None,
+            second_offer: None,
+            second: None,
+            date_change: None,
+            visit_sequence: 0,
         };
         let mut request_item: HashMap<String, AttributeValue> =
             serde_dynamo::to_item(&stored).expect("a request serialises to an item");

@@ -20,5 +20,6 @@ pub mod report;
 pub mod reviewers;
 pub mod store;
 pub mod telemetry;
+pub mod visit_date;
 
 pub use env::{ConfigError, Env};

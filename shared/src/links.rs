@@ -70,12 +70,15 @@ impl LinkSecret {
 pub enum OfferAction {
     /// Open the offer page (which changes nothing) and answer it from there.
     Respond,
+    /// After accepting: the reviewer's page for the review (preparation, date changes, report).
+    Review,
 }
 
 impl OfferAction {
     fn as_str(self) -> &'static str {
         match self {
             OfferAction::Respond => "respond",
+            OfferAction::Review => "review",
         }
     }
 }
@@ -196,6 +199,11 @@ mod tests {
         assert_eq!(
             secret.verify_offer_token(&later, OfferAction::Respond, 0),
             Err(LinkError::BadSignature)
+        );
+        assert_eq!(
+            secret.verify_offer_token(&token, OfferAction::Review, 0),
+            Err(LinkError::BadSignature),
+            "an answer link is not a review link"
         );
         let other_key = LinkSecret::from_bytes(&[9u8; 32]).unwrap();
         assert_eq!(

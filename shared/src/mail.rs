@@ -33,7 +33,28 @@ pub enum Email {
     OfferReminder(ReviewerOffer),
     NeedsAttention(NeedsAttention),
     VisitConfirmed(VisitConfirmed),
+    DateChange(DateChange),
     AddressUndeliverable(crate::deliverability::AddressUndeliverable),
+}
+
+/// One side asked to move the visit (the other confirms through its link), or the other side
+/// kept the booked date.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DateChange {
+    pub to_school: bool,
+    /// The other side kept the date (sent to whoever asked); otherwise a new ask.
+    pub kept: bool,
+    pub request_id: String,
+    pub reference: String,
+    pub school_name: String,
+    /// The school's name or the lead reviewer's: whoever asked.
+    pub asked_by: String,
+    pub current_date_text: String,
+    pub proposed_date_text: String,
+    pub reason: String,
+    /// For the lead reviewer: their review page, where they answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_link: Option<ReviewLink>,
 }
 
 /// Asks a reviewer to take on a review: what the school is and wants, and a private link to
@@ -54,6 +75,16 @@ pub struct ReviewerOffer {
     pub focus_areas: Vec<String>,
     pub visit_windows: Vec<String>,
     pub learning_goal: String,
+    /// Set when the offer is the second place on a review team whose lead and date are fixed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub joining: Option<Joining>,
+}
+
+/// The booked visit a second reviewer is asked to join.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Joining {
+    pub lead_name: String,
+    pub visit_date_text: String,
 }
 
 /// Tells the administrator nobody could be matched, and why each near miss was ruled out
@@ -64,6 +95,9 @@ pub struct NeedsAttention {
     pub school_name: String,
     pub local_authority: String,
     pub reasons: Vec<String>,
+    /// The lead is booked; it is the second reviewer of the team nobody can be found for.
+    #[serde(default)]
+    pub second_reviewer: bool,
 }
 
 /// The visit is booked: to the school and to the reviewer, each with a calendar file.
@@ -78,6 +112,20 @@ pub struct VisitConfirmed {
     /// `YYYY-MM-DD`.
     pub visit_date: String,
     pub visit_date_text: String,
+    /// For a reviewer: their page for the review (signed for their accepted offer).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_link: Option<ReviewLink>,
+    /// 0 when first booked; one more each time the visit moves (the calendar's SEQUENCE).
+    #[serde(default)]
+    pub sequence: u32,
+}
+
+/// What a reviewer's review link is signed for.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReviewLink {
+    pub offer_id: String,
+    /// Epoch seconds.
+    pub expires_at: i64,
 }
 
 /// Sent to the school's contact when its request is received.
@@ -166,6 +214,13 @@ email_templates!(
     NeedsAttention,
     "email/needs_attention.html",
     "email/needs_attention.txt"
+);
+email_templates!(
+    DateChangeHtml,
+    DateChangeText,
+    DateChange,
+    "email/date_change.html",
+    "email/date_change.txt"
 );
 email_templates!(
     VisitConfirmedHtml,
@@ -271,17 +326,60 @@ impl Email {
                 }
                 .render()?,
             ),
+            Email::DateChange(email) => {
+                let link = match (&email.review_link, email.to_school) {
+                    (_, true) => {
+                        format!("{site}/status/{}", links.status_token(&email.request_id))
+                    }
+                    (Some(review), false) => review_link(site, links, review),
+                    (None, false) => String::new(),
+                };
+                let link = link.as_str();
+                plain(
+                    if email.kept {
+                        format!(
+                            "The visit stays on {}: {}",
+                            email.current_date_text, email.reference
+                        )
+                    } else {
+                        format!(
+                            "Can the visit move to {}? {}",
+                            email.proposed_date_text, email.reference
+                        )
+                    },
+                    DateChangeHtml {
+                        programme,
+                        email,
+                        link,
+                    }
+                    .render()?,
+                    DateChangeText {
+                        programme,
+                        email,
+                        link,
+                    }
+                    .render()?,
+                )
+            }
             Email::VisitConfirmed(email) => {
-                let link = if email.to_school {
-                    format!("{site}/status/{}", links.status_token(&email.request_id))
-                } else {
-                    String::new()
+                let link = match (&email.review_link, email.to_school) {
+                    (_, true) => {
+                        format!("{site}/status/{}", links.status_token(&email.request_id))
+                    }
+                    (Some(review), false) => review_link(site, links, review),
+                    (None, false) => String::new(),
                 };
                 let link = link.as_str();
                 RenderedEmail {
                     subject: format!(
-                        "Visit booked: {} on {}",
-                        email.school_name, email.visit_date_text
+                        "{}: {} on {}",
+                        if email.sequence > 0 {
+                            "Visit moved"
+                        } else {
+                            "Visit booked"
+                        },
+                        email.school_name,
+                        email.visit_date_text
                     ),
                     html: VisitConfirmedHtml {
                         programme,
@@ -304,6 +402,16 @@ impl Email {
             }
         })
     }
+}
+
+/// The reviewer's page for a review they accepted.
+pub fn review_link(site: &str, links: &LinkSecret, review: &ReviewLink) -> String {
+    let token = links.offer_token(
+        &review.offer_id,
+        crate::links::OfferAction::Review,
+        review.expires_at,
+    );
+    format!("{site}/reviews/{token}")
 }
 
 fn offer_link(site: &str, links: &LinkSecret, email: &ReviewerOffer) -> String {

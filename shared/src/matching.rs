@@ -112,8 +112,10 @@ pub struct ReviewerRecord<'a> {
 }
 
 /// The place being filled on a review.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Role {
+    #[default]
     Lead,
     Second,
 }

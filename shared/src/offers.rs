@@ -21,7 +21,7 @@ use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, OffsetDateTime, Weekday};
@@ -29,8 +29,14 @@ use ulid::Ulid;
 
 use crate::domain::request::{VisitWindow, long_date};
 use crate::domain::{LocalAuthority, format_date, parse_date};
-use crate::intake::{self, Lead, StoredRequest, TimelineEvent, request_pk, state, timeline_put};
-use crate::mail::{Email, NeedsAttention, ReviewerOffer, VisitConfirmed};
+use crate::intake::{
+    self, DateChange, Side, StoredRequest, TeamMember, TimelineEvent, request_pk, second_state,
+    state, timeline_put,
+};
+use crate::mail::{
+    DateChange as MailDateChange, Email, Joining, NeedsAttention, ReviewLink, ReviewerOffer,
+    VisitConfirmed,
+};
 use crate::matching::{self, MatchRequest, ReviewHistory, ReviewerRecord, Role, RuleOut, Term};
 use crate::programme::{self, ProgrammeSettings};
 use crate::reviewers::{self, Reviewer};
@@ -72,6 +78,9 @@ pub struct Offer {
     pub visit_date: Option<String>,
     #[serde(default)]
     pub decline_reason: Option<String>,
+    /// Lead, or second reviewer (whose visit date is the lead's, fixed when offered).
+    #[serde(default)]
+    pub role: Role,
 }
 
 fn offer_pk(id: &str) -> String {
@@ -118,6 +127,22 @@ pub enum Reassigned {
     /// The matcher is running again for it.
     Rematching,
     Refused(String),
+}
+
+/// What became of asking, or answering, to move a booked visit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DateChangeAnswer {
+    /// The other side has been asked.
+    Asked,
+    /// The visit moved: everyone has a new calendar file.
+    Moved,
+    /// The other side kept the booked date.
+    Kept,
+    /// A reviewer's term is full on the new date.
+    AtCapacity,
+    InvalidDate(String),
+    /// Nothing to answer, or the visit cannot move now; the message says why.
+    NotPossible(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -291,7 +316,8 @@ impl Workflow {
             .map_err(store("Query"))
     }
 
-    /// Runs matching for a request waiting for a reviewer.
+    /// Runs matching for a request waiting for a reviewer: its lead, or once the lead has
+    /// accepted, the second reviewer of its team.
     pub async fn match_request(
         &self,
         request_id: &str,
@@ -300,9 +326,15 @@ impl Workflow {
         let Some(stored) = self.request(request_id).await? else {
             return Ok(Matched::NothingToDo);
         };
-        if stored.state != state::SUBMITTED && stored.state != state::MATCHING {
+        let role = if stored.state == state::SUBMITTED || stored.state == state::MATCHING {
+            Role::Lead
+        } else if stored.state == state::ACCEPTED
+            && stored.second_state.as_deref() == Some(second_state::MATCHING)
+        {
+            Role::Second
+        } else {
             return Ok(Matched::NothingToDo);
-        }
+        };
         let today = now.date();
         let settings = self.settings().await;
         let pool = reviewers::list(&self.table)
@@ -352,17 +384,34 @@ impl Workflow {
                 }
             })
             .collect();
-        let excluded: HashSet<Ulid> = stored
+        let mut excluded: HashSet<Ulid> = stored
             .excluded_reviewers
             .iter()
             .filter_map(|id| id.parse().ok())
             .collect();
+        // A second reviewer is matched to the lead's fixed date: the request's windows narrow
+        // to that one day (availability, term capacity).
+        let lead_record = stored.lead.as_ref().filter(|_| role == Role::Second);
+        let lead = lead_record
+            .and_then(|member| pool.iter().find(|r| r.id.to_string() == member.reviewer_id));
+        let mut request = stored.request.clone();
+        if let Some(member) = lead_record {
+            let date = parse_date(&member.visit_date)
+                .map_err(|_| WorkflowError::Corrupt("the lead's visit date".into()))?;
+            request.visit_windows = vec![VisitWindow {
+                start: date,
+                end: date,
+            }];
+            if let Ok(id) = member.reviewer_id.parse() {
+                excluded.insert(id);
+            }
+        }
         let outcome = matching::rank(
             &MatchRequest {
-                request: &stored.request,
+                request: &request,
                 excluded: &excluded,
-                role: Role::Lead,
-                lead: None,
+                role,
+                lead,
             },
             &records,
             &settings,
@@ -377,15 +426,25 @@ impl Workflow {
             .unwrap_or_default();
         let Some(best) = outcome.ranked.first() else {
             let reasons = reasons_summary(&outcome.ruled_out, pool.len());
+            let (request_update, detail) = match role {
+                Role::Lead => (
+                    set_request_state(table, &stored, state::NEEDS_ATTENTION, None),
+                    None,
+                ),
+                Role::Second => (
+                    set_second_state(table, &stored.id, second_state::NEEDS_ATTENTION, None),
+                    Some("We are still looking for a second reviewer.".into()),
+                ),
+            };
             let items = vec![
-                set_request_state(table, &stored, state::NEEDS_ATTENTION, None),
+                request_update,
                 timeline_put(
                     table,
                     &stored.id,
                     &TimelineEvent {
                         at: at.clone(),
                         kind: "needs_attention".into(),
-                        detail: None,
+                        detail,
                     },
                 ),
                 outbox::put(
@@ -396,6 +455,7 @@ impl Workflow {
                         school_name: school.name.to_string(),
                         local_authority: la.to_owned(),
                         reasons,
+                        second_reviewer: role == Role::Second,
                     }),
                     now,
                 ),
@@ -418,9 +478,10 @@ impl Workflow {
             expires_at: expires.unix_timestamp(),
             remind_at: (now + lifetime / 2_i32).unix_timestamp(),
             reminded: false,
-            load_dates: load_dates(&stored.request.visit_windows),
-            visit_date: None,
+            load_dates: load_dates(&request.visit_windows),
+            visit_date: lead_record.map(|member| member.visit_date.clone()),
             decline_reason: None,
+            role,
         };
         let mut offer_item: HashMap<String, AttributeValue> =
             serde_dynamo::to_item(&offer).map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
@@ -431,34 +492,15 @@ impl Workflow {
             "gsi1sk".into(),
             s(format!("{:012}#{offer_id}", offer.expires_at)),
         );
-        let email = Email::ReviewerOffer(ReviewerOffer {
-            offer_id: offer_id.clone(),
-            expires_at: offer.expires_at,
-            respond_by: long_date(expires.date()),
-            reviewer_name: reviewer.name.clone(),
-            reference: stored.reference.to_string(),
-            school_name: school.name.to_string(),
-            phase: school.phase.label().to_owned(),
-            school_type: school.school_type.label().to_owned(),
-            local_authority: la.to_owned(),
-            review_type: stored.request.review_type.label().to_owned(),
-            focus_areas: stored
-                .request
-                .focus_areas
-                .areas()
-                .iter()
-                .map(|a| a.label().to_owned())
-                .collect(),
-            visit_windows: stored
-                .request
-                .visit_windows
-                .iter()
-                .map(ToString::to_string)
-                .collect(),
-            learning_goal: stored.request.learning_goal.to_string(),
-        });
+        let email = Email::ReviewerOffer(offer_email(&offer, &stored));
+        let request_update = match role {
+            Role::Lead => set_request_state(table, &stored, state::OFFERED, Some(&offer_id)),
+            Role::Second => {
+                set_second_state(table, &stored.id, second_state::OFFERED, Some(&offer_id))
+            }
+        };
         let items = vec![
-            set_request_state(table, &stored, state::OFFERED, Some(&offer_id)),
+            request_update,
             intake::put(table, offer_item, true),
             timeline_put(
                 table,
@@ -466,7 +508,13 @@ impl Workflow {
                 &TimelineEvent {
                     at,
                     kind: "offered".into(),
-                    detail: Some("A reviewer has been asked.".into()),
+                    detail: Some(
+                        match role {
+                            Role::Lead => "A reviewer has been asked.",
+                            Role::Second => "A second reviewer has been asked to join the visit.",
+                        }
+                        .into(),
+                    ),
                 },
             ),
             outbox::put(table, &reviewer.email, &email, now),
@@ -539,16 +587,26 @@ impl Workflow {
         ) {
             return Ok(Answer::InvalidDate(reason));
         }
+        if offer.role == Role::Second
+            && offer.visit_date.as_deref() != Some(&format_date(visit_date))
+        {
+            return Ok(Answer::InvalidDate(
+                "The visit date is fixed by the lead reviewer".into(),
+            ));
+        }
         let table = self.table.name.as_str();
         let at = now.format(&Rfc3339).unwrap_or_default();
         let date = format_date(visit_date);
         let term = Term::of(visit_date);
         let reviewer_pk = reviewers::profile_pk(reviewer.id);
-        let lead = Lead {
+        let member = TeamMember {
             reviewer_id: reviewer.id.to_string(),
             reviewer_name: reviewer.name.clone(),
             visit_date: date.clone(),
+            offer_id: offer.id.clone(),
         };
+        let member_value =
+            AttributeValue::M(serde_dynamo::to_item(&member).expect("a team member serialises"));
         let confirmation = |to_school: bool| {
             Email::VisitConfirmed(VisitConfirmed {
                 to_school,
@@ -559,9 +617,62 @@ impl Workflow {
                 reviewer_name: reviewer.name.clone(),
                 visit_date: date.clone(),
                 visit_date_text: long_date(visit_date),
+                review_link: (!to_school).then(|| ReviewLink {
+                    offer_id: offer.id.clone(),
+                    expires_at: review_link_expiry(visit_date),
+                }),
+                sequence: 0,
             })
         };
-        let items = vec![
+        let request_update = match offer.role {
+            Role::Lead => {
+                let wants_second =
+                    matching::needs_second_reviewer(&stored.request, &self.settings().await);
+                let mut builder = update(table, &request_pk(&stored.id), "REQUEST")
+                    .condition_expression(
+                        "#state = :offered AND open_offer = :offer AND attribute_not_exists(#lead)",
+                    )
+                    .expression_attribute_names("#state", "state")
+                    .expression_attribute_names("#lead", "lead")
+                    .expression_attribute_values(":accepted", s(state::ACCEPTED))
+                    .expression_attribute_values(":offered", s(state::OFFERED))
+                    .expression_attribute_values(":offer", s(offer_id))
+                    .expression_attribute_values(
+                        ":index",
+                        s(format!("REQUEST_STATE#{}", state::ACCEPTED)),
+                    )
+                    .expression_attribute_values(":lead", member_value);
+                builder = if wants_second {
+                    builder
+                        .update_expression(
+                            "SET #state = :accepted, gsi1pk = :index, #lead = :lead, \
+                             second_state = :second REMOVE open_offer",
+                        )
+                        .expression_attribute_values(":second", s(second_state::MATCHING))
+                } else {
+                    builder.update_expression(
+                        "SET #state = :accepted, gsi1pk = :index, #lead = :lead REMOVE open_offer",
+                    )
+                };
+                builder
+            }
+            Role::Second => update(table, &request_pk(&stored.id), "REQUEST")
+                .update_expression(
+                    "SET #second = :member, second_state = :accepted REMOVE second_offer",
+                )
+                .condition_expression(
+                    "#state = :request_accepted AND second_state = :offered \
+                     AND second_offer = :offer AND attribute_not_exists(#second)",
+                )
+                .expression_attribute_names("#state", "state")
+                .expression_attribute_names("#second", "second")
+                .expression_attribute_values(":member", member_value)
+                .expression_attribute_values(":accepted", s(second_state::ACCEPTED))
+                .expression_attribute_values(":request_accepted", s(state::ACCEPTED))
+                .expression_attribute_values(":offered", s(second_state::OFFERED))
+                .expression_attribute_values(":offer", s(offer_id)),
+        };
+        let mut items = vec![
             update(table, &offer_pk(offer_id), "OFFER")
                 .update_expression(
                     "SET #state = :accepted, visit_date = :date REMOVE gsi1pk, gsi1sk",
@@ -575,73 +686,38 @@ impl Workflow {
                 .build()
                 .map(|u| TransactWriteItem::builder().update(u).build())
                 .expect("complete update"),
-            update(table, &request_pk(&stored.id), "REQUEST")
-                .update_expression(
-                    "SET #state = :accepted, gsi1pk = :index, #lead = :lead REMOVE open_offer",
-                )
-                .condition_expression(
-                    "#state = :offered AND open_offer = :offer AND attribute_not_exists(#lead)",
-                )
-                .expression_attribute_names("#state", "state")
-                .expression_attribute_names("#lead", "lead")
-                .expression_attribute_values(":accepted", s(state::ACCEPTED))
-                .expression_attribute_values(":offered", s(state::OFFERED))
-                .expression_attribute_values(":offer", s(offer_id))
-                .expression_attribute_values(
-                    ":index",
-                    s(format!("REQUEST_STATE#{}", state::ACCEPTED)),
-                )
-                .expression_attribute_values(
-                    ":lead",
-                    AttributeValue::M(serde_dynamo::to_item(&lead).expect("a lead serialises")),
-                )
+            request_update
                 .build()
                 .map(|u| TransactWriteItem::builder().update(u).build())
                 .expect("complete update"),
-            // The capacity guard: concurrent acceptances in one term cannot pass it.
-            update(table, &reviewer_pk, &format!("TERM#{term}"))
-                .update_expression("ADD booked :one")
-                .condition_expression("attribute_not_exists(booked) OR booked < :capacity")
-                .expression_attribute_values(":one", n(1))
-                .expression_attribute_values(":capacity", n(reviewer.capacity_per_term))
-                .build()
-                .map(|u| TransactWriteItem::builder().update(u).build())
-                .expect("complete update"),
-            intake::put(
-                table,
-                HashMap::from([
-                    ("pk".into(), s(reviewer_pk.clone())),
-                    ("sk".into(), s(format!("REVIEW#{date}#{}", stored.id))),
-                    ("reviewer_id".into(), s(reviewer.id.to_string())),
-                    ("school_urn".into(), s(stored.request.school.urn.as_str())),
-                    ("visit_date".into(), s(date.clone())),
-                    ("request_id".into(), s(stored.id.clone())),
-                    ("gsi1pk".into(), s(HISTORY_INDEX_KEY)),
-                    ("gsi1sk".into(), s(format!("{date}#{}", stored.id))),
-                ]),
-                false,
-            ),
+            capacity_guard(table, &reviewer_pk, term, &reviewer),
+            history_put(table, &reviewer_pk, &member, &stored),
             timeline_put(
                 table,
                 &stored.id,
                 &TimelineEvent {
                     at,
                     kind: "accepted".into(),
-                    detail: Some(format!(
-                        "{} will visit on {}.",
-                        reviewer.name,
-                        long_date(visit_date)
-                    )),
+                    detail: Some(match offer.role {
+                        Role::Lead => {
+                            format!("{} will visit on {}.", reviewer.name, long_date(visit_date))
+                        }
+                        Role::Second => {
+                            format!("{} will join the visit as second reviewer.", reviewer.name)
+                        }
+                    }),
                 },
             ),
-            outbox::put(
+            outbox::put(table, &reviewer.email, &confirmation(false), now),
+        ];
+        if offer.role == Role::Lead {
+            items.push(outbox::put(
                 table,
                 stored.request.contact.email.as_str(),
                 &confirmation(true),
                 now,
-            ),
-            outbox::put(table, &reviewer.email, &confirmation(false), now),
-        ];
+            ));
+        }
         match self.commit(items).await? {
             Committed::Done => Ok(Answer::Accepted),
             // Only the capacity guard refused: the term is full. Otherwise the offer or the
@@ -653,6 +729,341 @@ impl Workflow {
             }
             Committed::Cancelled(_) => Ok(Answer::Closed),
         }
+    }
+
+    /// One side asks to move the booked visit of `request_id` to `date`; the other side is
+    /// emailed a link to confirm it. Only one change can wait at a time.
+    pub async fn ask_date_change(
+        &self,
+        request_id: &str,
+        asked_by: Side,
+        date: Date,
+        reason: &str,
+        now: OffsetDateTime,
+    ) -> Result<DateChangeAnswer, WorkflowError> {
+        let Some(stored) = self.request(request_id).await? else {
+            return Ok(DateChangeAnswer::NotPossible(
+                "there is no such request".into(),
+            ));
+        };
+        let Some(lead) = stored
+            .lead
+            .as_ref()
+            .filter(|_| stored.state == state::ACCEPTED)
+        else {
+            return Ok(DateChangeAnswer::NotPossible(
+                "Only a booked visit can move".into(),
+            ));
+        };
+        if stored.date_change.is_some() {
+            return Ok(DateChangeAnswer::NotPossible(
+                "A new date is already waiting to be confirmed".into(),
+            ));
+        }
+        if format_date(date) == lead.visit_date {
+            return Ok(DateChangeAnswer::InvalidDate(
+                "That is the date already booked: choose another".into(),
+            ));
+        }
+        let team = self.team_reviewers(&stored).await?;
+        let checked_for: &[Reviewer] = if asked_by == Side::Reviewer {
+            &team
+        } else {
+            &[]
+        };
+        if let Err(reason) = check_new_date(date, checked_for, now.date()) {
+            return Ok(DateChangeAnswer::InvalidDate(reason));
+        }
+        let reason: String = reason
+            .chars()
+            .filter(|c| !c.is_control() || *c == '\n')
+            .take(1000)
+            .collect();
+        let reason = reason.trim().to_owned();
+        let change = DateChange {
+            proposed_date: format_date(date),
+            asked_by,
+            reason: reason.clone(),
+            asked_at: now.format(&Rfc3339).unwrap_or_default(),
+        };
+        let table = self.table.name.as_str();
+        let asker = match asked_by {
+            Side::School => stored.request.school.name.to_string(),
+            Side::Reviewer => lead.reviewer_name.clone(),
+        };
+        let lead_email = team.first().map(|r| r.email.clone()).unwrap_or_default();
+        let (to, email) = (
+            match asked_by {
+                Side::School => lead_email,
+                Side::Reviewer => stored.request.contact.email.as_str().to_owned(),
+            },
+            Email::DateChange(MailDateChange {
+                to_school: asked_by == Side::Reviewer,
+                kept: false,
+                request_id: stored.id.clone(),
+                reference: stored.reference.to_string(),
+                school_name: stored.request.school.name.to_string(),
+                asked_by: asker.clone(),
+                current_date_text: date_text(&lead.visit_date),
+                proposed_date_text: long_date(date),
+                reason,
+                review_link: (asked_by == Side::School).then(|| review_link_for(lead)),
+            }),
+        );
+        let items = vec![
+            update(table, &request_pk(&stored.id), "REQUEST")
+                .update_expression("SET date_change = :change")
+                .condition_expression(
+                    "#state = :accepted AND attribute_not_exists(date_change) \
+                     AND #lead.visit_date = :current",
+                )
+                .expression_attribute_names("#state", "state")
+                .expression_attribute_names("#lead", "lead")
+                .expression_attribute_values(":accepted", s(state::ACCEPTED))
+                .expression_attribute_values(":current", s(lead.visit_date.clone()))
+                .expression_attribute_values(
+                    ":change",
+                    AttributeValue::M(serde_dynamo::to_item(&change).expect("a change serialises")),
+                )
+                .build()
+                .map(|u| TransactWriteItem::builder().update(u).build())
+                .expect("complete update"),
+            timeline_put(
+                table,
+                &stored.id,
+                &TimelineEvent {
+                    at: change.asked_at.clone(),
+                    kind: "date_change_asked".into(),
+                    detail: Some(format!(
+                        "{asker} asked to move the visit to {}.",
+                        long_date(date)
+                    )),
+                },
+            ),
+            outbox::put(table, &to, &email, now),
+        ];
+        Ok(match self.commit(items).await? {
+            Committed::Done => DateChangeAnswer::Asked,
+            Committed::Cancelled(_) => {
+                DateChangeAnswer::NotPossible("The review changed meanwhile: try again".into())
+            }
+        })
+    }
+
+    /// The side that did not ask confirms the new date (the visit moves for the whole team,
+    /// with new calendar files) or keeps the booked one.
+    pub async fn answer_date_change(
+        &self,
+        request_id: &str,
+        answered_by: Side,
+        confirm: bool,
+        now: OffsetDateTime,
+    ) -> Result<DateChangeAnswer, WorkflowError> {
+        let Some(stored) = self.request(request_id).await? else {
+            return Ok(DateChangeAnswer::NotPossible(
+                "there is no such request".into(),
+            ));
+        };
+        let (Some(change), Some(lead)) = (stored.date_change.as_ref(), stored.lead.as_ref()) else {
+            return Ok(DateChangeAnswer::NotPossible(
+                "There is no new date waiting to be confirmed".into(),
+            ));
+        };
+        if change.asked_by == answered_by {
+            return Ok(DateChangeAnswer::NotPossible(
+                "You asked for this change: the other side confirms it".into(),
+            ));
+        }
+        let table = self.table.name.as_str();
+        let at = now.format(&Rfc3339).unwrap_or_default();
+        let new_date = parse_date(&change.proposed_date)
+            .map_err(|_| WorkflowError::Corrupt("a proposed visit date".into()))?;
+        let old_date = parse_date(&lead.visit_date)
+            .map_err(|_| WorkflowError::Corrupt("a visit date".into()))?;
+        let team = self.team_reviewers(&stored).await?;
+        let request_update = update(table, &request_pk(&stored.id), "REQUEST")
+            .condition_expression(
+                "date_change.proposed_date = :proposed AND date_change.asked_by = :asker \
+                 AND #lead.visit_date = :current",
+            )
+            .expression_attribute_names("#lead", "lead")
+            .expression_attribute_values(":proposed", s(change.proposed_date.clone()))
+            .expression_attribute_values(
+                ":asker",
+                serde_dynamo::to_attribute_value(change.asked_by).expect("a side serialises"),
+            )
+            .expression_attribute_values(":current", s(lead.visit_date.clone()));
+        if !confirm {
+            let kept = Email::DateChange(MailDateChange {
+                to_school: change.asked_by == Side::School,
+                kept: true,
+                request_id: stored.id.clone(),
+                reference: stored.reference.to_string(),
+                school_name: stored.request.school.name.to_string(),
+                asked_by: String::new(),
+                current_date_text: date_text(&lead.visit_date),
+                proposed_date_text: long_date(new_date),
+                reason: String::new(),
+                review_link: None,
+            });
+            let asker_email = match change.asked_by {
+                Side::School => stored.request.contact.email.as_str().to_owned(),
+                Side::Reviewer => team.first().map(|r| r.email.clone()).unwrap_or_default(),
+            };
+            let items = vec![
+                request_update
+                    .update_expression("REMOVE date_change")
+                    .build()
+                    .map(|u| TransactWriteItem::builder().update(u).build())
+                    .expect("complete update"),
+                timeline_put(
+                    table,
+                    &stored.id,
+                    &TimelineEvent {
+                        at,
+                        kind: "date_change_declined".into(),
+                        detail: Some(format!(
+                            "The visit stays on {}.",
+                            date_text(&lead.visit_date)
+                        )),
+                    },
+                ),
+                outbox::put(table, &asker_email, &kept, now),
+            ];
+            return Ok(match self.commit(items).await? {
+                Committed::Done => DateChangeAnswer::Kept,
+                Committed::Cancelled(_) => {
+                    DateChangeAnswer::NotPossible("The review changed meanwhile: try again".into())
+                }
+            });
+        }
+        if let Err(reason) = check_new_date(new_date, &team, now.date()) {
+            return Ok(DateChangeAnswer::InvalidDate(reason));
+        }
+        let sequence = stored.visit_sequence + 1;
+        let date = format_date(new_date);
+        let mut set = vec!["#lead.visit_date = :new", "visit_sequence = :sequence"];
+        let mut request_update = request_update
+            .expression_attribute_values(":new", s(date.clone()))
+            .expression_attribute_values(":sequence", n(sequence));
+        if stored.second.is_some() {
+            set.push("#second.visit_date = :new");
+            request_update = request_update.expression_attribute_names("#second", "second");
+        }
+        let mut items = vec![
+            request_update
+                .update_expression(format!("SET {} REMOVE date_change", set.join(", ")))
+                .build()
+                .map(|u| TransactWriteItem::builder().update(u).build())
+                .expect("complete update"),
+        ];
+        // Indexes of the capacity guards, to tell a full term from a changed review.
+        let mut guards = Vec::new();
+        let members: Vec<&TeamMember> = stored.team().collect();
+        for (member, reviewer) in members.iter().zip(&team) {
+            let reviewer_pk = reviewers::profile_pk(reviewer.id);
+            items.push(
+                TransactWriteItem::builder()
+                    .delete(
+                        Delete::builder()
+                            .table_name(table)
+                            .key("pk", s(reviewer_pk.clone()))
+                            .key(
+                                "sk",
+                                s(format!("REVIEW#{}#{}", member.visit_date, stored.id)),
+                            )
+                            .build()
+                            .expect("complete delete"),
+                    )
+                    .build(),
+            );
+            let moved = TeamMember {
+                visit_date: date.clone(),
+                ..(*member).clone()
+            };
+            items.push(history_put(table, &reviewer_pk, &moved, &stored));
+            let (old_term, new_term) = (Term::of(old_date), Term::of(new_date));
+            if old_term != new_term {
+                items.push(
+                    update(table, &reviewer_pk, &format!("TERM#{old_term}"))
+                        .update_expression("ADD booked :minus_one")
+                        .expression_attribute_values(":minus_one", n(-1))
+                        .build()
+                        .map(|u| TransactWriteItem::builder().update(u).build())
+                        .expect("complete update"),
+                );
+                guards.push(items.len());
+                items.push(capacity_guard(table, &reviewer_pk, new_term, reviewer));
+            }
+        }
+        items.push(timeline_put(
+            table,
+            &stored.id,
+            &TimelineEvent {
+                at,
+                kind: "visit_moved".into(),
+                detail: Some(format!("The visit has moved to {}.", long_date(new_date))),
+            },
+        ));
+        let confirmation = |to_school: bool, member: &TeamMember| {
+            Email::VisitConfirmed(VisitConfirmed {
+                to_school,
+                request_id: stored.id.clone(),
+                reference: stored.reference.to_string(),
+                school_name: stored.request.school.name.to_string(),
+                postcode: stored.request.school.postcode.as_str().to_owned(),
+                reviewer_name: lead.reviewer_name.clone(),
+                visit_date: date.clone(),
+                visit_date_text: long_date(new_date),
+                review_link: (!to_school).then(|| ReviewLink {
+                    offer_id: member.offer_id.clone(),
+                    expires_at: review_link_expiry(new_date),
+                }),
+                sequence,
+            })
+        };
+        items.push(outbox::put(
+            table,
+            stored.request.contact.email.as_str(),
+            &confirmation(true, lead),
+            now,
+        ));
+        for (member, reviewer) in members.iter().zip(&team) {
+            items.push(outbox::put(
+                table,
+                &reviewer.email,
+                &confirmation(false, member),
+                now,
+            ));
+        }
+        Ok(match self.commit(items).await? {
+            Committed::Done => DateChangeAnswer::Moved,
+            Committed::Cancelled(reasons)
+                if !failed_at(&reasons, 0) && guards.iter().any(|&i| failed_at(&reasons, i)) =>
+            {
+                DateChangeAnswer::AtCapacity
+            }
+            Committed::Cancelled(_) => {
+                DateChangeAnswer::NotPossible("The review changed meanwhile: try again".into())
+            }
+        })
+    }
+
+    /// The profiles of the review team, lead first.
+    async fn team_reviewers(&self, stored: &StoredRequest) -> Result<Vec<Reviewer>, WorkflowError> {
+        let mut team = Vec::new();
+        for member in stored.team() {
+            match self.reviewer(&member.reviewer_id).await? {
+                Some(reviewer) => team.push(reviewer),
+                None => {
+                    return Err(WorkflowError::Corrupt(format!(
+                        "the profile of a reviewer on {}",
+                        stored.reference
+                    )));
+                }
+            }
+        }
+        Ok(team)
     }
 
     /// The reviewer declines (with an optional reason, kept for the administrator).
@@ -698,27 +1109,7 @@ impl Workflow {
         let Some(stored) = self.request(&offer.request_id).await? else {
             return Ok(false);
         };
-        let school = &stored.request.school;
-        let email = Email::OfferReminder(ReviewerOffer {
-            offer_id: offer.id.clone(),
-            expires_at: offer.expires_at,
-            respond_by: OffsetDateTime::from_unix_timestamp(offer.expires_at)
-                .map(|t| long_date(t.date()))
-                .unwrap_or_default(),
-            reviewer_name: offer.reviewer_name.clone(),
-            reference: stored.reference.to_string(),
-            school_name: school.name.to_string(),
-            phase: school.phase.label().to_owned(),
-            school_type: school.school_type.label().to_owned(),
-            local_authority: LocalAuthority::by_code(school.local_authority_code)
-                .map(|la| la.name)
-                .unwrap_or_default()
-                .to_owned(),
-            review_type: stored.request.review_type.label().to_owned(),
-            focus_areas: Vec::new(),
-            visit_windows: Vec::new(),
-            learning_goal: String::new(),
-        });
+        let email = Email::OfferReminder(offer_email(offer, &stored));
         let table = self.table.name.as_str();
         let items = vec![
             update(table, &offer_pk(&offer.id), "OFFER")
@@ -774,28 +1165,22 @@ impl Workflow {
             "offer_declined"
         };
         let items = vec![
-            offer_update.build().map(|u| TransactWriteItem::builder().update(u).build()).expect("complete update"),
-            update(table, &request_pk(&offer.request_id), "REQUEST")
-                .update_expression(
-                    "SET #state = :matching, gsi1pk = :index, \
-                     excluded_reviewers = list_append(if_not_exists(excluded_reviewers, :none), :reviewer) \
-                     REMOVE open_offer",
-                )
-                .condition_expression("#state = :offered AND open_offer = :offer")
-                .expression_attribute_names("#state", "state")
-                .expression_attribute_values(":matching", s(state::MATCHING))
-                .expression_attribute_values(":offered", s(state::OFFERED))
-                .expression_attribute_values(":offer", s(offer_id))
-                .expression_attribute_values(":index", s(format!("REQUEST_STATE#{}", state::MATCHING)))
-                .expression_attribute_values(":none", AttributeValue::L(Vec::new()))
-                .expression_attribute_values(":reviewer", AttributeValue::L(vec![s(offer.reviewer_id.clone())]))
+            offer_update
+                .build()
+                .map(|u| TransactWriteItem::builder().update(u).build())
+                .expect("complete update"),
+            back_to_matching(table, &offer)
                 .build()
                 .map(|u| TransactWriteItem::builder().update(u).build())
                 .expect("complete update"),
             timeline_put(
                 table,
                 &offer.request_id,
-                &TimelineEvent { at, kind: kind.into(), detail: Some("We are asking another reviewer.".into()) },
+                &TimelineEvent {
+                    at,
+                    kind: kind.into(),
+                    detail: Some("We are asking another reviewer.".into()),
+                },
             ),
         ];
         match self.commit(items).await? {
@@ -803,6 +1188,208 @@ impl Workflow {
             Committed::Cancelled(_) => Ok(Answer::Closed),
         }
     }
+}
+
+/// What the reviewer needs to decide on an offer (its email and its reminder).
+fn offer_email(offer: &Offer, stored: &StoredRequest) -> ReviewerOffer {
+    let school = &stored.request.school;
+    ReviewerOffer {
+        offer_id: offer.id.clone(),
+        expires_at: offer.expires_at,
+        respond_by: OffsetDateTime::from_unix_timestamp(offer.expires_at)
+            .map(|t| long_date(t.date()))
+            .unwrap_or_default(),
+        reviewer_name: offer.reviewer_name.clone(),
+        reference: stored.reference.to_string(),
+        school_name: school.name.to_string(),
+        phase: school.phase.label().to_owned(),
+        school_type: school.school_type.label().to_owned(),
+        local_authority: LocalAuthority::by_code(school.local_authority_code)
+            .map(|la| la.name)
+            .unwrap_or_default()
+            .to_owned(),
+        review_type: stored.request.review_type.label().to_owned(),
+        focus_areas: stored
+            .request
+            .focus_areas
+            .areas()
+            .iter()
+            .map(|a| a.label().to_owned())
+            .collect(),
+        visit_windows: stored
+            .request
+            .visit_windows
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        learning_goal: stored.request.learning_goal.to_string(),
+        joining: joining(offer, stored),
+    }
+}
+
+/// For a second reviewer's offer: the lead and the date they would join.
+pub fn joining(offer: &Offer, stored: &StoredRequest) -> Option<Joining> {
+    match (offer.role, &stored.lead) {
+        (Role::Second, Some(lead)) => Some(Joining {
+            lead_name: lead.reviewer_name.clone(),
+            visit_date_text: parse_date(&lead.visit_date)
+                .map(long_date)
+                .unwrap_or_else(|_| lead.visit_date.clone()),
+        }),
+        _ => None,
+    }
+}
+
+/// The request update that returns it to matching without the reviewer of `offer` (the lead's
+/// place or the second's, whichever the offer was for).
+fn back_to_matching(
+    table: &str,
+    offer: &Offer,
+) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+    let builder = update(table, &request_pk(&offer.request_id), "REQUEST")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_values(":offer", s(offer.id.clone()))
+        .expression_attribute_values(":none", AttributeValue::L(Vec::new()))
+        .expression_attribute_values(
+            ":reviewer",
+            AttributeValue::L(vec![s(offer.reviewer_id.clone())]),
+        );
+    const EXCLUDE: &str =
+        "excluded_reviewers = list_append(if_not_exists(excluded_reviewers, :none), :reviewer)";
+    match offer.role {
+        Role::Lead => builder
+            .update_expression(format!(
+                "SET #state = :matching, gsi1pk = :index, {EXCLUDE} REMOVE open_offer"
+            ))
+            .condition_expression("#state = :offered AND open_offer = :offer")
+            .expression_attribute_values(":matching", s(state::MATCHING))
+            .expression_attribute_values(":offered", s(state::OFFERED))
+            .expression_attribute_values(":index", s(format!("REQUEST_STATE#{}", state::MATCHING))),
+        Role::Second => builder
+            .update_expression(format!(
+                "SET second_state = :matching, {EXCLUDE} REMOVE second_offer"
+            ))
+            .condition_expression(
+                "#state = :accepted AND second_state = :offered AND second_offer = :offer",
+            )
+            .expression_attribute_values(":matching", s(second_state::MATCHING))
+            .expression_attribute_values(":accepted", s(state::ACCEPTED))
+            .expression_attribute_values(":offered", s(second_state::OFFERED)),
+    }
+}
+
+/// Books one more review in the reviewer's term; concurrent bookings cannot pass their capacity.
+fn capacity_guard(
+    table: &str,
+    reviewer_pk: &str,
+    term: Term,
+    reviewer: &Reviewer,
+) -> TransactWriteItem {
+    update(table, reviewer_pk, &format!("TERM#{term}"))
+        .update_expression("ADD booked :one")
+        .condition_expression("attribute_not_exists(booked) OR booked < :capacity")
+        .expression_attribute_values(":one", n(1))
+        .expression_attribute_values(":capacity", n(reviewer.capacity_per_term))
+        .build()
+        .map(|u| TransactWriteItem::builder().update(u).build())
+        .expect("complete update")
+}
+
+/// A stored `YYYY-MM-DD` as people read it.
+fn date_text(date: &str) -> String {
+    parse_date(date)
+        .map(long_date)
+        .unwrap_or_else(|_| date.to_owned())
+}
+
+/// The review link of a team member (their accepted offer).
+pub fn review_link_for(member: &TeamMember) -> ReviewLink {
+    ReviewLink {
+        offer_id: member.offer_id.clone(),
+        expires_at: parse_date(&member.visit_date)
+            .map(review_link_expiry)
+            .unwrap_or_default(),
+    }
+}
+
+/// A date a booked visit can move to: a school day, after today, within a year, and not one the
+/// reviewers said they are unavailable.
+pub fn check_new_date(date: Date, team: &[Reviewer], today: Date) -> Result<(), String> {
+    if matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
+        return Err("Choose a school day: Monday to Friday".into());
+    }
+    if date <= today {
+        return Err("Choose a date after today".into());
+    }
+    if date > today + Duration::days(366) {
+        return Err("Choose a date within the next 12 months".into());
+    }
+    if team
+        .iter()
+        .any(|r| r.unavailable.iter().any(|range| range.contains(date)))
+    {
+        return Err("A reviewer is unavailable that day: choose another date".into());
+    }
+    Ok(())
+}
+
+/// The reviewer's history item for a booked visit (the recent-review rule reads it).
+fn history_put(
+    table: &str,
+    reviewer_pk: &str,
+    member: &TeamMember,
+    stored: &StoredRequest,
+) -> TransactWriteItem {
+    let date = &member.visit_date;
+    intake::put(
+        table,
+        HashMap::from([
+            ("pk".into(), s(reviewer_pk)),
+            ("sk".into(), s(format!("REVIEW#{date}#{}", stored.id))),
+            ("reviewer_id".into(), s(member.reviewer_id.clone())),
+            ("school_urn".into(), s(stored.request.school.urn.as_str())),
+            ("visit_date".into(), s(date.clone())),
+            ("request_id".into(), s(stored.id.clone())),
+            ("gsi1pk".into(), s(HISTORY_INDEX_KEY)),
+            ("gsi1sk".into(), s(format!("{date}#{}", stored.id))),
+        ]),
+        false,
+    )
+}
+
+/// Moves the search for a second reviewer on, from the state the matcher read it in.
+fn set_second_state(
+    table: &str,
+    request_id: &str,
+    new_state: &str,
+    offer_id: Option<&str>,
+) -> TransactWriteItem {
+    let mut builder = update(table, &request_pk(request_id), "REQUEST")
+        .condition_expression("#state = :accepted AND second_state = :matching")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_values(":accepted", s(state::ACCEPTED))
+        .expression_attribute_values(":matching", s(second_state::MATCHING))
+        .expression_attribute_values(":second", s(new_state));
+    builder = match offer_id {
+        Some(offer_id) => builder
+            .update_expression("SET second_state = :second, second_offer = :offer")
+            .expression_attribute_values(":offer", s(offer_id)),
+        None => builder.update_expression("SET second_state = :second"),
+    };
+    TransactWriteItem::builder()
+        .update(builder.build().expect("complete update"))
+        .build()
+}
+
+/// How long a reviewer's review link works: the visit, the report, and its factual check.
+pub const REVIEW_LINK_DAYS_AFTER_VISIT: i64 = 180;
+
+/// When a review link for a visit on `visit_date` expires, epoch seconds.
+pub fn review_link_expiry(visit_date: Date) -> i64 {
+    (visit_date + Duration::days(REVIEW_LINK_DAYS_AFTER_VISIT))
+        .midnight()
+        .assume_utc()
+        .unix_timestamp()
 }
 
 /// The first day of each term the windows touch (one per term, so an offer counts once in it).

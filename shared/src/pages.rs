@@ -137,6 +137,8 @@ pub struct StatusPage<'a> {
     pub stored: &'a StoredRequest,
     pub submitted_on: String,
     pub steps: Vec<Step>,
+    /// Once a visit is booked: its date, and asking for or confirming a new one.
+    pub date_change: Option<crate::visit_date::DateChangeView>,
 }
 
 impl<'a> StatusPage<'a> {
@@ -199,7 +201,13 @@ impl<'a> StatusPage<'a> {
             stored,
             submitted_on,
             steps,
+            date_change: None,
         }
+    }
+
+    /// Whether a form on the page is shown with an error (the title says so first).
+    pub fn has_error(&self) -> bool {
+        self.date_change.as_ref().is_some_and(|d| d.error.is_some())
     }
 }
 
@@ -227,4 +235,20 @@ pub struct OfferPage<'a> {
     pub error: Option<&'a str>,
     pub min_date: String,
     pub max_date: String,
+    /// A second reviewer's offer: the lead and the fixed date they would join.
+    pub joining: Option<crate::mail::Joining>,
+    /// With `joining`: the fixed date, `YYYY-MM-DD`, which the accept form posts back.
+    pub fixed_date: String,
+}
+
+/// A reviewer's page for a review they accepted: the school, the visit, and what to do next.
+#[derive(Template)]
+#[template(path = "pages/review.html")]
+pub struct ReviewPage<'a> {
+    pub branding: &'a Branding,
+    pub stored: &'a StoredRequest,
+    /// "lead reviewer" or "second reviewer".
+    pub role: &'a str,
+    pub local_authority: &'a str,
+    pub date_change: crate::visit_date::DateChangeView,
 }

@@ -3,17 +3,19 @@
 //! the same address. A late or repeated answer gets a polite page, never an error.
 
 use askama::Template;
-use lambda_http::http::{StatusCode, header};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Deserialize;
 use shared::aws::AwsClients;
 use shared::branding::{Branding, BrandingSource};
 use shared::domain::LocalAuthority;
 use shared::domain::request::{iso, long_date, parse_date_input};
+use shared::intake::{Side, StoredRequest, TeamMember};
 use shared::links::{LinkSecret, OfferAction};
-use shared::offers::{Answer, Offer, Workflow, offer_state};
-use shared::pages::{MessagePage, OfferPage};
+use shared::offers::{Answer, Offer, Workflow, WorkflowError, offer_state};
+use shared::pages::{MessagePage, OfferPage, ReviewPage};
 use shared::store::Table;
+use shared::visit_date::{self, DateChangeForm, DateChangeOutcome, DateChangeView};
 use shared::{ConfigError, Env};
 use time::OffsetDateTime;
 
@@ -50,9 +52,15 @@ impl ReviewerPages {
             .and_then(|p| p.first("token"))
             .unwrap_or_default()
             .to_owned();
-        let Ok(offer_id) =
-            self.links
-                .verify_offer_token(&token, OfferAction::Respond, now.unix_timestamp())
+        let route = shared::http::route_key(&request);
+        let link_action = if route.contains(" /reviews/") {
+            OfferAction::Review
+        } else {
+            OfferAction::Respond
+        };
+        let Ok(offer_id) = self
+            .links
+            .verify_offer_token(&token, link_action, now.unix_timestamp())
         else {
             return message(
                 &branding,
@@ -67,8 +75,33 @@ impl ReviewerPages {
                 ],
             );
         };
+        if link_action == OfferAction::Review {
+            let page = format!("/reviews/{token}");
+            return match self.review(&offer_id).await {
+                Ok(Some(review)) => match route.as_str() {
+                    "GET /reviews/{token}" => {
+                        self.review_page(&branding, &review, &page, None, now)
+                    }
+                    "POST /reviews/{token}/date" => {
+                        self.date_change(&branding, &request, &review, &page, now)
+                            .await
+                    }
+                    _ => message(&branding, StatusCode::NOT_FOUND, "Page not found", &[]),
+                },
+                Ok(None) => message(
+                    &branding,
+                    StatusCode::FORBIDDEN,
+                    "This link no longer works",
+                    &[format!(
+                        "You are no longer on this review. If you think that is wrong, write to {}.",
+                        branding.contact_email
+                    )],
+                ),
+                Err(e) => unavailable(&branding, &e),
+            };
+        }
         let action = format!("/offers/{token}");
-        match shared::http::route_key(&request).as_str() {
+        match route.as_str() {
             "GET /offers/{token}" => {
                 self.show(&branding, &offer_id, &action, "", None, now)
                     .await
@@ -104,6 +137,8 @@ impl ReviewerPages {
         }
         let windows = &stored.request.visit_windows;
         let page = OfferPage {
+            joining: shared::offers::joining(&offer, &stored),
+            fixed_date: offer.visit_date.clone().unwrap_or_default(),
             branding,
             reference: stored.reference.as_str(),
             request: &stored.request,
@@ -145,20 +180,7 @@ impl ReviewerPages {
         action: &str,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let is_form = request
-            .headers()
-            .get(header::CONTENT_TYPE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| {
-                ct.to_ascii_lowercase()
-                    .starts_with("application/x-www-form-urlencoded")
-            });
-        let body = shared::http::body_bytes(request.body());
-        let form: Option<AnswerForm> = (is_form && body.len() <= MAX_FORM_BYTES)
-            .then(|| std::str::from_utf8(body).ok())
-            .flatten()
-            .and_then(|text| serde_html_form::from_str(text).ok());
-        let Some(form) = form else {
+        let Some(form) = read_form::<AnswerForm>(request) else {
             return message(
                 branding,
                 StatusCode::BAD_REQUEST,
@@ -221,6 +243,134 @@ impl ReviewerPages {
             Err(e) => unavailable(branding, &e),
         }
     }
+}
+
+/// A review as its reviewer's link opens it: the request, and which place they hold on it.
+struct Review {
+    stored: StoredRequest,
+    member: TeamMember,
+    is_lead: bool,
+}
+
+impl ReviewerPages {
+    /// The review whose team holds accepted offer `offer_id`; `None` once they are not on it.
+    async fn review(&self, offer_id: &str) -> Result<Option<Review>, WorkflowError> {
+        let Some(offer) = self.workflow.offer(offer_id).await? else {
+            return Ok(None);
+        };
+        if offer.state != offer_state::ACCEPTED {
+            return Ok(None);
+        }
+        let Some(stored) = self.workflow.request(&offer.request_id).await? else {
+            return Ok(None);
+        };
+        let is_lead = stored.lead.as_ref().is_some_and(|m| m.offer_id == offer.id);
+        let member = stored.team().find(|m| m.offer_id == offer.id).cloned();
+        Ok(member.map(|member| Review {
+            stored,
+            member,
+            is_lead,
+        }))
+    }
+
+    fn review_page(
+        &self,
+        branding: &Branding,
+        review: &Review,
+        page: &str,
+        problem: Option<(String, &DateChangeForm)>,
+        now: OffsetDateTime,
+    ) -> Response<Body> {
+        let Some(mut date_change) = DateChangeView::new(
+            &review.stored,
+            Side::Reviewer,
+            review.is_lead,
+            format!("{page}/date"),
+            now.date(),
+        ) else {
+            return closed(branding, None);
+        };
+        let status = match problem {
+            Some((error, form)) => {
+                date_change.error = Some(error);
+                date_change.new_date = form.new_date.clone();
+                date_change.reason = form.reason.clone();
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
+            None => StatusCode::OK,
+        };
+        shared::http::page(
+            status,
+            ReviewPage {
+                branding,
+                stored: &review.stored,
+                role: if review.is_lead {
+                    "lead reviewer"
+                } else {
+                    "second reviewer"
+                },
+                local_authority: LocalAuthority::by_code(
+                    review.stored.request.school.local_authority_code,
+                )
+                .map(|la| la.name)
+                .unwrap_or_default(),
+                date_change,
+            }
+            .render(),
+        )
+    }
+
+    async fn date_change(
+        &self,
+        branding: &Branding,
+        request: &Request,
+        review: &Review,
+        page: &str,
+        now: OffsetDateTime,
+    ) -> Response<Body> {
+        let Some(form) = read_form::<DateChangeForm>(request) else {
+            return message(
+                branding,
+                StatusCode::BAD_REQUEST,
+                "Your answer could not be read",
+                &["Go back to the review page and use one of its buttons.".into()],
+            );
+        };
+        if !review.is_lead {
+            return message(
+                branding,
+                StatusCode::FORBIDDEN,
+                "Only the lead reviewer can change the date",
+                &["Please ask the lead reviewer.".into()],
+            );
+        }
+        match visit_date::submit(
+            &self.workflow,
+            &review.stored.id,
+            Side::Reviewer,
+            &form,
+            now,
+        )
+        .await
+        {
+            Ok(DateChangeOutcome::Done) => shared::http::see_other(&format!("{page}#visit-date")),
+            Ok(DateChangeOutcome::Problem(error)) => {
+                match self.review(&review.member.offer_id).await {
+                    Ok(Some(fresh)) => {
+                        self.review_page(branding, &fresh, page, Some((error, &form)), now)
+                    }
+                    Ok(None) => closed(branding, None),
+                    Err(e) => unavailable(branding, &e),
+                }
+            }
+            Err(e) => unavailable(branding, &e),
+        }
+    }
+}
+
+/// A posted form (URL-encoded, at most `MAX_FORM_BYTES`), or `None` if it cannot be read.
+fn read_form<T: serde::de::DeserializeOwned>(request: &Request) -> Option<T> {
+    shared::http::read_form(request, MAX_FORM_BYTES).ok()
 }
 
 /// The polite page for an offer that can no longer be answered.

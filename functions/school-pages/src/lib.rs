@@ -5,19 +5,23 @@
 use askama::Template;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use lambda_http::http::{StatusCode, header};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use rand::RngExt;
 use serde::Deserialize;
 use shared::aws::AwsClients;
 use shared::branding::{Branding, BrandingSource};
 use shared::domain::request::{RawReviewRequest, Reference, ReviewRequest};
+use shared::http::FormError;
+use shared::intake::Side;
 use shared::intake::{IdempotencyKey, Intake, SubmitError, find_by_status_token};
 use shared::links::looks_like_token;
+use shared::offers::Workflow;
 use shared::pages::{
     LandingPage, MessagePage, PrivacyPage, RequestFormPage, RequestSentPage, StatusPage,
 };
 use shared::store::Table;
+use shared::visit_date::{self, DateChangeForm, DateChangeOutcome, DateChangeView};
 use shared::{ConfigError, Env};
 use time::OffsetDateTime;
 
@@ -27,6 +31,7 @@ pub const MAX_FORM_BYTES: usize = 64 * 1024;
 pub struct SchoolPages {
     table: Table,
     intake: Intake,
+    workflow: Workflow,
     branding: BrandingSource,
 }
 
@@ -35,6 +40,7 @@ impl SchoolPages {
         let table = Table::from_env(env, aws)?;
         Ok(Self {
             intake: Intake::from_env(env, aws).await?,
+            workflow: Workflow::from_env(env, aws)?,
             branding: BrandingSource::from_env(env, table.clone())?,
             table,
         })
@@ -84,9 +90,10 @@ impl SchoolPages {
                 }
             }
             "GET /status/{token}" => {
-                self.status(&branding, &path_parameter(&request, "token"))
+                self.status(&branding, &path_parameter(&request, "token"), None, now)
                     .await
             }
+            "POST /status/{token}/date" => self.date_change(&branding, &request, now).await,
             _ => not_found(&branding),
         }
     }
@@ -151,18 +158,84 @@ impl SchoolPages {
         }
     }
 
-    async fn status(&self, branding: &Branding, token: &str) -> Response<Body> {
+    /// The status page; with `problem`, a date-change form shown again with its error.
+    async fn status(
+        &self,
+        branding: &Branding,
+        token: &str,
+        problem: Option<(String, &DateChangeForm)>,
+        now: OffsetDateTime,
+    ) -> Response<Body> {
         if !looks_like_token(token) {
             return not_found(branding);
         }
         match find_by_status_token(&self.table, token).await {
-            Ok(Some((stored, events))) => shared::http::page(
-                StatusCode::OK,
-                StatusPage::new(branding, &stored, &events).render(),
-            ),
+            Ok(Some((stored, events))) => {
+                let mut page = StatusPage::new(branding, &stored, &events);
+                page.date_change = DateChangeView::new(
+                    &stored,
+                    Side::School,
+                    true,
+                    format!("/status/{token}/date"),
+                    now.date(),
+                );
+                let mut status = StatusCode::OK;
+                if let (Some((error, form)), Some(view)) = (problem, page.date_change.as_mut()) {
+                    view.error = Some(error);
+                    view.new_date = form.new_date.clone();
+                    view.reason = form.reason.clone();
+                    status = StatusCode::UNPROCESSABLE_ENTITY;
+                }
+                shared::http::page(status, page.render())
+            }
             Ok(None) => not_found(branding),
             Err(error) => {
                 tracing::error!(%error, "reading a request's status failed");
+                unavailable(branding)
+            }
+        }
+    }
+}
+
+impl SchoolPages {
+    /// The school asks to move its booked visit, or answers the lead reviewer's request to.
+    async fn date_change(
+        &self,
+        branding: &Branding,
+        request: &Request,
+        now: OffsetDateTime,
+    ) -> Response<Body> {
+        let token = path_parameter(request, "token");
+        if !looks_like_token(&token) {
+            return not_found(branding);
+        }
+        let Ok(form) = shared::http::read_form::<DateChangeForm>(request, MAX_FORM_BYTES) else {
+            return message(
+                branding,
+                StatusCode::BAD_REQUEST,
+                "Your answer could not be read",
+                vec!["Go back to your request's page and use one of its buttons.".into()],
+                (&format!("/status/{token}"), "Back to your request"),
+            );
+        };
+        let stored = match find_by_status_token(&self.table, &token).await {
+            Ok(Some((stored, _))) => stored,
+            Ok(None) => return not_found(branding),
+            Err(error) => {
+                tracing::error!(%error, "reading a request failed");
+                return unavailable(branding);
+            }
+        };
+        match visit_date::submit(&self.workflow, &stored.id, Side::School, &form, now).await {
+            Ok(DateChangeOutcome::Done) => {
+                shared::http::see_other(&format!("/status/{token}#visit-date"))
+            }
+            Ok(DateChangeOutcome::Problem(error)) => {
+                self.status(branding, &token, Some((error, &form)), now)
+                    .await
+            }
+            Err(error) => {
+                tracing::error!(%error, "changing a visit date failed");
                 unavailable(branding)
             }
         }
@@ -261,41 +334,29 @@ fn problem(status: StatusCode, title: &'static str, detail: &str) -> FormProblem
 
 /// The form body, or why it cannot be read. Nothing is stored for any of these.
 fn read_form(request: &Request) -> Result<FormBody, FormProblem> {
-    let content_type = request
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if !content_type.starts_with("application/x-www-form-urlencoded") {
-        return Err(problem(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "The form could not be read",
-            "The form must be sent as a normal web form. Go back to the form and send it again.",
-        ));
-    }
-    let body = shared::http::body_bytes(request.body());
-    if body.len() > MAX_FORM_BYTES {
-        return Err(problem(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "The form is too long",
-            "What you typed is longer than the form allows. Shorten your answers and send it again.",
-        ));
-    }
-    let text = std::str::from_utf8(body).map_err(|_| {
-        problem(
-            StatusCode::BAD_REQUEST,
-            "The form could not be read",
-            "The form contained characters we cannot read. Send it again.",
-        )
-    })?;
-    let form: FormBody = serde_html_form::from_str(text).map_err(|_| {
-        problem(
-            StatusCode::BAD_REQUEST,
-            "The form could not be read",
-            "The form arrived incomplete or damaged. Send it again.",
-        )
-    })?;
+    let form: FormBody =
+        shared::http::read_form(request, MAX_FORM_BYTES).map_err(|error| match error {
+            FormError::NotAForm => problem(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "The form could not be read",
+                "The form must be sent as a normal web form. Go back to the form and send it again.",
+            ),
+            FormError::TooLarge => problem(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "The form is too long",
+                "What you typed is longer than the form allows. Shorten your answers and send it again.",
+            ),
+            FormError::NotUtf8 => problem(
+                StatusCode::BAD_REQUEST,
+                "The form could not be read",
+                "The form contained characters we cannot read. Send it again.",
+            ),
+            FormError::Malformed => problem(
+                StatusCode::BAD_REQUEST,
+                "The form could not be read",
+                "The form arrived incomplete or damaged. Send it again.",
+            ),
+        })?;
     if !form.website.trim().is_empty() {
         return Err(problem(
             StatusCode::BAD_REQUEST,

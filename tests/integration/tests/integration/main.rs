@@ -8,4 +8,5 @@ mod mail_delivery;
 mod mail_feedback;
 mod offers;
 mod report;
+mod review_team;
 mod template_checks;

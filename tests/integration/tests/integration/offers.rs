@@ -9,20 +9,27 @@ use time::{Duration, OffsetDateTime, Weekday};
 
 use crate::helpers::{TestStack, spawn, spawn_with, unique_address};
 
-fn day(days: i64) -> time::Date {
+pub(crate) fn day(days: i64) -> time::Date {
     OffsetDateTime::now_utc().date() + Duration::days(days)
 }
 
 /// A reviewer row: `name`, a unique email, home LA, phases, capacity. Trained, DBS in date,
 /// travels to London and the South East, may lead.
-fn reviewer_row(name: &str, email: &str, la: u16, phases: &str, capacity: u8, urn: &str) -> String {
+pub(crate) fn reviewer_row(
+    name: &str,
+    email: &str,
+    la: u16,
+    phases: &str,
+    capacity: u8,
+    urn: &str,
+) -> String {
     format!(
         "{name},{email},{urn},,{la},london;south_east,{phases},mainstream;special,autism,yes,2024-01-10,{},{capacity},,,yes",
         day(-100)
     )
 }
 
-async fn import(app: &TestStack, rows: &[String]) {
+pub(crate) async fn import(app: &TestStack, rows: &[String]) {
     let csv = format!(
         "name,email,home_school_urn,trust,local_authority,regions,phases,school_types,specialisms,may_lead,trained_on,dbs_checked_on,capacity_per_term,unavailable,conflicts,active\n{}\n",
         rows.join("\n")
@@ -34,7 +41,7 @@ async fn import(app: &TestStack, rows: &[String]) {
 }
 
 /// A Camden primary school asks for a review through the API; its reference.
-async fn submit(app: &TestStack, contact: &str, urn: &str) -> String {
+pub(crate) async fn submit(app: &TestStack, contact: &str, urn: &str) -> String {
     let body = json!({
         "school": {
             "urn": urn, "name": "Brook Primary School", "phase": "primary", "type": "mainstream",
@@ -66,7 +73,7 @@ async fn submit(app: &TestStack, contact: &str, urn: &str) -> String {
         .to_owned()
 }
 
-fn offer_link(mail: &local_runner::mailbox::SentMail) -> String {
+pub(crate) fn offer_link(mail: &local_runner::mailbox::SentMail) -> String {
     mail.links
         .iter()
         .find(|l| l.contains("/offers/"))
@@ -75,7 +82,7 @@ fn offer_link(mail: &local_runner::mailbox::SentMail) -> String {
 }
 
 /// The first school day inside the first window.
-fn visit_day() -> time::Date {
+pub(crate) fn visit_day() -> time::Date {
     let mut date = day(31);
     while matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
         date += Duration::days(1);
@@ -83,7 +90,7 @@ fn visit_day() -> time::Date {
     date
 }
 
-async fn answer(app: &TestStack, link: &str, form: &str) -> reqwest::Response {
+pub(crate) async fn answer(app: &TestStack, link: &str, form: &str) -> reqwest::Response {
     app.http
         .post(link)
         .header(CONTENT_TYPE, "application/x-www-form-urlencoded")

@@ -1,0 +1,335 @@
+//! After the lead accepts: the second reviewer of a review team, the reviewer's review page,
+//! and moving the visit date (one side asks, the other confirms or keeps it).
+
+use reqwest::StatusCode;
+use shared::intake::StoredRequest;
+use shared::matching::Term;
+use shared::programme::ProgrammeSettings;
+use time::{Duration, Weekday};
+
+use crate::helpers::{TestStack, spawn, unique_address};
+use crate::offers::{answer, day, import, offer_link, reviewer_row, submit, visit_day};
+
+fn link_containing(mails: &[local_runner::mailbox::SentMail], part: &str) -> String {
+    mails
+        .iter()
+        .flat_map(|m| m.links.iter())
+        .find(|l| l.contains(part))
+        .unwrap_or_else(|| panic!("a link with {part}"))
+        .clone()
+}
+
+async fn stored(app: &TestStack, reference: &str) -> StoredRequest {
+    let items = app.items_with_prefix("REQUEST#").await;
+    let item = items
+        .into_iter()
+        .find(|i| {
+            i["sk"].as_s().is_ok_and(|sk| sk == "REQUEST")
+                && i["reference"].as_s().is_ok_and(|r| r == reference)
+        })
+        .expect("the request");
+    serde_dynamo::from_item(item).unwrap()
+}
+
+/// A school day `days` from now (or the next one).
+fn school_day(days: i64) -> time::Date {
+    let mut date = day(days);
+    while matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
+        date += Duration::days(1);
+    }
+    date
+}
+
+async fn booked(app: &TestStack, lead: &str, school: &str) -> (String, String) {
+    let reference = submit(app, school, "100101").await;
+    let offer = app.wait_for_mail(lead, 1).await;
+    let accepted = answer(
+        app,
+        &offer_link(&offer[0]),
+        &format!("decision=accept&visit_date={}", visit_day()),
+    )
+    .await;
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    (
+        reference,
+        link_containing(&app.wait_for_mail(lead, 2).await, "/reviews/"),
+    )
+}
+
+#[tokio::test]
+async fn a_review_team_gets_a_second_reviewer_for_the_leads_date_and_a_decline_moves_it_on() {
+    let app = spawn().await;
+    let mut settings = ProgrammeSettings::new("Test Programme", "programme@example.org");
+    settings.second_reviewer_for_types = vec!["send_review".into()];
+    shared::programme::put(&app.table_handle(), &settings)
+        .await
+        .unwrap();
+    let lead = unique_address("lead");
+    let second = unique_address("second");
+    let third = unique_address("third");
+    let may_not_lead = |row: String| row.replace(",yes,2024-01-10,", ",no,2024-01-10,");
+    import(
+        &app,
+        &[
+            reviewer_row("Ada Lead", &lead, 204, "primary", 2, "900001"),
+            may_not_lead(reviewer_row(
+                "Bea Second",
+                &second,
+                204,
+                "primary",
+                2,
+                "900002",
+            )),
+            may_not_lead(reviewer_row(
+                "Cy Third",
+                &third,
+                886,
+                "secondary",
+                2,
+                "900003",
+            )),
+        ],
+    )
+    .await;
+    let school = unique_address("school");
+    let (reference, _) = booked(&app, &lead, &school).await;
+
+    // The lead accepted: the best second reviewer is asked to join on the lead's date.
+    let offer = app.wait_for_mail(&second, 1).await;
+    assert!(
+        offer[0].text.contains("join them as second reviewer"),
+        "{}",
+        offer[0].text
+    );
+    let page = app.http.get(offer_link(&offer[0])).send().await.unwrap();
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Can you join the review of Brook Primary School?"));
+    assert!(html.contains("Ada Lead leads this review"));
+    assert!(
+        !html.contains("type=\"date\""),
+        "the date is fixed, not chosen"
+    );
+    assert_eq!(
+        stored(&app, &reference).await.second_state.as_deref(),
+        Some("offered")
+    );
+
+    // Bea declines; Cy is asked and accepts the fixed date (a different date is refused).
+    let declined = answer(&app, &offer_link(&offer[0]), "decision=decline&reason=Away").await;
+    assert_eq!(declined.status(), StatusCode::SEE_OTHER);
+    let offer = app.wait_for_mail(&third, 1).await;
+    let other_date = visit_day() + Duration::days(7);
+    let refused = answer(
+        &app,
+        &offer_link(&offer[0]),
+        &format!("decision=accept&visit_date={other_date}"),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let accepted = answer(
+        &app,
+        &offer_link(&offer[0]),
+        &format!("decision=accept&visit_date={}", visit_day()),
+    )
+    .await;
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+
+    let mails = app.wait_for_mail(&third, 2).await;
+    let confirmation = mails
+        .iter()
+        .find(|m| m.subject.starts_with("Visit booked"))
+        .expect("the second reviewer's confirmation");
+    assert_eq!(confirmation.attachments[0].filename, "visit.ics");
+    let review_page = app
+        .http
+        .get(link_containing(&mails, "/reviews/"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(review_page.contains("You are the second reviewer"));
+    assert!(review_page.contains("Ada Lead (lead) and Cy Third"));
+    assert!(
+        !review_page.contains("Ask to change the date"),
+        "only the lead moves the date"
+    );
+
+    let request = stored(&app, &reference).await;
+    assert_eq!(request.second_state.as_deref(), Some("accepted"));
+    let second_member = request.second.expect("a second reviewer");
+    assert_eq!(second_member.reviewer_name, "Cy Third");
+    assert_eq!(second_member.visit_date, visit_day().to_string());
+    assert!(
+        request.excluded_reviewers.len() == 1,
+        "Bea is not asked again"
+    );
+    // The school got its own confirmation only once (for the lead), and no more mail to Bea.
+    assert_eq!(app.wait_for_mail(&school, 2).await.len(), 2);
+    assert_eq!(app.stack.mail_to(&second).await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school_asks_and_the_lead_keeps_the_date()
+ {
+    let app = spawn().await;
+    let lead = unique_address("lead");
+    import(
+        &app,
+        &[reviewer_row("Ada Lead", &lead, 204, "primary", 2, "900001")],
+    )
+    .await;
+    let school = unique_address("school");
+    let (reference, review_link) = booked(&app, &lead, &school).await;
+    let booked_date = visit_day();
+
+    // The review page opens (twice: it changes nothing); an offer link is not a review link.
+    for _ in 0..2 {
+        let page = app.http.get(&review_link).send().await.unwrap();
+        assert_eq!(page.status(), StatusCode::OK);
+        let html = page.text().await.unwrap();
+        assert!(html.contains("Your review of Brook Primary School"));
+        assert!(html.contains("You are the lead reviewer"));
+        assert!(html.contains("Ask to change the date"));
+    }
+    let offer_link = offer_link(
+        &app.stack
+            .mail_to(&lead)
+            .await
+            .unwrap()
+            .last()
+            .unwrap()
+            .clone(),
+    );
+    let as_review = offer_link.replace("/offers/", "/reviews/");
+    assert_eq!(
+        app.http.get(&as_review).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+    let tampered = format!("{}x", &review_link[..review_link.len() - 1]);
+    assert_eq!(
+        app.http.get(&tampered).send().await.unwrap().status(),
+        StatusCode::FORBIDDEN
+    );
+
+    // A weekend is refused on the page, storing nothing.
+    let mut saturday = day(50);
+    while saturday.weekday() != Weekday::Saturday {
+        saturday += Duration::days(1);
+    }
+    let date_form = format!("{review_link}/date");
+    let refused = answer(
+        &app,
+        &date_form,
+        &format!("decision=ask&new_date={saturday}&reason="),
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text().await.unwrap().contains("Monday to Friday"));
+    assert!(stored(&app, &reference).await.date_change.is_none());
+
+    // The lead asks for a new date (possibly in another term); the school is emailed.
+    let new_date = school_day(61);
+    let asked = answer(
+        &app,
+        &date_form,
+        &format!("decision=ask&new_date={new_date}&reason=Inspection+week"),
+    )
+    .await;
+    assert_eq!(asked.status(), StatusCode::SEE_OTHER);
+    let school_mails = app.wait_for_mail(&school, 3).await;
+    let ask_mail = school_mails
+        .iter()
+        .find(|m| m.subject.starts_with("Can the visit move to"))
+        .expect("the school is asked");
+    assert!(ask_mail.text.contains("Inspection week"));
+    let status_link = link_containing(&school_mails, "/status/");
+    let status = app
+        .http
+        .get(&status_link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(status.contains("Ada Lead asked to move the visit to"));
+    // The lead cannot confirm their own ask.
+    let own = answer(&app, &date_form, "decision=confirm").await;
+    assert_eq!(own.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    let confirmed = answer(&app, &format!("{status_link}/date"), "decision=confirm").await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    for address in [&school, &lead] {
+        let mails = app
+            .wait_for_mail(address, if address == &school { 4 } else { 3 })
+            .await;
+        let moved = mails
+            .iter()
+            .find(|m| m.subject.starts_with("Visit moved"))
+            .expect("a new calendar file");
+        assert_eq!(moved.attachments[0].filename, "visit.ics");
+    }
+    let request = stored(&app, &reference).await;
+    assert_eq!(
+        request.lead.as_ref().unwrap().visit_date,
+        new_date.to_string()
+    );
+    assert!(request.date_change.is_none());
+    assert_eq!(request.visit_sequence, 1);
+
+    // The reviewer's history and term load moved with the visit.
+    let reviewer_items = app.items_with_prefix("REVIEWER#").await;
+    let sk = |i: &shared::store::Item| i["sk"].as_s().unwrap().clone();
+    assert!(
+        reviewer_items
+            .iter()
+            .any(|i| sk(i) == format!("REVIEW#{new_date}#{}", request.id))
+    );
+    assert!(
+        !reviewer_items
+            .iter()
+            .any(|i| sk(i) == format!("REVIEW#{booked_date}#{}", request.id))
+    );
+    let booked_in = |term: Term| {
+        reviewer_items
+            .iter()
+            .find(|i| sk(i) == format!("TERM#{term}"))
+            .map(|i| i["booked"].as_n().unwrap().parse::<i64>().unwrap())
+            .unwrap_or(0)
+    };
+    assert_eq!(booked_in(Term::of(new_date)), 1);
+    if Term::of(new_date) != Term::of(booked_date) {
+        assert_eq!(booked_in(Term::of(booked_date)), 0);
+    }
+
+    // The school asks for another date; the lead keeps the booked one; the school is told.
+    let asked = answer(
+        &app,
+        &format!("{status_link}/date"),
+        &format!("decision=ask&new_date={}&reason=", school_day(75)),
+    )
+    .await;
+    assert_eq!(asked.status(), StatusCode::SEE_OTHER);
+    let lead_mails = app.wait_for_mail(&lead, 4).await;
+    assert!(lead_mails[0].subject.starts_with("Can the visit move to"));
+    let answer_link = link_containing(&lead_mails[..1], "/reviews/");
+    let page = app
+        .http
+        .get(&answer_link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("The school asked to move the visit to"));
+    let kept = answer(&app, &date_form, "decision=keep").await;
+    assert_eq!(kept.status(), StatusCode::SEE_OTHER);
+    let school_mails = app.wait_for_mail(&school, 5).await;
+    assert!(school_mails[0].subject.starts_with("The visit stays on"));
+    let request = stored(&app, &reference).await;
+    assert_eq!(request.lead.unwrap().visit_date, new_date.to_string());
+    assert!(request.date_change.is_none());
+}
