@@ -320,7 +320,28 @@ pub fn write_details(out: &mut impl Write, details: &RequestDetails) -> std::io:
         )?;
         field(out, "visit date", &lead.visit_date)?;
     }
-    if let Some(offer) = &stored.open_offer {
+    if let Some(second_state) = &stored.second_state {
+        let second = match &stored.second {
+            Some(second) => format!(
+                "{} ({}), {second_state}",
+                second.reviewer_name, second.reviewer_id
+            ),
+            None => second_state.clone(),
+        };
+        field(out, "second reviewer", &second)?;
+    }
+    if let Some(change) = &stored.date_change {
+        let asked_by = match change.asked_by {
+            shared::intake::Side::School => "the school",
+            shared::intake::Side::Reviewer => "the lead reviewer",
+        };
+        field(
+            out,
+            "date change",
+            &format!("{} asked by {asked_by}, waiting", change.proposed_date),
+        )?;
+    }
+    if let Some(offer) = stored.open_offer.as_ref().or(stored.second_offer.as_ref()) {
         field(out, "open offer", offer)?;
     }
     if !stored.excluded_reviewers.is_empty() {

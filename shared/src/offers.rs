@@ -231,6 +231,38 @@ impl Workflow {
                 },
                 None => Ok(Reassigned::Refused("the request has no open offer".into())),
             },
+            // The lead is booked; nobody could join as second reviewer: look again.
+            state::ACCEPTED
+                if stored.second_state.as_deref() == Some(second_state::NEEDS_ATTENTION) =>
+            {
+                let items = vec![
+                    update(self.table.name.as_str(), &request_pk(&stored.id), "REQUEST")
+                        .update_expression("SET second_state = :matching")
+                        .condition_expression("#state = :accepted AND second_state = :attention")
+                        .expression_attribute_names("#state", "state")
+                        .expression_attribute_values(":matching", s(second_state::MATCHING))
+                        .expression_attribute_values(":accepted", s(state::ACCEPTED))
+                        .expression_attribute_values(":attention", s(second_state::NEEDS_ATTENTION))
+                        .build()
+                        .map(|u| TransactWriteItem::builder().update(u).build())
+                        .expect("complete update"),
+                    timeline_put(
+                        self.table.name.as_str(),
+                        &stored.id,
+                        &TimelineEvent {
+                            at: now.format(&Rfc3339).unwrap_or_default(),
+                            kind: "reassigned".into(),
+                            detail: None,
+                        },
+                    ),
+                ];
+                match self.commit(items).await? {
+                    Committed::Done => Ok(Reassigned::Rematching),
+                    Committed::Cancelled(_) => Ok(Reassigned::Refused(
+                        "the request changed meanwhile: try again".into(),
+                    )),
+                }
+            }
             state::SUBMITTED | state::MATCHING => Ok(Reassigned::Refused(
                 "matching is already running for this request".into(),
             )),
@@ -1520,6 +1552,42 @@ fn reasons_summary(ruled_out: &[(&Reviewer, Vec<RuleOut>)], pool_size: usize) ->
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn a_visit_moves_only_to_a_school_day_after_today_within_a_year_when_the_team_is_free() {
+        let today = date!(2026 - 11 - 23);
+        assert_eq!(check_new_date(date!(2026 - 12 - 02), &[], today), Ok(()));
+        assert!(
+            check_new_date(date!(2026 - 12 - 05), &[], today)
+                .unwrap_err()
+                .contains("Monday to Friday")
+        );
+        assert!(
+            check_new_date(today, &[], today)
+                .unwrap_err()
+                .contains("after today")
+        );
+        assert!(
+            check_new_date(date!(2027 - 12 - 01), &[], today)
+                .unwrap_err()
+                .contains("12 months")
+        );
+        let csv = "name,email,home_school_urn,trust,local_authority,regions,phases,school_types,specialisms,may_lead,trained_on,dbs_checked_on,capacity_per_term,unavailable,conflicts,active\n\
+                   Ada,ada@example.org,100000,,202,london,primary,mainstream,,yes,2024-01-01,2025-01-01,2,2026-12-01..2026-12-04,,yes\n";
+        let away = crate::reviewers::parse_csv(csv)
+            .expect("a valid row")
+            .remove(0)
+            .reviewer;
+        assert!(
+            check_new_date(date!(2026 - 12 - 02), std::slice::from_ref(&away), today)
+                .unwrap_err()
+                .contains("unavailable")
+        );
+        assert_eq!(
+            check_new_date(date!(2026 - 12 - 07), &[away], today),
+            Ok(())
+        );
+    }
 
     #[test]
     fn an_offer_loads_one_day_in_each_term_its_windows_touch() {

@@ -174,9 +174,13 @@ impl<'a> StatusPage<'a> {
                 let date = crate::domain::parse_date(&lead.visit_date)
                     .map(long_date)
                     .unwrap_or_default();
+                let team = match &stored.second {
+                    Some(second) => format!("{} and {}", lead.reviewer_name, second.reviewer_name),
+                    None => lead.reviewer_name.clone(),
+                };
                 steps.push(done(
                     "Reviewer and visit date confirmed",
-                    format!("{} will visit on {date}.", lead.reviewer_name),
+                    format!("{team} will visit on {date}."),
                 ));
                 steps.push(current(
                     "Self-evaluation and evidence",

@@ -435,3 +435,70 @@ test('opening an offer link twice changes nothing', async (t) => {
     assert.ok(status.includes('waiting for their answer'), `the status page should still wait for the reviewer: ${status}`);
   });
 });
+
+test('after accepting, the lead asks to move the visit on the review page and the school confirms (JavaScript off)', async (t) => {
+  await withPage(
+    t,
+    async (page) => {
+      const request = await sendRequest(page);
+      const offer = await firstOffer(request);
+      await openOffer(page, request, offer.link);
+      let visitDay = daysOf(WINDOW_1).find(isWeekday);
+      let response = await accept(page, iso(visitDay));
+      if (response?.status() === 409) {
+        await page.goto(offer.link);
+        visitDay = daysOf(WINDOW_2).find(isWeekday);
+        response = await accept(page, iso(visitDay));
+      }
+      await expectAnswered(page, response, offer.link, 'You accepted this review');
+
+      // The reviewer's booking email links to their review page.
+      const booked = `Visit booked: ${request.schoolName} on ${longDate(visitDay)}`;
+      const [reviewerMail] = await waitForMail((m) => m.subject === booked && m.to.includes(offer.reviewer), 'the reviewer\'s booking email');
+      const reviewLink = (reviewerMail.links ?? []).find((href) => /\/reviews\/[^/?#]+$/.test(href));
+      assert.ok(reviewLink, `the reviewer's booking email has no /reviews/ link: ${JSON.stringify(reviewerMail.links)}`);
+      assert.equal((await page.goto(reviewLink))?.status(), 200);
+      assert.equal((await page.locator('h1').innerText()).trim(), `Your review of ${request.schoolName}`);
+      const main = (await page.locator('main').innerText()).replace(/\s+/g, ' ');
+      assert.ok(main.includes(`The visit is booked for ${longDate(visitDay)}`), `the review page should give the date: ${main.slice(0, 500)}`);
+      await expectNoAxeViolations(page, 'review page');
+
+      // Ask for a Saturday: refused on the page; then a weekday three weeks later.
+      await page.locator('summary', { hasText: 'Ask to change the date' }).click();
+      const saturday = dayFromToday(WINDOW_2[0]);
+      while (!isSaturday(saturday)) saturday.setUTCDate(saturday.getUTCDate() + 1);
+      await page.fill('#new_date', iso(saturday));
+      const refused = await clickAndWait(page, page.getByRole('button', { name: 'Ask to change the date' }));
+      assert.equal(refused?.status(), 422, `asking for a Saturday answered ${refused?.status()}`);
+      assert.ok((await page.title()).startsWith('Error: '), `error state <title> is "${await page.title()}"`);
+      assert.match(await page.locator('#new_date-error').innerText(), /Monday to Friday/);
+      assert.equal(await page.inputValue('#new_date'), iso(saturday), 'the date typed was lost');
+      await expectNoAxeViolations(page, 'review page, date refused (422)');
+
+      const newDay = new Date(visitDay.getTime() + 21 * DAY_MS);
+      await page.fill('#new_date', iso(newDay));
+      await page.fill('#date_reason', 'Our staff training day moved.');
+      const asked = await clickAndWait(page, page.getByRole('button', { name: 'Ask to change the date' }));
+      assert.equal(await redirectStatus(asked), 303);
+      const waiting = (await page.locator('main').innerText()).replace(/\s+/g, ' ');
+      assert.ok(waiting.includes(`You asked to move the visit to ${longDate(newDay)}`), waiting.slice(0, 500));
+      await expectNoAxeViolations(page, 'review page, change waiting');
+
+      // The school is asked by email and confirms on its status page.
+      const [ask] = await waitForMail((m) => m.subject?.startsWith(`Can the visit move to ${longDate(newDay)}?`) && m.to.includes(request.email), 'the school\'s date-change email');
+      const statusLink = (ask.links ?? []).find((href) => STATUS_LINK.test(href));
+      assert.ok(statusLink, 'the date-change email has no status link');
+      await page.goto(statusLink);
+      const status = (await page.locator('main').innerText()).replace(/\s+/g, ' ');
+      assert.ok(status.includes(`asked to move the visit to ${longDate(newDay)}`) && status.includes('Our staff training day moved.'), status.slice(0, 800));
+      await expectNoAxeViolations(page, 'status page, date change to answer');
+      const moved = await clickAndWait(page, page.getByRole('button', { name: `Move the visit to ${longDate(newDay)}` }));
+      assert.equal(await redirectStatus(moved), 303);
+      const after = (await page.locator('main').innerText()).replace(/\s+/g, ' ');
+      assert.ok(after.includes(`The visit is booked for ${longDate(newDay)}`), after.slice(0, 800));
+      await expectNoAxeViolations(page, 'status page, visit moved');
+      await waitForMail((m) => m.subject === `Visit moved: ${request.schoolName} on ${longDate(newDay)}` && m.to.includes(offer.reviewer), 'the reviewer\'s "Visit moved" email');
+    },
+    { javaScriptEnabled: false },
+  );
+});
