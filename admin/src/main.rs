@@ -129,6 +129,23 @@ enum RequestsCommand {
         #[arg(long, value_name = "TEXT", value_parser = requests::parse_reason)]
         reason: Option<String>,
     },
+    /// Erase a request now (the right to erasure): every evidence object version and every
+    /// item of the request; prints what it removed.
+    #[command(long_about = "\
+Removes everything of one request, at once and for good: every object version and delete
+marker under requests/<id>/ in the evidence bucket, every item of the request (the request,
+its timeline, evidence, access log, self-evaluation), and every item that names it (its
+reference, status link, idempotency records, offers, emails about it). The reviewers' own
+review history (school URN and visit date) is kept: the matching rules need it. Prints every
+object and item removed. Safe to run again if it stops half way.")]
+    Purge {
+        /// The request's reference, e.g. SR-7K3M-Q9.
+        #[arg(value_name = "REF", value_parser = parse_reference)]
+        reference: Reference,
+        /// The evidence bucket (the stack's EvidenceBucket).
+        #[arg(long, value_name = "NAME", env = "SEND_REVIEW_BUCKET")]
+        bucket: String,
+    },
     /// Give a request to another reviewer (not available yet: comes with matching).
     Reassign {
         /// The request's reference, e.g. SR-7K3M-Q9.
@@ -235,7 +252,7 @@ fn read_file(path: &Path) -> Result<String, AdminError> {
 async fn run(command: Command, table_name: String) -> Result<(), AdminError> {
     let aws = AwsClients::from_environment().await;
     let table = Table {
-        client: aws.dynamodb,
+        client: aws.dynamodb.clone(),
         name: table_name,
     };
     let mut stdout = std::io::stdout();
@@ -290,6 +307,16 @@ async fn run(command: Command, table_name: String) -> Result<(), AdminError> {
             RequestsCommand::Withdraw { reference, reason } => {
                 let now = time::OffsetDateTime::now_utc();
                 print_line(requests::withdraw(&table, &reference, reason.as_deref(), now).await?)
+            }
+            RequestsCommand::Purge { reference, bucket } => {
+                let store = shared::evidence::EvidenceStore {
+                    table: table.clone(),
+                    s3: aws.s3.clone(),
+                    bucket,
+                    credentials: None,
+                };
+                let purged = requests::purge(&store, &reference).await?;
+                requests::write_purged(&mut stdout, &reference, &purged).map_err(output)
             }
             RequestsCommand::Reassign { reference } => {
                 print_line(requests::reassign(&table, &reference).await?)

@@ -632,6 +632,44 @@ pub async fn withdraw(
     }
 }
 
+/// Erases request `reference` now (see `shared::retention::purge`).
+pub async fn purge(
+    store: &shared::evidence::EvidenceStore,
+    reference: &Reference,
+) -> Result<shared::retention::Purged, AdminError> {
+    let id = request_id(&store.table, reference).await?;
+    shared::retention::purge(store, &id)
+        .await
+        .map_err(|e| AdminError::Store(crate::one_line(&e.to_string())))
+}
+
+/// Every object version and item a purge removed, one per line.
+pub fn write_purged(
+    out: &mut impl Write,
+    reference: &Reference,
+    purged: &shared::retention::Purged,
+) -> std::io::Result<()> {
+    for (key, version) in &purged.objects {
+        writeln!(
+            out,
+            "object  {}  (version {})",
+            printable(key),
+            printable(version)
+        )?;
+    }
+    for (pk, sk) in &purged.items {
+        writeln!(out, "item    {}  {}", printable(pk), printable(sk))?;
+    }
+    writeln!(
+        out,
+        "purged {reference}: {} object version{}, {} item{}",
+        purged.objects.len(),
+        if purged.objects.len() == 1 { "" } else { "s" },
+        purged.items.len(),
+        if purged.items.len() == 1 { "" } else { "s" }
+    )
+}
+
 /// Gives a request to another reviewer: not there yet.
 /// Matches the request again (see `shared::offers::Workflow::reassign`): the matcher, running
 /// on the table's stream, then offers it to the next best reviewer or tells the administrator.

@@ -11,6 +11,9 @@ pub struct AwsClients {
     pub ses: aws_sdk_ses::Client,
     pub s3: aws_sdk_s3::Client,
     pub secrets: aws_sdk_secretsmanager::Client,
+    /// The function's own credentials (with their session token), for signing S3 upload forms
+    /// (the S3 client does not expose its credentials provider).
+    pub credentials: Option<aws_sdk_s3::config::SharedCredentialsProvider>,
 }
 
 impl AwsClients {
@@ -31,6 +34,7 @@ impl AwsClients {
             ses: aws_sdk_ses::Client::new(config),
             s3: aws_sdk_s3::Client::from_conf(s3_config),
             secrets: aws_sdk_secretsmanager::Client::new(config),
+            credentials: config.credentials_provider(),
         }
     }
 }

@@ -65,6 +65,31 @@ pub fn page(status: StatusCode, rendered: askama::Result<String>) -> Response<Bo
     }
 }
 
+/// A page with a form that posts to `origin` as well as to the site itself (an upload straight
+/// to S3): its `form-action` allows that one origin more.
+pub fn page_posting_to(
+    status: StatusCode,
+    rendered: askama::Result<String>,
+    origin: &str,
+) -> Response<Body> {
+    let mut response = page(status, rendered);
+    let plain_origin = origin
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b":/.-[]".contains(&b));
+    if response.status() == status && plain_origin {
+        let policy = PAGE_SECURITY_HEADERS[0].1.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {origin}"),
+        );
+        if let Ok(value) = HeaderValue::from_str(&policy) {
+            response
+                .headers_mut()
+                .insert("content-security-policy", value);
+        }
+    }
+    response
+}
+
 pub fn text(status: StatusCode, content_type: &'static str, body: String) -> Response<Body> {
     with_headers(
         status,

@@ -137,6 +137,8 @@ pub struct StatusPage<'a> {
     pub stored: &'a StoredRequest,
     pub submitted_on: String,
     pub steps: Vec<Step>,
+    /// The school's evidence files and the link to its evidence page.
+    pub evidence: Option<crate::evidence::pages::EvidenceSummary>,
     /// Once a visit is booked: its date, and asking for or confirming a new one.
     pub date_change: Option<crate::visit_date::DateChangeView>,
 }
@@ -205,6 +207,7 @@ impl<'a> StatusPage<'a> {
             stored,
             submitted_on,
             steps,
+            evidence: None,
             date_change: None,
         }
     }

@@ -42,11 +42,18 @@ pub struct ProgrammeSettings {
     pub second_reviewer_for_types: Vec<String>,
     /// Months evidence and reports are kept after a review closes.
     pub retention_months: u16,
+    /// The largest evidence file a school may upload, in MB (1 MB = 1,048,576 bytes).
+    pub max_upload_mb: u16,
     /// The grades a report gives each focus area; `None`, the default, means no grading.
     pub scale: Option<GradingScale>,
 }
 
 impl ProgrammeSettings {
+    /// The evidence size limit in bytes.
+    pub fn max_upload_bytes(&self) -> u64 {
+        u64::from(self.max_upload_mb) * 1024 * 1024
+    }
+
     /// A programme with every rule at its default.
     pub fn new(name: impl Into<String>, contact_email: impl Into<String>) -> Self {
         Self {
@@ -60,6 +67,7 @@ impl ProgrammeSettings {
             offer_expiry_days: 5,
             second_reviewer_for_types: Vec::new(),
             retention_months: 12,
+            max_upload_mb: 20,
             scale: None,
         }
     }
@@ -97,6 +105,7 @@ impl ProgrammeSettings {
                 AttributeValue::L(self.second_reviewer_for_types.iter().map(s).collect()),
             ),
             ("retention_months".to_owned(), n(self.retention_months)),
+            ("max_upload_mb".to_owned(), n(self.max_upload_mb)),
         ]);
         if let Some(url) = &self.logo_url {
             item.insert("logo_url".to_owned(), s(url.as_str()));
@@ -189,6 +198,7 @@ fn read_item(item: &Item) -> Result<ProgrammeSettings, String> {
         second_reviewer_for_types: strings(item, "second_reviewer_for_types")?
             .unwrap_or(defaults.second_reviewer_for_types),
         retention_months: number(item, "retention_months")?.unwrap_or(defaults.retention_months),
+        max_upload_mb: number(item, "max_upload_mb")?.unwrap_or(defaults.max_upload_mb),
         scale: strings(item, "scale")?
             .map(|levels| GradingScale::new(levels).map_err(|e| format!("scale {e}")))
             .transpose()?,
@@ -370,6 +380,8 @@ mod tests {
         );
         assert!(demo.second_reviewer_for_types.is_empty());
         assert_eq!(demo.scale, None, "no grading by default");
+        assert_eq!(demo.max_upload_mb, 20);
+        assert_eq!(demo.max_upload_bytes(), 20 * 1024 * 1024);
     }
 
     #[test]
@@ -385,6 +397,7 @@ mod tests {
             offer_expiry_days: 3,
             second_reviewer_for_types: vec!["mainstream".into()],
             retention_months: 24,
+            max_upload_mb: 50,
             scale: Some(
                 GradingScale::new(["Emerging", "Developing", "Established", "Enhanced"]).unwrap(),
             ),

@@ -94,4 +94,36 @@ impl Table {
             }
         }
     }
+
+    /// Every item under partition key `pk` (with `sort_prefix`, only those whose sort key
+    /// starts with it), in sort-key order, read consistently, following pages.
+    pub async fn partition_items(
+        &self,
+        pk: &str,
+        sort_prefix: Option<&str>,
+    ) -> Result<Vec<Item>, QueryError> {
+        let mut items = Vec::new();
+        let mut start_key = None;
+        loop {
+            let mut query = self
+                .client
+                .query()
+                .table_name(&self.name)
+                .expression_attribute_values(":pk", s(pk))
+                .consistent_read(true)
+                .set_exclusive_start_key(start_key);
+            query = match sort_prefix {
+                Some(prefix) => query
+                    .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                    .expression_attribute_values(":prefix", s(prefix)),
+                None => query.key_condition_expression("pk = :pk"),
+            };
+            let page = query.send().await?;
+            items.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start_key = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
 }

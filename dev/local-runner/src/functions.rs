@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use anyhow::bail;
 use aws_lambda_events::event::dynamodb::Event as DynamoDbEvent;
+use aws_lambda_events::event::s3::S3Event;
 use aws_lambda_events::event::sns::SnsEvent;
 use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use futures::future::BoxFuture;
@@ -38,6 +39,12 @@ pub type SnsHandler = Arc<
         + Sync,
 >;
 
+pub type S3Handler = Arc<
+    dyn Fn(LambdaEvent<S3Event>) -> BoxFuture<'static, Result<(), lambda_runtime::Error>>
+        + Send
+        + Sync,
+>;
+
 /// A function's handler, of the kind its `main.rs` hands to the Lambda runtime.
 #[derive(Clone)]
 pub enum Handler {
@@ -45,6 +52,7 @@ pub enum Handler {
     Stream(StreamHandler),
     Schedule(ScheduleHandler),
     Sns(SnsHandler),
+    S3(S3Handler),
 }
 
 /// Builds the handler of workspace binary `binary` the way its `main.rs` does, from the
@@ -90,6 +98,7 @@ pub async fn build(binary: &str, env: &Env, aws: &AwsClients) -> anyhow::Result<
             let tasks = Arc::new(scheduled_tasks::ScheduledTasks {
                 mail: shared::mail::MailSender::from_env(env, aws).await?,
                 workflow: shared::offers::Workflow::from_env(env, aws)?,
+                evidence: shared::evidence::EvidenceStore::from_env(env, aws)?,
             });
             Handler::Schedule(Arc::new(move |event| {
                 let tasks = tasks.clone();
@@ -111,6 +120,13 @@ pub async fn build(binary: &str, env: &Env, aws: &AwsClients) -> anyhow::Result<
                     let outcome = mail_feedback::handle(&feedback, event).await?;
                     Ok(serde_json::to_value(outcome)?)
                 })
+            }))
+        }
+        "evidence-checker" => {
+            let checker = Arc::new(evidence_checker::EvidenceChecker::from_env(env, aws)?);
+            Handler::S3(Arc::new(move |event| {
+                let checker = checker.clone();
+                Box::pin(async move { checker.handle(event).await })
             }))
         }
         other => bail!(

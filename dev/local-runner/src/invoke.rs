@@ -4,7 +4,7 @@
 use serde_json::Value;
 use tracing::Instrument;
 
-use crate::functions::{HttpHandler, ScheduleHandler, StreamHandler};
+use crate::functions::{HttpHandler, S3Handler, ScheduleHandler, StreamHandler};
 use crate::intrinsics::{ACCOUNT_ID, REGION};
 
 pub fn new_request_id() -> String {
@@ -61,6 +61,17 @@ pub async fn schedule(
 ) -> anyhow::Result<Value> {
     let request_id = new_request_id();
     let event = lambda_runtime::LambdaEvent::new(input, context(function, &request_id));
+    handler(event)
+        .instrument(span(function, &request_id))
+        .await
+        .map_err(|e| anyhow::anyhow!(e.to_string()))
+}
+
+/// Invokes an S3-notified handler with an `S3Event` in JSON (an asynchronous invocation).
+pub async fn s3(function: &str, handler: &S3Handler, event: Value) -> anyhow::Result<()> {
+    let request_id = new_request_id();
+    let payload = serde_json::from_value(event)?;
+    let event = lambda_runtime::LambdaEvent::new(payload, context(function, &request_id));
     handler(event)
         .instrument(span(function, &request_id))
         .await

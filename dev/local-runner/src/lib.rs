@@ -10,6 +10,7 @@ pub mod invoke;
 pub mod mailbox;
 pub mod provision;
 pub mod router;
+pub mod s3_events;
 pub mod schedules;
 pub mod streams;
 pub mod template;
@@ -32,6 +33,7 @@ use tokio::task::JoinHandle;
 use crate::functions::Handler;
 use crate::intrinsics::{LocalValues, Resolver};
 use crate::router::Route;
+use crate::s3_events::S3Notifier;
 use crate::schedules::Schedule;
 use crate::streams::StreamConsumer;
 use crate::template::{EventSpec, Template};
@@ -210,6 +212,33 @@ impl LocalStack {
                         schedules.insert(function.logical_id.clone(), schedule);
                     }
                     (EventSpec::Sns { .. }, Handler::Sns(_)) => {}
+                    (
+                        EventSpec::S3 {
+                            bucket,
+                            events,
+                            prefix,
+                            suffix,
+                        },
+                        Handler::S3(h),
+                    ) => {
+                        let notifier = S3Notifier {
+                            function: function.logical_id.clone(),
+                            handler: h.clone(),
+                            client: aws.s3.clone(),
+                            bucket: values
+                                .refs
+                                .get(bucket)
+                                .cloned()
+                                .ok_or_else(|| anyhow!("no bucket {bucket}"))?,
+                            events: events.clone(),
+                            prefix: prefix.clone(),
+                            suffix: suffix.clone(),
+                            poll_interval: config.stream_poll_interval,
+                        };
+                        if config.stream_consumers {
+                            tasks.push(tokio::spawn(notifier.run()));
+                        }
+                    }
                     (event, _) => bail!(
                         "{}: its handler does not take {event:?} events",
                         function.logical_id

@@ -44,6 +44,16 @@ pub enum EventSpec {
         /// Logical id of the topic.
         topic: String,
     },
+    /// S3 event notifications of a bucket (`Type: S3`).
+    S3 {
+        /// Logical id of the bucket.
+        bucket: String,
+        /// `s3:ObjectCreated:*` and the like.
+        events: Vec<String>,
+        /// The key filter's `prefix` and `suffix` rules (empty: any).
+        prefix: String,
+        suffix: String,
+    },
 }
 
 #[derive(Debug, Clone)]
@@ -242,6 +252,39 @@ fn event_spec(name: &str, event: &Value) -> anyhow::Result<EventSpec> {
                 .and_then(ref_target)
                 .ok_or_else(|| anyhow!("SNS event without Topic: !Ref <Topic>"))?,
         }),
+        "S3" => {
+            let events = match props.get("Events") {
+                Some(Value::Sequence(list)) => list.iter().map(scalar_string).collect(),
+                Some(one) => vec![scalar_string(one)],
+                None => bail!("S3 event without Events"),
+            };
+            let rule = |wanted: &str| {
+                props
+                    .get("Filter")
+                    .and_then(|f| f.get("S3Key"))
+                    .and_then(|k| k.get("Rules"))
+                    .and_then(Value::as_sequence)
+                    .into_iter()
+                    .flatten()
+                    .find(|r| {
+                        r.get("Name")
+                            .map(scalar_string)
+                            .is_some_and(|n| n.eq_ignore_ascii_case(wanted))
+                    })
+                    .and_then(|r| r.get("Value"))
+                    .map(scalar_string)
+                    .unwrap_or_default()
+            };
+            Ok(EventSpec::S3 {
+                bucket: props
+                    .get("Bucket")
+                    .and_then(ref_target)
+                    .ok_or_else(|| anyhow!("S3 event without Bucket: !Ref <Bucket>"))?,
+                events,
+                prefix: rule("prefix"),
+                suffix: rule("suffix"),
+            })
+        }
         other => bail!("event type {other:?} is not supported by the local runner yet"),
     }
 }

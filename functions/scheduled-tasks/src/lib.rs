@@ -1,6 +1,6 @@
 //! Periodic housekeeping, fired by EventBridge Scheduler (locally, by the runner's timer or on
 //! demand): expire overdue offers and remind reviewers halfway, and re-drive outbox emails whose
-//! delivery stalled.
+//! delivery stalled; purge the requests whose retention has ended (`shared::retention`).
 
 use lambda_runtime::{Error, LambdaEvent};
 use serde::Deserialize;
@@ -23,6 +23,8 @@ pub struct ScheduledEvent {
 pub struct ScheduledTasks {
     pub mail: MailSender,
     pub workflow: Workflow,
+    /// The evidence bucket and the table, for retention purges.
+    pub evidence: shared::evidence::EvidenceStore,
 }
 
 pub async fn handle(tasks: &ScheduledTasks, event: LambdaEvent<Value>) -> Result<Value, Error> {
@@ -47,8 +49,33 @@ pub async fn handle(tasks: &ScheduledTasks, event: LambdaEvent<Value>) -> Result
         failed,
         "outbox re-drive done"
     );
+    let purged = purge_expired(tasks, now).await?;
     Ok(json!({
         "offers": { "expired": expired, "reminded": reminded },
+        "retention": { "purged": purged },
         "outbox": { "stalled": results.len(), "sent": sent, "failed": failed }
     }))
+}
+
+/// Purges every request whose retention ended before today; how many were purged. A request
+/// that fails is logged and tried again on the next run.
+async fn purge_expired(tasks: &ScheduledTasks, now: OffsetDateTime) -> Result<usize, Error> {
+    let mut purged = 0;
+    for (request_id, result) in shared::retention::purge_due(&tasks.evidence, now.date()).await? {
+        match result {
+            Ok(removed) => {
+                purged += 1;
+                tracing::info!(
+                    %request_id,
+                    objects = removed.objects.len(),
+                    items = removed.items.len(),
+                    "retention ended: request purged"
+                );
+            }
+            Err(error) => {
+                tracing::error!(%request_id, %error, "purging a request failed; next run tries again")
+            }
+        }
+    }
+    Ok(purged)
 }

@@ -8,6 +8,7 @@ async fn main() -> Result<(), Error> {
     let tasks = &scheduled_tasks::ScheduledTasks {
         mail: shared::mail::MailSender::from_env(&env, &aws).await?,
         workflow: shared::offers::Workflow::from_env(&env, &aws)?,
+        evidence: shared::evidence::EvidenceStore::from_env(&env, &aws)?,
     };
     lambda_runtime::run(service_fn(move |event| {
         scheduled_tasks::handle(tasks, event)

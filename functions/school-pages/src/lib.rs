@@ -25,6 +25,8 @@ use shared::visit_date::{self, DateChangeForm, DateChangeOutcome, DateChangeView
 use shared::{ConfigError, Env};
 use time::OffsetDateTime;
 
+mod evidence;
+
 /// Far more than any honest form (the longest text is 1,500 characters).
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
@@ -33,6 +35,9 @@ pub struct SchoolPages {
     intake: Intake,
     workflow: Workflow,
     branding: BrandingSource,
+    evidence: shared::evidence::EvidenceStore,
+    /// The site's own address, where S3 sends the browser back after an upload.
+    site_url: String,
 }
 
 impl SchoolPages {
@@ -42,6 +47,8 @@ impl SchoolPages {
             intake: Intake::from_env(env, aws).await?,
             workflow: Workflow::from_env(env, aws)?,
             branding: BrandingSource::from_env(env, table.clone())?,
+            evidence: shared::evidence::EvidenceStore::from_env(env, aws)?,
+            site_url: env.required("SITE_URL")?,
             table,
         })
     }
@@ -88,6 +95,13 @@ impl SchoolPages {
                     ),
                     Err(()) => not_found(&branding),
                 }
+            }
+            route @ ("GET /status/{token}/evidence"
+            | "POST /status/{token}/evidence"
+            | "GET /status/{token}/evidence/{evidence_id}/upload"
+            | "GET /status/{token}/evidence/{evidence_id}/download"
+            | "POST /status/{token}/evidence/{evidence_id}/delete") => {
+                self.evidence(&branding, route, &request, now).await
             }
             "GET /status/{token}" => {
                 self.status(&branding, &path_parameter(&request, "token"), None, now)
@@ -172,6 +186,7 @@ impl SchoolPages {
         match find_by_status_token(&self.table, token).await {
             Ok(Some((stored, events))) => {
                 let mut page = StatusPage::new(branding, &stored, &events);
+                page.evidence = self.evidence_summary(token, &stored.id).await;
                 page.date_change = DateChangeView::new(
                     &stored,
                     Side::School,

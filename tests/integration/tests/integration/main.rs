@@ -1,6 +1,7 @@
 //! One test binary (linking the AWS SDK once), one module per capability.
 
 mod admin;
+mod evidence;
 mod helpers;
 mod intake;
 mod local_runner;
