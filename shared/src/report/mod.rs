@@ -19,6 +19,7 @@ use crate::domain::request::{FocusArea, Text, TextError};
 use crate::programme::GradingScale;
 
 pub mod examples;
+pub mod pages;
 pub mod pdf;
 pub mod render;
 pub mod store;
