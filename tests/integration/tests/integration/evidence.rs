@@ -11,15 +11,15 @@ use shared::evidence::{Evidence, EvidenceStore, request_prefix, state};
 use crate::admin::submit_request;
 use crate::helpers::{TestStack, spawn, unique_address};
 
-const PDF: &[u8] =
+pub(crate) const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
 
 /// A school with a request and its private status link.
-struct School {
-    reference: shared::domain::request::Reference,
-    request_id: String,
-    token: String,
+pub(crate) struct School {
+    pub(crate) reference: shared::domain::request::Reference,
+    pub(crate) request_id: String,
+    pub(crate) token: String,
 }
 
 impl School {
@@ -60,7 +60,7 @@ async fn school(app: &TestStack) -> School {
     }
 }
 
-fn store(app: &TestStack) -> EvidenceStore {
+pub(crate) fn store(app: &TestStack) -> EvidenceStore {
     EvidenceStore {
         table: app.table_handle(),
         s3: app.stack.aws.s3.clone(),
@@ -108,7 +108,7 @@ fn upload_form(html: &str) -> (String, Vec<(String, String)>) {
 }
 
 /// Says what a file is (step one); the new evidence id and the upload page's HTML and CSP.
-async fn add_file(
+pub(crate) async fn add_file(
     app: &TestStack,
     school: &School,
     name: &str,
@@ -137,7 +137,7 @@ async fn add_file(
 }
 
 /// The browser's part: a multipart POST of the form's fields and then the file, to S3.
-async fn upload(
+pub(crate) async fn upload(
     app: &TestStack,
     html: &str,
     bytes: &[u8],
@@ -157,7 +157,7 @@ async fn upload(
     app.http.post(action).multipart(form).send().await.unwrap()
 }
 
-async fn wait_for(
+pub(crate) async fn wait_for(
     store: &EvidenceStore,
     school: &School,
     evidence_id: &str,
@@ -348,11 +348,15 @@ async fn a_file_whose_bytes_are_not_its_declared_type_is_rejected_and_deleted() 
     let reason = rejected.rejected_reason.unwrap();
     assert!(reason.starts_with("The file was not a PDF"), "{reason}");
     let key = format!("requests/{}/evidence/{evidence_id}", school.request_id);
-    assert_eq!(
-        versions_under(&store, &key).await,
-        0,
-        "every version is gone"
-    );
+    // The checker marks the item first, then deletes: wait for the deletion.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    while versions_under(&store, &key).await > 0 {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "a version of the rejected file is left"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let page = app
         .http
         .get(app.url(&school.evidence()))
