@@ -90,6 +90,31 @@ pub fn page_posting_to(
     response
 }
 
+/// A page that runs one inline script (progressive enhancement: the page works without it).
+/// Its CSP allows exactly that script, by its SHA-256, and requests back to the site.
+pub fn page_with_script(
+    status: StatusCode,
+    rendered: askama::Result<String>,
+    script: &str,
+) -> Response<Body> {
+    use base64::Engine;
+    use sha2::Digest;
+    let mut response = page(status, rendered);
+    if response.status() == status {
+        let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
+        let policy = PAGE_SECURITY_HEADERS[0].1.replace(
+            "default-src 'none';",
+            &format!("default-src 'none'; script-src 'sha256-{hash}'; connect-src 'self';"),
+        );
+        if let Ok(value) = HeaderValue::from_str(&policy) {
+            response
+                .headers_mut()
+                .insert("content-security-policy", value);
+        }
+    }
+    response
+}
+
 pub fn text(status: StatusCode, content_type: &'static str, body: String) -> Response<Body> {
     with_headers(
         status,

@@ -35,6 +35,27 @@ pub enum Email {
     VisitConfirmed(VisitConfirmed),
     DateChange(DateChange),
     AddressUndeliverable(crate::deliverability::AddressUndeliverable),
+    SelfEvaluationReminder(SelfEvaluationNotice),
+    SelfEvaluationSubmitted(SelfEvaluationNotice),
+}
+
+/// The self-evaluation: a reminder to the school that it is due, or the news to a reviewer that
+/// it is submitted.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SelfEvaluationNotice {
+    pub reference: String,
+    pub request_id: String,
+    pub school_name: String,
+    pub visit_date_text: String,
+    pub due_date_text: String,
+    /// Whom the email greets.
+    pub addressee: String,
+    /// For a reviewer: their review page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_link: Option<ReviewLink>,
+    /// The reminder a week before the visit (the due date has passed).
+    #[serde(default)]
+    pub last_reminder: bool,
 }
 
 /// One side asked to move the visit (the other confirms through its link), or the other side
@@ -216,6 +237,20 @@ email_templates!(
     "email/needs_attention.txt"
 );
 email_templates!(
+    SelfEvaluationReminderHtml,
+    SelfEvaluationReminderText,
+    SelfEvaluationNotice,
+    "email/self_evaluation_reminder.html",
+    "email/self_evaluation_reminder.txt"
+);
+email_templates!(
+    SelfEvaluationSubmittedHtml,
+    SelfEvaluationSubmittedText,
+    SelfEvaluationNotice,
+    "email/self_evaluation_submitted.html",
+    "email/self_evaluation_submitted.txt"
+);
+email_templates!(
     DateChangeHtml,
     DateChangeText,
     DateChange,
@@ -326,6 +361,57 @@ impl Email {
                 }
                 .render()?,
             ),
+            Email::SelfEvaluationReminder(email) => {
+                let link = format!(
+                    "{site}/status/{}/self-evaluation",
+                    links.status_token(&email.request_id)
+                );
+                let link = link.as_str();
+                plain(
+                    format!(
+                        "Your self-evaluation for the visit on {}: {}",
+                        email.visit_date_text, email.reference
+                    ),
+                    SelfEvaluationReminderHtml {
+                        programme,
+                        email,
+                        link,
+                    }
+                    .render()?,
+                    SelfEvaluationReminderText {
+                        programme,
+                        email,
+                        link,
+                    }
+                    .render()?,
+                )
+            }
+            Email::SelfEvaluationSubmitted(email) => {
+                let link = email
+                    .review_link
+                    .as_ref()
+                    .map(|review| review_link(site, links, review))
+                    .unwrap_or_default();
+                let link = link.as_str();
+                plain(
+                    format!(
+                        "{} has submitted its self-evaluation: {}",
+                        email.school_name, email.reference
+                    ),
+                    SelfEvaluationSubmittedHtml {
+                        programme,
+                        email,
+                        link,
+                    }
+                    .render()?,
+                    SelfEvaluationSubmittedText {
+                        programme,
+                        email,
+                        link,
+                    }
+                    .render()?,
+                )
+            }
             Email::DateChange(email) => {
                 let link = match (&email.review_link, email.to_school) {
                     (_, true) => {

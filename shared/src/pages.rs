@@ -258,4 +258,82 @@ pub struct ReviewPage<'a> {
     pub role: &'a str,
     pub local_authority: &'a str,
     pub date_change: crate::visit_date::DateChangeView,
+    /// The school's self-evaluation, once submitted; else where it stands.
+    pub self_evaluation: Option<Vec<SelfEvaluationSection>>,
+    pub self_evaluation_status: &'static str,
+    /// The school's received files: (name, category, size, download link).
+    pub evidence: Vec<(String, &'static str, String, String)>,
+    pub notes: NotesView,
+    pub script: &'static str,
+}
+
+/// The review team's notes form.
+pub struct NotesView {
+    pub action: String,
+    pub text: String,
+    pub version: u64,
+    pub max: usize,
+    pub error: Option<String>,
+    /// After a conflict: who saved the newer text, and that text.
+    pub conflict: Option<(String, String)>,
+    pub saved: bool,
+}
+
+impl ReviewPage<'_> {
+    /// Whether a form on the page is shown with an error (the title says so first).
+    pub fn has_error(&self) -> bool {
+        self.date_change.error.is_some()
+            || self.notes.error.is_some()
+            || self.notes.conflict.is_some()
+    }
+}
+
+/// The autosave and character-count script of the pages people write on (progressive
+/// enhancement: every form works without it).
+pub const AUTOSAVE_SCRIPT: &str = include_str!("../templates/pages/autosave.js");
+
+/// One focus area's part of the self-evaluation form.
+pub struct SelfEvaluationSection {
+    pub label: &'static str,
+    pub code: &'static str,
+    pub prompts: &'static [&'static str],
+    pub evaluation: String,
+    pub evidence: String,
+    pub rating: Option<String>,
+    pub evaluation_error: Option<String>,
+    pub evidence_error: Option<String>,
+    pub rating_error: Option<String>,
+    /// After a conflict: the stored text, where it differs from the school's.
+    pub saved_evaluation: Option<String>,
+    pub saved_evidence: Option<String>,
+}
+
+/// The school's self-evaluation: the form while a draft, read-only once submitted.
+#[derive(Template)]
+#[template(path = "pages/self_evaluation.html")]
+pub struct SelfEvaluationPage<'a> {
+    pub branding: &'a Branding,
+    pub stored: &'a StoredRequest,
+    pub action: String,
+    pub status_link: String,
+    pub sections: Vec<SelfEvaluationSection>,
+    pub version: u64,
+    pub submitted: bool,
+    pub due_date_text: Option<String>,
+    /// The programme's grades, if it grades.
+    pub scale: Vec<String>,
+    /// Per-field problems, for the error summary: (field id, message).
+    pub errors: Vec<(String, String)>,
+    /// After a conflict: who saved the newer version, and when.
+    pub conflict: Option<String>,
+    pub saved: bool,
+    pub script: &'static str,
+    pub evaluation_max: usize,
+    pub evidence_max: usize,
+}
+
+impl SelfEvaluationPage<'_> {
+    pub fn rating_checked(&self, section: &SelfEvaluationSection, grade: &str) -> bool {
+        section.rating.as_deref() == Some(grade)
+    }
 }

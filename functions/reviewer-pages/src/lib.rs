@@ -10,11 +10,17 @@ use shared::aws::AwsClients;
 use shared::branding::{Branding, BrandingSource};
 use shared::domain::LocalAuthority;
 use shared::domain::request::{iso, long_date, parse_date_input};
+use shared::evidence::{Accessor, EvidenceError, EvidenceStore, size_text};
 use shared::intake::{Side, StoredRequest, TeamMember};
 use shared::links::{LinkSecret, OfferAction};
 use shared::offers::{Answer, Offer, Workflow, WorkflowError, offer_state};
-use shared::pages::{MessagePage, OfferPage, ReviewPage};
+use shared::pages::{
+    AUTOSAVE_SCRIPT, MessagePage, NotesView, OfferPage, ReviewPage, SelfEvaluationSection,
+};
+use shared::review_notes::{self, ReviewNotes};
+use shared::self_evaluation::{self, SelfEvaluation, Setting};
 use shared::store::Table;
+use shared::versioned::{Saved, Versioned};
 use shared::visit_date::{self, DateChangeForm, DateChangeOutcome, DateChangeView};
 use shared::{ConfigError, Env};
 use time::OffsetDateTime;
@@ -25,6 +31,7 @@ pub struct ReviewerPages {
     workflow: Workflow,
     links: LinkSecret,
     branding: BrandingSource,
+    evidence: EvidenceStore,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -41,6 +48,7 @@ impl ReviewerPages {
             workflow: Workflow::from_env(env, aws)?,
             links: LinkSecret::load(env, aws).await?,
             branding: BrandingSource::from_env(env, Table::from_env(env, aws)?)?,
+            evidence: EvidenceStore::from_env(env, aws)?,
         })
     }
 
@@ -80,7 +88,25 @@ impl ReviewerPages {
             return match self.review(&offer_id).await {
                 Ok(Some(review)) => match route.as_str() {
                     "GET /reviews/{token}" => {
-                        self.review_page(&branding, &review, &page, None, now)
+                        let saved = request
+                            .query_string_parameters_ref()
+                            .is_some_and(|q| q.first("saved").is_some());
+                        let shown = Shown {
+                            notes_saved: saved,
+                            ..Shown::default()
+                        };
+                        self.review_page(&branding, &review, &page, shown, now)
+                            .await
+                    }
+                    "GET /reviews/{token}/report" | "POST /reviews/{token}/report" => {
+                        self.report(&branding, &request, &review, &page, now).await
+                    }
+                    "POST /reviews/{token}/notes" => {
+                        self.save_notes(&branding, &request, &review, &page, now)
+                            .await
+                    }
+                    "GET /reviews/{token}/evidence/{evidence_id}" => {
+                        self.download(&branding, &request, &review, now).await
                     }
                     "POST /reviews/{token}/date" => {
                         self.date_change(&branding, &request, &review, &page, now)
@@ -245,6 +271,25 @@ impl ReviewerPages {
     }
 }
 
+/// What the review page shows besides what is stored: a form's problem or conflict.
+#[derive(Default)]
+struct Shown<'a> {
+    date_problem: Option<(String, &'a DateChangeForm)>,
+    notes_problem: Option<(&'a str, String)>,
+    notes_conflict: Option<(&'a ReviewNotes, &'a Versioned<ReviewNotes>)>,
+    notes_saved: bool,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct NotesForm {
+    version: String,
+    notes: String,
+}
+
+/// Room for the notes at their limit, in the worst UTF-8 and URL encoding.
+const MAX_NOTES_FORM_BYTES: usize = 128 * 1024;
+
 /// A review as its reviewer's link opens it: the request, and which place they hold on it.
 struct Review {
     stored: StoredRequest,
@@ -273,12 +318,12 @@ impl ReviewerPages {
         }))
     }
 
-    fn review_page(
+    async fn review_page(
         &self,
         branding: &Branding,
         review: &Review,
         page: &str,
-        problem: Option<(String, &DateChangeForm)>,
+        shown: Shown<'_>,
         now: OffsetDateTime,
     ) -> Response<Body> {
         let Some(mut date_change) = DateChangeView::new(
@@ -290,16 +335,111 @@ impl ReviewerPages {
         ) else {
             return closed(branding, None);
         };
-        let status = match problem {
-            Some((error, form)) => {
-                date_change.error = Some(error);
-                date_change.new_date = form.new_date.clone();
-                date_change.reason = form.reason.clone();
-                StatusCode::UNPROCESSABLE_ENTITY
+        let table = self.workflow.table();
+        let request_id = &review.stored.id;
+        let (evaluation, notes, files) = match (
+            self_evaluation::KIND
+                .get::<SelfEvaluation>(table, request_id)
+                .await,
+            review_notes::KIND
+                .get::<ReviewNotes>(table, request_id)
+                .await,
+            self.evidence.list(request_id).await,
+        ) {
+            (Ok(evaluation), Ok(notes), Ok(files)) => (evaluation, notes, files),
+            (evaluation, notes, files) => {
+                tracing::error!(
+                    evaluation = evaluation.is_err(),
+                    notes = notes.is_err(),
+                    files = files.is_err(),
+                    "reading the review's documents failed"
+                );
+                return message(
+                    branding,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Sorry, there is a problem with the service",
+                    &["Try again in a few minutes.".into()],
+                );
             }
-            None => StatusCode::OK,
         };
-        shared::http::page(
+        let mut status = StatusCode::OK;
+        if let Some((error, form)) = shown.date_problem {
+            date_change.error = Some(error);
+            date_change.new_date = form.new_date.clone();
+            date_change.reason = form.reason.clone();
+            status = StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        let self_evaluation_status = match &evaluation {
+            None => "The school has not started its self-evaluation yet.",
+            Some(e) if e.state != self_evaluation::SUBMITTED => {
+                "The school is writing its self-evaluation."
+            }
+            Some(_) => "",
+        };
+        let setting = Setting::of(review.stored.request.school.school_type);
+        let self_evaluation = evaluation
+            .filter(|e| e.state == self_evaluation::SUBMITTED)
+            .map(|e| {
+                review
+                    .stored
+                    .request
+                    .focus_areas
+                    .areas()
+                    .into_iter()
+                    .map(|area| {
+                        let section = e.body.section(area);
+                        SelfEvaluationSection {
+                            label: area.label(),
+                            code: area.as_str(),
+                            prompts: self_evaluation::prompts(area, setting),
+                            evaluation: section.map(|s| s.evaluation.clone()).unwrap_or_default(),
+                            evidence: section.map(|s| s.evidence.clone()).unwrap_or_default(),
+                            rating: section.and_then(|s| s.rating.clone()),
+                            evaluation_error: None,
+                            evidence_error: None,
+                            rating_error: None,
+                            saved_evaluation: None,
+                            saved_evidence: None,
+                        }
+                    })
+                    .collect()
+            });
+        let evidence = files
+            .iter()
+            .filter(|f| f.is_received())
+            .map(|f| {
+                (
+                    f.name.clone(),
+                    f.category.label(),
+                    size_text(f.size.unwrap_or_default()),
+                    format!("{page}/evidence/{}", f.id),
+                )
+            })
+            .collect();
+        let mut notes_view = NotesView {
+            action: format!("{page}/notes"),
+            text: notes
+                .as_ref()
+                .map(|n| n.body.text.clone())
+                .unwrap_or_default(),
+            version: notes.as_ref().map(|n| n.version).unwrap_or(0),
+            max: review_notes::MAX_CHARS,
+            error: None,
+            conflict: None,
+            saved: shown.notes_saved,
+        };
+        if let Some((text, error)) = shown.notes_problem {
+            notes_view.text = text.to_owned();
+            notes_view.error = Some(error);
+            status = StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        if let Some((yours, current)) = shown.notes_conflict {
+            notes_view.text = yours.text.clone();
+            notes_view.version = current.version;
+            notes_view.conflict = Some((current.updated_by.clone(), current.body.text.clone()));
+            status = StatusCode::CONFLICT;
+        }
+        shared::http::page_with_script(
             status,
             ReviewPage {
                 branding,
@@ -315,9 +455,136 @@ impl ReviewerPages {
                 .map(|la| la.name)
                 .unwrap_or_default(),
                 date_change,
+                self_evaluation,
+                self_evaluation_status,
+                evidence,
+                notes: notes_view,
+                script: AUTOSAVE_SCRIPT,
             }
             .render(),
+            AUTOSAVE_SCRIPT,
         )
+    }
+
+    /// Saves the team's notes (a form post, or the page's autosave asking for JSON).
+    async fn save_notes(
+        &self,
+        branding: &Branding,
+        request: &Request,
+        review: &Review,
+        page: &str,
+        now: OffsetDateTime,
+    ) -> Response<Body> {
+        let wants_json = request
+            .headers()
+            .get(lambda_http::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("application/json"));
+        let Ok(form) = shared::http::read_form::<NotesForm>(request, MAX_NOTES_FORM_BYTES) else {
+            return message(
+                branding,
+                StatusCode::BAD_REQUEST,
+                "Your notes could not be read",
+                &["Go back to the review page and save them again.".into()],
+            );
+        };
+        let notes = match ReviewNotes::parse(&form.notes) {
+            Ok(notes) => notes,
+            Err(error) => {
+                if wants_json {
+                    return shared::http::json(
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        &serde_json::json!({ "detail": "Not saved: your notes are too long." }),
+                    );
+                }
+                let shown = Shown {
+                    notes_problem: Some((&form.notes, error)),
+                    ..Shown::default()
+                };
+                return self.review_page(branding, review, page, shown, now).await;
+            }
+        };
+        let based_on = form.version.parse().unwrap_or(0);
+        let author = review.member.reviewer_name.as_str();
+        let saved = review_notes::KIND
+            .save(
+                self.workflow.table(),
+                &review.stored.id,
+                based_on,
+                &notes,
+                author,
+                now,
+            )
+            .await;
+        match saved {
+            Ok(Saved::Saved { version }) if wants_json => {
+                shared::http::json(StatusCode::OK, &serde_json::json!({ "version": version }))
+            }
+            Ok(Saved::Saved { .. }) => shared::http::see_other(&format!("{page}?saved=1#notes")),
+            Ok(Saved::Stale { .. }) if wants_json => shared::http::json(
+                StatusCode::CONFLICT,
+                &serde_json::json!({
+                    "detail": "A colleague saved newer notes. Press Save notes to see both."
+                }),
+            ),
+            Ok(Saved::Stale { current, yours }) => {
+                let shown = Shown {
+                    notes_conflict: Some((&yours, &current)),
+                    ..Shown::default()
+                };
+                self.review_page(branding, review, page, shown, now).await
+            }
+            Ok(Saved::Locked { .. }) => shared::http::see_other(page),
+            Err(error) => {
+                tracing::error!(%error, "saving review notes failed");
+                message(
+                    branding,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Sorry, there is a problem with the service",
+                    &["Your notes were not saved. Try again in a few minutes.".into()],
+                )
+            }
+        }
+    }
+
+    /// Issues a short-lived download URL for one of the school's files (recorded in the
+    /// request's access log) and sends the browser to it.
+    async fn download(
+        &self,
+        branding: &Branding,
+        request: &Request,
+        review: &Review,
+        now: OffsetDateTime,
+    ) -> Response<Body> {
+        let evidence_id = request
+            .path_parameters_ref()
+            .and_then(|p| p.first("evidence_id"))
+            .unwrap_or_default();
+        let accessor = Accessor::Reviewer {
+            reviewer_id: review.member.reviewer_id.clone(),
+        };
+        match self
+            .evidence
+            .download_url(&review.stored.id, evidence_id, &accessor, now)
+            .await
+        {
+            Ok(url) => shared::http::see_other(&url),
+            Err(EvidenceError::NotFound) => message(
+                branding,
+                StatusCode::NOT_FOUND,
+                "File not found",
+                &["The school may have deleted it. Go back to the review page.".into()],
+            ),
+            Err(error) => {
+                tracing::error!(%error, "issuing a download URL failed");
+                message(
+                    branding,
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "Sorry, there is a problem with the service",
+                    &["Try again in a few minutes.".into()],
+                )
+            }
+        }
     }
 
     async fn date_change(
@@ -357,7 +624,11 @@ impl ReviewerPages {
             Ok(DateChangeOutcome::Problem(error)) => {
                 match self.review(&review.member.offer_id).await {
                     Ok(Some(fresh)) => {
-                        self.review_page(branding, &fresh, page, Some((error, &form)), now)
+                        let shown = Shown {
+                            date_problem: Some((error, &form)),
+                            ..Shown::default()
+                        };
+                        self.review_page(branding, &fresh, page, shown, now).await
                     }
                     Ok(None) => closed(branding, None),
                     Err(e) => unavailable(branding, &e),

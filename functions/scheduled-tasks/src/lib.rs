@@ -1,6 +1,7 @@
 //! Periodic housekeeping, fired by EventBridge Scheduler (locally, by the runner's timer or on
 //! demand): expire overdue offers and remind reviewers halfway, and re-drive outbox emails whose
-//! delivery stalled; purge the requests whose retention has ended (`shared::retention`).
+//! delivery stalled; remind schools whose self-evaluation is due (`shared::self_evaluation`);
+//! purge the requests whose retention has ended (`shared::retention`).
 
 use lambda_runtime::{Error, LambdaEvent};
 use serde::Deserialize;
@@ -32,6 +33,9 @@ pub async fn handle(tasks: &ScheduledTasks, event: LambdaEvent<Value>) -> Result
     let now = scheduled.now.unwrap_or_else(OffsetDateTime::now_utc);
     let (expired, reminded) = tasks.workflow.expire_and_remind(now).await?;
     tracing::info!(expired, reminded, "offers checked");
+    let self_evaluation_reminders =
+        shared::self_evaluation::send_reminders(tasks.workflow.table(), now).await?;
+    tracing::info!(self_evaluation_reminders, "self-evaluations checked");
     let results = tasks.mail.redrive_stalled(now, STALLED_AFTER).await?;
     let sent = results
         .iter()
@@ -52,6 +56,7 @@ pub async fn handle(tasks: &ScheduledTasks, event: LambdaEvent<Value>) -> Result
     let purged = purge_expired(tasks, now).await?;
     Ok(json!({
         "offers": { "expired": expired, "reminded": reminded },
+        "self_evaluation": { "reminded": self_evaluation_reminders },
         "retention": { "purged": purged },
         "outbox": { "stalled": results.len(), "sent": sent, "failed": failed }
     }))

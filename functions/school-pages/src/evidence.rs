@@ -40,7 +40,7 @@ fn notice(done: &str) -> Option<String> {
 impl SchoolPages {
     /// The request a status token belongs to, or the page to answer with (403 for a token
     /// that is not one of ours: no page, no URL).
-    async fn request_for(
+    pub(crate) async fn request_for(
         &self,
         branding: &Branding,
         token: &str,

@@ -26,6 +26,7 @@ use shared::{ConfigError, Env};
 use time::OffsetDateTime;
 
 mod evidence;
+mod self_evaluation;
 
 /// Far more than any honest form (the longest text is 1,500 characters).
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -108,6 +109,10 @@ impl SchoolPages {
                     .await
             }
             "POST /status/{token}/date" => self.date_change(&branding, &request, now).await,
+            route @ ("GET /status/{token}/self-evaluation"
+            | "POST /status/{token}/self-evaluation") => {
+                self.self_evaluation(&branding, route, &request, now).await
+            }
             _ => not_found(&branding),
         }
     }

@@ -8,6 +8,7 @@ mod local_runner;
 mod mail_delivery;
 mod mail_feedback;
 mod offers;
+mod preparation;
 mod report;
 mod review_team;
 mod template_checks;

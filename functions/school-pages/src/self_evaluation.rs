@@ -1,0 +1,295 @@
+//! The school's self-evaluation, under its status link (`/status/{token}/self-evaluation`):
+//! GET shows the form (or, once submitted, the text); POST saves (`decision=save`), submits
+//! (`submit`), or autosaves from the page's script (`autosave`, answered in JSON).
+
+use std::collections::HashMap;
+
+use askama::Template;
+use lambda_http::http::{StatusCode, header};
+use lambda_http::{Body, Request, RequestExt, Response};
+use serde_json::json;
+use shared::branding::Branding;
+use shared::domain::parse_date;
+use shared::domain::request::{FocusArea, long_date};
+use shared::intake::StoredRequest;
+use shared::pages::{AUTOSAVE_SCRIPT, SelfEvaluationPage, SelfEvaluationSection};
+use shared::programme;
+use shared::self_evaluation::{
+    self as evaluation, EVALUATION_MAX_CHARS, EVIDENCE_MAX_CHARS, KIND, SUBMITTED, SectionError,
+    SelfEvaluation, Setting, Submitted,
+};
+use shared::versioned::{Saved, Versioned};
+use time::OffsetDateTime;
+
+use crate::{MAX_FORM_BYTES, SchoolPages, message, path_parameter, unavailable};
+
+/// What the page shows besides the stored document.
+#[derive(Default)]
+struct Shown {
+    /// The school's own text, when it is not (yet) what is stored.
+    yours: Option<SelfEvaluation>,
+    errors: Vec<SectionError>,
+    /// A newer version someone else saved.
+    conflict: Option<Versioned<SelfEvaluation>>,
+    saved: bool,
+}
+
+impl SchoolPages {
+    pub(crate) async fn self_evaluation(
+        &self,
+        branding: &Branding,
+        route: &str,
+        request: &Request,
+        now: OffsetDateTime,
+    ) -> Response<Body> {
+        let token = path_parameter(request, "token");
+        let stored = match self.request_for(branding, &token).await {
+            Ok(stored) => stored,
+            Err(response) => return response,
+        };
+        let scale = match programme::get(&self.table).await {
+            Ok(settings) => settings.and_then(|s| s.scale),
+            Err(error) => {
+                tracing::error!(%error, "reading the programme settings failed");
+                return unavailable(branding);
+            }
+        };
+        let current = match KIND.get::<SelfEvaluation>(&self.table, &stored.id).await {
+            Ok(current) => current,
+            Err(error) => {
+                tracing::error!(%error, "reading a self-evaluation failed");
+                return unavailable(branding);
+            }
+        };
+        if route.starts_with("GET") {
+            let saved = request
+                .query_string_parameters_ref()
+                .is_some_and(|q| q.first("saved").is_some());
+            return self.render(
+                branding,
+                &token,
+                &stored,
+                current.as_ref(),
+                scale.as_ref().map(|s| s.levels()),
+                Shown {
+                    saved,
+                    ..Shown::default()
+                },
+                StatusCode::OK,
+            );
+        }
+
+        let wants_json = request
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| v.contains("application/json"));
+        let Ok(form) = shared::http::read_form::<HashMap<String, String>>(request, MAX_FORM_BYTES)
+        else {
+            return message(
+                branding,
+                StatusCode::BAD_REQUEST,
+                "Your self-evaluation could not be read",
+                vec!["Go back to the form and save it again.".into()],
+                (
+                    &format!("/status/{token}/self-evaluation"),
+                    "Back to the form",
+                ),
+            );
+        };
+        let decision = form.get("decision").map(String::as_str).unwrap_or("save");
+        let based_on: u64 = form
+            .get("version")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        let areas = stored.request.focus_areas.areas();
+        let (yours, errors) = evaluation::parse(&form, &areas, scale.as_ref());
+        let levels = scale.as_ref().map(|s| s.levels());
+        if !errors.is_empty() {
+            if wants_json {
+                return shared::http::json(
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    &json!({ "detail": "Not saved: a box has too much text. Press Save to see which." }),
+                );
+            }
+            return self.render(
+                branding,
+                &token,
+                &stored,
+                current.as_ref(),
+                levels,
+                Shown {
+                    yours: Some(yours),
+                    errors,
+                    ..Shown::default()
+                },
+                StatusCode::UNPROCESSABLE_ENTITY,
+            );
+        }
+        let saved = KIND
+            .save(&self.table, &stored.id, based_on, &yours, "the school", now)
+            .await;
+        let version = match saved {
+            Ok(Saved::Saved { version }) => version,
+            Ok(Saved::Stale { current, yours }) => {
+                if wants_json {
+                    return shared::http::json(
+                        StatusCode::CONFLICT,
+                        &json!({ "detail": "This was changed in another window or by a colleague. Press Save to see both versions." }),
+                    );
+                }
+                return self.render(
+                    branding,
+                    &token,
+                    &stored,
+                    Some(&current),
+                    levels,
+                    Shown {
+                        yours: Some(*yours),
+                        conflict: Some(*current.clone()),
+                        ..Shown::default()
+                    },
+                    StatusCode::CONFLICT,
+                );
+            }
+            Ok(Saved::Locked { .. }) => {
+                if wants_json {
+                    return shared::http::json(
+                        StatusCode::CONFLICT,
+                        &json!({ "detail": "Your self-evaluation is already submitted." }),
+                    );
+                }
+                return shared::http::see_other(&format!("/status/{token}/self-evaluation"));
+            }
+            Err(error) => {
+                tracing::error!(%error, "saving a self-evaluation failed");
+                return unavailable(branding);
+            }
+        };
+        if wants_json {
+            return shared::http::json(StatusCode::OK, &json!({ "version": version }));
+        }
+        if decision != "submit" {
+            return shared::http::see_other(&format!("/status/{token}/self-evaluation?saved=1"));
+        }
+        match evaluation::submit(&self.table, &stored, version, scale.as_ref(), now).await {
+            Ok(Submitted::Done) => shared::http::see_other(&format!("/status/{token}")),
+            Ok(Submitted::Incomplete(errors)) => {
+                let current = KIND.get(&self.table, &stored.id).await.ok().flatten();
+                self.render(
+                    branding,
+                    &token,
+                    &stored,
+                    current.as_ref(),
+                    levels,
+                    Shown {
+                        errors,
+                        saved: true,
+                        ..Shown::default()
+                    },
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+            }
+            Ok(Submitted::Conflict) => {
+                shared::http::see_other(&format!("/status/{token}/self-evaluation"))
+            }
+            Err(error) => {
+                tracing::error!(%error, "submitting a self-evaluation failed");
+                unavailable(branding)
+            }
+        }
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn render(
+        &self,
+        branding: &Branding,
+        token: &str,
+        stored: &StoredRequest,
+        current: Option<&Versioned<SelfEvaluation>>,
+        scale: Option<&[String]>,
+        shown: Shown,
+        status: StatusCode,
+    ) -> Response<Body> {
+        let empty = SelfEvaluation::default();
+        let saved_body = current.map(|c| &c.body).unwrap_or(&empty);
+        let text = shown.yours.as_ref().unwrap_or(saved_body);
+        let setting = Setting::of(stored.request.school.school_type);
+        let error_for = |field: &str| {
+            shown
+                .errors
+                .iter()
+                .find(|e| e.field == field)
+                .map(|e| e.message.clone())
+        };
+        let differs = |area: FocusArea, pick: fn(&evaluation::Section) -> &String| {
+            let conflict = shown.conflict.as_ref()?;
+            let saved = conflict
+                .body
+                .section(area)
+                .map(pick)
+                .cloned()
+                .unwrap_or_default();
+            let yours = text.section(area).map(pick).cloned().unwrap_or_default();
+            (saved != yours).then_some(saved)
+        };
+        let sections = stored
+            .request
+            .focus_areas
+            .areas()
+            .into_iter()
+            .map(|area| {
+                let section = text.section(area);
+                SelfEvaluationSection {
+                    label: area.label(),
+                    code: area.as_str(),
+                    prompts: evaluation::prompts(area, setting),
+                    evaluation: section.map(|s| s.evaluation.clone()).unwrap_or_default(),
+                    evidence: section.map(|s| s.evidence.clone()).unwrap_or_default(),
+                    rating: section.and_then(|s| s.rating.clone()),
+                    evaluation_error: error_for(&evaluation::evaluation_field(area)),
+                    evidence_error: error_for(&evaluation::evidence_field(area)),
+                    rating_error: error_for(&evaluation::rating_field(area)),
+                    saved_evaluation: differs(area, |s| &s.evaluation),
+                    saved_evidence: differs(area, |s| &s.evidence),
+                }
+            })
+            .collect();
+        let page = SelfEvaluationPage {
+            branding,
+            stored,
+            action: format!("/status/{token}/self-evaluation"),
+            status_link: format!("/status/{token}"),
+            sections,
+            version: current.map(|c| c.version).unwrap_or(0),
+            submitted: current.is_some_and(|c| c.state == SUBMITTED),
+            due_date_text: stored
+                .lead
+                .as_ref()
+                .and_then(|lead| parse_date(&lead.visit_date).ok())
+                .map(|visit| long_date(evaluation::due_date(visit))),
+            scale: scale.map(<[String]>::to_vec).unwrap_or_default(),
+            errors: shown
+                .errors
+                .iter()
+                .map(|e| (e.field.clone(), e.message.clone()))
+                .collect(),
+            conflict: shown.conflict.as_ref().map(|c| {
+                format!(
+                    "{} saved a newer version at {}.",
+                    if c.updated_by == "the school" {
+                        "Someone at your school (or another window)"
+                    } else {
+                        c.updated_by.as_str()
+                    },
+                    c.updated_at.get(11..16).unwrap_or_default()
+                )
+            }),
+            saved: shown.saved,
+            script: AUTOSAVE_SCRIPT,
+            evaluation_max: EVALUATION_MAX_CHARS,
+            evidence_max: EVIDENCE_MAX_CHARS,
+        };
+        shared::http::page_with_script(status, page.render(), AUTOSAVE_SCRIPT)
+    }
+}

@@ -1,0 +1,512 @@
+//! Preparing for the visit: the school's self-evaluation (saved as typed, never silently
+//! overwritten, submitted when complete, reminders before the visit) and the review team's
+//! preparation page (the self-evaluation, the evidence with downloads, private notes).
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
+use serde_json::Value;
+use shared::domain::request::FocusArea;
+use shared::self_evaluation::{KIND, SelfEvaluation};
+use shared::store::Item;
+use time::{Duration, OffsetDateTime};
+
+use crate::evidence::{PDF, School, add_file, store, upload, wait_for};
+use crate::helpers::{TestStack, spawn, unique_address};
+use crate::offers::{answer, import, offer_link, reviewer_row, submit, visit_day};
+
+async fn post(app: &TestStack, url: &str, form: &str, json: bool) -> reqwest::Response {
+    let mut request = app
+        .http
+        .post(url)
+        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(form.to_owned());
+    if json {
+        request = request.header(ACCEPT, "application/json");
+    }
+    request.send().await.unwrap()
+}
+
+fn encode(text: &str) -> String {
+    form_encode(&[("x", text)])[2..].to_owned()
+}
+
+fn form_encode(pairs: &[(&str, &str)]) -> String {
+    let mut out = String::new();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(k);
+        out.push('=');
+        for b in v.bytes() {
+            match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => out.push(b as char),
+                b' ' => out.push('+'),
+                _ => out.push_str(&format!("%{b:02X}")),
+            }
+        }
+    }
+    out
+}
+
+struct Booked {
+    school: School,
+    school_contact: String,
+    status_link: String,
+    review_link: String,
+    lead: String,
+}
+
+/// A Camden primary (focus: all eight areas) with Ada booked as lead.
+async fn booked(app: &TestStack) -> Booked {
+    let lead = unique_address("lead");
+    import(
+        app,
+        &[reviewer_row("Ada Lead", &lead, 204, "primary", 2, "900001")],
+    )
+    .await;
+    let contact = unique_address("school");
+    let reference = submit(app, &contact, "100101").await;
+    let offer = app.wait_for_mail(&lead, 1).await;
+    let accepted = answer(
+        app,
+        &offer_link(&offer[0]),
+        &format!("decision=accept&visit_date={}", visit_day()),
+    )
+    .await;
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    let link = |mails: &[local_runner::mailbox::SentMail], part: &str| {
+        mails
+            .iter()
+            .flat_map(|m| m.links.iter())
+            .find(|l| l.contains(part))
+            .unwrap()
+            .clone()
+    };
+    let status_link = link(&app.wait_for_mail(&contact, 2).await, "/status/");
+    let review_link = link(&app.wait_for_mail(&lead, 2).await, "/reviews/");
+    let token = status_link.rsplit('/').next().unwrap().to_owned();
+    let request_id = app
+        .items_with_prefix("REQUEST#")
+        .await
+        .iter()
+        .find(|i| i["sk"].as_s().is_ok_and(|sk| sk == "REQUEST"))
+        .map(|i| i["id"].as_s().unwrap().clone())
+        .unwrap();
+    Booked {
+        school: School {
+            reference: reference.parse().unwrap(),
+            request_id,
+            token,
+        },
+        school_contact: contact,
+        status_link,
+        review_link,
+        lead,
+    }
+}
+
+#[tokio::test]
+async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_and_the_team_reads_it_once_submitted()
+ {
+    let app = spawn().await;
+    let booked = booked(&app).await;
+    let url = format!("{}/self-evaluation", booked.status_link);
+    let table = app.table_handle();
+
+    let page = app.http.get(&url).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("script-src 'sha256-"), "{csp}");
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("How do learners with SEND progress compared with their starting points")
+    );
+    assert!(html.contains("Please submit it by"));
+
+    // Save; the page says so and shows the text.
+    let saved = post(
+        &app,
+        &url,
+        &form_encode(&[
+            ("version", "0"),
+            ("decision", "save"),
+            ("evaluation_outcomes", "Good progress <b>overall</b>."),
+        ]),
+        false,
+    )
+    .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    assert!(
+        saved.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .ends_with("/self-evaluation?saved=1")
+    );
+    let html = app
+        .http
+        .get(app.url(saved.headers()[LOCATION].to_str().unwrap()))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Your changes are saved."));
+    assert!(
+        html.contains("Good progress &#60;b&#62;overall&#60;/b&#62;."),
+        "user text is escaped"
+    );
+
+    // An old page (version 0) cannot overwrite it: 409, both texts shown, nothing stored.
+    let stale = post(
+        &app,
+        &url,
+        &form_encode(&[
+            ("version", "0"),
+            ("decision", "save"),
+            ("evaluation_outcomes", "Older text"),
+        ]),
+        false,
+    )
+    .await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    let html = stale.text().await.unwrap();
+    assert!(html.contains("Someone else saved a newer version"));
+    assert!(
+        html.contains(">Older text</textarea>"),
+        "the school's own text stays in the form"
+    );
+    assert!(html.contains("The saved version says:"));
+    let stored = KIND
+        .get::<SelfEvaluation>(&table, &booked.school.request_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.version, 1);
+    assert_eq!(
+        stored.body.section(FocusArea::Outcomes).unwrap().evaluation,
+        "Good progress <b>overall</b>."
+    );
+
+    // Autosave answers JSON with the new version; too much text is refused and stores nothing.
+    let autosaved = post(
+        &app,
+        &url,
+        &form_encode(&[
+            ("version", "1"),
+            ("decision", "autosave"),
+            ("evaluation_outcomes", "Good progress."),
+        ]),
+        true,
+    )
+    .await;
+    assert_eq!(autosaved.status(), StatusCode::OK);
+    assert_eq!(autosaved.json::<Value>().await.unwrap()["version"], 2);
+    let too_long = "x".repeat(4001);
+    let refused = post(
+        &app,
+        &url,
+        &form_encode(&[
+            ("version", "2"),
+            ("decision", "save"),
+            ("evaluation_leadership", &too_long),
+        ]),
+        false,
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("must be 4000 characters or fewer")
+    );
+    assert_eq!(
+        KIND.get::<SelfEvaluation>(&table, &booked.school.request_id)
+            .await
+            .unwrap()
+            .unwrap()
+            .version,
+        2
+    );
+
+    // Submitting an incomplete one saves it but says what is missing.
+    let incomplete = post(
+        &app,
+        &url,
+        &form_encode(&[
+            ("version", "2"),
+            ("decision", "submit"),
+            ("evaluation_outcomes", "Good progress."),
+        ]),
+        false,
+    )
+    .await;
+    assert_eq!(incomplete.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        incomplete
+            .text()
+            .await
+            .unwrap()
+            .contains("Write your evaluation of leadership of send")
+    );
+
+    // Complete: submitted, read-only, and the lead is told.
+    let mut pairs = vec![
+        ("version".to_owned(), "3".to_owned()),
+        ("decision".to_owned(), "submit".to_owned()),
+    ];
+    for area in FocusArea::ALL {
+        pairs.push((
+            format!("evaluation_{}", area.as_str()),
+            format!("Our view on {}.", area.label()),
+        ));
+        pairs.push((
+            format!("evidence_{}", area.as_str()),
+            "The provision map".to_owned(),
+        ));
+    }
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let submitted = post(&app, &url, &form_encode(&pairs), false).await;
+    assert_eq!(submitted.status(), StatusCode::SEE_OTHER);
+    let html = app
+        .http
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("You submitted your self-evaluation."));
+    assert!(!html.contains("<textarea"));
+    let late = post(
+        &app,
+        &url,
+        &form_encode(&[("version", "4"), ("decision", "save")]),
+        false,
+    )
+    .await;
+    assert_eq!(
+        late.status(),
+        StatusCode::SEE_OTHER,
+        "a submitted self-evaluation is not changed"
+    );
+    let mails = app.wait_for_mail(&booked.lead, 3).await;
+    assert!(
+        mails[0]
+            .subject
+            .contains("has submitted its self-evaluation")
+    );
+    assert!(mails[0].links.iter().any(|l| l.contains("/reviews/")));
+
+    // The lead reads it on the preparation page.
+    let review = app
+        .http
+        .get(&booked.review_link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(review.contains("Our view on Leadership of SEND."));
+    assert!(review.contains("The provision map"));
+}
+
+#[tokio::test]
+async fn the_review_team_downloads_the_evidence_and_keeps_private_notes_that_an_old_page_cannot_overwrite()
+ {
+    let app = spawn().await;
+    let booked = booked(&app).await;
+
+    // Before anything is shared.
+    let html = app
+        .http
+        .get(&booked.review_link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("The school has not started its self-evaluation yet."));
+    assert!(html.contains("The school has not shared any files yet."));
+
+    // The school uploads a PDF; the reviewer downloads it through a short-lived URL, recorded.
+    let (evidence_id, upload_page, _) =
+        add_file(&app, &booked.school, "Provision map", "pdf").await;
+    let uploaded = upload(
+        &app,
+        &upload_page,
+        PDF,
+        "provision-map.pdf",
+        "application/pdf",
+    )
+    .await;
+    assert!(uploaded.status().is_success() || uploaded.status().is_redirection());
+    let store = store(&app);
+    wait_for(&store, &booked.school, &evidence_id, "received").await;
+    let html = app
+        .http
+        .get(&booked.review_link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Provision map"));
+    let download = app
+        .http
+        .get(format!("{}/evidence/{evidence_id}", booked.review_link))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(download.status(), StatusCode::SEE_OTHER);
+    let url = download.headers()[LOCATION].to_str().unwrap().to_owned();
+    assert!(url.contains("X-Amz-Expires="), "{url}");
+    let file = reqwest::get(&url).await.unwrap();
+    assert_eq!(file.bytes().await.unwrap().as_ref(), PDF);
+    let log = store.access_log(&booked.school.request_id).await.unwrap();
+    assert_eq!(log.len(), 1);
+    assert_eq!(log[0].accessor, "reviewer");
+    // Another request's file id, or a tampered link: no URL.
+    let missing = app
+        .http
+        .get(format!(
+            "{}/evidence/01J00000000000000000000000",
+            booked.review_link
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    let tampered = format!(
+        "{}x/evidence/{evidence_id}",
+        &booked.review_link[..booked.review_link.len() - 1]
+    );
+    let refused = app.http.get(&tampered).send().await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(refused.headers().get(LOCATION).is_none());
+    assert_eq!(
+        store
+            .access_log(&booked.school.request_id)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    // Notes: saved; an old page gets both texts and stores nothing; too long is refused.
+    let notes = format!("{}/notes", booked.review_link);
+    let saved = post(
+        &app,
+        &notes,
+        &format!("version=0&notes={}", encode("Ask about the TA deployment.")),
+        false,
+    )
+    .await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    let stale = post(
+        &app,
+        &notes,
+        &format!("version=0&notes={}", encode("Another thought")),
+        false,
+    )
+    .await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    let html = stale.text().await.unwrap();
+    assert!(html.contains("Ada Lead saved newer notes"));
+    assert!(
+        html.contains(">Another thought</textarea>")
+            && html.contains("Ask about the TA deployment.")
+    );
+    let too_long = post(
+        &app,
+        &notes,
+        &format!("version=1&notes={}", "x".repeat(10_001)),
+        false,
+    )
+    .await;
+    assert_eq!(too_long.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let stored = shared::review_notes::KIND
+        .get::<shared::review_notes::ReviewNotes>(&app.table_handle(), &booked.school.request_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (stored.version, stored.body.text.as_str()),
+        (1, "Ask about the TA deployment.")
+    );
+    // The school never sees them.
+    let status = app
+        .http
+        .get(&booked.status_link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(!status.contains("TA deployment"));
+}
+
+#[tokio::test]
+async fn the_school_is_reminded_three_weeks_and_one_week_before_the_visit_once_each() {
+    let app = spawn().await;
+    let booked = booked(&app).await;
+    let visit = visit_day();
+    let fire = |days_before: i64| {
+        let at = (visit - Duration::days(days_before))
+            .midnight()
+            .assume_utc()
+            + Duration::hours(9);
+        let at: OffsetDateTime = at;
+        serde_json::json!({ "now": at.format(&time::format_description::well_known::Rfc3339).unwrap() })
+    };
+    // Four weeks before: nothing. Three weeks: one reminder, however often the task runs.
+    app.stack
+        .fire_schedule("ScheduledTasksFunction", Some(fire(28)))
+        .await
+        .unwrap();
+    assert_eq!(reminders(&app).await, 0);
+    for _ in 0..2 {
+        app.stack
+            .fire_schedule("ScheduledTasksFunction", Some(fire(21)))
+            .await
+            .unwrap();
+    }
+    assert_eq!(reminders(&app).await, 1);
+    app.stack
+        .fire_schedule("ScheduledTasksFunction", Some(fire(7)))
+        .await
+        .unwrap();
+    assert_eq!(reminders(&app).await, 2);
+    assert!(
+        app.wait_for_mail(&booked.school_contact, 4).await[0]
+            .subject
+            .starts_with("Your self-evaluation for the visit on")
+    );
+}
+
+/// Self-evaluation reminders in the outbox.
+async fn reminders(app: &TestStack) -> usize {
+    let items: Vec<Item> = app.items_with_prefix("OUTBOX#").await;
+    items
+        .iter()
+        .filter(|i| {
+            i["email"]
+                .as_s()
+                .is_ok_and(|e| e.contains("self_evaluation_reminder"))
+        })
+        .count()
+}
