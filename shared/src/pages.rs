@@ -141,6 +141,10 @@ pub struct StatusPage<'a> {
     pub evidence: Option<crate::evidence::pages::EvidenceSummary>,
     /// Once a visit is booked: its date, and asking for or confirming a new one.
     pub date_change: Option<crate::visit_date::DateChangeView>,
+    /// The page's own token, for links to the pages under it.
+    pub token: String,
+    /// Where the self-evaluation stands, in a sentence.
+    pub self_evaluation_state: &'static str,
 }
 
 impl<'a> StatusPage<'a> {
@@ -209,6 +213,8 @@ impl<'a> StatusPage<'a> {
             steps,
             evidence: None,
             date_change: None,
+            token: String::new(),
+            self_evaluation_state: "You have not started your self-evaluation.",
         }
     }
 

@@ -245,6 +245,15 @@ pub fn check_complete(
     errors
 }
 
+/// Where a school's self-evaluation stands, as its status page says it.
+pub fn progress(document: Option<&Versioned<SelfEvaluation>>) -> &'static str {
+    match document {
+        None => "You have not started your self-evaluation.",
+        Some(d) if d.state == SUBMITTED => "You submitted your self-evaluation.",
+        Some(_) => "You have started your self-evaluation: it is saved, and not yet submitted.",
+    }
+}
+
 /// When the self-evaluation of a visit on `visit_date` is due.
 pub fn due_date(visit_date: Date) -> Date {
     visit_date - Duration::days(DUE_DAYS_BEFORE_VISIT)

@@ -7,18 +7,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseUrl, expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
-import { fillValidRequest, uniqueEmail } from './school.mjs';
+import { clickAndWait, fillValidRequest, uniqueEmail } from './school.mjs';
 
 useBrowser();
 
 const STATUS_LINK = /\/status\/[A-Za-z0-9_-]{43}$/;
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 
-/** Click a submit button and wait for the page it leads to; returns that page's response. */
-async function clickAndWait(page, button) {
-  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), button.click()]);
-  return response;
-}
 
 /** Send a request through the form; the status link from the confirmation email. */
 async function requestWithStatusLink(page) {

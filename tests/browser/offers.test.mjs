@@ -17,7 +17,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseUrl, expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
-import { LEARNING_GOAL, WINDOW_1, WINDOW_2, fillValidRequest, uniqueEmail, uniqueSchoolName, uniqueUrn } from './school.mjs';
+import { clickAndWait, LEARNING_GOAL, WINDOW_1, WINDOW_2, fillValidRequest, uniqueEmail, uniqueSchoolName, uniqueUrn } from './school.mjs';
 
 useBrowser();
 
@@ -57,11 +57,6 @@ const isWeekday = (date) => date.getUTCDay() >= 1 && date.getUTCDay() <= 5;
 // ---------------------------------------------------------------------------
 // The school's side (as in request.test.mjs)
 
-/** Click a submit button and wait for the page it leads to; returns that page's response. */
-async function clickAndWait(page, button) {
-  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), button.click()]);
-  return response;
-}
 
 /** The status of the POST that redirected to `response` (null if there was no redirect). */
 async function redirectStatus(response) {
@@ -501,4 +496,59 @@ test('after accepting, the lead asks to move the visit on the review page and th
     },
     { javaScriptEnabled: false },
   );
+});
+
+test('the lead reviewer opens the preparation page, downloads the school\'s PDF and saves notes', async (t) => {
+  await withPage(t, async (page) => {
+    const request = await sendRequest(page);
+    const offer = await firstOffer(request);
+    await openOffer(page, request, offer.link);
+    let visitDay = daysOf(WINDOW_1).find(isWeekday);
+    let response = await accept(page, iso(visitDay));
+    if (response?.status() === 409) {
+      await page.goto(offer.link);
+      visitDay = daysOf(WINDOW_2).find(isWeekday);
+      response = await accept(page, iso(visitDay));
+    }
+    await expectAnswered(page, response, offer.link, 'You accepted this review');
+
+    // The school shares a PDF through its evidence page (straight to S3).
+    const [confirmation] = await readMail(request.email);
+    const statusLink = (confirmation.links ?? []).find((href) => STATUS_LINK.test(href));
+    await page.goto(`${statusLink}/evidence`);
+    await page.getByLabel('Name of the document').fill('Provision map');
+    await page.getByLabel('Provision map', { exact: true }).check();
+    await page.getByLabel('PDF (.pdf)').check();
+    await page.getByLabel('I confirm that the file does not name or identify any pupil').check();
+    await clickAndWait(page, page.getByRole('button', { name: 'Continue' }));
+    const pdf = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
+    await page.getByLabel('Choose the file').setInputFiles({ name: 'provision-map.pdf', mimeType: 'application/pdf', buffer: pdf });
+    await clickAndWait(page, page.getByRole('button', { name: 'Upload file' }));
+
+    // The reviewer's page lists it once the checker has received it; the link downloads it.
+    const booked = `Visit booked: ${request.schoolName} on ${longDate(visitDay)}`;
+    const [reviewerMail] = await waitForMail((m) => m.subject === booked && m.to.includes(offer.reviewer), 'the reviewer\'s booking email');
+    const reviewLink = (reviewerMail.links ?? []).find((href) => /\/reviews\/[^/?#]+$/.test(href));
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      await page.goto(reviewLink);
+      if (await page.getByRole('link', { name: /Provision map/ }).count()) break;
+      assert.ok(Date.now() < deadline, 'the school\'s file never appeared on the preparation page');
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+    assert.match(await page.locator('main').innerText(), /The school has not started its self-evaluation yet\./);
+    await expectNoAxeViolations(page, 'preparation page with evidence');
+    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /Provision map/ }).click()]);
+    assert.equal(download.suggestedFilename(), 'Provision map.pdf');
+    const chunks = [];
+    for await (const chunk of await download.createReadStream()) chunks.push(chunk);
+    assert.deepEqual(Buffer.concat(chunks), pdf, 'the downloaded file is the school\'s PDF');
+
+    // Notes for the pre-visit analysis save (autosave with JavaScript on).
+    await page.getByLabel('Your notes').fill('Ask the SENCO about the provision map review cycle.');
+    await page.waitForFunction(() => /Saved at/.test(document.getElementById('autosave-status')?.textContent ?? ''), null, { timeout: 10_000 });
+    await page.reload({ waitUntil: 'load' });
+    assert.equal(await page.getByLabel('Your notes').inputValue(), 'Ask the SENCO about the provision map review cycle.');
+    await expectNoAxeViolations(page, 'preparation page with notes');
+  });
 });

@@ -68,3 +68,9 @@ export async function fillValidRequest(page, { email, schoolName = uniqueSchoolN
   await page.check('#privacy_notice_accepted');
   return { schoolName, urn };
 }
+
+/** Click a submit button and wait for the page it leads to; returns that page's response. */
+export async function clickAndWait(page, button) {
+  const [response] = await Promise.all([page.waitForNavigation({ waitUntil: 'load' }), button.click()]);
+  return response;
+}

@@ -192,6 +192,20 @@ impl SchoolPages {
             Ok(Some((stored, events))) => {
                 let mut page = StatusPage::new(branding, &stored, &events);
                 page.evidence = self.evidence_summary(token, &stored.id).await;
+                page.token = token.to_owned();
+                match shared::self_evaluation::KIND
+                    .get::<shared::self_evaluation::SelfEvaluation>(&self.table, &stored.id)
+                    .await
+                {
+                    Ok(document) => {
+                        page.self_evaluation_state =
+                            shared::self_evaluation::progress(document.as_ref())
+                    }
+                    Err(error) => {
+                        tracing::error!(%error, "reading a self-evaluation failed");
+                        return unavailable(branding);
+                    }
+                }
                 page.date_change = DateChangeView::new(
                     &stored,
                     Side::School,
