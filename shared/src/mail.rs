@@ -37,6 +37,8 @@ pub enum Email {
     AddressUndeliverable(crate::deliverability::AddressUndeliverable),
     SelfEvaluationReminder(SelfEvaluationNotice),
     SelfEvaluationSubmitted(SelfEvaluationNotice),
+    ReportToCheck(crate::report::ReportToCheck),
+    ReportFinal(crate::report::ReportFinal),
 }
 
 /// The self-evaluation: a reminder to the school that it is due, or the news to a reviewer that
@@ -258,6 +260,20 @@ email_templates!(
     "email/date_change.txt"
 );
 email_templates!(
+    ReportFinalHtml,
+    ReportFinalText,
+    crate::report::ReportFinal,
+    "email/report_final.html",
+    "email/report_final.txt"
+);
+email_templates!(
+    ReportToCheckHtml,
+    ReportToCheckText,
+    crate::report::ReportToCheck,
+    "email/report_to_check.html",
+    "email/report_to_check.txt"
+);
+email_templates!(
     VisitConfirmedHtml,
     VisitConfirmedText,
     VisitConfirmed,
@@ -379,6 +395,47 @@ impl Email {
                     }
                     .render()?,
                     SelfEvaluationReminderText {
+                        programme,
+                        email,
+                        link,
+                    }
+                    .render()?,
+                )
+            }
+            Email::ReportFinal(email) => {
+                let token = links.status_token(&email.request_id);
+                let link = format!("{site}/status/{token}/report");
+                let link = link.as_str();
+                // The PDF is attached at delivery, read from the evidence bucket.
+                plain(
+                    format!("Your review report: {}", email.reference),
+                    ReportFinalHtml {
+                        programme,
+                        email,
+                        link,
+                    }
+                    .render()?,
+                    ReportFinalText {
+                        programme,
+                        email,
+                        link,
+                    }
+                    .render()?,
+                )
+            }
+            Email::ReportToCheck(email) => {
+                let token = links.status_token(&email.request_id);
+                let link = format!("{site}/status/{token}/report");
+                let link = link.as_str();
+                plain(
+                    format!("Your draft report is ready to check: {}", email.reference),
+                    ReportToCheckHtml {
+                        programme,
+                        email,
+                        link,
+                    }
+                    .render()?,
+                    ReportToCheckText {
                         programme,
                         email,
                         link,
@@ -556,6 +613,9 @@ pub struct MailSender {
     branding: BrandingSource,
     site_url: String,
     links: LinkSecret,
+    /// Where final reports are stored (their PDF goes with the email that delivers them).
+    s3: aws_sdk_s3::Client,
+    evidence_bucket: String,
     lease: Duration,
 }
 
@@ -570,8 +630,37 @@ impl MailSender {
             configuration_set: env.required("MAIL_CONFIGURATION_SET")?,
             site_url: env.required("SITE_URL")?.trim_end_matches('/').to_owned(),
             links: LinkSecret::load(env, aws).await?,
+            s3: aws.s3.clone(),
+            evidence_bucket: env.required("EVIDENCE_BUCKET")?,
             // Longer than the function's timeout, so a live sender never loses its lease.
             lease: Duration::seconds(60),
+        })
+    }
+
+    /// The final report's PDF, as stored when it was finalised, to attach.
+    async fn report_pdf(&self, key: &str) -> Result<Attachment, MailError> {
+        let unreadable = |e: &dyn std::fmt::Display| {
+            MailError::Render(format!("the report's PDF could not be read: {e}"))
+        };
+        let object = self
+            .s3
+            .get_object()
+            .bucket(&self.evidence_bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| unreadable(&aws_sdk_s3::error::DisplayErrorContext(&e)))?;
+        let content = object
+            .body
+            .collect()
+            .await
+            .map_err(|e| unreadable(&e))?
+            .into_bytes()
+            .to_vec();
+        Ok(Attachment {
+            filename: "review-report.pdf".into(),
+            content_type: "application/pdf".into(),
+            content,
         })
     }
 
@@ -709,9 +798,14 @@ impl MailSender {
             contact_email: branding.contact_email,
             site_url: self.site_url.clone(),
         };
-        let rendered = email
+        let mut rendered = email
             .render(&programme, &self.links)
             .map_err(|e| MailError::Render(e.to_string()))?;
+        if let Email::ReportFinal(report) = email {
+            rendered
+                .attachments
+                .push(self.report_pdf(&report.pdf_key).await?);
+        }
         let from = Mailbox::new(
             Some(programme.name.clone()),
             self.sender_address

@@ -2,6 +2,10 @@
 //! the time to load the candidates (one query of the reviewer index) and the compute time of
 //! ranking them for one request (target: under 50 ms at 10,000).
 //!
+//! `bench pdf [N]`: render time of the report PDF (as finalising renders it) for a typical
+//! report and a maximal one (every field at its limit), p50/p99 over N renders (N=50); target:
+//! well under a second for a typical report.
+//!
 //! `bench intake [N]`: p50/p99 latency of the review request submit handler over N submissions
 //! against DynamoDB Local, and, interleaved in the same run, of a bare `TransactWriteItems` of
 //! the same items (the floor no handler can beat). Target: handler/floor <= 1.2 at p50.
@@ -28,7 +32,11 @@ async fn main() -> anyhow::Result<()> {
             intake(n).await
         }
         Some("matching") => matching().await,
-        _ => bail!("usage: bench intake [N] | bench matching"),
+        Some("pdf") => {
+            let n = args.next().map(|n| n.parse()).transpose()?.unwrap_or(50);
+            pdf(n)
+        }
+        _ => bail!("usage: bench intake [N] | bench matching | bench pdf [N]"),
     }
 }
 
@@ -144,6 +152,7 @@ async fn matching() -> anyhow::Result<()> {
             excluded: &excluded,
             role: Role::Lead,
             lead: None,
+            follow_up_of: None,
         };
         let mut timings = Vec::new();
         let mut candidates = 0;
@@ -210,6 +219,51 @@ fn reviewer_pool(size: usize, today: time::Date) -> Vec<shared::reviewers::Revie
         .into_iter()
         .map(|row| row.reviewer)
         .collect()
+}
+
+/// Renders a typical report and a maximal one (every field at its limit) `n` times each, as the
+/// finalising function does, and prints the render times and sizes.
+fn pdf(n: usize) -> anyhow::Result<()> {
+    use shared::report::{examples, pdf};
+    let scale = shared::programme::GradingScale::new(["Leading", "Effective", "Developing"])?;
+    for (name, report) in [
+        ("typical", examples::typical()),
+        ("maximal", examples::maximal(Some(&scale))),
+    ] {
+        let doc = examples::document(&report);
+        let mut samples = Vec::with_capacity(n);
+        let mut bytes = 0;
+        let mut html = Duration::ZERO;
+        for _ in 0..n.max(1) {
+            let started = Instant::now();
+            let rendered = pdf::render(&doc)?;
+            samples.push(started.elapsed());
+            bytes = rendered.len();
+            let started = Instant::now();
+            doc.to_html()?;
+            html += started.elapsed();
+        }
+        let pages = pdf_pages(&pdf::render(&doc)?);
+        let (p50, p99) = percentiles(&mut samples);
+        println!(
+            "pdf {name}: p50 {:.1} ms, p99 {:.1} ms over {} renders; {pages} A5 pages, {} KB; HTML {:.2} ms",
+            ms(p50),
+            ms(p99),
+            samples.len(),
+            bytes / 1024,
+            ms(html) / samples.len() as f64,
+        );
+    }
+    Ok(())
+}
+
+/// How many page objects a PDF has (krilla writes them uncompressed).
+fn pdf_pages(pdf: &[u8]) -> usize {
+    let text = String::from_utf8_lossy(pdf);
+    text.split("/Type/Page")
+        .skip(1)
+        .filter(|rest| !rest.starts_with('s'))
+        .count()
 }
 
 fn percentiles(samples: &mut [Duration]) -> (Duration, Duration) {

@@ -2,6 +2,8 @@
 //! it changes nothing (mail scanners follow links); the Accept and Decline forms post back to
 //! the same address. A late or repeated answer gets a polite page, never an error.
 
+mod report;
+
 use askama::Template;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};

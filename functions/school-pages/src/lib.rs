@@ -26,6 +26,7 @@ use shared::{ConfigError, Env};
 use time::OffsetDateTime;
 
 mod evidence;
+mod report;
 mod self_evaluation;
 
 /// Far more than any honest form (the longest text is 1,500 characters).
@@ -109,6 +110,9 @@ impl SchoolPages {
                     .await
             }
             "POST /status/{token}/date" => self.date_change(&branding, &request, now).await,
+            route @ ("GET /status/{token}/report" | "POST /status/{token}/report") => {
+                self.factual_check(&branding, route, &request, now).await
+            }
             route @ ("GET /status/{token}/self-evaluation"
             | "POST /status/{token}/self-evaluation") => {
                 self.self_evaluation(&branding, route, &request, now).await

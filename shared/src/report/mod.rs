@@ -41,6 +41,26 @@ pub const MAX_NEXT_STEPS_CHARS: usize = 1200;
 /// Characters in one of the school's factual-accuracy comments.
 pub const MAX_COMMENT_CHARS: usize = 1500;
 
+/// Tells the school the draft report is ready for its factual-accuracy check, with the
+/// private link to the page where it accepts or comments.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportToCheck {
+    pub request_id: String,
+    pub reference: String,
+    pub school_name: String,
+    pub lead_name: String,
+}
+
+/// Delivers the final report to the school: the PDF attached (the mail sender reads it from
+/// `pdf_key` in the evidence bucket) and the private link to the report page.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReportFinal {
+    pub request_id: String,
+    pub reference: String,
+    pub school_name: String,
+    pub pdf_key: String,
+}
+
 /// One field's problem. `field` is the form control's id (see [`field_id`]), so an error
 /// summary can link to it; repeated fields carry their 1-based position.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

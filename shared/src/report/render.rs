@@ -6,7 +6,10 @@ use askama::Template;
 use time::Date;
 
 use super::Report;
+use crate::branding::Branding;
+use crate::domain::parse_date;
 use crate::domain::request::long_date;
+use crate::intake::StoredRequest;
 use crate::programme::HexColour;
 
 /// Whether the report is the draft the school checks, or final.
@@ -40,7 +43,42 @@ pub struct ReportDocument<'a> {
     pub report: &'a Report,
 }
 
-impl ReportDocument<'_> {
+impl<'a> ReportDocument<'a> {
+    /// The report of `request`, branded, with its team and visit date; `report_date` is when it
+    /// was submitted (a draft) or finalised.
+    pub fn for_request(
+        branding: &Branding,
+        request: &StoredRequest,
+        report: &'a Report,
+        stage: Stage,
+        report_date: Date,
+    ) -> Self {
+        let reviewers = request
+            .team()
+            .enumerate()
+            .map(|(i, member)| ReviewerCredit {
+                name: member.reviewer_name.clone(),
+                role: if i == 0 { "Lead reviewer" } else { "Reviewer" }.into(),
+            })
+            .collect();
+        Self {
+            programme_name: branding.name.clone(),
+            primary_colour: branding.primary_colour.parse().unwrap_or_default(),
+            school_name: request.request.school.name.to_string(),
+            school_urn: request.request.school.urn.as_str().to_owned(),
+            review_type: request.request.review_type.label().to_owned(),
+            reviewers,
+            visit_date: request
+                .lead
+                .as_ref()
+                .and_then(|lead| parse_date(&lead.visit_date).ok())
+                .unwrap_or(report_date),
+            report_date,
+            stage,
+            report,
+        }
+    }
+
     pub fn title(&self) -> String {
         format!("{}: review report", self.school_name)
     }

@@ -7,24 +7,20 @@
 //! |--------|------------------|----------|
 //! | report | `REQUEST#<ulid>` | `REPORT` |
 //!
-//! Attributes: `state`, `version` (a number, 1 for the first save), `report` (the [`Report`] as
-//! a map), `updated_at`, `updated_by`, and as the report moves on `submitted_at`,
+//! Attributes: those of a versioned document (`state`, `version`, `body`: the [`Report`] as a
+//! map, `updated_at`, `updated_by`), and as the report moves on `submitted_at`,
 //! `factual_check` and `checked_at`, `finalised_at`, `html_key` and `pdf_key`.
 //!
-//! **No silent overwrite.** Every save names the version its text was based on and is a
-//! conditional write on it: two tabs or two reviewers saving from the same version cannot both
-//! succeed. The one that loses stores nothing and gets the stored report back
-//! ([`Saved::Stale`]) with its own text, to merge. The same write reads the stored item back
-//! on failure (`ReturnValuesOnConditionCheckFailure`), so telling costs no extra round trip.
+//! **No silent overwrite.** The text is a [`crate::versioned`] document: every save names the
+//! version it was based on and is a conditional write on it, so two tabs or two reviewers saving
+//! from the same version cannot both succeed; the one that loses stores nothing and gets the
+//! stored report back with its own text ([`Saved::Stale`]), to merge.
 //!
 //! Moving the report on is one transaction with the request's timeline event and whatever the
 //! caller adds (the emails' outbox items), conditional on the state and version the person saw.
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{
-    AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
-};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -34,8 +30,16 @@ use crate::intake::{TimelineEvent, request_pk, timeline_put};
 use crate::programme::GradingScale;
 use crate::reviewers::{Item, StoreError, dynamo_error};
 use crate::store::{Table, n, s};
+use crate::versioned::Kind;
+pub use crate::versioned::Saved;
 
 pub const SORT_KEY: &str = "REPORT";
+
+/// The report's text as a versioned document.
+pub const KIND: Kind = Kind {
+    sort_key: SORT_KEY,
+    editable: &[report_state::DRAFT, report_state::CHECKED],
+};
 
 pub mod report_state {
     /// Being written by the review team.
@@ -53,6 +57,7 @@ pub mod report_state {
 pub struct StoredReport {
     pub state: String,
     pub version: u64,
+    #[serde(rename = "body")]
     pub report: Report,
     pub updated_at: String,
     /// Who saved last (a reviewer's name), to say who else is editing.
@@ -75,7 +80,7 @@ pub struct StoredReport {
 impl StoredReport {
     /// Whether the review team may change the text now.
     pub fn editable(&self) -> bool {
-        is_editable(&self.state)
+        KIND.editable.contains(&self.state.as_str())
     }
 
     fn from_item(item: Item) -> Result<Self, StoreError> {
@@ -84,24 +89,6 @@ impl StoredReport {
             reason: e.to_string(),
         })
     }
-}
-
-fn is_editable(state: &str) -> bool {
-    state == report_state::DRAFT || state == report_state::CHECKED
-}
-
-/// What a save did.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Saved {
-    /// Stored; the next save is based on `version`.
-    Saved { version: u64 },
-    /// Someone saved a newer version first: nothing was stored. Both texts, to merge.
-    Stale {
-        current: Box<StoredReport>,
-        yours: Box<Report>,
-    },
-    /// The report is with the school or final: it cannot be changed now.
-    Locked { state: String },
 }
 
 /// What moving the report on did.
@@ -131,7 +118,8 @@ pub async fn get(table: &Table, request_id: &str) -> Result<Option<StoredReport>
     item.map(StoredReport::from_item).transpose()
 }
 
-/// Saves `report` over version `based_on` (0: there is no report yet).
+/// Saves `report` over version `based_on` (0: there is no report yet): a shared
+/// [`crate::versioned`] document, editable while a draft and again once the school has checked it.
 pub async fn save_draft(
     table: &Table,
     request_id: &str,
@@ -139,77 +127,9 @@ pub async fn save_draft(
     report: &Report,
     author: &str,
     now: OffsetDateTime,
-) -> Result<Saved, StoreError> {
-    let version = based_on + 1;
-    let body = serde_dynamo::to_item::<_, Item>(report).map_err(|e| StoreError::Corrupt {
-        key: format!("REQUEST#…/{SORT_KEY}"),
-        reason: e.to_string(),
-    })?;
-    let update = table
-        .client
-        .update_item()
-        .table_name(&table.name)
-        .key("pk", s(request_pk(request_id)))
-        .key("sk", s(SORT_KEY))
-        .expression_attribute_names("#state", "state")
-        .expression_attribute_names("#version", "version")
-        .expression_attribute_values(":report", AttributeValue::M(body))
-        .expression_attribute_values(":version", n(version))
-        .expression_attribute_values(":at", s(timestamp(now)))
-        .expression_attribute_values(":by", s(author))
-        .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
-    let update = if based_on == 0 {
-        update
-            .update_expression(
-                "SET report = :report, #version = :version, updated_at = :at, updated_by = :by, \
-                 #state = :draft",
-            )
-            .condition_expression("attribute_not_exists(pk)")
-            .expression_attribute_values(":draft", s(report_state::DRAFT))
-    } else {
-        update
-            .update_expression(
-                "SET report = :report, #version = :version, updated_at = :at, updated_by = :by",
-            )
-            .condition_expression("#version = :based_on AND #state IN (:draft, :checked)")
-            .expression_attribute_values(":based_on", n(based_on))
-            .expression_attribute_values(":draft", s(report_state::DRAFT))
-            .expression_attribute_values(":checked", s(report_state::CHECKED))
-    };
-    match update.send().await {
-        Ok(_) => Ok(Saved::Saved { version }),
-        Err(err) => {
-            let current = match err.as_service_error() {
-                Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                    failed.item().cloned()
-                }
-                _ => return Err(dynamo_error("UpdateItem", err)),
-            };
-            // The condition failed on an item that is gone would be a bug; read it to be sure.
-            let current = match current {
-                Some(item) => StoredReport::from_item(item)?,
-                None => match get(table, request_id).await? {
-                    Some(current) => current,
-                    None => {
-                        return Err(StoreError::Corrupt {
-                            key: format!("REQUEST#…/{SORT_KEY}"),
-                            reason: "a save was refused for a report that does not exist".into(),
-                        });
-                    }
-                },
-            };
-            if current.editable() {
-                Ok(Saved::Stale {
-                    current: Box::new(current),
-                    yours: Box::new(report.clone()),
-                })
-            } else {
-                Ok(Saved::Locked {
-                    state: current.state,
-                })
-            }
-        }
-    }
+) -> Result<Saved<Report>, StoreError> {
+    KIND.save(table, request_id, based_on, report, author, now)
+        .await
 }
 
 /// The lead sends version `version` of the draft to the school for its factual check, if it is
@@ -324,6 +244,37 @@ pub fn object_keys(request_id: &str) -> (String, String) {
         format!("{prefix}/report.html"),
         format!("{prefix}/report.pdf"),
     )
+}
+
+/// Stores the final report's HTML and PDF at [`object_keys`] (the bucket encrypts and versions
+/// them); their keys.
+pub async fn put_files(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    request_id: &str,
+    html: String,
+    pdf: Vec<u8>,
+) -> Result<(String, String), String> {
+    let (html_key, pdf_key) = object_keys(request_id);
+    for (key, body, content_type) in [
+        (&html_key, html.into_bytes(), "text/html; charset=utf-8"),
+        (&pdf_key, pdf, "application/pdf"),
+    ] {
+        s3.put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(body.into())
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "S3 PutObject failed: {}",
+                    aws_sdk_s3::error::DisplayErrorContext(&e)
+                )
+            })?;
+    }
+    Ok((html_key, pdf_key))
 }
 
 /// An update of the report from `from` to `to`, conditional on the version seen.

@@ -14,7 +14,7 @@ use crate::evidence::{PDF, School, add_file, store, upload, wait_for};
 use crate::helpers::{TestStack, spawn, unique_address};
 use crate::offers::{answer, import, offer_link, reviewer_row, submit, visit_day};
 
-async fn post(app: &TestStack, url: &str, form: &str, json: bool) -> reqwest::Response {
+pub(crate) async fn post(app: &TestStack, url: &str, form: &str, json: bool) -> reqwest::Response {
     let mut request = app
         .http
         .post(url)
@@ -30,7 +30,7 @@ fn encode(text: &str) -> String {
     form_encode(&[("x", text)])[2..].to_owned()
 }
 
-fn form_encode(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form_encode(pairs: &[(&str, &str)]) -> String {
     let mut out = String::new();
     for (i, (k, v)) in pairs.iter().enumerate() {
         if i > 0 {
@@ -49,16 +49,16 @@ fn form_encode(pairs: &[(&str, &str)]) -> String {
     out
 }
 
-struct Booked {
-    school: School,
-    school_contact: String,
-    status_link: String,
-    review_link: String,
-    lead: String,
+pub(crate) struct Booked {
+    pub(crate) school: School,
+    pub(crate) school_contact: String,
+    pub(crate) status_link: String,
+    pub(crate) review_link: String,
+    pub(crate) lead: String,
 }
 
 /// A Camden primary (focus: all eight areas) with Ada booked as lead.
-async fn booked(app: &TestStack) -> Booked {
+pub(crate) async fn booked(app: &TestStack) -> Booked {
     let lead = unique_address("lead");
     import(
         app,

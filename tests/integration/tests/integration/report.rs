@@ -1,13 +1,16 @@
 //! The report's item on DynamoDB Local: no save silently overwrites another, and each step of
 //! the report's life happens once, from the state and version the person saw.
 
-use shared::domain::request::Text;
+use aws_sdk_dynamodb::types::AttributeValue;
+use reqwest::StatusCode;
+use shared::domain::request::{FocusArea, Text};
 use shared::report::examples::typical;
 use shared::report::store::{self, Moved, Saved, report_state};
 use shared::report::{FactualCheck, Report, Section, SectionComment};
 use time::OffsetDateTime;
 
 use crate::helpers::spawn;
+use crate::preparation::{booked, form_encode, post};
 
 fn draft_with_summary(summary: &str) -> Report {
     let mut report = typical();
@@ -39,7 +42,7 @@ async fn two_saves_from_the_same_version_one_wins_and_the_other_is_told() {
             unreachable!()
         };
         assert_eq!(current.version, based_on + 1);
-        assert_eq!(&current.report, winner, "the loser sees the text that won");
+        assert_eq!(&current.body, winner, "the loser sees the text that won");
         assert_eq!(&*yours, told_text, "and keeps its own to merge");
         let stored = store::get(&table, &request_id).await.unwrap().unwrap();
         assert_eq!(stored.version, based_on + 1);
@@ -196,4 +199,242 @@ async fn the_report_moves_from_draft_to_final_only_from_the_version_seen() {
             "{kind} in {kinds:?}"
         );
     }
+}
+
+/// The report's form fields for `report`, as the editor posts them.
+fn report_form(report: &Report, version: u64, decision: &str) -> String {
+    let mut pairs: Vec<(String, String)> = vec![
+        ("version".into(), version.to_string()),
+        ("decision".into(), decision.into()),
+    ];
+    for findings in &report.areas {
+        let area = findings.area.as_str();
+        for point in &findings.went_well {
+            pairs.push((format!("{area}.went_well"), point.to_string()));
+        }
+        for point in &findings.even_better_if {
+            pairs.push((format!("{area}.even_better_if"), point.to_string()));
+        }
+        if let Some(evidence) = &findings.evidence {
+            pairs.push((format!("{area}.evidence"), evidence.to_string()));
+        }
+    }
+    if let Some(summary) = &report.summary {
+        pairs.push(("summary".into(), summary.to_string()));
+    }
+    for recommendation in &report.recommendations {
+        pairs.push(("recommendation".into(), recommendation.action.to_string()));
+        pairs.push((
+            "next_steps".into(),
+            recommendation
+                .next_steps
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+        ));
+    }
+    let borrowed: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    form_encode(&borrowed)
+}
+
+/// The typical report's text, for every focus area of the request.
+fn complete_report(areas: &[FocusArea]) -> Report {
+    let model = typical();
+    let mut report = Report::empty(areas);
+    for findings in &mut report.areas {
+        let area = findings.area;
+        *findings = model.areas[0].clone();
+        findings.area = area;
+    }
+    report.summary = model.summary;
+    report.recommendations = model.recommendations;
+    report
+}
+
+#[tokio::test]
+async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_comments() {
+    let app = spawn().await;
+    let booked = booked(&app).await;
+    let url = format!("{}/report", booked.review_link);
+
+    // Before the visit the editor is not open yet.
+    let early = app.http.get(&url).send().await.unwrap();
+    assert_eq!(early.status(), StatusCode::OK);
+    assert!(
+        early
+            .text()
+            .await
+            .unwrap()
+            .contains("The report opens on the day of the visit")
+    );
+
+    // The visit day has come.
+    let yesterday = time::OffsetDateTime::now_utc().date() - time::Duration::days(1);
+    app.dynamodb()
+        .update_item()
+        .table_name(app.table())
+        .key(
+            "pk",
+            AttributeValue::S(format!("REQUEST#{}", booked.school.request_id)),
+        )
+        .key("sk", AttributeValue::S("REQUEST".into()))
+        .update_expression("SET #lead.visit_date = :day")
+        .expression_attribute_names("#lead", "lead")
+        .expression_attribute_values(":day", AttributeValue::S(yesterday.to_string()))
+        .send()
+        .await
+        .unwrap();
+
+    let page = app.http.get(&url).send().await.unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let csp = page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'sha256-"),
+        "the autosave script may run: {csp}"
+    );
+    let html = page.text().await.unwrap();
+    assert!(html.contains(r#"name="version" value="0""#));
+    for area in FocusArea::ALL {
+        assert!(html.contains(&format!(r#"name="{}.went_well""#, area.as_str())));
+    }
+
+    // Autosave answers in JSON with the new version.
+    let areas = FocusArea::ALL.to_vec();
+    let mut draft = Report::empty(&areas);
+    draft.summary = Some(Text::parse("A first thought.", 100, true).unwrap());
+    let saved = post(&app, &url, &report_form(&draft, 0, "autosave"), true).await;
+    assert_eq!(saved.status(), StatusCode::OK);
+    let body: serde_json::Value = saved.json().await.unwrap();
+    assert_eq!(body["version"], 1);
+
+    // A page still on version 0 stores nothing and shows both texts.
+    let mut other = draft.clone();
+    other.summary = Some(Text::parse("An old tab's thought.", 100, true).unwrap());
+    let stale = post(&app, &url, &report_form(&other, 0, "save"), false).await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    let html = stale.text().await.unwrap();
+    assert!(html.contains("An old tab&#39;s thought.</textarea>") || html.contains("An old tab"));
+    assert!(
+        html.contains("A first thought."),
+        "the saved text is shown too"
+    );
+    let autosaved_stale = post(&app, &url, &report_form(&other, 0, "autosave"), true).await;
+    assert_eq!(autosaved_stale.status(), StatusCode::CONFLICT);
+
+    // Too much text is refused with the box named, nothing stored.
+    let long = "x".repeat(shared::report::MAX_SUMMARY_CHARS + 1);
+    let too_long = post(
+        &app,
+        &url,
+        &form_encode(&[("version", "1"), ("decision", "save"), ("summary", &long)]),
+        false,
+    )
+    .await;
+    assert_eq!(too_long.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        too_long
+            .text()
+            .await
+            .unwrap()
+            .contains(r##"href="#summary""##)
+    );
+
+    // An incomplete draft is saved but not sent.
+    let incomplete = post(&app, &url, &report_form(&draft, 1, "submit"), false).await;
+    assert_eq!(incomplete.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        incomplete
+            .text()
+            .await
+            .unwrap()
+            .contains("Enter what went well in")
+    );
+
+    // The complete report goes to the school, which is emailed a link to check it.
+    let report = complete_report(&areas);
+    let sent = post(&app, &url, &report_form(&report, 2, "submit"), false).await;
+    assert_eq!(sent.status(), StatusCode::SEE_OTHER);
+    let stored = store::get(&app.table_handle(), &booked.school.request_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.state, report_state::SUBMITTED);
+    assert_eq!(stored.report, report);
+    let locked = app
+        .http
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(locked.contains("The report is not open for editing"));
+
+    let mails = app.wait_for_mail(&booked.school_contact, 3).await;
+    let check_link = mails
+        .iter()
+        .flat_map(|m| m.links.iter())
+        .find(|l| l.ends_with("/report"))
+        .expect("the school is sent a link to check the draft")
+        .clone();
+    assert_eq!(check_link, format!("{}/report", booked.status_link));
+
+    // The school reads the draft and comments on a section.
+    let html = app
+        .http
+        .get(&check_link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains(report.areas[0].went_well[0].as_str()));
+    assert!(html.contains(r#"id="comment.summary""#));
+    let commented = post(
+        &app,
+        &check_link,
+        &form_encode(&[
+            ("version", &stored.version.to_string()),
+            ("comment.summary", "We have two SEND governors, not one."),
+        ]),
+        false,
+    )
+    .await;
+    assert_eq!(commented.status(), StatusCode::SEE_OTHER);
+    let html = app
+        .http
+        .get(&check_link)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("You sent your comments to the review team"));
+
+    // The lead sees the comment where it belongs, and may edit again.
+    let html = app
+        .http
+        .get(&url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        html.contains("The school&#39;s comment")
+            || html.contains("The school’s comment")
+            || html.contains("comment:")
+    );
+    assert!(html.contains("We have two SEND governors, not one."));
+    assert!(html.contains(r#"value="finalise""#));
 }

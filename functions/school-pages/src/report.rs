@@ -1,0 +1,145 @@
+//! The school's factual-accuracy check of its draft report (`/status/{token}/report`): GET
+//! shows the draft with a comment box per section; POST sends the comments (or, with none, the
+//! school's confirmation that the draft is right) to the review team, once.
+
+use askama::Template;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Request, Response};
+use shared::branding::Branding;
+use shared::intake::StoredRequest;
+use shared::report::pages::FactualCheckPage;
+use shared::report::render::{ReportDocument, Stage};
+use shared::report::store::{self, Moved, StoredReport, report_state};
+use shared::report::{FactualCheck, ReportFieldError};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::{SchoolPages, message, path_parameter, unavailable};
+
+/// Room for a comment on every section at its limit, in the worst UTF-8 and URL encoding.
+const MAX_COMMENTS_FORM_BYTES: usize = 256 * 1024;
+
+impl SchoolPages {
+    pub(crate) async fn factual_check(
+        &self,
+        branding: &Branding,
+        route: &str,
+        request: &Request,
+        now: OffsetDateTime,
+    ) -> Response<Body> {
+        let token = path_parameter(request, "token");
+        let stored = match self.request_for(branding, &token).await {
+            Ok(stored) => stored,
+            Err(response) => return response,
+        };
+        let status_link = format!("/status/{token}");
+        let report = match store::get(&self.table, &stored.id).await {
+            Ok(Some(report)) if report.state != report_state::DRAFT => report,
+            Ok(_) => {
+                return message(
+                    branding,
+                    StatusCode::NOT_FOUND,
+                    "Your report is not ready yet",
+                    vec!["We will email you when the draft is ready for you to check.".into()],
+                    (&status_link, "Back to your request"),
+                );
+            }
+            Err(error) => {
+                tracing::error!(%error, "reading a report failed");
+                return unavailable(branding);
+            }
+        };
+        let action = format!("/status/{token}/report");
+        if route.starts_with("GET") || report.state != report_state::SUBMITTED {
+            return page(
+                branding,
+                &stored,
+                &report,
+                &action,
+                &[],
+                &[],
+                StatusCode::OK,
+            );
+        }
+        let Ok(pairs) =
+            shared::http::read_form::<Vec<(String, String)>>(request, MAX_COMMENTS_FORM_BYTES)
+        else {
+            return message(
+                branding,
+                StatusCode::BAD_REQUEST,
+                "Your comments could not be read",
+                vec!["Go back to the draft and send the form again.".into()],
+                (&action, "Back to the draft"),
+            );
+        };
+        let version: u64 = pairs
+            .iter()
+            .find(|(name, _)| name == "version")
+            .and_then(|(_, v)| v.parse().ok())
+            .unwrap_or(0);
+        let check = match FactualCheck::parse(&pairs, &report.report) {
+            Ok(check) => check,
+            Err(errors) => {
+                return page(
+                    branding,
+                    &stored,
+                    &report,
+                    &action,
+                    &pairs,
+                    &errors,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                );
+            }
+        };
+        match store::record_factual_check(&self.table, &stored.id, version, &check, now, Vec::new())
+            .await
+        {
+            // Answered once: a second answer (another tab) finds the first one on the page.
+            Ok(Moved::Done | Moved::Conflict | Moved::NotReady(_)) => {
+                shared::http::see_other(&action)
+            }
+            Err(error) => {
+                tracing::error!(%error, "recording a factual check failed");
+                unavailable(branding)
+            }
+        }
+    }
+}
+
+fn page(
+    branding: &Branding,
+    stored: &StoredRequest,
+    report: &StoredReport,
+    action: &str,
+    posted: &[(String, String)],
+    errors: &[ReportFieldError],
+    status: StatusCode,
+) -> Response<Body> {
+    let submitted = report
+        .submitted_at
+        .as_deref()
+        .and_then(|at| OffsetDateTime::parse(at, &Rfc3339).ok())
+        .map(|at| at.date())
+        .unwrap_or_else(|| OffsetDateTime::now_utc().date());
+    let stage = if report.state == report_state::FINAL {
+        Stage::Final
+    } else {
+        Stage::Draft
+    };
+    let doc = ReportDocument::for_request(branding, stored, &report.report, stage, submitted);
+    let answered = report.factual_check.as_ref();
+    shared::http::page(
+        status,
+        FactualCheckPage::new(
+            branding,
+            stored.reference.as_str(),
+            &doc,
+            action,
+            report.version,
+            posted,
+            errors,
+            answered,
+        )
+        .and_then(|page| page.render()),
+    )
+}
