@@ -22,6 +22,9 @@ pub struct Attachment {
     pub filename: String,
     pub content_type: String,
     pub size: usize,
+    /// The decoded bytes (tests open them; the mail page shows only the size).
+    #[serde(skip)]
+    pub content: Vec<u8>,
 }
 
 /// Every message moto's SES accepted, newest first.
@@ -87,6 +90,7 @@ fn parse(id: &str, raw: &str, destinations: &serde_json::Value) -> Option<SentMa
                 })
                 .unwrap_or_default(),
             size: part.contents().len(),
+            content: part.contents().to_vec(),
         })
         .collect();
     Some(SentMail {

@@ -437,4 +437,81 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
     );
     assert!(html.contains("We have two SEND governors, not one."));
     assert!(html.contains(r#"value="finalise""#));
+
+    // The lead corrects the summary and finalises: the report is stored in S3 and the school
+    // gets it as a PDF whose text has every focus area.
+    let mut corrected = report.clone();
+    corrected.summary = Some(Text::parse("Corrected: two SEND governors.", 100, true).unwrap());
+    let version = store::get(&app.table_handle(), &booked.school.request_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .version;
+    let finalised = post(
+        &app,
+        &url,
+        &report_form(&corrected, version, "finalise"),
+        false,
+    )
+    .await;
+    assert_eq!(finalised.status(), StatusCode::SEE_OTHER);
+    let stored = store::get(&app.table_handle(), &booked.school.request_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.state, report_state::FINAL);
+    assert_eq!(stored.report, corrected);
+    let (html_key, pdf_key) = store::object_keys(&booked.school.request_id);
+    assert_eq!(stored.pdf_key.as_deref(), Some(pdf_key.as_str()));
+    let bucket = app
+        .stack
+        .function_env("ReviewerPagesFunction")
+        .required("EVIDENCE_BUCKET")
+        .unwrap();
+    for key in [&html_key, &pdf_key] {
+        app.stack
+            .aws
+            .s3
+            .head_object()
+            .bucket(&bucket)
+            .key(key)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{key} is not stored: {e:?}"));
+    }
+    // Finalising again changes nothing and sends nothing more.
+    let again = post(
+        &app,
+        &url,
+        &report_form(&corrected, version, "finalise"),
+        false,
+    )
+    .await;
+    assert!(
+        again
+            .text()
+            .await
+            .unwrap()
+            .contains("The report is final and has been sent to the school.")
+    );
+
+    let mails = app.wait_for_mail(&booked.school_contact, 4).await;
+    let delivered: Vec<_> = mails
+        .iter()
+        .filter(|m| m.subject.starts_with("Your review report"))
+        .collect();
+    assert_eq!(delivered.len(), 1, "one delivery email");
+    let pdf = delivered[0]
+        .attachments
+        .iter()
+        .find(|a| a.content_type == "application/pdf")
+        .expect("the report is attached as a PDF");
+    let text = pdf_extract::extract_text_from_mem(&pdf.content).expect("the attachment is a PDF");
+    let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for area in &areas {
+        assert!(text.contains(area.label()), "{} is missing", area.label());
+    }
+    assert!(text.contains("Corrected: two SEND governors."));
+    assert!(text.contains(corrected.recommendations[0].action.as_str()));
+    assert!(delivered[0].links.iter().any(|l| *l == check_link));
 }
