@@ -270,6 +270,8 @@ pub struct ReviewPage<'a> {
     /// The school's received files: (name, category, size, download link).
     pub evidence: Vec<(String, &'static str, String, String)>,
     pub notes: NotesView,
+    /// The report editor, under the reviewer's link.
+    pub report_link: String,
     pub script: &'static str,
 }
 

@@ -461,6 +461,7 @@ impl ReviewerPages {
                 self_evaluation_status,
                 evidence,
                 notes: notes_view,
+                report_link: format!("{page}/report"),
                 script: AUTOSAVE_SCRIPT,
             }
             .render(),
