@@ -216,6 +216,16 @@ pub fn body_bytes(body: &Body) -> &[u8] {
     }
 }
 
+/// Whether the client asked for JSON (a page's script saving in the background) rather than
+/// a page.
+pub fn wants_json(request: &Request) -> bool {
+    request
+        .headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
 /// Why a posted web form could not be read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FormError {

@@ -28,6 +28,8 @@ use crate::{ConfigError, Env, outbox};
 pub enum IdempotencyKey {
     Form(String),
     Api(String),
+    /// A follow-up visit of the request with this id: one per request, however often asked.
+    FollowUp(String),
 }
 
 impl IdempotencyKey {
@@ -35,6 +37,7 @@ impl IdempotencyKey {
         let scoped = match self {
             IdempotencyKey::Form(token) => format!("form:{token}"),
             IdempotencyKey::Api(key) => format!("api:{key}"),
+            IdempotencyKey::FollowUp(request_id) => format!("follow-up:{request_id}"),
         };
         hex::encode(Sha256::digest(scoped.as_bytes()))
     }
@@ -113,6 +116,16 @@ pub struct StoredRequest {
     /// How many times the booked visit has moved (calendar files carry it as SEQUENCE).
     #[serde(default)]
     pub visit_sequence: u32,
+    /// A follow-up visit: the review it returns to (`crate::after_report::follow_up`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up_of: Option<crate::after_report::follow_up::FollowUpOf>,
+    /// The follow-up visit the school asked for once this review's report was final.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<crate::after_report::follow_up::FollowUpLink>,
+    /// The school agreed to signposting (`crate::after_report::signposting`); off unless it
+    /// opts in.
+    #[serde(default)]
+    pub signposting: bool,
 }
 
 impl StoredRequest {
@@ -232,6 +245,11 @@ impl Intake {
         ))
     }
 
+    /// The school's status link token for request `request_id` (to link related requests).
+    pub fn status_token(&self, request_id: &str) -> String {
+        self.links.status_token(request_id)
+    }
+
     pub async fn submit(
         &self,
         request: &ReviewRequest,
@@ -239,12 +257,28 @@ impl Intake {
         source_ip: &str,
         now: OffsetDateTime,
     ) -> Result<Submitted, SubmitError> {
+        self.submit_with(request, None, key, source_ip, now, |_, _| Vec::new())
+            .await
+    }
+
+    /// [`Intake::submit`] of a request that follows up another (stored with it), with `also`'s
+    /// items (given the new request's id and reference) in the same transaction: they come
+    /// after the intake's own items, so a failed condition among them cancels it all.
+    pub async fn submit_with(
+        &self,
+        request: &ReviewRequest,
+        follow_up_of: Option<&crate::after_report::follow_up::FollowUpOf>,
+        key: &IdempotencyKey,
+        source_ip: &str,
+        now: OffsetDateTime,
+        also: impl Fn(&str, &Reference) -> Vec<TransactWriteItem>,
+    ) -> Result<Submitted, SubmitError> {
         let fingerprint = fingerprint(request);
         let idempotency_pk = format!("IDEMPOTENCY#{}", key.storage_key());
         let request_id = ulid::Ulid::new().to_string();
         let mut reference = Reference::generate(&mut rand::rng());
         for attempt in 0..6u32 {
-            let items = self.transaction_items(
+            let mut items = self.transaction_items(
                 request,
                 &request_id,
                 &reference,
@@ -253,6 +287,10 @@ impl Intake {
                 source_ip,
                 now,
             );
+            if let Some(original) = follow_up_of {
+                add_follow_up_of(&mut items[0], original);
+            }
+            items.extend(also(&request_id, &reference));
             let result = self
                 .table
                 .client
@@ -393,6 +431,9 @@ impl Intake {
             second: None,
             date_change: None,
             visit_sequence: 0,
+            follow_up_of: None,
+            follow_up: None,
+            signposting: false,
         };
         let mut request_item: HashMap<String, AttributeValue> =
             serde_dynamo::to_item(&stored).expect("a request serialises to an item");
@@ -493,6 +534,18 @@ impl Intake {
     }
 }
 
+/// Records on the request item (a put) the review it follows up.
+fn add_follow_up_of(
+    request_put: &mut TransactWriteItem,
+    original: &crate::after_report::follow_up::FollowUpOf,
+) {
+    let Some(put) = request_put.put.as_mut() else {
+        return;
+    };
+    let value = serde_dynamo::to_attribute_value(original).expect("a follow-up serialises");
+    put.item.insert("follow_up_of".into(), value);
+}
+
 pub fn put(
     table: &str,
     item: HashMap<String, AttributeValue>,
@@ -550,27 +603,26 @@ pub async fn find_by_status_token(
     let Some(request_id) = link.as_ref().and_then(|item| get_s(item, "request_id")) else {
         return Ok(None);
     };
-    let items = table
+    // The request item and its timeline only: the partition also holds evidence, access-log
+    // and document items, which may run to many pages.
+    let request = table
         .client
-        .query()
+        .get_item()
         .table_name(&table.name)
-        .key_condition_expression("pk = :pk")
-        .expression_attribute_values(":pk", s(request_pk(request_id)))
+        .key("pk", s(request_pk(request_id)))
+        .key("sk", s("REQUEST"))
+        .consistent_read(true)
         .send()
         .await
         .map_err(|e| store_error(e.code()))?
-        .items
-        .unwrap_or_default();
-    let mut request = None;
-    let mut events = Vec::new();
-    for item in items {
-        match get_s(&item, "sk") {
-            Some("REQUEST") => request = serde_dynamo::from_item(item).ok(),
-            Some(sk) if sk.starts_with("EVENT#") => {
-                events.extend(serde_dynamo::from_item(item).ok())
-            }
-            _ => {}
-        }
-    }
+        .item
+        .and_then(|item| serde_dynamo::from_item(item).ok());
+    let events = table
+        .partition_items(&request_pk(request_id), Some("EVENT#"))
+        .await
+        .map_err(|e| store_error(e.code()))?
+        .into_iter()
+        .filter_map(|item| serde_dynamo::from_item(item).ok())
+        .collect();
     Ok(request.map(|request| (request, events)))
 }

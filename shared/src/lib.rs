@@ -1,6 +1,7 @@
 //! The common model of send-review: domain types, workflow rules, DynamoDB access, email and
 //! templates. Every Lambda in `functions/` is a thin adapter over this crate.
 
+pub mod after_report;
 pub mod aws;
 pub mod branding;
 pub mod calendar;

@@ -37,6 +37,7 @@ pub enum Email {
     AddressUndeliverable(crate::deliverability::AddressUndeliverable),
     SelfEvaluationReminder(SelfEvaluationNotice),
     SelfEvaluationSubmitted(SelfEvaluationNotice),
+    ActionPlanReminder(crate::after_report::action_plan::ActionPlanReminder),
     ReportToCheck(crate::report::ReportToCheck),
     ReportFinal(crate::report::ReportFinal),
 }
@@ -362,6 +363,7 @@ impl Email {
                 )
             }
             Email::AddressUndeliverable(email) => email.render(programme)?,
+            Email::ActionPlanReminder(email) => email.render(programme, links)?,
             Email::NeedsAttention(email) => plain(
                 format!("Needs attention: no reviewer found for {}", email.reference),
                 NeedsAttentionHtml {

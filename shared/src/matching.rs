@@ -13,7 +13,8 @@
 //!   surrounding space), or, when the programme's `local_authority_conflict_rule` is on, in
 //!   their local authority;
 //! - they reviewed the school `recent_review_years` years before `today` or since (0: no such
-//!   rule; bookings after `today` do not count);
+//!   rule; bookings after `today` do not count). For a follow-up visit, the original lead's own
+//!   review being followed up does not count (any other review of the school by them does);
 //! - they declared a conflict with the school, or are in the request's `excluded` set
 //!   (declined, let the offer expire, already on the review), or are the lead when choosing a
 //!   second;
@@ -37,6 +38,12 @@
 //! | home region              | +15 if their own school is in the school's region             |
 //! | load spread              | -5 per review they already have in the visit term             |
 //! | special/mainstream mix   | +25 for a second reviewer of the other kind (below)           |
+//!
+//! **Follow-up visits** prefer the lead of the review they follow up: when that reviewer is
+//! eligible to lead it, they are tried first, whatever their points ([`Score::original_lead`]).
+//! The hard rules still apply to them (capacity, DBS, availability, conflicts...): only the
+//! recent-review rule makes the one exception above, since a follow-up is by design a return
+//! to a school they reviewed.
 //!
 //! The specialisms a school wants: communication and interaction → speech, language and
 //! communication, and autism; cognition and learning → specific learning difficulties; social,
@@ -129,6 +136,15 @@ pub struct MatchRequest<'a> {
     pub role: Role,
     /// The lead, when choosing a second.
     pub lead: Option<&'a Reviewer>,
+    /// For a follow-up visit: the review it follows up.
+    pub follow_up_of: Option<OriginalReview>,
+}
+
+/// The review a follow-up visit returns to: who led it, and the day they visited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OriginalReview {
+    pub lead: Ulid,
+    pub visit_date: Date,
 }
 
 /// A hard rule a reviewer breaks for a request. The descriptions are safe to show to anyone
@@ -242,6 +258,9 @@ pub struct Score {
     /// Reviews they already have (done, booked or offered) in the term of their least loaded
     /// available window; the first tie-breaker.
     pub reviews_in_visit_term: u32,
+    /// They led the review this follow-up visit returns to, and the place is the lead's: they
+    /// come before everyone else (points only order the rest).
+    pub original_lead: bool,
 }
 
 impl Score {
@@ -317,11 +336,13 @@ pub fn rank<'a>(
     MatchOutcome { ranked, ruled_out }
 }
 
-/// The documented order: higher total, then fewer reviews in the visit term, then lower id.
+/// The documented order: a follow-up's original lead, then higher total, then fewer reviews
+/// in the visit term, then lower id.
 fn best_first(a: &Candidate<'_>, b: &Candidate<'_>) -> Ordering {
     b.score
-        .total()
-        .cmp(&a.score.total())
+        .original_lead
+        .cmp(&a.score.original_lead)
+        .then(b.score.total().cmp(&a.score.total()))
         .then(
             a.score
                 .reviews_in_visit_term
@@ -445,7 +466,13 @@ fn assess<'a>(
         reasons.push(RuleOut::SameLocalAuthority);
     }
     let years = settings.recent_review_years;
-    if reviewed_recently(record.history, visit.urn, years, today) {
+    // A follow-up returns to the school its original lead reviewed: that one review is not a
+    // conflict for them.
+    let followed_up = request
+        .follow_up_of
+        .filter(|original| original.lead == reviewer.id)
+        .map(|original| original.visit_date);
+    if reviewed_recently(record.history, visit.urn, years, today, followed_up) {
         reasons.push(RuleOut::ReviewedRecently { years });
     }
     if reviewer.conflicts.contains(visit.urn) {
@@ -480,7 +507,10 @@ fn assess<'a>(
     match availability.reviews_in_visit_term {
         Some(reviews) if reasons.is_empty() => Ok(Candidate {
             reviewer,
-            score: score(reviewer, visit, request.role, reviews),
+            score: Score {
+                original_lead: request.role == Role::Lead && followed_up.is_some(),
+                ..score(reviewer, visit, request.role, reviews)
+            },
             available_windows: open_windows.clone(),
         }),
         // Only reachable with reasons: no open window means a capacity or availability reason.
@@ -504,11 +534,19 @@ fn shares_trust(reviewer_trust: Option<&str>, school_trust: Option<&str>) -> boo
     }
 }
 
-/// They visited `school` `years` years before `today` or since (0 years: never counts).
-fn reviewed_recently(history: &[ReviewHistory], school: &Urn, years: u8, today: Date) -> bool {
+/// They visited `school` `years` years before `today` or since (0 years: never counts); the
+/// visit on `followed_up` (the review a follow-up returns to) does not count.
+fn reviewed_recently(
+    history: &[ReviewHistory],
+    school: &Urn,
+    years: u8,
+    today: Date,
+    followed_up: Option<Date>,
+) -> bool {
     years > 0
         && history.iter().any(|review| {
             review.school == *school
+                && Some(review.visit_date) != followed_up
                 && review.visit_date <= today
                 && within_years(review.visit_date, i32::from(years), today)
         })
@@ -703,6 +741,7 @@ fn score(reviewer: &Reviewer, visit: &Visit<'_>, role: Role, reviews_in_visit_te
         load_spread: load_spread_points(reviews_in_visit_term),
         special_mainstream_mix: mix_points(reviewer, role, visit.other_is_special),
         reviews_in_visit_term,
+        original_lead: false,
     }
 }
 
@@ -775,6 +814,7 @@ mod tests {
             excluded: &excluded,
             role,
             lead,
+            follow_up_of: None,
         };
         let mut outcome = rank(&match_request, &[record], settings, TODAY);
         match (outcome.ranked.pop(), outcome.ruled_out.pop()) {
@@ -899,28 +939,31 @@ mod tests {
             &on(date!(2023 - 11 - 23)),
             &school,
             3,
-            TODAY
+            TODAY,
+            None
         ));
         assert!(!reviewed_recently(
             &on(date!(2023 - 11 - 22)),
             &school,
             3,
-            TODAY
+            TODAY,
+            None
         ));
-        assert!(reviewed_recently(&on(TODAY), &school, 3, TODAY));
+        assert!(reviewed_recently(&on(TODAY), &school, 3, TODAY, None));
         // A booking after today is load, not a past review.
         assert!(!reviewed_recently(
             &on(date!(2027 - 01 - 12)),
             &school,
             3,
-            TODAY
+            TODAY,
+            None
         ));
         assert!(
-            !reviewed_recently(&on(date!(2026 - 01 - 12)), &school, 0, TODAY),
+            !reviewed_recently(&on(date!(2026 - 01 - 12)), &school, 0, TODAY, None),
             "0: no rule"
         );
         let elsewhere = [review("100999", date!(2026 - 01 - 12))];
-        assert!(!reviewed_recently(&elsewhere, &school, 3, TODAY));
+        assert!(!reviewed_recently(&elsewhere, &school, 3, TODAY, None));
 
         let returning = reviewer(1);
         let history = on(date!(2025 - 03 - 04));
@@ -992,6 +1035,7 @@ mod tests {
             excluded: &excluded,
             role: Role::Second,
             lead: Some(&lead),
+            follow_up_of: None,
         };
         assert!(is_excluded(&declined, &as_second));
         assert!(is_excluded(&lead, &as_second));
@@ -1283,6 +1327,7 @@ mod tests {
             excluded: &excluded,
             role: Role::Lead,
             lead: None,
+            follow_up_of: None,
         };
         let outcome = rank(&match_request, &[record], &settings(), TODAY);
         assert_eq!(
@@ -1544,6 +1589,7 @@ mod tests {
             excluded: &excluded,
             role: Role::Lead,
             lead: None,
+            follow_up_of: None,
         };
         let outcome = rank(&match_request, &pool, &settings(), TODAY);
         let order: Vec<(Ulid, i32)> = outcome
@@ -1586,6 +1632,7 @@ mod tests {
             excluded: &excluded,
             role: Role::Lead,
             lead: None,
+            follow_up_of: None,
         };
         let outcome = rank(&match_request, &pool, &settings(), TODAY);
         let order: Vec<(Ulid, i32)> = outcome
@@ -1599,6 +1646,137 @@ mod tests {
         );
         assert_eq!(outcome.ruled_out.len(), 1);
         assert_eq!(outcome.ruled_out[0].0.id, declined.id);
+    }
+
+    /// The pool ranked as the lead of a follow-up of `original`'s review on `visited`.
+    fn rank_follow_up<'a>(
+        pool: &[ReviewerRecord<'a>],
+        original: &Reviewer,
+        visited: Date,
+        role: Role,
+    ) -> MatchOutcome<'a> {
+        let request = request();
+        let excluded = no_one();
+        let match_request = MatchRequest {
+            request: &request,
+            excluded: &excluded,
+            role,
+            lead: None,
+            follow_up_of: Some(OriginalReview {
+                lead: original.id,
+                visit_date: visited,
+            }),
+        };
+        rank(&match_request, pool, &settings(), TODAY)
+    }
+
+    #[test]
+    fn a_follow_up_tries_the_original_lead_first_and_their_own_review_is_no_conflict() {
+        let visited = date!(2026 - 03 - 10);
+        let original = reviewer(7);
+        let their_review = [review(SCHOOL_URN, visited)];
+        // Better on points: 65 + 20 (two wanted specialisms) = 85 against the original's 65.
+        let specialist = Reviewer {
+            specialisms: vec![Specialism::Autism, Specialism::SpeechLanguageCommunication],
+            ..reviewer(3)
+        };
+        let pool = [
+            record(&specialist),
+            ReviewerRecord {
+                history: &their_review,
+                ..record(&original)
+            },
+        ];
+        let outcome = rank_follow_up(&pool, &original, visited, Role::Lead);
+        let order: Vec<(Ulid, i32, bool)> = outcome
+            .ranked
+            .iter()
+            .map(|c| (c.reviewer.id, c.score.total(), c.score.original_lead))
+            .collect();
+        assert_eq!(
+            order,
+            [(original.id, 65, true), (specialist.id, 85, false)],
+            "points only order everyone after the original lead"
+        );
+
+        // Not a follow-up: the same review is a recent review of the school.
+        let request = request();
+        let excluded = no_one();
+        let plain = MatchRequest {
+            request: &request,
+            excluded: &excluded,
+            role: Role::Lead,
+            lead: None,
+            follow_up_of: None,
+        };
+        let outcome = rank(&plain, &pool, &settings(), TODAY);
+        assert_eq!(outcome.ranked[0].reviewer.id, specialist.id);
+        assert_eq!(
+            outcome.ruled_out,
+            [(&original, vec![RuleOut::ReviewedRecently { years: 3 }])]
+        );
+    }
+
+    #[test]
+    fn a_follow_up_keeps_every_other_hard_rule_for_the_original_lead() {
+        let visited = date!(2026 - 03 - 10);
+        // Another, later review of the school by them still counts.
+        let original = reviewer(7);
+        let two_reviews = [
+            review(SCHOOL_URN, visited),
+            review(SCHOOL_URN, date!(2026 - 06 - 15)),
+        ];
+        let pool = [ReviewerRecord {
+            history: &two_reviews,
+            ..record(&original)
+        }];
+        let outcome = rank_follow_up(&pool, &original, visited, Role::Lead);
+        assert_eq!(
+            outcome.ruled_out[0].1,
+            [RuleOut::ReviewedRecently { years: 3 }]
+        );
+
+        // Capacity, DBS and the rest apply to them as to anyone.
+        let full = Reviewer {
+            capacity_per_term: 0,
+            dbs_checked_on: None,
+            ..reviewer(7)
+        };
+        let their_review = [review(SCHOOL_URN, visited)];
+        let pool = [ReviewerRecord {
+            history: &their_review,
+            ..record(&full)
+        }];
+        let outcome = rank_follow_up(&pool, &full, visited, Role::Lead);
+        assert!(outcome.ranked.is_empty());
+        assert_eq!(
+            outcome.ruled_out[0].1,
+            [RuleOut::NoDbsCheck, RuleOut::AtCapacity]
+        );
+
+        // Someone else who reviewed the school on that day is not exempt.
+        let colleague = reviewer(8);
+        let pool = [ReviewerRecord {
+            history: &their_review,
+            ..record(&colleague)
+        }];
+        let outcome = rank_follow_up(&pool, &original, visited, Role::Lead);
+        assert_eq!(
+            outcome.ruled_out[0].1,
+            [RuleOut::ReviewedRecently { years: 3 }]
+        );
+
+        // As a second reviewer the original lead is eligible but not put first.
+        let pool = [
+            ReviewerRecord {
+                history: &their_review,
+                ..record(&original)
+            },
+            record(&colleague),
+        ];
+        let outcome = rank_follow_up(&pool, &original, visited, Role::Second);
+        assert!(outcome.ranked.iter().all(|c| !c.score.original_lead));
+        assert_eq!(outcome.ranked.len(), 2);
     }
 
     #[test]

@@ -20,7 +20,6 @@
 use std::collections::{HashMap, HashSet};
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -40,7 +39,7 @@ use crate::mail::{
 use crate::matching::{self, MatchRequest, ReviewHistory, ReviewerRecord, Role, RuleOut, Term};
 use crate::programme::{self, ProgrammeSettings};
 use crate::reviewers::{self, Reviewer};
-use crate::store::{Table, get_s, n, s};
+use crate::store::{Table, Transacted, get_s, n, s};
 use crate::{ConfigError, Env, outbox};
 
 pub const OPEN_INDEX_KEY: &str = "OFFER_OPEN";
@@ -213,8 +212,8 @@ impl Workflow {
                     ),
                 ];
                 match self.commit(items).await? {
-                    Committed::Done => Ok(Reassigned::Rematching),
-                    Committed::Cancelled(_) => Ok(Reassigned::Refused(
+                    Transacted::Committed => Ok(Reassigned::Rematching),
+                    Transacted::Cancelled(_) => Ok(Reassigned::Refused(
                         "the request changed meanwhile: try again".into(),
                     )),
                 }
@@ -257,8 +256,8 @@ impl Workflow {
                     ),
                 ];
                 match self.commit(items).await? {
-                    Committed::Done => Ok(Reassigned::Rematching),
-                    Committed::Cancelled(_) => Ok(Reassigned::Refused(
+                    Transacted::Committed => Ok(Reassigned::Rematching),
+                    Transacted::Cancelled(_) => Ok(Reassigned::Refused(
                         "the request changed meanwhile: try again".into(),
                     )),
                 }
@@ -444,6 +443,10 @@ impl Workflow {
                 excluded: &excluded,
                 role,
                 lead,
+                follow_up_of: stored
+                    .follow_up_of
+                    .as_ref()
+                    .and_then(|original| original.review()),
             },
             &records,
             &settings,
@@ -561,23 +564,12 @@ impl Workflow {
         .await
     }
 
-    /// Sends one transaction; a cancellation (a condition failed, or a conflict) is an answer,
-    /// not an error: its reason codes, one per item.
-    async fn commit(&self, items: Vec<TransactWriteItem>) -> Result<Committed, WorkflowError> {
-        match self
-            .table
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
+    /// Sends one transaction (`Table::transact`): a cancellation is an answer, not an error.
+    async fn commit(&self, items: Vec<TransactWriteItem>) -> Result<Transacted, WorkflowError> {
+        self.table
+            .transact(items)
             .await
-        {
-            Ok(_) => Ok(Committed::Done),
-            Err(err) => match cancelled(&err) {
-                Some(reasons) => Ok(Committed::Cancelled(reasons)),
-                None => Err(store::<_>("TransactWriteItems")(err.into_service_error())),
-            },
-        }
+            .map_err(|e| store::<_>("TransactWriteItems")(e.into_service_error()))
     }
 
     async fn commit_match(
@@ -586,9 +578,9 @@ impl Workflow {
         done: Matched,
     ) -> Result<Matched, WorkflowError> {
         match self.commit(items).await? {
-            Committed::Done => Ok(done),
+            Transacted::Committed => Ok(done),
             // The request moved on under us (a concurrent run, a withdrawal): nothing to do.
-            Committed::Cancelled(_) => Ok(Matched::NothingToDo),
+            Transacted::Cancelled(_) => Ok(Matched::NothingToDo),
         }
     }
 
@@ -751,15 +743,15 @@ impl Workflow {
             ));
         }
         match self.commit(items).await? {
-            Committed::Done => Ok(Answer::Accepted),
+            Transacted::Committed => Ok(Answer::Accepted),
             // Only the capacity guard refused: the term is full. Otherwise the offer or the
             // request moved on (answered, expired, someone else accepted).
-            Committed::Cancelled(reasons)
-                if failed_at(&reasons, 2) && !failed_at(&reasons, 0) && !failed_at(&reasons, 1) =>
+            cancelled @ Transacted::Cancelled(_)
+                if cancelled.failed_at(2) && !cancelled.failed_at(0) && !cancelled.failed_at(1) =>
             {
                 Ok(Answer::AtCapacity)
             }
-            Committed::Cancelled(_) => Ok(Answer::Closed),
+            Transacted::Cancelled(_) => Ok(Answer::Closed),
         }
     }
 
@@ -875,8 +867,8 @@ impl Workflow {
             outbox::put(table, &to, &email, now),
         ];
         Ok(match self.commit(items).await? {
-            Committed::Done => DateChangeAnswer::Asked,
-            Committed::Cancelled(_) => {
+            Transacted::Committed => DateChangeAnswer::Asked,
+            Transacted::Cancelled(_) => {
                 DateChangeAnswer::NotPossible("The review changed meanwhile: try again".into())
             }
         })
@@ -963,8 +955,8 @@ impl Workflow {
                 outbox::put(table, &asker_email, &kept, now),
             ];
             return Ok(match self.commit(items).await? {
-                Committed::Done => DateChangeAnswer::Kept,
-                Committed::Cancelled(_) => {
+                Transacted::Committed => DateChangeAnswer::Kept,
+                Transacted::Cancelled(_) => {
                     DateChangeAnswer::NotPossible("The review changed meanwhile: try again".into())
                 }
             });
@@ -1069,13 +1061,13 @@ impl Workflow {
             ));
         }
         Ok(match self.commit(items).await? {
-            Committed::Done => DateChangeAnswer::Moved,
-            Committed::Cancelled(reasons)
-                if !failed_at(&reasons, 0) && guards.iter().any(|&i| failed_at(&reasons, i)) =>
+            Transacted::Committed => DateChangeAnswer::Moved,
+            cancelled @ Transacted::Cancelled(_)
+                if !cancelled.failed_at(0) && guards.iter().any(|&i| cancelled.failed_at(i)) =>
             {
                 DateChangeAnswer::AtCapacity
             }
-            Committed::Cancelled(_) => {
+            Transacted::Cancelled(_) => {
                 DateChangeAnswer::NotPossible("The review changed meanwhile: try again".into())
             }
         })
@@ -1157,8 +1149,8 @@ impl Workflow {
             outbox::put(table, &offer.reviewer_email, &email, now),
         ];
         match self.commit(items).await? {
-            Committed::Done => Ok(true),
-            Committed::Cancelled(_) => Ok(false),
+            Transacted::Committed => Ok(true),
+            Transacted::Cancelled(_) => Ok(false),
         }
     }
 
@@ -1216,8 +1208,8 @@ impl Workflow {
             ),
         ];
         match self.commit(items).await? {
-            Committed::Done => Ok(Answer::Declined),
-            Committed::Cancelled(_) => Ok(Answer::Closed),
+            Transacted::Committed => Ok(Answer::Declined),
+            Transacted::Cancelled(_) => Ok(Answer::Closed),
         }
     }
 }
@@ -1442,11 +1434,6 @@ fn load_dates(windows: &[VisitWindow]) -> Vec<String> {
     dates
 }
 
-enum Committed {
-    Done,
-    Cancelled(Vec<String>),
-}
-
 fn update(table: &str, pk: &str, sk: &str) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
     Update::builder()
         .table_name(table)
@@ -1476,27 +1463,6 @@ fn set_request_state(
     TransactWriteItem::builder()
         .update(builder.build().expect("complete update"))
         .build()
-}
-
-/// The cancellation reason codes, if the transaction was cancelled.
-fn cancelled<R>(
-    err: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, R>,
-) -> Option<Vec<String>> {
-    match err.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(e)) => Some(
-            e.cancellation_reasons()
-                .iter()
-                .map(|r| r.code().unwrap_or("None").to_owned())
-                .collect(),
-        ),
-        _ => None,
-    }
-}
-
-fn failed_at(reasons: &[String], index: usize) -> bool {
-    reasons
-        .get(index)
-        .is_some_and(|code| code == "ConditionalCheckFailed")
 }
 
 /// A day the reviewer may visit: in one of the school's windows, a weekday, not in the past,

@@ -141,6 +141,8 @@ pub struct StatusPage<'a> {
     pub evidence: Option<crate::evidence::pages::EvidenceSummary>,
     /// Once a visit is booked: its date, and asking for or confirming a new one.
     pub date_change: Option<crate::visit_date::DateChangeView>,
+    /// Acting on the final report (action plan, follow-up, signposting), and related requests.
+    pub after_report: Option<crate::after_report::pages::AfterReportSection>,
     /// The page's own token, for links to the pages under it.
     pub token: String,
     /// Where the self-evaluation stands, in a sentence.
@@ -213,6 +215,7 @@ impl<'a> StatusPage<'a> {
             steps,
             evidence: None,
             date_change: None,
+            after_report: None,
             token: String::new(),
             self_evaluation_state: "You have not started your self-evaluation.",
         }
@@ -221,6 +224,7 @@ impl<'a> StatusPage<'a> {
     /// Whether a form on the page is shown with an error (the title says so first).
     pub fn has_error(&self) -> bool {
         self.date_change.as_ref().is_some_and(|d| d.error.is_some())
+            || self.after_report.as_ref().is_some_and(|a| a.has_error())
     }
 }
 

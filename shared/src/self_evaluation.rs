@@ -16,7 +16,7 @@ use crate::intake::{StoredRequest, TimelineEvent, request_pk, state, timeline_pu
 use crate::mail::{Email, SelfEvaluationNotice};
 use crate::programme::GradingScale;
 use crate::reviewers::{StoreError, dynamo_error};
-use crate::store::{Table, n, s};
+use crate::store::{Table, Transacted, n, s};
 use crate::versioned::{Kind, Versioned};
 use crate::{offers, outbox};
 
@@ -333,21 +333,9 @@ pub async fn submit(
         };
         items.push(outbox::put(&table.name, &address, &email, now));
     }
-    match table
-        .client
-        .transact_write_items()
-        .set_transact_items(Some(items))
-        .send()
-        .await
-    {
-        Ok(_) => Ok(Submitted::Done),
-        Err(err)
-            if err
-                .as_service_error()
-                .is_some_and(|e| e.is_transaction_canceled_exception()) =>
-        {
-            Ok(Submitted::Conflict)
-        }
+    match table.transact(items).await {
+        Ok(Transacted::Committed) => Ok(Submitted::Done),
+        Ok(Transacted::Cancelled(_)) => Ok(Submitted::Conflict),
         Err(err) => Err(dynamo_error("TransactWriteItems", err)),
     }
 }
@@ -451,19 +439,10 @@ pub async fn send_reminders(table: &Table, now: OffsetDateTime) -> Result<usize,
                 now,
             ),
         ];
-        match table
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => sent += 1,
+        match table.transact(items).await {
+            Ok(Transacted::Committed) => sent += 1,
             // Another run reminded it first, or the request moved on.
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_transaction_canceled_exception()) => {}
+            Ok(Transacted::Cancelled(_)) => {}
             Err(err) => return Err(dynamo_error("TransactWriteItems", err)),
         }
     }

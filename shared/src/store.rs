@@ -57,12 +57,65 @@ pub fn get_i64(
 }
 
 pub type Item = std::collections::HashMap<String, AttributeValue>;
+pub type TransactError = aws_sdk_dynamodb::error::SdkError<
+    aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
+    aws_sdk_dynamodb::config::http::HttpResponse,
+>;
+
+/// What one TransactWriteItems did. A cancellation (a condition failed, or a conflict) is an
+/// answer, not an error: the reason code of each item, in order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Transacted {
+    Committed,
+    Cancelled(Vec<String>),
+}
+
+impl Transacted {
+    /// Whether item `index` of a cancelled transaction failed its condition.
+    pub fn failed_at(&self, index: usize) -> bool {
+        match self {
+            Transacted::Committed => false,
+            Transacted::Cancelled(reasons) => reasons
+                .get(index)
+                .is_some_and(|code| code == "ConditionalCheckFailed"),
+        }
+    }
+}
+
 pub type QueryError = aws_sdk_dynamodb::error::SdkError<
     aws_sdk_dynamodb::operation::query::QueryError,
     aws_sdk_dynamodb::config::http::HttpResponse,
 >;
 
 impl Table {
+    /// Writes `items` in one transaction: all of them, or (a condition failed) none.
+    pub async fn transact(
+        &self,
+        items: Vec<aws_sdk_dynamodb::types::TransactWriteItem>,
+    ) -> Result<Transacted, TransactError> {
+        use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+        match self
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(Transacted::Committed),
+            Err(err) => match err.as_service_error() {
+                Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+                    Ok(Transacted::Cancelled(
+                        e.cancellation_reasons()
+                            .iter()
+                            .map(|r| r.code().unwrap_or("None").to_owned())
+                            .collect(),
+                    ))
+                }
+                _ => Err(err),
+            },
+        }
+    }
+
     /// Every item under `gsi1pk = key` in the sparse index, in sort-key order, following pages;
     /// with `sort_from`, only those whose `gsi1sk` is at or after it.
     pub async fn index_items(

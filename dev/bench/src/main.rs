@@ -152,6 +152,7 @@ async fn matching() -> anyhow::Result<()> {
             excluded: &excluded,
             role: Role::Lead,
             lead: None,
+            follow_up_of: None,
         };
         let mut timings = Vec::new();
         let mut candidates = 0;

@@ -478,11 +478,7 @@ impl ReviewerPages {
         page: &str,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let wants_json = request
-            .headers()
-            .get(lambda_http::http::header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("application/json"));
+        let wants_json = shared::http::wants_json(request);
         let Ok(form) = shared::http::read_form::<NotesForm>(request, MAX_NOTES_FORM_BYTES) else {
             return message(
                 branding,

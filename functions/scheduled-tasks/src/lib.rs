@@ -1,6 +1,7 @@
 //! Periodic housekeeping, fired by EventBridge Scheduler (locally, by the runner's timer or on
 //! demand): expire overdue offers and remind reviewers halfway, and re-drive outbox emails whose
 //! delivery stalled; remind schools whose self-evaluation is due (`shared::self_evaluation`);
+//! ask schools once a term to update their action plan (`shared::after_report::action_plan`);
 //! purge the requests whose retention has ended (`shared::retention`).
 
 use lambda_runtime::{Error, LambdaEvent};
@@ -36,6 +37,9 @@ pub async fn handle(tasks: &ScheduledTasks, event: LambdaEvent<Value>) -> Result
     let self_evaluation_reminders =
         shared::self_evaluation::send_reminders(tasks.workflow.table(), now).await?;
     tracing::info!(self_evaluation_reminders, "self-evaluations checked");
+    let action_plan_reminders =
+        shared::after_report::action_plan::send_reminders(tasks.workflow.table(), now).await?;
+    tracing::info!(action_plan_reminders, "action plans checked");
     let results = tasks.mail.redrive_stalled(now, STALLED_AFTER).await?;
     let sent = results
         .iter()
@@ -57,6 +61,7 @@ pub async fn handle(tasks: &ScheduledTasks, event: LambdaEvent<Value>) -> Result
     Ok(json!({
         "offers": { "expired": expired, "reminded": reminded },
         "self_evaluation": { "reminded": self_evaluation_reminders },
+        "action_plan": { "reminded": action_plan_reminders },
         "retention": { "purged": purged },
         "outbox": { "stalled": results.len(), "sent": sent, "failed": failed }
     }))

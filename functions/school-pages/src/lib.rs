@@ -25,6 +25,7 @@ use shared::visit_date::{self, DateChangeForm, DateChangeOutcome, DateChangeView
 use shared::{ConfigError, Env};
 use time::OffsetDateTime;
 
+mod after_report;
 mod evidence;
 mod report;
 mod self_evaluation;
@@ -106,10 +107,21 @@ impl SchoolPages {
                 self.evidence(&branding, route, &request, now).await
             }
             "GET /status/{token}" => {
-                self.status(&branding, &path_parameter(&request, "token"), None, now)
-                    .await
+                self.status(
+                    &branding,
+                    &path_parameter(&request, "token"),
+                    None,
+                    None,
+                    now,
+                )
+                .await
             }
             "POST /status/{token}/date" => self.date_change(&branding, &request, now).await,
+            route @ ("GET /status/{token}/action-plan" | "POST /status/{token}/action-plan") => {
+                self.action_plan(&branding, route, &request, now).await
+            }
+            "POST /status/{token}/follow-up" => self.follow_up(&branding, &request, now).await,
+            "POST /status/{token}/signposting" => self.signposting(&branding, &request, now).await,
             route @ ("GET /status/{token}/report" | "POST /status/{token}/report") => {
                 self.factual_check(&branding, route, &request, now).await
             }
@@ -181,12 +193,14 @@ impl SchoolPages {
         }
     }
 
-    /// The status page; with `problem`, a date-change form shown again with its error.
+    /// The status page; with `problem`, a date-change form shown again with its error; with
+    /// `follow_up`, the follow-up form with its.
     async fn status(
         &self,
         branding: &Branding,
         token: &str,
         problem: Option<(String, &DateChangeForm)>,
+        follow_up: Option<after_report::FollowUpProblem>,
         now: OffsetDateTime,
     ) -> Response<Body> {
         if !looks_like_token(token) {
@@ -217,7 +231,13 @@ impl SchoolPages {
                     format!("/status/{token}/date"),
                     now.date(),
                 );
+                page.after_report = self
+                    .after_report_section(branding, token, &stored, follow_up, now)
+                    .await;
                 let mut status = StatusCode::OK;
+                if page.has_error() {
+                    status = StatusCode::UNPROCESSABLE_ENTITY;
+                }
                 if let (Some((error, form)), Some(view)) = (problem, page.date_change.as_mut()) {
                     view.error = Some(error);
                     view.new_date = form.new_date.clone();
@@ -269,7 +289,7 @@ impl SchoolPages {
                 shared::http::see_other(&format!("/status/{token}#visit-date"))
             }
             Ok(DateChangeOutcome::Problem(error)) => {
-                self.status(branding, &token, Some((error, &form)), now)
+                self.status(branding, &token, Some((error, &form)), None, now)
                     .await
             }
             Err(error) => {

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use lambda_http::http::{StatusCode, header};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
 use shared::branding::Branding;
@@ -79,11 +79,7 @@ impl SchoolPages {
             );
         }
 
-        let wants_json = request
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("application/json"));
+        let wants_json = shared::http::wants_json(request);
         let Ok(form) = shared::http::read_form::<HashMap<String, String>>(request, MAX_FORM_BYTES)
         else {
             return message(

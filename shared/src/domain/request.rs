@@ -548,7 +548,7 @@ impl ReviewRequest {
                 )),
             },
         );
-        let visit_windows = check(&mut errors, windows(&raw.visit_windows, today));
+        let visit_windows = check(&mut errors, parse_visit_windows(&raw.visit_windows, today));
         let learning_goal = check(
             &mut errors,
             text(
@@ -769,7 +769,12 @@ pub const WINDOW_FIELDS: [(&str, &str); 3] = [
     ("window_3_start", "window_3_end"),
 ];
 
-fn windows(raw: &[(String, String)], today: Date) -> Result<Vec<VisitWindow>, FieldError> {
+/// The visit windows as typed (`(start, end)` per filled-in window, fields [`WINDOW_FIELDS`]):
+/// two or three, each a real run of days in the allowed range; or the first problem.
+pub fn parse_visit_windows(
+    raw: &[(String, String)],
+    today: Date,
+) -> Result<Vec<VisitWindow>, FieldError> {
     if raw.len() > 3 {
         return Err(error("window_1_start", "Give at most three visit windows"));
     }

@@ -400,6 +400,7 @@ proptest! {
             excluded: &excluded,
             role: scenario.role,
             lead,
+            follow_up_of: None,
         };
         let outcome = rank(&match_request, &pool, &settings, TODAY);
 
@@ -451,6 +452,7 @@ proptest! {
             excluded: &excluded,
             role: scenario.role,
             lead: scenario.lead(),
+            follow_up_of: None,
         };
         let summary = |pool: &[ReviewerRecord<'_>]| {
             let outcome = rank(&match_request, pool, &settings, TODAY);

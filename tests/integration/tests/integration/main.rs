@@ -1,6 +1,7 @@
 //! One test binary (linking the AWS SDK once), one module per capability.
 
 mod admin;
+mod after_report;
 mod evidence;
 mod helpers;
 mod intake;

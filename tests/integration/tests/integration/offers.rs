@@ -42,9 +42,14 @@ pub(crate) async fn import(app: &TestStack, rows: &[String]) {
 
 /// A Camden primary school asks for a review through the API; its reference.
 pub(crate) async fn submit(app: &TestStack, contact: &str, urn: &str) -> String {
+    submit_named(app, contact, urn, "Brook Primary School").await
+}
+
+/// [`submit`] for a school of that name.
+pub(crate) async fn submit_named(app: &TestStack, contact: &str, urn: &str, name: &str) -> String {
     let body = json!({
         "school": {
-            "urn": urn, "name": "Brook Primary School", "phase": "primary", "type": "mainstream",
+            "urn": urn, "name": name, "phase": "primary", "type": "mainstream",
             "local_authority_code": 202, "postcode": "NW1 2DB", "number_on_roll": 420,
             "sen_support_percent": 14.5, "ehc_plan_percent": 3.2, "areas_of_need": ["communication_and_interaction"]
         },

@@ -1,0 +1,672 @@
+//! Acting on a final report, on the local stack: the school's action plan (saved, refused from
+//! an old page, reminded once a term), a follow-up visit (a new request matched to the
+//! original lead first) and signposting (shown only when both schools consent).
+
+use std::collections::HashMap;
+
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
+use serde_json::{Value, json};
+use shared::after_report::action_plan::{self, ActionPlan, ActionStatus};
+use shared::intake::StoredRequest;
+use shared::matching::Term;
+use shared::report::store::{self, Moved, Saved};
+use shared::report::{FactualCheck, Report};
+use shared::store::s;
+use time::{Duration, OffsetDateTime};
+
+use crate::helpers::{TestStack, spawn, unique_address};
+use crate::offers::{answer, day, import, offer_link, reviewer_row, submit_named, visit_day};
+
+/// A review whose lead accepted and whose report is final.
+struct Reviewed {
+    request_id: String,
+    reference: String,
+    /// The school's status page (a full URL).
+    status_link: String,
+}
+
+fn links_with(mails: &[local_runner::mailbox::SentMail], part: &str) -> Vec<String> {
+    mails
+        .iter()
+        .flat_map(|m| m.links.iter())
+        .filter(|l| l.contains(part))
+        .cloned()
+        .collect()
+}
+
+async fn request_id(app: &TestStack, reference: &str) -> String {
+    let items = app
+        .items_with_prefix(&format!("REFERENCE#{reference}"))
+        .await;
+    items[0]["request_id"].as_s().unwrap().clone()
+}
+
+async fn stored(app: &TestStack, request_id: &str) -> StoredRequest {
+    let item = app
+        .dynamodb()
+        .get_item()
+        .table_name(app.table())
+        .key("pk", s(format!("REQUEST#{request_id}")))
+        .key("sk", s("REQUEST"))
+        .consistent_read(true)
+        .send()
+        .await
+        .unwrap()
+        .item
+        .expect("the request");
+    serde_dynamo::from_item(item).unwrap()
+}
+
+/// `school` (contact address, URN, name) asks for a review; `lead` (who has had
+/// `mails_so_far` emails) accepts it, and the report goes through its steps to final, as the lead's
+/// page does it (the retention marker in the finalising transaction).
+async fn reviewed(
+    app: &TestStack,
+    lead: &str,
+    mails_so_far: usize,
+    (school, urn, name): (&str, &str, &str),
+    report: &Report,
+) -> Reviewed {
+    let reference = submit_named(app, school, urn, name).await;
+    let mails = app.wait_for_mail(lead, mails_so_far + 1).await;
+    let accepted = answer(
+        app,
+        &offer_link(&mails[0]),
+        &format!("decision=accept&visit_date={}", visit_day()),
+    )
+    .await;
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    let request_id = request_id(app, &reference).await;
+    let status_link = links_with(&app.wait_for_mail(school, 1).await, "/status/")[0].clone();
+    let reviewed = Reviewed {
+        request_id,
+        reference,
+        status_link,
+    };
+    finalise(app, &reviewed.request_id, report).await;
+    reviewed
+}
+
+async fn finalise(app: &TestStack, request_id: &str, report: &Report) {
+    let table = app.table_handle();
+    let now = OffsetDateTime::now_utc();
+    let Saved::Saved { version } = store::save_draft(&table, request_id, 0, report, "Ada", now)
+        .await
+        .unwrap()
+    else {
+        panic!("the draft is stored")
+    };
+    assert_eq!(
+        store::submit(&table, request_id, version, None, now, Vec::new())
+            .await
+            .unwrap(),
+        Moved::Done
+    );
+    assert_eq!(
+        store::record_factual_check(
+            &table,
+            request_id,
+            version,
+            &FactualCheck::Accepted,
+            now,
+            Vec::new()
+        )
+        .await
+        .unwrap(),
+        Moved::Done
+    );
+    let (html, pdf) = store::object_keys(request_id);
+    let purge_after = now.date() + Duration::days(365);
+    let also = shared::retention::schedule_purge(&table.name, request_id, purge_after);
+    assert_eq!(
+        store::finalise(&table, request_id, version, &html, &pdf, now, also)
+            .await
+            .unwrap(),
+        Moved::Done
+    );
+}
+
+async fn get(app: &TestStack, url: &str) -> (StatusCode, String) {
+    let response = app.http.get(url).send().await.unwrap();
+    (response.status(), response.text().await.unwrap())
+}
+
+async fn post(app: &TestStack, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
+    app.http.post(url).form(form).send().await.unwrap()
+}
+
+async fn stored_plan(app: &TestStack, request_id: &str) -> Option<(u64, ActionPlan)> {
+    action_plan::KIND
+        .get::<ActionPlan>(&app.table_handle(), request_id)
+        .await
+        .unwrap()
+        .map(|plan| (plan.version, plan.body))
+}
+
+fn one_reviewer(name: &str, email: &str, la: u16) -> String {
+    reviewer_row(name, email, la, "primary", 2, "900001")
+}
+
+#[tokio::test]
+async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
+    let app = spawn().await;
+    let lead = unique_address("lead");
+    import(&app, &[one_reviewer("Ada Lead", &lead, 204)]).await;
+    let school = unique_address("school");
+    let reference = submit_named(&app, &school, "100101", "Alder Primary School").await;
+    let offers = app.wait_for_mail(&lead, 1).await;
+    answer(
+        &app,
+        &offer_link(&offers[0]),
+        &format!("decision=accept&visit_date={}", visit_day()),
+    )
+    .await;
+    let request_id = request_id(&app, &reference).await;
+    let status_link = links_with(&app.wait_for_mail(&school, 1).await, "/status/")[0].clone();
+    let plan_link = format!("{status_link}/action-plan");
+
+    // No plan before the report is final.
+    let (status, _) = get(&app, &plan_link).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (_, page) = get(&app, &status_link).await;
+    assert!(!page.contains("Your action plan"));
+
+    let report = shared::report::examples::typical();
+    finalise(&app, &request_id, &report).await;
+    let (_, page) = get(&app, &status_link).await;
+    assert!(page.contains("Your report has 4 recommendations: 4 not started."));
+    assert!(page.contains("Update your action plan"));
+
+    let (status, page) = get(&app, &plan_link).await;
+    assert_eq!(status, StatusCode::OK);
+    for n in 1..=report.recommendations.len() {
+        assert!(page.contains(&format!("Recommendation {n}: embed the graduated approach")));
+    }
+    assert!(page.contains(r#"name="version" value="0""#));
+
+    // A date that is not a real one and too long a text: each on its field, nothing stored.
+    let long_owner = "o".repeat(action_plan::MAX_OWNER_CHARS + 1);
+    let mut form = vec![
+        ("version", "0"),
+        ("owner-1", "Ms Lee (SENCO)"),
+        ("target_date-1", "30/02/2027"),
+        ("status-1", "in_progress"),
+        ("notes-1", "Training booked for all TAs."),
+        ("owner-2", long_owner.as_str()),
+        ("status-2", "not_started"),
+        ("status-3", "not_started"),
+        ("status-4", "done"),
+    ];
+    let refused = post(&app, &plan_link, &form).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("<title>Error: "));
+    assert!(page.contains(r##"href="#target_date-1""##));
+    assert!(page.contains("Enter the target date of action 1 as a real date"));
+    assert!(page.contains("The owner of action 2 must be 120 characters or fewer (it has 121)"));
+    assert!(
+        page.contains("30/02/2027"),
+        "the school's text is shown again"
+    );
+    assert!(stored_plan(&app, &request_id).await.is_none());
+
+    // Corrected, it is saved.
+    form[2] = ("target_date-1", "31/03/2027");
+    form[5] = ("owner-2", "Head teacher");
+    let saved = post(&app, &plan_link, &form).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    assert!(
+        saved.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .ends_with("/action-plan?saved=1")
+    );
+    let (version, plan) = stored_plan(&app, &request_id).await.unwrap();
+    assert_eq!(version, 1);
+    assert_eq!(plan.rows[0].owner, "Ms Lee (SENCO)");
+    assert_eq!(plan.rows[0].target_date, "2027-03-31");
+    assert_eq!(plan.rows[0].status, ActionStatus::InProgress);
+    assert_eq!(plan.rows[3].status, ActionStatus::Done);
+    assert_eq!(
+        plan.rows[1].action,
+        report.recommendations[1].action.as_str()
+    );
+
+    // A second tab still on version 0 stores nothing and sees both versions.
+    let stale = post(
+        &app,
+        &plan_link,
+        &[
+            ("version", "0"),
+            ("owner-1", "Mr Khan"),
+            ("status-1", "dropped"),
+            ("status-2", "not_started"),
+            ("status-3", "not_started"),
+            ("status-4", "not_started"),
+        ],
+    )
+    .await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    let page = stale.text().await.unwrap();
+    assert!(page.contains("Someone else saved a newer version"));
+    assert!(
+        page.contains("Mr Khan"),
+        "the stale tab's text is kept in the form"
+    );
+    assert!(
+        page.contains("Ms Lee (SENCO)"),
+        "and the saved text is shown"
+    );
+    assert!(page.contains(r#"name="version" value="1""#));
+    assert_eq!(stored_plan(&app, &request_id).await.unwrap().1, plan);
+
+    // The page's script saves as the school types (JSON), with the same version check.
+    let autosave = |version: &'static str| {
+        app.http
+            .post(&plan_link)
+            .header(ACCEPT, "application/json")
+            .form(&[
+                ("version", version),
+                ("decision", "autosave"),
+                ("owner-1", "Ms Lee"),
+                ("status-1", "done"),
+                ("status-2", "in_progress"),
+                ("status-3", "not_started"),
+                ("status-4", "done"),
+            ])
+            .send()
+    };
+    let response = autosave("1").await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_eq!(
+        response.json::<Value>().await.unwrap(),
+        json!({ "version": 2 })
+    );
+    let response = autosave("1").await.unwrap();
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    assert_eq!(stored_plan(&app, &request_id).await.unwrap().0, 2);
+
+    let (_, page) = get(&app, &status_link).await;
+    assert!(
+        page.contains("Your report has 4 recommendations: 1 not started, 1 in progress, 2 done.")
+    );
+}
+
+/// A day in the term after the one `date` is in, once that term's reminders have started.
+fn reminder_time_after(date: time::Date) -> OffsetDateTime {
+    let mut day = date;
+    while Term::of(day) == Term::of(date) {
+        day += Duration::days(1);
+    }
+    let when = action_plan::reminder_day(Term::of(day)) + Duration::days(2);
+    when.with_hms(9, 0, 0).unwrap().assume_utc()
+}
+
+async fn run_schedule(app: &TestStack, now: OffsetDateTime) -> Value {
+    let at = now
+        .format(&time::format_description::well_known::Rfc3339)
+        .unwrap();
+    let response = app
+        .http
+        .post(app.url("/_dev/schedules/ScheduledTasksFunction"))
+        .header(CONTENT_TYPE, "application/json")
+        .body(json!({ "now": at }).to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.unwrap()
+}
+
+#[tokio::test]
+async fn the_school_is_asked_to_update_its_action_plan_once_a_term() {
+    let app = spawn().await;
+    let lead = unique_address("lead");
+    import(&app, &[one_reviewer("Ada Lead", &lead, 204)]).await;
+    let school = unique_address("school");
+    let report = shared::report::examples::typical();
+    let review = reviewed(
+        &app,
+        &lead,
+        0,
+        (&school, "100101", "Alder Primary School"),
+        &report,
+    )
+    .await;
+    let mails_before = app.wait_for_mail(&school, 2).await.len();
+
+    // Not in the term the report became final.
+    let now = OffsetDateTime::now_utc();
+    assert_eq!(run_schedule(&app, now).await["action_plan"]["reminded"], 0);
+
+    // Next term: once, however often the schedule runs.
+    let next_term = reminder_time_after(now.date());
+    assert_eq!(
+        run_schedule(&app, next_term).await["action_plan"]["reminded"],
+        1
+    );
+    for later in [next_term, next_term + Duration::days(10)] {
+        assert_eq!(
+            run_schedule(&app, later).await["action_plan"]["reminded"],
+            0
+        );
+    }
+    let mails = app.wait_for_mail(&school, mails_before + 1).await;
+    assert_eq!(mails.len(), mails_before + 1, "one reminder this term");
+    let reminder = &mails[0];
+    assert!(
+        reminder
+            .subject
+            .starts_with("Time to update your action plan for the"),
+        "{}",
+        reminder.subject
+    );
+    assert!(reminder.text.contains("4 actions: 4 not started"));
+    assert!(reminder.text.contains(&review.reference));
+    let link = &links_with(std::slice::from_ref(reminder), "/action-plan")[0];
+    assert_eq!(link, &format!("{}/action-plan", review.status_link));
+    let (status, _) = get(&app, link).await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The term after: once more.
+    let term_after = reminder_time_after(next_term.date());
+    assert_eq!(
+        run_schedule(&app, term_after).await["action_plan"]["reminded"],
+        1
+    );
+    assert_eq!(
+        run_schedule(&app, term_after).await["action_plan"]["reminded"],
+        0
+    );
+    assert_eq!(
+        app.wait_for_mail(&school, mails_before + 2).await.len(),
+        mails_before + 2
+    );
+}
+
+/// Moves the booked visit of `request_id` (lead `lead_id`) to `days` from today, in the
+/// request and the lead's review history, as if the visit had happened then.
+async fn move_visit(app: &TestStack, request_id: &str, lead_id: &str, days: i64) {
+    let visit = stored(app, request_id).await.lead.unwrap().visit_date;
+    let moved = day(days).to_string();
+    let history = app
+        .items_with_prefix(&format!("REVIEWER#{lead_id}"))
+        .await
+        .into_iter()
+        .find(|i| i["sk"].as_s().unwrap() == &format!("REVIEW#{visit}#{request_id}"))
+        .expect("the lead's review history");
+    let mut item: HashMap<_, _> = history.clone();
+    item.insert("sk".into(), s(format!("REVIEW#{moved}#{request_id}")));
+    item.insert("visit_date".into(), s(&moved));
+    item.insert("gsi1sk".into(), s(format!("{moved}#{request_id}")));
+    let client = app.dynamodb();
+    client
+        .delete_item()
+        .table_name(app.table())
+        .key("pk", history["pk"].clone())
+        .key("sk", history["sk"].clone())
+        .send()
+        .await
+        .unwrap();
+    client
+        .put_item()
+        .table_name(app.table())
+        .set_item(Some(item))
+        .send()
+        .await
+        .unwrap();
+    client
+        .update_item()
+        .table_name(app.table())
+        .key("pk", s(format!("REQUEST#{request_id}")))
+        .key("sk", s("REQUEST"))
+        .update_expression("SET #lead.visit_date = :moved")
+        .expression_attribute_names("#lead", "lead")
+        .expression_attribute_values(":moved", s(&moved))
+        .send()
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
+    let app = spawn().await;
+    // Ada's home is in Kent, so a London reviewer with the same profile scores 15 more.
+    let ada = unique_address("ada");
+    import(&app, &[one_reviewer("Ada Lead", &ada, 886)]).await;
+    let school = unique_address("school");
+    let reference = submit_named(&app, &school, "100101", "Alder Primary School").await;
+    let offers = app.wait_for_mail(&ada, 1).await;
+    answer(
+        &app,
+        &offer_link(&offers[0]),
+        &format!("decision=accept&visit_date={}", visit_day()),
+    )
+    .await;
+    let original_id = request_id(&app, &reference).await;
+    let status_link = links_with(&app.wait_for_mail(&school, 1).await, "/status/")[0].clone();
+    let follow_up_link = format!("{status_link}/follow-up");
+    let windows = [
+        ("window_1_start", day(40).to_string()),
+        ("window_1_end", day(50).to_string()),
+        ("window_2_start", day(70).to_string()),
+        ("window_2_end", day(80).to_string()),
+    ];
+    let windows: Vec<(&str, &str)> = windows.iter().map(|(k, v)| (*k, v.as_str())).collect();
+
+    // Not before the report is final.
+    let refused = post(&app, &follow_up_link, &windows).await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("Your report is not final yet")
+    );
+
+    // Months later: the visit happened (so Ada "reviewed the school recently"), the report is
+    // final, and a better-placed reviewer has joined the pool.
+    let ada_id = stored(&app, &original_id).await.lead.unwrap().reviewer_id;
+    move_visit(&app, &original_id, &ada_id, -60).await;
+    let report = shared::report::examples::typical();
+    finalise(&app, &original_id, &report).await;
+    let bea = unique_address("bea");
+    import(
+        &app,
+        &[reviewer_row(
+            "Bea Better",
+            &bea,
+            204,
+            "primary",
+            2,
+            "900002",
+        )],
+    )
+    .await;
+
+    // A window that is not a real date: the form again with its error, nothing stored.
+    let mut bad = windows.clone();
+    bad[0] = ("window_1_start", "2027-02-30");
+    let refused = post(&app, &follow_up_link, &bad).await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("<title>Error: "));
+    assert!(page.contains(r##"href="#window_1_start""##));
+    assert!(page.contains("Enter the first day of visit window 1 as a real date"));
+    assert_eq!(app.items_with_prefix("REFERENCE#").await.len(), 1);
+
+    let asked = post(&app, &follow_up_link, &windows).await;
+    assert_eq!(asked.status(), StatusCode::SEE_OTHER);
+    assert!(
+        asked.headers()[LOCATION]
+            .to_str()
+            .unwrap()
+            .ends_with("#follow-up")
+    );
+
+    // A new request of the same school, linked both ways, offered to Ada, not to Bea.
+    let original = stored(&app, &original_id).await;
+    let link = original
+        .follow_up
+        .clone()
+        .expect("the original knows its follow-up");
+    assert_ne!(link.reference, reference);
+    let follow_up = stored(&app, &link.request_id).await;
+    let of = follow_up
+        .follow_up_of
+        .clone()
+        .expect("the follow-up knows its review");
+    assert_eq!(of.request_id, original_id);
+    assert_eq!(of.lead_reviewer_id, ada_id);
+    assert_eq!(of.lead_visit_date, day(-60).to_string());
+    assert_eq!(of.recommendations, report.recommendations);
+    assert_eq!(follow_up.request.school, original.request.school);
+    assert_eq!(follow_up.request.contact, original.request.contact);
+    assert_eq!(follow_up.request.visit_windows[0].start, day(40));
+    assert!(
+        follow_up
+            .request
+            .learning_goal
+            .as_str()
+            .contains("progress on each of the report's 4 recommendations")
+    );
+
+    let offers = app.wait_for_mail(&ada, 2).await;
+    assert!(
+        offers[0].subject.contains("Alder Primary School"),
+        "{}",
+        offers[0].subject
+    );
+    assert!(
+        app.stack.mail_to(&bea).await.unwrap().is_empty(),
+        "the original lead is asked first, though Bea scores more"
+    );
+    assert_eq!(stored(&app, &link.request_id).await.state, "offered");
+
+    // The school got the new request's confirmation, with its own status link; each status
+    // page links to the other.
+    let mails = app.wait_for_mail(&school, 3).await;
+    let confirmation = mails
+        .iter()
+        .find(|m| m.text.contains(&link.reference))
+        .expect("the follow-up's confirmation");
+    let follow_up_status = links_with(std::slice::from_ref(confirmation), "/status/")[0].clone();
+    assert_ne!(follow_up_status, status_link);
+    let (_, page) = get(&app, &status_link).await;
+    assert!(page.contains(&format!("Its reference is {}", link.reference)));
+    let path = |url: &str| url[url.find("/status/").unwrap()..].to_owned();
+    assert!(page.contains(&path(&follow_up_status)));
+    let (_, page) = get(&app, &follow_up_status).await;
+    assert!(page.contains(&format!("This visit follows up your review {reference}")));
+    assert!(page.contains(&format!(r#"href="{}""#, path(&status_link))));
+
+    // Asking again creates nothing.
+    let again = post(&app, &follow_up_link, &windows).await;
+    assert_eq!(again.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.items_with_prefix("REFERENCE#").await.len(), 2);
+}
+
+/// `report` without its findings in `area`.
+fn without(mut report: Report, area: shared::domain::request::FocusArea) -> Report {
+    report.areas.retain(|findings| findings.area != area);
+    report
+}
+
+#[tokio::test]
+async fn signposting_shows_other_schools_only_when_both_consent() {
+    use shared::domain::request::FocusArea::AssessmentOfNeed;
+
+    let app = spawn().await;
+    let lead = unique_address("lead");
+    import(&app, &[one_reviewer("Ada Lead", &lead, 204)]).await;
+    let (alder_mail, birch_mail) = (unique_address("alder"), unique_address("birch"));
+    let typical = shared::report::examples::typical();
+    let alder = reviewed(
+        &app,
+        &lead,
+        0,
+        (&alder_mail, "100101", "Alder Primary School"),
+        &typical,
+    )
+    .await;
+    // Birch's report says nothing about assessment of need.
+    let birch = reviewed(
+        &app,
+        &lead,
+        2,
+        (&birch_mail, "100102", "Birch Primary School"),
+        &without(typical.clone(), AssessmentOfNeed),
+    )
+    .await;
+    let choose = |review: &Reviewed, consent: &'static str| {
+        let url = format!("{}/signposting", review.status_link);
+        let app = &app;
+        async move {
+            let response = post(app, &url, &[("consent", consent)]).await;
+            assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        }
+    };
+    let listed = |page: &str, name: &str| {
+        page.contains(&format!("<li>{name} (Primary, mainstream, Camden)</li>"))
+    };
+
+    // Off by default: nothing listed, nothing indexed.
+    let (_, page) = get(&app, &alder.status_link).await;
+    assert!(page.contains("Learning from other schools"));
+    assert!(page.contains(r#"id="signposting-no" name="consent" value="no" checked"#));
+    assert!(!listed(&page, "Birch Primary School"));
+    assert!(app.items_with_prefix("SIGNPOST#").await.is_empty());
+
+    // Only Alder consents: Alder sees nobody, and nobody sees Alder.
+    choose(&alder, "yes").await;
+    assert_eq!(app.items_with_prefix("SIGNPOST#").await.len(), 3);
+    let (_, page) = get(&app, &alder.status_link).await;
+    assert!(page.contains(r#"value="yes" checked"#));
+    assert!(!listed(&page, "Birch Primary School"));
+    assert!(page.contains("No other school taking part has a strength here yet."));
+    let (_, page) = get(&app, &birch.status_link).await;
+    assert!(!listed(&page, "Alder Primary School"));
+
+    // Both consent: each sees the other where it is strong, with no contact details.
+    choose(&birch, "yes").await;
+    assert_eq!(app.items_with_prefix("SIGNPOST#").await.len(), 5);
+    let (_, page) = get(&app, &alder.status_link).await;
+    let heading = format!("<h3>{}</h3>", AssessmentOfNeed.label());
+    let assessment = &page[page.find(&heading).unwrap() + heading.len()..];
+    assert!(
+        assessment.starts_with("\n<p>No other school taking part has a strength here yet."),
+        "Birch has no strength in assessment of need"
+    );
+    assert_eq!(page.matches("<li>Birch Primary School").count(), 2);
+    assert!(page.contains("To learn from one of these schools, write to"));
+    assert!(
+        !page.contains(&birch_mail),
+        "no contact details of the other school"
+    );
+    let (_, page) = get(&app, &birch.status_link).await;
+    assert_eq!(
+        page.matches("<li>Alder Primary School").count(),
+        2,
+        "Birch has no \"even better if\" in assessment of need"
+    );
+    assert!(!page.contains(&alder_mail));
+
+    // Alder withdraws: its index items go, and each side sees nobody.
+    choose(&alder, "no").await;
+    assert_eq!(app.items_with_prefix("SIGNPOST#").await.len(), 2);
+    let (_, page) = get(&app, &birch.status_link).await;
+    assert!(!listed(&page, "Alder Primary School"));
+    let (_, page) = get(&app, &alder.status_link).await;
+    assert!(!listed(&page, "Birch Primary School"));
+
+    // Only a real choice is taken.
+    let bad = post(
+        &app,
+        &format!("{}/signposting", alder.status_link),
+        &[("consent", "maybe")],
+    )
+    .await;
+    assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
+}
