@@ -4,7 +4,7 @@
 //! sends it to the school for its factual-accuracy check (`submit`). A save based on an older
 //! version stores nothing: the page shows the person's text with the newer one beside it.
 
-use lambda_http::http::{StatusCode, header};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
 use shared::branding::Branding;
@@ -95,11 +95,7 @@ impl ReviewerPages {
             );
         }
 
-        let wants_json = request
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("application/json"));
+        let wants_json = shared::http::wants_json(request);
         let Ok(pairs) =
             shared::http::read_form::<Vec<(String, String)>>(request, MAX_REPORT_FORM_BYTES)
         else {

@@ -19,7 +19,6 @@
 //! Moving the report on is one transaction with the request's timeline event and whatever the
 //! caller adds (the emails' outbox items), conditional on the state and version the person saw.
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -29,7 +28,7 @@ use super::{FactualCheck, Report, ReportFieldError};
 use crate::intake::{TimelineEvent, request_pk, timeline_put};
 use crate::programme::GradingScale;
 use crate::reviewers::{Item, StoreError, dynamo_error};
-use crate::store::{Table, n, s};
+use crate::store::{Table, Transacted, n, s};
 use crate::versioned::Kind;
 pub use crate::versioned::Saved;
 
@@ -320,23 +319,14 @@ async fn commit(
     ];
     items.extend(also);
     match table
-        .client
-        .transact_write_items()
-        .set_transact_items(Some(items))
-        .send()
+        .transact(items)
         .await
+        .map_err(|e| dynamo_error("TransactWriteItems", e))?
     {
-        Ok(_) => Ok(Moved::Done),
-        Err(err) => match err.as_service_error() {
-            // The report's own condition (first item) failed: it moved on or changed.
-            Some(TransactWriteItemsError::TransactionCanceledException(e))
-                if e.cancellation_reasons().first().and_then(|r| r.code())
-                    == Some("ConditionalCheckFailed") =>
-            {
-                Ok(Moved::Conflict)
-            }
-            _ => Err(dynamo_error("TransactWriteItems", err)),
-        },
+        Transacted::Committed => Ok(Moved::Done),
+        // The report moved on or changed since it was read (or a concurrent write on one of
+        // the items): nothing was written.
+        Transacted::Cancelled(_) => Ok(Moved::Conflict),
     }
 }
 

@@ -575,3 +575,45 @@ fn the_factual_check_page_shows_the_draft_and_a_box_per_section() {
     assert!(html.contains("You confirmed the draft is factually accurate"));
     assert!(!html.contains("<form"));
 }
+
+#[test]
+fn the_report_emails_link_to_the_schools_report_page() {
+    use crate::mail::{Email, Programme};
+    let links = crate::links::LinkSecret::from_bytes(&[7u8; 32]).unwrap();
+    let programme = Programme {
+        name: "Northshire SEND Review".into(),
+        contact_email: "send-review@northshire.example".into(),
+        site_url: "https://review.example".into(),
+    };
+    let link = format!(
+        "https://review.example/status/{}/report",
+        links.status_token("01REQ")
+    );
+    let to_check = Email::ReportToCheck(ReportToCheck {
+        request_id: "01REQ".into(),
+        reference: "SR-ABCD-12".into(),
+        school_name: "Oakfield <Primary>".into(),
+        lead_name: "Priya Shah".into(),
+    })
+    .render(&programme, &links)
+    .unwrap();
+    assert_eq!(
+        to_check.subject,
+        "Your draft report is ready to check: SR-ABCD-12"
+    );
+    assert!(to_check.html.contains("Oakfield &#60;Primary&#62;"));
+    assert!(to_check.html.contains(&link) && to_check.text.contains(&link));
+    assert!(to_check.attachments.is_empty());
+
+    let delivered = Email::ReportFinal(ReportFinal {
+        request_id: "01REQ".into(),
+        reference: "SR-ABCD-12".into(),
+        school_name: "Oakfield Primary".into(),
+        pdf_key: "requests/01REQ/report/report.pdf".into(),
+    })
+    .render(&programme, &links)
+    .unwrap();
+    assert_eq!(delivered.subject, "Your review report: SR-ABCD-12");
+    assert!(delivered.text.contains(&link));
+    assert!(delivered.text.contains("attached to this email as a PDF"));
+}
