@@ -568,10 +568,11 @@ impl ReviewerPages {
             .await
         {
             Ok(url) => shared::http::see_other(&url),
+            // Not a received file of this review (deleted, or another request's): no URL.
             Err(EvidenceError::NotFound) => message(
                 branding,
-                StatusCode::NOT_FOUND,
-                "File not found",
+                StatusCode::FORBIDDEN,
+                "This file is not available",
                 &["The school may have deleted it. Go back to the review page.".into()],
             ),
             Err(error) => {

@@ -59,14 +59,17 @@ pub(crate) struct Booked {
 
 /// A Camden primary (focus: all eight areas) with Ada booked as lead.
 pub(crate) async fn booked(app: &TestStack) -> Booked {
+    booked_with(app, "Ada Lead", "100101").await
+}
+
+/// School `urn`, with a new reviewer `name` booked as lead (a new reviewer, with no review
+/// yet this term, outranks the earlier ones).
+async fn booked_with(app: &TestStack, name: &str, urn: &str) -> Booked {
     let lead = unique_address("lead");
-    import(
-        app,
-        &[reviewer_row("Ada Lead", &lead, 204, "primary", 2, "900001")],
-    )
-    .await;
+    let home = format!("9{}", &urn[1..]);
+    import(app, &[reviewer_row(name, &lead, 204, "primary", 2, &home)]).await;
     let contact = unique_address("school");
-    let reference = submit(app, &contact, "100101").await;
+    let reference = submit(app, &contact, urn).await;
     let offer = app.wait_for_mail(&lead, 1).await;
     let accepted = answer(
         app,
@@ -90,7 +93,10 @@ pub(crate) async fn booked(app: &TestStack) -> Booked {
         .items_with_prefix("REQUEST#")
         .await
         .iter()
-        .find(|i| i["sk"].as_s().is_ok_and(|sk| sk == "REQUEST"))
+        .find(|i| {
+            i["sk"].as_s().is_ok_and(|sk| sk == "REQUEST")
+                && i["reference"].as_s().is_ok_and(|r| *r == reference)
+        })
         .map(|i| i["id"].as_s().unwrap().clone())
         .unwrap();
     Booked {
@@ -379,24 +385,55 @@ async fn the_review_team_downloads_the_evidence_and_keeps_private_notes_that_an_
     let log = store.access_log(&booked.school.request_id).await.unwrap();
     assert_eq!(log.len(), 1);
     assert_eq!(log[0].accessor, "reviewer");
-    // Another request's file id, or a tampered link: no URL.
-    let missing = app
-        .http
-        .get(format!(
-            "{}/evidence/01J00000000000000000000000",
-            booked.review_link
-        ))
-        .send()
-        .await
+    // Another request's reviewer, an expired link and a tampered one: 403, no URL, no record.
+    // Ada steps back for a while, so Bo takes the second school.
+    let resting = reviewer_row("Ada Lead", &booked.lead, 204, "primary", 2, "900001");
+    import(
+        &app,
+        &[format!("{},no", resting.strip_suffix(",yes").unwrap())],
+    )
+    .await;
+    let other = booked_with(&app, "Bo Other", "100102").await;
+    let tampered = format!("{}x", &booked.review_link[..booked.review_link.len() - 1]);
+    let secret = shared::links::LinkSecret::load(
+        app.stack.function_env("ReviewerPagesFunction"),
+        &app.stack.aws,
+    )
+    .await
+    .unwrap();
+    let offer_id = booked
+        .review_link
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('.')
+        .next()
         .unwrap();
-    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
-    let tampered = format!(
-        "{}x/evidence/{evidence_id}",
-        &booked.review_link[..booked.review_link.len() - 1]
+    let signed = |expires_at: i64| {
+        let token = secret.offer_token(offer_id, shared::links::OfferAction::Review, expires_at);
+        app.url(&format!("/reviews/{token}"))
+    };
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    assert_eq!(
+        app.http
+            .get(signed(now + 3600))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK,
+        "a link signed with the stack's secret works, so the expired one fails for its expiry"
     );
-    let refused = app.http.get(&tampered).send().await.unwrap();
-    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
-    assert!(refused.headers().get(LOCATION).is_none());
+    for link in [other.review_link.clone(), tampered, signed(now - 1)] {
+        let refused = app
+            .http
+            .get(format!("{link}/evidence/{evidence_id}"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{link}");
+        assert!(refused.headers().get(LOCATION).is_none());
+    }
     assert_eq!(
         store
             .access_log(&booked.school.request_id)
