@@ -349,20 +349,8 @@ impl ReviewerPages {
             self.evidence.list(request_id).await,
         ) {
             (Ok(evaluation), Ok(notes), Ok(files)) => (evaluation, notes, files),
-            (evaluation, notes, files) => {
-                tracing::error!(
-                    evaluation = evaluation.is_err(),
-                    notes = notes.is_err(),
-                    files = files.is_err(),
-                    "reading the review's documents failed"
-                );
-                return message(
-                    branding,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Sorry, there is a problem with the service",
-                    &["Try again in a few minutes.".into()],
-                );
-            }
+            (Err(error), _, _) | (_, Err(error), _) => return unavailable(branding, &error),
+            (_, _, Err(error)) => return unavailable(branding, &error),
         };
         let mut status = StatusCode::OK;
         if let Some((error, form)) = shown.date_problem {
@@ -534,15 +522,7 @@ impl ReviewerPages {
                 self.review_page(branding, review, page, shown, now).await
             }
             Ok(Saved::Locked { .. }) => shared::http::see_other(page),
-            Err(error) => {
-                tracing::error!(%error, "saving review notes failed");
-                message(
-                    branding,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Sorry, there is a problem with the service",
-                    &["Your notes were not saved. Try again in a few minutes.".into()],
-                )
-            }
+            Err(error) => unavailable(branding, &error),
         }
     }
 
@@ -575,15 +555,7 @@ impl ReviewerPages {
                 "This file is not available",
                 &["The school may have deleted it. Go back to the review page.".into()],
             ),
-            Err(error) => {
-                tracing::error!(%error, "issuing a download URL failed");
-                message(
-                    branding,
-                    StatusCode::SERVICE_UNAVAILABLE,
-                    "Sorry, there is a problem with the service",
-                    &["Try again in a few minutes.".into()],
-                )
-            }
+            Err(error) => unavailable(branding, &error),
         }
     }
 
@@ -665,13 +637,17 @@ fn closed(branding: &Branding, offer: Option<&Offer>) -> Response<Body> {
     message(branding, StatusCode::OK, title, &[text])
 }
 
-fn unavailable(branding: &Branding, error: &shared::offers::WorkflowError) -> Response<Body> {
-    tracing::error!(%error, "the offer workflow failed");
+/// The page for a failure of the table or the bucket (logged; never the person's fault).
+fn unavailable(branding: &Branding, error: &dyn std::fmt::Display) -> Response<Body> {
+    tracing::error!(%error, "a reviewer page failed");
     message(
         branding,
         StatusCode::SERVICE_UNAVAILABLE,
         "Sorry, there is a problem with the service",
-        &["Try again in a few minutes. Answering twice is safe.".into()],
+        &[
+            "Try again in a few minutes. Nothing you saved is lost, and answering twice is safe."
+                .into(),
+        ],
     )
 }
 
