@@ -6,12 +6,11 @@
 // state is audited with axe.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseUrl, expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
-import { clickAndWait, fillValidRequest, uniqueEmail } from './school.mjs';
+import { baseUrl, expectNoAxeViolations, useBrowser, withPage } from './harness.mjs';
+import { clickAndWait, fillValidRequest, statusLinkFromMail, uniqueEmail } from './school.mjs';
 
 useBrowser();
 
-const STATUS_LINK = /\/status\/[A-Za-z0-9_-]{43}$/;
 const PDF = Buffer.from('%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n');
 
 
@@ -23,10 +22,7 @@ async function requestWithStatusLink(page) {
   await clickAndWait(page, page.getByRole('button', { name: 'Send request' }));
   const title = await page.title();
   assert.ok(!title.startsWith('Too many requests'), `the service refused the request as rate-limited (see README): "${title}"`);
-  const [mail] = await readMail(email, { timeoutMs: 10_000 });
-  const link = (mail.links ?? []).find((href) => STATUS_LINK.test(href));
-  assert.ok(link, `the confirmation email has no status link: ${JSON.stringify(mail.links)}`);
-  return link;
+  return statusLinkFromMail(email);
 }
 
 /** Reload the evidence page until the file's row says `state` (the checker runs in seconds). */

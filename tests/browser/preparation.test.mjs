@@ -4,12 +4,10 @@
 // linked from the summary, and nothing typed is lost. Every page state is audited with axe.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseUrl, expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
-import { clickAndWait, fillValidRequest, uniqueEmail } from './school.mjs';
+import { baseUrl, expectNoAxeViolations, useBrowser, withPage } from './harness.mjs';
+import { clickAndWait, fillValidRequest, statusLinkFromMail, uniqueEmail } from './school.mjs';
 
 useBrowser();
-
-const STATUS_LINK = /\/status\/[A-Za-z0-9_-]{43}$/;
 
 async function statusLinkOfNewRequest(page) {
   const email = uniqueEmail('selfeval');
@@ -17,10 +15,7 @@ async function statusLinkOfNewRequest(page) {
   await fillValidRequest(page, { email });
   await clickAndWait(page, page.getByRole('button', { name: 'Send request' }));
   assert.ok(!(await page.title()).startsWith('Too many requests'), 'the service refused the request as rate-limited (see README)');
-  const [mail] = await readMail(email, { timeoutMs: 10_000 });
-  const link = (mail.links ?? []).find((href) => STATUS_LINK.test(href));
-  assert.ok(link, `the confirmation email has no status link: ${JSON.stringify(mail.links)}`);
-  return link;
+  return statusLinkFromMail(email);
 }
 
 for (const javaScriptEnabled of [false, true]) {

@@ -1,5 +1,7 @@
 // The school's side of the browser tests: filling the request form with valid answers.
-// Shared by request.test.mjs and offers.test.mjs.
+// Shared by the test files that act as a school.
+import assert from 'node:assert/strict';
+import { readMail } from './harness.mjs';
 
 /** The school's visit windows (days from today), as fillValidRequest enters them. */
 export const WINDOW_1 = [30, 40];
@@ -67,6 +69,17 @@ export async function fillValidRequest(page, { email, schoolName = uniqueSchoolN
   await page.check('#no_pupil_named');
   await page.check('#privacy_notice_accepted');
   return { schoolName, urn };
+}
+
+/** A school's private status link, as its email gives it. */
+export const STATUS_LINK = /\/status\/[A-Za-z0-9_-]{43}$/;
+
+/** The status link in the newest email to `email` (the request's confirmation). */
+export async function statusLinkFromMail(email) {
+  const [mail] = await readMail(email, { timeoutMs: 10_000 });
+  const link = (mail.links ?? []).find((href) => STATUS_LINK.test(href));
+  assert.ok(link, `the confirmation email has no status link: ${JSON.stringify(mail.links)}`);
+  return link;
 }
 
 /** Click a submit button and wait for the page it leads to; returns that page's response. */

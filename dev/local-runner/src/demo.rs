@@ -38,3 +38,65 @@ pub async fn seed(stack: &LocalStack) -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Gives the request with `reference` a final report (the typical example report), as
+/// [`finalise`] does. For tests of what a school does with a final report
+/// (`POST /_dev/demo/final-report`).
+pub async fn final_report(table: &Table, reference: &str) -> anyhow::Result<serde_json::Value> {
+    let item = table
+        .client
+        .get_item()
+        .table_name(&table.name)
+        .key(
+            "pk",
+            shared::store::s(format!("REFERENCE#{}", reference.trim())),
+        )
+        .key("sk", shared::store::s("REFERENCE"))
+        .send()
+        .await?
+        .item;
+    let request_id = item
+        .as_ref()
+        .and_then(|item| shared::store::get_s(item, "request_id"))
+        .ok_or_else(|| anyhow!("no request has the reference {reference:?}"))?
+        .to_owned();
+    let report = shared::report::examples::typical();
+    finalise(table, &request_id, &report).await?;
+    Ok(serde_json::json!({
+        "request_id": request_id,
+        "recommendations": report.recommendations.len(),
+    }))
+}
+
+/// Takes `report` for request `request_id` through the report's own steps to final (saved,
+/// sent to the school, accepted, finalised with the retention marker the finalising
+/// transaction writes), as if the visit had happened and the lead had finalised it. No files
+/// are stored in S3 and no email is sent.
+pub async fn finalise(
+    table: &Table,
+    request_id: &str,
+    report: &shared::report::Report,
+) -> anyhow::Result<()> {
+    use shared::report::FactualCheck;
+    use shared::report::store::{self, Moved, Saved};
+
+    let now = time::OffsetDateTime::now_utc();
+    let Saved::Saved { version } =
+        store::save_draft(table, request_id, 0, report, "Demo Lead", now).await?
+    else {
+        return Err(anyhow!("the request already has a report"));
+    };
+    let moved = store::submit(table, request_id, version, None, now, Vec::new()).await?;
+    anyhow::ensure!(moved == Moved::Done, "submitting the report: {moved:?}");
+    let accepted = FactualCheck::Accepted;
+    let moved =
+        store::record_factual_check(table, request_id, version, &accepted, now, Vec::new()).await?;
+    anyhow::ensure!(moved == Moved::Done, "the school's check: {moved:?}");
+    let (html, pdf) = store::object_keys(request_id);
+    let retention_months = ProgrammeSettings::demo().retention_months;
+    let purge_after = shared::retention::purge_date(now.date(), retention_months);
+    let also = shared::retention::schedule_purge(&table.name, request_id, purge_after);
+    let moved = store::finalise(table, request_id, version, &html, &pdf, now, also).await?;
+    anyhow::ensure!(moved == Moved::Done, "finalising the report: {moved:?}");
+    Ok(())
+}

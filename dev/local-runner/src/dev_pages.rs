@@ -1,5 +1,5 @@
-//! Pages of the local runner itself, never deployed: an index, the mail that was sent, and
-//! firing a scheduled function on demand.
+//! Pages of the local runner itself, never deployed: an index, the mail that was sent, firing
+//! a scheduled function on demand, and demo data on demand (`POST /_dev/demo/final-report`).
 
 use askama::Template;
 use bytes::Bytes;
@@ -89,6 +89,24 @@ pub async fn handle(
                     500,
                     "application/json",
                     serde_json::json!({ "message": error.to_string() }).to_string(),
+                ),
+            }
+        }
+        ("POST", "/_dev/demo/final-report") => {
+            #[derive(serde::Deserialize)]
+            struct Input {
+                reference: String,
+            }
+            let result = match serde_json::from_slice::<Input>(body) {
+                Ok(input) => crate::demo::final_report(&state.table, &input.reference).await,
+                Err(error) => Err(anyhow::anyhow!(error)),
+            };
+            match result {
+                Ok(done) => plain(200, "application/json", done.to_string()),
+                Err(error) => plain(
+                    400,
+                    "application/json",
+                    serde_json::json!({ "message": format!("{error:#}") }).to_string(),
                 ),
             }
         }

@@ -251,6 +251,10 @@ impl LocalStack {
             routes: routes.clone(),
             schedules: schedules.clone(),
             moto_url: config.moto_url.clone(),
+            table: shared::store::Table {
+                client: aws.dynamodb.clone(),
+                name: values.refs.get("Table").cloned().unwrap_or_default(),
+            },
         });
         tasks.push(tokio::spawn(server::serve(listener, state)));
         Ok(Self {

@@ -19,6 +19,8 @@ pub struct State {
     pub routes: Vec<Route>,
     pub schedules: HashMap<String, Schedule>,
     pub moto_url: String,
+    /// The stack's table, for the demo data pages.
+    pub table: shared::store::Table,
 }
 
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) {

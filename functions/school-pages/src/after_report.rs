@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use lambda_http::http::{StatusCode, header};
+use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Deserialize;
 use serde_json::json;
@@ -200,11 +200,7 @@ impl SchoolPages {
             );
         }
 
-        let wants_json = request
-            .headers()
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|v| v.contains("application/json"));
+        let wants_json = shared::http::wants_json(request);
         let Ok(form) = shared::http::read_form::<HashMap<String, String>>(request, MAX_FORM_BYTES)
         else {
             return message(
@@ -347,7 +343,8 @@ impl SchoolPages {
             Err(response) => return response,
         };
         match signposting::set_consent(&self.table, &stored, &report.report, consent, now).await {
-            Ok(()) => shared::http::see_other(&format!("/status/{token}#signposting")),
+            // Saved, or a concurrent choice won: the page shows the one stored.
+            Ok(_) => shared::http::see_other(&format!("/status/{token}#signposting")),
             Err(error) => {
                 tracing::error!(%error, "saving the signposting choice failed");
                 unavailable(branding)

@@ -30,7 +30,7 @@ use crate::mail::{Email, Programme, RenderedEmail};
 use crate::matching::Term;
 use crate::report::{Recommendation, ReportFieldError};
 use crate::reviewers::{StoreError, dynamo_error};
-use crate::store::{Table, get_s, s};
+use crate::store::{Table, Transacted, get_s, s};
 use crate::versioned::{Kind, Versioned};
 use crate::{outbox, retention};
 
@@ -367,19 +367,10 @@ pub async fn send_reminders(table: &Table, now: OffsetDateTime) -> Result<usize,
                 now,
             ),
         ];
-        match table
-            .client
-            .transact_write_items()
-            .set_transact_items(Some(items))
-            .send()
-            .await
-        {
-            Ok(_) => sent += 1,
+        match table.transact(items).await {
+            Ok(Transacted::Committed) => sent += 1,
             // Another run asked it first, or the request was purged meanwhile.
-            Err(err)
-                if err
-                    .as_service_error()
-                    .is_some_and(|e| e.is_transaction_canceled_exception()) => {}
+            Ok(Transacted::Cancelled(_)) => {}
             Err(err) => return Err(dynamo_error("TransactWriteItems", err)),
         }
     }

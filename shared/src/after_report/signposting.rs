@@ -24,7 +24,7 @@ use crate::domain::{LocalAuthority, Phase, SchoolType};
 use crate::intake::{StoredRequest, TimelineEvent, request_pk, timeline_put};
 use crate::report::Report;
 use crate::reviewers::{StoreError, dynamo_error};
-use crate::store::{Table, n, s};
+use crate::store::{Table, Transacted, n, s};
 
 pub const INDEX_PREFIX: &str = "SIGNPOST#";
 
@@ -93,14 +93,14 @@ pub fn development_areas(report: &Report) -> Vec<FocusArea> {
 }
 
 /// Sets the school's consent on `stored`, whose final report is `report`, with its index
-/// items, in one transaction.
+/// items, in one transaction; `false` when a concurrent change of the same choice won.
 pub async fn set_consent(
     table: &Table,
     stored: &StoredRequest,
     report: &Report,
     consent: bool,
     now: OffsetDateTime,
-) -> Result<(), StoreError> {
+) -> Result<bool, StoreError> {
     let at = now.format(&Rfc3339).unwrap_or_default();
     let mut items = vec![
         TransactWriteItem::builder()
@@ -175,14 +175,11 @@ pub async fn set_consent(
         };
         items.push(item);
     }
-    table
-        .client
-        .transact_write_items()
-        .set_transact_items(Some(items))
-        .send()
-        .await
-        .map_err(|e| dynamo_error("TransactWriteItems", e))?;
-    Ok(())
+    match table.transact(items).await {
+        Ok(Transacted::Committed) => Ok(true),
+        Ok(Transacted::Cancelled(_)) => Ok(false),
+        Err(err) => Err(dynamo_error("TransactWriteItems", err)),
+    }
 }
 
 /// Other consenting schools with a strength where the school's report says "even better if".

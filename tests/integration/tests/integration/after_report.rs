@@ -10,8 +10,7 @@ use serde_json::{Value, json};
 use shared::after_report::action_plan::{self, ActionPlan, ActionStatus};
 use shared::intake::StoredRequest;
 use shared::matching::Term;
-use shared::report::store::{self, Moved, Saved};
-use shared::report::{FactualCheck, Report};
+use shared::report::Report;
 use shared::store::s;
 use time::{Duration, OffsetDateTime};
 
@@ -89,42 +88,9 @@ async fn reviewed(
 }
 
 async fn finalise(app: &TestStack, request_id: &str, report: &Report) {
-    let table = app.table_handle();
-    let now = OffsetDateTime::now_utc();
-    let Saved::Saved { version } = store::save_draft(&table, request_id, 0, report, "Ada", now)
+    local_runner::demo::finalise(&app.table_handle(), request_id, report)
         .await
-        .unwrap()
-    else {
-        panic!("the draft is stored")
-    };
-    assert_eq!(
-        store::submit(&table, request_id, version, None, now, Vec::new())
-            .await
-            .unwrap(),
-        Moved::Done
-    );
-    assert_eq!(
-        store::record_factual_check(
-            &table,
-            request_id,
-            version,
-            &FactualCheck::Accepted,
-            now,
-            Vec::new()
-        )
-        .await
-        .unwrap(),
-        Moved::Done
-    );
-    let (html, pdf) = store::object_keys(request_id);
-    let purge_after = now.date() + Duration::days(365);
-    let also = shared::retention::schedule_purge(&table.name, request_id, purge_after);
-    assert_eq!(
-        store::finalise(&table, request_id, version, &html, &pdf, now, also)
-            .await
-            .unwrap(),
-        Moved::Done
-    );
+        .expect("the report goes to final");
 }
 
 async fn get(app: &TestStack, url: &str) -> (StatusCode, String) {
@@ -172,8 +138,20 @@ async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
     let (_, page) = get(&app, &status_link).await;
     assert!(!page.contains("Your action plan"));
 
+    // The local runner's demo tool finalises the typical report, as the lead would.
     let report = shared::report::examples::typical();
-    finalise(&app, &request_id, &report).await;
+    let finalised = app
+        .http
+        .post(app.url("/_dev/demo/final-report"))
+        .json(&json!({ "reference": reference }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(finalised.status(), StatusCode::OK);
+    assert_eq!(
+        finalised.json::<Value>().await.unwrap(),
+        json!({ "request_id": request_id, "recommendations": 4 })
+    );
     let (_, page) = get(&app, &status_link).await;
     assert!(page.contains("Your report has 4 recommendations: 4 not started."));
     assert!(page.contains("Update your action plan"));
