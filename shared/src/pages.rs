@@ -147,6 +147,16 @@ pub struct StatusPage<'a> {
     pub token: String,
     /// Where the self-evaluation stands, in a sentence.
     pub self_evaluation_state: &'static str,
+    /// Where the report stands and what the school can open ([`StatusPage::show_report`]).
+    pub report: Option<ReportStatus>,
+}
+
+/// The status page's report section: where the report stands, and links to what the school
+/// can check, read or download now.
+pub struct ReportStatus {
+    pub state: String,
+    /// (address, link text).
+    pub links: Vec<(String, &'static str)>,
 }
 
 impl<'a> StatusPage<'a> {
@@ -218,7 +228,95 @@ impl<'a> StatusPage<'a> {
             after_report: None,
             token: String::new(),
             self_evaluation_state: "You have not started your self-evaluation.",
+            report: None,
         }
+    }
+
+    /// Shows the visit and the report from the booked date, `today` and the report (if one was
+    /// saved): the steps' "Visit" and "Report", and the report section with its links (under
+    /// `token`, so set that first).
+    pub fn show_report(
+        &mut self,
+        report: Option<&crate::report::store::StoredReport>,
+        today: Date,
+    ) {
+        use crate::report::store::report_state;
+        let Some(visit) = self
+            .stored
+            .lead
+            .as_ref()
+            .and_then(|lead| crate::domain::parse_date(&lead.visit_date).ok())
+        else {
+            return;
+        };
+        let state = report.map(|r| r.state.as_str());
+        let position = |title: &str| self.steps.iter().position(|s| s.title == title);
+        let (self_evaluation, visit_step, report_step) = (
+            position("Self-evaluation and evidence"),
+            position("Visit"),
+            position("Report"),
+        );
+        let set = |steps: &mut Vec<Step>, at: Option<usize>, done: bool, detail: String| {
+            if let Some(step) = at.and_then(|i| steps.get_mut(i)) {
+                (step.status, step.class, step.tag_class) = if done {
+                    ("Done", "done", "tag--done")
+                } else {
+                    ("In progress", "current", "")
+                };
+                step.detail = detail;
+            }
+        };
+        let visited = today > visit || state.is_some_and(|s| s != report_state::DRAFT);
+        if today == visit && !visited {
+            set(&mut self.steps, visit_step, false, "Today.".into());
+            return;
+        }
+        if !visited {
+            return;
+        }
+        set(
+            &mut self.steps,
+            self_evaluation,
+            true,
+            "Before the visit.".into(),
+        );
+        set(
+            &mut self.steps,
+            visit_step,
+            true,
+            format!("On {}.", long_date(visit)),
+        );
+        let base = format!("/status/{}/report", self.token);
+        let (done, detail, links) = match state {
+            Some(report_state::SUBMITTED) => (
+                false,
+                "Your draft report is ready for you to check for factual accuracy.",
+                vec![(base, "Check your draft report")],
+            ),
+            Some(report_state::CHECKED) => (
+                false,
+                "You have answered on the draft. Your reviewers are finishing the report.",
+                vec![(base, "Read the draft and your answer")],
+            ),
+            Some(report_state::FINAL) => (
+                true,
+                "Your final report is ready. We have emailed it to your school.",
+                vec![
+                    (base.clone(), "Read your report"),
+                    (format!("{base}.pdf"), "Download your report (PDF)"),
+                ],
+            ),
+            _ => (
+                false,
+                "Your reviewers are writing the report. We will email you when the draft is ready for you to check.",
+                Vec::new(),
+            ),
+        };
+        set(&mut self.steps, report_step, done, detail.to_owned());
+        self.report = Some(ReportStatus {
+            state: detail.to_owned(),
+            links,
+        });
     }
 
     /// Whether a form on the page is shown with an error (the title says so first).

@@ -125,6 +125,7 @@ impl SchoolPages {
             route @ ("GET /status/{token}/report" | "POST /status/{token}/report") => {
                 self.factual_check(&branding, route, &request, now).await
             }
+            "GET /status/{token}/report.pdf" => self.report_pdf(&branding, &request, now).await,
             route @ ("GET /status/{token}/self-evaluation"
             | "POST /status/{token}/self-evaluation") => {
                 self.self_evaluation(&branding, route, &request, now).await
@@ -231,6 +232,11 @@ impl SchoolPages {
                     format!("/status/{token}/date"),
                     now.date(),
                 );
+                match shared::report::store::get(&self.table, &stored.id).await {
+                    Ok(report) => page.show_report(report.as_ref(), now.date()),
+                    // The rest of the page is still worth showing.
+                    Err(error) => tracing::error!(%error, "reading a report failed"),
+                }
                 page.after_report = self
                     .after_report_section(branding, token, &stored, follow_up, now)
                     .await;

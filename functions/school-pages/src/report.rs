@@ -106,6 +106,56 @@ impl SchoolPages {
     }
 }
 
+impl SchoolPages {
+    /// The final report's PDF: a redirect to a short-lived presigned GET of the stored file.
+    /// A link that is not the school's gets 403 and no URL.
+    pub(crate) async fn report_pdf(
+        &self,
+        branding: &Branding,
+        request: &Request,
+        now: OffsetDateTime,
+    ) -> Response<Body> {
+        let token = path_parameter(request, "token");
+        let stored = match self.request_for(branding, &token).await {
+            Ok(stored) => stored,
+            Err(response) => return response,
+        };
+        let pdf_key = match store::get(&self.table, &stored.id).await {
+            Ok(Some(report)) if report.state == report_state::FINAL => report.pdf_key,
+            Ok(_) => None,
+            Err(error) => {
+                tracing::error!(%error, "reading a report failed");
+                return unavailable(branding);
+            }
+        };
+        let Some(pdf_key) = pdf_key else {
+            return message(
+                branding,
+                StatusCode::NOT_FOUND,
+                "Your report is not final yet",
+                vec!["You can download it once your reviewers have finalised it.".into()],
+                (&format!("/status/{token}"), "Back to your request"),
+            );
+        };
+        let file_name = format!("report-{}.pdf", stored.reference);
+        match store::pdf_download_url(
+            &self.evidence.s3,
+            &self.evidence.bucket,
+            &pdf_key,
+            &file_name,
+            now,
+        )
+        .await
+        {
+            Ok(url) => shared::http::see_other(&url),
+            Err(error) => {
+                tracing::error!(%error, "signing the report's download failed");
+                unavailable(branding)
+            }
+        }
+    }
+}
+
 fn page(
     branding: &Branding,
     stored: &StoredRequest,

@@ -276,6 +276,37 @@ pub async fn put_files(
     Ok((html_key, pdf_key))
 }
 
+/// A short-lived presigned GET of the final report's PDF at `pdf_key`, offered as a download
+/// named `file_name` (the school's status page; it is the school's report).
+pub async fn pdf_download_url(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    pdf_key: &str,
+    file_name: &str,
+    now: OffsetDateTime,
+) -> Result<String, String> {
+    let config = aws_sdk_s3::presigning::PresigningConfig::builder()
+        .start_time(now.into())
+        .expires_in(crate::evidence::DOWNLOAD_URL_LIFETIME)
+        .build()
+        .map_err(|e| format!("presigning config: {e}"))?;
+    let presigned = s3
+        .get_object()
+        .bucket(bucket)
+        .key(pdf_key)
+        .response_content_type("application/pdf")
+        .response_content_disposition(format!("attachment; filename=\"{file_name}\""))
+        .presigned(config)
+        .await
+        .map_err(|e| {
+            format!(
+                "S3 presigning GetObject failed: {}",
+                aws_sdk_s3::error::DisplayErrorContext(&e)
+            )
+        })?;
+    Ok(presigned.uri().to_owned())
+}
+
 /// An update of the report from `from` to `to`, conditional on the version seen.
 fn transition(
     table: &Table,

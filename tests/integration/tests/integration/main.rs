@@ -11,5 +11,6 @@ mod mail_feedback;
 mod offers;
 mod preparation;
 mod report;
+mod report_status;
 mod review_team;
 mod template_checks;

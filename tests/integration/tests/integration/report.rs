@@ -1,7 +1,6 @@
 //! The report's item on DynamoDB Local: no save silently overwrites another, and each step of
 //! the report's life happens once, from the state and version the person saw.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use reqwest::StatusCode;
 use shared::domain::request::{FocusArea, Text};
 use shared::report::examples::typical;
@@ -273,20 +272,7 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
 
     // The visit day has come.
     let yesterday = time::OffsetDateTime::now_utc().date() - time::Duration::days(1);
-    app.dynamodb()
-        .update_item()
-        .table_name(app.table())
-        .key(
-            "pk",
-            AttributeValue::S(format!("REQUEST#{}", booked.school.request_id)),
-        )
-        .key("sk", AttributeValue::S("REQUEST".into()))
-        .update_expression("SET #lead.visit_date = :day")
-        .expression_attribute_names("#lead", "lead")
-        .expression_attribute_values(":day", AttributeValue::S(yesterday.to_string()))
-        .send()
-        .await
-        .unwrap();
+    crate::report_status::move_visit(&app, &booked.school.request_id, yesterday).await;
 
     let page = app.http.get(&url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);

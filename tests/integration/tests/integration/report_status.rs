@@ -1,0 +1,179 @@
+//! The report on the school's status page: the steps follow the report's state, the page
+//! links to what there is to check or read, and the final PDF downloads through a
+//! short-lived presigned URL that only the school's own link gets.
+
+use aws_sdk_dynamodb::types::AttributeValue;
+use reqwest::StatusCode;
+use shared::report::FactualCheck;
+use shared::report::examples::typical;
+use shared::report::store::{self, Moved, Saved};
+use time::{Date, OffsetDateTime};
+
+use crate::helpers::{TestStack, spawn};
+use crate::preparation::booked;
+
+/// Moves the booked visit of `request_id` to `day` (the lead's date; no second reviewer here).
+pub(crate) async fn move_visit(app: &TestStack, request_id: &str, day: Date) {
+    app.dynamodb()
+        .update_item()
+        .table_name(app.table())
+        .key("pk", AttributeValue::S(format!("REQUEST#{request_id}")))
+        .key("sk", AttributeValue::S("REQUEST".into()))
+        .update_expression("SET #lead.visit_date = :day")
+        .expression_attribute_names("#lead", "lead")
+        .expression_attribute_values(":day", AttributeValue::S(day.to_string()))
+        .send()
+        .await
+        .unwrap();
+}
+
+async fn page(app: &TestStack, url: &str) -> String {
+    let response = app.http.get(url).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{url}");
+    response.text().await.unwrap()
+}
+
+/// The status of step `title` on the status page's timeline.
+fn step<'a>(html: &'a str, title: &str) -> &'a str {
+    let at = html
+        .find(&format!("<strong>{title}</strong>"))
+        .unwrap_or_else(|| panic!("no step {title}"));
+    let rest = &html[at..];
+    let tag = rest.find(r#"<span class="tag"#).unwrap();
+    let open = rest[tag..].find('>').unwrap() + tag + 1;
+    let close = rest[open..].find("</span>").unwrap() + open;
+    &rest[open..close]
+}
+
+#[tokio::test]
+async fn the_status_page_follows_the_report_and_only_the_schools_link_downloads_the_pdf() {
+    let app = spawn().await;
+    let booked = booked(&app).await;
+    let request_id = booked.school.request_id.clone();
+    let table = app.table_handle();
+    let now = OffsetDateTime::now_utc();
+    let status = booked.status_link.clone();
+    let pdf_link = format!("{status}/report.pdf");
+
+    // Before the visit: nothing about the report yet.
+    let html = page(&app, &status).await;
+    assert_eq!(step(&html, "Visit"), "Not started");
+    assert_eq!(step(&html, "Report"), "Not started");
+    assert!(!html.contains("/report\""));
+
+    // The visit was yesterday: the reviewers are writing.
+    move_visit(&app, &request_id, now.date() - time::Duration::days(1)).await;
+    let html = page(&app, &status).await;
+    assert_eq!(step(&html, "Visit"), "Done");
+    assert_eq!(step(&html, "Report"), "In progress");
+    assert!(html.contains("Your reviewers are writing the report."));
+    assert!(!html.contains(&format!("{}/report", booked.school.token)));
+
+    // The draft is sent: the school is asked to check it.
+    let Saved::Saved { version } =
+        store::save_draft(&table, &request_id, 0, &typical(), "Ada Lead", now)
+            .await
+            .unwrap()
+    else {
+        panic!("the draft is stored")
+    };
+    assert_eq!(
+        store::submit(&table, &request_id, version, None, now, Vec::new())
+            .await
+            .unwrap(),
+        Moved::Done
+    );
+    let html = page(&app, &status).await;
+    assert!(html.contains(&format!(
+        r#"<a href="/status/{}/report">Check your draft report</a>"#,
+        booked.school.token
+    )));
+    assert!(!html.contains("report.pdf"));
+    // No PDF before the report is final.
+    let early = app.http.get(&pdf_link).send().await.unwrap();
+    assert_eq!(early.status(), StatusCode::NOT_FOUND);
+    assert!(early.headers().get("location").is_none());
+
+    assert_eq!(
+        store::record_factual_check(
+            &table,
+            &request_id,
+            version,
+            &FactualCheck::Accepted,
+            now,
+            Vec::new()
+        )
+        .await
+        .unwrap(),
+        Moved::Done
+    );
+    let html = page(&app, &status).await;
+    assert!(html.contains("Read the draft and your answer"));
+    assert_eq!(step(&html, "Report"), "In progress");
+
+    // Final: the report is stored in S3, and the page links to it and to its PDF.
+    let bucket = app
+        .stack
+        .function_env("SchoolPagesFunction")
+        .required("EVIDENCE_BUCKET")
+        .unwrap();
+    let pdf = b"%PDF-1.7 the school's report".to_vec();
+    let (html_key, pdf_key) = store::put_files(
+        &app.stack.aws.s3,
+        &bucket,
+        &request_id,
+        "<p>report</p>".into(),
+        pdf.clone(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        store::finalise(
+            &table,
+            &request_id,
+            version,
+            &html_key,
+            &pdf_key,
+            now,
+            Vec::new()
+        )
+        .await
+        .unwrap(),
+        Moved::Done
+    );
+    let html = page(&app, &status).await;
+    assert_eq!(step(&html, "Report"), "Done");
+    assert!(html.contains(&format!(
+        r#"<a href="/status/{}/report.pdf">Download your report (PDF)</a>"#,
+        booked.school.token
+    )));
+    assert!(html.contains(&format!(
+        r#"<a href="/status/{}/report">Read your report</a>"#,
+        booked.school.token
+    )));
+
+    // The school's link gets a short-lived presigned URL of the stored PDF.
+    let download = app.http.get(&pdf_link).send().await.unwrap();
+    assert_eq!(download.status(), StatusCode::SEE_OTHER);
+    let url = download.headers()["location"].to_str().unwrap().to_owned();
+    assert!(url.contains("X-Amz-Expires=300"), "{url}");
+    assert!(url.contains("report.pdf"), "{url}");
+    let file = app.http.get(&url).send().await.unwrap();
+    assert_eq!(file.status(), StatusCode::OK);
+    assert_eq!(file.bytes().await.unwrap().to_vec(), pdf);
+
+    // A tampered link, or anything that is not a link, gets 403 and no URL.
+    let mut tampered = booked.school.token.clone();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    for token in [tampered.as_str(), "not-a-token"] {
+        let response = app
+            .http
+            .get(app.url(&format!("/status/{token}/report.pdf")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{token}");
+        assert!(response.headers().get("location").is_none());
+    }
+}
