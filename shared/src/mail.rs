@@ -40,6 +40,8 @@ pub enum Email {
     ActionPlanReminder(crate::after_report::action_plan::ActionPlanReminder),
     ReportToCheck(crate::report::ReportToCheck),
     ReportFinal(crate::report::ReportFinal),
+    ReportLate(crate::report::reminders::ReportLate),
+    FactualCheckWaiting(crate::report::reminders::FactualCheckWaiting),
 }
 
 /// The self-evaluation: a reminder to the school that it is due, or the news to a reviewer that
@@ -364,6 +366,8 @@ impl Email {
             }
             Email::AddressUndeliverable(email) => email.render(programme)?,
             Email::ActionPlanReminder(email) => email.render(programme, links)?,
+            Email::ReportLate(email) => email.render(programme, links)?,
+            Email::FactualCheckWaiting(email) => email.render(programme, links)?,
             Email::NeedsAttention(email) => plain(
                 format!("Needs attention: no reviewer found for {}", email.reference),
                 NeedsAttentionHtml {

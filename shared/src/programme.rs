@@ -46,6 +46,9 @@ pub struct ProgrammeSettings {
     pub max_upload_mb: u16,
     /// The grades a report gives each focus area; `None`, the default, means no grading.
     pub scale: Option<GradingScale>,
+    /// Working days (Monday to Friday) after the visit by which the lead should have sent the
+    /// draft report; after that the scheduled function reminds them, once.
+    pub report_due_working_days: u8,
 }
 
 impl ProgrammeSettings {
@@ -69,6 +72,7 @@ impl ProgrammeSettings {
             retention_months: 12,
             max_upload_mb: 20,
             scale: None,
+            report_due_working_days: 15,
         }
     }
 
@@ -106,6 +110,10 @@ impl ProgrammeSettings {
             ),
             ("retention_months".to_owned(), n(self.retention_months)),
             ("max_upload_mb".to_owned(), n(self.max_upload_mb)),
+            (
+                "report_due_working_days".to_owned(),
+                n(self.report_due_working_days),
+            ),
         ]);
         if let Some(url) = &self.logo_url {
             item.insert("logo_url".to_owned(), s(url.as_str()));
@@ -202,6 +210,8 @@ fn read_item(item: &Item) -> Result<ProgrammeSettings, String> {
         scale: strings(item, "scale")?
             .map(|levels| GradingScale::new(levels).map_err(|e| format!("scale {e}")))
             .transpose()?,
+        report_due_working_days: number(item, "report_due_working_days")?
+            .unwrap_or(defaults.report_due_working_days),
     })
 }
 
@@ -382,6 +392,7 @@ mod tests {
         assert_eq!(demo.scale, None, "no grading by default");
         assert_eq!(demo.max_upload_mb, 20);
         assert_eq!(demo.max_upload_bytes(), 20 * 1024 * 1024);
+        assert_eq!(demo.report_due_working_days, 15);
     }
 
     #[test]
@@ -398,6 +409,7 @@ mod tests {
             second_reviewer_for_types: vec!["mainstream".into()],
             retention_months: 24,
             max_upload_mb: 50,
+            report_due_working_days: 10,
             scale: Some(
                 GradingScale::new(["Emerging", "Developing", "Established", "Enhanced"]).unwrap(),
             ),

@@ -340,7 +340,10 @@ pub async fn submit(
     }
 }
 
-async fn reviewer_email(table: &Table, reviewer_id: &str) -> Result<Option<String>, StoreError> {
+pub(crate) async fn reviewer_email(
+    table: &Table,
+    reviewer_id: &str,
+) -> Result<Option<String>, StoreError> {
     let Ok(id) = reviewer_id.parse() else {
         return Ok(None);
     };
@@ -412,38 +415,14 @@ pub async fn send_reminders(table: &Table, now: OffsetDateTime) -> Result<usize,
             review_link: None,
             last_reminder: days == REMINDER_DAYS_BEFORE_VISIT[1],
         });
-        let items = vec![
-            TransactWriteItem::builder()
-                .update(
-                    Update::builder()
-                        .table_name(&table.name)
-                        .key("pk", s(request_pk(&stored.id)))
-                        .key("sk", s("REQUEST"))
-                        .update_expression("SET #flag = :at")
-                        .condition_expression("attribute_not_exists(#flag) AND #state = :accepted")
-                        .expression_attribute_names("#flag", flag.as_str())
-                        .expression_attribute_names("#state", "state")
-                        .expression_attribute_values(
-                            ":at",
-                            s(now.format(&Rfc3339).unwrap_or_default()),
-                        )
-                        .expression_attribute_values(":accepted", s(state::ACCEPTED))
-                        .build()
-                        .expect("complete update"),
-                )
-                .build(),
-            outbox::put(
-                &table.name,
-                stored.request.contact.email.as_str(),
-                &email,
-                now,
-            ),
-        ];
-        match table.transact(items).await {
-            Ok(Transacted::Committed) => sent += 1,
-            // Another run reminded it first, or the request moved on.
-            Ok(Transacted::Cancelled(_)) => {}
-            Err(err) => return Err(dynamo_error("TransactWriteItems", err)),
+        let address = stored.request.contact.email.to_string();
+        // Once: another run may have reminded it first, or the request moved on.
+        if crate::report::reminders::remind_once(
+            table, &stored.id, &flag, None, &address, &email, now,
+        )
+        .await?
+        {
+            sent += 1;
         }
     }
     Ok(sent)

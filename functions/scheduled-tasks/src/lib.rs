@@ -2,7 +2,9 @@
 //! demand): expire overdue offers and remind reviewers halfway, and re-drive outbox emails whose
 //! delivery stalled; remind schools whose self-evaluation is due (`shared::self_evaluation`);
 //! ask schools once a term to update their action plan (`shared::after_report::action_plan`);
-//! purge the requests whose retention has ended (`shared::retention`).
+//! remind lead reviewers of late reports and schools of waiting factual checks
+//! (`shared::report::reminders`); purge the requests whose retention has ended
+//! (`shared::retention`).
 
 use lambda_runtime::{Error, LambdaEvent};
 use serde::Deserialize;
@@ -40,6 +42,13 @@ pub async fn handle(tasks: &ScheduledTasks, event: LambdaEvent<Value>) -> Result
     let action_plan_reminders =
         shared::after_report::action_plan::send_reminders(tasks.workflow.table(), now).await?;
     tracing::info!(action_plan_reminders, "action plans checked");
+    let report_reminders =
+        shared::report::reminders::send_reminders(tasks.workflow.table(), now).await?;
+    tracing::info!(
+        late = report_reminders.late,
+        factual_check = report_reminders.factual_check,
+        "reports checked"
+    );
     let results = tasks.mail.redrive_stalled(now, STALLED_AFTER).await?;
     let sent = results
         .iter()
@@ -62,6 +71,10 @@ pub async fn handle(tasks: &ScheduledTasks, event: LambdaEvent<Value>) -> Result
         "offers": { "expired": expired, "reminded": reminded },
         "self_evaluation": { "reminded": self_evaluation_reminders },
         "action_plan": { "reminded": action_plan_reminders },
+        "report": {
+            "late_reminded": report_reminders.late,
+            "factual_check_reminded": report_reminders.factual_check
+        },
         "retention": { "purged": purged },
         "outbox": { "stalled": results.len(), "sent": sent, "failed": failed }
     }))

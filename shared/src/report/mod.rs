@@ -21,6 +21,7 @@ use crate::programme::GradingScale;
 pub mod examples;
 pub mod pages;
 pub mod pdf;
+pub mod reminders;
 pub mod render;
 pub mod store;
 

@@ -281,7 +281,7 @@ fn reminder_time_after(date: time::Date) -> OffsetDateTime {
     when.with_hms(9, 0, 0).unwrap().assume_utc()
 }
 
-async fn run_schedule(app: &TestStack, now: OffsetDateTime) -> Value {
+pub(crate) async fn run_schedule(app: &TestStack, now: OffsetDateTime) -> Value {
     let at = now
         .format(&time::format_description::well_known::Rfc3339)
         .unwrap();

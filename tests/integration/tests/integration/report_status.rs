@@ -1,14 +1,17 @@
 //! The report on the school's status page: the steps follow the report's state, the page
 //! links to what there is to check or read, and the final PDF downloads through a
-//! short-lived presigned URL that only the school's own link gets.
+//! short-lived presigned URL that only the school's own link gets. The scheduled function
+//! reminds the lead of a late report and the school of a waiting factual check, once each.
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use reqwest::StatusCode;
 use shared::report::FactualCheck;
 use shared::report::examples::typical;
+use shared::report::reminders::add_working_days;
 use shared::report::store::{self, Moved, Saved};
 use time::{Date, OffsetDateTime};
 
+use crate::after_report::run_schedule;
 use crate::helpers::{TestStack, spawn};
 use crate::preparation::booked;
 
@@ -176,4 +179,96 @@ async fn the_status_page_follows_the_report_and_only_the_schools_link_downloads_
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{token}");
         assert!(response.headers().get("location").is_none());
     }
+}
+
+fn at_nine(day: Date) -> OffsetDateTime {
+    day.with_hms(9, 0, 0).unwrap().assume_utc()
+}
+
+#[tokio::test]
+async fn the_lead_is_reminded_once_of_a_late_report_and_the_school_once_of_a_waiting_check() {
+    let app = spawn().await;
+    let booked = booked(&app).await;
+    let request_id = booked.school.request_id.clone();
+    let table = app.table_handle();
+    let visit = crate::offers::visit_day();
+    let due = add_working_days(visit, 15);
+    let late = |run: &serde_json::Value| run["report"]["late_reminded"].clone();
+    let waiting = |run: &serde_json::Value| run["report"]["factual_check_reminded"].clone();
+
+    // On the due day the report is not late yet; the day after it is, once.
+    assert_eq!(late(&run_schedule(&app, at_nine(due)).await), 0);
+    let lead_mails = app.stack.mail_to(&booked.lead).await.unwrap().len();
+    assert_eq!(
+        late(&run_schedule(&app, at_nine(due + time::Duration::days(1))).await),
+        1
+    );
+    assert_eq!(
+        late(&run_schedule(&app, at_nine(due + time::Duration::days(2))).await),
+        0,
+        "reminded once"
+    );
+    let mails = app.wait_for_mail(&booked.lead, lead_mails + 1).await;
+    let reminder = mails
+        .iter()
+        .find(|m| m.subject.contains("is overdue"))
+        .expect("the lead is reminded");
+    assert!(reminder.text.contains(&format!(
+        "was due by {}",
+        shared::domain::request::long_date(due)
+    )));
+    let editor = reminder
+        .links
+        .iter()
+        .find(|l| l.ends_with("/report"))
+        .unwrap();
+    assert_eq!(editor, &format!("{}/report", booked.review_link));
+
+    // The draft goes to the school: after five working days it is reminded, once.
+    let sent_at = at_nine(due + time::Duration::days(3));
+    let Saved::Saved { version } =
+        store::save_draft(&table, &request_id, 0, &typical(), "Ada Lead", sent_at)
+            .await
+            .unwrap()
+    else {
+        panic!("the draft is stored")
+    };
+    assert_eq!(
+        store::submit(&table, &request_id, version, None, sent_at, Vec::new())
+            .await
+            .unwrap(),
+        Moved::Done
+    );
+    let ready = add_working_days(sent_at.date(), 5);
+    let before = run_schedule(&app, at_nine(ready - time::Duration::days(1))).await;
+    assert_eq!((late(&before), waiting(&before)), (0.into(), 0.into()));
+    let school_mails = app
+        .stack
+        .mail_to(&booked.school_contact)
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(waiting(&run_schedule(&app, at_nine(ready)).await), 1);
+    assert_eq!(
+        waiting(&run_schedule(&app, at_nine(ready + time::Duration::days(1))).await),
+        0,
+        "reminded once"
+    );
+    let mails = app
+        .wait_for_mail(&booked.school_contact, school_mails + 1)
+        .await;
+    let reminder = mails
+        .iter()
+        .find(|m| m.subject.contains("waiting for you to check"))
+        .expect("the school is reminded");
+    assert!(
+        reminder
+            .links
+            .contains(&format!("{}/report", booked.status_link))
+    );
+    assert_eq!(
+        app.stack.mail_to(&booked.lead).await.unwrap().len(),
+        lead_mails + 1,
+        "nothing more to the lead"
+    );
 }
