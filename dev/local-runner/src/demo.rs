@@ -43,6 +43,60 @@ pub async fn seed(stack: &LocalStack) -> anyhow::Result<()> {
 /// [`finalise`] does. For tests of what a school does with a final report
 /// (`POST /_dev/demo/final-report`).
 pub async fn final_report(table: &Table, reference: &str) -> anyhow::Result<serde_json::Value> {
+    let request_id = request_id_of(table, reference).await?;
+    let report = shared::report::examples::typical();
+    finalise(table, &request_id, &report).await?;
+    Ok(serde_json::json!({
+        "request_id": request_id,
+        "recommendations": report.recommendations.len(),
+    }))
+}
+
+/// Moves the booked visit of the request with `reference` to `date` (`YYYY-MM-DD`, any day,
+/// past ones too): the lead's date and the second reviewer's, nothing else. For tests of what
+/// happens on and after the visit day, which is weeks away in any request a test can make
+/// (`POST /_dev/requests/<reference>/visit-date`).
+pub async fn set_visit_date(
+    table: &Table,
+    reference: &str,
+    date: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let date = shared::domain::parse_date(date.trim())
+        .map_err(|_| anyhow!("{date:?} is not a date written YYYY-MM-DD"))?;
+    let request_id = request_id_of(table, reference).await?;
+    let key = |u: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder| {
+        u.table_name(&table.name)
+            .key(
+                "pk",
+                shared::store::s(shared::intake::request_pk(&request_id)),
+            )
+            .key("sk", shared::store::s("REQUEST"))
+            .expression_attribute_values(":day", shared::store::s(date.to_string()))
+    };
+    key(table.client.update_item())
+        .update_expression("SET #lead.visit_date = :day")
+        .condition_expression("attribute_exists(#lead)")
+        .expression_attribute_names("#lead", "lead")
+        .send()
+        .await
+        .map_err(|e| anyhow!("request {reference} has no booked visit: {e}"))?;
+    // The second reviewer visits with the lead, if the review has one.
+    let second = key(table.client.update_item())
+        .update_expression("SET #second.visit_date = :day")
+        .condition_expression("attribute_exists(#second)")
+        .expression_attribute_names("#second", "second")
+        .send()
+        .await
+        .is_ok();
+    Ok(serde_json::json!({
+        "request_id": request_id,
+        "visit_date": date.to_string(),
+        "second_reviewer": second,
+    }))
+}
+
+/// The id of the request with `reference`.
+async fn request_id_of(table: &Table, reference: &str) -> anyhow::Result<String> {
     let item = table
         .client
         .get_item()
@@ -55,17 +109,11 @@ pub async fn final_report(table: &Table, reference: &str) -> anyhow::Result<serd
         .send()
         .await?
         .item;
-    let request_id = item
+    Ok(item
         .as_ref()
         .and_then(|item| shared::store::get_s(item, "request_id"))
         .ok_or_else(|| anyhow!("no request has the reference {reference:?}"))?
-        .to_owned();
-    let report = shared::report::examples::typical();
-    finalise(table, &request_id, &report).await?;
-    Ok(serde_json::json!({
-        "request_id": request_id,
-        "recommendations": report.recommendations.len(),
-    }))
+        .to_owned())
 }
 
 /// Takes `report` for request `request_id` through the report's own steps to final (saved,

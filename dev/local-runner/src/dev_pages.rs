@@ -1,5 +1,6 @@
 //! Pages of the local runner itself, never deployed: an index, the mail that was sent, firing
-//! a scheduled function on demand, and demo data on demand (`POST /_dev/demo/final-report`).
+//! a scheduled function on demand, and demo data on demand (`POST /_dev/demo/final-report`,
+//! `POST /_dev/requests/<reference>/visit-date` with `{"date": "YYYY-MM-DD"}`).
 
 use askama::Template;
 use bytes::Bytes;
@@ -101,16 +102,37 @@ pub async fn handle(
                 Ok(input) => crate::demo::final_report(&state.table, &input.reference).await,
                 Err(error) => Err(anyhow::anyhow!(error)),
             };
-            match result {
-                Ok(done) => plain(200, "application/json", done.to_string()),
-                Err(error) => plain(
-                    400,
-                    "application/json",
-                    serde_json::json!({ "message": format!("{error:#}") }).to_string(),
-                ),
+            answer(result)
+        }
+        ("POST", _) if path.starts_with("/_dev/requests/") && path.ends_with("/visit-date") => {
+            #[derive(serde::Deserialize)]
+            struct Input {
+                date: String,
             }
+            let reference = path
+                .trim_start_matches("/_dev/requests/")
+                .trim_end_matches("/visit-date");
+            let result = match serde_json::from_slice::<Input>(body) {
+                Ok(input) => {
+                    crate::demo::set_visit_date(&state.table, reference, &input.date).await
+                }
+                Err(error) => Err(anyhow::anyhow!(error)),
+            };
+            answer(result)
         }
         _ => plain(404, "application/json", r#"{"message":"Not Found"}"#.into()),
+    }
+}
+
+/// A demo data hook's answer: what it did, or why it did nothing (400).
+fn answer(result: anyhow::Result<serde_json::Value>) -> hyper::Response<Full<Bytes>> {
+    match result {
+        Ok(done) => plain(200, "application/json", done.to_string()),
+        Err(error) => plain(
+            400,
+            "application/json",
+            serde_json::json!({ "message": format!("{error:#}") }).to_string(),
+        ),
     }
 }
 

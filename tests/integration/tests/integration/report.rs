@@ -272,7 +272,7 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
 
     // The visit day has come.
     let yesterday = time::OffsetDateTime::now_utc().date() - time::Duration::days(1);
-    crate::report_status::move_visit(&app, &booked.school.request_id, yesterday).await;
+    crate::report_status::move_visit(&app, booked.school.reference.as_str(), yesterday).await;
 
     let page = app.http.get(&url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);

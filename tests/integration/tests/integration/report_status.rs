@@ -15,19 +15,20 @@ use crate::after_report::run_schedule;
 use crate::helpers::{TestStack, spawn};
 use crate::preparation::booked;
 
-/// Moves the booked visit of `request_id` to `day` (the lead's date; no second reviewer here).
-pub(crate) async fn move_visit(app: &TestStack, request_id: &str, day: Date) {
-    app.dynamodb()
-        .update_item()
-        .table_name(app.table())
-        .key("pk", AttributeValue::S(format!("REQUEST#{request_id}")))
-        .key("sk", AttributeValue::S("REQUEST".into()))
-        .update_expression("SET #lead.visit_date = :day")
-        .expression_attribute_names("#lead", "lead")
-        .expression_attribute_values(":day", AttributeValue::S(day.to_string()))
+/// Moves the booked visit of the request with `reference` to `day`, through the local runner's
+/// development hook (`POST /_dev/requests/<reference>/visit-date`).
+pub(crate) async fn move_visit(app: &TestStack, reference: &str, day: Date) {
+    let response = app
+        .http
+        .post(app.url(&format!("/_dev/requests/{reference}/visit-date")))
+        .header("content-type", "application/json")
+        .body(serde_json::json!({ "date": day.to_string() }).to_string())
         .send()
         .await
         .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["visit_date"], day.to_string());
 }
 
 async fn page(app: &TestStack, url: &str) -> String {
@@ -65,7 +66,30 @@ async fn the_status_page_follows_the_report_and_only_the_schools_link_downloads_
     assert!(!html.contains("/report\""));
 
     // The visit was yesterday: the reviewers are writing.
-    move_visit(&app, &request_id, now.date() - time::Duration::days(1)).await;
+    let yesterday = now.date() - time::Duration::days(1);
+    move_visit(&app, booked.school.reference.as_str(), yesterday).await;
+    let item = app
+        .dynamodb()
+        .get_item()
+        .table_name(app.table())
+        .key("pk", AttributeValue::S(format!("REQUEST#{request_id}")))
+        .key("sk", AttributeValue::S("REQUEST".into()))
+        .send()
+        .await
+        .unwrap()
+        .item
+        .unwrap();
+    let lead = item["lead"].as_m().unwrap();
+    assert_eq!(lead["visit_date"].as_s().unwrap(), &yesterday.to_string());
+    // A reference that names no request changes nothing.
+    let unknown = app
+        .http
+        .post(app.url("/_dev/requests/SR-ZZZZ-ZZ/visit-date"))
+        .body(r#"{"date":"2026-01-05"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
     let html = page(&app, &status).await;
     assert_eq!(step(&html, "Visit"), "Done");
     assert_eq!(step(&html, "Report"), "In progress");
