@@ -1,0 +1,186 @@
+// The report in the browser: the lead reviewer writes it (JavaScript on: the editor saves by
+// itself as they type), sends the draft; the school finds it from its status page and comments
+// on it with JavaScript off; the lead sees the comment. Every page state is audited with axe.
+//
+// The request goes through the JSON API: a Coventry mainstream secondary, which in the demo
+// pool only Tomasz Nowak can lead (one booking a run, of his three a term), so it does not use
+// the Camden reviewers other files rely on. The editor opens on the day of the visit, weeks
+// away in any request a test can make, so the booked visit is moved to today with the local
+// runner's `POST /_dev/requests/<reference>/visit-date`.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { baseUrl, expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
+import { clickAndWait, isoDateFromToday, statusLinkFromMail, uniqueEmail, uniqueUrn } from './school.mjs';
+
+useBrowser();
+
+async function postJson(path, body, headers = {}) {
+  const res = await fetch(baseUrl() + path, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
+  const text = await res.text();
+  assert.ok(res.ok, `POST ${path} answered ${res.status}: ${text.slice(0, 300)}`);
+  return JSON.parse(text);
+}
+
+/** Every mail the stack sent, newest first, whose subject includes `text`; waits for one. */
+async function mailWithSubject(text, { timeoutMs = 15_000 } = {}) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const res = await fetch(`${baseUrl()}/_dev/mail.json`, { signal: AbortSignal.timeout(5_000) });
+    const found = (await res.json()).filter((m) => String(m.subject ?? '').includes(text));
+    if (found.length) return found;
+    if (Date.now() > deadline) {
+      throw new Error(`no email whose subject includes "${text}" (is the demo reviewer pool seeded, and Tomasz Nowak under capacity? restart the stack or use a new --prefix)`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
+
+/** The first weekday `from`..`to` days from today outside Tomasz Nowak's unavailability. */
+function visitDay(from, to) {
+  for (let days = from; days <= to; days += 1) {
+    const iso = isoDateFromToday(days);
+    const weekday = new Date(`${iso}T12:00:00Z`).getUTCDay();
+    if (weekday >= 1 && weekday <= 5 && !(iso >= '2027-01-04' && iso <= '2027-01-15')) return iso;
+  }
+  throw new Error('no weekday in the window');
+}
+
+/** A school whose review is booked with its visit today: the school's status link and the lead's review link. */
+async function reviewOnTheVisitDay(page) {
+  const email = uniqueEmail('report');
+  const schoolName = `Coventry Spires Academy ${Date.now().toString(36).toUpperCase()}`;
+  const window1 = [30, 40];
+  const { reference } = await postJson(
+    '/api/v1/review-requests',
+    {
+      school: {
+        urn: uniqueUrn(), name: schoolName, phase: 'secondary', type: 'mainstream',
+        local_authority_code: 331, postcode: 'CV1 2GT', number_on_roll: 1100,
+        sen_support_percent: 12.5, ehc_plan_percent: 2.1, areas_of_need: ['cognition_and_learning'],
+      },
+      review_type: 'send_review', focus_areas: 'all',
+      visit_windows: [
+        { start: isoDateFromToday(window1[0]), end: isoDateFromToday(window1[1]) },
+        { start: isoDateFromToday(60), end: isoDateFromToday(70) },
+      ],
+      learning_goal: 'How well our teaching assistants are deployed.',
+      contact: { name: 'Jo Park', role: 'SENCO', email },
+      declarations: { no_pupil_named: true, privacy_notice_accepted: true },
+    },
+    { 'idempotency-key': `report-${email}` },
+  );
+  const statusLink = await statusLinkFromMail(email);
+
+  const [offer] = await mailWithSubject(schoolName);
+  const offerLink = (offer.links ?? []).find((href) => /\/offers\/[^/?#]+$/.test(href));
+  assert.ok(offerLink, `the offer has no /offers/ link: ${JSON.stringify(offer.links)}`);
+  const reviewer = offer.to[0];
+  await page.goto(offerLink);
+  await page.fill('#visit_date', visitDay(...window1));
+  await clickAndWait(page, page.getByRole('button', { name: 'Accept this review' }));
+
+  assert.match(await page.locator('h1').innerText(), /accepted/i, 'the lead accepted the review');
+  let reviewLink;
+  for (const deadline = Date.now() + 10_000; !reviewLink && Date.now() < deadline; ) {
+    const mails = await readMail(reviewer, { timeoutMs: 10_000 });
+    reviewLink = mails
+      .filter((m) => `${m.subject} ${m.text}`.includes(reference) || `${m.subject} ${m.text}`.includes(schoolName))
+      .flatMap((m) => m.links ?? [])
+      .find((href) => /\/reviews\/[^/?#]+$/.test(href));
+    if (!reviewLink) await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  assert.ok(reviewLink, 'the lead is sent a link to the review');
+
+  const moved = await postJson(`/_dev/requests/${reference}/visit-date`, { date: isoDateFromToday(0) });
+  assert.equal(moved.visit_date, isoDateFromToday(0));
+  return { statusLink, reviewLink, schoolName };
+}
+
+/** Waits for the editor's autosave to say it saved (clear its status first: clearAutosaveStatus). */
+async function autosaved(page) {
+  await page.waitForFunction(() => document.getElementById('autosave-status')?.textContent.startsWith('Saved at'), null, { timeout: 10_000 });
+}
+
+async function clearAutosaveStatus(page) {
+  await page.evaluate(() => {
+    document.getElementById('autosave-status').textContent = '';
+  });
+}
+
+test('the lead writes and sends the report; the school comments without JavaScript; the lead sees the comment', async (t) => {
+  let review;
+  await withPage(t, async (page) => {
+    review = await reviewOnTheVisitDay(page);
+    const editor = `${review.reviewLink}/report`;
+
+    // The lead writes: the page saves by itself and counts the characters left.
+    await page.goto(editor);
+    assert.equal((await page.locator('h1').innerText()).trim(), `Report: ${review.schoolName}`);
+    await expectNoAxeViolations(page, 'report editor, empty');
+    await clearAutosaveStatus(page);
+    await page.fill('#summary', 'A school where SEND is everyone’s business.');
+    assert.match(await page.locator('#summary-count').innerText(), /characters left/);
+    await autosaved(page);
+    await expectNoAxeViolations(page, 'report editor, autosaved');
+    await page.reload();
+    assert.equal(await page.inputValue('#summary'), 'A school where SEND is everyone’s business.', 'the autosaved text is stored');
+
+    // Sending an incomplete draft is refused with what is missing.
+    await clickAndWait(page, page.getByRole('button', { name: 'Send the draft to the school to check' }));
+    assert.match(await page.title(), /^Error: /);
+    assert.ok((await page.locator('.error-summary li').count()) > 0, 'the error summary lists what is missing');
+    await expectNoAxeViolations(page, 'report editor, incomplete');
+
+    // Every section filled in; the draft goes to the school once the last autosave is done.
+    await clearAutosaveStatus(page);
+    for (const [suffix, text] of [
+      ['-went_well-1', 'Staff know their pupils’ needs well.'],
+      ['-even_better_if-1', 'Share the provision map with parents.'],
+      ['-evidence', 'Lesson visits, pupil voice, provision map.'],
+    ]) {
+      const boxes = page.locator(`textarea[id$="${suffix}"]`);
+      for (let i = 0; i < (await boxes.count()); i += 1) await boxes.nth(i).fill(text);
+    }
+    await page.fill('#recommendation-1', 'Review the provision map each term with parents.');
+    await page.fill('#next_steps-1', 'Agree a termly meeting format.');
+    await autosaved(page);
+    await clickAndWait(page, page.getByRole('button', { name: 'Send the draft to the school to check' }));
+    assert.match(await page.locator('main').innerText(), /The report is not open for editing/);
+    await expectNoAxeViolations(page, 'report editor, sent');
+  });
+
+  // The school, without JavaScript: its status page links to the draft; it comments on the summary.
+  await withPage(
+    t,
+    async (page) => {
+      await page.goto(review.statusLink);
+      assert.match(await page.locator('main').innerText(), /ready for you to check/);
+      await expectNoAxeViolations(page, 'status page, draft to check');
+      await clickAndWait(page, page.getByRole('link', { name: 'Check your draft report' }));
+      assert.equal((await page.locator('h1').innerText()).trim(), 'Check your draft report');
+      assert.match(await page.locator('main').innerText(), /Staff know their pupils’ needs well\./);
+      await expectNoAxeViolations(page, 'factual check, draft');
+      await page.fill('[id="comment.summary"]', 'We have two SEND governors, not one.');
+      await clickAndWait(page, page.getByRole('button', { name: 'Send to the review team' }));
+      assert.match(await page.locator('main').innerText(), /You sent your comments to the review team\./);
+      await expectNoAxeViolations(page, 'factual check, answered');
+      await page.goto(review.statusLink);
+      assert.match(await page.locator('main').innerText(), /Your reviewers are finishing the report/);
+      await expectNoAxeViolations(page, 'status page, answered');
+    },
+    { javaScriptEnabled: false },
+  );
+
+  // The lead sees the school's comment beside the summary, and may finalise.
+  await withPage(t, async (page) => {
+    await page.goto(`${review.reviewLink}/report`);
+    assert.match(await page.locator('main').innerText(), /We have two SEND governors, not one\./);
+    assert.equal(await page.getByRole('button', { name: 'Finalise and send the report to the school' }).count(), 1);
+    await expectNoAxeViolations(page, 'report editor, with the school’s comments');
+  });
+});
