@@ -1,6 +1,7 @@
 // The report in the browser: the lead reviewer writes it (JavaScript on: the editor saves by
 // itself as they type), sends the draft; the school finds it from its status page and comments
-// on it with JavaScript off; the lead sees the comment. Every page state is audited with axe.
+// on it with JavaScript off; the lead sees the comment and finalises; the school's status page
+// links to the PDF, which downloads. Every page state is audited with axe.
 //
 // The request goes through the JSON API: a Coventry mainstream secondary, which in the demo
 // pool only Tomasz Nowak can lead (one booking a run, of his three a term), so it does not use
@@ -112,7 +113,7 @@ async function clearAutosaveStatus(page) {
   });
 }
 
-test('the lead writes and sends the report; the school comments without JavaScript; the lead sees the comment', async (t) => {
+test('the lead writes and sends the report; the school comments without JavaScript; the lead finalises; the school downloads the PDF', async (t) => {
   let review;
   await withPage(t, async (page) => {
     review = await reviewOnTheVisitDay(page);
@@ -180,7 +181,26 @@ test('the lead writes and sends the report; the school comments without JavaScri
   await withPage(t, async (page) => {
     await page.goto(`${review.reviewLink}/report`);
     assert.match(await page.locator('main').innerText(), /We have two SEND governors, not one\./);
-    assert.equal(await page.getByRole('button', { name: 'Finalise and send the report to the school' }).count(), 1);
     await expectNoAxeViolations(page, 'report editor, with the school’s comments');
+    await page.fill('#summary', 'A school where SEND is everyone’s business; two SEND governors.');
+    await clickAndWait(page, page.getByRole('button', { name: 'Finalise and send the report to the school' }));
+    assert.match(await page.locator('main').innerText(), /The report is final/);
   });
+
+  // The school's status page: the report is done, to read or download as a PDF.
+  await withPage(
+    t,
+    async (page) => {
+      await page.goto(review.statusLink);
+      const link = page.getByRole('link', { name: 'Download your report (PDF)' });
+      assert.equal(await link.count(), 1, 'the status page links to the PDF');
+      await expectNoAxeViolations(page, 'status page, report final');
+      const response = await fetch(new URL(await link.getAttribute('href'), review.statusLink), { redirect: 'manual' });
+      assert.equal(response.status, 303, 'the PDF link redirects to a presigned URL');
+      const pdf = await fetch(response.headers.get('location'));
+      assert.equal(pdf.status, 200);
+      assert.equal(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString(), '%PDF-');
+    },
+    { javaScriptEnabled: false },
+  );
 });
