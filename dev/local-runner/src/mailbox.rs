@@ -29,12 +29,28 @@ pub struct Attachment {
 
 /// Every message moto's SES accepted, newest first.
 pub async fn sent_mail(moto_url: &str) -> anyhow::Result<Vec<SentMail>> {
-    let data: serde_json::Value = reqwest::get(format!("{moto_url}/moto-api/data.json"))
-        .await
-        .context("reaching moto")?
-        .json()
-        .await
-        .context("reading moto's data")?;
+    // moto serialises its whole state for this endpoint; while other requests change that
+    // state, an answer now and then comes back broken. A moment later it is whole again.
+    let mut attempt = 0;
+    let data: serde_json::Value = loop {
+        attempt += 1;
+        let answer = async {
+            reqwest::get(format!("{moto_url}/moto-api/data.json"))
+                .await
+                .context("reaching moto")?
+                .error_for_status()
+                .context("moto's data endpoint")?
+                .json::<serde_json::Value>()
+                .await
+                .context("reading moto's data")
+        }
+        .await;
+        match answer {
+            Ok(data) => break data,
+            Err(error) if attempt >= 5 => return Err(error),
+            Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
+        }
+    };
     let raw_messages = data["ses"]["RawMessage"]
         .as_array()
         .cloned()
