@@ -123,29 +123,19 @@ impl Table {
         key: &str,
         sort_from: Option<&str>,
     ) -> Result<Vec<Item>, QueryError> {
-        let mut items = Vec::new();
-        let mut start_key = None;
-        loop {
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.name)
-                .index_name(GSI1)
-                .expression_attribute_values(":key", s(key))
-                .set_exclusive_start_key(start_key);
-            query = match sort_from {
-                Some(from) => query
-                    .key_condition_expression("gsi1pk = :key AND gsi1sk >= :from")
-                    .expression_attribute_values(":from", s(from)),
-                None => query.key_condition_expression("gsi1pk = :key"),
-            };
-            let page = query.send().await?;
-            items.extend(page.items.unwrap_or_default());
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start_key = Some(key),
-                _ => return Ok(items),
-            }
-        }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .index_name(GSI1)
+            .expression_attribute_values(":key", s(key));
+        all_pages(match sort_from {
+            Some(from) => query
+                .key_condition_expression("gsi1pk = :key AND gsi1sk >= :from")
+                .expression_attribute_values(":from", s(from)),
+            None => query.key_condition_expression("gsi1pk = :key"),
+        })
+        .await
     }
 
     /// Every item under partition key `pk` (with `sort_prefix`, only those whose sort key
@@ -155,28 +145,38 @@ impl Table {
         pk: &str,
         sort_prefix: Option<&str>,
     ) -> Result<Vec<Item>, QueryError> {
-        let mut items = Vec::new();
-        let mut start_key = None;
-        loop {
-            let mut query = self
-                .client
-                .query()
-                .table_name(&self.name)
-                .expression_attribute_values(":pk", s(pk))
-                .consistent_read(true)
-                .set_exclusive_start_key(start_key);
-            query = match sort_prefix {
-                Some(prefix) => query
-                    .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
-                    .expression_attribute_values(":prefix", s(prefix)),
-                None => query.key_condition_expression("pk = :pk"),
-            };
-            let page = query.send().await?;
-            items.extend(page.items.unwrap_or_default());
-            match page.last_evaluated_key {
-                Some(key) if !key.is_empty() => start_key = Some(key),
-                _ => return Ok(items),
-            }
+        let query = self
+            .client
+            .query()
+            .table_name(&self.name)
+            .expression_attribute_values(":pk", s(pk))
+            .consistent_read(true);
+        all_pages(match sort_prefix {
+            Some(prefix) => query
+                .key_condition_expression("pk = :pk AND begins_with(sk, :prefix)")
+                .expression_attribute_values(":prefix", s(prefix)),
+            None => query.key_condition_expression("pk = :pk"),
+        })
+        .await
+    }
+}
+
+/// Every item a query matches, following its pages.
+async fn all_pages(
+    query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
+) -> Result<Vec<Item>, QueryError> {
+    let mut items = Vec::new();
+    let mut start_key = None;
+    loop {
+        let page = query
+            .clone()
+            .set_exclusive_start_key(start_key)
+            .send()
+            .await?;
+        items.extend(page.items.unwrap_or_default());
+        match page.last_evaluated_key {
+            Some(key) if !key.is_empty() => start_key = Some(key),
+            _ => return Ok(items),
         }
     }
 }
