@@ -7,9 +7,11 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde_json::json;
+use shared::after_report::action_plan::{self, ActionPlan};
 use shared::branding::Branding;
 use shared::domain::parse_date;
 use shared::domain::request::long_date;
+use shared::intake::StoredRequest;
 use shared::mail::Email;
 use shared::pages::AUTOSAVE_SCRIPT;
 use shared::programme::{self, GradingScale, ProgrammeSettings};
@@ -17,7 +19,9 @@ use shared::report::pages::{EditorInput, ReportEditorPage};
 use shared::report::pdf;
 use shared::report::render::{ReportDocument, Stage};
 use shared::report::store::{self, Moved, Saved, StoredReport, report_state};
-use shared::report::{RawReport, Report, ReportFieldError, ReportFinal, ReportToCheck};
+use shared::report::{
+    RawReport, Report, ReportFieldError, ReportFinal, ReportTemplate, ReportToCheck,
+};
 use shared::retention;
 use shared::versioned::Versioned;
 use time::OffsetDateTime;
@@ -77,22 +81,27 @@ impl ReviewerPages {
             return not_editable(branding, closed);
         }
         let action = format!("{page}/report");
+        let editor = Editor {
+            pages: self,
+            branding,
+            review,
+            action: &action,
+            scale: scale.as_ref(),
+        };
         if request.method() == "GET" {
             let saved = request
                 .query_string_parameters_ref()
                 .is_some_and(|q| q.first("saved").is_some());
-            return self.editor(
-                branding,
-                review,
-                &action,
-                current.as_ref(),
-                scale.as_ref(),
-                Shown {
-                    saved,
-                    ..Shown::default()
-                },
-                StatusCode::OK,
-            );
+            return editor
+                .show(
+                    current.as_ref(),
+                    Shown {
+                        saved,
+                        ..Shown::default()
+                    },
+                    StatusCode::OK,
+                )
+                .await;
         }
 
         let wants_json = shared::http::wants_json(request);
@@ -115,8 +124,8 @@ impl ReviewerPages {
         let decision = field("decision").unwrap_or("save");
         let based_on: u64 = field("version").and_then(|v| v.parse().ok()).unwrap_or(0);
         let raw = RawReport::from_pairs(&pairs);
-        let areas = review.stored.request.focus_areas.areas();
-        let report = match Report::parse(&raw, &areas, scale.as_ref()) {
+        let template = ReportTemplate::for_request(&review.stored);
+        let report = match Report::parse(&raw, &template, scale.as_ref()) {
             Ok(report) => report,
             Err(errors) => {
                 if wants_json {
@@ -125,19 +134,17 @@ impl ReviewerPages {
                         &json!({ "detail": "Not saved: a box has too much text. Press Save to see which." }),
                     );
                 }
-                return self.editor(
-                    branding,
-                    review,
-                    &action,
-                    current.as_ref(),
-                    scale.as_ref(),
-                    Shown {
-                        yours: Some(&raw),
-                        errors,
-                        ..Shown::default()
-                    },
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                );
+                return editor
+                    .show(
+                        current.as_ref(),
+                        Shown {
+                            yours: Some(&raw),
+                            errors,
+                            ..Shown::default()
+                        },
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
+                    .await;
             }
         };
         let author = review.member.reviewer_name.as_str();
@@ -159,19 +166,17 @@ impl ReviewerPages {
                         &json!({ "detail": "Someone else on the review team saved a newer version. Press Save to see both." }),
                     );
                 }
-                return self.editor(
-                    branding,
-                    review,
-                    &action,
-                    current.as_ref(),
-                    scale.as_ref(),
-                    Shown {
-                        yours: Some(&raw),
-                        conflict: Some(&newer),
-                        ..Shown::default()
-                    },
-                    StatusCode::CONFLICT,
-                );
+                return editor
+                    .show(
+                        current.as_ref(),
+                        Shown {
+                            yours: Some(&raw),
+                            conflict: Some(&newer),
+                            ..Shown::default()
+                        },
+                        StatusCode::CONFLICT,
+                    )
+                    .await;
             }
             Ok(Saved::Locked { .. }) => {
                 if wants_json {
@@ -193,17 +198,7 @@ impl ReviewerPages {
                 .map_or(ProgrammeSettings::new("", "").retention_months, |s| {
                     s.retention_months
                 });
-            return self
-                .finalise(
-                    branding,
-                    review,
-                    &action,
-                    version,
-                    scale.as_ref(),
-                    retention_months,
-                    now,
-                )
-                .await;
+            return self.finalise(&editor, version, retention_months, now).await;
         }
         if decision != "submit" || !review.is_lead {
             return shared::http::see_other(&format!("{action}?saved=1"));
@@ -229,19 +224,17 @@ impl ReviewerPages {
             Ok(Moved::Done | Moved::Conflict) => shared::http::see_other(&action),
             Ok(Moved::NotReady(errors)) => {
                 let current = store::get(table, &review.stored.id).await.ok().flatten();
-                self.editor(
-                    branding,
-                    review,
-                    &action,
-                    current.as_ref(),
-                    scale.as_ref(),
-                    Shown {
-                        errors,
-                        saved: true,
-                        ..Shown::default()
-                    },
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
+                editor
+                    .show(
+                        current.as_ref(),
+                        Shown {
+                            errors,
+                            saved: true,
+                            ..Shown::default()
+                        },
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                    )
+                    .await
             }
             Err(error) => trouble(branding, &error),
         }
@@ -255,14 +248,13 @@ impl ReviewerPages {
     #[allow(clippy::too_many_arguments)]
     async fn finalise(
         &self,
-        branding: &Branding,
-        review: &Review,
-        action: &str,
+        editor: &Editor<'_>,
         version: u64,
-        scale: Option<&GradingScale>,
         retention_months: u16,
         now: OffsetDateTime,
     ) -> Response<Body> {
+        let (branding, review, action, scale) =
+            (editor.branding, editor.review, editor.action, editor.scale);
         let table = self.workflow.table();
         let request_id = &review.stored.id;
         let stored = match store::get(table, request_id).await {
@@ -274,19 +266,17 @@ impl ReviewerPages {
             return shared::http::see_other(action);
         }
         if let Err(errors) = stored.report.check_ready(scale) {
-            return self.editor(
-                branding,
-                review,
-                action,
-                Some(&stored),
-                scale,
-                Shown {
-                    errors,
-                    saved: true,
-                    ..Shown::default()
-                },
-                StatusCode::UNPROCESSABLE_ENTITY,
-            );
+            return editor
+                .show(
+                    Some(&stored),
+                    Shown {
+                        errors,
+                        saved: true,
+                        ..Shown::default()
+                    },
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
         }
         let doc = ReportDocument::for_request(
             branding,
@@ -340,19 +330,34 @@ impl ReviewerPages {
             Err(error) => trouble(branding, &error),
         }
     }
+}
 
-    #[allow(clippy::too_many_arguments)]
-    fn editor(
+/// The editor of one reviewer's report page, shown with whatever the request handling found.
+struct Editor<'a> {
+    pages: &'a ReviewerPages,
+    branding: &'a Branding,
+    review: &'a Review,
+    /// Where the form posts.
+    action: &'a str,
+    scale: Option<&'a GradingScale>,
+}
+
+impl Editor<'_> {
+    async fn show(
         &self,
-        branding: &Branding,
-        review: &Review,
-        action: &str,
         current: Option<&StoredReport>,
-        scale: Option<&GradingScale>,
         shown: Shown<'_>,
         status: StatusCode,
     ) -> Response<Body> {
-        let areas = review.stored.request.focus_areas.areas();
+        let Editor {
+            pages,
+            branding,
+            review,
+            action,
+            scale,
+        } = *self;
+        let template = ReportTemplate::for_request(&review.stored);
+        let action_plan = pages.original_action_plan(&review.stored).await;
         let stored_form = current.map(|c| RawReport::from_report(&c.report));
         let empty = RawReport::default();
         let form = shown.yours.or(stored_form.as_ref()).unwrap_or(&empty);
@@ -377,7 +382,8 @@ impl ReviewerPages {
                 .unwrap_or(0),
             is_lead: review.is_lead,
             checked: current.is_some_and(|c| c.state == report_state::CHECKED),
-            areas: &areas,
+            template: &template,
+            action_plan: action_plan.as_ref(),
             scale,
             form,
             errors: &shown.errors,
@@ -387,6 +393,25 @@ impl ReviewerPages {
             script: AUTOSAVE_SCRIPT,
         });
         shared::http::page_with_script(status, askama::Template::render(&page), AUTOSAVE_SCRIPT)
+    }
+}
+
+impl ReviewerPages {
+    /// On a follow-up visit: the school's action plan for the original report's
+    /// recommendations, which the reviewers review progress against. Left out (and logged) if
+    /// it cannot be read: the editor works without it.
+    async fn original_action_plan(&self, stored: &StoredRequest) -> Option<ActionPlan> {
+        let original = stored.follow_up_of.as_ref()?;
+        match action_plan::KIND
+            .get::<ActionPlan>(self.workflow.table(), &original.request_id)
+            .await
+        {
+            Ok(plan) => plan.map(|plan| plan.body),
+            Err(error) => {
+                tracing::error!(%error, "reading the original review's action plan failed");
+                None
+            }
+        }
     }
 }
 

@@ -6,7 +6,8 @@ use time::macros::date;
 use super::render::{ReportDocument, ReviewerCredit, Stage};
 use super::{
     AreaFindings, MAX_EVIDENCE_CHARS, MAX_NEXT_STEPS_CHARS, MAX_POINT_CHARS, MAX_POINTS,
-    MAX_RECOMMENDATION_CHARS, MAX_RECOMMENDATIONS, MAX_SUMMARY_CHARS, Recommendation, Report,
+    MAX_RECOMMENDATION_CHARS, MAX_RECOMMENDATIONS, MAX_SUMMARY_CHARS, Progress, ProgressRating,
+    Recommendation, Report,
 };
 use crate::domain::request::{FocusArea, Text};
 use crate::programme::ProgrammeSettings;
@@ -103,6 +104,38 @@ pub fn typical() -> Report {
                 )),
             })
             .collect(),
+        progress: Vec::new(),
+    }
+}
+
+/// A follow-up visit's report on `original`: progress on each of its recommendations, a
+/// summary and one new recommendation.
+pub fn follow_up(original: &Report) -> Report {
+    let ratings = ProgressRating::ALL;
+    Report {
+        areas: Vec::new(),
+        summary: Some(text(
+            "Leaders have acted on the review's recommendations with energy; the graduated \
+             approach is now part of everyday planning in most classes.",
+        )),
+        recommendations: vec![Recommendation {
+            action: text("Extend the provision map to the early years unit."),
+            next_steps: None,
+        }],
+        progress: original
+            .recommendations
+            .iter()
+            .enumerate()
+            .map(|(i, recommendation)| Progress {
+                recommendation: recommendation.action.clone(),
+                rating: Some(ratings[i % ratings.len()]),
+                seen: Some(text(&format!(
+                    "Progress seen on recommendation {}: planning in the classes visited \
+                     shows the adjustments agreed in pupil passports.",
+                    i + 1
+                ))),
+            })
+            .collect(),
     }
 }
 
@@ -133,6 +166,7 @@ pub fn maximal(scale: Option<&crate::programme::GradingScale>) -> Report {
                 next_steps: Some(text(&filler(MAX_NEXT_STEPS_CHARS, "Next steps"))),
             })
             .collect(),
+        progress: Vec::new(),
     }
 }
 
@@ -158,6 +192,9 @@ pub fn document(report: &Report) -> ReportDocument<'_> {
         visit_date: date!(2027 - 03 - 10),
         report_date: date!(2027 - 03 - 31),
         stage: Stage::Final,
+        follows_up: report
+            .is_follow_up()
+            .then(|| ("SR-7K3M-Q9".to_owned(), date!(2026 - 11 - 12))),
         report,
     }
 }

@@ -3,6 +3,10 @@
 //! has a scale, a judgement; then an overall summary and numbered recommendations, each with
 //! suggested next steps.
 //!
+//! A follow-up visit's report uses the follow-up template instead of the focus areas: the
+//! progress made on each of the original report's recommendations (how far it has got, and
+//! what the reviewers saw), then the summary and any new recommendations ([`ReportTemplate`]).
+//!
 //! The editor form is parsed into a [`Report`] with every field's problem at once
 //! ([`Report::parse`]); a draft may be incomplete, and [`Report::check_ready`] says what is
 //! still missing before the lead can submit it. The `MAX_*` limits are shown to the reviewer
@@ -41,6 +45,101 @@ pub const MAX_RECOMMENDATION_CHARS: usize = 600;
 pub const MAX_NEXT_STEPS_CHARS: usize = 1200;
 /// Characters in one of the school's factual-accuracy comments.
 pub const MAX_COMMENT_CHARS: usize = 1500;
+/// Characters in what a follow-up visit saw of one recommendation's progress.
+pub const MAX_PROGRESS_CHARS: usize = 1500;
+
+/// What a report is written against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReportTemplate {
+    /// A review: findings in each of the request's focus areas, in the request's order.
+    Review { areas: Vec<FocusArea> },
+    /// A follow-up visit: progress on each of the original final report's recommendations.
+    FollowUp {
+        recommendations: Vec<Recommendation>,
+    },
+}
+
+impl ReportTemplate {
+    /// The template of `request`'s report: the follow-up template when it follows up a review.
+    pub fn for_request(request: &crate::intake::StoredRequest) -> Self {
+        match &request.follow_up_of {
+            Some(original) => ReportTemplate::FollowUp {
+                recommendations: original.recommendations.clone(),
+            },
+            None => ReportTemplate::Review {
+                areas: request.request.focus_areas.areas(),
+            },
+        }
+    }
+
+    /// The focus areas reported on (none on a follow-up visit).
+    pub fn areas(&self) -> &[FocusArea] {
+        match self {
+            ReportTemplate::Review { areas } => areas,
+            ReportTemplate::FollowUp { .. } => &[],
+        }
+    }
+
+    /// The recommendations whose progress is reviewed (none on a review).
+    pub fn progress_on(&self) -> &[Recommendation] {
+        match self {
+            ReportTemplate::Review { .. } => &[],
+            ReportTemplate::FollowUp { recommendations } => recommendations,
+        }
+    }
+}
+
+/// How far the school has got with a recommendation, as a follow-up visit judges it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProgressRating {
+    Achieved,
+    GoodProgress,
+    SomeProgress,
+    NotYetStarted,
+}
+
+impl ProgressRating {
+    pub const ALL: [ProgressRating; 4] = [
+        ProgressRating::Achieved,
+        ProgressRating::GoodProgress,
+        ProgressRating::SomeProgress,
+        ProgressRating::NotYetStarted,
+    ];
+
+    /// The form and storage value.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ProgressRating::Achieved => "achieved",
+            ProgressRating::GoodProgress => "good_progress",
+            ProgressRating::SomeProgress => "some_progress",
+            ProgressRating::NotYetStarted => "not_yet_started",
+        }
+    }
+
+    pub const fn label(self) -> &'static str {
+        match self {
+            ProgressRating::Achieved => "Achieved",
+            ProgressRating::GoodProgress => "Good progress",
+            ProgressRating::SomeProgress => "Some progress",
+            ProgressRating::NotYetStarted => "Not yet started",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.as_str() == value.trim())
+    }
+}
+
+/// Form names of a follow-up's progress on recommendation `n` (1-based); each is also the
+/// control's id.
+pub fn progress_rating_field(n: usize) -> String {
+    format!("progress-{n}-rating")
+}
+
+pub fn progress_seen_field(n: usize) -> String {
+    format!("progress-{n}-seen")
+}
 
 /// Tells the school the draft report is ready for its factual-accuracy check, with the
 /// private link to the page where it accepts or comments.
@@ -127,6 +226,9 @@ pub struct RawReport {
     pub summary: String,
     /// `(recommendation, next steps)`, one per row of the form.
     pub recommendations: Vec<(String, String)>,
+    /// A follow-up's `(rating, progress seen)` per original recommendation, by position.
+    #[serde(default)]
+    pub progress: Vec<(String, String)>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -150,6 +252,7 @@ impl RawReport {
                 SUMMARY_FIELD => raw.summary = value.clone(),
                 RECOMMENDATION_FIELD => recommendations.push(value.clone()),
                 NEXT_STEPS_FIELD => next_steps.push(value.clone()),
+                _ if name.starts_with("progress-") => raw.set_progress(name, value),
                 _ => {
                     let Some((area, part)) = name.split_once('.') else {
                         continue;
@@ -180,6 +283,30 @@ impl RawReport {
         raw
     }
 
+    /// Keeps a `progress-<n>-rating` or `progress-<n>-seen` field; positions beyond the most
+    /// recommendations a report can have are ignored (they cannot be real rows).
+    fn set_progress(&mut self, name: &str, value: &str) {
+        let Some((n, part)) = name["progress-".len()..].split_once('-') else {
+            return;
+        };
+        let Some(n) = n
+            .parse::<usize>()
+            .ok()
+            .filter(|n| (1..=MAX_RECOMMENDATIONS).contains(n))
+        else {
+            return;
+        };
+        if self.progress.len() < n {
+            self.progress.resize(n, Default::default());
+        }
+        let row = &mut self.progress[n - 1];
+        match part {
+            "rating" => row.0 = value.to_owned(),
+            "seen" => row.1 = value.to_owned(),
+            _ => {}
+        }
+    }
+
     /// The form filled in with a stored report, for the editor to show.
     pub fn from_report(report: &Report) -> Self {
         let text = |t: &Option<Text>| t.as_ref().map(|t| t.to_string()).unwrap_or_default();
@@ -208,6 +335,16 @@ impl RawReport {
                 .recommendations
                 .iter()
                 .map(|r| (r.action.to_string(), text(&r.next_steps)))
+                .collect(),
+            progress: report
+                .progress
+                .iter()
+                .map(|p| {
+                    (
+                        p.rating.map(|r| r.as_str().to_owned()).unwrap_or_default(),
+                        text(&p.seen),
+                    )
+                })
                 .collect(),
         }
     }
@@ -244,6 +381,19 @@ pub struct Recommendation {
     pub next_steps: Option<Text>,
 }
 
+/// A follow-up visit's finding on one of the original report's recommendations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Progress {
+    /// The recommendation, as the original final report words it (so the report reads on its
+    /// own).
+    pub recommendation: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<ProgressRating>,
+    /// What the reviewers saw of the progress.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub seen: Option<Text>,
+}
+
 /// A report, draft or final: every text within its limit; parts may still be missing in a
 /// draft.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -254,6 +404,10 @@ pub struct Report {
     pub summary: Option<Text>,
     #[serde(default)]
     pub recommendations: Vec<Recommendation>,
+    /// A follow-up visit's report: progress on each of the original recommendations, in order
+    /// (empty for a review).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub progress: Vec<Progress>,
 }
 
 impl Report {
@@ -263,18 +417,58 @@ impl Report {
             areas: areas.iter().copied().map(AreaFindings::empty).collect(),
             summary: None,
             recommendations: Vec::new(),
+            progress: Vec::new(),
         }
     }
 
-    /// Parses the editor form for a request with these focus areas (fields of other areas are
-    /// ignored). Empty points and empty recommendation rows are dropped. On failure, every
+    /// Whether this is a follow-up visit's report (it reviews progress on recommendations).
+    pub fn is_follow_up(&self) -> bool {
+        !self.progress.is_empty()
+    }
+
+    /// Parses the editor form of a report written against `template` (fields of other areas
+    /// are ignored). Empty points and empty recommendation rows are dropped. On failure, every
     /// field's problem, in form order.
     pub fn parse(
         raw: &RawReport,
-        areas: &[FocusArea],
+        template: &ReportTemplate,
         scale: Option<&GradingScale>,
     ) -> Result<Self, Vec<ReportFieldError>> {
         let mut errors = Vec::new();
+        let progress = template
+            .progress_on()
+            .iter()
+            .enumerate()
+            .map(|(i, original)| {
+                let n = i + 1;
+                let (rating, seen) = raw.progress.get(i).cloned().unwrap_or_default();
+                let rating = match rating.trim() {
+                    "" => None,
+                    value => ProgressRating::parse(value).or_else(|| {
+                        errors.push(ReportFieldError {
+                            field: progress_rating_field(n),
+                            message: format!(
+                                "Choose one of the answers for the progress on recommendation {n}"
+                            ),
+                        });
+                        None
+                    }),
+                };
+                let seen = optional(
+                    &mut errors,
+                    progress_seen_field(n),
+                    &seen,
+                    MAX_PROGRESS_CHARS,
+                    &format!("the progress seen on recommendation {n}"),
+                );
+                Progress {
+                    recommendation: original.action.clone(),
+                    rating,
+                    seen,
+                }
+            })
+            .collect();
+        let areas = template.areas();
         let empty = RawArea::default();
         let mut findings = Vec::with_capacity(areas.len());
         for &area in areas {
@@ -357,6 +551,7 @@ impl Report {
                 areas: findings,
                 summary,
                 recommendations,
+                progress,
             })
         } else {
             Err(errors)
@@ -364,12 +559,28 @@ impl Report {
     }
 
     /// What is still missing before the lead can submit: in every focus area at least one
-    /// point under each heading, the evidence seen and (with a scale) a judgement; the summary;
-    /// at least one recommendation.
+    /// point under each heading, the evidence seen and (with a scale) a judgement; on a
+    /// follow-up, the progress on every original recommendation; the summary; at least one
+    /// recommendation (a follow-up may give none).
     pub fn check_ready(&self, scale: Option<&GradingScale>) -> Result<(), Vec<ReportFieldError>> {
         let mut missing = Vec::new();
         let mut need =
             |field: String, message: String| missing.push(ReportFieldError { field, message });
+        for (i, progress) in self.progress.iter().enumerate() {
+            let n = i + 1;
+            if progress.rating.is_none() {
+                need(
+                    progress_rating_field(n),
+                    format!("Choose how far recommendation {n} has got"),
+                );
+            }
+            if progress.seen.is_none() {
+                need(
+                    progress_seen_field(n),
+                    format!("Enter the progress seen on recommendation {n}"),
+                );
+            }
+        }
         for findings in &self.areas {
             let area = findings.area;
             if findings.went_well.is_empty() {
@@ -403,7 +614,7 @@ impl Report {
                 "Enter the overall summary".to_owned(),
             );
         }
-        if self.recommendations.is_empty() {
+        if self.recommendations.is_empty() && !self.is_follow_up() {
             need(
                 recommendation_id(1),
                 "Enter at least one recommendation".to_owned(),
@@ -422,6 +633,9 @@ impl Report {
     }
 }
 
+/// The heading of a follow-up's progress section.
+pub const PROGRESS_HEADING: &str = "Progress on the recommendations";
+
 /// The id of recommendation `n` (1-based) and of its next steps.
 pub fn recommendation_id(n: usize) -> String {
     format!("{RECOMMENDATION_FIELD}-{n}")
@@ -435,6 +649,8 @@ pub fn next_steps_id(n: usize) -> String {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "section", content = "area")]
 pub enum Section {
+    /// A follow-up's progress on the original recommendations.
+    Progress,
     Area(FocusArea),
     Summary,
     Recommendations,
@@ -444,6 +660,7 @@ impl Section {
     /// The form field and id of the comment box: `comment.outcomes`, `comment.summary`.
     pub fn field(self) -> String {
         match self {
+            Section::Progress => "comment.progress".into(),
             Section::Area(area) => format!("comment.{}", area.as_str()),
             Section::Summary => "comment.summary".into(),
             Section::Recommendations => "comment.recommendations".into(),
@@ -452,6 +669,7 @@ impl Section {
 
     pub fn label(self) -> &'static str {
         match self {
+            Section::Progress => PROGRESS_HEADING,
             Section::Area(area) => area.label(),
             Section::Summary => "Summary",
             Section::Recommendations => "Recommendations",
@@ -460,7 +678,12 @@ impl Section {
 
     /// The sections of a report, in reading order.
     pub fn all(report: &Report) -> Vec<Section> {
-        let mut sections: Vec<_> = report.areas.iter().map(|a| Section::Area(a.area)).collect();
+        let mut sections: Vec<_> = report
+            .is_follow_up()
+            .then_some(Section::Progress)
+            .into_iter()
+            .chain(report.areas.iter().map(|a| Section::Area(a.area)))
+            .collect();
         sections.extend([Section::Summary, Section::Recommendations]);
         sections
     }

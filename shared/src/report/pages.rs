@@ -8,12 +8,13 @@ use askama::Template;
 use super::render::ReportDocument;
 use super::{
     AreaPart, FactualCheck, MAX_COMMENT_CHARS, MAX_EVIDENCE_CHARS, MAX_NEXT_STEPS_CHARS,
-    MAX_POINT_CHARS, MAX_POINTS, MAX_RECOMMENDATION_CHARS, MAX_RECOMMENDATIONS, MAX_SUMMARY_CHARS,
-    NEXT_STEPS_FIELD, RECOMMENDATION_FIELD, RawArea, RawReport, Report, ReportFieldError,
-    SUMMARY_FIELD, Section, field_id, field_name, next_steps_id, recommendation_id,
+    MAX_POINT_CHARS, MAX_POINTS, MAX_PROGRESS_CHARS, MAX_RECOMMENDATION_CHARS, MAX_RECOMMENDATIONS,
+    MAX_SUMMARY_CHARS, NEXT_STEPS_FIELD, ProgressRating, RECOMMENDATION_FIELD, RawArea, RawReport,
+    Report, ReportFieldError, ReportTemplate, SUMMARY_FIELD, Section, field_id, field_name,
+    next_steps_id, progress_rating_field, progress_seen_field, recommendation_id,
 };
+use crate::after_report::action_plan::{ActionPlan, ActionRow};
 use crate::branding::Branding;
-use crate::domain::request::FocusArea;
 use crate::programme::GradingScale;
 
 /// Blank boxes offered after the last filled point or recommendation.
@@ -33,11 +34,14 @@ pub struct TextBox {
     pub saved: Option<String>,
 }
 
+/// A drop-down list: its label, `(value, label)` options after "Not chosen yet", what is
+/// chosen and its error.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct JudgementChoice {
+pub struct Choice {
     pub id: String,
     pub name: String,
-    pub levels: Vec<String>,
+    pub label: String,
+    pub options: Vec<(String, String)>,
     pub value: String,
     pub error: Option<String>,
 }
@@ -49,9 +53,21 @@ pub struct AreaBoxes {
     pub went_well: Vec<TextBox>,
     pub even_better_if: Vec<TextBox>,
     pub evidence: TextBox,
-    pub judgement: Option<JudgementChoice>,
+    pub judgement: Option<Choice>,
     /// The school's factual-accuracy comment on this area.
     pub school_comment: Option<String>,
+}
+
+/// A follow-up's boxes for one of the original recommendations, with what the school's action
+/// plan says about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgressBoxes {
+    pub number: usize,
+    pub recommendation: String,
+    pub next_steps: Option<String>,
+    pub rating: Choice,
+    pub seen: TextBox,
+    pub action_plan: Option<ActionRow>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,7 +91,9 @@ pub struct EditorInput<'a> {
     pub is_lead: bool,
     /// The school has answered the draft: the lead finalises next.
     pub checked: bool,
-    pub areas: &'a [FocusArea],
+    pub template: &'a ReportTemplate,
+    /// On a follow-up: the school's action plan for the original recommendations.
+    pub action_plan: Option<&'a ActionPlan>,
     pub scale: Option<&'a GradingScale>,
     /// The text in the form: the stored draft, or what was posted.
     pub form: &'a RawReport,
@@ -101,6 +119,9 @@ pub struct ReportEditorPage<'a> {
     pub errors: Vec<(String, String)>,
     pub conflict: Option<String>,
     pub saved: bool,
+    pub follow_up: bool,
+    pub progress: Vec<ProgressBoxes>,
+    pub progress_comment: Option<String>,
     pub areas: Vec<AreaBoxes>,
     pub summary: TextBox,
     pub summary_comment: Option<String>,
@@ -131,9 +152,51 @@ impl<'a> ReportEditorPage<'a> {
                     .map(|c| c.comment.to_string())
             })
         };
+        let progress = input
+            .template
+            .progress_on()
+            .iter()
+            .enumerate()
+            .map(|(i, original)| {
+                let n = i + 1;
+                let (rating, seen) = input.form.progress.get(i).cloned().unwrap_or_default();
+                let saved_seen = saved_report
+                    .as_ref()
+                    .map(|r| r.progress.get(i).cloned().unwrap_or_default().1);
+                let (rating_id, seen_id) = (progress_rating_field(n), progress_seen_field(n));
+                ProgressBoxes {
+                    number: n,
+                    recommendation: original.action.to_string(),
+                    next_steps: original.next_steps.as_ref().map(ToString::to_string),
+                    rating: Choice {
+                        error: error(&rating_id),
+                        name: rating_id.clone(),
+                        id: rating_id,
+                        label: format!("Progress on recommendation {n}"),
+                        options: ProgressRating::ALL
+                            .iter()
+                            .map(|r| (r.as_str().to_owned(), r.label().to_owned()))
+                            .collect(),
+                        value: rating,
+                    },
+                    seen: TextBox {
+                        error: error(&seen_id),
+                        saved: differing(saved_seen.as_ref(), &seen),
+                        name: seen_id.clone(),
+                        id: seen_id,
+                        label: format!("Progress seen on recommendation {n}"),
+                        max: MAX_PROGRESS_CHARS,
+                        rows: 5,
+                        value: seen,
+                    },
+                    action_plan: input.action_plan.and_then(|plan| plan.rows.get(i).cloned()),
+                }
+            })
+            .collect();
         let empty = RawArea::default();
         let areas = input
-            .areas
+            .template
+            .areas()
             .iter()
             .map(|&area| {
                 let raw = input.form.areas.get(area.as_str()).unwrap_or(&empty);
@@ -188,11 +251,16 @@ impl<'a> ReportEditorPage<'a> {
                         rows: 6,
                         value: raw.evidence.clone(),
                     },
-                    judgement: input.scale.map(|scale| JudgementChoice {
+                    judgement: input.scale.map(|scale| Choice {
                         error: error(&judgement_id),
                         id: judgement_id,
                         name: field_name(area, AreaPart::Judgement),
-                        levels: scale.levels().to_vec(),
+                        label: AreaPart::Judgement.label().into(),
+                        options: scale
+                            .levels()
+                            .iter()
+                            .map(|level| (level.clone(), level.clone()))
+                            .collect(),
                         value: raw.judgement.clone(),
                     }),
                     school_comment: comment(Section::Area(area)),
@@ -258,6 +326,9 @@ impl<'a> ReportEditorPage<'a> {
                 format!("{by} saved a newer version of the report while you were writing.")
             }),
             saved: input.saved,
+            follow_up: matches!(input.template, ReportTemplate::FollowUp { .. }),
+            progress,
+            progress_comment: comment(Section::Progress),
             areas,
             summary: TextBox {
                 error: error(SUMMARY_FIELD),

@@ -354,6 +354,24 @@ impl<'f> Layout<'f> {
         }
     }
 
+    /// A level-3 heading inside a list item's body, and the paragraphs under it (kept with at
+    /// least two lines of them).
+    fn labelled_paragraphs(&mut self, body: usize, label: &str, text: &str) {
+        let heading = self.group(
+            Tag::Hn(NonZeroU16::new(3).expect("3"), Some(label.into())),
+            Some(body),
+        );
+        self.ensure(Style::Label.leading() + 2.0 * Style::Body.leading());
+        self.line(
+            MARGIN_X + LIST_INDENT,
+            Style::Label,
+            TEXT_COLOUR,
+            label.into(),
+            heading,
+        );
+        self.paragraphs(LIST_INDENT, text, Some(body), 3.0);
+    }
+
     /// A heading kept with at least two lines of what follows it.
     fn heading(
         &mut self,
@@ -471,6 +489,36 @@ pub fn render(doc: &ReportDocument<'_>) -> Result<Vec<u8>, PdfError> {
     }
 
     let heading_gap = 16.0;
+    if doc.report.is_follow_up() {
+        layout.space(heading_gap);
+        let section = layout.group(Tag::Section, None);
+        layout.heading(
+            2,
+            Style::Heading,
+            super::PROGRESS_HEADING,
+            Some(section),
+            Some(brand),
+        );
+        let list = layout.group(Tag::L(ListNumbering::Decimal), Some(section));
+        for (i, progress) in doc.report.progress.iter().enumerate() {
+            let body = layout.list_item(
+                list,
+                &format!("{}.", i + 1),
+                progress.recommendation.as_str(),
+            );
+            layout.space(3.0);
+            let rating = progress.rating.map_or("Not given", |r| r.label());
+            let p = layout.group(Tag::P, Some(body));
+            layout.text(LIST_INDENT, Style::Label, &format!("Progress: {rating}"), p);
+            layout.space(3.0);
+            layout.labelled_paragraphs(
+                body,
+                "Progress seen",
+                progress.seen.as_ref().map_or("None given.", |s| s.as_str()),
+            );
+            layout.space(8.0);
+        }
+    }
     for findings in &doc.report.areas {
         layout.space(heading_gap);
         let section = layout.group(Tag::Section, None);
@@ -526,7 +574,7 @@ pub fn render(doc: &ReportDocument<'_>) -> Result<Vec<u8>, PdfError> {
     layout.heading(
         2,
         Style::Heading,
-        "Recommendations",
+        doc.recommendations_heading(),
         Some(section),
         Some(brand),
     );
@@ -539,22 +587,7 @@ pub fn render(doc: &ReportDocument<'_>) -> Result<Vec<u8>, PdfError> {
                 layout.list_item(list, &format!("{}.", i + 1), recommendation.action.as_str());
             if let Some(steps) = &recommendation.next_steps {
                 layout.space(3.0);
-                let heading = layout.group(
-                    Tag::Hn(
-                        NonZeroU16::new(3).expect("3"),
-                        Some("Suggested next steps".into()),
-                    ),
-                    Some(body),
-                );
-                layout.ensure(Style::Label.leading() + 2.0 * Style::Body.leading());
-                layout.line(
-                    MARGIN_X + LIST_INDENT,
-                    Style::Label,
-                    TEXT_COLOUR,
-                    "Suggested next steps".into(),
-                    heading,
-                );
-                layout.paragraphs(LIST_INDENT, steps.as_str(), Some(body), 3.0);
+                layout.labelled_paragraphs(body, "Suggested next steps", steps.as_str());
             }
             layout.space(8.0);
         }

@@ -40,6 +40,8 @@ pub struct ReportDocument<'a> {
     /// The day the report was finalised (or, for a draft, submitted).
     pub report_date: Date,
     pub stage: Stage,
+    /// On a follow-up visit's report: the review it follows up (its reference and visit day).
+    pub follows_up: Option<(String, Date)>,
     pub report: &'a Report,
 }
 
@@ -75,12 +77,31 @@ impl<'a> ReportDocument<'a> {
                 .unwrap_or(report_date),
             report_date,
             stage,
+            follows_up: request.follow_up_of.as_ref().map(|original| {
+                (
+                    original.reference.clone(),
+                    parse_date(&original.lead_visit_date).unwrap_or(report_date),
+                )
+            }),
             report,
         }
     }
 
     pub fn title(&self) -> String {
-        format!("{}: review report", self.school_name)
+        if self.follows_up.is_some() {
+            format!("{}: follow-up visit report", self.school_name)
+        } else {
+            format!("{}: review report", self.school_name)
+        }
+    }
+
+    /// The heading of the recommendations: a follow-up's are new ones.
+    pub fn recommendations_heading(&self) -> &'static str {
+        if self.report.is_follow_up() {
+            "New recommendations"
+        } else {
+            "Recommendations"
+        }
     }
 
     pub fn visit_date_text(&self) -> String {
@@ -112,6 +133,15 @@ impl<'a> ReportDocument<'a> {
                 format!("{} (URN {})", self.school_name, self.school_urn),
             ),
             ("Review", self.review_type.clone()),
+        ]
+        .into_iter()
+        .chain(self.follows_up.as_ref().map(|(reference, visit)| {
+            (
+                "Follows up",
+                format!("review {reference}, visit on {}", long_date(*visit)),
+            )
+        }))
+        .chain([
             ("Visit", self.visit_date_text()),
             ("Reviewers", self.reviewers_text()),
             (
@@ -122,7 +152,8 @@ impl<'a> ReportDocument<'a> {
                 },
                 self.report_date_text(),
             ),
-        ]
+        ])
+        .collect()
     }
 
     /// The text colour readable on the programme's colour: white, or near-black on light colours.

@@ -16,7 +16,17 @@ fn parse(
     fields: &[(&str, &str)],
     scale: Option<&GradingScale>,
 ) -> Result<Report, Vec<ReportFieldError>> {
-    Report::parse(&RawReport::from_pairs(&pairs(fields)), &AREAS, scale)
+    Report::parse(
+        &RawReport::from_pairs(&pairs(fields)),
+        &review(&AREAS),
+        scale,
+    )
+}
+
+fn review(areas: &[FocusArea]) -> ReportTemplate {
+    ReportTemplate::Review {
+        areas: areas.to_vec(),
+    }
 }
 
 fn fields_of(errors: &[ReportFieldError]) -> Vec<&str> {
@@ -83,7 +93,7 @@ fn the_stored_report_fills_the_form_back_in() {
     let report = typical();
     let areas: Vec<_> = report.areas.iter().map(|a| a.area).collect();
     let raw = RawReport::from_report(&report);
-    assert_eq!(Report::parse(&raw, &areas, None).unwrap(), report);
+    assert_eq!(Report::parse(&raw, &review(&areas), None).unwrap(), report);
 }
 
 #[test]
@@ -227,7 +237,7 @@ fn the_maximal_report_has_every_field_at_its_limit() {
     assert_eq!(areas, FocusArea::ALL);
     let raw = RawReport::from_report(&report);
     assert_eq!(
-        Report::parse(&raw, &areas, None).unwrap(),
+        Report::parse(&raw, &review(&areas), None).unwrap(),
         report,
         "it is within every limit"
     );
@@ -445,7 +455,8 @@ fn editor_html(
         version: 7,
         is_lead,
         checked: false,
-        areas: &AREAS,
+        template: &review(&AREAS),
+        action_plan: None,
         scale,
         form,
         errors,
@@ -616,4 +627,220 @@ fn the_report_emails_link_to_the_schools_report_page() {
     assert_eq!(delivered.subject, "Your review report: SR-ABCD-12");
     assert!(delivered.text.contains(&link));
     assert!(delivered.text.contains("attached to this email as a PDF"));
+}
+
+mod follow_up {
+    use super::*;
+    use crate::after_report::action_plan::{ActionPlan, ActionRow, ActionStatus};
+    use crate::report::examples;
+
+    fn template() -> ReportTemplate {
+        ReportTemplate::FollowUp {
+            recommendations: typical().recommendations,
+        }
+    }
+
+    fn parse(fields: &[(&str, &str)]) -> Result<Report, Vec<ReportFieldError>> {
+        Report::parse(&RawReport::from_pairs(&pairs(fields)), &template(), None)
+    }
+
+    /// An HTML document's text, tags dropped, the few entities the templates write undone,
+    /// whitespace as single spaces.
+    fn visible_text(html: &str) -> String {
+        let mut text = String::new();
+        let mut in_tag = false;
+        for c in html.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => {
+                    in_tag = false;
+                    text.push(' ');
+                }
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        words(&text.replace("&#39;", "'").replace("&amp;", "&"))
+    }
+
+    #[test]
+    fn the_form_parses_into_progress_on_each_original_recommendation() {
+        let report = parse(&[
+            ("progress-2-seen", "Passports are reviewed each half term."),
+            ("progress-1-rating", "achieved"),
+            ("progress-2-rating", "some_progress"),
+            ("progress-1-seen", "Every class plans with the map."),
+            // Focus-area fields are not part of a follow-up's report.
+            ("outcomes.went_well", "ignored"),
+            ("summary", "Good progress overall."),
+        ])
+        .unwrap();
+        let originals = typical().recommendations;
+        assert_eq!(report.progress.len(), originals.len(), "one row each");
+        assert!(report.areas.is_empty());
+        assert!(report.is_follow_up());
+        assert_eq!(report.progress[0].recommendation, originals[0].action);
+        assert_eq!(report.progress[0].rating, Some(ProgressRating::Achieved));
+        assert_eq!(
+            report.progress[0].seen.as_ref().unwrap().as_str(),
+            "Every class plans with the map."
+        );
+        assert_eq!(
+            report.progress[1].rating,
+            Some(ProgressRating::SomeProgress)
+        );
+        assert_eq!(report.progress[2].rating, None, "not answered yet");
+        assert_eq!(report.progress[2].seen, None);
+        // And the stored report fills the form back in.
+        let again = Report::parse(&RawReport::from_report(&report), &template(), None).unwrap();
+        assert_eq!(again, report);
+    }
+
+    #[test]
+    fn a_bad_rating_or_too_long_progress_is_reported_on_its_own_field() {
+        let long = "x".repeat(MAX_PROGRESS_CHARS + 1);
+        let errors = parse(&[
+            ("progress-1-rating", "brilliant"),
+            ("progress-3-seen", long.as_str()),
+        ])
+        .unwrap_err();
+        assert_eq!(fields_of(&errors), ["progress-1-rating", "progress-3-seen"]);
+        assert!(errors[1].message.contains("recommendation 3"), "{errors:?}");
+        // Positions beyond any report's recommendations are not rows at all.
+        let raw = RawReport::from_pairs(&pairs(&[
+            ("progress-99999999999-rating", "achieved"),
+            ("progress-0-seen", "x"),
+            ("progress-x-seen", "x"),
+        ]));
+        assert!(raw.progress.is_empty());
+    }
+
+    #[test]
+    fn submitting_needs_progress_on_every_recommendation_but_no_new_one() {
+        let mut report = parse(&[("summary", "Overall.")]).unwrap();
+        let missing = report.check_ready(None).unwrap_err();
+        let n = typical().recommendations.len();
+        assert_eq!(missing.len(), 2 * n, "{missing:?}");
+        assert_eq!(missing[0].field, "progress-1-rating");
+        assert_eq!(missing[1].field, "progress-1-seen");
+        for progress in &mut report.progress {
+            progress.rating = Some(ProgressRating::GoodProgress);
+            progress.seen = Some(Text::parse("Seen.", 10, true).unwrap());
+        }
+        assert!(report.recommendations.is_empty());
+        assert!(
+            report.check_ready(None).is_ok(),
+            "a follow-up may give no new recommendation"
+        );
+    }
+
+    #[test]
+    fn the_school_can_comment_on_the_progress() {
+        let report = examples::follow_up(&typical());
+        let sections = Section::all(&report);
+        assert_eq!(
+            sections,
+            [
+                Section::Progress,
+                Section::Summary,
+                Section::Recommendations
+            ]
+        );
+        let check = FactualCheck::parse(
+            &pairs(&[("comment.progress", "Recommendation 2 is done now.")]),
+            &report,
+        )
+        .unwrap();
+        assert_eq!(check.comments()[0].section, Section::Progress);
+    }
+
+    #[test]
+    fn the_html_and_pdf_give_the_progress_on_each_recommendation() {
+        let original = typical();
+        let report = examples::follow_up(&original);
+        let doc = document(&report);
+        let html = visible_text(&doc.to_html().unwrap());
+        let pdf = pdf_text(&pdf::render(&doc).unwrap());
+        for text in [&html, &pdf] {
+            for expected in [
+                "Oakfield Primary School: follow-up visit report",
+                "Follows up",
+                "review SR-7K3M-Q9, visit on 12 November 2026",
+                "Progress on the recommendations",
+                "Progress: Achieved",
+                "Progress: Not yet started",
+                "New recommendations",
+                "Extend the provision map to the early years unit.",
+            ] {
+                assert!(text.contains(expected), "{expected:?} is missing: {text}");
+            }
+            for (recommendation, progress) in original.recommendations.iter().zip(&report.progress)
+            {
+                assert!(text.contains(&words(recommendation.action.as_str())));
+                assert!(text.contains(&words(progress.seen.as_ref().unwrap().as_str())));
+            }
+        }
+        assert!(!pdf.contains("What went well"), "no focus areas");
+    }
+
+    #[test]
+    fn the_editor_asks_for_progress_beside_the_schools_action_plan() {
+        use askama::Template;
+        let branding = branding();
+        let plan = ActionPlan {
+            rows: vec![ActionRow {
+                action: "Recommendation 1".into(),
+                owner: "Ms <Hughes>".into(),
+                target_date: "2027-01-31".into(),
+                status: ActionStatus::InProgress,
+                notes: "Training booked".into(),
+            }],
+        };
+        let form = RawReport::from_pairs(&pairs(&[("progress-1-rating", "good_progress")]));
+        let errors = vec![ReportFieldError {
+            field: "progress-2-seen".into(),
+            message: "Enter the progress seen on recommendation 2".into(),
+        }];
+        let html = pages::ReportEditorPage::new(pages::EditorInput {
+            branding: &branding,
+            school_name: "Oakfield",
+            reference: "SR-ABCD-12",
+            visit_date_text: "10 March 2027".into(),
+            action: "/reviews/token/report",
+            version: 1,
+            is_lead: true,
+            checked: false,
+            template: &template(),
+            action_plan: Some(&plan),
+            scale: None,
+            form: &form,
+            errors: &errors,
+            conflict: None,
+            saved: false,
+            factual_check: None,
+            script: "",
+        })
+        .render()
+        .unwrap();
+        assert!(html.contains("Follow-up report: Oakfield"));
+        for original in &typical().recommendations {
+            assert!(html.contains(&original.action.as_str().replace('\'', "&#39;")));
+        }
+        for n in 1..=typical().recommendations.len() {
+            assert!(html.contains(&format!(
+                r#"id="progress-{n}-rating" name="progress-{n}-rating""#
+            )));
+            assert!(html.contains(&format!(
+                r#"id="progress-{n}-seen" name="progress-{n}-seen""#
+            )));
+        }
+        assert!(html.contains(r#"<option value="good_progress" selected>Good progress</option>"#));
+        assert!(html.contains("In progress, led by Ms &#60;Hughes&#62;, target 2027-01-31."));
+        assert!(html.contains("Training booked"));
+        assert!(html.contains(
+            r##"<a href="#progress-2-seen">Enter the progress seen on recommendation 2</a>"##
+        ));
+        assert!(html.contains("New recommendations"));
+        assert!(!html.contains("What went well"), "no focus areas");
+    }
 }
