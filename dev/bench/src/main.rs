@@ -3,7 +3,8 @@
 //! ranking them for one request (target: under 50 ms at 10,000).
 //!
 //! `bench pdf [N]`: render time of the report PDF (as finalising renders it) for a typical
-//! report and a maximal one (every field at its limit), p50/p99 over N renders (N=50); target:
+//! report, a maximal one (every field at its limit) and a follow-up visit's report (progress on
+//! ten recommendations), p50/p99 over N renders (N=50); target:
 //! well under a second for a typical report.
 //!
 //! `bench intake [N]`: p50/p99 latency of the review request submit handler over N submissions
@@ -221,7 +222,7 @@ fn reviewer_pool(size: usize, today: time::Date) -> Vec<shared::reviewers::Revie
         .collect()
 }
 
-/// Renders a typical report and a maximal one (every field at its limit) `n` times each, as the
+/// Renders a typical, a maximal (every field at its limit) and a follow-up report `n` times each, as the
 /// finalising function does, and prints the render times and sizes.
 fn pdf(n: usize) -> anyhow::Result<()> {
     use shared::report::{examples, pdf};
@@ -229,6 +230,10 @@ fn pdf(n: usize) -> anyhow::Result<()> {
     for (name, report) in [
         ("typical", examples::typical()),
         ("maximal", examples::maximal(Some(&scale))),
+        (
+            "follow-up",
+            examples::follow_up(&examples::maximal(Some(&scale))),
+        ),
     ] {
         let doc = examples::document(&report);
         let mut samples = Vec::with_capacity(n);

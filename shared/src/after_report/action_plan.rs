@@ -300,6 +300,10 @@ pub async fn send_reminders(table: &Table, now: OffsetDateTime) -> Result<usize,
         let Some(report) = super::final_report(table, request_id).await? else {
             continue;
         };
+        // A follow-up's report may give no new recommendations: then there is no plan to keep.
+        if report.report.recommendations.is_empty() {
+            continue;
+        }
         let finalised_on = report
             .finalised_at
             .as_deref()
