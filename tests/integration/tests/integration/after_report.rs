@@ -8,54 +8,17 @@ use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
 use serde_json::{Value, json};
 use shared::after_report::action_plan::{self, ActionPlan, ActionStatus};
-use shared::intake::StoredRequest;
 use shared::matching::Term;
 use shared::report::Report;
 use shared::store::s;
 use time::{Duration, OffsetDateTime};
 
 use crate::helpers::{TestStack, spawn, unique_address};
-use crate::offers::{answer, day, import, offer_link, reviewer_row, submit_named, visit_day};
-
-/// A review whose lead accepted and whose report is final.
-struct Reviewed {
-    request_id: String,
-    reference: String,
-    /// The school's status page (a full URL).
-    status_link: String,
-}
-
-fn links_with(mails: &[local_runner::mailbox::SentMail], part: &str) -> Vec<String> {
-    mails
-        .iter()
-        .flat_map(|m| m.links.iter())
-        .filter(|l| l.contains(part))
-        .cloned()
-        .collect()
-}
-
-async fn request_id(app: &TestStack, reference: &str) -> String {
-    let items = app
-        .items_with_prefix(&format!("REFERENCE#{reference}"))
-        .await;
-    items[0]["request_id"].as_s().unwrap().clone()
-}
-
-async fn stored(app: &TestStack, request_id: &str) -> StoredRequest {
-    let item = app
-        .dynamodb()
-        .get_item()
-        .table_name(app.table())
-        .key("pk", s(format!("REQUEST#{request_id}")))
-        .key("sk", s("REQUEST"))
-        .consistent_read(true)
-        .send()
-        .await
-        .unwrap()
-        .item
-        .expect("the request");
-    serde_dynamo::from_item(item).unwrap()
-}
+use crate::journeys::{
+    Booked, accept_offer, better_placed_reviewer_joins, follow_up_windows, link_containing,
+    stored_request,
+};
+use crate::offers::{day, import, reviewer_row, submit_named};
 
 /// `school` (contact address, URN, name) asks for a review; `lead` (who has had
 /// `mails_so_far` emails) accepts it, and the report goes through its steps to final, as the lead's
@@ -66,25 +29,11 @@ async fn reviewed(
     mails_so_far: usize,
     (school, urn, name): (&str, &str, &str),
     report: &Report,
-) -> Reviewed {
+) -> Booked {
     let reference = submit_named(app, school, urn, name).await;
-    let mails = app.wait_for_mail(lead, mails_so_far + 1).await;
-    let accepted = answer(
-        app,
-        &offer_link(&mails[0]),
-        &format!("decision=accept&visit_date={}", visit_day()),
-    )
-    .await;
-    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
-    let request_id = request_id(app, &reference).await;
-    let status_link = links_with(&app.wait_for_mail(school, 1).await, "/status/")[0].clone();
-    let reviewed = Reviewed {
-        request_id,
-        reference,
-        status_link,
-    };
-    finalise(app, &reviewed.request_id, report).await;
-    reviewed
+    let booked = accept_offer(app, &reference, school, lead, mails_so_far).await;
+    finalise(app, &booked.school.request_id, report).await;
+    booked
 }
 
 async fn finalise(app: &TestStack, request_id: &str, report: &Report) {
@@ -102,7 +51,7 @@ async fn post(app: &TestStack, url: &str, form: &[(&str, &str)]) -> reqwest::Res
     app.http.post(url).form(form).send().await.unwrap()
 }
 
-async fn stored_plan(app: &TestStack, request_id: &str) -> Option<(u64, ActionPlan)> {
+pub(crate) async fn stored_plan(app: &TestStack, request_id: &str) -> Option<(u64, ActionPlan)> {
     action_plan::KIND
         .get::<ActionPlan>(&app.table_handle(), request_id)
         .await
@@ -121,15 +70,8 @@ async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
     import(&app, &[one_reviewer("Ada Lead", &lead, 204)]).await;
     let school = unique_address("school");
     let reference = submit_named(&app, &school, "100101", "Alder Primary School").await;
-    let offers = app.wait_for_mail(&lead, 1).await;
-    answer(
-        &app,
-        &offer_link(&offers[0]),
-        &format!("decision=accept&visit_date={}", visit_day()),
-    )
-    .await;
-    let request_id = request_id(&app, &reference).await;
-    let status_link = links_with(&app.wait_for_mail(&school, 1).await, "/status/")[0].clone();
+    let booked = accept_offer(&app, &reference, &school, &lead, 0).await;
+    let (request_id, status_link) = (booked.school.request_id, booked.status_link);
     let plan_link = format!("{status_link}/action-plan");
 
     // No plan before the report is final.
@@ -341,10 +283,10 @@ async fn the_school_is_asked_to_update_its_action_plan_once_a_term() {
         reminder.subject
     );
     assert!(reminder.text.contains("4 actions: 4 not started"));
-    assert!(reminder.text.contains(&review.reference));
-    let link = &links_with(std::slice::from_ref(reminder), "/action-plan")[0];
-    assert_eq!(link, &format!("{}/action-plan", review.status_link));
-    let (status, _) = get(&app, link).await;
+    assert!(reminder.text.contains(review.school.reference.as_str()));
+    let link = link_containing(std::slice::from_ref(reminder), "/action-plan");
+    assert_eq!(link, format!("{}/action-plan", review.status_link));
+    let (status, _) = get(&app, &link).await;
     assert_eq!(status, StatusCode::OK);
 
     // The term after: once more.
@@ -366,7 +308,11 @@ async fn the_school_is_asked_to_update_its_action_plan_once_a_term() {
 /// Moves the booked visit of `request_id` (lead `lead_id`) to `days` from today, in the
 /// request and the lead's review history, as if the visit had happened then.
 async fn move_visit(app: &TestStack, request_id: &str, lead_id: &str, days: i64) {
-    let visit = stored(app, request_id).await.lead.unwrap().visit_date;
+    let visit = stored_request(app, request_id)
+        .await
+        .lead
+        .unwrap()
+        .visit_date;
     let moved = day(days).to_string();
     let history = app
         .items_with_prefix(&format!("REVIEWER#{lead_id}"))
@@ -415,22 +361,10 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
     import(&app, &[one_reviewer("Ada Lead", &ada, 886)]).await;
     let school = unique_address("school");
     let reference = submit_named(&app, &school, "100101", "Alder Primary School").await;
-    let offers = app.wait_for_mail(&ada, 1).await;
-    answer(
-        &app,
-        &offer_link(&offers[0]),
-        &format!("decision=accept&visit_date={}", visit_day()),
-    )
-    .await;
-    let original_id = request_id(&app, &reference).await;
-    let status_link = links_with(&app.wait_for_mail(&school, 1).await, "/status/")[0].clone();
+    let booked = accept_offer(&app, &reference, &school, &ada, 0).await;
+    let (original_id, status_link) = (booked.school.request_id, booked.status_link);
     let follow_up_link = format!("{status_link}/follow-up");
-    let windows = [
-        ("window_1_start", day(40).to_string()),
-        ("window_1_end", day(50).to_string()),
-        ("window_2_start", day(70).to_string()),
-        ("window_2_end", day(80).to_string()),
-    ];
+    let windows = follow_up_windows();
     let windows: Vec<(&str, &str)> = windows.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
     // Not before the report is final.
@@ -446,23 +380,15 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
 
     // Months later: the visit happened (so Ada "reviewed the school recently"), the report is
     // final, and a better-placed reviewer has joined the pool.
-    let ada_id = stored(&app, &original_id).await.lead.unwrap().reviewer_id;
+    let ada_id = stored_request(&app, &original_id)
+        .await
+        .lead
+        .unwrap()
+        .reviewer_id;
     move_visit(&app, &original_id, &ada_id, -60).await;
     let report = shared::report::examples::typical();
     finalise(&app, &original_id, &report).await;
-    let bea = unique_address("bea");
-    import(
-        &app,
-        &[reviewer_row(
-            "Bea Better",
-            &bea,
-            204,
-            "primary",
-            2,
-            "900002",
-        )],
-    )
-    .await;
+    let bea = better_placed_reviewer_joins(&app).await;
 
     // A window that is not a real date: the form again with its error, nothing stored.
     let mut bad = windows.clone();
@@ -485,13 +411,13 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
     );
 
     // A new request of the same school, linked both ways, offered to Ada, not to Bea.
-    let original = stored(&app, &original_id).await;
+    let original = stored_request(&app, &original_id).await;
     let link = original
         .follow_up
         .clone()
         .expect("the original knows its follow-up");
     assert_ne!(link.reference, reference);
-    let follow_up = stored(&app, &link.request_id).await;
+    let follow_up = stored_request(&app, &link.request_id).await;
     let of = follow_up
         .follow_up_of
         .clone()
@@ -521,7 +447,10 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
         app.stack.mail_to(&bea).await.unwrap().is_empty(),
         "the original lead is asked first, though Bea scores more"
     );
-    assert_eq!(stored(&app, &link.request_id).await.state, "offered");
+    assert_eq!(
+        stored_request(&app, &link.request_id).await.state,
+        "offered"
+    );
 
     // The school got the new request's confirmation, with its own status link; each status
     // page links to the other.
@@ -530,7 +459,7 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
         .iter()
         .find(|m| m.text.contains(&link.reference))
         .expect("the follow-up's confirmation");
-    let follow_up_status = links_with(std::slice::from_ref(confirmation), "/status/")[0].clone();
+    let follow_up_status = link_containing(std::slice::from_ref(confirmation), "/status/");
     assert_ne!(follow_up_status, status_link);
     let (_, page) = get(&app, &status_link).await;
     assert!(page.contains(&format!("Its reference is {}", link.reference)));
@@ -578,7 +507,7 @@ async fn signposting_shows_other_schools_only_when_both_consent() {
         &without(typical.clone(), AssessmentOfNeed),
     )
     .await;
-    let choose = |review: &Reviewed, consent: &'static str| {
+    let choose = |review: &Booked, consent: &'static str| {
         let url = format!("{}/signposting", review.status_link);
         let app = &app;
         async move {

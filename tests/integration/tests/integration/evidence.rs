@@ -10,6 +10,7 @@ use shared::evidence::{Evidence, EvidenceStore, request_prefix, state};
 
 use crate::admin::submit_request;
 use crate::helpers::{TestStack, spawn, unique_address};
+use crate::journeys::{link_containing, request_id};
 
 pub(crate) const PDF: &[u8] =
     b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
@@ -35,28 +36,11 @@ fn random_urn() -> String {
 async fn school(app: &TestStack) -> School {
     let contact = unique_address("senco");
     let reference = submit_request(app, &random_urn(), "Brook Primary School", &contact).await;
-    let mails = app.wait_for_mail(&contact, 1).await;
-    let link = mails[0]
-        .links
-        .iter()
-        .find(|l| l.contains("/status/"))
-        .expect("a status link");
-    let token = link.rsplit('/').next().unwrap().to_owned();
-    let item = app
-        .dynamodb()
-        .get_item()
-        .table_name(app.table())
-        .key("pk", shared::store::s(format!("REFERENCE#{reference}")))
-        .key("sk", shared::store::s("REFERENCE"))
-        .send()
-        .await
-        .unwrap()
-        .item
-        .unwrap();
+    let link = link_containing(&app.wait_for_mail(&contact, 1).await, "/status/");
     School {
+        request_id: request_id(app, reference.as_str()).await,
         reference,
-        request_id: item["request_id"].as_s().unwrap().clone(),
-        token,
+        token: link.rsplit('/').next().unwrap().to_owned(),
     }
 }
 
@@ -180,6 +164,21 @@ pub(crate) async fn wait_for(
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+}
+
+/// The school adds a PDF called `name` (form-encoded) and uploads it; returns once the checker
+/// has received it: its id and its checked item.
+pub(crate) async fn upload_pdf(
+    app: &TestStack,
+    store: &EvidenceStore,
+    school: &School,
+    name: &str,
+) -> (String, Evidence) {
+    let (evidence_id, html, _) = add_file(app, school, name, "pdf").await;
+    let uploaded = upload(app, &html, PDF, "file.pdf", "application/pdf").await;
+    assert_eq!(uploaded.status(), StatusCode::SEE_OTHER);
+    let received = wait_for(store, school, &evidence_id, state::RECEIVED).await;
+    (evidence_id, received)
 }
 
 async fn versions_under(store: &EvidenceStore, prefix: &str) -> usize {
@@ -400,9 +399,7 @@ async fn the_school_deletes_a_file_and_every_version_goes() {
     let app = spawn().await;
     let school = school(&app).await;
     let store = store(&app);
-    let (evidence_id, html, _) = add_file(&app, &school, "Inclusion+policy+2026", "pdf").await;
-    upload(&app, &html, PDF, "policy.pdf", "application/pdf").await;
-    wait_for(&store, &school, &evidence_id, state::RECEIVED).await;
+    let (evidence_id, _) = upload_pdf(&app, &store, &school, "Inclusion+policy+2026").await;
 
     let deleted = post_form(
         &app,
@@ -447,9 +444,7 @@ async fn another_requests_link_or_a_tampered_one_gets_403_and_no_url() {
     let owner = school(&app).await;
     let other = school(&app).await;
     let store = store(&app);
-    let (evidence_id, html, _) = add_file(&app, &owner, "Report", "pdf").await;
-    upload(&app, &html, PDF, "report.pdf", "application/pdf").await;
-    wait_for(&store, &owner, &evidence_id, state::RECEIVED).await;
+    let (evidence_id, _) = upload_pdf(&app, &store, &owner, "Report").await;
 
     let mut tampered = owner.token.clone();
     let last = tampered.pop().unwrap();
@@ -547,9 +542,7 @@ async fn purging_leaves_nothing_under_the_prefix_and_no_items_for_the_request() 
     let kept = school(&app).await;
     let store = store(&app);
     for school in [&erased, &kept] {
-        let (evidence_id, html, _) = add_file(&app, school, "Report", "pdf").await;
-        upload(&app, &html, PDF, "report.pdf", "application/pdf").await;
-        wait_for(&store, school, &evidence_id, state::RECEIVED).await;
+        let (evidence_id, _) = upload_pdf(&app, &store, school, "Report").await;
         app.http
             .get(app.url(&format!("{}/{evidence_id}/download", school.evidence())))
             .send()
@@ -557,9 +550,7 @@ async fn purging_leaves_nothing_under_the_prefix_and_no_items_for_the_request() 
             .unwrap();
     }
     // A deleted file leaves delete markers and old versions only a purge removes.
-    let (deleted_id, html, _) = add_file(&app, &erased, "Old", "pdf").await;
-    upload(&app, &html, PDF, "old.pdf", "application/pdf").await;
-    wait_for(&store, &erased, &deleted_id, state::RECEIVED).await;
+    let (deleted_id, _) = upload_pdf(&app, &store, &erased, "Old").await;
     store
         .s3
         .delete_object()

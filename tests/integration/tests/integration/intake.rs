@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestStack, date_from_now, spawn, spawn_with, unique_address};
 
 /// A complete, valid form as a browser sends it (fields in form order).
-fn valid_form(token: &str, email: &str, urn: &str) -> Vec<(&'static str, String)> {
+pub(crate) fn valid_form(token: &str, email: &str, urn: &str) -> Vec<(&'static str, String)> {
     vec![
         ("submission_token", token.into()),
         ("website", "".into()),
@@ -68,7 +68,7 @@ fn valid_json(email: &str, urn: &str) -> Value {
 }
 
 /// The one-time token of a freshly served form.
-async fn form_token(app: &TestStack) -> String {
+pub(crate) async fn form_token(app: &TestStack) -> String {
     let page = app
         .http
         .get(app.url("/request"))
@@ -86,7 +86,7 @@ async fn form_token(app: &TestStack) -> String {
     token
 }
 
-async fn post_form(app: &TestStack, form: &[(&str, String)]) -> reqwest::Response {
+pub(crate) async fn post_form(app: &TestStack, form: &[(&str, String)]) -> reqwest::Response {
     let body = form
         .iter()
         .map(|(k, v)| format!("{}={}", k, urlencode(v)))
@@ -131,7 +131,7 @@ async fn post_api(
     request.send().await.unwrap()
 }
 
-fn location(response: &reqwest::Response) -> String {
+pub(crate) fn location(response: &reqwest::Response) -> String {
     response.headers()[LOCATION].to_str().unwrap().to_owned()
 }
 

@@ -5,6 +5,8 @@ mod after_report;
 mod evidence;
 mod helpers;
 mod intake;
+mod journeys;
+mod lifecycle;
 mod local_runner;
 mod mail_delivery;
 mod mail_feedback;

@@ -10,9 +10,10 @@ use shared::self_evaluation::{KIND, SelfEvaluation};
 use shared::store::Item;
 use time::{Duration, OffsetDateTime};
 
-use crate::evidence::{PDF, School, add_file, store, upload, wait_for};
+use crate::evidence::{PDF, store, upload_pdf};
 use crate::helpers::{TestStack, spawn, unique_address};
-use crate::offers::{answer, import, offer_link, reviewer_row, submit, visit_day};
+use crate::journeys::{Booked, accept_offer};
+use crate::offers::{import, reviewer_row, submit, visit_day};
 
 pub(crate) async fn post(app: &TestStack, url: &str, form: &str, json: bool) -> reqwest::Response {
     let mut request = app
@@ -49,12 +50,29 @@ pub(crate) fn form_encode(pairs: &[(&str, &str)]) -> String {
     out
 }
 
-pub(crate) struct Booked {
-    pub(crate) school: School,
-    pub(crate) school_contact: String,
-    pub(crate) status_link: String,
-    pub(crate) review_link: String,
-    pub(crate) lead: String,
+/// The self-evaluation form, based on `version`, submitting `evaluation(area)` for each of
+/// `areas` with "The provision map" as its evidence.
+pub(crate) fn complete_self_evaluation(
+    version: &str,
+    areas: &[FocusArea],
+    evaluation: impl Fn(FocusArea) -> String,
+) -> String {
+    let mut pairs = vec![
+        ("version".to_owned(), version.to_owned()),
+        ("decision".to_owned(), "submit".to_owned()),
+    ];
+    for &area in areas {
+        pairs.push((format!("evaluation_{}", area.as_str()), evaluation(area)));
+        pairs.push((
+            format!("evidence_{}", area.as_str()),
+            "The provision map".to_owned(),
+        ));
+    }
+    let pairs: Vec<(&str, &str)> = pairs
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    form_encode(&pairs)
 }
 
 /// A Camden primary (focus: all eight areas) with Ada booked as lead.
@@ -70,46 +88,7 @@ async fn booked_with(app: &TestStack, name: &str, urn: &str) -> Booked {
     import(app, &[reviewer_row(name, &lead, 204, "primary", 2, &home)]).await;
     let contact = unique_address("school");
     let reference = submit(app, &contact, urn).await;
-    let offer = app.wait_for_mail(&lead, 1).await;
-    let accepted = answer(
-        app,
-        &offer_link(&offer[0]),
-        &format!("decision=accept&visit_date={}", visit_day()),
-    )
-    .await;
-    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
-    let link = |mails: &[local_runner::mailbox::SentMail], part: &str| {
-        mails
-            .iter()
-            .flat_map(|m| m.links.iter())
-            .find(|l| l.contains(part))
-            .unwrap()
-            .clone()
-    };
-    let status_link = link(&app.wait_for_mail(&contact, 2).await, "/status/");
-    let review_link = link(&app.wait_for_mail(&lead, 2).await, "/reviews/");
-    let token = status_link.rsplit('/').next().unwrap().to_owned();
-    let request_id = app
-        .items_with_prefix("REQUEST#")
-        .await
-        .iter()
-        .find(|i| {
-            i["sk"].as_s().is_ok_and(|sk| sk == "REQUEST")
-                && i["reference"].as_s().is_ok_and(|r| *r == reference)
-        })
-        .map(|i| i["id"].as_s().unwrap().clone())
-        .unwrap();
-    Booked {
-        school: School {
-            reference: reference.parse().unwrap(),
-            request_id,
-            token,
-        },
-        school_contact: contact,
-        status_link,
-        review_link,
-        lead,
-    }
+    accept_offer(app, &reference, &contact, &lead, 0).await
 }
 
 #[tokio::test]
@@ -263,25 +242,15 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
     );
 
     // Complete: submitted, read-only, and the lead is told.
-    let mut pairs = vec![
-        ("version".to_owned(), "3".to_owned()),
-        ("decision".to_owned(), "submit".to_owned()),
-    ];
-    for area in FocusArea::ALL {
-        pairs.push((
-            format!("evaluation_{}", area.as_str()),
-            format!("Our view on {}.", area.label()),
-        ));
-        pairs.push((
-            format!("evidence_{}", area.as_str()),
-            "The provision map".to_owned(),
-        ));
-    }
-    let pairs: Vec<(&str, &str)> = pairs
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    let submitted = post(&app, &url, &form_encode(&pairs), false).await;
+    let submitted = post(
+        &app,
+        &url,
+        &complete_self_evaluation("3", &FocusArea::ALL, |area| {
+            format!("Our view on {}.", area.label())
+        }),
+        false,
+    )
+    .await;
     assert_eq!(submitted.status(), StatusCode::SEE_OTHER);
     let html = app
         .http
@@ -348,19 +317,8 @@ async fn the_review_team_downloads_the_evidence_and_keeps_private_notes_that_an_
     assert!(html.contains("The school has not shared any files yet."));
 
     // The school uploads a PDF; the reviewer downloads it through a short-lived URL, recorded.
-    let (evidence_id, upload_page, _) =
-        add_file(&app, &booked.school, "Provision map", "pdf").await;
-    let uploaded = upload(
-        &app,
-        &upload_page,
-        PDF,
-        "provision-map.pdf",
-        "application/pdf",
-    )
-    .await;
-    assert!(uploaded.status().is_success() || uploaded.status().is_redirection());
     let store = store(&app);
-    wait_for(&store, &booked.school, &evidence_id, "received").await;
+    let (evidence_id, _) = upload_pdf(&app, &store, &booked.school, "Provision map").await;
     let html = app
         .http
         .get(&booked.review_link)

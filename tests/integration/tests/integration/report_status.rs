@@ -31,14 +31,14 @@ pub(crate) async fn move_visit(app: &TestStack, reference: &str, day: Date) {
     assert_eq!(body["visit_date"], day.to_string());
 }
 
-async fn page(app: &TestStack, url: &str) -> String {
+pub(crate) async fn page(app: &TestStack, url: &str) -> String {
     let response = app.http.get(url).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK, "{url}");
     response.text().await.unwrap()
 }
 
 /// The status of step `title` on the status page's timeline.
-fn step<'a>(html: &'a str, title: &str) -> &'a str {
+pub(crate) fn step<'a>(html: &'a str, title: &str) -> &'a str {
     let at = html
         .find(&format!("<strong>{title}</strong>"))
         .unwrap_or_else(|| panic!("no step {title}"));

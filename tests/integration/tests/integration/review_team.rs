@@ -2,34 +2,13 @@
 //! and moving the visit date (one side asks, the other confirms or keeps it).
 
 use reqwest::StatusCode;
-use shared::intake::StoredRequest;
 use shared::matching::Term;
 use shared::programme::ProgrammeSettings;
 use time::{Duration, Weekday};
 
 use crate::helpers::{TestStack, spawn, unique_address};
+use crate::journeys::{Booked, accept_offer, link_containing, stored_request};
 use crate::offers::{answer, day, import, offer_link, reviewer_row, submit, visit_day};
-
-fn link_containing(mails: &[local_runner::mailbox::SentMail], part: &str) -> String {
-    mails
-        .iter()
-        .flat_map(|m| m.links.iter())
-        .find(|l| l.contains(part))
-        .unwrap_or_else(|| panic!("a link with {part}"))
-        .clone()
-}
-
-async fn stored(app: &TestStack, reference: &str) -> StoredRequest {
-    let items = app.items_with_prefix("REQUEST#").await;
-    let item = items
-        .into_iter()
-        .find(|i| {
-            i["sk"].as_s().is_ok_and(|sk| sk == "REQUEST")
-                && i["reference"].as_s().is_ok_and(|r| r == reference)
-        })
-        .expect("the request");
-    serde_dynamo::from_item(item).unwrap()
-}
 
 /// A school day `days` from now (or the next one).
 fn school_day(days: i64) -> time::Date {
@@ -40,20 +19,10 @@ fn school_day(days: i64) -> time::Date {
     date
 }
 
-async fn booked(app: &TestStack, lead: &str, school: &str) -> (String, String) {
+/// Brook Primary's request (contact `school`) booked with `lead`.
+async fn booked(app: &TestStack, lead: &str, school: &str) -> Booked {
     let reference = submit(app, school, "100101").await;
-    let offer = app.wait_for_mail(lead, 1).await;
-    let accepted = answer(
-        app,
-        &offer_link(&offer[0]),
-        &format!("decision=accept&visit_date={}", visit_day()),
-    )
-    .await;
-    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
-    (
-        reference,
-        link_containing(&app.wait_for_mail(lead, 2).await, "/reviews/"),
-    )
+    accept_offer(app, &reference, school, lead, 0).await
 }
 
 #[tokio::test]
@@ -92,7 +61,7 @@ async fn a_review_team_gets_a_second_reviewer_for_the_leads_date_and_a_decline_m
     )
     .await;
     let school = unique_address("school");
-    let (reference, _) = booked(&app, &lead, &school).await;
+    let request_id = booked(&app, &lead, &school).await.school.request_id;
 
     // The lead accepted: the best second reviewer is asked to join on the lead's date.
     let offer = app.wait_for_mail(&second, 1).await;
@@ -110,7 +79,10 @@ async fn a_review_team_gets_a_second_reviewer_for_the_leads_date_and_a_decline_m
         "the date is fixed, not chosen"
     );
     assert_eq!(
-        stored(&app, &reference).await.second_state.as_deref(),
+        stored_request(&app, &request_id)
+            .await
+            .second_state
+            .as_deref(),
         Some("offered")
     );
 
@@ -156,7 +128,7 @@ async fn a_review_team_gets_a_second_reviewer_for_the_leads_date_and_a_decline_m
         "only the lead moves the date"
     );
 
-    let request = stored(&app, &reference).await;
+    let request = stored_request(&app, &request_id).await;
     assert_eq!(request.second_state.as_deref(), Some("accepted"));
     let second_member = request.second.expect("a second reviewer");
     assert_eq!(second_member.reviewer_name, "Cy Third");
@@ -181,7 +153,12 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
     )
     .await;
     let school = unique_address("school");
-    let (reference, review_link) = booked(&app, &lead, &school).await;
+    let Booked {
+        school: booked_school,
+        review_link,
+        ..
+    } = booked(&app, &lead, &school).await;
+    let request_id = booked_school.request_id;
     let booked_date = visit_day();
 
     // The review page opens (twice: it changes nothing); an offer link is not a review link.
@@ -227,7 +204,12 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
     .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text().await.unwrap().contains("Monday to Friday"));
-    assert!(stored(&app, &reference).await.date_change.is_none());
+    assert!(
+        stored_request(&app, &request_id)
+            .await
+            .date_change
+            .is_none()
+    );
 
     // The lead asks for a new date (possibly in another term); the school is emailed.
     let new_date = school_day(61);
@@ -271,7 +253,7 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
             .expect("a new calendar file");
         assert_eq!(moved.attachments[0].filename, "visit.ics");
     }
-    let request = stored(&app, &reference).await;
+    let request = stored_request(&app, &request_id).await;
     assert_eq!(
         request.lead.as_ref().unwrap().visit_date,
         new_date.to_string()
@@ -329,7 +311,7 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
     assert_eq!(kept.status(), StatusCode::SEE_OTHER);
     let school_mails = app.wait_for_mail(&school, 5).await;
     assert!(school_mails[0].subject.starts_with("The visit stays on"));
-    let request = stored(&app, &reference).await;
+    let request = stored_request(&app, &request_id).await;
     assert_eq!(request.lead.unwrap().visit_date, new_date.to_string());
     assert!(request.date_change.is_none());
 }
