@@ -344,6 +344,20 @@ pub fn write_details(out: &mut impl Write, details: &RequestDetails) -> std::io:
     if let Some(offer) = stored.open_offer.as_ref().or(stored.second_offer.as_ref()) {
         field(out, "open offer", offer)?;
     }
+    if let Some(original) = &stored.follow_up_of {
+        field(out, "follows up", &original.reference)?;
+    }
+    if let Some(follow_up) = &stored.follow_up {
+        field(
+            out,
+            "follow-up visit",
+            &format!(
+                "{} (asked on {})",
+                follow_up.reference,
+                asked_on(&follow_up.asked_at)
+            ),
+        )?;
+    }
     if !stored.excluded_reviewers.is_empty() {
         field(
             out,
@@ -440,6 +454,13 @@ pub fn write_details(out: &mut impl Write, details: &RequestDetails) -> std::io:
     Ok(())
 }
 
+/// The day a follow-up was asked for, `YYYY-MM-DD`.
+fn asked_on(at: &str) -> String {
+    OffsetDateTime::parse(at, &Rfc3339)
+        .map(|at| format_date(at.date()))
+        .unwrap_or_else(|_| at.to_owned())
+}
+
 /// Every field of a request and its timeline as JSON, with storage values and ISO dates.
 pub fn details_json(details: &RequestDetails) -> Value {
     let stored = &details.request;
@@ -474,6 +495,11 @@ pub fn details_json(details: &RequestDetails) -> Value {
             "end": format_date(w.end),
         })).collect::<Vec<_>>(),
         "learning_goal": r.learning_goal.as_str(),
+        "follows_up": stored.follow_up_of.as_ref().map(|original| original.reference.as_str()),
+        "follow_up": stored.follow_up.as_ref().map(|follow_up| json!({
+            "reference": follow_up.reference,
+            "asked_on": asked_on(&follow_up.asked_at),
+        })),
         "contact": {
             "name": r.contact.name.as_str(),
             "role": r.contact.role.as_str(),
