@@ -9,6 +9,7 @@ pub mod deliverability;
 pub mod domain;
 pub mod env;
 pub mod evidence;
+pub mod factual_check;
 pub mod http;
 pub mod intake;
 pub mod links;

@@ -42,6 +42,8 @@ pub enum Email {
     ReportFinal(crate::report::ReportFinal),
     ReportLate(crate::report::reminders::ReportLate),
     FactualCheckWaiting(crate::report::reminders::FactualCheckWaiting),
+    FactualCheckAnswered(crate::factual_check::FactualCheckAnswered),
+    ReportShared(crate::after_report::sharing::ReportShared),
 }
 
 /// The self-evaluation: a reminder to the school that it is due, or the news to a reviewer that
@@ -368,6 +370,8 @@ impl Email {
             Email::ActionPlanReminder(email) => email.render(programme, links)?,
             Email::ReportLate(email) => email.render(programme, links)?,
             Email::FactualCheckWaiting(email) => email.render(programme, links)?,
+            Email::FactualCheckAnswered(email) => email.render(programme, links)?,
+            Email::ReportShared(email) => email.render(programme, links)?,
             Email::NeedsAttention(email) => plain(
                 format!("Needs attention: no reviewer found for {}", email.reference),
                 NeedsAttentionHtml {
@@ -807,10 +811,14 @@ impl MailSender {
         let mut rendered = email
             .render(&programme, &self.links)
             .map_err(|e| MailError::Render(e.to_string()))?;
-        if let Email::ReportFinal(report) = email {
-            rendered
-                .attachments
-                .push(self.report_pdf(&report.pdf_key).await?);
+        // The final report's PDF goes with its delivery and with each share of it.
+        let pdf_key = match email {
+            Email::ReportFinal(report) => Some(&report.pdf_key),
+            Email::ReportShared(shared) => Some(&shared.pdf_key),
+            _ => None,
+        };
+        if let Some(pdf_key) = pdf_key {
+            rendered.attachments.push(self.report_pdf(pdf_key).await?);
         }
         let from = Mailbox::new(
             Some(programme.name.clone()),

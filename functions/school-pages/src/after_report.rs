@@ -1,8 +1,8 @@
 //! Acting on the final report, under the school's status link: the action plan page
 //! (`/status/{token}/action-plan`: GET shows it, POST saves it, or autosaves from the page's
 //! script, answered in JSON), asking for a follow-up visit (`POST /status/{token}/follow-up`)
-//! and the signposting choice (`POST /status/{token}/signposting`); and the status page's part
-//! about all three.
+//! the signposting choice (`POST /status/{token}/signposting`) and sharing the report
+//! (`POST /status/{token}/share`); and the status page's part about all four.
 
 use std::collections::HashMap;
 
@@ -17,6 +17,7 @@ use shared::after_report::pages::{
     ActingOnReport, ActionPlanInput, ActionPlanPage, AfterReportSection, FollowUpFormView,
     LinkedRequest, SignpostingView,
 };
+use shared::after_report::sharing::{self, ShareForm, Shared, SharingView};
 use shared::after_report::{final_report, signposting};
 use shared::branding::Branding;
 use shared::domain::request::FieldError;
@@ -27,6 +28,19 @@ use shared::versioned::{Saved, Versioned};
 use time::OffsetDateTime;
 
 use crate::{MAX_FORM_BYTES, SchoolPages, message, path_parameter, unavailable};
+
+/// A form of the status page's part about the report, shown again with why it was not taken.
+pub(crate) enum AfterReportProblem {
+    FollowUp(FollowUpProblem),
+    Share(ShareProblem),
+}
+
+/// The share form as sent, and its problems.
+pub(crate) struct ShareProblem {
+    form: ShareForm,
+    errors: Vec<FieldError>,
+    refused: Option<String>,
+}
 
 /// The follow-up form shown again on the status page, with why it was not taken.
 pub(crate) struct FollowUpProblem {
@@ -50,17 +64,13 @@ impl SchoolPages {
         branding: &Branding,
         token: &str,
         stored: &StoredRequest,
-        follow_up: Option<FollowUpProblem>,
+        problem: Option<AfterReportProblem>,
         now: OffsetDateTime,
     ) -> Option<AfterReportSection> {
-        let linked = |request_id: &str, reference: &str| LinkedRequest {
-            reference: reference.to_owned(),
-            link: format!("/status/{}", self.intake.status_token(request_id)),
+        let follows_up = match &stored.follow_up_of {
+            Some(original) => Some(self.linked(&original.request_id, &original.reference).await),
+            None => None,
         };
-        let follows_up = stored
-            .follow_up_of
-            .as_ref()
-            .map(|original| linked(&original.request_id, &original.reference));
         let report = match final_report(&self.table, &stored.id).await {
             Ok(report) => report,
             Err(error) => {
@@ -70,7 +80,7 @@ impl SchoolPages {
         };
         let acting = match report {
             Some(report) => Some(
-                self.acting_on(branding, token, stored, &report, follow_up, now)
+                self.acting_on(branding, token, stored, &report, problem, now)
                     .await,
             ),
             None => None,
@@ -85,9 +95,14 @@ impl SchoolPages {
         token: &str,
         stored: &StoredRequest,
         report: &StoredReport,
-        follow_up: Option<FollowUpProblem>,
+        problem: Option<AfterReportProblem>,
         now: OffsetDateTime,
     ) -> ActingOnReport {
+        let (follow_up, share) = match problem {
+            Some(AfterReportProblem::FollowUp(problem)) => (Some(problem), None),
+            Some(AfterReportProblem::Share(problem)) => (None, Some(problem)),
+            None => (None, None),
+        };
         let saved = KIND
             .get::<ActionPlan>(&self.table, &stored.id)
             .await
@@ -100,10 +115,7 @@ impl SchoolPages {
             saved.as_ref().map(|s| &s.body),
         );
         let follow_up = match &stored.follow_up {
-            Some(link) => Ok(LinkedRequest {
-                reference: link.reference.clone(),
-                link: format!("/status/{}", self.intake.status_token(&link.request_id)),
-            }),
+            Some(link) => Ok(self.linked(&link.request_id, &link.reference).await),
             None => {
                 let problem = follow_up.unwrap_or(FollowUpProblem {
                     form: FollowUpForm::default(),
@@ -129,7 +141,31 @@ impl SchoolPages {
         } else {
             Vec::new()
         };
+        let shared = sharing::shared_with(&self.table, &stored.id)
+            .await
+            .unwrap_or_else(|error| {
+                tracing::error!(%error, "reading the report's shares failed");
+                Vec::new()
+            });
+        let share = share.unwrap_or(ShareProblem {
+            form: ShareForm {
+                share_key: crate::new_submission_token(),
+                ..ShareForm::default()
+            },
+            errors: Vec::new(),
+            refused: None,
+        });
         ActingOnReport {
+            sharing: SharingView {
+                action: format!("/status/{token}/share"),
+                share_key: share.form.share_key,
+                email: share.form.share_email,
+                name: share.form.share_name,
+                errors: share.errors,
+                refused: share.refused,
+                shared,
+                max: sharing::MAX_SHARES,
+            },
             action_plan_link: format!("/status/{token}/action-plan"),
             actions: plan.rows.len(),
             progress: plan.progress(),
@@ -140,6 +176,27 @@ impl SchoolPages {
                 peers,
                 contact_email: branding.contact_email.clone(),
             },
+        }
+    }
+
+    /// Another request of the school's, with the link to its status page while it is stored
+    /// (after its purge, its reference alone).
+    async fn linked(&self, request_id: &str, reference: &str) -> LinkedRequest {
+        // A linked request's records may have been purged (`shared::retention`) while
+        // these remain.
+        let stored = self
+            .workflow
+            .request(request_id)
+            .await
+            .map(|request| request.is_some())
+            .unwrap_or_else(|error| {
+                // Unknown: keep the link rather than hide a page that may be there.
+                tracing::error!(%error, "reading a linked request failed");
+                true
+            });
+        LinkedRequest {
+            reference: reference.to_owned(),
+            link: stored.then(|| format!("/status/{}", self.intake.status_token(request_id))),
         }
     }
 
@@ -156,7 +213,7 @@ impl SchoolPages {
                 branding,
                 StatusCode::CONFLICT,
                 "Your report is not final yet",
-                vec!["Your action plan, follow-up visits and signposting start once your review's report is final. We will email you when it is.".into()],
+                vec!["Sharing your report, your action plan, follow-up visits and signposting start once your review's report is final. We will email you when it is.".into()],
                 (&format!("/status/{token}"), "Back to your request"),
             )),
             Err(error) => {
@@ -295,16 +352,16 @@ impl SchoolPages {
                 Ok(Asked::Done { .. }) => {
                     return shared::http::see_other(&format!("/status/{token}#follow-up"));
                 }
-                Ok(Asked::Problem(error)) => FollowUpProblem {
+                Ok(Asked::Problem(error)) => AfterReportProblem::FollowUp(FollowUpProblem {
                     form,
                     error: Some(error),
                     refused: None,
-                },
-                Ok(Asked::Refused(reason)) => FollowUpProblem {
+                }),
+                Ok(Asked::Refused(reason)) => AfterReportProblem::FollowUp(FollowUpProblem {
                     form,
                     error: None,
                     refused: Some(reason),
-                },
+                }),
                 Err(error) => {
                     tracing::error!(%error, "asking for a follow-up visit failed");
                     return unavailable(branding);
@@ -312,6 +369,82 @@ impl SchoolPages {
             };
         self.status(branding, &token, None, Some(problem), now)
             .await
+    }
+
+    /// The school shares its final report: the PDF is emailed to the address it gives, once per
+    /// form sent.
+    pub(crate) async fn share(
+        &self,
+        branding: &Branding,
+        request: &Request,
+        now: OffsetDateTime,
+    ) -> Response<Body> {
+        let token = path_parameter(request, "token");
+        let back = format!("/status/{token}#share");
+        let form = match shared::http::read_form::<ShareForm>(request, MAX_FORM_BYTES) {
+            Ok(form) if form.key_ok() => form,
+            _ => {
+                return message(
+                    branding,
+                    StatusCode::BAD_REQUEST,
+                    "The form could not be read",
+                    vec!["Go back to your request's page and share your report again.".into()],
+                    (&back, "Back to your request"),
+                );
+            }
+        };
+        let (stored, report) = match self.with_final_report(branding, &token).await {
+            Ok(found) => found,
+            Err(response) => return response,
+        };
+        let share = match form.parse() {
+            Ok(share) => share,
+            Err(errors) => {
+                let problem = ShareProblem {
+                    form,
+                    errors,
+                    refused: None,
+                };
+                return self
+                    .status(
+                        branding,
+                        &token,
+                        None,
+                        Some(AfterReportProblem::Share(problem)),
+                        now,
+                    )
+                    .await;
+            }
+        };
+        let refused = match sharing::share(&self.table, &stored, &report, &share, now).await {
+            Ok(Shared::Sent | Shared::AlreadySent) => return shared::http::see_other(&back),
+            Ok(Shared::TooMany) => format!(
+                "You have shared your report {} times, the most this page allows. To share it with more people, send them the PDF yourself, or write to {}.",
+                sharing::MAX_SHARES,
+                branding.contact_email
+            ),
+            Ok(Shared::NotFinal) => "Only the final report can be shared.".to_owned(),
+            Ok(Shared::Busy) => {
+                "Your request changed at the same moment, so the report was not shared. Check the list below, then share it again.".to_owned()
+            }
+            Err(error) => {
+                tracing::error!(%error, "sharing a report failed");
+                return unavailable(branding);
+            }
+        };
+        let problem = ShareProblem {
+            form,
+            errors: Vec::new(),
+            refused: Some(refused),
+        };
+        self.status(
+            branding,
+            &token,
+            None,
+            Some(AfterReportProblem::Share(problem)),
+            now,
+        )
+        .await
     }
 
     /// The school takes part in signposting, or stops.

@@ -122,6 +122,7 @@ impl SchoolPages {
             }
             "POST /status/{token}/follow-up" => self.follow_up(&branding, &request, now).await,
             "POST /status/{token}/signposting" => self.signposting(&branding, &request, now).await,
+            "POST /status/{token}/share" => self.share(&branding, &request, now).await,
             route @ ("GET /status/{token}/report" | "POST /status/{token}/report") => {
                 self.factual_check(&branding, route, &request, now).await
             }
@@ -195,13 +196,13 @@ impl SchoolPages {
     }
 
     /// The status page; with `problem`, a date-change form shown again with its error; with
-    /// `follow_up`, the follow-up form with its.
+    /// `after_report`, the follow-up or share form with its.
     async fn status(
         &self,
         branding: &Branding,
         token: &str,
         problem: Option<(String, &DateChangeForm)>,
-        follow_up: Option<after_report::FollowUpProblem>,
+        after_report: Option<after_report::AfterReportProblem>,
         now: OffsetDateTime,
     ) -> Response<Body> {
         if !looks_like_token(token) {
@@ -238,7 +239,7 @@ impl SchoolPages {
                     Err(error) => tracing::error!(%error, "reading a report failed"),
                 }
                 page.after_report = self
-                    .after_report_section(branding, token, &stored, follow_up, now)
+                    .after_report_section(branding, token, &stored, after_report, now)
                     .await;
                 let mut status = StatusCode::OK;
                 if page.has_error() {

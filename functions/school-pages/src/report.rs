@@ -1,6 +1,6 @@
 //! The school's factual-accuracy check of its draft report (`/status/{token}/report`): GET
 //! shows the draft with a comment box per section; POST sends the comments (or, with none, the
-//! school's confirmation that the draft is right) to the review team, once.
+//! school's confirmation that the draft is right) to the review team, once, and emails the lead.
 
 use askama::Template;
 use lambda_http::http::StatusCode;
@@ -91,7 +91,16 @@ impl SchoolPages {
                 );
             }
         };
-        match store::record_factual_check(&self.table, &stored.id, version, &check, now, Vec::new())
+        // The lead hears of the answer in the same transaction as it is recorded.
+        let lead_email =
+            match shared::factual_check::lead_email(&self.table, &stored, &check, now).await {
+                Ok(item) => item.into_iter().collect(),
+                Err(error) => {
+                    tracing::error!(%error, "reading the lead reviewer's address failed");
+                    return unavailable(branding);
+                }
+            };
+        match store::record_factual_check(&self.table, &stored.id, version, &check, now, lead_email)
             .await
         {
             // Answered once: a second answer (another tab) finds the first one on the page.

@@ -6,6 +6,7 @@
 //! - [`follow_up`]: the school asks for a follow-up visit, a new request that goes through
 //!   intake and matching again, preferring the original lead, to review progress on each
 //!   recommendation;
+//! - [`sharing`]: the school emails the report's PDF to whom it chooses (nobody else gets it);
 //! - [`signposting`]: with its consent, the school sees other consenting schools whose reports
 //!   found strength where its own says "even better if".
 //!
@@ -21,6 +22,7 @@
 pub mod action_plan;
 pub mod follow_up;
 pub mod pages;
+pub mod sharing;
 pub mod signposting;
 
 use crate::report::store::{self as report_store, StoredReport, report_state};

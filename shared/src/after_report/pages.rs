@@ -212,8 +212,9 @@ fn differences(theirs: &ActionRow, yours: &ActionRow) -> Vec<(&'static str, Stri
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LinkedRequest {
     pub reference: String,
-    /// Its status page.
-    pub link: String,
+    /// Its status page; `None` once its records are purged (`crate::retention`), when the
+    /// page says so instead of linking to a page that is gone.
+    pub link: Option<String>,
 }
 
 /// The follow-up form on the status page.
@@ -295,6 +296,8 @@ pub struct ActingOnReport {
     /// The follow-up the school asked for, or the form to ask.
     pub follow_up: Result<LinkedRequest, FollowUpFormView>,
     pub signposting: SignpostingView,
+    /// Sharing the report, and whom it was shared with.
+    pub sharing: super::sharing::SharingView,
 }
 
 /// What the status page shows about acting on the report and related requests.
@@ -307,14 +310,15 @@ pub struct AfterReportSection {
 }
 
 impl AfterReportSection {
-    /// Whether the follow-up form is shown with an error.
+    /// Whether the follow-up or share form is shown with an error.
     pub fn has_error(&self) -> bool {
         self.acting.as_ref().is_some_and(|acting| {
-            acting
-                .follow_up
-                .as_ref()
-                .err()
-                .is_some_and(|form| form.error.is_some() || form.refused.is_some())
+            acting.sharing.has_error()
+                || acting
+                    .follow_up
+                    .as_ref()
+                    .err()
+                    .is_some_and(|form| form.error.is_some() || form.refused.is_some())
         })
     }
 }

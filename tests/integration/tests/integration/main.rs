@@ -15,4 +15,5 @@ mod preparation;
 mod report;
 mod report_status;
 mod review_team;
+mod sharing;
 mod template_checks;

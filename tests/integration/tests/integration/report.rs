@@ -201,7 +201,7 @@ async fn the_report_moves_from_draft_to_final_only_from_the_version_seen() {
 }
 
 /// The report's form fields for `report`, as the editor posts them.
-fn report_form(report: &Report, version: u64, decision: &str) -> String {
+pub(crate) fn report_form(report: &Report, version: u64, decision: &str) -> String {
     let mut pairs: Vec<(String, String)> = vec![
         ("version".into(), version.to_string()),
         ("decision".into(), decision.into()),
@@ -240,7 +240,7 @@ fn report_form(report: &Report, version: u64, decision: &str) -> String {
 }
 
 /// The typical report's text, for every focus area of the request.
-fn complete_report(areas: &[FocusArea]) -> Report {
+pub(crate) fn complete_report(areas: &[FocusArea]) -> Report {
     let model = typical();
     let mut report = Report::empty(areas);
     for findings in &mut report.areas {

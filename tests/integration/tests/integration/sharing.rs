@@ -1,0 +1,379 @@
+//! The school's side once the draft is with it and after: the lead is emailed when the school
+//! answers the factual check; the school shares its final report from its status page (the PDF
+//! emailed once per form, up to the cap, never a draft); `requests show` names the follow-up
+//! links both ways; and a follow-up's page does not link to its purged original.
+
+use reqwest::StatusCode;
+use reqwest::header::LOCATION;
+use send_review_admin::requests;
+use shared::after_report::sharing::MAX_SHARES;
+use shared::domain::request::{FocusArea, Reference};
+use shared::report::examples::typical;
+use shared::report::store::{self, Moved, Saved, report_state};
+use shared::store::{get_s, s};
+use time::{Duration, OffsetDateTime};
+
+use crate::evidence::store as evidence_store;
+use crate::helpers::{TestStack, spawn, unique_address};
+use crate::offers::day;
+use crate::preparation::{booked, form_encode, post};
+use crate::report::{complete_report, report_form};
+use crate::report_status::{move_visit, page};
+
+/// The one-time key in the status page's share form.
+fn share_key(html: &str) -> String {
+    let at = html
+        .find(r#"name="share_key" value=""#)
+        .expect("the share form")
+        + r#"name="share_key" value=""#.len();
+    html[at..at + 22].to_owned()
+}
+
+async fn share(
+    app: &TestStack,
+    status: &str,
+    key: &str,
+    email: &str,
+    name: &str,
+) -> reqwest::Response {
+    post(
+        app,
+        &format!("{status}/share"),
+        &form_encode(&[
+            ("share_key", key),
+            ("share_email", email),
+            ("share_name", name),
+        ]),
+        false,
+    )
+    .await
+}
+
+/// The request's items under `prefix` of its partition.
+async fn own_items(app: &TestStack, request_id: &str, prefix: &str) -> Vec<shared::store::Item> {
+    app.table_handle()
+        .partition_items(&format!("REQUEST#{request_id}"), Some(prefix))
+        .await
+        .unwrap()
+}
+
+async fn outbox_to(app: &TestStack, address: &str) -> usize {
+    app.items_with_prefix("OUTBOX#")
+        .await
+        .iter()
+        .filter(|item| get_s(item, "to") == Some(address))
+        .count()
+}
+
+#[tokio::test]
+async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_report_once_per_form()
+{
+    let app = spawn().await;
+    let booked = booked(&app).await;
+    let request_id = booked.school.request_id.clone();
+    let table = app.table_handle();
+    let status = booked.status_link.clone();
+    move_visit(
+        &app,
+        booked.school.reference.as_str(),
+        OffsetDateTime::now_utc().date() - Duration::days(1),
+    )
+    .await;
+    let now = OffsetDateTime::now_utc();
+    let report = complete_report(&FocusArea::ALL);
+    let Saved::Saved { version } =
+        store::save_draft(&table, &request_id, 0, &report, "Ada Lead", now)
+            .await
+            .unwrap()
+    else {
+        panic!("the draft is stored")
+    };
+    assert_eq!(
+        store::submit(&table, &request_id, version, None, now, Vec::new())
+            .await
+            .unwrap(),
+        Moved::Done
+    );
+
+    // A draft cannot be shared: nothing stored, nothing sent.
+    let governor = unique_address("governor");
+    let draft = share(&app, &status, "abcdefghijklmnopqrstuv", &governor, "").await;
+    assert_eq!(draft.status(), StatusCode::CONFLICT);
+    assert!(
+        draft
+            .text()
+            .await
+            .unwrap()
+            .contains("Your report is not final yet")
+    );
+    assert!(own_items(&app, &request_id, "SHARE#").await.is_empty());
+    assert!(!page(&app, &status).await.contains(r#"id="share""#));
+
+    // The school comments on the summary: the lead is told, with the editor's link.
+    let lead_mails = app.stack.mail_to(&booked.lead).await.unwrap().len();
+    let commented = post(
+        &app,
+        &format!("{status}/report"),
+        &form_encode(&[
+            ("version", &version.to_string()),
+            ("comment.summary", "We have two SEND governors, not one."),
+        ]),
+        false,
+    )
+    .await;
+    assert_eq!(commented.status(), StatusCode::SEE_OTHER);
+    let mails = app.wait_for_mail(&booked.lead, lead_mails + 1).await;
+    let told = &mails[0];
+    assert!(
+        told.subject.contains("has commented on the draft report")
+            && told.subject.contains(booked.school.reference.as_str()),
+        "{}",
+        told.subject
+    );
+    assert!(
+        told.text
+            .contains("commented on 1 section of the draft report")
+    );
+    // The lead's review link, signed for the moved visit, to the report editor.
+    let offer_id = booked
+        .review_link
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('.')
+        .next()
+        .unwrap();
+    let editor = told
+        .links
+        .iter()
+        .find(|l| l.contains(&format!("/reviews/{offer_id}.review.")) && l.ends_with("/report"))
+        .unwrap_or_else(|| panic!("the editor's link in {:?}", told.links))
+        .clone();
+    let editor_page = app.http.get(&editor).send().await.unwrap();
+    assert_eq!(editor_page.status(), StatusCode::OK);
+    assert!(
+        editor_page
+            .text()
+            .await
+            .unwrap()
+            .contains("We have two SEND governors, not one.")
+    );
+    // Answering again (another tab) shows the answer given and sends nothing more.
+    let again = post(
+        &app,
+        &format!("{status}/report"),
+        &form_encode(&[("version", &version.to_string())]),
+        false,
+    )
+    .await;
+    assert_eq!(again.status(), StatusCode::OK);
+    assert_eq!(outbox_to(&app, &booked.lead).await, lead_mails + 1);
+
+    // The lead finalises through the editor: a real PDF is stored.
+    let version = store::get(&table, &request_id)
+        .await
+        .unwrap()
+        .unwrap()
+        .version;
+    let finalised = post(
+        &app,
+        &editor,
+        &report_form(&report, version, "finalise"),
+        false,
+    )
+    .await;
+    assert_eq!(finalised.status(), StatusCode::SEE_OTHER);
+    let stored = store::get(&table, &request_id).await.unwrap().unwrap();
+    assert_eq!(stored.state, report_state::FINAL);
+
+    // The final status page offers the form.
+    let html = page(&app, &status).await;
+    assert!(html.contains(r#"<h2 id="share">Share your report</h2>"#));
+    assert!(html.contains("You have not shared your report yet."));
+    assert!(html.contains(&format!(
+        r#"action="/status/{}/share""#,
+        booked.school.token
+    )));
+    let key = share_key(&html);
+
+    // A bad address: the page again with the field's error and what was typed, nothing stored.
+    let events_before = own_items(&app, &request_id, "EVENT#").await.len();
+    let bad = share(&app, &status, &key, "governor@", "Chair <of> governors").await;
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = bad.text().await.unwrap();
+    assert!(html.contains("<title>Error: "));
+    assert!(
+        html.contains(r##"<a href="#share_email">Enter an email address in the correct format"##)
+    );
+    assert!(html.contains(r#"value="governor@""#));
+    assert!(
+        html.contains("Chair &#60;of&#62; governors"),
+        "typed text is kept, escaped"
+    );
+    assert_eq!(
+        share_key(&html),
+        key,
+        "the same form, so sending it again is still one share"
+    );
+    assert!(own_items(&app, &request_id, "SHARE#").await.is_empty());
+    assert_eq!(
+        own_items(&app, &request_id, "EVENT#").await.len(),
+        events_before
+    );
+    // A form without its one-time key is refused.
+    let keyless = share(&app, &status, "", &governor, "").await;
+    assert_eq!(keyless.status(), StatusCode::BAD_REQUEST);
+
+    // Shared, then the same form sent again (a double click): one share, one email.
+    for _ in 0..2 {
+        let shared = share(&app, &status, &key, &governor, "Chair of Governors").await;
+        assert_eq!(shared.status(), StatusCode::SEE_OTHER);
+        assert!(
+            shared.headers()[LOCATION]
+                .to_str()
+                .unwrap()
+                .ends_with("#share")
+        );
+    }
+    let mails = app.wait_for_mail(&governor, 1).await;
+    assert_eq!(mails.len(), 1, "a double submit sends once");
+    let mail = &mails[0];
+    assert!(
+        mail.subject
+            .contains("has shared its review report with you"),
+        "{}",
+        mail.subject
+    );
+    assert!(mail.text.contains("Dear Chair of Governors,"));
+    assert!(mail.text.contains(booked.school.reference.as_str()));
+    assert!(
+        !mail.text.contains("/status/"),
+        "the school's private link is not shared"
+    );
+    assert_eq!(mail.attachments.len(), 1);
+    assert_eq!(mail.attachments[0].content_type, "application/pdf");
+    assert!(mail.attachments[0].content.starts_with(b"%PDF-"));
+    let shares = own_items(&app, &request_id, "SHARE#").await;
+    assert_eq!(shares.len(), 1);
+    assert_eq!(get_s(&shares[0], "email"), Some(governor.as_str()));
+    let events = own_items(&app, &request_id, "EVENT#").await;
+    assert!(events.iter().any(|e| get_s(e, "detail")
+        == Some(&format!(
+            "You shared the report with Chair of Governors ({governor})."
+        ))));
+
+    // The page lists it, with a new form.
+    let html = page(&app, &status).await;
+    assert!(html.contains(&format!("<li>Chair of Governors ({governor}), on ")));
+    assert_ne!(share_key(&html), key);
+
+    // At the cap, nothing more is shared.
+    app.dynamodb()
+        .update_item()
+        .table_name(app.table())
+        .key("pk", s(format!("REQUEST#{request_id}")))
+        .key("sk", s("REQUEST"))
+        .update_expression("SET report_shares = :max")
+        .expression_attribute_values(":max", shared::store::n(MAX_SHARES))
+        .send()
+        .await
+        .unwrap();
+    let other = unique_address("la-send-team");
+    let capped = share(&app, &status, &share_key(&html), &other, "").await;
+    assert_eq!(capped.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        capped
+            .text()
+            .await
+            .unwrap()
+            .contains("the most this page allows")
+    );
+    assert_eq!(own_items(&app, &request_id, "SHARE#").await.len(), 1);
+    assert_eq!(outbox_to(&app, &other).await, 0);
+}
+
+#[tokio::test]
+async fn follow_up_links_show_both_ways_and_a_purged_original_is_named_not_linked() {
+    let app = spawn().await;
+    let booked = booked(&app).await;
+    let original_id = booked.school.request_id.clone();
+    let reference = booked.school.reference.clone();
+    local_runner::demo::finalise(&app.table_handle(), &original_id, &typical())
+        .await
+        .unwrap();
+    let windows = [
+        ("window_1_start", day(40).to_string()),
+        ("window_1_end", day(50).to_string()),
+        ("window_2_start", day(70).to_string()),
+        ("window_2_end", day(80).to_string()),
+    ];
+    let windows: Vec<(&str, &str)> = windows.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let asked = post(
+        &app,
+        &format!("{}/follow-up", booked.status_link),
+        &form_encode(&windows),
+        false,
+    )
+    .await;
+    assert_eq!(asked.status(), StatusCode::SEE_OTHER);
+
+    // `requests show`: each names the other.
+    let table = app.table_handle();
+    let original = requests::show(&table, &reference).await.unwrap();
+    let follow_up = original.request.follow_up.clone().expect("the follow-up");
+    let text = |details: &requests::RequestDetails| {
+        let mut out = Vec::new();
+        requests::write_details(&mut out, details).unwrap();
+        String::from_utf8(out).unwrap()
+    };
+    let today = OffsetDateTime::now_utc().date();
+    let shown = text(&original);
+    assert!(
+        shown.contains(&format!(
+            "  follow-up visit   {} (asked on {today})",
+            follow_up.reference
+        )),
+        "{shown}"
+    );
+    assert!(!shown.contains("follows up"));
+    let json = requests::details_json(&original);
+    assert_eq!(json["follow_up"]["reference"], follow_up.reference);
+    assert_eq!(json["follow_up"]["asked_on"], today.to_string());
+    let follow_up_reference: Reference = follow_up.reference.parse().unwrap();
+    let later = requests::show(&table, &follow_up_reference).await.unwrap();
+    let shown = text(&later);
+    assert!(
+        shown.contains(&format!("  follows up        {reference}")),
+        "{shown}"
+    );
+    assert_eq!(
+        requests::details_json(&later)["follows_up"],
+        reference.as_str()
+    );
+
+    // The follow-up's page links to the original while it is stored...
+    let mails = app.wait_for_mail(&booked.school_contact, 3).await;
+    let follow_up_status = mails
+        .iter()
+        .find(|m| m.text.contains(&follow_up.reference))
+        .and_then(|m| m.links.iter().find(|l| l.contains("/status/")))
+        .expect("the follow-up's status link")
+        .clone();
+    let original_path = format!("/status/{}", booked.school.token);
+    let html = page(&app, &follow_up_status).await;
+    assert!(html.contains(&format!(r#"href="{original_path}""#)));
+
+    // ...and names it, without a link, once its records are purged.
+    requests::purge(&evidence_store(&app), &reference)
+        .await
+        .unwrap();
+    let gone = app.http.get(&booked.status_link).send().await.unwrap();
+    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    let html = page(&app, &follow_up_status).await;
+    assert!(html.contains(&format!("This visit follows up your review {reference}")));
+    assert!(html.contains("deleted under the programme's retention policy"));
+    assert!(
+        !html.contains(&original_path),
+        "no link to a page that is gone"
+    );
+}
