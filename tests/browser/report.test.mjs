@@ -1,7 +1,8 @@
 // The report in the browser: the lead reviewer writes it (JavaScript on: the editor saves by
 // itself as they type), sends the draft; the school finds it from its status page and comments
 // on it with JavaScript off; the lead sees the comment and finalises; the school's status page
-// links to the PDF, which downloads. Every page state is audited with axe.
+// links to the PDF, which downloads, and shares the report by email (JavaScript off: a bad
+// address, then a good one). Every page state is audited with axe.
 //
 // The request goes through the JSON API: a Coventry mainstream secondary, which in the demo
 // pool only Tomasz Nowak can lead (one booking a run, of his three a term), so it does not use
@@ -182,6 +183,9 @@ test('the lead writes and sends the report; the school comments without JavaScri
     await page.goto(`${review.reviewLink}/report`);
     assert.match(await page.locator('main').innerText(), /We have two SEND governors, not one\./);
     await expectNoAxeViolations(page, 'report editor, with the school’s comments');
+    // The lead was emailed the school's answer, with the editor's link.
+    const [told] = await mailWithSubject(`${review.schoolName} has commented on the draft report`);
+    assert.ok((told.links ?? []).some((href) => href.includes('/reviews/') && href.endsWith('/report')), 'the email links to the editor');
     await page.fill('#summary', 'A school where SEND is everyone’s business; two SEND governors.');
     await clickAndWait(page, page.getByRole('button', { name: 'Finalise and send the report to the school' }));
     assert.match(await page.locator('main').innerText(), /The report is final/);
@@ -200,6 +204,28 @@ test('the lead writes and sends the report; the school comments without JavaScri
       const pdf = await fetch(response.headers.get('location'));
       assert.equal(pdf.status, 200);
       assert.equal(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString(), '%PDF-');
+
+      // Sharing the report: a bad address is shown again with its error, nothing sent...
+      const main = page.locator('main');
+      assert.match(await main.innerText(), /You have not shared your report yet\./);
+      const governor = uniqueEmail('governor');
+      await page.fill('#share_email', governor.replace('@', ' at '));
+      await page.fill('#share_name', 'Chair of Governors');
+      await clickAndWait(page, page.getByRole('button', { name: 'Share your report' }));
+      assert.match(await page.title(), /^Error: /);
+      assert.equal(await page.locator('.error-summary a[href="#share_email"]').count(), 1, 'the summary links to the field');
+      assert.equal(await page.inputValue('#share_name'), 'Chair of Governors', 'what was typed is kept');
+      await expectNoAxeViolations(page, 'status page, share form with an error');
+      // ...and a good one shares it: the page lists it and the person gets the PDF.
+      await page.fill('#share_email', governor);
+      await clickAndWait(page, page.getByRole('button', { name: 'Share your report' }));
+      assert.doesNotMatch(await page.title(), /^Error: /);
+      assert.ok((await main.innerText()).includes(`Chair of Governors (${governor}), on `), 'the page lists whom it was shared with');
+      await expectNoAxeViolations(page, 'status page, report shared');
+      const [shared] = await readMail(governor);
+      assert.match(shared.subject, /has shared its review report with you/);
+      assert.equal(shared.attachments?.length, 1);
+      assert.equal(shared.attachments[0].content_type, 'application/pdf');
     },
     { javaScriptEnabled: false },
   );

@@ -275,6 +275,14 @@ impl SharingView {
     pub fn has_error(&self) -> bool {
         !self.errors.is_empty() || self.refused.is_some()
     }
+
+    /// (field id, message) of each problem, for the error summary.
+    pub fn problems(&self) -> Vec<(&'static str, &str)> {
+        self.errors
+            .iter()
+            .map(|e| (e.field, e.message.as_str()))
+            .collect()
+    }
 }
 
 /// Sends the final report's PDF (read from `pdf_key` at delivery, as for
