@@ -15,8 +15,8 @@ use time::{Duration, OffsetDateTime};
 
 use crate::helpers::{TestStack, spawn, unique_address};
 use crate::journeys::{
-    Booked, accept_offer, better_placed_reviewer_joins, follow_up_windows, link_containing,
-    stored_request,
+    Booked, accept_offer, ada_joins, better_placed_reviewer_joins, follow_up_windows,
+    link_containing, stored_request,
 };
 use crate::offers::{day, import, reviewer_row, submit_named};
 
@@ -36,7 +36,7 @@ async fn reviewed(
     booked
 }
 
-async fn finalise(app: &TestStack, request_id: &str, report: &Report) {
+pub(crate) async fn finalise(app: &TestStack, request_id: &str, report: &Report) {
     local_runner::demo::finalise(&app.table_handle(), request_id, report)
         .await
         .expect("the report goes to final");
@@ -214,7 +214,7 @@ async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
 }
 
 /// A day in the term after the one `date` is in, once that term's reminders have started.
-fn reminder_time_after(date: time::Date) -> OffsetDateTime {
+pub(crate) fn reminder_time_after(date: time::Date) -> OffsetDateTime {
     let mut day = date;
     while Term::of(day) == Term::of(date) {
         day += Duration::days(1);
@@ -357,8 +357,7 @@ async fn move_visit(app: &TestStack, request_id: &str, lead_id: &str, days: i64)
 async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
     let app = spawn().await;
     // Ada's home is in Kent, so a London reviewer with the same profile scores 15 more.
-    let ada = unique_address("ada");
-    import(&app, &[one_reviewer("Ada Lead", &ada, 886)]).await;
+    let ada = ada_joins(&app).await;
     let school = unique_address("school");
     let reference = submit_named(&app, &school, "100101", "Alder Primary School").await;
     let booked = accept_offer(&app, &reference, &school, &ada, 0).await;

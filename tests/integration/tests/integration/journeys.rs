@@ -104,6 +104,18 @@ pub(crate) fn follow_up_windows() -> Vec<(&'static str, String)> {
     ]
 }
 
+/// Ada joins the pool: a primary reviewer who may lead, living in Kent (so outside a London
+/// school's region). Her address.
+pub(crate) async fn ada_joins(app: &TestStack) -> String {
+    let ada = unique_address("ada");
+    import(
+        app,
+        &[reviewer_row("Ada Lead", &ada, 886, "primary", 2, "900001")],
+    )
+    .await;
+    ada
+}
+
 /// Bea joins the pool: a London primary reviewer who scores 15 more than an otherwise equal one
 /// living outside the school's region. Her address.
 pub(crate) async fn better_placed_reviewer_joins(app: &TestStack) -> String {

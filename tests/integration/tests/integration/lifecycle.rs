@@ -16,10 +16,10 @@ use crate::evidence::{PDF, School, store, upload_pdf};
 use crate::helpers::{TestStack, spawn, unique_address};
 use crate::intake::{form_token, location, post_form, valid_form};
 use crate::journeys::{
-    better_placed_reviewer_joins, follow_up_windows, item, link_containing, request_id,
+    ada_joins, better_placed_reviewer_joins, follow_up_windows, item, link_containing, request_id,
     stored_request,
 };
-use crate::offers::{answer, day, import, offer_link, reviewer_row, visit_day};
+use crate::offers::{answer, day, offer_link, visit_day};
 use crate::preparation::{complete_self_evaluation, form_encode, post};
 use crate::report_status::{move_visit, page, step};
 
@@ -27,7 +27,7 @@ use crate::report_status::{move_visit, page, step};
 const AREAS: [FocusArea; 2] = [FocusArea::Leadership, FocusArea::Outcomes];
 
 /// The full URL of the link with text `text` on `html`.
-fn href(app: &TestStack, html: &str, text: &str) -> String {
+pub(crate) fn href(app: &TestStack, html: &str, text: &str) -> String {
     let end = html
         .find(&format!("\">{text}</a>"))
         .unwrap_or_else(|| panic!("no link \"{text}\" on the page"));
@@ -41,7 +41,7 @@ fn href(app: &TestStack, html: &str, text: &str) -> String {
 }
 
 /// The version a form on `html` is based on.
-fn version_on(html: &str) -> String {
+pub(crate) fn version_on(html: &str) -> String {
     regex_lite::Regex::new(r#"name="version" value="(\d+)""#)
         .unwrap()
         .captures(html)
@@ -154,7 +154,7 @@ fn first_draft() -> Written {
 
 /// Saves the PDF to a temporary file and returns its text as `pdftotext` extracts it (words
 /// separated by single spaces).
-fn pdf_text(pdf: &[u8]) -> String {
+pub(crate) fn pdf_text(pdf: &[u8]) -> String {
     let pdftotext = "/usr/bin/pdftotext";
     assert!(
         std::path::Path::new(pdftotext).exists(),
@@ -187,12 +187,7 @@ async fn a_review_lives_from_request_to_follow_up() {
     let app = spawn().await;
     // Ada's home is in Kent; Bea, who joins the pool later, lives in the school's region and
     // would score more.
-    let ada = unique_address("ada");
-    import(
-        &app,
-        &[reviewer_row("Ada Lead", &ada, 886, "primary", 2, "900001")],
-    )
-    .await;
+    let ada = ada_joins(&app).await;
     let school = unique_address("school");
 
     // Request: the school fills in the form (two focus areas) and is sent its status link.

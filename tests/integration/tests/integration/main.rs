@@ -3,6 +3,7 @@
 mod admin;
 mod after_report;
 mod evidence;
+mod follow_up_report;
 mod helpers;
 mod intake;
 mod journeys;
