@@ -169,8 +169,9 @@ pub async fn share(
     };
     let mut item: crate::store::Item =
         serde_dynamo::to_item(&shared_with).expect("a share serialises");
+    let sort_key = format!("{SORT_PREFIX}{}", share.key);
     item.insert("pk".into(), s(request_pk(&stored.id)));
-    item.insert("sk".into(), s(format!("{SORT_PREFIX}{}", share.key)));
+    item.insert("sk".into(), s(&sort_key));
     item.insert("request_id".into(), s(&stored.id));
     let record = Put::builder()
         .table_name(&table.name)
@@ -229,7 +230,27 @@ pub async fn share(
         Ok(cancelled) if cancelled.failed_at(0) => Ok(Shared::AlreadySent),
         Ok(cancelled) if cancelled.failed_at(1) => Ok(Shared::TooMany),
         Ok(cancelled) if cancelled.failed_at(2) => Ok(Shared::NotFinal),
-        Ok(_) => Ok(Shared::Busy),
+        // A conflict, most likely the same form sent twice at once: the other one may have
+        // shared it.
+        Ok(_) => {
+            let recorded = table
+                .client
+                .get_item()
+                .table_name(&table.name)
+                .key("pk", s(request_pk(&stored.id)))
+                .key("sk", s(sort_key))
+                .projection_expression("pk")
+                .consistent_read(true)
+                .send()
+                .await
+                .map_err(|e| dynamo_error("GetItem", e))?
+                .item;
+            Ok(if recorded.is_some() {
+                Shared::AlreadySent
+            } else {
+                Shared::Busy
+            })
+        }
         Err(err) => Err(dynamo_error("TransactWriteItems", err)),
     }
 }

@@ -31,6 +31,29 @@ pub(crate) async fn move_visit(app: &TestStack, reference: &str, day: Date) {
     assert_eq!(body["visit_date"], day.to_string());
 }
 
+/// Saves `report` as the first draft of request `request_id` and sends it to the school, as the
+/// lead's editor does at `at`; its version.
+pub(crate) async fn draft_sent(
+    table: &shared::store::Table,
+    request_id: &str,
+    report: &shared::report::Report,
+    at: OffsetDateTime,
+) -> u64 {
+    let Saved::Saved { version } = store::save_draft(table, request_id, 0, report, "Ada Lead", at)
+        .await
+        .unwrap()
+    else {
+        panic!("the draft is stored")
+    };
+    assert_eq!(
+        store::submit(table, request_id, version, None, at, Vec::new())
+            .await
+            .unwrap(),
+        Moved::Done
+    );
+    version
+}
+
 pub(crate) async fn page(app: &TestStack, url: &str) -> String {
     let response = app.http.get(url).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK, "{url}");
@@ -97,19 +120,7 @@ async fn the_status_page_follows_the_report_and_only_the_schools_link_downloads_
     assert!(!html.contains(&format!("{}/report", booked.school.token)));
 
     // The draft is sent: the school is asked to check it.
-    let Saved::Saved { version } =
-        store::save_draft(&table, &request_id, 0, &typical(), "Ada Lead", now)
-            .await
-            .unwrap()
-    else {
-        panic!("the draft is stored")
-    };
-    assert_eq!(
-        store::submit(&table, &request_id, version, None, now, Vec::new())
-            .await
-            .unwrap(),
-        Moved::Done
-    );
+    let version = draft_sent(&table, &request_id, &typical(), now).await;
     let html = page(&app, &status).await;
     assert!(html.contains(&format!(
         r#"<a href="/status/{}/report">Check your draft report</a>"#,
@@ -250,19 +261,7 @@ async fn the_lead_is_reminded_once_of_a_late_report_and_the_school_once_of_a_wai
 
     // The draft goes to the school: after five working days it is reminded, once.
     let sent_at = at_nine(due + time::Duration::days(3));
-    let Saved::Saved { version } =
-        store::save_draft(&table, &request_id, 0, &typical(), "Ada Lead", sent_at)
-            .await
-            .unwrap()
-    else {
-        panic!("the draft is stored")
-    };
-    assert_eq!(
-        store::submit(&table, &request_id, version, None, sent_at, Vec::new())
-            .await
-            .unwrap(),
-        Moved::Done
-    );
+    draft_sent(&table, &request_id, &typical(), sent_at).await;
     let ready = add_working_days(sent_at.date(), 5);
     let before = run_schedule(&app, at_nine(ready - time::Duration::days(1))).await;
     assert_eq!((late(&before), waiting(&before)), (0.into(), 0.into()));

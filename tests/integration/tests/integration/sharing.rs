@@ -9,16 +9,16 @@ use send_review_admin::requests;
 use shared::after_report::sharing::MAX_SHARES;
 use shared::domain::request::{FocusArea, Reference};
 use shared::report::examples::typical;
-use shared::report::store::{self, Moved, Saved, report_state};
+use shared::report::store::{self, report_state};
 use shared::store::{get_s, s};
 use time::{Duration, OffsetDateTime};
 
 use crate::evidence::store as evidence_store;
 use crate::helpers::{TestStack, spawn, unique_address};
-use crate::offers::day;
+use crate::journeys::follow_up_windows;
 use crate::preparation::{booked, form_encode, post};
 use crate::report::{complete_report, report_form};
-use crate::report_status::{move_visit, page};
+use crate::report_status::{draft_sent, move_visit, page};
 
 /// The one-time key in the status page's share form.
 fn share_key(html: &str) -> String {
@@ -81,19 +81,7 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
     .await;
     let now = OffsetDateTime::now_utc();
     let report = complete_report(&FocusArea::ALL);
-    let Saved::Saved { version } =
-        store::save_draft(&table, &request_id, 0, &report, "Ada Lead", now)
-            .await
-            .unwrap()
-    else {
-        panic!("the draft is stored")
-    };
-    assert_eq!(
-        store::submit(&table, &request_id, version, None, now, Vec::new())
-            .await
-            .unwrap(),
-        Moved::Done
-    );
+    let version = draft_sent(&table, &request_id, &report, now).await;
 
     // A draft cannot be shared: nothing stored, nothing sent.
     let governor = unique_address("governor");
@@ -267,6 +255,22 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
     assert!(html.contains(&format!("<li>Chair of Governors ({governor}), on ")));
     assert_ne!(share_key(&html), key);
 
+    // The same form sent twice at once (a double click): both answers take the school back to
+    // its page, and one share is stored and sent.
+    let twice = share_key(&html);
+    let head_teacher = unique_address("head-of-trust");
+    let (first, second) = tokio::join!(
+        share(&app, &status, &twice, &head_teacher, ""),
+        share(&app, &status, &twice, &head_teacher, "")
+    );
+    assert_eq!(
+        (first.status(), second.status()),
+        (StatusCode::SEE_OTHER, StatusCode::SEE_OTHER)
+    );
+    assert_eq!(app.wait_for_mail(&head_teacher, 1).await.len(), 1);
+    assert_eq!(own_items(&app, &request_id, "SHARE#").await.len(), 2);
+    let html = page(&app, &status).await;
+
     // At the cap, nothing more is shared.
     app.dynamodb()
         .update_item()
@@ -288,7 +292,7 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
             .unwrap()
             .contains("the most this page allows")
     );
-    assert_eq!(own_items(&app, &request_id, "SHARE#").await.len(), 1);
+    assert_eq!(own_items(&app, &request_id, "SHARE#").await.len(), 2);
     assert_eq!(outbox_to(&app, &other).await, 0);
 }
 
@@ -301,12 +305,7 @@ async fn follow_up_links_show_both_ways_and_a_purged_original_is_named_not_linke
     local_runner::demo::finalise(&app.table_handle(), &original_id, &typical())
         .await
         .unwrap();
-    let windows = [
-        ("window_1_start", day(40).to_string()),
-        ("window_1_end", day(50).to_string()),
-        ("window_2_start", day(70).to_string()),
-        ("window_2_end", day(80).to_string()),
-    ];
+    let windows = follow_up_windows();
     let windows: Vec<(&str, &str)> = windows.iter().map(|(k, v)| (*k, v.as_str())).collect();
     let asked = post(
         &app,
