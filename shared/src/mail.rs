@@ -212,6 +212,33 @@ macro_rules! email_templates {
             #[allow(dead_code)] // not every email has a link
             link: &'a str,
         }
+
+        impl<'a> $html<'a> {
+            /// The email with this subject, both templates rendered over the same fields.
+            fn mail(
+                programme: &'a Programme,
+                email: &'a $data,
+                link: &'a str,
+                subject: String,
+            ) -> Result<RenderedEmail, askama::Error> {
+                Ok(RenderedEmail {
+                    subject,
+                    html: $html {
+                        programme,
+                        email,
+                        link,
+                    }
+                    .render()?,
+                    text: $text {
+                        programme,
+                        email,
+                        link,
+                    }
+                    .render()?,
+                    attachments: Vec::new(),
+                })
+            }
+        }
     };
 }
 
@@ -293,78 +320,42 @@ impl Email {
         links: &LinkSecret,
     ) -> Result<RenderedEmail, askama::Error> {
         let site = &programme.site_url;
-        let plain = |subject: String, html: String, text: String| RenderedEmail {
-            subject,
-            html,
-            text,
-            attachments: Vec::new(),
-        };
         Ok(match self {
             Email::RequestConfirmation(email) => {
                 let link = format!("{site}/status/{}", links.status_token(&email.request_id));
-                let link = link.as_str();
-                plain(
+                RequestConfirmationHtml::mail(
+                    programme,
+                    email,
+                    &link,
                     format!(
                         "{}: we have your request {}",
                         programme.name, email.reference
                     ),
-                    RequestConfirmationHtml {
-                        programme,
-                        email,
-                        link,
-                    }
-                    .render()?,
-                    RequestConfirmationText {
-                        programme,
-                        email,
-                        link,
-                    }
-                    .render()?,
-                )
+                )?
             }
             Email::ReviewerOffer(email) => {
                 let link = offer_link(site, links, email);
-                let link = link.as_str();
-                plain(
+                ReviewerOfferHtml::mail(
+                    programme,
+                    email,
+                    &link,
                     format!(
                         "Can you review {} ({})? {}",
                         email.school_name, email.local_authority, email.reference
                     ),
-                    ReviewerOfferHtml {
-                        programme,
-                        email,
-                        link,
-                    }
-                    .render()?,
-                    ReviewerOfferText {
-                        programme,
-                        email,
-                        link,
-                    }
-                    .render()?,
-                )
+                )?
             }
             Email::OfferReminder(email) => {
                 let link = offer_link(site, links, email);
-                let link = link.as_str();
-                plain(
+                ReminderHtml::mail(
+                    programme,
+                    email,
+                    &link,
                     format!(
                         "Reminder: can you review {}? Please answer by {}",
                         email.school_name, email.respond_by
                     ),
-                    ReminderHtml {
-                        programme,
-                        email,
-                        link,
-                    }
-                    .render()?,
-                    ReminderText {
-                        programme,
-                        email,
-                        link,
-                    }
-                    .render()?,
-                )
+                )?
             }
             Email::AddressUndeliverable(email) => email.render(programme)?,
             Email::ActionPlanReminder(email) => email.render(programme, links)?,
@@ -372,86 +363,47 @@ impl Email {
             Email::FactualCheckWaiting(email) => email.render(programme, links)?,
             Email::FactualCheckAnswered(email) => email.render(programme, links)?,
             Email::ReportShared(email) => email.render(programme, links)?,
-            Email::NeedsAttention(email) => plain(
+            Email::NeedsAttention(email) => NeedsAttentionHtml::mail(
+                programme,
+                email,
+                "",
                 format!("Needs attention: no reviewer found for {}", email.reference),
-                NeedsAttentionHtml {
-                    programme,
-                    email,
-                    link: "",
-                }
-                .render()?,
-                NeedsAttentionText {
-                    programme,
-                    email,
-                    link: "",
-                }
-                .render()?,
-            ),
+            )?,
             Email::SelfEvaluationReminder(email) => {
                 let link = format!(
                     "{site}/status/{}/self-evaluation",
                     links.status_token(&email.request_id)
                 );
-                let link = link.as_str();
-                plain(
+                SelfEvaluationReminderHtml::mail(
+                    programme,
+                    email,
+                    &link,
                     format!(
                         "Your self-evaluation for the visit on {}: {}",
                         email.visit_date_text, email.reference
                     ),
-                    SelfEvaluationReminderHtml {
-                        programme,
-                        email,
-                        link,
-                    }
-                    .render()?,
-                    SelfEvaluationReminderText {
-                        programme,
-                        email,
-                        link,
-                    }
-                    .render()?,
-                )
+                )?
             }
             Email::ReportFinal(email) => {
                 let token = links.status_token(&email.request_id);
                 let link = format!("{site}/status/{token}/report");
-                let link = link.as_str();
                 // The PDF is attached at delivery, read from the evidence bucket.
-                plain(
+                ReportFinalHtml::mail(
+                    programme,
+                    email,
+                    &link,
                     format!("Your review report: {}", email.reference),
-                    ReportFinalHtml {
-                        programme,
-                        email,
-                        link,
-                    }
-                    .render()?,
-                    ReportFinalText {
-                        programme,
-                        email,
-                        link,
-                    }
-                    .render()?,
-                )
+                )?
             }
             Email::ReportToCheck(email) => {
                 let token = links.status_token(&email.request_id);
                 let link = format!("{site}/status/{token}/report");
-                let link = link.as_str();
-                plain(
+                ReportToCheckHtml::mail(
+                    programme,
+                    email,
+                    &link,
                     format!("Your draft report is ready to check: {}", email.reference),
-                    ReportToCheckHtml {
-                        programme,
-                        email,
-                        link,
-                    }
-                    .render()?,
-                    ReportToCheckText {
-                        programme,
-                        email,
-                        link,
-                    }
-                    .render()?,
-                )
+                )?
             }
             Email::SelfEvaluationSubmitted(email) => {
                 let link = email
@@ -459,36 +411,28 @@ impl Email {
                     .as_ref()
                     .map(|review| review_link(site, links, review))
                     .unwrap_or_default();
-                let link = link.as_str();
-                plain(
+                SelfEvaluationSubmittedHtml::mail(
+                    programme,
+                    email,
+                    &link,
                     format!(
                         "{} has submitted its self-evaluation: {}",
                         email.school_name, email.reference
                     ),
-                    SelfEvaluationSubmittedHtml {
-                        programme,
-                        email,
-                        link,
-                    }
-                    .render()?,
-                    SelfEvaluationSubmittedText {
-                        programme,
-                        email,
-                        link,
-                    }
-                    .render()?,
-                )
+                )?
             }
             Email::DateChange(email) => {
-                let link = match (&email.review_link, email.to_school) {
-                    (_, true) => {
-                        format!("{site}/status/{}", links.status_token(&email.request_id))
-                    }
-                    (Some(review), false) => review_link(site, links, review),
-                    (None, false) => String::new(),
-                };
-                let link = link.as_str();
-                plain(
+                let link = school_or_review_link(
+                    site,
+                    links,
+                    &email.request_id,
+                    email.to_school,
+                    email.review_link.as_ref(),
+                );
+                DateChangeHtml::mail(
+                    programme,
+                    email,
+                    &link,
                     if email.kept {
                         format!(
                             "The visit stays on {}: {}",
@@ -500,60 +444,56 @@ impl Email {
                             email.proposed_date_text, email.reference
                         )
                     },
-                    DateChangeHtml {
-                        programme,
-                        email,
-                        link,
-                    }
-                    .render()?,
-                    DateChangeText {
-                        programme,
-                        email,
-                        link,
-                    }
-                    .render()?,
-                )
+                )?
             }
             Email::VisitConfirmed(email) => {
-                let link = match (&email.review_link, email.to_school) {
-                    (_, true) => {
-                        format!("{site}/status/{}", links.status_token(&email.request_id))
-                    }
-                    (Some(review), false) => review_link(site, links, review),
-                    (None, false) => String::new(),
-                };
-                let link = link.as_str();
+                let link = school_or_review_link(
+                    site,
+                    links,
+                    &email.request_id,
+                    email.to_school,
+                    email.review_link.as_ref(),
+                );
                 RenderedEmail {
-                    subject: format!(
-                        "{}: {} on {}",
-                        if email.sequence > 0 {
-                            "Visit moved"
-                        } else {
-                            "Visit booked"
-                        },
-                        email.school_name,
-                        email.visit_date_text
-                    ),
-                    html: VisitConfirmedHtml {
-                        programme,
-                        email,
-                        link,
-                    }
-                    .render()?,
-                    text: VisitConfirmedText {
-                        programme,
-                        email,
-                        link,
-                    }
-                    .render()?,
                     attachments: vec![Attachment {
                         filename: "visit.ics".into(),
                         content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
                         content: crate::calendar::visit_event(programme, email).into_bytes(),
                     }],
+                    ..VisitConfirmedHtml::mail(
+                        programme,
+                        email,
+                        &link,
+                        format!(
+                            "{}: {} on {}",
+                            if email.sequence > 0 {
+                                "Visit moved"
+                            } else {
+                                "Visit booked"
+                            },
+                            email.school_name,
+                            email.visit_date_text
+                        ),
+                    )?
                 }
             }
         })
+    }
+}
+
+/// The school's status page, or the reviewer's page for the review (none if the email has no
+/// review to link to).
+fn school_or_review_link(
+    site: &str,
+    links: &LinkSecret,
+    request_id: &str,
+    to_school: bool,
+    review: Option<&ReviewLink>,
+) -> String {
+    match (review, to_school) {
+        (_, true) => format!("{site}/status/{}", links.status_token(request_id)),
+        (Some(review), false) => review_link(site, links, review),
+        (None, false) => String::new(),
     }
 }
 
