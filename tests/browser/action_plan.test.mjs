@@ -10,22 +10,11 @@
 // away in any request a test can make.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseUrl, expectNoAxeViolations, useBrowser, withPage } from './harness.mjs';
+import { expectNoAxeViolations, useBrowser, withPage } from './harness.mjs';
 import { clickAndWait, isoDateFromToday, statusLinkFromMail, uniqueEmail, uniqueUrn } from './school.mjs';
+import { postJson } from './review.mjs';
 
 useBrowser();
-
-async function postJson(path, body, headers = {}) {
-  const res = await fetch(baseUrl() + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `POST ${path} answered ${res.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text);
-}
 
 /** A school whose review's report is final; its status link. */
 async function schoolWithFinalReport() {

@@ -4,104 +4,15 @@
 // links to the PDF, which downloads, and shares the report by email (JavaScript off: a bad
 // address, then a good one). Every page state is audited with axe.
 //
-// The request goes through the JSON API: a Coventry mainstream secondary, which in the demo
-// pool only Tomasz Nowak can lead (one booking a run, of his three a term), so it does not use
-// the Camden reviewers other files rely on. The editor opens on the day of the visit, weeks
-// away in any request a test can make, so the booked visit is moved to today with the local
-// runner's `POST /_dev/requests/<reference>/visit-date`.
+// The review is booked and its visit moved to today as review.mjs describes (a Coventry
+// secondary led by Tomasz Nowak, so it does not use the Camden reviewers other files rely on).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseUrl, expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
-import { clickAndWait, isoDateFromToday, statusLinkFromMail, uniqueEmail, uniqueUrn } from './school.mjs';
+import { expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
+import { clickAndWait, uniqueEmail } from './school.mjs';
+import { mailWithSubject, reviewOnTheVisitDay } from './review.mjs';
 
 useBrowser();
-
-async function postJson(path, body, headers = {}) {
-  const res = await fetch(baseUrl() + path, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', ...headers },
-    body: JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
-  });
-  const text = await res.text();
-  assert.ok(res.ok, `POST ${path} answered ${res.status}: ${text.slice(0, 300)}`);
-  return JSON.parse(text);
-}
-
-/** Every mail the stack sent, newest first, whose subject includes `text`; waits for one. */
-async function mailWithSubject(text, { timeoutMs = 15_000 } = {}) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const res = await fetch(`${baseUrl()}/_dev/mail.json`, { signal: AbortSignal.timeout(5_000) });
-    const found = (await res.json()).filter((m) => String(m.subject ?? '').includes(text));
-    if (found.length) return found;
-    if (Date.now() > deadline) {
-      throw new Error(`no email whose subject includes "${text}" (is the demo reviewer pool seeded, and Tomasz Nowak under capacity? restart the stack or use a new --prefix)`);
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
-
-/** The first weekday `from`..`to` days from today outside Tomasz Nowak's unavailability. */
-function visitDay(from, to) {
-  for (let days = from; days <= to; days += 1) {
-    const iso = isoDateFromToday(days);
-    const weekday = new Date(`${iso}T12:00:00Z`).getUTCDay();
-    if (weekday >= 1 && weekday <= 5 && !(iso >= '2027-01-04' && iso <= '2027-01-15')) return iso;
-  }
-  throw new Error('no weekday in the window');
-}
-
-/** A school whose review is booked with its visit today: the school's status link and the lead's review link. */
-async function reviewOnTheVisitDay(page) {
-  const email = uniqueEmail('report');
-  const schoolName = `Coventry Spires Academy ${Date.now().toString(36).toUpperCase()}`;
-  const window1 = [30, 40];
-  const { reference } = await postJson(
-    '/api/v1/review-requests',
-    {
-      school: {
-        urn: uniqueUrn(), name: schoolName, phase: 'secondary', type: 'mainstream',
-        local_authority_code: 331, postcode: 'CV1 2GT', number_on_roll: 1100,
-        sen_support_percent: 12.5, ehc_plan_percent: 2.1, areas_of_need: ['cognition_and_learning'],
-      },
-      review_type: 'send_review', focus_areas: 'all',
-      visit_windows: [
-        { start: isoDateFromToday(window1[0]), end: isoDateFromToday(window1[1]) },
-        { start: isoDateFromToday(60), end: isoDateFromToday(70) },
-      ],
-      learning_goal: 'How well our teaching assistants are deployed.',
-      contact: { name: 'Jo Park', role: 'SENCO', email },
-      declarations: { no_pupil_named: true, privacy_notice_accepted: true },
-    },
-    { 'idempotency-key': `report-${email}` },
-  );
-  const statusLink = await statusLinkFromMail(email);
-
-  const [offer] = await mailWithSubject(schoolName);
-  const offerLink = (offer.links ?? []).find((href) => /\/offers\/[^/?#]+$/.test(href));
-  assert.ok(offerLink, `the offer has no /offers/ link: ${JSON.stringify(offer.links)}`);
-  const reviewer = offer.to[0];
-  await page.goto(offerLink);
-  await page.fill('#visit_date', visitDay(...window1));
-  await clickAndWait(page, page.getByRole('button', { name: 'Accept this review' }));
-
-  assert.match(await page.locator('h1').innerText(), /accepted/i, 'the lead accepted the review');
-  let reviewLink;
-  for (const deadline = Date.now() + 10_000; !reviewLink && Date.now() < deadline; ) {
-    const mails = await readMail(reviewer, { timeoutMs: 10_000 });
-    reviewLink = mails
-      .filter((m) => `${m.subject} ${m.text}`.includes(reference) || `${m.subject} ${m.text}`.includes(schoolName))
-      .flatMap((m) => m.links ?? [])
-      .find((href) => /\/reviews\/[^/?#]+$/.test(href));
-    if (!reviewLink) await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  assert.ok(reviewLink, 'the lead is sent a link to the review');
-
-  const moved = await postJson(`/_dev/requests/${reference}/visit-date`, { date: isoDateFromToday(0) });
-  assert.equal(moved.visit_date, isoDateFromToday(0));
-  return { statusLink, reviewLink, schoolName };
-}
 
 /** Waits for the editor's autosave to say it saved (clear its status first: clearAutosaveStatus). */
 async function autosaved(page) {
