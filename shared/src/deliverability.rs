@@ -11,7 +11,6 @@
 //!
 //! The item keeps the first time and reason, the latest time, and how many events came.
 
-use askama::Template;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
@@ -166,36 +165,22 @@ pub struct AddressUndeliverable {
     pub at: String,
 }
 
-#[derive(Template)]
-#[template(path = "email/address_undeliverable.html")]
-struct NoticeHtml<'a> {
-    programme: &'a Programme,
-    email: &'a AddressUndeliverable,
-}
-
-#[derive(Template)]
-#[template(path = "email/address_undeliverable.txt")]
-struct NoticeText<'a> {
-    programme: &'a Programme,
-    email: &'a AddressUndeliverable,
-}
+crate::mail::email_templates!(
+    NoticeHtml,
+    NoticeText,
+    AddressUndeliverable,
+    "email/address_undeliverable.html",
+    "email/address_undeliverable.txt"
+);
 
 impl AddressUndeliverable {
     pub fn render(&self, programme: &Programme) -> Result<RenderedEmail, askama::Error> {
-        Ok(RenderedEmail {
-            subject: format!("Email to {} is not being delivered", self.address),
-            html: NoticeHtml {
-                programme,
-                email: self,
-            }
-            .render()?,
-            text: NoticeText {
-                programme,
-                email: self,
-            }
-            .render()?,
-            attachments: Vec::new(),
-        })
+        NoticeHtml::mail(
+            programme,
+            self,
+            "",
+            format!("Email to {} is not being delivered", self.address),
+        )
     }
 }
 

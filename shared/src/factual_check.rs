@@ -2,7 +2,6 @@
 //! commented on sections), with the link to the report editor. The email's outbox item goes in
 //! the same transaction as the report's move to `checked` (`crate::report::store`).
 
-use askama::Template;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -53,21 +52,13 @@ pub async fn lead_email(
     Ok(Some(crate::outbox::put(&table.name, &address, &email, now)))
 }
 
-#[derive(Template)]
-#[template(path = "email/factual_check_answered.html")]
-struct AnsweredHtml<'a> {
-    programme: &'a Programme,
-    email: &'a FactualCheckAnswered,
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "email/factual_check_answered.txt")]
-struct AnsweredText<'a> {
-    programme: &'a Programme,
-    email: &'a FactualCheckAnswered,
-    link: &'a str,
-}
+crate::mail::email_templates!(
+    AnsweredHtml,
+    AnsweredText,
+    FactualCheckAnswered,
+    "email/factual_check_answered.html",
+    "email/factual_check_answered.txt"
+);
 
 impl FactualCheckAnswered {
     pub fn render(
@@ -84,22 +75,12 @@ impl FactualCheckAnswered {
         } else {
             "commented on the draft report"
         };
-        Ok(RenderedEmail {
-            subject: format!("{} has {answer}: {}", self.school_name, self.reference),
-            html: AnsweredHtml {
-                programme,
-                email: self,
-                link: &link,
-            }
-            .render()?,
-            text: AnsweredText {
-                programme,
-                email: self,
-                link: &link,
-            }
-            .render()?,
-            attachments: Vec::new(),
-        })
+        AnsweredHtml::mail(
+            programme,
+            self,
+            &link,
+            format!("{} has {answer}: {}", self.school_name, self.reference),
+        )
     }
 }
 

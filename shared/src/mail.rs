@@ -8,7 +8,6 @@
 //! SES accepting the message and the record being written. The lease then expires and the
 //! email is sent a second time. SES offers no idempotency key to close it.
 
-use askama::Template;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use lettre::message::header::ContentType;
@@ -192,10 +191,11 @@ pub struct Attachment {
     pub content: Vec<u8>,
 }
 
-/// Each email kind has an HTML and a text template over the same three fields.
+/// Each email kind has an HTML and a text template over the same three fields (`link` may be
+/// empty); `$html::mail` renders both under a subject.
 macro_rules! email_templates {
     ($html:ident, $text:ident, $data:ty, $html_path:literal, $text_path:literal) => {
-        #[derive(Template)]
+        #[derive(askama::Template)]
         #[template(path = $html_path)]
         struct $html<'a> {
             programme: &'a Programme,
@@ -204,7 +204,7 @@ macro_rules! email_templates {
             link: &'a str,
         }
 
-        #[derive(Template)]
+        #[derive(askama::Template)]
         #[template(path = $text_path)]
         struct $text<'a> {
             programme: &'a Programme,
@@ -220,27 +220,26 @@ macro_rules! email_templates {
                 email: &'a $data,
                 link: &'a str,
                 subject: String,
-            ) -> Result<RenderedEmail, askama::Error> {
-                Ok(RenderedEmail {
+            ) -> Result<$crate::mail::RenderedEmail, askama::Error> {
+                Ok($crate::mail::RenderedEmail {
                     subject,
-                    html: $html {
+                    html: askama::Template::render(&$html {
                         programme,
                         email,
                         link,
-                    }
-                    .render()?,
-                    text: $text {
+                    })?,
+                    text: askama::Template::render(&$text {
                         programme,
                         email,
                         link,
-                    }
-                    .render()?,
+                    })?,
                     attachments: Vec::new(),
                 })
             }
         }
     };
 }
+pub(crate) use email_templates;
 
 email_templates!(
     RequestConfirmationHtml,

@@ -16,7 +16,6 @@
 
 use std::collections::HashMap;
 
-use askama::Template;
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -410,21 +409,13 @@ pub struct ActionPlanReminder {
     pub last_updated: Option<String>,
 }
 
-#[derive(Template)]
-#[template(path = "email/action_plan_reminder.html")]
-struct ReminderHtml<'a> {
-    programme: &'a Programme,
-    email: &'a ActionPlanReminder,
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "email/action_plan_reminder.txt")]
-struct ReminderText<'a> {
-    programme: &'a Programme,
-    email: &'a ActionPlanReminder,
-    link: &'a str,
-}
+crate::mail::email_templates!(
+    ReminderHtml,
+    ReminderText,
+    ActionPlanReminder,
+    "email/action_plan_reminder.html",
+    "email/action_plan_reminder.txt"
+);
 
 impl ActionPlanReminder {
     pub fn render(
@@ -437,25 +428,15 @@ impl ActionPlanReminder {
             programme.site_url,
             links.status_token(&self.request_id)
         );
-        Ok(RenderedEmail {
-            subject: format!(
+        ReminderHtml::mail(
+            programme,
+            self,
+            &link,
+            format!(
                 "Time to update your action plan for the {}: {}",
                 self.term, self.reference
             ),
-            html: ReminderHtml {
-                programme,
-                email: self,
-                link: &link,
-            }
-            .render()?,
-            text: ReminderText {
-                programme,
-                email: self,
-                link: &link,
-            }
-            .render()?,
-            attachments: Vec::new(),
-        })
+        )
     }
 }
 

@@ -13,7 +13,6 @@
 //! |---|---|---|
 //! | share | `REQUEST#<id>` | `SHARE#<form key>` |
 
-use askama::Template;
 use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -318,19 +317,13 @@ pub struct ReportShared {
     pub pdf_key: String,
 }
 
-#[derive(Template)]
-#[template(path = "email/report_shared.html")]
-struct ReportSharedHtml<'a> {
-    programme: &'a Programme,
-    email: &'a ReportShared,
-}
-
-#[derive(Template)]
-#[template(path = "email/report_shared.txt")]
-struct ReportSharedText<'a> {
-    programme: &'a Programme,
-    email: &'a ReportShared,
-}
+crate::mail::email_templates!(
+    ReportSharedHtml,
+    ReportSharedText,
+    ReportShared,
+    "email/report_shared.html",
+    "email/report_shared.txt"
+);
 
 impl ReportShared {
     /// The email without its attachment (the mail sender adds the PDF). No link: the school's
@@ -340,20 +333,12 @@ impl ReportShared {
         programme: &Programme,
         _links: &LinkSecret,
     ) -> Result<RenderedEmail, askama::Error> {
-        Ok(RenderedEmail {
-            subject: format!("{} has shared its review report with you", self.school_name),
-            html: ReportSharedHtml {
-                programme,
-                email: self,
-            }
-            .render()?,
-            text: ReportSharedText {
-                programme,
-                email: self,
-            }
-            .render()?,
-            attachments: Vec::new(),
-        })
+        ReportSharedHtml::mail(
+            programme,
+            self,
+            "",
+            format!("{} has shared its review report with you", self.school_name),
+        )
     }
 }
 

@@ -9,7 +9,6 @@
 //!
 //! Working days are Monday to Friday (bank holidays are not known here).
 
-use askama::Template;
 use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -255,37 +254,21 @@ pub struct FactualCheckWaiting {
     pub sent_on_text: String,
 }
 
-#[derive(Template)]
-#[template(path = "email/report_late.html")]
-struct ReportLateHtml<'a> {
-    programme: &'a Programme,
-    email: &'a ReportLate,
-    link: &'a str,
-}
+crate::mail::email_templates!(
+    ReportLateHtml,
+    ReportLateText,
+    ReportLate,
+    "email/report_late.html",
+    "email/report_late.txt"
+);
 
-#[derive(Template)]
-#[template(path = "email/report_late.txt")]
-struct ReportLateText<'a> {
-    programme: &'a Programme,
-    email: &'a ReportLate,
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "email/factual_check_waiting.html")]
-struct FactualCheckWaitingHtml<'a> {
-    programme: &'a Programme,
-    email: &'a FactualCheckWaiting,
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "email/factual_check_waiting.txt")]
-struct FactualCheckWaitingText<'a> {
-    programme: &'a Programme,
-    email: &'a FactualCheckWaiting,
-    link: &'a str,
-}
+crate::mail::email_templates!(
+    FactualCheckWaitingHtml,
+    FactualCheckWaitingText,
+    FactualCheckWaiting,
+    "email/factual_check_waiting.html",
+    "email/factual_check_waiting.txt"
+);
 
 impl ReportLate {
     pub fn render(
@@ -297,25 +280,15 @@ impl ReportLate {
             "{}/report",
             review_link(&programme.site_url, links, &self.review_link)
         );
-        Ok(RenderedEmail {
-            subject: format!(
+        ReportLateHtml::mail(
+            programme,
+            self,
+            &link,
+            format!(
                 "The report for {} is overdue: {}",
                 self.school_name, self.reference
             ),
-            html: ReportLateHtml {
-                programme,
-                email: self,
-                link: &link,
-            }
-            .render()?,
-            text: ReportLateText {
-                programme,
-                email: self,
-                link: &link,
-            }
-            .render()?,
-            attachments: Vec::new(),
-        })
+        )
     }
 }
 
@@ -330,25 +303,15 @@ impl FactualCheckWaiting {
             programme.site_url,
             links.status_token(&self.request_id)
         );
-        Ok(RenderedEmail {
-            subject: format!(
+        FactualCheckWaitingHtml::mail(
+            programme,
+            self,
+            &link,
+            format!(
                 "Reminder: your draft report is waiting for you to check: {}",
                 self.reference
             ),
-            html: FactualCheckWaitingHtml {
-                programme,
-                email: self,
-                link: &link,
-            }
-            .render()?,
-            text: FactualCheckWaitingText {
-                programme,
-                email: self,
-                link: &link,
-            }
-            .render()?,
-            attachments: Vec::new(),
-        })
+        )
     }
 }
 
