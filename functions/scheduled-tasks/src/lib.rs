@@ -19,7 +19,8 @@ const STALLED_AFTER: Duration = Duration::minutes(2);
 
 #[derive(Debug, Default, Deserialize)]
 pub struct ScheduledEvent {
-    /// The time to act as of; absent in production (now). Lets tests move the clock.
+    /// The time the rules act as of (offers, reminders, terms, purges); absent in production
+    /// (now). Lets tests move the clock. The outbox re-drive always uses the real clock.
     #[serde(default, with = "time::serde::rfc3339::option")]
     pub now: Option<OffsetDateTime>,
 }
@@ -49,7 +50,13 @@ pub async fn handle(tasks: &ScheduledTasks, event: LambdaEvent<Value>) -> Result
         factual_check = report_reminders.factual_check,
         "reports checked"
     );
-    let results = tasks.mail.redrive_stalled(now, STALLED_AFTER).await?;
+    // Leases and stalls are measured in real time, whatever time the rules above act as of: a
+    // test's clock moved weeks ahead would otherwise take over the lease of a sender that is
+    // delivering an email right now, and the email would go twice.
+    let results = tasks
+        .mail
+        .redrive_stalled(OffsetDateTime::now_utc(), STALLED_AFTER)
+        .await?;
     let sent = results
         .iter()
         .filter(|(_, r)| matches!(r, Ok(Delivery::Sent { .. })))

@@ -289,9 +289,17 @@ async fn the_lead_is_reminded_once_of_a_late_report_and_the_school_once_of_a_wai
             .links
             .contains(&format!("{}/report", booked.status_link))
     );
+    let lead_subjects: Vec<String> = app
+        .stack
+        .mail_to(&booked.lead)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.subject)
+        .collect();
     assert_eq!(
-        app.stack.mail_to(&booked.lead).await.unwrap().len(),
+        lead_subjects.len(),
         lead_mails + 1,
-        "nothing more to the lead"
+        "nothing more to the lead: {lead_subjects:?}"
     );
 }
