@@ -23,17 +23,40 @@ impl AwsClients {
     }
 
     pub fn from_sdk_config(config: &SdkConfig) -> Self {
+        Self::build(config, None)
+    }
+
+    /// The same clients, each also running `interceptor` (the local runner records with one
+    /// which AWS actions each function's code really calls, to hold them against its policy).
+    pub fn with_interceptor(
+        config: &SdkConfig,
+        interceptor: aws_sdk_dynamodb::config::SharedInterceptor,
+    ) -> Self {
+        Self::build(config, Some(interceptor))
+    }
+
+    fn build(
+        config: &SdkConfig,
+        interceptor: Option<aws_sdk_dynamodb::config::SharedInterceptor>,
+    ) -> Self {
         // A local S3 endpoint (moto) is addressed by path, since bucket host names do not resolve.
         let local_s3 = std::env::var_os("AWS_ENDPOINT_URL_S3").is_some()
             || std::env::var_os("AWS_ENDPOINT_URL").is_some();
-        let s3_config = aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(local_s3)
-            .build();
+        let mut dynamodb = aws_sdk_dynamodb::config::Builder::from(config);
+        let mut ses = aws_sdk_ses::config::Builder::from(config);
+        let mut s3 = aws_sdk_s3::config::Builder::from(config).force_path_style(local_s3);
+        let mut secrets = aws_sdk_secretsmanager::config::Builder::from(config);
+        if let Some(interceptor) = interceptor {
+            dynamodb.push_interceptor(interceptor.clone());
+            ses.push_interceptor(interceptor.clone());
+            s3.push_interceptor(interceptor.clone());
+            secrets.push_interceptor(interceptor);
+        }
         Self {
-            dynamodb: aws_sdk_dynamodb::Client::new(config),
-            ses: aws_sdk_ses::Client::new(config),
-            s3: aws_sdk_s3::Client::from_conf(s3_config),
-            secrets: aws_sdk_secretsmanager::Client::new(config),
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(dynamodb.build()),
+            ses: aws_sdk_ses::Client::from_conf(ses.build()),
+            s3: aws_sdk_s3::Client::from_conf(s3.build()),
+            secrets: aws_sdk_secretsmanager::Client::from_conf(secrets.build()),
             credentials: config.credentials_provider(),
         }
     }

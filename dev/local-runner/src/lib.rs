@@ -3,6 +3,7 @@
 //! It is not a second implementation: every route, stream and schedule calls the function's
 //! own handler, built the way its `main.rs` builds it.
 
+pub mod aws_calls;
 pub mod checks;
 pub mod functions;
 pub mod intrinsics;
@@ -19,7 +20,7 @@ pub mod demo;
 mod dev_pages;
 mod server;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -91,6 +92,7 @@ pub struct LocalStack {
     environments: HashMap<String, Env>,
     schedules: HashMap<String, Schedule>,
     tasks: Vec<JoinHandle<()>>,
+    aws_calls: aws_calls::Calls,
 }
 
 impl Drop for LocalStack {
@@ -106,6 +108,7 @@ impl LocalStack {
         let template = Template::load(&config.template)?;
         let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
         let aws = AwsClients::from_sdk_config(&sdk_config);
+        let aws_calls = aws_calls::Calls::default();
         let streams_client = aws_sdk_dynamodbstreams::Client::new(&sdk_config);
 
         let mut parameters = template.parameters.clone();
@@ -149,7 +152,15 @@ impl LocalStack {
                 vars.insert("SITE_URL".into(), url.clone());
             }
             let env = Env::from_map(vars);
-            let handler = functions::build(&function.binary, &env, &aws)
+            // Each function's own clients, recording the AWS actions its code calls.
+            let function_aws = AwsClients::with_interceptor(
+                &sdk_config,
+                aws_sdk_dynamodb::config::SharedInterceptor::new(aws_calls::Recorder {
+                    binary: function.binary.clone(),
+                    calls: aws_calls.clone(),
+                }),
+            );
+            let handler = functions::build(&function.binary, &env, &function_aws)
                 .await
                 .with_context(|| format!("building the handler of {}", function.logical_id))?;
             environments.insert(function.logical_id.clone(), env);
@@ -266,7 +277,13 @@ impl LocalStack {
             environments,
             schedules,
             tasks,
+            aws_calls,
         })
+    }
+
+    /// Per function binary, the IAM actions its AWS calls have needed so far ([`aws_calls`]).
+    pub fn aws_actions(&self) -> BTreeMap<String, BTreeSet<String>> {
+        self.aws_calls.lock().expect("not poisoned").clone()
     }
 
     /// The local name of a template resource (`!Ref`).

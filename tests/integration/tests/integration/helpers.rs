@@ -34,6 +34,16 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut StackConfig)) -> TestStack {
     TestStack { stack, http }
 }
 
+/// Every test that spawns a stack also checks, at its end, that each function called only AWS
+/// actions its policy grants (least privilege, checked by the calls the code really makes).
+impl Drop for TestStack {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            self.assert_aws_calls_allowed();
+        }
+    }
+}
+
 impl TestStack {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.stack.url, path)
@@ -45,6 +55,17 @@ impl TestStack {
 
     pub fn dynamodb(&self) -> &aws_sdk_dynamodb::Client {
         &self.stack.aws.dynamodb
+    }
+
+    /// Checks that every AWS action each function's code has called on this stack so far is
+    /// one its policy grants (`functions/<crate>/aws-operations.txt`, held against the
+    /// template by the template checks); the functions that called any.
+    pub fn assert_aws_calls_allowed(&self) -> Vec<String> {
+        let called = self.stack.aws_actions();
+        let ungranted =
+            local_runner::aws_calls::ungranted(&local_runner::repository_root(), &called);
+        assert!(ungranted.is_empty(), "{ungranted:?}");
+        called.into_keys().collect()
     }
 
     /// The stack's table, as product code takes it.

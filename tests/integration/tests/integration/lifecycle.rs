@@ -647,6 +647,22 @@ async fn a_review_lives_from_request_to_follow_up() {
             confirmation_subject.replace(reference.as_str(), &link.reference),
         ]
     );
+    // Each function on the way called only AWS actions its policy grants (checked again when
+    // the stack is dropped); the record holds the calls made.
+    app.assert_aws_calls_allowed();
+    let called = app.stack.aws_actions();
+    for (function, action) in [
+        ("school-pages", "dynamodb:PutItem"),
+        ("reviewer-pages", "s3:PutObject"),
+        ("matcher", "dynamodb:Query"),
+        ("mail-sender", "ses:SendRawEmail"),
+        ("evidence-checker", "s3:GetObjectVersion"),
+    ] {
+        assert!(
+            called.get(function).is_some_and(|c| c.contains(action)),
+            "{function} {action}: {called:?}"
+        );
+    }
     assert_eq!(
         subjects(&app.stack.mail_to(&ada).await.unwrap()),
         [
