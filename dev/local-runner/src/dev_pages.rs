@@ -1,6 +1,8 @@
 //! Pages of the local runner itself, never deployed: an index, the mail that was sent, firing
 //! a scheduled function on demand, and demo data on demand (`POST /_dev/demo/final-report`,
-//! `POST /_dev/requests/<reference>/visit-date` with `{"date": "YYYY-MM-DD"}`).
+//! `POST /_dev/requests/<reference>/visit-date` with `{"date": "YYYY-MM-DD"}`). Tests post
+//! JSON; the index page has a form for each, for people trying the site out (a form's answer
+//! is a page).
 
 use askama::Template;
 use bytes::Bytes;
@@ -12,8 +14,18 @@ use crate::server::{State, plain};
 #[derive(Template)]
 #[template(path = "index.html")]
 struct IndexPage<'a> {
+    /// Today, `YYYY-MM-DD`: the visit form's default.
+    today: String,
     routes: Vec<(String, &'a str)>,
     schedules: Vec<&'a str>,
+}
+
+/// What a demo hook did, for a person who used its form.
+#[derive(Template)]
+#[template(path = "done.html")]
+struct DonePage {
+    ok: bool,
+    detail: String,
 }
 
 #[derive(Template)]
@@ -31,6 +43,7 @@ pub async fn handle(
     match (method, path) {
         ("GET", "/_dev") | ("GET", "/_dev/") => {
             let page = IndexPage {
+                today: time::OffsetDateTime::now_utc().date().to_string(),
                 routes: state
                     .routes
                     .iter()
@@ -70,7 +83,8 @@ pub async fn handle(
                     format!(r#"{{"message":"no schedule for {function}"}}"#),
                 );
             };
-            let input = if body.is_empty() {
+            let from_form = is_form(body);
+            let input = if body.is_empty() || from_form {
                 None
             } else {
                 match serde_json::from_slice(body) {
@@ -85,6 +99,7 @@ pub async fn handle(
                 }
             };
             match schedule.fire(input).await {
+                Ok(result) if from_form => done(Ok(result)),
                 Ok(result) => plain(200, "application/json", result.to_string()),
                 Err(error) => plain(
                     500,
@@ -98,11 +113,27 @@ pub async fn handle(
             struct Input {
                 reference: String,
             }
-            let result = match serde_json::from_slice::<Input>(body) {
-                Ok(input) => crate::demo::final_report(&state.table, &input.reference).await,
-                Err(error) => Err(anyhow::anyhow!(error)),
+            let result = match hook_input::<Input>(body) {
+                Ok(input) => crate::demo::final_report(&state.table, input.reference.trim()).await,
+                Err(error) => Err(error),
             };
-            answer(result)
+            answer(result, is_form(body))
+        }
+        // The index page's form: the reference is a field, not part of the path.
+        ("POST", "/_dev/demo/visit-date") => {
+            #[derive(serde::Deserialize)]
+            struct Input {
+                reference: String,
+                date: String,
+            }
+            let result = match hook_input::<Input>(body) {
+                Ok(input) => {
+                    crate::demo::set_visit_date(&state.table, input.reference.trim(), &input.date)
+                        .await
+                }
+                Err(error) => Err(error),
+            };
+            answer(result, is_form(body))
         }
         ("POST", _) if path.starts_with("/_dev/requests/") && path.ends_with("/visit-date") => {
             #[derive(serde::Deserialize)]
@@ -112,21 +143,26 @@ pub async fn handle(
             let reference = path
                 .trim_start_matches("/_dev/requests/")
                 .trim_end_matches("/visit-date");
-            let result = match serde_json::from_slice::<Input>(body) {
+            let result = match hook_input::<Input>(body) {
                 Ok(input) => {
                     crate::demo::set_visit_date(&state.table, reference, &input.date).await
                 }
-                Err(error) => Err(anyhow::anyhow!(error)),
+                Err(error) => Err(error),
             };
-            answer(result)
+            answer(result, is_form(body))
         }
         _ => plain(404, "application/json", r#"{"message":"Not Found"}"#.into()),
     }
 }
 
-/// A demo data hook's answer: what it did, or why it did nothing (400).
-fn answer(result: anyhow::Result<serde_json::Value>) -> hyper::Response<Full<Bytes>> {
+/// A demo data hook's answer: what it did, or why it did nothing (400); a page when it was
+/// asked from a form.
+fn answer(
+    result: anyhow::Result<serde_json::Value>,
+    from_form: bool,
+) -> hyper::Response<Full<Bytes>> {
     match result {
+        _ if from_form => done(result),
         Ok(done) => plain(200, "application/json", done.to_string()),
         Err(error) => plain(
             400,
@@ -134,6 +170,45 @@ fn answer(result: anyhow::Result<serde_json::Value>) -> hyper::Response<Full<Byt
             serde_json::json!({ "message": format!("{error:#}") }).to_string(),
         ),
     }
+}
+
+fn done(result: anyhow::Result<serde_json::Value>) -> hyper::Response<Full<Bytes>> {
+    let (status, page) = match result {
+        Ok(done) => (
+            200,
+            DonePage {
+                ok: true,
+                detail: serde_json::to_string_pretty(&done).unwrap_or_default(),
+            },
+        ),
+        Err(error) => (
+            400,
+            DonePage {
+                ok: false,
+                detail: format!("{error:#}"),
+            },
+        ),
+    };
+    match page.render() {
+        Ok(page) => plain(status, "text/html; charset=utf-8", page),
+        Err(error) => plain(500, "text/plain; charset=utf-8", error.to_string()),
+    }
+}
+
+/// Whether a body is a form the index page posted, not a test's JSON.
+fn is_form(body: &[u8]) -> bool {
+    !body.is_empty() && !body.starts_with(b"{")
+}
+
+/// A hook's input, from JSON or from a form.
+fn hook_input<T: serde::de::DeserializeOwned>(body: &[u8]) -> anyhow::Result<T> {
+    if !is_form(body) {
+        return Ok(serde_json::from_slice(body)?);
+    }
+    let fields: serde_json::Map<String, serde_json::Value> = form_urlencoded::parse(body)
+        .map(|(name, value)| (name.into_owned(), value.into_owned().into()))
+        .collect();
+    Ok(serde_json::from_value(fields.into())?)
 }
 
 fn html(rendered: Result<String, askama::Error>) -> hyper::Response<Full<Bytes>> {

@@ -143,3 +143,71 @@ fn every_function_crate_has_exactly_one_template_resource_and_the_reverse() {
         "functions/ and infra/template.yaml disagree"
     );
 }
+
+#[tokio::test]
+async fn the_dev_page_runs_schedules_and_demo_shortcuts_from_forms() {
+    let app = spawn().await;
+    let page = app
+        .http
+        .get(app.url("/_dev"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    for form in [
+        r#"<form method="post" action="/_dev/schedules/ScheduledTasksFunction">"#,
+        r#"<form method="post" action="/_dev/demo/visit-date">"#,
+        r#"<form method="post" action="/_dev/demo/final-report">"#,
+    ] {
+        assert!(page.contains(form), "{form} is missing");
+    }
+
+    // A schedule run from its button answers with a page.
+    let ran = app
+        .http
+        .post(app.url("/_dev/schedules/ScheduledTasksFunction"))
+        .form(&[("from", "page")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ran.status(), StatusCode::OK);
+    assert!(ran.text().await.unwrap().contains("<h1>Done</h1>"));
+
+    // A booked visit moved to today from the form; an unknown reference does nothing.
+    let ada = crate::journeys::ada_joins(&app).await;
+    let school = helpers::unique_address("school");
+    let reference = crate::offers::submit_named(&app, &school, "100101", "Alder Primary").await;
+    let booked = crate::journeys::accept_offer(&app, &reference, &school, &ada, 0).await;
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let moved = app
+        .http
+        .post(app.url("/_dev/demo/visit-date"))
+        .form(&[
+            ("reference", format!(" {reference} ").as_str()),
+            ("date", &today),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(moved.status(), StatusCode::OK);
+    assert!(moved.text().await.unwrap().contains(&today));
+    let stored = crate::journeys::stored_request(&app, &booked.school.request_id).await;
+    assert_eq!(stored.lead.unwrap().visit_date, today);
+    let unknown = app
+        .http
+        .post(app.url("/_dev/demo/final-report"))
+        .form(&[("reference", "SR-0000-00")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        unknown
+            .text()
+            .await
+            .unwrap()
+            .contains("<h1>Nothing done</h1>")
+    );
+}
