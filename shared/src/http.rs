@@ -65,31 +65,6 @@ pub fn page(status: StatusCode, rendered: askama::Result<String>) -> Response<Bo
     }
 }
 
-/// A page with a form that posts to `origin` as well as to the site itself (an upload straight
-/// to S3): its `form-action` allows that one origin more.
-pub fn page_posting_to(
-    status: StatusCode,
-    rendered: askama::Result<String>,
-    origin: &str,
-) -> Response<Body> {
-    let mut response = page(status, rendered);
-    let plain_origin = origin
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || b":/.-[]".contains(&b));
-    if response.status() == status && plain_origin {
-        let policy = PAGE_SECURITY_HEADERS[0].1.replace(
-            "form-action 'self'",
-            &format!("form-action 'self' {origin}"),
-        );
-        if let Ok(value) = HeaderValue::from_str(&policy) {
-            response
-                .headers_mut()
-                .insert("content-security-policy", value);
-        }
-    }
-    response
-}
-
 /// A page that runs one inline script (progressive enhancement: the page works without it).
 /// Its CSP allows exactly that script, by its SHA-256, and requests back to the site.
 pub fn page_with_script(
@@ -97,20 +72,55 @@ pub fn page_with_script(
     rendered: askama::Result<String>,
     script: &str,
 ) -> Response<Body> {
+    page_with_policy(status, rendered, None, Some(script))
+}
+
+/// A page with a form that posts to `origin` as well as to the site itself (an upload straight
+/// to S3), and one inline script: its `form-action` allows that one origin more.
+pub fn page_posting_to_with_script(
+    status: StatusCode,
+    rendered: askama::Result<String>,
+    origin: &str,
+    script: &str,
+) -> Response<Body> {
+    page_with_policy(status, rendered, Some(origin), Some(script))
+}
+
+fn page_with_policy(
+    status: StatusCode,
+    rendered: askama::Result<String>,
+    form_origin: Option<&str>,
+    script: Option<&str>,
+) -> Response<Body> {
     use base64::Engine;
     use sha2::Digest;
     let mut response = page(status, rendered);
-    if response.status() == status {
+    if response.status() != status {
+        return response;
+    }
+    let mut policy = PAGE_SECURITY_HEADERS[0].1.to_owned();
+    // Only an origin made of URL characters goes into the header.
+    if let Some(origin) = form_origin.filter(|origin| {
+        origin
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b":/.-[]".contains(&b))
+    }) {
+        policy = policy.replace(
+            "form-action 'self'",
+            &format!("form-action 'self' {origin}"),
+        );
+    }
+    if let Some(script) = script {
         let hash = base64::engine::general_purpose::STANDARD.encode(sha2::Sha256::digest(script));
-        let policy = PAGE_SECURITY_HEADERS[0].1.replace(
+        policy = policy.replace(
             "default-src 'none';",
             &format!("default-src 'none'; script-src 'sha256-{hash}'; connect-src 'self';"),
         );
-        if let Ok(value) = HeaderValue::from_str(&policy) {
-            response
-                .headers_mut()
-                .insert("content-security-policy", value);
-        }
+    }
+    if let Ok(value) = HeaderValue::from_str(&policy) {
+        response
+            .headers_mut()
+            .insert("content-security-policy", value);
     }
     response
 }

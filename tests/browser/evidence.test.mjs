@@ -75,7 +75,28 @@ for (const javaScriptEnabled of [true, false]) {
         // The form posts to S3 itself; S3 sends the browser back to the evidence page.
         const action = await page.locator('form[enctype="multipart/form-data"]').getAttribute('action');
         assert.notEqual(new URL(action).origin, new URL(baseUrl()).origin, 'the upload goes straight to S3');
+        if (javaScriptEnabled) {
+          // The page checks the file before it goes to S3: a Word file for a PDF stays here.
+          await page.getByLabel('Choose the file').setInputFiles({ name: 'provision-map.docx', mimeType: 'application/octet-stream', buffer: PDF });
+          await page.getByRole('button', { name: 'Upload file' }).click();
+          const error = page.locator('#file-error');
+          await error.waitFor();
+          assert.match(await error.innerText(), /The file must be a PDF \(\.pdf\)/);
+          assert.ok((await page.title()).startsWith('Error: '));
+          assert.equal(await page.locator('h1').innerText(), `Upload ${name}`, 'nothing was sent');
+          assert.equal(await page.evaluate(() => document.activeElement?.id), 'file');
+          await expectNoAxeViolations(page, `upload form with a wrong file (${mode})`);
+          // Nor a PDF over the limit (20 MB), which S3 would refuse with a page of its own.
+          const tooLarge = Buffer.alloc(20 * 1024 * 1024 + 1);
+          PDF.copy(tooLarge);
+          await page.getByLabel('Choose the file').setInputFiles({ name: 'provision-map.pdf', mimeType: 'application/pdf', buffer: tooLarge });
+          await page.getByRole('button', { name: 'Upload file' }).click();
+          await page.locator('#file-error').waitFor();
+          assert.match(await page.locator('#file-error').innerText(), /The file is 20\.1 MB: choose one of up to 20 MB/);
+          assert.equal(await page.locator('h1').innerText(), `Upload ${name}`, 'nothing was sent');
+        }
         await page.getByLabel('Choose the file').setInputFiles({ name: 'provision-map.pdf', mimeType: 'application/pdf', buffer: PDF });
+        if (javaScriptEnabled) assert.equal(await page.locator('#file-error').count(), 0, 'choosing again clears the error');
         await clickAndWait(page, page.getByRole('button', { name: 'Upload file' }));
         assert.equal(new URL(page.url()).origin, new URL(baseUrl()).origin, `S3 did not send the browser back: ${page.url()}`);
         assert.match(await page.locator('main').innerText(), new RegExp(`Thank you: ${name} was uploaded\\.`));

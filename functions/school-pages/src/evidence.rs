@@ -14,7 +14,9 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use shared::branding::Branding;
 use shared::domain::request::long_date;
-use shared::evidence::pages::{EvidencePage, EvidenceRow, EvidenceSummary, EvidenceUploadPage};
+use shared::evidence::pages::{
+    EvidencePage, EvidenceRow, EvidenceSummary, EvidenceUploadPage, UPLOAD_CHECK_SCRIPT,
+};
 use shared::evidence::{
     Accessor, Category, EvidenceError, FileType, NewEvidence, RawNewEvidence, UPLOAD_FORM_LIFETIME,
     changes_allowed, size_text,
@@ -231,7 +233,7 @@ impl SchoolPages {
             Ok(upload) => upload,
             Err(error) => return page.failed(&error),
         };
-        shared::http::page_posting_to(
+        shared::http::page_posting_to_with_script(
             StatusCode::OK,
             EvidenceUploadPage {
                 branding: page.branding,
@@ -241,9 +243,11 @@ impl SchoolPages {
                 back: page.base(),
                 max_size: size_text(evidence.max_bytes),
                 minutes: UPLOAD_FORM_LIFETIME.whole_minutes(),
+                script: UPLOAD_CHECK_SCRIPT,
             }
             .render(),
             upload.origin(),
+            UPLOAD_CHECK_SCRIPT,
         )
     }
 

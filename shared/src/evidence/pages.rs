@@ -94,7 +94,12 @@ pub struct EvidenceUploadPage<'a> {
     pub max_size: String,
     /// How long the form works.
     pub minutes: i64,
+    /// [`UPLOAD_CHECK_SCRIPT`].
+    pub script: &'a str,
 }
+
+/// Checks the chosen file's size and type before it goes to S3 (the page works without it).
+pub const UPLOAD_CHECK_SCRIPT: &str = include_str!("../../templates/pages/upload_check.js");
 
 /// The evidence section of the school's status page.
 pub struct EvidenceSummary {

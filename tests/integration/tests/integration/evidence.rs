@@ -77,7 +77,7 @@ fn unescape(text: &str) -> String {
 /// The upload form on a page: its action and its hidden fields, in order.
 fn upload_form(html: &str) -> (String, Vec<(String, String)>) {
     let action = regex_lite::Regex::new(
-        r#"<form method="post" action="([^"]+)" enctype="multipart/form-data">"#,
+        r#"<form method="post" action="([^"]+)" enctype="multipart/form-data""#,
     )
     .unwrap()
     .captures(html)
@@ -246,6 +246,9 @@ async fn a_pdf_uploaded_through_the_presigned_post_is_checked_received_listed_an
         )),
         "{csp}"
     );
+    // Its one script, which checks the file's size and type first, is allowed by its hash.
+    assert!(csp.contains("script-src 'sha256-"), "{csp}");
+    assert!(html.contains(r#"data-extensions=".pdf""#), "{html}");
     let field = |name: &str| {
         fields
             .iter()
