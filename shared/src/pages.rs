@@ -390,6 +390,16 @@ pub struct NotesView {
 }
 
 impl ReviewPage<'_> {
+    /// On a follow-up visit: the day of the review it follows up, as a long date.
+    pub fn original_visit_text(&self) -> String {
+        self.stored
+            .follow_up_of
+            .as_ref()
+            .and_then(|original| crate::domain::parse_date(&original.lead_visit_date).ok())
+            .map(crate::domain::request::long_date)
+            .unwrap_or_default()
+    }
+
     /// Whether a form on the page is shown with an error (the title says so first).
     pub fn has_error(&self) -> bool {
         self.date_change.error.is_some()

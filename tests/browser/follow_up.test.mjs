@@ -69,6 +69,10 @@ test('the original lead writes the follow-up report: progress on each recommenda
     });
     followUp.reviewLink = await acceptOffer(page, offer, visitDay(...followUp.window), followUp.reference);
     await visitToday(followUp.reference);
+    await page.goto(followUp.reviewLink);
+    assert.match(await page.locator('main').innerText(), new RegExp(`This visit follows up review ${review.reference}`));
+    assert.equal(await page.locator('#follow-up + p + ol > li').count(), RECOMMENDATIONS, 'the recommendations it reviews');
+    await expectNoAxeViolations(page, 'review page of a follow-up visit');
   });
 
   // The follow-up template, without JavaScript.

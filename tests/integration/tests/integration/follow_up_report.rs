@@ -91,6 +91,14 @@ async fn the_follow_up_report_gives_progress_on_each_recommendation() {
     let review_link = link_containing(&app.wait_for_mail(&ada, 4).await[..1], "/reviews/");
     move_visit(&app, &follow_up.reference, day(0)).await;
 
+    // The lead's review page says what the visit follows up, and what it reviews.
+    let review = page(&app, &review_link).await;
+    assert!(review.contains(&format!("This visit follows up review {reference}")));
+    for recommendation in &original.recommendations {
+        assert!(review.contains(&recommendation.action.as_str().replace('\'', "&#39;")));
+    }
+    assert!(review.contains("on the follow-up template"));
+
     // The editor: the follow-up template, each original recommendation with the school's plan.
     let editor_link = format!("{review_link}/report");
     let editor = page(&app, &editor_link).await;
