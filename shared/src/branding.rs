@@ -68,10 +68,10 @@ impl BrandingSource {
 
     /// The current branding. A read failure falls back rather than failing the page.
     pub async fn current(&self) -> Branding {
-        if let Some((at, branding)) = self.cached.lock().expect("not poisoned").as_ref() {
-            if at.elapsed() < FRESH_FOR {
-                return branding.clone();
-            }
+        if let Some((at, branding)) = self.cached.lock().expect("not poisoned").as_ref()
+            && at.elapsed() < FRESH_FOR
+        {
+            return branding.clone();
         }
         let branding = match programme::get(&self.table).await {
             Ok(Some(settings)) => Branding::from(&settings),

@@ -121,10 +121,10 @@ pub async fn purge(store: &EvidenceStore, request_id: &str) -> Result<Purged, Pu
         .map(str::to_owned);
     let mut keys: Vec<(String, String)> = own.iter().filter_map(key_of).collect();
     for item in scan_related(table, request_id, reference.as_deref()).await? {
-        if let Some(key) = key_of(&item) {
-            if !keys.contains(&key) {
-                keys.push(key);
-            }
+        if let Some(key) = key_of(&item)
+            && !keys.contains(&key)
+        {
+            keys.push(key);
         }
     }
     for (pk, sk) in &keys {

@@ -437,11 +437,11 @@ fn collect_statements(value: &Value, out: &mut Vec<Value>) {
     match value {
         Value::Mapping(map) => {
             for (key, child) in map {
-                if text(key) == "Statement" {
-                    if let Some(statements) = child.as_sequence() {
-                        out.extend(statements.iter().cloned());
-                        continue;
-                    }
+                if text(key) == "Statement"
+                    && let Some(statements) = child.as_sequence()
+                {
+                    out.extend(statements.iter().cloned());
+                    continue;
                 }
                 collect_statements(child, out);
             }

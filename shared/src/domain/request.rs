@@ -279,7 +279,7 @@ impl FromStr for Percentage {
 
 impl fmt::Display for Percentage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.0 % 10 == 0 {
+        if self.0.is_multiple_of(10) {
             write!(f, "{}%", self.0 / 10)
         } else {
             write!(f, "{}.{}%", self.0 / 10, self.0 % 10)
@@ -944,7 +944,9 @@ mod tests {
 
     #[test]
     fn every_field_reports_its_own_problem() {
-        let cases: Vec<(fn(&mut RawReviewRequest), &str, &str)> = vec![
+        // (how the form is spoiled, the field it concerns, part of its message)
+        type Case = (fn(&mut RawReviewRequest), &'static str, &'static str);
+        let cases: Vec<Case> = vec![
             (|r| r.urn = "12345".into(), "urn", "6 digits"),
             (
                 |r| r.school_name = "  ".into(),

@@ -185,10 +185,10 @@ fn wrap(faces: &Faces, style: Style, text: &str, width: f32) -> Vec<String> {
     let mut lines: Vec<String> = Vec::new();
     for (segment, line) in text.split('\n').enumerate() {
         // A line the writer ended is a word break too.
-        if segment > 0 {
-            if let Some(previous) = lines.last_mut().filter(|l| !l.ends_with(' ')) {
-                previous.push(' ');
-            }
+        if segment > 0
+            && let Some(previous) = lines.last_mut().filter(|l| !l.ends_with(' '))
+        {
+            previous.push(' ');
         }
         let line = line.replace('\t', " ");
         let mut pieces = Vec::new();

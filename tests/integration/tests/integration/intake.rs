@@ -78,12 +78,12 @@ pub(crate) async fn form_token(app: &TestStack) -> String {
         .text()
         .await
         .unwrap();
-    let token = regex_lite::Regex::new(r#"name="submission_token" value="([A-Za-z0-9_-]{22})""#)
+
+    regex_lite::Regex::new(r#"name="submission_token" value="([A-Za-z0-9_-]{22})""#)
         .unwrap()
         .captures(&page)
         .expect("the form carries a submission token")[1]
-        .to_owned();
-    token
+        .to_owned()
 }
 
 pub(crate) async fn post_form(app: &TestStack, form: &[(&str, String)]) -> reqwest::Response {
@@ -463,7 +463,16 @@ async fn bad_api_requests_get_problem_details_and_store_nothing() {
     let valid = valid_json(&unique_address("x"), "100006");
     let mut unknown = valid.clone();
     unknown["school"]["ofsted_grade"] = json!("good");
-    let cases: Vec<(&str, Option<&str>, &str, Vec<u8>, StatusCode, &str)> = vec![
+    // (what is wrong, idempotency key, content type, body, status, the problem type's ending)
+    type Case<'a> = (
+        &'a str,
+        Option<&'a str>,
+        &'a str,
+        Vec<u8>,
+        StatusCode,
+        &'a str,
+    );
+    let cases: Vec<Case> = vec![
         (
             "not JSON content type",
             Some("k"),

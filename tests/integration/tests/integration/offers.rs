@@ -217,7 +217,7 @@ async fn the_best_reviewer_is_offered_the_review_accepts_with_a_date_and_both_si
     assert!(status.contains("Ada Best will visit on"));
 
     // A late second click is answered politely.
-    let again = answer(&app, &link, &format!("decision=decline&reason=")).await;
+    let again = answer(&app, &link, "decision=decline&reason=").await;
     assert_eq!(again.status(), StatusCode::OK);
     assert!(
         again

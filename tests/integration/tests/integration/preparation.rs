@@ -245,7 +245,7 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
     let submitted = post(
         &app,
         &url,
-        &complete_self_evaluation("3", &FocusArea::ALL, |area| {
+        &complete_self_evaluation("3", FocusArea::ALL, |area| {
             format!("Our view on {}.", area.label())
         }),
         false,

@@ -499,5 +499,5 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
     }
     assert!(text.contains("Corrected: two SEND governors."));
     assert!(text.contains(corrected.recommendations[0].action.as_str()));
-    assert!(delivered[0].links.iter().any(|l| *l == check_link));
+    assert!(delivered[0].links.contains(&check_link));
 }

@@ -80,7 +80,7 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
     )
     .await;
     let now = OffsetDateTime::now_utc();
-    let report = complete_report(&FocusArea::ALL);
+    let report = complete_report(FocusArea::ALL);
     let version = draft_sent(&table, &request_id, &report, now).await;
 
     // A draft cannot be shared: nothing stored, nothing sent.
