@@ -273,15 +273,7 @@ async fn a_pdf_uploaded_through_the_presigned_post_is_checked_received_listed_an
     let received = wait_for(&store, &school, &evidence_id, state::RECEIVED).await;
     assert_eq!(received.size, Some(PDF.len() as u64));
     assert!(received.version_id.is_some());
-    let list = app
-        .http
-        .get(&back)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let list = app.text_at(&back).await;
     assert!(
         list.contains("Provision map 2026") && list.contains("Received"),
         "{list}"
@@ -359,15 +351,7 @@ async fn a_file_whose_bytes_are_not_its_declared_type_is_rejected_and_deleted() 
         );
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let page = app
-        .http
-        .get(app.url(&school.evidence()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.text_at(app.url(&school.evidence())).await;
     assert!(page.contains("Rejected") && page.contains("The file was not a PDF"));
     // Nothing can be downloaded.
     let download = app
@@ -412,14 +396,8 @@ async fn the_school_deletes_a_file_and_every_version_goes() {
     .await;
     assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
     let page = app
-        .http
-        .get(app.url(deleted.headers()[LOCATION].to_str().unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .text_at(app.url(deleted.headers()[LOCATION].to_str().unwrap()))
+        .await;
     assert!(page.contains("The file was deleted.") && !page.contains("Inclusion policy 2026"));
     let item = store
         .get(&school.request_id, &evidence_id)

@@ -68,6 +68,18 @@ impl TestStack {
         called.into_keys().collect()
     }
 
+    /// The body of the page at `url` (a GET; the status is the caller's to check).
+    pub async fn text_at(&self, url: impl reqwest::IntoUrl) -> String {
+        self.http
+            .get(url)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
     /// The stack's table, as product code takes it.
     pub fn table_handle(&self) -> shared::store::Table {
         shared::store::Table {

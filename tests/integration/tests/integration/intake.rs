@@ -69,15 +69,7 @@ fn valid_json(email: &str, urn: &str) -> Value {
 
 /// The one-time token of a freshly served form.
 pub(crate) async fn form_token(app: &TestStack) -> String {
-    let page = app
-        .http
-        .get(app.url("/request"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.text_at(app.url("/request")).await;
 
     regex_lite::Regex::new(r#"name="submission_token" value="([A-Za-z0-9_-]{22})""#)
         .unwrap()

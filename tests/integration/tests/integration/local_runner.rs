@@ -147,15 +147,7 @@ fn every_function_crate_has_exactly_one_template_resource_and_the_reverse() {
 #[tokio::test]
 async fn the_dev_page_runs_schedules_and_demo_shortcuts_from_forms() {
     let app = spawn().await;
-    let page = app
-        .http
-        .get(app.url("/_dev"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.text_at(app.url("/_dev")).await;
     for form in [
         r#"<form method="post" action="/_dev/schedules/ScheduledTasksFunction">"#,
         r#"<form method="post" action="/_dev/demo/visit-date">"#,

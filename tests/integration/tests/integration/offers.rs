@@ -204,15 +204,7 @@ async fn the_best_reviewer_is_offered_the_review_accepts_with_a_date_and_both_si
         .flat_map(|m| m.links.iter())
         .find(|l| l.contains("/status/"))
         .unwrap();
-    let status = app
-        .http
-        .get(status_link)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let status = app.text_at(status_link).await;
     assert!(status.contains(&reference));
     assert!(status.contains("Ada Best will visit on"));
 
@@ -252,15 +244,7 @@ async fn a_decline_moves_the_offer_to_the_next_reviewer() {
         1,
         "the decliner is not asked again"
     );
-    let page = app
-        .http
-        .get(&link)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.text_at(&link).await;
     assert!(page.contains("You declined this review"));
 }
 
@@ -499,15 +483,7 @@ async fn an_administrator_reassigns_an_open_offer_to_the_next_reviewer() {
         .unwrap();
     assert!(said.contains("matching again"));
     assert_eq!(app.wait_for_mail(&second, 1).await.len(), 1);
-    let page = app
-        .http
-        .get(&link)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.text_at(&link).await;
     assert!(page.contains("This offer has closed"));
     // Nothing open to take back now but the new offer: reassigning again moves on once more.
     assert!(

@@ -132,14 +132,8 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
             .ends_with("/self-evaluation?saved=1")
     );
     let html = app
-        .http
-        .get(app.url(saved.headers()[LOCATION].to_str().unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+        .text_at(app.url(saved.headers()[LOCATION].to_str().unwrap()))
+        .await;
     assert!(html.contains("Your changes are saved."));
     assert!(
         html.contains("Good progress &#60;b&#62;overall&#60;/b&#62;."),
@@ -252,15 +246,7 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
     )
     .await;
     assert_eq!(submitted.status(), StatusCode::SEE_OTHER);
-    let html = app
-        .http
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.text_at(&url).await;
     assert!(html.contains("You submitted your self-evaluation."));
     assert!(!html.contains("<textarea"));
     let late = post(
@@ -284,15 +270,7 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
     assert!(mails[0].links.iter().any(|l| l.contains("/reviews/")));
 
     // The lead reads it on the preparation page.
-    let review = app
-        .http
-        .get(&booked.review_link)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let review = app.text_at(&booked.review_link).await;
     assert!(review.contains("Our view on Leadership of SEND."));
     assert!(review.contains("The provision map"));
 }
@@ -304,30 +282,14 @@ async fn the_review_team_downloads_the_evidence_and_keeps_private_notes_that_an_
     let booked = booked(&app).await;
 
     // Before anything is shared.
-    let html = app
-        .http
-        .get(&booked.review_link)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.text_at(&booked.review_link).await;
     assert!(html.contains("The school has not started its self-evaluation yet."));
     assert!(html.contains("The school has not shared any files yet."));
 
     // The school uploads a PDF; the reviewer downloads it through a short-lived URL, recorded.
     let store = store(&app);
     let (evidence_id, _) = upload_pdf(&app, &store, &booked.school, "Provision map").await;
-    let html = app
-        .http
-        .get(&booked.review_link)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.text_at(&booked.review_link).await;
     assert!(html.contains("Provision map"));
     let download = app
         .http
@@ -443,15 +405,7 @@ async fn the_review_team_downloads_the_evidence_and_keeps_private_notes_that_an_
         (1, "Ask about the TA deployment.")
     );
     // The school never sees them.
-    let status = app
-        .http
-        .get(&booked.status_link)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let status = app.text_at(&booked.status_link).await;
     assert!(!status.contains("TA deployment"));
 }
 

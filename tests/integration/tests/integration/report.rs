@@ -352,15 +352,7 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
         .unwrap();
     assert_eq!(stored.state, report_state::SUBMITTED);
     assert_eq!(stored.report, report);
-    let locked = app
-        .http
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let locked = app.text_at(&url).await;
     assert!(locked.contains("The report is not open for editing"));
 
     let mails = app.wait_for_mail(&booked.school_contact, 3).await;
@@ -373,15 +365,7 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
     assert_eq!(check_link, format!("{}/report", booked.status_link));
 
     // The school reads the draft and comments on a section.
-    let html = app
-        .http
-        .get(&check_link)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.text_at(&check_link).await;
     assert!(html.contains(report.areas[0].went_well[0].as_str()));
     assert!(html.contains(r#"id="comment.summary""#));
     let commented = post(
@@ -395,27 +379,11 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
     )
     .await;
     assert_eq!(commented.status(), StatusCode::SEE_OTHER);
-    let html = app
-        .http
-        .get(&check_link)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.text_at(&check_link).await;
     assert!(html.contains("You sent your comments to the review team"));
 
     // The lead sees the comment where it belongs, and may edit again.
-    let html = app
-        .http
-        .get(&url)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = app.text_at(&url).await;
     assert!(
         html.contains("The school&#39;s comment")
             || html.contains("The school’s comment")

@@ -112,15 +112,7 @@ async fn a_review_team_gets_a_second_reviewer_for_the_leads_date_and_a_decline_m
         .find(|m| m.subject.starts_with("Visit booked"))
         .expect("the second reviewer's confirmation");
     assert_eq!(confirmation.attachments[0].filename, "visit.ics");
-    let review_page = app
-        .http
-        .get(link_containing(&mails, "/reviews/"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let review_page = app.text_at(link_containing(&mails, "/reviews/")).await;
     assert!(review_page.contains("You are the second reviewer"));
     assert!(review_page.contains("Ada Lead (lead) and Cy Third"));
     assert!(
@@ -227,15 +219,7 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
         .expect("the school is asked");
     assert!(ask_mail.text.contains("Inspection week"));
     let status_link = link_containing(&school_mails, "/status/");
-    let status = app
-        .http
-        .get(&status_link)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let status = app.text_at(&status_link).await;
     assert!(status.contains("Ada Lead asked to move the visit to"));
     // The lead cannot confirm their own ask.
     let own = answer(&app, &date_form, "decision=confirm").await;
@@ -297,15 +281,7 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
     let lead_mails = app.wait_for_mail(&lead, 4).await;
     assert!(lead_mails[0].subject.starts_with("Can the visit move to"));
     let answer_link = link_containing(&lead_mails[..1], "/reviews/");
-    let page = app
-        .http
-        .get(&answer_link)
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let page = app.text_at(&answer_link).await;
     assert!(page.contains("The school asked to move the visit to"));
     let kept = answer(&app, &date_form, "decision=keep").await;
     assert_eq!(kept.status(), StatusCode::SEE_OTHER);
