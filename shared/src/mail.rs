@@ -321,7 +321,7 @@ impl Email {
         let site = &programme.site_url;
         Ok(match self {
             Email::RequestConfirmation(email) => {
-                let link = format!("{site}/status/{}", links.status_token(&email.request_id));
+                let link = status_link(site, links, &email.request_id, "");
                 RequestConfirmationHtml::mail(
                     programme,
                     email,
@@ -369,10 +369,7 @@ impl Email {
                 format!("Needs attention: no reviewer found for {}", email.reference),
             )?,
             Email::SelfEvaluationReminder(email) => {
-                let link = format!(
-                    "{site}/status/{}/self-evaluation",
-                    links.status_token(&email.request_id)
-                );
+                let link = status_link(site, links, &email.request_id, "/self-evaluation");
                 SelfEvaluationReminderHtml::mail(
                     programme,
                     email,
@@ -384,8 +381,7 @@ impl Email {
                 )?
             }
             Email::ReportFinal(email) => {
-                let token = links.status_token(&email.request_id);
-                let link = format!("{site}/status/{token}/report");
+                let link = status_link(site, links, &email.request_id, "/report");
                 // The PDF is attached at delivery, read from the evidence bucket.
                 ReportFinalHtml::mail(
                     programme,
@@ -395,8 +391,7 @@ impl Email {
                 )?
             }
             Email::ReportToCheck(email) => {
-                let token = links.status_token(&email.request_id);
-                let link = format!("{site}/status/{token}/report");
+                let link = status_link(site, links, &email.request_id, "/report");
                 ReportToCheckHtml::mail(
                     programme,
                     email,
@@ -480,6 +475,11 @@ impl Email {
     }
 }
 
+/// The school's status page at `site`, or one of its pages (`page`: "" or "/report", ...).
+pub fn status_link(site: &str, links: &LinkSecret, request_id: &str, page: &str) -> String {
+    format!("{site}/status/{}{page}", links.status_token(request_id))
+}
+
 /// The school's status page, or the reviewer's page for the review (none if the email has no
 /// review to link to).
 fn school_or_review_link(
@@ -490,7 +490,7 @@ fn school_or_review_link(
     review: Option<&ReviewLink>,
 ) -> String {
     match (review, to_school) {
-        (_, true) => format!("{site}/status/{}", links.status_token(request_id)),
+        (_, true) => status_link(site, links, request_id, ""),
         (Some(review), false) => review_link(site, links, review),
         (None, false) => String::new(),
     }

@@ -423,11 +423,8 @@ impl ActionPlanReminder {
         programme: &Programme,
         links: &LinkSecret,
     ) -> Result<RenderedEmail, askama::Error> {
-        let link = format!(
-            "{}/status/{}/action-plan",
-            programme.site_url,
-            links.status_token(&self.request_id)
-        );
+        let link =
+            crate::mail::status_link(&programme.site_url, links, &self.request_id, "/action-plan");
         ReminderHtml::mail(
             programme,
             self,

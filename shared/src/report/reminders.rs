@@ -19,7 +19,7 @@ use crate::domain::parse_date;
 use crate::domain::request::long_date;
 use crate::intake::{StoredRequest, request_pk, state};
 use crate::links::LinkSecret;
-use crate::mail::{Email, Programme, RenderedEmail, ReviewLink, review_link};
+use crate::mail::{Email, Programme, RenderedEmail, ReviewLink, review_link, status_link};
 use crate::reviewers::{StoreError, dynamo_error};
 use crate::store::{Table, Transacted, s};
 use crate::{outbox, programme};
@@ -298,11 +298,7 @@ impl FactualCheckWaiting {
         programme: &Programme,
         links: &LinkSecret,
     ) -> Result<RenderedEmail, askama::Error> {
-        let link = format!(
-            "{}/status/{}/report",
-            programme.site_url,
-            links.status_token(&self.request_id)
-        );
+        let link = status_link(&programme.site_url, links, &self.request_id, "/report");
         FactualCheckWaitingHtml::mail(
             programme,
             self,
