@@ -671,6 +671,12 @@ impl EvidenceStore {
         item.insert("pk".into(), s(request_pk(request_id)));
         item.insert("sk".into(), s(sort_key(&evidence.id)));
         item.insert("expires_at".into(), n((now + PENDING_TTL).unix_timestamp()));
+        self.put_new(item).await?;
+        Ok(evidence)
+    }
+
+    /// Writes `item`, a new one (never over an existing item).
+    async fn put_new(&self, item: HashMap<String, AttributeValue>) -> Result<(), EvidenceError> {
         self.table
             .client
             .put_item()
@@ -680,7 +686,7 @@ impl EvidenceStore {
             .send()
             .await
             .map_err(|e| dynamo("PutItem")(e.into_service_error()))?;
-        Ok(evidence)
+        Ok(())
     }
 
     /// The bucket's endpoint, as the SDK addresses it (virtual-hosted in AWS, path-style on a
@@ -874,15 +880,7 @@ impl EvidenceStore {
             "sk".into(),
             s(format!("{ACCESS_PREFIX}{at}#{}", Ulid::new())),
         );
-        self.table
-            .client
-            .put_item()
-            .table_name(&self.table.name)
-            .set_item(Some(item))
-            .condition_expression("attribute_not_exists(pk)")
-            .send()
-            .await
-            .map_err(|e| dynamo("PutItem")(e.into_service_error()))?;
+        self.put_new(item).await?;
         let presigned = self
             .s3
             .get_object()
