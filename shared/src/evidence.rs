@@ -675,6 +675,20 @@ impl EvidenceStore {
         Ok(evidence)
     }
 
+    /// An update of file `evidence_id` of request `request_id`.
+    fn update_file(
+        &self,
+        request_id: &str,
+        evidence_id: &str,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .key("pk", s(request_pk(request_id)))
+            .key("sk", s(sort_key(evidence_id)))
+    }
+
     /// Writes `item`, a new one (never over an existing item).
     async fn put_new(&self, item: HashMap<String, AttributeValue>) -> Result<(), EvidenceError> {
         self.table
@@ -772,12 +786,7 @@ impl EvidenceStore {
             .filter(|e| e.state != state::DELETED)
             .ok_or(EvidenceError::NotFound)?;
         let result = self
-            .table
-            .client
-            .update_item()
-            .table_name(&self.table.name)
-            .key("pk", s(request_pk(request_id)))
-            .key("sk", s(sort_key(evidence_id)))
+            .update_file(request_id, evidence_id)
             .update_expression("SET #state = :deleted, deleted_at = :at REMOVE expires_at")
             .condition_expression("attribute_exists(pk) AND #state <> :deleted")
             .expression_attribute_names("#state", "state")
@@ -960,12 +969,7 @@ impl EvidenceStore {
             }
         };
         let update = self
-            .table
-            .client
-            .update_item()
-            .table_name(&self.table.name)
-            .key("pk", s(request_pk(request_id)))
-            .key("sk", s(sort_key(evidence_id)))
+            .update_file(request_id, evidence_id)
             .condition_expression("#state = :pending")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":pending", s(state::PENDING))
