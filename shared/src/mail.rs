@@ -645,13 +645,15 @@ impl MailSender {
         }
     }
 
-    /// Re-drives unsent items created before `now - older_than`: those whose stream delivery
-    /// failed for good, or whose sender crashed holding a lease that has since expired.
+    /// Re-drives unsent items created more than `older_than` ago: those whose stream delivery
+    /// failed for good, or whose sender crashed holding a lease that has since expired. Always
+    /// by the real clock, whatever time a caller's rules act as of: leases are real time, and a
+    /// clock moved ahead (a test's) would take over a live lease and send an email twice.
     pub async fn redrive_stalled(
         &self,
-        now: OffsetDateTime,
         older_than: Duration,
     ) -> Result<Vec<(String, Result<Delivery, MailError>)>, MailError> {
+        let now = OffsetDateTime::now_utc();
         let cutoff = (now - older_than).format(&Rfc3339).unwrap_or_default();
         let mut results = Vec::new();
         let mut start_key = None;

@@ -50,13 +50,8 @@ pub async fn handle(tasks: &ScheduledTasks, event: LambdaEvent<Value>) -> Result
         factual_check = report_reminders.factual_check,
         "reports checked"
     );
-    // Leases and stalls are measured in real time, whatever time the rules above act as of: a
-    // test's clock moved weeks ahead would otherwise take over the lease of a sender that is
-    // delivering an email right now, and the email would go twice.
-    let results = tasks
-        .mail
-        .redrive_stalled(OffsetDateTime::now_utc(), STALLED_AFTER)
-        .await?;
+    // By the real clock, not `now`: see `redrive_stalled`.
+    let results = tasks.mail.redrive_stalled(STALLED_AFTER).await?;
     let sent = results
         .iter()
         .filter(|(_, r)| matches!(r, Ok(Delivery::Sent { .. })))
