@@ -87,6 +87,7 @@ impl ReviewerPages {
             review,
             action: &action,
             scale: scale.as_ref(),
+            template: ReportTemplate::for_request(&review.stored),
         };
         if request.method() == "GET" {
             let saved = request
@@ -124,8 +125,7 @@ impl ReviewerPages {
         let decision = field("decision").unwrap_or("save");
         let based_on: u64 = field("version").and_then(|v| v.parse().ok()).unwrap_or(0);
         let raw = RawReport::from_pairs(&pairs);
-        let template = ReportTemplate::for_request(&review.stored);
-        let report = match Report::parse(&raw, &template, scale.as_ref()) {
+        let report = match Report::parse(&raw, &editor.template, scale.as_ref()) {
             Ok(report) => report,
             Err(errors) => {
                 if wants_json {
@@ -340,6 +340,8 @@ struct Editor<'a> {
     /// Where the form posts.
     action: &'a str,
     scale: Option<&'a GradingScale>,
+    /// What the report is written against (the request's focus areas, or a follow-up's).
+    template: ReportTemplate,
 }
 
 impl Editor<'_> {
@@ -355,8 +357,8 @@ impl Editor<'_> {
             review,
             action,
             scale,
+            ref template,
         } = *self;
-        let template = ReportTemplate::for_request(&review.stored);
         let action_plan = pages.original_action_plan(&review.stored).await;
         let stored_form = current.map(|c| RawReport::from_report(&c.report));
         let empty = RawReport::default();
@@ -382,7 +384,7 @@ impl Editor<'_> {
                 .unwrap_or(0),
             is_lead: review.is_lead,
             checked: current.is_some_and(|c| c.state == report_state::CHECKED),
-            template: &template,
+            template,
             action_plan: action_plan.as_ref(),
             scale,
             form,
