@@ -11,7 +11,10 @@
 #                       differs from node_modules/.package-lock.sha256.
 #   provision_chromium  installs Debian's chromium with apt-get when $CHROMIUM_BIN is
 #                       missing (root only; otherwise dies with the sudo command).
-#   provision_all       the three above.
+#   provision_debian_tool BIN PACKAGE
+#                       installs a Debian package with apt-get when BIN is missing (root
+#                       only; otherwise dies with the sudo command): pdftotext, faketime.
+#   provision_all       Python, Node, Chromium and poppler-utils (pdftotext).
 
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -101,28 +104,36 @@ provision_node() {
 
 # provision_chromium: apt-get install chromium when $CHROMIUM_BIN is missing (needs root).
 provision_chromium() {
-    local log="$LOG_DIR/apt-chromium.log"
-    if [[ -x $CHROMIUM_BIN ]]; then
-        info "chromium: present ($CHROMIUM_BIN)"
+    provision_debian_tool "$CHROMIUM_BIN" chromium
+}
+
+# provision_debian_tool BIN PACKAGE: apt-get install PACKAGE when BIN is missing (needs root).
+provision_debian_tool() {
+    local bin=$1 package=$2
+    local log="$LOG_DIR/apt-$package.log"
+    if [[ -x $bin ]]; then
+        info "$package: present ($bin)"
         return 0
     fi
     if [[ $(id -u) -ne 0 ]]; then
-        die "chromium: $CHROMIUM_BIN is missing; install it with: sudo apt-get update && sudo apt-get install -y chromium"
+        die "$package: $bin is missing; install it with: sudo apt-get update && sudo apt-get install -y $package"
     fi
     command -v apt-get >/dev/null 2>&1 ||
-        die "chromium: $CHROMIUM_BIN is missing and apt-get is not available; install Chromium so that $CHROMIUM_BIN exists"
+        die "$package: $bin is missing and apt-get is not available; install $package"
     mkdir -p "$LOG_DIR"
-    info "chromium: installing with apt-get (log: ${log#"$REPO_ROOT"/})"
-    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; } >"$log" 2>&1; then
+    info "$package: installing with apt-get (log: ${log#"$REPO_ROOT"/})"
+    if ! { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package"; } >"$log" 2>&1; then
         show_log_tail "$log"
-        die "apt-get install chromium failed; full log: $log"
+        die "apt-get install $package failed; full log: $log"
     fi
-    [[ -x $CHROMIUM_BIN ]] || die "chromium: installed, but $CHROMIUM_BIN still does not exist (see $log)"
+    [[ -x $bin ]] || die "$package: installed, but $bin still does not exist (see $log)"
 }
 
-# provision_all: Python venv, node_modules and Chromium.
+# provision_all: Python venv, node_modules, Chromium, and pdftotext (the integration tests
+# read the report PDFs with it).
 provision_all() {
     provision_python
     provision_node
     provision_chromium
+    provision_debian_tool /usr/bin/pdftotext poppler-utils
 }
