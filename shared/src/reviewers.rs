@@ -1006,8 +1006,6 @@ mod tests {
 
     use super::*;
 
-    const DEMO: &str = include_str!("../../dev/demo/reviewers.csv");
-
     const HEADER: &str = "name,email,home_school_urn,local_authority,regions,phases,school_types,may_lead,capacity_per_term";
     const GOOD: &str =
         "Ada Okafor,ada.okafor@example.org,100001,202,london,primary,mainstream,yes,2";
@@ -1029,60 +1027,6 @@ mod tests {
         let mut rows = parse_csv(text).unwrap();
         assert_eq!(rows.len(), 1);
         rows.remove(0).reviewer
-    }
-
-    #[test]
-    fn the_demo_file_parses() {
-        let rows = parse_csv(DEMO).unwrap_or_else(|errors| {
-            panic!(
-                "{}",
-                errors
-                    .iter()
-                    .map(ToString::to_string)
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            )
-        });
-        assert_eq!(rows.len(), 20);
-        assert_eq!(rows[0].line, 2);
-        let reviewers: Vec<&Reviewer> = rows.iter().map(|r| &r.reviewer).collect();
-        assert_eq!(reviewers.iter().filter(|r| r.may_lead).count(), 14);
-        assert_eq!(reviewers.iter().filter(|r| !r.active).count(), 1);
-        assert_eq!(
-            reviewers
-                .iter()
-                .filter(|r| r.dbs_checked_on.is_none())
-                .count(),
-            1
-        );
-        assert!(reviewers.iter().filter(|r| !r.conflicts.is_empty()).count() >= 2);
-        assert!(reviewers.iter().any(|r| !r.unavailable.is_empty()));
-        for phase in Phase::ALL {
-            assert!(
-                reviewers.iter().any(|r| r.phases.contains(phase)),
-                "nobody knows {phase}"
-            );
-        }
-        for school_type in SchoolType::ALL {
-            assert!(
-                reviewers
-                    .iter()
-                    .any(|r| r.school_types.contains(school_type)),
-                "nobody knows {school_type}"
-            );
-        }
-        let regions: HashSet<Region> = reviewers.iter().map(|r| r.local_authority.region).collect();
-        assert!(
-            regions.len() >= 5,
-            "home LAs in only {} regions",
-            regions.len()
-        );
-        // Three years before the demo's first visits: two checks are older, one is missing.
-        let stale = reviewers
-            .iter()
-            .filter(|r| r.dbs_checked_on.is_some_and(|d| d < date!(2023 - 11 - 23)))
-            .count();
-        assert_eq!(stale, 2);
     }
 
     #[test]
@@ -1311,29 +1255,6 @@ mod tests {
                 .to_string()
                 .starts_with("line 1: the file is empty")
         );
-    }
-
-    #[test]
-    fn an_export_imports_as_the_same_reviewers() {
-        let reviewers: Vec<Reviewer> = parse_csv(DEMO)
-            .unwrap()
-            .into_iter()
-            .map(|r| r.reviewer)
-            .collect();
-        let again: Vec<Reviewer> = parse_csv(&to_csv(&reviewers))
-            .unwrap()
-            .into_iter()
-            .map(|r| r.reviewer)
-            .collect();
-        assert_eq!(again, reviewers);
-    }
-
-    #[test]
-    fn every_demo_reviewer_survives_a_round_trip_through_an_item() {
-        for row in parse_csv(DEMO).unwrap() {
-            let item = row.reviewer.to_item();
-            assert_eq!(Reviewer::from_item(&item).unwrap(), row.reviewer);
-        }
     }
 
     #[test]

@@ -1,24 +1,35 @@
 //! Demo data for the local stack: the fictional Northshire programme and its 20 reviewers
 //! (`dev/demo/reviewers.csv`), loaded through the same code the admin tool uses.
+//!
+//! The reviewers' dates (training, DBS checks, unavailable days) are written relative to the
+//! day the stack starts (`today-15m`, `today+8w..today+9w+4d`: see [`crate::relative_dates`]),
+//! so the demo tells the same story, and the tests that book these reviewers pass, on any day.
 
 use anyhow::{Context as _, anyhow};
 use shared::programme::{self, ProgrammeSettings};
-use shared::reviewers;
+use shared::reviewers::{self, Reviewer};
 use shared::store::Table;
+use time::Date;
 
 use crate::LocalStack;
+use crate::relative_dates;
 
+#[cfg(test)]
+#[path = "demo/story_tests.rs"]
+mod story_tests;
+
+/// The demo pool as written: an import file whose dates are relative to the day it is seeded.
 pub const REVIEWERS_CSV: &str = include_str!("../../demo/reviewers.csv");
 
-pub async fn seed(stack: &LocalStack) -> anyhow::Result<()> {
-    let table = Table {
-        client: stack.aws.dynamodb.clone(),
-        name: stack.table_name().to_owned(),
-    };
-    programme::put(&table, &ProgrammeSettings::demo())
-        .await
-        .context("saving the programme")?;
-    let rows = reviewers::parse_csv(REVIEWERS_CSV).map_err(|errors| {
+/// The demo pool as an ordinary import file (`YYYY-MM-DD` dates) for a stack started on `today`.
+pub fn reviewers_csv(today: Date) -> String {
+    relative_dates::resolve(REVIEWERS_CSV, today)
+        .expect("every relative date in dev/demo/reviewers.csv is well formed (unit tested)")
+}
+
+/// The demo pool for a stack started on `today`, read by the product's own CSV parser.
+pub fn pool(today: Date) -> anyhow::Result<Vec<Reviewer>> {
+    let rows = reviewers::parse_csv(&reviewers_csv(today)).map_err(|errors| {
         anyhow!(
             errors
                 .iter()
@@ -27,16 +38,54 @@ pub async fn seed(stack: &LocalStack) -> anyhow::Result<()> {
                 .join("; ")
         )
     })?;
-    let pool: Vec<_> = rows.into_iter().map(|row| row.reviewer).collect();
+    Ok(rows.into_iter().map(|row| row.reviewer).collect())
+}
+
+/// Seeds the programme and the demo pool as they are on `today`.
+pub async fn seed(stack: &LocalStack, today: Date) -> anyhow::Result<()> {
+    let table = Table {
+        client: stack.aws.dynamodb.clone(),
+        name: stack.table_name().to_owned(),
+    };
+    programme::put(&table, &ProgrammeSettings::demo())
+        .await
+        .context("saving the programme")?;
+    let pool = pool(today)?;
     let report = reviewers::upsert_all(&table, &pool)
         .await
         .context("importing the demo reviewers")?;
     tracing::info!(
         created = report.created,
         updated = report.updated,
+        %today,
         "demo data seeded"
     );
     Ok(())
+}
+
+/// The stored pool, as the tests that book demo reviewers need it: who they are, how many
+/// reviews a term they take, and the days they cannot visit (`GET /_dev/demo/reviewers.json`).
+pub async fn stored_pool(table: &Table) -> anyhow::Result<serde_json::Value> {
+    let pool = reviewers::list(table).await?;
+    Ok(serde_json::Value::Array(
+        pool.iter()
+            .map(|r| {
+                serde_json::json!({
+                    "name": r.name,
+                    "email": r.email,
+                    "active": r.active,
+                    "may_lead": r.may_lead,
+                    "capacity_per_term": r.capacity_per_term,
+                    "trained_on": r.trained_on.map(|d| d.to_string()),
+                    "dbs_checked_on": r.dbs_checked_on.map(|d| d.to_string()),
+                    "unavailable": r.unavailable.iter().map(|range| serde_json::json!({
+                        "start": range.start().to_string(),
+                        "end": range.end().to_string(),
+                    })).collect::<Vec<_>>(),
+                })
+            })
+            .collect(),
+    ))
 }
 
 /// Gives the request with `reference` a final report (the typical example report), as

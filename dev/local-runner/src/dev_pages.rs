@@ -1,5 +1,6 @@
 //! Pages of the local runner itself, never deployed: an index, the mail that was sent, firing
-//! a scheduled function on demand, and demo data on demand (`POST /_dev/demo/final-report`,
+//! a scheduled function on demand, the demo pool as seeded (`GET /_dev/demo/reviewers.json`),
+//! and demo data on demand (`POST /_dev/demo/final-report`,
 //! `POST /_dev/requests/<reference>/visit-date` with `{"date": "YYYY-MM-DD"}`). Tests post
 //! JSON; the index page has a form for each, for people trying the site out (a form's answer
 //! is a page).
@@ -105,6 +106,16 @@ pub async fn handle(
                     500,
                     "application/json",
                     serde_json::json!({ "message": error.to_string() }).to_string(),
+                ),
+            }
+        }
+        ("GET", "/_dev/demo/reviewers.json") => {
+            match crate::demo::stored_pool(&state.table).await {
+                Ok(pool) => plain(200, "application/json", pool.to_string()),
+                Err(error) => plain(
+                    500,
+                    "application/json",
+                    serde_json::json!({ "message": format!("{error:#}") }).to_string(),
                 ),
             }
         }

@@ -10,6 +10,7 @@ pub mod intrinsics;
 pub mod invoke;
 pub mod mailbox;
 pub mod provision;
+pub mod relative_dates;
 pub mod router;
 pub mod s3_events;
 pub mod schedules;

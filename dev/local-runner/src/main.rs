@@ -38,7 +38,7 @@ async fn main() -> anyhow::Result<()> {
     config.stream_poll_interval = Duration::from_millis(250);
     let stack = LocalStack::start(config).await?;
     if demo_data {
-        local_runner::demo::seed(&stack)
+        local_runner::demo::seed(&stack, time::OffsetDateTime::now_utc().date())
             .await
             .context("seeding the demo data")?;
     }
