@@ -67,7 +67,7 @@ test('the original lead writes the follow-up report: progress on each recommenda
     const [offer] = await mailWithSubject(review.schoolName, {
       where: (m) => (m.links ?? []).some((href) => OFFER_LINK.test(href)) && m.text.includes(followUp.reference),
     });
-    followUp.reviewLink = await acceptOffer(page, offer, visitDay(...followUp.window), followUp.reference);
+    followUp.reviewLink = await acceptOffer(page, offer, await visitDay(offer, ...followUp.window), followUp.reference);
     await visitToday(followUp.reference);
     await page.goto(followUp.reviewLink);
     assert.match(await page.locator('main').innerText(), new RegExp(`This visit follows up review ${review.reference}`));

@@ -17,6 +17,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseUrl, expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
+import { visitDayFor } from './pool.mjs';
 import { clickAndWait, LEARNING_GOAL, WINDOW_1, WINDOW_2, fillValidRequest, uniqueEmail, uniqueSchoolName, uniqueUrn } from './school.mjs';
 
 useBrowser();
@@ -52,7 +53,13 @@ function daysOf([from, to]) {
 }
 
 const isSaturday = (date) => date.getUTCDay() === 6;
-const isWeekday = (date) => date.getUTCDay() >= 1 && date.getUTCDay() <= 5;
+
+/** The first weekday of `window` on which the reviewer `offer` went to can visit (as seeded), as a Date. */
+async function freeWeekday(offer, [from, to]) {
+  const iso = await visitDayFor(offer.reviewer, from, to);
+  assert.ok(iso, `${offer.reviewer} has no free weekday ${from} to ${to} days from today`);
+  return new Date(`${iso}T12:00:00Z`);
+}
 
 // ---------------------------------------------------------------------------
 // The school's side (as in request.test.mjs)
@@ -290,14 +297,14 @@ test('a reviewer accepts an offer: a Saturday is refused, a weekday books the vi
     assert.equal(await page.evaluate(() => document.activeElement?.id ?? null), 'visit_date', 'the summary link should move focus to #visit_date');
 
     // A weekday inside window 1: booked.
-    let visitDay = daysOf(WINDOW_1).find(isWeekday);
+    let visitDay = await freeWeekday(offer, WINDOW_1);
     let response = await accept(page, iso(visitDay));
     if (response?.status() === 409 && (await page.locator('h1').innerText()).includes('diary for that term is full')) {
       // Only when the stack is reused: this reviewer's term is already booked up. Try a day in the other window.
       t.diagnostic(`${offer.reviewer} is full in the term of ${iso(visitDay)}; trying window 2`);
       await expectNoAxeViolations(page, 'offer page, reviewer at capacity (409)');
       await page.goto(offer.link);
-      visitDay = daysOf(WINDOW_2).find(isWeekday);
+      visitDay = await freeWeekday(offer, WINDOW_2);
       response = await accept(page, iso(visitDay));
     }
     await expectAnswered(page, response, offer.link, 'You accepted this review');
@@ -438,11 +445,11 @@ test('after accepting, the lead asks to move the visit on the review page and th
       const request = await sendRequest(page);
       const offer = await firstOffer(request);
       await openOffer(page, request, offer.link);
-      let visitDay = daysOf(WINDOW_1).find(isWeekday);
+      let visitDay = await freeWeekday(offer, WINDOW_1);
       let response = await accept(page, iso(visitDay));
       if (response?.status() === 409) {
         await page.goto(offer.link);
-        visitDay = daysOf(WINDOW_2).find(isWeekday);
+        visitDay = await freeWeekday(offer, WINDOW_2);
         response = await accept(page, iso(visitDay));
       }
       await expectAnswered(page, response, offer.link, 'You accepted this review');
@@ -503,11 +510,11 @@ test('the lead reviewer opens the preparation page, downloads the school\'s PDF 
     const request = await sendRequest(page);
     const offer = await firstOffer(request);
     await openOffer(page, request, offer.link);
-    let visitDay = daysOf(WINDOW_1).find(isWeekday);
+    let visitDay = await freeWeekday(offer, WINDOW_1);
     let response = await accept(page, iso(visitDay));
     if (response?.status() === 409) {
       await page.goto(offer.link);
-      visitDay = daysOf(WINDOW_2).find(isWeekday);
+      visitDay = await freeWeekday(offer, WINDOW_2);
       response = await accept(page, iso(visitDay));
     }
     await expectAnswered(page, response, offer.link, 'You accepted this review');

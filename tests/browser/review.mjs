@@ -3,12 +3,12 @@
 // `POST /_dev/requests/<reference>/visit-date` (the report editor opens on the visit day, weeks
 // away in any request a test can make).
 //
-// The school is a Coventry mainstream secondary, which in the demo pool only Tomasz Nowak can
-// lead (three reviews a term), so these tests do not use the Camden reviewers other files rely
-// on. A run books him at most three times in one term: report.test.mjs once, follow_up.test.mjs
+// The school is a Coventry mainstream secondary, which the matcher offers first to Tomasz Nowak
+// (three reviews a term), so these tests do not use the Camden reviewers other files rely on. A run books him at most three times in one term: report.test.mjs once, follow_up.test.mjs
 // once for the review and once, a term later, for its follow-up.
 import assert from 'node:assert/strict';
 import { baseUrl, readMail } from './harness.mjs';
+import { visitDayFor } from './pool.mjs';
 import { clickAndWait, isoDateFromToday, statusLinkFromMail, uniqueEmail, uniqueUrn } from './school.mjs';
 
 export async function postJson(path, body, headers = {}) {
@@ -37,14 +37,15 @@ export async function mailWithSubject(text, { timeoutMs = 15_000, where = () => 
   }
 }
 
-/** The first weekday `from`..`to` days from today outside Tomasz Nowak's unavailability. */
-export function visitDay(from, to) {
-  for (let days = from; days <= to; days += 1) {
-    const iso = isoDateFromToday(days);
-    const weekday = new Date(`${iso}T12:00:00Z`).getUTCDay();
-    if (weekday >= 1 && weekday <= 5 && !(iso >= '2027-01-04' && iso <= '2027-01-15')) return iso;
-  }
-  throw new Error('no weekday in the window');
+/**
+ * The first weekday `from`..`to` days from today on which the reviewer the `offer` mail went
+ * to can visit, read from the pool the stack seeded (its unavailable days move with the day it
+ * started).
+ */
+export async function visitDay(offer, from, to) {
+  const day = await visitDayFor(offer.to[0], from, to);
+  assert.ok(day, `${offer.to[0]} has no free weekday ${from} to ${to} days from today`);
+  return day;
 }
 
 export const OFFER_LINK = /\/offers\/[^/?#]+$/;
@@ -104,7 +105,7 @@ export async function reviewOnTheVisitDay(page, prefix = 'report') {
   );
   const statusLink = await statusLinkFromMail(email);
   const [offer] = await mailWithSubject(schoolName);
-  const reviewLink = await acceptOffer(page, offer, visitDay(...window1), reference);
+  const reviewLink = await acceptOffer(page, offer, await visitDay(offer, ...window1), reference);
   await visitToday(reference);
   return { statusLink, reviewLink, schoolName, reference, email };
 }
