@@ -10,9 +10,9 @@ use time::{Duration, OffsetDateTime};
 
 use crate::helpers::{TestStack, date_from_now, spawn, spawn_with, unique_address};
 
+/// The demo pool as an import file for a stack started today (its dates are relative).
 fn demo_reviewers() -> String {
-    std::fs::read_to_string(local_runner::repository_root().join("dev/demo/reviewers.csv"))
-        .expect("the demo reviewers file is there")
+    local_runner::demo::reviewers_csv(OffsetDateTime::now_utc().date())
 }
 
 fn rendered(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
@@ -69,12 +69,16 @@ async fn the_demo_pool_imports_once_then_updates_and_reviewers_are_shown_and_dea
         .unwrap();
     assert_eq!(by_id, by_email);
     let details = rendered(|out| reviewers::write_details(out, &by_id));
+    let amara_dbs =
+        local_runner::relative_dates::date_of("today-22m", OffsetDateTime::now_utc().date())
+            .unwrap();
+    let dbs_line = format!("DBS checked on     {amara_dbs}");
     for expected in [
         "home school URN    900101",
         "local authority    Camden (202)",
         "regions            London; South East",
         "may lead           yes",
-        "DBS checked on     2025-01-20",
+        dbs_line.as_str(),
         "capacity per term  2",
         "active             yes",
     ] {

@@ -132,7 +132,14 @@ async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
     assert!(stored_plan(&app, &request_id).await.is_none());
 
     // Corrected, it is saved.
-    form[2] = ("target_date-1", "31/03/2027");
+    let target = OffsetDateTime::now_utc().date() + Duration::days(120);
+    let typed = format!(
+        "{}/{}/{}",
+        target.day(),
+        u8::from(target.month()),
+        target.year()
+    );
+    form[2] = ("target_date-1", typed.as_str());
     form[5] = ("owner-2", "Head teacher");
     let saved = post(&app, &plan_link, &form).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
@@ -145,7 +152,7 @@ async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
     let (version, plan) = stored_plan(&app, &request_id).await.unwrap();
     assert_eq!(version, 1);
     assert_eq!(plan.rows[0].owner, "Ms Lee (SENCO)");
-    assert_eq!(plan.rows[0].target_date, "2027-03-31");
+    assert_eq!(plan.rows[0].target_date, target.to_string());
     assert_eq!(plan.rows[0].status, ActionStatus::InProgress);
     assert_eq!(plan.rows[3].status, ActionStatus::Done);
     assert_eq!(
@@ -391,7 +398,8 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
 
     // A window that is not a real date: the form again with its error, nothing stored.
     let mut bad = windows.clone();
-    bad[0] = ("window_1_start", "2027-02-30");
+    let not_a_day = format!("{}-02-30", day(0).year() + 1);
+    bad[0] = ("window_1_start", not_a_day.as_str());
     let refused = post(&app, &follow_up_link, &bad).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = refused.text().await.unwrap();

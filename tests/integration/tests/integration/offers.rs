@@ -24,7 +24,8 @@ pub(crate) fn reviewer_row(
     urn: &str,
 ) -> String {
     format!(
-        "{name},{email},{urn},,{la},london;south_east,{phases},mainstream;special,autism,yes,2024-01-10,{},{capacity},,,yes",
+        "{name},{email},{urn},,{la},london;south_east,{phases},mainstream;special,autism,yes,{},{},{capacity},,,yes",
+        day(-400),
         day(-100)
     )
 }

@@ -108,7 +108,7 @@ async fn the_status_page_follows_the_report_and_only_the_schools_link_downloads_
     let unknown = app
         .http
         .post(app.url("/_dev/requests/SR-ZZZZ-ZZ/visit-date"))
-        .body(r#"{"date":"2026-01-05"}"#)
+        .body(format!(r#"{{"date":"{yesterday}"}}"#))
         .send()
         .await
         .unwrap();

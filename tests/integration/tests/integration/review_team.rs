@@ -36,7 +36,8 @@ async fn a_review_team_gets_a_second_reviewer_for_the_leads_date_and_a_decline_m
     let lead = unique_address("lead");
     let second = unique_address("second");
     let third = unique_address("third");
-    let may_not_lead = |row: String| row.replace(",yes,2024-01-10,", ",no,2024-01-10,");
+    let trained = format!(",yes,{},", crate::offers::day(-400));
+    let may_not_lead = |row: String| row.replace(&trained, &trained.replace("yes", "no"));
     import(
         &app,
         &[
