@@ -1,0 +1,266 @@
+//! Successive shortest paths on the bipartite network (see the crate documentation).
+//!
+//! Nodes are numbered: rows `0..rows`, columns `rows..rows + cols`, then the bypass. A row is a
+//! node with units to place (a request's places, or a reviewer's capacity, whichever side has
+//! fewer units in total); a column has room for some units. Arcs run row -> column with
+//! capacity 1. Each unit of a row is placed by one Dijkstra search from that row to the nearest
+//! column with room, or to the bypass (cost `big`), in reduced costs.
+
+use std::cmp::Reverse;
+use std::collections::BinaryHeap;
+
+/// The high bit of [`Arc::col`]: the arc carries its one unit.
+const USED: u32 = 1 << 31;
+
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Arc {
+    /// The column, with [`USED`] set when the arc carries flow.
+    col: u32,
+    /// Never negative: the caller shifts costs so the smallest is 0.
+    cost: u32,
+}
+
+impl Arc {
+    pub(crate) fn new(col: u32, cost: u32) -> Arc {
+        Arc { col, cost }
+    }
+
+    pub(crate) fn col(self) -> u32 {
+        self.col & !USED
+    }
+
+    pub(crate) fn cost(self) -> u32 {
+        self.cost
+    }
+
+    pub(crate) fn used(self) -> bool {
+        self.col & USED != 0
+    }
+}
+
+/// An arc that carries flow, seen from its column: the residual arc back to its row.
+#[derive(Debug, Clone, Copy, Default)]
+struct Taken {
+    arc: u32,
+    row: u32,
+}
+
+/// The network in compressed sparse rows: the arcs of row `r` are `arcs[head[r]..head[r+1]]`.
+pub(crate) struct Network {
+    rows: usize,
+    cols: usize,
+    head: Vec<u32>,
+    arcs: Vec<Arc>,
+    supply: Vec<u32>,
+    room: Vec<u32>,
+    /// For each column, the arcs into it that carry flow: `taken[taken_head[c]..][..taken_len[c]]`.
+    taken_head: Vec<u32>,
+    taken_len: Vec<u32>,
+    taken: Vec<Taken>,
+    /// Units of each row sent to the bypass (left unplaced).
+    bypassed: Vec<u32>,
+    /// The bypass's cost: more than any difference in total real cost between two plans, so
+    /// the number of units placed is maximised first.
+    big: i64,
+}
+
+impl Network {
+    /// `head` has `rows + 1` entries; each arc's column is below `room.len()`; `supply` has
+    /// `rows` entries. No two arcs of a row may share a column.
+    pub(crate) fn new(head: Vec<u32>, arcs: Vec<Arc>, supply: Vec<u32>, room: Vec<u32>) -> Self {
+        let rows = supply.len();
+        let cols = room.len();
+        debug_assert_eq!(head.len(), rows + 1);
+        // A column never holds more units than it has room for, nor more than its arcs.
+        let mut degree = vec![0_u32; cols];
+        for arc in &arcs {
+            degree[arc.col() as usize] += 1;
+        }
+        let mut taken_head = Vec::with_capacity(cols + 1);
+        let mut total = 0_u32;
+        taken_head.push(0);
+        for c in 0..cols {
+            total += room[c].min(degree[c]);
+            taken_head.push(total);
+        }
+        let max_cost = arcs.iter().map(|a| a.cost as i64).max().unwrap_or(0);
+        let placeable = (supply.iter().map(|&s| s as i64).sum::<i64>())
+            .min(room.iter().map(|&r| r as i64).sum::<i64>())
+            .min(arcs.len() as i64);
+        Network {
+            rows,
+            cols,
+            head,
+            arcs,
+            taken_head,
+            taken_len: vec![0; cols],
+            taken: vec![Taken::default(); total as usize],
+            bypassed: vec![0; rows],
+            big: (max_cost + 1) * (placeable + 2),
+            supply,
+            room,
+        }
+    }
+
+    pub(crate) fn head(&self) -> &[u32] {
+        &self.head
+    }
+
+    pub(crate) fn arcs(&self) -> &[Arc] {
+        &self.arcs
+    }
+
+    /// Places every unit of every row, each along a shortest path; see the crate docs.
+    pub(crate) fn solve(&mut self) {
+        let mut search = Search::new(self.rows + self.cols + 1);
+        for row in 0..self.rows {
+            for _ in 0..self.supply[row] {
+                self.place_one(row as u32, &mut search);
+            }
+        }
+    }
+
+    fn place_one(&mut self, source: u32, s: &mut Search) {
+        let rows = self.rows as u32;
+        let bypass = rows + self.cols as u32;
+        s.start(source);
+        let (target, reach) = loop {
+            let Some(Reverse((d, v))) = s.heap.pop() else {
+                unreachable!("the bypass is always reachable from a row");
+            };
+            let vi = v as usize;
+            if s.done[vi] == s.epoch || d > s.dist[vi] {
+                continue;
+            }
+            s.done[vi] = s.epoch;
+            s.settled.push(v);
+            if v == bypass {
+                break (v, d);
+            }
+            if v >= rows {
+                let c = (v - rows) as usize;
+                if self.room[c] > 0 {
+                    break (v, d);
+                }
+                let pv = s.pot[vi];
+                let start = self.taken_head[c] as usize;
+                for t in &self.taken[start..start + self.taken_len[c] as usize] {
+                    let cost = self.arcs[t.arc as usize].cost as i64;
+                    let nd = d + pv - s.pot[t.row as usize] - cost;
+                    s.relax(t.row, nd, t.arc, v);
+                }
+            } else {
+                let pv = s.pot[vi];
+                let (lo, hi) = (self.head[vi] as usize, self.head[vi + 1] as usize);
+                for (e, arc) in self.arcs[lo..hi].iter().enumerate() {
+                    if arc.used() {
+                        continue;
+                    }
+                    let w = rows + arc.col;
+                    let nd = d + pv + arc.cost as i64 - s.pot[w as usize];
+                    s.relax(w, nd, (lo + e) as u32, v);
+                }
+                let nd = d + pv + self.big - s.pot[bypass as usize];
+                s.relax(bypass, nd, u32::MAX, v);
+            }
+        };
+        // Nodes settled closer than the target move up to it: every residual arc keeps a
+        // non-negative reduced cost, and the arcs of the path become tight.
+        for &v in &s.settled {
+            let v = v as usize;
+            s.pot[v] += s.dist[v] - reach;
+        }
+        self.augment(source, target, s);
+    }
+
+    /// Flips the arcs of the path the search found, from `target` back to `source`.
+    fn augment(&mut self, source: u32, target: u32, s: &Search) {
+        let rows = self.rows as u32;
+        let mut v = if target == rows + self.cols as u32 {
+            let row = s.pred_node[target as usize];
+            self.bypassed[row as usize] += 1;
+            row
+        } else {
+            self.room[(target - rows) as usize] -= 1;
+            target
+        };
+        while v != source {
+            let arc = s.pred_arc[v as usize];
+            let from = s.pred_node[v as usize];
+            if v >= rows {
+                // Reached along a free arc from row `from`: the arc now carries the unit.
+                let c = (v - rows) as usize;
+                self.arcs[arc as usize].col |= USED;
+                let slot = (self.taken_head[c] + self.taken_len[c]) as usize;
+                self.taken[slot] = Taken { arc, row: from };
+                self.taken_len[c] += 1;
+            } else {
+                // Reached back along a used arc from column `from`: it gives its unit up.
+                let c = (from - rows) as usize;
+                self.arcs[arc as usize].col &= !USED;
+                let start = self.taken_head[c] as usize;
+                let len = self.taken_len[c] as usize;
+                let list = &mut self.taken[start..start + len];
+                let at = list
+                    .iter()
+                    .position(|t| t.arc == arc)
+                    .expect("a used arc is listed at its column");
+                list[at] = list[len - 1];
+                self.taken_len[c] -= 1;
+            }
+            v = from;
+        }
+    }
+}
+
+/// Dijkstra's working arrays, kept across searches: an epoch stamp marks what the current
+/// search has written, so no search clears more than it touched.
+struct Search {
+    pot: Vec<i64>,
+    dist: Vec<i64>,
+    seen: Vec<u32>,
+    done: Vec<u32>,
+    pred_arc: Vec<u32>,
+    pred_node: Vec<u32>,
+    settled: Vec<u32>,
+    heap: BinaryHeap<Reverse<(i64, u32)>>,
+    epoch: u32,
+}
+
+impl Search {
+    fn new(nodes: usize) -> Self {
+        Search {
+            pot: vec![0; nodes],
+            dist: vec![0; nodes],
+            seen: vec![0; nodes],
+            done: vec![0; nodes],
+            pred_arc: vec![0; nodes],
+            pred_node: vec![0; nodes],
+            settled: Vec::new(),
+            heap: BinaryHeap::new(),
+            epoch: 0,
+        }
+    }
+
+    fn start(&mut self, source: u32) {
+        self.epoch += 1;
+        self.settled.clear();
+        self.heap.clear();
+        let s = source as usize;
+        self.seen[s] = self.epoch;
+        self.dist[s] = 0;
+        self.heap.push(Reverse((0, source)));
+    }
+
+    #[inline]
+    fn relax(&mut self, w: u32, nd: i64, arc: u32, from: u32) {
+        let wi = w as usize;
+        if self.seen[wi] != self.epoch || nd < self.dist[wi] {
+            self.seen[wi] = self.epoch;
+            self.dist[wi] = nd;
+            self.pred_arc[wi] = arc;
+            self.pred_node[wi] = from;
+            self.heap.push(Reverse((nd, w)));
+        }
+    }
+}

@@ -1,0 +1,1 @@
+//! Reciprocal arrangements (to come).
