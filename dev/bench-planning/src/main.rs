@@ -99,7 +99,7 @@ fn solve(path: &Path) -> Result<ExitCode, String> {
     let plan = plan(&problem).map_err(|e| e.to_string())?;
     let solve_s = started.elapsed().as_secs_f64();
     println!(
-        "assigned={} cost={} solve_s={solve_s:.3} rss_mb={:.0}",
+        "assigned={} cost={} solve_s={solve_s:.4} rss_mb={:.0}",
         plan.assigned,
         plan.cost,
         peak_rss_mb()
@@ -166,10 +166,16 @@ fn compare(args: &[String]) -> Result<ExitCode, String> {
             get(&theirs, "solve_s")?,
         );
         let seconds = |s: &str| s.parse::<f64>().map_err(|e| format!("{name}: {s}: {e}"));
-        let ratio = seconds(&p_time)? / seconds(&a_time)?;
+        // The anchor prints milliseconds: below one, no ratio can be told.
+        let anchor_s = seconds(&a_time)?;
+        let ratio = if anchor_s > 0.0 {
+            format!("{:.2}", seconds(&p_time)? / anchor_s)
+        } else {
+            "n/a".to_owned()
+        };
         println!(
             "{name} product assigned={p_assigned} cost={p_cost} solve_s={p_time} anchor \
-             assigned={a_assigned} cost={a_cost} solve_s={a_time} ratio={ratio:.2} rss_mb={}",
+             assigned={a_assigned} cost={a_cost} solve_s={a_time} ratio={ratio} rss_mb={}",
             get(&product, "rss_mb")?
         );
         if (&p_assigned, &p_cost) != (&a_assigned, &a_cost) {
