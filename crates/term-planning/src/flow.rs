@@ -124,25 +124,25 @@ impl Network {
         let rows = self.rows as u32;
         let bypass = rows + self.cols as u32;
         s.start(source);
-        let (target, reach) = loop {
+        // Places with room (columns with room, the bypass) never enter the heap: the best one
+        // seen so far is `s.bound` away, and nothing at or past it is worth pushing.
+        loop {
             let Some(Reverse((d, v))) = s.heap.pop() else {
-                unreachable!("the bypass is always reachable from a row");
+                break;
             };
+            if d >= s.bound {
+                break;
+            }
             let vi = v as usize;
             if s.done[vi] == s.epoch || d > s.dist[vi] {
                 continue;
             }
             s.done[vi] = s.epoch;
             s.settled.push(v);
-            if v == bypass {
-                break (v, d);
-            }
+            let pv = s.pot[vi];
             if v >= rows {
+                // A full column: undo one of its units, back to that unit's row.
                 let c = (v - rows) as usize;
-                if self.room[c] > 0 {
-                    break (v, d);
-                }
-                let pv = s.pot[vi];
                 let start = self.taken_head[c] as usize;
                 for t in &self.taken[start..start + self.taken_len[c] as usize] {
                     let cost = self.arcs[t.arc as usize].cost as i64;
@@ -150,7 +150,6 @@ impl Network {
                     s.relax(t.row, nd, t.arc, v);
                 }
             } else {
-                let pv = s.pot[vi];
                 let (lo, hi) = (self.head[vi] as usize, self.head[vi + 1] as usize);
                 for (e, arc) in self.arcs[lo..hi].iter().enumerate() {
                     if arc.used() {
@@ -158,14 +157,24 @@ impl Network {
                     }
                     let w = rows + arc.col;
                     let nd = d + pv + arc.cost as i64 - s.pot[w as usize];
-                    s.relax(w, nd, (lo + e) as u32, v);
+                    if self.room[arc.col as usize] > 0 {
+                        s.reach(w, nd, (lo + e) as u32, v);
+                    } else {
+                        s.relax(w, nd, (lo + e) as u32, v);
+                    }
                 }
-                let nd = d + pv + self.big - s.pot[bypass as usize];
-                s.relax(bypass, nd, u32::MAX, v);
+                s.reach(
+                    bypass,
+                    d + pv + self.big - s.pot[bypass as usize],
+                    u32::MAX,
+                    v,
+                );
             }
-        };
+        }
+        let (target, reach) = (s.target, s.bound);
         // Nodes settled closer than the target move up to it: every residual arc keeps a
-        // non-negative reduced cost, and the arcs of the path become tight.
+        // non-negative reduced cost, and the arcs of the path become tight. (Places with room
+        // are never settled: their potential stays 0.)
         for &v in &s.settled {
             let v = v as usize;
             s.pot[v] += s.dist[v] - reach;
@@ -225,6 +234,9 @@ struct Search {
     settled: Vec<u32>,
     heap: BinaryHeap<Reverse<(i64, u32)>>,
     epoch: u32,
+    /// The nearest place with room seen so far, and how far it is.
+    target: u32,
+    bound: i64,
 }
 
 impl Search {
@@ -239,6 +251,8 @@ impl Search {
             settled: Vec::new(),
             heap: BinaryHeap::new(),
             epoch: 0,
+            target: u32::MAX,
+            bound: i64::MAX,
         }
     }
 
@@ -246,16 +260,29 @@ impl Search {
         self.epoch += 1;
         self.settled.clear();
         self.heap.clear();
+        self.target = u32::MAX;
+        self.bound = i64::MAX;
         let s = source as usize;
         self.seen[s] = self.epoch;
         self.dist[s] = 0;
         self.heap.push(Reverse((0, source)));
     }
 
+    /// A place with room at `nd`: the target if it is the nearest yet.
+    #[inline]
+    fn reach(&mut self, w: u32, nd: i64, arc: u32, from: u32) {
+        if nd < self.bound {
+            self.bound = nd;
+            self.target = w;
+            self.pred_arc[w as usize] = arc;
+            self.pred_node[w as usize] = from;
+        }
+    }
+
     #[inline]
     fn relax(&mut self, w: u32, nd: i64, arc: u32, from: u32) {
         let wi = w as usize;
-        if self.seen[wi] != self.epoch || nd < self.dist[wi] {
+        if nd < self.bound && (self.seen[wi] != self.epoch || nd < self.dist[wi]) {
             self.seen[wi] = self.epoch;
             self.dist[wi] = nd;
             self.pred_arc[wi] = arc;
