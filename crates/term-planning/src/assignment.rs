@@ -161,15 +161,12 @@ pub fn plan(problem: &Problem<'_>) -> Result<Plan, PlanError> {
     let row_of = |c: &Candidate| if by_request { c.request } else { c.reviewer };
     let col_of = |c: &Candidate| if by_request { c.reviewer } else { c.request };
 
-    let min_cost = problem
-        .candidates
-        .iter()
-        .filter(|c| !skipping || !skip(c))
-        .map(|c| c.cost)
-        .min()
-        .unwrap_or(0);
+    // Two passes over the candidates: check and count each row's arcs, then fill them in.
     let mut head = vec![0_u32; supply.len() + 1];
-    for c in problem.candidates {
+    let mut min_cost = i32::MAX;
+    for (index, c) in problem.candidates.iter().enumerate() {
+        check_numbers(index, c, requests, reviewers)?;
+        min_cost = min_cost.min(c.cost);
         if !skipping || !skip(c) {
             head[row_of(c) as usize + 1] += 1;
         }
@@ -189,9 +186,12 @@ pub fn plan(problem: &Problem<'_>) -> Result<Plan, PlanError> {
         next[row] += 1;
     }
     drop(next);
-    check_no_duplicates(&head, &arcs, room.len(), by_request)?;
 
-    let mut network = Network::new(head, arcs, supply, room);
+    let mut network = Network::new(head, arcs, supply, room).map_err(|(row, col)| {
+        let (request, reviewer) = if by_request { (row, col) } else { (col, row) };
+        // Listed twice, a pair could give a request the same reviewer twice.
+        PlanError::DuplicateCandidate(Pair { request, reviewer })
+    })?;
     network.solve();
 
     let (head, arcs) = (network.head(), network.arcs());
@@ -245,32 +245,42 @@ fn sum(units: &[u32]) -> u64 {
     units.iter().map(|&u| u64::from(u)).sum()
 }
 
-/// Checks the candidates' numbers and the pins; returns each pin with its cost.
+fn check_numbers(
+    index: usize,
+    c: &Candidate,
+    requests: usize,
+    reviewers: usize,
+) -> Result<(), PlanError> {
+    if c.request as usize >= requests {
+        return Err(PlanError::UnknownRequest {
+            index,
+            request: c.request,
+            requests,
+        });
+    }
+    if c.reviewer as usize >= reviewers {
+        return Err(PlanError::UnknownReviewer {
+            index,
+            reviewer: c.reviewer,
+            reviewers,
+        });
+    }
+    Ok(())
+}
+
+/// Checks the pins; returns each with its cost.
 fn check_pins(problem: &Problem<'_>) -> Result<HashMap<Pair, i32>, PlanError> {
     let (requests, reviewers) = (problem.wanted.len(), problem.capacity.len());
     let mut pinned: HashMap<Pair, Option<i32>> = problem.pins.iter().map(|&p| (p, None)).collect();
-    for (index, c) in problem.candidates.iter().enumerate() {
-        if c.request as usize >= requests {
-            return Err(PlanError::UnknownRequest {
-                index,
-                request: c.request,
-                requests,
-            });
-        }
-        if c.reviewer as usize >= reviewers {
-            return Err(PlanError::UnknownReviewer {
-                index,
-                reviewer: c.reviewer,
-                reviewers,
-            });
-        }
-        if !pinned.is_empty()
-            && let Some(cost) = pinned.get_mut(&Pair {
+    if !pinned.is_empty() {
+        for c in problem.candidates {
+            let pair = Pair {
                 request: c.request,
                 reviewer: c.reviewer,
-            })
-        {
-            *cost = Some(c.cost);
+            };
+            if let Some(cost) = pinned.get_mut(&pair) {
+                *cost = Some(c.cost);
+            }
         }
     }
     let forbidden: HashSet<&Pair> = problem.forbids.iter().collect();
@@ -278,7 +288,8 @@ fn check_pins(problem: &Problem<'_>) -> Result<HashMap<Pair, i32>, PlanError> {
     let mut per_reviewer: HashMap<u32, u32> = HashMap::new();
     let mut costs = HashMap::with_capacity(pinned.len());
     for (pair, cost) in pinned {
-        let Some(cost) = cost else {
+        let known = (pair.request as usize) < requests && (pair.reviewer as usize) < reviewers;
+        let (Some(cost), true) = (cost, known) else {
             return Err(PlanError::PinNotCandidate(pair));
         };
         if forbidden.contains(&pair) {
@@ -316,29 +327,4 @@ fn pin_list(pinned: &HashMap<Pair, i32>) -> Vec<(Pair, i32)> {
     let mut list: Vec<(Pair, i32)> = pinned.iter().map(|(&p, &c)| (p, c)).collect();
     list.sort_unstable();
     list
-}
-
-/// A pair listed twice would let a request take the same reviewer twice.
-fn check_no_duplicates(
-    head: &[u32],
-    arcs: &[Arc],
-    cols: usize,
-    by_request: bool,
-) -> Result<(), PlanError> {
-    let mut last_row = vec![u32::MAX; cols];
-    for row in 0..head.len() - 1 {
-        for arc in &arcs[head[row] as usize..head[row + 1] as usize] {
-            let col = arc.col() as usize;
-            if last_row[col] == row as u32 {
-                let (request, reviewer) = if by_request {
-                    (row as u32, col as u32)
-                } else {
-                    (col as u32, row as u32)
-                };
-                return Err(PlanError::DuplicateCandidate(Pair { request, reviewer }));
-            }
-            last_row[col] = row as u32;
-        }
-    }
-    Ok(())
 }

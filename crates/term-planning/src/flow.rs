@@ -66,16 +66,32 @@ pub(crate) struct Network {
 
 impl Network {
     /// `head` has `rows + 1` entries; each arc's column is below `room.len()`; `supply` has
-    /// `rows` entries. No two arcs of a row may share a column.
-    pub(crate) fn new(head: Vec<u32>, arcs: Vec<Arc>, supply: Vec<u32>, room: Vec<u32>) -> Self {
+    /// `rows` entries. Two arcs of one row to the same column are refused: `Err((row, col))`.
+    pub(crate) fn new(
+        head: Vec<u32>,
+        arcs: Vec<Arc>,
+        supply: Vec<u32>,
+        room: Vec<u32>,
+    ) -> Result<Self, (u32, u32)> {
         let rows = supply.len();
         let cols = room.len();
         debug_assert_eq!(head.len(), rows + 1);
-        // A column never holds more units than it has room for, nor more than its arcs.
+        // One pass: each column's arcs, the largest cost, and no column twice in a row.
         let mut degree = vec![0_u32; cols];
-        for arc in &arcs {
-            degree[arc.col() as usize] += 1;
+        let mut last_row = vec![u32::MAX; cols];
+        let mut max_cost = 0;
+        for row in 0..rows {
+            for arc in &arcs[head[row] as usize..head[row + 1] as usize] {
+                let col = arc.col() as usize;
+                if last_row[col] == row as u32 {
+                    return Err((row as u32, col as u32));
+                }
+                last_row[col] = row as u32;
+                degree[col] += 1;
+                max_cost = max_cost.max(arc.cost);
+            }
         }
+        // A column never holds more units than it has room for, nor more than its arcs.
         let mut taken_head = Vec::with_capacity(cols + 1);
         let mut total = 0_u32;
         taken_head.push(0);
@@ -83,11 +99,10 @@ impl Network {
             total += room[c].min(degree[c]);
             taken_head.push(total);
         }
-        let max_cost = arcs.iter().map(|a| a.cost as i64).max().unwrap_or(0);
         let placeable = (supply.iter().map(|&s| s as i64).sum::<i64>())
             .min(room.iter().map(|&r| r as i64).sum::<i64>())
             .min(arcs.len() as i64);
-        Network {
+        Ok(Network {
             rows,
             cols,
             head,
@@ -96,10 +111,10 @@ impl Network {
             taken_len: vec![0; cols],
             taken: vec![Taken::default(); total as usize],
             bypassed: vec![0; rows],
-            big: (max_cost + 1) * (placeable + 2),
+            big: (i64::from(max_cost) + 1) * (placeable + 2),
             supply,
             room,
-        }
+        })
     }
 
     pub(crate) fn head(&self) -> &[u32] {
@@ -126,10 +141,7 @@ impl Network {
         s.start(source);
         // Places with room (columns with room, the bypass) never enter the heap: the best one
         // seen so far is `s.bound` away, and nothing at or past it is worth pushing.
-        loop {
-            let Some(Reverse((d, v))) = s.heap.pop() else {
-                break;
-            };
+        while let Some(Reverse((d, v))) = s.heap.pop() {
             if d >= s.bound {
                 break;
             }
