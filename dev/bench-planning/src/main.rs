@@ -12,6 +12,7 @@
 //! included), as the anchor's is OR-Tools' `Solve()` after its arcs are added.
 
 use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::Instant;
@@ -45,38 +46,30 @@ struct Instance {
     candidates: Vec<Candidate>,
 }
 
+/// Reads the instance as a stream (never the whole file at once, so the peak memory is the
+/// planner's, not the file's).
 fn read_instance(path: &Path) -> Result<Instance, String> {
-    let text = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let mut numbers = text
-        .split(|b| b.is_ascii_whitespace())
-        .filter(|word| !word.is_empty())
-        .map(|word| {
-            std::str::from_utf8(word)
-                .ok()
-                .and_then(|w| w.parse::<i64>().ok())
-                .ok_or_else(|| format!("{}: not a number: {:?}", path.display(), word))
-        });
-    let mut next = |what: &str| -> Result<i64, String> {
-        numbers
-            .next()
-            .unwrap_or_else(|| Err(format!("{}: ends before {what}", path.display())))
+    let file = std::fs::File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let mut numbers = Numbers {
+        reader: BufReader::with_capacity(1 << 16, file),
+        path,
     };
-    let (schools, reviewers, pairs) = (next("S")?, next("R")?, next("E")?);
+    let (schools, reviewers, pairs) = (numbers.next("S")?, numbers.next("R")?, numbers.next("E")?);
     let mut wanted = Vec::with_capacity(schools as usize);
     for _ in 0..schools {
-        wanted.push(next("a demand")? as u32);
+        wanted.push(numbers.next("a demand")? as u32);
     }
     let mut capacity = Vec::with_capacity(reviewers as usize);
     for _ in 0..reviewers {
-        capacity.push(next("a capacity")? as u32);
+        capacity.push(numbers.next("a capacity")? as u32);
     }
     let mut candidates = Vec::with_capacity(pairs as usize);
     for _ in 0..pairs {
-        let (request, reviewer, cost) = (next("a pair")?, next("a pair")?, next("a cost")?);
+        let (request, reviewer) = (numbers.next("a pair")?, numbers.next("a pair")?);
         candidates.push(Candidate {
             request: request as u32,
             reviewer: reviewer as u32,
-            cost: cost as i32,
+            cost: numbers.next("a cost")? as i32,
         });
     }
     Ok(Instance {
@@ -84,6 +77,61 @@ fn read_instance(path: &Path) -> Result<Instance, String> {
         capacity,
         candidates,
     })
+}
+
+/// Whitespace-separated integers.
+struct Numbers<'p, R> {
+    reader: R,
+    path: &'p Path,
+}
+
+impl<R: BufRead> Numbers<'_, R> {
+    fn next(&mut self, what: &str) -> Result<i64, String> {
+        let (mut value, mut negative, mut digits) = (0_i64, false, 0);
+        loop {
+            let buffer = self
+                .reader
+                .fill_buf()
+                .map_err(|e| format!("{}: {e}", self.path.display()))?;
+            if buffer.is_empty() {
+                break;
+            }
+            let mut used = 0;
+            let mut ended = false;
+            for &byte in buffer {
+                used += 1;
+                match byte {
+                    b'0'..=b'9' => {
+                        value = value * 10 + i64::from(byte - b'0');
+                        digits += 1;
+                    }
+                    b'-' if digits == 0 && !negative => negative = true,
+                    _ if byte.is_ascii_whitespace() => {
+                        if digits > 0 || negative {
+                            ended = true;
+                            break;
+                        }
+                    }
+                    _ => {
+                        return Err(format!(
+                            "{}: {:?} in {what}",
+                            self.path.display(),
+                            byte as char
+                        ));
+                    }
+                }
+            }
+            self.reader.consume(used);
+            if ended {
+                break;
+            }
+        }
+        match digits {
+            0 => Err(format!("{}: no number for {what}", self.path.display())),
+            _ if negative => Ok(-value),
+            _ => Ok(value),
+        }
+    }
 }
 
 fn solve(path: &Path) -> Result<ExitCode, String> {
