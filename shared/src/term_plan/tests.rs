@@ -1,0 +1,228 @@
+use std::collections::HashSet;
+
+use time::macros::date;
+use ulid::Ulid;
+
+use super::*;
+use crate::domain::Specialism;
+use crate::matching::fixtures::{TODAY, record, request, reviewer, settings};
+
+const SPRING: Term = Term::Spring(2027);
+
+fn lead_place<'a>(request: &'a ReviewRequest, excluded: &'a HashSet<Ulid>) -> OpenRequest<'a> {
+    OpenRequest {
+        request,
+        excluded,
+        follow_up_of: None,
+        place: Place::Lead { team: false },
+    }
+}
+
+/// (request, reviewer, role) of each proposal.
+fn proposals(plan: &TermPlan) -> Vec<(usize, Ulid, Role)> {
+    plan.proposed
+        .iter()
+        .map(|p| (p.request, p.reviewer, p.role))
+        .collect()
+}
+
+/// Two requests, two reviewers with room for one review each. The specialist fits both (85
+/// points against 65) but request 1 has been declined by the other reviewer already.
+struct Contest {
+    request: ReviewRequest,
+    specialist: Reviewer,
+    plain: Reviewer,
+    nobody: HashSet<Ulid>,
+    declined_by_plain: HashSet<Ulid>,
+}
+
+fn contest() -> Contest {
+    let specialist = Reviewer {
+        specialisms: vec![Specialism::Autism, Specialism::SpeechLanguageCommunication],
+        capacity_per_term: 1,
+        ..reviewer(1)
+    };
+    let plain = Reviewer {
+        capacity_per_term: 1,
+        ..reviewer(2)
+    };
+    Contest {
+        request: request(),
+        declined_by_plain: HashSet::from([plain.id]),
+        specialist,
+        plain,
+        nobody: HashSet::new(),
+    }
+}
+
+#[test]
+fn the_plan_serves_a_request_that_arrival_order_would_strand() {
+    let c = contest();
+    let pool = [record(&c.specialist), record(&c.plain)];
+    let open = [
+        lead_place(&c.request, &c.nobody),
+        lead_place(&c.request, &c.declined_by_plain),
+    ];
+    // One by one, the first request takes its best reviewer, the specialist: the second is
+    // left with nobody (the plain reviewer declined it).
+    let first = matching::rank(
+        &MatchRequest {
+            request: &c.request,
+            excluded: &c.nobody,
+            role: Role::Lead,
+            lead: None,
+            follow_up_of: None,
+        },
+        &pool,
+        &settings(),
+        TODAY,
+    );
+    assert_eq!(first.ranked[0].reviewer.id, c.specialist.id);
+
+    let plan = plan_term(&open, &pool, &settings(), SPRING, TODAY, &[], &[]).unwrap();
+    assert_eq!(
+        proposals(&plan),
+        [
+            (0, c.plain.id, Role::Lead),
+            (1, c.specialist.id, Role::Lead)
+        ]
+    );
+    assert_eq!(plan.proposed[1].score.total(), 85, "matching's own points");
+    assert!(plan.left_without.is_empty());
+}
+
+#[test]
+fn pins_and_forbids_are_kept_and_unknown_ones_refused() {
+    let c = contest();
+    let pool = [record(&c.specialist), record(&c.plain)];
+    let open = [
+        lead_place(&c.request, &c.nobody),
+        lead_place(&c.request, &c.declined_by_plain),
+    ];
+    let pin = Choice {
+        request: 0,
+        reviewer: c.specialist.id,
+        role: Role::Lead,
+    };
+    let plan = plan_term(&open, &pool, &settings(), SPRING, TODAY, &[pin], &[]).unwrap();
+    assert_eq!(proposals(&plan), [(0, c.specialist.id, Role::Lead)]);
+    assert!(plan.proposed[0].pinned);
+    assert_eq!(
+        plan.left_without,
+        [LeftWithout {
+            request: 1,
+            role: Role::Lead,
+            eligible: 1,
+            ruled_out: vec![(RuleOut::DeclinedOrExpired, 1)],
+        }]
+    );
+
+    let forbid = Choice {
+        reviewer: c.plain.id,
+        ..pin
+    };
+    let plan = plan_term(&open, &pool, &settings(), SPRING, TODAY, &[], &[forbid]).unwrap();
+    assert_eq!(proposals(&plan), [(0, c.specialist.id, Role::Lead)]);
+
+    for unknown in [
+        Choice { request: 2, ..pin },
+        Choice {
+            reviewer: Ulid(7),
+            ..pin
+        },
+        Choice {
+            role: Role::Second,
+            ..pin
+        },
+    ] {
+        assert_eq!(
+            plan_term(&open, &pool, &settings(), SPRING, TODAY, &[unknown], &[]),
+            Err(TermPlanError::UnknownChoice(unknown))
+        );
+    }
+}
+
+#[test]
+fn a_team_gets_a_lead_then_a_different_second() {
+    let request = request();
+    let nobody = HashSet::new();
+    let leader = reviewer(1);
+    let follower = Reviewer {
+        may_lead: false,
+        ..reviewer(2)
+    };
+    let team = [OpenRequest {
+        place: Place::Lead { team: true },
+        ..lead_place(&request, &nobody)
+    }];
+    let pool = [record(&follower), record(&leader)];
+    let plan = plan_term(&team, &pool, &settings(), SPRING, TODAY, &[], &[]).unwrap();
+    assert_eq!(
+        proposals(&plan),
+        [(0, leader.id, Role::Lead), (0, follower.id, Role::Second)]
+    );
+
+    // Alone, the leader cannot be their own second: the place is left, and why is said.
+    let pool = [record(&leader)];
+    let plan = plan_term(&team, &pool, &settings(), SPRING, TODAY, &[], &[]).unwrap();
+    assert_eq!(proposals(&plan), [(0, leader.id, Role::Lead)]);
+    assert_eq!(
+        plan.left_without,
+        [LeftWithout {
+            request: 0,
+            role: Role::Second,
+            eligible: 0,
+            ruled_out: vec![(RuleOut::DeclinedOrExpired, 1)],
+        }]
+    );
+}
+
+#[test]
+fn capacity_is_what_is_left_in_the_term() {
+    let request = request();
+    let nobody = HashSet::new();
+    // Room for two a term; one offer open in the spring, one review done in the autumn.
+    let busy = reviewer(1);
+    let offers = [date!(2027 - 02 - 08)];
+    let history = [crate::matching::ReviewHistory {
+        school: crate::matching::fixtures::urn("100001"),
+        visit_date: date!(2026 - 10 - 05),
+    }];
+    let pool = [ReviewerRecord {
+        open_offers: &offers,
+        history: &history,
+        ..record(&busy)
+    }];
+    let open = [lead_place(&request, &nobody), lead_place(&request, &nobody)];
+    let plan = plan_term(&open, &pool, &settings(), SPRING, TODAY, &[], &[]).unwrap();
+    assert_eq!(plan.proposed.len(), 1);
+    assert_eq!(plan.left_without.len(), 1);
+    assert_eq!(
+        plan.left_without[0].eligible, 1,
+        "eligible, but needed elsewhere"
+    );
+}
+
+#[test]
+fn windows_outside_the_term_rule_everyone_out() {
+    let request = request();
+    let nobody = HashSet::new();
+    let someone = reviewer(1);
+    let pool = [record(&someone)];
+    let open = [lead_place(&request, &nobody)];
+    let plan = plan_term(
+        &open,
+        &pool,
+        &settings(),
+        Term::Autumn(2027),
+        TODAY,
+        &[],
+        &[],
+    )
+    .unwrap();
+    assert!(plan.proposed.is_empty());
+    assert_eq!(
+        plan.left_without[0].ruled_out,
+        [(RuleOut::UnavailableInEveryWindow, 1)]
+    );
+}
