@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use crate::flow::{Arc, Network};
+use crate::flow::{Arc, Network, Refused};
 
 /// A pair that passes every hard rule: `reviewer` may review `request`, at `cost` (lower is
 /// better; today's points, negated, are a cost). Requests and reviewers are numbered from 0.
@@ -110,7 +110,10 @@ pub enum PlanError {
         pins: u32,
         capacity: u32,
     },
-    #[error("more than 2^31 requests or reviewers")]
+    #[error(
+        "too large to plan: more than 2^31 requests or reviewers, 2^32 candidate pairs, or \
+         costs spread too wide for that many places"
+    )]
     TooLarge,
 }
 
@@ -187,10 +190,13 @@ pub fn plan(problem: &Problem<'_>) -> Result<Plan, PlanError> {
     }
     drop(next);
 
-    let mut network = Network::new(head, arcs, supply, room).map_err(|(row, col)| {
-        let (request, reviewer) = if by_request { (row, col) } else { (col, row) };
-        // Listed twice, a pair could give a request the same reviewer twice.
-        PlanError::DuplicateCandidate(Pair { request, reviewer })
+    let mut network = Network::new(head, arcs, supply, room).map_err(|refused| match refused {
+        Refused::Duplicate { row, col } => {
+            let (request, reviewer) = if by_request { (row, col) } else { (col, row) };
+            // Listed twice, a pair could give a request the same reviewer twice.
+            PlanError::DuplicateCandidate(Pair { request, reviewer })
+        }
+        Refused::TooWide => PlanError::TooLarge,
     })?;
     network.solve();
 

@@ -38,6 +38,23 @@ impl Arc {
     }
 }
 
+/// Why a network cannot be built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Refused {
+    /// Two arcs of `row` go to `col`.
+    Duplicate { row: u32, col: u32 },
+    /// The bypass cost, times a few, would not fit in an `i64`.
+    TooWide,
+}
+
+/// The bypass's cost: more than any difference in total cost between two plans (each of at
+/// most `placeable` units, costs 0 to `max_cost`), with room left in an `i64` for the
+/// distances of a search (a path crosses the bypass once). `None` when it does not fit.
+fn bypass_cost(max_cost: u32, placeable: i64) -> Option<i64> {
+    let big = (i64::from(max_cost) + 1).checked_mul(placeable.checked_add(2)?)?;
+    (big <= i64::MAX / 8).then_some(big)
+}
+
 /// An arc that carries flow, seen from its column: the residual arc back to its row.
 #[derive(Debug, Clone, Copy, Default)]
 struct Taken {
@@ -66,13 +83,13 @@ pub(crate) struct Network {
 
 impl Network {
     /// `head` has `rows + 1` entries; each arc's column is below `room.len()`; `supply` has
-    /// `rows` entries. Two arcs of one row to the same column are refused: `Err((row, col))`.
+    /// `rows` entries. Two arcs of one row to the same column are refused.
     pub(crate) fn new(
         head: Vec<u32>,
         arcs: Vec<Arc>,
         supply: Vec<u32>,
         room: Vec<u32>,
-    ) -> Result<Self, (u32, u32)> {
+    ) -> Result<Self, Refused> {
         let rows = supply.len();
         let cols = room.len();
         debug_assert_eq!(head.len(), rows + 1);
@@ -84,7 +101,10 @@ impl Network {
             for arc in &arcs[head[row] as usize..head[row + 1] as usize] {
                 let col = arc.col() as usize;
                 if last_row[col] == row as u32 {
-                    return Err((row as u32, col as u32));
+                    return Err(Refused::Duplicate {
+                        row: row as u32,
+                        col: col as u32,
+                    });
                 }
                 last_row[col] = row as u32;
                 degree[col] += 1;
@@ -102,6 +122,7 @@ impl Network {
         let placeable = (supply.iter().map(|&s| s as i64).sum::<i64>())
             .min(room.iter().map(|&r| r as i64).sum::<i64>())
             .min(arcs.len() as i64);
+        let big = bypass_cost(max_cost, placeable).ok_or(Refused::TooWide)?;
         Ok(Network {
             rows,
             cols,
@@ -111,7 +132,7 @@ impl Network {
             taken_len: vec![0; cols],
             taken: vec![Taken::default(); total as usize],
             bypassed: vec![0; rows],
-            big: (i64::from(max_cost) + 1) * (placeable + 2),
+            big,
             supply,
             room,
         })
@@ -301,5 +322,22 @@ impl Search {
             self.pred_node[wi] = from;
             self.heap.push(Reverse((nd, w)));
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::bypass_cost;
+
+    #[test]
+    fn the_bypass_outweighs_every_plan_or_is_refused() {
+        assert_eq!(bypass_cost(0, 0), Some(2));
+        assert_eq!(bypass_cost(1000, 9068), Some(1001 * 9070));
+        assert_eq!(
+            bypass_cost(u32::MAX, 1 << 20),
+            Some((1 << 32) * ((1 << 20) + 2))
+        );
+        assert_eq!(bypass_cost(u32::MAX, 1 << 40), None);
+        assert_eq!(bypass_cost(u32::MAX, i64::MAX), None);
     }
 }
