@@ -135,6 +135,7 @@ proptest! {
         let proposal = propose(&opted, &candidates, &capacity, options);
         check_legs(&proposal, &opted, &candidates, &capacity);
         prop_assert!(proposal.optimal);
+        prop_assert!(proposal.cost >= proposal.cost_bound);
         let mut leg: HashMap<(usize, usize), i64> = HashMap::new();
         for c in &candidates {
             let from = (c.reviewer / 10) as usize;
@@ -213,4 +214,23 @@ fn a_search_out_of_budget_says_so_and_keeps_its_best_plan() {
     let full = propose(&schools(n), &candidates, &capacity, Options::default());
     assert!(full.optimal);
     assert!(full.cost <= tight.cost);
+    assert!(
+        tight.cost_bound <= full.cost,
+        "the bound holds for every plan"
+    );
+    // The best pairs are where the search starts: never worse than the pairs-only answer.
+    let pairs_only = propose(
+        &schools(n),
+        &candidates,
+        &capacity,
+        Options {
+            triads: false,
+            node_budget: 0,
+        },
+    );
+    assert!(
+        pairs_only.optimal,
+        "a matching is exact whatever the budget"
+    );
+    assert!(tight.cost <= pairs_only.cost);
 }
