@@ -184,12 +184,15 @@ impl Network {
                 }
             } else {
                 let (lo, hi) = (self.head[vi] as usize, self.head[vi + 1] as usize);
+                let base = d + pv;
                 for (e, arc) in self.arcs[lo..hi].iter().enumerate() {
-                    if arc.used() {
+                    // Column potentials never rise above 0, so `base + cost` is the least
+                    // this arc can reach: past the bound, skip it before touching the column.
+                    if arc.used() || base + arc.cost as i64 >= s.bound {
                         continue;
                     }
                     let w = rows + arc.col;
-                    let nd = d + pv + arc.cost as i64 - s.pot[w as usize];
+                    let nd = base + arc.cost as i64 - s.pot[w as usize];
                     if self.room[arc.col as usize] > 0 {
                         s.reach(w, nd, (lo + e) as u32, v);
                     } else {
