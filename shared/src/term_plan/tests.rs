@@ -18,6 +18,26 @@ fn lead_place<'a>(request: &'a ReviewRequest, excluded: &'a HashSet<Ulid>) -> Op
     }
 }
 
+/// One-by-one matching's ranking for a lead, as the matcher runs it.
+fn rank_lead<'a>(
+    request: &ReviewRequest,
+    excluded: &HashSet<Ulid>,
+    pool: &[ReviewerRecord<'a>],
+) -> matching::MatchOutcome<'a> {
+    matching::rank(
+        &MatchRequest {
+            request,
+            excluded,
+            role: Role::Lead,
+            lead: None,
+            follow_up_of: None,
+        },
+        pool,
+        &settings(),
+        TODAY,
+    )
+}
+
 /// (request, reviewer, role) of each proposal.
 fn proposals(plan: &TermPlan) -> Vec<(usize, Ulid, Role)> {
     plan.proposed
@@ -65,18 +85,7 @@ fn the_plan_serves_a_request_that_arrival_order_would_strand() {
     ];
     // One by one, the first request takes its best reviewer, the specialist: the second is
     // left with nobody (the plain reviewer declined it).
-    let first = matching::rank(
-        &MatchRequest {
-            request: &c.request,
-            excluded: &c.nobody,
-            role: Role::Lead,
-            lead: None,
-            follow_up_of: None,
-        },
-        &pool,
-        &settings(),
-        TODAY,
-    );
+    let first = rank_lead(&c.request, &c.nobody, &pool);
     assert_eq!(first.ranked[0].reviewer.id, c.specialist.id);
 
     let plan = plan_term(&open, &pool, &settings(), SPRING, TODAY, &[], &[]).unwrap();
@@ -225,4 +234,78 @@ fn windows_outside_the_term_rule_everyone_out() {
         plan.left_without[0].ruled_out,
         [(RuleOut::UnavailableInEveryWindow, 1)]
     );
+}
+
+/// Forty requests from schools in one LA, twenty reviewers with room for two reviews each:
+/// ten specialists every school prefers, ten others who have declined the last twenty
+/// requests. One by one in arrival order, the first twenty requests take every specialist
+/// place and the last twenty are stranded; the plan serves all forty.
+#[test]
+fn forty_requests_in_one_la_all_served_where_arrival_order_strands_half() {
+    let requests: Vec<ReviewRequest> = (0..40)
+        .map(|i| {
+            let mut r = request();
+            r.school.urn = crate::matching::fixtures::urn(&format!("1000{i:02}"));
+            r
+        })
+        .collect();
+    let specialists: Vec<Reviewer> = (1..=10)
+        .map(|n| Reviewer {
+            specialisms: vec![Specialism::Autism],
+            ..reviewer(n)
+        })
+        .collect();
+    let others: Vec<Reviewer> = (11..=20).map(reviewer).collect();
+    let everyone: Vec<&Reviewer> = specialists.iter().chain(&others).collect();
+    let nobody = HashSet::new();
+    let declined_by_others: HashSet<Ulid> = others.iter().map(|r| r.id).collect();
+    let excluded = |i: usize| if i < 20 { &nobody } else { &declined_by_others };
+
+    // Arrival order: each request offered to its best reviewer, the offer counting towards
+    // that reviewer's load in the term, as the matcher does.
+    let mut offers: Vec<Vec<Date>> = vec![Vec::new(); everyone.len()];
+    let mut stranded = 0;
+    for (i, request) in requests.iter().enumerate() {
+        let pool: Vec<ReviewerRecord> = everyone
+            .iter()
+            .zip(&offers)
+            .map(|(r, dates)| ReviewerRecord {
+                open_offers: dates,
+                ..record(r)
+            })
+            .collect();
+        let outcome = rank_lead(request, excluded(i), &pool);
+        match outcome.ranked.first() {
+            Some(best) => {
+                let at = everyone
+                    .iter()
+                    .position(|r| r.id == best.reviewer.id)
+                    .unwrap();
+                offers[at].push(date!(2027 - 01 - 11));
+            }
+            None => stranded += 1,
+        }
+    }
+    assert_eq!(stranded, 20);
+
+    let pool: Vec<ReviewerRecord> = everyone.iter().map(|r| record(r)).collect();
+    let open: Vec<OpenRequest> = requests
+        .iter()
+        .enumerate()
+        .map(|(i, r)| lead_place(r, excluded(i)))
+        .collect();
+    let plan = plan_term(&open, &pool, &settings(), SPRING, TODAY, &[], &[]).unwrap();
+    assert_eq!(plan.proposed.len(), 40);
+    assert!(plan.left_without.is_empty());
+    let mut load = std::collections::HashMap::new();
+    for p in &plan.proposed {
+        *load.entry(p.reviewer).or_insert(0) += 1;
+        if p.request >= 20 {
+            assert!(
+                !declined_by_others.contains(&p.reviewer),
+                "a decline is kept"
+            );
+        }
+    }
+    assert!(load.values().all(|&n| n <= 2), "capacity is kept");
 }
