@@ -32,10 +32,16 @@
 //! (units nobody can take, which explore everything they can reach) as few as possible.
 //!
 //! Why it is fast: a search touches only what lies closer than the nearest free place, and
-//! nothing else is reset between searches (arrays stamped with the search's number). Most
-//! units find a column with room a few steps away; a column's residual arcs back to rows are
-//! only the units it holds (a small list per column), so the search fans out only through
-//! rows.
+//! nothing else is reset between searches (arrays stamped with the search's number). Places
+//! with room never enter the heap: the nearest one seen so far bounds the search, so a row
+//! pushes only the full columns nearer than it, and skips an arc whose cost alone reaches the
+//! bound before reading its column (potentials only ever fall from 0, so the cost is a lower
+//! bound of the arc's reduced length). Most units find a column with room a few steps away:
+//! at 6,000 schools a search settles about six nodes on average. A column's residual arcs
+//! back to rows are only the units it holds (a small list per column), so the search fans out
+//! only through rows. When a unit cannot be placed, its search reaches the bypass and lowers
+//! the potentials of everything it explored by about `big`, so the next unit stuck in the same
+//! region finds the bypass at once instead of exploring it again.
 //!
 //! Why it is lean: the arcs are one compressed sparse row array of 8 bytes per arc (column,
 //! with a "carries a unit" bit, and cost), built in two counting passes; per node a few
