@@ -236,3 +236,111 @@ proptest! {
         prop_assert_eq!(Some((plan.assigned, plan.cost)), brute_force(&instance));
     }
 }
+
+/// An independent exact solver for medium instances: successive shortest paths from one
+/// source, one unit at a time, with Bellman-Ford (negative costs as they are, no bypass, no
+/// potentials). Each step is a min-cost flow of one more unit; it stops when no unit more can
+/// flow, so the result is the most places at the lowest cost.
+fn reference(wanted: &[u32], capacity: &[u32], candidates: &[Candidate]) -> (u64, i64) {
+    let (q, r) = (wanted.len(), capacity.len());
+    let (source, sink) = (q + r, q + r + 1);
+    // Arcs as (from, to, room, cost); arc i ^ 1 is arc i's reverse.
+    let mut arcs: Vec<(usize, usize, i64, i64)> = Vec::new();
+    let mut add = |from, to, room, cost| {
+        arcs.push((from, to, room, cost));
+        arcs.push((to, from, 0, -cost));
+    };
+    for (i, &w) in wanted.iter().enumerate() {
+        add(source, i, i64::from(w), 0);
+    }
+    for c in candidates {
+        add(
+            c.request as usize,
+            q + c.reviewer as usize,
+            1,
+            i64::from(c.cost),
+        );
+    }
+    for (j, &k) in capacity.iter().enumerate() {
+        add(q + j, sink, i64::from(k), 0);
+    }
+    let (mut flow, mut cost) = (0, 0);
+    loop {
+        let mut dist = vec![i64::MAX; q + r + 2];
+        let mut via = vec![usize::MAX; q + r + 2];
+        dist[source] = 0;
+        for _ in 0..q + r + 2 {
+            let mut changed = false;
+            for (i, &(from, to, room, c)) in arcs.iter().enumerate() {
+                if room > 0 && dist[from] != i64::MAX && dist[from] + c < dist[to] {
+                    dist[to] = dist[from] + c;
+                    via[to] = i;
+                    changed = true;
+                }
+            }
+            if !changed {
+                break;
+            }
+        }
+        if dist[sink] == i64::MAX {
+            return (flow, cost);
+        }
+        let mut v = sink;
+        while v != source {
+            let i = via[v];
+            arcs[i].2 -= 1;
+            arcs[i ^ 1].2 += 1;
+            v = arcs[i].0;
+        }
+        flow += 1;
+        cost += dist[sink];
+    }
+}
+
+/// Up to 40 requests and 30 reviewers, sparse or dense, often short of reviewers.
+fn medium() -> impl Strategy<Value = (Vec<u32>, Vec<u32>, Vec<Candidate>)> {
+    (1..=40_usize, 1..=30_usize, 1..=9_u32).prop_flat_map(|(requests, reviewers, tenths)| {
+        (
+            proptest::collection::vec(1..=2_u32, requests),
+            proptest::collection::vec(0..=3_u32, reviewers),
+            proptest::collection::vec(
+                (prop::bool::weighted(f64::from(tenths) / 10.0), -50..500_i32),
+                requests * reviewers,
+            ),
+        )
+            .prop_map(move |(wanted, capacity, pairs)| {
+                let candidates = pairs
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, (listed, _))| *listed)
+                    .map(|(i, (_, cost))| Candidate {
+                        request: (i / reviewers) as u32,
+                        reviewer: (i % reviewers) as u32,
+                        cost,
+                    })
+                    .collect::<Vec<_>>();
+                (wanted, capacity, candidates)
+            })
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    #[test]
+    fn medium_plans_match_an_independent_solver((wanted, capacity, candidates) in medium()) {
+        let instance = Instance {
+            wanted,
+            capacity,
+            candidates,
+            pins: Vec::new(),
+            forbids: Vec::new(),
+        };
+        let plan = plan(&instance.problem()).expect("no pins, no errors");
+        check_rules(&instance, &plan);
+        prop_assert_eq!(
+            (plan.assigned, plan.cost),
+            reference(&instance.wanted, &instance.capacity, &instance.candidates)
+        );
+    }
+}
