@@ -297,3 +297,57 @@ fn expected_of(name: &str) -> Option<String> {
     let parts: Vec<&str> = stem.split('_').collect();
     (parts.len() == 3 && parts.iter().all(|p| p.parse::<u64>().is_ok())).then(|| stem.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn instance_names_find_their_expected_line() {
+        assert_eq!(
+            expected_of("6000_4500_4.txt").as_deref(),
+            Some("6000_4500_4")
+        );
+        assert_eq!(expected_of("mine.txt"), None);
+        assert_eq!(expected_of("6000_4500.txt"), None);
+        let dir = std::env::temp_dir().join(format!("bench-planning-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("expected.txt");
+        std::fs::write(&file, "# comment\n60 45 1 94 42516\n\n").unwrap();
+        let expected = read_expected(&file).unwrap();
+        assert_eq!(
+            expected.get("60_45_1"),
+            Some(&("94".to_owned(), "42516".to_owned()))
+        );
+        std::fs::write(&file, "60 45 1 94\n").unwrap();
+        assert!(read_expected(&file).unwrap_err().contains("bad line"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn numbers_are_read_across_buffer_boundaries() {
+        let text = "2 1 2\n1 2\n3\n0 0 -7\n1 0 12\n";
+        // A 1-byte buffer splits every number.
+        let mut numbers = Numbers {
+            reader: BufReader::with_capacity(1, text.as_bytes()),
+            path: Path::new("test"),
+        };
+        let all: Vec<i64> = (0..11).map(|_| numbers.next("x").unwrap()).collect();
+        assert_eq!(all, [2, 1, 2, 1, 2, 3, 0, 0, -7, 1, 0]);
+        assert_eq!(numbers.next("x"), Ok(12));
+        assert!(numbers.next("the end").unwrap_err().contains("no number"));
+        let mut bad = Numbers {
+            reader: BufReader::new("1 x".as_bytes()),
+            path: Path::new("test"),
+        };
+        assert_eq!(bad.next("a"), Ok(1));
+        assert!(bad.next("a cost").unwrap_err().contains("'x' in a cost"));
+    }
+
+    #[test]
+    fn output_words_become_fields() {
+        let f = fields("assigned=94 unfilled=0 cost=42516 build_s=0.001 solve_s=0.000\n");
+        assert_eq!(f["assigned"], "94");
+        assert_eq!(f["solve_s"], "0.000");
+    }
+}
