@@ -3,7 +3,8 @@
 //! ([`matching::rank`], not a copy), and its answer in the product's terms.
 //!
 //! Pure: the caller loads the open requests and the pool (as the matcher does) and passes
-//! `today` and the term being planned.
+//! `today` and the term being planned. [`reciprocal_term`] proposes reciprocal pairs and triads
+//! among the schools that asked for them, on the same rules.
 //!
 //! # What is planned, and in what order
 //!
@@ -28,7 +29,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use term_planning::{Candidate, Pair, PlanError, Problem};
+use term_planning::{Candidate, Pair, PlanError, Problem, reciprocal};
 use time::{Date, Month};
 use ulid::Ulid;
 
@@ -134,19 +135,7 @@ pub fn plan_term(
             return Err(TermPlanError::UnknownChoice(*choice));
         }
     }
-    let mut capacity: Vec<u32> = pool
-        .iter()
-        .map(|record| {
-            let load = record
-                .history
-                .iter()
-                .map(|review| review.visit_date)
-                .chain(record.open_offers.iter().copied())
-                .filter(|&day| term.contains(day))
-                .count();
-            u32::from(record.reviewer.capacity_per_term).saturating_sub(load as u32)
-        })
-        .collect();
+    let mut capacity = term_capacity(pool, term);
     let clipped: Vec<ReviewRequest> = open.iter().map(|o| within_term(o.request, term)).collect();
 
     let leads: Vec<Slot> = open
@@ -311,6 +300,129 @@ impl Stage<'_, '_> {
             });
         }
         Ok(given)
+    }
+}
+
+/// Each reviewer's capacity left in `term`: `capacity_per_term` less the reviews done, booked
+/// or offered in it.
+fn term_capacity(pool: &[ReviewerRecord<'_>], term: Term) -> Vec<u32> {
+    pool.iter()
+        .map(|record| {
+            let load = record
+                .history
+                .iter()
+                .map(|review| review.visit_date)
+                .chain(record.open_offers.iter().copied())
+                .filter(|&day| term.contains(day))
+                .count();
+            u32::from(record.reviewer.capacity_per_term).saturating_sub(load as u32)
+        })
+        .collect()
+}
+
+/// One leg of a reciprocal arrangement: a reviewer from one opted-in school leads the review
+/// of another.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReciprocalLeg {
+    /// Index into the open requests: the reviewer's own school's request.
+    pub from: usize,
+    pub reviewer: Ulid,
+    /// Index into the open requests: the school they review.
+    pub reviews: usize,
+    pub score: Score,
+}
+
+/// Reciprocal pairs and triads among opted-in schools, beside the plan.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Reciprocal {
+    /// Each arrangement's legs in cycle order.
+    pub arrangements: Vec<Vec<ReciprocalLeg>>,
+    /// See [`term_planning::reciprocal::Proposal`]: whether the search proved it best, and
+    /// its bounds when it did not.
+    pub optimal: bool,
+    pub schools_bound: u32,
+    pub cost_bound: i64,
+}
+
+/// Proposes reciprocal arrangements among the open requests at `opted_in` (indices) whose
+/// schools asked to review a school in return: a reviewer whose home school is one of them
+/// may lead the review of another when matching's hard rules allow it as lead (cut to
+/// `term`, with the request's exclusions), on their capacity left in the term; their points
+/// are the cost ([`term_planning::reciprocal`] explains the method).
+pub fn reciprocal_term(
+    open: &[OpenRequest<'_>],
+    opted_in: &[usize],
+    pool: &[ReviewerRecord<'_>],
+    settings: &ProgrammeSettings,
+    term: Term,
+    today: Date,
+    options: reciprocal::Options,
+) -> Reciprocal {
+    let capacity = term_capacity(pool, term);
+    let schools: Vec<reciprocal::OptedIn> = opted_in
+        .iter()
+        .map(|&i| reciprocal::OptedIn {
+            request: i as u32,
+            reviewers: (0..pool.len() as u32)
+                .filter(|&r| {
+                    pool[r as usize].reviewer.home_school_urn == open[i].request.school.urn
+                })
+                .collect(),
+        })
+        .collect();
+    let from_opted: HashSet<u32> = schools.iter().flat_map(|s| s.reviewers.clone()).collect();
+    let position: HashMap<Ulid, u32> = pool
+        .iter()
+        .enumerate()
+        .map(|(i, record)| (record.reviewer.id, i as u32))
+        .collect();
+    let mut candidates = Vec::new();
+    let mut scores = HashMap::new();
+    for &i in opted_in {
+        let outcome = matching::rank(
+            &MatchRequest {
+                request: &within_term(open[i].request, term),
+                excluded: open[i].excluded,
+                role: Role::Lead,
+                lead: None,
+                follow_up_of: open[i].follow_up_of,
+            },
+            pool,
+            settings,
+            today,
+        );
+        for candidate in &outcome.ranked {
+            let r = position[&candidate.reviewer.id];
+            if from_opted.contains(&r) {
+                candidates.push(Candidate {
+                    request: i as u32,
+                    reviewer: r,
+                    cost: -candidate.score.total(),
+                });
+                scores.insert((i as u32, r), candidate.score);
+            }
+        }
+    }
+    let proposal = reciprocal::propose(&schools, &candidates, &capacity, options);
+    Reciprocal {
+        arrangements: proposal
+            .arrangements
+            .iter()
+            .map(|a| {
+                a.legs
+                    .iter()
+                    .map(|leg| ReciprocalLeg {
+                        from: leg.from as usize,
+                        reviewer: pool[leg.reviewer as usize].reviewer.id,
+                        reviews: leg.reviews as usize,
+                        score: scores[&(leg.reviews, leg.reviewer)],
+                    })
+                    .collect()
+            })
+            .collect(),
+        optimal: proposal.optimal,
+        schools_bound: proposal.schools_bound,
+        cost_bound: proposal.cost_bound,
     }
 }
 

@@ -309,3 +309,74 @@ fn forty_requests_in_one_la_all_served_where_arrival_order_strands_half() {
     }
     assert!(load.values().all(|&n| n <= 2), "capacity is kept");
 }
+
+#[test]
+fn opted_in_schools_review_each_other_where_the_rules_allow() {
+    let school = |urn: &str| {
+        let mut r = request();
+        r.school.urn = crate::matching::fixtures::urn(urn);
+        r
+    };
+    let (a, b, c) = (school("100001"), school("100002"), school("100003"));
+    let from = |n: u16, urn: &str| Reviewer {
+        home_school_urn: crate::matching::fixtures::urn(urn),
+        ..reviewer(n)
+    };
+    let (from_a, from_b, from_c) = (from(1, "100001"), from(2, "100002"), from(3, "100003"));
+    let outsider = reviewer(4);
+    let nobody = HashSet::new();
+    // C has declined A's review: no pair A-C, no triad through C -> A.
+    let declined_by_c = HashSet::from([from_c.id]);
+    let open = [
+        lead_place(&a, &declined_by_c),
+        lead_place(&b, &nobody),
+        lead_place(&c, &nobody),
+    ];
+    let pool = [
+        record(&from_a),
+        record(&from_b),
+        record(&from_c),
+        record(&outsider),
+    ];
+    let options = reciprocal::Options::default();
+    let propose = |opted: &[usize], triads: bool| {
+        let options = reciprocal::Options { triads, ..options };
+        reciprocal_term(&open, opted, &pool, &settings(), SPRING, TODAY, options)
+    };
+    let found = propose(&[0, 1, 2], true);
+    assert!(found.optimal);
+    let legs: Vec<Vec<(usize, Ulid, usize)>> = found
+        .arrangements
+        .iter()
+        .map(|legs| {
+            legs.iter()
+                .map(|l| (l.from, l.reviewer, l.reviews))
+                .collect()
+        })
+        .collect();
+    // All three in one triad, in the direction that keeps C off A's review.
+    assert_eq!(
+        legs,
+        [[(0, from_a.id, 2), (2, from_c.id, 1), (1, from_b.id, 0)]]
+    );
+    assert_eq!(found.arrangements[0][0].score.total(), 65);
+
+    // Pairs only: two of the three.
+    let pairs = propose(&[0, 1, 2], false);
+    assert_eq!(pairs.arrangements.len(), 1);
+    assert_eq!(pairs.arrangements[0].len(), 2);
+    assert!(
+        pairs.arrangements[0]
+            .iter()
+            .all(|l| l.reviewer != outsider.id && (l.from, l.reviews) != (2, 0)),
+        "only reviewers from opted-in schools; a decline is kept"
+    );
+
+    // Not opted in: C is left out, whatever the rules.
+    let pair = propose(&[0, 1], true);
+    let schools: Vec<(usize, usize)> = pair.arrangements[0]
+        .iter()
+        .map(|l| (l.from, l.reviews))
+        .collect();
+    assert_eq!(schools, [(0, 1), (1, 0)]);
+}
