@@ -74,8 +74,6 @@ pub(crate) struct Network {
     taken_head: Vec<u32>,
     taken_len: Vec<u32>,
     taken: Vec<Taken>,
-    /// Units of each row sent to the bypass (left unplaced).
-    bypassed: Vec<u32>,
     /// The bypass's cost: more than any difference in total real cost between two plans, so
     /// the number of units placed is maximised first.
     big: i64,
@@ -131,7 +129,6 @@ impl Network {
             taken_head,
             taken_len: vec![0; cols],
             taken: vec![Taken::default(); total as usize],
-            bypassed: vec![0; rows],
             big,
             supply,
             room,
@@ -221,10 +218,9 @@ impl Network {
     /// Flips the arcs of the path the search found, from `target` back to `source`.
     fn augment(&mut self, source: u32, target: u32, s: &Search) {
         let rows = self.rows as u32;
+        // A unit sent to the bypass stays unplaced: only the path up to its row changes.
         let mut v = if target == rows + self.cols as u32 {
-            let row = s.pred_node[target as usize];
-            self.bypassed[row as usize] += 1;
-            row
+            s.pred_node[target as usize]
         } else {
             self.room[(target - rows) as usize] -= 1;
             target
