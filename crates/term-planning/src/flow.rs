@@ -147,7 +147,9 @@ impl Network {
     pub(crate) fn solve(&mut self) {
         let mut search = Search::new(self.rows + self.cols + 1);
         for row in 0..self.rows {
-            for _ in 0..self.supply[row] {
+            // A row places at most one unit per arc: more would only end at the bypass.
+            let units = self.supply[row].min(self.head[row + 1] - self.head[row]);
+            for _ in 0..units {
                 self.place_one(row as u32, &mut search);
             }
         }

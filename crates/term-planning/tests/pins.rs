@@ -218,3 +218,18 @@ fn when_not_every_place_can_be_filled_the_cheapest_ones_are() {
         assert_eq!(plan.short[0].request, 0);
     }
 }
+
+#[test]
+fn huge_wants_and_capacities_cost_no_more_than_the_pairs_they_have() {
+    // Each side could place four billion units; only the three pairs matter.
+    let plan = solve(
+        &[u32::MAX, u32::MAX],
+        &[u32::MAX, u32::MAX],
+        &[c(0, 0, 3), c(0, 1, 1), c(1, 1, 2)],
+        &[],
+        &[],
+    )
+    .unwrap();
+    assert_eq!((plan.assigned, plan.cost), (3, 6));
+    assert_eq!(plan.short.len(), 2);
+}
