@@ -126,13 +126,20 @@ pub fn plan(problem: &Problem<'_>) -> Result<Plan, PlanError> {
     }
     let pinned = check_pins(problem)?;
     let forbidden: HashSet<Pair> = problem.forbids.iter().copied().collect();
+    // Pins are placed before the solve; forbidden pairs are no candidates. Only the few
+    // requests named by a pin or forbid need a look-up.
+    let mut named = vec![false; requests];
+    for pair in pinned.keys().chain(&forbidden) {
+        if let Some(flag) = named.get_mut(pair.request as usize) {
+            *flag = true;
+        }
+    }
     let skip = |c: &Candidate| {
         let pair = Pair {
             request: c.request,
             reviewer: c.reviewer,
         };
-        // Pins are placed before the solve; forbidden pairs are no candidates.
-        pinned.contains_key(&pair) || forbidden.contains(&pair)
+        named[c.request as usize] && (pinned.contains_key(&pair) || forbidden.contains(&pair))
     };
     let skipping = !pinned.is_empty() || !forbidden.is_empty();
 
@@ -279,7 +286,14 @@ fn check_pins(problem: &Problem<'_>) -> Result<HashMap<Pair, i32>, PlanError> {
     let (requests, reviewers) = (problem.wanted.len(), problem.capacity.len());
     let mut pinned: HashMap<Pair, Option<i32>> = problem.pins.iter().map(|&p| (p, None)).collect();
     if !pinned.is_empty() {
-        for c in problem.candidates {
+        let mut named = vec![false; requests];
+        for pair in problem.pins {
+            if let Some(flag) = named.get_mut(pair.request as usize) {
+                *flag = true;
+            }
+        }
+        let named = |c: &Candidate| named.get(c.request as usize).copied().unwrap_or(false);
+        for c in problem.candidates.iter().filter(|c| named(c)) {
             let pair = Pair {
                 request: c.request,
                 reviewer: c.reviewer,
