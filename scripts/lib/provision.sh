@@ -15,6 +15,9 @@
 #                       installs a Debian package with apt-get when BIN is missing (root
 #                       only; otherwise dies with the sudo command): pdftotext, faketime.
 #   provision_all       Python, Node, Chromium and poppler-utils (pdftotext).
+#   provision_bench_python  also installs requirements-bench.txt (the benchmark anchor's
+#                       OR-Tools) into .venv, when its sha256 differs from
+#                       .venv/.requirements-bench.sha256.
 
 # shellcheck source-path=SCRIPTDIR source=common.sh
 source "$(dirname "${BASH_SOURCE[0]}")/common.sh"
@@ -23,12 +26,7 @@ VENV_DIR="$REPO_ROOT/.venv"
 
 # provision_python: create .venv if needed, (re)install requirements-dev.txt when it changed.
 provision_python() {
-    local req="$REPO_ROOT/requirements-dev.txt"
-    local stamp="$VENV_DIR/.requirements.sha256"
-    local log="$LOG_DIR/pip-install.log"
-    local want have=""
-
-    [[ -f $req ]] || die "$req not found"
+    [[ -f $REPO_ROOT/requirements-dev.txt ]] || die "$REPO_ROOT/requirements-dev.txt not found"
     mkdir -p "$LOG_DIR"
 
     # A venv whose interpreter no longer runs (e.g. its base Python was removed) is rebuilt.
@@ -39,22 +37,39 @@ provision_python() {
             die "python3 -m venv failed (Debian/Ubuntu: apt-get install -y python3-venv); log: $LOG_DIR/venv.log"
         fi
     fi
+    pip_install_changed requirements-dev.txt .requirements.sha256 pip-install.log
+}
+
+# provision_bench_python: .venv as above, plus requirements-bench.txt (scripts/bench only).
+provision_bench_python() {
+    provision_python
+    pip_install_changed requirements-bench.txt .requirements-bench.sha256 pip-install-bench.log
+}
+
+# pip_install_changed FILE STAMP LOG: pip install -r FILE (in the repository) into .venv when
+# its sha256 differs from the one recorded in .venv/STAMP; pip's output goes to $LOG_DIR/LOG.
+pip_install_changed() {
+    local name=$1
+    local req="$REPO_ROOT/$1"
+    local stamp="$VENV_DIR/$2"
+    local log="$LOG_DIR/$3"
+    local want have=""
 
     want=$(sha256_of "$req")
     if [[ -f $stamp ]]; then
         have=$(<"$stamp")
     fi
     if [[ $want == "$have" ]]; then
-        info "python: .venv up to date"
+        info "python: .venv up to date ($name)"
         return 0
     fi
 
-    info "python: installing requirements-dev.txt into .venv (log: ${log#"$REPO_ROOT"/})"
+    info "python: installing $name into .venv (log: ${log#"$REPO_ROOT"/})"
     rm -f "$stamp"
     if ! "$VENV_DIR/bin/python" -m pip install --disable-pip-version-check --no-input -q \
         -r "$req" >"$log" 2>&1; then
         show_log_tail "$log"
-        die "pip install -r requirements-dev.txt failed; full log: $log"
+        die "pip install -r $name failed; full log: $log"
     fi
     printf '%s\n' "$want" >"$stamp"
 }

@@ -27,6 +27,7 @@ pub mod reviewers;
 pub mod self_evaluation;
 pub mod store;
 pub mod telemetry;
+pub mod term_plan;
 pub mod versioned;
 pub mod visit_date;
 

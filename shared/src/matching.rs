@@ -85,7 +85,7 @@ use crate::programme::ProgrammeSettings;
 use crate::reviewers::Reviewer;
 
 #[cfg(test)]
-mod fixtures;
+pub(crate) mod fixtures;
 #[cfg(test)]
 mod properties;
 
