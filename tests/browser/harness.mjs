@@ -88,12 +88,26 @@ export function baseUrl() {
   return url.href.replace(/\/+$/, '');
 }
 
+/**
+ * The environment for Chromium: this process's, less libfaketime's. `SEND_REVIEW_TEST_DATE=...
+ * scripts/test` moves the clock of node and of the stack; Chromium stalls under libfaketime, and
+ * its own clock decides nothing the tests check (dates come from the pages).
+ */
+function browserEnv() {
+  const env = { ...process.env };
+  for (const name of Object.keys(env)) {
+    if (name === 'LD_PRELOAD' || name.startsWith('FAKETIME')) delete env[name];
+  }
+  return env;
+}
+
 /** Launch headless Debian Chromium with flags that keep it from stalling on an offline machine. */
 export async function launchBrowser() {
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
     headless: true,
     timeout: 30_000,
+    env: browserEnv(),
     args: [
       '--no-sandbox',
       '--disable-gpu',
