@@ -5,16 +5,17 @@ import assert from 'node:assert/strict';
 import { baseUrl } from './harness.mjs';
 import { firstVisitDay } from './dates.mjs';
 
-let pool;
+let pool = [];
 
-/** The seeded reviewer with address `email`. */
+/** The seeded reviewer with address `email` (read again if the pool read before did not have them yet). */
 export async function demoReviewer(email) {
-  if (!pool) {
+  const find = () => pool.find((r) => r.email.toLowerCase() === String(email).toLowerCase());
+  if (!find()) {
     const res = await fetch(`${baseUrl()}/_dev/demo/reviewers.json`, { signal: AbortSignal.timeout(10_000) });
     assert.equal(res.status, 200, 'GET /_dev/demo/reviewers.json');
     pool = await res.json();
   }
-  const reviewer = pool.find((r) => r.email.toLowerCase() === String(email).toLowerCase());
+  const reviewer = find();
   assert.ok(reviewer, `${email} is not in the seeded demo pool`);
   return reviewer;
 }
