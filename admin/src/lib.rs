@@ -13,8 +13,8 @@ use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
 use aws_sdk_dynamodb::types::AttributeValue;
-use shared::reviewers::RowError;
-use shared::store::Table;
+use records::reviewers::RowError;
+use records::store::Table;
 
 pub type Item = HashMap<String, AttributeValue>;
 

@@ -17,7 +17,6 @@ pub mod streams;
 pub mod template;
 
 pub mod demo;
-mod dev_pages;
 mod server;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -27,8 +26,8 @@ use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
 use aws_config::BehaviorVersion;
-use shared::Env;
-use shared::aws::AwsClients;
+use records::Env;
+use records::aws::AwsClients;
 use tokio::task::JoinHandle;
 
 use crate::functions::Handler;
@@ -262,7 +261,7 @@ impl LocalStack {
             routes: routes.clone(),
             schedules: schedules.clone(),
             moto_url: config.moto_url.clone(),
-            table: shared::store::Table {
+            table: records::store::Table {
                 client: aws.dynamodb.clone(),
                 name: values.refs.get("Table").cloned().unwrap_or_default(),
             },

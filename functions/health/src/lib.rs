@@ -5,10 +5,10 @@ use std::time::Instant;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use records::aws::AwsClients;
+use records::store::Table;
+use records::{ConfigError, Env};
 use serde_json::{Value, json};
-use shared::aws::AwsClients;
-use shared::store::Table;
-use shared::{ConfigError, Env};
 
 pub struct Health {
     table: Table,
@@ -42,7 +42,7 @@ impl Health {
         } else {
             StatusCode::SERVICE_UNAVAILABLE
         };
-        shared::http::json(status, &body)
+        web::http::json(status, &body)
     }
 
     async fn dynamodb(&self) -> Value {

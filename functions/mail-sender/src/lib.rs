@@ -5,9 +5,9 @@
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{Error, LambdaEvent};
+use mail::{Delivery, MailSender};
+use records::outbox;
 use serde::Deserialize;
-use shared::mail::{Delivery, MailSender};
-use shared::outbox;
 use time::OffsetDateTime;
 
 #[derive(Deserialize)]

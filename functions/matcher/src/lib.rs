@@ -6,8 +6,8 @@ use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{Error, LambdaEvent};
 use serde::Deserialize;
-use shared::offers::Workflow;
 use time::OffsetDateTime;
+use workflows::offers::Workflow;
 
 #[derive(Deserialize)]
 struct Keys {
