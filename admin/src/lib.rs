@@ -11,7 +11,7 @@ pub mod reviewers;
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
 use records::reviewers::RowError;
 use records::store::Table;
@@ -40,16 +40,13 @@ pub enum AdminError {
 
 /// One line describing a failed DynamoDB call, naming the table (a wrong `--table` shows as
 /// `ResourceNotFoundException` here).
-pub(crate) fn store_error<E>(table: &Table, operation: &str, err: E) -> AdminError
+pub(crate) fn store_error<E>(table: &Table, operation: &'static str, err: E) -> AdminError
 where
     E: ProvideErrorMetadata + std::error::Error,
 {
-    let detail = match err.code() {
-        Some(code) => format!("{code}: {}", err.message().unwrap_or("no message")),
-        None => DisplayErrorContext(&err).to_string(),
-    };
     AdminError::Store(one_line(&format!(
-        "DynamoDB {operation} on table {} failed: {detail}",
+        "{} (table {})",
+        records::store::dynamo_error(operation, err),
         table.name
     )))
 }

@@ -4,7 +4,6 @@ use std::fmt;
 use std::io::Write;
 use std::str::FromStr;
 
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::ReturnValue;
 use records::domain::format_date;
 use records::reviewers as pool;
@@ -199,7 +198,7 @@ pub async fn set_active(
         .await;
     let old = match result {
         Ok(output) => output.attributes,
-        Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
+        Err(e) if records::store::is_conditional_check_failed(&e) => {
             return Err(AdminError::NotFound(format!(
                 "no reviewer has {key} (the profile was removed meanwhile)"
             )));

@@ -8,7 +8,6 @@
 //! SES accepting the message and the record being written. The lease then expires and the
 //! email is sent a second time. SES offers no idempotency key to close it.
 
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
 use lettre::message::header::ContentType;
 use lettre::message::{Mailbox, MultiPart};
@@ -19,7 +18,7 @@ use records::aws::AwsClients;
 use records::branding::BrandingSource;
 use records::links::LinkSecret;
 use records::outbox::{self, Attachment, Programme, state};
-use records::store::{Table, get_s, is_conditional_check_failed, n, s};
+use records::store::{StoreError, Table, dynamo_error, get_s, is_conditional_check_failed, n, s};
 use records::{ConfigError, Env};
 
 use crate::Email;
@@ -40,24 +39,14 @@ pub enum Delivery {
 
 #[derive(Debug, thiserror::Error)]
 pub enum MailError {
-    #[error("DynamoDB {operation} failed: {code}")]
-    Store {
-        operation: &'static str,
-        code: String,
-    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
     #[error("SES refused the message: {0}")]
     Ses(String),
     #[error("outbox item {0} is corrupt: {1}")]
     Corrupt(String, String),
     #[error("rendering failed: {0}")]
     Render(String),
-}
-
-fn store_error<E: ProvideErrorMetadata>(operation: &'static str, err: &E) -> MailError {
-    MailError::Store {
-        operation,
-        code: err.code().unwrap_or("unknown").to_owned(),
-    }
 }
 
 /// Delivers outbox items. One per cold start.
@@ -179,7 +168,7 @@ impl MailSender {
                 .set_exclusive_start_key(start_key)
                 .send()
                 .await
-                .map_err(|e| store_error("Query", &e))?;
+                .map_err(|e| dynamo_error("Query", e))?;
             for item in page.items() {
                 if let Some(id) = get_s(item, "pk").and_then(outbox::id_from_pk) {
                     results.push((id.to_owned(), self.deliver(id, now).await));
@@ -227,23 +216,15 @@ impl MailSender {
         match result {
             Ok(output) => Ok(output.attributes),
             Err(err) if is_conditional_check_failed(&err) => Ok(None),
-            Err(err) => Err(store_error("UpdateItem", &err)),
+            Err(err) => Err(dynamo_error("UpdateItem", err).into()),
         }
     }
 
     async fn why_not_claimed(&self, outbox_id: &str) -> Result<Delivery, MailError> {
         let item = self
             .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .key("pk", s(outbox::pk(outbox_id)))
-            .key("sk", s(outbox::SORT_KEY))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| store_error("GetItem", &e))?
-            .item;
+            .get(outbox::pk(outbox_id), outbox::SORT_KEY)
+            .await?;
         Ok(match item.as_ref().and_then(|item| get_s(item, "state")) {
             None => Delivery::Missing,
             Some(state::SENT) => Delivery::AlreadySent,
@@ -347,7 +328,7 @@ impl MailSender {
             .expression_attribute_values(":exp", n(expires.unix_timestamp()))
             .send()
             .await
-            .map_err(|e| store_error("UpdateItem", &e))?;
+            .map_err(|e| dynamo_error("UpdateItem", e))?;
         Ok(())
     }
 
@@ -370,7 +351,7 @@ impl MailSender {
             Ok(_) => Ok(()),
             // Someone else took the lease over already: nothing of ours to give back.
             Err(err) if is_conditional_check_failed(&err) => Ok(()),
-            Err(err) => Err(store_error("UpdateItem", &err)),
+            Err(err) => Err(dynamo_error("UpdateItem", err).into()),
         }
     }
 }

@@ -186,16 +186,8 @@ pub async fn find_by_status_token(
     // The request item and its timeline only: the partition also holds evidence, access-log
     // and document items, which may run to many pages.
     let request = table
-        .client
-        .get_item()
-        .table_name(&table.name)
-        .key("pk", s(request_pk(request_id)))
-        .key("sk", s("REQUEST"))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(|e| dynamo_error("GetItem", e))?
-        .item
+        .get(request_pk(request_id), "REQUEST")
+        .await?
         .and_then(|item| serde_dynamo::from_item(item).ok());
     let events = table
         .partition_items(&request_pk(request_id), Some("EVENT#"))

@@ -90,6 +90,24 @@ pub type QueryError = aws_sdk_dynamodb::error::SdkError<
 >;
 
 impl Table {
+    /// Item `pk` / `sk`, read consistently, if it exists.
+    pub async fn get(
+        &self,
+        pk: impl Into<String>,
+        sk: impl Into<String>,
+    ) -> Result<Option<Item>, StoreError> {
+        self.client
+            .get_item()
+            .table_name(&self.name)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .map(|output| output.item)
+            .map_err(|e| dynamo_error("GetItem", e))
+    }
+
     /// Writes `items` in one transaction: all of them, or (a condition failed) none.
     pub async fn transact(
         &self,

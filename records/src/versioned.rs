@@ -70,17 +70,7 @@ impl Kind {
         table: &Table,
         request_id: &str,
     ) -> Result<Option<Versioned<T>>, StoreError> {
-        let item = table
-            .client
-            .get_item()
-            .table_name(&table.name)
-            .key("pk", s(request_pk(request_id)))
-            .key("sk", s(self.sort_key))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| dynamo_error("GetItem", e))?
-            .item;
+        let item = table.get(request_pk(request_id), self.sort_key).await?;
         item.map(|item| serde_dynamo::from_item(item).map_err(|e| self.corrupt(e)))
             .transpose()
     }

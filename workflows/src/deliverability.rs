@@ -11,15 +11,12 @@
 //!
 //! The item keeps the first time and reason, the latest time, and how many events came.
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use records::links::LinkSecret;
-use records::outbox::{OutboxEmail, Programme, RenderError, RenderedEmail};
-use records::store::{Item, StoreError, Table, dynamo_error, get_i64, get_s, n, s};
+use records::store::{Item, StoreError, Table, Transacted, dynamo_error, get_i64, get_s, n, s};
 
 const KEY_PREFIX: &str = "UNDELIVERABLE#";
 const SORT_KEY: &str = "UNDELIVERABLE";
@@ -165,30 +162,13 @@ pub struct AddressUndeliverable {
     pub at: String,
 }
 
-crate::emails::email_templates!(
-    NoticeHtml,
-    NoticeText,
+crate::emails::outbox_email!(
     AddressUndeliverable,
-    "email/address_undeliverable.html",
-    "email/address_undeliverable.txt"
+    kind: "address_undeliverable",
+    templates: "email/address_undeliverable.html", "email/address_undeliverable.txt",
+    link: |email, site, links| String::new(),
+    subject: |email, programme| format!("Email to {} is not being delivered", email.address),
 );
-
-impl OutboxEmail for AddressUndeliverable {
-    const KIND: &'static str = "address_undeliverable";
-
-    fn render(
-        &self,
-        programme: &Programme,
-        _links: &LinkSecret,
-    ) -> Result<RenderedEmail, RenderError> {
-        NoticeHtml::mail(
-            programme,
-            self,
-            "",
-            format!("Email to {} is not being delivered", self.address),
-        )
-    }
-}
 
 /// What [`record`] did with one address.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,16 +209,16 @@ pub async fn record(
         detail: feedback.detail.clone(),
         at: at.clone(),
     };
-    let result = table
-        .client
-        .transact_write_items()
-        .transact_items(TransactWriteItem::builder().put(mark).build())
-        .transact_items(records::outbox::put(&table.name, admin_email, &notice, now))
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(Recorded::Marked),
-        Err(err) if already_marked(&err) => {
+    let outcome = table
+        .transact(vec![
+            TransactWriteItem::builder().put(mark).build(),
+            records::outbox::put(&table.name, admin_email, &notice, now),
+        ])
+        .await
+        .map_err(|e| dynamo_error("TransactWriteItems", e))?;
+    match outcome {
+        Transacted::Committed => Ok(Recorded::Marked),
+        already if already.failed_at(0) => {
             table
                 .client
                 .update_item()
@@ -254,18 +234,9 @@ pub async fn record(
                 .map_err(|e| dynamo_error("UpdateItem", e))?;
             Ok(Recorded::AlreadyMarked)
         }
-        Err(err) => Err(dynamo_error("TransactWriteItems", err)),
-    }
-}
-
-fn already_marked<R>(err: &aws_sdk_dynamodb::error::SdkError<TransactWriteItemsError, R>) -> bool {
-    match err.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(e)) => e
-            .cancellation_reasons()
-            .first()
-            .and_then(|r| r.code())
-            .is_some_and(|code| code == "ConditionalCheckFailed"),
-        _ => false,
+        Transacted::Cancelled(reasons) => Err(StoreError::Conflict(format!(
+            "marking {address} undeliverable was cancelled: {reasons:?}"
+        ))),
     }
 }
 
@@ -317,6 +288,8 @@ pub async fn get(table: &Table, address: &str) -> Result<Option<Undeliverable>, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use records::links::LinkSecret;
+    use records::outbox::{OutboxEmail, Programme};
 
     // SES event publishing's bounce record, as AWS documents it (identities shortened).
     const PERMANENT_BOUNCE: &str = r#"{"eventType":"Bounce","bounce":{"bounceType":"Permanent","bounceSubType":"General","bouncedRecipients":[{"emailAddress":"Head@School.example","action":"failed","status":"5.1.1","diagnosticCode":"smtp; 550 5.1.1 user unknown"}],"timestamp":"2027-01-27T14:59:38.237Z","feedbackId":"0100015ed8f4-example","reportingMTA":"dsn; a1-2.smtp-out.eu-west-2.amazonses.com"},"mail":{"timestamp":"2027-01-27T14:59:38.237Z","source":"no-reply@example.org","sendingAccountId":"123456789012","messageId":"0102015ed8f4-example-000000","destination":["Head@School.example"],"headersTruncated":false,"tags":{"ses:configuration-set":["send-review-MailConfigurationSet"]}}}"#;

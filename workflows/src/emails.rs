@@ -1,51 +1,85 @@
-//! What every workflow's email templates share: each email kind has an HTML and a text
-//! template over the same three fields (`link` may be empty), under `templates/email/`.
+//! What every workflow's emails share: each email kind has an HTML and a text template over
+//! the same three fields (the programme, the payload and a link that may be empty), under
+//! `templates/email/`.
 
-/// Declares the two templates of an email payload; `$html::mail` renders both under a subject.
-macro_rules! email_templates {
-    ($html:ident, $text:ident, $data:ty, $html_path:literal, $text_path:literal) => {
-        #[derive(askama::Template)]
-        #[template(path = $html_path)]
-        struct $html<'a> {
-            programme: &'a records::outbox::Programme,
-            email: &'a $data,
-            #[allow(dead_code)] // not every email has a link
-            link: &'a str,
-        }
+/// Declares an email payload's [`OutboxEmail`](records::outbox::OutboxEmail) impl: its stored
+/// kind, its two templates (rendered over the programme, the payload and the link), the link
+/// (given the payload, the site's URL and the link secret) and the subject (given the payload
+/// and the programme); optionally what else goes with it (attachments, the stored report PDF).
+macro_rules! outbox_email {
+    (
+        $data:ty,
+        kind: $kind:literal,
+        templates: $html_path:literal, $text_path:literal,
+        link: |$email:ident, $site:ident, $links:ident| $link:expr,
+        subject: |$subject_email:ident, $programme:ident| $subject:expr
+        $(, attachments: |$attach_email:ident, $attach_programme:ident| $attachments:expr)?
+        $(, report_pdf_key: |$pdf_email:ident| $pdf_key:expr)?
+        $(,)?
+    ) => {
+        impl records::outbox::OutboxEmail for $data {
+            const KIND: &'static str = $kind;
 
-        #[derive(askama::Template)]
-        #[template(path = $text_path)]
-        struct $text<'a> {
-            programme: &'a records::outbox::Programme,
-            email: &'a $data,
-            #[allow(dead_code)] // not every email has a link
-            link: &'a str,
-        }
-
-        impl<'a> $html<'a> {
-            /// The email with this subject, both templates rendered over the same fields.
-            fn mail(
-                programme: &'a records::outbox::Programme,
-                email: &'a $data,
-                link: &'a str,
-                subject: String,
+            fn render(
+                &self,
+                programme: &records::outbox::Programme,
+                links: &records::links::LinkSecret,
             ) -> Result<records::outbox::RenderedEmail, records::outbox::RenderError> {
+                #[derive(askama::Template)]
+                #[template(path = $html_path)]
+                struct Html<'a> {
+                    programme: &'a records::outbox::Programme,
+                    email: &'a $data,
+                    #[allow(dead_code)] // not every email has a link
+                    link: &'a str,
+                }
+
+                #[derive(askama::Template)]
+                #[template(path = $text_path)]
+                struct Text<'a> {
+                    programme: &'a records::outbox::Programme,
+                    email: &'a $data,
+                    #[allow(dead_code)] // not every email has a link
+                    link: &'a str,
+                }
+
+                let link: String = {
+                    #[allow(unused_variables)] // an email may not use all three
+                    let ($email, $site, $links) = (self, programme.site_url.as_str(), links);
+                    $link
+                };
+                let subject: String = {
+                    #[allow(unused_variables)]
+                    let ($subject_email, $programme) = (self, programme);
+                    $subject
+                };
+                #[allow(unused_mut)]
+                let mut attachments = Vec::new();
+                $(attachments.extend({
+                    let ($attach_email, $attach_programme) = (self, programme);
+                    $attachments
+                });)?
                 Ok(records::outbox::RenderedEmail {
                     subject,
-                    html: askama::Template::render(&$html {
+                    html: askama::Template::render(&Html {
                         programme,
-                        email,
-                        link,
+                        email: self,
+                        link: &link,
                     })?,
-                    text: askama::Template::render(&$text {
+                    text: askama::Template::render(&Text {
                         programme,
-                        email,
-                        link,
+                        email: self,
+                        link: &link,
                     })?,
-                    attachments: Vec::new(),
+                    attachments,
                 })
             }
+
+            $(fn report_pdf_key(&self) -> Option<&str> {
+                let $pdf_email = self;
+                $pdf_key
+            })?
         }
     };
 }
-pub(crate) use email_templates;
+pub(crate) use outbox_email;

@@ -38,7 +38,7 @@ use ulid::Ulid;
 use crate::presigned_post::{PostPolicy, PresignedPost};
 use records::domain::request::{FieldError, Text, TextError};
 use records::request::{StoredRequest, request_pk, state as request_state};
-use records::store::{Table, n, s};
+use records::store::{Table, is_conditional_check_failed, n, s};
 use records::{ConfigError, Env};
 
 /// How long an upload form works: time to choose the file and start sending it.
@@ -291,10 +291,6 @@ where
     }
 }
 
-fn is_conditional_failure<E: ProvideErrorMetadata>(e: &E) -> bool {
-    e.code() == Some("ConditionalCheckFailedException")
-}
-
 /// What the checker did with one uploaded object.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Checked {
@@ -535,8 +531,7 @@ impl EvidenceStore {
             .send()
             .await;
         if let Err(e) = result {
-            let e = e.into_service_error();
-            return Err(if is_conditional_failure(&e) {
+            return Err(if is_conditional_check_failed(&e) {
                 EvidenceError::NotFound
             } else {
                 dynamo("UpdateItem")(e)
@@ -730,8 +725,7 @@ impl EvidenceStore {
                 .expression_attribute_values(":reason", s(rejection.reason())),
         };
         if let Err(e) = update.send().await {
-            let e = e.into_service_error();
-            if !is_conditional_failure(&e) {
+            if !is_conditional_check_failed(&e) {
                 return Err(dynamo("UpdateItem")(e));
             }
             // Someone else decided first (a twin event, or the school deleted it): start over

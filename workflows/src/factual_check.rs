@@ -7,8 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
 use crate::report::FactualCheck;
-use records::links::{LinkSecret, ReviewLink, review_link};
-use records::outbox::{OutboxEmail, Programme, RenderError, RenderedEmail};
+use records::links::{ReviewLink, review_link};
 use records::request::StoredRequest;
 use records::store::{StoreError, Table};
 
@@ -55,43 +54,28 @@ pub async fn lead_email(
     )))
 }
 
-crate::emails::email_templates!(
-    AnsweredHtml,
-    AnsweredText,
+crate::emails::outbox_email!(
     FactualCheckAnswered,
-    "email/factual_check_answered.html",
-    "email/factual_check_answered.txt"
-);
-
-impl OutboxEmail for FactualCheckAnswered {
-    const KIND: &'static str = "factual_check_answered";
-
-    fn render(
-        &self,
-        programme: &Programme,
-        links: &LinkSecret,
-    ) -> Result<RenderedEmail, RenderError> {
-        let link = format!(
-            "{}/report",
-            review_link(&programme.site_url, links, &self.review_link)
-        );
-        let answer = if self.comments == 0 {
+    kind: "factual_check_answered",
+    templates: "email/factual_check_answered.html", "email/factual_check_answered.txt",
+    link: |email, site, links| format!("{}/report", review_link(site, links, &email.review_link)),
+    subject: |email, programme| format!(
+        "{} has {}: {}",
+        email.school_name,
+        if email.comments == 0 {
             "accepted the draft report"
         } else {
             "commented on the draft report"
-        };
-        AnsweredHtml::mail(
-            programme,
-            self,
-            &link,
-            format!("{} has {answer}: {}", self.school_name, self.reference),
-        )
-    }
-}
+        },
+        email.reference
+    ),
+);
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use records::links::LinkSecret;
+    use records::outbox::{OutboxEmail, Programme};
 
     fn answered(comments: usize) -> FactualCheckAnswered {
         FactualCheckAnswered {

@@ -10,7 +10,6 @@ use std::collections::HashMap;
 use std::time::Duration as StdDuration;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -19,9 +18,8 @@ use time::{Duration, OffsetDateTime};
 
 use records::domain::request::{Reference, ReviewRequest};
 use records::links::{LinkSecret, status_link, token_hash};
-use records::outbox::{OutboxEmail, Programme, RenderError, RenderedEmail};
 use records::request::{StoredRequest, TimelineEvent, put, request_pk, state, timeline_put};
-use records::store::{Table, get_s, n, s};
+use records::store::{Table, Transacted, get_s, n, s};
 use records::{ConfigError, Env, outbox};
 
 /// Whose retry is whose: the form's submission token or an API client's key, kept apart.
@@ -92,34 +90,16 @@ pub struct RequestConfirmation {
     pub visit_windows: Vec<String>,
 }
 
-crate::emails::email_templates!(
-    RequestConfirmationHtml,
-    RequestConfirmationText,
+crate::emails::outbox_email!(
     RequestConfirmation,
-    "email/request_confirmation.html",
-    "email/request_confirmation.txt"
+    kind: "request_confirmation",
+    templates: "email/request_confirmation.html", "email/request_confirmation.txt",
+    link: |email, site, links| status_link(site, links, &email.request_id, ""),
+    subject: |email, programme| format!(
+        "{}: we have your request {}",
+        programme.name, email.reference
+    ),
 );
-
-impl OutboxEmail for RequestConfirmation {
-    const KIND: &'static str = "request_confirmation";
-
-    fn render(
-        &self,
-        programme: &Programme,
-        links: &LinkSecret,
-    ) -> Result<RenderedEmail, RenderError> {
-        let link = status_link(&programme.site_url, links, &self.request_id, "");
-        RequestConfirmationHtml::mail(
-            programme,
-            self,
-            &link,
-            format!(
-                "{}: we have your request {}",
-                programme.name, self.reference
-            ),
-        )
-    }
-}
 
 pub struct Intake {
     table: Table,
@@ -198,41 +178,17 @@ impl Intake {
                 add_follow_up_of(&mut items[0], original);
             }
             items.extend(also(&request_id, &reference));
-            let result = self
-                .table
-                .client
-                .transact_write_items()
-                .set_transact_items(Some(items))
-                .send()
-                .await;
-            let reasons = match result {
-                Ok(_) => {
-                    return Ok(Submitted {
-                        request_id,
-                        reference,
-                        replayed: false,
-                    });
-                }
-                Err(err) => match err.as_service_error() {
-                    Some(TransactWriteItemsError::TransactionCanceledException(cancelled)) => {
-                        cancelled
-                            .cancellation_reasons()
-                            .iter()
-                            .map(|r| r.code().unwrap_or("None").to_owned())
-                            .collect::<Vec<_>>()
-                    }
-                    _ => {
-                        return Err(SubmitError::Store(
-                            err.code().unwrap_or("unreachable").to_owned(),
-                        ));
-                    }
-                },
+            let outcome = self.table.transact(items).await.map_err(|err| {
+                SubmitError::Store(err.code().unwrap_or("unreachable").to_owned())
+            })?;
+            let Transacted::Cancelled(reasons) = &outcome else {
+                return Ok(Submitted {
+                    request_id,
+                    reference,
+                    replayed: false,
+                });
             };
-            let failed = |at: usize| {
-                reasons
-                    .get(at)
-                    .is_some_and(|code| code == "ConditionalCheckFailed")
-            };
+            let failed = |at: usize| outcome.failed_at(at);
             if failed(AT_IDEMPOTENCY) {
                 return self.replay(&idempotency_pk, &fingerprint).await;
             }

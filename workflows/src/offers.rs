@@ -33,7 +33,6 @@ pub use emails::{
 
 use std::collections::{HashMap, HashSet};
 
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -52,7 +51,7 @@ use records::request::{
     second_state, state, timeline_put,
 };
 use records::reviewers::Reviewer;
-use records::store::{Table, Transacted, get_s, n, s};
+use records::store::{StoreError, Table, Transacted, dynamo_error, get_s, n, s};
 use records::{ConfigError, Env, outbox, programme, reviewers};
 
 pub const OPEN_INDEX_KEY: &str = "OFFER_OPEN";
@@ -101,24 +100,10 @@ fn offer_pk(id: &str) -> String {
 
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
-    #[error("DynamoDB {operation} failed: {code}")]
-    Store {
-        operation: &'static str,
-        code: String,
-    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
     #[error("stored data is unreadable: {0}")]
     Corrupt(String),
-}
-
-fn store<E: ProvideErrorMetadata>(operation: &'static str) -> impl FnOnce(E) -> WorkflowError {
-    move |e| WorkflowError::Store {
-        operation,
-        code: format!(
-            "{}: {}",
-            e.code().unwrap_or("unreachable"),
-            e.message().unwrap_or_default()
-        ),
-    }
 }
 
 /// What a matcher run did.
@@ -301,18 +286,7 @@ impl Workflow {
         pk: String,
         sk: &str,
     ) -> Result<Option<T>, WorkflowError> {
-        let item = self
-            .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(store("GetItem"))?
-            .item;
+        let item = self.table.get(pk, sk).await?;
         item.map(|item| {
             serde_dynamo::from_item(item).map_err(|e| WorkflowError::Corrupt(e.to_string()))
         })
@@ -340,7 +314,7 @@ impl Workflow {
             .key("sk", s("PROFILE"))
             .send()
             .await
-            .map_err(store("GetItem"))?
+            .map_err(|e| dynamo_error("GetItem", e))?
             .item;
         item.map(|item| {
             Reviewer::from_item(&item).map_err(|e| WorkflowError::Corrupt(e.to_string()))
@@ -357,7 +331,7 @@ impl Workflow {
         self.table
             .index_items(key, from.as_deref())
             .await
-            .map_err(store("Query"))
+            .map_err(|e| dynamo_error("Query", e).into())
     }
 
     /// Runs matching for a request waiting for a reviewer: its lead, or once the lead has
@@ -582,7 +556,7 @@ impl Workflow {
         self.table
             .transact(items)
             .await
-            .map_err(|e| store::<_>("TransactWriteItems")(e.into_service_error()))
+            .map_err(|e| dynamo_error("TransactWriteItems", e).into())
     }
 
     async fn commit_match(

@@ -12,8 +12,7 @@ use time::{Date, Duration, OffsetDateTime};
 
 use records::domain::request::{FocusArea, long_date};
 use records::domain::{SchoolType, parse_date};
-use records::links::{LinkSecret, ReviewLink, review_link, status_link};
-use records::outbox::{OutboxEmail, Programme, RenderError, RenderedEmail};
+use records::links::{ReviewLink, review_link, status_link};
 use records::programme::GradingScale;
 use records::request::{StoredRequest, TimelineEvent, request_pk, state, timeline_put};
 use records::reviewers::reviewer_email;
@@ -436,73 +435,47 @@ pub struct SelfEvaluationReminder(pub SelfEvaluationNotice);
 #[serde(transparent)]
 pub struct SelfEvaluationSubmitted(pub SelfEvaluationNotice);
 
-crate::emails::email_templates!(
-    SelfEvaluationReminderHtml,
-    SelfEvaluationReminderText,
-    SelfEvaluationNotice,
-    "email/self_evaluation_reminder.html",
-    "email/self_evaluation_reminder.txt"
-);
-crate::emails::email_templates!(
-    SelfEvaluationSubmittedHtml,
-    SelfEvaluationSubmittedText,
-    SelfEvaluationNotice,
-    "email/self_evaluation_submitted.html",
-    "email/self_evaluation_submitted.txt"
-);
+impl std::ops::Deref for SelfEvaluationReminder {
+    type Target = SelfEvaluationNotice;
 
-impl OutboxEmail for SelfEvaluationReminder {
-    const KIND: &'static str = "self_evaluation_reminder";
-
-    fn render(
-        &self,
-        programme: &Programme,
-        links: &LinkSecret,
-    ) -> Result<RenderedEmail, RenderError> {
-        let email = &self.0;
-        let link = status_link(
-            &programme.site_url,
-            links,
-            &email.request_id,
-            "/self-evaluation",
-        );
-        SelfEvaluationReminderHtml::mail(
-            programme,
-            email,
-            &link,
-            format!(
-                "Your self-evaluation for the visit on {}: {}",
-                email.visit_date_text, email.reference
-            ),
-        )
+    fn deref(&self) -> &SelfEvaluationNotice {
+        &self.0
     }
 }
 
-impl OutboxEmail for SelfEvaluationSubmitted {
-    const KIND: &'static str = "self_evaluation_submitted";
+impl std::ops::Deref for SelfEvaluationSubmitted {
+    type Target = SelfEvaluationNotice;
 
-    fn render(
-        &self,
-        programme: &Programme,
-        links: &LinkSecret,
-    ) -> Result<RenderedEmail, RenderError> {
-        let email = &self.0;
-        let link = email
-            .review_link
-            .as_ref()
-            .map(|review| review_link(&programme.site_url, links, review))
-            .unwrap_or_default();
-        SelfEvaluationSubmittedHtml::mail(
-            programme,
-            email,
-            &link,
-            format!(
-                "{} has submitted its self-evaluation: {}",
-                email.school_name, email.reference
-            ),
-        )
+    fn deref(&self) -> &SelfEvaluationNotice {
+        &self.0
     }
 }
+
+crate::emails::outbox_email!(
+    SelfEvaluationReminder,
+    kind: "self_evaluation_reminder",
+    templates: "email/self_evaluation_reminder.html", "email/self_evaluation_reminder.txt",
+    link: |email, site, links| status_link(site, links, &email.request_id, "/self-evaluation"),
+    subject: |email, programme| format!(
+        "Your self-evaluation for the visit on {}: {}",
+        email.visit_date_text, email.reference
+    ),
+);
+
+crate::emails::outbox_email!(
+    SelfEvaluationSubmitted,
+    kind: "self_evaluation_submitted",
+    templates: "email/self_evaluation_submitted.html", "email/self_evaluation_submitted.txt",
+    link: |email, site, links| email
+        .review_link
+        .as_ref()
+        .map(|review| review_link(site, links, review))
+        .unwrap_or_default(),
+    subject: |email, programme| format!(
+        "{} has submitted its self-evaluation: {}",
+        email.school_name, email.reference
+    ),
+);
 
 #[cfg(test)]
 mod tests {

@@ -26,9 +26,7 @@ use crate::report::ReportFieldError;
 use crate::retention;
 use records::domain::format_date;
 use records::domain::request::{long_date, parse_date_input};
-use records::links::LinkSecret;
 use records::outbox;
-use records::outbox::{OutboxEmail, Programme, RenderError, RenderedEmail};
 use records::request::{Recommendation, StoredRequest, request_pk};
 use records::store::{StoreError, Table, Transacted, dynamo_error, get_s, s};
 use records::versioned::{Kind, Versioned};
@@ -311,17 +309,7 @@ pub async fn send_reminders(table: &Table, now: OffsetDateTime) -> Result<usize,
         if finalised_on.is_none_or(|day| day >= term_first_day(term)) {
             continue;
         }
-        let item = table
-            .client
-            .get_item()
-            .table_name(&table.name)
-            .key("pk", s(request_pk(request_id)))
-            .key("sk", s("REQUEST"))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| dynamo_error("GetItem", e))?
-            .item;
+        let item = table.get(request_pk(request_id), "REQUEST").await?;
         let Some(item) = item.filter(|item| !item.contains_key(&flag)) else {
             continue;
         };
@@ -409,39 +397,21 @@ pub struct ActionPlanReminder {
     pub last_updated: Option<String>,
 }
 
-crate::emails::email_templates!(
-    ReminderHtml,
-    ReminderText,
+crate::emails::outbox_email!(
     ActionPlanReminder,
-    "email/action_plan_reminder.html",
-    "email/action_plan_reminder.txt"
+    kind: "action_plan_reminder",
+    templates: "email/action_plan_reminder.html", "email/action_plan_reminder.txt",
+    link: |email, site, links| records::links::status_link(
+        site,
+        links,
+        &email.request_id,
+        "/action-plan",
+    ),
+    subject: |email, programme| format!(
+        "Time to update your action plan for the {}: {}",
+        email.term, email.reference
+    ),
 );
-
-impl OutboxEmail for ActionPlanReminder {
-    const KIND: &'static str = "action_plan_reminder";
-
-    fn render(
-        &self,
-        programme: &Programme,
-        links: &LinkSecret,
-    ) -> Result<RenderedEmail, RenderError> {
-        let link = records::links::status_link(
-            &programme.site_url,
-            links,
-            &self.request_id,
-            "/action-plan",
-        );
-        ReminderHtml::mail(
-            programme,
-            self,
-            &link,
-            format!(
-                "Time to update your action plan for the {}: {}",
-                self.term, self.reference
-            ),
-        )
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -449,6 +419,8 @@ mod tests {
 
     use super::*;
     use records::domain::request::Text;
+    use records::links::LinkSecret;
+    use records::outbox::{OutboxEmail, Programme};
 
     fn recommendations(n: usize) -> Vec<Recommendation> {
         (1..=n)

@@ -22,8 +22,6 @@ use crate::report::store::{SORT_KEY as REPORT_SORT_KEY, StoredReport, report_sta
 use records::domain::request::{
     EmailAddress, FieldError, MAX_NAME_CHARS, Text, TextError, long_date,
 };
-use records::links::LinkSecret;
-use records::outbox::{OutboxEmail, Programme, RenderError, RenderedEmail};
 use records::request::{StoredRequest, TimelineEvent, request_pk, timeline_put};
 use records::store::{StoreError, Table, Transacted, dynamo_error, get_s, n, s};
 
@@ -317,40 +315,22 @@ pub struct ReportShared {
     pub pdf_key: String,
 }
 
-crate::emails::email_templates!(
-    ReportSharedHtml,
-    ReportSharedText,
+// The email without its attachment (the mail sender adds the PDF). No link: the school's
+// pages are private to it.
+crate::emails::outbox_email!(
     ReportShared,
-    "email/report_shared.html",
-    "email/report_shared.txt"
+    kind: "report_shared",
+    templates: "email/report_shared.html", "email/report_shared.txt",
+    link: |email, site, links| String::new(),
+    subject: |email, programme| format!("{} has shared its review report with you", email.school_name),
+    report_pdf_key: |email| Some(&email.pdf_key),
 );
-
-/// The email without its attachment (the mail sender adds the PDF). No link: the school's
-/// pages are private to it.
-impl OutboxEmail for ReportShared {
-    const KIND: &'static str = "report_shared";
-
-    fn report_pdf_key(&self) -> Option<&str> {
-        Some(&self.pdf_key)
-    }
-
-    fn render(
-        &self,
-        programme: &Programme,
-        _links: &LinkSecret,
-    ) -> Result<RenderedEmail, RenderError> {
-        ReportSharedHtml::mail(
-            programme,
-            self,
-            "",
-            format!("{} has shared its review report with you", self.school_name),
-        )
-    }
-}
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use records::links::LinkSecret;
+    use records::outbox::{OutboxEmail, Programme};
 
     fn form(email: &str, name: &str) -> ShareForm {
         ShareForm {

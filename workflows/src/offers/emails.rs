@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use records::links::{LinkSecret, OfferAction, ReviewLink, review_link, status_link};
-use records::outbox::{Attachment, OutboxEmail, Programme, RenderError, RenderedEmail};
+use records::outbox::Attachment;
 
 use super::calendar;
 
@@ -96,175 +96,98 @@ pub struct VisitConfirmed {
 #[serde(transparent)]
 pub struct OfferReminder(pub ReviewerOffer);
 
-crate::emails::email_templates!(
-    ReviewerOfferHtml,
-    ReviewerOfferText,
+impl std::ops::Deref for OfferReminder {
+    type Target = ReviewerOffer;
+
+    fn deref(&self) -> &ReviewerOffer {
+        &self.0
+    }
+}
+
+crate::emails::outbox_email!(
     ReviewerOffer,
-    "email/offer.html",
-    "email/offer.txt"
+    kind: "reviewer_offer",
+    templates: "email/offer.html", "email/offer.txt",
+    link: |email, site, links| offer_link(site, links, email),
+    subject: |email, programme| format!(
+        "Can you review {} ({})? {}",
+        email.school_name, email.local_authority, email.reference
+    ),
 );
-crate::emails::email_templates!(
-    ReminderHtml,
-    ReminderText,
-    ReviewerOffer,
-    "email/offer_reminder.html",
-    "email/offer_reminder.txt"
+
+crate::emails::outbox_email!(
+    OfferReminder,
+    kind: "offer_reminder",
+    templates: "email/offer_reminder.html", "email/offer_reminder.txt",
+    link: |email, site, links| offer_link(site, links, email),
+    subject: |email, programme| format!(
+        "Reminder: can you review {}? Please answer by {}",
+        email.school_name, email.respond_by
+    ),
 );
-crate::emails::email_templates!(
-    NeedsAttentionHtml,
-    NeedsAttentionText,
+
+crate::emails::outbox_email!(
     NeedsAttention,
-    "email/needs_attention.html",
-    "email/needs_attention.txt"
+    kind: "needs_attention",
+    templates: "email/needs_attention.html", "email/needs_attention.txt",
+    link: |email, site, links| String::new(),
+    subject: |email, programme| format!(
+        "Needs attention: no reviewer found for {}",
+        email.reference
+    ),
 );
-crate::emails::email_templates!(
-    DateChangeHtml,
-    DateChangeText,
+
+crate::emails::outbox_email!(
     DateChange,
-    "email/date_change.html",
-    "email/date_change.txt"
+    kind: "date_change",
+    templates: "email/date_change.html", "email/date_change.txt",
+    link: |email, site, links| school_or_review_link(
+        site,
+        links,
+        &email.request_id,
+        email.to_school,
+        email.review_link.as_ref(),
+    ),
+    subject: |email, programme| if email.kept {
+        format!(
+            "The visit stays on {}: {}",
+            email.current_date_text, email.reference
+        )
+    } else {
+        format!(
+            "Can the visit move to {}? {}",
+            email.proposed_date_text, email.reference
+        )
+    },
 );
-crate::emails::email_templates!(
-    VisitConfirmedHtml,
-    VisitConfirmedText,
+
+crate::emails::outbox_email!(
     VisitConfirmed,
-    "email/visit_confirmed.html",
-    "email/visit_confirmed.txt"
+    kind: "visit_confirmed",
+    templates: "email/visit_confirmed.html", "email/visit_confirmed.txt",
+    link: |email, site, links| school_or_review_link(
+        site,
+        links,
+        &email.request_id,
+        email.to_school,
+        email.review_link.as_ref(),
+    ),
+    subject: |email, programme| format!(
+        "{}: {} on {}",
+        if email.sequence > 0 {
+            "Visit moved"
+        } else {
+            "Visit booked"
+        },
+        email.school_name,
+        email.visit_date_text
+    ),
+    attachments: |email, programme| [Attachment {
+        filename: "visit.ics".into(),
+        content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
+        content: calendar::visit_event(programme, email).into_bytes(),
+    }],
 );
-
-impl OutboxEmail for ReviewerOffer {
-    const KIND: &'static str = "reviewer_offer";
-
-    fn render(
-        &self,
-        programme: &Programme,
-        links: &LinkSecret,
-    ) -> Result<RenderedEmail, RenderError> {
-        let link = offer_link(&programme.site_url, links, self);
-        ReviewerOfferHtml::mail(
-            programme,
-            self,
-            &link,
-            format!(
-                "Can you review {} ({})? {}",
-                self.school_name, self.local_authority, self.reference
-            ),
-        )
-    }
-}
-
-impl OutboxEmail for OfferReminder {
-    const KIND: &'static str = "offer_reminder";
-
-    fn render(
-        &self,
-        programme: &Programme,
-        links: &LinkSecret,
-    ) -> Result<RenderedEmail, RenderError> {
-        let offer = &self.0;
-        let link = offer_link(&programme.site_url, links, offer);
-        ReminderHtml::mail(
-            programme,
-            offer,
-            &link,
-            format!(
-                "Reminder: can you review {}? Please answer by {}",
-                offer.school_name, offer.respond_by
-            ),
-        )
-    }
-}
-
-impl OutboxEmail for NeedsAttention {
-    const KIND: &'static str = "needs_attention";
-
-    fn render(
-        &self,
-        programme: &Programme,
-        _links: &LinkSecret,
-    ) -> Result<RenderedEmail, RenderError> {
-        NeedsAttentionHtml::mail(
-            programme,
-            self,
-            "",
-            format!("Needs attention: no reviewer found for {}", self.reference),
-        )
-    }
-}
-
-impl OutboxEmail for DateChange {
-    const KIND: &'static str = "date_change";
-
-    fn render(
-        &self,
-        programme: &Programme,
-        links: &LinkSecret,
-    ) -> Result<RenderedEmail, RenderError> {
-        let link = school_or_review_link(
-            &programme.site_url,
-            links,
-            &self.request_id,
-            self.to_school,
-            self.review_link.as_ref(),
-        );
-        DateChangeHtml::mail(
-            programme,
-            self,
-            &link,
-            if self.kept {
-                format!(
-                    "The visit stays on {}: {}",
-                    self.current_date_text, self.reference
-                )
-            } else {
-                format!(
-                    "Can the visit move to {}? {}",
-                    self.proposed_date_text, self.reference
-                )
-            },
-        )
-    }
-}
-
-impl OutboxEmail for VisitConfirmed {
-    const KIND: &'static str = "visit_confirmed";
-
-    fn render(
-        &self,
-        programme: &Programme,
-        links: &LinkSecret,
-    ) -> Result<RenderedEmail, RenderError> {
-        let link = school_or_review_link(
-            &programme.site_url,
-            links,
-            &self.request_id,
-            self.to_school,
-            self.review_link.as_ref(),
-        );
-        Ok(RenderedEmail {
-            attachments: vec![Attachment {
-                filename: "visit.ics".into(),
-                content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
-                content: calendar::visit_event(programme, self).into_bytes(),
-            }],
-            ..VisitConfirmedHtml::mail(
-                programme,
-                self,
-                &link,
-                format!(
-                    "{}: {} on {}",
-                    if self.sequence > 0 {
-                        "Visit moved"
-                    } else {
-                        "Visit booked"
-                    },
-                    self.school_name,
-                    self.visit_date_text
-                ),
-            )?
-        })
-    }
-}
 
 /// The school's status page, or the reviewer's page for the review (none if the email has no
 /// review to link to).

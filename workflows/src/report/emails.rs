@@ -2,8 +2,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use records::links::{LinkSecret, status_link};
-use records::outbox::{OutboxEmail, Programme, RenderError, RenderedEmail};
+use records::links::status_link;
 
 /// Tells the school the draft report is ready for its factual-accuracy check, with the
 /// private link to the page where it accepts or comments.
@@ -25,58 +24,20 @@ pub struct ReportFinal {
     pub pdf_key: String,
 }
 
-crate::emails::email_templates!(
-    ReportFinalHtml,
-    ReportFinalText,
-    ReportFinal,
-    "email/report_final.html",
-    "email/report_final.txt"
-);
-crate::emails::email_templates!(
-    ReportToCheckHtml,
-    ReportToCheckText,
+crate::emails::outbox_email!(
     ReportToCheck,
-    "email/report_to_check.html",
-    "email/report_to_check.txt"
+    kind: "report_to_check",
+    templates: "email/report_to_check.html", "email/report_to_check.txt",
+    link: |email, site, links| status_link(site, links, &email.request_id, "/report"),
+    subject: |email, programme| format!("Your draft report is ready to check: {}", email.reference),
 );
 
-impl OutboxEmail for ReportToCheck {
-    const KIND: &'static str = "report_to_check";
-
-    fn render(
-        &self,
-        programme: &Programme,
-        links: &LinkSecret,
-    ) -> Result<RenderedEmail, RenderError> {
-        let link = status_link(&programme.site_url, links, &self.request_id, "/report");
-        ReportToCheckHtml::mail(
-            programme,
-            self,
-            &link,
-            format!("Your draft report is ready to check: {}", self.reference),
-        )
-    }
-}
-
-impl OutboxEmail for ReportFinal {
-    const KIND: &'static str = "report_final";
-
-    /// The PDF is attached at delivery, read from the evidence bucket.
-    fn report_pdf_key(&self) -> Option<&str> {
-        Some(&self.pdf_key)
-    }
-
-    fn render(
-        &self,
-        programme: &Programme,
-        links: &LinkSecret,
-    ) -> Result<RenderedEmail, RenderError> {
-        let link = status_link(&programme.site_url, links, &self.request_id, "/report");
-        ReportFinalHtml::mail(
-            programme,
-            self,
-            &link,
-            format!("Your review report: {}", self.reference),
-        )
-    }
-}
+crate::emails::outbox_email!(
+    ReportFinal,
+    kind: "report_final",
+    templates: "email/report_final.html", "email/report_final.txt",
+    link: |email, site, links| status_link(site, links, &email.request_id, "/report"),
+    subject: |email, programme| format!("Your review report: {}", email.reference),
+    // The PDF is attached at delivery, read from the evidence bucket.
+    report_pdf_key: |email| Some(&email.pdf_key),
+);

@@ -17,8 +17,7 @@ use time::{Date, Duration, OffsetDateTime, Weekday};
 use super::store::{self, SORT_KEY, report_state};
 use records::domain::parse_date;
 use records::domain::request::long_date;
-use records::links::{LinkSecret, ReviewLink, review_link, status_link};
-use records::outbox::{OutboxEmail, Programme, RenderError, RenderedEmail};
+use records::links::{ReviewLink, review_link, status_link};
 use records::programme;
 use records::request::{StoredRequest, remind_once, request_pk, state};
 use records::store::{StoreError, Table, dynamo_error, s};
@@ -214,66 +213,27 @@ pub struct FactualCheckWaiting {
     pub sent_on_text: String,
 }
 
-crate::emails::email_templates!(
-    ReportLateHtml,
-    ReportLateText,
+crate::emails::outbox_email!(
     ReportLate,
-    "email/report_late.html",
-    "email/report_late.txt"
+    kind: "report_late",
+    templates: "email/report_late.html", "email/report_late.txt",
+    link: |email, site, links| format!("{}/report", review_link(site, links, &email.review_link)),
+    subject: |email, programme| format!(
+        "The report for {} is overdue: {}",
+        email.school_name, email.reference
+    ),
 );
 
-crate::emails::email_templates!(
-    FactualCheckWaitingHtml,
-    FactualCheckWaitingText,
+crate::emails::outbox_email!(
     FactualCheckWaiting,
-    "email/factual_check_waiting.html",
-    "email/factual_check_waiting.txt"
+    kind: "factual_check_waiting",
+    templates: "email/factual_check_waiting.html", "email/factual_check_waiting.txt",
+    link: |email, site, links| status_link(site, links, &email.request_id, "/report"),
+    subject: |email, programme| format!(
+        "Reminder: your draft report is waiting for you to check: {}",
+        email.reference
+    ),
 );
-
-impl OutboxEmail for ReportLate {
-    const KIND: &'static str = "report_late";
-
-    fn render(
-        &self,
-        programme: &Programme,
-        links: &LinkSecret,
-    ) -> Result<RenderedEmail, RenderError> {
-        let link = format!(
-            "{}/report",
-            review_link(&programme.site_url, links, &self.review_link)
-        );
-        ReportLateHtml::mail(
-            programme,
-            self,
-            &link,
-            format!(
-                "The report for {} is overdue: {}",
-                self.school_name, self.reference
-            ),
-        )
-    }
-}
-
-impl OutboxEmail for FactualCheckWaiting {
-    const KIND: &'static str = "factual_check_waiting";
-
-    fn render(
-        &self,
-        programme: &Programme,
-        links: &LinkSecret,
-    ) -> Result<RenderedEmail, RenderError> {
-        let link = status_link(&programme.site_url, links, &self.request_id, "/report");
-        FactualCheckWaitingHtml::mail(
-            programme,
-            self,
-            &link,
-            format!(
-                "Reminder: your draft report is waiting for you to check: {}",
-                self.reference
-            ),
-        )
-    }
-}
 
 #[cfg(test)]
 mod tests {

@@ -102,17 +102,7 @@ pub enum Moved {
 /// The report of request `request_id`, if anyone has saved one (consistent read: a save is
 /// seen at once).
 pub async fn get(table: &Table, request_id: &str) -> Result<Option<StoredReport>, StoreError> {
-    let item = table
-        .client
-        .get_item()
-        .table_name(&table.name)
-        .key("pk", s(request_pk(request_id)))
-        .key("sk", s(SORT_KEY))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(|e| dynamo_error("GetItem", e))?
-        .item;
+    let item = table.get(request_pk(request_id), SORT_KEY).await?;
     item.map(StoredReport::from_item).transpose()
 }
 
