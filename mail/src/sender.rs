@@ -181,6 +181,19 @@ impl MailSender {
         }
     }
 
+    /// An update of outbox item `outbox_id`.
+    fn update(
+        &self,
+        outbox_id: &str,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .key("pk", s(outbox::pk(outbox_id)))
+            .key("sk", s(outbox::SORT_KEY))
+    }
+
     async fn claim(
         &self,
         outbox_id: &str,
@@ -188,12 +201,7 @@ impl MailSender {
         now: OffsetDateTime,
     ) -> Result<Option<std::collections::HashMap<String, AttributeValue>>, MailError> {
         let result = self
-            .table
-            .client
-            .update_item()
-            .table_name(&self.table.name)
-            .key("pk", s(outbox::pk(outbox_id)))
-            .key("sk", s(outbox::SORT_KEY))
+            .update(outbox_id)
             .update_expression(
                 "SET #state = :sending, lease_until = :until, lease_owner = :owner \
                  ADD attempts :one",
@@ -311,12 +319,7 @@ impl MailSender {
     ) -> Result<(), MailError> {
         // Kept 30 days for support questions ("did the email go?"), then removed by TTL.
         let expires = now + Duration::days(30);
-        self.table
-            .client
-            .update_item()
-            .table_name(&self.table.name)
-            .key("pk", s(outbox::pk(outbox_id)))
-            .key("sk", s(outbox::SORT_KEY))
+        self.update(outbox_id)
             .update_expression(
                 "SET #state = :sent, ses_message_id = :mid, sent_at = :at, expires_at = :exp \
                  REMOVE gsi1pk, gsi1sk, lease_until, lease_owner",
@@ -334,12 +337,7 @@ impl MailSender {
 
     async fn release(&self, outbox_id: &str, lease_owner: &str) -> Result<(), MailError> {
         let result = self
-            .table
-            .client
-            .update_item()
-            .table_name(&self.table.name)
-            .key("pk", s(outbox::pk(outbox_id)))
-            .key("sk", s(outbox::SORT_KEY))
+            .update(outbox_id)
             .update_expression("SET #state = :pending REMOVE lease_until, lease_owner")
             .condition_expression("lease_owner = :owner")
             .expression_attribute_names("#state", "state")

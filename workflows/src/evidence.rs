@@ -362,16 +362,8 @@ impl EvidenceStore {
         }
         let item = self
             .table
-            .client
-            .get_item()
-            .table_name(&self.table.name)
-            .key("pk", s(request_pk(request_id)))
-            .key("sk", s(sort_key(evidence_id)))
-            .consistent_read(true)
-            .send()
-            .await
-            .map_err(|e| dynamo("GetItem")(e.into_service_error()))?
-            .item;
+            .get(request_pk(request_id), sort_key(evidence_id))
+            .await?;
         item.map(|item| {
             serde_dynamo::from_item(item).map_err(|e| EvidenceError::Corrupt(e.to_string()))
         })

@@ -195,26 +195,8 @@ impl Workflow {
         };
         match stored.state.as_str() {
             state::NEEDS_ATTENTION => {
-                let table = self.table.name.as_str();
-                let at = now.format(&Rfc3339).unwrap_or_default();
-                let items = vec![
-                    set_request_state(table, &stored, state::MATCHING, None),
-                    timeline_put(
-                        table,
-                        &stored.id,
-                        &TimelineEvent {
-                            at,
-                            kind: "reassigned".into(),
-                            detail: None,
-                        },
-                    ),
-                ];
-                match self.commit(items).await? {
-                    Transacted::Committed => Ok(Reassigned::Rematching),
-                    Transacted::Cancelled(_) => Ok(Reassigned::Refused(
-                        "the request changed meanwhile: try again".into(),
-                    )),
-                }
+                let back = set_request_state(&self.table.name, &stored, state::MATCHING, None);
+                self.commit_reassign(back, &stored.id, now).await
             }
             state::OFFERED => match stored.open_offer.as_deref() {
                 Some(offer_id) => match self
@@ -232,33 +214,17 @@ impl Workflow {
             state::ACCEPTED
                 if stored.second_state.as_deref() == Some(second_state::NEEDS_ATTENTION) =>
             {
-                let items = vec![
-                    update(self.table.name.as_str(), &request_pk(&stored.id), "REQUEST")
-                        .update_expression("SET second_state = :matching")
-                        .condition_expression("#state = :accepted AND second_state = :attention")
-                        .expression_attribute_names("#state", "state")
-                        .expression_attribute_values(":matching", s(second_state::MATCHING))
-                        .expression_attribute_values(":accepted", s(state::ACCEPTED))
-                        .expression_attribute_values(":attention", s(second_state::NEEDS_ATTENTION))
-                        .build()
-                        .map(|u| TransactWriteItem::builder().update(u).build())
-                        .expect("complete update"),
-                    timeline_put(
-                        self.table.name.as_str(),
-                        &stored.id,
-                        &TimelineEvent {
-                            at: now.format(&Rfc3339).unwrap_or_default(),
-                            kind: "reassigned".into(),
-                            detail: None,
-                        },
-                    ),
-                ];
-                match self.commit(items).await? {
-                    Transacted::Committed => Ok(Reassigned::Rematching),
-                    Transacted::Cancelled(_) => Ok(Reassigned::Refused(
-                        "the request changed meanwhile: try again".into(),
-                    )),
-                }
+                let again = update(&self.table.name, &request_pk(&stored.id), "REQUEST")
+                    .update_expression("SET second_state = :matching")
+                    .condition_expression("#state = :accepted AND second_state = :attention")
+                    .expression_attribute_names("#state", "state")
+                    .expression_attribute_values(":matching", s(second_state::MATCHING))
+                    .expression_attribute_values(":accepted", s(state::ACCEPTED))
+                    .expression_attribute_values(":attention", s(second_state::NEEDS_ATTENTION))
+                    .build()
+                    .map(|u| TransactWriteItem::builder().update(u).build())
+                    .expect("complete update");
+                self.commit_reassign(again, &stored.id, now).await
             }
             state::SUBMITTED | state::MATCHING => Ok(Reassigned::Refused(
                 "matching is already running for this request".into(),
@@ -266,6 +232,27 @@ impl Workflow {
             other => Ok(Reassigned::Refused(format!(
                 "the request is {other}: reassigning a booked or closed review is not possible from here"
             ))),
+        }
+    }
+
+    /// Commits `back` (the request's return to matching) with the timeline's "reassigned".
+    async fn commit_reassign(
+        &self,
+        back: TransactWriteItem,
+        request_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Reassigned, WorkflowError> {
+        let event = TimelineEvent {
+            at: now.format(&Rfc3339).unwrap_or_default(),
+            kind: "reassigned".into(),
+            detail: None,
+        };
+        let items = vec![back, timeline_put(&self.table.name, request_id, &event)];
+        match self.commit(items).await? {
+            Transacted::Committed => Ok(Reassigned::Rematching),
+            Transacted::Cancelled(_) => Ok(Reassigned::Refused(
+                "the request changed meanwhile: try again".into(),
+            )),
         }
     }
 

@@ -7,10 +7,28 @@ use super::render::{ReportDocument, ReviewerCredit, Stage};
 use super::{
     AreaFindings, MAX_EVIDENCE_CHARS, MAX_NEXT_STEPS_CHARS, MAX_POINT_CHARS, MAX_POINTS,
     MAX_RECOMMENDATION_CHARS, MAX_RECOMMENDATIONS, MAX_SUMMARY_CHARS, Progress, ProgressRating,
-    Recommendation, Report,
+    Recommendation, Report, ReportTemplate,
 };
 use records::domain::request::{FocusArea, Text};
 use records::programme::ProgrammeSettings;
+
+/// The focus areas of the example review.
+pub const AREAS: [FocusArea; 2] = [FocusArea::Outcomes, FocusArea::Leadership];
+
+/// Form fields as a browser posts them.
+pub fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
+    fields
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+/// The report template of a review of `areas`.
+pub fn review(areas: &[FocusArea]) -> ReportTemplate {
+    ReportTemplate::Review {
+        areas: areas.to_vec(),
+    }
+}
 
 fn text(value: &str) -> Text {
     Text::parse(value, usize::MAX, true).expect("example text is valid")

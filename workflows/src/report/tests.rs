@@ -1,16 +1,7 @@
-use super::examples::{document, filler, maximal, typical};
+use super::examples::{AREAS, document, filler, maximal, pairs, review, typical};
 use super::render::Stage;
 use super::*;
 use records::programme::GradingScale;
-
-const AREAS: [FocusArea; 2] = [FocusArea::Outcomes, FocusArea::Leadership];
-
-fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
-    fields
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
 
 fn parse(
     fields: &[(&str, &str)],
@@ -21,12 +12,6 @@ fn parse(
         &review(&AREAS),
         scale,
     )
-}
-
-fn review(areas: &[FocusArea]) -> ReportTemplate {
-    ReportTemplate::Review {
-        areas: areas.to_vec(),
-    }
 }
 
 fn fields_of(errors: &[ReportFieldError]) -> Vec<&str> {

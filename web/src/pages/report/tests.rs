@@ -1,27 +1,12 @@
 use askama::Template;
-use records::domain::request::{FocusArea, Text};
+use records::domain::request::Text;
 use records::programme::GradingScale;
 use workflows::after_report::action_plan::{ActionPlan, ActionRow, ActionStatus};
-use workflows::report::examples::{document, typical};
+use workflows::report::examples::{AREAS, document, pairs, review, typical};
 use workflows::report::render::Stage;
 use workflows::report::{RawReport, Report, ReportFieldError, ReportTemplate};
 
 use super::*;
-
-const AREAS: [FocusArea; 2] = [FocusArea::Outcomes, FocusArea::Leadership];
-
-fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
-    fields
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
-}
-
-fn review(areas: &[FocusArea]) -> ReportTemplate {
-    ReportTemplate::Review {
-        areas: areas.to_vec(),
-    }
-}
 
 fn words(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
