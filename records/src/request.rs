@@ -121,6 +121,17 @@ pub struct TimelineEvent {
     pub detail: Option<String>,
 }
 
+impl TimelineEvent {
+    /// An event of `kind` at `at` (RFC 3339), with what the school may read about it.
+    pub fn new(at: impl Into<String>, kind: impl Into<String>, detail: Option<String>) -> Self {
+        Self {
+            at: at.into(),
+            kind: kind.into(),
+            detail,
+        }
+    }
+}
+
 /// The transaction item that adds `event` to request `request_id`'s timeline.
 pub fn timeline_put(table: &str, request_id: &str, event: &TimelineEvent) -> TransactWriteItem {
     let mut item: HashMap<String, AttributeValue> =

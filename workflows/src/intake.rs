@@ -308,11 +308,7 @@ impl Intake {
         );
         request_item.insert("gsi1sk".into(), s(format!("{created}#{request_id}")));
 
-        let event = TimelineEvent {
-            at: created.clone(),
-            kind: "submitted".into(),
-            detail: None,
-        };
+        let event = TimelineEvent::new(created.clone(), "submitted", None);
 
         let status_token = self.links.status_token(request_id);
         let email = RequestConfirmation {

@@ -242,11 +242,8 @@ impl Workflow {
         request_id: &str,
         now: OffsetDateTime,
     ) -> Result<Reassigned, WorkflowError> {
-        let event = TimelineEvent {
-            at: now.format(&Rfc3339).unwrap_or_default(),
-            kind: "reassigned".into(),
-            detail: None,
-        };
+        let event =
+            TimelineEvent::new(now.format(&Rfc3339).unwrap_or_default(), "reassigned", None);
         let items = vec![back, timeline_put(&self.table.name, request_id, &event)];
         match self.commit(items).await? {
             Transacted::Committed => Ok(Reassigned::Rematching),
@@ -668,11 +665,7 @@ impl Workflow {
             timeline_put(
                 table,
                 &offer.request_id,
-                &TimelineEvent {
-                    at,
-                    kind: kind.into(),
-                    detail: Some("We are asking another reviewer.".into()),
-                },
+                &TimelineEvent::new(at, kind, Some("We are asking another reviewer.".into())),
             ),
         ];
         match self.commit(items).await? {

@@ -311,11 +311,11 @@ pub async fn submit(
         timeline_put(
             &table.name,
             &stored.id,
-            &TimelineEvent {
+            &TimelineEvent::new(
                 at,
-                kind: "self_evaluation_submitted".into(),
-                detail: Some("You submitted your self-evaluation.".into()),
-            },
+                "self_evaluation_submitted",
+                Some("You submitted your self-evaluation.".into()),
+            ),
         ),
     ];
     for member in stored.team() {

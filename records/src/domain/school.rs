@@ -200,7 +200,7 @@ impl<'de> serde::Deserialize<'de> for Urn {
     }
 }
 
-/// A local authority in England, from the bundled list (`shared/data/local_authorities.csv`).
+/// A local authority in England, from the bundled list (`records/data/local_authorities.csv`).
 /// Get one with [`LocalAuthority::by_code`]; the list is the only source of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct LocalAuthority {

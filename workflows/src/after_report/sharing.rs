@@ -214,11 +214,11 @@ pub async fn share(
         timeline_put(
             &table.name,
             &stored.id,
-            &TimelineEvent {
-                at: at.clone(),
-                kind: "report_shared".into(),
-                detail: Some(format!("You shared the report with {}.", shared_with.who())),
-            },
+            &TimelineEvent::new(
+                at.clone(),
+                "report_shared",
+                Some(format!("You shared the report with {}.", shared_with.who())),
+            ),
         ),
         records::outbox::put(&table.name, share.email.as_str(), &email, now),
     ];

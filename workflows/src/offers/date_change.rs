@@ -272,11 +272,11 @@ impl Workflow {
         items.push(timeline_put(
             table,
             &stored.id,
-            &TimelineEvent {
+            &TimelineEvent::new(
                 at,
-                kind: "visit_moved".into(),
-                detail: Some(format!("The visit has moved to {}.", long_date(new_date))),
-            },
+                "visit_moved",
+                Some(format!("The visit has moved to {}.", long_date(new_date))),
+            ),
         ));
         let confirmation = |to_school: bool, member: &TeamMember| VisitConfirmed {
             to_school,

@@ -5,7 +5,7 @@
 //! krilla (by the typst authors) writes the PDF; it does not lay text out, so this module does:
 //! it measures words with the font's own advance widths (skrifa), wraps them first-fit
 //! (textwrap), breaks pages (keeping headings with what follows), then paints each page. The
-//! DejaVu Sans font files are compiled into the binary (`shared/fonts/`, with their licence):
+//! DejaVu Sans font files are compiled into the binary (`workflows/fonts/`, with their licence):
 //! nothing is read or downloaded at run time.
 
 use std::num::NonZeroU16;

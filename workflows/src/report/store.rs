@@ -317,11 +317,7 @@ fn transition(
 }
 
 fn event(now: OffsetDateTime, kind: &str, detail: &str) -> TimelineEvent {
-    TimelineEvent {
-        at: timestamp(now),
-        kind: kind.into(),
-        detail: Some(detail.into()),
-    }
+    TimelineEvent::new(timestamp(now), kind, Some(detail.into()))
 }
 
 async fn commit(
