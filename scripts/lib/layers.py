@@ -118,7 +118,7 @@ def workspace_dependencies(crate_dir):
 
 def main():
     repo = sys.argv[1] if len(sys.argv) > 1 else "."
-    problems = []
+    problems, sizes = [], []
     for crate in crates(repo):
         name = os.path.relpath(crate, repo)
         src = os.path.join(crate, "src")
@@ -127,6 +127,7 @@ def main():
             problems.append(f"{name}: import cycle between modules {', '.join(component)}")
         library = os.path.basename(crate)
         if library in LAYERS and os.path.dirname(os.path.relpath(crate, repo)) == "":
+            sizes.append(f"{library} {lines}")
             if lines > MAX_LIBRARY_LINES:
                 problems.append(
                     f"{name}: {lines} lines of non-test code (at most {MAX_LIBRARY_LINES})"
@@ -148,7 +149,10 @@ def main():
         print(problem)
     if problems:
         return 1
-    print("layers: no import cycle, dependencies point down, crates and files within size")
+    print(
+        "layers: no import cycle, dependencies point down, crates and files within size "
+        f"(non-test lines: {', '.join(sizes)})"
+    )
     return 0
 
 
