@@ -4,6 +4,10 @@
 //! Each command is a function here taking the [`Table`]: reads return values, renderers write
 //! human text to any `Write`, so the integration tests run every command against DynamoDB
 //! Local. `main.rs` only parses arguments and prints.
+//!
+//! Layer: the top, over `records`, `workflows` (a command-line adapter: each command calls the same
+//! code the functions use). A rule, a stored shape or a page goes down into those crates (see the
+//! workspace README's layout), never here.
 
 pub mod export;
 pub mod requests;

@@ -2,6 +2,10 @@
 //! would run it from `infra/template.yaml`, with DynamoDB Local and moto for the AWS services.
 //! It is not a second implementation: every route, stream and schedule calls the function's
 //! own handler, built the way its `main.rs` builds it.
+//!
+//! Layer: the top, over `records`, `workflows`, `mail` (development tooling that runs the functions
+//! as AWS would). A rule, a stored shape or a page goes down into those crates (see the workspace
+//! README's layout), never here.
 
 pub mod aws_calls;
 pub mod checks;

@@ -4,6 +4,10 @@
 //! to the school as rejected, with the reason. The work is `workflows::evidence`'s
 //! `EvidenceStore::check_upload`, which decides by conditional writes, so S3's duplicate
 //! deliveries and Lambda's retries change nothing twice.
+//!
+//! Layer: the top, over `records`, `workflows` (a Lambda adapter: it reads the event, calls the
+//! workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
+//! workspace README's layout), never here.
 
 use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
 use lambda_runtime::{Error, LambdaEvent};

@@ -1,4 +1,8 @@
 //! `GET /health`: which services the system reaches, and their versions.
+//!
+//! Layer: the top, over `records`, `web` (a Lambda adapter: it reads the event, calls the workflow
+//! and answers). A rule, a stored shape or a page goes down into those crates (see the workspace
+//! README's layout), never here.
 
 use std::time::Instant;
 

@@ -3,6 +3,10 @@
 //! complaining address is marked as undeliverable and the administrator told, once
 //! ([`workflows::deliverability::record`]). An error fails the invocation, so SNS's asynchronous
 //! retries (then the failure queue) take over; marking twice is harmless.
+//!
+//! Layer: the top, over `records`, `workflows` (a Lambda adapter: it reads the event, calls the
+//! workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
+//! workspace README's layout), never here.
 
 use aws_lambda_events::event::sns::SnsEvent;
 use lambda_runtime::{Error, LambdaEvent};

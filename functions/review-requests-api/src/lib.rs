@@ -2,6 +2,10 @@
 //! validation and the same exactly-once intake as the form; every error is an RFC 9457 problem
 //! document, with one entry per field (a JSON pointer into the request body).
 //! `GET /api/v1/openapi.json` serves the OpenAPI 3.1 description (`openapi.json` beside this).
+//!
+//! Layer: the top, over `records`, `workflows`, `web` (a Lambda adapter: it reads the event, calls
+//! the workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
+//! workspace README's layout), never here.
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};

@@ -1,6 +1,10 @@
 //! The reviewer's offer page. Its link carries a signed, expiring token for one offer. Opening
 //! it changes nothing (mail scanners follow links); the Accept and Decline forms post back to
 //! the same address. A late or repeated answer gets a polite page, never an error.
+//!
+//! Layer: the top, over `records`, `workflows`, `web` (a Lambda adapter: it reads the event, calls
+//! the workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
+//! workspace README's layout), never here.
 
 mod report;
 

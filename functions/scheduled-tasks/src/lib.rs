@@ -5,6 +5,10 @@
 //! remind lead reviewers of late reports and schools of waiting factual checks
 //! (`workflows::report::reminders`); purge the requests whose retention has ended
 //! (`workflows::retention`).
+//!
+//! Layer: the top, over `records`, `workflows`, `mail` (a Lambda adapter: it reads the event, calls
+//! the workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
+//! workspace README's layout), never here.
 
 use lambda_runtime::{Error, LambdaEvent};
 use mail::{Delivery, MailSender};

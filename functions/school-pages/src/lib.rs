@@ -1,6 +1,10 @@
 //! The pages a school uses: the landing page, the request form (and its submission), the
 //! confirmation, the private status page and the privacy notice. Which page is served is the
 //! route key API Gateway matched, so routes live only in the template.
+//!
+//! Layer: the top, over `records`, `workflows`, `web` (a Lambda adapter: it reads the event, calls
+//! the workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
+//! workspace README's layout), never here.
 
 use askama::Template;
 use base64::Engine;
