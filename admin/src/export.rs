@@ -7,9 +7,9 @@
 
 use std::io::Write;
 
-use shared::domain::LocalAuthority;
-use shared::intake::StoredRequest;
-use shared::store::{Table, s};
+use records::domain::LocalAuthority;
+use records::request::StoredRequest;
+use records::store::{Table, s};
 
 use crate::requests::{focus_values, read_request, sort_oldest_first, window_values};
 use crate::{AdminError, store_error};

@@ -4,6 +4,10 @@
 //! Each command is a function here taking the [`Table`]: reads return values, renderers write
 //! human text to any `Write`, so the integration tests run every command against DynamoDB
 //! Local. `main.rs` only parses arguments and prints.
+//!
+//! Layer: the top, over `records`, `workflows` (a command-line adapter: each command calls the same
+//! code the functions use). A rule, a stored shape or a page goes down into those crates (see the
+//! workspace README's layout), never here.
 
 pub mod export;
 pub mod requests;
@@ -11,10 +15,10 @@ pub mod reviewers;
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::error::{DisplayErrorContext, ProvideErrorMetadata};
+use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::AttributeValue;
-use shared::reviewers::RowError;
-use shared::store::Table;
+use records::reviewers::RowError;
+use records::store::Table;
 
 pub type Item = HashMap<String, AttributeValue>;
 
@@ -40,16 +44,13 @@ pub enum AdminError {
 
 /// One line describing a failed DynamoDB call, naming the table (a wrong `--table` shows as
 /// `ResourceNotFoundException` here).
-pub(crate) fn store_error<E>(table: &Table, operation: &str, err: E) -> AdminError
+pub(crate) fn store_error<E>(table: &Table, operation: &'static str, err: E) -> AdminError
 where
     E: ProvideErrorMetadata + std::error::Error,
 {
-    let detail = match err.code() {
-        Some(code) => format!("{code}: {}", err.message().unwrap_or("no message")),
-        None => DisplayErrorContext(&err).to_string(),
-    };
     AdminError::Store(one_line(&format!(
-        "DynamoDB {operation} on table {} failed: {detail}",
+        "{} (table {})",
+        records::store::dynamo_error(operation, err),
         table.name
     )))
 }

@@ -7,11 +7,11 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use records::aws::AwsClients;
+use records::domain::request::Reference;
+use records::store::Table;
 use send_review_admin::reviewers::ReviewerKey;
 use send_review_admin::{AdminError, export, requests, reviewers};
-use shared::aws::AwsClients;
-use shared::domain::request::Reference;
-use shared::store::Table;
 
 const AFTER_HELP: &str = "\
 Credentials and region come from the usual AWS settings (AWS_PROFILE, AWS_REGION, ...). Against
@@ -309,7 +309,7 @@ async fn run(command: Command, table_name: String) -> Result<(), AdminError> {
                 print_line(requests::withdraw(&table, &reference, reason.as_deref(), now).await?)
             }
             RequestsCommand::Purge { reference, bucket } => {
-                let store = shared::evidence::EvidenceStore {
+                let store = workflows::evidence::EvidenceStore {
                     table: table.clone(),
                     s3: aws.s3.clone(),
                     bucket,

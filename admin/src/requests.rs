@@ -6,12 +6,12 @@ use std::io::Write;
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
+use records::domain::format_date;
+use records::domain::request::{FocusAreas, Percentage, Reference, ReviewRequest, Text};
+use records::request::{StoredRequest, request_pk};
+use records::store::{Table, get_s, s};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::domain::format_date;
-use shared::domain::request::{FocusAreas, Percentage, Reference, ReviewRequest, Text};
-use shared::intake::{StoredRequest, request_pk};
-use shared::store::{Table, get_s, s};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -51,7 +51,7 @@ pub struct RequestDetails {
     pub request: StoredRequest,
     pub timeline: Vec<Event>,
     /// Set when mail to the contact's address bounced for good or was marked as spam.
-    pub contact_undeliverable: Option<shared::deliverability::Undeliverable>,
+    pub contact_undeliverable: Option<workflows::deliverability::Undeliverable>,
 }
 
 pub(crate) fn read_request(item: Item) -> Result<StoredRequest, AdminError> {
@@ -146,7 +146,7 @@ pub fn write_list(out: &mut impl Write, requests: &[StoredRequest]) -> std::io::
 }
 
 fn la_name(code: u16) -> String {
-    shared::domain::LocalAuthority::by_code(code)
+    records::domain::LocalAuthority::by_code(code)
         .map_or_else(|| format!("unknown LA {code}"), |la| la.name.to_owned())
 }
 
@@ -247,7 +247,7 @@ pub async fn show(table: &Table, reference: &Reference) -> Result<RequestDetails
         (OffsetDateTime::parse(&event.at, &Rfc3339).ok(), sk.clone())
     });
     let contact_undeliverable =
-        shared::deliverability::get(table, request.request.contact.email.as_str())
+        workflows::deliverability::get(table, request.request.contact.email.as_str())
             .await
             .map_err(|e| AdminError::Store(e.to_string()))?;
     Ok(RequestDetails {
@@ -332,8 +332,8 @@ pub fn write_details(out: &mut impl Write, details: &RequestDetails) -> std::io:
     }
     if let Some(change) = &stored.date_change {
         let asked_by = match change.asked_by {
-            shared::intake::Side::School => "the school",
-            shared::intake::Side::Reviewer => "the lead reviewer",
+            records::request::Side::School => "the school",
+            records::request::Side::Reviewer => "the lead reviewer",
         };
         field(
             out,
@@ -417,8 +417,8 @@ pub fn write_details(out: &mut impl Write, details: &RequestDetails) -> std::io:
     field(out, "email", r.contact.email.as_str())?;
     if let Some(stopped) = &details.contact_undeliverable {
         let what = match stopped.reason {
-            shared::deliverability::Reason::Bounce => "BOUNCED",
-            shared::deliverability::Reason::Complaint => "MARKED AS SPAM",
+            workflows::deliverability::Reason::Bounce => "BOUNCED",
+            workflows::deliverability::Reason::Complaint => "MARKED AS SPAM",
         };
         field(
             out,
@@ -553,11 +553,11 @@ pub fn parse_reason(text: &str) -> Result<String, String> {
     Text::parse(text, MAX_REASON_CHARS, false)
         .map(|t| t.as_str().to_owned())
         .map_err(|e| match e {
-            shared::domain::request::TextError::Empty => "the reason must not be empty".into(),
-            shared::domain::request::TextError::TooLong(max) => {
+            records::domain::request::TextError::Empty => "the reason must not be empty".into(),
+            records::domain::request::TextError::TooLong(max) => {
                 format!("the reason must be at most {max} characters")
             }
-            shared::domain::request::TextError::ControlCharacters => {
+            records::domain::request::TextError::ControlCharacters => {
                 "the reason must be one line of text, without control characters".into()
             }
         })
@@ -611,8 +611,8 @@ pub async fn withdraw(
             .update_expression("SET #state = :withdrawn REMOVE gsi1pk, gsi1sk")
             .condition_expression("#state = :open")
             .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":withdrawn", s(shared::offers::offer_state::WITHDRAWN))
-            .expression_attribute_values(":open", s(shared::offers::offer_state::OPEN))
+            .expression_attribute_values(":withdrawn", s(workflows::offers::offer_state::WITHDRAWN))
+            .expression_attribute_values(":open", s(workflows::offers::offer_state::OPEN))
             .build()
             .expect("table, key and expression are set");
         TransactWriteItem::builder().update(update).build()
@@ -658,13 +658,13 @@ pub async fn withdraw(
     }
 }
 
-/// Erases request `reference` now (see `shared::retention::purge`).
+/// Erases request `reference` now (see `workflows::retention::purge`).
 pub async fn purge(
-    store: &shared::evidence::EvidenceStore,
+    store: &workflows::evidence::EvidenceStore,
     reference: &Reference,
-) -> Result<shared::retention::Purged, AdminError> {
+) -> Result<workflows::retention::Purged, AdminError> {
     let id = request_id(&store.table, reference).await?;
-    shared::retention::purge(store, &id)
+    workflows::retention::purge(store, &id)
         .await
         .map_err(|e| AdminError::Store(crate::one_line(&e.to_string())))
 }
@@ -673,7 +673,7 @@ pub async fn purge(
 pub fn write_purged(
     out: &mut impl Write,
     reference: &Reference,
-    purged: &shared::retention::Purged,
+    purged: &workflows::retention::Purged,
 ) -> std::io::Result<()> {
     for (key, version) in &purged.objects {
         writeln!(
@@ -697,23 +697,23 @@ pub fn write_purged(
 }
 
 /// Gives a request to another reviewer: not there yet.
-/// Matches the request again (see `shared::offers::Workflow::reassign`): the matcher, running
+/// Matches the request again (see `workflows::offers::Workflow::reassign`): the matcher, running
 /// on the table's stream, then offers it to the next best reviewer or tells the administrator.
 pub async fn reassign(table: &Table, reference: &Reference) -> Result<String, AdminError> {
     let id = request_id(table, reference).await?;
-    let workflow = shared::offers::Workflow::new(
+    let workflow = workflows::offers::Workflow::new(
         table.clone(),
         String::new(),
-        shared::programme::ProgrammeSettings::new("", ""),
+        records::programme::ProgrammeSettings::new("", ""),
     );
     match workflow
         .reassign(&id, time::OffsetDateTime::now_utc())
         .await
     {
-        Ok(shared::offers::Reassigned::Rematching) => Ok(format!(
+        Ok(workflows::offers::Reassigned::Rematching) => Ok(format!(
             "{reference}: matching again; the next offer goes out in a few seconds"
         )),
-        Ok(shared::offers::Reassigned::Refused(why)) => {
+        Ok(workflows::offers::Reassigned::Refused(why)) => {
             Err(AdminError::Refused(format!("{reference}: {why}")))
         }
         Err(error) => Err(AdminError::Refused(format!("{reference}: {error}"))),

@@ -4,12 +4,12 @@ use std::fmt;
 use std::io::Write;
 use std::str::FromStr;
 
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use aws_sdk_dynamodb::types::ReturnValue;
+use records::domain::format_date;
+use records::reviewers as pool;
+use records::reviewers::Reviewer;
+use records::store::{StoreError, Table, get_s, s};
 use serde_json::{Value, json};
-use shared::domain::format_date;
-use shared::reviewers::{self as pool, Reviewer, StoreError};
-use shared::store::{Table, get_s, s};
 use ulid::Ulid;
 
 use crate::{AdminError, printable, store_error, write_columns};
@@ -65,7 +65,7 @@ impl fmt::Display for Imported {
     }
 }
 
-/// Imports a reviewer file (format: `shared::reviewers`): every row, or nothing at all when any
+/// Imports a reviewer file (format: `records::reviewers`): every row, or nothing at all when any
 /// row is bad ([`AdminError::InvalidCsv`] lists every problem).
 pub async fn import(table: &Table, csv_text: &str) -> Result<Imported, AdminError> {
     let rows = pool::parse_csv(csv_text).map_err(AdminError::InvalidCsv)?;
@@ -198,7 +198,7 @@ pub async fn set_active(
         .await;
     let old = match result {
         Ok(output) => output.attributes,
-        Err(e) if e.code() == Some("ConditionalCheckFailedException") => {
+        Err(e) if records::store::is_conditional_check_failed(&e) => {
             return Err(AdminError::NotFound(format!(
                 "no reviewer has {key} (the profile was removed meanwhile)"
             )));

@@ -18,11 +18,11 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use lambda_http::http::StatusCode;
 use local_runner::{LocalStack, StackConfig};
+use records::domain::request::{RawReviewRequest, ReviewRequest};
 use review_requests_api::ReviewRequestsApi;
 use serde_json::json;
-use shared::domain::request::{RawReviewRequest, ReviewRequest};
-use shared::intake::{IdempotencyKey, Intake};
 use time::OffsetDateTime;
+use workflows::intake::{IdempotencyKey, Intake};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -117,11 +117,11 @@ async fn intake(n: usize) -> anyhow::Result<()> {
 }
 
 async fn matching() -> anyhow::Result<()> {
-    use shared::matching::{MatchRequest, ReviewerRecord, Role, rank};
-    use shared::store::Table;
+    use records::store::Table;
+    use workflows::matching::{MatchRequest, ReviewerRecord, Role, rank};
     let today = OffsetDateTime::now_utc().date();
     let parsed = ReviewRequest::parse(&raw(1), today).expect("valid");
-    let settings = shared::programme::ProgrammeSettings::new("Bench", "bench@example.org");
+    let settings = records::programme::ProgrammeSettings::new("Bench", "bench@example.org");
     println!("matching benchmark: one request against pools loaded from DynamoDB Local");
     for size in [100usize, 1_000, 10_000] {
         let mut config = StackConfig::from_environment()?;
@@ -134,10 +134,10 @@ async fn matching() -> anyhow::Result<()> {
             name: stack.table_name().to_owned(),
         };
         let pool = reviewer_pool(size, today);
-        shared::reviewers::upsert_all(&table, &pool).await?;
+        records::reviewers::upsert_all(&table, &pool).await?;
 
         let started = Instant::now();
-        let loaded = shared::reviewers::list(&table).await?;
+        let loaded = records::reviewers::list(&table).await?;
         let load = started.elapsed();
         let records: Vec<ReviewerRecord> = loaded
             .iter()
@@ -174,7 +174,7 @@ async fn matching() -> anyhow::Result<()> {
 }
 
 /// A varied pool: every phase, type and region, some ineligible for each rule.
-fn reviewer_pool(size: usize, today: time::Date) -> Vec<shared::reviewers::Reviewer> {
+fn reviewer_pool(size: usize, today: time::Date) -> Vec<records::reviewers::Reviewer> {
     let phases = [
         "primary",
         "secondary",
@@ -215,7 +215,7 @@ fn reviewer_pool(size: usize, today: time::Date) -> Vec<shared::reviewers::Revie
             if i % 17 == 0 { "no" } else { "yes" },
         ));
     }
-    shared::reviewers::parse_csv(&csv)
+    records::reviewers::parse_csv(&csv)
         .expect("the generated pool is valid")
         .into_iter()
         .map(|row| row.reviewer)
@@ -225,8 +225,8 @@ fn reviewer_pool(size: usize, today: time::Date) -> Vec<shared::reviewers::Revie
 /// Renders a typical, a maximal (every field at its limit) and a follow-up report `n` times each, as the
 /// finalising function does, and prints the render times and sizes.
 fn pdf(n: usize) -> anyhow::Result<()> {
-    use shared::report::{examples, pdf};
-    let scale = shared::programme::GradingScale::new(["Leading", "Effective", "Developing"])?;
+    use workflows::report::{examples, pdf};
+    let scale = records::programme::GradingScale::new(["Leading", "Effective", "Developing"])?;
     for (name, report) in [
         ("typical", examples::typical()),
         ("maximal", examples::maximal(Some(&scale))),

@@ -6,9 +6,9 @@
 //! so the demo tells the same story, and the tests that book these reviewers pass, on any day.
 
 use anyhow::{Context as _, anyhow};
-use shared::programme::{self, ProgrammeSettings};
-use shared::reviewers::{self, Reviewer};
-use shared::store::Table;
+use records::programme::{self, ProgrammeSettings};
+use records::reviewers::{self, Reviewer};
+use records::store::Table;
 use time::Date;
 
 use crate::LocalStack;
@@ -93,7 +93,7 @@ pub async fn stored_pool(table: &Table) -> anyhow::Result<serde_json::Value> {
 /// (`POST /_dev/demo/final-report`).
 pub async fn final_report(table: &Table, reference: &str) -> anyhow::Result<serde_json::Value> {
     let request_id = request_id_of(table, reference).await?;
-    let report = shared::report::examples::typical();
+    let report = workflows::report::examples::typical();
     finalise(table, &request_id, &report).await?;
     Ok(serde_json::json!({
         "request_id": request_id,
@@ -110,17 +110,17 @@ pub async fn set_visit_date(
     reference: &str,
     date: &str,
 ) -> anyhow::Result<serde_json::Value> {
-    let date = shared::domain::parse_date(date.trim())
+    let date = records::domain::parse_date(date.trim())
         .map_err(|_| anyhow!("{date:?} is not a date written YYYY-MM-DD"))?;
     let request_id = request_id_of(table, reference).await?;
     let key = |u: aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder| {
         u.table_name(&table.name)
             .key(
                 "pk",
-                shared::store::s(shared::intake::request_pk(&request_id)),
+                records::store::s(records::request::request_pk(&request_id)),
             )
-            .key("sk", shared::store::s("REQUEST"))
-            .expression_attribute_values(":day", shared::store::s(date.to_string()))
+            .key("sk", records::store::s("REQUEST"))
+            .expression_attribute_values(":day", records::store::s(date.to_string()))
     };
     key(table.client.update_item())
         .update_expression("SET #lead.visit_date = :day")
@@ -152,15 +152,15 @@ async fn request_id_of(table: &Table, reference: &str) -> anyhow::Result<String>
         .table_name(&table.name)
         .key(
             "pk",
-            shared::store::s(format!("REFERENCE#{}", reference.trim())),
+            records::store::s(format!("REFERENCE#{}", reference.trim())),
         )
-        .key("sk", shared::store::s("REFERENCE"))
+        .key("sk", records::store::s("REFERENCE"))
         .send()
         .await?
         .item;
     Ok(item
         .as_ref()
-        .and_then(|item| shared::store::get_s(item, "request_id"))
+        .and_then(|item| records::store::get_s(item, "request_id"))
         .ok_or_else(|| anyhow!("no request has the reference {reference:?}"))?
         .to_owned())
 }
@@ -172,10 +172,10 @@ async fn request_id_of(table: &Table, reference: &str) -> anyhow::Result<String>
 pub async fn finalise(
     table: &Table,
     request_id: &str,
-    report: &shared::report::Report,
+    report: &workflows::report::Report,
 ) -> anyhow::Result<()> {
-    use shared::report::FactualCheck;
-    use shared::report::store::{self, Moved, Saved};
+    use workflows::report::store::{Moved, Saved};
+    use workflows::report::{FactualCheck, store};
 
     let now = time::OffsetDateTime::now_utc();
     let Saved::Saved { version } =
@@ -191,8 +191,8 @@ pub async fn finalise(
     anyhow::ensure!(moved == Moved::Done, "the school's check: {moved:?}");
     let (html, pdf) = store::object_keys(request_id);
     let retention_months = ProgrammeSettings::demo().retention_months;
-    let purge_after = shared::retention::purge_date(now.date(), retention_months);
-    let also = shared::retention::schedule_purge(&table.name, request_id, purge_after);
+    let purge_after = workflows::retention::purge_date(now.date(), retention_months);
+    let also = workflows::retention::schedule_purge(&table.name, request_id, purge_after);
     let moved = store::finalise(table, request_id, version, &html, &pdf, now, also).await?;
     anyhow::ensure!(moved == Moved::Done, "finalising the report: {moved:?}");
     Ok(())

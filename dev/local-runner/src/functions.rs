@@ -12,8 +12,8 @@ use aws_lambda_events::event::streams::DynamoDbEventResponse;
 use futures::future::BoxFuture;
 use lambda_http::{Body, Request, Response};
 use lambda_runtime::LambdaEvent;
-use shared::Env;
-use shared::aws::AwsClients;
+use records::Env;
+use records::aws::AwsClients;
 
 pub type HttpHandler = Arc<dyn Fn(Request) -> BoxFuture<'static, Response<Body>> + Send + Sync>;
 pub type StreamHandler = Arc<
@@ -88,7 +88,7 @@ pub async fn build(binary: &str, env: &Env, aws: &AwsClients) -> anyhow::Result<
             }))
         }
         "mail-sender" => {
-            let sender = Arc::new(shared::mail::MailSender::from_env(env, aws).await?);
+            let sender = Arc::new(mail::MailSender::from_env(env, aws).await?);
             Handler::Stream(Arc::new(move |event| {
                 let sender = sender.clone();
                 Box::pin(async move { mail_sender::handle(&sender, event).await })
@@ -96,9 +96,9 @@ pub async fn build(binary: &str, env: &Env, aws: &AwsClients) -> anyhow::Result<
         }
         "scheduled-tasks" => {
             let tasks = Arc::new(scheduled_tasks::ScheduledTasks {
-                mail: shared::mail::MailSender::from_env(env, aws).await?,
-                workflow: shared::offers::Workflow::from_env(env, aws)?,
-                evidence: shared::evidence::EvidenceStore::from_env(env, aws)?,
+                mail: mail::MailSender::from_env(env, aws).await?,
+                workflow: workflows::offers::Workflow::from_env(env, aws)?,
+                evidence: workflows::evidence::EvidenceStore::from_env(env, aws)?,
             });
             Handler::Schedule(Arc::new(move |event| {
                 let tasks = tasks.clone();
@@ -106,7 +106,7 @@ pub async fn build(binary: &str, env: &Env, aws: &AwsClients) -> anyhow::Result<
             }))
         }
         "matcher" => {
-            let workflow = Arc::new(shared::offers::Workflow::from_env(env, aws)?);
+            let workflow = Arc::new(workflows::offers::Workflow::from_env(env, aws)?);
             Handler::Stream(Arc::new(move |event| {
                 let workflow = workflow.clone();
                 Box::pin(async move { matcher::handle(&workflow, event).await })

@@ -2,6 +2,10 @@
 //! would run it from `infra/template.yaml`, with DynamoDB Local and moto for the AWS services.
 //! It is not a second implementation: every route, stream and schedule calls the function's
 //! own handler, built the way its `main.rs` builds it.
+//!
+//! Layer: the top, over `records`, `workflows`, `mail` (development tooling that runs the functions
+//! as AWS would). A rule, a stored shape or a page goes down into those crates (see the workspace
+//! README's layout), never here.
 
 pub mod aws_calls;
 pub mod checks;
@@ -18,7 +22,6 @@ pub mod streams;
 pub mod template;
 
 pub mod demo;
-mod dev_pages;
 mod server;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -28,8 +31,8 @@ use std::time::Duration;
 
 use anyhow::{Context as _, anyhow, bail};
 use aws_config::BehaviorVersion;
-use shared::Env;
-use shared::aws::AwsClients;
+use records::Env;
+use records::aws::AwsClients;
 use tokio::task::JoinHandle;
 
 use crate::functions::Handler;
@@ -263,7 +266,7 @@ impl LocalStack {
             routes: routes.clone(),
             schedules: schedules.clone(),
             moto_url: config.moto_url.clone(),
-            table: shared::store::Table {
+            table: records::store::Table {
                 client: aws.dynamodb.clone(),
                 name: values.refs.get("Table").cloned().unwrap_or_default(),
             },

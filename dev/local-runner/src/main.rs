@@ -11,7 +11,7 @@ use local_runner::{LocalStack, StackConfig};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    shared::telemetry::init();
+    records::telemetry::init();
     let mut config = StackConfig::from_environment()?;
     config.port = std::env::var("ROUTER_PORT")
         .ok()

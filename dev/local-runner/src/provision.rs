@@ -12,7 +12,7 @@ use serde_norway::Value;
 
 use crate::intrinsics::{ACCOUNT_ID, LocalValues, REGION};
 use crate::template::{TableSpec, Template, scalar_string};
-use shared::aws::AwsClients;
+use records::aws::AwsClients;
 
 /// Local physical names: `<prefix>-<logical id>` (lowercased for buckets).
 pub async fn provision(

@@ -12,6 +12,8 @@ use hyper::service::service_fn;
 use hyper_util::rt::TokioIo;
 use lambda_http::Body;
 
+mod dev_pages;
+
 use crate::router::{self, Route};
 use crate::schedules::Schedule;
 
@@ -20,7 +22,7 @@ pub struct State {
     pub schedules: HashMap<String, Schedule>,
     pub moto_url: String,
     /// The stack's table, for the demo data pages.
-    pub table: shared::store::Table,
+    pub table: records::store::Table,
 }
 
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) {
@@ -60,7 +62,7 @@ async fn handle(
     let path = parts.uri.path();
     let method = parts.method.as_str();
     if path == "/_dev" || path.starts_with("/_dev/") {
-        return crate::dev_pages::handle(state, method, path, &body).await;
+        return dev_pages::handle(state, method, path, &body).await;
     }
     let Some((route, params)) = router::find(&state.routes, method, path) else {
         return plain(404, "application/json", r#"{"message":"Not Found"}"#.into());

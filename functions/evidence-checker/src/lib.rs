@@ -1,17 +1,21 @@
 //! Checks each evidence file S3 tells us was uploaded: its bytes must really be the type the
 //! school declared (magic bytes, and for Office Open XML the zip's entries) and within the size
 //! limit. A good file is marked received; anything else is deleted (every version) and shown
-//! to the school as rejected, with the reason. The work is `shared::evidence`'s
+//! to the school as rejected, with the reason. The work is `workflows::evidence`'s
 //! `EvidenceStore::check_upload`, which decides by conditional writes, so S3's duplicate
 //! deliveries and Lambda's retries change nothing twice.
+//!
+//! Layer: the top, over `records`, `workflows` (a Lambda adapter: it reads the event, calls the
+//! workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
+//! workspace README's layout), never here.
 
 use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
 use lambda_runtime::{Error, LambdaEvent};
-use shared::aws::AwsClients;
-use shared::evidence::{Checked, EvidenceStore};
-use shared::store::Table;
-use shared::{ConfigError, Env};
+use records::aws::AwsClients;
+use records::store::Table;
+use records::{ConfigError, Env};
 use time::OffsetDateTime;
+use workflows::evidence::{Checked, EvidenceStore};
 
 pub struct EvidenceChecker {
     table: Table,

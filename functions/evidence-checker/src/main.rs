@@ -2,8 +2,9 @@ use lambda_runtime::{Error, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    let aws = shared::aws::AwsClients::from_environment().await;
-    let checker = &evidence_checker::EvidenceChecker::from_env(&shared::Env::from_process(), &aws)?;
+    records::telemetry::init();
+    let aws = records::aws::AwsClients::from_environment().await;
+    let checker =
+        &evidence_checker::EvidenceChecker::from_env(&records::Env::from_process(), &aws)?;
     lambda_runtime::run(service_fn(move |event| checker.handle(event))).await
 }

@@ -1,14 +1,18 @@
 //! `GET /health`: which services the system reaches, and their versions.
+//!
+//! Layer: the top, over `records`, `web` (a Lambda adapter: it reads the event, calls the workflow
+//! and answers). A rule, a stored shape or a page goes down into those crates (see the workspace
+//! README's layout), never here.
 
 use std::time::Instant;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
+use records::aws::AwsClients;
+use records::store::Table;
+use records::{ConfigError, Env};
 use serde_json::{Value, json};
-use shared::aws::AwsClients;
-use shared::store::Table;
-use shared::{ConfigError, Env};
 
 pub struct Health {
     table: Table,
@@ -42,7 +46,7 @@ impl Health {
         } else {
             StatusCode::SERVICE_UNAVAILABLE
         };
-        shared::http::json(status, &body)
+        web::http::json(status, &body)
     }
 
     async fn dynamodb(&self) -> Value {

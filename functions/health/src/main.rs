@@ -2,9 +2,9 @@ use lambda_http::{Error, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    let aws = shared::aws::AwsClients::from_environment().await;
-    let health = &health::Health::from_env(&shared::Env::from_process(), &aws)?;
+    records::telemetry::init();
+    let aws = records::aws::AwsClients::from_environment().await;
+    let health = &health::Health::from_env(&records::Env::from_process(), &aws)?;
     lambda_http::run(service_fn(move |request| async move {
         Ok::<_, Error>(health.handle(request).await)
     }))

@@ -1,15 +1,21 @@
 //! Mail feedback: SES publishes the bounces and complaints of every email sent with the
 //! configuration set to an SNS topic, which invokes this function. Each permanently bounced or
 //! complaining address is marked as undeliverable and the administrator told, once
-//! ([`shared::deliverability::record`]). An error fails the invocation, so SNS's asynchronous
+//! ([`workflows::deliverability::record`]). An error fails the invocation, so SNS's asynchronous
 //! retries (then the failure queue) take over; marking twice is harmless.
+//!
+//! Layer: the top, over `records`, `workflows` (a Lambda adapter: it reads the event, calls the
+//! workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
+//! workspace README's layout), never here.
 
 use aws_lambda_events::event::sns::SnsEvent;
 use lambda_runtime::{Error, LambdaEvent};
-use shared::deliverability::{self, Recorded};
-use shared::store::Table;
-use shared::{ConfigError, Env, aws::AwsClients};
+use records::aws::AwsClients;
+use records::store::Table;
+use records::{ConfigError, Env};
 use time::OffsetDateTime;
+use workflows::deliverability;
+use workflows::deliverability::Recorded;
 
 pub struct MailFeedback {
     table: Table,

@@ -2,9 +2,9 @@ use lambda_runtime::{Error, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    let aws = shared::aws::AwsClients::from_environment().await;
-    let feedback = &mail_feedback::MailFeedback::from_env(&shared::Env::from_process(), &aws)?;
+    records::telemetry::init();
+    let aws = records::aws::AwsClients::from_environment().await;
+    let feedback = &mail_feedback::MailFeedback::from_env(&records::Env::from_process(), &aws)?;
     lambda_runtime::run(service_fn(move |event| {
         mail_feedback::handle(feedback, event)
     }))

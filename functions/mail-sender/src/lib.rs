@@ -1,13 +1,17 @@
 //! The mail sender: triggered by outbox items appearing on the table's stream (the event source
 //! mapping's filter passes only outbox inserts), delivers each through [`MailSender::deliver`]
 //! and reports the records that failed, so only they are retried.
+//!
+//! Layer: the top, over `records`, `mail` (a Lambda adapter: it reads the event, calls the workflow
+//! and answers). A rule, a stored shape or a page goes down into those crates (see the workspace
+//! README's layout), never here.
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{Error, LambdaEvent};
+use mail::{Delivery, MailSender};
+use records::outbox;
 use serde::Deserialize;
-use shared::mail::{Delivery, MailSender};
-use shared::outbox;
 use time::OffsetDateTime;
 
 #[derive(Deserialize)]

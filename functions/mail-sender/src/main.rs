@@ -2,8 +2,8 @@ use lambda_runtime::{Error, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    let aws = shared::aws::AwsClients::from_environment().await;
-    let sender = &shared::mail::MailSender::from_env(&shared::Env::from_process(), &aws).await?;
+    records::telemetry::init();
+    let aws = records::aws::AwsClients::from_environment().await;
+    let sender = &mail::MailSender::from_env(&records::Env::from_process(), &aws).await?;
     lambda_runtime::run(service_fn(move |event| mail_sender::handle(sender, event))).await
 }

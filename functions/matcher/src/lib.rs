@@ -1,13 +1,17 @@
 //! The matcher: triggered by a request needing a reviewer (inserted as `submitted`, or moved to
 //! `matching` after a decline or an expiry; the event source mapping filters the stream to
 //! those), it offers the review to the best eligible reviewer, or tells the administrator.
+//!
+//! Layer: the top, over `records`, `workflows` (a Lambda adapter: it reads the event, calls the
+//! workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
+//! workspace README's layout), never here.
 
 use aws_lambda_events::event::dynamodb::Event;
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{Error, LambdaEvent};
 use serde::Deserialize;
-use shared::offers::Workflow;
 use time::OffsetDateTime;
+use workflows::offers::Workflow;
 
 #[derive(Deserialize)]
 struct Keys {

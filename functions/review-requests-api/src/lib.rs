@@ -2,17 +2,21 @@
 //! validation and the same exactly-once intake as the form; every error is an RFC 9457 problem
 //! document, with one entry per field (a JSON pointer into the request body).
 //! `GET /api/v1/openapi.json` serves the OpenAPI 3.1 description (`openapi.json` beside this).
+//!
+//! Layer: the top, over `records`, `workflows`, `web` (a Lambda adapter: it reads the event, calls
+//! the workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
+//! workspace README's layout), never here.
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
+use records::aws::AwsClients;
+use records::domain::request::{FieldError, RawReviewRequest, ReviewRequest};
+use records::{ConfigError, Env};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::aws::AwsClients;
-use shared::domain::request::{FieldError, RawReviewRequest, ReviewRequest};
-use shared::http::{FieldProblem, Problem};
-use shared::intake::{IdempotencyKey, Intake, SubmitError};
-use shared::{ConfigError, Env};
 use time::OffsetDateTime;
+use web::http::{FieldProblem, Problem};
+use workflows::intake::{IdempotencyKey, Intake, SubmitError};
 
 pub const OPENAPI: &str = include_str!("../openapi.json");
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
@@ -29,9 +33,9 @@ impl ReviewRequestsApi {
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
-        match shared::http::route_key(&request).as_str() {
+        match web::http::route_key(&request).as_str() {
             "GET /api/v1/openapi.json" => {
-                shared::http::text(StatusCode::OK, "application/json", OPENAPI.to_owned())
+                web::http::text(StatusCode::OK, "application/json", OPENAPI.to_owned())
             }
             "POST /api/v1/review-requests" => {
                 self.create(&request, OffsetDateTime::now_utc()).await
@@ -65,10 +69,10 @@ impl ReviewRequestsApi {
                 .into_response();
             }
         };
-        let ip = shared::http::source_ip(request);
+        let ip = web::http::source_ip(request);
         match self.intake.submit(&parsed, &key, &ip, now).await {
             Ok(submitted) => {
-                let mut response = shared::http::json(
+                let mut response = web::http::json(
                     StatusCode::CREATED,
                     &json!({ "reference": submitted.reference, "state": "submitted" }),
                 );
@@ -138,7 +142,7 @@ fn read(request: &Request) -> Result<(IdempotencyKey, ApiReviewRequest), Problem
                 "Send an Idempotency-Key header (1 to 255 visible ASCII characters, e.g. a UUID) so a retry never creates a second request.",
             )
         })?;
-    let body = shared::http::body_bytes(request.body());
+    let body = web::http::body_bytes(request.body());
     if body.len() > MAX_BODY_BYTES {
         return Err(Problem::new(
             StatusCode::PAYLOAD_TOO_LARGE,

@@ -2,10 +2,11 @@ use lambda_http::{Error, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    let aws = shared::aws::AwsClients::from_environment().await;
-    let api = &review_requests_api::ReviewRequestsApi::from_env(&shared::Env::from_process(), &aws)
-        .await?;
+    records::telemetry::init();
+    let aws = records::aws::AwsClients::from_environment().await;
+    let api =
+        &review_requests_api::ReviewRequestsApi::from_env(&records::Env::from_process(), &aws)
+            .await?;
     lambda_http::run(service_fn(move |request| async move {
         Ok::<_, Error>(api.handle(request).await)
     }))

@@ -1,31 +1,36 @@
 //! The reviewer's offer page. Its link carries a signed, expiring token for one offer. Opening
 //! it changes nothing (mail scanners follow links); the Accept and Decline forms post back to
 //! the same address. A late or repeated answer gets a polite page, never an error.
+//!
+//! Layer: the top, over `records`, `workflows`, `web` (a Lambda adapter: it reads the event, calls
+//! the workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
+//! workspace README's layout), never here.
 
 mod report;
 
 use askama::Template;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
+use records::aws::AwsClients;
+use records::branding::{Branding, BrandingSource};
+use records::domain::LocalAuthority;
+use records::domain::request::{iso, long_date, parse_date_input};
+use records::links::{LinkSecret, OfferAction};
+use records::request::{Side, StoredRequest, TeamMember};
+use records::store::Table;
+use records::versioned::{Saved, Versioned};
+use records::{ConfigError, Env};
 use serde::Deserialize;
-use shared::aws::AwsClients;
-use shared::branding::{Branding, BrandingSource};
-use shared::domain::LocalAuthority;
-use shared::domain::request::{iso, long_date, parse_date_input};
-use shared::evidence::{Accessor, EvidenceError, EvidenceStore, size_text};
-use shared::intake::{Side, StoredRequest, TeamMember};
-use shared::links::{LinkSecret, OfferAction};
-use shared::offers::{Answer, Offer, Workflow, WorkflowError, offer_state};
-use shared::pages::{
+use time::OffsetDateTime;
+use web::pages::{
     AUTOSAVE_SCRIPT, MessagePage, NotesView, OfferPage, ReviewPage, SelfEvaluationSection,
 };
-use shared::review_notes::{self, ReviewNotes};
-use shared::self_evaluation::{self, SelfEvaluation, Setting};
-use shared::store::Table;
-use shared::versioned::{Saved, Versioned};
-use shared::visit_date::{self, DateChangeForm, DateChangeOutcome, DateChangeView};
-use shared::{ConfigError, Env};
-use time::OffsetDateTime;
+use workflows::evidence::{Accessor, EvidenceError, EvidenceStore, size_text};
+use workflows::offers::{Answer, Offer, Workflow, WorkflowError, offer_state};
+use workflows::review_notes::ReviewNotes;
+use workflows::self_evaluation::{SelfEvaluation, Setting};
+use workflows::visit_date::{DateChangeForm, DateChangeOutcome, DateChangeView};
+use workflows::{review_notes, self_evaluation, visit_date};
 
 const MAX_FORM_BYTES: usize = 16 * 1024;
 
@@ -62,7 +67,7 @@ impl ReviewerPages {
             .and_then(|p| p.first("token"))
             .unwrap_or_default()
             .to_owned();
-        let route = shared::http::route_key(&request);
+        let route = web::http::route_key(&request);
         let link_action = if route.contains(" /reviews/") {
             OfferAction::Review
         } else {
@@ -165,7 +170,7 @@ impl ReviewerPages {
         }
         let windows = &stored.request.visit_windows;
         let page = OfferPage {
-            joining: shared::offers::joining(&offer, &stored),
+            joining: workflows::offers::joining(&offer, &stored),
             fixed_date: offer.visit_date.clone().unwrap_or_default(),
             branding,
             reference: stored.reference.as_str(),
@@ -197,7 +202,7 @@ impl ReviewerPages {
         } else {
             StatusCode::OK
         };
-        shared::http::page(status, page.render())
+        web::http::page(status, page.render())
     }
 
     async fn answer(
@@ -242,7 +247,7 @@ impl ReviewerPages {
             }
         };
         match answer {
-            Ok(Answer::Accepted | Answer::Declined) => shared::http::see_other(action),
+            Ok(Answer::Accepted | Answer::Declined) => web::http::see_other(action),
             Ok(Answer::InvalidDate(reason)) => {
                 self.show(
                     branding,
@@ -429,7 +434,7 @@ impl ReviewerPages {
             notes_view.conflict = Some((current.updated_by.clone(), current.body.text.clone()));
             status = StatusCode::CONFLICT;
         }
-        shared::http::page_with_script(
+        web::http::page_with_script(
             status,
             ReviewPage {
                 branding,
@@ -466,8 +471,8 @@ impl ReviewerPages {
         page: &str,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let wants_json = shared::http::wants_json(request);
-        let Ok(form) = shared::http::read_form::<NotesForm>(request, MAX_NOTES_FORM_BYTES) else {
+        let wants_json = web::http::wants_json(request);
+        let Ok(form) = web::http::read_form::<NotesForm>(request, MAX_NOTES_FORM_BYTES) else {
             return message(
                 branding,
                 StatusCode::BAD_REQUEST,
@@ -479,7 +484,7 @@ impl ReviewerPages {
             Ok(notes) => notes,
             Err(error) => {
                 if wants_json {
-                    return shared::http::json(
+                    return web::http::json(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         &serde_json::json!({ "detail": "Not saved: your notes are too long." }),
                     );
@@ -505,10 +510,10 @@ impl ReviewerPages {
             .await;
         match saved {
             Ok(Saved::Saved { version }) if wants_json => {
-                shared::http::json(StatusCode::OK, &serde_json::json!({ "version": version }))
+                web::http::json(StatusCode::OK, &serde_json::json!({ "version": version }))
             }
-            Ok(Saved::Saved { .. }) => shared::http::see_other(&format!("{page}?saved=1#notes")),
-            Ok(Saved::Stale { .. }) if wants_json => shared::http::json(
+            Ok(Saved::Saved { .. }) => web::http::see_other(&format!("{page}?saved=1#notes")),
+            Ok(Saved::Stale { .. }) if wants_json => web::http::json(
                 StatusCode::CONFLICT,
                 &serde_json::json!({
                     "detail": "A colleague saved newer notes. Press Save notes to see both."
@@ -521,7 +526,7 @@ impl ReviewerPages {
                 };
                 self.review_page(branding, review, page, shown, now).await
             }
-            Ok(Saved::Locked { .. }) => shared::http::see_other(page),
+            Ok(Saved::Locked { .. }) => web::http::see_other(page),
             Err(error) => unavailable(branding, &error),
         }
     }
@@ -547,7 +552,7 @@ impl ReviewerPages {
             .download_url(&review.stored.id, evidence_id, &accessor, now)
             .await
         {
-            Ok(url) => shared::http::see_other(&url),
+            Ok(url) => web::http::see_other(&url),
             // Not a received file of this review (deleted, or another request's): no URL.
             Err(EvidenceError::NotFound) => message(
                 branding,
@@ -592,7 +597,7 @@ impl ReviewerPages {
         )
         .await
         {
-            Ok(DateChangeOutcome::Done) => shared::http::see_other(&format!("{page}#visit-date")),
+            Ok(DateChangeOutcome::Done) => web::http::see_other(&format!("{page}#visit-date")),
             Ok(DateChangeOutcome::Problem(error)) => {
                 match self.review(&review.member.offer_id).await {
                     Ok(Some(fresh)) => {
@@ -613,7 +618,7 @@ impl ReviewerPages {
 
 /// A posted form (URL-encoded, at most `MAX_FORM_BYTES`), or `None` if it cannot be read.
 fn read_form<T: serde::de::DeserializeOwned>(request: &Request) -> Option<T> {
-    shared::http::read_form(request, MAX_FORM_BYTES).ok()
+    web::http::read_form(request, MAX_FORM_BYTES).ok()
 }
 
 /// The polite page for an offer that can no longer be answered.
@@ -623,7 +628,7 @@ fn closed(branding: &Branding, offer: Option<&Offer>) -> Response<Body> {
             "You accepted this review",
             format!(
                 "Thank you. The visit is on {}. We have emailed you and the school a calendar file.",
-                shared::domain::parse_date(date).map(long_date).unwrap_or_else(|_| date.to_owned())
+                records::domain::parse_date(date).map(long_date).unwrap_or_else(|_| date.to_owned())
             ),
         ),
         Some((offer_state::DECLINED, _)) => {
@@ -657,7 +662,7 @@ fn message(
     title: &str,
     paragraphs: &[String],
 ) -> Response<Body> {
-    shared::http::page(
+    web::http::page(
         status,
         MessagePage {
             branding,

@@ -6,25 +6,25 @@
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
+use records::branding::Branding;
+use records::domain::parse_date;
+use records::domain::request::long_date;
+use records::programme;
+use records::programme::{GradingScale, ProgrammeSettings};
+use records::request::StoredRequest;
+use records::versioned::Versioned;
 use serde_json::json;
-use shared::after_report::action_plan::{self, ActionPlan};
-use shared::branding::Branding;
-use shared::domain::parse_date;
-use shared::domain::request::long_date;
-use shared::intake::StoredRequest;
-use shared::mail::Email;
-use shared::pages::AUTOSAVE_SCRIPT;
-use shared::programme::{self, GradingScale, ProgrammeSettings};
-use shared::report::pages::{EditorInput, ReportEditorPage};
-use shared::report::pdf;
-use shared::report::render::{ReportDocument, Stage};
-use shared::report::store::{self, Moved, Saved, StoredReport, report_state};
-use shared::report::{
-    RawReport, Report, ReportFieldError, ReportFinal, ReportTemplate, ReportToCheck,
-};
-use shared::retention;
-use shared::versioned::Versioned;
 use time::OffsetDateTime;
+use web::pages::AUTOSAVE_SCRIPT;
+use web::pages::report::{EditorInput, ReportEditorPage};
+use workflows::after_report::action_plan;
+use workflows::after_report::action_plan::ActionPlan;
+use workflows::report::render::{ReportDocument, Stage};
+use workflows::report::store::{Moved, Saved, StoredReport, report_state};
+use workflows::report::{
+    RawReport, Report, ReportFieldError, ReportFinal, ReportTemplate, ReportToCheck, pdf, store,
+};
+use workflows::retention;
 
 use crate::{Review, ReviewerPages, message};
 
@@ -105,9 +105,9 @@ impl ReviewerPages {
                 .await;
         }
 
-        let wants_json = shared::http::wants_json(request);
+        let wants_json = web::http::wants_json(request);
         let Ok(pairs) =
-            shared::http::read_form::<Vec<(String, String)>>(request, MAX_REPORT_FORM_BYTES)
+            web::http::read_form::<Vec<(String, String)>>(request, MAX_REPORT_FORM_BYTES)
         else {
             return message(
                 branding,
@@ -129,7 +129,7 @@ impl ReviewerPages {
             Ok(report) => report,
             Err(errors) => {
                 if wants_json {
-                    return shared::http::json(
+                    return web::http::json(
                         StatusCode::UNPROCESSABLE_ENTITY,
                         &json!({ "detail": "Not saved: a box has too much text. Press Save to see which." }),
                     );
@@ -161,7 +161,7 @@ impl ReviewerPages {
             Ok(Saved::Saved { version }) => version,
             Ok(Saved::Stale { current: newer, .. }) => {
                 if wants_json {
-                    return shared::http::json(
+                    return web::http::json(
                         StatusCode::CONFLICT,
                         &json!({ "detail": "Someone else on the review team saved a newer version. Press Save to see both." }),
                     );
@@ -180,17 +180,17 @@ impl ReviewerPages {
             }
             Ok(Saved::Locked { .. }) => {
                 if wants_json {
-                    return shared::http::json(
+                    return web::http::json(
                         StatusCode::CONFLICT,
                         &json!({ "detail": "The report has been sent to the school: it cannot be changed now." }),
                     );
                 }
-                return shared::http::see_other(&action);
+                return web::http::see_other(&action);
             }
             Err(error) => return trouble(branding, &error),
         };
         if wants_json {
-            return shared::http::json(StatusCode::OK, &json!({ "version": version }));
+            return web::http::json(StatusCode::OK, &json!({ "version": version }));
         }
         if decision == "finalise" && review.is_lead {
             let retention_months = settings
@@ -201,16 +201,16 @@ impl ReviewerPages {
             return self.finalise(&editor, version, retention_months, now).await;
         }
         if decision != "submit" || !review.is_lead {
-            return shared::http::see_other(&format!("{action}?saved=1"));
+            return web::http::see_other(&format!("{action}?saved=1"));
         }
         let school = &review.stored.request;
-        let email = Email::ReportToCheck(ReportToCheck {
+        let email = ReportToCheck {
             request_id: review.stored.id.clone(),
             reference: review.stored.reference.to_string(),
             school_name: school.school.name.to_string(),
             lead_name: author.to_owned(),
-        });
-        let outbox = shared::outbox::put(&table.name, school.contact.email.as_str(), &email, now);
+        };
+        let outbox = records::outbox::put(&table.name, school.contact.email.as_str(), &email, now);
         match store::submit(
             table,
             &review.stored.id,
@@ -221,7 +221,7 @@ impl ReviewerPages {
         )
         .await
         {
-            Ok(Moved::Done | Moved::Conflict) => shared::http::see_other(&action),
+            Ok(Moved::Done | Moved::Conflict) => web::http::see_other(&action),
             Ok(Moved::NotReady(errors)) => {
                 let current = store::get(table, &review.stored.id).await.ok().flatten();
                 editor
@@ -259,11 +259,11 @@ impl ReviewerPages {
         let request_id = &review.stored.id;
         let stored = match store::get(table, request_id).await {
             Ok(Some(stored)) => stored,
-            Ok(None) => return shared::http::see_other(action),
+            Ok(None) => return web::http::see_other(action),
             Err(error) => return trouble(branding, &error),
         };
         if stored.state != report_state::CHECKED || stored.version != version {
-            return shared::http::see_other(action);
+            return web::http::see_other(action);
         }
         if let Err(errors) = stored.report.check_ready(scale) {
             return editor
@@ -314,10 +314,10 @@ impl ReviewerPages {
             request_id,
             retention::purge_date(now.date(), retention_months),
         );
-        also.push(shared::outbox::put(
+        also.push(records::outbox::put(
             &table.name,
             school.contact.email.as_str(),
-            &Email::ReportFinal(ReportFinal {
+            &(ReportFinal {
                 request_id: request_id.clone(),
                 reference: review.stored.reference.to_string(),
                 school_name: school.school.name.to_string(),
@@ -326,7 +326,7 @@ impl ReviewerPages {
             now,
         ));
         match store::finalise(table, request_id, version, &html_key, &pdf_key, now, also).await {
-            Ok(_) => shared::http::see_other(action),
+            Ok(_) => web::http::see_other(action),
             Err(error) => trouble(branding, &error),
         }
     }
@@ -394,7 +394,7 @@ impl Editor<'_> {
             factual_check: current.and_then(|c| c.factual_check.as_ref()),
             script: AUTOSAVE_SCRIPT,
         });
-        shared::http::page_with_script(status, askama::Template::render(&page), AUTOSAVE_SCRIPT)
+        web::http::page_with_script(status, askama::Template::render(&page), AUTOSAVE_SCRIPT)
     }
 }
 

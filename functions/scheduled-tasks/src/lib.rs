@@ -1,17 +1,21 @@
 //! Periodic housekeeping, fired by EventBridge Scheduler (locally, by the runner's timer or on
 //! demand): expire overdue offers and remind reviewers halfway, and re-drive outbox emails whose
-//! delivery stalled; remind schools whose self-evaluation is due (`shared::self_evaluation`);
-//! ask schools once a term to update their action plan (`shared::after_report::action_plan`);
+//! delivery stalled; remind schools whose self-evaluation is due (`workflows::self_evaluation`);
+//! ask schools once a term to update their action plan (`workflows::after_report::action_plan`);
 //! remind lead reviewers of late reports and schools of waiting factual checks
-//! (`shared::report::reminders`); purge the requests whose retention has ended
-//! (`shared::retention`).
+//! (`workflows::report::reminders`); purge the requests whose retention has ended
+//! (`workflows::retention`).
+//!
+//! Layer: the top, over `records`, `workflows`, `mail` (a Lambda adapter: it reads the event, calls
+//! the workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
+//! workspace README's layout), never here.
 
 use lambda_runtime::{Error, LambdaEvent};
+use mail::{Delivery, MailSender};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use shared::mail::{Delivery, MailSender};
-use shared::offers::Workflow;
 use time::{Duration, OffsetDateTime};
+use workflows::offers::Workflow;
 
 /// An email still unsent this long after it was queued has stalled: its stream delivery gave
 /// up, or its sender crashed holding a lease (leases last 60 s).
@@ -29,7 +33,7 @@ pub struct ScheduledTasks {
     pub mail: MailSender,
     pub workflow: Workflow,
     /// The evidence bucket and the table, for retention purges.
-    pub evidence: shared::evidence::EvidenceStore,
+    pub evidence: workflows::evidence::EvidenceStore,
 }
 
 pub async fn handle(tasks: &ScheduledTasks, event: LambdaEvent<Value>) -> Result<Value, Error> {
@@ -38,13 +42,13 @@ pub async fn handle(tasks: &ScheduledTasks, event: LambdaEvent<Value>) -> Result
     let (expired, reminded) = tasks.workflow.expire_and_remind(now).await?;
     tracing::info!(expired, reminded, "offers checked");
     let self_evaluation_reminders =
-        shared::self_evaluation::send_reminders(tasks.workflow.table(), now).await?;
+        workflows::self_evaluation::send_reminders(tasks.workflow.table(), now).await?;
     tracing::info!(self_evaluation_reminders, "self-evaluations checked");
     let action_plan_reminders =
-        shared::after_report::action_plan::send_reminders(tasks.workflow.table(), now).await?;
+        workflows::after_report::action_plan::send_reminders(tasks.workflow.table(), now).await?;
     tracing::info!(action_plan_reminders, "action plans checked");
     let report_reminders =
-        shared::report::reminders::send_reminders(tasks.workflow.table(), now).await?;
+        workflows::report::reminders::send_reminders(tasks.workflow.table(), now).await?;
     tracing::info!(
         late = report_reminders.late,
         factual_check = report_reminders.factual_check,
@@ -86,7 +90,8 @@ pub async fn handle(tasks: &ScheduledTasks, event: LambdaEvent<Value>) -> Result
 /// that fails is logged and tried again on the next run.
 async fn purge_expired(tasks: &ScheduledTasks, now: OffsetDateTime) -> Result<usize, Error> {
     let mut purged = 0;
-    for (request_id, result) in shared::retention::purge_due(&tasks.evidence, now.date()).await? {
+    for (request_id, result) in workflows::retention::purge_due(&tasks.evidence, now.date()).await?
+    {
         match result {
             Ok(removed) => {
                 purged += 1;

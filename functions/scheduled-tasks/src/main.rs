@@ -2,13 +2,13 @@ use lambda_runtime::{Error, service_fn};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    shared::telemetry::init();
-    let aws = shared::aws::AwsClients::from_environment().await;
-    let env = shared::Env::from_process();
+    records::telemetry::init();
+    let aws = records::aws::AwsClients::from_environment().await;
+    let env = records::Env::from_process();
     let tasks = &scheduled_tasks::ScheduledTasks {
-        mail: shared::mail::MailSender::from_env(&env, &aws).await?,
-        workflow: shared::offers::Workflow::from_env(&env, &aws)?,
-        evidence: shared::evidence::EvidenceStore::from_env(&env, &aws)?,
+        mail: mail::MailSender::from_env(&env, &aws).await?,
+        workflow: workflows::offers::Workflow::from_env(&env, &aws)?,
+        evidence: workflows::evidence::EvidenceStore::from_env(&env, &aws)?,
     };
     lambda_runtime::run(service_fn(move |event| {
         scheduled_tasks::handle(tasks, event)

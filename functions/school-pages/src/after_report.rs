@@ -9,23 +9,22 @@ use std::collections::HashMap;
 use askama::Template;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
+use records::branding::Branding;
+use records::domain::request::FieldError;
+use records::request::{Recommendation, StoredRequest};
+use records::versioned::{Saved, Versioned};
 use serde::Deserialize;
 use serde_json::json;
-use shared::after_report::action_plan::{self, ActionPlan, KIND};
-use shared::after_report::follow_up::{self, Asked, FollowUpForm};
-use shared::after_report::pages::{
+use time::OffsetDateTime;
+use web::pages::after_report::{
     ActingOnReport, ActionPlanInput, ActionPlanPage, AfterReportSection, FollowUpFormView,
     LinkedRequest, SignpostingView,
 };
-use shared::after_report::sharing::{self, ShareForm, Shared, SharingView};
-use shared::after_report::{final_report, signposting};
-use shared::branding::Branding;
-use shared::domain::request::FieldError;
-use shared::intake::StoredRequest;
-use shared::report::Recommendation;
-use shared::report::store::StoredReport;
-use shared::versioned::{Saved, Versioned};
-use time::OffsetDateTime;
+use workflows::after_report::action_plan::{ActionPlan, KIND};
+use workflows::after_report::follow_up::{Asked, FollowUpForm};
+use workflows::after_report::sharing::{ShareForm, Shared, SharingView};
+use workflows::after_report::{action_plan, final_report, follow_up, sharing, signposting};
+use workflows::report::store::StoredReport;
 
 use crate::{MAX_FORM_BYTES, SchoolPages, message, path_parameter, unavailable};
 
@@ -182,7 +181,7 @@ impl SchoolPages {
     /// Another request of the school's, with the link to its status page while it is stored
     /// (after its purge, its reference alone).
     async fn linked(&self, request_id: &str, reference: &str) -> LinkedRequest {
-        // A linked request's records may have been purged (`shared::retention`) while
+        // A linked request's records may have been purged (`workflows::retention`) while
         // these remain.
         let stored = self
             .workflow
@@ -257,8 +256,8 @@ impl SchoolPages {
             );
         }
 
-        let wants_json = shared::http::wants_json(request);
-        let Ok(form) = shared::http::read_form::<HashMap<String, String>>(request, MAX_FORM_BYTES)
+        let wants_json = web::http::wants_json(request);
+        let Ok(form) = web::http::read_form::<HashMap<String, String>>(request, MAX_FORM_BYTES)
         else {
             return message(
                 branding,
@@ -278,7 +277,7 @@ impl SchoolPages {
         let (yours, errors) = action_plan::parse(&form, recommendations);
         if !errors.is_empty() {
             if wants_json {
-                return shared::http::json(
+                return web::http::json(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     &json!({ "detail": "Not saved: something needs changing. Press Save to see what." }),
                 );
@@ -297,12 +296,12 @@ impl SchoolPages {
             .await
         {
             Ok(Saved::Saved { version }) if wants_json => {
-                shared::http::json(StatusCode::OK, &json!({ "version": version }))
+                web::http::json(StatusCode::OK, &json!({ "version": version }))
             }
             Ok(Saved::Saved { .. }) => {
-                shared::http::see_other(&format!("/status/{token}/action-plan?saved=1"))
+                web::http::see_other(&format!("/status/{token}/action-plan?saved=1"))
             }
-            Ok(Saved::Stale { .. }) if wants_json => shared::http::json(
+            Ok(Saved::Stale { .. }) if wants_json => web::http::json(
                 StatusCode::CONFLICT,
                 &json!({ "detail": "This was changed in another window or by a colleague. Press Save to see both versions." }),
             ),
@@ -316,7 +315,7 @@ impl SchoolPages {
             ),
             // The plan is always open: nothing locks it.
             Ok(Saved::Locked { .. }) => {
-                shared::http::see_other(&format!("/status/{token}/action-plan"))
+                web::http::see_other(&format!("/status/{token}/action-plan"))
             }
             Err(error) => {
                 tracing::error!(%error, "saving an action plan failed");
@@ -333,7 +332,7 @@ impl SchoolPages {
         now: OffsetDateTime,
     ) -> Response<Body> {
         let token = path_parameter(request, "token");
-        let Ok(form) = shared::http::read_form::<FollowUpForm>(request, MAX_FORM_BYTES) else {
+        let Ok(form) = web::http::read_form::<FollowUpForm>(request, MAX_FORM_BYTES) else {
             return message(
                 branding,
                 StatusCode::BAD_REQUEST,
@@ -346,11 +345,11 @@ impl SchoolPages {
             Ok(found) => found,
             Err(response) => return response,
         };
-        let ip = shared::http::source_ip(request);
+        let ip = web::http::source_ip(request);
         let problem =
             match follow_up::ask(&self.intake, &self.table, &stored, &form, &ip, now).await {
                 Ok(Asked::Done { .. }) => {
-                    return shared::http::see_other(&format!("/status/{token}#follow-up"));
+                    return web::http::see_other(&format!("/status/{token}#follow-up"));
                 }
                 Ok(Asked::Problem(error)) => AfterReportProblem::FollowUp(FollowUpProblem {
                     form,
@@ -381,7 +380,7 @@ impl SchoolPages {
     ) -> Response<Body> {
         let token = path_parameter(request, "token");
         let back = format!("/status/{token}#share");
-        let form = match shared::http::read_form::<ShareForm>(request, MAX_FORM_BYTES) {
+        let form = match web::http::read_form::<ShareForm>(request, MAX_FORM_BYTES) {
             Ok(form) if form.key_ok() => form,
             _ => {
                 return message(
@@ -417,7 +416,7 @@ impl SchoolPages {
             }
         };
         let refused = match sharing::share(&self.table, &stored, &report, &share, now).await {
-            Ok(Shared::Sent | Shared::AlreadySent) => return shared::http::see_other(&back),
+            Ok(Shared::Sent | Shared::AlreadySent) => return web::http::see_other(&back),
             Ok(Shared::TooMany) => format!(
                 "You have shared your report {} times, the most this page allows. To share it with more people, send them the PDF yourself, or write to {}.",
                 sharing::MAX_SHARES,
@@ -455,7 +454,7 @@ impl SchoolPages {
         now: OffsetDateTime,
     ) -> Response<Body> {
         let token = path_parameter(request, "token");
-        let consent = match shared::http::read_form::<ConsentForm>(request, MAX_FORM_BYTES) {
+        let consent = match web::http::read_form::<ConsentForm>(request, MAX_FORM_BYTES) {
             Ok(form) if form.consent == "yes" => true,
             Ok(form) if form.consent == "no" => false,
             _ => {
@@ -477,7 +476,7 @@ impl SchoolPages {
         };
         match signposting::set_consent(&self.table, &stored, &report.report, consent, now).await {
             // Saved, or a concurrent choice won: the page shows the one stored.
-            Ok(_) => shared::http::see_other(&format!("/status/{token}#signposting")),
+            Ok(_) => web::http::see_other(&format!("/status/{token}#signposting")),
             Err(error) => {
                 tracing::error!(%error, "saving the signposting choice failed");
                 unavailable(branding)
@@ -510,5 +509,5 @@ fn plain_input<'a>(
 
 fn render(input: ActionPlanInput<'_>, status: StatusCode) -> Response<Body> {
     let page = ActionPlanPage::new(input);
-    shared::http::page_with_script(status, page.render(), page.script)
+    web::http::page_with_script(status, page.render(), page.script)
 }

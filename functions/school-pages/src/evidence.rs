@@ -12,19 +12,20 @@
 use askama::Template;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
-use shared::branding::Branding;
-use shared::domain::request::long_date;
-use shared::evidence::pages::{
+use records::branding::Branding;
+use records::domain::request::long_date;
+use records::links::looks_like_token;
+use records::programme;
+use records::programme::ProgrammeSettings;
+use records::request::{StoredRequest, find_by_status_token};
+use time::{Duration, OffsetDateTime};
+use web::pages::evidence::{
     EvidencePage, EvidenceRow, EvidenceSummary, EvidenceUploadPage, UPLOAD_CHECK_SCRIPT,
 };
-use shared::evidence::{
+use workflows::evidence::{
     Accessor, Category, EvidenceError, FileType, NewEvidence, RawNewEvidence, UPLOAD_FORM_LIFETIME,
     changes_allowed, size_text,
 };
-use shared::intake::{StoredRequest, find_by_status_token};
-use shared::links::looks_like_token;
-use shared::programme::{self, ProgrammeSettings};
-use time::{Duration, OffsetDateTime};
 
 use crate::{MAX_FORM_BYTES, SchoolPages, message, path_parameter, unavailable};
 
@@ -133,7 +134,7 @@ impl SchoolPages {
         &self,
         page: &EvidenceView<'_>,
         form: &RawNewEvidence,
-        errors: &[shared::domain::request::FieldError],
+        errors: &[records::domain::request::FieldError],
         uploaded: &str,
         done: &str,
     ) -> Response<Body> {
@@ -153,7 +154,7 @@ impl SchoolPages {
             StatusCode::UNPROCESSABLE_ENTITY
         };
         let max_bytes = self.max_upload_bytes().await;
-        shared::http::page(
+        web::http::page(
             status,
             EvidencePage {
                 branding: page.branding,
@@ -180,7 +181,7 @@ impl SchoolPages {
 
     /// Step one: what the file is. Records a pending item and goes on to the upload form.
     async fn add(&self, page: &EvidenceView<'_>, request: &Request) -> Response<Body> {
-        let Ok(form) = shared::http::read_form::<RawNewEvidence>(request, MAX_FORM_BYTES) else {
+        let Ok(form) = web::http::read_form::<RawNewEvidence>(request, MAX_FORM_BYTES) else {
             return message(
                 page.branding,
                 StatusCode::BAD_REQUEST,
@@ -210,7 +211,7 @@ impl SchoolPages {
         {
             Ok(evidence) => {
                 tracing::info!(request_id = %page.stored.id, evidence_id = %evidence.id, "evidence upload started");
-                shared::http::see_other(&format!("{}/{}/upload", page.base(), evidence.id))
+                web::http::see_other(&format!("{}/{}/upload", page.base(), evidence.id))
             }
             Err(error) => page.failed(&error),
         }
@@ -223,17 +224,17 @@ impl SchoolPages {
             Ok(None) => return forbidden(page.branding),
             Err(error) => return page.failed(&error),
         };
-        if evidence.state != shared::evidence::state::PENDING
+        if evidence.state != workflows::evidence::state::PENDING
             || changes_allowed(page.stored, page.now.date()).is_err()
         {
-            return shared::http::see_other(&page.base());
+            return web::http::see_other(&page.base());
         }
         let back = format!("{}{}?uploaded={}", self.site_url, page.base(), evidence.id);
         let upload = match self.evidence.upload_form(&evidence, &back, page.now).await {
             Ok(upload) => upload,
             Err(error) => return page.failed(&error),
         };
-        shared::http::page_posting_to_with_script(
+        web::http::page_posting_to_with_script(
             StatusCode::OK,
             EvidenceUploadPage {
                 branding: page.branding,
@@ -258,7 +259,7 @@ impl SchoolPages {
             .download_url(&page.stored.id, evidence_id, &Accessor::School, page.now)
             .await
         {
-            Ok(url) => shared::http::see_other(&url),
+            Ok(url) => web::http::see_other(&url),
             Err(EvidenceError::NotFound) => forbidden(page.branding),
             Err(error) => page.failed(&error),
         }
@@ -281,11 +282,11 @@ impl SchoolPages {
         {
             Ok(evidence) => {
                 tracing::info!(request_id = %page.stored.id, evidence_id = %evidence.id, "evidence deleted");
-                shared::http::see_other(&format!("{}?done=deleted", page.base()))
+                web::http::see_other(&format!("{}?done=deleted", page.base()))
             }
             // Deleted already (a second click), or not this request's.
             Err(EvidenceError::NotFound) => {
-                shared::http::see_other(&format!("{}?done=deleted", page.base()))
+                web::http::see_other(&format!("{}?done=deleted", page.base()))
             }
             Err(error) => page.failed(&error),
         }
@@ -318,7 +319,7 @@ impl EvidenceView<'_> {
 
     fn due(&self) -> Option<String> {
         let lead = self.stored.lead.as_ref()?;
-        let visit = shared::domain::parse_date(&lead.visit_date).ok()?;
+        let visit = records::domain::parse_date(&lead.visit_date).ok()?;
         Some(long_date(visit - DUE_BEFORE_VISIT))
     }
 
@@ -345,7 +346,7 @@ fn forbidden(branding: &Branding) -> Response<Body> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use shared::evidence::Evidence;
+    use workflows::evidence::Evidence;
 
     #[test]
     fn only_known_notices_are_shown() {
@@ -361,7 +362,7 @@ mod tests {
             name: "Plan".into(),
             category: Category::DevelopmentPlan,
             file_type: FileType::Pdf,
-            state: shared::evidence::state::PENDING.into(),
+            state: workflows::evidence::state::PENDING.into(),
             created_at: String::new(),
             max_bytes: 10,
             size: None,
@@ -378,7 +379,7 @@ mod tests {
             EvidenceRow::new(&evidence, "/b", true, true).state,
             "Checking"
         );
-        evidence.state = shared::evidence::state::RECEIVED.into();
+        evidence.state = workflows::evidence::state::RECEIVED.into();
         evidence.size = Some(2048);
         let row = EvidenceRow::new(&evidence, "/b", false, false);
         assert_eq!((row.state, row.size.as_str()), ("Received", "2 KB"));

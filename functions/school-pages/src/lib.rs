@@ -1,6 +1,10 @@
 //! The pages a school uses: the landing page, the request form (and its submission), the
 //! confirmation, the private status page and the privacy notice. Which page is served is the
 //! route key API Gateway matched, so routes live only in the template.
+//!
+//! Layer: the top, over `records`, `workflows`, `web` (a Lambda adapter: it reads the event, calls
+//! the workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
+//! workspace README's layout), never here.
 
 use askama::Template;
 use base64::Engine;
@@ -8,22 +12,23 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use rand::RngExt;
+use records::aws::AwsClients;
+use records::branding::{Branding, BrandingSource};
+use records::domain::request::{RawReviewRequest, Reference, ReviewRequest};
+use records::links::looks_like_token;
+use records::request::{Side, find_by_status_token};
+use records::store::Table;
+use records::{ConfigError, Env};
 use serde::Deserialize;
-use shared::aws::AwsClients;
-use shared::branding::{Branding, BrandingSource};
-use shared::domain::request::{RawReviewRequest, Reference, ReviewRequest};
-use shared::http::FormError;
-use shared::intake::Side;
-use shared::intake::{IdempotencyKey, Intake, SubmitError, find_by_status_token};
-use shared::links::looks_like_token;
-use shared::offers::Workflow;
-use shared::pages::{
+use time::OffsetDateTime;
+use web::http::FormError;
+use web::pages::{
     LandingPage, MessagePage, PrivacyPage, RequestFormPage, RequestSentPage, StatusPage,
 };
-use shared::store::Table;
-use shared::visit_date::{self, DateChangeForm, DateChangeOutcome, DateChangeView};
-use shared::{ConfigError, Env};
-use time::OffsetDateTime;
+use workflows::intake::{IdempotencyKey, Intake, SubmitError};
+use workflows::offers::Workflow;
+use workflows::visit_date;
+use workflows::visit_date::{DateChangeForm, DateChangeOutcome, DateChangeView};
 
 mod after_report;
 mod evidence;
@@ -38,7 +43,7 @@ pub struct SchoolPages {
     intake: Intake,
     workflow: Workflow,
     branding: BrandingSource,
-    evidence: shared::evidence::EvidenceStore,
+    evidence: workflows::evidence::EvidenceStore,
     /// The site's own address, where S3 sends the browser back after an upload.
     site_url: String,
 }
@@ -50,7 +55,7 @@ impl SchoolPages {
             intake: Intake::from_env(env, aws).await?,
             workflow: Workflow::from_env(env, aws)?,
             branding: BrandingSource::from_env(env, table.clone())?,
-            evidence: shared::evidence::EvidenceStore::from_env(env, aws)?,
+            evidence: workflows::evidence::EvidenceStore::from_env(env, aws)?,
             site_url: env.required("SITE_URL")?,
             table,
         })
@@ -59,15 +64,15 @@ impl SchoolPages {
     pub async fn handle(&self, request: Request) -> Response<Body> {
         let branding = self.branding.current().await;
         let now = OffsetDateTime::now_utc();
-        match shared::http::route_key(&request).as_str() {
-            "GET /" => shared::http::page(
+        match web::http::route_key(&request).as_str() {
+            "GET /" => web::http::page(
                 StatusCode::OK,
                 LandingPage {
                     branding: &branding,
                 }
                 .render(),
             ),
-            "GET /privacy" => shared::http::page(
+            "GET /privacy" => web::http::page(
                 StatusCode::OK,
                 PrivacyPage {
                     branding: &branding,
@@ -80,7 +85,7 @@ impl SchoolPages {
                     focus_scope: "all".into(),
                     ..RawReviewRequest::default()
                 };
-                shared::http::page(
+                web::http::page(
                     StatusCode::OK,
                     RequestFormPage::new(&branding, &form, &[], &token, now.date()).render(),
                 )
@@ -88,7 +93,7 @@ impl SchoolPages {
             "POST /request" => self.submit(&branding, &request, now).await,
             "GET /request/sent/{reference}" => {
                 match path_parameter(&request, "reference").parse::<Reference>() {
-                    Ok(reference) => shared::http::page(
+                    Ok(reference) => web::http::page(
                         StatusCode::OK,
                         RequestSentPage {
                             branding: &branding,
@@ -158,19 +163,19 @@ impl SchoolPages {
         let request_to_store = match ReviewRequest::parse(&raw, now.date()) {
             Ok(parsed) => parsed,
             Err(errors) => {
-                return shared::http::page(
+                return web::http::page(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     RequestFormPage::new(branding, &raw, &errors, &token, now.date()).render(),
                 );
             }
         };
-        let ip = shared::http::source_ip(request);
+        let ip = web::http::source_ip(request);
         match self.intake.submit(&request_to_store, &IdempotencyKey::Form(token), &ip, now).await {
             Ok(submitted) => {
                 if !submitted.replayed {
                     tracing::info!(request_id = %submitted.request_id, "review request received");
                 }
-                shared::http::see_other(&format!("/request/sent/{}", submitted.reference))
+                web::http::see_other(&format!("/request/sent/{}", submitted.reference))
             }
             Err(SubmitError::TooManyFromAddress | SubmitError::TooManyForSchool) => message(
                 branding,
@@ -213,13 +218,13 @@ impl SchoolPages {
                 let mut page = StatusPage::new(branding, &stored, &events);
                 page.evidence = self.evidence_summary(token, &stored.id).await;
                 page.token = token.to_owned();
-                match shared::self_evaluation::KIND
-                    .get::<shared::self_evaluation::SelfEvaluation>(&self.table, &stored.id)
+                match workflows::self_evaluation::KIND
+                    .get::<workflows::self_evaluation::SelfEvaluation>(&self.table, &stored.id)
                     .await
                 {
                     Ok(document) => {
                         page.self_evaluation_state =
-                            shared::self_evaluation::progress(document.as_ref())
+                            workflows::self_evaluation::progress(document.as_ref())
                     }
                     Err(error) => {
                         tracing::error!(%error, "reading a self-evaluation failed");
@@ -233,7 +238,7 @@ impl SchoolPages {
                     format!("/status/{token}/date"),
                     now.date(),
                 );
-                match shared::report::store::get(&self.table, &stored.id).await {
+                match workflows::report::store::get(&self.table, &stored.id).await {
                     Ok(report) => page.show_report(report.as_ref(), now.date()),
                     // The rest of the page is still worth showing.
                     Err(error) => tracing::error!(%error, "reading a report failed"),
@@ -251,7 +256,7 @@ impl SchoolPages {
                     view.reason = form.reason.clone();
                     status = StatusCode::UNPROCESSABLE_ENTITY;
                 }
-                shared::http::page(status, page.render())
+                web::http::page(status, page.render())
             }
             Ok(None) => not_found(branding),
             Err(error) => {
@@ -274,7 +279,7 @@ impl SchoolPages {
         if !looks_like_token(&token) {
             return not_found(branding);
         }
-        let Ok(form) = shared::http::read_form::<DateChangeForm>(request, MAX_FORM_BYTES) else {
+        let Ok(form) = web::http::read_form::<DateChangeForm>(request, MAX_FORM_BYTES) else {
             return message(
                 branding,
                 StatusCode::BAD_REQUEST,
@@ -293,7 +298,7 @@ impl SchoolPages {
         };
         match visit_date::submit(&self.workflow, &stored.id, Side::School, &form, now).await {
             Ok(DateChangeOutcome::Done) => {
-                shared::http::see_other(&format!("/status/{token}#visit-date"))
+                web::http::see_other(&format!("/status/{token}#visit-date"))
             }
             Ok(DateChangeOutcome::Problem(error)) => {
                 self.status(branding, &token, Some((error, &form)), None, now)
@@ -400,7 +405,7 @@ fn problem(status: StatusCode, title: &'static str, detail: &str) -> FormProblem
 /// The form body, or why it cannot be read. Nothing is stored for any of these.
 fn read_form(request: &Request) -> Result<FormBody, FormProblem> {
     let form: FormBody =
-        shared::http::read_form(request, MAX_FORM_BYTES).map_err(|error| match error {
+        web::http::read_form(request, MAX_FORM_BYTES).map_err(|error| match error {
             FormError::NotAForm => problem(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "The form could not be read",
@@ -465,7 +470,7 @@ fn message(
     paragraphs: Vec<String>,
     (link_href, link_text): (&str, &str),
 ) -> Response<Body> {
-    shared::http::page(
+    web::http::page(
         status,
         MessagePage {
             branding,

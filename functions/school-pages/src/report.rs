@@ -5,14 +5,14 @@
 use askama::Template;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
-use shared::branding::Branding;
-use shared::intake::StoredRequest;
-use shared::report::pages::FactualCheckPage;
-use shared::report::render::{ReportDocument, Stage};
-use shared::report::store::{self, Moved, StoredReport, report_state};
-use shared::report::{FactualCheck, ReportFieldError};
+use records::branding::Branding;
+use records::request::StoredRequest;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use web::pages::report::FactualCheckPage;
+use workflows::report::render::{ReportDocument, Stage};
+use workflows::report::store::{Moved, StoredReport, report_state};
+use workflows::report::{FactualCheck, ReportFieldError, store};
 
 use crate::{SchoolPages, message, path_parameter, unavailable};
 
@@ -62,7 +62,7 @@ impl SchoolPages {
             );
         }
         let Ok(pairs) =
-            shared::http::read_form::<Vec<(String, String)>>(request, MAX_COMMENTS_FORM_BYTES)
+            web::http::read_form::<Vec<(String, String)>>(request, MAX_COMMENTS_FORM_BYTES)
         else {
             return message(
                 branding,
@@ -93,7 +93,7 @@ impl SchoolPages {
         };
         // The lead hears of the answer in the same transaction as it is recorded.
         let lead_email =
-            match shared::factual_check::lead_email(&self.table, &stored, &check, now).await {
+            match workflows::factual_check::lead_email(&self.table, &stored, &check, now).await {
                 Ok(item) => item.into_iter().collect(),
                 Err(error) => {
                     tracing::error!(%error, "reading the lead reviewer's address failed");
@@ -104,9 +104,7 @@ impl SchoolPages {
             .await
         {
             // Answered once: a second answer (another tab) finds the first one on the page.
-            Ok(Moved::Done | Moved::Conflict | Moved::NotReady(_)) => {
-                shared::http::see_other(&action)
-            }
+            Ok(Moved::Done | Moved::Conflict | Moved::NotReady(_)) => web::http::see_other(&action),
             Err(error) => {
                 tracing::error!(%error, "recording a factual check failed");
                 unavailable(branding)
@@ -156,7 +154,7 @@ impl SchoolPages {
         )
         .await
         {
-            Ok(url) => shared::http::see_other(&url),
+            Ok(url) => web::http::see_other(&url),
             Err(error) => {
                 tracing::error!(%error, "signing the report's download failed");
                 unavailable(branding)
@@ -187,7 +185,7 @@ fn page(
     };
     let doc = ReportDocument::for_request(branding, stored, &report.report, stage, submitted);
     let answered = report.factual_check.as_ref();
-    shared::http::page(
+    web::http::page(
         status,
         FactualCheckPage::new(
             branding,

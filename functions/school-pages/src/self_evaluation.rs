@@ -7,19 +7,20 @@ use std::collections::HashMap;
 use askama::Template;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
+use records::branding::Branding;
+use records::domain::parse_date;
+use records::domain::request::{FocusArea, long_date};
+use records::programme;
+use records::request::StoredRequest;
+use records::versioned::{Saved, Versioned};
 use serde_json::json;
-use shared::branding::Branding;
-use shared::domain::parse_date;
-use shared::domain::request::{FocusArea, long_date};
-use shared::intake::StoredRequest;
-use shared::pages::{AUTOSAVE_SCRIPT, SelfEvaluationPage, SelfEvaluationSection};
-use shared::programme;
-use shared::self_evaluation::{
-    self as evaluation, EVALUATION_MAX_CHARS, EVIDENCE_MAX_CHARS, KIND, SUBMITTED, SectionError,
-    SelfEvaluation, Setting, Submitted,
-};
-use shared::versioned::{Saved, Versioned};
 use time::OffsetDateTime;
+use web::pages::{AUTOSAVE_SCRIPT, SelfEvaluationPage, SelfEvaluationSection};
+use workflows::self_evaluation as evaluation;
+use workflows::self_evaluation::{
+    EVALUATION_MAX_CHARS, EVIDENCE_MAX_CHARS, KIND, SUBMITTED, SectionError, SelfEvaluation,
+    Setting, Submitted,
+};
 
 use crate::{MAX_FORM_BYTES, SchoolPages, message, path_parameter, unavailable};
 
@@ -79,8 +80,8 @@ impl SchoolPages {
             );
         }
 
-        let wants_json = shared::http::wants_json(request);
-        let Ok(form) = shared::http::read_form::<HashMap<String, String>>(request, MAX_FORM_BYTES)
+        let wants_json = web::http::wants_json(request);
+        let Ok(form) = web::http::read_form::<HashMap<String, String>>(request, MAX_FORM_BYTES)
         else {
             return message(
                 branding,
@@ -103,7 +104,7 @@ impl SchoolPages {
         let levels = scale.as_ref().map(|s| s.levels());
         if !errors.is_empty() {
             if wants_json {
-                return shared::http::json(
+                return web::http::json(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     &json!({ "detail": "Not saved: a box has too much text. Press Save to see which." }),
                 );
@@ -129,7 +130,7 @@ impl SchoolPages {
             Ok(Saved::Saved { version }) => version,
             Ok(Saved::Stale { current, yours }) => {
                 if wants_json {
-                    return shared::http::json(
+                    return web::http::json(
                         StatusCode::CONFLICT,
                         &json!({ "detail": "This was changed in another window or by a colleague. Press Save to see both versions." }),
                     );
@@ -150,12 +151,12 @@ impl SchoolPages {
             }
             Ok(Saved::Locked { .. }) => {
                 if wants_json {
-                    return shared::http::json(
+                    return web::http::json(
                         StatusCode::CONFLICT,
                         &json!({ "detail": "Your self-evaluation is already submitted." }),
                     );
                 }
-                return shared::http::see_other(&format!("/status/{token}/self-evaluation"));
+                return web::http::see_other(&format!("/status/{token}/self-evaluation"));
             }
             Err(error) => {
                 tracing::error!(%error, "saving a self-evaluation failed");
@@ -163,13 +164,13 @@ impl SchoolPages {
             }
         };
         if wants_json {
-            return shared::http::json(StatusCode::OK, &json!({ "version": version }));
+            return web::http::json(StatusCode::OK, &json!({ "version": version }));
         }
         if decision != "submit" {
-            return shared::http::see_other(&format!("/status/{token}/self-evaluation?saved=1"));
+            return web::http::see_other(&format!("/status/{token}/self-evaluation?saved=1"));
         }
         match evaluation::submit(&self.table, &stored, version, scale.as_ref(), now).await {
-            Ok(Submitted::Done) => shared::http::see_other(&format!("/status/{token}")),
+            Ok(Submitted::Done) => web::http::see_other(&format!("/status/{token}")),
             Ok(Submitted::Incomplete(errors)) => {
                 let current = KIND.get(&self.table, &stored.id).await.ok().flatten();
                 self.render(
@@ -187,7 +188,7 @@ impl SchoolPages {
                 )
             }
             Ok(Submitted::Conflict) => {
-                shared::http::see_other(&format!("/status/{token}/self-evaluation"))
+                web::http::see_other(&format!("/status/{token}/self-evaluation"))
             }
             Err(error) => {
                 tracing::error!(%error, "submitting a self-evaluation failed");
@@ -286,6 +287,6 @@ impl SchoolPages {
             evaluation_max: EVALUATION_MAX_CHARS,
             evidence_max: EVIDENCE_MAX_CHARS,
         };
-        shared::http::page_with_script(status, page.render(), AUTOSAVE_SCRIPT)
+        web::http::page_with_script(status, page.render(), AUTOSAVE_SCRIPT)
     }
 }

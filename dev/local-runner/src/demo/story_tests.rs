@@ -5,14 +5,14 @@
 
 use std::collections::HashSet;
 
-use shared::domain::request::{RawReviewRequest, ReviewRequest};
-use shared::matching::{
+use records::domain::request::{RawReviewRequest, ReviewRequest};
+use records::programme::ProgrammeSettings;
+use records::reviewers::{self, Reviewer};
+use time::{Date, Duration, OffsetDateTime, Weekday};
+use workflows::matching::{
     self, MatchRequest, OriginalReview, ReviewHistory, ReviewerRecord, Role, RuleOut, Term,
 };
-use shared::programme::ProgrammeSettings;
-use shared::report::reminders::add_working_days;
-use shared::reviewers::{self, Reviewer};
-use time::{Date, Duration, OffsetDateTime, Weekday};
+use workflows::report::reminders::add_working_days;
 
 use super::{REVIEWERS_CSV, pool, reviewers_csv};
 

@@ -1,11 +1,11 @@
 //! The administrators' tool against DynamoDB Local: the reviewer pool (import, list, show,
 //! deactivate, activate) and schools' requests (list, show, withdraw, export).
 
+use records::domain::request::Reference;
 use reqwest::StatusCode;
 use send_review_admin::reviewers::{self, ReviewerKey};
 use send_review_admin::{AdminError, export, requests};
 use serde_json::{Value, json};
-use shared::domain::request::Reference;
 use time::{Duration, OffsetDateTime};
 
 use crate::helpers::{TestStack, date_from_now, spawn, spawn_with, unique_address};

@@ -4,14 +4,15 @@
 
 use std::collections::HashMap;
 
+use records::store::s;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
 use serde_json::{Value, json};
-use shared::after_report::action_plan::{self, ActionPlan, ActionStatus};
-use shared::matching::Term;
-use shared::report::Report;
-use shared::store::s;
 use time::{Duration, OffsetDateTime};
+use workflows::after_report::action_plan;
+use workflows::after_report::action_plan::{ActionPlan, ActionStatus};
+use workflows::matching::Term;
+use workflows::report::Report;
 
 use crate::helpers::{TestStack, spawn, unique_address};
 use crate::journeys::{
@@ -81,7 +82,7 @@ async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
     assert!(!page.contains("Your action plan"));
 
     // The local runner's demo tool finalises the typical report, as the lead would.
-    let report = shared::report::examples::typical();
+    let report = workflows::report::examples::typical();
     let finalised = app
         .http
         .post(app.url("/_dev/demo/final-report"))
@@ -252,7 +253,7 @@ async fn the_school_is_asked_to_update_its_action_plan_once_a_term() {
     let lead = unique_address("lead");
     import(&app, &[one_reviewer("Ada Lead", &lead, 204)]).await;
     let school = unique_address("school");
-    let report = shared::report::examples::typical();
+    let report = workflows::report::examples::typical();
     let review = reviewed(
         &app,
         &lead,
@@ -392,7 +393,7 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
         .unwrap()
         .reviewer_id;
     move_visit(&app, &original_id, &ada_id, -60).await;
-    let report = shared::report::examples::typical();
+    let report = workflows::report::examples::typical();
     finalise(&app, &original_id, &report).await;
     let bea = better_placed_reviewer_joins(&app).await;
 
@@ -483,20 +484,20 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
 }
 
 /// `report` without its findings in `area`.
-fn without(mut report: Report, area: shared::domain::request::FocusArea) -> Report {
+fn without(mut report: Report, area: records::domain::request::FocusArea) -> Report {
     report.areas.retain(|findings| findings.area != area);
     report
 }
 
 #[tokio::test]
 async fn signposting_shows_other_schools_only_when_both_consent() {
-    use shared::domain::request::FocusArea::AssessmentOfNeed;
+    use records::domain::request::FocusArea::AssessmentOfNeed;
 
     let app = spawn().await;
     let lead = unique_address("lead");
     import(&app, &[one_reviewer("Ada Lead", &lead, 204)]).await;
     let (alder_mail, birch_mail) = (unique_address("alder"), unique_address("birch"));
-    let typical = shared::report::examples::typical();
+    let typical = workflows::report::examples::typical();
     let alder = reviewed(
         &app,
         &lead,

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION};
-use shared::evidence::{Evidence, EvidenceStore, request_prefix, state};
+use workflows::evidence::{Evidence, EvidenceStore, request_prefix, state};
 
 use crate::admin::submit_request;
 use crate::helpers::{TestStack, spawn, unique_address};
@@ -18,7 +18,7 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0
 
 /// A school with a request and its private status link.
 pub(crate) struct School {
-    pub(crate) reference: shared::domain::request::Reference,
+    pub(crate) reference: records::domain::request::Reference,
     pub(crate) request_id: String,
     pub(crate) token: String,
 }
@@ -242,7 +242,7 @@ async fn a_pdf_uploaded_through_the_presigned_post_is_checked_received_listed_an
     assert!(
         csp.contains(&format!(
             "form-action 'self' {}",
-            shared::presigned_post::origin_of(&action)
+            workflows::presigned_post::origin_of(&action)
         )),
         "{csp}"
     );
@@ -313,7 +313,7 @@ async fn a_pdf_uploaded_through_the_presigned_post_is_checked_received_listed_an
     );
 
     // A reviewer's download is recorded with their id.
-    let reviewer = shared::evidence::Accessor::Reviewer {
+    let reviewer = workflows::evidence::Accessor::Reviewer {
         reviewer_id: "01REVIEWER".into(),
     };
     store
@@ -378,7 +378,7 @@ async fn a_file_whose_bytes_are_not_its_declared_type_is_rejected_and_deleted() 
         )
         .await
         .unwrap();
-    assert_eq!(again, shared::evidence::Checked::AlreadyChecked);
+    assert_eq!(again, workflows::evidence::Checked::AlreadyChecked);
 }
 
 #[tokio::test]
@@ -483,13 +483,13 @@ async fn another_requests_link_or_a_tampered_one_gets_403_and_no_url() {
         .download_url(
             &other.request_id,
             &evidence_id,
-            &shared::evidence::Accessor::School,
+            &workflows::evidence::Accessor::School,
             time::OffsetDateTime::now_utc(),
         )
         .await;
     assert!(matches!(
         refused,
-        Err(shared::evidence::EvidenceError::NotFound)
+        Err(workflows::evidence::EvidenceError::NotFound)
     ));
 }
 
@@ -587,7 +587,7 @@ async fn purging_leaves_nothing_under_the_prefix_and_no_items_for_the_request() 
     let past = time::OffsetDateTime::now_utc().date() - time::Duration::days(1);
     app.dynamodb()
         .transact_write_items()
-        .set_transact_items(Some(shared::retention::schedule_purge(
+        .set_transact_items(Some(workflows::retention::schedule_purge(
             app.table(),
             &kept.request_id,
             past,

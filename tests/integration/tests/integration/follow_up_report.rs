@@ -5,7 +5,7 @@
 //! action plan to keep, and no termly reminder for it.
 
 use reqwest::StatusCode;
-use shared::report::examples::typical;
+use workflows::report::examples::typical;
 
 use crate::after_report::{finalise, reminder_time_after, run_schedule};
 use crate::helpers::{spawn, unique_address};

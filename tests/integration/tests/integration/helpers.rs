@@ -81,15 +81,15 @@ impl TestStack {
     }
 
     /// The stack's table, as product code takes it.
-    pub fn table_handle(&self) -> shared::store::Table {
-        shared::store::Table {
+    pub fn table_handle(&self) -> records::store::Table {
+        records::store::Table {
             client: self.dynamodb().clone(),
             name: self.table().to_owned(),
         }
     }
 
     /// Every item whose pk starts with `prefix` (a consistent scan: tests only).
-    pub async fn items_with_prefix(&self, prefix: &str) -> Vec<shared::store::Item> {
+    pub async fn items_with_prefix(&self, prefix: &str) -> Vec<records::store::Item> {
         let mut items = Vec::new();
         let mut start = None;
         loop {

@@ -2,9 +2,9 @@
 //! emails and the table say about a request.
 
 use local_runner::mailbox::SentMail;
+use records::request::StoredRequest;
+use records::store::{Item, s};
 use reqwest::StatusCode;
-use shared::intake::StoredRequest;
-use shared::store::{Item, s};
 
 use crate::evidence::School;
 use crate::helpers::{TestStack, unique_address};

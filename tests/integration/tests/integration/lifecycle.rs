@@ -5,11 +5,11 @@
 
 use std::process::Command;
 
+use records::domain::request::FocusArea;
+use records::store::Item;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
-use shared::after_report::action_plan::ActionStatus;
-use shared::domain::request::FocusArea;
-use shared::store::Item;
+use workflows::after_report::action_plan::ActionStatus;
 
 use crate::after_report::stored_plan;
 use crate::evidence::{PDF, School, store, upload_pdf};
@@ -59,7 +59,7 @@ async fn report_item(app: &TestStack, request_id: &str) -> Item {
     item(
         app,
         format!("REQUEST#{request_id}"),
-        shared::report::store::SORT_KEY,
+        workflows::report::store::SORT_KEY,
     )
     .await
     .expect("the report")
@@ -224,7 +224,7 @@ async fn a_review_lives_from_request_to_follow_up() {
     let status = page(&app, &status_link).await;
     assert!(status.contains(&reference));
     let stored = stored_request(&app, &request_id).await;
-    assert_eq!(stored.state, shared::intake::state::OFFERED);
+    assert_eq!(stored.state, records::request::state::OFFERED);
     assert_eq!(stored.request.focus_areas.areas(), AREAS);
 
     // Accept with a date: both sides are told, each with a calendar file and its own link.
@@ -235,7 +235,7 @@ async fn a_review_lives_from_request_to_follow_up() {
     )
     .await;
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
-    let visit_text = shared::domain::request::long_date(visit_day());
+    let visit_text = records::domain::request::long_date(visit_day());
     let booked_subject = format!("Visit booked: Brook Primary School on {visit_text}");
     let lead_mails = app.wait_for_mail(&ada, 2).await;
     let school_mails = app.wait_for_mail(&school, 2).await;
@@ -246,7 +246,7 @@ async fn a_review_lives_from_request_to_follow_up() {
     assert_eq!(link_containing(&school_mails[..1], "/status/"), status_link);
     let review_link = link_containing(&lead_mails[..1], "/reviews/");
     let stored = stored_request(&app, &request_id).await;
-    assert_eq!(stored.state, shared::intake::state::ACCEPTED);
+    assert_eq!(stored.state, records::request::state::ACCEPTED);
     let lead = stored.lead.expect("a lead");
     assert_eq!(
         (lead.reviewer_name.as_str(), lead.visit_date.as_str()),
@@ -624,7 +624,7 @@ async fn a_review_lives_from_request_to_follow_up() {
     );
     assert_eq!(
         stored_request(&app, &link.request_id).await.state,
-        shared::intake::state::OFFERED
+        records::request::state::OFFERED
     );
     let school_mails = app.wait_for_mail(&school, 5).await;
     assert!(

@@ -4,16 +4,17 @@ use std::time::Duration;
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_runtime::LambdaEvent;
+use mail::MailSender;
+use records::store::{get_i64, get_s};
 use serde_json::json;
-use shared::mail::{Email, MailSender, RequestConfirmation};
-use shared::store::{get_i64, get_s};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use workflows::intake::RequestConfirmation;
 
 use crate::helpers::{TestStack, spawn, spawn_with, unique_address};
 
-fn confirmation(reference: &str) -> Email {
-    Email::RequestConfirmation(RequestConfirmation {
+fn confirmation(reference: &str) -> RequestConfirmation {
+    RequestConfirmation {
         request_id: ulid::Ulid::new().to_string(),
         reference: reference.into(),
         contact_name: "Grace Hopper".into(),
@@ -21,12 +22,12 @@ fn confirmation(reference: &str) -> Email {
         review_type: "SEND Review".into(),
         focus_areas: vec!["Leadership of SEND".into()],
         visit_windows: vec!["1 March 2027 to 12 March 2027".into()],
-    })
+    }
 }
 
 /// Queues an email the way product code does: an outbox item in a transaction.
-async fn queue(app: &TestStack, to: &str, email: &Email) -> String {
-    let item = shared::outbox::put(app.table(), to, email, OffsetDateTime::now_utc());
+async fn queue(app: &TestStack, to: &str, email: &RequestConfirmation) -> String {
+    let item = records::outbox::put(app.table(), to, email, OffsetDateTime::now_utc());
     let pk = item.put().unwrap().item()["pk"].as_s().unwrap().clone();
     app.dynamodb()
         .transact_write_items()
@@ -34,7 +35,7 @@ async fn queue(app: &TestStack, to: &str, email: &Email) -> String {
         .send()
         .await
         .unwrap();
-    shared::outbox::id_from_pk(&pk).unwrap().to_owned()
+    records::outbox::id_from_pk(&pk).unwrap().to_owned()
 }
 
 async fn outbox_item(
@@ -44,8 +45,8 @@ async fn outbox_item(
     app.dynamodb()
         .get_item()
         .table_name(app.table())
-        .key("pk", AttributeValue::S(shared::outbox::pk(id)))
-        .key("sk", AttributeValue::S(shared::outbox::SORT_KEY.into()))
+        .key("pk", AttributeValue::S(records::outbox::pk(id)))
+        .key("sk", AttributeValue::S(records::outbox::SORT_KEY.into()))
         .consistent_read(true)
         .send()
         .await
@@ -94,7 +95,7 @@ async fn a_record_delivered_twice_and_concurrently_sends_one_email() {
     let record = json!({ "Records": [{
         "eventID": "1", "eventName": "INSERT", "eventSource": "aws:dynamodb", "awsRegion": "eu-west-2",
         "dynamodb": {
-            "Keys": { "pk": { "S": shared::outbox::pk(&id) }, "sk": { "S": "OUTBOX" } },
+            "Keys": { "pk": { "S": records::outbox::pk(&id) }, "sk": { "S": "OUTBOX" } },
             "SequenceNumber": "100", "SizeBytes": 10, "StreamViewType": "NEW_AND_OLD_IMAGES"
         }
     }]});
@@ -180,17 +181,17 @@ async fn an_email_whose_sender_crashed_is_sent_by_the_scheduled_redrive_after_th
     app.dynamodb()
         .put_item()
         .table_name(app.table())
-        .item("pk", AttributeValue::S(shared::outbox::pk(&id)))
+        .item("pk", AttributeValue::S(records::outbox::pk(&id)))
         .item("sk", AttributeValue::S("OUTBOX".into()))
         .item(
             "gsi1pk",
-            AttributeValue::S(shared::outbox::PENDING_INDEX_KEY.into()),
+            AttributeValue::S(records::outbox::PENDING_INDEX_KEY.into()),
         )
         .item("gsi1sk", AttributeValue::S(queued.clone()))
         .item("to", AttributeValue::S(to.clone()))
         .item(
             "email",
-            AttributeValue::S(serde_json::to_string(&confirmation("SR-DDDD-44")).unwrap()),
+            AttributeValue::S(records::outbox::payload_json(&confirmation("SR-DDDD-44"))),
         )
         .item("state", AttributeValue::S("sending".into()))
         .item(

@@ -4,8 +4,8 @@
 use reqwest::StatusCode;
 use reqwest::header::{CONTENT_TYPE, LOCATION};
 use serde_json::{Value, json};
-use shared::offers::{Answer, Workflow};
 use time::{Duration, OffsetDateTime, Weekday};
+use workflows::offers::{Answer, Workflow};
 
 use crate::helpers::{TestStack, spawn, spawn_with, unique_address};
 
@@ -35,10 +35,10 @@ pub(crate) async fn import(app: &TestStack, rows: &[String]) {
         "name,email,home_school_urn,trust,local_authority,regions,phases,school_types,specialisms,may_lead,trained_on,dbs_checked_on,capacity_per_term,unavailable,conflicts,active\n{}\n",
         rows.join("\n")
     );
-    let parsed = shared::reviewers::parse_csv(&csv).expect("a valid pool");
+    let parsed = records::reviewers::parse_csv(&csv).expect("a valid pool");
     let pool: Vec<_> = parsed.into_iter().map(|r| r.reviewer).collect();
     let table = app.table_handle();
-    shared::reviewers::upsert_all(&table, &pool).await.unwrap();
+    records::reviewers::upsert_all(&table, &pool).await.unwrap();
 }
 
 /// A Camden primary school asks for a review through the API; its reference.
@@ -381,7 +381,7 @@ async fn fifty_concurrent_acceptances_across_requests_never_exceed_any_capacity(
     import(&app, &pool(2)).await;
     let workflow =
         Workflow::from_env(app.stack.function_env("MatcherFunction"), &app.stack.aws).unwrap();
-    let secret = shared::links::LinkSecret::load(
+    let secret = records::links::LinkSecret::load(
         app.stack.function_env("ReviewerPagesFunction"),
         &app.stack.aws,
     )
@@ -395,7 +395,7 @@ async fn fifty_concurrent_acceptances_across_requests_never_exceed_any_capacity(
             secret
                 .verify_offer_token(
                     &token,
-                    shared::links::OfferAction::Respond,
+                    records::links::OfferAction::Respond,
                     now.unix_timestamp(),
                 )
                 .unwrap()
@@ -464,7 +464,7 @@ async fn an_administrator_reassigns_an_open_offer_to_the_next_reviewer() {
         ],
     )
     .await;
-    let reference: shared::domain::request::Reference =
+    let reference: records::domain::request::Reference =
         submit(&app, &unique_address("school"), "100105")
             .await
             .parse()
@@ -505,7 +505,7 @@ async fn withdrawing_an_offered_request_withdraws_its_open_offer() {
         )],
     )
     .await;
-    let reference: shared::domain::request::Reference =
+    let reference: records::domain::request::Reference =
         submit(&app, &unique_address("school"), "100106")
             .await
             .parse()

@@ -2,13 +2,13 @@
 //! overwritten, submitted when complete, reminders before the visit) and the review team's
 //! preparation page (the self-evaluation, the evidence with downloads, private notes).
 
+use records::domain::request::FocusArea;
+use records::store::Item;
 use reqwest::StatusCode;
 use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
 use serde_json::Value;
-use shared::domain::request::FocusArea;
-use shared::self_evaluation::{KIND, SelfEvaluation};
-use shared::store::Item;
 use time::{Duration, OffsetDateTime};
+use workflows::self_evaluation::{KIND, SelfEvaluation};
 
 use crate::evidence::{PDF, store, upload_pdf};
 use crate::helpers::{TestStack, spawn, unique_address};
@@ -315,7 +315,7 @@ async fn the_review_team_downloads_the_evidence_and_keeps_private_notes_that_an_
     .await;
     let other = booked_with(&app, "Bo Other", "100102").await;
     let tampered = format!("{}x", &booked.review_link[..booked.review_link.len() - 1]);
-    let secret = shared::links::LinkSecret::load(
+    let secret = records::links::LinkSecret::load(
         app.stack.function_env("ReviewerPagesFunction"),
         &app.stack.aws,
     )
@@ -330,7 +330,7 @@ async fn the_review_team_downloads_the_evidence_and_keeps_private_notes_that_an_
         .next()
         .unwrap();
     let signed = |expires_at: i64| {
-        let token = secret.offer_token(offer_id, shared::links::OfferAction::Review, expires_at);
+        let token = secret.offer_token(offer_id, records::links::OfferAction::Review, expires_at);
         app.url(&format!("/reviews/{token}"))
     };
     let now = OffsetDateTime::now_utc().unix_timestamp();
@@ -395,8 +395,8 @@ async fn the_review_team_downloads_the_evidence_and_keeps_private_notes_that_an_
     )
     .await;
     assert_eq!(too_long.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let stored = shared::review_notes::KIND
-        .get::<shared::review_notes::ReviewNotes>(&app.table_handle(), &booked.school.request_id)
+    let stored = workflows::review_notes::KIND
+        .get::<workflows::review_notes::ReviewNotes>(&app.table_handle(), &booked.school.request_id)
         .await
         .unwrap()
         .unwrap();

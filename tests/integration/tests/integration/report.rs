@@ -1,12 +1,12 @@
 //! The report's item on DynamoDB Local: no save silently overwrites another, and each step of
 //! the report's life happens once, from the state and version the person saw.
 
+use records::domain::request::{FocusArea, Text};
 use reqwest::StatusCode;
-use shared::domain::request::{FocusArea, Text};
-use shared::report::examples::typical;
-use shared::report::store::{self, Moved, Saved, report_state};
-use shared::report::{FactualCheck, Report, Section, SectionComment};
 use time::OffsetDateTime;
+use workflows::report::examples::typical;
+use workflows::report::store::{Moved, Saved, report_state};
+use workflows::report::{FactualCheck, Report, Section, SectionComment, store};
 
 use crate::helpers::spawn;
 use crate::preparation::{booked, form_encode, post};
@@ -314,7 +314,7 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
     assert_eq!(autosaved_stale.status(), StatusCode::CONFLICT);
 
     // Too much text is refused with the box named, nothing stored.
-    let long = "x".repeat(shared::report::MAX_SUMMARY_CHARS + 1);
+    let long = "x".repeat(workflows::report::MAX_SUMMARY_CHARS + 1);
     let too_long = post(
         &app,
         &url,

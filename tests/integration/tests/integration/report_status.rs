@@ -5,11 +5,11 @@
 
 use aws_sdk_dynamodb::types::AttributeValue;
 use reqwest::StatusCode;
-use shared::report::FactualCheck;
-use shared::report::examples::typical;
-use shared::report::reminders::add_working_days;
-use shared::report::store::{self, Moved, Saved};
 use time::{Date, OffsetDateTime};
+use workflows::report::examples::typical;
+use workflows::report::reminders::add_working_days;
+use workflows::report::store::{Moved, Saved};
+use workflows::report::{FactualCheck, store};
 
 use crate::after_report::run_schedule;
 use crate::helpers::{TestStack, spawn};
@@ -34,9 +34,9 @@ pub(crate) async fn move_visit(app: &TestStack, reference: &str, day: Date) {
 /// Saves `report` as the first draft of request `request_id` and sends it to the school, as the
 /// lead's editor does at `at`; its version.
 pub(crate) async fn draft_sent(
-    table: &shared::store::Table,
+    table: &records::store::Table,
     request_id: &str,
-    report: &shared::report::Report,
+    report: &workflows::report::Report,
     at: OffsetDateTime,
 ) -> u64 {
     let Saved::Saved { version } = store::save_draft(table, request_id, 0, report, "Ada Lead", at)
@@ -250,7 +250,7 @@ async fn the_lead_is_reminded_once_of_a_late_report_and_the_school_once_of_a_wai
         .expect("the lead is reminded");
     assert!(reminder.text.contains(&format!(
         "was due by {}",
-        shared::domain::request::long_date(due)
+        records::domain::request::long_date(due)
     )));
     let editor = reminder
         .links

@@ -1,10 +1,10 @@
 //! After the lead accepts: the second reviewer of a review team, the reviewer's review page,
 //! and moving the visit date (one side asks, the other confirms or keeps it).
 
+use records::programme::ProgrammeSettings;
 use reqwest::StatusCode;
-use shared::matching::Term;
-use shared::programme::ProgrammeSettings;
 use time::{Duration, Weekday};
+use workflows::matching::Term;
 
 use crate::helpers::{TestStack, spawn, unique_address};
 use crate::journeys::{Booked, accept_offer, link_containing, stored_request};
@@ -30,7 +30,7 @@ async fn a_review_team_gets_a_second_reviewer_for_the_leads_date_and_a_decline_m
     let app = spawn().await;
     let mut settings = ProgrammeSettings::new("Test Programme", "programme@example.org");
     settings.second_reviewer_for_types = vec!["send_review".into()];
-    shared::programme::put(&app.table_handle(), &settings)
+    records::programme::put(&app.table_handle(), &settings)
         .await
         .unwrap();
     let lead = unique_address("lead");
@@ -248,7 +248,7 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
 
     // The reviewer's history and term load moved with the visit.
     let reviewer_items = app.items_with_prefix("REVIEWER#").await;
-    let sk = |i: &shared::store::Item| i["sk"].as_s().unwrap().clone();
+    let sk = |i: &records::store::Item| i["sk"].as_s().unwrap().clone();
     assert!(
         reviewer_items
             .iter()

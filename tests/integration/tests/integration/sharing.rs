@@ -3,15 +3,16 @@
 //! emailed once per form, up to the cap, never a draft); `requests show` names the follow-up
 //! links both ways; and a follow-up's page does not link to its purged original.
 
+use records::domain::request::{FocusArea, Reference};
+use records::store::{get_s, s};
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use send_review_admin::requests;
-use shared::after_report::sharing::MAX_SHARES;
-use shared::domain::request::{FocusArea, Reference};
-use shared::report::examples::typical;
-use shared::report::store::{self, report_state};
-use shared::store::{get_s, s};
 use time::{Duration, OffsetDateTime};
+use workflows::after_report::sharing::MAX_SHARES;
+use workflows::report::examples::typical;
+use workflows::report::store;
+use workflows::report::store::report_state;
 
 use crate::evidence::store as evidence_store;
 use crate::helpers::{TestStack, spawn, unique_address};
@@ -50,7 +51,7 @@ async fn share(
 }
 
 /// The request's items under `prefix` of its partition.
-async fn own_items(app: &TestStack, request_id: &str, prefix: &str) -> Vec<shared::store::Item> {
+async fn own_items(app: &TestStack, request_id: &str, prefix: &str) -> Vec<records::store::Item> {
     app.table_handle()
         .partition_items(&format!("REQUEST#{request_id}"), Some(prefix))
         .await
@@ -278,7 +279,7 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
         .key("pk", s(format!("REQUEST#{request_id}")))
         .key("sk", s("REQUEST"))
         .update_expression("SET report_shares = :max")
-        .expression_attribute_values(":max", shared::store::n(MAX_SHARES))
+        .expression_attribute_values(":max", records::store::n(MAX_SHARES))
         .send()
         .await
         .unwrap();

@@ -156,7 +156,7 @@ async fn every_environment_variable_a_function_reads_is_set_for_it_in_the_templa
     }
 }
 
-/// Product code reads settings only through `shared::Env`, so the test above sees every read.
+/// Product code reads settings only through `records::Env`, so the test above sees every read.
 #[test]
 fn product_code_reads_the_environment_only_through_env() {
     let root = local_runner::repository_root();
@@ -187,6 +187,6 @@ fn product_code_reads_the_environment_only_through_env() {
     }
     assert!(
         offenders.is_empty(),
-        "read the environment through shared::Env: {offenders:?}"
+        "read the environment through records::Env: {offenders:?}"
     );
 }

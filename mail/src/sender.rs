@@ -1,0 +1,355 @@
+//! Delivering outbox items.
+//!
+//! Delivery is exactly-once in all but one window. The sender first claims the outbox item
+//! with a conditional write (a lease), then sends through SES, then records the SES message
+//! id. A stream record delivered twice, or to two invocations at once, finds the item already
+//! leased or sent and sends nothing. A crash before sending leaves a lease that expires; the
+//! scheduled function re-drives the item after that. The one window left: a crash between
+//! SES accepting the message and the record being written. The lease then expires and the
+//! email is sent a second time. SES offers no idempotency key to close it.
+
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
+use lettre::message::header::ContentType;
+use lettre::message::{Mailbox, MultiPart};
+use time::format_description::well_known::Rfc3339;
+use time::{Duration, OffsetDateTime};
+
+use records::aws::AwsClients;
+use records::branding::BrandingSource;
+use records::links::LinkSecret;
+use records::outbox::{self, Attachment, Programme, state};
+use records::store::{StoreError, Table, dynamo_error, get_s, is_conditional_check_failed, n, s};
+use records::{ConfigError, Env};
+
+use crate::Email;
+
+/// What happened to one outbox item.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Delivery {
+    Sent {
+        message_id: String,
+    },
+    /// Another delivery of the same item already sent it.
+    AlreadySent,
+    /// Another invocation holds a live lease on it; it sends, or the re-drive does later.
+    LeasedElsewhere,
+    /// No such outbox item (deleted, or never written).
+    Missing,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("SES refused the message: {0}")]
+    Ses(String),
+    #[error("outbox item {0} is corrupt: {1}")]
+    Corrupt(String, String),
+    #[error("rendering failed: {0}")]
+    Render(String),
+}
+
+/// Delivers outbox items. One per cold start.
+#[derive(Debug)]
+pub struct MailSender {
+    table: Table,
+    ses: aws_sdk_ses::Client,
+    sender_address: String,
+    /// SES configuration set every email is sent with, so bounces and complaints come back.
+    configuration_set: String,
+    branding: BrandingSource,
+    site_url: String,
+    links: LinkSecret,
+    /// Where final reports are stored (their PDF goes with the email that delivers them).
+    s3: aws_sdk_s3::Client,
+    evidence_bucket: String,
+    lease: Duration,
+}
+
+impl MailSender {
+    pub async fn from_env(env: &Env, aws: &AwsClients) -> Result<Self, ConfigError> {
+        let table = Table::from_env(env, aws)?;
+        Ok(Self {
+            branding: BrandingSource::from_env(env, table.clone())?,
+            table,
+            ses: aws.ses.clone(),
+            sender_address: env.required("SENDER_ADDRESS")?,
+            configuration_set: env.required("MAIL_CONFIGURATION_SET")?,
+            site_url: env.required("SITE_URL")?.trim_end_matches('/').to_owned(),
+            links: LinkSecret::load(env, aws).await?,
+            s3: aws.s3.clone(),
+            evidence_bucket: env.required("EVIDENCE_BUCKET")?,
+            // Longer than the function's timeout, so a live sender never loses its lease.
+            lease: Duration::seconds(60),
+        })
+    }
+
+    /// The final report's PDF, as stored when it was finalised, to attach.
+    async fn report_pdf(&self, key: &str) -> Result<Attachment, MailError> {
+        let unreadable = |e: &dyn std::fmt::Display| {
+            MailError::Render(format!("the report's PDF could not be read: {e}"))
+        };
+        let object = self
+            .s3
+            .get_object()
+            .bucket(&self.evidence_bucket)
+            .key(key)
+            .send()
+            .await
+            .map_err(|e| unreadable(&aws_sdk_s3::error::DisplayErrorContext(&e)))?;
+        let content = object
+            .body
+            .collect()
+            .await
+            .map_err(|e| unreadable(&e))?
+            .into_bytes()
+            .to_vec();
+        Ok(Attachment {
+            filename: "review-report.pdf".into(),
+            content_type: "application/pdf".into(),
+            content,
+        })
+    }
+
+    /// Delivers outbox item `outbox_id` unless it is sent or being sent.
+    pub async fn deliver(
+        &self,
+        outbox_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Delivery, MailError> {
+        let lease_owner = ulid::Ulid::new().to_string();
+        let Some(item) = self.claim(outbox_id, &lease_owner, now).await? else {
+            return self.why_not_claimed(outbox_id).await;
+        };
+        let to = get_s(&item, "to")
+            .ok_or_else(|| MailError::Corrupt(outbox_id.into(), "no recipient".into()))?;
+        let email: Email = serde_json::from_str(get_s(&item, "email").unwrap_or_default())
+            .map_err(|e| MailError::Corrupt(outbox_id.into(), e.to_string()))?;
+
+        let sent = match self.build_mime(to, &email).await {
+            Ok(mime) => self.send_raw(mime).await,
+            Err(e) => Err(e),
+        };
+        match sent {
+            Ok(message_id) => {
+                self.record_sent(outbox_id, &message_id, now).await?;
+                Ok(Delivery::Sent { message_id })
+            }
+            Err(error) => {
+                // Nothing went out: give the item back so the next attempt can claim it at once.
+                self.release(outbox_id, &lease_owner).await?;
+                Err(error)
+            }
+        }
+    }
+
+    /// Re-drives unsent items created more than `older_than` ago: those whose stream delivery
+    /// failed for good, or whose sender crashed holding a lease that has since expired. Always
+    /// by the real clock, whatever time a caller's rules act as of: leases are real time, and a
+    /// clock moved ahead (a test's) would take over a live lease and send an email twice.
+    pub async fn redrive_stalled(
+        &self,
+        older_than: Duration,
+    ) -> Result<Vec<(String, Result<Delivery, MailError>)>, MailError> {
+        let now = OffsetDateTime::now_utc();
+        let cutoff = (now - older_than).format(&Rfc3339).unwrap_or_default();
+        let mut results = Vec::new();
+        let mut start_key = None;
+        loop {
+            let page = self
+                .table
+                .client
+                .query()
+                .table_name(&self.table.name)
+                .index_name(records::store::GSI1)
+                .key_condition_expression("gsi1pk = :pending AND gsi1sk < :cutoff")
+                .expression_attribute_values(":pending", s(outbox::PENDING_INDEX_KEY))
+                .expression_attribute_values(":cutoff", s(cutoff.clone()))
+                .set_exclusive_start_key(start_key)
+                .send()
+                .await
+                .map_err(|e| dynamo_error("Query", e))?;
+            for item in page.items() {
+                if let Some(id) = get_s(item, "pk").and_then(outbox::id_from_pk) {
+                    results.push((id.to_owned(), self.deliver(id, now).await));
+                }
+            }
+            start_key = page.last_evaluated_key().cloned();
+            if start_key.is_none() {
+                return Ok(results);
+            }
+        }
+    }
+
+    /// An update of outbox item `outbox_id`.
+    fn update(
+        &self,
+        outbox_id: &str,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.table
+            .client
+            .update_item()
+            .table_name(&self.table.name)
+            .key("pk", s(outbox::pk(outbox_id)))
+            .key("sk", s(outbox::SORT_KEY))
+    }
+
+    async fn claim(
+        &self,
+        outbox_id: &str,
+        lease_owner: &str,
+        now: OffsetDateTime,
+    ) -> Result<Option<std::collections::HashMap<String, AttributeValue>>, MailError> {
+        let result = self
+            .update(outbox_id)
+            .update_expression(
+                "SET #state = :sending, lease_until = :until, lease_owner = :owner \
+                 ADD attempts :one",
+            )
+            .condition_expression(
+                "attribute_exists(pk) AND (#state = :pending OR \
+                 (#state = :sending AND lease_until < :now))",
+            )
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":sending", s(state::SENDING))
+            .expression_attribute_values(":pending", s(state::PENDING))
+            .expression_attribute_values(":until", n((now + self.lease).unix_timestamp()))
+            .expression_attribute_values(":now", n(now.unix_timestamp()))
+            .expression_attribute_values(":owner", s(lease_owner))
+            .expression_attribute_values(":one", n(1))
+            .return_values(ReturnValue::AllNew)
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .send()
+            .await;
+        match result {
+            Ok(output) => Ok(output.attributes),
+            Err(err) if is_conditional_check_failed(&err) => Ok(None),
+            Err(err) => Err(dynamo_error("UpdateItem", err).into()),
+        }
+    }
+
+    async fn why_not_claimed(&self, outbox_id: &str) -> Result<Delivery, MailError> {
+        let item = self
+            .table
+            .get(outbox::pk(outbox_id), outbox::SORT_KEY)
+            .await?;
+        Ok(match item.as_ref().and_then(|item| get_s(item, "state")) {
+            None => Delivery::Missing,
+            Some(state::SENT) => Delivery::AlreadySent,
+            Some(_) => Delivery::LeasedElsewhere,
+        })
+    }
+
+    async fn build_mime(&self, to: &str, email: &Email) -> Result<Vec<u8>, MailError> {
+        let branding = self.branding.current().await;
+        let programme = Programme {
+            name: branding.name,
+            contact_email: branding.contact_email,
+            site_url: self.site_url.clone(),
+        };
+        let mut rendered = email
+            .render(&programme, &self.links)
+            .map_err(|e| MailError::Render(e.to_string()))?;
+        // The final report's PDF goes with its delivery and with each share of it.
+        if let Some(pdf_key) = email.report_pdf_key() {
+            rendered.attachments.push(self.report_pdf(pdf_key).await?);
+        }
+        let from = Mailbox::new(
+            Some(programme.name.clone()),
+            self.sender_address
+                .parse()
+                .map_err(|_| MailError::Render("the sender address is invalid".into()))?,
+        );
+        let to: Mailbox = to
+            .parse()
+            .map_err(|_| MailError::Render("the recipient address is invalid".into()))?;
+        // lettre encodes every header, so user text in a subject cannot inject headers.
+        let body = MultiPart::alternative_plain_html(rendered.text, rendered.html);
+        let body = if rendered.attachments.is_empty() {
+            body
+        } else {
+            rendered.attachments.into_iter().try_fold(
+                MultiPart::mixed().multipart(body),
+                |mixed, attachment| {
+                    let content_type = ContentType::parse(&attachment.content_type)
+                        .map_err(|e| MailError::Render(e.to_string()))?;
+                    Ok::<_, MailError>(
+                        mixed.singlepart(
+                            lettre::message::Attachment::new(attachment.filename)
+                                .body(attachment.content, content_type),
+                        ),
+                    )
+                },
+            )?
+        };
+        let message = lettre::Message::builder()
+            .from(from)
+            .to(to)
+            .subject(rendered.subject)
+            .multipart(body)
+            .map_err(|e| MailError::Render(e.to_string()))?;
+        Ok(message.formatted())
+    }
+
+    async fn send_raw(&self, mime: Vec<u8>) -> Result<String, MailError> {
+        let raw = aws_sdk_ses::types::RawMessage::builder()
+            .data(aws_sdk_ses::primitives::Blob::new(mime))
+            .build()
+            .map_err(|e| MailError::Render(e.to_string()))?;
+        let send = self
+            .ses
+            .send_raw_email()
+            .raw_message(raw)
+            .configuration_set_name(&self.configuration_set);
+        match send.send().await {
+            Ok(output) => Ok(output.message_id),
+            Err(err) => Err(MailError::Ses(
+                aws_sdk_ses::error::ProvideErrorMetadata::code(&err)
+                    .unwrap_or("unknown")
+                    .to_owned(),
+            )),
+        }
+    }
+
+    async fn record_sent(
+        &self,
+        outbox_id: &str,
+        message_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), MailError> {
+        // Kept 30 days for support questions ("did the email go?"), then removed by TTL.
+        let expires = now + Duration::days(30);
+        self.update(outbox_id)
+            .update_expression(
+                "SET #state = :sent, ses_message_id = :mid, sent_at = :at, expires_at = :exp \
+                 REMOVE gsi1pk, gsi1sk, lease_until, lease_owner",
+            )
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":sent", s(state::SENT))
+            .expression_attribute_values(":mid", s(message_id))
+            .expression_attribute_values(":at", s(now.format(&Rfc3339).unwrap_or_default()))
+            .expression_attribute_values(":exp", n(expires.unix_timestamp()))
+            .send()
+            .await
+            .map_err(|e| dynamo_error("UpdateItem", e))?;
+        Ok(())
+    }
+
+    async fn release(&self, outbox_id: &str, lease_owner: &str) -> Result<(), MailError> {
+        let result = self
+            .update(outbox_id)
+            .update_expression("SET #state = :pending REMOVE lease_until, lease_owner")
+            .condition_expression("lease_owner = :owner")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":pending", s(state::PENDING))
+            .expression_attribute_values(":owner", s(lease_owner))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Someone else took the lease over already: nothing of ours to give back.
+            Err(err) if is_conditional_check_failed(&err) => Ok(()),
+            Err(err) => Err(dynamo_error("UpdateItem", err).into()),
+        }
+    }
+}

@@ -1,0 +1,87 @@
+//! What every page and email shows of the programme (white label): its name, contact address,
+//! logo, colour and privacy notice. Read from the programme settings item, cached for a minute
+//! per container so the happy path costs no extra round trip; until an administrator saves
+//! settings, the template's `PROGRAMME_NAME`, `PROGRAMME_CONTACT_EMAIL`, `PROGRAMME_LOGO_URL` and
+//! `PROGRAMME_COLOUR` (the deploy's parameters) stand in.
+
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use crate::programme::ProgrammeSettings;
+use crate::store::Table;
+use crate::{ConfigError, Env, programme};
+
+const FRESH_FOR: Duration = Duration::from_secs(60);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Branding {
+    pub name: String,
+    pub contact_email: String,
+    pub logo_url: Option<String>,
+    pub primary_colour: String,
+    /// Where the privacy notice is: the programme's own page, or ours at `/privacy`.
+    pub privacy_notice_url: String,
+}
+
+impl From<&ProgrammeSettings> for Branding {
+    fn from(settings: &ProgrammeSettings) -> Self {
+        Self {
+            name: settings.name.clone(),
+            contact_email: settings.contact_email.clone(),
+            logo_url: settings.logo_url.as_ref().map(|u| u.as_str().to_owned()),
+            primary_colour: settings.primary_colour.as_str().to_owned(),
+            privacy_notice_url: settings
+                .privacy_notice_url
+                .as_ref()
+                .map(|u| u.as_str().to_owned())
+                .unwrap_or_else(|| "/privacy".into()),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct BrandingSource {
+    table: Table,
+    fallback: Branding,
+    cached: Mutex<Option<(Instant, Branding)>>,
+}
+
+impl BrandingSource {
+    pub fn from_env(env: &Env, table: Table) -> Result<Self, ConfigError> {
+        let mut fallback = ProgrammeSettings::new(
+            env.required("PROGRAMME_NAME")?,
+            env.required("PROGRAMME_CONTACT_EMAIL")?,
+        );
+        // The deploy's branding parameters; empty means the default.
+        if env.optional("PROGRAMME_LOGO_URL").is_some() {
+            fallback.logo_url = Some(env.parsed("PROGRAMME_LOGO_URL")?);
+        }
+        if env.optional("PROGRAMME_COLOUR").is_some() {
+            fallback.primary_colour = env.parsed("PROGRAMME_COLOUR")?;
+        }
+        Ok(Self {
+            table,
+            fallback: Branding::from(&fallback),
+            cached: Mutex::new(None),
+        })
+    }
+
+    /// The current branding. A read failure falls back rather than failing the page.
+    pub async fn current(&self) -> Branding {
+        if let Some((at, branding)) = self.cached.lock().expect("not poisoned").as_ref()
+            && at.elapsed() < FRESH_FOR
+        {
+            return branding.clone();
+        }
+        let branding = match programme::get(&self.table).await {
+            Ok(Some(settings)) => Branding::from(&settings),
+            Ok(None) => self.fallback.clone(),
+            Err(error) => {
+                tracing::warn!(%error, "programme settings unreadable; using the template's");
+                return self.fallback.clone();
+            }
+        };
+        *self.cached.lock().expect("not poisoned") = Some((Instant::now(), branding.clone()));
+        branding
+    }
+}

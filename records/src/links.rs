@@ -1,0 +1,266 @@
+//! Private links in emails.
+//!
+//! A status link's token is derived, not stored: `HMAC-SHA256(secret, purpose || id)`, 256 bits,
+//! base64url. The table keeps only the token's SHA-256 (to find the request from the link), and
+//! the mail sender re-derives the token when it renders the email, so no raw token is ever
+//! written anywhere. Without the secret a token cannot be guessed; rotating the secret revokes
+//! every link at once.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, KeyInit, Mac};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use time::{Date, Duration};
+
+use crate::aws::AwsClients;
+use crate::{ConfigError, Env};
+
+/// The secret that signs every link. Read once per cold start.
+#[derive(Clone)]
+pub struct LinkSecret(Vec<u8>);
+
+impl std::fmt::Debug for LinkSecret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("LinkSecret(redacted)")
+    }
+}
+
+impl LinkSecret {
+    /// Reads the secret named by `LINK_SECRET_ARN` from Secrets Manager.
+    pub async fn load(env: &Env, aws: &AwsClients) -> Result<Self, ConfigError> {
+        let arn = env.required("LINK_SECRET_ARN")?;
+        let secret = aws
+            .secrets
+            .get_secret_value()
+            .secret_id(arn)
+            .send()
+            .await
+            .map_err(|e| ConfigError::Load {
+                what: "the link secret".into(),
+                reason: aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string(),
+            })?;
+        let value = secret.secret_string().unwrap_or_default();
+        Self::from_bytes(value.as_bytes())
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self, ConfigError> {
+        if bytes.len() < 32 {
+            return Err(ConfigError::Invalid {
+                name: "LINK_SECRET_ARN".into(),
+                reason: "the secret must be at least 32 bytes".into(),
+            });
+        }
+        Ok(Self(bytes.to_vec()))
+    }
+
+    fn mac(&self, purpose: &str, subject: &str) -> Hmac<Sha256> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(&self.0).expect("HMAC takes any key length");
+        mac.update(purpose.as_bytes());
+        mac.update(b"\0");
+        mac.update(subject.as_bytes());
+        mac
+    }
+
+    /// The token of the private status page of request `request_id`.
+    pub fn status_token(&self, request_id: &str) -> String {
+        URL_SAFE_NO_PAD.encode(self.mac("status", request_id).finalize().into_bytes())
+    }
+}
+
+/// What a reviewer's link lets them do with one offer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OfferAction {
+    /// Open the offer page (which changes nothing) and answer it from there.
+    Respond,
+    /// After accepting: the reviewer's page for the review (preparation, date changes, report).
+    Review,
+}
+
+impl OfferAction {
+    fn as_str(self) -> &'static str {
+        match self {
+            OfferAction::Respond => "respond",
+            OfferAction::Review => "review",
+        }
+    }
+}
+
+/// Why an offer link was refused. The page says only "this link does not work".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkError {
+    Malformed,
+    BadSignature,
+    Expired,
+}
+
+impl LinkSecret {
+    /// An offer link token: `<offer id>.<action>.<expiry epoch s>.<signature>`, signed with
+    /// HMAC-SHA256. It works for its one offer and action, and only until it expires.
+    pub fn offer_token(&self, offer_id: &str, action: OfferAction, expires_at: i64) -> String {
+        let payload = format!("{offer_id}.{}.{expires_at}", action.as_str());
+        let signature = URL_SAFE_NO_PAD.encode(self.mac("offer", &payload).finalize().into_bytes());
+        format!("{payload}.{signature}")
+    }
+
+    /// The offer id a token was signed for, if the signature holds (compared in constant time),
+    /// the action matches and it has not expired at `now`.
+    pub fn verify_offer_token(
+        &self,
+        token: &str,
+        action: OfferAction,
+        now: i64,
+    ) -> Result<String, LinkError> {
+        let mut parts = token.split('.');
+        let (Some(offer_id), Some(token_action), Some(expires), Some(signature), None) = (
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+            parts.next(),
+        ) else {
+            return Err(LinkError::Malformed);
+        };
+        let expires: i64 = expires.parse().map_err(|_| LinkError::Malformed)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(signature)
+            .map_err(|_| LinkError::Malformed)?;
+        let payload = format!("{offer_id}.{token_action}.{expires}");
+        self.mac("offer", &payload)
+            .verify_slice(&signature)
+            .map_err(|_| LinkError::BadSignature)?;
+        if token_action != action.as_str() {
+            return Err(LinkError::BadSignature);
+        }
+        if now >= expires {
+            return Err(LinkError::Expired);
+        }
+        Ok(offer_id.to_owned())
+    }
+}
+
+/// What the table stores to find a request from its link: the token's SHA-256, hex.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// A token as it may appear in a URL: base64url, 43 characters for 256 bits.
+pub fn looks_like_token(token: &str) -> bool {
+    token.len() == 43
+        && token
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+/// What a reviewer's review link is signed for.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReviewLink {
+    pub offer_id: String,
+    /// Epoch seconds.
+    pub expires_at: i64,
+}
+
+/// The school's status page at `site`, or one of its pages (`page`: "" or "/report", ...).
+pub fn status_link(site: &str, links: &LinkSecret, request_id: &str, page: &str) -> String {
+    format!("{site}/status/{}{page}", links.status_token(request_id))
+}
+
+/// The reviewer's page for a review they accepted.
+pub fn review_link(site: &str, links: &LinkSecret, review: &ReviewLink) -> String {
+    let token = links.offer_token(&review.offer_id, OfferAction::Review, review.expires_at);
+    format!("{site}/reviews/{token}")
+}
+
+/// How long a reviewer's review link works: the visit, the report, and its factual check.
+pub const REVIEW_LINK_DAYS_AFTER_VISIT: i64 = 180;
+
+/// When a review link for a visit on `visit_date` expires, epoch seconds.
+pub fn review_link_expiry(visit_date: Date) -> i64 {
+    (visit_date + Duration::days(REVIEW_LINK_DAYS_AFTER_VISIT))
+        .midnight()
+        .assume_utc()
+        .unix_timestamp()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secret() -> LinkSecret {
+        LinkSecret::from_bytes(&[7u8; 32]).unwrap()
+    }
+
+    #[test]
+    fn status_tokens_are_256_bit_url_safe_and_depend_on_the_request() {
+        let a = secret().status_token("01J00000000000000000000000");
+        let b = secret().status_token("01J00000000000000000000001");
+        assert_eq!(a.len(), 43);
+        assert!(looks_like_token(&a));
+        assert_ne!(a, b);
+        assert_eq!(a, secret().status_token("01J00000000000000000000000"));
+    }
+
+    #[test]
+    fn a_different_secret_gives_different_tokens() {
+        let other = LinkSecret::from_bytes(&[8u8; 32]).unwrap();
+        assert_ne!(secret().status_token("x"), other.status_token("x"));
+    }
+
+    #[test]
+    fn short_secrets_are_refused() {
+        assert!(LinkSecret::from_bytes(b"too short").is_err());
+    }
+
+    #[test]
+    fn offer_tokens_verify_only_untampered_unexpired_and_for_their_action() {
+        let secret = secret();
+        let token = secret.offer_token("01OFFER", OfferAction::Respond, 2_000);
+        assert_eq!(
+            secret.verify_offer_token(&token, OfferAction::Respond, 1_999),
+            Ok("01OFFER".into())
+        );
+        assert_eq!(
+            secret.verify_offer_token(&token, OfferAction::Respond, 2_000),
+            Err(LinkError::Expired)
+        );
+        let other_offer = token.replacen("01OFFER", "01OTHER", 1);
+        assert_eq!(
+            secret.verify_offer_token(&other_offer, OfferAction::Respond, 0),
+            Err(LinkError::BadSignature)
+        );
+        let later = token.replacen(".2000.", ".9000.", 1);
+        assert_eq!(
+            secret.verify_offer_token(&later, OfferAction::Respond, 0),
+            Err(LinkError::BadSignature)
+        );
+        assert_eq!(
+            secret.verify_offer_token(&token, OfferAction::Review, 0),
+            Err(LinkError::BadSignature),
+            "an answer link is not a review link"
+        );
+        let other_key = LinkSecret::from_bytes(&[9u8; 32]).unwrap();
+        assert_eq!(
+            other_key.verify_offer_token(&token, OfferAction::Respond, 0),
+            Err(LinkError::BadSignature)
+        );
+        for junk in [
+            "",
+            "a.b.c",
+            "a.b.c.d.e",
+            "01OFFER.respond.x.sig",
+            "01OFFER.respond.5.!!!",
+        ] {
+            assert_eq!(
+                secret.verify_offer_token(junk, OfferAction::Respond, 0),
+                Err(LinkError::Malformed),
+                "{junk}"
+            );
+        }
+    }
+
+    #[test]
+    fn token_hash_is_hex_sha256() {
+        assert_eq!(token_hash("abc").len(), 64);
+        assert_ne!(token_hash("abc"), token_hash("abd"));
+    }
+}

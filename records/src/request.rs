@@ -1,0 +1,307 @@
+//! A school's review request as stored (`REQUEST#<id>` / `REQUEST`), its timeline, and the
+//! keys and helpers every workflow that reads or changes a request uses.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, OffsetDateTime};
+use ulid::Ulid;
+
+use crate::domain::parse_date;
+use crate::domain::request::{Reference, ReviewRequest, Text};
+use crate::links::{ReviewLink, review_link_expiry, token_hash};
+use crate::outbox;
+use crate::outbox::OutboxEmail;
+use crate::store::{StoreError, Table, Transacted, dynamo_error, get_s, s};
+
+/// The request as stored (`REQUEST#<id>` / `REQUEST`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StoredRequest {
+    pub id: String,
+    pub reference: Reference,
+    pub state: String,
+    pub created_at: String,
+    /// `YYYY-MM-DD`: once the report is final, the day after which everything of the request
+    /// is purged (`workflows::retention`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub purge_after: Option<String>,
+    pub request: ReviewRequest,
+    /// Reviewers who declined or let an offer for this request expire (ULIDs).
+    #[serde(default)]
+    pub excluded_reviewers: Vec<String>,
+    /// The offer waiting for an answer, if any. (Absent, not NULL, when none: conditions test
+    /// `attribute_not_exists`.)
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub open_offer: Option<String>,
+    /// Who leads the review and when they visit, once accepted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lead: Option<TeamMember>,
+    /// Where finding a second reviewer is (`second_state::*`), for reviews that have one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_state: Option<String>,
+    /// The second reviewer's offer waiting for an answer, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_offer: Option<String>,
+    /// The second reviewer, once they accept (same visit date as the lead).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second: Option<TeamMember>,
+    /// A new visit date one side asked for, waiting for the other side to confirm.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub date_change: Option<DateChange>,
+    /// How many times the booked visit has moved (calendar files carry it as SEQUENCE).
+    #[serde(default)]
+    pub visit_sequence: u32,
+    /// A follow-up visit: the review it returns to (`workflows::after_report::follow_up`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up_of: Option<FollowUpOf>,
+    /// The follow-up visit the school asked for once this review's report was final.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub follow_up: Option<FollowUpLink>,
+    /// The school agreed to signposting (`workflows::after_report::signposting`); off unless it
+    /// opts in.
+    #[serde(default)]
+    pub signposting: bool,
+}
+
+impl StoredRequest {
+    /// The reviewers on the review, lead first.
+    pub fn team(&self) -> impl Iterator<Item = &TeamMember> {
+        self.lead.iter().chain(self.second.iter())
+    }
+}
+
+/// A reviewer on a booked review, and the visit date.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TeamMember {
+    pub reviewer_id: String,
+    pub reviewer_name: String,
+    /// `YYYY-MM-DD`.
+    pub visit_date: String,
+    /// The accepted offer: the reviewer's links to the review are signed for it.
+    #[serde(default)]
+    pub offer_id: String,
+}
+
+/// Who asked to move the visit: the other side confirms.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum Side {
+    School,
+    Reviewer,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct DateChange {
+    /// `YYYY-MM-DD`.
+    pub proposed_date: String,
+    pub asked_by: Side,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
+    pub asked_at: String,
+}
+
+/// Finding the second reviewer of a review team runs beside the request's own state (which
+/// stays `accepted` once the lead has a date).
+pub mod second_state {
+    pub const MATCHING: &str = "matching";
+    pub const OFFERED: &str = "offered";
+    pub const ACCEPTED: &str = "accepted";
+    pub const NEEDS_ATTENTION: &str = "needs_attention";
+}
+
+/// One line of a request's timeline (`REQUEST#<id>` / `EVENT#<time>#<ulid>`).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct TimelineEvent {
+    pub at: String,
+    pub kind: String,
+    /// What the school may read about it (never another school's or a declined reviewer's details).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub detail: Option<String>,
+}
+
+impl TimelineEvent {
+    /// An event of `kind` at `at` (RFC 3339), with what the school may read about it.
+    pub fn new(at: impl Into<String>, kind: impl Into<String>, detail: Option<String>) -> Self {
+        Self {
+            at: at.into(),
+            kind: kind.into(),
+            detail,
+        }
+    }
+}
+
+/// The transaction item that adds `event` to request `request_id`'s timeline.
+pub fn timeline_put(table: &str, request_id: &str, event: &TimelineEvent) -> TransactWriteItem {
+    let mut item: HashMap<String, AttributeValue> =
+        serde_dynamo::to_item(event).expect("an event serialises to an item");
+    item.insert("pk".into(), s(request_pk(request_id)));
+    item.insert(
+        "sk".into(),
+        s(format!("EVENT#{}#{}", event.at, ulid::Ulid::new())),
+    );
+    put(table, item, false)
+}
+
+pub mod state {
+    /// Received; the matcher has not run yet.
+    pub const SUBMITTED: &str = "submitted";
+    /// A reviewer declined or let the offer expire: the matcher runs again.
+    pub const MATCHING: &str = "matching";
+    /// A reviewer has been asked and has not answered yet.
+    pub const OFFERED: &str = "offered";
+    /// The lead reviewer accepted and chose the visit date.
+    pub const ACCEPTED: &str = "accepted";
+    /// Nobody eligible: the administrator has been told.
+    pub const NEEDS_ATTENTION: &str = "needs_attention";
+    pub const WITHDRAWN: &str = "withdrawn";
+}
+
+pub fn request_pk(id: &str) -> String {
+    format!("REQUEST#{id}")
+}
+
+pub fn put(
+    table: &str,
+    item: HashMap<String, AttributeValue>,
+    only_if_new: bool,
+) -> TransactWriteItem {
+    let mut put = Put::builder().table_name(table).set_item(Some(item));
+    if only_if_new {
+        put = put.condition_expression("attribute_not_exists(pk)");
+    }
+    TransactWriteItem::builder()
+        .put(put.build().expect("table and item are set"))
+        .build()
+}
+
+/// The request a status link points at, with its timeline (oldest first).
+pub async fn find_by_status_token(
+    table: &Table,
+    token: &str,
+) -> Result<Option<(StoredRequest, Vec<TimelineEvent>)>, StoreError> {
+    let link = table
+        .client
+        .get_item()
+        .table_name(&table.name)
+        .key("pk", s(format!("STATUS#{}", token_hash(token))))
+        .key("sk", s("STATUS"))
+        .send()
+        .await
+        .map_err(|e| dynamo_error("GetItem", e))?
+        .item;
+    let Some(request_id) = link.as_ref().and_then(|item| get_s(item, "request_id")) else {
+        return Ok(None);
+    };
+    // The request item and its timeline only: the partition also holds evidence, access-log
+    // and document items, which may run to many pages.
+    let request = table
+        .get(request_pk(request_id), "REQUEST")
+        .await?
+        .and_then(|item| serde_dynamo::from_item(item).ok());
+    let events = table
+        .partition_items(&request_pk(request_id), Some("EVENT#"))
+        .await
+        .map_err(|e| dynamo_error("Query", e))?
+        .into_iter()
+        .filter_map(|item| serde_dynamo::from_item(item).ok())
+        .collect();
+    Ok(request.map(|request| (request, events)))
+}
+
+/// On a follow-up request: the review it returns to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUpOf {
+    pub request_id: String,
+    pub reference: String,
+    /// The original lead reviewer (a ULID): matching tries them first.
+    pub lead_reviewer_id: String,
+    /// Their visit day, `YYYY-MM-DD`: that visit is no "reviewed recently" conflict for them.
+    pub lead_visit_date: String,
+    /// The final report's recommendations, in order: the follow-up's report reviews progress
+    /// on each.
+    pub recommendations: Vec<Recommendation>,
+}
+
+impl FollowUpOf {
+    /// The original review, as matching takes it.
+    pub fn review(&self) -> Option<OriginalReview> {
+        Some(OriginalReview {
+            lead: self.lead_reviewer_id.parse().ok()?,
+            visit_date: parse_date(&self.lead_visit_date).ok()?,
+        })
+    }
+}
+
+/// On the original request: its follow-up.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUpLink {
+    pub request_id: String,
+    pub reference: String,
+    pub asked_at: String,
+}
+
+/// A recommendation of a final report (a follow-up visit's report reviews progress on each).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Recommendation {
+    pub action: Text,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_steps: Option<Text>,
+}
+
+/// The review a follow-up visit returns to: who led it, and the day they visited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OriginalReview {
+    pub lead: Ulid,
+    pub visit_date: Date,
+}
+
+/// Sets `flag` on the request (if not set, and the request still `accepted`) and queues `email`
+/// in one transaction, with `also` (conditions that must still hold); whether it was sent.
+pub async fn remind_once<E: OutboxEmail>(
+    table: &Table,
+    request_id: &str,
+    flag: &str,
+    also: Option<TransactWriteItem>,
+    address: &str,
+    email: &E,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let mut items = vec![
+        TransactWriteItem::builder()
+            .update(
+                Update::builder()
+                    .table_name(&table.name)
+                    .key("pk", s(request_pk(request_id)))
+                    .key("sk", s("REQUEST"))
+                    .update_expression("SET #flag = :at")
+                    .condition_expression("attribute_not_exists(#flag) AND #state = :accepted")
+                    .expression_attribute_names("#flag", flag)
+                    .expression_attribute_names("#state", "state")
+                    .expression_attribute_values(":at", s(now.format(&Rfc3339).unwrap_or_default()))
+                    .expression_attribute_values(":accepted", s(state::ACCEPTED))
+                    .build()
+                    .expect("complete update"),
+            )
+            .build(),
+        outbox::put(&table.name, address, email, now),
+    ];
+    items.extend(also);
+    match table.transact(items).await {
+        Ok(Transacted::Committed) => Ok(true),
+        // Another run reminded first, or the report moved on meanwhile.
+        Ok(Transacted::Cancelled(_)) => Ok(false),
+        Err(err) => Err(dynamo_error("TransactWriteItems", err)),
+    }
+}
+
+/// The review link of a team member (signed for their accepted offer).
+pub fn review_link_for(member: &TeamMember) -> ReviewLink {
+    ReviewLink {
+        offer_id: member.offer_id.clone(),
+        expires_at: parse_date(&member.visit_date)
+            .map(review_link_expiry)
+            .unwrap_or_default(),
+    }
+}

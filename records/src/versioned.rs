@@ -1,0 +1,155 @@
+//! Documents people write over several sittings (the school's self-evaluation, the review
+//! team's notes): one item per document under the request, saved as typed, never silently
+//! overwritten.
+//!
+//! | item     | pk               | sk                                    |
+//! |----------|------------------|---------------------------------------|
+//! | document | `REQUEST#<ulid>` | its kind, e.g. `SELF_EVALUATION`      |
+//!
+//! Attributes: `state` (the document's own, e.g. draft/submitted), `version` (1 for the first
+//! save), `body` (the document as a map), `updated_at`, `updated_by`.
+//!
+//! Every save names the version its text was based on and is a conditional write on it (and
+//! on the state being one that may be edited): a second tab, an old page or another person
+//! saving from the same version stores nothing and gets the stored document back with its own
+//! text ([`Saved::Stale`]), read from the failed write itself (`ReturnValuesOnConditionCheckFailure`).
+
+use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
+use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use crate::request::request_pk;
+use crate::store::{Item, StoreError, Table, dynamo_error, n, s};
+
+/// A stored document and its version.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Versioned<T> {
+    pub state: String,
+    pub version: u64,
+    pub body: T,
+    pub updated_at: String,
+    /// Who saved last ("the school", a reviewer's name).
+    pub updated_by: String,
+}
+
+/// What a save did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Saved<T> {
+    /// Stored; the next save is based on `version`.
+    Saved { version: u64 },
+    /// Someone saved a newer version first: nothing was stored. Both texts, to merge.
+    Stale {
+        current: Box<Versioned<T>>,
+        yours: Box<T>,
+    },
+    /// The document is in a state nobody edits (e.g. submitted).
+    Locked { state: String },
+}
+
+/// Which document, and the states in which it may be edited (the first is the state of a new one).
+pub struct Kind {
+    pub sort_key: &'static str,
+    pub editable: &'static [&'static str],
+}
+
+impl Kind {
+    fn corrupt(&self, reason: impl ToString) -> StoreError {
+        StoreError::Corrupt {
+            key: format!("REQUEST#…/{}", self.sort_key),
+            reason: reason.to_string(),
+        }
+    }
+
+    /// The document of request `request_id`, if anyone has saved it (a consistent read: a save
+    /// is seen at once).
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        table: &Table,
+        request_id: &str,
+    ) -> Result<Option<Versioned<T>>, StoreError> {
+        let item = table.get(request_pk(request_id), self.sort_key).await?;
+        item.map(|item| serde_dynamo::from_item(item).map_err(|e| self.corrupt(e)))
+            .transpose()
+    }
+
+    /// Saves `body` over version `based_on` (0: nothing saved yet).
+    pub async fn save<T: Serialize + DeserializeOwned + Clone>(
+        &self,
+        table: &Table,
+        request_id: &str,
+        based_on: u64,
+        body: &T,
+        author: &str,
+        now: OffsetDateTime,
+    ) -> Result<Saved<T>, StoreError> {
+        let version = based_on + 1;
+        let map = serde_dynamo::to_item::<_, Item>(body).map_err(|e| self.corrupt(e))?;
+        let mut update = table
+            .client
+            .update_item()
+            .table_name(&table.name)
+            .key("pk", s(request_pk(request_id)))
+            .key("sk", s(self.sort_key))
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":body", AttributeValue::M(map))
+            .expression_attribute_values(":version", n(version))
+            .expression_attribute_values(":at", s(now.format(&Rfc3339).unwrap_or_default()))
+            .expression_attribute_values(":by", s(author))
+            .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld);
+        update = if based_on == 0 {
+            update
+                .update_expression(
+                    "SET body = :body, #version = :version, updated_at = :at, updated_by = :by, \
+                     #state = :new",
+                )
+                .condition_expression("attribute_not_exists(pk)")
+                .expression_attribute_values(":new", s(self.editable[0]))
+        } else {
+            let mut names = Vec::new();
+            for (i, state) in self.editable.iter().enumerate() {
+                let name = format!(":editable{i}");
+                update = update.expression_attribute_values(&name, s(*state));
+                names.push(name);
+            }
+            update
+                .update_expression(
+                    "SET body = :body, #version = :version, updated_at = :at, updated_by = :by",
+                )
+                .condition_expression(format!(
+                    "#version = :based_on AND #state IN ({})",
+                    names.join(", ")
+                ))
+                .expression_attribute_values(":based_on", n(based_on))
+        };
+        let err = match update.send().await {
+            Ok(_) => return Ok(Saved::Saved { version }),
+            Err(err) => err,
+        };
+        let returned = match err.as_service_error() {
+            Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
+                failed.item().cloned()
+            }
+            _ => return Err(dynamo_error("UpdateItem", err)),
+        };
+        let current: Versioned<T> = match returned {
+            Some(item) => serde_dynamo::from_item(item).map_err(|e| self.corrupt(e))?,
+            None => self.get(table, request_id).await?.ok_or_else(|| {
+                self.corrupt("a save was refused for a document that does not exist")
+            })?,
+        };
+        Ok(if self.editable.contains(&current.state.as_str()) {
+            Saved::Stale {
+                current: Box::new(current),
+                yours: Box::new(body.clone()),
+            }
+        } else {
+            Saved::Locked {
+                state: current.state,
+            }
+        })
+    }
+}

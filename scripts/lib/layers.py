@@ -1,0 +1,160 @@
+#!/usr/bin/env python3
+"""Checks the workspace's layering rules; exits 1 and says what broke when any fails.
+
+1. No import cycle between the top-level modules (a file or folder directly under src/) of any
+   crate, read from `crate::x` paths, `use crate::{x, ...}` and, in nested files, `super::x`.
+   Test code (after `#[cfg(test)]`, and files named tests.rs or under a tests/ folder) is left
+   out: a test may use any module of its crate.
+2. The library crates depend on each other only downwards:
+   records <- workflows <- {mail, web}.
+3. No library crate over 10,000 lines of non-test code.
+4. No Rust source file over 900 lines.
+
+Usage: layers.py [REPO]
+"""
+import os
+import re
+import sys
+
+# Each library crate and the workspace crates it may depend on.
+LAYERS = {
+    "records": set(),
+    "workflows": {"records"},
+    "mail": {"records", "workflows"},
+    "web": {"records", "workflows"},
+}
+MAX_LIBRARY_LINES = 10_000
+MAX_FILE_LINES = 900
+SKIP_DIRS = {".git", "target", "node_modules", ".venv", ".local"}
+
+
+def crates(repo):
+    for root, dirs, files in os.walk(repo):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        if "Cargo.toml" in files and os.path.isdir(os.path.join(root, "src")):
+            yield root
+
+
+def rust_files(directory):
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if d not in SKIP_DIRS)
+        for name in sorted(files):
+            if name.endswith(".rs"):
+                yield os.path.join(root, name)
+
+
+def is_test_file(src, path):
+    parts = os.path.relpath(path, src).split(os.sep)
+    return parts[-1] == "tests.rs" or "tests" in parts[:-1]
+
+
+def production_text(path):
+    with open(path, encoding="utf-8", errors="replace") as f:
+        return f.read().split("#[cfg(test)]")[0]
+
+
+def module_graph(src):
+    graph, lines = {}, 0
+    for path in rust_files(src):
+        head = os.path.relpath(path, src).split(os.sep)[0]
+        module = head[:-3] if head.endswith(".rs") else head
+        if module in ("lib", "main") or is_test_file(src, path):
+            continue
+        text = production_text(path)
+        lines += text.count("\n")
+        uses = set(re.findall(r"\bcrate::([a-z_][a-z0-9_]*)", text))
+        for group in re.findall(r"use\s+crate::\{([^}]*)\}", text):
+            uses |= set(re.findall(r"(?:^|,)\s*([a-z_][a-z0-9_]*)", group))
+        if os.path.dirname(path) != src:
+            uses |= set(re.findall(r"\bsuper::([a-z_][a-z0-9_]*)", text))
+        graph.setdefault(module, set()).update(uses - {module})
+    for module in graph:
+        graph[module] &= set(graph)
+    return graph, lines
+
+
+def cycles(graph):
+    """Strongly connected components of more than one module (Tarjan)."""
+    index, low, on_stack, stack, found = {}, {}, set(), [], []
+
+    def visit(v):
+        index[v] = low[v] = len(index)
+        stack.append(v)
+        on_stack.add(v)
+        for w in sorted(graph[v]):
+            if w not in index:
+                visit(w)
+                low[v] = min(low[v], low[w])
+            elif w in on_stack:
+                low[v] = min(low[v], index[w])
+        if low[v] == index[v]:
+            component = []
+            while True:
+                w = stack.pop()
+                on_stack.discard(w)
+                component.append(w)
+                if w == v:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    sys.setrecursionlimit(10_000)
+    for v in sorted(graph):
+        if v not in index:
+            visit(v)
+    return found
+
+
+def workspace_dependencies(crate_dir):
+    with open(os.path.join(crate_dir, "Cargo.toml"), encoding="utf-8") as f:
+        text = f.read()
+    sections = re.split(r"(?m)^\[", text)
+    deps = set()
+    for section in sections:
+        if section.startswith("dependencies]"):
+            deps |= set(re.findall(r"(?m)^([a-z0-9_-]+)\s*(?:\.workspace|=)", section[13:]))
+    return deps & set(LAYERS)
+
+
+def main():
+    repo = sys.argv[1] if len(sys.argv) > 1 else "."
+    problems, sizes = [], []
+    for crate in crates(repo):
+        name = os.path.relpath(crate, repo)
+        src = os.path.join(crate, "src")
+        graph, lines = module_graph(src)
+        for component in cycles(graph):
+            problems.append(f"{name}: import cycle between modules {', '.join(component)}")
+        library = os.path.basename(crate)
+        if library in LAYERS and os.path.dirname(os.path.relpath(crate, repo)) == "":
+            sizes.append(f"{library} {lines}")
+            if lines > MAX_LIBRARY_LINES:
+                problems.append(
+                    f"{name}: {lines} lines of non-test code (at most {MAX_LIBRARY_LINES})"
+                )
+            upward = workspace_dependencies(crate) - LAYERS[library]
+            if upward:
+                problems.append(
+                    f"{name}: depends on {', '.join(sorted(upward))}, not below it "
+                    "(records <- workflows <- {mail, web})"
+                )
+    for path in rust_files(repo):
+        with open(path, encoding="utf-8", errors="replace") as f:
+            count = sum(1 for _ in f)
+        if count > MAX_FILE_LINES:
+            problems.append(
+                f"{os.path.relpath(path, repo)}: {count} lines (at most {MAX_FILE_LINES})"
+            )
+    for problem in problems:
+        print(problem)
+    if problems:
+        return 1
+    print(
+        "layers: no import cycle, dependencies point down, crates and files within size "
+        f"(non-test lines: {', '.join(sizes)})"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,85 @@
+//! What every workflow's emails share: each email kind has an HTML and a text template over
+//! the same three fields (the programme, the payload and a link that may be empty), under
+//! `templates/email/`.
+
+/// A template over an email's three fields.
+macro_rules! template_struct {
+    ($name:ident, $path:literal, $data:ty) => {
+        #[derive(askama::Template)]
+        #[template(path = $path)]
+        struct $name<'a> {
+            programme: &'a records::outbox::Programme,
+            email: &'a $data,
+            #[allow(dead_code)] // not every email has a link
+            link: &'a str,
+        }
+    };
+}
+pub(crate) use template_struct;
+
+/// Declares an email payload's [`OutboxEmail`](records::outbox::OutboxEmail) impl: its stored
+/// kind, its two templates (rendered over the programme, the payload and the link), the link
+/// (given the payload, the site's URL and the link secret) and the subject (given the payload
+/// and the programme); optionally what else goes with it (attachments, the stored report PDF).
+macro_rules! outbox_email {
+    (
+        $data:ty,
+        kind: $kind:literal,
+        templates: $html_path:literal, $text_path:literal,
+        link: |$email:ident, $site:ident, $links:ident| $link:expr,
+        subject: |$subject_email:ident, $programme:ident| $subject:expr
+        $(, attachments: |$attach_email:ident, $attach_programme:ident| $attachments:expr)?
+        $(, report_pdf_key: |$pdf_email:ident| $pdf_key:expr)?
+        $(,)?
+    ) => {
+        impl records::outbox::OutboxEmail for $data {
+            const KIND: &'static str = $kind;
+
+            fn render(
+                &self,
+                programme: &records::outbox::Programme,
+                links: &records::links::LinkSecret,
+            ) -> Result<records::outbox::RenderedEmail, records::outbox::RenderError> {
+                $crate::emails::template_struct!(Html, $html_path, $data);
+                $crate::emails::template_struct!(Text, $text_path, $data);
+
+                let link: String = {
+                    #[allow(unused_variables)] // an email may not use all three
+                    let ($email, $site, $links) = (self, programme.site_url.as_str(), links);
+                    $link
+                };
+                let subject: String = {
+                    #[allow(unused_variables)]
+                    let ($subject_email, $programme) = (self, programme);
+                    $subject
+                };
+                #[allow(unused_mut)]
+                let mut attachments = Vec::new();
+                $(attachments.extend({
+                    let ($attach_email, $attach_programme) = (self, programme);
+                    $attachments
+                });)?
+                Ok(records::outbox::RenderedEmail {
+                    subject,
+                    html: askama::Template::render(&Html {
+                        programme,
+                        email: self,
+                        link: &link,
+                    })?,
+                    text: askama::Template::render(&Text {
+                        programme,
+                        email: self,
+                        link: &link,
+                    })?,
+                    attachments,
+                })
+            }
+
+            $(fn report_pdf_key(&self) -> Option<&str> {
+                let $pdf_email = self;
+                $pdf_key
+            })?
+        }
+    };
+}
+pub(crate) use outbox_email;

@@ -1,0 +1,113 @@
+//! Realistic test data for matching: a Camden primary asking for a review, and reviewers who
+//! are each eligible to lead it until a test changes one thing about them.
+
+use time::Date;
+use time::macros::date;
+use ulid::Ulid;
+
+use super::ReviewerRecord;
+use records::domain::request::{RawReviewRequest, ReviewRequest};
+use records::domain::{LocalAuthority, Phase, Region, SchoolType, Urn};
+use records::programme::ProgrammeSettings;
+use records::reviewers::Reviewer;
+
+/// A Monday.
+pub const TODAY: Date = date!(2026 - 11 - 23);
+pub const SCHOOL_URN: &str = "100000";
+pub const CAMDEN: u16 = 202;
+pub const HACKNEY: u16 = 204;
+pub const KENT: u16 = 886;
+pub const BIRMINGHAM: u16 = 330;
+
+/// Brook Primary School (URN 100000): a mainstream primary in Camden with communication and
+/// interaction as its main need, asking for a SEND review with two windows in the spring term
+/// 2027 (11–22 January and 22 February–5 March).
+pub fn request() -> ReviewRequest {
+    let raw = RawReviewRequest {
+        urn: SCHOOL_URN.into(),
+        school_name: "Brook Primary School".into(),
+        phase: "primary".into(),
+        school_type: "mainstream".into(),
+        local_authority: CAMDEN.to_string(),
+        trust: "".into(),
+        postcode: "NW1 2DB".into(),
+        number_on_roll: "420".into(),
+        sen_support_percent: "14.5".into(),
+        ehc_plan_percent: "3".into(),
+        areas_of_need: vec!["communication_and_interaction".into()],
+        review_type: "send_review".into(),
+        focus_scope: "all".into(),
+        focus_areas: vec![],
+        visit_windows: vec![
+            ("2027-01-11".into(), "2027-01-22".into()),
+            ("2027-02-22".into(), "2027-03-05".into()),
+        ],
+        learning_goal: "How well our graduated approach works in key stage 2.".into(),
+        contact_name: "Grace Hopper".into(),
+        contact_role: "SENCO".into(),
+        contact_email: "g.hopper@brook.example.sch.uk".into(),
+        contact_phone: "".into(),
+        no_pupil_named: true,
+        privacy_notice_accepted: true,
+    };
+    ReviewRequest::parse(&raw, TODAY).expect("the fixture request is valid")
+}
+
+const NAMES: &[&str] = &[
+    "Ada Okafor",
+    "Ben Hughes",
+    "Chloe Patel",
+    "Dev Sharma",
+    "Erin Walsh",
+    "Femi Adeyemi",
+    "Grace Liu",
+    "Hamza Khan",
+];
+
+/// Reviewer `number`: a SENCO at a Hackney mainstream primary who travels across London,
+/// trained, DBS-checked, free in every window and with room for two reviews a term. Their id
+/// grows with `number`.
+pub fn reviewer(number: u16) -> Reviewer {
+    let name = NAMES[usize::from(number) % NAMES.len()];
+    Reviewer {
+        id: Ulid::from_parts(1_760_000_000_000, u128::from(number)),
+        name: name.into(),
+        email: format!("senco{number}@example.sch.uk"),
+        home_school_urn: urn(&format!("{}", 200_000 + u32::from(number))),
+        trust: None,
+        local_authority: la(HACKNEY),
+        regions: vec![Region::London],
+        phases: vec![Phase::Primary],
+        school_types: vec![SchoolType::Mainstream],
+        specialisms: vec![],
+        may_lead: true,
+        trained_on: Some(date!(2025 - 06 - 12)),
+        dbs_checked_on: Some(date!(2025 - 01 - 20)),
+        capacity_per_term: 2,
+        unavailable: vec![],
+        conflicts: vec![],
+        active: true,
+    }
+}
+
+/// A reviewer with no history and no open offers.
+pub fn record(reviewer: &Reviewer) -> ReviewerRecord<'_> {
+    ReviewerRecord {
+        reviewer,
+        history: &[],
+        open_offers: &[],
+    }
+}
+
+/// The demo programme: LA conflict rule on, no repeat review within 3 years.
+pub fn settings() -> ProgrammeSettings {
+    ProgrammeSettings::demo()
+}
+
+pub fn urn(text: &str) -> Urn {
+    text.parse().expect("a 6-digit URN")
+}
+
+pub fn la(code: u16) -> &'static LocalAuthority {
+    LocalAuthority::by_code(code).expect("a bundled LA code")
+}

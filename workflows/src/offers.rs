@@ -1,0 +1,778 @@
+//! From a submitted request to a booked visit: matching, offers, answers and expiry.
+//!
+//! Every step is one transaction with its emails (outbox items), conditional on the state it
+//! starts from, so concurrent runs cannot both succeed:
+//!
+//! - **match** (`submitted`/`matching` -> `offered` or `needs_attention`): offer the best
+//!   eligible reviewer (`crate::matching`), or tell the administrator why nobody fits;
+//! - **accept** (`offered` -> `accepted`): the offer must be open, the request must have no lead,
+//!   and the reviewer's counter for the visit's term must stay within their capacity;
+//! - **decline** / **expire** (`offered` -> `matching`): the reviewer is excluded from this
+//!   request and the stream runs the matcher again;
+//! - **remind**: once, halfway through an offer.
+//!
+//! | item | pk | sk | gsi1 |
+//! |---|---|---|---|
+//! | offer | `OFFER#<ulid>` | `OFFER` | `OFFER_OPEN` / expiry, while open |
+//! | term load | `REVIEWER#<ulid>` | `TERM#<term>` | – |
+//! | review history | `REVIEWER#<ulid>` | `REVIEW#<date>#<request>` | `REVIEW_HISTORY` / date |
+
+mod accept;
+pub mod calendar;
+mod date_change;
+mod emails;
+mod items;
+
+pub use date_change::check_new_date;
+use items::*;
+
+pub use emails::{
+    DateChange as DateChangeEmail, Joining, NeedsAttention, OfferReminder, ReviewerOffer,
+    VisitConfirmed,
+};
+
+use std::collections::{HashMap, HashSet};
+
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, Duration, OffsetDateTime, Weekday};
+use ulid::Ulid;
+
+use records::domain::request::{VisitWindow, long_date};
+use records::domain::{LocalAuthority, format_date, parse_date};
+
+use crate::matching;
+use crate::matching::{MatchRequest, ReviewHistory, ReviewerRecord, Role, RuleOut, Term};
+use records::links::{ReviewLink, review_link_expiry};
+use records::programme::ProgrammeSettings;
+use records::request::{
+    DateChange, Side, StoredRequest, TeamMember, TimelineEvent, request_pk, review_link_for,
+    second_state, state, timeline_put,
+};
+use records::reviewers::Reviewer;
+use records::store::{StoreError, Table, Transacted, dynamo_error, get_s, n, s};
+use records::{ConfigError, Env, outbox, programme, reviewers};
+
+pub const OPEN_INDEX_KEY: &str = "OFFER_OPEN";
+pub const HISTORY_INDEX_KEY: &str = "REVIEW_HISTORY";
+
+pub mod offer_state {
+    pub const OPEN: &str = "open";
+    pub const ACCEPTED: &str = "accepted";
+    pub const DECLINED: &str = "declined";
+    pub const EXPIRED: &str = "expired";
+    /// Taken back by an administrator (reassign).
+    pub const WITHDRAWN: &str = "withdrawn";
+}
+
+/// An offer of a review to one reviewer.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Offer {
+    pub id: String,
+    pub request_id: String,
+    pub reviewer_id: String,
+    pub reviewer_name: String,
+    pub reviewer_email: String,
+    pub state: String,
+    pub created_at: String,
+    /// Epoch seconds: after this nobody can answer it and it goes to the next reviewer.
+    pub expires_at: i64,
+    /// Epoch seconds: halfway, the reviewer is reminded once.
+    pub remind_at: i64,
+    #[serde(default)]
+    pub reminded: bool,
+    /// One day in each term the school's windows touch: the offer loads the reviewer in every
+    /// one of them until it is answered (whichever term the visit ends up in).
+    pub load_dates: Vec<String>,
+    #[serde(default)]
+    pub visit_date: Option<String>,
+    #[serde(default)]
+    pub decline_reason: Option<String>,
+    /// Lead, or second reviewer (whose visit date is the lead's, fixed when offered).
+    #[serde(default)]
+    pub role: Role,
+}
+
+fn offer_pk(id: &str) -> String {
+    format!("OFFER#{id}")
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkflowError {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("stored data is unreadable: {0}")]
+    Corrupt(String),
+}
+
+/// What a matcher run did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Matched {
+    Offered {
+        offer_id: String,
+        reviewer_id: String,
+    },
+    NeedsAttention,
+    /// The request is not waiting for a match (already offered, accepted, withdrawn...), or a
+    /// concurrent run got there first.
+    NothingToDo,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reassigned {
+    /// The matcher is running again for it.
+    Rematching,
+    Refused(String),
+}
+
+/// What became of asking, or answering, to move a booked visit.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DateChangeAnswer {
+    /// The other side has been asked.
+    Asked,
+    /// The visit moved: everyone has a new calendar file.
+    Moved,
+    /// The other side kept the booked date.
+    Kept,
+    /// A reviewer's term is full on the new date.
+    AtCapacity,
+    InvalidDate(String),
+    /// Nothing to answer, or the visit cannot move now; the message says why.
+    NotPossible(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    Accepted,
+    Declined,
+    /// Too late, already answered, or the review went to someone else.
+    Closed,
+    /// The reviewer's term is full (another acceptance got there first).
+    AtCapacity,
+    /// The date cannot be used; the message says why.
+    InvalidDate(String),
+}
+
+pub struct Workflow {
+    table: Table,
+    admin_email: String,
+    fallback_settings: ProgrammeSettings,
+}
+
+impl Workflow {
+    pub fn from_env(env: &Env, aws: &records::aws::AwsClients) -> Result<Self, ConfigError> {
+        Ok(Self {
+            table: Table::from_env(env, aws)?,
+            admin_email: env.required("ADMIN_EMAIL")?,
+            fallback_settings: ProgrammeSettings::new(
+                env.required("PROGRAMME_NAME")?,
+                env.required("PROGRAMME_CONTACT_EMAIL")?,
+            ),
+        })
+    }
+
+    /// `admin_email` receives needs-attention mail; `fallback_settings` apply until the
+    /// programme's settings are saved.
+    pub fn new(table: Table, admin_email: String, fallback_settings: ProgrammeSettings) -> Self {
+        Self {
+            table,
+            admin_email,
+            fallback_settings,
+        }
+    }
+
+    /// An administrator asks for the request to be matched again: a request nobody could take
+    /// goes back to matching; an open offer is withdrawn (that reviewer is not asked again) and
+    /// matching runs. A booked visit is not undone here.
+    pub async fn reassign(
+        &self,
+        request_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Reassigned, WorkflowError> {
+        let Some(stored) = self.request(request_id).await? else {
+            return Ok(Reassigned::Refused("there is no such request".into()));
+        };
+        match stored.state.as_str() {
+            state::NEEDS_ATTENTION => {
+                let back = set_request_state(&self.table.name, &stored, state::MATCHING, None);
+                self.commit_reassign(back, &stored.id, now).await
+            }
+            state::OFFERED => match stored.open_offer.as_deref() {
+                Some(offer_id) => match self
+                    .close_offer(offer_id, offer_state::WITHDRAWN, None, now)
+                    .await?
+                {
+                    Answer::Declined => Ok(Reassigned::Rematching),
+                    _ => Ok(Reassigned::Refused(
+                        "the offer was answered meanwhile: try again".into(),
+                    )),
+                },
+                None => Ok(Reassigned::Refused("the request has no open offer".into())),
+            },
+            // The lead is booked; nobody could join as second reviewer: look again.
+            state::ACCEPTED
+                if stored.second_state.as_deref() == Some(second_state::NEEDS_ATTENTION) =>
+            {
+                let again = update(&self.table.name, &request_pk(&stored.id), "REQUEST")
+                    .update_expression("SET second_state = :matching")
+                    .condition_expression("#state = :accepted AND second_state = :attention")
+                    .expression_attribute_names("#state", "state")
+                    .expression_attribute_values(":matching", s(second_state::MATCHING))
+                    .expression_attribute_values(":accepted", s(state::ACCEPTED))
+                    .expression_attribute_values(":attention", s(second_state::NEEDS_ATTENTION))
+                    .build()
+                    .map(|u| TransactWriteItem::builder().update(u).build())
+                    .expect("complete update");
+                self.commit_reassign(again, &stored.id, now).await
+            }
+            state::SUBMITTED | state::MATCHING => Ok(Reassigned::Refused(
+                "matching is already running for this request".into(),
+            )),
+            other => Ok(Reassigned::Refused(format!(
+                "the request is {other}: reassigning a booked or closed review is not possible from here"
+            ))),
+        }
+    }
+
+    /// Commits `back` (the request's return to matching) with the timeline's "reassigned".
+    async fn commit_reassign(
+        &self,
+        back: TransactWriteItem,
+        request_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Reassigned, WorkflowError> {
+        let event =
+            TimelineEvent::new(now.format(&Rfc3339).unwrap_or_default(), "reassigned", None);
+        let items = vec![back, timeline_put(&self.table.name, request_id, &event)];
+        match self.commit(items).await? {
+            Transacted::Committed => Ok(Reassigned::Rematching),
+            Transacted::Cancelled(_) => Ok(Reassigned::Refused(
+                "the request changed meanwhile: try again".into(),
+            )),
+        }
+    }
+
+    pub fn table(&self) -> &Table {
+        &self.table
+    }
+
+    async fn settings(&self) -> ProgrammeSettings {
+        match programme::get(&self.table).await {
+            Ok(Some(settings)) => settings,
+            _ => self.fallback_settings.clone(),
+        }
+    }
+
+    /// The item at `pk`/`sk`, deserialised (consistent read: answers follow their writes).
+    async fn get<T: serde::de::DeserializeOwned>(
+        &self,
+        pk: String,
+        sk: &str,
+    ) -> Result<Option<T>, WorkflowError> {
+        let item = self.table.get(pk, sk).await?;
+        item.map(|item| {
+            serde_dynamo::from_item(item).map_err(|e| WorkflowError::Corrupt(e.to_string()))
+        })
+        .transpose()
+    }
+
+    pub async fn request(&self, request_id: &str) -> Result<Option<StoredRequest>, WorkflowError> {
+        self.get(request_pk(request_id), "REQUEST").await
+    }
+
+    pub async fn offer(&self, offer_id: &str) -> Result<Option<Offer>, WorkflowError> {
+        self.get(offer_pk(offer_id), "OFFER").await
+    }
+
+    async fn reviewer(&self, reviewer_id: &str) -> Result<Option<Reviewer>, WorkflowError> {
+        let Ok(id) = reviewer_id.parse::<Ulid>() else {
+            return Ok(None);
+        };
+        let item = self
+            .table
+            .client
+            .get_item()
+            .table_name(&self.table.name)
+            .key("pk", s(reviewers::profile_pk(id)))
+            .key("sk", s("PROFILE"))
+            .send()
+            .await
+            .map_err(|e| dynamo_error("GetItem", e))?
+            .item;
+        item.map(|item| {
+            Reviewer::from_item(&item).map_err(|e| WorkflowError::Corrupt(e.to_string()))
+        })
+        .transpose()
+    }
+
+    /// Every item of the sparse index under `key`, optionally with sort keys from `from`.
+    async fn index(
+        &self,
+        key: &str,
+        from: Option<String>,
+    ) -> Result<Vec<HashMap<String, AttributeValue>>, WorkflowError> {
+        self.table
+            .index_items(key, from.as_deref())
+            .await
+            .map_err(|e| dynamo_error("Query", e).into())
+    }
+
+    /// Runs matching for a request waiting for a reviewer: its lead, or once the lead has
+    /// accepted, the second reviewer of its team.
+    pub async fn match_request(
+        &self,
+        request_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<Matched, WorkflowError> {
+        let Some(stored) = self.request(request_id).await? else {
+            return Ok(Matched::NothingToDo);
+        };
+        let role = if stored.state == state::SUBMITTED || stored.state == state::MATCHING {
+            Role::Lead
+        } else if stored.state == state::ACCEPTED
+            && stored.second_state.as_deref() == Some(second_state::MATCHING)
+        {
+            Role::Second
+        } else {
+            return Ok(Matched::NothingToDo);
+        };
+        let today = now.date();
+        let settings = self.settings().await;
+        let pool = reviewers::list(&self.table)
+            .await
+            .map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
+
+        // Reviews done or booked since the oldest date any rule looks at.
+        let since = today - Duration::days(366 * i64::from(settings.recent_review_years.max(1)));
+        let mut history: HashMap<String, Vec<ReviewHistory>> = HashMap::new();
+        for item in self
+            .index(HISTORY_INDEX_KEY, Some(format_date(since)))
+            .await?
+        {
+            let (Some(reviewer), Some(urn), Some(date)) = (
+                get_s(&item, "reviewer_id"),
+                get_s(&item, "school_urn"),
+                get_s(&item, "visit_date"),
+            ) else {
+                continue;
+            };
+            if let (Ok(school), Ok(visit_date)) = (urn.parse(), parse_date(date)) {
+                history
+                    .entry(reviewer.to_owned())
+                    .or_default()
+                    .push(ReviewHistory { school, visit_date });
+            }
+        }
+        let mut open_offers: HashMap<String, Vec<Date>> = HashMap::new();
+        for item in self.index(OPEN_INDEX_KEY, None).await? {
+            let Ok(offer) = serde_dynamo::from_item::<_, Offer>(item) else {
+                continue;
+            };
+            let dates = offer.load_dates.iter().filter_map(|d| parse_date(d).ok());
+            open_offers
+                .entry(offer.reviewer_id)
+                .or_default()
+                .extend(dates);
+        }
+        let records: Vec<ReviewerRecord> = pool
+            .iter()
+            .map(|reviewer| {
+                let id = reviewer.id.to_string();
+                ReviewerRecord {
+                    reviewer,
+                    history: history.get(&id).map(Vec::as_slice).unwrap_or_default(),
+                    open_offers: open_offers.get(&id).map(Vec::as_slice).unwrap_or_default(),
+                }
+            })
+            .collect();
+        let mut excluded: HashSet<Ulid> = stored
+            .excluded_reviewers
+            .iter()
+            .filter_map(|id| id.parse().ok())
+            .collect();
+        // A second reviewer is matched to the lead's fixed date: the request's windows narrow
+        // to that one day (availability, term capacity).
+        let lead_record = stored.lead.as_ref().filter(|_| role == Role::Second);
+        let lead = lead_record
+            .and_then(|member| pool.iter().find(|r| r.id.to_string() == member.reviewer_id));
+        let mut request = stored.request.clone();
+        if let Some(member) = lead_record {
+            let date = parse_date(&member.visit_date)
+                .map_err(|_| WorkflowError::Corrupt("the lead's visit date".into()))?;
+            request.visit_windows = vec![VisitWindow {
+                start: date,
+                end: date,
+            }];
+            if let Ok(id) = member.reviewer_id.parse() {
+                excluded.insert(id);
+            }
+        }
+        let outcome = matching::rank(
+            &MatchRequest {
+                request: &request,
+                excluded: &excluded,
+                role,
+                lead,
+                follow_up_of: stored
+                    .follow_up_of
+                    .as_ref()
+                    .and_then(|original| original.review()),
+            },
+            &records,
+            &settings,
+            today,
+        );
+
+        let table = self.table.name.as_str();
+        let at = now.format(&Rfc3339).unwrap_or_default();
+        let school = &stored.request.school;
+        let la = LocalAuthority::by_code(school.local_authority_code)
+            .map(|la| la.name)
+            .unwrap_or_default();
+        let Some(best) = outcome.ranked.first() else {
+            let reasons = reasons_summary(&outcome.ruled_out, pool.len());
+            let (request_update, detail) = match role {
+                Role::Lead => (
+                    set_request_state(table, &stored, state::NEEDS_ATTENTION, None),
+                    None,
+                ),
+                Role::Second => (
+                    set_second_state(table, &stored.id, second_state::NEEDS_ATTENTION, None),
+                    Some("We are still looking for a second reviewer.".into()),
+                ),
+            };
+            let items = vec![
+                request_update,
+                timeline_put(
+                    table,
+                    &stored.id,
+                    &TimelineEvent {
+                        at: at.clone(),
+                        kind: "needs_attention".into(),
+                        detail,
+                    },
+                ),
+                outbox::put(
+                    table,
+                    &self.admin_email,
+                    &(NeedsAttention {
+                        reference: stored.reference.to_string(),
+                        school_name: school.name.to_string(),
+                        local_authority: la.to_owned(),
+                        reasons,
+                        second_reviewer: role == Role::Second,
+                    }),
+                    now,
+                ),
+            ];
+            return self.commit_match(items, Matched::NeedsAttention).await;
+        };
+
+        let reviewer = best.reviewer;
+        let offer_id = Ulid::new().to_string();
+        let lifetime = Duration::days(i64::from(settings.offer_expiry_days.max(1)));
+        let expires = now + lifetime;
+        let offer = Offer {
+            id: offer_id.clone(),
+            request_id: stored.id.clone(),
+            reviewer_id: reviewer.id.to_string(),
+            reviewer_name: reviewer.name.clone(),
+            reviewer_email: reviewer.email.clone(),
+            state: offer_state::OPEN.into(),
+            created_at: at.clone(),
+            expires_at: expires.unix_timestamp(),
+            remind_at: (now + lifetime / 2_i32).unix_timestamp(),
+            reminded: false,
+            load_dates: load_dates(&request.visit_windows),
+            visit_date: lead_record.map(|member| member.visit_date.clone()),
+            decline_reason: None,
+            role,
+        };
+        let mut offer_item: HashMap<String, AttributeValue> =
+            serde_dynamo::to_item(&offer).map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
+        offer_item.insert("pk".into(), s(offer_pk(&offer_id)));
+        offer_item.insert("sk".into(), s("OFFER"));
+        offer_item.insert("gsi1pk".into(), s(OPEN_INDEX_KEY));
+        offer_item.insert(
+            "gsi1sk".into(),
+            s(format!("{:012}#{offer_id}", offer.expires_at)),
+        );
+        let email = offer_email(&offer, &stored);
+        let request_update = match role {
+            Role::Lead => set_request_state(table, &stored, state::OFFERED, Some(&offer_id)),
+            Role::Second => {
+                set_second_state(table, &stored.id, second_state::OFFERED, Some(&offer_id))
+            }
+        };
+        let items = vec![
+            request_update,
+            records::request::put(table, offer_item, true),
+            timeline_put(
+                table,
+                &stored.id,
+                &TimelineEvent {
+                    at,
+                    kind: "offered".into(),
+                    detail: Some(
+                        match role {
+                            Role::Lead => "A reviewer has been asked.",
+                            Role::Second => "A second reviewer has been asked to join the visit.",
+                        }
+                        .into(),
+                    ),
+                },
+            ),
+            outbox::put(table, &reviewer.email, &email, now),
+        ];
+        self.commit_match(
+            items,
+            Matched::Offered {
+                offer_id,
+                reviewer_id: reviewer.id.to_string(),
+            },
+        )
+        .await
+    }
+
+    /// Sends one transaction (`Table::transact`): a cancellation is an answer, not an error.
+    async fn commit(&self, items: Vec<TransactWriteItem>) -> Result<Transacted, WorkflowError> {
+        self.table
+            .transact(items)
+            .await
+            .map_err(|e| dynamo_error("TransactWriteItems", e).into())
+    }
+
+    async fn commit_match(
+        &self,
+        items: Vec<TransactWriteItem>,
+        done: Matched,
+    ) -> Result<Matched, WorkflowError> {
+        match self.commit(items).await? {
+            Transacted::Committed => Ok(done),
+            // The request moved on under us (a concurrent run, a withdrawal): nothing to do.
+            Transacted::Cancelled(_) => Ok(Matched::NothingToDo),
+        }
+    }
+
+    /// The reviewer declines (with an optional reason, kept for the administrator).
+    pub async fn decline(
+        &self,
+        offer_id: &str,
+        reason: Option<String>,
+        now: OffsetDateTime,
+    ) -> Result<Answer, WorkflowError> {
+        self.close_offer(offer_id, offer_state::DECLINED, reason, now)
+            .await
+    }
+
+    /// Expires every open offer past its time, and reminds once those halfway through.
+    pub async fn expire_and_remind(
+        &self,
+        now: OffsetDateTime,
+    ) -> Result<(usize, usize), WorkflowError> {
+        let mut expired = 0;
+        let mut reminded = 0;
+        for item in self.index(OPEN_INDEX_KEY, None).await? {
+            let offer: Offer =
+                serde_dynamo::from_item(item).map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
+            if now.unix_timestamp() >= offer.expires_at {
+                if self
+                    .close_offer(&offer.id, offer_state::EXPIRED, None, now)
+                    .await?
+                    == Answer::Declined
+                {
+                    expired += 1;
+                }
+            } else if !offer.reminded
+                && now.unix_timestamp() >= offer.remind_at
+                && self.remind(&offer, now).await?
+            {
+                reminded += 1;
+            }
+        }
+        Ok((expired, reminded))
+    }
+
+    async fn remind(&self, offer: &Offer, now: OffsetDateTime) -> Result<bool, WorkflowError> {
+        let Some(stored) = self.request(&offer.request_id).await? else {
+            return Ok(false);
+        };
+        let email = OfferReminder(offer_email(offer, &stored));
+        let table = self.table.name.as_str();
+        let items = vec![
+            update(table, &offer_pk(&offer.id), "OFFER")
+                .update_expression("SET reminded = :yes")
+                .condition_expression("#state = :open AND reminded = :no")
+                .expression_attribute_names("#state", "state")
+                .expression_attribute_values(":open", s(offer_state::OPEN))
+                .expression_attribute_values(":yes", AttributeValue::Bool(true))
+                .expression_attribute_values(":no", AttributeValue::Bool(false))
+                .build()
+                .map(|u| TransactWriteItem::builder().update(u).build())
+                .expect("complete update"),
+            outbox::put(table, &offer.reviewer_email, &email, now),
+        ];
+        match self.commit(items).await? {
+            Transacted::Committed => Ok(true),
+            Transacted::Cancelled(_) => Ok(false),
+        }
+    }
+
+    /// Declines or expires an open offer; the request goes back to matching without them.
+    async fn close_offer(
+        &self,
+        offer_id: &str,
+        new_state: &str,
+        reason: Option<String>,
+        now: OffsetDateTime,
+    ) -> Result<Answer, WorkflowError> {
+        let Some(offer) = self.offer(offer_id).await? else {
+            return Ok(Answer::Closed);
+        };
+        if offer.state != offer_state::OPEN {
+            return Ok(Answer::Closed);
+        }
+        let table = self.table.name.as_str();
+        let at = now.format(&Rfc3339).unwrap_or_default();
+        let mut offer_update = update(table, &offer_pk(offer_id), "OFFER")
+            .condition_expression("#state = :open")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":open", s(offer_state::OPEN))
+            .expression_attribute_values(":closed", s(new_state));
+        offer_update = match reason.filter(|r| !r.trim().is_empty()) {
+            Some(reason) => offer_update
+                .update_expression(
+                    "SET #state = :closed, decline_reason = :reason REMOVE gsi1pk, gsi1sk",
+                )
+                .expression_attribute_values(":reason", s(reason)),
+            None => offer_update.update_expression("SET #state = :closed REMOVE gsi1pk, gsi1sk"),
+        };
+        let kind = if new_state == offer_state::EXPIRED {
+            "offer_expired"
+        } else {
+            "offer_declined"
+        };
+        let items = vec![
+            offer_update
+                .build()
+                .map(|u| TransactWriteItem::builder().update(u).build())
+                .expect("complete update"),
+            back_to_matching(table, &offer)
+                .build()
+                .map(|u| TransactWriteItem::builder().update(u).build())
+                .expect("complete update"),
+            timeline_put(
+                table,
+                &offer.request_id,
+                &TimelineEvent::new(at, kind, Some("We are asking another reviewer.".into())),
+            ),
+        ];
+        match self.commit(items).await? {
+            Transacted::Committed => Ok(Answer::Declined),
+            Transacted::Cancelled(_) => Ok(Answer::Closed),
+        }
+    }
+}
+
+/// What the reviewer needs to decide on an offer (its email and its reminder).
+fn offer_email(offer: &Offer, stored: &StoredRequest) -> ReviewerOffer {
+    let school = &stored.request.school;
+    ReviewerOffer {
+        offer_id: offer.id.clone(),
+        expires_at: offer.expires_at,
+        respond_by: OffsetDateTime::from_unix_timestamp(offer.expires_at)
+            .map(|t| long_date(t.date()))
+            .unwrap_or_default(),
+        reviewer_name: offer.reviewer_name.clone(),
+        reference: stored.reference.to_string(),
+        school_name: school.name.to_string(),
+        phase: school.phase.label().to_owned(),
+        school_type: school.school_type.label().to_owned(),
+        local_authority: LocalAuthority::by_code(school.local_authority_code)
+            .map(|la| la.name)
+            .unwrap_or_default()
+            .to_owned(),
+        review_type: stored.request.review_type.label().to_owned(),
+        focus_areas: stored
+            .request
+            .focus_areas
+            .areas()
+            .iter()
+            .map(|a| a.label().to_owned())
+            .collect(),
+        visit_windows: stored
+            .request
+            .visit_windows
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
+        learning_goal: stored.request.learning_goal.to_string(),
+        joining: joining(offer, stored),
+    }
+}
+
+/// For a second reviewer's offer: the lead and the date they would join.
+pub fn joining(offer: &Offer, stored: &StoredRequest) -> Option<Joining> {
+    match (offer.role, &stored.lead) {
+        (Role::Second, Some(lead)) => Some(Joining {
+            lead_name: lead.reviewer_name.clone(),
+            visit_date_text: parse_date(&lead.visit_date)
+                .map(long_date)
+                .unwrap_or_else(|_| lead.visit_date.clone()),
+        }),
+        _ => None,
+    }
+}
+
+/// A day the reviewer may visit: in one of the school's windows, a weekday, not in the past,
+/// and not one of the reviewer's unavailable dates.
+pub fn check_visit_date(
+    date: Date,
+    windows: &[VisitWindow],
+    reviewer: &Reviewer,
+    today: Date,
+) -> Result<(), String> {
+    if !windows.iter().any(|w| w.start <= date && date <= w.end) {
+        return Err("Choose a date inside one of the school's visit windows".into());
+    }
+    if matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
+        return Err("Choose a school day: Monday to Friday".into());
+    }
+    if date <= today {
+        return Err("Choose a date after today".into());
+    }
+    if reviewer
+        .unavailable
+        .iter()
+        .any(|range| range.contains(date))
+    {
+        return Err("You told us you are unavailable that day: choose another date".into());
+    }
+    Ok(())
+}
+
+/// How many reviewers each rule ruled out: what the administrator needs, naming nobody.
+fn reasons_summary(ruled_out: &[(&Reviewer, Vec<RuleOut>)], pool_size: usize) -> Vec<String> {
+    if pool_size == 0 {
+        return vec!["The reviewer pool is empty: import reviewers with the admin tool.".into()];
+    }
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for (_, reasons) in ruled_out {
+        for reason in reasons {
+            let text = reason.description().into_owned();
+            match counts.iter_mut().find(|(t, _)| *t == text) {
+                Some((_, count)) => *count += 1,
+                None => counts.push((text, 1)),
+            }
+        }
+    }
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    counts
+        .into_iter()
+        .map(|(text, count)| format!("{count} of {pool_size} reviewers: {text}"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,175 @@
+//! Accepting an offer: the reviewer books the visit on a day of the school's windows, within
+//! their capacity for that term.
+
+use super::*;
+
+impl Workflow {
+    /// The reviewer accepts offer `offer_id` and visits on `visit_date`.
+    pub async fn accept(
+        &self,
+        offer_id: &str,
+        visit_date: Date,
+        now: OffsetDateTime,
+    ) -> Result<Answer, WorkflowError> {
+        let Some(offer) = self.offer(offer_id).await? else {
+            return Ok(Answer::Closed);
+        };
+        if offer.state != offer_state::OPEN || now.unix_timestamp() >= offer.expires_at {
+            return Ok(Answer::Closed);
+        }
+        let (Some(stored), Some(reviewer)) = (
+            self.request(&offer.request_id).await?,
+            self.reviewer(&offer.reviewer_id).await?,
+        ) else {
+            return Ok(Answer::Closed);
+        };
+        if let Err(reason) = check_visit_date(
+            visit_date,
+            &stored.request.visit_windows,
+            &reviewer,
+            now.date(),
+        ) {
+            return Ok(Answer::InvalidDate(reason));
+        }
+        if offer.role == Role::Second
+            && offer.visit_date.as_deref() != Some(&format_date(visit_date))
+        {
+            return Ok(Answer::InvalidDate(
+                "The visit date is fixed by the lead reviewer".into(),
+            ));
+        }
+        let table = self.table.name.as_str();
+        let at = now.format(&Rfc3339).unwrap_or_default();
+        let date = format_date(visit_date);
+        let term = Term::of(visit_date);
+        let reviewer_pk = reviewers::profile_pk(reviewer.id);
+        let member = TeamMember {
+            reviewer_id: reviewer.id.to_string(),
+            reviewer_name: reviewer.name.clone(),
+            visit_date: date.clone(),
+            offer_id: offer.id.clone(),
+        };
+        let member_value =
+            AttributeValue::M(serde_dynamo::to_item(&member).expect("a team member serialises"));
+        let confirmation = |to_school: bool| VisitConfirmed {
+            to_school,
+            request_id: stored.id.clone(),
+            reference: stored.reference.to_string(),
+            school_name: stored.request.school.name.to_string(),
+            postcode: stored.request.school.postcode.as_str().to_owned(),
+            reviewer_name: reviewer.name.clone(),
+            visit_date: date.clone(),
+            visit_date_text: long_date(visit_date),
+            review_link: (!to_school).then(|| ReviewLink {
+                offer_id: offer.id.clone(),
+                expires_at: review_link_expiry(visit_date),
+            }),
+            sequence: 0,
+        };
+        let request_update = match offer.role {
+            Role::Lead => {
+                let wants_second =
+                    matching::needs_second_reviewer(&stored.request, &self.settings().await);
+                let mut builder = update(table, &request_pk(&stored.id), "REQUEST")
+                    .condition_expression(
+                        "#state = :offered AND open_offer = :offer AND attribute_not_exists(#lead)",
+                    )
+                    .expression_attribute_names("#state", "state")
+                    .expression_attribute_names("#lead", "lead")
+                    .expression_attribute_values(":accepted", s(state::ACCEPTED))
+                    .expression_attribute_values(":offered", s(state::OFFERED))
+                    .expression_attribute_values(":offer", s(offer_id))
+                    .expression_attribute_values(
+                        ":index",
+                        s(format!("REQUEST_STATE#{}", state::ACCEPTED)),
+                    )
+                    .expression_attribute_values(":lead", member_value);
+                builder = if wants_second {
+                    builder
+                        .update_expression(
+                            "SET #state = :accepted, gsi1pk = :index, #lead = :lead, \
+                             second_state = :second REMOVE open_offer",
+                        )
+                        .expression_attribute_values(":second", s(second_state::MATCHING))
+                } else {
+                    builder.update_expression(
+                        "SET #state = :accepted, gsi1pk = :index, #lead = :lead REMOVE open_offer",
+                    )
+                };
+                builder
+            }
+            Role::Second => update(table, &request_pk(&stored.id), "REQUEST")
+                .update_expression(
+                    "SET #second = :member, second_state = :accepted REMOVE second_offer",
+                )
+                .condition_expression(
+                    "#state = :request_accepted AND second_state = :offered \
+                     AND second_offer = :offer AND attribute_not_exists(#second)",
+                )
+                .expression_attribute_names("#state", "state")
+                .expression_attribute_names("#second", "second")
+                .expression_attribute_values(":member", member_value)
+                .expression_attribute_values(":accepted", s(second_state::ACCEPTED))
+                .expression_attribute_values(":request_accepted", s(state::ACCEPTED))
+                .expression_attribute_values(":offered", s(second_state::OFFERED))
+                .expression_attribute_values(":offer", s(offer_id)),
+        };
+        let mut items = vec![
+            update(table, &offer_pk(offer_id), "OFFER")
+                .update_expression(
+                    "SET #state = :accepted, visit_date = :date REMOVE gsi1pk, gsi1sk",
+                )
+                .condition_expression("#state = :open AND expires_at > :now")
+                .expression_attribute_names("#state", "state")
+                .expression_attribute_values(":accepted", s(offer_state::ACCEPTED))
+                .expression_attribute_values(":open", s(offer_state::OPEN))
+                .expression_attribute_values(":date", s(date.clone()))
+                .expression_attribute_values(":now", n(now.unix_timestamp()))
+                .build()
+                .map(|u| TransactWriteItem::builder().update(u).build())
+                .expect("complete update"),
+            request_update
+                .build()
+                .map(|u| TransactWriteItem::builder().update(u).build())
+                .expect("complete update"),
+            capacity_guard(table, &reviewer_pk, term, &reviewer),
+            history_put(table, &reviewer_pk, &member, &stored),
+            timeline_put(
+                table,
+                &stored.id,
+                &TimelineEvent {
+                    at,
+                    kind: "accepted".into(),
+                    detail: Some(match offer.role {
+                        Role::Lead => {
+                            format!("{} will visit on {}.", reviewer.name, long_date(visit_date))
+                        }
+                        Role::Second => {
+                            format!("{} will join the visit as second reviewer.", reviewer.name)
+                        }
+                    }),
+                },
+            ),
+            outbox::put(table, &reviewer.email, &confirmation(false), now),
+        ];
+        if offer.role == Role::Lead {
+            items.push(outbox::put(
+                table,
+                stored.request.contact.email.as_str(),
+                &confirmation(true),
+                now,
+            ));
+        }
+        match self.commit(items).await? {
+            Transacted::Committed => Ok(Answer::Accepted),
+            // Only the capacity guard refused: the term is full. Otherwise the offer or the
+            // request moved on (answered, expired, someone else accepted).
+            cancelled @ Transacted::Cancelled(_)
+                if cancelled.failed_at(2) && !cancelled.failed_at(0) && !cancelled.failed_at(1) =>
+            {
+                Ok(Answer::AtCapacity)
+            }
+            Transacted::Cancelled(_) => Ok(Answer::Closed),
+        }
+    }
+}

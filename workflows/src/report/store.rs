@@ -1,0 +1,351 @@
+//! The report's one item and its life: **draft** (the lead and the second reviewer save a shared
+//! draft) -> **submitted** (the lead sends it to the school, which checks it for factual
+//! accuracy; nobody edits it meanwhile) -> **checked** (the school accepted it or commented on
+//! sections; the lead edits again) -> **final** (rendered, stored in S3, delivered).
+//!
+//! | item   | pk               | sk       |
+//! |--------|------------------|----------|
+//! | report | `REQUEST#<ulid>` | `REPORT` |
+//!
+//! Attributes: those of a versioned document (`state`, `version`, `body`: the [`Report`] as a
+//! map, `updated_at`, `updated_by`), and as the report moves on `submitted_at`,
+//! `factual_check` and `checked_at`, `finalised_at`, `html_key` and `pdf_key`.
+//!
+//! **No silent overwrite.** The text is a [`records::versioned`] document: every save names the
+//! version it was based on and is a conditional write on it, so two tabs or two reviewers saving
+//! from the same version cannot both succeed; the one that loses stores nothing and gets the
+//! stored report back with its own text ([`Saved::Stale`]), to merge.
+//!
+//! Moving the report on is one transaction with the request's timeline event and whatever the
+//! caller adds (the emails' outbox items), conditional on the state and version the person saw.
+
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use time::format_description::well_known::Rfc3339;
+
+use super::{FactualCheck, Report, ReportFieldError};
+use records::programme::GradingScale;
+use records::request::{TimelineEvent, request_pk, timeline_put};
+use records::store::{Item, StoreError, Table, Transacted, dynamo_error, n, s};
+use records::versioned::Kind;
+pub use records::versioned::Saved;
+
+pub const SORT_KEY: &str = "REPORT";
+
+/// The report's text as a versioned document.
+pub const KIND: Kind = Kind {
+    sort_key: SORT_KEY,
+    editable: &[report_state::DRAFT, report_state::CHECKED],
+};
+
+pub mod report_state {
+    /// Being written by the review team.
+    pub const DRAFT: &str = "draft";
+    /// With the school for its factual-accuracy check; nobody edits it.
+    pub const SUBMITTED: &str = "submitted";
+    /// The school answered; the lead edits and finalises.
+    pub const CHECKED: &str = "checked";
+    /// Rendered, stored and delivered; never changes again.
+    pub const FINAL: &str = "final";
+}
+
+/// The report item.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StoredReport {
+    pub state: String,
+    pub version: u64,
+    #[serde(rename = "body")]
+    pub report: Report,
+    pub updated_at: String,
+    /// Who saved last (a reviewer's name), to say who else is editing.
+    pub updated_by: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub submitted_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub factual_check: Option<FactualCheck>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checked_at: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finalised_at: Option<String>,
+    /// S3 keys of the final report, in the request's prefix of the evidence bucket.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub html_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pdf_key: Option<String>,
+}
+
+impl StoredReport {
+    /// Whether the review team may change the text now.
+    pub fn editable(&self) -> bool {
+        KIND.editable.contains(&self.state.as_str())
+    }
+
+    fn from_item(item: Item) -> Result<Self, StoreError> {
+        serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
+            key: format!("REQUEST#…/{SORT_KEY}"),
+            reason: e.to_string(),
+        })
+    }
+}
+
+/// What moving the report on did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Moved {
+    Done,
+    /// The report is not complete: what is missing (nothing was changed).
+    NotReady(Vec<ReportFieldError>),
+    /// The report changed since the person saw it, or is no longer in the state the step needs.
+    Conflict,
+}
+
+/// The report of request `request_id`, if anyone has saved one (consistent read: a save is
+/// seen at once).
+pub async fn get(table: &Table, request_id: &str) -> Result<Option<StoredReport>, StoreError> {
+    let item = table.get(request_pk(request_id), SORT_KEY).await?;
+    item.map(StoredReport::from_item).transpose()
+}
+
+/// Saves `report` over version `based_on` (0: there is no report yet): a shared
+/// [`records::versioned`] document, editable while a draft and again once the school has checked it.
+pub async fn save_draft(
+    table: &Table,
+    request_id: &str,
+    based_on: u64,
+    report: &Report,
+    author: &str,
+    now: OffsetDateTime,
+) -> Result<Saved<Report>, StoreError> {
+    KIND.save(table, request_id, based_on, report, author, now)
+        .await
+}
+
+/// The lead sends version `version` of the draft to the school for its factual check, if it is
+/// complete. `also` are written in the same transaction (the school's email).
+pub async fn submit(
+    table: &Table,
+    request_id: &str,
+    version: u64,
+    scale: Option<&GradingScale>,
+    now: OffsetDateTime,
+    also: Vec<TransactWriteItem>,
+) -> Result<Moved, StoreError> {
+    let Some(stored) = get(table, request_id).await? else {
+        return Ok(Moved::Conflict);
+    };
+    if stored.version != version || stored.state != report_state::DRAFT {
+        return Ok(Moved::Conflict);
+    }
+    if let Err(missing) = stored.report.check_ready(scale) {
+        return Ok(Moved::NotReady(missing));
+    }
+    let update = transition(
+        table,
+        request_id,
+        version,
+        report_state::DRAFT,
+        report_state::SUBMITTED,
+    )
+    .update_expression("SET #state = :to, submitted_at = :at")
+    .expression_attribute_values(":at", s(timestamp(now)));
+    let event = event(
+        now,
+        "report_submitted",
+        "The review team sent the draft report for your school to check for factual accuracy.",
+    );
+    commit(table, request_id, update, event, also).await
+}
+
+/// The school answers the draft (version `version`): it accepts it or comments on sections.
+pub async fn record_factual_check(
+    table: &Table,
+    request_id: &str,
+    version: u64,
+    check: &FactualCheck,
+    now: OffsetDateTime,
+    also: Vec<TransactWriteItem>,
+) -> Result<Moved, StoreError> {
+    let check_item = serde_dynamo::to_item::<_, Item>(check).map_err(|e| StoreError::Corrupt {
+        key: format!("REQUEST#…/{SORT_KEY}"),
+        reason: e.to_string(),
+    })?;
+    let update = transition(
+        table,
+        request_id,
+        version,
+        report_state::SUBMITTED,
+        report_state::CHECKED,
+    )
+    .update_expression("SET #state = :to, factual_check = :check, checked_at = :at")
+    .expression_attribute_values(":check", AttributeValue::M(check_item))
+    .expression_attribute_values(":at", s(timestamp(now)));
+    let detail = match check {
+        FactualCheck::Accepted => "Your school confirmed the draft report is factually accurate.",
+        FactualCheck::Commented(_) => {
+            "Your school sent comments on the draft report to the review team."
+        }
+    };
+    commit(
+        table,
+        request_id,
+        update,
+        event(now, "report_checked", detail),
+        also,
+    )
+    .await
+}
+
+/// The lead finalises version `version` once the school has answered; the rendered report is
+/// already stored at `html_key` and `pdf_key`.
+pub async fn finalise(
+    table: &Table,
+    request_id: &str,
+    version: u64,
+    html_key: &str,
+    pdf_key: &str,
+    now: OffsetDateTime,
+    also: Vec<TransactWriteItem>,
+) -> Result<Moved, StoreError> {
+    let update = transition(
+        table,
+        request_id,
+        version,
+        report_state::CHECKED,
+        report_state::FINAL,
+    )
+    .update_expression("SET #state = :to, finalised_at = :at, html_key = :html, pdf_key = :pdf")
+    .expression_attribute_values(":at", s(timestamp(now)))
+    .expression_attribute_values(":html", s(html_key))
+    .expression_attribute_values(":pdf", s(pdf_key));
+    let event = event(
+        now,
+        "report_final",
+        "The final report is ready. We have emailed it to your school.",
+    );
+    commit(table, request_id, update, event, also).await
+}
+
+/// Where the final report's files go: the request's prefix of the evidence bucket.
+pub fn object_keys(request_id: &str) -> (String, String) {
+    let prefix = format!("requests/{request_id}/report");
+    (
+        format!("{prefix}/report.html"),
+        format!("{prefix}/report.pdf"),
+    )
+}
+
+/// Stores the final report's HTML and PDF at [`object_keys`] (the bucket encrypts and versions
+/// them); their keys.
+pub async fn put_files(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    request_id: &str,
+    html: String,
+    pdf: Vec<u8>,
+) -> Result<(String, String), String> {
+    let (html_key, pdf_key) = object_keys(request_id);
+    for (key, body, content_type) in [
+        (&html_key, html.into_bytes(), "text/html; charset=utf-8"),
+        (&pdf_key, pdf, "application/pdf"),
+    ] {
+        s3.put_object()
+            .bucket(bucket)
+            .key(key)
+            .content_type(content_type)
+            .body(body.into())
+            .send()
+            .await
+            .map_err(|e| {
+                format!(
+                    "S3 PutObject failed: {}",
+                    aws_sdk_s3::error::DisplayErrorContext(&e)
+                )
+            })?;
+    }
+    Ok((html_key, pdf_key))
+}
+
+/// A short-lived presigned GET of the final report's PDF at `pdf_key`, offered as a download
+/// named `file_name` (the school's status page; it is the school's report).
+pub async fn pdf_download_url(
+    s3: &aws_sdk_s3::Client,
+    bucket: &str,
+    pdf_key: &str,
+    file_name: &str,
+    now: OffsetDateTime,
+) -> Result<String, String> {
+    let config = aws_sdk_s3::presigning::PresigningConfig::builder()
+        .start_time(now.into())
+        .expires_in(crate::evidence::DOWNLOAD_URL_LIFETIME)
+        .build()
+        .map_err(|e| format!("presigning config: {e}"))?;
+    let presigned = s3
+        .get_object()
+        .bucket(bucket)
+        .key(pdf_key)
+        .response_content_type("application/pdf")
+        .response_content_disposition(format!("attachment; filename=\"{file_name}\""))
+        .presigned(config)
+        .await
+        .map_err(|e| {
+            format!(
+                "S3 presigning GetObject failed: {}",
+                aws_sdk_s3::error::DisplayErrorContext(&e)
+            )
+        })?;
+    Ok(presigned.uri().to_owned())
+}
+
+/// An update of the report from `from` to `to`, conditional on the version seen.
+fn transition(
+    table: &Table,
+    request_id: &str,
+    version: u64,
+    from: &str,
+    to: &str,
+) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+    Update::builder()
+        .table_name(&table.name)
+        .key("pk", s(request_pk(request_id)))
+        .key("sk", s(SORT_KEY))
+        .condition_expression("#version = :version AND #state = :from")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_names("#version", "version")
+        .expression_attribute_values(":version", n(version))
+        .expression_attribute_values(":from", s(from))
+        .expression_attribute_values(":to", s(to))
+}
+
+fn event(now: OffsetDateTime, kind: &str, detail: &str) -> TimelineEvent {
+    TimelineEvent::new(timestamp(now), kind, Some(detail.into()))
+}
+
+async fn commit(
+    table: &Table,
+    request_id: &str,
+    update: aws_sdk_dynamodb::types::builders::UpdateBuilder,
+    event: TimelineEvent,
+    also: Vec<TransactWriteItem>,
+) -> Result<Moved, StoreError> {
+    let mut items = vec![
+        TransactWriteItem::builder()
+            .update(update.build().expect("table, key and expression are set"))
+            .build(),
+        timeline_put(&table.name, request_id, &event),
+    ];
+    items.extend(also);
+    match table
+        .transact(items)
+        .await
+        .map_err(|e| dynamo_error("TransactWriteItems", e))?
+    {
+        Transacted::Committed => Ok(Moved::Done),
+        // The report moved on or changed since it was read (or a concurrent write on one of
+        // the items): nothing was written.
+        Transacted::Cancelled(_) => Ok(Moved::Conflict),
+    }
+}
+
+fn timestamp(now: OffsetDateTime) -> String {
+    now.format(&Rfc3339).unwrap_or_default()
+}

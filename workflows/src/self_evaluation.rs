@@ -1,0 +1,555 @@
+//! The school's self-evaluation: for each focus area it chose, how well it thinks it does, the
+//! evidence it would point to and (only where the programme has a scale) its own grade. Saved as
+//! typed ([`records::versioned`], item `REQUEST#<id>` / `SELF_EVALUATION`), submitted when ready
+//! (due two weeks before the visit), then read-only; the review team reads it on their page.
+
+use std::collections::HashMap;
+
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use time::{Date, Duration, OffsetDateTime};
+
+use records::domain::request::{FocusArea, long_date};
+use records::domain::{SchoolType, parse_date};
+use records::links::{ReviewLink, review_link, status_link};
+use records::programme::GradingScale;
+use records::request::{StoredRequest, TimelineEvent, request_pk, state, timeline_put};
+use records::reviewers::reviewer_email;
+use records::store::{StoreError, Table, Transacted, dynamo_error, n, s};
+use records::versioned::{Kind, Versioned};
+
+use records::outbox;
+
+pub const KIND: Kind = Kind {
+    sort_key: "SELF_EVALUATION",
+    editable: &[DRAFT],
+};
+pub const DRAFT: &str = "draft";
+pub const SUBMITTED: &str = "submitted";
+
+pub const EVALUATION_MAX_CHARS: usize = 4000;
+pub const EVIDENCE_MAX_CHARS: usize = 1500;
+
+/// Days before the visit the self-evaluation is due, and the reminders go out.
+pub const DUE_DAYS_BEFORE_VISIT: i64 = 14;
+pub const REMINDER_DAYS_BEFORE_VISIT: [i64; 2] = [21, 7];
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SelfEvaluation {
+    pub sections: Vec<Section>,
+}
+
+/// One focus area's part.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Section {
+    /// The focus area's code (`FocusArea::as_str`).
+    pub area: String,
+    pub evaluation: String,
+    pub evidence: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rating: Option<String>,
+}
+
+impl SelfEvaluation {
+    pub fn section(&self, area: FocusArea) -> Option<&Section> {
+        self.sections.iter().find(|s| s.area == area.as_str())
+    }
+}
+
+/// The two templates: mainstream schools, and specialist settings (special schools,
+/// alternative provision).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    Mainstream,
+    Specialist,
+}
+
+impl Setting {
+    pub fn of(school_type: SchoolType) -> Self {
+        match school_type {
+            SchoolType::Special | SchoolType::AlternativeProvision => Setting::Specialist,
+            SchoolType::Mainstream | SchoolType::ResourcedProvision => Setting::Mainstream,
+        }
+    }
+}
+
+/// Short, open questions to start the school's thinking on one area.
+pub fn prompts(area: FocusArea, setting: Setting) -> &'static [&'static str] {
+    use FocusArea::*;
+    use Setting::*;
+    match (area, setting) {
+        (Outcomes, Mainstream) => &[
+            "How do learners with SEND progress compared with their starting points and their peers?",
+            "What do attendance, exclusions and destinations tell you?",
+        ],
+        (Outcomes, Specialist) => &[
+            "How do you know each learner is making progress towards the outcomes in their EHC plan?",
+            "How well are learners prepared for their next step and for adult life?",
+        ],
+        (Leadership, Mainstream) => &[
+            "How is SEND part of the school's vision, development plan and governance?",
+            "How much time, authority and support does the SENCO have?",
+        ],
+        (Leadership, Specialist) => &[
+            "How do leaders and governors set and check the ambition for every learner?",
+            "How do you develop staff expertise across the setting?",
+        ],
+        (TeachingAndLearning, Mainstream) => &[
+            "How does everyday teaching adapt for learners with SEND (high-quality teaching first)?",
+            "How do teachers know and use each learner's needs and strategies?",
+        ],
+        (TeachingAndLearning, Specialist) => &[
+            "How is the curriculum personalised and sequenced for your learners' needs?",
+            "How do therapies and teaching work together in lessons?",
+        ],
+        (LearnersAndFamilies, Mainstream) => &[
+            "How are learners with SEND and their parents and carers involved in planning and review?",
+            "How do you hear and act on their views?",
+        ],
+        (LearnersAndFamilies, Specialist) => &[
+            "How do learners communicate their views, whatever their communication needs?",
+            "How do you work with families and other services around each learner?",
+        ],
+        (AssessmentOfNeed, Mainstream) => &[
+            "How are needs identified early, and how do staff raise a concern?",
+            "How do you use specialist assessment and advice?",
+        ],
+        (AssessmentOfNeed, Specialist) => &[
+            "How do you assess needs on entry and keep the picture up to date?",
+            "How do assessments shape each learner's plan and targets?",
+        ],
+        (MonitoringAndEvaluation, Mainstream) => &[
+            "How do you track the impact of interventions, and stop what does not work?",
+            "How often is provision reviewed, and with whom?",
+        ],
+        (MonitoringAndEvaluation, Specialist) => &[
+            "How do you measure small steps of progress and the impact of provision?",
+            "How are annual reviews used to change provision?",
+        ],
+        (UseOfResources, Mainstream) => &[
+            "How is the SEND budget and notional funding planned and checked for impact?",
+            "How are teaching assistants deployed, trained and supported?",
+        ],
+        (UseOfResources, Specialist) => &[
+            "How do staffing, therapies and resources match learners' needs?",
+            "How do you know your spending makes a difference?",
+        ],
+        (QualityOfProvision, Mainstream) => &[
+            "How well does the graduated approach (assess, plan, do, review) work in practice?",
+            "How does your provision map reflect what learners actually receive?",
+        ],
+        (QualityOfProvision, Specialist) => &[
+            "How consistent is provision across classes and staff?",
+            "How is provision in EHC plans delivered and reviewed?",
+        ],
+    }
+}
+
+/// A problem with one field of the form, named by the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SectionError {
+    pub field: String,
+    pub message: String,
+}
+
+pub fn evaluation_field(area: FocusArea) -> String {
+    format!("evaluation_{}", area.as_str())
+}
+pub fn evidence_field(area: FocusArea) -> String {
+    format!("evidence_{}", area.as_str())
+}
+pub fn rating_field(area: FocusArea) -> String {
+    format!("rating_{}", area.as_str())
+}
+
+/// Reads the posted form for `areas`: text is kept as typed (line endings normalised, other
+/// control characters dropped); too-long text and unknown grades are errors.
+pub fn parse(
+    form: &HashMap<String, String>,
+    areas: &[FocusArea],
+    scale: Option<&GradingScale>,
+) -> (SelfEvaluation, Vec<SectionError>) {
+    let mut errors = Vec::new();
+    let mut text = |field: String, max: usize, what: &str| {
+        let value: String = form
+            .get(&field)
+            .map(|v| v.replace("\r\n", "\n"))
+            .unwrap_or_default()
+            .chars()
+            .filter(|c| !c.is_control() || *c == '\n')
+            .collect();
+        let length = value.chars().count();
+        if length > max {
+            errors.push(SectionError {
+                field,
+                message: format!("{what} must be {max} characters or fewer (it has {length})"),
+            });
+        }
+        value.trim_end().to_owned()
+    };
+    let mut sections = Vec::new();
+    for &area in areas {
+        let evaluation = text(
+            evaluation_field(area),
+            EVALUATION_MAX_CHARS,
+            "Your evaluation",
+        );
+        let evidence = text(evidence_field(area), EVIDENCE_MAX_CHARS, "The evidence");
+        sections.push(Section {
+            area: area.as_str().to_owned(),
+            evaluation,
+            evidence,
+            rating: None,
+        });
+    }
+    if let Some(scale) = scale {
+        for (section, &area) in sections.iter_mut().zip(areas) {
+            let field = rating_field(area);
+            match form.get(&field).map(|v| v.trim()).filter(|v| !v.is_empty()) {
+                None => {}
+                Some(grade) if scale.levels().iter().any(|l| l == grade) => {
+                    section.rating = Some(grade.to_owned())
+                }
+                Some(_) => errors.push(SectionError {
+                    field,
+                    message: "Choose one of the grades".into(),
+                }),
+            }
+        }
+    }
+    (SelfEvaluation { sections }, errors)
+}
+
+/// What must be filled in before the self-evaluation can be submitted.
+pub fn check_complete(
+    evaluation: &SelfEvaluation,
+    areas: &[FocusArea],
+    scale: Option<&GradingScale>,
+) -> Vec<SectionError> {
+    let mut errors = Vec::new();
+    for &area in areas {
+        let section = evaluation.section(area);
+        if section.is_none_or(|s| s.evaluation.trim().is_empty()) {
+            errors.push(SectionError {
+                field: evaluation_field(area),
+                message: format!("Write your evaluation of {}", area.label().to_lowercase()),
+            });
+        }
+        if scale.is_some() && section.is_none_or(|s| s.rating.is_none()) {
+            errors.push(SectionError {
+                field: rating_field(area),
+                message: format!("Choose your grade for {}", area.label().to_lowercase()),
+            });
+        }
+    }
+    errors
+}
+
+/// Where a school's self-evaluation stands, as its status page says it.
+pub fn progress(document: Option<&Versioned<SelfEvaluation>>) -> &'static str {
+    match document {
+        None => "You have not started your self-evaluation.",
+        Some(d) if d.state == SUBMITTED => "You submitted your self-evaluation.",
+        Some(_) => "You have started your self-evaluation: it is saved, and not yet submitted.",
+    }
+}
+
+/// When the self-evaluation of a visit on `visit_date` is due.
+pub fn due_date(visit_date: Date) -> Date {
+    visit_date - Duration::days(DUE_DAYS_BEFORE_VISIT)
+}
+
+/// What submitting did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Submitted {
+    Done,
+    /// Not complete: what is missing (nothing changed).
+    Incomplete(Vec<SectionError>),
+    /// Changed since the page was loaded, or already submitted.
+    Conflict,
+}
+
+/// The school submits version `version` of its self-evaluation; the review team is emailed.
+pub async fn submit(
+    table: &Table,
+    stored: &StoredRequest,
+    version: u64,
+    scale: Option<&GradingScale>,
+    now: OffsetDateTime,
+) -> Result<Submitted, StoreError> {
+    let Some(current) = KIND.get::<SelfEvaluation>(table, &stored.id).await? else {
+        return Ok(Submitted::Conflict);
+    };
+    if current.version != version || current.state != DRAFT {
+        return Ok(Submitted::Conflict);
+    }
+    let missing = check_complete(&current.body, &stored.request.focus_areas.areas(), scale);
+    if !missing.is_empty() {
+        return Ok(Submitted::Incomplete(missing));
+    }
+    let at = now.format(&Rfc3339).unwrap_or_default();
+    let mut items = vec![
+        TransactWriteItem::builder()
+            .update(
+                Update::builder()
+                    .table_name(&table.name)
+                    .key("pk", s(request_pk(&stored.id)))
+                    .key("sk", s(KIND.sort_key))
+                    .update_expression("SET #state = :submitted, submitted_at = :at")
+                    .condition_expression("#state = :draft AND #version = :version")
+                    .expression_attribute_names("#state", "state")
+                    .expression_attribute_names("#version", "version")
+                    .expression_attribute_values(":submitted", s(SUBMITTED))
+                    .expression_attribute_values(":draft", s(DRAFT))
+                    .expression_attribute_values(":version", n(version))
+                    .expression_attribute_values(":at", s(at.clone()))
+                    .build()
+                    .expect("complete update"),
+            )
+            .build(),
+        timeline_put(
+            &table.name,
+            &stored.id,
+            &TimelineEvent::new(
+                at,
+                "self_evaluation_submitted",
+                Some("You submitted your self-evaluation.".into()),
+            ),
+        ),
+    ];
+    for member in stored.team() {
+        let email = SelfEvaluationSubmitted(SelfEvaluationNotice {
+            reference: stored.reference.to_string(),
+            request_id: stored.id.clone(),
+            school_name: stored.request.school.name.to_string(),
+            visit_date_text: date_text(&member.visit_date),
+            due_date_text: String::new(),
+            addressee: member.reviewer_name.clone(),
+            review_link: Some(records::request::review_link_for(member)),
+            last_reminder: false,
+        });
+        let Some(address) = reviewer_email(table, &member.reviewer_id).await? else {
+            continue;
+        };
+        items.push(outbox::put(&table.name, &address, &email, now));
+    }
+    match table.transact(items).await {
+        Ok(Transacted::Committed) => Ok(Submitted::Done),
+        Ok(Transacted::Cancelled(_)) => Ok(Submitted::Conflict),
+        Err(err) => Err(dynamo_error("TransactWriteItems", err)),
+    }
+}
+
+fn date_text(date: &str) -> String {
+    parse_date(date)
+        .map(long_date)
+        .unwrap_or_else(|_| date.to_owned())
+}
+
+/// Reminds each school whose booked visit is three weeks, then one week, away and whose
+/// self-evaluation is not submitted: once per reminder (a flag on the request, set in the same
+/// transaction as the email). Returns how many were sent.
+pub async fn send_reminders(table: &Table, now: OffsetDateTime) -> Result<usize, StoreError> {
+    let today = now.date();
+    let mut sent = 0;
+    let accepted = table
+        .index_items(&format!("REQUEST_STATE#{}", state::ACCEPTED), None)
+        .await
+        .map_err(|e| dynamo_error("Query", e))?;
+    for item in accepted {
+        let Ok(stored) = serde_dynamo::from_item::<_, StoredRequest>(item.clone()) else {
+            continue;
+        };
+        let Some(visit) = stored
+            .lead
+            .as_ref()
+            .and_then(|lead| parse_date(&lead.visit_date).ok())
+        else {
+            continue;
+        };
+        // The latest reminder now due: one email even if the stack was down for the other.
+        let Some(days) = REMINDER_DAYS_BEFORE_VISIT
+            .iter()
+            .copied()
+            .filter(|days| today >= visit - Duration::days(*days) && today < visit)
+            .min()
+        else {
+            continue;
+        };
+        let flag = format!("self_evaluation_reminded_{days}");
+        if item.contains_key(&flag) {
+            continue;
+        }
+        let document: Option<Versioned<SelfEvaluation>> = KIND.get(table, &stored.id).await?;
+        if document.is_some_and(|d| d.state == SUBMITTED) {
+            continue;
+        }
+        let email = SelfEvaluationReminder(SelfEvaluationNotice {
+            reference: stored.reference.to_string(),
+            request_id: stored.id.clone(),
+            school_name: stored.request.school.name.to_string(),
+            visit_date_text: long_date(visit),
+            due_date_text: long_date(due_date(visit)),
+            addressee: stored.request.contact.name.to_string(),
+            review_link: None,
+            last_reminder: days == REMINDER_DAYS_BEFORE_VISIT[1],
+        });
+        let address = stored.request.contact.email.to_string();
+        // Once: another run may have reminded it first, or the request moved on.
+        if records::request::remind_once(table, &stored.id, &flag, None, &address, &email, now)
+            .await?
+        {
+            sent += 1;
+        }
+    }
+    Ok(sent)
+}
+
+/// The self-evaluation: a reminder to the school that it is due, or the news to a reviewer that
+/// it is submitted.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SelfEvaluationNotice {
+    pub reference: String,
+    pub request_id: String,
+    pub school_name: String,
+    pub visit_date_text: String,
+    pub due_date_text: String,
+    /// Whom the email greets.
+    pub addressee: String,
+    /// For a reviewer: their review page.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub review_link: Option<ReviewLink>,
+    /// The reminder a week before the visit (the due date has passed).
+    #[serde(default)]
+    pub last_reminder: bool,
+}
+
+/// The reminder to the school that its self-evaluation is due.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(transparent)]
+pub struct SelfEvaluationReminder(pub SelfEvaluationNotice);
+
+/// The news to a reviewer that the school submitted its self-evaluation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(transparent)]
+pub struct SelfEvaluationSubmitted(pub SelfEvaluationNotice);
+
+impl std::ops::Deref for SelfEvaluationReminder {
+    type Target = SelfEvaluationNotice;
+
+    fn deref(&self) -> &SelfEvaluationNotice {
+        &self.0
+    }
+}
+
+impl std::ops::Deref for SelfEvaluationSubmitted {
+    type Target = SelfEvaluationNotice;
+
+    fn deref(&self) -> &SelfEvaluationNotice {
+        &self.0
+    }
+}
+
+crate::emails::outbox_email!(
+    SelfEvaluationReminder,
+    kind: "self_evaluation_reminder",
+    templates: "email/self_evaluation_reminder.html", "email/self_evaluation_reminder.txt",
+    link: |email, site, links| status_link(site, links, &email.request_id, "/self-evaluation"),
+    subject: |email, programme| format!(
+        "Your self-evaluation for the visit on {}: {}",
+        email.visit_date_text, email.reference
+    ),
+);
+
+crate::emails::outbox_email!(
+    SelfEvaluationSubmitted,
+    kind: "self_evaluation_submitted",
+    templates: "email/self_evaluation_submitted.html", "email/self_evaluation_submitted.txt",
+    link: |email, site, links| email
+        .review_link
+        .as_ref()
+        .map(|review| review_link(site, links, review))
+        .unwrap_or_default(),
+    subject: |email, programme| format!(
+        "{} has submitted its self-evaluation: {}",
+        email.school_name, email.reference
+    ),
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn every_area_has_prompts_for_both_settings() {
+        for area in FocusArea::ALL {
+            for setting in [Setting::Mainstream, Setting::Specialist] {
+                assert!(!prompts(*area, setting).is_empty());
+            }
+            assert_ne!(
+                prompts(*area, Setting::Mainstream),
+                prompts(*area, Setting::Specialist)
+            );
+        }
+        assert_eq!(Setting::of(SchoolType::Special), Setting::Specialist);
+        assert_eq!(
+            Setting::of(SchoolType::ResourcedProvision),
+            Setting::Mainstream
+        );
+    }
+
+    #[test]
+    fn the_form_keeps_text_as_typed_and_flags_too_long_text_and_unknown_grades() {
+        let areas = [FocusArea::Outcomes, FocusArea::Leadership];
+        let long = "x".repeat(EVALUATION_MAX_CHARS + 1);
+        let (parsed, errors) = parse(
+            &form(&[
+                ("evaluation_outcomes", "Strong progress.\r\nSee data.\u{7}"),
+                ("evidence_outcomes", "Tracking sheets"),
+                ("evaluation_leadership", &long),
+            ]),
+            &areas,
+            None,
+        );
+        assert_eq!(parsed.sections[0].evaluation, "Strong progress.\nSee data.");
+        assert_eq!(parsed.sections[0].evidence, "Tracking sheets");
+        assert_eq!(errors.len(), 1);
+        assert_eq!(errors[0].field, "evaluation_leadership");
+        assert!(errors[0].message.contains("4000 characters or fewer"));
+
+        let scale = GradingScale::new(["Leading", "Effective"]).unwrap();
+        let (parsed, errors) = parse(
+            &form(&[
+                ("rating_outcomes", "Leading"),
+                ("rating_leadership", "Best"),
+            ]),
+            &areas,
+            Some(&scale),
+        );
+        assert_eq!(parsed.sections[0].rating.as_deref(), Some("Leading"));
+        assert_eq!(errors[0].field, "rating_leadership");
+    }
+
+    #[test]
+    fn submitting_needs_every_area_evaluated_and_graded_where_there_is_a_scale() {
+        let areas = [FocusArea::Outcomes, FocusArea::Leadership];
+        let (parsed, _) = parse(&form(&[("evaluation_outcomes", "Good")]), &areas, None);
+        let missing = check_complete(&parsed, &areas, None);
+        assert_eq!(missing.len(), 1);
+        assert_eq!(missing[0].field, "evaluation_leadership");
+        let scale = GradingScale::new(["Leading", "Effective"]).unwrap();
+        assert_eq!(check_complete(&parsed, &areas, Some(&scale)).len(), 3);
+        assert_eq!(
+            due_date(time::macros::date!(2027 - 03 - 15)),
+            time::macros::date!(2027 - 03 - 01)
+        );
+    }
+}
