@@ -63,7 +63,7 @@ enum ReviewersCommand {
     #[command(long_about = "\
 Adds or updates reviewers from a CSV file, matched by id, else by email (case ignored):
 importing the same file twice changes nothing. The format is documented at the top of
-shared/src/reviewers.rs; admin/examples/reviewers.csv is an example. If any row is bad, every
+records/src/reviewers.rs; admin/examples/reviewers.csv is an example. If any row is bad, every
 problem is printed (`line N: ...`) and nothing is written. An import sets `active` from the
 file (yes when empty), so keep `active = no` in the file for someone deactivated here.")]
     Import {
