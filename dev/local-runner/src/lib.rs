@@ -90,6 +90,7 @@ pub struct LocalStack {
     pub moto_url: String,
     pub routes: Vec<Route>,
     environments: HashMap<String, Env>,
+    variables: HashMap<String, HashMap<String, String>>,
     schedules: HashMap<String, Schedule>,
     tasks: Vec<JoinHandle<()>>,
     aws_calls: aws_calls::Calls,
@@ -139,6 +140,7 @@ impl LocalStack {
         let mut schedules = HashMap::new();
         let mut tasks = Vec::new();
         let mut environments = HashMap::new();
+        let mut variables = HashMap::new();
         for function in template.functions()? {
             let mut vars = HashMap::new();
             for (name, value) in &function.environment {
@@ -151,6 +153,7 @@ impl LocalStack {
             if vars.contains_key("SITE_URL") {
                 vars.insert("SITE_URL".into(), url.clone());
             }
+            variables.insert(function.logical_id.clone(), vars.clone());
             let env = Env::from_map(vars);
             // Each function's own clients, recording the AWS actions its code calls.
             let function_aws = AwsClients::with_interceptor(
@@ -275,6 +278,7 @@ impl LocalStack {
             moto_url: config.moto_url,
             routes,
             environments,
+            variables,
             schedules,
             tasks,
             aws_calls,
@@ -298,6 +302,14 @@ impl LocalStack {
     /// The environment a function runs with, resolved from the template.
     pub fn function_env(&self, logical_id: &str) -> &Env {
         self.environments
+            .get(logical_id)
+            .unwrap_or_else(|| panic!("the template has no function {logical_id}"))
+    }
+
+    /// The same environment as variables, for starting the function's own binary (as Lambda
+    /// does) instead of calling its handler.
+    pub fn function_variables(&self, logical_id: &str) -> &HashMap<String, String> {
+        self.variables
             .get(logical_id)
             .unwrap_or_else(|| panic!("the template has no function {logical_id}"))
     }
