@@ -17,7 +17,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use crate::branding::BrandingSource;
-use crate::links::LinkSecret;
+use crate::links::{LazyLinkSecret, LinkSecret};
 use crate::outbox::{self, state};
 use crate::store::{Table, get_s, n, s};
 use crate::{ConfigError, Env, aws::AwsClients};
@@ -561,7 +561,7 @@ pub struct MailSender {
     configuration_set: String,
     branding: BrandingSource,
     site_url: String,
-    links: LinkSecret,
+    links: LazyLinkSecret,
     /// Where final reports are stored (their PDF goes with the email that delivers them).
     s3: aws_sdk_s3::Client,
     evidence_bucket: String,
@@ -578,7 +578,7 @@ impl MailSender {
             sender_address: env.required("SENDER_ADDRESS")?,
             configuration_set: env.required("MAIL_CONFIGURATION_SET")?,
             site_url: env.required("SITE_URL")?.trim_end_matches('/').to_owned(),
-            links: LinkSecret::load(env, aws).await?,
+            links: LazyLinkSecret::from_env(env, aws)?,
             s3: aws.s3.clone(),
             evidence_bucket: env.required("EVIDENCE_BUCKET")?,
             // Longer than the function's timeout, so a live sender never loses its lease.
@@ -749,8 +749,12 @@ impl MailSender {
             contact_email: branding.contact_email,
             site_url: self.site_url.clone(),
         };
+        let links =
+            self.links.get().await.map_err(|e| {
+                MailError::Render(format!("the link secret could not be read: {e}"))
+            })?;
         let mut rendered = email
-            .render(&programme, &self.links)
+            .render(&programme, links)
             .map_err(|e| MailError::Render(e.to_string()))?;
         // The final report's PDF goes with its delivery and with each share of it.
         let pdf_key = match email {

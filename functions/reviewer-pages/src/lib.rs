@@ -14,7 +14,7 @@ use shared::domain::LocalAuthority;
 use shared::domain::request::{iso, long_date, parse_date_input};
 use shared::evidence::{Accessor, EvidenceError, EvidenceStore, size_text};
 use shared::intake::{Side, StoredRequest, TeamMember};
-use shared::links::{LinkSecret, OfferAction};
+use shared::links::{LazyLinkSecret, OfferAction};
 use shared::offers::{Answer, Offer, Workflow, WorkflowError, offer_state};
 use shared::pages::{
     AUTOSAVE_SCRIPT, MessagePage, NotesView, OfferPage, ReviewPage, SelfEvaluationSection,
@@ -31,7 +31,7 @@ const MAX_FORM_BYTES: usize = 16 * 1024;
 
 pub struct ReviewerPages {
     workflow: Workflow,
-    links: LinkSecret,
+    links: LazyLinkSecret,
     branding: BrandingSource,
     evidence: EvidenceStore,
 }
@@ -48,7 +48,7 @@ impl ReviewerPages {
     pub async fn from_env(env: &Env, aws: &AwsClients) -> Result<Self, ConfigError> {
         Ok(Self {
             workflow: Workflow::from_env(env, aws)?,
-            links: LinkSecret::load(env, aws).await?,
+            links: LazyLinkSecret::from_env(env, aws)?,
             branding: BrandingSource::from_env(env, Table::from_env(env, aws)?)?,
             evidence: EvidenceStore::from_env(env, aws)?,
         })
@@ -68,9 +68,11 @@ impl ReviewerPages {
         } else {
             OfferAction::Respond
         };
-        let Ok(offer_id) = self
-            .links
-            .verify_offer_token(&token, link_action, now.unix_timestamp())
+        let links = match self.links.get().await {
+            Ok(links) => links,
+            Err(e) => return unavailable(&branding, &e),
+        };
+        let Ok(offer_id) = links.verify_offer_token(&token, link_action, now.unix_timestamp())
         else {
             return message(
                 &branding,
