@@ -14,9 +14,13 @@
 //! `bench cold-start [N]`: see [`cold_start`]: each function's binary started N times (N=20)
 //! through a local Lambda Runtime API, against a minimal `lambda_runtime` function (the floor).
 //!
+//! `bench load`: see [`load`]: oha against the local runner, 2,000 form submissions and 20,000
+//! status page reads, then checks of what was stored and sent.
+//!
 //! Run through `scripts/bench`, which starts DynamoDB Local and moto and builds optimised.
 
 mod cold_start;
+mod load;
 
 use std::time::{Duration, Instant};
 
@@ -46,9 +50,11 @@ async fn main() -> anyhow::Result<()> {
             let n = args.next().map(|n| n.parse()).transpose()?.unwrap_or(20);
             cold_start::run(n).await
         }
-        _ => {
-            bail!("usage: bench intake [N] | bench matching | bench pdf [N] | bench cold-start [N]")
-        }
+        Some("load") => load::run().await,
+        _ => bail!(
+            "usage: bench intake [N] | bench matching | bench pdf [N] | bench cold-start [N] | \
+             bench load"
+        ),
     }
 }
 
@@ -84,12 +90,14 @@ async fn intake(n: usize) -> anyhow::Result<()> {
         // Floor: the same transaction, built ahead, sent bare.
         let now = OffsetDateTime::now_utc();
         let parsed = ReviewRequest::parse(&raw(i + 1_000_000), now.date()).expect("valid");
-        let items = intake.transaction(
-            &parsed,
-            &IdempotencyKey::Api(format!("floor-{i}")),
-            "127.0.0.1",
-            now,
-        );
+        let items = intake
+            .transaction(
+                &parsed,
+                &IdempotencyKey::Api(format!("floor-{i}")),
+                "127.0.0.1",
+                now,
+            )
+            .await?;
         let started = Instant::now();
         stack
             .aws

@@ -20,6 +20,8 @@ pub mod demo;
 mod dev_pages;
 mod server;
 
+pub use server::{Exchange, ExchangeLog};
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -56,6 +58,8 @@ pub struct StackConfig {
     pub schedule_timers: bool,
     /// Poll the streams for stream-triggered functions (off only for benchmarks).
     pub stream_consumers: bool,
+    /// Record every request a route answers here (load runs check them afterwards).
+    pub exchanges: Option<ExchangeLog>,
 }
 
 impl StackConfig {
@@ -74,6 +78,7 @@ impl StackConfig {
             stream_poll_interval: Duration::from_millis(200),
             schedule_timers: true,
             stream_consumers: true,
+            exchanges: None,
         })
     }
 }
@@ -263,6 +268,7 @@ impl LocalStack {
 
         let state = Arc::new(server::State {
             routes: routes.clone(),
+            exchanges: config.exchanges.clone(),
             schedules: schedules.clone(),
             moto_url: config.moto_url.clone(),
             table: shared::store::Table {
