@@ -199,6 +199,40 @@ mod tests {
         LinkSecret::from_bytes(&[7u8; 32]).unwrap()
     }
 
+    #[tokio::test]
+    async fn a_lazy_secret_is_read_on_first_use_and_a_failed_read_is_not_kept() {
+        let ready = LazyLinkSecret::ready(secret());
+        assert_eq!(
+            ready.get().await.unwrap().status_token("x"),
+            secret().status_token("x")
+        );
+
+        // Nothing listens on port 9: the read fails, and the next call reads again.
+        let config = aws_sdk_secretsmanager::Config::builder()
+            .behavior_version_latest()
+            .region(aws_sdk_secretsmanager::config::Region::new("eu-west-2"))
+            .endpoint_url("http://127.0.0.1:9")
+            .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+                "id", "secret", None, None, "test",
+            ))
+            .retry_config(aws_sdk_secretsmanager::config::retry::RetryConfig::disabled())
+            .build();
+        let unreachable = LazyLinkSecret {
+            source: Some((
+                aws_sdk_secretsmanager::Client::from_conf(config),
+                "arn".into(),
+            )),
+            secret: Default::default(),
+        };
+        for _ in 0..2 {
+            assert!(matches!(
+                unreachable.get().await,
+                Err(ConfigError::Load { .. })
+            ));
+            assert!(!unreachable.secret.initialized());
+        }
+    }
+
     #[test]
     fn status_tokens_are_256_bit_url_safe_and_depend_on_the_request() {
         let a = secret().status_token("01J00000000000000000000000");
