@@ -16,7 +16,7 @@ use time::{Duration, OffsetDateTime};
 
 use records::aws::AwsClients;
 use records::branding::BrandingSource;
-use records::links::LinkSecret;
+use records::links::LazyLinkSecret;
 use records::outbox::{self, Attachment, Programme, state};
 use records::store::{StoreError, Table, dynamo_error, get_s, is_conditional_check_failed, n, s};
 use records::{ConfigError, Env};
@@ -59,7 +59,7 @@ pub struct MailSender {
     configuration_set: String,
     branding: BrandingSource,
     site_url: String,
-    links: LinkSecret,
+    links: LazyLinkSecret,
     /// Where final reports are stored (their PDF goes with the email that delivers them).
     s3: aws_sdk_s3::Client,
     evidence_bucket: String,
@@ -76,7 +76,7 @@ impl MailSender {
             sender_address: env.required("SENDER_ADDRESS")?,
             configuration_set: env.required("MAIL_CONFIGURATION_SET")?,
             site_url: env.required("SITE_URL")?.trim_end_matches('/').to_owned(),
-            links: LinkSecret::load(env, aws).await?,
+            links: LazyLinkSecret::from_env(env, aws)?,
             s3: aws.s3.clone(),
             evidence_bucket: env.required("EVIDENCE_BUCKET")?,
             // Longer than the function's timeout, so a live sender never loses its lease.
@@ -247,8 +247,12 @@ impl MailSender {
             contact_email: branding.contact_email,
             site_url: self.site_url.clone(),
         };
+        let links =
+            self.links.get().await.map_err(|e| {
+                MailError::Render(format!("the link secret could not be read: {e}"))
+            })?;
         let mut rendered = email
-            .render(&programme, &self.links)
+            .render(&programme, links)
             .map_err(|e| MailError::Render(e.to_string()))?;
         // The final report's PDF goes with its delivery and with each share of it.
         if let Some(pdf_key) = email.report_pdf_key() {

@@ -16,9 +16,49 @@ use time::{Date, Duration};
 use crate::aws::AwsClients;
 use crate::{ConfigError, Env};
 
-/// The secret that signs every link. Read once per cold start.
+/// The secret that signs every link.
 #[derive(Clone)]
 pub struct LinkSecret(Vec<u8>);
+
+/// The link secret, read from Secrets Manager the first time a link is made or checked rather
+/// than at cold start (a function's first request often needs none: the request form, a status
+/// page). Clones share the one read.
+#[derive(Clone, Debug)]
+pub struct LazyLinkSecret {
+    source: Option<(aws_sdk_secretsmanager::Client, String)>,
+    secret: std::sync::Arc<tokio::sync::OnceCell<LinkSecret>>,
+}
+
+impl LazyLinkSecret {
+    /// Names the secret (`LINK_SECRET_ARN`); reads nothing yet.
+    pub fn from_env(env: &Env, aws: &AwsClients) -> Result<Self, ConfigError> {
+        Ok(Self {
+            source: Some((aws.secrets.clone(), env.required("LINK_SECRET_ARN")?)),
+            secret: Default::default(),
+        })
+    }
+
+    /// A secret already at hand (tests, tools).
+    pub fn ready(secret: LinkSecret) -> Self {
+        Self {
+            source: None,
+            secret: std::sync::Arc::new(tokio::sync::OnceCell::new_with(Some(secret))),
+        }
+    }
+
+    /// The secret, read on the first call; a failed read is tried again on the next.
+    pub async fn get(&self) -> Result<&LinkSecret, ConfigError> {
+        self.secret
+            .get_or_try_init(|| async {
+                let (client, arn) = self.source.as_ref().ok_or_else(|| ConfigError::Load {
+                    what: "the link secret".into(),
+                    reason: "no source".into(),
+                })?;
+                LinkSecret::read(client, arn).await
+            })
+            .await
+    }
+}
 
 impl std::fmt::Debug for LinkSecret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -27,11 +67,13 @@ impl std::fmt::Debug for LinkSecret {
 }
 
 impl LinkSecret {
-    /// Reads the secret named by `LINK_SECRET_ARN` from Secrets Manager.
+    /// Reads the secret named by `LINK_SECRET_ARN` from Secrets Manager now.
     pub async fn load(env: &Env, aws: &AwsClients) -> Result<Self, ConfigError> {
-        let arn = env.required("LINK_SECRET_ARN")?;
-        let secret = aws
-            .secrets
+        Self::read(&aws.secrets, &env.required("LINK_SECRET_ARN")?).await
+    }
+
+    async fn read(client: &aws_sdk_secretsmanager::Client, arn: &str) -> Result<Self, ConfigError> {
+        let secret = client
             .get_secret_value()
             .secret_id(arn)
             .send()
@@ -188,6 +230,40 @@ mod tests {
 
     fn secret() -> LinkSecret {
         LinkSecret::from_bytes(&[7u8; 32]).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_lazy_secret_is_read_on_first_use_and_a_failed_read_is_not_kept() {
+        let ready = LazyLinkSecret::ready(secret());
+        assert_eq!(
+            ready.get().await.unwrap().status_token("x"),
+            secret().status_token("x")
+        );
+
+        // Nothing listens on port 9: the read fails, and the next call reads again.
+        let config = aws_sdk_secretsmanager::Config::builder()
+            .behavior_version_latest()
+            .region(aws_sdk_secretsmanager::config::Region::new("eu-west-2"))
+            .endpoint_url("http://127.0.0.1:9")
+            .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+                "id", "secret", None, None, "test",
+            ))
+            .retry_config(aws_sdk_secretsmanager::config::retry::RetryConfig::disabled())
+            .build();
+        let unreachable = LazyLinkSecret {
+            source: Some((
+                aws_sdk_secretsmanager::Client::from_conf(config),
+                "arn".into(),
+            )),
+            secret: Default::default(),
+        };
+        for _ in 0..2 {
+            assert!(matches!(
+                unreachable.get().await,
+                Err(ConfigError::Load { .. })
+            ));
+            assert!(!unreachable.secret.initialized());
+        }
     }
 
     #[test]

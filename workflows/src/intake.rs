@@ -17,7 +17,7 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use records::domain::request::{Reference, ReviewRequest};
-use records::links::{LinkSecret, status_link, token_hash};
+use records::links::{LazyLinkSecret, LinkSecret, status_link, token_hash};
 use records::request::{StoredRequest, TimelineEvent, put, request_pk, state, timeline_put};
 use records::store::{Table, Transacted, get_s, n, s};
 use records::{ConfigError, Env, outbox};
@@ -103,7 +103,7 @@ crate::emails::outbox_email!(
 
 pub struct Intake {
     table: Table,
-    links: LinkSecret,
+    links: LazyLinkSecret,
     limits: RateLimits,
 }
 
@@ -119,22 +119,22 @@ impl Intake {
     pub fn new(table: Table, links: LinkSecret, limits: RateLimits) -> Self {
         Self {
             table,
-            links,
+            links: LazyLinkSecret::ready(links),
             limits,
         }
     }
 
     pub async fn from_env(env: &Env, aws: &records::aws::AwsClients) -> Result<Self, ConfigError> {
-        Ok(Self::new(
-            Table::from_env(env, aws)?,
-            LinkSecret::load(env, aws).await?,
-            RateLimits::from_env(env)?,
-        ))
+        Ok(Self {
+            table: Table::from_env(env, aws)?,
+            links: LazyLinkSecret::from_env(env, aws)?,
+            limits: RateLimits::from_env(env)?,
+        })
     }
 
     /// The school's status link token for request `request_id` (to link related requests).
-    pub fn status_token(&self, request_id: &str) -> String {
-        self.links.status_token(request_id)
+    pub async fn status_token(&self, request_id: &str) -> Result<String, ConfigError> {
+        Ok(self.links.get().await?.status_token(request_id))
     }
 
     pub async fn submit(
@@ -163,11 +163,16 @@ impl Intake {
         let fingerprint = fingerprint(request);
         let idempotency_pk = format!("IDEMPOTENCY#{}", key.storage_key());
         let request_id = ulid::Ulid::new().to_string();
+        let status_token = self
+            .status_token(&request_id)
+            .await
+            .map_err(|e| SubmitError::Store(e.to_string()))?;
         let mut reference = Reference::generate(&mut rand::rng());
         for attempt in 0..6u32 {
             let mut items = self.transaction_items(
                 request,
                 &request_id,
+                &status_token,
                 &reference,
                 &idempotency_pk,
                 &fingerprint,
@@ -248,22 +253,24 @@ impl Intake {
     }
 
     /// The transaction a first submission writes: what the benchmark times bare, as the floor.
-    pub fn transaction(
+    pub async fn transaction(
         &self,
         request: &ReviewRequest,
         key: &IdempotencyKey,
         source_ip: &str,
         now: OffsetDateTime,
-    ) -> Vec<TransactWriteItem> {
-        self.transaction_items(
+    ) -> Result<Vec<TransactWriteItem>, ConfigError> {
+        let request_id = ulid::Ulid::new().to_string();
+        Ok(self.transaction_items(
             request,
-            &ulid::Ulid::new().to_string(),
+            &request_id,
+            &self.status_token(&request_id).await?,
             &Reference::generate(&mut rand::rng()),
             &format!("IDEMPOTENCY#{}", key.storage_key()),
             &fingerprint(request),
             source_ip,
             now,
-        )
+        ))
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -271,6 +278,7 @@ impl Intake {
         &self,
         request: &ReviewRequest,
         request_id: &str,
+        status_token: &str,
         reference: &Reference,
         idempotency_pk: &str,
         fingerprint: &str,
@@ -310,7 +318,6 @@ impl Intake {
 
         let event = TimelineEvent::new(created.clone(), "submitted", None);
 
-        let status_token = self.links.status_token(request_id);
         let email = RequestConfirmation {
             request_id: request_id.to_owned(),
             reference: reference.to_string(),
@@ -353,7 +360,7 @@ impl Intake {
                 HashMap::from([
                     (
                         "pk".into(),
-                        s(format!("STATUS#{}", token_hash(&status_token))),
+                        s(format!("STATUS#{}", token_hash(status_token))),
                     ),
                     ("sk".into(), s("STATUS")),
                     ("request_id".into(), s(request_id)),

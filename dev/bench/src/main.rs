@@ -11,7 +11,16 @@
 //! against DynamoDB Local, and, interleaved in the same run, of a bare `TransactWriteItems` of
 //! the same items (the floor no handler can beat). Target: handler/floor <= 1.2 at p50.
 //!
+//! `bench cold-start [N]`: see [`cold_start`]: each function's binary started N times (N=20)
+//! through a local Lambda Runtime API, against a minimal `lambda_runtime` function (the floor).
+//!
+//! `bench load`: see [`load`]: oha against the local runner, 2,000 form submissions and 20,000
+//! status page reads, then checks of what was stored and sent.
+//!
 //! Run through `scripts/bench`, which starts DynamoDB Local and moto and builds optimised.
+
+mod cold_start;
+mod load;
 
 use std::time::{Duration, Instant};
 
@@ -37,7 +46,15 @@ async fn main() -> anyhow::Result<()> {
             let n = args.next().map(|n| n.parse()).transpose()?.unwrap_or(50);
             pdf(n)
         }
-        _ => bail!("usage: bench intake [N] | bench matching | bench pdf [N]"),
+        Some("cold-start") => {
+            let n = args.next().map(|n| n.parse()).transpose()?.unwrap_or(20);
+            cold_start::run(n).await
+        }
+        Some("load") => load::run().await,
+        _ => bail!(
+            "usage: bench intake [N] | bench matching | bench pdf [N] | bench cold-start [N] | \
+             bench load"
+        ),
     }
 }
 
@@ -73,12 +90,14 @@ async fn intake(n: usize) -> anyhow::Result<()> {
         // Floor: the same transaction, built ahead, sent bare.
         let now = OffsetDateTime::now_utc();
         let parsed = ReviewRequest::parse(&raw(i + 1_000_000), now.date()).expect("valid");
-        let items = intake.transaction(
-            &parsed,
-            &IdempotencyKey::Api(format!("floor-{i}")),
-            "127.0.0.1",
-            now,
-        );
+        let items = intake
+            .transaction(
+                &parsed,
+                &IdempotencyKey::Api(format!("floor-{i}")),
+                "127.0.0.1",
+                now,
+            )
+            .await?;
         let started = Instant::now();
         stack
             .aws
@@ -319,9 +338,10 @@ fn raw(i: usize) -> RawReviewRequest {
 }
 
 /// An API Gateway HTTP API (payload 2.0) event, as Lambda would receive it.
-fn event(i: usize) -> serde_json::Value {
+/// A valid API request body, for school `urn(i)`, from contact `senco{i}@...`.
+pub(crate) fn api_body(i: usize) -> serde_json::Value {
     let [w1, w2] = dates();
-    let body = json!({
+    json!({
         "school": {
             "urn": urn(i), "name": "Brook Primary School", "phase": "primary", "type": "mainstream",
             "local_authority_code": 202, "postcode": "NW1 2DB", "number_on_roll": 420,
@@ -332,7 +352,11 @@ fn event(i: usize) -> serde_json::Value {
         "learning_goal": "How well our graduated approach works in key stage 2.",
         "contact": { "name": "Grace Hopper", "role": "SENCO", "email": format!("senco{i}@brook.example.sch.uk") },
         "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
-    });
+    })
+}
+
+fn event(i: usize) -> serde_json::Value {
+    let body = api_body(i);
     json!({
         "version": "2.0",
         "routeKey": "POST /api/v1/review-requests",

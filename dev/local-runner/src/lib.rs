@@ -24,6 +24,8 @@ pub mod template;
 pub mod demo;
 mod server;
 
+pub use server::{Exchange, ExchangeLog};
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -60,6 +62,8 @@ pub struct StackConfig {
     pub schedule_timers: bool,
     /// Poll the streams for stream-triggered functions (off only for benchmarks).
     pub stream_consumers: bool,
+    /// Record every request a route answers here (load runs check them afterwards).
+    pub exchanges: Option<ExchangeLog>,
 }
 
 impl StackConfig {
@@ -78,6 +82,7 @@ impl StackConfig {
             stream_poll_interval: Duration::from_millis(200),
             schedule_timers: true,
             stream_consumers: true,
+            exchanges: None,
         })
     }
 }
@@ -94,6 +99,7 @@ pub struct LocalStack {
     pub moto_url: String,
     pub routes: Vec<Route>,
     environments: HashMap<String, Env>,
+    variables: HashMap<String, HashMap<String, String>>,
     schedules: HashMap<String, Schedule>,
     tasks: Vec<JoinHandle<()>>,
     aws_calls: aws_calls::Calls,
@@ -143,6 +149,7 @@ impl LocalStack {
         let mut schedules = HashMap::new();
         let mut tasks = Vec::new();
         let mut environments = HashMap::new();
+        let mut variables = HashMap::new();
         for function in template.functions()? {
             let mut vars = HashMap::new();
             for (name, value) in &function.environment {
@@ -155,6 +162,7 @@ impl LocalStack {
             if vars.contains_key("SITE_URL") {
                 vars.insert("SITE_URL".into(), url.clone());
             }
+            variables.insert(function.logical_id.clone(), vars.clone());
             let env = Env::from_map(vars);
             // Each function's own clients, recording the AWS actions its code calls.
             let function_aws = AwsClients::with_interceptor(
@@ -264,6 +272,7 @@ impl LocalStack {
 
         let state = Arc::new(server::State {
             routes: routes.clone(),
+            exchanges: config.exchanges.clone(),
             schedules: schedules.clone(),
             moto_url: config.moto_url.clone(),
             table: records::store::Table {
@@ -279,6 +288,7 @@ impl LocalStack {
             moto_url: config.moto_url,
             routes,
             environments,
+            variables,
             schedules,
             tasks,
             aws_calls,
@@ -302,6 +312,14 @@ impl LocalStack {
     /// The environment a function runs with, resolved from the template.
     pub fn function_env(&self, logical_id: &str) -> &Env {
         self.environments
+            .get(logical_id)
+            .unwrap_or_else(|| panic!("the template has no function {logical_id}"))
+    }
+
+    /// The same environment as variables, for starting the function's own binary (as Lambda
+    /// does) instead of calling its handler.
+    pub fn function_variables(&self, logical_id: &str) -> &HashMap<String, String> {
+        self.variables
             .get(logical_id)
             .unwrap_or_else(|| panic!("the template has no function {logical_id}"))
     }

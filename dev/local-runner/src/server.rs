@@ -19,11 +19,24 @@ use crate::schedules::Schedule;
 
 pub struct State {
     pub routes: Vec<Route>,
+    pub exchanges: Option<ExchangeLog>,
     pub schedules: HashMap<String, Schedule>,
     pub moto_url: String,
     /// The stack's table, for the demo data pages.
     pub table: records::store::Table,
 }
+
+/// One request a template route answered, as a load run checks it afterwards (`bench load`).
+#[derive(Debug, Clone)]
+pub struct Exchange {
+    pub route_key: String,
+    pub status: u16,
+    pub request_body: Bytes,
+    pub location: Option<String>,
+}
+
+/// Where the router records every [`Exchange`], when asked to ([`crate::StackConfig`]).
+pub type ExchangeLog = Arc<std::sync::Mutex<Vec<Exchange>>>;
 
 pub async fn serve(listener: tokio::net::TcpListener, state: Arc<State>) {
     loop {
@@ -75,7 +88,21 @@ async fn handle(
         body: &body,
         peer,
     };
-    to_hyper(router::dispatch(route, &params, &incoming).await)
+    let response = router::dispatch(route, &params, &incoming).await;
+    if let Some(log) = &state.exchanges {
+        let location = response
+            .headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        log.lock().expect("not poisoned").push(Exchange {
+            route_key: route.route_key(),
+            status: response.status().as_u16(),
+            request_body: body.clone(),
+            location,
+        });
+    }
+    to_hyper(response)
 }
 
 /// Writes a handler's response as API Gateway does (payload 2.0: status, headers, cookies,

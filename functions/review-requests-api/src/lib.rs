@@ -1,11 +1,14 @@
 //! `POST /api/v1/review-requests`: the request form as JSON, for LA and trust systems. The same
 //! validation and the same exactly-once intake as the form; every error is an RFC 9457 problem
 //! document, with one entry per field (a JSON pointer into the request body).
-//! `GET /api/v1/openapi.json` serves the OpenAPI 3.1 description (`openapi.json` beside this).
+//! `GET /api/v1/openapi.json` serves the OpenAPI 3.1 description (`openapi.json` beside this),
+//! which the body is held against first ([`contract`]): what the document refuses, the API does.
 //!
 //! Layer: the top, over `records`, `workflows`, `web` (a Lambda adapter: it reads the event, calls
 //! the workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
 //! workspace README's layout), never here.
+
+mod contract;
 
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
@@ -40,6 +43,10 @@ impl ReviewRequestsApi {
             "POST /api/v1/review-requests" => {
                 self.create(&request, OffsetDateTime::now_utc()).await
             }
+            // The template routes every other method of the two paths here (API Gateway would
+            // answer 404, as if the resource did not exist).
+            "ANY /api/v1/review-requests" => method_not_allowed("POST"),
+            "ANY /api/v1/openapi.json" => method_not_allowed("GET"),
             _ => Problem::new(
                 StatusCode::NOT_FOUND,
                 "not-found",
@@ -55,17 +62,30 @@ impl ReviewRequestsApi {
             Ok(read) => read,
             Err(problem) => return problem.into_response(),
         };
+        let (body, value) = body;
+        let violations = contract::violations(&value);
         let raw = body.into_raw();
         let parsed = match ReviewRequest::parse(&raw, now.date()) {
-            Ok(parsed) => parsed,
-            Err(errors) => {
+            Ok(parsed) if violations.is_empty() => parsed,
+            parsed => {
+                // The domain's messages first (they say what to do); then what only the
+                // document refuses.
+                let mut errors: Vec<FieldProblem> = match parsed {
+                    Err(errors) => errors.iter().map(field_problem).collect(),
+                    Ok(_) => Vec::new(),
+                };
+                for violation in violations {
+                    if !errors.iter().any(|e| e.field == violation.field) {
+                        errors.push(violation);
+                    }
+                }
                 return Problem::new(
                     StatusCode::UNPROCESSABLE_ENTITY,
                     "invalid-review-request",
                     "The review request is not valid",
                     "Some fields are missing or wrong; each is listed in `errors`.",
                 )
-                .with_errors(errors.iter().map(field_problem).collect())
+                .with_errors(errors)
                 .into_response();
             }
         };
@@ -109,12 +129,27 @@ impl ReviewRequestsApi {
     }
 }
 
+fn method_not_allowed(allow: &'static str) -> Response<Body> {
+    let mut response = Problem::new(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method-not-allowed",
+        "Method not allowed",
+        format!("This resource answers only {allow}."),
+    )
+    .into_response();
+    response
+        .headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
+    response
+}
+
 fn bad_request(type_slug: &str, title: &str, detail: impl Into<String>) -> Problem {
     Problem::new(StatusCode::BAD_REQUEST, type_slug, title, detail)
 }
 
-/// The idempotency key and the body, or the problem with them. Nothing is stored for these.
-fn read(request: &Request) -> Result<(IdempotencyKey, ApiReviewRequest), Problem> {
+/// The idempotency key and the body (typed, and as sent), or the problem with them. Nothing is
+/// stored for these.
+fn read(request: &Request) -> Result<(IdempotencyKey, (ApiReviewRequest, Value)), Problem> {
     let content_type = request
         .headers()
         .get(header::CONTENT_TYPE)
@@ -158,14 +193,16 @@ fn read(request: &Request) -> Result<(IdempotencyKey, ApiReviewRequest), Problem
             "The body is not valid UTF-8.",
         )
     })?;
-    let parsed: ApiReviewRequest = serde_json::from_str(text).map_err(|e| {
+    let not_a_request = |e: serde_json::Error| {
         bad_request(
             "malformed-json",
             "Malformed JSON",
             format!("The body is not a review request: {e}."),
         )
-    })?;
-    Ok((IdempotencyKey::Api(key.to_owned()), parsed))
+    };
+    let value: Value = serde_json::from_str(text).map_err(not_a_request)?;
+    let parsed = ApiReviewRequest::deserialize(&value).map_err(not_a_request)?;
+    Ok((IdempotencyKey::Api(key.to_owned()), (parsed, value)))
 }
 
 #[derive(Debug, Deserialize)]
@@ -229,11 +266,24 @@ struct ApiDeclarations {
     privacy_notice_accepted: bool,
 }
 
-/// A JSON number or string as the text a form would have sent; anything else fails to parse.
-fn as_text(value: &Value) -> String {
-    match value {
-        Value::String(s) => s.clone(),
-        Value::Number(n) => n.to_string(),
+/// A whole JSON number (`420`, or `420.0`, which JSON Schema counts as an integer too) as the
+/// text a form would have sent; anything else as text the domain refuses.
+fn whole_number_text(value: &Value) -> String {
+    match value.as_f64() {
+        Some(n) if value.is_f64() && n.fract() == 0.0 && n.abs() < 1e15 => format!("{n:.0}"),
+        _ => value
+            .as_number()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+    }
+}
+
+/// A percentage as the form's text, rounded to one decimal place (the document says so: a
+/// system that computes 14.2857... from its counts need not round first).
+fn percentage_text(value: &Value) -> String {
+    match value.as_f64() {
+        // `+ 0.0` turns -0.0 into 0.0, which formats without a sign.
+        Some(n) if n.is_finite() => format!("{:.1}", n + 0.0),
         _ => String::new(),
     }
 }
@@ -250,12 +300,12 @@ impl ApiReviewRequest {
             school_name: self.school.name,
             phase: self.school.phase,
             school_type: self.school.school_type,
-            local_authority: as_text(&self.school.local_authority_code),
+            local_authority: whole_number_text(&self.school.local_authority_code),
             trust: self.school.trust.unwrap_or_default(),
             postcode: self.school.postcode,
-            number_on_roll: as_text(&self.school.number_on_roll),
-            sen_support_percent: as_text(&self.school.sen_support_percent),
-            ehc_plan_percent: as_text(&self.school.ehc_plan_percent),
+            number_on_roll: whole_number_text(&self.school.number_on_roll),
+            sen_support_percent: percentage_text(&self.school.sen_support_percent),
+            ehc_plan_percent: percentage_text(&self.school.ehc_plan_percent),
             areas_of_need: self.school.areas_of_need,
             review_type: self.review_type,
             focus_scope,

@@ -15,7 +15,7 @@ use records::aws::AwsClients;
 use records::branding::{Branding, BrandingSource};
 use records::domain::LocalAuthority;
 use records::domain::request::{iso, long_date, parse_date_input};
-use records::links::{LinkSecret, OfferAction};
+use records::links::{LazyLinkSecret, OfferAction};
 use records::request::{Side, StoredRequest, TeamMember};
 use records::store::Table;
 use records::versioned::{Saved, Versioned};
@@ -36,7 +36,7 @@ const MAX_FORM_BYTES: usize = 16 * 1024;
 
 pub struct ReviewerPages {
     workflow: Workflow,
-    links: LinkSecret,
+    links: LazyLinkSecret,
     branding: BrandingSource,
     evidence: EvidenceStore,
 }
@@ -53,7 +53,7 @@ impl ReviewerPages {
     pub async fn from_env(env: &Env, aws: &AwsClients) -> Result<Self, ConfigError> {
         Ok(Self {
             workflow: Workflow::from_env(env, aws)?,
-            links: LinkSecret::load(env, aws).await?,
+            links: LazyLinkSecret::from_env(env, aws)?,
             branding: BrandingSource::from_env(env, Table::from_env(env, aws)?)?,
             evidence: EvidenceStore::from_env(env, aws)?,
         })
@@ -73,9 +73,11 @@ impl ReviewerPages {
         } else {
             OfferAction::Respond
         };
-        let Ok(offer_id) = self
-            .links
-            .verify_offer_token(&token, link_action, now.unix_timestamp())
+        let links = match self.links.get().await {
+            Ok(links) => links,
+            Err(e) => return unavailable(&branding, &e),
+        };
+        let Ok(offer_id) = links.verify_offer_token(&token, link_action, now.unix_timestamp())
         else {
             return message(
                 &branding,

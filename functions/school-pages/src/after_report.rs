@@ -193,9 +193,21 @@ impl SchoolPages {
                 tracing::error!(%error, "reading a linked request failed");
                 true
             });
+        let link = if stored {
+            match self.intake.status_token(request_id).await {
+                Ok(token) => Some(format!("/status/{token}")),
+                Err(error) => {
+                    // No secret, no link to give; the reference still shows.
+                    tracing::error!(%error, "reading the link secret failed");
+                    None
+                }
+            }
+        } else {
+            None
+        };
         LinkedRequest {
             reference: reference.to_owned(),
-            link: stored.then(|| format!("/status/{}", self.intake.status_token(request_id))),
+            link,
         }
     }
 

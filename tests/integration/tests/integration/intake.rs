@@ -123,6 +123,16 @@ async fn post_api(
     request.send().await.unwrap()
 }
 
+/// The JSON pointers a problem document's `errors` name, in order.
+fn problem_fields(problem: &Value) -> Vec<&str> {
+    problem["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["field"].as_str().unwrap())
+        .collect()
+}
+
 pub(crate) fn location(response: &reqwest::Response) -> String {
     response.headers()[LOCATION].to_str().unwrap().to_owned()
 }
@@ -423,14 +433,8 @@ async fn the_api_lists_every_invalid_field_by_json_pointer() {
     let response = post_api(&app, Some("k-1"), "application/json", body.to_string()).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let problem: Value = response.json().await.unwrap();
-    let fields: Vec<&str> = problem["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["field"].as_str().unwrap())
-        .collect();
     assert_eq!(
-        fields,
+        problem_fields(&problem),
         vec![
             "/school/urn",
             "/school/sen_support_percent",
@@ -650,5 +654,114 @@ async fn the_openapi_document_describes_what_the_handler_really_accepts_and_answ
         );
         let problem: Value = response.json().await.unwrap();
         assert!(schema("Problem").is_valid(&problem), "{problem}");
+    }
+}
+
+/// Found by the contract stage (Schemathesis): bodies the OpenAPI document refuses that the
+/// API took, because its parse is the form's (which trims, takes labels, numbers as text, blank
+/// choices and `DD/MM/YYYY` dates), or that the document allows and the API refused.
+#[tokio::test]
+async fn the_api_refuses_exactly_what_its_openapi_document_refuses() {
+    let app = spawn().await;
+    let cases = [
+        ("/school/urn", json!(" 100009"), "/school/urn"),
+        ("/school/phase", json!("Primary"), "/school/phase"),
+        (
+            "/school/local_authority_code",
+            json!("202"),
+            "/school/local_authority_code",
+        ),
+        (
+            "/school/number_on_roll",
+            json!("420"),
+            "/school/number_on_roll",
+        ),
+        (
+            "/school/sen_support_percent",
+            json!("14.5"),
+            "/school/sen_support_percent",
+        ),
+        (
+            "/school/areas_of_need",
+            json!(["cognition_and_learning", " "]),
+            "/school/areas_of_need/1",
+        ),
+        ("/focus_areas", json!(["leadership", ""]), "/focus_areas"),
+        ("/school/postcode", json!("ſW1A 1AA"), "/school/postcode"),
+        (
+            "/visit_windows/0/start",
+            json!(date_from_now(30).replace('-', "/")),
+            "/visit_windows/0/start",
+        ),
+    ];
+    for (n, (pointer, value, field)) in cases.into_iter().enumerate() {
+        let mut body = valid_json(&unique_address("contract"), "100009");
+        *body.pointer_mut(pointer).unwrap() = value.clone();
+        let response = post_api(
+            &app,
+            Some(&format!("c-{n}")),
+            "application/json",
+            body.to_string(),
+        )
+        .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{pointer} = {value}"
+        );
+        let problem: Value = response.json().await.unwrap();
+        assert_eq!(
+            problem_fields(&problem),
+            vec![field],
+            "{pointer} = {value}: {problem}"
+        );
+    }
+    assert!(app.items_with_prefix("REQUEST#").await.is_empty());
+
+    // What the document allows is taken: a percentage with more decimals (rounded to one
+    // place), and 420.0, which JSON Schema counts as an integer.
+    let mut body = valid_json(&unique_address("contract"), "100009");
+    body["school"]["sen_support_percent"] = json!(14.285_714);
+    body["school"]["ehc_plan_percent"] = json!(0.30000000000000004);
+    body["school"]["number_on_roll"] = json!(420.0);
+    let response = post_api(&app, Some("c-ok"), "application/json", body.to_string()).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let stored: Vec<records::request::StoredRequest> = app
+        .items_with_prefix("REQUEST#")
+        .await
+        .into_iter()
+        .filter_map(|item| serde_dynamo::from_item(item).ok())
+        .collect();
+    assert_eq!(stored.len(), 1);
+    let school = &stored[0].request.school;
+    assert_eq!(school.sen_support_percent.to_string(), "14.3%");
+    assert_eq!(school.ehc_plan_percent.to_string(), "0.3%");
+    assert_eq!(school.number_on_roll, 420);
+}
+
+/// Found by the contract stage: another method on the API's paths answered 404, as if the
+/// resource did not exist; it is a 405 naming the method that works.
+#[tokio::test]
+async fn other_methods_on_the_api_get_405_with_the_allowed_method() {
+    let app = spawn().await;
+    for (method, path, allow) in [
+        ("PUT", "/api/v1/review-requests", "POST"),
+        ("GET", "/api/v1/review-requests", "POST"),
+        ("DELETE", "/api/v1/review-requests", "POST"),
+        ("POST", "/api/v1/openapi.json", "GET"),
+    ] {
+        let response = app
+            .http
+            .request(method.parse().unwrap(), app.url(path))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::METHOD_NOT_ALLOWED,
+            "{method} {path}"
+        );
+        assert_eq!(response.headers()["allow"], allow);
+        assert_eq!(response.headers()[CONTENT_TYPE], "application/problem+json");
     }
 }

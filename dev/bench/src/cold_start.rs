@@ -1,0 +1,452 @@
+//! `bench cold-start [N]`: each function's optimised binary started N times as Lambda starts it
+//! (its environment resolved from the template against the local stack, and the Lambda Runtime
+//! API `2018-06-01` served here: `next`, `response`, `error`, `init/error`), measuring the init
+//! time (process start to its first `next`), the first invocation (event handed over to response
+//! received) and the peak resident memory; the same, in the same run and interleaved, for a
+//! minimal `lambda_runtime` function built with the same profile (the floor). Ratios to the floor
+//! are printed per function, with the targets: init at most 3x the floor's; for page functions,
+//! init plus first invocation at most 4x the floor's.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, anyhow, bail};
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper_util::rt::TokioIo;
+use lambda_http::http::HeaderMap;
+use local_runner::router::{self, Route};
+use local_runner::template::{EventSpec, FunctionSpec, Template};
+use local_runner::{LocalStack, StackConfig};
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+use tokio::task::JoinSet;
+
+const TARGET_INIT: f64 = 3.0;
+const TARGET_PAGE_FIRST_RESPONSE: f64 = 4.0;
+const FLOOR: &str = "floor (lambda_runtime)";
+
+/// One binary to start, its environment and the event of its first invocation.
+struct Subject {
+    name: String,
+    binary: PathBuf,
+    variables: HashMap<String, String>,
+    /// Run number -> the first event (HTTP events need a fresh idempotency key each run).
+    event: Box<dyn Fn(usize) -> Value>,
+    is_page: bool,
+}
+
+struct Sample {
+    init: Duration,
+    first_invocation: Duration,
+    peak_rss_kib: u64,
+}
+
+pub async fn run(n: usize) -> anyhow::Result<()> {
+    let mut config = StackConfig::from_environment()?;
+    config.prefix = format!("cold{}", ulid::Ulid::new().to_string().to_lowercase());
+    config.schedule_timers = false;
+    config.stream_consumers = false;
+    // Every run submits a request from 127.0.0.1 for one school.
+    for limit in ["SubmissionsPerIpPerHour", "SubmissionsPerSchoolPerDay"] {
+        config.parameters.insert(limit.into(), "1000000".into());
+    }
+    let template = Template::load(&config.template)?;
+    let stack = LocalStack::start(config)
+        .await
+        .context("starting the local stack")?;
+    // (COLD_START_BINARIES: another build's binaries, e.g. target/debug to try the harness.)
+    let binaries = std::env::var_os("COLD_START_BINARIES")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| local_runner::repository_root().join("target/benchmark"));
+
+    let mut subjects = vec![Subject {
+        name: FLOOR.into(),
+        binary: binaries.join("lambda-floor"),
+        variables: HashMap::new(),
+        event: Box::new(|_| json!({ "ping": true })),
+        is_page: false,
+    }];
+    for function in template.functions()? {
+        subjects.push(Subject {
+            name: function.binary.clone(),
+            binary: binaries.join(&function.binary),
+            variables: stack.function_variables(&function.logical_id).clone(),
+            event: first_event(&function, &stack)?,
+            is_page: function.binary.ends_with("-pages"),
+        });
+    }
+    for subject in &subjects {
+        if !subject.binary.exists() {
+            bail!(
+                "{} is missing: build it with --profile benchmark",
+                subject.binary.display()
+            );
+        }
+    }
+
+    // Interleaved, so that a busy moment of the machine falls on every subject alike.
+    let mut samples: Vec<Vec<Sample>> = subjects.iter().map(|_| Vec::new()).collect();
+    for run in 0..n {
+        for (subject, samples) in subjects.iter().zip(&mut samples) {
+            let sample = start_once(subject, run)
+                .await
+                .with_context(|| format!("{} (start {})", subject.name, run + 1))?;
+            samples.push(sample);
+        }
+    }
+    report(&subjects, &samples, n);
+    Ok(())
+}
+
+/// The event of a function's first invocation: a typical first request for HTTP functions, an
+/// empty batch for stream and notification functions, the template's input for schedules.
+fn first_event(
+    function: &FunctionSpec,
+    stack: &LocalStack,
+) -> anyhow::Result<Box<dyn Fn(usize) -> Value>> {
+    let Some(event) = function.events.first() else {
+        bail!("{} has no trigger", function.logical_id);
+    };
+    Ok(match event {
+        EventSpec::Http { .. } => {
+            let (method, path, body): (&str, &str, Value) = match function.binary.as_str() {
+                "health" => ("GET", "/health", Value::Null),
+                "school-pages" => ("GET", "/request", Value::Null),
+                "reviewer-pages" => ("GET", "/offers/not-a-real-link", Value::Null),
+                "review-requests-api" => ("POST", "/api/v1/review-requests", crate::api_body(0)),
+                other => bail!("no first request is chosen for {other}: add one here"),
+            };
+            let (route, params) = router::find(&stack.routes, method, path)
+                .ok_or_else(|| anyhow!("no route for {method} {path}"))?;
+            let route: Route = route.clone();
+            let (method, path) = (method.to_owned(), path.to_owned());
+            Box::new(move |run| http_event(&route, &params, &method, &path, &body, run))
+        }
+        EventSpec::Schedule { input, .. } => {
+            let input = input.clone();
+            Box::new(move |_| input.clone())
+        }
+        EventSpec::DynamoStream { .. } | EventSpec::Sns { .. } | EventSpec::S3 { .. } => {
+            Box::new(|_| json!({ "Records": [] }))
+        }
+    })
+}
+
+fn http_event(
+    route: &Route,
+    params: &HashMap<String, String>,
+    method: &str,
+    path: &str,
+    body: &Value,
+    run: usize,
+) -> Value {
+    let mut headers = HeaderMap::new();
+    headers.insert("user-agent", "bench".parse().expect("valid"));
+    let body = if body.is_null() {
+        Vec::new()
+    } else {
+        headers.insert("content-type", "application/json".parse().expect("valid"));
+        let key = format!("cold-start-{}-{run}", ulid::Ulid::new());
+        headers.insert("idempotency-key", key.parse().expect("valid"));
+        body.to_string().into_bytes()
+    };
+    let incoming = router::Incoming {
+        method,
+        path,
+        query: "",
+        headers: &headers,
+        body: &body,
+        peer: "127.0.0.1:40000".parse().expect("valid"),
+    };
+    router::api_gateway_event(route, params, &incoming, &ulid::Ulid::new().to_string())
+}
+
+/// What the Runtime API saw of one start.
+#[derive(Default)]
+struct Observed {
+    event: Vec<u8>,
+    /// When the first `next` arrived (and the event was handed over).
+    first_next: Option<Instant>,
+    /// When the response (or error) arrived.
+    outcome: Option<Result<Instant, String>>,
+}
+
+async fn start_once(subject: &Subject, run: usize) -> anyhow::Result<Sample> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let address = listener.local_addr()?;
+    let observed = Arc::new(Mutex::new(Observed {
+        event: serde_json::to_vec(&(subject.event)(run))?,
+        ..Observed::default()
+    }));
+    let finished = Arc::new(Notify::new());
+    let server = tokio::spawn(runtime_api(listener, observed.clone(), finished.clone()));
+
+    let mut command = tokio::process::Command::new(&subject.binary);
+    command
+        .env_clear()
+        .envs(lambda_environment(&subject.name, &address.to_string()))
+        .envs(&subject.variables)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true);
+    let started = Instant::now();
+    let mut child = command
+        .spawn()
+        .with_context(|| format!("starting {}", subject.binary.display()))?;
+    let pid = child.id().ok_or_else(|| anyhow!("the process has no id"))?;
+    let waited = tokio::time::timeout(Duration::from_secs(60), finished.notified()).await;
+    let peak_rss_kib = peak_rss_kib(pid).unwrap_or(0);
+    let _ = child.kill().await;
+    server.abort();
+    if waited.is_err() {
+        bail!("no response within 60 s");
+    }
+    let observed = observed.lock().expect("not poisoned");
+    let first_next = observed
+        .first_next
+        .ok_or_else(|| anyhow!("never asked for an event"))?;
+    let responded = match &observed.outcome {
+        Some(Ok(at)) => *at,
+        Some(Err(error)) => bail!("{error}"),
+        None => bail!("no outcome"),
+    };
+    Ok(Sample {
+        init: first_next - started,
+        first_invocation: responded - first_next,
+        peak_rss_kib,
+    })
+}
+
+/// The variables Lambda itself sets, and the AWS ones of this process (region, the dummy
+/// credentials and the local endpoints) standing in for the execution role's.
+fn lambda_environment(name: &str, runtime_api: &str) -> Vec<(String, String)> {
+    let mut vars: Vec<(String, String)> = std::env::vars()
+        .filter(|(name, _)| {
+            name.starts_with("AWS_ENDPOINT_URL")
+                || matches!(
+                    name.as_str(),
+                    "AWS_REGION"
+                        | "AWS_DEFAULT_REGION"
+                        | "AWS_ACCESS_KEY_ID"
+                        | "AWS_SECRET_ACCESS_KEY"
+                )
+        })
+        .collect();
+    let function_name = name.split(' ').next().unwrap_or(name);
+    for (name, value) in [
+        ("AWS_LAMBDA_RUNTIME_API", runtime_api),
+        ("AWS_LAMBDA_FUNCTION_NAME", function_name),
+        ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST"),
+        ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", "512"),
+        ("AWS_LAMBDA_LOG_GROUP_NAME", "/aws/lambda/bench"),
+        ("AWS_LAMBDA_LOG_STREAM_NAME", "cold-start"),
+        ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023"),
+        ("LAMBDA_TASK_ROOT", "/var/task"),
+        ("TZ", ":UTC"),
+    ] {
+        vars.push((name.to_owned(), value.to_owned()));
+    }
+    vars
+}
+
+/// The peak resident set size of a live process, from /proc (Linux).
+fn peak_rss_kib(pid: u32) -> Option<u64> {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("VmHWM:"))
+        .and_then(|rest| rest.trim().trim_end_matches("kB").trim().parse().ok())
+}
+
+/// The Lambda Runtime API for one start: the first `next` gets the event, later ones wait
+/// (until this server is aborted, as Lambda freezes the environment).
+async fn runtime_api(
+    listener: tokio::net::TcpListener,
+    observed: Arc<Mutex<Observed>>,
+    finished: Arc<Notify>,
+) {
+    let mut connections = JoinSet::new();
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let (observed, finished) = (observed.clone(), finished.clone());
+        connections.spawn(async move {
+            let service = hyper::service::service_fn(move |request| {
+                let (observed, finished) = (observed.clone(), finished.clone());
+                async move { Ok::<_, Infallible>(answer(request, &observed, &finished).await) }
+            });
+            let _ = http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+    }
+}
+
+async fn answer(
+    request: hyper::Request<Incoming>,
+    observed: &Mutex<Observed>,
+    finished: &Notify,
+) -> hyper::Response<Full<Bytes>> {
+    let (parts, body) = request.into_parts();
+    let body = body
+        .collect()
+        .await
+        .map(|b| b.to_bytes())
+        .unwrap_or_default();
+    let path = parts.uri.path();
+    let Some(action) = path.strip_prefix("/2018-06-01/runtime/") else {
+        return plain(404, "not a Runtime API path");
+    };
+    if parts.method == hyper::Method::GET && action == "invocation/next" {
+        let event = {
+            let mut observed = observed.lock().expect("not poisoned");
+            if observed.first_next.is_some() {
+                None
+            } else {
+                observed.first_next = Some(Instant::now());
+                Some(observed.event.clone())
+            }
+        };
+        let Some(event) = event else {
+            // A second `next`: Lambda would freeze the process here.
+            std::future::pending::<()>().await;
+            unreachable!();
+        };
+        let deadline = time::OffsetDateTime::now_utc().unix_timestamp() * 1000 + 60_000;
+        return hyper::Response::builder()
+            .status(200)
+            .header("content-type", "application/json")
+            .header(
+                "lambda-runtime-aws-request-id",
+                ulid::Ulid::new().to_string(),
+            )
+            .header("lambda-runtime-deadline-ms", deadline.to_string())
+            .header(
+                "lambda-runtime-invoked-function-arn",
+                "arn:aws:lambda:eu-west-2:123456789012:function:bench",
+            )
+            .header(
+                "lambda-runtime-trace-id",
+                "Root=1-00000000-000000000000000000000000;Sampled=0",
+            )
+            .body(Full::new(Bytes::from(event)))
+            .expect("a valid response");
+    }
+    let outcome = if action == "init/error" {
+        Err(format!("init error: {}", String::from_utf8_lossy(&body)))
+    } else if action.ends_with("/response") {
+        Ok(Instant::now())
+    } else if action.ends_with("/error") {
+        Err(format!(
+            "invocation error: {}",
+            String::from_utf8_lossy(&body)
+        ))
+    } else {
+        return plain(404, "unknown Runtime API action");
+    };
+    observed.lock().expect("not poisoned").outcome = Some(outcome);
+    finished.notify_one();
+    plain(202, r#"{"status":"OK"}"#)
+}
+
+fn plain(status: u16, body: &'static str) -> hyper::Response<Full<Bytes>> {
+    hyper::Response::builder()
+        .status(status)
+        .body(Full::new(Bytes::from_static(body.as_bytes())))
+        .expect("a valid response")
+}
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn report(subjects: &[Subject], samples: &[Vec<Sample>], n: usize) {
+    let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
+    let figures: Vec<(f64, f64, f64, f64)> = samples
+        .iter()
+        .map(|samples| {
+            let init = median(samples.iter().map(|s| ms(&s.init)).collect());
+            let first = median(samples.iter().map(|s| ms(&s.first_invocation)).collect());
+            let both = median(
+                samples
+                    .iter()
+                    .map(|s| ms(&s.init) + ms(&s.first_invocation))
+                    .collect(),
+            );
+            let rss = median(
+                samples
+                    .iter()
+                    .map(|s| s.peak_rss_kib as f64 / 1024.0)
+                    .collect(),
+            );
+            (init, first, both, rss)
+        })
+        .collect();
+    let (floor_init, _, floor_both, _) = figures[0];
+    println!(
+        "cold start: {n} fresh starts of each optimised binary (benchmark profile), through a local \
+         Lambda Runtime API, interleaved; medians; AWS endpoints are DynamoDB Local and moto"
+    );
+    println!(
+        "  {:<24} {:>9} {:>11} {:>12} {:>9}   {:>10} {:>16}",
+        "function",
+        "init ms",
+        "first ms",
+        "init+first",
+        "peak MiB",
+        "init/floor",
+        "init+first/floor"
+    );
+    let mut misses = Vec::new();
+    for (subject, (init, first, both, rss)) in subjects.iter().zip(&figures) {
+        let init_ratio = init / floor_init;
+        let both_ratio = both / floor_both;
+        println!(
+            "  {:<24} {:>9.1} {:>11.1} {:>12.1} {:>9.1}   {:>9.2}x {:>15.2}x{}",
+            subject.name,
+            init,
+            first,
+            both,
+            rss,
+            init_ratio,
+            both_ratio,
+            if subject.is_page { "  (page)" } else { "" }
+        );
+        if subject.name == FLOOR {
+            continue;
+        }
+        if init_ratio > TARGET_INIT {
+            misses.push(format!(
+                "{}: init {init_ratio:.2}x > {TARGET_INIT}x",
+                subject.name
+            ));
+        }
+        if subject.is_page && both_ratio > TARGET_PAGE_FIRST_RESPONSE {
+            misses.push(format!(
+                "{}: init+first {both_ratio:.2}x > {TARGET_PAGE_FIRST_RESPONSE}x",
+                subject.name
+            ));
+        }
+    }
+    println!(
+        "  targets: every init <= {TARGET_INIT}x the floor's; page functions' init+first <= \
+         {TARGET_PAGE_FIRST_RESPONSE}x the floor's"
+    );
+    if misses.is_empty() {
+        println!("  all targets met");
+    } else {
+        for miss in misses {
+            println!("  MISSED {miss}");
+        }
+    }
+}
