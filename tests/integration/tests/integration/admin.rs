@@ -2,13 +2,11 @@
 //! deactivate, activate) and schools' requests (list, show, withdraw, export).
 
 use records::domain::request::Reference;
-use reqwest::StatusCode;
 use send_review_admin::reviewers::{self, ReviewerKey};
 use send_review_admin::{AdminError, export, requests};
-use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 
-use crate::helpers::{TestStack, date_from_now, spawn, spawn_with, unique_address};
+use crate::support::{date_from_now, spawn, spawn_with, unique_address};
 
 /// The demo pool as an import file for a stack started today (its dates are relative).
 fn demo_reviewers() -> String {
@@ -170,45 +168,6 @@ async fn an_import_with_bad_rows_reports_every_one_and_writes_nothing() {
     );
 }
 
-/// A school's request through the JSON API; returns its reference.
-pub(crate) async fn submit_request(
-    app: &TestStack,
-    urn: &str,
-    school: &str,
-    email: &str,
-) -> Reference {
-    let body = json!({
-        "school": {
-            "urn": urn, "name": school, "phase": "primary", "type": "mainstream",
-            "local_authority_code": 202, "trust": null, "postcode": "NW1 2DB",
-            "number_on_roll": 420, "sen_support_percent": 14.5, "ehc_plan_percent": 3.2,
-            "areas_of_need": ["communication_and_interaction"]
-        },
-        "review_type": "send_review",
-        "focus_areas": ["leadership", "outcomes"],
-        "visit_windows": [
-            { "start": date_from_now(30), "end": date_from_now(40) },
-            { "start": date_from_now(60), "end": date_from_now(70) }
-        ],
-        "learning_goal": "How well our graduated approach works.",
-        "contact": { "name": "Grace Hopper", "role": "SENCO", "email": email, "phone": "01632 960 001" },
-        "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
-    });
-    let response = app
-        .http
-        .post(app.url("/api/v1/review-requests"))
-        .header("content-type", "application/json")
-        .header("Idempotency-Key", ulid::Ulid::new().to_string())
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    let status = response.status();
-    let created: Value = response.json().await.unwrap();
-    assert_eq!(status, StatusCode::CREATED, "{created}");
-    created["reference"].as_str().unwrap().parse().unwrap()
-}
-
 #[tokio::test]
 async fn requests_are_listed_shown_withdrawn_once_and_exported_without_contact_details() {
     // Without the stream consumers the requests stay `submitted` (the matcher would move them
@@ -217,8 +176,12 @@ async fn requests_are_listed_shown_withdrawn_once_and_exported_without_contact_d
     let table = app.table_handle();
     let email_a = unique_address("senco-a");
     let email_b = unique_address("senco-b");
-    let a = submit_request(&app, "100011", "Brook Primary School", &email_a).await;
-    let b = submit_request(&app, "100012", "Meadow Primary School", &email_b).await;
+    let a = app
+        .submit_request("100011", "Brook Primary School", &email_a)
+        .await;
+    let b = app
+        .submit_request("100012", "Meadow Primary School", &email_b)
+        .await;
 
     let submitted = requests::list(&table, Some("submitted")).await.unwrap();
     let references: Vec<&Reference> = submitted.iter().map(|r| &r.reference).collect();
@@ -379,8 +342,9 @@ async fn requests_are_listed_shown_withdrawn_once_and_exported_without_contact_d
 async fn a_request_the_matcher_has_moved_on_is_listed_and_withdrawn_from_its_state() {
     let app = spawn().await;
     let table = app.table_handle();
-    let reference =
-        submit_request(&app, "100021", "Oak Primary School", &unique_address("oak")).await;
+    let reference = app
+        .submit_request("100021", "Oak Primary School", &unique_address("oak"))
+        .await;
     // Give the matcher (no reviewers here) a moment to move the request on.
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
     let mut state = String::new();

@@ -6,20 +6,17 @@ use std::collections::HashMap;
 
 use records::store::s;
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
+use reqwest::header::{ACCEPT, LOCATION};
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 use workflows::after_report::action_plan;
-use workflows::after_report::action_plan::{ActionPlan, ActionStatus};
-use workflows::matching::Term;
+use workflows::after_report::action_plan::ActionStatus;
 use workflows::report::Report;
 
-use crate::helpers::{TestStack, spawn, unique_address};
-use crate::journeys::{
-    Booked, accept_offer, ada_joins, better_placed_reviewer_joins, follow_up_windows,
-    link_containing, stored_request,
+use crate::support::{
+    Booked, TestStack, day, follow_up_windows, link_containing, reminder_time_after, reviewer_row,
+    spawn, unique_address,
 };
-use crate::offers::{day, import, reviewer_row, submit_named};
 
 /// `school` (contact address, URN, name) asks for a review; `lead` (who has had
 /// `mails_so_far` emails) accepts it, and the report goes through its steps to final, as the lead's
@@ -31,33 +28,9 @@ async fn reviewed(
     (school, urn, name): (&str, &str, &str),
     report: &Report,
 ) -> Booked {
-    let reference = submit_named(app, school, urn, name).await;
-    let booked = accept_offer(app, &reference, school, lead, mails_so_far).await;
-    finalise(app, &booked.school.request_id, report).await;
+    let booked = app.book((school, urn, name), lead, mails_so_far).await;
+    app.finalise(&booked.school.request_id, report).await;
     booked
-}
-
-pub(crate) async fn finalise(app: &TestStack, request_id: &str, report: &Report) {
-    local_runner::demo::finalise(&app.table_handle(), request_id, report)
-        .await
-        .expect("the report goes to final");
-}
-
-async fn get(app: &TestStack, url: &str) -> (StatusCode, String) {
-    let response = app.http.get(url).send().await.unwrap();
-    (response.status(), response.text().await.unwrap())
-}
-
-async fn post(app: &TestStack, url: &str, form: &[(&str, &str)]) -> reqwest::Response {
-    app.http.post(url).form(form).send().await.unwrap()
-}
-
-pub(crate) async fn stored_plan(app: &TestStack, request_id: &str) -> Option<(u64, ActionPlan)> {
-    action_plan::KIND
-        .get::<ActionPlan>(&app.table_handle(), request_id)
-        .await
-        .unwrap()
-        .map(|plan| (plan.version, plan.body))
 }
 
 fn one_reviewer(name: &str, email: &str, la: u16) -> String {
@@ -68,17 +41,20 @@ fn one_reviewer(name: &str, email: &str, la: u16) -> String {
 async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
     let app = spawn().await;
     let lead = unique_address("lead");
-    import(&app, &[one_reviewer("Ada Lead", &lead, 204)]).await;
+    app.import_reviewers(&[one_reviewer("Ada Lead", &lead, 204)])
+        .await;
     let school = unique_address("school");
-    let reference = submit_named(&app, &school, "100101", "Alder Primary School").await;
-    let booked = accept_offer(&app, &reference, &school, &lead, 0).await;
+    let reference = app
+        .submit_named(&school, "100101", "Alder Primary School")
+        .await;
+    let booked = app.accept_offer(&reference, &school, &lead, 0).await;
     let (request_id, status_link) = (booked.school.request_id, booked.status_link);
     let plan_link = format!("{status_link}/action-plan");
 
     // No plan before the report is final.
-    let (status, _) = get(&app, &plan_link).await;
+    let (status, _) = app.get(&plan_link).await;
     assert_eq!(status, StatusCode::CONFLICT);
-    let (_, page) = get(&app, &status_link).await;
+    let (_, page) = app.get(&status_link).await;
     assert!(!page.contains("Your action plan"));
 
     // The local runner's demo tool finalises the typical report, as the lead would.
@@ -95,11 +71,11 @@ async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
         finalised.json::<Value>().await.unwrap(),
         json!({ "request_id": request_id, "recommendations": 4 })
     );
-    let (_, page) = get(&app, &status_link).await;
+    let (_, page) = app.get(&status_link).await;
     assert!(page.contains("Your report has 4 recommendations: 4 not started."));
     assert!(page.contains("Update your action plan"));
 
-    let (status, page) = get(&app, &plan_link).await;
+    let (status, page) = app.get(&plan_link).await;
     assert_eq!(status, StatusCode::OK);
     for n in 1..=report.recommendations.len() {
         assert!(page.contains(&format!("Recommendation {n}: embed the graduated approach")));
@@ -119,7 +95,7 @@ async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
         ("status-3", "not_started"),
         ("status-4", "done"),
     ];
-    let refused = post(&app, &plan_link, &form).await;
+    let refused = app.post_pairs(&plan_link, &form).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = refused.text().await.unwrap();
     assert!(page.contains("<title>Error: "));
@@ -130,7 +106,7 @@ async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
         page.contains("30/02/2027"),
         "the school's text is shown again"
     );
-    assert!(stored_plan(&app, &request_id).await.is_none());
+    assert!(app.stored_plan(&request_id).await.is_none());
 
     // Corrected, it is saved.
     let target = OffsetDateTime::now_utc().date() + Duration::days(120);
@@ -142,7 +118,7 @@ async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
     );
     form[2] = ("target_date-1", typed.as_str());
     form[5] = ("owner-2", "Head teacher");
-    let saved = post(&app, &plan_link, &form).await;
+    let saved = app.post_pairs(&plan_link, &form).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     assert!(
         saved.headers()[LOCATION]
@@ -150,7 +126,7 @@ async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
             .unwrap()
             .ends_with("/action-plan?saved=1")
     );
-    let (version, plan) = stored_plan(&app, &request_id).await.unwrap();
+    let (version, plan) = app.stored_plan(&request_id).await.unwrap();
     assert_eq!(version, 1);
     assert_eq!(plan.rows[0].owner, "Ms Lee (SENCO)");
     assert_eq!(plan.rows[0].target_date, target.to_string());
@@ -162,19 +138,19 @@ async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
     );
 
     // A second tab still on version 0 stores nothing and sees both versions.
-    let stale = post(
-        &app,
-        &plan_link,
-        &[
-            ("version", "0"),
-            ("owner-1", "Mr Khan"),
-            ("status-1", "dropped"),
-            ("status-2", "not_started"),
-            ("status-3", "not_started"),
-            ("status-4", "not_started"),
-        ],
-    )
-    .await;
+    let stale = app
+        .post_pairs(
+            &plan_link,
+            &[
+                ("version", "0"),
+                ("owner-1", "Mr Khan"),
+                ("status-1", "dropped"),
+                ("status-2", "not_started"),
+                ("status-3", "not_started"),
+                ("status-4", "not_started"),
+            ],
+        )
+        .await;
     assert_eq!(stale.status(), StatusCode::CONFLICT);
     let page = stale.text().await.unwrap();
     assert!(page.contains("Someone else saved a newer version"));
@@ -187,7 +163,7 @@ async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
         "and the saved text is shown"
     );
     assert!(page.contains(r#"name="version" value="1""#));
-    assert_eq!(stored_plan(&app, &request_id).await.unwrap().1, plan);
+    assert_eq!(app.stored_plan(&request_id).await.unwrap().1, plan);
 
     // The page's script saves as the school types (JSON), with the same version check.
     let autosave = |version: &'static str| {
@@ -213,45 +189,20 @@ async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
     );
     let response = autosave("1").await.unwrap();
     assert_eq!(response.status(), StatusCode::CONFLICT);
-    assert_eq!(stored_plan(&app, &request_id).await.unwrap().0, 2);
+    assert_eq!(app.stored_plan(&request_id).await.unwrap().0, 2);
 
-    let (_, page) = get(&app, &status_link).await;
+    let (_, page) = app.get(&status_link).await;
     assert!(
         page.contains("Your report has 4 recommendations: 1 not started, 1 in progress, 2 done.")
     );
-}
-
-/// A day in the term after the one `date` is in, once that term's reminders have started.
-pub(crate) fn reminder_time_after(date: time::Date) -> OffsetDateTime {
-    let mut day = date;
-    while Term::of(day) == Term::of(date) {
-        day += Duration::days(1);
-    }
-    let when = action_plan::reminder_day(Term::of(day)) + Duration::days(2);
-    when.with_hms(9, 0, 0).unwrap().assume_utc()
-}
-
-pub(crate) async fn run_schedule(app: &TestStack, now: OffsetDateTime) -> Value {
-    let at = now
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
-    let response = app
-        .http
-        .post(app.url("/_dev/schedules/ScheduledTasksFunction"))
-        .header(CONTENT_TYPE, "application/json")
-        .body(json!({ "now": at }).to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    response.json().await.unwrap()
 }
 
 #[tokio::test]
 async fn the_school_is_asked_to_update_its_action_plan_once_a_term() {
     let app = spawn().await;
     let lead = unique_address("lead");
-    import(&app, &[one_reviewer("Ada Lead", &lead, 204)]).await;
+    app.import_reviewers(&[one_reviewer("Ada Lead", &lead, 204)])
+        .await;
     let school = unique_address("school");
     let report = workflows::report::examples::typical();
     let review = reviewed(
@@ -266,19 +217,16 @@ async fn the_school_is_asked_to_update_its_action_plan_once_a_term() {
 
     // Not in the term the report became final.
     let now = OffsetDateTime::now_utc();
-    assert_eq!(run_schedule(&app, now).await["action_plan"]["reminded"], 0);
+    assert_eq!(app.run_schedule(now).await["action_plan"]["reminded"], 0);
 
     // Next term: once, however often the schedule runs.
     let next_term = reminder_time_after(now.date());
     assert_eq!(
-        run_schedule(&app, next_term).await["action_plan"]["reminded"],
+        app.run_schedule(next_term).await["action_plan"]["reminded"],
         1
     );
     for later in [next_term, next_term + Duration::days(10)] {
-        assert_eq!(
-            run_schedule(&app, later).await["action_plan"]["reminded"],
-            0
-        );
+        assert_eq!(app.run_schedule(later).await["action_plan"]["reminded"], 0);
     }
     let mails = app.wait_for_mail(&school, mails_before + 1).await;
     assert_eq!(mails.len(), mails_before + 1, "one reminder this term");
@@ -294,17 +242,17 @@ async fn the_school_is_asked_to_update_its_action_plan_once_a_term() {
     assert!(reminder.text.contains(review.school.reference.as_str()));
     let link = link_containing(std::slice::from_ref(reminder), "/action-plan");
     assert_eq!(link, format!("{}/action-plan", review.status_link));
-    let (status, _) = get(&app, &link).await;
+    let (status, _) = app.get(&link).await;
     assert_eq!(status, StatusCode::OK);
 
     // The term after: once more.
     let term_after = reminder_time_after(next_term.date());
     assert_eq!(
-        run_schedule(&app, term_after).await["action_plan"]["reminded"],
+        app.run_schedule(term_after).await["action_plan"]["reminded"],
         1
     );
     assert_eq!(
-        run_schedule(&app, term_after).await["action_plan"]["reminded"],
+        app.run_schedule(term_after).await["action_plan"]["reminded"],
         0
     );
     assert_eq!(
@@ -315,8 +263,9 @@ async fn the_school_is_asked_to_update_its_action_plan_once_a_term() {
 
 /// Moves the booked visit of `request_id` (lead `lead_id`) to `days` from today, in the
 /// request and the lead's review history, as if the visit had happened then.
-async fn move_visit(app: &TestStack, request_id: &str, lead_id: &str, days: i64) {
-    let visit = stored_request(app, request_id)
+async fn visit_took_place(app: &TestStack, request_id: &str, lead_id: &str, days: i64) {
+    let visit = app
+        .stored_request(request_id)
         .await
         .lead
         .unwrap()
@@ -365,17 +314,19 @@ async fn move_visit(app: &TestStack, request_id: &str, lead_id: &str, days: i64)
 async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
     let app = spawn().await;
     // Ada's home is in Kent, so a London reviewer with the same profile scores 15 more.
-    let ada = ada_joins(&app).await;
+    let ada = app.ada_joins().await;
     let school = unique_address("school");
-    let reference = submit_named(&app, &school, "100101", "Alder Primary School").await;
-    let booked = accept_offer(&app, &reference, &school, &ada, 0).await;
+    let reference = app
+        .submit_named(&school, "100101", "Alder Primary School")
+        .await;
+    let booked = app.accept_offer(&reference, &school, &ada, 0).await;
     let (original_id, status_link) = (booked.school.request_id, booked.status_link);
     let follow_up_link = format!("{status_link}/follow-up");
     let windows = follow_up_windows();
     let windows: Vec<(&str, &str)> = windows.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
     // Not before the report is final.
-    let refused = post(&app, &follow_up_link, &windows).await;
+    let refused = app.post_pairs(&follow_up_link, &windows).await;
     assert_eq!(refused.status(), StatusCode::CONFLICT);
     assert!(
         refused
@@ -387,21 +338,22 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
 
     // Months later: the visit happened (so Ada "reviewed the school recently"), the report is
     // final, and a better-placed reviewer has joined the pool.
-    let ada_id = stored_request(&app, &original_id)
+    let ada_id = app
+        .stored_request(&original_id)
         .await
         .lead
         .unwrap()
         .reviewer_id;
-    move_visit(&app, &original_id, &ada_id, -60).await;
+    visit_took_place(&app, &original_id, &ada_id, -60).await;
     let report = workflows::report::examples::typical();
-    finalise(&app, &original_id, &report).await;
-    let bea = better_placed_reviewer_joins(&app).await;
+    app.finalise(&original_id, &report).await;
+    let bea = app.better_placed_reviewer_joins().await;
 
     // A window that is not a real date: the form again with its error, nothing stored.
     let mut bad = windows.clone();
     let not_a_day = format!("{}-02-30", day(0).year() + 1);
     bad[0] = ("window_1_start", not_a_day.as_str());
-    let refused = post(&app, &follow_up_link, &bad).await;
+    let refused = app.post_pairs(&follow_up_link, &bad).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = refused.text().await.unwrap();
     assert!(page.contains("<title>Error: "));
@@ -409,7 +361,7 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
     assert!(page.contains("Enter the first day of visit window 1 as a real date"));
     assert_eq!(app.items_with_prefix("REFERENCE#").await.len(), 1);
 
-    let asked = post(&app, &follow_up_link, &windows).await;
+    let asked = app.post_pairs(&follow_up_link, &windows).await;
     assert_eq!(asked.status(), StatusCode::SEE_OTHER);
     assert!(
         asked.headers()[LOCATION]
@@ -419,13 +371,13 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
     );
 
     // A new request of the same school, linked both ways, offered to Ada, not to Bea.
-    let original = stored_request(&app, &original_id).await;
+    let original = app.stored_request(&original_id).await;
     let link = original
         .follow_up
         .clone()
         .expect("the original knows its follow-up");
     assert_ne!(link.reference, reference);
-    let follow_up = stored_request(&app, &link.request_id).await;
+    let follow_up = app.stored_request(&link.request_id).await;
     let of = follow_up
         .follow_up_of
         .clone()
@@ -455,10 +407,7 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
         app.stack.mail_to(&bea).await.unwrap().is_empty(),
         "the original lead is asked first, though Bea scores more"
     );
-    assert_eq!(
-        stored_request(&app, &link.request_id).await.state,
-        "offered"
-    );
+    assert_eq!(app.stored_request(&link.request_id).await.state, "offered");
 
     // The school got the new request's confirmation, with its own status link; each status
     // page links to the other.
@@ -469,16 +418,16 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
         .expect("the follow-up's confirmation");
     let follow_up_status = link_containing(std::slice::from_ref(confirmation), "/status/");
     assert_ne!(follow_up_status, status_link);
-    let (_, page) = get(&app, &status_link).await;
+    let (_, page) = app.get(&status_link).await;
     assert!(page.contains(&format!("Its reference is {}", link.reference)));
     let path = |url: &str| url[url.find("/status/").unwrap()..].to_owned();
     assert!(page.contains(&path(&follow_up_status)));
-    let (_, page) = get(&app, &follow_up_status).await;
+    let (_, page) = app.get(&follow_up_status).await;
     assert!(page.contains(&format!("This visit follows up your review {reference}")));
     assert!(page.contains(&format!(r#"href="{}""#, path(&status_link))));
 
     // Asking again creates nothing.
-    let again = post(&app, &follow_up_link, &windows).await;
+    let again = app.post_pairs(&follow_up_link, &windows).await;
     assert_eq!(again.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.items_with_prefix("REFERENCE#").await.len(), 2);
 }
@@ -495,7 +444,8 @@ async fn signposting_shows_other_schools_only_when_both_consent() {
 
     let app = spawn().await;
     let lead = unique_address("lead");
-    import(&app, &[one_reviewer("Ada Lead", &lead, 204)]).await;
+    app.import_reviewers(&[one_reviewer("Ada Lead", &lead, 204)])
+        .await;
     let (alder_mail, birch_mail) = (unique_address("alder"), unique_address("birch"));
     let typical = workflows::report::examples::typical();
     let alder = reviewed(
@@ -519,7 +469,7 @@ async fn signposting_shows_other_schools_only_when_both_consent() {
         let url = format!("{}/signposting", review.status_link);
         let app = &app;
         async move {
-            let response = post(app, &url, &[("consent", consent)]).await;
+            let response = app.post_pairs(&url, &[("consent", consent)]).await;
             assert_eq!(response.status(), StatusCode::SEE_OTHER);
         }
     };
@@ -528,7 +478,7 @@ async fn signposting_shows_other_schools_only_when_both_consent() {
     };
 
     // Off by default: nothing listed, nothing indexed.
-    let (_, page) = get(&app, &alder.status_link).await;
+    let (_, page) = app.get(&alder.status_link).await;
     assert!(page.contains("Learning from other schools"));
     assert!(page.contains(r#"id="signposting-no" name="consent" value="no" checked"#));
     assert!(!listed(&page, "Birch Primary School"));
@@ -537,17 +487,17 @@ async fn signposting_shows_other_schools_only_when_both_consent() {
     // Only Alder consents: Alder sees nobody, and nobody sees Alder.
     choose(&alder, "yes").await;
     assert_eq!(app.items_with_prefix("SIGNPOST#").await.len(), 3);
-    let (_, page) = get(&app, &alder.status_link).await;
+    let (_, page) = app.get(&alder.status_link).await;
     assert!(page.contains(r#"value="yes" checked"#));
     assert!(!listed(&page, "Birch Primary School"));
     assert!(page.contains("No other school taking part has a strength here yet."));
-    let (_, page) = get(&app, &birch.status_link).await;
+    let (_, page) = app.get(&birch.status_link).await;
     assert!(!listed(&page, "Alder Primary School"));
 
     // Both consent: each sees the other where it is strong, with no contact details.
     choose(&birch, "yes").await;
     assert_eq!(app.items_with_prefix("SIGNPOST#").await.len(), 5);
-    let (_, page) = get(&app, &alder.status_link).await;
+    let (_, page) = app.get(&alder.status_link).await;
     let heading = format!("<h3>{}</h3>", AssessmentOfNeed.label());
     let assessment = &page[page.find(&heading).unwrap() + heading.len()..];
     assert!(
@@ -560,7 +510,7 @@ async fn signposting_shows_other_schools_only_when_both_consent() {
         !page.contains(&birch_mail),
         "no contact details of the other school"
     );
-    let (_, page) = get(&app, &birch.status_link).await;
+    let (_, page) = app.get(&birch.status_link).await;
     assert_eq!(
         page.matches("<li>Alder Primary School").count(),
         2,
@@ -571,17 +521,17 @@ async fn signposting_shows_other_schools_only_when_both_consent() {
     // Alder withdraws: its index items go, and each side sees nobody.
     choose(&alder, "no").await;
     assert_eq!(app.items_with_prefix("SIGNPOST#").await.len(), 2);
-    let (_, page) = get(&app, &birch.status_link).await;
+    let (_, page) = app.get(&birch.status_link).await;
     assert!(!listed(&page, "Alder Primary School"));
-    let (_, page) = get(&app, &alder.status_link).await;
+    let (_, page) = app.get(&alder.status_link).await;
     assert!(!listed(&page, "Birch Primary School"));
 
     // Only a real choice is taken.
-    let bad = post(
-        &app,
-        &format!("{}/signposting", alder.status_link),
-        &[("consent", "maybe")],
-    )
-    .await;
+    let bad = app
+        .post_pairs(
+            &format!("{}/signposting", alder.status_link),
+            &[("consent", "maybe")],
+        )
+        .await;
     assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
 }

@@ -5,181 +5,12 @@
 use std::time::Duration;
 
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_SECURITY_POLICY, CONTENT_TYPE, LOCATION};
-use workflows::evidence::{Evidence, EvidenceStore, request_prefix, state};
+use reqwest::header::LOCATION;
+use workflows::evidence::{EvidenceStore, request_prefix, state};
 
-use crate::admin::submit_request;
-use crate::helpers::{TestStack, spawn, unique_address};
-use crate::journeys::{link_containing, request_id};
+use crate::support::{PDF, School, TestStack, spawn, upload_form};
 
-pub(crate) const PDF: &[u8] =
-    b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n";
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
-
-/// A school with a request and its private status link.
-pub(crate) struct School {
-    pub(crate) reference: records::domain::request::Reference,
-    pub(crate) request_id: String,
-    pub(crate) token: String,
-}
-
-impl School {
-    fn evidence(&self) -> String {
-        format!("/status/{}/evidence", self.token)
-    }
-}
-
-fn random_urn() -> String {
-    (100_000 + ulid::Ulid::new().random() % 900_000).to_string()
-}
-
-async fn school(app: &TestStack) -> School {
-    let contact = unique_address("senco");
-    let reference = submit_request(app, &random_urn(), "Brook Primary School", &contact).await;
-    let link = link_containing(&app.wait_for_mail(&contact, 1).await, "/status/");
-    School {
-        request_id: request_id(app, reference.as_str()).await,
-        reference,
-        token: link.rsplit('/').next().unwrap().to_owned(),
-    }
-}
-
-pub(crate) fn store(app: &TestStack) -> EvidenceStore {
-    EvidenceStore {
-        table: app.table_handle(),
-        s3: app.stack.aws.s3.clone(),
-        bucket: app.stack.resource("EvidenceBucket").to_owned(),
-        credentials: None,
-    }
-}
-
-async fn post_form(app: &TestStack, path: &str, form: &str) -> reqwest::Response {
-    app.http
-        .post(app.url(path))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(form.to_owned())
-        .send()
-        .await
-        .unwrap()
-}
-
-fn unescape(text: &str) -> String {
-    text.replace("&#x2f;", "/")
-        .replace("&#x27;", "'")
-        .replace("&#39;", "'")
-        .replace("&quot;", "\"")
-        .replace("&#34;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&")
-}
-
-/// The upload form on a page: its action and its hidden fields, in order.
-fn upload_form(html: &str) -> (String, Vec<(String, String)>) {
-    let action = regex_lite::Regex::new(
-        r#"<form method="post" action="([^"]+)" enctype="multipart/form-data""#,
-    )
-    .unwrap()
-    .captures(html)
-    .expect("an upload form")[1]
-        .to_owned();
-    let fields = regex_lite::Regex::new(r#"<input type="hidden" name="([^"]+)" value="([^"]*)">"#)
-        .unwrap()
-        .captures_iter(html)
-        .map(|c| (unescape(&c[1]), unescape(&c[2])))
-        .collect();
-    (unescape(&action), fields)
-}
-
-/// Says what a file is (step one); the new evidence id and the upload page's HTML and CSP.
-pub(crate) async fn add_file(
-    app: &TestStack,
-    school: &School,
-    name: &str,
-    file_type: &str,
-) -> (String, String, String) {
-    let added = post_form(
-        app,
-        &school.evidence(),
-        &format!("name={name}&category=provision_map&file_type={file_type}&no_pupil_named=yes"),
-    )
-    .await;
-    assert_eq!(added.status(), StatusCode::SEE_OTHER);
-    let location = added.headers()[LOCATION].to_str().unwrap().to_owned();
-    let evidence_id = location
-        .strip_prefix(&format!("{}/", school.evidence()))
-        .and_then(|rest| rest.strip_suffix("/upload"))
-        .expect("the upload page of the new file")
-        .to_owned();
-    let page = app.http.get(app.url(&location)).send().await.unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
-    let csp = page.headers()[CONTENT_SECURITY_POLICY]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    (evidence_id, page.text().await.unwrap(), csp)
-}
-
-/// The browser's part: a multipart POST of the form's fields and then the file, to S3.
-pub(crate) async fn upload(
-    app: &TestStack,
-    html: &str,
-    bytes: &[u8],
-    file_name: &str,
-    content_type: &str,
-) -> reqwest::Response {
-    let (action, fields) = upload_form(html);
-    let mut form = reqwest::multipart::Form::new();
-    for (name, value) in fields {
-        form = form.text(name, value);
-    }
-    let part = reqwest::multipart::Part::bytes(bytes.to_vec())
-        .file_name(file_name.to_owned())
-        .mime_str(content_type)
-        .unwrap();
-    form = form.part("file", part);
-    app.http.post(action).multipart(form).send().await.unwrap()
-}
-
-pub(crate) async fn wait_for(
-    store: &EvidenceStore,
-    school: &School,
-    evidence_id: &str,
-    wanted: &str,
-) -> Evidence {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        let evidence = store
-            .get(&school.request_id, evidence_id)
-            .await
-            .unwrap()
-            .unwrap();
-        if evidence.state == wanted {
-            return evidence;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "the file stayed {} (wanted {wanted})",
-            evidence.state
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
-
-/// The school adds a PDF called `name` (form-encoded) and uploads it; returns once the checker
-/// has received it: its id and its checked item.
-pub(crate) async fn upload_pdf(
-    app: &TestStack,
-    store: &EvidenceStore,
-    school: &School,
-    name: &str,
-) -> (String, Evidence) {
-    let (evidence_id, html, _) = add_file(app, school, name, "pdf").await;
-    let uploaded = upload(app, &html, PDF, "file.pdf", "application/pdf").await;
-    assert_eq!(uploaded.status(), StatusCode::SEE_OTHER);
-    let received = wait_for(store, school, &evidence_id, state::RECEIVED).await;
-    (evidence_id, received)
-}
 
 async fn versions_under(store: &EvidenceStore, prefix: &str) -> usize {
     let listing = store
@@ -196,8 +27,8 @@ async fn versions_under(store: &EvidenceStore, prefix: &str) -> usize {
 #[tokio::test]
 async fn a_pdf_uploaded_through_the_presigned_post_is_checked_received_listed_and_downloaded() {
     let app = spawn().await;
-    let school = school(&app).await;
-    let store = store(&app);
+    let school = app.school().await;
+    let store = app.evidence_store();
 
     // The status page links to the evidence page, which starts empty.
     let status = app
@@ -224,7 +55,9 @@ async fn a_pdf_uploaded_through_the_presigned_post_is_checked_received_listed_an
     );
 
     // An incomplete form: every field's problem, nothing stored.
-    let refused = post_form(&app, &school.evidence(), "name=&category=&file_type=exe").await;
+    let refused = app
+        .post_path(&school.evidence(), "name=&category=&file_type=exe")
+        .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let html = refused.text().await.unwrap();
     for message in [
@@ -237,7 +70,7 @@ async fn a_pdf_uploaded_through_the_presigned_post_is_checked_received_listed_an
     }
     assert!(store.list(&school.request_id).await.unwrap().is_empty());
 
-    let (evidence_id, html, csp) = add_file(&app, &school, "Provision+map+2026", "pdf").await;
+    let (evidence_id, html, csp) = app.add_file(&school, "Provision+map+2026", "pdf").await;
     let (action, fields) = upload_form(&html);
     assert!(
         csp.contains(&format!(
@@ -262,7 +95,9 @@ async fn a_pdf_uploaded_through_the_presigned_post_is_checked_received_listed_an
     assert_eq!(field("Content-Type"), Some("application/pdf"));
     assert!(field("policy").is_some() && field("x-amz-signature").is_some());
 
-    let uploaded = upload(&app, &html, PDF, "provision-map.pdf", "application/pdf").await;
+    let uploaded = app
+        .upload(&html, PDF, "provision-map.pdf", "application/pdf")
+        .await;
     assert_eq!(uploaded.status(), StatusCode::SEE_OTHER);
     let back = uploaded.headers()[LOCATION].to_str().unwrap().to_owned();
     assert!(
@@ -270,7 +105,9 @@ async fn a_pdf_uploaded_through_the_presigned_post_is_checked_received_listed_an
         "{back}"
     );
 
-    let received = wait_for(&store, &school, &evidence_id, state::RECEIVED).await;
+    let received = app
+        .wait_for_evidence(&school, &evidence_id, state::RECEIVED)
+        .await;
     assert_eq!(received.size, Some(PDF.len() as u64));
     assert!(received.version_id.is_some());
     let list = app.text_at(&back).await;
@@ -332,13 +169,17 @@ async fn a_pdf_uploaded_through_the_presigned_post_is_checked_received_listed_an
 #[tokio::test]
 async fn a_file_whose_bytes_are_not_its_declared_type_is_rejected_and_deleted() {
     let app = spawn().await;
-    let school = school(&app).await;
-    let store = store(&app);
-    let (evidence_id, html, _) = add_file(&app, &school, "Data+summary", "pdf").await;
+    let school = app.school().await;
+    let store = app.evidence_store();
+    let (evidence_id, html, _) = app.add_file(&school, "Data+summary", "pdf").await;
     // An image sent as a PDF: S3 takes it (the content type field is right); the checker not.
-    let uploaded = upload(&app, &html, PNG, "summary.pdf", "application/pdf").await;
+    let uploaded = app
+        .upload(&html, PNG, "summary.pdf", "application/pdf")
+        .await;
     assert_eq!(uploaded.status(), StatusCode::SEE_OTHER);
-    let rejected = wait_for(&store, &school, &evidence_id, state::REJECTED).await;
+    let rejected = app
+        .wait_for_evidence(&school, &evidence_id, state::REJECTED)
+        .await;
     let reason = rejected.rejected_reason.unwrap();
     assert!(reason.starts_with("The file was not a PDF"), "{reason}");
     let key = format!("requests/{}/evidence/{evidence_id}", school.request_id);
@@ -384,16 +225,11 @@ async fn a_file_whose_bytes_are_not_its_declared_type_is_rejected_and_deleted() 
 #[tokio::test]
 async fn the_school_deletes_a_file_and_every_version_goes() {
     let app = spawn().await;
-    let school = school(&app).await;
-    let store = store(&app);
-    let (evidence_id, _) = upload_pdf(&app, &store, &school, "Inclusion+policy+2026").await;
+    let school = app.school().await;
+    let store = app.evidence_store();
+    let (evidence_id, _) = app.upload_pdf(&school, "Inclusion+policy+2026").await;
 
-    let deleted = post_form(
-        &app,
-        &format!("{}/{evidence_id}/delete", school.evidence()),
-        "",
-    )
-    .await;
+    let deleted = app.delete_evidence(&school, &evidence_id).await;
     assert_eq!(deleted.status(), StatusCode::SEE_OTHER);
     let page = app
         .text_at(app.url(deleted.headers()[LOCATION].to_str().unwrap()))
@@ -410,22 +246,17 @@ async fn the_school_deletes_a_file_and_every_version_goes() {
         0
     );
     // Deleting again is harmless.
-    let again = post_form(
-        &app,
-        &format!("{}/{evidence_id}/delete", school.evidence()),
-        "",
-    )
-    .await;
+    let again = app.delete_evidence(&school, &evidence_id).await;
     assert_eq!(again.status(), StatusCode::SEE_OTHER);
 }
 
 #[tokio::test]
 async fn another_requests_link_or_a_tampered_one_gets_403_and_no_url() {
     let app = spawn().await;
-    let owner = school(&app).await;
-    let other = school(&app).await;
-    let store = store(&app);
-    let (evidence_id, _) = upload_pdf(&app, &store, &owner, "Report").await;
+    let owner = app.school().await;
+    let other = app.school().await;
+    let store = app.evidence_store();
+    let (evidence_id, _) = app.upload_pdf(&owner, "Report").await;
 
     let mut tampered = owner.token.clone();
     let last = tampered.pop().unwrap();
@@ -439,12 +270,12 @@ async fn another_requests_link_or_a_tampered_one_gets_403_and_no_url() {
             assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
             assert!(response.headers().get(LOCATION).is_none());
         }
-        let delete = post_form(
-            &app,
-            &format!("/status/{token}/evidence/{evidence_id}/delete"),
-            "",
-        )
-        .await;
+        let delete = app
+            .post_path(
+                &format!("/status/{token}/evidence/{evidence_id}/delete"),
+                "",
+            )
+            .await;
         assert!(
             matches!(
                 delete.status(),
@@ -519,11 +350,11 @@ async fn items_of(app: &TestStack, school: &School) -> Vec<String> {
 #[tokio::test]
 async fn purging_leaves_nothing_under_the_prefix_and_no_items_for_the_request() {
     let app = spawn().await;
-    let erased = school(&app).await;
-    let kept = school(&app).await;
-    let store = store(&app);
+    let erased = app.school().await;
+    let kept = app.school().await;
+    let store = app.evidence_store();
     for school in [&erased, &kept] {
-        let (evidence_id, _) = upload_pdf(&app, &store, school, "Report").await;
+        let (evidence_id, _) = app.upload_pdf(school, "Report").await;
         app.http
             .get(app.url(&format!("{}/{evidence_id}/download", school.evidence())))
             .send()
@@ -531,7 +362,7 @@ async fn purging_leaves_nothing_under_the_prefix_and_no_items_for_the_request() 
             .unwrap();
     }
     // A deleted file leaves delete markers and old versions only a purge removes.
-    let (deleted_id, _) = upload_pdf(&app, &store, &erased, "Old").await;
+    let (deleted_id, _) = app.upload_pdf(&erased, "Old").await;
     store
         .s3
         .delete_object()

@@ -7,92 +7,74 @@
 use reqwest::StatusCode;
 use workflows::report::examples::typical;
 
-use crate::after_report::{finalise, reminder_time_after, run_schedule};
-use crate::helpers::{spawn, unique_address};
-use crate::journeys::{
-    accept_offer, ada_joins, follow_up_windows, link_containing, stored_request,
+use crate::support::{
+    day, follow_up_windows, form_encode, link_containing, offer_link, pdf_text,
+    reminder_time_after, school_day, spawn, unique_address, version_on,
 };
-use crate::lifecycle::{href, pdf_text, version_on};
-use crate::offers::{answer, day, offer_link, submit_named};
-use crate::preparation::{form_encode, post};
-use crate::report_status::{move_visit, page};
-
-/// `date`, or the Monday after it if it falls at a weekend.
-fn weekday_from(mut date: time::Date) -> time::Date {
-    while matches!(
-        date.weekday(),
-        time::Weekday::Saturday | time::Weekday::Sunday
-    ) {
-        date += time::Duration::days(1);
-    }
-    date
-}
 
 #[tokio::test]
 async fn the_follow_up_report_gives_progress_on_each_recommendation() {
     let app = spawn().await;
-    let ada = ada_joins(&app).await;
+    let ada = app.ada_joins().await;
     let school = unique_address("school");
-    let reference = submit_named(&app, &school, "100101", "Alder Primary School").await;
-    let booked = accept_offer(&app, &reference, &school, &ada, 0).await;
+    let booked = app
+        .book((&school, "100101", "Alder Primary School"), &ada, 0)
+        .await;
+    let reference = booked.school.reference.as_str().to_owned();
     let original_id = booked.school.request_id.clone();
 
     // The review happened and its report is final, with two recommendations; the school has
     // started on the first in its action plan.
-    move_visit(&app, &reference, day(-30)).await;
+    app.move_visit(&reference, day(-30)).await;
     let mut original = typical();
     original.recommendations.truncate(2);
-    finalise(&app, &original_id, &original).await;
-    let status = page(&app, &booked.status_link).await;
-    let plan_link = href(&app, &status, "Update your action plan");
-    let plan = page(&app, &plan_link).await;
-    let saved = post(
-        &app,
-        &plan_link,
-        &form_encode(&[
-            ("version", &version_on(&plan)),
-            ("owner-1", "Mr Osei (deputy head)"),
-            ("status-1", "in_progress"),
-            (
-                "notes-1",
-                "Phase meetings now start with the provision map.",
-            ),
-            ("status-2", "not_started"),
-        ]),
-        false,
-    )
-    .await;
+    app.finalise(&original_id, &original).await;
+    let status = app.page(&booked.status_link).await;
+    let plan_link = app.href(&status, "Update your action plan");
+    let plan = app.page(&plan_link).await;
+    let saved = app
+        .post_pairs(
+            &plan_link,
+            &[
+                ("version", &version_on(&plan)),
+                ("owner-1", "Mr Osei (deputy head)"),
+                ("status-1", "in_progress"),
+                (
+                    "notes-1",
+                    "Phase meetings now start with the provision map.",
+                ),
+                ("status-2", "not_started"),
+            ],
+        )
+        .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
 
     // The school asks for a follow-up; Ada, the original lead, is offered it and accepts.
     let windows = follow_up_windows();
     let windows: Vec<(&str, &str)> = windows.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let asked = post(
-        &app,
-        &format!("{}/follow-up", booked.status_link),
-        &form_encode(&windows),
-        false,
-    )
-    .await;
+    let asked = app
+        .post_pairs(&format!("{}/follow-up", booked.status_link), &windows)
+        .await;
     assert_eq!(asked.status(), StatusCode::SEE_OTHER);
-    let follow_up = stored_request(&app, &original_id)
+    let follow_up = app
+        .stored_request(&original_id)
         .await
         .follow_up
         .expect("the review knows its follow-up");
     let offer = app.wait_for_mail(&ada, 3).await;
     assert!(offer[0].subject.ends_with(&follow_up.reference));
-    let accepted = answer(
-        &app,
-        &offer_link(&offer[0]),
-        &format!("decision=accept&visit_date={}", weekday_from(day(40))),
-    )
-    .await;
+    let accepted = app
+        .answer(
+            &offer_link(&offer[0]),
+            &format!("decision=accept&visit_date={}", school_day(40)),
+        )
+        .await;
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
     let review_link = link_containing(&app.wait_for_mail(&ada, 4).await[..1], "/reviews/");
-    move_visit(&app, &follow_up.reference, day(0)).await;
+    app.move_visit(&follow_up.reference, day(0)).await;
 
     // The lead's review page says what the visit follows up, and what it reviews.
-    let review = page(&app, &review_link).await;
+    let review = app.page(&review_link).await;
     assert!(review.contains(&format!("This visit follows up review {reference}")));
     for recommendation in &original.recommendations {
         assert!(review.contains(&recommendation.action.as_str().replace('\'', "&#39;")));
@@ -101,7 +83,7 @@ async fn the_follow_up_report_gives_progress_on_each_recommendation() {
 
     // The editor: the follow-up template, each original recommendation with the school's plan.
     let editor_link = format!("{review_link}/report");
-    let editor = page(&app, &editor_link).await;
+    let editor = app.page(&editor_link).await;
     assert!(editor.contains("<h1>Follow-up report: Alder Primary School</h1>"));
     for (n, recommendation) in original.recommendations.iter().enumerate() {
         let n = n + 1;
@@ -125,7 +107,7 @@ async fn the_follow_up_report_gives_progress_on_each_recommendation() {
         ("progress-1-seen", seen_1),
         ("summary", summary),
     ]);
-    let refused = post(&app, &editor_link, &incomplete, false).await;
+    let refused = app.post(&editor_link, &incomplete).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page_text = refused.text().await.unwrap();
     assert!(
@@ -143,24 +125,23 @@ async fn the_follow_up_report_gives_progress_on_each_recommendation() {
     assert!(page_text.contains(seen_1));
 
     // A rating that is not one of the answers is refused on its field, storing nothing.
-    let editor = page(&app, &editor_link).await;
+    let editor = app.page(&editor_link).await;
     let version = version_on(&editor);
-    let bad = post(
-        &app,
-        &editor_link,
-        &form_encode(&[
-            ("version", &version),
-            ("decision", "save"),
-            ("progress-2-rating", "brilliant"),
-        ]),
-        false,
-    )
-    .await;
+    let bad = app
+        .post_pairs(
+            &editor_link,
+            &[
+                ("version", &version),
+                ("decision", "save"),
+                ("progress-2-rating", "brilliant"),
+            ],
+        )
+        .await;
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text().await.unwrap().contains(
         r##"<a href="#progress-2-rating">Choose one of the answers for the progress on recommendation 2</a>"##
     ));
-    assert_eq!(version_on(&page(&app, &editor_link).await), version);
+    assert_eq!(version_on(&app.page(&editor_link).await), version);
 
     let complete = form_encode(&[
         ("version", &version),
@@ -171,7 +152,7 @@ async fn the_follow_up_report_gives_progress_on_each_recommendation() {
         ("progress-2-seen", seen_2),
         ("summary", summary),
     ]);
-    let sent = post(&app, &editor_link, &complete, false).await;
+    let sent = app.post(&editor_link, &complete).await;
     assert_eq!(sent.status(), StatusCode::SEE_OTHER);
 
     // The school checks it and comments on the progress; the lead finalises.
@@ -184,41 +165,39 @@ async fn the_follow_up_report_gives_progress_on_each_recommendation() {
         )
     );
     let check_link = link_containing(&school_mails[..1], "/report");
-    let draft = page(&app, &check_link).await;
+    let draft = app.page(&check_link).await;
     assert!(draft.contains("Progress on the recommendations"));
     assert!(draft.contains(seen_2));
-    let commented = post(
-        &app,
-        &check_link,
-        &form_encode(&[
-            ("version", &version_on(&draft)),
-            (
-                "comment.progress",
-                "Passports are reviewed termly, not half-termly.",
-            ),
-        ]),
-        false,
-    )
-    .await;
+    let commented = app
+        .post_pairs(
+            &check_link,
+            &[
+                ("version", &version_on(&draft)),
+                (
+                    "comment.progress",
+                    "Passports are reviewed termly, not half-termly.",
+                ),
+            ],
+        )
+        .await;
     assert_eq!(commented.status(), StatusCode::SEE_OTHER);
-    let editor = page(&app, &editor_link).await;
+    let editor = app.page(&editor_link).await;
     assert!(editor.contains("Passports are reviewed termly, not half-termly."));
     let seen_2 = "Pupil passports are reviewed with parents each term.";
-    let finalised = post(
-        &app,
-        &editor_link,
-        &form_encode(&[
-            ("version", &version_on(&editor)),
-            ("decision", "finalise"),
-            ("progress-1-rating", "achieved"),
-            ("progress-1-seen", seen_1),
-            ("progress-2-rating", "some_progress"),
-            ("progress-2-seen", seen_2),
-            ("summary", summary),
-        ]),
-        false,
-    )
-    .await;
+    let finalised = app
+        .post_pairs(
+            &editor_link,
+            &[
+                ("version", &version_on(&editor)),
+                ("decision", "finalise"),
+                ("progress-1-rating", "achieved"),
+                ("progress-1-seen", seen_1),
+                ("progress-2-rating", "some_progress"),
+                ("progress-2-seen", seen_2),
+                ("summary", summary),
+            ],
+        )
+        .await;
     assert_eq!(finalised.status(), StatusCode::SEE_OTHER);
 
     // The school's PDF reports the progress on each recommendation.
@@ -267,11 +246,11 @@ async fn the_follow_up_report_gives_progress_on_each_recommendation() {
         })
         .collect();
     let follow_up_status = link_containing(&confirmation, "/status/");
-    let status = page(&app, &follow_up_status).await;
+    let status = app.page(&follow_up_status).await;
     assert!(status.contains("Your report gives no new recommendations"));
     assert!(!status.contains("Update your action plan"));
     assert_eq!(
-        run_schedule(&app, reminder_time_after(day(0))).await["action_plan"]["reminded"],
+        app.run_schedule(reminder_time_after(day(0))).await["action_plan"]["reminded"],
         1,
         "one reminder: the follow-up has no plan"
     );

@@ -2,50 +2,13 @@
 //! followed on a private status page; bad input refused with nothing stored.
 
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, LOCATION};
+use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestStack, date_from_now, spawn, spawn_with, unique_address};
-
-/// A complete, valid form as a browser sends it (fields in form order).
-pub(crate) fn valid_form(token: &str, email: &str, urn: &str) -> Vec<(&'static str, String)> {
-    vec![
-        ("submission_token", token.into()),
-        ("website", "".into()),
-        ("urn", urn.into()),
-        ("school_name", "Brook Primary School".into()),
-        ("phase", "primary".into()),
-        ("school_type", "mainstream".into()),
-        ("local_authority", "202".into()),
-        ("trust", "".into()),
-        ("postcode", "nw1 2db".into()),
-        ("number_on_roll", "420".into()),
-        ("sen_support_percent", "14.5".into()),
-        ("ehc_plan_percent", "3.2".into()),
-        ("areas_of_need", "communication_and_interaction".into()),
-        ("areas_of_need", "social_emotional_mental_health".into()),
-        ("review_type", "send_review".into()),
-        ("focus_scope", "chosen".into()),
-        ("focus_areas", "leadership".into()),
-        ("focus_areas", "outcomes".into()),
-        ("window_1_start", date_from_now(30)),
-        ("window_1_end", date_from_now(40)),
-        ("window_2_start", date_from_now(60)),
-        ("window_2_end", date_from_now(70)),
-        ("window_3_start", "".into()),
-        ("window_3_end", "".into()),
-        (
-            "learning_goal",
-            "How well our graduated approach <works> in KS2 & KS3.".into(),
-        ),
-        ("contact_name", "Grace Hopper".into()),
-        ("contact_role", "SENCO".into()),
-        ("contact_email", email.into()),
-        ("contact_phone", "".into()),
-        ("no_pupil_named", "yes".into()),
-        ("privacy_notice_accepted", "yes".into()),
-    ]
-}
+use crate::support::{
+    TestStack, date_from_now, encode_request_form, location, spawn, spawn_with, unique_address,
+    valid_form,
+};
 
 fn valid_json(email: &str, urn: &str) -> Value {
     json!({
@@ -65,45 +28,6 @@ fn valid_json(email: &str, urn: &str) -> Value {
         "contact": { "name": "Grace Hopper", "role": "SENCO", "email": email, "phone": null },
         "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
     })
-}
-
-/// The one-time token of a freshly served form.
-pub(crate) async fn form_token(app: &TestStack) -> String {
-    let page = app.text_at(app.url("/request")).await;
-
-    regex_lite::Regex::new(r#"name="submission_token" value="([A-Za-z0-9_-]{22})""#)
-        .unwrap()
-        .captures(&page)
-        .expect("the form carries a submission token")[1]
-        .to_owned()
-}
-
-pub(crate) async fn post_form(app: &TestStack, form: &[(&str, String)]) -> reqwest::Response {
-    let body = form
-        .iter()
-        .map(|(k, v)| format!("{}={}", k, urlencode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
-    app.http
-        .post(app.url("/request"))
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(body)
-        .send()
-        .await
-        .unwrap()
-}
-
-fn urlencode(value: &str) -> String {
-    value
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            b' ' => "+".into(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }
 
 async fn post_api(
@@ -133,16 +57,14 @@ fn problem_fields(problem: &Value) -> Vec<&str> {
         .collect()
 }
 
-pub(crate) fn location(response: &reqwest::Response) -> String {
-    response.headers()[LOCATION].to_str().unwrap().to_owned()
-}
-
 #[tokio::test]
 async fn a_school_submits_the_form_gets_one_email_and_follows_its_private_status_link() {
     let app = spawn().await;
     let email = unique_address("senco");
-    let token = form_token(&app).await;
-    let response = post_form(&app, &valid_form(&token, &email, "100001")).await;
+    let token = app.form_token().await;
+    let response = app
+        .send_request_form(&valid_form(&token, &email, "100001"))
+        .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     let sent_page = location(&response);
     let reference = sent_page
@@ -205,12 +127,12 @@ async fn a_school_submits_the_form_gets_one_email_and_follows_its_private_status
 async fn the_same_form_sent_again_or_concurrently_creates_one_request_and_one_email() {
     let app = spawn().await;
     let email = unique_address("double");
-    let token = form_token(&app).await;
+    let token = app.form_token().await;
     let form = valid_form(&token, &email, "100002");
 
-    let first = location(&post_form(&app, &form).await);
-    let again = location(&post_form(&app, &form).await);
-    let concurrent = futures::future::join_all((0..8).map(|_| post_form(&app, &form))).await;
+    let first = location(&app.send_request_form(&form).await);
+    let again = location(&app.send_request_form(&form).await);
+    let concurrent = futures::future::join_all((0..8).map(|_| app.send_request_form(&form))).await;
     assert_eq!(first, again);
     for response in &concurrent {
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
@@ -235,17 +157,17 @@ async fn the_same_form_sent_again_or_concurrently_creates_one_request_and_one_em
 
     // A different submission of the same form twice (a twin tab) with new tokens: two requests.
     let second_email = unique_address("other");
-    let twin = valid_form(&form_token(&app).await, &second_email, "100002");
-    assert_ne!(location(&post_form(&app, &twin).await), first);
+    let twin = valid_form(&app.form_token().await, &second_email, "100002");
+    assert_ne!(location(&app.send_request_form(&twin).await), first);
 }
 
 #[tokio::test]
 async fn concurrent_first_submissions_with_one_token_store_one_request() {
     let app = spawn().await;
     let email = unique_address("race");
-    let token = form_token(&app).await;
+    let token = app.form_token().await;
     let form = valid_form(&token, &email, "100003");
-    let responses = futures::future::join_all((0..10).map(|_| post_form(&app, &form))).await;
+    let responses = futures::future::join_all((0..10).map(|_| app.send_request_form(&form))).await;
     let locations: Vec<String> = responses.iter().map(location).collect();
     assert!(
         locations.iter().all(|l| l == &locations[0]),
@@ -258,11 +180,11 @@ async fn concurrent_first_submissions_with_one_token_store_one_request() {
 #[tokio::test]
 async fn form_errors_rerender_the_form_with_every_problem_and_the_values_kept() {
     let app = spawn().await;
-    let token = form_token(&app).await;
+    let token = app.form_token().await;
     let mut form = valid_form(&token, "not-an-email", "12345");
     form.retain(|(k, _)| !k.starts_with("window_2"));
     form.retain(|(k, _)| *k != "privacy_notice_accepted");
-    let response = post_form(&app, &form).await;
+    let response = app.send_request_form(&form).await;
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = response.text().await.unwrap();
     assert!(page.contains("<title>Error: "));
@@ -295,12 +217,8 @@ async fn form_errors_rerender_the_form_with_every_problem_and_the_values_kept() 
 async fn bad_form_bodies_get_a_clear_4xx_and_store_nothing() {
     let app = spawn().await;
     let email = unique_address("bad");
-    let token = form_token(&app).await;
-    let valid_body = valid_form(&token, &email, "100004")
-        .iter()
-        .map(|(k, v)| format!("{k}={}", urlencode(v)))
-        .collect::<Vec<_>>()
-        .join("&");
+    let token = app.form_token().await;
+    let valid_body = encode_request_form(&valid_form(&token, &email, "100004"));
     let cases: Vec<(&str, &str, Vec<u8>, StatusCode, &str)> = vec![
         (
             "wrong content type",
@@ -583,8 +501,10 @@ async fn submissions_past_the_rate_limit_are_refused_with_429() {
     )
     .await;
     assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
-    let token = form_token(&app).await;
-    let form = post_form(&app, &valid_form(&token, &unique_address("r"), "100007")).await;
+    let token = app.form_token().await;
+    let form = app
+        .send_request_form(&valid_form(&token, &unique_address("r"), "100007"))
+        .await;
     assert_eq!(form.status(), StatusCode::TOO_MANY_REQUESTS);
     assert!(form.text().await.unwrap().contains("Too many requests"));
     // Another school is not affected.

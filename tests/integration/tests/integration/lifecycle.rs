@@ -3,51 +3,20 @@
 //! the report (draft, the school's factual comments, final), its delivery with a PDF, the
 //! action plan and a follow-up visit offered to the original lead first.
 
-use std::process::Command;
-
 use records::domain::request::FocusArea;
 use records::store::Item;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use workflows::after_report::action_plan::ActionStatus;
 
-use crate::after_report::stored_plan;
-use crate::evidence::{PDF, School, store, upload_pdf};
-use crate::helpers::{TestStack, spawn, unique_address};
-use crate::intake::{form_token, location, post_form, valid_form};
-use crate::journeys::{
-    ada_joins, better_placed_reviewer_joins, follow_up_windows, item, link_containing, request_id,
-    stored_request,
+use crate::support::{
+    PDF, School, TestStack, complete_self_evaluation, day, follow_up_windows, form_encode,
+    link_containing, location, offer_link, pdf_text, spawn, step, unique_address, valid_form,
+    version_on, visit_day,
 };
-use crate::offers::{answer, day, offer_link, visit_day};
-use crate::preparation::{complete_self_evaluation, form_encode, post};
-use crate::report_status::{move_visit, page, step};
 
 /// The focus areas the school chooses on the form, in the order the report lists them.
 const AREAS: [FocusArea; 2] = [FocusArea::Leadership, FocusArea::Outcomes];
-
-/// The full URL of the link with text `text` on `html`.
-pub(crate) fn href(app: &TestStack, html: &str, text: &str) -> String {
-    let end = html
-        .find(&format!("\">{text}</a>"))
-        .unwrap_or_else(|| panic!("no link \"{text}\" on the page"));
-    let start = html[..end].rfind("href=\"").unwrap() + "href=\"".len();
-    let link = &html[start..end];
-    if link.starts_with('/') {
-        app.url(link)
-    } else {
-        link.to_owned()
-    }
-}
-
-/// The version a form on `html` is based on.
-pub(crate) fn version_on(html: &str) -> String {
-    regex_lite::Regex::new(r#"name="version" value="(\d+)""#)
-        .unwrap()
-        .captures(html)
-        .expect("a form with its version")[1]
-        .to_owned()
-}
 
 /// The subjects of `mails`, oldest first.
 fn subjects(mails: &[local_runner::mailbox::SentMail]) -> Vec<String> {
@@ -56,8 +25,7 @@ fn subjects(mails: &[local_runner::mailbox::SentMail]) -> Vec<String> {
 
 /// The report item as stored, read raw (so this test does not depend on the report's model).
 async fn report_item(app: &TestStack, request_id: &str) -> Item {
-    item(
-        app,
+    app.item(
         format!("REQUEST#{request_id}"),
         workflows::report::store::SORT_KEY,
     )
@@ -152,61 +120,29 @@ fn first_draft() -> Written {
     }
 }
 
-/// Saves the PDF to a temporary file and returns its text as `pdftotext` extracts it (words
-/// separated by single spaces).
-pub(crate) fn pdf_text(pdf: &[u8]) -> String {
-    let pdftotext = "/usr/bin/pdftotext";
-    assert!(
-        std::path::Path::new(pdftotext).exists(),
-        "{pdftotext} is missing: install Debian's poppler-utils (apt-get install poppler-utils)"
-    );
-    let path = std::env::temp_dir().join(format!("report-{}.pdf", ulid::Ulid::new()));
-    std::fs::write(&path, pdf).unwrap();
-    let output = Command::new(pdftotext)
-        .arg("-enc")
-        .arg("UTF-8")
-        .arg(&path)
-        .arg("-")
-        .output()
-        .expect("pdftotext runs");
-    std::fs::remove_file(&path).unwrap();
-    assert!(
-        output.status.success(),
-        "pdftotext could not read the attachment: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout)
-        .unwrap()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-}
-
 #[tokio::test]
 async fn a_review_lives_from_request_to_follow_up() {
     let app = spawn().await;
     // Ada's home is in Kent; Bea, who joins the pool later, lives in the school's region and
     // would score more.
-    let ada = ada_joins(&app).await;
+    let ada = app.ada_joins().await;
     let school = unique_address("school");
 
     // Request: the school fills in the form (two focus areas) and is sent its status link.
-    let sent = post_form(
-        &app,
-        &valid_form(&form_token(&app).await, &school, "100101"),
-    )
-    .await;
+    let sent = app
+        .send_request_form(&valid_form(&app.form_token().await, &school, "100101"))
+        .await;
     assert_eq!(sent.status(), StatusCode::SEE_OTHER);
     let reference = location(&sent)
         .strip_prefix("/request/sent/")
         .expect("the confirmation page")
         .to_owned();
     assert!(
-        page(&app, &app.url(&location(&sent)))
+        app.page(&app.url(&location(&sent)))
             .await
             .contains(&reference)
     );
-    let request_id = request_id(&app, &reference).await;
+    let request_id = app.request_id(&reference).await;
 
     // Match: the matcher offers the review to Ada.
     let offer = app.wait_for_mail(&ada, 1).await;
@@ -214,26 +150,26 @@ async fn a_review_lives_from_request_to_follow_up() {
         offer[0].subject,
         format!("Can you review Brook Primary School (Camden)? {reference}")
     );
-    let offer_page = page(&app, &offer_link(&offer[0])).await;
+    let offer_page = app.page(&offer_link(&offer[0])).await;
     assert!(offer_page.contains("Can you review Brook Primary School?"));
     let mails = app.wait_for_mail(&school, 1).await;
     let confirmation_subject = mails[0].subject.clone();
     assert!(confirmation_subject.ends_with(&format!(": we have your request {reference}")));
     let status_link = link_containing(&mails, "/status/");
     let token = status_link.rsplit('/').next().unwrap().to_owned();
-    let status = page(&app, &status_link).await;
+    let status = app.page(&status_link).await;
     assert!(status.contains(&reference));
-    let stored = stored_request(&app, &request_id).await;
+    let stored = app.stored_request(&request_id).await;
     assert_eq!(stored.state, records::request::state::OFFERED);
     assert_eq!(stored.request.focus_areas.areas(), AREAS);
 
     // Accept with a date: both sides are told, each with a calendar file and its own link.
-    let accepted = answer(
-        &app,
-        &offer_link(&offer[0]),
-        &format!("decision=accept&visit_date={}", visit_day()),
-    )
-    .await;
+    let accepted = app
+        .answer(
+            &offer_link(&offer[0]),
+            &format!("decision=accept&visit_date={}", visit_day()),
+        )
+        .await;
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
     let visit_text = records::domain::request::long_date(visit_day());
     let booked_subject = format!("Visit booked: Brook Primary School on {visit_text}");
@@ -245,52 +181,52 @@ async fn a_review_lives_from_request_to_follow_up() {
     }
     assert_eq!(link_containing(&school_mails[..1], "/status/"), status_link);
     let review_link = link_containing(&lead_mails[..1], "/reviews/");
-    let stored = stored_request(&app, &request_id).await;
+    let stored = app.stored_request(&request_id).await;
     assert_eq!(stored.state, records::request::state::ACCEPTED);
     let lead = stored.lead.expect("a lead");
     assert_eq!(
         (lead.reviewer_name.as_str(), lead.visit_date.as_str()),
         ("Ada Lead", visit_day().to_string().as_str())
     );
-    let status = page(&app, &status_link).await;
+    let status = app.page(&status_link).await;
     assert!(status.contains("Ada Lead will visit on"));
-    let review = page(&app, &review_link).await;
+    let review = app.page(&review_link).await;
     assert!(review.contains("Your review of Brook Primary School"));
     assert!(review.contains("You are the lead reviewer"));
 
     // Self-evaluation: saved, then submitted, from the status page's link; the lead is told
     // and reads it.
-    let self_evaluation = href(&app, &status, "Write your self-evaluation");
-    let form = page(&app, &self_evaluation).await;
-    let saved = post(
-        &app,
-        &self_evaluation,
-        &form_encode(&[
-            ("version", &version_on(&form)),
-            ("decision", "save"),
-            (
-                "evaluation_outcomes",
-                "Our pupils with SEND progress well in reading.",
-            ),
-        ]),
-        false,
-    )
-    .await;
+    let self_evaluation = app.href(&status, "Write your self-evaluation");
+    let form = app.page(&self_evaluation).await;
+    let saved = app
+        .post_pairs(
+            &self_evaluation,
+            &[
+                ("version", &version_on(&form)),
+                ("decision", "save"),
+                (
+                    "evaluation_outcomes",
+                    "Our pupils with SEND progress well in reading.",
+                ),
+            ],
+        )
+        .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-    let form = page(&app, &app.url(saved.headers()[LOCATION].to_str().unwrap())).await;
+    let form = app
+        .page(&app.url(saved.headers()[LOCATION].to_str().unwrap()))
+        .await;
     assert!(form.contains("Your changes are saved."));
     assert!(form.contains("Our pupils with SEND progress well in reading."));
     let evaluation = |area: FocusArea| format!("Our own view of {}.", area.label());
-    let submitted = post(
-        &app,
-        &self_evaluation,
-        &complete_self_evaluation(&version_on(&form), &AREAS, evaluation),
-        false,
-    )
-    .await;
+    let submitted = app
+        .post(
+            &self_evaluation,
+            &complete_self_evaluation(&version_on(&form), &AREAS, evaluation),
+        )
+        .await;
     assert_eq!(submitted.status(), StatusCode::SEE_OTHER);
     assert!(
-        page(&app, &self_evaluation)
+        app.page(&self_evaluation)
             .await
             .contains("You submitted your self-evaluation.")
     );
@@ -300,19 +236,19 @@ async fn a_review_lives_from_request_to_follow_up() {
         format!("Brook Primary School has submitted its self-evaluation: {reference}")
     );
     assert_eq!(link_containing(&lead_mails[..1], "/reviews/"), review_link);
-    let review = page(&app, &review_link).await;
+    let review = app.page(&review_link).await;
     for area in AREAS {
         assert!(review.contains(&evaluation(area)));
     }
-    let status = page(&app, &status_link).await;
+    let status = app.page(&status_link).await;
     assert!(status.contains("Read your self-evaluation"));
 
     // Evidence: the school adds a file and uploads it with the presigned POST to S3; the
     // checker receives it; the lead sees it and downloads it.
-    let evidence_page = href(&app, &status, "Add or manage your evidence");
+    let evidence_page = app.href(&status, "Add or manage your evidence");
     assert_eq!(evidence_page, format!("{status_link}/evidence"));
     assert!(
-        page(&app, &evidence_page)
+        app.page(&evidence_page)
             .await
             .contains("You have not added any files yet.")
     );
@@ -321,16 +257,15 @@ async fn a_review_lives_from_request_to_follow_up() {
         request_id: request_id.clone(),
         token: token.clone(),
     };
-    let evidence_store = store(&app);
-    let (evidence_id, received) =
-        upload_pdf(&app, &evidence_store, &booked_school, "Provision+map").await;
+    let evidence_store = app.evidence_store();
+    let (evidence_id, received) = app.upload_pdf(&booked_school, "Provision+map").await;
     assert_eq!(received.size, Some(PDF.len() as u64));
     assert!(
-        page(&app, &status_link)
+        app.page(&status_link)
             .await
             .contains("Provision map: Received")
     );
-    assert!(page(&app, &review_link).await.contains("Provision map"));
+    assert!(app.page(&review_link).await.contains("Provision map"));
     let download = app
         .http
         .get(format!("{review_link}/evidence/{evidence_id}"))
@@ -344,40 +279,41 @@ async fn a_review_lives_from_request_to_follow_up() {
     assert_eq!(file.bytes().await.unwrap().as_ref(), PDF);
 
     // The visit day: the report opens.
-    let report_link = href(&app, &page(&app, &review_link).await, "Write the report");
+    let report_link = app.href(&app.page(&review_link).await, "Write the report");
     assert!(
-        page(&app, &report_link)
+        app.page(&report_link)
             .await
             .contains("The report opens on the day of the visit")
     );
     let yesterday = day(-1);
-    move_visit(&app, &reference, yesterday).await;
-    let status = page(&app, &status_link).await;
+    app.move_visit(&reference, yesterday).await;
+    let status = app.page(&status_link).await;
     assert_eq!(step(&status, "Visit"), "Done");
     assert_eq!(step(&status, "Report"), "In progress");
 
     // The lead writes a draft, saves it, then sends it to the school.
     let mut written = first_draft();
-    let editor = page(&app, &report_link).await;
+    let editor = app.page(&report_link).await;
     for area in AREAS {
         assert!(editor.contains(&format!(r#"name="{}.went_well""#, area.as_str())));
     }
     for area in FocusArea::ALL.iter().filter(|a| !AREAS.contains(a)) {
         assert!(!editor.contains(&format!(r#"name="{}.went_well""#, area.as_str())));
     }
-    let saved = post(
-        &app,
-        &report_link,
-        &form_encode(&[
-            ("version", &version_on(&editor)),
-            ("decision", "save"),
-            ("summary", written.summary),
-        ]),
-        false,
-    )
-    .await;
+    let saved = app
+        .post_pairs(
+            &report_link,
+            &[
+                ("version", &version_on(&editor)),
+                ("decision", "save"),
+                ("summary", written.summary),
+            ],
+        )
+        .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-    let editor = page(&app, &app.url(saved.headers()[LOCATION].to_str().unwrap())).await;
+    let editor = app
+        .page(&app.url(saved.headers()[LOCATION].to_str().unwrap()))
+        .await;
     assert!(editor.contains(written.summary));
     assert_eq!(
         report_item(&app, &request_id).await["state"]
@@ -385,13 +321,9 @@ async fn a_review_lives_from_request_to_follow_up() {
             .unwrap(),
         "draft"
     );
-    let sent = post(
-        &app,
-        &report_link,
-        &written.form(&version_on(&editor), "submit"),
-        false,
-    )
-    .await;
+    let sent = app
+        .post(&report_link, &written.form(&version_on(&editor), "submit"))
+        .await;
     assert_eq!(sent.status(), StatusCode::SEE_OTHER);
     let report = report_item(&app, &request_id).await;
     assert_eq!(report["state"].as_s().unwrap(), "submitted");
@@ -400,7 +332,7 @@ async fn a_review_lives_from_request_to_follow_up() {
         assert!(body.contains(text), "{text} is not stored");
     }
     assert!(
-        page(&app, &report_link)
+        app.page(&report_link)
             .await
             .contains("The report is not open for editing")
     );
@@ -413,26 +345,25 @@ async fn a_review_lives_from_request_to_follow_up() {
     );
     let check_link = link_containing(&school_mails[..1], "/report");
     assert_eq!(check_link, format!("{status_link}/report"));
-    let status = page(&app, &status_link).await;
-    assert_eq!(href(&app, &status, "Check your draft report"), check_link);
-    let draft = page(&app, &check_link).await;
+    let status = app.page(&status_link).await;
+    assert_eq!(app.href(&status, "Check your draft report"), check_link);
+    let draft = app.page(&check_link).await;
     for text in written.texts() {
         assert!(draft.contains(text), "{text} is not in the draft");
     }
     let comment = "We have two SEND governors, not one.";
-    let commented = post(
-        &app,
-        &check_link,
-        &form_encode(&[
-            ("version", &version_on(&draft)),
-            ("comment.leadership", comment),
-        ]),
-        false,
-    )
-    .await;
+    let commented = app
+        .post_pairs(
+            &check_link,
+            &[
+                ("version", &version_on(&draft)),
+                ("comment.leadership", comment),
+            ],
+        )
+        .await;
     assert_eq!(commented.status(), StatusCode::SEE_OTHER);
     assert!(
-        page(&app, &check_link)
+        app.page(&check_link)
             .await
             .contains("You sent your comments to the review team")
     );
@@ -448,24 +379,23 @@ async fn a_review_lives_from_request_to_follow_up() {
     // and finalises.
     let editor_link = link_containing(&lead_mails[..1], "/reviews/");
     assert!(editor_link.ends_with("/report"), "{editor_link}");
-    let editor = page(&app, &editor_link).await;
+    let editor = app.page(&editor_link).await;
     assert!(editor.contains(comment));
     assert!(editor.contains(r#"value="finalise""#));
     written.areas[0].even_better_if = "The two SEND governors visited classes more often.";
-    let finalised = post(
-        &app,
-        &editor_link,
-        &written.form(&version_on(&editor), "finalise"),
-        false,
-    )
-    .await;
+    let finalised = app
+        .post(
+            &editor_link,
+            &written.form(&version_on(&editor), "finalise"),
+        )
+        .await;
     assert_eq!(finalised.status(), StatusCode::SEE_OTHER);
     let report = report_item(&app, &request_id).await;
     assert_eq!(report["state"].as_s().unwrap(), "final");
     let pdf_key = report["pdf_key"].as_s().unwrap().clone();
     assert_eq!(pdf_key, format!("requests/{request_id}/report/report.pdf"));
     assert!(
-        page(&app, &report_link)
+        app.page(&report_link)
             .await
             .contains("The report is final and has been sent to the school.")
     );
@@ -525,13 +455,13 @@ async fn a_review_lives_from_request_to_follow_up() {
             .all(|a| a.content_type != "application/pdf")),
         "the school owns the report: the reviewer is not sent it"
     );
-    let status = page(&app, &status_link).await;
+    let status = app.page(&status_link).await;
     assert_eq!(step(&status, "Report"), "Done");
     assert!(status.contains("Download your report (PDF)"));
 
     // Action plan: each recommendation is a row; the school updates one and reads it back.
-    let plan_link = href(&app, &status, "Update your action plan");
-    let plan = page(&app, &plan_link).await;
+    let plan_link = app.href(&status, "Update your action plan");
+    let plan = app.page(&plan_link).await;
     for (action, _) in written.recommendations {
         assert!(plan.contains(action), "{action} is not a row");
     }
@@ -542,22 +472,21 @@ async fn a_review_lives_from_request_to_follow_up() {
         u8::from(target.month()),
         target.year()
     );
-    let saved = post(
-        &app,
-        &plan_link,
-        &form_encode(&[
-            ("version", &version_on(&plan)),
-            ("owner-1", "Ms Lee (SENCO)"),
-            ("target_date-1", &typed),
-            ("status-1", "in_progress"),
-            ("notes-1", "Writing tracker drafted with the English lead."),
-            ("status-2", "not_started"),
-        ]),
-        false,
-    )
-    .await;
+    let saved = app
+        .post_pairs(
+            &plan_link,
+            &[
+                ("version", &version_on(&plan)),
+                ("owner-1", "Ms Lee (SENCO)"),
+                ("target_date-1", &typed),
+                ("status-1", "in_progress"),
+                ("notes-1", "Writing tracker drafted with the English lead."),
+                ("status-2", "not_started"),
+            ],
+        )
+        .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-    let (version, stored_plan) = stored_plan(&app, &request_id).await.expect("a saved plan");
+    let (version, stored_plan) = app.stored_plan(&request_id).await.expect("a saved plan");
     assert_eq!(version, 1);
     let row = &stored_plan.rows[0];
     assert_eq!(row.action, written.recommendations[0].0);
@@ -571,7 +500,9 @@ async fn a_review_lives_from_request_to_follow_up() {
     );
     assert_eq!(row.notes, "Writing tracker drafted with the English lead.");
     assert_eq!(stored_plan.rows[1].status, ActionStatus::NotStarted);
-    let plan = page(&app, &app.url(saved.headers()[LOCATION].to_str().unwrap())).await;
+    let plan = app
+        .page(&app.url(saved.headers()[LOCATION].to_str().unwrap()))
+        .await;
     assert_eq!(version_on(&plan), "1");
     assert!(plan.contains(r#"name="owner-1" value="Ms Lee (SENCO)""#));
     assert!(plan.contains(&format!(r#"name="target_date-1" value="{target}""#)));
@@ -579,7 +510,7 @@ async fn a_review_lives_from_request_to_follow_up() {
     let status_1 = &status_1[..status_1.find("</select>").unwrap()];
     assert!(status_1.contains(r#"value="in_progress" selected"#));
     assert!(plan.contains("Writing tracker drafted with the English lead.</textarea>"));
-    let status = page(&app, &status_link).await;
+    let status = app.page(&status_link).await;
     assert!(
         status.contains("Your report has 2 recommendations: 1 not started, 1 in progress."),
         "{status}"
@@ -587,20 +518,16 @@ async fn a_review_lives_from_request_to_follow_up() {
 
     // Follow-up: Bea joins the pool; the school asks from its status page; a new request,
     // linked both ways, is offered to Ada first.
-    let bea = better_placed_reviewer_joins(&app).await;
+    let bea = app.better_placed_reviewer_joins().await;
     let windows = follow_up_windows();
     let windows: Vec<(&str, &str)> = windows.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let asked = post(
-        &app,
-        &format!("{status_link}/follow-up"),
-        &form_encode(&windows),
-        false,
-    )
-    .await;
+    let asked = app
+        .post_pairs(&format!("{status_link}/follow-up"), &windows)
+        .await;
     assert_eq!(asked.status(), StatusCode::SEE_OTHER);
-    let original = stored_request(&app, &request_id).await;
+    let original = app.stored_request(&request_id).await;
     let link = original.follow_up.expect("the review knows its follow-up");
-    let follow_up = stored_request(&app, &link.request_id).await;
+    let follow_up = app.stored_request(&link.request_id).await;
     let of = follow_up
         .follow_up_of
         .expect("the follow-up knows its review");
@@ -623,7 +550,7 @@ async fn a_review_lives_from_request_to_follow_up() {
         "the original lead is asked first, though Bea scores more"
     );
     assert_eq!(
-        stored_request(&app, &link.request_id).await.state,
+        app.stored_request(&link.request_id).await.state,
         records::request::state::OFFERED
     );
     let school_mails = app.wait_for_mail(&school, 5).await;
@@ -633,17 +560,13 @@ async fn a_review_lives_from_request_to_follow_up() {
             .ends_with(&format!("we have your request {}", link.reference))
     );
     let follow_up_status = link_containing(&school_mails[..1], "/status/");
-    let status = page(&app, &status_link).await;
+    let status = app.page(&status_link).await;
     assert!(status.contains(&format!("Its reference is {}", link.reference)));
-    assert_eq!(href(&app, &status, "Follow its progress"), follow_up_status);
-    let status = page(&app, &follow_up_status).await;
+    assert_eq!(app.href(&status, "Follow its progress"), follow_up_status);
+    let status = app.page(&follow_up_status).await;
     assert!(status.contains(&format!("This visit follows up your review {reference}")));
     assert_eq!(
-        href(
-            &app,
-            &status,
-            &format!("Go to the page of review {reference}")
-        ),
+        app.href(&status, &format!("Go to the page of review {reference}")),
         status_link
     );
 

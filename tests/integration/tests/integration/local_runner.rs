@@ -3,12 +3,12 @@
 use local_runner::template::{EventSpec, Template};
 use reqwest::StatusCode;
 
-use crate::helpers::{self, spawn, spawn_with};
+use crate::support::{self, spawn, spawn_with};
 
 #[tokio::test]
 async fn every_http_route_of_the_template_is_served_by_its_function() {
     let app = spawn().await;
-    let template = Template::load(&helpers::template_path()).unwrap();
+    let template = Template::load(&support::template_path()).unwrap();
     let mut declared = Vec::new();
     for function in template.functions().unwrap() {
         for event in function.events {
@@ -68,7 +68,7 @@ async fn paths_and_methods_the_template_does_not_declare_get_api_gateways_404() 
 
 #[tokio::test]
 async fn a_route_added_to_the_template_is_served_without_any_router_change() {
-    let original = std::fs::read_to_string(helpers::template_path()).unwrap();
+    let original = std::fs::read_to_string(support::template_path()).unwrap();
     let extra_route = "        Health:\n          Type: HttpApi\n          Properties:\n            ApiId: !Ref HttpApi\n            Path: /health\n            Method: GET\n";
     assert!(
         original.contains(extra_route),
@@ -122,7 +122,7 @@ async fn scheduled_functions_can_be_fired_on_demand_over_http() {
 
 #[test]
 fn every_function_crate_has_exactly_one_template_resource_and_the_reverse() {
-    let template = Template::load(&helpers::template_path()).unwrap();
+    let template = Template::load(&support::template_path()).unwrap();
     let mut in_template: Vec<String> = template
         .functions()
         .unwrap()
@@ -168,10 +168,12 @@ async fn the_dev_page_runs_schedules_and_demo_shortcuts_from_forms() {
     assert!(ran.text().await.unwrap().contains("<h1>Done</h1>"));
 
     // A booked visit moved to today from the form; an unknown reference does nothing.
-    let ada = crate::journeys::ada_joins(&app).await;
-    let school = helpers::unique_address("school");
-    let reference = crate::offers::submit_named(&app, &school, "100101", "Alder Primary").await;
-    let booked = crate::journeys::accept_offer(&app, &reference, &school, &ada, 0).await;
+    let ada = app.ada_joins().await;
+    let school = support::unique_address("school");
+    let booked = app
+        .book((&school, "100101", "Alder Primary"), &ada, 0)
+        .await;
+    let reference = booked.school.reference.as_str();
     let today = time::OffsetDateTime::now_utc().date().to_string();
     let moved = app
         .http
@@ -185,7 +187,7 @@ async fn the_dev_page_runs_schedules_and_demo_shortcuts_from_forms() {
         .unwrap();
     assert_eq!(moved.status(), StatusCode::OK);
     assert!(moved.text().await.unwrap().contains(&today));
-    let stored = crate::journeys::stored_request(&app, &booked.school.request_id).await;
+    let stored = app.stored_request(&booked.school.request_id).await;
     assert_eq!(stored.lead.unwrap().visit_date, today);
     let unknown = app
         .http

@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use workflows::intake::RequestConfirmation;
 
-use crate::helpers::{TestStack, spawn, spawn_with, unique_address};
+use crate::support::{TestStack, spawn, spawn_with, unique_address};
 
 fn confirmation(reference: &str) -> RequestConfirmation {
     RequestConfirmation {

@@ -6,8 +6,7 @@ use lambda_runtime::{Context, LambdaEvent};
 use local_runner::functions::{self, Handler, SnsHandler};
 use send_review_admin::requests;
 
-use crate::admin::submit_request;
-use crate::helpers::{TestStack, spawn, unique_address};
+use crate::support::{TestStack, spawn, unique_address};
 
 /// A real SNS delivery of an SES configuration-set bounce event, for `address`.
 fn bounce_event(address: &str) -> LambdaEvent<SnsEvent> {
@@ -38,7 +37,9 @@ async fn a_permanent_bounce_marks_the_contact_once_tells_the_administrator_once_
  {
     let app = spawn().await;
     let contact = unique_address("bounced.head");
-    let reference = submit_request(&app, "100031", "Willow Primary School", &contact).await;
+    let reference = app
+        .submit_request("100031", "Willow Primary School", &contact)
+        .await;
     let handler = feedback_handler(&app).await;
 
     let first = handler(bounce_event(&contact.to_uppercase()))

@@ -2,109 +2,12 @@
 //! and expiry moving on to the next reviewer, an empty pool, and capacity under concurrency.
 
 use reqwest::StatusCode;
-use reqwest::header::{CONTENT_TYPE, LOCATION};
-use serde_json::{Value, json};
+use reqwest::header::LOCATION;
+use serde_json::json;
 use time::{Duration, OffsetDateTime, Weekday};
 use workflows::offers::{Answer, Workflow};
 
-use crate::helpers::{TestStack, spawn, spawn_with, unique_address};
-
-pub(crate) fn day(days: i64) -> time::Date {
-    OffsetDateTime::now_utc().date() + Duration::days(days)
-}
-
-/// A reviewer row: `name`, a unique email, home LA, phases, capacity. Trained, DBS in date,
-/// travels to London and the South East, may lead.
-pub(crate) fn reviewer_row(
-    name: &str,
-    email: &str,
-    la: u16,
-    phases: &str,
-    capacity: u8,
-    urn: &str,
-) -> String {
-    format!(
-        "{name},{email},{urn},,{la},london;south_east,{phases},mainstream;special,autism,yes,{},{},{capacity},,,yes",
-        day(-400),
-        day(-100)
-    )
-}
-
-pub(crate) async fn import(app: &TestStack, rows: &[String]) {
-    let csv = format!(
-        "name,email,home_school_urn,trust,local_authority,regions,phases,school_types,specialisms,may_lead,trained_on,dbs_checked_on,capacity_per_term,unavailable,conflicts,active\n{}\n",
-        rows.join("\n")
-    );
-    let parsed = records::reviewers::parse_csv(&csv).expect("a valid pool");
-    let pool: Vec<_> = parsed.into_iter().map(|r| r.reviewer).collect();
-    let table = app.table_handle();
-    records::reviewers::upsert_all(&table, &pool).await.unwrap();
-}
-
-/// A Camden primary school asks for a review through the API; its reference.
-pub(crate) async fn submit(app: &TestStack, contact: &str, urn: &str) -> String {
-    submit_named(app, contact, urn, "Brook Primary School").await
-}
-
-/// [`submit`] for a school of that name.
-pub(crate) async fn submit_named(app: &TestStack, contact: &str, urn: &str, name: &str) -> String {
-    let body = json!({
-        "school": {
-            "urn": urn, "name": name, "phase": "primary", "type": "mainstream",
-            "local_authority_code": 202, "postcode": "NW1 2DB", "number_on_roll": 420,
-            "sen_support_percent": 14.5, "ehc_plan_percent": 3.2, "areas_of_need": ["communication_and_interaction"]
-        },
-        "review_type": "send_review", "focus_areas": "all",
-        "visit_windows": [
-            { "start": day(30).to_string(), "end": day(40).to_string() },
-            { "start": day(60).to_string(), "end": day(70).to_string() }
-        ],
-        "learning_goal": "How well our graduated approach works.",
-        "contact": { "name": "Grace Hopper", "role": "SENCO", "email": contact },
-        "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
-    });
-    let response = app
-        .http
-        .post(app.url("/api/v1/review-requests"))
-        .header(CONTENT_TYPE, "application/json")
-        .header("Idempotency-Key", ulid::Ulid::new().to_string())
-        .body(body.to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::CREATED);
-    response.json::<Value>().await.unwrap()["reference"]
-        .as_str()
-        .unwrap()
-        .to_owned()
-}
-
-pub(crate) fn offer_link(mail: &local_runner::mailbox::SentMail) -> String {
-    mail.links
-        .iter()
-        .find(|l| l.contains("/offers/"))
-        .expect("an offer link")
-        .clone()
-}
-
-/// The first school day inside the first window.
-pub(crate) fn visit_day() -> time::Date {
-    let mut date = day(31);
-    while matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
-        date += Duration::days(1);
-    }
-    date
-}
-
-pub(crate) async fn answer(app: &TestStack, link: &str, form: &str) -> reqwest::Response {
-    app.http
-        .post(link)
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(form.to_owned())
-        .send()
-        .await
-        .unwrap()
-}
+use crate::support::{day, offer_link, reviewer_row, spawn, spawn_with, unique_address, visit_day};
 
 #[tokio::test]
 async fn the_best_reviewer_is_offered_the_review_accepts_with_a_date_and_both_sides_get_a_calendar_file()
@@ -112,16 +15,13 @@ async fn the_best_reviewer_is_offered_the_review_accepts_with_a_date_and_both_si
     let app = spawn().await;
     let best = unique_address("best");
     let other = unique_address("other");
-    import(
-        &app,
-        &[
-            reviewer_row("Ada Best", &best, 204, "primary", 2, "900001"),
-            reviewer_row("Bo Other", &other, 886, "secondary", 2, "900002"),
-        ],
-    )
+    app.import_reviewers(&[
+        reviewer_row("Ada Best", &best, 204, "primary", 2, "900001"),
+        reviewer_row("Bo Other", &other, 886, "secondary", 2, "900002"),
+    ])
     .await;
     let school = unique_address("school");
-    let reference = submit(&app, &school, "100101").await;
+    let reference = app.submit(&school, "100101").await;
 
     let offer = app.wait_for_mail(&best, 1).await;
     assert!(offer[0].subject.contains("Brook Primary School"));
@@ -152,21 +52,18 @@ async fn the_best_reviewer_is_offered_the_review_accepts_with_a_date_and_both_si
     while saturday.weekday() != Weekday::Saturday {
         saturday += Duration::days(1);
     }
-    let refused = answer(
-        &app,
-        &link,
-        &format!("decision=accept&visit_date={saturday}"),
-    )
-    .await;
+    let refused = app
+        .answer(&link, &format!("decision=accept&visit_date={saturday}"))
+        .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text().await.unwrap().contains("Monday to Friday"));
 
-    let accepted = answer(
-        &app,
-        &link,
-        &format!("decision=accept&visit_date={}", visit_day()),
-    )
-    .await;
+    let accepted = app
+        .answer(
+            &link,
+            &format!("decision=accept&visit_date={}", visit_day()),
+        )
+        .await;
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
     let after = app
         .http
@@ -210,7 +107,7 @@ async fn the_best_reviewer_is_offered_the_review_accepts_with_a_date_and_both_si
     assert!(status.contains("Ada Best will visit on"));
 
     // A late second click is answered politely.
-    let again = answer(&app, &link, "decision=decline&reason=").await;
+    let again = app.answer(&link, "decision=decline&reason=").await;
     assert_eq!(again.status(), StatusCode::OK);
     assert!(
         again
@@ -226,17 +123,16 @@ async fn a_decline_moves_the_offer_to_the_next_reviewer() {
     let app = spawn().await;
     let first = unique_address("first");
     let second = unique_address("second");
-    import(
-        &app,
-        &[
-            reviewer_row("Ada First", &first, 204, "primary", 2, "900011"),
-            reviewer_row("Bo Second", &second, 886, "secondary", 2, "900012"),
-        ],
-    )
+    app.import_reviewers(&[
+        reviewer_row("Ada First", &first, 204, "primary", 2, "900011"),
+        reviewer_row("Bo Second", &second, 886, "secondary", 2, "900012"),
+    ])
     .await;
-    submit(&app, &unique_address("school"), "100102").await;
+    app.submit(&unique_address("school"), "100102").await;
     let link = offer_link(&app.wait_for_mail(&first, 1).await[0]);
-    let declined = answer(&app, &link, "decision=decline&reason=Away+on+a+course").await;
+    let declined = app
+        .answer(&link, "decision=decline&reason=Away+on+a+course")
+        .await;
     assert_eq!(declined.status(), StatusCode::SEE_OTHER);
     let next = app.wait_for_mail(&second, 1).await;
     assert!(next[0].subject.contains("Brook Primary School"));
@@ -254,15 +150,12 @@ async fn an_offer_not_answered_in_time_expires_and_goes_to_the_next_reviewer() {
     let app = spawn().await;
     let slow = unique_address("slow");
     let next = unique_address("next");
-    import(
-        &app,
-        &[
-            reviewer_row("Ada Slow", &slow, 204, "primary", 2, "900021"),
-            reviewer_row("Bo Next", &next, 886, "secondary", 2, "900022"),
-        ],
-    )
+    app.import_reviewers(&[
+        reviewer_row("Ada Slow", &slow, 204, "primary", 2, "900021"),
+        reviewer_row("Bo Next", &next, 886, "secondary", 2, "900022"),
+    ])
     .await;
-    submit(&app, &unique_address("school"), "100103").await;
+    app.submit(&unique_address("school"), "100103").await;
     let link = offer_link(&app.wait_for_mail(&slow, 1).await[0]);
 
     // Halfway (offers last 5 days by default): one reminder.
@@ -302,29 +195,26 @@ async fn with_nobody_eligible_the_administrator_is_told_why_without_naming_anyon
     })
     .await;
     // Both reviewers work in Camden, the school's own LA: a conflict of interest.
-    import(
-        &app,
-        &[
-            reviewer_row(
-                "Ada Camden",
-                &unique_address("a"),
-                202,
-                "primary",
-                2,
-                "900031",
-            ),
-            reviewer_row(
-                "Bo Camden",
-                &unique_address("b"),
-                202,
-                "primary",
-                2,
-                "900032",
-            ),
-        ],
-    )
+    app.import_reviewers(&[
+        reviewer_row(
+            "Ada Camden",
+            &unique_address("a"),
+            202,
+            "primary",
+            2,
+            "900031",
+        ),
+        reviewer_row(
+            "Bo Camden",
+            &unique_address("b"),
+            202,
+            "primary",
+            2,
+            "900032",
+        ),
+    ])
     .await;
-    let reference = submit(&app, &unique_address("school"), "100104").await;
+    let reference = app.submit(&unique_address("school"), "100104").await;
     let mails = app.wait_for_mail(&admin, 1).await;
     assert!(mails[0].subject.contains(&reference));
     assert!(
@@ -362,9 +252,10 @@ async fn fifty_concurrent_acceptances_across_requests_never_exceed_any_capacity(
             })
             .collect()
     };
-    import(&app, &pool(10)).await;
+    app.import_reviewers(&pool(10)).await;
     for n in 0..50 {
-        submit(&app, &unique_address("school"), &format!("1003{n:02}")).await;
+        app.submit(&unique_address("school"), &format!("1003{n:02}"))
+            .await;
     }
     let mut offers = Vec::new();
     let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
@@ -378,7 +269,7 @@ async fn fifty_concurrent_acceptances_across_requests_never_exceed_any_capacity(
     assert_eq!(offers.len(), 50, "every request was offered");
 
     // Now every reviewer says two a term; fifty acceptances for the same term race.
-    import(&app, &pool(2)).await;
+    app.import_reviewers(&pool(2)).await;
     let workflow =
         Workflow::from_env(app.stack.function_env("MatcherFunction"), &app.stack.aws).unwrap();
     let secret = records::links::LinkSecret::load(
@@ -456,19 +347,16 @@ async fn an_administrator_reassigns_an_open_offer_to_the_next_reviewer() {
     let app = spawn().await;
     let first = unique_address("first");
     let second = unique_address("second");
-    import(
-        &app,
-        &[
-            reviewer_row("Ada First", &first, 204, "primary", 2, "900051"),
-            reviewer_row("Bo Second", &second, 886, "secondary", 2, "900052"),
-        ],
-    )
+    app.import_reviewers(&[
+        reviewer_row("Ada First", &first, 204, "primary", 2, "900051"),
+        reviewer_row("Bo Second", &second, 886, "secondary", 2, "900052"),
+    ])
     .await;
-    let reference: records::domain::request::Reference =
-        submit(&app, &unique_address("school"), "100105")
-            .await
-            .parse()
-            .unwrap();
+    let reference: records::domain::request::Reference = app
+        .submit(&unique_address("school"), "100105")
+        .await
+        .parse()
+        .unwrap();
     let link = offer_link(&app.wait_for_mail(&first, 1).await[0]);
     let table = app.table_handle();
     let details = send_review_admin::requests::show(&table, &reference)
@@ -498,18 +386,15 @@ async fn an_administrator_reassigns_an_open_offer_to_the_next_reviewer() {
 async fn withdrawing_an_offered_request_withdraws_its_open_offer() {
     let app = spawn().await;
     let reviewer = unique_address("reviewer");
-    import(
-        &app,
-        &[reviewer_row(
-            "Ada Only", &reviewer, 204, "primary", 2, "900061",
-        )],
-    )
+    app.import_reviewers(&[reviewer_row(
+        "Ada Only", &reviewer, 204, "primary", 2, "900061",
+    )])
     .await;
-    let reference: records::domain::request::Reference =
-        submit(&app, &unique_address("school"), "100106")
-            .await
-            .parse()
-            .unwrap();
+    let reference: records::domain::request::Reference = app
+        .submit(&unique_address("school"), "100106")
+        .await
+        .parse()
+        .unwrap();
     let link = offer_link(&app.wait_for_mail(&reviewer, 1).await[0]);
     let table = app.table_handle();
     send_review_admin::requests::withdraw(
@@ -520,12 +405,12 @@ async fn withdrawing_an_offered_request_withdraws_its_open_offer() {
     )
     .await
     .unwrap();
-    let late = answer(
-        &app,
-        &link,
-        &format!("decision=accept&visit_date={}", visit_day()),
-    )
-    .await;
+    let late = app
+        .answer(
+            &link,
+            &format!("decision=accept&visit_date={}", visit_day()),
+        )
+        .await;
     assert_eq!(late.status(), StatusCode::OK);
     assert!(late.text().await.unwrap().contains("This offer has closed"));
     assert_eq!(

@@ -5,97 +5,24 @@
 use records::domain::request::FocusArea;
 use records::store::Item;
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, CONTENT_TYPE, LOCATION};
+use reqwest::header::LOCATION;
 use serde_json::Value;
 use time::{Duration, OffsetDateTime};
 use workflows::self_evaluation::{KIND, SelfEvaluation};
 
-use crate::evidence::{PDF, store, upload_pdf};
-use crate::helpers::{TestStack, spawn, unique_address};
-use crate::journeys::{Booked, accept_offer};
-use crate::offers::{import, reviewer_row, submit, visit_day};
-
-pub(crate) async fn post(app: &TestStack, url: &str, form: &str, json: bool) -> reqwest::Response {
-    let mut request = app
-        .http
-        .post(url)
-        .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
-        .body(form.to_owned());
-    if json {
-        request = request.header(ACCEPT, "application/json");
-    }
-    request.send().await.unwrap()
-}
+use crate::support::{
+    PDF, TestStack, at_nine, complete_self_evaluation, form_encode, reviewer_row, spawn, visit_day,
+};
 
 fn encode(text: &str) -> String {
     form_encode(&[("x", text)])[2..].to_owned()
-}
-
-pub(crate) fn form_encode(pairs: &[(&str, &str)]) -> String {
-    let mut out = String::new();
-    for (i, (k, v)) in pairs.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-        }
-        out.push_str(k);
-        out.push('=');
-        for b in v.bytes() {
-            match b {
-                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => out.push(b as char),
-                b' ' => out.push('+'),
-                _ => out.push_str(&format!("%{b:02X}")),
-            }
-        }
-    }
-    out
-}
-
-/// The self-evaluation form, based on `version`, submitting `evaluation(area)` for each of
-/// `areas` with "The provision map" as its evidence.
-pub(crate) fn complete_self_evaluation(
-    version: &str,
-    areas: &[FocusArea],
-    evaluation: impl Fn(FocusArea) -> String,
-) -> String {
-    let mut pairs = vec![
-        ("version".to_owned(), version.to_owned()),
-        ("decision".to_owned(), "submit".to_owned()),
-    ];
-    for &area in areas {
-        pairs.push((format!("evaluation_{}", area.as_str()), evaluation(area)));
-        pairs.push((
-            format!("evidence_{}", area.as_str()),
-            "The provision map".to_owned(),
-        ));
-    }
-    let pairs: Vec<(&str, &str)> = pairs
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    form_encode(&pairs)
-}
-
-/// A Camden primary (focus: all eight areas) with Ada booked as lead.
-pub(crate) async fn booked(app: &TestStack) -> Booked {
-    booked_with(app, "Ada Lead", "100101").await
-}
-
-/// School `urn`, with a new reviewer `name` booked as lead (a new reviewer, with no review
-/// yet this term, outranks the earlier ones).
-async fn booked_with(app: &TestStack, name: &str, urn: &str) -> Booked {
-    let lead = unique_address("lead");
-    let home = format!("9{}", &urn[1..]);
-    import(app, &[reviewer_row(name, &lead, 204, "primary", 2, &home)]).await;
-    let contact = unique_address("school");
-    let reference = submit(app, &contact, urn).await;
-    accept_offer(app, &reference, &contact, &lead, 0).await
 }
 
 #[tokio::test]
 async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_and_the_team_reads_it_once_submitted()
  {
     let app = spawn().await;
-    let booked = booked(&app).await;
+    let booked = app.booked().await;
     let url = format!("{}/self-evaluation", booked.status_link);
     let table = app.table_handle();
 
@@ -113,17 +40,16 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
     assert!(html.contains("Please submit it by"));
 
     // Save; the page says so and shows the text.
-    let saved = post(
-        &app,
-        &url,
-        &form_encode(&[
-            ("version", "0"),
-            ("decision", "save"),
-            ("evaluation_outcomes", "Good progress <b>overall</b>."),
-        ]),
-        false,
-    )
-    .await;
+    let saved = app
+        .post_pairs(
+            &url,
+            &[
+                ("version", "0"),
+                ("decision", "save"),
+                ("evaluation_outcomes", "Good progress <b>overall</b>."),
+            ],
+        )
+        .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     assert!(
         saved.headers()[LOCATION]
@@ -141,17 +67,16 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
     );
 
     // An old page (version 0) cannot overwrite it: 409, both texts shown, nothing stored.
-    let stale = post(
-        &app,
-        &url,
-        &form_encode(&[
-            ("version", "0"),
-            ("decision", "save"),
-            ("evaluation_outcomes", "Older text"),
-        ]),
-        false,
-    )
-    .await;
+    let stale = app
+        .post_pairs(
+            &url,
+            &[
+                ("version", "0"),
+                ("decision", "save"),
+                ("evaluation_outcomes", "Older text"),
+            ],
+        )
+        .await;
     assert_eq!(stale.status(), StatusCode::CONFLICT);
     let html = stale.text().await.unwrap();
     assert!(html.contains("Someone else saved a newer version"));
@@ -172,31 +97,29 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
     );
 
     // Autosave answers JSON with the new version; too much text is refused and stores nothing.
-    let autosaved = post(
-        &app,
-        &url,
-        &form_encode(&[
-            ("version", "1"),
-            ("decision", "autosave"),
-            ("evaluation_outcomes", "Good progress."),
-        ]),
-        true,
-    )
-    .await;
+    let autosaved = app
+        .autosave(
+            &url,
+            &form_encode(&[
+                ("version", "1"),
+                ("decision", "autosave"),
+                ("evaluation_outcomes", "Good progress."),
+            ]),
+        )
+        .await;
     assert_eq!(autosaved.status(), StatusCode::OK);
     assert_eq!(autosaved.json::<Value>().await.unwrap()["version"], 2);
     let too_long = "x".repeat(4001);
-    let refused = post(
-        &app,
-        &url,
-        &form_encode(&[
-            ("version", "2"),
-            ("decision", "save"),
-            ("evaluation_leadership", &too_long),
-        ]),
-        false,
-    )
-    .await;
+    let refused = app
+        .post_pairs(
+            &url,
+            &[
+                ("version", "2"),
+                ("decision", "save"),
+                ("evaluation_leadership", &too_long),
+            ],
+        )
+        .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         refused
@@ -215,17 +138,16 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
     );
 
     // Submitting an incomplete one saves it but says what is missing.
-    let incomplete = post(
-        &app,
-        &url,
-        &form_encode(&[
-            ("version", "2"),
-            ("decision", "submit"),
-            ("evaluation_outcomes", "Good progress."),
-        ]),
-        false,
-    )
-    .await;
+    let incomplete = app
+        .post_pairs(
+            &url,
+            &[
+                ("version", "2"),
+                ("decision", "submit"),
+                ("evaluation_outcomes", "Good progress."),
+            ],
+        )
+        .await;
     assert_eq!(incomplete.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         incomplete
@@ -236,26 +158,21 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
     );
 
     // Complete: submitted, read-only, and the lead is told.
-    let submitted = post(
-        &app,
-        &url,
-        &complete_self_evaluation("3", FocusArea::ALL, |area| {
-            format!("Our view on {}.", area.label())
-        }),
-        false,
-    )
-    .await;
+    let submitted = app
+        .post(
+            &url,
+            &complete_self_evaluation("3", FocusArea::ALL, |area| {
+                format!("Our view on {}.", area.label())
+            }),
+        )
+        .await;
     assert_eq!(submitted.status(), StatusCode::SEE_OTHER);
     let html = app.text_at(&url).await;
     assert!(html.contains("You submitted your self-evaluation."));
     assert!(!html.contains("<textarea"));
-    let late = post(
-        &app,
-        &url,
-        &form_encode(&[("version", "4"), ("decision", "save")]),
-        false,
-    )
-    .await;
+    let late = app
+        .post_pairs(&url, &[("version", "4"), ("decision", "save")])
+        .await;
     assert_eq!(
         late.status(),
         StatusCode::SEE_OTHER,
@@ -279,7 +196,7 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
 async fn the_review_team_downloads_the_evidence_and_keeps_private_notes_that_an_old_page_cannot_overwrite()
  {
     let app = spawn().await;
-    let booked = booked(&app).await;
+    let booked = app.booked().await;
 
     // Before anything is shared.
     let html = app.text_at(&booked.review_link).await;
@@ -287,8 +204,8 @@ async fn the_review_team_downloads_the_evidence_and_keeps_private_notes_that_an_
     assert!(html.contains("The school has not shared any files yet."));
 
     // The school uploads a PDF; the reviewer downloads it through a short-lived URL, recorded.
-    let store = store(&app);
-    let (evidence_id, _) = upload_pdf(&app, &store, &booked.school, "Provision map").await;
+    let store = app.evidence_store();
+    let (evidence_id, _) = app.upload_pdf(&booked.school, "Provision map").await;
     let html = app.text_at(&booked.review_link).await;
     assert!(html.contains("Provision map"));
     let download = app
@@ -308,12 +225,9 @@ async fn the_review_team_downloads_the_evidence_and_keeps_private_notes_that_an_
     // Another request's reviewer, an expired link and a tampered one: 403, no URL, no record.
     // Ada steps back for a while, so Bo takes the second school.
     let resting = reviewer_row("Ada Lead", &booked.lead, 204, "primary", 2, "900001");
-    import(
-        &app,
-        &[format!("{},no", resting.strip_suffix(",yes").unwrap())],
-    )
-    .await;
-    let other = booked_with(&app, "Bo Other", "100102").await;
+    app.import_reviewers(&[format!("{},no", resting.strip_suffix(",yes").unwrap())])
+        .await;
+    let other = app.booked_with("Bo Other", "100102").await;
     let tampered = format!("{}x", &booked.review_link[..booked.review_link.len() - 1]);
     let secret = records::links::LinkSecret::load(
         app.stack.function_env("ReviewerPagesFunction"),
@@ -365,21 +279,19 @@ async fn the_review_team_downloads_the_evidence_and_keeps_private_notes_that_an_
 
     // Notes: saved; an old page gets both texts and stores nothing; too long is refused.
     let notes = format!("{}/notes", booked.review_link);
-    let saved = post(
-        &app,
-        &notes,
-        &format!("version=0&notes={}", encode("Ask about the TA deployment.")),
-        false,
-    )
-    .await;
+    let saved = app
+        .post(
+            &notes,
+            &format!("version=0&notes={}", encode("Ask about the TA deployment.")),
+        )
+        .await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-    let stale = post(
-        &app,
-        &notes,
-        &format!("version=0&notes={}", encode("Another thought")),
-        false,
-    )
-    .await;
+    let stale = app
+        .post(
+            &notes,
+            &format!("version=0&notes={}", encode("Another thought")),
+        )
+        .await;
     assert_eq!(stale.status(), StatusCode::CONFLICT);
     let html = stale.text().await.unwrap();
     assert!(html.contains("Ada Lead saved newer notes"));
@@ -387,13 +299,9 @@ async fn the_review_team_downloads_the_evidence_and_keeps_private_notes_that_an_
         html.contains(">Another thought</textarea>")
             && html.contains("Ask about the TA deployment.")
     );
-    let too_long = post(
-        &app,
-        &notes,
-        &format!("version=1&notes={}", "x".repeat(10_001)),
-        false,
-    )
-    .await;
+    let too_long = app
+        .post(&notes, &format!("version=1&notes={}", "x".repeat(10_001)))
+        .await;
     assert_eq!(too_long.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let stored = workflows::review_notes::KIND
         .get::<workflows::review_notes::ReviewNotes>(&app.table_handle(), &booked.school.request_id)
@@ -412,33 +320,17 @@ async fn the_review_team_downloads_the_evidence_and_keeps_private_notes_that_an_
 #[tokio::test]
 async fn the_school_is_reminded_three_weeks_and_one_week_before_the_visit_once_each() {
     let app = spawn().await;
-    let booked = booked(&app).await;
+    let booked = app.booked().await;
     let visit = visit_day();
-    let fire = |days_before: i64| {
-        let at = (visit - Duration::days(days_before))
-            .midnight()
-            .assume_utc()
-            + Duration::hours(9);
-        let at: OffsetDateTime = at;
-        serde_json::json!({ "now": at.format(&time::format_description::well_known::Rfc3339).unwrap() })
-    };
+    let fire = |days_before: i64| app.run_schedule(at_nine(visit - Duration::days(days_before)));
     // Four weeks before: nothing. Three weeks: one reminder, however often the task runs.
-    app.stack
-        .fire_schedule("ScheduledTasksFunction", Some(fire(28)))
-        .await
-        .unwrap();
+    fire(28).await;
     assert_eq!(reminders(&app).await, 0);
     for _ in 0..2 {
-        app.stack
-            .fire_schedule("ScheduledTasksFunction", Some(fire(21)))
-            .await
-            .unwrap();
+        fire(21).await;
     }
     assert_eq!(reminders(&app).await, 1);
-    app.stack
-        .fire_schedule("ScheduledTasksFunction", Some(fire(7)))
-        .await
-        .unwrap();
+    fire(7).await;
     assert_eq!(reminders(&app).await, 2);
     assert!(
         app.wait_for_mail(&booked.school_contact, 4).await[0]

@@ -8,8 +8,7 @@ use workflows::report::examples::typical;
 use workflows::report::store::{Moved, Saved, report_state};
 use workflows::report::{FactualCheck, Report, Section, SectionComment, store};
 
-use crate::helpers::spawn;
-use crate::preparation::{booked, form_encode, post};
+use crate::support::{complete_report, report_form, spawn};
 
 fn draft_with_summary(summary: &str) -> Report {
     let mut report = typical();
@@ -200,63 +199,10 @@ async fn the_report_moves_from_draft_to_final_only_from_the_version_seen() {
     }
 }
 
-/// The report's form fields for `report`, as the editor posts them.
-pub(crate) fn report_form(report: &Report, version: u64, decision: &str) -> String {
-    let mut pairs: Vec<(String, String)> = vec![
-        ("version".into(), version.to_string()),
-        ("decision".into(), decision.into()),
-    ];
-    for findings in &report.areas {
-        let area = findings.area.as_str();
-        for point in &findings.went_well {
-            pairs.push((format!("{area}.went_well"), point.to_string()));
-        }
-        for point in &findings.even_better_if {
-            pairs.push((format!("{area}.even_better_if"), point.to_string()));
-        }
-        if let Some(evidence) = &findings.evidence {
-            pairs.push((format!("{area}.evidence"), evidence.to_string()));
-        }
-    }
-    if let Some(summary) = &report.summary {
-        pairs.push(("summary".into(), summary.to_string()));
-    }
-    for recommendation in &report.recommendations {
-        pairs.push(("recommendation".into(), recommendation.action.to_string()));
-        pairs.push((
-            "next_steps".into(),
-            recommendation
-                .next_steps
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-        ));
-    }
-    let borrowed: Vec<(&str, &str)> = pairs
-        .iter()
-        .map(|(k, v)| (k.as_str(), v.as_str()))
-        .collect();
-    form_encode(&borrowed)
-}
-
-/// The typical report's text, for every focus area of the request.
-pub(crate) fn complete_report(areas: &[FocusArea]) -> Report {
-    let model = typical();
-    let mut report = Report::empty(areas);
-    for findings in &mut report.areas {
-        let area = findings.area;
-        *findings = model.areas[0].clone();
-        findings.area = area;
-    }
-    report.summary = model.summary;
-    report.recommendations = model.recommendations;
-    report
-}
-
 #[tokio::test]
 async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_comments() {
     let app = spawn().await;
-    let booked = booked(&app).await;
+    let booked = app.booked().await;
     let url = format!("{}/report", booked.review_link);
 
     // Before the visit the editor is not open yet.
@@ -272,7 +218,8 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
 
     // The visit day has come.
     let yesterday = time::OffsetDateTime::now_utc().date() - time::Duration::days(1);
-    crate::report_status::move_visit(&app, booked.school.reference.as_str(), yesterday).await;
+    app.move_visit(booked.school.reference.as_str(), yesterday)
+        .await;
 
     let page = app.http.get(&url).send().await.unwrap();
     assert_eq!(page.status(), StatusCode::OK);
@@ -294,7 +241,9 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
     let areas = FocusArea::ALL.to_vec();
     let mut draft = Report::empty(&areas);
     draft.summary = Some(Text::parse("A first thought.", 100, true).unwrap());
-    let saved = post(&app, &url, &report_form(&draft, 0, "autosave"), true).await;
+    let saved = app
+        .autosave(&url, &report_form(&draft, 0, "autosave"))
+        .await;
     assert_eq!(saved.status(), StatusCode::OK);
     let body: serde_json::Value = saved.json().await.unwrap();
     assert_eq!(body["version"], 1);
@@ -302,7 +251,7 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
     // A page still on version 0 stores nothing and shows both texts.
     let mut other = draft.clone();
     other.summary = Some(Text::parse("An old tab's thought.", 100, true).unwrap());
-    let stale = post(&app, &url, &report_form(&other, 0, "save"), false).await;
+    let stale = app.post(&url, &report_form(&other, 0, "save")).await;
     assert_eq!(stale.status(), StatusCode::CONFLICT);
     let html = stale.text().await.unwrap();
     assert!(html.contains("An old tab&#39;s thought.</textarea>") || html.contains("An old tab"));
@@ -310,18 +259,19 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
         html.contains("A first thought."),
         "the saved text is shown too"
     );
-    let autosaved_stale = post(&app, &url, &report_form(&other, 0, "autosave"), true).await;
+    let autosaved_stale = app
+        .autosave(&url, &report_form(&other, 0, "autosave"))
+        .await;
     assert_eq!(autosaved_stale.status(), StatusCode::CONFLICT);
 
     // Too much text is refused with the box named, nothing stored.
     let long = "x".repeat(workflows::report::MAX_SUMMARY_CHARS + 1);
-    let too_long = post(
-        &app,
-        &url,
-        &form_encode(&[("version", "1"), ("decision", "save"), ("summary", &long)]),
-        false,
-    )
-    .await;
+    let too_long = app
+        .post_pairs(
+            &url,
+            &[("version", "1"), ("decision", "save"), ("summary", &long)],
+        )
+        .await;
     assert_eq!(too_long.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         too_long
@@ -332,7 +282,7 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
     );
 
     // An incomplete draft is saved but not sent.
-    let incomplete = post(&app, &url, &report_form(&draft, 1, "submit"), false).await;
+    let incomplete = app.post(&url, &report_form(&draft, 1, "submit")).await;
     assert_eq!(incomplete.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
         incomplete
@@ -344,7 +294,7 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
 
     // The complete report goes to the school, which is emailed a link to check it.
     let report = complete_report(&areas);
-    let sent = post(&app, &url, &report_form(&report, 2, "submit"), false).await;
+    let sent = app.post(&url, &report_form(&report, 2, "submit")).await;
     assert_eq!(sent.status(), StatusCode::SEE_OTHER);
     let stored = store::get(&app.table_handle(), &booked.school.request_id)
         .await
@@ -368,16 +318,15 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
     let html = app.text_at(&check_link).await;
     assert!(html.contains(report.areas[0].went_well[0].as_str()));
     assert!(html.contains(r#"id="comment.summary""#));
-    let commented = post(
-        &app,
-        &check_link,
-        &form_encode(&[
-            ("version", &stored.version.to_string()),
-            ("comment.summary", "We have two SEND governors, not one."),
-        ]),
-        false,
-    )
-    .await;
+    let commented = app
+        .post_pairs(
+            &check_link,
+            &[
+                ("version", &stored.version.to_string()),
+                ("comment.summary", "We have two SEND governors, not one."),
+            ],
+        )
+        .await;
     assert_eq!(commented.status(), StatusCode::SEE_OTHER);
     let html = app.text_at(&check_link).await;
     assert!(html.contains("You sent your comments to the review team"));
@@ -401,13 +350,9 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
         .unwrap()
         .unwrap()
         .version;
-    let finalised = post(
-        &app,
-        &url,
-        &report_form(&corrected, version, "finalise"),
-        false,
-    )
-    .await;
+    let finalised = app
+        .post(&url, &report_form(&corrected, version, "finalise"))
+        .await;
     assert_eq!(finalised.status(), StatusCode::SEE_OTHER);
     let stored = store::get(&app.table_handle(), &booked.school.request_id)
         .await
@@ -434,13 +379,9 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
             .unwrap_or_else(|e| panic!("{key} is not stored: {e:?}"));
     }
     // Finalising again changes nothing and sends nothing more.
-    let again = post(
-        &app,
-        &url,
-        &report_form(&corrected, version, "finalise"),
-        false,
-    )
-    .await;
+    let again = app
+        .post(&url, &report_form(&corrected, version, "finalise"))
+        .await;
     assert!(
         again
             .text()

@@ -3,79 +3,19 @@
 //! short-lived presigned URL that only the school's own link gets. The scheduled function
 //! reminds the lead of a late report and the school of a waiting factual check, once each.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use reqwest::StatusCode;
-use time::{Date, OffsetDateTime};
+use time::OffsetDateTime;
 use workflows::report::examples::typical;
 use workflows::report::reminders::add_working_days;
-use workflows::report::store::{Moved, Saved};
+use workflows::report::store::Moved;
 use workflows::report::{FactualCheck, store};
 
-use crate::after_report::run_schedule;
-use crate::helpers::{TestStack, spawn};
-use crate::preparation::booked;
-
-/// Moves the booked visit of the request with `reference` to `day`, through the local runner's
-/// development hook (`POST /_dev/requests/<reference>/visit-date`).
-pub(crate) async fn move_visit(app: &TestStack, reference: &str, day: Date) {
-    let response = app
-        .http
-        .post(app.url(&format!("/_dev/requests/{reference}/visit-date")))
-        .header("content-type", "application/json")
-        .body(serde_json::json!({ "date": day.to_string() }).to_string())
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::OK);
-    let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["visit_date"], day.to_string());
-}
-
-/// Saves `report` as the first draft of request `request_id` and sends it to the school, as the
-/// lead's editor does at `at`; its version.
-pub(crate) async fn draft_sent(
-    table: &records::store::Table,
-    request_id: &str,
-    report: &workflows::report::Report,
-    at: OffsetDateTime,
-) -> u64 {
-    let Saved::Saved { version } = store::save_draft(table, request_id, 0, report, "Ada Lead", at)
-        .await
-        .unwrap()
-    else {
-        panic!("the draft is stored")
-    };
-    assert_eq!(
-        store::submit(table, request_id, version, None, at, Vec::new())
-            .await
-            .unwrap(),
-        Moved::Done
-    );
-    version
-}
-
-pub(crate) async fn page(app: &TestStack, url: &str) -> String {
-    let response = app.http.get(url).send().await.unwrap();
-    assert_eq!(response.status(), StatusCode::OK, "{url}");
-    response.text().await.unwrap()
-}
-
-/// The status of step `title` on the status page's timeline.
-pub(crate) fn step<'a>(html: &'a str, title: &str) -> &'a str {
-    let at = html
-        .find(&format!("<strong>{title}</strong>"))
-        .unwrap_or_else(|| panic!("no step {title}"));
-    let rest = &html[at..];
-    let tag = rest.find(r#"<span class="tag"#).unwrap();
-    let open = rest[tag..].find('>').unwrap() + tag + 1;
-    let close = rest[open..].find("</span>").unwrap() + open;
-    &rest[open..close]
-}
+use crate::support::{at_nine, spawn, step, visit_day};
 
 #[tokio::test]
 async fn the_status_page_follows_the_report_and_only_the_schools_link_downloads_the_pdf() {
     let app = spawn().await;
-    let booked = booked(&app).await;
+    let booked = app.booked().await;
     let request_id = booked.school.request_id.clone();
     let table = app.table_handle();
     let now = OffsetDateTime::now_utc();
@@ -83,24 +23,18 @@ async fn the_status_page_follows_the_report_and_only_the_schools_link_downloads_
     let pdf_link = format!("{status}/report.pdf");
 
     // Before the visit: nothing about the report yet.
-    let html = page(&app, &status).await;
+    let html = app.page(&status).await;
     assert_eq!(step(&html, "Visit"), "Not started");
     assert_eq!(step(&html, "Report"), "Not started");
     assert!(!html.contains("/report\""));
 
     // The visit was yesterday: the reviewers are writing.
     let yesterday = now.date() - time::Duration::days(1);
-    move_visit(&app, booked.school.reference.as_str(), yesterday).await;
+    app.move_visit(booked.school.reference.as_str(), yesterday)
+        .await;
     let item = app
-        .dynamodb()
-        .get_item()
-        .table_name(app.table())
-        .key("pk", AttributeValue::S(format!("REQUEST#{request_id}")))
-        .key("sk", AttributeValue::S("REQUEST".into()))
-        .send()
+        .item(format!("REQUEST#{request_id}"), "REQUEST")
         .await
-        .unwrap()
-        .item
         .unwrap();
     let lead = item["lead"].as_m().unwrap();
     assert_eq!(lead["visit_date"].as_s().unwrap(), &yesterday.to_string());
@@ -113,15 +47,15 @@ async fn the_status_page_follows_the_report_and_only_the_schools_link_downloads_
         .await
         .unwrap();
     assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
-    let html = page(&app, &status).await;
+    let html = app.page(&status).await;
     assert_eq!(step(&html, "Visit"), "Done");
     assert_eq!(step(&html, "Report"), "In progress");
     assert!(html.contains("Your reviewers are writing the report."));
     assert!(!html.contains(&format!("{}/report", booked.school.token)));
 
     // The draft is sent: the school is asked to check it.
-    let version = draft_sent(&table, &request_id, &typical(), now).await;
-    let html = page(&app, &status).await;
+    let version = app.draft_sent(&request_id, &typical(), now).await;
+    let html = app.page(&status).await;
     assert!(html.contains(&format!(
         r#"<a href="/status/{}/report">Check your draft report</a>"#,
         booked.school.token
@@ -145,7 +79,7 @@ async fn the_status_page_follows_the_report_and_only_the_schools_link_downloads_
         .unwrap(),
         Moved::Done
     );
-    let html = page(&app, &status).await;
+    let html = app.page(&status).await;
     assert!(html.contains("Read the draft and your answer"));
     assert_eq!(step(&html, "Report"), "In progress");
 
@@ -179,7 +113,7 @@ async fn the_status_page_follows_the_report_and_only_the_schools_link_downloads_
         .unwrap(),
         Moved::Done
     );
-    let html = page(&app, &status).await;
+    let html = app.page(&status).await;
     assert_eq!(step(&html, "Report"), "Done");
     assert!(html.contains(&format!(
         r#"<a href="/status/{}/report.pdf">Download your report (PDF)</a>"#,
@@ -216,30 +150,31 @@ async fn the_status_page_follows_the_report_and_only_the_schools_link_downloads_
     }
 }
 
-fn at_nine(day: Date) -> OffsetDateTime {
-    day.with_hms(9, 0, 0).unwrap().assume_utc()
-}
-
 #[tokio::test]
 async fn the_lead_is_reminded_once_of_a_late_report_and_the_school_once_of_a_waiting_check() {
     let app = spawn().await;
-    let booked = booked(&app).await;
+    let booked = app.booked().await;
     let request_id = booked.school.request_id.clone();
-    let table = app.table_handle();
-    let visit = crate::offers::visit_day();
+    let visit = visit_day();
     let due = add_working_days(visit, 15);
     let late = |run: &serde_json::Value| run["report"]["late_reminded"].clone();
     let waiting = |run: &serde_json::Value| run["report"]["factual_check_reminded"].clone();
 
     // On the due day the report is not late yet; the day after it is, once.
-    assert_eq!(late(&run_schedule(&app, at_nine(due)).await), 0);
+    assert_eq!(late(&app.run_schedule(at_nine(due)).await), 0);
     let lead_mails = app.stack.mail_to(&booked.lead).await.unwrap().len();
     assert_eq!(
-        late(&run_schedule(&app, at_nine(due + time::Duration::days(1))).await),
+        late(
+            &app.run_schedule(at_nine(due + time::Duration::days(1)))
+                .await
+        ),
         1
     );
     assert_eq!(
-        late(&run_schedule(&app, at_nine(due + time::Duration::days(2))).await),
+        late(
+            &app.run_schedule(at_nine(due + time::Duration::days(2)))
+                .await
+        ),
         0,
         "reminded once"
     );
@@ -261,9 +196,11 @@ async fn the_lead_is_reminded_once_of_a_late_report_and_the_school_once_of_a_wai
 
     // The draft goes to the school: after five working days it is reminded, once.
     let sent_at = at_nine(due + time::Duration::days(3));
-    draft_sent(&table, &request_id, &typical(), sent_at).await;
+    app.draft_sent(&request_id, &typical(), sent_at).await;
     let ready = add_working_days(sent_at.date(), 5);
-    let before = run_schedule(&app, at_nine(ready - time::Duration::days(1))).await;
+    let before = app
+        .run_schedule(at_nine(ready - time::Duration::days(1)))
+        .await;
     assert_eq!((late(&before), waiting(&before)), (0.into(), 0.into()));
     let school_mails = app
         .stack
@@ -271,9 +208,12 @@ async fn the_lead_is_reminded_once_of_a_late_report_and_the_school_once_of_a_wai
         .await
         .unwrap()
         .len();
-    assert_eq!(waiting(&run_schedule(&app, at_nine(ready)).await), 1);
+    assert_eq!(waiting(&app.run_schedule(at_nine(ready)).await), 1);
     assert_eq!(
-        waiting(&run_schedule(&app, at_nine(ready + time::Duration::days(1))).await),
+        waiting(
+            &app.run_schedule(at_nine(ready + time::Duration::days(1)))
+                .await
+        ),
         0,
         "reminded once"
     );

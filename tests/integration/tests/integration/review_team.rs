@@ -6,23 +6,15 @@ use reqwest::StatusCode;
 use time::{Duration, Weekday};
 use workflows::matching::Term;
 
-use crate::helpers::{TestStack, spawn, unique_address};
-use crate::journeys::{Booked, accept_offer, link_containing, stored_request};
-use crate::offers::{answer, day, import, offer_link, reviewer_row, submit, visit_day};
-
-/// A school day `days` from now (or the next one).
-fn school_day(days: i64) -> time::Date {
-    let mut date = day(days);
-    while matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
-        date += Duration::days(1);
-    }
-    date
-}
+use crate::support::{
+    Booked, TestStack, day, link_containing, offer_link, reviewer_row, school_day, spawn,
+    unique_address, visit_day,
+};
 
 /// Brook Primary's request (contact `school`) booked with `lead`.
 async fn booked(app: &TestStack, lead: &str, school: &str) -> Booked {
-    let reference = submit(app, school, "100101").await;
-    accept_offer(app, &reference, school, lead, 0).await
+    app.book((school, "100101", "Brook Primary School"), lead, 0)
+        .await
 }
 
 #[tokio::test]
@@ -36,30 +28,27 @@ async fn a_review_team_gets_a_second_reviewer_for_the_leads_date_and_a_decline_m
     let lead = unique_address("lead");
     let second = unique_address("second");
     let third = unique_address("third");
-    let trained = format!(",yes,{},", crate::offers::day(-400));
+    let trained = format!(",yes,{},", day(-400));
     let may_not_lead = |row: String| row.replace(&trained, &trained.replace("yes", "no"));
-    import(
-        &app,
-        &[
-            reviewer_row("Ada Lead", &lead, 204, "primary", 2, "900001"),
-            may_not_lead(reviewer_row(
-                "Bea Second",
-                &second,
-                204,
-                "primary",
-                2,
-                "900002",
-            )),
-            may_not_lead(reviewer_row(
-                "Cy Third",
-                &third,
-                886,
-                "secondary",
-                2,
-                "900003",
-            )),
-        ],
-    )
+    app.import_reviewers(&[
+        reviewer_row("Ada Lead", &lead, 204, "primary", 2, "900001"),
+        may_not_lead(reviewer_row(
+            "Bea Second",
+            &second,
+            204,
+            "primary",
+            2,
+            "900002",
+        )),
+        may_not_lead(reviewer_row(
+            "Cy Third",
+            &third,
+            886,
+            "secondary",
+            2,
+            "900003",
+        )),
+    ])
     .await;
     let school = unique_address("school");
     let request_id = booked(&app, &lead, &school).await.school.request_id;
@@ -80,7 +69,7 @@ async fn a_review_team_gets_a_second_reviewer_for_the_leads_date_and_a_decline_m
         "the date is fixed, not chosen"
     );
     assert_eq!(
-        stored_request(&app, &request_id)
+        app.stored_request(&request_id)
             .await
             .second_state
             .as_deref(),
@@ -88,23 +77,25 @@ async fn a_review_team_gets_a_second_reviewer_for_the_leads_date_and_a_decline_m
     );
 
     // Bea declines; Cy is asked and accepts the fixed date (a different date is refused).
-    let declined = answer(&app, &offer_link(&offer[0]), "decision=decline&reason=Away").await;
+    let declined = app
+        .answer(&offer_link(&offer[0]), "decision=decline&reason=Away")
+        .await;
     assert_eq!(declined.status(), StatusCode::SEE_OTHER);
     let offer = app.wait_for_mail(&third, 1).await;
     let other_date = visit_day() + Duration::days(7);
-    let refused = answer(
-        &app,
-        &offer_link(&offer[0]),
-        &format!("decision=accept&visit_date={other_date}"),
-    )
-    .await;
+    let refused = app
+        .answer(
+            &offer_link(&offer[0]),
+            &format!("decision=accept&visit_date={other_date}"),
+        )
+        .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let accepted = answer(
-        &app,
-        &offer_link(&offer[0]),
-        &format!("decision=accept&visit_date={}", visit_day()),
-    )
-    .await;
+    let accepted = app
+        .answer(
+            &offer_link(&offer[0]),
+            &format!("decision=accept&visit_date={}", visit_day()),
+        )
+        .await;
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
 
     let mails = app.wait_for_mail(&third, 2).await;
@@ -121,7 +112,7 @@ async fn a_review_team_gets_a_second_reviewer_for_the_leads_date_and_a_decline_m
         "only the lead moves the date"
     );
 
-    let request = stored_request(&app, &request_id).await;
+    let request = app.stored_request(&request_id).await;
     assert_eq!(request.second_state.as_deref(), Some("accepted"));
     let second_member = request.second.expect("a second reviewer");
     assert_eq!(second_member.reviewer_name, "Cy Third");
@@ -140,11 +131,8 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
  {
     let app = spawn().await;
     let lead = unique_address("lead");
-    import(
-        &app,
-        &[reviewer_row("Ada Lead", &lead, 204, "primary", 2, "900001")],
-    )
-    .await;
+    app.import_reviewers(&[reviewer_row("Ada Lead", &lead, 204, "primary", 2, "900001")])
+        .await;
     let school = unique_address("school");
     let Booked {
         school: booked_school,
@@ -189,29 +177,24 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
         saturday += Duration::days(1);
     }
     let date_form = format!("{review_link}/date");
-    let refused = answer(
-        &app,
-        &date_form,
-        &format!("decision=ask&new_date={saturday}&reason="),
-    )
-    .await;
+    let refused = app
+        .answer(
+            &date_form,
+            &format!("decision=ask&new_date={saturday}&reason="),
+        )
+        .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(refused.text().await.unwrap().contains("Monday to Friday"));
-    assert!(
-        stored_request(&app, &request_id)
-            .await
-            .date_change
-            .is_none()
-    );
+    assert!(app.stored_request(&request_id).await.date_change.is_none());
 
     // The lead asks for a new date (possibly in another term); the school is emailed.
     let new_date = school_day(61);
-    let asked = answer(
-        &app,
-        &date_form,
-        &format!("decision=ask&new_date={new_date}&reason=Inspection+week"),
-    )
-    .await;
+    let asked = app
+        .answer(
+            &date_form,
+            &format!("decision=ask&new_date={new_date}&reason=Inspection+week"),
+        )
+        .await;
     assert_eq!(asked.status(), StatusCode::SEE_OTHER);
     let school_mails = app.wait_for_mail(&school, 3).await;
     let ask_mail = school_mails
@@ -223,10 +206,12 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
     let status = app.text_at(&status_link).await;
     assert!(status.contains("Ada Lead asked to move the visit to"));
     // The lead cannot confirm their own ask.
-    let own = answer(&app, &date_form, "decision=confirm").await;
+    let own = app.answer(&date_form, "decision=confirm").await;
     assert_eq!(own.status(), StatusCode::UNPROCESSABLE_ENTITY);
 
-    let confirmed = answer(&app, &format!("{status_link}/date"), "decision=confirm").await;
+    let confirmed = app
+        .answer(&format!("{status_link}/date"), "decision=confirm")
+        .await;
     assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
     for address in [&school, &lead] {
         let mails = app
@@ -238,7 +223,7 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
             .expect("a new calendar file");
         assert_eq!(moved.attachments[0].filename, "visit.ics");
     }
-    let request = stored_request(&app, &request_id).await;
+    let request = app.stored_request(&request_id).await;
     assert_eq!(
         request.lead.as_ref().unwrap().visit_date,
         new_date.to_string()
@@ -272,23 +257,23 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
     }
 
     // The school asks for another date; the lead keeps the booked one; the school is told.
-    let asked = answer(
-        &app,
-        &format!("{status_link}/date"),
-        &format!("decision=ask&new_date={}&reason=", school_day(75)),
-    )
-    .await;
+    let asked = app
+        .answer(
+            &format!("{status_link}/date"),
+            &format!("decision=ask&new_date={}&reason=", school_day(75)),
+        )
+        .await;
     assert_eq!(asked.status(), StatusCode::SEE_OTHER);
     let lead_mails = app.wait_for_mail(&lead, 4).await;
     assert!(lead_mails[0].subject.starts_with("Can the visit move to"));
     let answer_link = link_containing(&lead_mails[..1], "/reviews/");
     let page = app.text_at(&answer_link).await;
     assert!(page.contains("The school asked to move the visit to"));
-    let kept = answer(&app, &date_form, "decision=keep").await;
+    let kept = app.answer(&date_form, "decision=keep").await;
     assert_eq!(kept.status(), StatusCode::SEE_OTHER);
     let school_mails = app.wait_for_mail(&school, 5).await;
     assert!(school_mails[0].subject.starts_with("The visit stays on"));
-    let request = stored_request(&app, &request_id).await;
+    let request = app.stored_request(&request_id).await;
     assert_eq!(request.lead.unwrap().visit_date, new_date.to_string());
     assert!(request.date_change.is_none());
 }

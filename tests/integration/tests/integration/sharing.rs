@@ -14,12 +14,9 @@ use workflows::report::examples::typical;
 use workflows::report::store;
 use workflows::report::store::report_state;
 
-use crate::evidence::store as evidence_store;
-use crate::helpers::{TestStack, spawn, unique_address};
-use crate::journeys::follow_up_windows;
-use crate::preparation::{booked, form_encode, post};
-use crate::report::{complete_report, report_form};
-use crate::report_status::{draft_sent, move_visit, page};
+use crate::support::{
+    TestStack, complete_report, follow_up_windows, report_form, spawn, unique_address,
+};
 
 /// The one-time key in the status page's share form.
 fn share_key(html: &str) -> String {
@@ -37,15 +34,13 @@ async fn share(
     email: &str,
     name: &str,
 ) -> reqwest::Response {
-    post(
-        app,
+    app.post_pairs(
         &format!("{status}/share"),
-        &form_encode(&[
+        &[
             ("share_key", key),
             ("share_email", email),
             ("share_name", name),
-        ]),
-        false,
+        ],
     )
     .await
 }
@@ -70,19 +65,18 @@ async fn outbox_to(app: &TestStack, address: &str) -> usize {
 async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_report_once_per_form()
 {
     let app = spawn().await;
-    let booked = booked(&app).await;
+    let booked = app.booked().await;
     let request_id = booked.school.request_id.clone();
     let table = app.table_handle();
     let status = booked.status_link.clone();
-    move_visit(
-        &app,
+    app.move_visit(
         booked.school.reference.as_str(),
         OffsetDateTime::now_utc().date() - Duration::days(1),
     )
     .await;
     let now = OffsetDateTime::now_utc();
     let report = complete_report(FocusArea::ALL);
-    let version = draft_sent(&table, &request_id, &report, now).await;
+    let version = app.draft_sent(&request_id, &report, now).await;
 
     // A draft cannot be shared: nothing stored, nothing sent.
     let governor = unique_address("governor");
@@ -96,20 +90,19 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
             .contains("Your report is not final yet")
     );
     assert!(own_items(&app, &request_id, "SHARE#").await.is_empty());
-    assert!(!page(&app, &status).await.contains(r#"id="share""#));
+    assert!(!app.page(&status).await.contains(r#"id="share""#));
 
     // The school comments on the summary: the lead is told, with the editor's link.
     let lead_mails = app.stack.mail_to(&booked.lead).await.unwrap().len();
-    let commented = post(
-        &app,
-        &format!("{status}/report"),
-        &form_encode(&[
-            ("version", &version.to_string()),
-            ("comment.summary", "We have two SEND governors, not one."),
-        ]),
-        false,
-    )
-    .await;
+    let commented = app
+        .post_pairs(
+            &format!("{status}/report"),
+            &[
+                ("version", &version.to_string()),
+                ("comment.summary", "We have two SEND governors, not one."),
+            ],
+        )
+        .await;
     assert_eq!(commented.status(), StatusCode::SEE_OTHER);
     let mails = app.wait_for_mail(&booked.lead, lead_mails + 1).await;
     let told = &mails[0];
@@ -148,13 +141,12 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
             .contains("We have two SEND governors, not one.")
     );
     // Answering again (another tab) shows the answer given and sends nothing more.
-    let again = post(
-        &app,
-        &format!("{status}/report"),
-        &form_encode(&[("version", &version.to_string())]),
-        false,
-    )
-    .await;
+    let again = app
+        .post_pairs(
+            &format!("{status}/report"),
+            &[("version", &version.to_string())],
+        )
+        .await;
     assert_eq!(again.status(), StatusCode::OK);
     assert_eq!(outbox_to(&app, &booked.lead).await, lead_mails + 1);
 
@@ -164,19 +156,15 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
         .unwrap()
         .unwrap()
         .version;
-    let finalised = post(
-        &app,
-        &editor,
-        &report_form(&report, version, "finalise"),
-        false,
-    )
-    .await;
+    let finalised = app
+        .post(&editor, &report_form(&report, version, "finalise"))
+        .await;
     assert_eq!(finalised.status(), StatusCode::SEE_OTHER);
     let stored = store::get(&table, &request_id).await.unwrap().unwrap();
     assert_eq!(stored.state, report_state::FINAL);
 
     // The final status page offers the form.
-    let html = page(&app, &status).await;
+    let html = app.page(&status).await;
     assert!(html.contains(r#"<h2 id="share">Share your report</h2>"#));
     assert!(html.contains("You have not shared your report yet."));
     assert!(html.contains(&format!(
@@ -252,7 +240,7 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
         ))));
 
     // The page lists it, with a new form.
-    let html = page(&app, &status).await;
+    let html = app.page(&status).await;
     assert!(html.contains(&format!("<li>Chair of Governors ({governor}), on ")));
     assert_ne!(share_key(&html), key);
 
@@ -270,7 +258,7 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
     );
     assert_eq!(app.wait_for_mail(&head_teacher, 1).await.len(), 1);
     assert_eq!(own_items(&app, &request_id, "SHARE#").await.len(), 2);
-    let html = page(&app, &status).await;
+    let html = app.page(&status).await;
 
     // At the cap, nothing more is shared.
     app.dynamodb()
@@ -300,21 +288,15 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
 #[tokio::test]
 async fn follow_up_links_show_both_ways_and_a_purged_original_is_named_not_linked() {
     let app = spawn().await;
-    let booked = booked(&app).await;
+    let booked = app.booked().await;
     let original_id = booked.school.request_id.clone();
     let reference = booked.school.reference.clone();
-    local_runner::demo::finalise(&app.table_handle(), &original_id, &typical())
-        .await
-        .unwrap();
+    app.finalise(&original_id, &typical()).await;
     let windows = follow_up_windows();
     let windows: Vec<(&str, &str)> = windows.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let asked = post(
-        &app,
-        &format!("{}/follow-up", booked.status_link),
-        &form_encode(&windows),
-        false,
-    )
-    .await;
+    let asked = app
+        .post_pairs(&format!("{}/follow-up", booked.status_link), &windows)
+        .await;
     assert_eq!(asked.status(), StatusCode::SEE_OTHER);
 
     // `requests show`: each names the other.
@@ -360,16 +342,16 @@ async fn follow_up_links_show_both_ways_and_a_purged_original_is_named_not_linke
         .expect("the follow-up's status link")
         .clone();
     let original_path = format!("/status/{}", booked.school.token);
-    let html = page(&app, &follow_up_status).await;
+    let html = app.page(&follow_up_status).await;
     assert!(html.contains(&format!(r#"href="{original_path}""#)));
 
     // ...and names it, without a link, once its records are purged.
-    requests::purge(&evidence_store(&app), &reference)
+    requests::purge(&app.evidence_store(), &reference)
         .await
         .unwrap();
     let gone = app.http.get(&booked.status_link).send().await.unwrap();
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
-    let html = page(&app, &follow_up_status).await;
+    let html = app.page(&follow_up_status).await;
     assert!(html.contains(&format!("This visit follows up your review {reference}")));
     assert!(html.contains("deleted under the programme's retention policy"));
     assert!(

@@ -6,10 +6,10 @@ use std::collections::BTreeSet;
 use local_runner::checks::check;
 use local_runner::template::Template;
 
-use crate::helpers::{self, spawn};
+use crate::support::{self, spawn};
 
 fn template() -> String {
-    std::fs::read_to_string(helpers::template_path()).unwrap()
+    std::fs::read_to_string(support::template_path()).unwrap()
 }
 
 fn problems(text: &str) -> Vec<String> {
@@ -138,7 +138,7 @@ fn a_function_without_its_alarm_log_group_or_stream_safeguards_is_caught() {
 #[tokio::test]
 async fn every_environment_variable_a_function_reads_is_set_for_it_in_the_template() {
     let app = spawn().await;
-    let template = Template::load(&helpers::template_path()).unwrap();
+    let template = Template::load(&support::template_path()).unwrap();
     for function in template.functions().unwrap() {
         let set: BTreeSet<String> = function.environment.keys().cloned().collect();
         let asked = app.stack.function_env(&function.logical_id).asked();

@@ -6,6 +6,12 @@ use std::time::Duration;
 
 use local_runner::mailbox::SentMail;
 use local_runner::{LocalStack, StackConfig};
+use records::request::StoredRequest;
+use records::store::{Item, s};
+use reqwest::StatusCode;
+use reqwest::header::{ACCEPT, CONTENT_TYPE};
+use serde_json::{Value, json};
+use time::{Date, OffsetDateTime};
 
 pub struct TestStack {
     pub stack: LocalStack,
@@ -136,6 +142,124 @@ impl TestStack {
     }
 }
 
+/// What a browser does: pages read, forms posted.
+impl TestStack {
+    /// The page at `url`, which must answer 200.
+    pub async fn page(&self, url: &str) -> String {
+        let response = self.http.get(url).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{url}");
+        response.text().await.unwrap()
+    }
+
+    /// The status and body of the page at `url`.
+    pub async fn get(&self, url: &str) -> (StatusCode, String) {
+        let response = self.http.get(url).send().await.unwrap();
+        (response.status(), response.text().await.unwrap())
+    }
+
+    /// Posts a form (already encoded: see [`super::form_encode`]) to `url`, as a browser does.
+    pub async fn post(&self, url: &str, form: &str) -> reqwest::Response {
+        self.post_form_body(url, form, false).await
+    }
+
+    /// Posts a form to this stack's `path`.
+    pub async fn post_path(&self, path: &str, form: &str) -> reqwest::Response {
+        self.post(&self.url(path), form).await
+    }
+
+    /// Posts `pairs` as a form to `url`.
+    pub async fn post_pairs(&self, url: &str, pairs: &[(&str, &str)]) -> reqwest::Response {
+        self.post(url, &super::form_encode(pairs)).await
+    }
+
+    /// Posts a form to `url` as a page's autosave script does (it asks for JSON).
+    pub async fn autosave(&self, url: &str, form: &str) -> reqwest::Response {
+        self.post_form_body(url, form, true).await
+    }
+
+    async fn post_form_body(&self, url: &str, form: &str, json: bool) -> reqwest::Response {
+        let mut request = self
+            .http
+            .post(url)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(form.to_owned());
+        if json {
+            request = request.header(ACCEPT, "application/json");
+        }
+        request.send().await.unwrap()
+    }
+}
+
+/// What the table says, and the runner's development hooks (the clock, the schedule).
+impl TestStack {
+    /// The item at `pk`/`sk` (a consistent read).
+    pub async fn item(&self, pk: String, sk: &str) -> Option<Item> {
+        self.dynamodb()
+            .get_item()
+            .table_name(self.table())
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .consistent_read(true)
+            .send()
+            .await
+            .unwrap()
+            .item
+    }
+
+    /// The id of the request with `reference`.
+    pub async fn request_id(&self, reference: &str) -> String {
+        let item = self
+            .item(format!("REFERENCE#{reference}"), "REFERENCE")
+            .await
+            .expect("the request's reference");
+        item["request_id"].as_s().unwrap().clone()
+    }
+
+    /// The request as stored.
+    pub async fn stored_request(&self, request_id: &str) -> StoredRequest {
+        let item = self
+            .item(format!("REQUEST#{request_id}"), "REQUEST")
+            .await
+            .expect("the request");
+        serde_dynamo::from_item(item).unwrap()
+    }
+
+    /// Moves the booked visit of the request with `reference` to `day` (so that, for the
+    /// product, which reads the real clock, time has moved on), through the local runner's
+    /// development hook (`POST /_dev/requests/<reference>/visit-date`).
+    pub async fn move_visit(&self, reference: &str, day: Date) {
+        let response = self
+            .http
+            .post(self.url(&format!("/_dev/requests/{reference}/visit-date")))
+            .header(CONTENT_TYPE, "application/json")
+            .body(json!({ "date": day.to_string() }).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["visit_date"], day.to_string());
+    }
+
+    /// Runs the scheduled tasks as at `now` (the runner's `/_dev/schedules/...` hook); what
+    /// they did.
+    pub async fn run_schedule(&self, now: OffsetDateTime) -> Value {
+        let at = now
+            .format(&time::format_description::well_known::Rfc3339)
+            .unwrap();
+        let response = self
+            .http
+            .post(self.url("/_dev/schedules/ScheduledTasksFunction"))
+            .header(CONTENT_TYPE, "application/json")
+            .body(json!({ "now": at }).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.json().await.unwrap()
+    }
+}
+
 /// A recipient address nobody else in the test run uses.
 pub fn unique_address(name: &str) -> String {
     format!(
@@ -146,9 +270,4 @@ pub fn unique_address(name: &str) -> String {
 
 pub fn template_path() -> PathBuf {
     local_runner::repository_root().join("infra/template.yaml")
-}
-
-/// Today + `days`, as `YYYY-MM-DD`.
-pub fn date_from_now(days: i64) -> String {
-    (time::OffsetDateTime::now_utc().date() + time::Duration::days(days)).to_string()
 }

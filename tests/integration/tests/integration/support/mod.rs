@@ -1,0 +1,23 @@
+//! The one test API every integration test module uses (and the only module they import
+//! from): [`TestStack`], a whole local stack per test, with one method per thing a person or a
+//! scheduled function does to it (the school submits, the reviewer accepts with a date, the
+//! school uploads evidence, the lead sends the draft, the clock moves, the schedule runs...),
+//! and the pure helpers those steps share (dates, forms, links on pages and in emails).
+
+mod dates;
+mod evidence;
+mod forms;
+mod people;
+mod report;
+mod stack;
+
+pub(crate) use dates::{
+    at_nine, date_from_now, day, follow_up_windows, reminder_time_after, school_day, visit_day,
+};
+pub(crate) use evidence::{PDF, School, upload_form};
+pub(crate) use forms::{
+    complete_report, complete_self_evaluation, encode_request_form, form_encode, link_containing,
+    location, offer_link, pdf_text, report_form, step, valid_form, version_on,
+};
+pub(crate) use people::{Booked, reviewer_row};
+pub(crate) use stack::{TestStack, spawn, spawn_with, template_path, unique_address};

@@ -1,0 +1,252 @@
+//! The reviewer pool, a school's request (form and API) and the offer a reviewer answers:
+//! what the administrator, the school and the lead do before the visit is booked.
+
+use records::domain::request::Reference;
+use reqwest::StatusCode;
+use reqwest::header::CONTENT_TYPE;
+use serde_json::{Value, json};
+
+use super::forms::encode_request_form;
+use super::{School, TestStack, date_from_now, day, link_containing, offer_link, unique_address};
+
+/// A reviewer row: `name`, a unique email, home LA, phases, capacity. Trained, DBS in date,
+/// travels to London and the South East, may lead.
+pub(crate) fn reviewer_row(
+    name: &str,
+    email: &str,
+    la: u16,
+    phases: &str,
+    capacity: u8,
+    urn: &str,
+) -> String {
+    format!(
+        "{name},{email},{urn},,{la},london;south_east,{phases},mainstream;special,autism,yes,{},{},{capacity},,,yes",
+        day(-400),
+        day(-100)
+    )
+}
+
+/// A request whose lead reviewer accepted the offer for [`super::visit_day`].
+pub(crate) struct Booked {
+    pub(crate) school: School,
+    pub(crate) school_contact: String,
+    /// The school's status page (a full URL).
+    pub(crate) status_link: String,
+    /// The lead's review page (a full URL).
+    pub(crate) review_link: String,
+    pub(crate) lead: String,
+}
+
+/// The administrator's pool.
+impl TestStack {
+    /// The administrator imports (or updates) these reviewer rows.
+    pub async fn import_reviewers(&self, rows: &[String]) {
+        let csv = format!(
+            "name,email,home_school_urn,trust,local_authority,regions,phases,school_types,specialisms,may_lead,trained_on,dbs_checked_on,capacity_per_term,unavailable,conflicts,active\n{}\n",
+            rows.join("\n")
+        );
+        let parsed = records::reviewers::parse_csv(&csv).expect("a valid pool");
+        let pool: Vec<_> = parsed.into_iter().map(|r| r.reviewer).collect();
+        records::reviewers::upsert_all(&self.table_handle(), &pool)
+            .await
+            .unwrap();
+    }
+
+    /// Ada joins the pool: a primary reviewer who may lead, living in Kent (so outside a
+    /// London school's region). Her address.
+    pub async fn ada_joins(&self) -> String {
+        let ada = unique_address("ada");
+        self.import_reviewers(&[reviewer_row("Ada Lead", &ada, 886, "primary", 2, "900001")])
+            .await;
+        ada
+    }
+
+    /// Bea joins the pool: a London primary reviewer who scores 15 more than an otherwise
+    /// equal one living outside the school's region. Her address.
+    pub async fn better_placed_reviewer_joins(&self) -> String {
+        let bea = unique_address("bea");
+        self.import_reviewers(&[reviewer_row(
+            "Bea Better",
+            &bea,
+            204,
+            "primary",
+            2,
+            "900002",
+        )])
+        .await;
+        bea
+    }
+}
+
+/// The school asks for a review.
+impl TestStack {
+    /// A Camden primary school asks for a review of every focus area through the API; its
+    /// reference.
+    pub async fn submit(&self, contact: &str, urn: &str) -> String {
+        self.submit_named(contact, urn, "Brook Primary School")
+            .await
+    }
+
+    /// [`Self::submit`] for a school of that name.
+    pub async fn submit_named(&self, contact: &str, urn: &str, name: &str) -> String {
+        let body = json!({
+            "school": {
+                "urn": urn, "name": name, "phase": "primary", "type": "mainstream",
+                "local_authority_code": 202, "postcode": "NW1 2DB", "number_on_roll": 420,
+                "sen_support_percent": 14.5, "ehc_plan_percent": 3.2, "areas_of_need": ["communication_and_interaction"]
+            },
+            "review_type": "send_review", "focus_areas": "all",
+            "visit_windows": [
+                { "start": day(30).to_string(), "end": day(40).to_string() },
+                { "start": day(60).to_string(), "end": day(70).to_string() }
+            ],
+            "learning_goal": "How well our graduated approach works.",
+            "contact": { "name": "Grace Hopper", "role": "SENCO", "email": contact },
+            "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
+        });
+        self.created_request(body).await.to_string()
+    }
+
+    /// School `school` (URN `urn`, contact `email`, with a phone number) asks through the API
+    /// for a review of leadership and outcomes; its reference.
+    pub async fn submit_request(&self, urn: &str, school: &str, email: &str) -> Reference {
+        let body = json!({
+            "school": {
+                "urn": urn, "name": school, "phase": "primary", "type": "mainstream",
+                "local_authority_code": 202, "trust": null, "postcode": "NW1 2DB",
+                "number_on_roll": 420, "sen_support_percent": 14.5, "ehc_plan_percent": 3.2,
+                "areas_of_need": ["communication_and_interaction"]
+            },
+            "review_type": "send_review",
+            "focus_areas": ["leadership", "outcomes"],
+            "visit_windows": [
+                { "start": date_from_now(30), "end": date_from_now(40) },
+                { "start": date_from_now(60), "end": date_from_now(70) }
+            ],
+            "learning_goal": "How well our graduated approach works.",
+            "contact": { "name": "Grace Hopper", "role": "SENCO", "email": email, "phone": "01632 960 001" },
+            "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
+        });
+        self.created_request(body).await
+    }
+
+    /// Posts `body` to the API, which must create the request; its reference.
+    async fn created_request(&self, body: Value) -> Reference {
+        let response = self
+            .http
+            .post(self.url("/api/v1/review-requests"))
+            .header(CONTENT_TYPE, "application/json")
+            .header("Idempotency-Key", ulid::Ulid::new().to_string())
+            .body(body.to_string())
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let created: Value = response.json().await.unwrap();
+        assert_eq!(status, StatusCode::CREATED, "{created}");
+        created["reference"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// The one-time token of a freshly served request form.
+    pub async fn form_token(&self) -> String {
+        let page = self.text_at(self.url("/request")).await;
+        regex_lite::Regex::new(r#"name="submission_token" value="([A-Za-z0-9_-]{22})""#)
+            .unwrap()
+            .captures(&page)
+            .expect("the form carries a submission token")[1]
+            .to_owned()
+    }
+
+    /// The school sends the request form with these fields.
+    pub async fn send_request_form(&self, form: &[(&str, String)]) -> reqwest::Response {
+        self.post(&self.url("/request"), &encode_request_form(form))
+            .await
+    }
+
+    /// A school with a request (a random URN) and its private status link.
+    pub async fn school(&self) -> School {
+        let contact = unique_address("senco");
+        let urn = (100_000 + ulid::Ulid::new().random() % 900_000).to_string();
+        let reference = self
+            .submit_request(&urn, "Brook Primary School", &contact)
+            .await;
+        let link = link_containing(&self.wait_for_mail(&contact, 1).await, "/status/");
+        School {
+            request_id: self.request_id(reference.as_str()).await,
+            reference,
+            token: link.rsplit('/').next().unwrap().to_owned(),
+        }
+    }
+}
+
+/// The reviewer answers an offer.
+impl TestStack {
+    /// Posts `form` to an offer (or review) link, as the reviewer's page does.
+    pub async fn answer(&self, link: &str, form: &str) -> reqwest::Response {
+        self.post(link, form).await
+    }
+
+    /// `lead`, who has had `lead_mails` emails before, is offered the request `reference` and
+    /// accepts it for [`super::visit_day`]; returns once the school (`school_contact`, with no
+    /// other request) and the lead have their confirmations.
+    pub async fn accept_offer(
+        &self,
+        reference: &str,
+        school_contact: &str,
+        lead: &str,
+        lead_mails: usize,
+    ) -> Booked {
+        let offer = self.wait_for_mail(lead, lead_mails + 1).await;
+        let accepted = self
+            .answer(
+                &offer_link(&offer[0]),
+                &format!("decision=accept&visit_date={}", super::visit_day()),
+            )
+            .await;
+        assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+        let status_link = link_containing(&self.wait_for_mail(school_contact, 2).await, "/status/");
+        let review_link =
+            link_containing(&self.wait_for_mail(lead, lead_mails + 2).await, "/reviews/");
+        Booked {
+            school: School {
+                reference: reference.parse().unwrap(),
+                request_id: self.request_id(reference).await,
+                token: status_link.rsplit('/').next().unwrap().to_owned(),
+            },
+            school_contact: school_contact.to_owned(),
+            status_link,
+            review_link,
+            lead: lead.to_owned(),
+        }
+    }
+
+    /// School `name` (URN `urn`, contact `school_contact`) asks for a review and `lead` (who
+    /// has had `lead_mails` emails before) accepts it.
+    pub async fn book(
+        &self,
+        (school_contact, urn, name): (&str, &str, &str),
+        lead: &str,
+        lead_mails: usize,
+    ) -> Booked {
+        let reference = self.submit_named(school_contact, urn, name).await;
+        self.accept_offer(&reference, school_contact, lead, lead_mails)
+            .await
+    }
+
+    /// A Camden primary (focus: all eight areas) with Ada booked as lead.
+    pub async fn booked(&self) -> Booked {
+        self.booked_with("Ada Lead", "100101").await
+    }
+
+    /// School `urn`, with a new reviewer `name` booked as lead (a new reviewer, with no review
+    /// yet this term, outranks the earlier ones).
+    pub async fn booked_with(&self, name: &str, urn: &str) -> Booked {
+        let lead = unique_address("lead");
+        let home = format!("9{}", &urn[1..]);
+        self.import_reviewers(&[reviewer_row(name, &lead, 204, "primary", 2, &home)])
+            .await;
+        let contact = unique_address("school");
+        self.book((&contact, urn, "Brook Primary School"), &lead, 0)
+            .await
+    }
+}
