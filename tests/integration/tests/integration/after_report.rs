@@ -2,11 +2,8 @@
 //! an old page, reminded once a term), a follow-up visit (a new request matched to the
 //! original lead first) and signposting (shown only when both schools consent).
 
-use std::collections::HashMap;
-
-use records::store::s;
 use reqwest::StatusCode;
-use reqwest::header::{ACCEPT, LOCATION};
+use reqwest::header::ACCEPT;
 use serde_json::{Value, json};
 use time::{Duration, OffsetDateTime};
 use workflows::after_report::action_plan;
@@ -14,8 +11,8 @@ use workflows::after_report::action_plan::ActionStatus;
 use workflows::report::Report;
 
 use crate::support::{
-    Booked, TestStack, day, follow_up_windows, link_containing, reminder_time_after, reviewer_row,
-    spawn, unique_address,
+    Booked, TestStack, body, day, encode_fields, follow_up_windows, link_containing, redirect,
+    reminder_time_after, reviewer_row, spawn, unique_address, visit_day,
 };
 
 /// `school` (contact address, URN, name) asks for a review; `lead` (who has had
@@ -96,8 +93,7 @@ async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
         ("status-4", "done"),
     ];
     let refused = app.post_pairs(&plan_link, &form).await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.unwrap();
+    let page = body(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("<title>Error: "));
     assert!(page.contains(r##"href="#target_date-1""##));
     assert!(page.contains("Enter the target date of action 1 as a real date"));
@@ -119,13 +115,7 @@ async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
     form[2] = ("target_date-1", typed.as_str());
     form[5] = ("owner-2", "Head teacher");
     let saved = app.post_pairs(&plan_link, &form).await;
-    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-    assert!(
-        saved.headers()[LOCATION]
-            .to_str()
-            .unwrap()
-            .ends_with("/action-plan?saved=1")
-    );
+    assert!(redirect(&saved).ends_with("/action-plan?saved=1"));
     let (version, plan) = app.stored_plan(&request_id).await.unwrap();
     assert_eq!(version, 1);
     assert_eq!(plan.rows[0].owner, "Ms Lee (SENCO)");
@@ -151,8 +141,7 @@ async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
             ],
         )
         .await;
-    assert_eq!(stale.status(), StatusCode::CONFLICT);
-    let page = stale.text().await.unwrap();
+    let page = body(stale, StatusCode::CONFLICT).await;
     assert!(page.contains("Someone else saved a newer version"));
     assert!(
         page.contains("Mr Khan"),
@@ -261,55 +250,6 @@ async fn the_school_is_asked_to_update_its_action_plan_once_a_term() {
     );
 }
 
-/// Moves the booked visit of `request_id` (lead `lead_id`) to `days` from today, in the
-/// request and the lead's review history, as if the visit had happened then.
-async fn visit_took_place(app: &TestStack, request_id: &str, lead_id: &str, days: i64) {
-    let visit = app
-        .stored_request(request_id)
-        .await
-        .lead
-        .unwrap()
-        .visit_date;
-    let moved = day(days).to_string();
-    let history = app
-        .items_with_prefix(&format!("REVIEWER#{lead_id}"))
-        .await
-        .into_iter()
-        .find(|i| i["sk"].as_s().unwrap() == &format!("REVIEW#{visit}#{request_id}"))
-        .expect("the lead's review history");
-    let mut item: HashMap<_, _> = history.clone();
-    item.insert("sk".into(), s(format!("REVIEW#{moved}#{request_id}")));
-    item.insert("visit_date".into(), s(&moved));
-    item.insert("gsi1sk".into(), s(format!("{moved}#{request_id}")));
-    let client = app.dynamodb();
-    client
-        .delete_item()
-        .table_name(app.table())
-        .key("pk", history["pk"].clone())
-        .key("sk", history["sk"].clone())
-        .send()
-        .await
-        .unwrap();
-    client
-        .put_item()
-        .table_name(app.table())
-        .set_item(Some(item))
-        .send()
-        .await
-        .unwrap();
-    client
-        .update_item()
-        .table_name(app.table())
-        .key("pk", s(format!("REQUEST#{request_id}")))
-        .key("sk", s("REQUEST"))
-        .update_expression("SET #lead.visit_date = :moved")
-        .expression_attribute_names("#lead", "lead")
-        .expression_attribute_values(":moved", s(&moved))
-        .send()
-        .await
-        .unwrap();
-}
-
 #[tokio::test]
 async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
     let app = spawn().await;
@@ -321,18 +261,12 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
         .await;
     let booked = app.accept_offer(&reference, &school, &ada, 0).await;
     let (original_id, status_link) = (booked.school.request_id, booked.status_link);
-    let follow_up_link = format!("{status_link}/follow-up");
-    let windows = follow_up_windows();
-    let windows: Vec<(&str, &str)> = windows.iter().map(|(k, v)| (*k, v.as_str())).collect();
 
     // Not before the report is final.
-    let refused = app.post_pairs(&follow_up_link, &windows).await;
-    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let refused = app.ask_follow_up(&status_link).await;
     assert!(
-        refused
-            .text()
+        body(refused, StatusCode::CONFLICT)
             .await
-            .unwrap()
             .contains("Your report is not final yet")
     );
 
@@ -344,31 +278,26 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
         .lead
         .unwrap()
         .reviewer_id;
-    visit_took_place(&app, &original_id, &ada_id, -60).await;
+    app.days_pass(&original_id, (visit_day() - day(-60)).whole_days())
+        .await;
     let report = workflows::report::examples::typical();
     app.finalise(&original_id, &report).await;
     let bea = app.better_placed_reviewer_joins().await;
 
     // A window that is not a real date: the form again with its error, nothing stored.
-    let mut bad = windows.clone();
-    let not_a_day = format!("{}-02-30", day(0).year() + 1);
-    bad[0] = ("window_1_start", not_a_day.as_str());
-    let refused = app.post_pairs(&follow_up_link, &bad).await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = refused.text().await.unwrap();
+    let mut bad = follow_up_windows();
+    bad[0].1 = format!("{}-02-30", day(0).year() + 1);
+    let refused = app
+        .post(&format!("{status_link}/follow-up"), &encode_fields(&bad))
+        .await;
+    let page = body(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("<title>Error: "));
     assert!(page.contains(r##"href="#window_1_start""##));
     assert!(page.contains("Enter the first day of visit window 1 as a real date"));
     assert_eq!(app.items_with_prefix("REFERENCE#").await.len(), 1);
 
-    let asked = app.post_pairs(&follow_up_link, &windows).await;
-    assert_eq!(asked.status(), StatusCode::SEE_OTHER);
-    assert!(
-        asked.headers()[LOCATION]
-            .to_str()
-            .unwrap()
-            .ends_with("#follow-up")
-    );
+    let asked = app.ask_follow_up(&status_link).await;
+    assert!(redirect(&asked).ends_with("#follow-up"));
 
     // A new request of the same school, linked both ways, offered to Ada, not to Bea.
     let original = app.stored_request(&original_id).await;
@@ -427,7 +356,7 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
     assert!(page.contains(&format!(r#"href="{}""#, path(&status_link))));
 
     // Asking again creates nothing.
-    let again = app.post_pairs(&follow_up_link, &windows).await;
+    let again = app.ask_follow_up(&status_link).await;
     assert_eq!(again.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.items_with_prefix("REFERENCE#").await.len(), 2);
 }

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use workflows::evidence::{EvidenceStore, request_prefix, state};
 
-use crate::support::{PDF, School, TestStack, spawn, upload_form};
+use crate::support::{PDF, School, TestStack, body, spawn, tampered_token, upload_form};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
 
@@ -32,25 +32,15 @@ async fn a_pdf_uploaded_through_the_presigned_post_is_checked_received_listed_an
 
     // The status page links to the evidence page, which starts empty.
     let status = app
-        .http
-        .get(app.url(&format!("/status/{}", school.token)))
-        .send()
-        .await
-        .unwrap();
+        .open(app.url(&format!("/status/{}", school.token)))
+        .await;
     let status = status.text().await.unwrap();
     assert!(status.contains("You have not shared any evidence yet."));
     assert!(status.contains(&school.evidence()));
-    let page = app
-        .http
-        .get(app.url(&school.evidence()))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(page.status(), StatusCode::OK);
+    let page = app.open(app.url(&school.evidence())).await;
     assert!(
-        page.text()
+        body(page, StatusCode::OK)
             .await
-            .unwrap()
             .contains("You have not added any files yet.")
     );
 
@@ -58,8 +48,7 @@ async fn a_pdf_uploaded_through_the_presigned_post_is_checked_received_listed_an
     let refused = app
         .post_path(&school.evidence(), "name=&category=&file_type=exe")
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = refused.text().await.unwrap();
+    let html = body(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     for message in [
         "Enter a name for the document",
         "Choose what the document is",
@@ -116,11 +105,8 @@ async fn a_pdf_uploaded_through_the_presigned_post_is_checked_received_listed_an
         "{list}"
     );
     let status = app
-        .http
-        .get(app.url(&format!("/status/{}", school.token)))
-        .send()
-        .await
-        .unwrap();
+        .open(app.url(&format!("/status/{}", school.token)))
+        .await;
     assert!(
         status
             .text()
@@ -130,16 +116,11 @@ async fn a_pdf_uploaded_through_the_presigned_post_is_checked_received_listed_an
     );
 
     // A download is a short-lived presigned URL, issued after recording who asked.
-    let download = app
-        .http
-        .get(app.url(&format!("{}/{evidence_id}/download", school.evidence())))
-        .send()
-        .await
-        .unwrap();
+    let download = app.download_evidence(&school, &evidence_id).await;
     assert_eq!(download.status(), StatusCode::SEE_OTHER);
     let url = download.headers()[LOCATION].to_str().unwrap().to_owned();
     assert!(url.contains("X-Amz-Expires=300"), "{url}");
-    let file = app.http.get(&url).send().await.unwrap();
+    let file = app.open(&url).await;
     assert_eq!(file.status(), StatusCode::OK);
     assert_eq!(file.bytes().await.unwrap().as_ref(), PDF);
     let log = store.access_log(&school.request_id).await.unwrap();
@@ -195,12 +176,7 @@ async fn a_file_whose_bytes_are_not_its_declared_type_is_rejected_and_deleted() 
     let page = app.text_at(app.url(&school.evidence())).await;
     assert!(page.contains("Rejected") && page.contains("The file was not a PDF"));
     // Nothing can be downloaded.
-    let download = app
-        .http
-        .get(app.url(&format!("{}/{evidence_id}/download", school.evidence())))
-        .send()
-        .await
-        .unwrap();
+    let download = app.download_evidence(&school, &evidence_id).await;
     assert_eq!(download.status(), StatusCode::FORBIDDEN);
     assert!(
         store
@@ -258,15 +234,13 @@ async fn another_requests_link_or_a_tampered_one_gets_403_and_no_url() {
     let store = app.evidence_store();
     let (evidence_id, _) = app.upload_pdf(&owner, "Report").await;
 
-    let mut tampered = owner.token.clone();
-    let last = tampered.pop().unwrap();
-    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    let tampered = tampered_token(&owner.token);
     for token in [other.token.as_str(), tampered.as_str(), "not-a-token"] {
         for path in [
             format!("/status/{token}/evidence/{evidence_id}/download"),
             format!("/status/{token}/evidence/{evidence_id}/upload"),
         ] {
-            let response = app.http.get(app.url(&path)).send().await.unwrap();
+            let response = app.open(app.url(&path)).await;
             assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
             assert!(response.headers().get(LOCATION).is_none());
         }
@@ -355,11 +329,7 @@ async fn purging_leaves_nothing_under_the_prefix_and_no_items_for_the_request() 
     let store = app.evidence_store();
     for school in [&erased, &kept] {
         let (evidence_id, _) = app.upload_pdf(school, "Report").await;
-        app.http
-            .get(app.url(&format!("{}/{evidence_id}/download", school.evidence())))
-            .send()
-            .await
-            .unwrap();
+        app.download_evidence(school, &evidence_id).await;
     }
     // A deleted file leaves delete markers and old versions only a purge removes.
     let (deleted_id, _) = app.upload_pdf(&erased, "Old").await;
@@ -399,11 +369,8 @@ async fn purging_leaves_nothing_under_the_prefix_and_no_items_for_the_request() 
     );
     assert_eq!(items_of(&app, &erased).await, Vec::<String>::new());
     let status = app
-        .http
-        .get(app.url(&format!("/status/{}", erased.token)))
-        .send()
-        .await
-        .unwrap();
+        .open(app.url(&format!("/status/{}", erased.token)))
+        .await;
     assert_eq!(status.status(), StatusCode::NOT_FOUND);
     // The other school's request is untouched; a second purge finds nothing to do.
     assert!(versions_under(&store, &request_prefix(&kept.request_id)).await >= 1);
@@ -435,11 +402,7 @@ async fn purging_leaves_nothing_under_the_prefix_and_no_items_for_the_request() 
         .await
         .unwrap();
     assert_eq!(before["retention"]["purged"], 0, "not before its date");
-    let run = app
-        .stack
-        .fire_schedule("ScheduledTasksFunction", None)
-        .await
-        .unwrap();
+    let run = app.run_schedule_now().await;
     assert_eq!(run["retention"]["purged"], 1);
     assert_eq!(
         versions_under(&store, &request_prefix(&kept.request_id)).await,

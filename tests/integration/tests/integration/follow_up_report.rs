@@ -8,8 +8,8 @@ use reqwest::StatusCode;
 use workflows::report::examples::typical;
 
 use crate::support::{
-    day, follow_up_windows, form_encode, link_containing, offer_link, pdf_text,
-    reminder_time_after, school_day, spawn, unique_address, version_on,
+    body, day, form_encode, link_containing, offer_link, pdf_text, reminder_time_after, school_day,
+    spawn, unique_address, version_on,
 };
 
 #[tokio::test]
@@ -50,11 +50,7 @@ async fn the_follow_up_report_gives_progress_on_each_recommendation() {
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
 
     // The school asks for a follow-up; Ada, the original lead, is offered it and accepts.
-    let windows = follow_up_windows();
-    let windows: Vec<(&str, &str)> = windows.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let asked = app
-        .post_pairs(&format!("{}/follow-up", booked.status_link), &windows)
-        .await;
+    let asked = app.ask_follow_up(&booked.status_link).await;
     assert_eq!(asked.status(), StatusCode::SEE_OTHER);
     let follow_up = app
         .stored_request(&original_id)
@@ -64,10 +60,7 @@ async fn the_follow_up_report_gives_progress_on_each_recommendation() {
     let offer = app.wait_for_mail(&ada, 3).await;
     assert!(offer[0].subject.ends_with(&follow_up.reference));
     let accepted = app
-        .answer(
-            &offer_link(&offer[0]),
-            &format!("decision=accept&visit_date={}", school_day(40)),
-        )
+        .accept_with_date(&offer_link(&offer[0]), school_day(40))
         .await;
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
     let review_link = link_containing(&app.wait_for_mail(&ada, 4).await[..1], "/reviews/");
@@ -108,8 +101,7 @@ async fn the_follow_up_report_gives_progress_on_each_recommendation() {
         ("summary", summary),
     ]);
     let refused = app.post(&editor_link, &incomplete).await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page_text = refused.text().await.unwrap();
+    let page_text = body(refused, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(
         page_text.contains(
             r##"<a href="#progress-2-rating">Choose how far recommendation 2 has got</a>"##
@@ -137,8 +129,7 @@ async fn the_follow_up_report_gives_progress_on_each_recommendation() {
             ],
         )
         .await;
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(bad.text().await.unwrap().contains(
+    assert!(body(bad, StatusCode::UNPROCESSABLE_ENTITY).await.contains(
         r##"<a href="#progress-2-rating">Choose one of the answers for the progress on recommendation 2</a>"##
     ));
     assert_eq!(version_on(&app.page(&editor_link).await), version);

@@ -6,8 +6,8 @@ use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
 use crate::support::{
-    TestStack, date_from_now, encode_request_form, location, spawn, spawn_with, unique_address,
-    valid_form,
+    TestStack, body, date_from_now, encode_fields, location, spawn, spawn_with_parameter,
+    unique_address, valid_form,
 };
 
 fn valid_json(email: &str, urn: &str) -> Value {
@@ -77,9 +77,12 @@ async fn a_school_submits_the_form_gets_one_email_and_follows_its_private_status
             .is_match(&reference)
     );
 
-    let confirmation = app.http.get(app.url(&sent_page)).send().await.unwrap();
-    assert_eq!(confirmation.status(), StatusCode::OK);
-    assert!(confirmation.text().await.unwrap().contains(&reference));
+    let confirmation = app.open(app.url(&sent_page)).await;
+    assert!(
+        body(confirmation, StatusCode::OK)
+            .await
+            .contains(&reference)
+    );
 
     let mails = app.wait_for_mail(&email, 1).await;
     assert_eq!(mails.len(), 1);
@@ -99,7 +102,7 @@ async fn a_school_submits_the_form_gets_one_email_and_follows_its_private_status
     let token_in_link = status_link.rsplit('/').next().unwrap().to_owned();
     assert_eq!(token_in_link.len(), 43, "a 256-bit token");
 
-    let status = app.http.get(&status_link).send().await.unwrap();
+    let status = app.open(&status_link).await;
     assert_eq!(status.status(), StatusCode::OK);
     assert_eq!(status.headers()["referrer-policy"], "no-referrer");
     let page = status.text().await.unwrap();
@@ -115,11 +118,8 @@ async fn a_school_submits_the_form_gets_one_email_and_follows_its_private_status
     assert_eq!(app.items_with_prefix("STATUS#").await.len(), 1);
 
     let wrong = app
-        .http
-        .get(app.url(&format!("/status/{}", "A".repeat(43))))
-        .send()
-        .await
-        .unwrap();
+        .open(app.url(&format!("/status/{}", "A".repeat(43))))
+        .await;
     assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
 }
 
@@ -185,8 +185,7 @@ async fn form_errors_rerender_the_form_with_every_problem_and_the_values_kept() 
     form.retain(|(k, _)| !k.starts_with("window_2"));
     form.retain(|(k, _)| *k != "privacy_notice_accepted");
     let response = app.send_request_form(&form).await;
-    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let page = response.text().await.unwrap();
+    let page = body(response, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(page.contains("<title>Error: "));
     for (field, message) in [
         ("urn", "6 digits"),
@@ -218,7 +217,7 @@ async fn bad_form_bodies_get_a_clear_4xx_and_store_nothing() {
     let app = spawn().await;
     let email = unique_address("bad");
     let token = app.form_token().await;
-    let valid_body = encode_request_form(&valid_form(&token, &email, "100004"));
+    let valid_body = encode_fields(&valid_form(&token, &email, "100004"));
     let cases: Vec<(&str, &str, Vec<u8>, StatusCode, &str)> = vec![
         (
             "wrong content type",
@@ -477,12 +476,7 @@ async fn bad_api_requests_get_problem_details_and_store_nothing() {
 
 #[tokio::test]
 async fn submissions_past_the_rate_limit_are_refused_with_429() {
-    let app = spawn_with(|config| {
-        config
-            .parameters
-            .insert("SubmissionsPerSchoolPerDay".into(), "2".into());
-    })
-    .await;
+    let app = spawn_with_parameter("SubmissionsPerSchoolPerDay", "2").await;
     for n in 0..2 {
         let response = post_api(
             &app,
@@ -505,8 +499,11 @@ async fn submissions_past_the_rate_limit_are_refused_with_429() {
     let form = app
         .send_request_form(&valid_form(&token, &unique_address("r"), "100007"))
         .await;
-    assert_eq!(form.status(), StatusCode::TOO_MANY_REQUESTS);
-    assert!(form.text().await.unwrap().contains("Too many requests"));
+    assert!(
+        body(form, StatusCode::TOO_MANY_REQUESTS)
+            .await
+            .contains("Too many requests")
+    );
     // Another school is not affected.
     let other = post_api(
         &app,
@@ -523,11 +520,8 @@ async fn submissions_past_the_rate_limit_are_refused_with_429() {
 async fn the_openapi_document_describes_what_the_handler_really_accepts_and_answers() {
     let app = spawn().await;
     let served: Value = app
-        .http
-        .get(app.url("/api/v1/openapi.json"))
-        .send()
+        .open(app.url("/api/v1/openapi.json"))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();
@@ -670,12 +664,7 @@ async fn other_methods_on_the_api_get_405_with_the_allowed_method() {
         ("DELETE", "/api/v1/review-requests", "POST"),
         ("POST", "/api/v1/openapi.json", "GET"),
     ] {
-        let response = app
-            .http
-            .request(method.parse().unwrap(), app.url(path))
-            .send()
-            .await
-            .unwrap();
+        let response = app.send(method, path).await;
         assert_eq!(
             response.status(),
             StatusCode::METHOD_NOT_ALLOWED,

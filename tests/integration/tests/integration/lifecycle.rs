@@ -10,9 +10,8 @@ use reqwest::header::LOCATION;
 use workflows::after_report::action_plan::ActionStatus;
 
 use crate::support::{
-    PDF, School, TestStack, complete_self_evaluation, day, follow_up_windows, form_encode,
-    link_containing, location, offer_link, pdf_text, spawn, step, unique_address, valid_form,
-    version_on, visit_day,
+    PDF, School, TestStack, complete_self_evaluation, day, form_encode, link_containing, location,
+    offer_link, pdf_text, spawn, step, unique_address, valid_form, version_on, visit_day,
 };
 
 /// The focus areas the school chooses on the form, in the order the report lists them.
@@ -165,10 +164,7 @@ async fn a_review_lives_from_request_to_follow_up() {
 
     // Accept with a date: both sides are told, each with a calendar file and its own link.
     let accepted = app
-        .answer(
-            &offer_link(&offer[0]),
-            &format!("decision=accept&visit_date={}", visit_day()),
-        )
+        .accept_with_date(&offer_link(&offer[0]), visit_day())
         .await;
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
     let visit_text = records::domain::request::long_date(visit_day());
@@ -267,11 +263,8 @@ async fn a_review_lives_from_request_to_follow_up() {
     );
     assert!(app.page(&review_link).await.contains("Provision map"));
     let download = app
-        .http
-        .get(format!("{review_link}/evidence/{evidence_id}"))
-        .send()
-        .await
-        .unwrap();
+        .open(format!("{review_link}/evidence/{evidence_id}"))
+        .await;
     assert_eq!(download.status(), StatusCode::SEE_OTHER);
     let file = reqwest::get(download.headers()[LOCATION].to_str().unwrap())
         .await
@@ -519,11 +512,7 @@ async fn a_review_lives_from_request_to_follow_up() {
     // Follow-up: Bea joins the pool; the school asks from its status page; a new request,
     // linked both ways, is offered to Ada first.
     let bea = app.better_placed_reviewer_joins().await;
-    let windows = follow_up_windows();
-    let windows: Vec<(&str, &str)> = windows.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let asked = app
-        .post_pairs(&format!("{status_link}/follow-up"), &windows)
-        .await;
+    let asked = app.ask_follow_up(&status_link).await;
     assert_eq!(asked.status(), StatusCode::SEE_OTHER);
     let original = app.stored_request(&request_id).await;
     let link = original.follow_up.expect("the review knows its follow-up");

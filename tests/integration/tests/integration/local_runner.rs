@@ -3,7 +3,7 @@
 use local_runner::template::{EventSpec, Template};
 use reqwest::StatusCode;
 
-use crate::support::{self, spawn, spawn_with};
+use crate::support::{self, body, spawn, spawn_with};
 
 #[tokio::test]
 async fn every_http_route_of_the_template_is_served_by_its_function() {
@@ -32,7 +32,7 @@ async fn every_http_route_of_the_template_is_served_by_its_function() {
 #[tokio::test]
 async fn health_answers_with_the_versions_of_the_services_it_reaches() {
     let app = spawn().await;
-    let response = app.http.get(app.url("/health")).send().await.unwrap();
+    let response = app.open(app.url("/health")).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ok");
@@ -55,12 +55,7 @@ async fn paths_and_methods_the_template_does_not_declare_get_api_gateways_404() 
         ("POST", "/health"),
         ("GET", "/health/extra"),
     ] {
-        let response = app
-            .http
-            .request(method.parse().unwrap(), app.url(path))
-            .send()
-            .await
-            .unwrap();
+        let response = app.send(method, path).await;
         assert_eq!(response.status(), StatusCode::NOT_FOUND, "{method} {path}");
         assert_eq!(response.text().await.unwrap(), r#"{"message":"Not Found"}"#);
     }
@@ -86,12 +81,7 @@ async fn a_route_added_to_the_template_is_served_without_any_router_change() {
     std::fs::write(&path, with_new_route).unwrap();
 
     let app = spawn_with(|config| config.template = path.clone()).await;
-    let response = app
-        .http
-        .get(app.url("/ping/anything"))
-        .send()
-        .await
-        .unwrap();
+    let response = app.open(app.url("/ping/anything")).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["status"], "ok");
@@ -102,21 +92,13 @@ async fn a_route_added_to_the_template_is_served_without_any_router_change() {
 async fn scheduled_functions_can_be_fired_on_demand_over_http() {
     let app = spawn().await;
     let response = app
-        .http
-        .post(app.url("/_dev/schedules/ScheduledTasksFunction"))
-        .send()
-        .await
-        .unwrap();
+        .send("POST", "/_dev/schedules/ScheduledTasksFunction")
+        .await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: serde_json::Value = response.json().await.unwrap();
     assert_eq!(body["outbox"]["stalled"], 0);
 
-    let unknown = app
-        .http
-        .post(app.url("/_dev/schedules/NoSuchFunction"))
-        .send()
-        .await
-        .unwrap();
+    let unknown = app.send("POST", "/_dev/schedules/NoSuchFunction").await;
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
 
@@ -164,8 +146,7 @@ async fn the_dev_page_runs_schedules_and_demo_shortcuts_from_forms() {
         .send()
         .await
         .unwrap();
-    assert_eq!(ran.status(), StatusCode::OK);
-    assert!(ran.text().await.unwrap().contains("<h1>Done</h1>"));
+    assert!(body(ran, StatusCode::OK).await.contains("<h1>Done</h1>"));
 
     // A booked visit moved to today from the form; an unknown reference does nothing.
     let ada = app.ada_joins().await;
@@ -185,8 +166,7 @@ async fn the_dev_page_runs_schedules_and_demo_shortcuts_from_forms() {
         .send()
         .await
         .unwrap();
-    assert_eq!(moved.status(), StatusCode::OK);
-    assert!(moved.text().await.unwrap().contains(&today));
+    assert!(body(moved, StatusCode::OK).await.contains(&today));
     let stored = app.stored_request(&booked.school.request_id).await;
     assert_eq!(stored.lead.unwrap().visit_date, today);
     let unknown = app
@@ -196,12 +176,9 @@ async fn the_dev_page_runs_schedules_and_demo_shortcuts_from_forms() {
         .send()
         .await
         .unwrap();
-    assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
     assert!(
-        unknown
-            .text()
+        body(unknown, StatusCode::BAD_REQUEST)
             .await
-            .unwrap()
             .contains("<h1>Nothing done</h1>")
     );
 }

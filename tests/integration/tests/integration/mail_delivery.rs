@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use workflows::intake::RequestConfirmation;
 
-use crate::support::{TestStack, spawn, spawn_with, unique_address};
+use crate::support::{TestStack, spawn, spawn_with_parameter, unique_address};
 
 fn confirmation(reference: &str) -> RequestConfirmation {
     RequestConfirmation {
@@ -124,11 +124,7 @@ async fn a_record_delivered_twice_and_concurrently_sends_one_email() {
 #[tokio::test]
 async fn a_send_that_fails_is_retried_and_the_email_still_goes_out() {
     let sender_address = unique_address("noreply");
-    let address = sender_address.clone();
-    let app = spawn_with(|config| {
-        config.parameters.insert("SenderAddress".into(), address);
-    })
-    .await;
+    let app = spawn_with_parameter("SenderAddress", &sender_address).await;
     // SES refuses to send from an unverified identity: every attempt fails before sending.
     app.stack
         .aws
@@ -207,11 +203,7 @@ async fn an_email_whose_sender_crashed_is_sent_by_the_scheduled_redrive_after_th
 
     // The stream delivers it, but the live lease stops a second sender; so does an early re-drive.
     tokio::time::sleep(Duration::from_millis(800)).await;
-    let early = app
-        .stack
-        .fire_schedule("ScheduledTasksFunction", None)
-        .await
-        .unwrap();
+    let early = app.run_schedule_now().await;
     assert_eq!(early["outbox"]["sent"], 0);
     assert!(app.stack.mail_to(&to).await.unwrap().is_empty());
 
@@ -236,22 +228,14 @@ async fn an_email_whose_sender_crashed_is_sent_by_the_scheduled_redrive_after_th
     if remaining.is_positive() {
         tokio::time::sleep(remaining.unsigned_abs()).await;
     }
-    let redrive = app
-        .stack
-        .fire_schedule("ScheduledTasksFunction", None)
-        .await
-        .unwrap();
+    let redrive = app.run_schedule_now().await;
     assert_eq!(
         redrive["outbox"]["sent"].as_u64().unwrap() + moved["outbox"]["sent"].as_u64().unwrap(),
         1
     );
     assert_eq!(app.wait_for_mail(&to, 1).await.len(), 1);
 
-    let again = app
-        .stack
-        .fire_schedule("ScheduledTasksFunction", None)
-        .await
-        .unwrap();
+    let again = app.run_schedule_now().await;
     assert_eq!(again["outbox"]["stalled"], 0);
     assert_eq!(app.stack.mail_to(&to).await.unwrap().len(), 1);
 }

@@ -11,7 +11,8 @@ use time::{Duration, OffsetDateTime};
 use workflows::self_evaluation::{KIND, SelfEvaluation};
 
 use crate::support::{
-    PDF, TestStack, at_nine, complete_self_evaluation, form_encode, reviewer_row, spawn, visit_day,
+    PDF, TestStack, at_nine, body, complete_self_evaluation, csp, form_encode, offer_id, redirect,
+    reviewer_row, spawn, tampered, visit_day,
 };
 
 fn encode(text: &str) -> String {
@@ -26,12 +27,9 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
     let url = format!("{}/self-evaluation", booked.status_link);
     let table = app.table_handle();
 
-    let page = app.http.get(&url).send().await.unwrap();
+    let page = app.open(&url).await;
     assert_eq!(page.status(), StatusCode::OK);
-    let csp = page.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let csp = csp(&page);
     assert!(csp.contains("script-src 'sha256-"), "{csp}");
     let html = page.text().await.unwrap();
     assert!(
@@ -50,13 +48,7 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
             ],
         )
         .await;
-    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-    assert!(
-        saved.headers()[LOCATION]
-            .to_str()
-            .unwrap()
-            .ends_with("/self-evaluation?saved=1")
-    );
+    assert!(redirect(&saved).ends_with("/self-evaluation?saved=1"));
     let html = app
         .text_at(app.url(saved.headers()[LOCATION].to_str().unwrap()))
         .await;
@@ -77,8 +69,7 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
             ],
         )
         .await;
-    assert_eq!(stale.status(), StatusCode::CONFLICT);
-    let html = stale.text().await.unwrap();
+    let html = body(stale, StatusCode::CONFLICT).await;
     assert!(html.contains("Someone else saved a newer version"));
     assert!(
         html.contains(">Older text</textarea>"),
@@ -120,12 +111,9 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
             ],
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        refused
-            .text()
+        body(refused, StatusCode::UNPROCESSABLE_ENTITY)
             .await
-            .unwrap()
             .contains("must be 4000 characters or fewer")
     );
     assert_eq!(
@@ -148,12 +136,9 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
             ],
         )
         .await;
-    assert_eq!(incomplete.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        incomplete
-            .text()
+        body(incomplete, StatusCode::UNPROCESSABLE_ENTITY)
             .await
-            .unwrap()
             .contains("Write your evaluation of leadership of send")
     );
 
@@ -209,11 +194,8 @@ async fn the_review_team_downloads_the_evidence_and_keeps_private_notes_that_an_
     let html = app.text_at(&booked.review_link).await;
     assert!(html.contains("Provision map"));
     let download = app
-        .http
-        .get(format!("{}/evidence/{evidence_id}", booked.review_link))
-        .send()
-        .await
-        .unwrap();
+        .open(format!("{}/evidence/{evidence_id}", booked.review_link))
+        .await;
     assert_eq!(download.status(), StatusCode::SEE_OTHER);
     let url = download.headers()[LOCATION].to_str().unwrap().to_owned();
     assert!(url.contains("X-Amz-Expires="), "{url}");
@@ -228,43 +210,26 @@ async fn the_review_team_downloads_the_evidence_and_keeps_private_notes_that_an_
     app.import_reviewers(&[format!("{},no", resting.strip_suffix(",yes").unwrap())])
         .await;
     let other = app.booked_with("Bo Other", "100102").await;
-    let tampered = format!("{}x", &booked.review_link[..booked.review_link.len() - 1]);
+    let tampered = tampered(&booked.review_link);
     let secret = records::links::LinkSecret::load(
         app.stack.function_env("ReviewerPagesFunction"),
         &app.stack.aws,
     )
     .await
     .unwrap();
-    let offer_id = booked
-        .review_link
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .split('.')
-        .next()
-        .unwrap();
+    let offer_id = offer_id(&booked.review_link);
     let signed = |expires_at: i64| {
         let token = secret.offer_token(offer_id, records::links::OfferAction::Review, expires_at);
         app.url(&format!("/reviews/{token}"))
     };
     let now = OffsetDateTime::now_utc().unix_timestamp();
     assert_eq!(
-        app.http
-            .get(signed(now + 3600))
-            .send()
-            .await
-            .unwrap()
-            .status(),
+        app.open(signed(now + 3600)).await.status(),
         StatusCode::OK,
         "a link signed with the stack's secret works, so the expired one fails for its expiry"
     );
     for link in [other.review_link.clone(), tampered, signed(now - 1)] {
-        let refused = app
-            .http
-            .get(format!("{link}/evidence/{evidence_id}"))
-            .send()
-            .await
-            .unwrap();
+        let refused = app.open(format!("{link}/evidence/{evidence_id}")).await;
         assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{link}");
         assert!(refused.headers().get(LOCATION).is_none());
     }
@@ -292,8 +257,7 @@ async fn the_review_team_downloads_the_evidence_and_keeps_private_notes_that_an_
             &format!("version=0&notes={}", encode("Another thought")),
         )
         .await;
-    assert_eq!(stale.status(), StatusCode::CONFLICT);
-    let html = stale.text().await.unwrap();
+    let html = body(stale, StatusCode::CONFLICT).await;
     assert!(html.contains("Ada Lead saved newer notes"));
     assert!(
         html.contains(">Another thought</textarea>")

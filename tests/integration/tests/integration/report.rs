@@ -8,7 +8,7 @@ use workflows::report::examples::typical;
 use workflows::report::store::{Moved, Saved, report_state};
 use workflows::report::{FactualCheck, Report, Section, SectionComment, store};
 
-use crate::support::{complete_report, report_form, spawn};
+use crate::support::{body, complete_report, csp, report_form, spawn};
 
 fn draft_with_summary(summary: &str) -> Report {
     let mut report = typical();
@@ -42,7 +42,7 @@ async fn two_saves_from_the_same_version_one_wins_and_the_other_is_told() {
         assert_eq!(current.version, based_on + 1);
         assert_eq!(&current.body, winner, "the loser sees the text that won");
         assert_eq!(&*yours, told_text, "and keeps its own to merge");
-        let stored = store::get(&table, &request_id).await.unwrap().unwrap();
+        let stored = app.stored_report(&request_id).await;
         assert_eq!(stored.version, based_on + 1);
         assert_eq!(
             &stored.report, winner,
@@ -56,14 +56,7 @@ async fn two_saves_from_the_same_version_one_wins_and_the_other_is_told() {
         .await
         .unwrap();
     assert!(matches!(stale, Saved::Stale { .. }), "{stale:?}");
-    assert_eq!(
-        store::get(&table, &request_id)
-            .await
-            .unwrap()
-            .unwrap()
-            .version,
-        2
-    );
+    assert_eq!(app.stored_report(&request_id).await.version, 2);
 }
 
 #[tokio::test]
@@ -121,9 +114,8 @@ async fn the_report_moves_from_draft_to_final_only_from_the_version_seen() {
         }
     );
     assert_eq!(
-        store::finalise(&table, &request_id, version, "h", "p", now, Vec::new())
-            .await
-            .unwrap(),
+        app.lead_finalises(&request_id, version, ("h", "p"), now)
+            .await,
         Moved::Conflict,
         "the school has not answered yet"
     );
@@ -133,17 +125,10 @@ async fn the_report_moves_from_draft_to_final_only_from_the_version_seen() {
         comment: Text::parse("We have two SEND governors.", 100, false).unwrap(),
     }]);
     let (first, second) = tokio::join!(
-        store::record_factual_check(&table, &request_id, version, &check, now, Vec::new()),
-        store::record_factual_check(
-            &table,
-            &request_id,
-            version,
-            &FactualCheck::Accepted,
-            now,
-            Vec::new()
-        ),
+        app.school_checks(&request_id, version, &check, now),
+        app.school_checks(&request_id, version, &FactualCheck::Accepted, now),
     );
-    let mut answers = [first.unwrap(), second.unwrap()];
+    let mut answers = [first, second];
     answers.sort_by_key(|m| format!("{m:?}"));
     assert_eq!(
         answers,
@@ -167,12 +152,11 @@ async fn the_report_moves_from_draft_to_final_only_from_the_version_seen() {
     let (html, pdf) = store::object_keys(&request_id);
     assert_eq!(pdf, format!("requests/{request_id}/report/report.pdf"));
     assert_eq!(
-        store::finalise(&table, &request_id, version, &html, &pdf, now, Vec::new())
-            .await
-            .unwrap(),
+        app.lead_finalises(&request_id, version, (&html, &pdf), now)
+            .await,
         Moved::Done
     );
-    let stored = store::get(&table, &request_id).await.unwrap().unwrap();
+    let stored = app.stored_report(&request_id).await;
     assert_eq!(stored.state, report_state::FINAL);
     assert_eq!(stored.pdf_key.as_deref(), Some(pdf.as_str()));
     assert!(stored.factual_check.is_some());
@@ -206,13 +190,10 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
     let url = format!("{}/report", booked.review_link);
 
     // Before the visit the editor is not open yet.
-    let early = app.http.get(&url).send().await.unwrap();
-    assert_eq!(early.status(), StatusCode::OK);
+    let early = app.open(&url).await;
     assert!(
-        early
-            .text()
+        body(early, StatusCode::OK)
             .await
-            .unwrap()
             .contains("The report opens on the day of the visit")
     );
 
@@ -221,12 +202,9 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
     app.move_visit(booked.school.reference.as_str(), yesterday)
         .await;
 
-    let page = app.http.get(&url).send().await.unwrap();
+    let page = app.open(&url).await;
     assert_eq!(page.status(), StatusCode::OK);
-    let csp = page.headers()["content-security-policy"]
-        .to_str()
-        .unwrap()
-        .to_owned();
+    let csp = csp(&page);
     assert!(
         csp.contains("script-src 'sha256-"),
         "the autosave script may run: {csp}"
@@ -245,15 +223,14 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
         .autosave(&url, &report_form(&draft, 0, "autosave"))
         .await;
     assert_eq!(saved.status(), StatusCode::OK);
-    let body: serde_json::Value = saved.json().await.unwrap();
-    assert_eq!(body["version"], 1);
+    let saved_json: serde_json::Value = saved.json().await.unwrap();
+    assert_eq!(saved_json["version"], 1);
 
     // A page still on version 0 stores nothing and shows both texts.
     let mut other = draft.clone();
     other.summary = Some(Text::parse("An old tab's thought.", 100, true).unwrap());
     let stale = app.post(&url, &report_form(&other, 0, "save")).await;
-    assert_eq!(stale.status(), StatusCode::CONFLICT);
-    let html = stale.text().await.unwrap();
+    let html = body(stale, StatusCode::CONFLICT).await;
     assert!(html.contains("An old tab&#39;s thought.</textarea>") || html.contains("An old tab"));
     assert!(
         html.contains("A first thought."),
@@ -272,23 +249,17 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
             &[("version", "1"), ("decision", "save"), ("summary", &long)],
         )
         .await;
-    assert_eq!(too_long.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        too_long
-            .text()
+        body(too_long, StatusCode::UNPROCESSABLE_ENTITY)
             .await
-            .unwrap()
             .contains(r##"href="#summary""##)
     );
 
     // An incomplete draft is saved but not sent.
     let incomplete = app.post(&url, &report_form(&draft, 1, "submit")).await;
-    assert_eq!(incomplete.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        incomplete
-            .text()
+        body(incomplete, StatusCode::UNPROCESSABLE_ENTITY)
             .await
-            .unwrap()
             .contains("Enter what went well in")
     );
 
@@ -296,10 +267,7 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
     let report = complete_report(&areas);
     let sent = app.post(&url, &report_form(&report, 2, "submit")).await;
     assert_eq!(sent.status(), StatusCode::SEE_OTHER);
-    let stored = store::get(&app.table_handle(), &booked.school.request_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.stored_report(&booked.school.request_id).await;
     assert_eq!(stored.state, report_state::SUBMITTED);
     assert_eq!(stored.report, report);
     let locked = app.text_at(&url).await;
@@ -345,19 +313,12 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
     // gets it as a PDF whose text has every focus area.
     let mut corrected = report.clone();
     corrected.summary = Some(Text::parse("Corrected: two SEND governors.", 100, true).unwrap());
-    let version = store::get(&app.table_handle(), &booked.school.request_id)
-        .await
-        .unwrap()
-        .unwrap()
-        .version;
+    let version = app.stored_report(&booked.school.request_id).await.version;
     let finalised = app
         .post(&url, &report_form(&corrected, version, "finalise"))
         .await;
     assert_eq!(finalised.status(), StatusCode::SEE_OTHER);
-    let stored = store::get(&app.table_handle(), &booked.school.request_id)
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = app.stored_report(&booked.school.request_id).await;
     assert_eq!(stored.state, report_state::FINAL);
     assert_eq!(stored.report, corrected);
     let (html_key, pdf_key) = store::object_keys(&booked.school.request_id);

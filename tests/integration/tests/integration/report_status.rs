@@ -10,14 +10,14 @@ use workflows::report::reminders::add_working_days;
 use workflows::report::store::Moved;
 use workflows::report::{FactualCheck, store};
 
-use crate::support::{at_nine, spawn, step, visit_day};
+use crate::support::{at_nine, spawn, step, tampered_token, visit_day};
 
 #[tokio::test]
 async fn the_status_page_follows_the_report_and_only_the_schools_link_downloads_the_pdf() {
     let app = spawn().await;
     let booked = app.booked().await;
     let request_id = booked.school.request_id.clone();
-    let table = app.table_handle();
+    let _table = app.table_handle();
     let now = OffsetDateTime::now_utc();
     let status = booked.status_link.clone();
     let pdf_link = format!("{status}/report.pdf");
@@ -62,21 +62,13 @@ async fn the_status_page_follows_the_report_and_only_the_schools_link_downloads_
     )));
     assert!(!html.contains("report.pdf"));
     // No PDF before the report is final.
-    let early = app.http.get(&pdf_link).send().await.unwrap();
+    let early = app.open(&pdf_link).await;
     assert_eq!(early.status(), StatusCode::NOT_FOUND);
     assert!(early.headers().get("location").is_none());
 
     assert_eq!(
-        store::record_factual_check(
-            &table,
-            &request_id,
-            version,
-            &FactualCheck::Accepted,
-            now,
-            Vec::new()
-        )
-        .await
-        .unwrap(),
+        app.school_checks(&request_id, version, &FactualCheck::Accepted, now)
+            .await,
         Moved::Done
     );
     let html = app.page(&status).await;
@@ -100,17 +92,8 @@ async fn the_status_page_follows_the_report_and_only_the_schools_link_downloads_
     .await
     .unwrap();
     assert_eq!(
-        store::finalise(
-            &table,
-            &request_id,
-            version,
-            &html_key,
-            &pdf_key,
-            now,
-            Vec::new()
-        )
-        .await
-        .unwrap(),
+        app.lead_finalises(&request_id, version, (&html_key, &pdf_key), now)
+            .await,
         Moved::Done
     );
     let html = app.page(&status).await;
@@ -125,26 +108,21 @@ async fn the_status_page_follows_the_report_and_only_the_schools_link_downloads_
     )));
 
     // The school's link gets a short-lived presigned URL of the stored PDF.
-    let download = app.http.get(&pdf_link).send().await.unwrap();
+    let download = app.open(&pdf_link).await;
     assert_eq!(download.status(), StatusCode::SEE_OTHER);
     let url = download.headers()["location"].to_str().unwrap().to_owned();
     assert!(url.contains("X-Amz-Expires=300"), "{url}");
     assert!(url.contains("report.pdf"), "{url}");
-    let file = app.http.get(&url).send().await.unwrap();
+    let file = app.open(&url).await;
     assert_eq!(file.status(), StatusCode::OK);
     assert_eq!(file.bytes().await.unwrap().to_vec(), pdf);
 
     // A tampered link, or anything that is not a link, gets 403 and no URL.
-    let mut tampered = booked.school.token.clone();
-    let last = tampered.pop().unwrap();
-    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    let tampered = tampered_token(&booked.school.token);
     for token in [tampered.as_str(), "not-a-token"] {
         let response = app
-            .http
-            .get(app.url(&format!("/status/{token}/report.pdf")))
-            .send()
-            .await
-            .unwrap();
+            .open(app.url(&format!("/status/{token}/report.pdf")))
+            .await;
         assert_eq!(response.status(), StatusCode::FORBIDDEN, "{token}");
         assert!(response.headers().get("location").is_none());
     }

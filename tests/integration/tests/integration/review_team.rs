@@ -7,8 +7,8 @@ use time::{Duration, Weekday};
 use workflows::matching::Term;
 
 use crate::support::{
-    Booked, TestStack, day, link_containing, offer_link, reviewer_row, school_day, spawn,
-    unique_address, visit_day,
+    Booked, TestStack, body, day, link_containing, mail_starting, offer_link, reviewer_row,
+    school_day, spawn, tampered, unique_address, visit_day,
 };
 
 /// Brook Primary's request (contact `school`) booked with `lead`.
@@ -60,7 +60,7 @@ async fn a_review_team_gets_a_second_reviewer_for_the_leads_date_and_a_decline_m
         "{}",
         offer[0].text
     );
-    let page = app.http.get(offer_link(&offer[0])).send().await.unwrap();
+    let page = app.open(offer_link(&offer[0])).await;
     let html = page.text().await.unwrap();
     assert!(html.contains("Can you join the review of Brook Primary School?"));
     assert!(html.contains("Ada Lead leads this review"));
@@ -84,25 +84,16 @@ async fn a_review_team_gets_a_second_reviewer_for_the_leads_date_and_a_decline_m
     let offer = app.wait_for_mail(&third, 1).await;
     let other_date = visit_day() + Duration::days(7);
     let refused = app
-        .answer(
-            &offer_link(&offer[0]),
-            &format!("decision=accept&visit_date={other_date}"),
-        )
+        .accept_with_date(&offer_link(&offer[0]), other_date)
         .await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let accepted = app
-        .answer(
-            &offer_link(&offer[0]),
-            &format!("decision=accept&visit_date={}", visit_day()),
-        )
+        .accept_with_date(&offer_link(&offer[0]), visit_day())
         .await;
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
 
     let mails = app.wait_for_mail(&third, 2).await;
-    let confirmation = mails
-        .iter()
-        .find(|m| m.subject.starts_with("Visit booked"))
-        .expect("the second reviewer's confirmation");
+    let confirmation = mail_starting(&mails, "Visit booked");
     assert_eq!(confirmation.attachments[0].filename, "visit.ics");
     let review_page = app.text_at(link_containing(&mails, "/reviews/")).await;
     assert!(review_page.contains("You are the second reviewer"));
@@ -144,9 +135,8 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
 
     // The review page opens (twice: it changes nothing); an offer link is not a review link.
     for _ in 0..2 {
-        let page = app.http.get(&review_link).send().await.unwrap();
-        assert_eq!(page.status(), StatusCode::OK);
-        let html = page.text().await.unwrap();
+        let page = app.open(&review_link).await;
+        let html = body(page, StatusCode::OK).await;
         assert!(html.contains("Your review of Brook Primary School"));
         assert!(html.contains("You are the lead reviewer"));
         assert!(html.contains("Ask to change the date"));
@@ -161,15 +151,9 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
             .clone(),
     );
     let as_review = offer_link.replace("/offers/", "/reviews/");
-    assert_eq!(
-        app.http.get(&as_review).send().await.unwrap().status(),
-        StatusCode::FORBIDDEN
-    );
-    let tampered = format!("{}x", &review_link[..review_link.len() - 1]);
-    assert_eq!(
-        app.http.get(&tampered).send().await.unwrap().status(),
-        StatusCode::FORBIDDEN
-    );
+    assert_eq!(app.open(&as_review).await.status(), StatusCode::FORBIDDEN);
+    let tampered = tampered(&review_link);
+    assert_eq!(app.open(&tampered).await.status(), StatusCode::FORBIDDEN);
 
     // A weekend is refused on the page, storing nothing.
     let mut saturday = day(50);
@@ -183,8 +167,11 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
             &format!("decision=ask&new_date={saturday}&reason="),
         )
         .await;
-    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(refused.text().await.unwrap().contains("Monday to Friday"));
+    assert!(
+        body(refused, StatusCode::UNPROCESSABLE_ENTITY)
+            .await
+            .contains("Monday to Friday")
+    );
     assert!(app.stored_request(&request_id).await.date_change.is_none());
 
     // The lead asks for a new date (possibly in another term); the school is emailed.
@@ -197,10 +184,7 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
         .await;
     assert_eq!(asked.status(), StatusCode::SEE_OTHER);
     let school_mails = app.wait_for_mail(&school, 3).await;
-    let ask_mail = school_mails
-        .iter()
-        .find(|m| m.subject.starts_with("Can the visit move to"))
-        .expect("the school is asked");
+    let ask_mail = mail_starting(&school_mails, "Can the visit move to");
     assert!(ask_mail.text.contains("Inspection week"));
     let status_link = link_containing(&school_mails, "/status/");
     let status = app.text_at(&status_link).await;
@@ -217,10 +201,7 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
         let mails = app
             .wait_for_mail(address, if address == &school { 4 } else { 3 })
             .await;
-        let moved = mails
-            .iter()
-            .find(|m| m.subject.starts_with("Visit moved"))
-            .expect("a new calendar file");
+        let moved = mail_starting(&mails, "Visit moved");
         assert_eq!(moved.attachments[0].filename, "visit.ics");
     }
     let request = app.stored_request(&request_id).await;

@@ -6,16 +6,14 @@
 use records::domain::request::{FocusArea, Reference};
 use records::store::{get_s, s};
 use reqwest::StatusCode;
-use reqwest::header::LOCATION;
 use send_review_admin::requests;
 use time::{Duration, OffsetDateTime};
 use workflows::after_report::sharing::MAX_SHARES;
 use workflows::report::examples::typical;
-use workflows::report::store;
 use workflows::report::store::report_state;
 
 use crate::support::{
-    TestStack, complete_report, follow_up_windows, report_form, spawn, unique_address,
+    TestStack, body, complete_report, offer_id, redirect, report_form, spawn, unique_address,
 };
 
 /// The one-time key in the status page's share form.
@@ -67,7 +65,6 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
     let app = spawn().await;
     let booked = app.booked().await;
     let request_id = booked.school.request_id.clone();
-    let table = app.table_handle();
     let status = booked.status_link.clone();
     app.move_visit(
         booked.school.reference.as_str(),
@@ -81,12 +78,9 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
     // A draft cannot be shared: nothing stored, nothing sent.
     let governor = unique_address("governor");
     let draft = share(&app, &status, "abcdefghijklmnopqrstuv", &governor, "").await;
-    assert_eq!(draft.status(), StatusCode::CONFLICT);
     assert!(
-        draft
-            .text()
+        body(draft, StatusCode::CONFLICT)
             .await
-            .unwrap()
             .contains("Your report is not final yet")
     );
     assert!(own_items(&app, &request_id, "SHARE#").await.is_empty());
@@ -117,27 +111,17 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
             .contains("commented on 1 section of the draft report")
     );
     // The lead's review link, signed for the moved visit, to the report editor.
-    let offer_id = booked
-        .review_link
-        .rsplit('/')
-        .next()
-        .unwrap()
-        .split('.')
-        .next()
-        .unwrap();
+    let offer_id = offer_id(&booked.review_link);
     let editor = told
         .links
         .iter()
         .find(|l| l.contains(&format!("/reviews/{offer_id}.review.")) && l.ends_with("/report"))
         .unwrap_or_else(|| panic!("the editor's link in {:?}", told.links))
         .clone();
-    let editor_page = app.http.get(&editor).send().await.unwrap();
-    assert_eq!(editor_page.status(), StatusCode::OK);
+    let editor_page = app.open(&editor).await;
     assert!(
-        editor_page
-            .text()
+        body(editor_page, StatusCode::OK)
             .await
-            .unwrap()
             .contains("We have two SEND governors, not one.")
     );
     // Answering again (another tab) shows the answer given and sends nothing more.
@@ -151,16 +135,12 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
     assert_eq!(outbox_to(&app, &booked.lead).await, lead_mails + 1);
 
     // The lead finalises through the editor: a real PDF is stored.
-    let version = store::get(&table, &request_id)
-        .await
-        .unwrap()
-        .unwrap()
-        .version;
+    let version = app.stored_report(&request_id).await.version;
     let finalised = app
         .post(&editor, &report_form(&report, version, "finalise"))
         .await;
     assert_eq!(finalised.status(), StatusCode::SEE_OTHER);
-    let stored = store::get(&table, &request_id).await.unwrap().unwrap();
+    let stored = app.stored_report(&request_id).await;
     assert_eq!(stored.state, report_state::FINAL);
 
     // The final status page offers the form.
@@ -176,8 +156,7 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
     // A bad address: the page again with the field's error and what was typed, nothing stored.
     let events_before = own_items(&app, &request_id, "EVENT#").await.len();
     let bad = share(&app, &status, &key, "governor@", "Chair <of> governors").await;
-    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    let html = bad.text().await.unwrap();
+    let html = body(bad, StatusCode::UNPROCESSABLE_ENTITY).await;
     assert!(html.contains("<title>Error: "));
     assert!(
         html.contains(r##"<a href="#share_email">Enter an email address in the correct format"##)
@@ -204,13 +183,7 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
     // Shared, then the same form sent again (a double click): one share, one email.
     for _ in 0..2 {
         let shared = share(&app, &status, &key, &governor, "Chair of Governors").await;
-        assert_eq!(shared.status(), StatusCode::SEE_OTHER);
-        assert!(
-            shared.headers()[LOCATION]
-                .to_str()
-                .unwrap()
-                .ends_with("#share")
-        );
+        assert!(redirect(&shared).ends_with("#share"));
     }
     let mails = app.wait_for_mail(&governor, 1).await;
     assert_eq!(mails.len(), 1, "a double submit sends once");
@@ -273,12 +246,9 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
         .unwrap();
     let other = unique_address("la-send-team");
     let capped = share(&app, &status, &share_key(&html), &other, "").await;
-    assert_eq!(capped.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(
-        capped
-            .text()
+        body(capped, StatusCode::UNPROCESSABLE_ENTITY)
             .await
-            .unwrap()
             .contains("the most this page allows")
     );
     assert_eq!(own_items(&app, &request_id, "SHARE#").await.len(), 2);
@@ -292,11 +262,7 @@ async fn follow_up_links_show_both_ways_and_a_purged_original_is_named_not_linke
     let original_id = booked.school.request_id.clone();
     let reference = booked.school.reference.clone();
     app.finalise(&original_id, &typical()).await;
-    let windows = follow_up_windows();
-    let windows: Vec<(&str, &str)> = windows.iter().map(|(k, v)| (*k, v.as_str())).collect();
-    let asked = app
-        .post_pairs(&format!("{}/follow-up", booked.status_link), &windows)
-        .await;
+    let asked = app.ask_follow_up(&booked.status_link).await;
     assert_eq!(asked.status(), StatusCode::SEE_OTHER);
 
     // `requests show`: each names the other.
@@ -349,7 +315,7 @@ async fn follow_up_links_show_both_ways_and_a_purged_original_is_named_not_linke
     requests::purge(&app.evidence_store(), &reference)
         .await
         .unwrap();
-    let gone = app.http.get(&booked.status_link).send().await.unwrap();
+    let gone = app.open(&booked.status_link).await;
     assert_eq!(gone.status(), StatusCode::NOT_FOUND);
     let html = app.page(&follow_up_status).await;
     assert!(html.contains(&format!("This visit follows up your review {reference}")));

@@ -89,7 +89,7 @@ impl TestStack {
             .and_then(|rest| rest.strip_suffix("/upload"))
             .expect("the upload page of the new file")
             .to_owned();
-        let page = self.http.get(self.url(&location)).send().await.unwrap();
+        let page = self.open(self.url(&location)).await;
         assert_eq!(page.status(), StatusCode::OK);
         let csp = page.headers()[CONTENT_SECURITY_POLICY]
             .to_str()
@@ -156,6 +156,12 @@ impl TestStack {
             .wait_for_evidence(school, &evidence_id, state::RECEIVED)
             .await;
         (evidence_id, received)
+    }
+
+    /// The school downloads a file from its evidence page (a redirect to S3, when allowed).
+    pub async fn download_evidence(&self, school: &School, evidence_id: &str) -> reqwest::Response {
+        self.open(self.url(&format!("{}/{evidence_id}/download", school.evidence())))
+            .await
     }
 
     /// The school deletes a file from its evidence page.

@@ -30,8 +30,8 @@ pub(crate) fn form_encode(pairs: &[(&str, &str)]) -> String {
     out
 }
 
-/// [`form_encode`] of owned pairs.
-fn encode_owned<K: AsRef<str>>(pairs: &[(K, String)]) -> String {
+/// [`form_encode`] of owned values (a request form's fields, say).
+pub(crate) fn encode_fields<K: AsRef<str>>(pairs: &[(K, String)]) -> String {
     let borrowed: Vec<(&str, &str)> = pairs
         .iter()
         .map(|(k, v)| (k.as_ref(), v.as_str()))
@@ -79,11 +79,6 @@ pub(crate) fn valid_form(token: &str, email: &str, urn: &str) -> Vec<(&'static s
     ]
 }
 
-/// A request form's fields, encoded.
-pub(crate) fn encode_request_form(form: &[(&str, String)]) -> String {
-    encode_owned(form)
-}
-
 /// The self-evaluation form, based on `version`, submitting `evaluation(area)` for each of
 /// `areas` with "The provision map" as its evidence.
 pub(crate) fn complete_self_evaluation(
@@ -102,7 +97,7 @@ pub(crate) fn complete_self_evaluation(
             "The provision map".to_owned(),
         ));
     }
-    encode_owned(&pairs)
+    encode_fields(&pairs)
 }
 
 /// The report's form fields for `report`, as the editor posts them.
@@ -137,7 +132,7 @@ pub(crate) fn report_form(report: &Report, version: u64, decision: &str) -> Stri
                 .unwrap_or_default(),
         ));
     }
-    encode_owned(&pairs)
+    encode_fields(&pairs)
 }
 
 /// The typical report's text, for every focus area of the request.
@@ -175,6 +170,18 @@ pub(crate) fn step<'a>(html: &'a str, title: &str) -> &'a str {
     &rest[open..close]
 }
 
+/// The body of `response`, which must have answered `status`.
+pub(crate) async fn body(response: reqwest::Response, status: reqwest::StatusCode) -> String {
+    assert_eq!(response.status(), status, "{}", response.url());
+    response.text().await.unwrap()
+}
+
+/// Where `response`, which must be a redirect (303 See Other), sends the browser.
+pub(crate) fn redirect(response: &reqwest::Response) -> String {
+    assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+    location(response)
+}
+
 /// Where a redirect sends the browser.
 pub(crate) fn location(response: &reqwest::Response) -> String {
     response.headers()[LOCATION].to_str().unwrap().to_owned()
@@ -188,6 +195,46 @@ pub(crate) fn link_containing(mails: &[SentMail], part: &str) -> String {
         .find(|l| l.contains(part))
         .unwrap_or_else(|| panic!("a link with {part}"))
         .clone()
+}
+
+/// The newest of `mails` whose subject starts with `prefix`.
+pub(crate) fn mail_starting<'a>(mails: &'a [SentMail], prefix: &str) -> &'a SentMail {
+    mails
+        .iter()
+        .find(|m| m.subject.starts_with(prefix))
+        .unwrap_or_else(|| panic!("an email \"{prefix}...\""))
+}
+
+/// `link` with its last character changed: the signature no longer matches.
+pub(crate) fn tampered(link: &str) -> String {
+    format!("{}x", &link[..link.len() - 1])
+}
+
+/// `token` with its last character changed to another one of the alphabet.
+pub(crate) fn tampered_token(token: &str) -> String {
+    let mut tampered = token.to_owned();
+    let last = tampered.pop().unwrap();
+    tampered.push(if last == 'A' { 'B' } else { 'A' });
+    tampered
+}
+
+/// The offer id a reviewer's review link (`.../reviews/<offer id>.review.<signature>`) names.
+pub(crate) fn offer_id(review_link: &str) -> &str {
+    review_link
+        .rsplit('/')
+        .next()
+        .unwrap()
+        .split('.')
+        .next()
+        .unwrap()
+}
+
+/// The Content-Security-Policy a page was served with.
+pub(crate) fn csp(page: &reqwest::Response) -> String {
+    page.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// The offer link in an offer email.

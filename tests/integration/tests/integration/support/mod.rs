@@ -4,6 +4,7 @@
 //! school uploads evidence, the lead sends the draft, the clock moves, the schedule runs...),
 //! and the pure helpers those steps share (dates, forms, links on pages and in emails).
 
+mod clock;
 mod dates;
 mod evidence;
 mod forms;
@@ -16,8 +17,11 @@ pub(crate) use dates::{
 };
 pub(crate) use evidence::{PDF, School, upload_form};
 pub(crate) use forms::{
-    complete_report, complete_self_evaluation, encode_request_form, form_encode, link_containing,
-    location, offer_link, pdf_text, report_form, step, valid_form, version_on,
+    body, complete_report, complete_self_evaluation, csp, encode_fields, form_encode,
+    link_containing, location, mail_starting, offer_id, offer_link, pdf_text, redirect,
+    report_form, step, tampered, tampered_token, valid_form, version_on,
 };
 pub(crate) use people::{Booked, reviewer_row};
-pub(crate) use stack::{TestStack, spawn, spawn_with, template_path, unique_address};
+pub(crate) use stack::{
+    TestStack, spawn, spawn_with, spawn_with_parameter, template_path, unique_address,
+};

@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
-use super::forms::encode_request_form;
+use super::forms::encode_fields;
 use super::{School, TestStack, date_from_now, day, link_containing, offer_link, unique_address};
 
 /// A reviewer row: `name`, a unique email, home LA, phases, capacity. Trained, DBS in date,
@@ -50,6 +50,24 @@ impl TestStack {
         records::reviewers::upsert_all(&self.table_handle(), &pool)
             .await
             .unwrap();
+    }
+
+    /// Two reviewers join the pool, each `(name, home school URN)`: the first a London primary
+    /// reviewer (the better match for a Camden primary school), the second a secondary reviewer
+    /// living in Kent. Their addresses.
+    pub async fn two_reviewers_join(
+        &self,
+        (first, first_urn): (&str, &str),
+        (second, second_urn): (&str, &str),
+    ) -> (String, String) {
+        let address = |name: &str| unique_address(&name.replace(' ', ".").to_lowercase());
+        let (a, b) = (address(first), address(second));
+        self.import_reviewers(&[
+            reviewer_row(first, &a, 204, "primary", 2, first_urn),
+            reviewer_row(second, &b, 886, "secondary", 2, second_urn),
+        ])
+        .await;
+        (a, b)
     }
 
     /// Ada joins the pool: a primary reviewer who may lead, living in Kent (so outside a
@@ -159,8 +177,7 @@ impl TestStack {
 
     /// The school sends the request form with these fields.
     pub async fn send_request_form(&self, form: &[(&str, String)]) -> reqwest::Response {
-        self.post(&self.url("/request"), &encode_request_form(form))
-            .await
+        self.post(&self.url("/request"), &encode_fields(form)).await
     }
 
     /// A school with a request (a random URN) and its private status link.
@@ -186,6 +203,12 @@ impl TestStack {
         self.post(link, form).await
     }
 
+    /// The reviewer accepts the offer at `link` for a visit on `date`.
+    pub async fn accept_with_date(&self, link: &str, date: time::Date) -> reqwest::Response {
+        self.answer(link, &format!("decision=accept&visit_date={date}"))
+            .await
+    }
+
     /// `lead`, who has had `lead_mails` emails before, is offered the request `reference` and
     /// accepts it for [`super::visit_day`]; returns once the school (`school_contact`, with no
     /// other request) and the lead have their confirmations.
@@ -198,10 +221,7 @@ impl TestStack {
     ) -> Booked {
         let offer = self.wait_for_mail(lead, lead_mails + 1).await;
         let accepted = self
-            .answer(
-                &offer_link(&offer[0]),
-                &format!("decision=accept&visit_date={}", super::visit_day()),
-            )
+            .accept_with_date(&offer_link(&offer[0]), super::visit_day())
             .await;
         assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
         let status_link = link_containing(&self.wait_for_mail(school_contact, 2).await, "/status/");

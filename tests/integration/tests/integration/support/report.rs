@@ -3,8 +3,8 @@
 
 use time::OffsetDateTime;
 use workflows::after_report::action_plan::{self, ActionPlan};
-use workflows::report::Report;
-use workflows::report::store::{self, Moved, Saved};
+use workflows::report::store::{self, Moved, Saved, StoredReport};
+use workflows::report::{FactualCheck, Report};
 
 use super::TestStack;
 
@@ -29,12 +29,67 @@ impl TestStack {
         version
     }
 
+    /// The school answers the factual check of version `version` of the draft, at `at`.
+    pub async fn school_checks(
+        &self,
+        request_id: &str,
+        version: u64,
+        check: &FactualCheck,
+        at: OffsetDateTime,
+    ) -> Moved {
+        let table = self.table_handle();
+        store::record_factual_check(&table, request_id, version, check, at, Vec::new())
+            .await
+            .unwrap()
+    }
+
+    /// The lead finalises version `version` of the report, its files stored at `html_key` and
+    /// `pdf_key`, at `at`.
+    pub async fn lead_finalises(
+        &self,
+        request_id: &str,
+        version: u64,
+        (html_key, pdf_key): (&str, &str),
+        at: OffsetDateTime,
+    ) -> Moved {
+        let table = self.table_handle();
+        store::finalise(
+            &table,
+            request_id,
+            version,
+            html_key,
+            pdf_key,
+            at,
+            Vec::new(),
+        )
+        .await
+        .unwrap()
+    }
+
     /// The report of `request_id` goes through its steps to final, as the lead's page does it
     /// (the retention marker in the finalising transaction).
     pub async fn finalise(&self, request_id: &str, report: &Report) {
         local_runner::demo::finalise(&self.table_handle(), request_id, report)
             .await
             .expect("the report goes to final");
+    }
+
+    /// The school asks, from its status page, for a follow-up visit in the
+    /// [`super::follow_up_windows`].
+    pub async fn ask_follow_up(&self, status_link: &str) -> reqwest::Response {
+        self.post(
+            &format!("{status_link}/follow-up"),
+            &super::encode_fields(&super::follow_up_windows()),
+        )
+        .await
+    }
+
+    /// The report of `request_id` as stored.
+    pub async fn stored_report(&self, request_id: &str) -> StoredReport {
+        store::get(&self.table_handle(), request_id)
+            .await
+            .unwrap()
+            .expect("the report")
     }
 
     /// The school's action plan as stored: its version and body.

@@ -22,6 +22,14 @@ pub async fn spawn() -> TestStack {
     spawn_with(|_| {}).await
 }
 
+/// A stack with template parameter `name` set to `value`.
+pub async fn spawn_with_parameter(name: &str, value: &str) -> TestStack {
+    spawn_with(|config| {
+        config.parameters.insert(name.into(), value.into());
+    })
+    .await
+}
+
 pub async fn spawn_with(adjust: impl FnOnce(&mut StackConfig)) -> TestStack {
     let mut config = StackConfig::from_environment().expect(
         "the AWS endpoints are not set: run the tests with scripts/test, which starts DynamoDB Local and moto",
@@ -76,14 +84,7 @@ impl TestStack {
 
     /// The body of the page at `url` (a GET; the status is the caller's to check).
     pub async fn text_at(&self, url: impl reqwest::IntoUrl) -> String {
-        self.http
-            .get(url)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap()
+        self.open(url).await.text().await.unwrap()
     }
 
     /// The stack's table, as product code takes it.
@@ -144,16 +145,30 @@ impl TestStack {
 
 /// What a browser does: pages read, forms posted.
 impl TestStack {
+    /// Opens `url` (a GET, redirects not followed); the status is the caller's to check.
+    pub async fn open(&self, url: impl reqwest::IntoUrl) -> reqwest::Response {
+        self.http.get(url).send().await.unwrap()
+    }
+
+    /// Sends a bodyless `method` request to this stack's `path`.
+    pub async fn send(&self, method: &str, path: &str) -> reqwest::Response {
+        self.http
+            .request(method.parse().unwrap(), self.url(path))
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// The page at `url`, which must answer 200.
     pub async fn page(&self, url: &str) -> String {
-        let response = self.http.get(url).send().await.unwrap();
+        let response = self.open(url).await;
         assert_eq!(response.status(), StatusCode::OK, "{url}");
         response.text().await.unwrap()
     }
 
     /// The status and body of the page at `url`.
     pub async fn get(&self, url: &str) -> (StatusCode, String) {
-        let response = self.http.get(url).send().await.unwrap();
+        let response = self.open(url).await;
         (response.status(), response.text().await.unwrap())
     }
 
@@ -239,6 +254,14 @@ impl TestStack {
         assert_eq!(response.status(), StatusCode::OK);
         let body: Value = response.json().await.unwrap();
         assert_eq!(body["visit_date"], day.to_string());
+    }
+
+    /// Runs the scheduled tasks now, with the template's input, as their timer does.
+    pub async fn run_schedule_now(&self) -> Value {
+        self.stack
+            .fire_schedule("ScheduledTasksFunction", None)
+            .await
+            .unwrap()
     }
 
     /// Runs the scheduled tasks as at `now` (the runner's `/_dev/schedules/...` hook); what
