@@ -11,7 +11,7 @@ use records::aws::AwsClients;
 use records::domain::request::Reference;
 use records::store::Table;
 use send_review_admin::reviewers::ReviewerKey;
-use send_review_admin::{AdminError, export, requests, reviewers};
+use send_review_admin::{AdminError, export, requests, reviewers, settings};
 
 const AFTER_HELP: &str = "\
 Credentials and region come from the usual AWS settings (AWS_PROFILE, AWS_REGION, ...). Against
@@ -40,6 +40,9 @@ enum Command {
     /// Schools' requests: list, show, withdraw.
     #[command(subcommand)]
     Requests(RequestsCommand),
+    /// The programme's settings: show them, or set some (a new version, audited).
+    #[command(subcommand)]
+    Settings(SettingsCommand),
     /// Every request as CSV, for funders: no contact name, email or phone.
     #[command(long_about = "\
 Writes every request, in every state, as CSV: reference, created_at, state, urn, school_name,
@@ -151,6 +154,29 @@ object and item removed. Safe to run again if it stops half way.")]
         /// The request's reference, e.g. SR-7K3M-Q9.
         #[arg(value_name = "REF", value_parser = parse_reference)]
         reference: Reference,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum SettingsCommand {
+    /// Every setting with its value, its default and what it means.
+    Show {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set one or more settings at once: all of them, or none if any value is refused.
+    #[command(long_about = "\
+Sets one or more settings, given as KEY VALUE pairs, e.g.
+  settings set local_authority_conflict_rule off offer_expiry_days 7
+All of them are saved as one new version of the settings, or none if any value is refused (each
+problem is printed). An empty VALUE (\"\") clears an optional setting. The change is written to the
+audit log with your operating-system user name. `settings show` lists the keys and what they mean.
+Before any settings are saved, give name and contact_email in the same command.")]
+    Set {
+        /// KEY VALUE [KEY VALUE ...]
+        #[arg(value_name = "KEY VALUE", num_args = 2.., required = true, allow_hyphen_values = true)]
+        words: Vec<String>,
     },
 }
 
@@ -322,6 +348,21 @@ async fn run(command: Command, table_name: String) -> Result<(), AdminError> {
                 print_line(requests::reassign(&table, &reference).await?)
             }
         },
+        Command::Settings(SettingsCommand::Show { json }) => {
+            let stored = settings::show(&table).await?;
+            if json {
+                print_json(&settings::to_json(stored.as_ref()))
+            } else {
+                settings::write_settings(&mut stdout, stored.as_ref()).map_err(output)
+            }
+        }
+        Command::Settings(SettingsCommand::Set { words }) => {
+            let pairs = settings::pairs(&words).map_err(AdminError::Refused)?;
+            let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
+            let actor = format!("admin tool (user {user})");
+            let now = time::OffsetDateTime::now_utc();
+            print_line(settings::set(&table, &pairs, &actor, now).await?)
+        }
         Command::Export { out: None } => export::export(&table, &mut stdout).await.map(|_| ()),
         Command::Export { out: Some(path) } => {
             // Built in memory first, so a failed read leaves no half-written file.
