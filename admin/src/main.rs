@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use records::audit::Actor;
 use records::aws::AwsClients;
 use records::domain::request::Reference;
 use records::store::Table;
@@ -275,6 +276,15 @@ fn read_file(path: &Path) -> Result<String, AdminError> {
     })
 }
 
+/// Who the audit log says made a change: the tool and the operating-system user, now.
+fn actor() -> Actor {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
+    Actor::new(
+        format!("admin tool (user {user})"),
+        time::OffsetDateTime::now_utc(),
+    )
+}
+
 async fn run(command: Command, table_name: String) -> Result<(), AdminError> {
     let aws = AwsClients::from_environment().await;
     let table = Table {
@@ -286,7 +296,7 @@ async fn run(command: Command, table_name: String) -> Result<(), AdminError> {
         Command::Reviewers(command) => match command {
             ReviewersCommand::Import { file } => {
                 let text = read_file(&file)?;
-                print_line(reviewers::import(&table, &text).await?)
+                print_line(reviewers::import(&table, &text, &actor()).await?)
             }
             ReviewersCommand::List { json } => {
                 let pool = reviewers::list(&table).await?;
@@ -307,10 +317,10 @@ async fn run(command: Command, table_name: String) -> Result<(), AdminError> {
                 }
             }
             ReviewersCommand::Deactivate { reviewer } => {
-                print_line(reviewers::set_active(&table, &reviewer, false).await?)
+                print_line(reviewers::set_active(&table, &reviewer, false, &actor()).await?)
             }
             ReviewersCommand::Activate { reviewer } => {
-                print_line(reviewers::set_active(&table, &reviewer, true).await?)
+                print_line(reviewers::set_active(&table, &reviewer, true, &actor()).await?)
             }
         },
         Command::Requests(command) => match command {
@@ -358,10 +368,7 @@ async fn run(command: Command, table_name: String) -> Result<(), AdminError> {
         }
         Command::Settings(SettingsCommand::Set { words }) => {
             let pairs = settings::pairs(&words).map_err(AdminError::Refused)?;
-            let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
-            let actor = format!("admin tool (user {user})");
-            let now = time::OffsetDateTime::now_utc();
-            print_line(settings::set(&table, &pairs, &actor, now).await?)
+            print_line(settings::set(&table, &pairs, &actor()).await?)
         }
         Command::Export { out: None } => export::export(&table, &mut stdout).await.map(|_| ()),
         Command::Export { out: Some(path) } => {

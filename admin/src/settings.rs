@@ -1,10 +1,9 @@
 //! `settings show` and `settings set KEY VALUE ...`: the programme's settings, read and changed
 //! through the same catalogue and versioned save as the console (`records::programme`).
 
-use records::audit::{AuditEntry, AuditSubject};
+use records::audit::{Actor, AuditSubject};
 use records::programme::{self, ProgrammeSettings, SettingKey, SettingsSaved, StoredSettings};
 use records::store::Table;
-use time::OffsetDateTime;
 
 use crate::{AdminError, one_line, printable, write_columns};
 
@@ -62,8 +61,7 @@ pub fn to_json(stored: Option<&StoredSettings>) -> serde_json::Value {
 pub async fn set(
     table: &Table,
     pairs: &[(String, String)],
-    actor: &str,
-    now: OffsetDateTime,
+    actor: &Actor,
 ) -> Result<String, AdminError> {
     let stored = show(table).await?;
     let (before, based_on) = match &stored {
@@ -111,13 +109,11 @@ pub async fn set(
     if changes.is_empty() {
         return Ok("nothing changed: the settings already say that".to_owned());
     }
-    let audit = AuditEntry {
-        at: now,
-        actor: actor.to_owned(),
-        action: "settings changed".to_owned(),
-        subject: AuditSubject::Programme,
-        detail: changes.join("; "),
-    };
+    let audit = actor.entry(
+        "settings changed",
+        AuditSubject::Programme,
+        changes.join("; "),
+    );
     match programme::save(table, &after, based_on, &audit)
         .await
         .map_err(|e| AdminError::Store(one_line(&format!("{e} (table {})", table.name))))?

@@ -64,6 +64,39 @@ impl AuditSubject {
     }
 }
 
+/// Who is making a change, and when: the audit entry's author for every write of one action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// A console user's email address, `admin tool (user alice)`, or `demo data`.
+    pub who: String,
+    pub at: OffsetDateTime,
+}
+
+impl Actor {
+    pub fn new(who: impl Into<String>, at: OffsetDateTime) -> Self {
+        Self {
+            who: who.into(),
+            at,
+        }
+    }
+
+    /// The entry recording `action` on `subject` by this actor.
+    pub fn entry(
+        &self,
+        action: impl Into<String>,
+        subject: AuditSubject,
+        detail: impl Into<String>,
+    ) -> AuditEntry {
+        AuditEntry {
+            at: self.at,
+            actor: self.who.clone(),
+            action: action.into(),
+            subject,
+            detail: detail.into(),
+        }
+    }
+}
+
 /// One change, as the log keeps it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AuditEntry {
@@ -84,7 +117,18 @@ impl AuditEntry {
             key: "AUDIT".to_owned(),
             reason: e.to_string(),
         })?;
-        let unique = format!("{at}#{}", ulid::Ulid::new());
+        // Fixed width, so the sort keys sort in time order (RFC 3339 trims trailing zeros).
+        let sortable = self
+            .at
+            .to_offset(time::UtcOffset::UTC)
+            .format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:6]Z"
+            ))
+            .map_err(|e| StoreError::Corrupt {
+                key: "AUDIT".to_owned(),
+                reason: e.to_string(),
+            })?;
+        let unique = format!("{sortable}#{}", ulid::Ulid::new());
         let mut item = Item::from([
             ("pk".to_owned(), s(self.subject.partition())),
             ("sk".to_owned(), s(format!("{SORT_PREFIX}{unique}"))),
@@ -232,7 +276,7 @@ mod tests {
             assert!(
                 get_s(&item, "sk")
                     .unwrap()
-                    .starts_with("AUDIT#2030-01-02T03:04:05Z#")
+                    .starts_with("AUDIT#2030-01-02T03:04:05.000000Z#")
             );
             assert_eq!(get_s(&item, "gsi1pk"), Some("AUDIT"));
             assert_eq!(AuditEntry::from_item(&item).unwrap(), entry);

@@ -2,7 +2,7 @@
 //! each save audited in the same transaction, a save from an old version storing nothing, and
 //! bad values refused with nothing stored (`send-review-admin settings`).
 
-use records::audit::{self, AuditEntry, AuditSubject};
+use records::audit::{self, Actor, AuditEntry, AuditSubject};
 use records::programme::{self, SettingKey, SettingsSaved};
 use send_review_admin::{AdminError, settings};
 use time::OffsetDateTime;
@@ -27,11 +27,10 @@ fn entry(detail: &str) -> AuditEntry {
 async fn settings_are_saved_as_audited_versions_and_bad_values_store_nothing() {
     let app = spawn().await;
     let table = app.table_handle();
-    let now = OffsetDateTime::now_utc();
-    let actor = "admin tool (user ci)";
+    let actor = Actor::new("admin tool (user ci)", OffsetDateTime::now_utc());
 
     // Nothing saved yet: a first save must name the programme and its address.
-    let refused = settings::set(&table, &pairs(&["offer_expiry_days", "7"]), actor, now)
+    let refused = settings::set(&table, &pairs(&["offer_expiry_days", "7"]), &actor)
         .await
         .unwrap_err();
     assert!(
@@ -51,8 +50,7 @@ async fn settings_are_saved_as_audited_versions_and_bad_values_store_nothing() {
             "local_authority_conflict_rule",
             "off",
         ]),
-        actor,
-        now,
+        &actor,
     )
     .await
     .unwrap();
@@ -79,8 +77,7 @@ async fn settings_are_saved_as_audited_versions_and_bad_values_store_nothing() {
             "colour",
             "#000000",
         ]),
-        actor,
-        now,
+        &actor,
     )
     .await
     .unwrap_err()
@@ -96,14 +93,13 @@ async fn settings_are_saved_as_audited_versions_and_bad_values_store_nothing() {
     let unchanged = settings::set(
         &table,
         &pairs(&["local_authority_conflict_rule", "no"]),
-        actor,
-        now,
+        &actor,
     )
     .await
     .unwrap();
     assert_eq!(unchanged, "nothing changed: the settings already say that");
 
-    let saved = settings::set(&table, &pairs(&["offer_expiry_days", "7"]), actor, now)
+    let saved = settings::set(&table, &pairs(&["offer_expiry_days", "7"]), &actor)
         .await
         .unwrap();
     assert_eq!(
@@ -114,7 +110,7 @@ async fn settings_are_saved_as_audited_versions_and_bad_values_store_nothing() {
     // The log holds one entry per saved version, in the programme's partition too.
     let log = audit::log(&table).await.unwrap();
     assert_eq!(log.len(), 2, "{log:?}");
-    assert_eq!(log[1].actor, actor);
+    assert_eq!(log[1].actor, actor.who);
     assert_eq!(log[1].action, "settings changed");
     assert_eq!(log[1].detail, "offer_expiry_days: \"5\" → \"7\"");
     assert!(
