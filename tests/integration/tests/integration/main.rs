@@ -14,6 +14,7 @@ mod preparation;
 mod report;
 mod report_status;
 mod review_team;
+mod settings;
 mod sharing;
 mod support;
 mod template_checks;

@@ -47,7 +47,8 @@ impl TestStack {
         );
         let parsed = records::reviewers::parse_csv(&csv).expect("a valid pool");
         let pool: Vec<_> = parsed.into_iter().map(|r| r.reviewer).collect();
-        records::reviewers::upsert_all(&self.table_handle(), &pool)
+        let actor = records::audit::Actor::new("test", time::OffsetDateTime::now_utc());
+        records::reviewers::upsert_all(&self.table_handle(), &pool, &actor)
             .await
             .unwrap();
     }
