@@ -198,7 +198,7 @@ async fn a_school_submits_the_form_gets_one_email_and_follows_its_private_status
         .send()
         .await
         .unwrap();
-    assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

@@ -13,6 +13,7 @@ mod mail_delivery;
 mod mail_feedback;
 mod offers;
 mod preparation;
+mod private_links;
 mod report;
 mod report_status;
 mod review_team;

@@ -368,7 +368,7 @@ async fn follow_up_links_show_both_ways_and_a_purged_original_is_named_not_linke
         .await
         .unwrap();
     let gone = app.http.get(&booked.status_link).send().await.unwrap();
-    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    assert_eq!(gone.status(), StatusCode::FORBIDDEN);
     let html = page(&app, &follow_up_status).await;
     assert!(html.contains(&format!("This visit follows up your review {reference}")));
     assert!(html.contains("deleted under the programme's retention policy"));
