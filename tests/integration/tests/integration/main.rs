@@ -1,6 +1,7 @@
 //! One test binary (linking the AWS SDK once), one module per capability.
 
 mod admin;
+mod admin_workflows;
 mod after_report;
 mod evidence;
 mod follow_up_report;
