@@ -18,5 +18,6 @@ mod private_links;
 mod report;
 mod report_status;
 mod review_team;
+mod settings;
 mod sharing;
 mod template_checks;
