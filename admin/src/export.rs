@@ -43,7 +43,7 @@ pub async fn all_requests(table: &Table) -> Result<Vec<StoredRequest>, AdminErro
             .table_name(&table.name)
             .filter_expression("sk = :sk AND begins_with(pk, :prefix)")
             .expression_attribute_values(":sk", s("REQUEST"))
-            .expression_attribute_values(":prefix", s("REQUEST#"))
+            .expression_attribute_values(":prefix", s(records::keys::REQUEST_PREFIX))
             .consistent_read(true)
             .set_exclusive_start_key(start_key)
             .send()

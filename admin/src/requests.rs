@@ -3,9 +3,6 @@
 use std::fmt;
 use std::io::Write;
 
-use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
-use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use records::domain::format_date;
 use records::domain::request::{FocusAreas, Percentage, Reference, ReviewRequest, Text};
 use records::request::{StoredRequest, request_pk};
@@ -14,6 +11,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use workflows::offers::{Withdrawn, Workflow};
 
 use crate::{AdminError, Item, printable, store_error, write_columns};
 
@@ -31,10 +29,6 @@ pub const WITHDRAWN: &str = "withdrawn";
 
 /// The longest reason a withdrawal may record.
 pub const MAX_REASON_CHARS: usize = 500;
-
-fn state_key(state: &str) -> String {
-    format!("REQUEST_STATE#{state}")
-}
 
 /// A line of a request's timeline (`REQUEST#<id>` / `EVENT#<time>#<ulid>`).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
@@ -69,7 +63,7 @@ pub async fn list(table: &Table, state: Option<&str>) -> Result<Vec<StoredReques
     let mut requests = Vec::new();
     for state in states {
         let items = table
-            .index_items(&state_key(state), None)
+            .index_items(&records::keys::state_index_key(state), None)
             .await
             .map_err(|e| store_error(table, "Query", e))?;
         for item in items {
@@ -181,7 +175,7 @@ async fn request_id(table: &Table, reference: &Reference) -> Result<String, Admi
         .client
         .get_item()
         .table_name(&table.name)
-        .key("pk", s(format!("REFERENCE#{reference}")))
+        .key("pk", s(records::keys::reference_pk(reference.as_str())))
         .key("sk", s("REFERENCE"))
         .consistent_read(true)
         .send()
@@ -219,7 +213,7 @@ pub async fn show(table: &Table, reference: &Reference) -> Result<RequestDetails
         for item in page.items.unwrap_or_default() {
             match get_s(&item, "sk") {
                 Some("REQUEST") => request = Some(read_request(item)?),
-                Some(sk) if sk.starts_with("EVENT#") => {
+                Some(sk) if sk.starts_with(records::keys::EVENT_PREFIX) => {
                     let sk = sk.to_owned();
                     let event: Event = serde_dynamo::from_item(item).map_err(|e| {
                         AdminError::Store(format!(
@@ -563,99 +557,42 @@ pub fn parse_reason(text: &str) -> Result<String, String> {
         })
 }
 
-/// Withdraws a request: in one transaction, its state becomes `withdrawn` (it moves to that
-/// state's index) on condition that it exists and is not withdrawn yet, and a `withdrawn`
-/// event (with the reason as its detail) joins its timeline. Idempotent.
+/// Withdraws a request (see `workflows::offers::Workflow::withdraw`: its state becomes
+/// `withdrawn`, an open offer is withdrawn with it, and the timeline says so). Idempotent.
 pub async fn withdraw(
     table: &Table,
     reference: &Reference,
     reason: Option<&str>,
     now: OffsetDateTime,
 ) -> Result<Withdrawal, AdminError> {
-    let details = show(table, reference).await?;
-    let stored = details.request;
-    if stored.state == WITHDRAWN {
-        return Ok(Withdrawal::AlreadyWithdrawn {
-            reference: reference.clone(),
-        });
-    }
-    let pk = request_pk(&stored.id);
-    let at = now.format(&Rfc3339).unwrap_or_default();
-    let update = Update::builder()
-        .table_name(&table.name)
-        .key("pk", s(&pk))
-        .key("sk", s("REQUEST"))
-        .update_expression("SET #state = :withdrawn, gsi1pk = :index REMOVE open_offer")
-        .condition_expression("attribute_exists(pk) AND #state <> :withdrawn")
-        .expression_attribute_names("#state", "state")
-        .expression_attribute_values(":withdrawn", s(WITHDRAWN))
-        .expression_attribute_values(":index", s(state_key(WITHDRAWN)))
-        .build()
-        .expect("table, key and expression are set");
-    let mut event = Put::builder()
-        .table_name(&table.name)
-        .item("pk", s(&pk))
-        .item("sk", s(format!("EVENT#{at}#{}", ulid::Ulid::new())))
-        .item("at", s(&at))
-        .item("kind", s(WITHDRAWN))
-        .condition_expression("attribute_not_exists(pk)");
-    if let Some(reason) = reason {
-        event = event.item("detail", s(reason));
-    }
-    // An offer still waiting for an answer is withdrawn with it, so nobody can accept it.
-    let open_offer = stored.open_offer.as_ref().map(|offer_id| {
-        let update = Update::builder()
-            .table_name(&table.name)
-            .key("pk", s(format!("OFFER#{offer_id}")))
-            .key("sk", s("OFFER"))
-            .update_expression("SET #state = :withdrawn REMOVE gsi1pk, gsi1sk")
-            .condition_expression("#state = :open")
-            .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":withdrawn", s(workflows::offers::offer_state::WITHDRAWN))
-            .expression_attribute_values(":open", s(workflows::offers::offer_state::OPEN))
-            .build()
-            .expect("table, key and expression are set");
-        TransactWriteItem::builder().update(update).build()
-    });
-    let result = table
-        .client
-        .transact_write_items()
-        .set_transact_items(open_offer.map(|item| vec![item]))
-        .transact_items(TransactWriteItem::builder().update(update).build())
-        .transact_items(
-            TransactWriteItem::builder()
-                .put(event.build().expect("table and item are set"))
-                .build(),
-        )
-        .send()
-        .await;
-    match result {
-        Ok(_) => Ok(Withdrawal::Withdrawn {
-            reference: reference.clone(),
-            previous_state: stored.state,
+    let id = request_id(table, reference).await?;
+    let reference = reference.clone();
+    match workflow(table).withdraw(&id, reason, now).await {
+        Ok(Withdrawn::Withdrawn { previous_state }) => Ok(Withdrawal::Withdrawn {
+            reference,
+            previous_state,
         }),
-        Err(err) => {
-            let cancelled = matches!(
-                err.as_service_error(),
-                Some(TransactWriteItemsError::TransactionCanceledException(_))
-            );
-            if !cancelled {
-                return Err(store_error(table, "TransactWriteItems", err));
-            }
-            // Someone else changed it since we read: withdrawn too (fine), or gone.
-            let now_stored = show(table, reference).await?.request;
-            if now_stored.state == WITHDRAWN {
-                Ok(Withdrawal::AlreadyWithdrawn {
-                    reference: reference.clone(),
-                })
-            } else {
-                Err(AdminError::Refused(format!(
-                    "{reference} changed while it was being withdrawn ({}); nothing was written: try again",
-                    err.code().unwrap_or("transaction cancelled")
-                )))
-            }
-        }
+        Ok(Withdrawn::Already) => Ok(Withdrawal::AlreadyWithdrawn { reference }),
+        Ok(Withdrawn::Busy) => Err(AdminError::Refused(format!(
+            "{reference} changed while it was being withdrawn; nothing was written: try again"
+        ))),
+        Ok(Withdrawn::NoSuchRequest) => Err(AdminError::Store(format!(
+            "reference {reference} points at request {id}, which is not stored"
+        ))),
+        Err(error) => Err(AdminError::Store(crate::one_line(&format!(
+            "{error} (table {})",
+            table.name
+        )))),
     }
+}
+
+/// The offer workflow, as the administrator runs it (no email goes to the administrator).
+fn workflow(table: &Table) -> Workflow {
+    Workflow::new(
+        table.clone(),
+        String::new(),
+        records::programme::ProgrammeSettings::new("", ""),
+    )
 }
 
 /// Erases request `reference` now (see `workflows::retention::purge`).
@@ -701,12 +638,7 @@ pub fn write_purged(
 /// on the table's stream, then offers it to the next best reviewer or tells the administrator.
 pub async fn reassign(table: &Table, reference: &Reference) -> Result<String, AdminError> {
     let id = request_id(table, reference).await?;
-    let workflow = workflows::offers::Workflow::new(
-        table.clone(),
-        String::new(),
-        records::programme::ProgrammeSettings::new("", ""),
-    );
-    match workflow
+    match workflow(table)
         .reassign(&id, time::OffsetDateTime::now_utc())
         .await
     {

@@ -28,6 +28,7 @@ pub mod aws;
 pub mod branding;
 pub mod domain;
 pub mod env;
+pub mod keys;
 pub mod links;
 pub mod outbox;
 pub mod programme;

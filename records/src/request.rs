@@ -137,10 +137,7 @@ pub fn timeline_put(table: &str, request_id: &str, event: &TimelineEvent) -> Tra
     let mut item: HashMap<String, AttributeValue> =
         serde_dynamo::to_item(event).expect("an event serialises to an item");
     item.insert("pk".into(), s(request_pk(request_id)));
-    item.insert(
-        "sk".into(),
-        s(format!("EVENT#{}#{}", event.at, ulid::Ulid::new())),
-    );
+    item.insert("sk".into(), s(crate::keys::event_sk(&event.at)));
     put(table, item, false)
 }
 
@@ -158,9 +155,7 @@ pub mod state {
     pub const WITHDRAWN: &str = "withdrawn";
 }
 
-pub fn request_pk(id: &str) -> String {
-    format!("REQUEST#{id}")
-}
+pub use crate::keys::request_pk;
 
 pub fn put(
     table: &str,
@@ -185,7 +180,7 @@ pub async fn find_by_status_token(
         .client
         .get_item()
         .table_name(&table.name)
-        .key("pk", s(format!("STATUS#{}", token_hash(token))))
+        .key("pk", s(crate::keys::status_pk(&token_hash(token))))
         .key("sk", s("STATUS"))
         .send()
         .await

@@ -287,7 +287,7 @@ test('other pages a school can reach have no accessibility violations', async (t
     const pages = [
       { path: '/', status: 200, h1: 'Ask for a SEND peer review', label: 'landing page' },
       { path: '/privacy', status: 200, label: 'privacy notice' },
-      { path: '/status/' + 'x'.repeat(43), status: 404, h1: 'Page not found', label: 'unknown status link (404)' },
+      { path: '/status/' + 'x'.repeat(43), status: 403, h1: 'This link does not work', label: 'unknown status link (403)' },
       { path: '/request/sent/not-a-ref', status: 404, h1: 'Page not found', label: 'unknown reference (404)' },
       { path: '/_dev/mail', status: 200, label: 'local mail page' },
     ];

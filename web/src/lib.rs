@@ -7,5 +7,6 @@
 //! or reads an HTTP request goes here (a workflow's page in `pages::<workflow>`); the rule
 //! behind a page goes in `workflows`; an email's template goes with its workflow.
 
+pub mod guards;
 pub mod http;
 pub mod pages;

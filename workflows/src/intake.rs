@@ -312,7 +312,7 @@ impl Intake {
         request_item.insert("sk".into(), s("REQUEST"));
         request_item.insert(
             "gsi1pk".into(),
-            s(format!("REQUEST_STATE#{}", state::SUBMITTED)),
+            s(records::keys::state_index_key(state::SUBMITTED)),
         );
         request_item.insert("gsi1sk".into(), s(format!("{created}#{request_id}")));
 
@@ -349,7 +349,10 @@ impl Intake {
             put(
                 table,
                 HashMap::from([
-                    ("pk".into(), s(format!("REFERENCE#{reference}"))),
+                    (
+                        "pk".into(),
+                        s(records::keys::reference_pk(reference.as_str())),
+                    ),
                     ("sk".into(), s("REFERENCE")),
                     ("request_id".into(), s(request_id)),
                 ]),
@@ -360,7 +363,7 @@ impl Intake {
                 HashMap::from([
                     (
                         "pk".into(),
-                        s(format!("STATUS#{}", token_hash(status_token))),
+                        s(records::keys::status_pk(&token_hash(status_token))),
                     ),
                     ("sk".into(), s("STATUS")),
                     ("request_id".into(), s(request_id)),

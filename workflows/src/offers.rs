@@ -44,6 +44,7 @@ use records::domain::{LocalAuthority, format_date, parse_date};
 
 use crate::matching;
 use crate::matching::{MatchRequest, ReviewHistory, ReviewerRecord, Role, RuleOut, Term};
+use records::keys::{offer_pk, state_index_key};
 use records::links::{ReviewLink, review_link_expiry};
 use records::programme::ProgrammeSettings;
 use records::request::{
@@ -94,10 +95,6 @@ pub struct Offer {
     pub role: Role,
 }
 
-fn offer_pk(id: &str) -> String {
-    format!("OFFER#{id}")
-}
-
 #[derive(Debug, thiserror::Error)]
 pub enum WorkflowError {
     #[error(transparent)]
@@ -117,6 +114,20 @@ pub enum Matched {
     /// The request is not waiting for a match (already offered, accepted, withdrawn...), or a
     /// concurrent run got there first.
     NothingToDo,
+}
+
+/// What became of an administrator's withdrawal of a request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Withdrawn {
+    /// Withdrawn now, from `previous_state`.
+    Withdrawn {
+        previous_state: String,
+    },
+    /// It was withdrawn before: nothing was written.
+    Already,
+    /// It changed while it was being withdrawn: nothing was written.
+    Busy,
+    NoSuchRequest,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -233,6 +244,62 @@ impl Workflow {
                 "the request is {other}: reassigning a booked or closed review is not possible from here"
             ))),
         }
+    }
+
+    /// An administrator withdraws a request: in one transaction its state becomes `withdrawn`
+    /// (it leaves its state's index for that one), an offer still waiting for an answer is
+    /// withdrawn with it so nobody can accept it, and a `withdrawn` event (with the reason as
+    /// its detail) joins the timeline. Idempotent.
+    pub async fn withdraw(
+        &self,
+        request_id: &str,
+        reason: Option<&str>,
+        now: OffsetDateTime,
+    ) -> Result<Withdrawn, WorkflowError> {
+        let Some(stored) = self.request(request_id).await? else {
+            return Ok(Withdrawn::NoSuchRequest);
+        };
+        if stored.state == state::WITHDRAWN {
+            return Ok(Withdrawn::Already);
+        }
+        let table = self.table.name.as_str();
+        let request = update(table, &request_pk(&stored.id), "REQUEST")
+            .update_expression("SET #state = :withdrawn, gsi1pk = :index REMOVE open_offer")
+            .condition_expression("attribute_exists(pk) AND #state <> :withdrawn")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":withdrawn", s(state::WITHDRAWN))
+            .expression_attribute_values(":index", s(state_index_key(state::WITHDRAWN)));
+        let at = now.format(&Rfc3339).unwrap_or_default();
+        let event = TimelineEvent::new(at, state::WITHDRAWN, reason.map(str::to_owned));
+        let mut items = vec![
+            TransactWriteItem::builder()
+                .update(request.build().expect("complete update"))
+                .build(),
+            timeline_put(table, &stored.id, &event),
+        ];
+        if let Some(offer_id) = &stored.open_offer {
+            let offer = update(table, &offer_pk(offer_id), "OFFER")
+                .update_expression("SET #state = :withdrawn REMOVE gsi1pk, gsi1sk")
+                .condition_expression("#state = :open")
+                .expression_attribute_names("#state", "state")
+                .expression_attribute_values(":withdrawn", s(offer_state::WITHDRAWN))
+                .expression_attribute_values(":open", s(offer_state::OPEN));
+            items.push(
+                TransactWriteItem::builder()
+                    .update(offer.build().expect("complete update"))
+                    .build(),
+            );
+        }
+        Ok(match self.commit(items).await? {
+            Transacted::Committed => Withdrawn::Withdrawn {
+                previous_state: stored.state,
+            },
+            // Withdrawn meanwhile too (fine), or moved on: read it again to tell which.
+            Transacted::Cancelled(_) => match self.request(request_id).await? {
+                Some(now) if now.state == state::WITHDRAWN => Withdrawn::Already,
+                _ => Withdrawn::Busy,
+            },
+        })
     }
 
     /// Commits `back` (the request's return to matching) with the timeline's "reassigned".

@@ -354,7 +354,7 @@ pub async fn send_reminders(table: &Table, now: OffsetDateTime) -> Result<usize,
     let today = now.date();
     let mut sent = 0;
     let accepted = table
-        .index_items(&format!("REQUEST_STATE#{}", state::ACCEPTED), None)
+        .index_items(&records::keys::state_index_key(state::ACCEPTED), None)
         .await
         .map_err(|e| dynamo_error("Query", e))?;
     for item in accepted {

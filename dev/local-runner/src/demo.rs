@@ -156,7 +156,7 @@ async fn request_id_of(table: &Table, reference: &str) -> anyhow::Result<String>
         .table_name(&table.name)
         .key(
             "pk",
-            records::store::s(format!("REFERENCE#{}", reference.trim())),
+            records::store::s(records::keys::reference_pk(reference.trim())),
         )
         .key("sk", records::store::s("REFERENCE"))
         .send()

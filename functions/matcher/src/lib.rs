@@ -28,7 +28,7 @@ pub async fn handle(
         let Ok(keys) = serde_dynamo::from_item::<_, Keys>(record.change.keys.clone()) else {
             continue;
         };
-        let Some(request_id) = keys.pk.strip_prefix("REQUEST#") else {
+        let Some(request_id) = records::keys::request_id_of(&keys.pk) else {
             continue;
         };
         match workflow

@@ -15,18 +15,19 @@ use records::aws::AwsClients;
 use records::branding::{Branding, BrandingSource};
 use records::domain::LocalAuthority;
 use records::domain::request::{iso, long_date, parse_date_input};
-use records::links::{LazyLinkSecret, OfferAction};
-use records::request::{Side, StoredRequest, TeamMember};
+use records::links::LazyLinkSecret;
+use records::request::Side;
 use records::store::Table;
 use records::versioned::{Saved, Versioned};
 use records::{ConfigError, Env};
 use serde::Deserialize;
 use time::OffsetDateTime;
+use web::guards::Review;
 use web::pages::{
     AUTOSAVE_SCRIPT, MessagePage, NotesView, OfferPage, ReviewPage, SelfEvaluationSection,
 };
 use workflows::evidence::{Accessor, EvidenceError, EvidenceStore, size_text};
-use workflows::offers::{Answer, Offer, Workflow, WorkflowError, offer_state};
+use workflows::offers::{Answer, Offer, Workflow, offer_state};
 use workflows::review_notes::ReviewNotes;
 use workflows::self_evaluation::{SelfEvaluation, Setting};
 use workflows::visit_date::{DateChangeForm, DateChangeOutcome, DateChangeView};
@@ -68,81 +69,54 @@ impl ReviewerPages {
             .unwrap_or_default()
             .to_owned();
         let route = web::http::route_key(&request);
-        let link_action = if route.contains(" /reviews/") {
-            OfferAction::Review
-        } else {
-            OfferAction::Respond
-        };
-        let links = match self.links.get().await {
-            Ok(links) => links,
-            Err(e) => return unavailable(&branding, &e),
-        };
-        let Ok(offer_id) = links.verify_offer_token(&token, link_action, now.unix_timestamp())
-        else {
-            return message(
-                &branding,
-                StatusCode::FORBIDDEN,
-                "This link does not work",
-                &[
-                    "The link may have expired, or been copied only in part.".into(),
-                    format!(
-                        "If you think you should still be able to answer, write to {}.",
-                        branding.contact_email
-                    ),
-                ],
-            );
-        };
-        if link_action == OfferAction::Review {
-            let page = format!("/reviews/{token}");
-            return match self.review(&offer_id).await {
-                Ok(Some(review)) => match route.as_str() {
-                    "GET /reviews/{token}" => {
-                        let saved = request
-                            .query_string_parameters_ref()
-                            .is_some_and(|q| q.first("saved").is_some());
-                        let shown = Shown {
-                            notes_saved: saved,
-                            ..Shown::default()
-                        };
-                        self.review_page(&branding, &review, &page, shown, now)
-                            .await
-                    }
-                    "GET /reviews/{token}/report" | "POST /reviews/{token}/report" => {
-                        self.report(&branding, &request, &review, &page, now).await
-                    }
-                    "POST /reviews/{token}/notes" => {
-                        self.save_notes(&branding, &request, &review, &page, now)
-                            .await
-                    }
-                    "GET /reviews/{token}/evidence/{evidence_id}" => {
-                        self.download(&branding, &request, &review, now).await
-                    }
-                    "POST /reviews/{token}/date" => {
-                        self.date_change(&branding, &request, &review, &page, now)
-                            .await
-                    }
-                    _ => message(&branding, StatusCode::NOT_FOUND, "Page not found", &[]),
-                },
-                Ok(None) => message(
-                    &branding,
-                    StatusCode::FORBIDDEN,
-                    "This link no longer works",
-                    &[format!(
-                        "You are no longer on this review. If you think that is wrong, write to {}.",
-                        branding.contact_email
-                    )],
-                ),
-                Err(e) => unavailable(&branding, &e),
+        if route.contains(" /reviews/") {
+            // The one place a review link becomes a review.
+            let review =
+                match web::guards::review_link(&self.links, &self.workflow, &token, now).await {
+                    Ok(review) => review,
+                    Err(refused) => return refused.page(&branding),
+                };
+            let page = review.page();
+            return match route.as_str() {
+                "GET /reviews/{token}" => {
+                    let saved = request
+                        .query_string_parameters_ref()
+                        .is_some_and(|q| q.first("saved").is_some());
+                    let shown = Shown {
+                        notes_saved: saved,
+                        ..Shown::default()
+                    };
+                    self.review_page(&branding, &review, &page, shown, now)
+                        .await
+                }
+                "GET /reviews/{token}/report" | "POST /reviews/{token}/report" => {
+                    self.report(&branding, &request, &review, &page, now).await
+                }
+                "POST /reviews/{token}/notes" => {
+                    self.save_notes(&branding, &request, &review, &page, now)
+                        .await
+                }
+                "GET /reviews/{token}/evidence/{evidence_id}" => {
+                    self.download(&branding, &request, &review, now).await
+                }
+                "POST /reviews/{token}/date" => {
+                    self.date_change(&branding, &request, &review, &page, now)
+                        .await
+                }
+                _ => message(&branding, StatusCode::NOT_FOUND, "Page not found", &[]),
             };
         }
-        let action = format!("/offers/{token}");
+        // The one place an offer link becomes an offer.
+        let link = match web::guards::offer_link(&self.links, &token, now).await {
+            Ok(link) => link,
+            Err(refused) => return refused.page(&branding),
+        };
+        let action = format!("/offers/{}", link.token);
+        let offer_id = &link.offer_id;
         match route.as_str() {
-            "GET /offers/{token}" => {
-                self.show(&branding, &offer_id, &action, "", None, now)
-                    .await
-            }
+            "GET /offers/{token}" => self.show(&branding, offer_id, &action, "", None, now).await,
             "POST /offers/{token}" => {
-                self.answer(&branding, &request, &offer_id, &action, now)
+                self.answer(&branding, &request, offer_id, &action, now)
                     .await
             }
             _ => message(&branding, StatusCode::NOT_FOUND, "Page not found", &[]),
@@ -299,34 +273,7 @@ struct NotesForm {
 /// Room for the notes at their limit, in the worst UTF-8 and URL encoding.
 const MAX_NOTES_FORM_BYTES: usize = 128 * 1024;
 
-/// A review as its reviewer's link opens it: the request, and which place they hold on it.
-struct Review {
-    stored: StoredRequest,
-    member: TeamMember,
-    is_lead: bool,
-}
-
 impl ReviewerPages {
-    /// The review whose team holds accepted offer `offer_id`; `None` once they are not on it.
-    async fn review(&self, offer_id: &str) -> Result<Option<Review>, WorkflowError> {
-        let Some(offer) = self.workflow.offer(offer_id).await? else {
-            return Ok(None);
-        };
-        if offer.state != offer_state::ACCEPTED {
-            return Ok(None);
-        }
-        let Some(stored) = self.workflow.request(&offer.request_id).await? else {
-            return Ok(None);
-        };
-        let is_lead = stored.lead.as_ref().is_some_and(|m| m.offer_id == offer.id);
-        let member = stored.team().find(|m| m.offer_id == offer.id).cloned();
-        Ok(member.map(|member| Review {
-            stored,
-            member,
-            is_lead,
-        }))
-    }
-
     async fn review_page(
         &self,
         branding: &Branding,
@@ -601,7 +548,9 @@ impl ReviewerPages {
         {
             Ok(DateChangeOutcome::Done) => web::http::see_other(&format!("{page}#visit-date")),
             Ok(DateChangeOutcome::Problem(error)) => {
-                match self.review(&review.member.offer_id).await {
+                let fresh =
+                    Review::load(&self.workflow, &review.token, &review.member.offer_id).await;
+                match fresh {
                     Ok(Some(fresh)) => {
                         let shown = Shown {
                             date_problem: Some((error, &form)),

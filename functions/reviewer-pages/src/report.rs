@@ -15,6 +15,7 @@ use records::request::StoredRequest;
 use records::versioned::Versioned;
 use serde_json::json;
 use time::OffsetDateTime;
+use web::guards::Review;
 use web::pages::AUTOSAVE_SCRIPT;
 use web::pages::report::{EditorInput, ReportEditorPage};
 use workflows::after_report::action_plan;
@@ -26,7 +27,7 @@ use workflows::report::{
 };
 use workflows::retention;
 
-use crate::{Review, ReviewerPages, message};
+use crate::{ReviewerPages, message};
 
 /// Room for a report with every field at its limit, in the worst UTF-8 and URL encoding.
 const MAX_REPORT_FORM_BYTES: usize = 2 * 1024 * 1024;

@@ -16,6 +16,7 @@ use records::versioned::{Saved, Versioned};
 use serde::Deserialize;
 use serde_json::json;
 use time::OffsetDateTime;
+use web::guards::SchoolLink;
 use web::pages::after_report::{
     ActingOnReport, ActionPlanInput, ActionPlanPage, AfterReportSection, FollowUpFormView,
     LinkedRequest, SignpostingView,
@@ -26,7 +27,7 @@ use workflows::after_report::sharing::{ShareForm, Shared, SharingView};
 use workflows::after_report::{action_plan, final_report, follow_up, sharing, signposting};
 use workflows::report::store::StoredReport;
 
-use crate::{MAX_FORM_BYTES, SchoolPages, message, path_parameter, unavailable};
+use crate::{MAX_FORM_BYTES, SchoolPages, message, unavailable};
 
 /// A form of the status page's part about the report, shown again with why it was not taken.
 pub(crate) enum AfterReportProblem {
@@ -211,15 +212,15 @@ impl SchoolPages {
         }
     }
 
-    /// The request behind `token` and its final report, or the page to answer with.
-    async fn with_final_report(
+    /// The final report of the link's request, or the page to answer with.
+    async fn final_report(
         &self,
         branding: &Branding,
-        token: &str,
-    ) -> Result<(StoredRequest, StoredReport), Response<Body>> {
-        let stored = self.request_for(branding, token).await?;
-        match final_report(&self.table, &stored.id).await {
-            Ok(Some(report)) => Ok((stored, report)),
+        link: &SchoolLink,
+    ) -> Result<StoredReport, Response<Body>> {
+        let token = &link.token;
+        match final_report(&self.table, &link.stored.id).await {
+            Ok(Some(report)) => Ok(report),
             Ok(None) => Err(message(
                 branding,
                 StatusCode::CONFLICT,
@@ -238,12 +239,13 @@ impl SchoolPages {
         &self,
         branding: &Branding,
         route: &str,
+        link: &SchoolLink,
         request: &Request,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let token = path_parameter(request, "token");
-        let (stored, report) = match self.with_final_report(branding, &token).await {
-            Ok(found) => found,
+        let (token, stored) = (&link.token, &link.stored);
+        let report = match self.final_report(branding, link).await {
+            Ok(report) => report,
             Err(response) => return response,
         };
         let current = match KIND.get::<ActionPlan>(&self.table, &stored.id).await {
@@ -254,7 +256,7 @@ impl SchoolPages {
             }
         };
         let recommendations = &report.report.recommendations;
-        let page = |current| plain_input(branding, &stored, &token, recommendations, current);
+        let page = |current| plain_input(branding, stored, token, recommendations, current);
         if route.starts_with("GET") {
             let saved = request
                 .query_string_parameters_ref()
@@ -340,10 +342,11 @@ impl SchoolPages {
     pub(crate) async fn follow_up(
         &self,
         branding: &Branding,
+        link: &SchoolLink,
         request: &Request,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let token = path_parameter(request, "token");
+        let (token, stored) = (&link.token, &link.stored);
         let Ok(form) = web::http::read_form::<FollowUpForm>(request, MAX_FORM_BYTES) else {
             return message(
                 branding,
@@ -353,32 +356,31 @@ impl SchoolPages {
                 (&format!("/status/{token}"), "Back to your request"),
             );
         };
-        let (stored, _) = match self.with_final_report(branding, &token).await {
-            Ok(found) => found,
-            Err(response) => return response,
-        };
+        if let Err(response) = self.final_report(branding, link).await {
+            return response;
+        }
         let ip = web::http::source_ip(request);
-        let problem =
-            match follow_up::ask(&self.intake, &self.table, &stored, &form, &ip, now).await {
-                Ok(Asked::Done { .. }) => {
-                    return web::http::see_other(&format!("/status/{token}#follow-up"));
-                }
-                Ok(Asked::Problem(error)) => AfterReportProblem::FollowUp(FollowUpProblem {
-                    form,
-                    error: Some(error),
-                    refused: None,
-                }),
-                Ok(Asked::Refused(reason)) => AfterReportProblem::FollowUp(FollowUpProblem {
-                    form,
-                    error: None,
-                    refused: Some(reason),
-                }),
-                Err(error) => {
-                    tracing::error!(%error, "asking for a follow-up visit failed");
-                    return unavailable(branding);
-                }
-            };
-        self.status(branding, &token, None, Some(problem), now)
+        let problem = match follow_up::ask(&self.intake, &self.table, stored, &form, &ip, now).await
+        {
+            Ok(Asked::Done { .. }) => {
+                return web::http::see_other(&format!("/status/{token}#follow-up"));
+            }
+            Ok(Asked::Problem(error)) => AfterReportProblem::FollowUp(FollowUpProblem {
+                form,
+                error: Some(error),
+                refused: None,
+            }),
+            Ok(Asked::Refused(reason)) => AfterReportProblem::FollowUp(FollowUpProblem {
+                form,
+                error: None,
+                refused: Some(reason),
+            }),
+            Err(error) => {
+                tracing::error!(%error, "asking for a follow-up visit failed");
+                return unavailable(branding);
+            }
+        };
+        self.status_again(branding, link, None, Some(problem), now)
             .await
     }
 
@@ -387,10 +389,11 @@ impl SchoolPages {
     pub(crate) async fn share(
         &self,
         branding: &Branding,
+        link: &SchoolLink,
         request: &Request,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let token = path_parameter(request, "token");
+        let (token, stored) = (&link.token, &link.stored);
         let back = format!("/status/{token}#share");
         let form = match web::http::read_form::<ShareForm>(request, MAX_FORM_BYTES) {
             Ok(form) if form.key_ok() => form,
@@ -404,8 +407,8 @@ impl SchoolPages {
                 );
             }
         };
-        let (stored, report) = match self.with_final_report(branding, &token).await {
-            Ok(found) => found,
+        let report = match self.final_report(branding, link).await {
+            Ok(report) => report,
             Err(response) => return response,
         };
         let share = match form.parse() {
@@ -417,9 +420,9 @@ impl SchoolPages {
                     refused: None,
                 };
                 return self
-                    .status(
+                    .status_again(
                         branding,
-                        &token,
+                        link,
                         None,
                         Some(AfterReportProblem::Share(problem)),
                         now,
@@ -427,7 +430,7 @@ impl SchoolPages {
                     .await;
             }
         };
-        let refused = match sharing::share(&self.table, &stored, &report, &share, now).await {
+        let refused = match sharing::share(&self.table, stored, &report, &share, now).await {
             Ok(Shared::Sent | Shared::AlreadySent) => return web::http::see_other(&back),
             Ok(Shared::TooMany) => format!(
                 "You have shared your report {} times, the most this page allows. To share it with more people, send them the PDF yourself, or write to {}.",
@@ -448,9 +451,9 @@ impl SchoolPages {
             errors: Vec::new(),
             refused: Some(refused),
         };
-        self.status(
+        self.status_again(
             branding,
-            &token,
+            link,
             None,
             Some(AfterReportProblem::Share(problem)),
             now,
@@ -462,10 +465,11 @@ impl SchoolPages {
     pub(crate) async fn signposting(
         &self,
         branding: &Branding,
+        link: &SchoolLink,
         request: &Request,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let token = path_parameter(request, "token");
+        let (token, stored) = (&link.token, &link.stored);
         let consent = match web::http::read_form::<ConsentForm>(request, MAX_FORM_BYTES) {
             Ok(form) if form.consent == "yes" => true,
             Ok(form) if form.consent == "no" => false,
@@ -482,11 +486,11 @@ impl SchoolPages {
                 );
             }
         };
-        let (stored, report) = match self.with_final_report(branding, &token).await {
-            Ok(found) => found,
+        let report = match self.final_report(branding, link).await {
+            Ok(report) => report,
             Err(response) => return response,
         };
-        match signposting::set_consent(&self.table, &stored, &report.report, consent, now).await {
+        match signposting::set_consent(&self.table, stored, &report.report, consent, now).await {
             // Saved, or a concurrent choice won: the page shows the one stored.
             Ok(_) => web::http::see_other(&format!("/status/{token}#signposting")),
             Err(error) => {

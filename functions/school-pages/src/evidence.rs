@@ -14,11 +14,11 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use records::branding::Branding;
 use records::domain::request::long_date;
-use records::links::looks_like_token;
 use records::programme;
 use records::programme::ProgrammeSettings;
-use records::request::{StoredRequest, find_by_status_token};
+use records::request::StoredRequest;
 use time::{Duration, OffsetDateTime};
+use web::guards::SchoolLink;
 use web::pages::evidence::{
     EvidencePage, EvidenceRow, EvidenceSummary, EvidenceUploadPage, UPLOAD_CHECK_SCRIPT,
 };
@@ -41,26 +41,6 @@ fn notice(done: &str) -> Option<String> {
 }
 
 impl SchoolPages {
-    /// The request a status token belongs to, or the page to answer with (403 for a token
-    /// that is not one of ours: no page, no URL).
-    pub(crate) async fn request_for(
-        &self,
-        branding: &Branding,
-        token: &str,
-    ) -> Result<StoredRequest, Response<Body>> {
-        if !looks_like_token(token) {
-            return Err(forbidden(branding));
-        }
-        match find_by_status_token(&self.table, token).await {
-            Ok(Some((stored, _))) => Ok(stored),
-            Ok(None) => Err(forbidden(branding)),
-            Err(error) => {
-                tracing::error!(%error, "reading a request's status failed");
-                Err(unavailable(branding))
-            }
-        }
-    }
-
     /// The evidence section of the status page (left out if the files cannot be read).
     pub(crate) async fn evidence_summary(
         &self,
@@ -83,14 +63,10 @@ impl SchoolPages {
         &self,
         branding: &Branding,
         route: &str,
+        link: &SchoolLink,
         request: &Request,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let token = path_parameter(request, "token");
-        let stored = match self.request_for(branding, &token).await {
-            Ok(stored) => stored,
-            Err(response) => return response,
-        };
         let evidence_id = path_parameter(request, "evidence_id");
         let query = request.query_string_parameters_ref();
         let query = |name: &str| {
@@ -101,8 +77,8 @@ impl SchoolPages {
         };
         let page = EvidenceView {
             branding,
-            stored: &stored,
-            token: &token,
+            stored: &link.stored,
+            token: &link.token,
             now,
         };
         match route {

@@ -15,12 +15,12 @@ use rand::RngExt;
 use records::aws::AwsClients;
 use records::branding::{Branding, BrandingSource};
 use records::domain::request::{RawReviewRequest, Reference, ReviewRequest};
-use records::links::looks_like_token;
-use records::request::{Side, find_by_status_token};
+use records::request::Side;
 use records::store::Table;
 use records::{ConfigError, Env};
 use serde::Deserialize;
 use time::OffsetDateTime;
+use web::guards::SchoolLink;
 use web::http::FormError;
 use web::pages::{
     LandingPage, MessagePage, PrivacyPage, RequestFormPage, RequestSentPage, StatusPage,
@@ -104,39 +104,58 @@ impl SchoolPages {
                     Err(()) => not_found(&branding),
                 }
             }
-            route @ ("GET /status/{token}/evidence"
+            route if route.contains(" /status/{token}") => {
+                // The one place a status token becomes a request.
+                let token = path_parameter(&request, "token");
+                match web::guards::school_link(&self.table, &token).await {
+                    Ok(link) => {
+                        self.behind_link(&branding, route, &link, &request, now)
+                            .await
+                    }
+                    Err(refused) => refused.page(&branding),
+                }
+            }
+            _ => not_found(&branding),
+        }
+    }
+
+    /// A page under the school's status link, for the request the link resolved to.
+    async fn behind_link(
+        &self,
+        branding: &Branding,
+        route: &str,
+        link: &SchoolLink,
+        request: &Request,
+        now: OffsetDateTime,
+    ) -> Response<Body> {
+        match route {
+            "GET /status/{token}/evidence"
             | "POST /status/{token}/evidence"
             | "GET /status/{token}/evidence/{evidence_id}/upload"
             | "GET /status/{token}/evidence/{evidence_id}/download"
-            | "POST /status/{token}/evidence/{evidence_id}/delete") => {
-                self.evidence(&branding, route, &request, now).await
+            | "POST /status/{token}/evidence/{evidence_id}/delete" => {
+                self.evidence(branding, route, link, request, now).await
             }
-            "GET /status/{token}" => {
-                self.status(
-                    &branding,
-                    &path_parameter(&request, "token"),
-                    None,
-                    None,
-                    now,
-                )
-                .await
+            "GET /status/{token}" => self.status(branding, link, None, None, now).await,
+            "POST /status/{token}/date" => self.date_change(branding, link, request, now).await,
+            "GET /status/{token}/action-plan" | "POST /status/{token}/action-plan" => {
+                self.action_plan(branding, route, link, request, now).await
             }
-            "POST /status/{token}/date" => self.date_change(&branding, &request, now).await,
-            route @ ("GET /status/{token}/action-plan" | "POST /status/{token}/action-plan") => {
-                self.action_plan(&branding, route, &request, now).await
+            "POST /status/{token}/follow-up" => self.follow_up(branding, link, request, now).await,
+            "POST /status/{token}/signposting" => {
+                self.signposting(branding, link, request, now).await
             }
-            "POST /status/{token}/follow-up" => self.follow_up(&branding, &request, now).await,
-            "POST /status/{token}/signposting" => self.signposting(&branding, &request, now).await,
-            "POST /status/{token}/share" => self.share(&branding, &request, now).await,
-            route @ ("GET /status/{token}/report" | "POST /status/{token}/report") => {
-                self.factual_check(&branding, route, &request, now).await
+            "POST /status/{token}/share" => self.share(branding, link, request, now).await,
+            "GET /status/{token}/report" | "POST /status/{token}/report" => {
+                self.factual_check(branding, route, link, request, now)
+                    .await
             }
-            "GET /status/{token}/report.pdf" => self.report_pdf(&branding, &request, now).await,
-            route @ ("GET /status/{token}/self-evaluation"
-            | "POST /status/{token}/self-evaluation") => {
-                self.self_evaluation(&branding, route, &request, now).await
+            "GET /status/{token}/report.pdf" => self.report_pdf(branding, link, now).await,
+            "GET /status/{token}/self-evaluation" | "POST /status/{token}/self-evaluation" => {
+                self.self_evaluation(branding, route, link, request, now)
+                    .await
             }
-            _ => not_found(&branding),
+            _ => not_found(branding),
         }
     }
 
@@ -205,64 +224,71 @@ impl SchoolPages {
     async fn status(
         &self,
         branding: &Branding,
-        token: &str,
+        link: &SchoolLink,
         problem: Option<(String, &DateChangeForm)>,
         after_report: Option<after_report::AfterReportProblem>,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        if !looks_like_token(token) {
-            return not_found(branding);
-        }
-        match find_by_status_token(&self.table, token).await {
-            Ok(Some((stored, events))) => {
-                let mut page = StatusPage::new(branding, &stored, &events);
-                page.evidence = self.evidence_summary(token, &stored.id).await;
-                page.token = token.to_owned();
-                match workflows::self_evaluation::KIND
-                    .get::<workflows::self_evaluation::SelfEvaluation>(&self.table, &stored.id)
-                    .await
-                {
-                    Ok(document) => {
-                        page.self_evaluation_state =
-                            workflows::self_evaluation::progress(document.as_ref())
-                    }
-                    Err(error) => {
-                        tracing::error!(%error, "reading a self-evaluation failed");
-                        return unavailable(branding);
-                    }
-                }
-                page.date_change = DateChangeView::new(
-                    &stored,
-                    Side::School,
-                    true,
-                    format!("/status/{token}/date"),
-                    now.date(),
-                );
-                match workflows::report::store::get(&self.table, &stored.id).await {
-                    Ok(report) => page.show_report(report.as_ref(), now.date()),
-                    // The rest of the page is still worth showing.
-                    Err(error) => tracing::error!(%error, "reading a report failed"),
-                }
-                page.after_report = self
-                    .after_report_section(branding, token, &stored, after_report, now)
-                    .await;
-                let mut status = StatusCode::OK;
-                if page.has_error() {
-                    status = StatusCode::UNPROCESSABLE_ENTITY;
-                }
-                if let (Some((error, form)), Some(view)) = (problem, page.date_change.as_mut()) {
-                    view.error = Some(error);
-                    view.new_date = form.new_date.clone();
-                    view.reason = form.reason.clone();
-                    status = StatusCode::UNPROCESSABLE_ENTITY;
-                }
-                web::http::page(status, page.render())
+        let (token, stored) = (link.token.as_str(), &link.stored);
+        let mut page = StatusPage::new(branding, stored, &link.events);
+        page.evidence = self.evidence_summary(token, &stored.id).await;
+        page.token = token.to_owned();
+        match workflows::self_evaluation::KIND
+            .get::<workflows::self_evaluation::SelfEvaluation>(&self.table, &stored.id)
+            .await
+        {
+            Ok(document) => {
+                page.self_evaluation_state = workflows::self_evaluation::progress(document.as_ref())
             }
-            Ok(None) => not_found(branding),
             Err(error) => {
-                tracing::error!(%error, "reading a request's status failed");
-                unavailable(branding)
+                tracing::error!(%error, "reading a self-evaluation failed");
+                return unavailable(branding);
             }
+        }
+        page.date_change = DateChangeView::new(
+            stored,
+            Side::School,
+            true,
+            format!("/status/{token}/date"),
+            now.date(),
+        );
+        match workflows::report::store::get(&self.table, &stored.id).await {
+            Ok(report) => page.show_report(report.as_ref(), now.date()),
+            // The rest of the page is still worth showing.
+            Err(error) => tracing::error!(%error, "reading a report failed"),
+        }
+        page.after_report = self
+            .after_report_section(branding, token, stored, after_report, now)
+            .await;
+        let mut status = StatusCode::OK;
+        if page.has_error() {
+            status = StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        if let (Some((error, form)), Some(view)) = (problem, page.date_change.as_mut()) {
+            view.error = Some(error);
+            view.new_date = form.new_date.clone();
+            view.reason = form.reason.clone();
+            status = StatusCode::UNPROCESSABLE_ENTITY;
+        }
+        web::http::page(status, page.render())
+    }
+
+    /// The status page shown again after a form it holds was not taken: the request as it is
+    /// now (read again through the link), with the form's problem.
+    async fn status_again(
+        &self,
+        branding: &Branding,
+        link: &SchoolLink,
+        problem: Option<(String, &DateChangeForm)>,
+        after_report: Option<after_report::AfterReportProblem>,
+        now: OffsetDateTime,
+    ) -> Response<Body> {
+        match web::guards::school_link(&self.table, &link.token).await {
+            Ok(fresh) => {
+                self.status(branding, &fresh, problem, after_report, now)
+                    .await
+            }
+            Err(refused) => refused.page(branding),
         }
     }
 }
@@ -272,13 +298,11 @@ impl SchoolPages {
     async fn date_change(
         &self,
         branding: &Branding,
+        link: &SchoolLink,
         request: &Request,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let token = path_parameter(request, "token");
-        if !looks_like_token(&token) {
-            return not_found(branding);
-        }
+        let token = &link.token;
         let Ok(form) = web::http::read_form::<DateChangeForm>(request, MAX_FORM_BYTES) else {
             return message(
                 branding,
@@ -288,20 +312,12 @@ impl SchoolPages {
                 (&format!("/status/{token}"), "Back to your request"),
             );
         };
-        let stored = match find_by_status_token(&self.table, &token).await {
-            Ok(Some((stored, _))) => stored,
-            Ok(None) => return not_found(branding),
-            Err(error) => {
-                tracing::error!(%error, "reading a request failed");
-                return unavailable(branding);
-            }
-        };
-        match visit_date::submit(&self.workflow, &stored.id, Side::School, &form, now).await {
+        match visit_date::submit(&self.workflow, &link.stored.id, Side::School, &form, now).await {
             Ok(DateChangeOutcome::Done) => {
                 web::http::see_other(&format!("/status/{token}#visit-date"))
             }
             Ok(DateChangeOutcome::Problem(error)) => {
-                self.status(branding, &token, Some((error, &form)), None, now)
+                self.status_again(branding, link, Some((error, &form)), None, now)
                     .await
             }
             Err(error) => {

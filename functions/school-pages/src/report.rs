@@ -9,12 +9,13 @@ use records::branding::Branding;
 use records::request::StoredRequest;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use web::guards::SchoolLink;
 use web::pages::report::FactualCheckPage;
 use workflows::report::render::{ReportDocument, Stage};
 use workflows::report::store::{Moved, StoredReport, report_state};
 use workflows::report::{FactualCheck, ReportFieldError, store};
 
-use crate::{SchoolPages, message, path_parameter, unavailable};
+use crate::{SchoolPages, message, unavailable};
 
 /// Room for a comment on every section at its limit, in the worst UTF-8 and URL encoding.
 const MAX_COMMENTS_FORM_BYTES: usize = 256 * 1024;
@@ -24,14 +25,11 @@ impl SchoolPages {
         &self,
         branding: &Branding,
         route: &str,
+        link: &SchoolLink,
         request: &Request,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let token = path_parameter(request, "token");
-        let stored = match self.request_for(branding, &token).await {
-            Ok(stored) => stored,
-            Err(response) => return response,
-        };
+        let (token, stored) = (&link.token, &link.stored);
         let status_link = format!("/status/{token}");
         let report = match store::get(&self.table, &stored.id).await {
             Ok(Some(report)) if report.state != report_state::DRAFT => report,
@@ -51,15 +49,7 @@ impl SchoolPages {
         };
         let action = format!("/status/{token}/report");
         if route.starts_with("GET") || report.state != report_state::SUBMITTED {
-            return page(
-                branding,
-                &stored,
-                &report,
-                &action,
-                &[],
-                &[],
-                StatusCode::OK,
-            );
+            return page(branding, stored, &report, &action, &[], &[], StatusCode::OK);
         }
         let Ok(pairs) =
             web::http::read_form::<Vec<(String, String)>>(request, MAX_COMMENTS_FORM_BYTES)
@@ -82,7 +72,7 @@ impl SchoolPages {
             Err(errors) => {
                 return page(
                     branding,
-                    &stored,
+                    stored,
                     &report,
                     &action,
                     &pairs,
@@ -93,7 +83,7 @@ impl SchoolPages {
         };
         // The lead hears of the answer in the same transaction as it is recorded.
         let lead_email =
-            match workflows::factual_check::lead_email(&self.table, &stored, &check, now).await {
+            match workflows::factual_check::lead_email(&self.table, stored, &check, now).await {
                 Ok(item) => item.into_iter().collect(),
                 Err(error) => {
                     tracing::error!(%error, "reading the lead reviewer's address failed");
@@ -119,14 +109,10 @@ impl SchoolPages {
     pub(crate) async fn report_pdf(
         &self,
         branding: &Branding,
-        request: &Request,
+        link: &SchoolLink,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let token = path_parameter(request, "token");
-        let stored = match self.request_for(branding, &token).await {
-            Ok(stored) => stored,
-            Err(response) => return response,
-        };
+        let (token, stored) = (&link.token, &link.stored);
         let pdf_key = match store::get(&self.table, &stored.id).await {
             Ok(Some(report)) if report.state == report_state::FINAL => report.pdf_key,
             Ok(_) => None,

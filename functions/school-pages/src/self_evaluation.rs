@@ -15,6 +15,7 @@ use records::request::StoredRequest;
 use records::versioned::{Saved, Versioned};
 use serde_json::json;
 use time::OffsetDateTime;
+use web::guards::SchoolLink;
 use web::pages::{AUTOSAVE_SCRIPT, SelfEvaluationPage, SelfEvaluationSection};
 use workflows::self_evaluation as evaluation;
 use workflows::self_evaluation::{
@@ -22,7 +23,7 @@ use workflows::self_evaluation::{
     Setting, Submitted,
 };
 
-use crate::{MAX_FORM_BYTES, SchoolPages, message, path_parameter, unavailable};
+use crate::{MAX_FORM_BYTES, SchoolPages, message, unavailable};
 
 /// What the page shows besides the stored document.
 #[derive(Default)]
@@ -40,14 +41,11 @@ impl SchoolPages {
         &self,
         branding: &Branding,
         route: &str,
+        link: &SchoolLink,
         request: &Request,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let token = path_parameter(request, "token");
-        let stored = match self.request_for(branding, &token).await {
-            Ok(stored) => stored,
-            Err(response) => return response,
-        };
+        let (token, stored) = (&link.token, &link.stored);
         let scale = match programme::get(&self.table).await {
             Ok(settings) => settings.and_then(|s| s.scale),
             Err(error) => {
@@ -68,8 +66,8 @@ impl SchoolPages {
                 .is_some_and(|q| q.first("saved").is_some());
             return self.render(
                 branding,
-                &token,
-                &stored,
+                token,
+                stored,
                 current.as_ref(),
                 scale.as_ref().map(|s| s.levels()),
                 Shown {
@@ -111,8 +109,8 @@ impl SchoolPages {
             }
             return self.render(
                 branding,
-                &token,
-                &stored,
+                token,
+                stored,
                 current.as_ref(),
                 levels,
                 Shown {
@@ -137,8 +135,8 @@ impl SchoolPages {
                 }
                 return self.render(
                     branding,
-                    &token,
-                    &stored,
+                    token,
+                    stored,
                     Some(&current),
                     levels,
                     Shown {
@@ -169,14 +167,14 @@ impl SchoolPages {
         if decision != "submit" {
             return web::http::see_other(&format!("/status/{token}/self-evaluation?saved=1"));
         }
-        match evaluation::submit(&self.table, &stored, version, scale.as_ref(), now).await {
+        match evaluation::submit(&self.table, stored, version, scale.as_ref(), now).await {
             Ok(Submitted::Done) => web::http::see_other(&format!("/status/{token}")),
             Ok(Submitted::Incomplete(errors)) => {
                 let current = KIND.get(&self.table, &stored.id).await.ok().flatten();
                 self.render(
                     branding,
-                    &token,
-                    &stored,
+                    token,
+                    stored,
                     current.as_ref(),
                     levels,
                     Shown {

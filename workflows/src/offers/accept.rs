@@ -81,7 +81,7 @@ impl Workflow {
                     .expression_attribute_values(":offer", s(offer_id))
                     .expression_attribute_values(
                         ":index",
-                        s(format!("REQUEST_STATE#{}", state::ACCEPTED)),
+                        s(records::keys::state_index_key(state::ACCEPTED)),
                     )
                     .expression_attribute_values(":lead", member_value);
                 builder = if wants_second {

@@ -27,7 +27,7 @@ pub(super) fn back_to_matching(
             .condition_expression("#state = :offered AND open_offer = :offer")
             .expression_attribute_values(":matching", s(state::MATCHING))
             .expression_attribute_values(":offered", s(state::OFFERED))
-            .expression_attribute_values(":index", s(format!("REQUEST_STATE#{}", state::MATCHING))),
+            .expression_attribute_values(":index", s(state_index_key(state::MATCHING))),
         Role::Second => builder
             .update_expression(format!(
                 "SET second_state = :matching, {EXCLUDE} REMOVE second_offer"
@@ -154,7 +154,7 @@ pub(super) fn set_request_state(
         .expression_attribute_names("#state", "state")
         .expression_attribute_values(":was", s(stored.state.clone()))
         .expression_attribute_values(":state", s(new_state))
-        .expression_attribute_values(":index", s(format!("REQUEST_STATE#{new_state}")));
+        .expression_attribute_values(":index", s(state_index_key(new_state)));
     builder = match offer_id {
         Some(offer_id) => builder
             .update_expression("SET #state = :state, gsi1pk = :index, open_offer = :offer")

@@ -57,7 +57,7 @@ pub async fn send_reminders(table: &Table, now: OffsetDateTime) -> Result<Remind
         .map(|settings| settings.report_due_working_days)
         .unwrap_or(programme::ProgrammeSettings::new("", "").report_due_working_days);
     let accepted = table
-        .index_items(&format!("REQUEST_STATE#{}", state::ACCEPTED), None)
+        .index_items(&records::keys::state_index_key(state::ACCEPTED), None)
         .await
         .map_err(|e| dynamo_error("Query", e))?;
     let mut reminded = Reminded::default();

@@ -371,7 +371,7 @@ async fn purging_leaves_nothing_under_the_prefix_and_no_items_for_the_request() 
     let status = app
         .open(app.url(&format!("/status/{}", erased.token)))
         .await;
-    assert_eq!(status.status(), StatusCode::NOT_FOUND);
+    assert_eq!(status.status(), StatusCode::FORBIDDEN);
     // The other school's request is untouched; a second purge finds nothing to do.
     assert!(versions_under(&store, &request_prefix(&kept.request_id)).await >= 1);
     assert!(items_of(&app, &kept).await.len() >= 6);

@@ -120,7 +120,7 @@ async fn a_school_submits_the_form_gets_one_email_and_follows_its_private_status
     let wrong = app
         .open(app.url(&format!("/status/{}", "A".repeat(43))))
         .await;
-    assert_eq!(wrong.status(), StatusCode::NOT_FOUND);
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

@@ -1,6 +1,7 @@
 //! One test binary (linking the AWS SDK once), one module per capability.
 
 mod admin;
+mod admin_workflows;
 mod after_report;
 mod evidence;
 mod follow_up_report;
@@ -11,6 +12,7 @@ mod mail_delivery;
 mod mail_feedback;
 mod offers;
 mod preparation;
+mod private_links;
 mod report;
 mod report_status;
 mod review_team;

@@ -316,7 +316,7 @@ async fn follow_up_links_show_both_ways_and_a_purged_original_is_named_not_linke
         .await
         .unwrap();
     let gone = app.open(&booked.status_link).await;
-    assert_eq!(gone.status(), StatusCode::NOT_FOUND);
+    assert_eq!(gone.status(), StatusCode::FORBIDDEN);
     let html = app.page(&follow_up_status).await;
     assert!(html.contains(&format!("This visit follows up your review {reference}")));
     assert!(html.contains("deleted under the programme's retention policy"));

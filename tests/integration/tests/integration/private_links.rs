@@ -1,0 +1,178 @@
+//! One guard per kind of private link: every route behind a school's status link, a reviewer's
+//! review link or offer link (read from the template, so a new route is covered as soon as it
+//! is declared) answers a tampered link, an unknown one and a purged request's with the same
+//! status and page, whichever route it came in by; a valid link still opens its pages.
+
+use std::collections::BTreeSet;
+
+use records::links::{LinkSecret, OfferAction};
+use reqwest::StatusCode;
+use reqwest::header::CONTENT_TYPE;
+use time::OffsetDateTime;
+
+use crate::support::{TestStack, link_containing, spawn, template_path};
+
+/// A route of the template, as `(method, path)`: `/status/{token}/date`...
+type Route = (String, String);
+
+/// Every route of the template whose path starts with `prefix`.
+fn routes_under(prefix: &str) -> Vec<Route> {
+    let template = std::fs::read_to_string(template_path()).unwrap();
+    let declared = regex_lite::Regex::new(r"Path: (\S+)\s+Method: (\w+)").unwrap();
+    let routes: BTreeSet<Route> = declared
+        .captures_iter(&template)
+        .map(|c| (c[2].to_uppercase(), c[1].to_owned()))
+        .filter(|(_, path)| path.starts_with(prefix))
+        .collect();
+    assert!(
+        !routes.is_empty(),
+        "the template declares routes under {prefix}"
+    );
+    routes.into_iter().collect()
+}
+
+/// The status and the page's heading of `route` opened with `token`. A POST sends a form every
+/// route could read (only an offer reads `decision`).
+async fn answer(app: &TestStack, (method, path): &Route, token: &str) -> (StatusCode, String) {
+    let url = app.url(
+        &path
+            .replace("{token}", token)
+            .replace("{evidence_id}", &ulid::Ulid::new().to_string()),
+    );
+    let request = match method.as_str() {
+        "GET" => app.http.get(url),
+        "POST" => app
+            .http
+            .post(url)
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body("decision=decline"),
+        other => panic!("no {other} route expected"),
+    };
+    let response = request.send().await.unwrap();
+    let status = response.status();
+    let html = response.text().await.unwrap();
+    let heading = regex_lite::Regex::new(r"<h1[^>]*>([^<]*)</h1>")
+        .unwrap()
+        .captures(&html)
+        .map(|c| c[1].trim().to_owned())
+        .unwrap_or_default();
+    (status, heading)
+}
+
+/// Every route under `prefix`, opened with `token`, gives `expected`.
+async fn all_answer(
+    app: &TestStack,
+    prefix: &str,
+    token: &str,
+    case: &str,
+    expected: (StatusCode, &str),
+) {
+    for route in routes_under(prefix) {
+        let (status, heading) = answer(app, &route, token).await;
+        assert_eq!(
+            (status, heading.as_str()),
+            expected,
+            "{case}: {} {}",
+            route.0,
+            route.1
+        );
+    }
+}
+
+/// The last part of a link: its token.
+fn token_of(link: &str) -> String {
+    link.rsplit('/').next().unwrap().to_owned()
+}
+
+/// `token` with its last character changed.
+fn tampered(token: &str) -> String {
+    let (head, last) = token.split_at(token.len() - 1);
+    format!("{head}{}", if last == "A" { "B" } else { "A" })
+}
+
+const BAD_LINK: (StatusCode, &str) = (StatusCode::FORBIDDEN, "This link does not work");
+const NOT_ON_REVIEW: (StatusCode, &str) = (StatusCode::FORBIDDEN, "This link no longer works");
+const OFFER_CLOSED: (StatusCode, &str) = (StatusCode::OK, "This offer has closed");
+
+#[tokio::test]
+async fn every_private_route_answers_a_tampered_an_unknown_and_a_purged_link_the_same_way() {
+    let app = spawn().await;
+    let booked = app.booked().await;
+    let status = booked.school.token.clone();
+    let review = token_of(&booked.review_link);
+    let lead_mails = app.stack.mail_to(&booked.lead).await.unwrap();
+    let offer = token_of(&link_containing(&lead_mails, "/offers/"));
+    let secret = LinkSecret::load(
+        app.stack.function_env("ReviewerPagesFunction"),
+        &app.stack.aws,
+    )
+    .await
+    .unwrap();
+    let in_an_hour = OffsetDateTime::now_utc().unix_timestamp() + 3600;
+    let signed = |action| secret.offer_token(&ulid::Ulid::new().to_string(), action, in_an_hour);
+
+    // Valid links open their pages: no route answers with a refusal.
+    for (prefix, token) in [
+        ("/status/", &status),
+        ("/reviews/", &review),
+        ("/offers/", &offer),
+    ] {
+        for route in routes_under(prefix) {
+            // The school's evidence pages answer a file that is not the request's with the
+            // link's page (no URL for another request's file): not the guard's to change.
+            if route.0 == "GET" && route.1.starts_with("/status/{token}/evidence/") {
+                continue;
+            }
+            let (code, heading) = answer(&app, &route, token).await;
+            assert!(
+                ![BAD_LINK.1, NOT_ON_REVIEW.1].contains(&heading.as_str()) && code.as_u16() < 500,
+                "valid link: {} {} answered {code} {heading}",
+                route.0,
+                route.1
+            );
+        }
+    }
+    assert_eq!(
+        answer(&app, &("GET".into(), "/offers/{token}".into()), &offer).await,
+        (StatusCode::OK, "You accepted this review".to_owned())
+    );
+
+    // Tampered, malformed or expired.
+    let expired = secret.offer_token(
+        &ulid::Ulid::new().to_string(),
+        OfferAction::Review,
+        in_an_hour - 7200,
+    );
+    for (case, token) in [("tampered", tampered(&status)), ("malformed", "x".into())] {
+        all_answer(&app, "/status/", &token, case, BAD_LINK).await;
+    }
+    for (case, token) in [
+        ("tampered", tampered(&review)),
+        ("expired", expired),
+        ("an offer link", offer.clone()),
+    ] {
+        all_answer(&app, "/reviews/", &token, case, BAD_LINK).await;
+    }
+    for (case, token) in [
+        ("tampered", tampered(&offer)),
+        ("a review link", review.clone()),
+    ] {
+        all_answer(&app, "/offers/", &token, case, BAD_LINK).await;
+    }
+
+    // Unknown: well formed (and, for a reviewer's link, signed) but for nothing stored.
+    let unknown_status = format!("{}A", "A".repeat(42));
+    all_answer(&app, "/status/", &unknown_status, "unknown", BAD_LINK).await;
+    let unknown_review = signed(OfferAction::Review);
+    all_answer(&app, "/reviews/", &unknown_review, "unknown", NOT_ON_REVIEW).await;
+    let unknown_offer = signed(OfferAction::Respond);
+    all_answer(&app, "/offers/", &unknown_offer, "unknown", OFFER_CLOSED).await;
+
+    // Purged: the request's links answer as unknown ones do.
+    send_review_admin::requests::purge(&app.evidence_store(), &booked.school.reference)
+        .await
+        .unwrap();
+    all_answer(&app, "/status/", &status, "purged", BAD_LINK).await;
+    all_answer(&app, "/reviews/", &review, "purged", NOT_ON_REVIEW).await;
+    all_answer(&app, "/offers/", &offer, "purged", OFFER_CLOSED).await;
+}

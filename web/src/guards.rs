@@ -1,0 +1,245 @@
+//! One guard per kind of private link. A page behind a link calls its guard once, first, and
+//! gets what the link opens (the request, the offer, the review) or one [`Refused`] answer,
+//! the same status and page whichever route the link came in by:
+//!
+//! | link | opens | a tampered, unknown, expired or purged link |
+//! |---|---|---|
+//! | school status `/status/{token}/...` | [`SchoolLink`]: the request and its timeline | 403 "This link does not work" |
+//! | offer `/offers/{token}` | [`OfferLink`]: the offer id it was signed for | 403 "This link does not work" (a signed link to a closed or purged offer: the offer page's polite "closed" page) |
+//! | review `/reviews/{token}/...` | [`Review`]: the request and the reviewer's place on it | 403 "This link does not work"; signed, but its reviewer no longer on the review (or the review purged): 403 "This link no longer works" |
+//!
+//! A failure to read the table is logged and answered with 503.
+
+use askama::Template;
+use lambda_http::http::StatusCode;
+use lambda_http::{Body, Response};
+use records::branding::Branding;
+use records::links::{LazyLinkSecret, OfferAction, looks_like_token};
+use records::request::{StoredRequest, TeamMember, TimelineEvent, find_by_status_token};
+use records::store::Table;
+use time::OffsetDateTime;
+use workflows::offers::{Workflow, WorkflowError, offer_state};
+
+use crate::pages::MessagePage;
+
+/// Why a private link opens nothing; [`Refused::page`] is the one answer for each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refused {
+    /// A status link that is not one of ours: malformed, unknown, or its request purged.
+    BadSchoolLink,
+    /// An offer or review link that is malformed, tampered with, for another action, or expired.
+    BadReviewerLink,
+    /// A signed review link whose reviewer is no longer on the review (or it was purged).
+    NotOnReview,
+    /// The table or the link secret could not be read (logged when refused).
+    Unavailable,
+}
+
+impl Refused {
+    pub fn status(self) -> StatusCode {
+        match self {
+            Refused::BadSchoolLink | Refused::BadReviewerLink | Refused::NotOnReview => {
+                StatusCode::FORBIDDEN
+            }
+            Refused::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The page that answers a refused link.
+    pub fn page(self, branding: &Branding) -> Response<Body> {
+        let contact = &branding.contact_email;
+        let (title, paragraphs, link) = match self {
+            Refused::BadSchoolLink => (
+                "This link does not work",
+                vec![
+                    "The link may have been copied only in part. Use the link in the email we sent your school.".to_owned(),
+                    format!("If you need help, write to {contact}."),
+                ],
+                ("/", "Go to the start page"),
+            ),
+            Refused::BadReviewerLink => (
+                "This link does not work",
+                vec![
+                    "The link may have expired, or been copied only in part.".to_owned(),
+                    format!("If you think you should still be able to answer, write to {contact}."),
+                ],
+                ("", ""),
+            ),
+            Refused::NotOnReview => (
+                "This link no longer works",
+                vec![format!(
+                    "You are no longer on this review. If you think that is wrong, write to {contact}."
+                )],
+                ("", ""),
+            ),
+            Refused::Unavailable => (
+                "Sorry, there is a problem with the service",
+                vec!["Try again in a few minutes. Nothing you saved is lost.".to_owned()],
+                ("", ""),
+            ),
+        };
+        crate::http::page(
+            self.status(),
+            MessagePage {
+                branding,
+                title,
+                paragraphs,
+                link_href: link.0,
+                link_text: link.1,
+            }
+            .render(),
+        )
+    }
+}
+
+fn unavailable(what: &str, error: &dyn std::fmt::Display) -> Refused {
+    tracing::error!(%error, "{what} failed");
+    Refused::Unavailable
+}
+
+/// What a school's status link opens: its request, with the timeline (oldest first).
+pub struct SchoolLink {
+    /// The token as it came in (the page's own links carry it).
+    pub token: String,
+    pub stored: StoredRequest,
+    pub events: Vec<TimelineEvent>,
+}
+
+/// The guard of the school's status link (`/status/{token}/...`).
+pub async fn school_link(table: &Table, token: &str) -> Result<SchoolLink, Refused> {
+    if !looks_like_token(token) {
+        return Err(Refused::BadSchoolLink);
+    }
+    match find_by_status_token(table, token).await {
+        Ok(Some((stored, events))) => Ok(SchoolLink {
+            token: token.to_owned(),
+            stored,
+            events,
+        }),
+        // Never issued, or its request purged (the link's hash goes with it).
+        Ok(None) => Err(Refused::BadSchoolLink),
+        Err(error) => Err(unavailable("reading a request's status", &error)),
+    }
+}
+
+/// What an offer link opens: the offer it was signed for (which may have closed since, or been
+/// purged: the offer page says so politely).
+pub struct OfferLink {
+    pub token: String,
+    pub offer_id: String,
+}
+
+/// The guard of a reviewer's offer link (`/offers/{token}`).
+pub async fn offer_link(
+    links: &LazyLinkSecret,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<OfferLink, Refused> {
+    let offer_id = verified(links, token, OfferAction::Respond, now).await?;
+    Ok(OfferLink {
+        token: token.to_owned(),
+        offer_id,
+    })
+}
+
+/// A review as its reviewer's link opens it: the request, and which place they hold on it.
+pub struct Review {
+    /// The token as it came in (the page's own links carry it).
+    pub token: String,
+    pub stored: StoredRequest,
+    pub member: TeamMember,
+    pub is_lead: bool,
+}
+
+impl Review {
+    /// The review whose team holds accepted offer `offer_id`; `None` once they are not on it.
+    pub async fn load(
+        workflow: &Workflow,
+        token: &str,
+        offer_id: &str,
+    ) -> Result<Option<Review>, WorkflowError> {
+        let Some(offer) = workflow.offer(offer_id).await? else {
+            return Ok(None);
+        };
+        if offer.state != offer_state::ACCEPTED {
+            return Ok(None);
+        }
+        let Some(stored) = workflow.request(&offer.request_id).await? else {
+            return Ok(None);
+        };
+        let is_lead = stored.lead.as_ref().is_some_and(|m| m.offer_id == offer.id);
+        let member = stored.team().find(|m| m.offer_id == offer.id).cloned();
+        Ok(member.map(|member| Review {
+            token: token.to_owned(),
+            stored,
+            member,
+            is_lead,
+        }))
+    }
+
+    /// The review page's address, which its forms post under.
+    pub fn page(&self) -> String {
+        format!("/reviews/{}", self.token)
+    }
+}
+
+/// The guard of a reviewer's review link (`/reviews/{token}/...`).
+pub async fn review_link(
+    links: &LazyLinkSecret,
+    workflow: &Workflow,
+    token: &str,
+    now: OffsetDateTime,
+) -> Result<Review, Refused> {
+    let offer_id = verified(links, token, OfferAction::Review, now).await?;
+    match Review::load(workflow, token, &offer_id).await {
+        Ok(Some(review)) => Ok(review),
+        Ok(None) => Err(Refused::NotOnReview),
+        Err(error) => Err(unavailable("reading a review", &error)),
+    }
+}
+
+/// The offer id `token` was signed for, for `action`, if it holds at `now`.
+async fn verified(
+    links: &LazyLinkSecret,
+    token: &str,
+    action: OfferAction,
+    now: OffsetDateTime,
+) -> Result<String, Refused> {
+    let links = links
+        .get()
+        .await
+        .map_err(|error| unavailable("reading the link secret", &error))?;
+    links
+        .verify_offer_token(token, action, now.unix_timestamp())
+        .map_err(|_| Refused::BadReviewerLink)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(refused: Refused) -> (StatusCode, String) {
+        let branding = Branding::from(&records::programme::ProgrammeSettings::demo());
+        let response = refused.page(&branding);
+        let body = String::from_utf8_lossy(crate::http::body_bytes(response.body())).into_owned();
+        (response.status(), body)
+    }
+
+    #[test]
+    fn each_refusal_is_one_page_with_its_status() {
+        let (status, body) = answer(Refused::BadSchoolLink);
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(body.contains("This link does not work"), "{body}");
+        assert!(body.contains("the email we sent your school"), "{body}");
+        let (status, body) = answer(Refused::BadReviewerLink);
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(body.contains("This link does not work"), "{body}");
+        assert!(body.contains("may have expired"), "{body}");
+        let (status, body) = answer(Refused::NotOnReview);
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        assert!(body.contains("This link no longer works"), "{body}");
+        let (status, body) = answer(Refused::Unavailable);
+        assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+        assert!(body.contains("problem with the service"), "{body}");
+    }
+}
