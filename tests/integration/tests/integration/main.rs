@@ -2,6 +2,7 @@
 
 mod admin;
 mod after_report;
+mod console;
 mod evidence;
 mod follow_up_report;
 mod helpers;
