@@ -12,6 +12,7 @@
 pub mod export;
 pub mod requests;
 pub mod reviewers;
+pub mod settings;
 
 use std::collections::HashMap;
 

@@ -7,11 +7,12 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use records::audit::Actor;
 use records::aws::AwsClients;
 use records::domain::request::Reference;
 use records::store::Table;
 use send_review_admin::reviewers::ReviewerKey;
-use send_review_admin::{AdminError, export, requests, reviewers};
+use send_review_admin::{AdminError, export, requests, reviewers, settings};
 
 const AFTER_HELP: &str = "\
 Credentials and region come from the usual AWS settings (AWS_PROFILE, AWS_REGION, ...). Against
@@ -40,6 +41,9 @@ enum Command {
     /// Schools' requests: list, show, withdraw.
     #[command(subcommand)]
     Requests(RequestsCommand),
+    /// The programme's settings: show them, or set some (a new version, audited).
+    #[command(subcommand)]
+    Settings(SettingsCommand),
     /// Every request as CSV, for funders: no contact name, email or phone.
     #[command(long_about = "\
 Writes every request, in every state, as CSV: reference, created_at, state, urn, school_name,
@@ -154,6 +158,29 @@ object and item removed. Safe to run again if it stops half way.")]
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum SettingsCommand {
+    /// Every setting with its value, its default and what it means.
+    Show {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Set one or more settings at once: all of them, or none if any value is refused.
+    #[command(long_about = "\
+Sets one or more settings, given as KEY VALUE pairs, e.g.
+  settings set local_authority_conflict_rule off offer_expiry_days 7
+All of them are saved as one new version of the settings, or none if any value is refused (each
+problem is printed). An empty VALUE (\"\") clears an optional setting. The change is written to the
+audit log with your operating-system user name. `settings show` lists the keys and what they mean.
+Before any settings are saved, give name and contact_email in the same command.")]
+    Set {
+        /// KEY VALUE [KEY VALUE ...]
+        #[arg(value_name = "KEY VALUE", num_args = 2.., required = true, allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
+}
+
 fn parse_reference(text: &str) -> Result<Reference, String> {
     text.parse()
         .map_err(|()| format!("{text:?} is not a request reference (like SR-7K3M-Q9)"))
@@ -249,6 +276,15 @@ fn read_file(path: &Path) -> Result<String, AdminError> {
     })
 }
 
+/// Who the audit log says made a change: the tool and the operating-system user, now.
+fn actor() -> Actor {
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
+    Actor::new(
+        format!("admin tool (user {user})"),
+        time::OffsetDateTime::now_utc(),
+    )
+}
+
 async fn run(command: Command, table_name: String) -> Result<(), AdminError> {
     let aws = AwsClients::from_environment().await;
     let table = Table {
@@ -260,7 +296,7 @@ async fn run(command: Command, table_name: String) -> Result<(), AdminError> {
         Command::Reviewers(command) => match command {
             ReviewersCommand::Import { file } => {
                 let text = read_file(&file)?;
-                print_line(reviewers::import(&table, &text).await?)
+                print_line(reviewers::import(&table, &text, &actor()).await?)
             }
             ReviewersCommand::List { json } => {
                 let pool = reviewers::list(&table).await?;
@@ -281,10 +317,10 @@ async fn run(command: Command, table_name: String) -> Result<(), AdminError> {
                 }
             }
             ReviewersCommand::Deactivate { reviewer } => {
-                print_line(reviewers::set_active(&table, &reviewer, false).await?)
+                print_line(reviewers::set_active(&table, &reviewer, false, &actor()).await?)
             }
             ReviewersCommand::Activate { reviewer } => {
-                print_line(reviewers::set_active(&table, &reviewer, true).await?)
+                print_line(reviewers::set_active(&table, &reviewer, true, &actor()).await?)
             }
         },
         Command::Requests(command) => match command {
@@ -322,6 +358,18 @@ async fn run(command: Command, table_name: String) -> Result<(), AdminError> {
                 print_line(requests::reassign(&table, &reference).await?)
             }
         },
+        Command::Settings(SettingsCommand::Show { json }) => {
+            let stored = settings::show(&table).await?;
+            if json {
+                print_json(&settings::to_json(stored.as_ref()))
+            } else {
+                settings::write_settings(&mut stdout, stored.as_ref()).map_err(output)
+            }
+        }
+        Command::Settings(SettingsCommand::Set { words }) => {
+            let pairs = settings::pairs(&words).map_err(AdminError::Refused)?;
+            print_line(settings::set(&table, &pairs, &actor()).await?)
+        }
         Command::Export { out: None } => export::export(&table, &mut stdout).await.map(|_| ()),
         Command::Export { out: Some(path) } => {
             // Built in memory first, so a failed read leaves no half-written file.

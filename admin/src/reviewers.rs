@@ -4,10 +4,10 @@ use std::fmt;
 use std::io::Write;
 use std::str::FromStr;
 
-use aws_sdk_dynamodb::types::ReturnValue;
+use records::audit::Actor;
 use records::domain::format_date;
 use records::reviewers as pool;
-use records::reviewers::Reviewer;
+use records::reviewers::{ActiveSet, Reviewer};
 use records::store::{StoreError, Table, get_s, s};
 use serde_json::{Value, json};
 use ulid::Ulid;
@@ -67,10 +67,10 @@ impl fmt::Display for Imported {
 
 /// Imports a reviewer file (format: `records::reviewers`): every row, or nothing at all when any
 /// row is bad ([`AdminError::InvalidCsv`] lists every problem).
-pub async fn import(table: &Table, csv_text: &str) -> Result<Imported, AdminError> {
+pub async fn import(table: &Table, csv_text: &str, actor: &Actor) -> Result<Imported, AdminError> {
     let rows = pool::parse_csv(csv_text).map_err(AdminError::InvalidCsv)?;
     let reviewers: Vec<Reviewer> = rows.into_iter().map(|row| row.reviewer).collect();
-    let report = pool::upsert_all(table, &reviewers)
+    let report = pool::upsert_all(table, &reviewers, actor)
         .await
         .map_err(|e| match e {
             StoreError::Conflict(why) => {
@@ -167,54 +167,27 @@ impl fmt::Display for ActiveChange {
     }
 }
 
-/// Sets a reviewer's `active` flag with a conditional update (the profile must exist).
-/// Idempotent: setting what is already stored writes nothing and says so.
+/// Sets a reviewer's `active` flag and writes its audit entry, in one transaction (the same
+/// code as the console). Idempotent: setting what is already stored writes nothing and says so.
 pub async fn set_active(
     table: &Table,
     key: &ReviewerKey,
     active: bool,
+    actor: &Actor,
 ) -> Result<ActiveChange, AdminError> {
     let reviewer = find(table, key).await?;
-    if reviewer.active == active {
-        return Ok(ActiveChange {
-            reviewer,
-            changed: false,
-        });
+    let outcome = pool::set_active(table, &reviewer, active, actor)
+        .await
+        .map_err(|e| AdminError::Store(e.to_string()))?;
+    match outcome {
+        ActiveSet::NotFound => Err(AdminError::NotFound(format!(
+            "no reviewer has {key} (the profile was removed meanwhile)"
+        ))),
+        outcome => Ok(ActiveChange {
+            changed: outcome == ActiveSet::Changed,
+            reviewer: Reviewer { active, ..reviewer },
+        }),
     }
-    let result = table
-        .client
-        .update_item()
-        .table_name(&table.name)
-        .key("pk", s(pool::profile_pk(reviewer.id)))
-        .key("sk", s("PROFILE"))
-        .update_expression("SET active = :active")
-        .condition_expression("attribute_exists(pk)")
-        .expression_attribute_values(
-            ":active",
-            aws_sdk_dynamodb::types::AttributeValue::Bool(active),
-        )
-        .return_values(ReturnValue::UpdatedOld)
-        .send()
-        .await;
-    let old = match result {
-        Ok(output) => output.attributes,
-        Err(e) if records::store::is_conditional_check_failed(&e) => {
-            return Err(AdminError::NotFound(format!(
-                "no reviewer has {key} (the profile was removed meanwhile)"
-            )));
-        }
-        Err(e) => return Err(store_error(table, "UpdateItem", e)),
-    };
-    // Another administrator may have made the same change since we read.
-    let was = old
-        .as_ref()
-        .and_then(|item| item.get("active"))
-        .and_then(|v| v.as_bool().ok())
-        .copied();
-    Ok(ActiveChange {
-        changed: was != Some(active),
-        reviewer: Reviewer { active, ..reviewer },
-    })
 }
 
 fn yes_no(value: bool) -> &'static str {

@@ -14,7 +14,8 @@
 //!
 //! This crate holds the domain types (newtypes that parse), the one DynamoDB table with its one
 //! [`store::StoreError`] and one conditional-failure test, the request and reviewer records,
-//! private links, programme settings and branding, versioned documents, and the outbox with the
+//! private links, programme settings (the catalogue of every setting and their versioned save)
+//! and branding, the audit log, versioned documents, and the outbox with the
 //! [`outbox::OutboxEmail`] trait every email payload implements. It knows no workflow, template,
 //! page or HTTP type.
 //!
@@ -22,6 +23,7 @@
 //! workflows need to read or write the table; a use case (a rule that changes state) goes in
 //! `workflows`; anything that renders a page goes in `web`; delivering email goes in `mail`.
 
+pub mod audit;
 pub mod aws;
 pub mod branding;
 pub mod domain;

@@ -7,13 +7,23 @@
 //!
 //! A setting missing from the stored item reads as its default, so a setting added later needs
 //! no migration of items saved before it.
+//!
+//! The settings are one versioned document: [`save`] names the version its edit was based on
+//! and is a conditional write on it, in one transaction with its audit entry, so a save from an
+//! old page or a second tab stores nothing and gets both versions back ([`SettingsSaved::Stale`]).
+//! An item written before versions (or by the demo seeding's [`put`]) reads as version 0.
+
+mod catalogue;
 
 use std::fmt;
 use std::str::FromStr;
 
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
-use crate::store::{Item, StoreError, Table, dynamo_error, get_s, n, s};
+pub use catalogue::{MIN_CONTRAST_WITH_WHITE, SettingError, SettingKey, UnknownSetting};
+
+use crate::audit::AuditEntry;
+use crate::store::{Item, StoreError, Table, Transacted, dynamo_error, get_i64, get_s, n, s};
 
 const PK: &str = "PROGRAMME";
 const SK: &str = "SETTINGS";
@@ -244,6 +254,83 @@ pub async fn put(table: &Table, settings: &ProgrammeSettings) -> Result<(), Stor
         .await
         .map_err(|e| dynamo_error("PutItem", e))?;
     Ok(())
+}
+
+/// The stored settings and the version they are at (0: saved before versions, or never).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredSettings {
+    pub settings: ProgrammeSettings,
+    pub version: u64,
+}
+
+/// What [`save`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SettingsSaved {
+    /// Stored as `version`, with its audit entry.
+    Saved { version: u64 },
+    /// Someone saved first: nothing was stored. What is stored now, to show beside the edit.
+    Stale { current: Box<StoredSettings> },
+}
+
+/// The programme's settings with their version, if they were ever saved.
+pub async fn get_versioned(table: &Table) -> Result<Option<StoredSettings>, StoreError> {
+    let Some(item) = table.get(PK, SK).await? else {
+        return Ok(None);
+    };
+    Ok(Some(StoredSettings {
+        settings: ProgrammeSettings::from_item(&item)?,
+        version: get_i64(&item, "version").map_or(0, |v| v.max(0) as u64),
+    }))
+}
+
+/// Saves `settings` over version `based_on` (0: nothing saved yet, or saved before versions)
+/// with `audit` in the same transaction; stores nothing if the stored version moved on.
+pub async fn save(
+    table: &Table,
+    settings: &ProgrammeSettings,
+    based_on: u64,
+    audit: &AuditEntry,
+) -> Result<SettingsSaved, StoreError> {
+    let version = based_on + 1;
+    let mut item = settings.to_item();
+    item.insert("version".to_owned(), n(version));
+    let put = Put::builder()
+        .table_name(&table.name)
+        .set_item(Some(item))
+        .expression_attribute_values(":based_on", n(based_on));
+    let put = if based_on == 0 {
+        put.condition_expression(
+            "attribute_not_exists(pk) OR attribute_not_exists(version) OR version = :based_on",
+        )
+    } else {
+        put.condition_expression("version = :based_on")
+    };
+    let put = put.build().map_err(|e| StoreError::Corrupt {
+        key: format!("{PK}/{SK}"),
+        reason: e.to_string(),
+    })?;
+    let outcome = table
+        .transact(vec![
+            TransactWriteItem::builder().put(put).build(),
+            audit.transact_put(table)?,
+        ])
+        .await
+        .map_err(|e| dynamo_error("TransactWriteItems", e))?;
+    match outcome {
+        Transacted::Committed => Ok(SettingsSaved::Saved { version }),
+        stale if stale.failed_at(0) => {
+            let current = get_versioned(table).await?.ok_or_else(|| {
+                StoreError::Conflict("the programme's settings were removed".to_owned())
+            })?;
+            Ok(SettingsSaved::Stale {
+                current: Box::new(current),
+            })
+        }
+        Transacted::Cancelled(reasons) => Err(StoreError::Conflict(format!(
+            "the settings were not saved ({}); try again",
+            reasons.join(", ")
+        ))),
+    }
 }
 
 /// A colour written `#rrggbb`; stored lowercase.

@@ -50,6 +50,7 @@
 //! |----------------|------------------------------------|------------------|-----------------------------------------|
 //! | profile        | `REVIEWER#<id>`                    | `PROFILE`        | `REVIEWER` / `<lowercase name>#<id>`    |
 //! | email lookup   | `REVIEWER_EMAIL#<lowercase email>` | `REVIEWER_EMAIL` | none                                    |
+//! | audit entries  | `REVIEWER#<id>`                    | `AUDIT#...`      | see `crate::audit`                      |
 //!
 //! The id, not the email, is the identity (people change address); the email item makes the
 //! address unique and finds the id on import. Both are written in one transaction. A profile
@@ -70,6 +71,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, Tr
 use time::Date;
 use ulid::Ulid;
 
+use crate::audit::{Actor, AuditSubject};
 use crate::domain::{
     DateRange, LocalAuthority, Phase, Region, SchoolType, Specialism, Urn, format_date, parse_date,
 };
@@ -302,7 +304,13 @@ pub struct UpsertReport {
 /// Everything is read and checked before anything is written; a conflict (two reviewers with
 /// one email or id, or an existing reviewer taking another's email) writes nothing. A failure
 /// part-way leaves the reviewers before it saved: running the import again is safe.
-pub async fn upsert_all(table: &Table, reviewers: &[Reviewer]) -> Result<UpsertReport, StoreError> {
+///
+/// Each reviewer's transaction also writes its audit entry (`reviewer imported`) by `actor`.
+pub async fn upsert_all(
+    table: &Table,
+    reviewers: &[Reviewer],
+    actor: &Actor,
+) -> Result<UpsertReport, StoreError> {
     refuse_duplicates(reviewers)?;
     let keys = reviewers.iter().flat_map(|r| {
         [
@@ -318,7 +326,7 @@ pub async fn upsert_all(table: &Table, reviewers: &[Reviewer]) -> Result<UpsertR
     // imports at once could give one address to two reviewers. A pool is tens to hundreds of
     // people, so a call each is quick enough.
     for write in &writes {
-        write_reviewer(table, write).await?;
+        write_reviewer(table, write, actor).await?;
         if write.existed {
             report.updated += 1;
         } else {
@@ -496,7 +504,11 @@ async fn batch_get(
     Ok(found)
 }
 
-async fn write_reviewer(table: &Table, write: &ReviewerWrite) -> Result<(), StoreError> {
+async fn write_reviewer(
+    table: &Table,
+    write: &ReviewerWrite,
+    actor: &Actor,
+) -> Result<(), StoreError> {
     let reviewer = &write.reviewer;
     let id = reviewer.id.to_string();
     let profile = Put::builder()
@@ -529,6 +541,16 @@ async fn write_reviewer(table: &Table, write: &ReviewerWrite) -> Result<(), Stor
             .expect("table, key and condition are set");
         items.push(TransactWriteItem::builder().delete(delete).build());
     }
+    let detail = if write.existed {
+        "updated from an import file"
+    } else {
+        "added from an import file"
+    };
+    items.push(
+        actor
+            .entry("reviewer imported", audit_subject(reviewer), detail)
+            .transact_put(table)?,
+    );
     table
         .client
         .transact_write_items()
@@ -571,3 +593,75 @@ pub async fn reviewer_email(
 
 #[cfg(test)]
 mod tests;
+
+fn audit_subject(reviewer: &Reviewer) -> AuditSubject {
+    AuditSubject::Reviewer {
+        id: reviewer.id.to_string(),
+        name: reviewer.name.clone(),
+    }
+}
+
+/// What [`set_active`] found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ActiveSet {
+    /// Changed, and audited.
+    Changed,
+    /// It already was so: nothing was written.
+    AlreadySo,
+    /// No such reviewer (removed meanwhile).
+    NotFound,
+}
+
+/// Sets `reviewer`'s `active` flag and writes its audit entry, in one transaction; setting what
+/// is already stored writes nothing (not even an entry).
+pub async fn set_active(
+    table: &Table,
+    reviewer: &Reviewer,
+    active: bool,
+    actor: &Actor,
+) -> Result<ActiveSet, StoreError> {
+    let update = aws_sdk_dynamodb::types::Update::builder()
+        .table_name(&table.name)
+        .key("pk", s(profile_pk(reviewer.id)))
+        .key("sk", s(PROFILE_SORT_KEY))
+        .update_expression("SET active = :active")
+        .condition_expression("attribute_exists(pk) AND active <> :active")
+        .expression_attribute_values(":active", AttributeValue::Bool(active))
+        .build()
+        .expect("table, key, update and condition are set");
+    let (action, detail) = if active {
+        (
+            "reviewer activated",
+            "matching may offer them reviews again",
+        )
+    } else {
+        (
+            "reviewer deactivated",
+            "matching will not offer them reviews",
+        )
+    };
+    let outcome = table
+        .transact(vec![
+            TransactWriteItem::builder().update(update).build(),
+            actor
+                .entry(action, audit_subject(reviewer), detail)
+                .transact_put(table)?,
+        ])
+        .await
+        .map_err(|e| dynamo_error("TransactWriteItems", e))?;
+    match outcome {
+        crate::store::Transacted::Committed => Ok(ActiveSet::Changed),
+        cancelled if cancelled.failed_at(0) => {
+            // Another administrator may have made the same change since we read.
+            match table.get(profile_pk(reviewer.id), PROFILE_SORT_KEY).await? {
+                Some(_) => Ok(ActiveSet::AlreadySo),
+                None => Ok(ActiveSet::NotFound),
+            }
+        }
+        crate::store::Transacted::Cancelled(reasons) => Err(StoreError::Conflict(format!(
+            "{} was changed by someone else meanwhile ({}); try again",
+            reviewer.email,
+            reasons.join(", ")
+        ))),
+    }
+}

@@ -153,7 +153,8 @@ async fn matching() -> anyhow::Result<()> {
             name: stack.table_name().to_owned(),
         };
         let pool = reviewer_pool(size, today);
-        records::reviewers::upsert_all(&table, &pool).await?;
+        let actor = records::audit::Actor::new("bench", OffsetDateTime::now_utc());
+        records::reviewers::upsert_all(&table, &pool, &actor).await?;
 
         let started = Instant::now();
         let loaded = records::reviewers::list(&table).await?;

@@ -51,9 +51,13 @@ pub async fn seed(stack: &LocalStack, today: Date) -> anyhow::Result<()> {
         .await
         .context("saving the programme")?;
     let pool = pool(today)?;
-    let report = reviewers::upsert_all(&table, &pool)
-        .await
-        .context("importing the demo reviewers")?;
+    let report = reviewers::upsert_all(
+        &table,
+        &pool,
+        &records::audit::Actor::new("demo data", time::OffsetDateTime::now_utc()),
+    )
+    .await
+    .context("importing the demo reviewers")?;
     tracing::info!(
         created = report.created,
         updated = report.updated,

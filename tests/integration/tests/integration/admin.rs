@@ -2,6 +2,7 @@
 //! deactivate, activate) and schools' requests (list, show, withdraw, export).
 
 use records::domain::request::Reference;
+use records::store::get_s;
 use reqwest::StatusCode;
 use send_review_admin::reviewers::{self, ReviewerKey};
 use send_review_admin::{AdminError, export, requests};
@@ -13,6 +14,10 @@ use crate::helpers::{TestStack, date_from_now, spawn, spawn_with, unique_address
 /// The demo pool as an import file for a stack started today (its dates are relative).
 fn demo_reviewers() -> String {
     local_runner::demo::reviewers_csv(OffsetDateTime::now_utc().date())
+}
+
+fn actor() -> records::audit::Actor {
+    records::audit::Actor::new("admin tool (user test)", OffsetDateTime::now_utc())
 }
 
 fn rendered(write: impl FnOnce(&mut Vec<u8>) -> std::io::Result<()>) -> String {
@@ -27,12 +32,12 @@ async fn the_demo_pool_imports_once_then_updates_and_reviewers_are_shown_and_dea
     let table = app.table_handle();
     let csv = demo_reviewers();
 
-    let first = reviewers::import(&table, &csv).await.unwrap();
+    let first = reviewers::import(&table, &csv, &actor()).await.unwrap();
     assert_eq!(
         first.to_string(),
         "imported 20 reviewers (20 created, 0 updated)"
     );
-    let again = reviewers::import(&table, &csv).await.unwrap();
+    let again = reviewers::import(&table, &csv, &actor()).await.unwrap();
     assert_eq!(
         again.to_string(),
         "imported 20 reviewers (0 created, 20 updated)"
@@ -40,7 +45,21 @@ async fn the_demo_pool_imports_once_then_updates_and_reviewers_are_shown_and_dea
     let pool = reviewers::list(&table).await.unwrap();
     assert_eq!(pool.len(), 20, "a re-import updates, it does not duplicate");
     let inactive_in_demo = pool.iter().filter(|r| !r.active).count();
-    assert_eq!(app.items_with_prefix("REVIEWER#").await.len(), 20);
+    let profiles = app.items_with_prefix("REVIEWER#").await;
+    let profiles = profiles
+        .iter()
+        .filter(|item| get_s(item, "sk") == Some("PROFILE"));
+    assert_eq!(profiles.count(), 20);
+    let log = records::audit::log(&table).await.unwrap();
+    assert_eq!(log.len(), 40, "one entry per reviewer per import");
+    assert_eq!(log[0].action, "reviewer imported");
+    assert_eq!(log[0].actor, actor().who);
+    assert_eq!(
+        log.iter()
+            .filter(|e| e.detail == "updated from an import file")
+            .count(),
+        20
+    );
     assert_eq!(app.items_with_prefix("REVIEWER_EMAIL#").await.len(), 20);
 
     let listing = rendered(|out| reviewers::write_table(out, &pool));
@@ -99,10 +118,14 @@ async fn the_demo_pool_imports_once_then_updates_and_reviewers_are_shown_and_dea
     let key: ReviewerKey = "amara.okonkwo@brook-primary.example.sch.uk"
         .parse()
         .unwrap();
-    let off = reviewers::set_active(&table, &key, false).await.unwrap();
+    let off = reviewers::set_active(&table, &key, false, &actor())
+        .await
+        .unwrap();
     assert!(off.changed && !off.reviewer.active);
     assert!(off.to_string().starts_with("deactivated Amara Okonkwo <"));
-    let off_again = reviewers::set_active(&table, &key, false).await.unwrap();
+    let off_again = reviewers::set_active(&table, &key, false, &actor())
+        .await
+        .unwrap();
     assert!(!off_again.changed);
     assert!(
         off_again
@@ -118,26 +141,50 @@ async fn the_demo_pool_imports_once_then_updates_and_reviewers_are_shown_and_dea
         .count();
     assert_eq!(inactive, inactive_in_demo + 1);
 
-    let on = reviewers::set_active(&table, &key, true).await.unwrap();
+    let on = reviewers::set_active(&table, &key, true, &actor())
+        .await
+        .unwrap();
     assert!(on.changed && on.reviewer.active);
     assert!(reviewers::find(&table, &key).await.unwrap().active);
     assert!(
-        !reviewers::set_active(&table, &key, true)
+        !reviewers::set_active(&table, &key, true, &actor())
             .await
             .unwrap()
             .changed
     );
 
+    // Each change is in the reviewer's audit trail; the idempotent repeats wrote nothing.
+    let amara = reviewers::find(&table, &key).await.unwrap();
+    let trail = records::audit::about(
+        &table,
+        &records::audit::AuditSubject::Reviewer {
+            id: amara.id.to_string(),
+            name: amara.name.clone(),
+        },
+    )
+    .await
+    .unwrap();
+    let actions: Vec<&str> = trail.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(
+        actions,
+        [
+            "reviewer imported",
+            "reviewer imported",
+            "reviewer deactivated",
+            "reviewer activated"
+        ]
+    );
+
     let absent = ReviewerKey::Id(ulid::Ulid::new());
     assert!(matches!(
-        reviewers::set_active(&table, &absent, false).await,
+        reviewers::set_active(&table, &absent, false, &actor()).await,
         Err(AdminError::NotFound(_))
     ));
-    assert_eq!(
-        app.items_with_prefix("REVIEWER#").await.len(),
-        20,
-        "no profile was made"
-    );
+    let profiles = app.items_with_prefix("REVIEWER#").await;
+    let profiles = profiles
+        .iter()
+        .filter(|item| get_s(item, "sk") == Some("PROFILE"));
+    assert_eq!(profiles.count(), 20, "no profile was made");
 }
 
 #[tokio::test]
@@ -149,7 +196,8 @@ async fn an_import_with_bad_rows_reports_every_one_and_writes_nothing() {
         Ada Okafor,ada@example.org,100001,202,london,primary,mainstream,yes,2\n\
         Cat Lee,cat@example.org,100003,999,london,primary,mainstream,no,1\n";
 
-    let Err(AdminError::InvalidCsv(problems)) = reviewers::import(&table, csv).await else {
+    let Err(AdminError::InvalidCsv(problems)) = reviewers::import(&table, csv, &actor()).await
+    else {
         panic!("a file with bad rows was imported");
     };
     let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();

@@ -17,5 +17,6 @@ mod preparation;
 mod report;
 mod report_status;
 mod review_team;
+mod settings;
 mod sharing;
 mod template_checks;

@@ -38,7 +38,10 @@ pub(crate) async fn import(app: &TestStack, rows: &[String]) {
     let parsed = records::reviewers::parse_csv(&csv).expect("a valid pool");
     let pool: Vec<_> = parsed.into_iter().map(|r| r.reviewer).collect();
     let table = app.table_handle();
-    records::reviewers::upsert_all(&table, &pool).await.unwrap();
+    let actor = records::audit::Actor::new("test", time::OffsetDateTime::now_utc());
+    records::reviewers::upsert_all(&table, &pool, &actor)
+        .await
+        .unwrap();
 }
 
 /// A Camden primary school asks for a review through the API; its reference.

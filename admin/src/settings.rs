@@ -1,0 +1,186 @@
+//! `settings show` and `settings set KEY VALUE ...`: the programme's settings, read and changed
+//! through the same catalogue and versioned save as the console (`records::programme`).
+
+use records::audit::{Actor, AuditSubject};
+use records::programme::{self, ProgrammeSettings, SettingKey, SettingsSaved, StoredSettings};
+use records::store::Table;
+
+use crate::{AdminError, one_line, printable, write_columns};
+
+/// The stored settings, if any were ever saved.
+pub async fn show(table: &Table) -> Result<Option<StoredSettings>, AdminError> {
+    programme::get_versioned(table)
+        .await
+        .map_err(|e| AdminError::Store(one_line(&format!("{e} (table {})", table.name))))
+}
+
+/// Every setting: its key, value and default, then what each one means.
+pub fn write_settings(
+    out: &mut impl std::io::Write,
+    stored: Option<&StoredSettings>,
+) -> std::io::Result<()> {
+    match stored {
+        Some(stored) => writeln!(out, "settings version {}", stored.version)?,
+        None => writeln!(
+            out,
+            "no settings saved yet: every rule is at its default, and the name and contact \
+             address are the deploy's (set name and contact_email to save them)"
+        )?,
+    }
+    let mut rows = vec![vec!["setting".into(), "value".into(), "default".into()]];
+    for key in SettingKey::ALL {
+        rows.push(vec![
+            key.as_str().to_owned(),
+            stored.map_or_else(String::new, |s| printable(&key.value_text(&s.settings))),
+            key.default_text(),
+        ]);
+    }
+    write_columns(out, &rows)?;
+    writeln!(out)?;
+    for key in SettingKey::ALL {
+        writeln!(out, "{}: {}", key.as_str(), key.explanation())?;
+    }
+    Ok(())
+}
+
+pub fn to_json(stored: Option<&StoredSettings>) -> serde_json::Value {
+    serde_json::json!({
+        "version": stored.map(|s| s.version),
+        "settings": SettingKey::ALL.iter().map(|key| serde_json::json!({
+            "key": key.as_str(),
+            "label": key.label(),
+            "value": stored.map(|s| key.value_text(&s.settings)),
+            "default": key.default_text(),
+            "explanation": key.explanation(),
+        })).collect::<Vec<_>>(),
+    })
+}
+
+/// Sets each `(KEY, VALUE)` pair, all or none, as one new version with its audit entry.
+/// Returns what changed, one line.
+pub async fn set(
+    table: &Table,
+    pairs: &[(String, String)],
+    actor: &Actor,
+) -> Result<String, AdminError> {
+    let stored = show(table).await?;
+    let (before, based_on) = match &stored {
+        Some(stored) => (stored.settings.clone(), stored.version),
+        None => (ProgrammeSettings::new("", ""), 0),
+    };
+    let mut after = before.clone();
+    let mut problems = Vec::new();
+    for (key, value) in pairs {
+        match key.parse::<SettingKey>() {
+            Ok(key) => {
+                if let Err(e) = key.apply(&mut after, value) {
+                    problems.push(e.to_string());
+                }
+            }
+            Err(e) => problems.push(e.to_string()),
+        }
+    }
+    for key in [SettingKey::Name, SettingKey::ContactEmail] {
+        if key.value_text(&after).is_empty() && problems.is_empty() {
+            problems.push(format!(
+                "{key}: no settings are saved yet, so give {} and {} in the same command",
+                SettingKey::Name,
+                SettingKey::ContactEmail
+            ));
+        }
+    }
+    if !problems.is_empty() {
+        return Err(AdminError::Refused(format!(
+            "nothing was saved: {}",
+            problems.join("; ")
+        )));
+    }
+    let changes: Vec<String> = SettingKey::ALL
+        .iter()
+        .filter(|key| key.value_text(&before) != key.value_text(&after))
+        .map(|key| {
+            format!(
+                "{key}: {:?} → {:?}",
+                key.value_text(&before),
+                key.value_text(&after)
+            )
+        })
+        .collect();
+    if changes.is_empty() {
+        return Ok("nothing changed: the settings already say that".to_owned());
+    }
+    let audit = actor.entry(
+        "settings changed",
+        AuditSubject::Programme,
+        changes.join("; "),
+    );
+    match programme::save(table, &after, based_on, &audit)
+        .await
+        .map_err(|e| AdminError::Store(one_line(&format!("{e} (table {})", table.name))))?
+    {
+        SettingsSaved::Saved { version } => Ok(printable(&format!(
+            "saved settings version {version}: {}",
+            audit.detail
+        ))),
+        SettingsSaved::Stale { current } => Err(AdminError::Refused(format!(
+            "nothing was saved: someone saved settings version {} since they were read; run \
+             the command again",
+            current.version
+        ))),
+    }
+}
+
+/// Pairs `KEY VALUE KEY VALUE ...` from the command line.
+pub fn pairs(words: &[String]) -> Result<Vec<(String, String)>, String> {
+    if words.is_empty() || !words.len().is_multiple_of(2) {
+        return Err("give each setting as KEY VALUE (an empty VALUE is \"\")".to_owned());
+    }
+    Ok(words
+        .chunks(2)
+        .map(|pair| (pair[0].clone(), pair[1].clone()))
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_pair_up() {
+        let words: Vec<String> = ["scale", "A; B", "logo_url", ""]
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
+        assert_eq!(
+            pairs(&words).unwrap(),
+            [
+                ("scale".to_owned(), "A; B".to_owned()),
+                ("logo_url".to_owned(), String::new())
+            ]
+        );
+        assert!(pairs(&words[..3]).is_err());
+        assert!(pairs(&[]).is_err());
+    }
+
+    #[test]
+    fn show_lists_every_setting_with_its_default() {
+        let mut out = Vec::new();
+        write_settings(
+            &mut out,
+            Some(&StoredSettings {
+                settings: ProgrammeSettings::demo(),
+                version: 3,
+            }),
+        )
+        .unwrap();
+        let text = String::from_utf8(out).unwrap();
+        assert!(text.starts_with("settings version 3\nsetting "), "{text}");
+        assert!(
+            text.lines().any(
+                |l| l.split_whitespace().collect::<Vec<_>>() == ["offer_expiry_days", "5", "5"]
+            ),
+            "{text}"
+        );
+        assert!(text.contains("local_authority_conflict_rule: On: a reviewer never reviews"));
+    }
+}
