@@ -14,6 +14,10 @@ pub struct AwsClients {
     /// The function's own credentials (with their session token), for signing S3 upload forms
     /// (the S3 client does not expose its credentials provider).
     pub credentials: Option<aws_sdk_s3::config::SharedCredentialsProvider>,
+    /// The configuration the clients were built from, and the interceptor they run: a function
+    /// that calls one more service (the console's Cognito) builds its client the same way.
+    pub sdk_config: SdkConfig,
+    pub interceptor: Option<aws_sdk_dynamodb::config::SharedInterceptor>,
 }
 
 impl AwsClients {
@@ -46,7 +50,7 @@ impl AwsClients {
         let mut ses = aws_sdk_ses::config::Builder::from(config);
         let mut s3 = aws_sdk_s3::config::Builder::from(config).force_path_style(local_s3);
         let mut secrets = aws_sdk_secretsmanager::config::Builder::from(config);
-        if let Some(interceptor) = interceptor {
+        if let Some(interceptor) = interceptor.clone() {
             dynamodb.push_interceptor(interceptor.clone());
             ses.push_interceptor(interceptor.clone());
             s3.push_interceptor(interceptor.clone());
@@ -58,6 +62,21 @@ impl AwsClients {
             s3: aws_sdk_s3::Client::from_conf(s3.build()),
             secrets: aws_sdk_secretsmanager::Client::from_conf(secrets.build()),
             credentials: config.credentials_provider(),
+            sdk_config: config.clone(),
+            interceptor,
         }
     }
+}
+
+/// The Cognito (`cognito-idp`) endpoint when it is overridden (moto, locally), from the SDK's
+/// standard variables; `None` in AWS, where a user pool's keys are at its issuer's address.
+pub fn cognito_endpoint_override() -> Option<String> {
+    [
+        "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER",
+        "AWS_ENDPOINT_URL",
+    ]
+    .iter()
+    .find_map(|name| std::env::var(name).ok())
+    .filter(|url| !url.trim().is_empty())
+    .map(|url| url.trim_end_matches('/').to_owned())
 }

@@ -34,6 +34,7 @@ pub mod outbox;
 pub mod programme;
 pub mod request;
 pub mod reviewers;
+pub mod staff_sessions;
 pub mod store;
 pub mod telemetry;
 pub mod versioned;

@@ -202,7 +202,9 @@ start_moto() {
     command -v curl >/dev/null 2>&1 || die "curl not found (Debian/Ubuntu: apt-get install -y curl)"
     [[ -x $bin ]] || die "$bin not found: run provision_python"
     require_free_port "moto" "$port" MOTO_PORT
-    _sr_start_service moto "$log" "$bin" -H 127.0.0.1 -p "$port"
+    # moto checks Cognito TOTP codes only when asked to (the console's sign-in relies on it).
+    _sr_start_service moto "$log" env MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true \
+        "$bin" -H 127.0.0.1 -p "$port"
     _sr_wait_ready "moto" "$log" _sr_moto_answers "$port"
     info "moto: http://127.0.0.1:$port (log: ${log#"$REPO_ROOT"/})"
 }
@@ -254,6 +256,7 @@ export_aws_local_env() {
     export AWS_ENDPOINT_URL_S3="http://127.0.0.1:$moto"
     export AWS_ENDPOINT_URL_SES="http://127.0.0.1:$moto"
     export AWS_ENDPOINT_URL_SECRETS_MANAGER="http://127.0.0.1:$moto"
+    export AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER="http://127.0.0.1:$moto"
     # A profile or a real session token would fight the dummy credentials.
     unset AWS_PROFILE AWS_SESSION_TOKEN
 }

@@ -2,6 +2,7 @@
 //! accessible layout that follows the GOV.UK Design System's patterns without its branding.
 
 pub mod after_report;
+pub mod console;
 pub mod evidence;
 pub mod report;
 

@@ -60,6 +60,7 @@ pub fn iam_actions(service: &str, operation: &str, input: &Input) -> Vec<String>
         "S3" => "s3".to_owned(),
         "SES" => "ses".to_owned(),
         "Secrets Manager" => "secretsmanager".to_owned(),
+        "Cognito Identity Provider" => "cognito-idp".to_owned(),
         other => other.to_lowercase().replace(' ', ""),
     };
     let action = |name: &str| format!("{prefix}:{name}");
@@ -93,6 +94,16 @@ pub fn iam_actions(service: &str, operation: &str, input: &Input) -> Vec<String>
             })
             .unwrap_or_default(),
         ("dynamodb", "TransactGetItems") => vec![action("GetItem")],
+        // A user pool's own sign-in calls are authorised by the user's password, challenge
+        // session or token, not by IAM: they need no action.
+        (
+            "cognito-idp",
+            "InitiateAuth"
+            | "RespondToAuthChallenge"
+            | "AssociateSoftwareToken"
+            | "VerifySoftwareToken"
+            | "GlobalSignOut",
+        ) => vec![],
         ("s3", "ListObjectVersions") => vec![action("ListBucketVersions")],
         ("s3", "ListObjects" | "ListObjectsV2" | "HeadBucket") => vec![action("ListBucket")],
         ("s3", "GetObject") => versioned(

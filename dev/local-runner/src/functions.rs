@@ -80,6 +80,13 @@ pub async fn build(binary: &str, env: &Env, aws: &AwsClients) -> anyhow::Result<
                 Box::pin(async move { pages.handle(request).await })
             }))
         }
+        "console" => {
+            let console = Arc::new(console::Console::from_env(env, aws)?);
+            Handler::Http(Arc::new(move |request| {
+                let console = console.clone();
+                Box::pin(async move { console.handle(request).await })
+            }))
+        }
         "review-requests-api" => {
             let api = Arc::new(review_requests_api::ReviewRequestsApi::from_env(env, aws).await?);
             Handler::Http(Arc::new(move |request| {

@@ -18,6 +18,7 @@ pub mod relative_dates;
 pub mod router;
 pub mod s3_events;
 pub mod schedules;
+pub mod staff_pool;
 pub mod streams;
 pub mod template;
 
@@ -72,6 +73,13 @@ impl StackConfig {
         let moto_url = std::env::var("AWS_ENDPOINT_URL_SES").map_err(|_| {
             anyhow!("AWS_ENDPOINT_URL_SES is not set: start moto and point it there")
         })?;
+        // The console's Cognito calls go to moto too; without this they would go to AWS.
+        if std::env::var_os("AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER").is_none() {
+            bail!(
+                "AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER is not set: point it at moto \
+                 (scripts/lib/services.sh, export_aws_local_env)"
+            );
+        }
         Ok(Self {
             template: repository_root().join("infra/template.yaml"),
             prefix: "send-review".into(),
@@ -128,7 +136,15 @@ impl LocalStack {
             }
             parameters.insert(name.clone(), value.clone());
         }
-        let values = provision::provision(&template, &aws, &config.prefix, &parameters).await?;
+        let mut values = provision::provision(&template, &aws, &config.prefix, &parameters).await?;
+        staff_pool::provision(
+            &template,
+            &sdk_config,
+            &config.prefix,
+            &template.conditions,
+            &mut values,
+        )
+        .await?;
 
         let listener = tokio::net::TcpListener::bind((config.host.as_str(), config.port))
             .await

@@ -41,11 +41,26 @@ async fn main() -> anyhow::Result<()> {
         local_runner::demo::seed(&stack, time::OffsetDateTime::now_utc().date())
             .await
             .context("seeding the demo data")?;
+        local_runner::staff_pool::seed_demo_staff(&stack.aws.sdk_config, &stack.values)
+            .await
+            .context("adding the demo staff")?;
     }
     println!();
     println!("  send-review is running at {}", stack.url);
     println!("  mail that was sent:       {}/_dev/mail", stack.url);
     println!("  routes and schedules:     {}/_dev", stack.url);
+    if demo_data {
+        println!();
+        println!("  the programme console:    {}/console", stack.url);
+        for staff in &local_runner::staff_pool::DEMO_STAFF {
+            println!(
+                "    {} ({}): temporary password {}",
+                staff.email, staff.group, staff.temporary_password
+            );
+        }
+        println!("    At first sign-in you choose a new password and set up an authenticator app");
+        println!("    (moto gives every account the same setup key, and checks the codes).");
+    }
     println!();
     tokio::signal::ctrl_c().await?;
     drop(stack);

@@ -3,6 +3,7 @@
 mod admin;
 mod admin_workflows;
 mod after_report;
+mod console;
 mod evidence;
 mod follow_up_report;
 mod intake;

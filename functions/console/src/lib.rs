@@ -1,0 +1,489 @@
+//! The programme console (`/console/...`): the programme's staff sign in against the Cognito
+//! staff pool (password, a new password on first sign-in, an authenticator app) and see the
+//! pipeline. Every request re-verifies the session's ID token ([`tokens`]) and reads the role
+//! from its `cognito:groups`; every POST carries the session's anti-forgery token.
+//!
+//! Layer: the top, over `records` (the session store) and `web` (the pages). A Lambda adapter:
+//! it reads the event, calls Cognito and the table, and answers.
+
+pub mod cognito;
+pub mod pipeline;
+mod session;
+mod signin;
+pub mod tokens;
+
+use lambda_http::http::{Method, StatusCode};
+use lambda_http::{Body, Request, Response};
+use records::aws::AwsClients;
+use records::branding::{Branding, BrandingSource};
+use records::staff_sessions::{self, StaffSession, Stage};
+use records::store::Table;
+use records::{ConfigError, Env};
+use time::OffsetDateTime;
+use web::pages::MessagePage;
+use web::pages::console::{PipelinePage, SignedInUser};
+
+use crate::cognito::StaffPool;
+pub use crate::session::{COOKIE, INACTIVITY_LIMIT_SECONDS};
+use crate::tokens::{IdClaims, PoolConfig, TokenVerifier};
+
+const MAX_FORM_BYTES: usize = 8 * 1024;
+
+/// A staff member's role: their group in the pool.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Runs the programme: every action.
+    Coordinator,
+    /// Reads; changes nothing and exports no personal data.
+    Viewer,
+}
+
+impl Role {
+    /// The role of the groups in a verified ID token (coordinator wins), if any.
+    pub fn of(groups: &[String]) -> Option<Self> {
+        if groups.iter().any(|g| g == "coordinator") {
+            Some(Role::Coordinator)
+        } else if groups.iter().any(|g| g == "viewer") {
+            Some(Role::Viewer)
+        } else {
+            None
+        }
+    }
+
+    fn label(self) -> &'static str {
+        match self {
+            Role::Coordinator => "coordinator",
+            Role::Viewer => "viewer",
+        }
+    }
+}
+
+pub struct Console {
+    table: Table,
+    branding: BrandingSource,
+    pool: StaffPool,
+    verifier: TokenVerifier,
+    /// `scheme://host[:port]` of the site: a POST's `Origin`, when sent, must be this.
+    site_origin: String,
+}
+
+/// A signed-in request: its session (already saved with this request's time) and who it is.
+pub(crate) struct SignedIn {
+    pub session: StaffSession,
+    pub claims: IdClaims,
+    pub role: Role,
+}
+
+impl Console {
+    pub fn from_env(env: &Env, aws: &AwsClients) -> Result<Self, ConfigError> {
+        let table = Table::from_env(env, aws)?;
+        let region = aws
+            .sdk_config
+            .region()
+            .map(ToString::to_string)
+            .ok_or_else(|| ConfigError::Missing("AWS_REGION".into()))?;
+        let pool_id = env.required("STAFF_POOL_ID")?;
+        let client_id = env.required("STAFF_POOL_CLIENT_ID")?;
+        let site_url = env.required("SITE_URL")?;
+        let mut cognito = aws_sdk_cognitoidentityprovider::config::Builder::from(&aws.sdk_config);
+        if let Some(interceptor) = &aws.interceptor {
+            cognito.push_interceptor(interceptor.clone());
+        }
+        let endpoint = records::aws::cognito_endpoint_override();
+        Ok(Self {
+            branding: BrandingSource::from_env(env, table.clone())?,
+            table,
+            pool: StaffPool {
+                client: aws_sdk_cognitoidentityprovider::Client::from_conf(cognito.build()),
+                client_id: client_id.clone(),
+            },
+            verifier: TokenVerifier::new(PoolConfig::new(
+                &region,
+                &pool_id,
+                &client_id,
+                endpoint.as_deref(),
+            )),
+            site_origin: origin_of(&site_url),
+        })
+    }
+
+    /// The console's token verifier (its pool, its key cache).
+    pub fn verifier(&self) -> &TokenVerifier {
+        &self.verifier
+    }
+
+    pub async fn handle(&self, request: Request) -> Response<Body> {
+        self.handle_at(request, OffsetDateTime::now_utc().unix_timestamp())
+            .await
+    }
+
+    /// Answers `request` as at `now` (Unix seconds): token expiry and inactivity count by it.
+    pub async fn handle_at(&self, request: Request, now: i64) -> Response<Body> {
+        let mut response = self.answer(request, now).await;
+        // With `no-referrer` a browser posts `Origin: null`; the console's own pages let it
+        // name the site to the site itself, so every POST's Origin can be held to it.
+        response.headers_mut().insert(
+            "referrer-policy",
+            lambda_http::http::HeaderValue::from_static("same-origin"),
+        );
+        response
+    }
+
+    async fn answer(&self, request: Request, now: i64) -> Response<Body> {
+        let branding = self.branding.current().await;
+        let path = request.uri().path().trim_end_matches('/').to_owned();
+        let method = request.method().clone();
+        if method == Method::POST
+            && let Err(refusal) = self.check_forgery(&branding, &request).await
+        {
+            return refusal;
+        }
+        match (method.as_str(), path.as_str()) {
+            ("GET", "/console") => self.pipeline_page(&branding, &request, now).await,
+            ("GET", "/console/pipeline.csv") => self.pipeline_csv(&branding, &request, now).await,
+            ("GET", step) | ("POST", step) if signin::is_step(step) => {
+                signin::answer(self, &branding, &request, step, now).await
+            }
+            ("POST", "/console/sign-out") => self.sign_out(&branding, &request, false).await,
+            ("POST", "/console/sign-out-everywhere") => {
+                self.sign_out(&branding, &request, true).await
+            }
+            _ => message(&branding, StatusCode::NOT_FOUND, "Page not found", &[], ""),
+        }
+    }
+
+    /// Every POST carries its session's anti-forgery token, and comes from the site itself when
+    /// the browser says where it comes from. A refused POST changes nothing.
+    async fn check_forgery(
+        &self,
+        branding: &Branding,
+        request: &Request,
+    ) -> Result<(), Response<Body>> {
+        let refuse = || {
+            message(
+                branding,
+                StatusCode::FORBIDDEN,
+                "This form could not be sent",
+                &["The page may be out of date. Go back, reload it and try again.".into()],
+                "/console/sign-in",
+            )
+        };
+        let foreign_origin = request.headers().get("origin").is_some_and(|origin| {
+            origin
+                .to_str()
+                .map(|o| o != self.site_origin)
+                .unwrap_or(true)
+        });
+        if foreign_origin {
+            return Err(refuse());
+        }
+        let Some(id) = session::cookie(request) else {
+            return Err(refuse());
+        };
+        let form: session::CsrfOnly =
+            web::http::read_form(request, MAX_FORM_BYTES).map_err(|_| refuse())?;
+        match staff_sessions::get(&self.table, &id).await {
+            Ok(Some(stored)) if session::same_token(&stored.csrf, &form.csrf) => Ok(()),
+            Ok(_) => Err(refuse()),
+            Err(e) => Err(unavailable(branding, &e)),
+        }
+    }
+
+    /// The signed-in session of `request`, or the answer to give instead (to the sign-in page,
+    /// or a page saying the session timed out). Refreshes an expired ID token, re-verifies it,
+    /// and records the request's time.
+    pub(crate) async fn signed_in(
+        &self,
+        branding: &Branding,
+        request: &Request,
+        now: i64,
+    ) -> Result<SignedIn, Response<Body>> {
+        let to_sign_in = || web::http::see_other("/console/sign-in");
+        let Some(id) = session::cookie(request) else {
+            return Err(to_sign_in());
+        };
+        let mut stored = match staff_sessions::get(&self.table, &id).await {
+            Ok(Some(stored)) if stored.stage == Stage::SignedIn => stored,
+            Ok(_) => return Err(to_sign_in()),
+            Err(e) => return Err(unavailable(branding, &e)),
+        };
+        if now - stored.last_seen > INACTIVITY_LIMIT_SECONDS {
+            if let Err(e) = staff_sessions::delete(&self.table, &id).await {
+                return Err(unavailable(branding, &e));
+            }
+            return Err(session::with_cleared_cookie(message(
+                branding,
+                StatusCode::UNAUTHORIZED,
+                "You have been signed out",
+                &["You were signed out after 30 minutes without using the console.".into()],
+                "/console/sign-in",
+            )));
+        }
+        let claims = match self.verifier.verify_id_token(&stored.id_token, now).await {
+            Ok(claims) => claims,
+            Err(tokens::TokenError::Expired) => {
+                match self.pool.refresh(&stored.refresh_token).await {
+                    Ok(fresh) => match self.verifier.verify_id_token(&fresh.id_token, now).await {
+                        Ok(claims) => {
+                            stored.id_token = fresh.id_token;
+                            stored.access_token = fresh.access_token;
+                            claims
+                        }
+                        Err(e) => return Err(self.end(&id, &e.to_string()).await),
+                    },
+                    Err(e) => return Err(self.end(&id, &e.to_string()).await),
+                }
+            }
+            Err(e) => return Err(self.end(&id, &e.to_string()).await),
+        };
+        if claims.sub != stored.sub {
+            return Err(self.end(&id, "the token's subject changed").await);
+        }
+        stored.last_seen = now;
+        stored.version += 1;
+        match staff_sessions::put(
+            &self.table,
+            &id,
+            &stored,
+            now + session::SESSION_TTL_SECONDS,
+        )
+        .await
+        {
+            Ok(staff_sessions::Written::Saved) => {}
+            // Another request of this session wrote first (or it was ended): read it again.
+            Ok(staff_sessions::Written::Stale) => match staff_sessions::get(&self.table, &id).await
+            {
+                Ok(Some(again)) if again.stage == Stage::SignedIn => stored = again,
+                Ok(_) => return Err(to_sign_in()),
+                Err(e) => return Err(unavailable(branding, &e)),
+            },
+            Err(e) => return Err(unavailable(branding, &e)),
+        }
+        let Some(role) = Role::of(&claims.groups) else {
+            return Err(message(
+                branding,
+                StatusCode::FORBIDDEN,
+                "Your account has no role in the console",
+                &["Ask a coordinator to make you a coordinator or a viewer.".into()],
+                "",
+            ));
+        };
+        Ok(SignedIn {
+            session: stored,
+            claims,
+            role,
+        })
+    }
+
+    /// Ends session `id` (its token no longer verifies) and sends the browser to sign in.
+    async fn end(&self, id: &str, why: &str) -> Response<Body> {
+        // The reason names the check that failed, never the token.
+        tracing::info!(reason = why, "console session ended");
+        if let Err(e) = staff_sessions::delete(&self.table, id).await {
+            tracing::error!(error = %e, "could not delete a console session");
+        }
+        session::with_cleared_cookie(web::http::see_other("/console/sign-in"))
+    }
+
+    async fn pipeline_page(
+        &self,
+        branding: &Branding,
+        request: &Request,
+        now: i64,
+    ) -> Response<Body> {
+        let user = match self.signed_in(branding, request, now).await {
+            Ok(user) => user,
+            Err(answer) => return answer,
+        };
+        let stages = match pipeline::load(&self.table).await {
+            Ok(stages) => stages,
+            Err(e) => return unavailable(branding, &e),
+        };
+        let view = pipeline::view(&stages);
+        let shown = SignedInUser {
+            email: user.claims.email.clone(),
+            role_label: user.role.label(),
+            may_export: user.role == Role::Coordinator,
+        };
+        web::http::page(
+            StatusCode::OK,
+            askama::Template::render(&PipelinePage {
+                branding,
+                user: &shown,
+                csrf: &user.session.csrf,
+                stages: &view,
+            }),
+        )
+    }
+
+    /// The pipeline with schools' contacts: personal data, so coordinators only.
+    async fn pipeline_csv(
+        &self,
+        branding: &Branding,
+        request: &Request,
+        now: i64,
+    ) -> Response<Body> {
+        let user = match self.signed_in(branding, request, now).await {
+            Ok(user) => user,
+            Err(answer) => return answer,
+        };
+        if user.role != Role::Coordinator {
+            return forbidden(branding);
+        }
+        match pipeline::load(&self.table).await {
+            Ok(stages) => {
+                let mut response = web::http::text(
+                    StatusCode::OK,
+                    "text/csv; charset=utf-8",
+                    pipeline::csv(&stages),
+                );
+                response.headers_mut().insert(
+                    "content-disposition",
+                    lambda_http::http::HeaderValue::from_static(
+                        "attachment; filename=\"pipeline.csv\"",
+                    ),
+                );
+                response.headers_mut().insert(
+                    "cache-control",
+                    lambda_http::http::HeaderValue::from_static("no-store"),
+                );
+                response
+            }
+            Err(e) => unavailable(branding, &e),
+        }
+    }
+
+    /// Signs out this session, or (`everywhere`) every session of the user: Cognito revokes
+    /// their refresh tokens and every stored session of theirs ends.
+    async fn sign_out(
+        &self,
+        branding: &Branding,
+        request: &Request,
+        everywhere: bool,
+    ) -> Response<Body> {
+        let Some(id) = session::cookie(request) else {
+            return web::http::see_other("/console/sign-in");
+        };
+        if everywhere {
+            let stored = match staff_sessions::get(&self.table, &id).await {
+                Ok(Some(stored)) if stored.stage == Stage::SignedIn => stored,
+                Ok(_) => return web::http::see_other("/console/sign-in"),
+                Err(e) => return unavailable(branding, &e),
+            };
+            if let Err(e) = self.pool.global_sign_out(&stored.access_token).await {
+                // An access token already revoked or expired: the sessions still end below.
+                tracing::warn!(error = %e, "GlobalSignOut refused");
+            }
+            if let Err(e) = staff_sessions::delete_all_of_user(&self.table, &stored.sub).await {
+                return unavailable(branding, &e);
+            }
+        }
+        if let Err(e) = staff_sessions::delete(&self.table, &id).await {
+            return unavailable(branding, &e);
+        }
+        let paragraphs = if everywhere {
+            vec!["You are signed out on every device and browser.".to_owned()]
+        } else {
+            vec!["You are signed out.".to_owned()]
+        };
+        session::with_cleared_cookie(message(
+            branding,
+            StatusCode::OK,
+            "You have signed out",
+            &paragraphs,
+            "/console/sign-in",
+        ))
+    }
+
+    pub(crate) fn table(&self) -> &Table {
+        &self.table
+    }
+
+    pub(crate) fn pool(&self) -> &StaffPool {
+        &self.pool
+    }
+}
+
+/// `https://example.org` from `https://example.org/any/path`.
+fn origin_of(url: &str) -> String {
+    let trimmed = url.trim_end_matches('/');
+    match trimmed.find("://") {
+        Some(scheme_end) => match trimmed[scheme_end + 3..].find('/') {
+            Some(path) => trimmed[..scheme_end + 3 + path].to_owned(),
+            None => trimmed.to_owned(),
+        },
+        None => trimmed.to_owned(),
+    }
+}
+
+pub(crate) fn message(
+    branding: &Branding,
+    status: StatusCode,
+    title: &str,
+    paragraphs: &[String],
+    link_href: &str,
+) -> Response<Body> {
+    web::http::page(
+        status,
+        askama::Template::render(&MessagePage {
+            branding,
+            title,
+            paragraphs: paragraphs.to_vec(),
+            link_href,
+            link_text: if link_href == "/console/sign-in" {
+                "Sign in"
+            } else {
+                "Back to the console"
+            },
+        }),
+    )
+}
+
+pub(crate) fn forbidden(branding: &Branding) -> Response<Body> {
+    message(
+        branding,
+        StatusCode::FORBIDDEN,
+        "You cannot do this",
+        &["Only a coordinator can do this. Ask a coordinator if you need it done.".into()],
+        "/console",
+    )
+}
+
+pub(crate) fn unavailable(branding: &Branding, error: &dyn std::fmt::Display) -> Response<Body> {
+    tracing::error!(%error, "console request failed");
+    message(
+        branding,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "Sorry, there is a problem with the service",
+        &["Try again in a few minutes.".into()],
+        "",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_site_origin_drops_the_path() {
+        assert_eq!(
+            origin_of("https://reviews.example.org/"),
+            "https://reviews.example.org"
+        );
+        assert_eq!(
+            origin_of("http://127.0.0.1:3000/x/y"),
+            "http://127.0.0.1:3000"
+        );
+    }
+
+    #[test]
+    fn coordinator_wins_and_no_group_is_no_role() {
+        let groups = |g: &[&str]| g.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert_eq!(
+            Role::of(&groups(&["viewer", "coordinator"])),
+            Some(Role::Coordinator)
+        );
+        assert_eq!(Role::of(&groups(&["viewer"])), Some(Role::Viewer));
+        assert_eq!(Role::of(&groups(&["other"])), None);
+    }
+}

@@ -1,0 +1,12 @@
+use lambda_http::{Error, service_fn};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    records::telemetry::init();
+    let aws = records::aws::AwsClients::from_environment().await;
+    let console = &console::Console::from_env(&records::Env::from_process(), &aws)?;
+    lambda_http::run(service_fn(move |request| async move {
+        Ok::<_, Error>(console.handle(request).await)
+    }))
+    .await
+}

@@ -1,0 +1,678 @@
+//! The programme console's sign-in, against moto's Cognito (which checks TOTP codes, started so
+//! by scripts/test) and DynamoDB Local: the whole sign-in through the pages, the ID token
+//! checks one by one, the anti-forgery guard, roles, sign out everywhere and the inactivity
+//! timeout (on the handler's clock).
+
+use aws_lc_rs::rand::SystemRandom;
+use aws_lc_rs::rsa::{KeyPair, KeySize};
+use aws_lc_rs::signature::RSA_PKCS1_SHA256;
+use aws_sdk_cognitoidentityprovider::types::{
+    AuthFlowType, ChallengeNameType, ExplicitAuthFlowsType,
+};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use console::cognito::{StaffPool, Step};
+use console::tokens::{PoolConfig, TokenError, TokenVerifier};
+use hmac::{Hmac, KeyInit, Mac};
+use records::staff_sessions::{self, Stage};
+
+use crate::helpers::{TestStack, spawn, unique_address};
+
+const PASSWORD: &str = "A-much-better-passw0rd";
+const REGION: &str = "eu-west-2";
+
+/// RFC 6238: the 6-digit TOTP code of base32 `secret` at Unix time `at` (30-second steps).
+fn totp(secret: &str, at: i64) -> String {
+    let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567";
+    let (mut bits, mut value, mut key) = (0u32, 0u64, Vec::new());
+    for c in secret.trim_end_matches('=').to_ascii_uppercase().bytes() {
+        let index = alphabet.iter().position(|&a| a == c).expect("base32") as u64;
+        value = (value << 5) | index;
+        bits += 5;
+        if bits >= 8 {
+            bits -= 8;
+            key.push((value >> bits) as u8);
+            value &= (1 << bits) - 1;
+        }
+    }
+    let mut mac = Hmac::<sha1::Sha1>::new_from_slice(&key).unwrap();
+    mac.update(&((at / 30) as u64).to_be_bytes());
+    let digest = mac.finalize().into_bytes();
+    let offset = (digest[19] & 0x0f) as usize;
+    let number = u32::from_be_bytes(digest[offset..offset + 4].try_into().unwrap()) & 0x7fff_ffff;
+    format!("{:06}", number % 1_000_000)
+}
+
+/// The code of `secret` now, away from the end of its 30-second step (moto checks the code
+/// against its own clock, with no window either side).
+async fn code(secret: &str) -> String {
+    if now() % 30 >= 27 {
+        tokio::time::sleep(std::time::Duration::from_secs(4)).await;
+    }
+    totp(secret, now())
+}
+
+/// moto gives every account this one authenticator secret.
+const MOTO_SECRET: &str = "asdfasdfasdf";
+
+fn now() -> i64 {
+    time::OffsetDateTime::now_utc().unix_timestamp()
+}
+
+fn cognito(app: &TestStack) -> aws_sdk_cognitoidentityprovider::Client {
+    aws_sdk_cognitoidentityprovider::Client::new(&app.stack.aws.sdk_config)
+}
+
+fn pool_id(app: &TestStack) -> String {
+    app.stack.values.refs["StaffUserPool"].clone()
+}
+
+fn client_id(app: &TestStack) -> String {
+    app.stack.values.refs["StaffUserPoolClient"].clone()
+}
+
+async fn add_staff(app: &TestStack, name: &str, group: &str) -> String {
+    let email = unique_address(name);
+    local_runner::staff_pool::add_staff(
+        &app.stack.aws.sdk_config,
+        &pool_id(app),
+        &email,
+        "Temporary-passw0rd",
+        group,
+    )
+    .await
+    .unwrap();
+    email
+}
+
+/// The session cookie a response sets, if any.
+fn session_cookie(response: &reqwest::Response) -> Option<String> {
+    response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|v| v.strip_prefix("console_session="))
+        .map(|v| v.split(';').next().unwrap_or_default().to_owned())
+        .filter(|v| !v.is_empty())
+}
+
+fn between<'a>(html: &'a str, before: &str, after: &str) -> &'a str {
+    let start = html
+        .find(before)
+        .unwrap_or_else(|| panic!("{before} in {html}"))
+        + before.len();
+    let end = html[start..].find(after).unwrap() + start;
+    &html[start..end]
+}
+
+fn csrf_in(html: &str) -> String {
+    between(html, "name=\"csrf\" value=\"", "\"").to_owned()
+}
+
+/// A browser's view of the console: its cookie, and the forms' token.
+struct Browser<'a> {
+    app: &'a TestStack,
+    cookie: String,
+}
+
+impl<'a> Browser<'a> {
+    /// Opens the sign-in page: a new session and its anti-forgery token.
+    async fn open(app: &'a TestStack) -> (Self, String) {
+        let response = app
+            .http
+            .get(app.url("/console/sign-in"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        let cookie = session_cookie(&response).expect("the sign-in page starts a session");
+        let set_cookie = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .to_owned();
+        for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/console"] {
+            assert!(set_cookie.contains(attribute), "{set_cookie}");
+        }
+        let html = response.text().await.unwrap();
+        (Self { app, cookie }, csrf_in(&html))
+    }
+
+    async fn get(&self, path: &str) -> reqwest::Response {
+        self.app
+            .http
+            .get(self.app.url(path))
+            .header("cookie", format!("console_session={}", self.cookie))
+            .send()
+            .await
+            .unwrap()
+    }
+
+    async fn post(&mut self, path: &str, form: &[(&str, &str)]) -> reqwest::Response {
+        let response = self
+            .app
+            .http
+            .post(self.app.url(path))
+            .header("cookie", format!("console_session={}", self.cookie))
+            .header("origin", self.app.stack.url.clone())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        if let Some(cookie) = session_cookie(&response) {
+            self.cookie = cookie;
+        }
+        response
+    }
+
+    /// The anti-forgery token on the page at `path`.
+    async fn csrf(&self, path: &str) -> String {
+        csrf_in(&self.get(path).await.text().await.unwrap())
+    }
+}
+
+fn location(response: &reqwest::Response) -> &str {
+    response.headers()["location"].to_str().unwrap()
+}
+
+/// Signs `email` in for the first time, through every page: the temporary password, a new
+/// password, the authenticator's setup. Returns the signed-in browser.
+async fn first_sign_in<'a>(app: &'a TestStack, email: &str) -> Browser<'a> {
+    let (mut browser, csrf) = Browser::open(app).await;
+    let response = browser
+        .post(
+            "/console/sign-in",
+            &[
+                ("csrf", &csrf),
+                ("email", email),
+                ("password", "Temporary-passw0rd"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/console/new-password");
+    let response = browser
+        .post(
+            "/console/new-password",
+            &[
+                ("csrf", &csrf),
+                ("password", PASSWORD),
+                ("confirm_password", PASSWORD),
+            ],
+        )
+        .await;
+    assert_eq!(location(&response), "/console/authenticator");
+    let page = browser
+        .get("/console/authenticator")
+        .await
+        .text()
+        .await
+        .unwrap();
+    let secret = between(&page, "<code id=\"totp-secret\">", "</code>").to_owned();
+    assert!(page.contains("otpauth://totp/"), "{page}");
+    let response = browser
+        .post(
+            "/console/authenticator",
+            &[("csrf", &csrf), ("code", &code(&secret).await)],
+        )
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/console");
+    browser
+}
+
+#[tokio::test]
+async fn a_coordinator_signs_in_sees_the_pipeline_and_signs_out() {
+    let app = spawn().await;
+    let email = add_staff(&app, "coordinator", "coordinator").await;
+    let (before, _) = Browser::open(&app).await;
+    let mut browser = first_sign_in(&app, &email).await;
+    assert_ne!(
+        browser.cookie, before.cookie,
+        "signing in issues a new session id"
+    );
+    assert!(
+        staff_sessions::get(&app.table_handle(), &before.cookie)
+            .await
+            .unwrap()
+            .is_some(),
+        "another browser's session is untouched"
+    );
+    let page = browser.get("/console").await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("<h1>Pipeline</h1>"), "{html}");
+    assert!(html.contains(&email), "{html}");
+    assert!(html.contains("id=\"count-submitted\">0<"), "{html}");
+    let stored = staff_sessions::get(&app.table_handle(), &browser.cookie)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.stage, Stage::SignedIn);
+    assert!(
+        !html.contains(&stored.id_token),
+        "no token reaches the page"
+    );
+
+    let csrf = csrf_in(&html);
+    let response = browser
+        .post("/console/sign-out", &[("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        staff_sessions::get(&app.table_handle(), &browser.cookie)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let response = browser.get("/console").await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(location(&response), "/console/sign-in");
+
+    // The next sign-in asks for the authenticator's code, not for its setup.
+    let (mut browser, csrf) = Browser::open(&app).await;
+    let response = browser
+        .post(
+            "/console/sign-in",
+            &[("csrf", &csrf), ("email", &email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(location(&response), "/console/code");
+    let response = browser
+        .post("/console/code", &[("csrf", &csrf), ("code", "000000")])
+        .await;
+    // moto gives every account one secret; a wrong code is refused with the field's error.
+    if totp(MOTO_SECRET, now()) != "000000" {
+        assert_eq!(response.status(), 422);
+        let html = response.text().await.unwrap();
+        assert!(html.contains("The code is wrong or has expired"), "{html}");
+    }
+    let response = browser
+        .post(
+            "/console/code",
+            &[("csrf", &csrf), ("code", &code(MOTO_SECRET).await)],
+        )
+        .await;
+    assert_eq!(location(&response), "/console");
+    assert_eq!(browser.get("/console").await.status(), 200);
+}
+
+#[tokio::test]
+async fn a_wrong_password_is_refused_on_its_field() {
+    let app = spawn().await;
+    let email = add_staff(&app, "coordinator", "coordinator").await;
+    let (mut browser, csrf) = Browser::open(&app).await;
+    let response = browser
+        .post(
+            "/console/sign-in",
+            &[
+                ("csrf", &csrf),
+                ("email", &email),
+                ("password", "Not-the-one-1"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.unwrap();
+    assert!(
+        html.contains("The email address or password is wrong"),
+        "{html}"
+    );
+    assert!(html.contains("href=\"#password\""), "{html}");
+    let stored = staff_sessions::get(&app.table_handle(), &browser.cookie)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(stored.stage, Stage::Anonymous);
+}
+
+#[tokio::test]
+async fn a_post_without_the_anti_forgery_token_or_from_another_site_is_refused_and_stores_nothing()
+{
+    let app = spawn().await;
+    let email = add_staff(&app, "coordinator", "coordinator").await;
+    let (mut browser, csrf) = Browser::open(&app).await;
+    let before = staff_sessions::get(&app.table_handle(), &browser.cookie)
+        .await
+        .unwrap()
+        .unwrap();
+    let response = browser
+        .post(
+            "/console/sign-in",
+            &[
+                ("email", email.as_str()),
+                ("password", "Temporary-passw0rd"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+    let response = browser
+        .post(
+            "/console/sign-in",
+            &[
+                ("csrf", "0".repeat(64).as_str()),
+                ("email", email.as_str()),
+                ("password", "Temporary-passw0rd"),
+            ],
+        )
+        .await;
+    assert_eq!(response.status(), 403);
+    // The console's pages let the browser name the site in `Origin` (`same-origin`), so an
+    // opaque `null` origin is refused like another site's.
+    for origin in ["https://elsewhere.example", "null"] {
+        let response = app
+            .http
+            .post(app.url("/console/sign-in"))
+            .header("cookie", format!("console_session={}", browser.cookie))
+            .header("origin", origin)
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("email", email.as_str()),
+                ("password", "Temporary-passw0rd"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 403, "{origin}");
+        assert_eq!(response.headers()["referrer-policy"], "same-origin");
+    }
+    let after = staff_sessions::get(&app.table_handle(), &browser.cookie)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(after, before, "a refused POST changes nothing");
+    // Cognito was not asked either: the temporary password still starts the first sign-in.
+    let user = cognito(&app)
+        .admin_get_user()
+        .user_pool_id(pool_id(&app))
+        .username(&email)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        user.user_status().unwrap().as_str(),
+        "FORCE_CHANGE_PASSWORD"
+    );
+}
+
+#[tokio::test]
+async fn a_viewer_reads_the_pipeline_but_is_refused_a_coordinators_export() {
+    let app = spawn().await;
+    let viewer = add_staff(&app, "viewer", "viewer").await;
+    let browser = first_sign_in(&app, &viewer).await;
+    let html = browser.get("/console").await.text().await.unwrap();
+    assert!(html.contains("(viewer)"), "{html}");
+    assert!(!html.contains("pipeline.csv"), "{html}");
+    let response = browser.get("/console/pipeline.csv").await;
+    assert_eq!(response.status(), 403);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .contains("Only a coordinator")
+    );
+
+    let coordinator = add_staff(&app, "coordinator", "coordinator").await;
+    let browser = first_sign_in(&app, &coordinator).await;
+    let response = browser.get("/console/pipeline.csv").await;
+    assert_eq!(response.status(), 200);
+    assert!(
+        response
+            .text()
+            .await
+            .unwrap()
+            .starts_with("stage,reference,school")
+    );
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_ends_every_session_of_the_user() {
+    let app = spawn().await;
+    let email = add_staff(&app, "coordinator", "coordinator").await;
+    let mut laptop = first_sign_in(&app, &email).await;
+    let (mut phone, csrf) = Browser::open(&app).await;
+    let response = phone
+        .post(
+            "/console/sign-in",
+            &[("csrf", &csrf), ("email", &email), ("password", PASSWORD)],
+        )
+        .await;
+    assert_eq!(location(&response), "/console/code");
+    phone
+        .post(
+            "/console/code",
+            &[("csrf", &csrf), ("code", &code(MOTO_SECRET).await)],
+        )
+        .await;
+    assert_eq!(phone.get("/console").await.status(), 200);
+
+    let csrf = laptop.csrf("/console").await;
+    let response = laptop
+        .post("/console/sign-out-everywhere", &[("csrf", csrf.as_str())])
+        .await;
+    assert_eq!(response.status(), 200);
+    for browser in [&laptop, &phone] {
+        let response = browser.get("/console").await;
+        assert_eq!(response.status(), 303);
+        assert_eq!(location(&response), "/console/sign-in");
+    }
+    // Cognito's side (GlobalSignOut revoking the refresh tokens) cannot be seen here: moto
+    // serves an unsigned GlobalSignOut from its default region, where this pool is not, and
+    // refuses it. The console ends every stored session whatever Cognito answers.
+    assert!(
+        staff_sessions::get(&app.table_handle(), &phone.cookie)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+#[tokio::test]
+async fn a_session_unused_for_30_minutes_is_over() {
+    let app = spawn().await;
+    let email = add_staff(&app, "coordinator", "coordinator").await;
+    let browser = first_sign_in(&app, &email).await;
+    let console =
+        console::Console::from_env(app.stack.function_env("ConsoleFunction"), &app.stack.aws)
+            .unwrap();
+    let request = |cookie: &str| {
+        lambda_http::http::Request::builder()
+            .uri(format!("{}/console", app.stack.url))
+            .header("cookie", format!("console_session={cookie}"))
+            .body(lambda_http::Body::Empty)
+            .unwrap()
+    };
+    let in_29_minutes = console
+        .handle_at(request(&browser.cookie), now() + 29 * 60)
+        .await;
+    assert_eq!(in_29_minutes.status(), 200);
+    // 30 minutes after that request, not after sign-in: each request counts.
+    let response = console
+        .handle_at(request(&browser.cookie), now() + 29 * 60 + 31 * 60)
+        .await;
+    assert_eq!(response.status(), 401);
+    assert!(
+        staff_sessions::get(&app.table_handle(), &browser.cookie)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+/// Signs `email` (temporary password `temporary`) in through Cognito itself, enrolling the
+/// authenticator where the pool asks for one: the ID and access tokens.
+async fn tokens(pool: &StaffPool, email: &str, temporary: &str) -> (String, String) {
+    let mut step = pool.sign_in(email, temporary).await.unwrap();
+    loop {
+        step = match step {
+            Step::SignedIn(tokens) => return (tokens.id_token, tokens.access_token),
+            Step::Challenge {
+                name,
+                session,
+                username,
+            } => {
+                let user = username.unwrap_or_else(|| email.to_owned());
+                match name.as_str() {
+                    "NEW_PASSWORD_REQUIRED" => pool.new_password(&user, &session, PASSWORD).await,
+                    "MFA_SETUP" => {
+                        let (secret, session) =
+                            pool.associate_authenticator(&session).await.unwrap();
+                        pool.finish_enrolment(&user, &session, &code(&secret).await)
+                            .await
+                    }
+                    other => panic!("unexpected challenge {other}"),
+                }
+                .unwrap()
+            }
+        }
+    }
+}
+
+/// A new app client of `pool` that signs in with passwords: its id.
+async fn app_client(
+    cognito: &aws_sdk_cognitoidentityprovider::Client,
+    pool: &str,
+    name: &str,
+) -> String {
+    cognito
+        .create_user_pool_client()
+        .user_pool_id(pool)
+        .client_name(name)
+        .explicit_auth_flows(ExplicitAuthFlowsType::AllowUserPasswordAuth)
+        .send()
+        .await
+        .unwrap()
+        .user_pool_client
+        .unwrap()
+        .client_id
+        .unwrap()
+}
+
+/// `token` with its signature replaced by one made with a key of our own.
+fn resigned(token: &str) -> String {
+    let signed_part = token.rsplit_once('.').unwrap().0;
+    let key = KeyPair::generate(KeySize::Rsa2048).unwrap();
+    let mut signature = vec![0; key.public_modulus_len()];
+    key.sign(
+        &RSA_PKCS1_SHA256,
+        &SystemRandom::new(),
+        signed_part.as_bytes(),
+        &mut signature,
+    )
+    .unwrap();
+    format!("{signed_part}.{}", URL_SAFE_NO_PAD.encode(signature))
+}
+
+#[tokio::test]
+async fn only_an_unexpired_id_token_of_this_pool_and_client_signed_by_the_pool_is_accepted() {
+    let app = spawn().await;
+    let email = add_staff(&app, "coordinator", "coordinator").await;
+    let cognito = cognito(&app);
+    let pool = StaffPool {
+        client: cognito.clone(),
+        client_id: client_id(&app),
+    };
+    let (id_token, access_token) = tokens(&pool, &email, "Temporary-passw0rd").await;
+    let verifier = TokenVerifier::new(PoolConfig::new(
+        REGION,
+        &pool_id(&app),
+        &client_id(&app),
+        Some(&app.stack.moto_url),
+    ));
+
+    let claims = verifier.verify_id_token(&id_token, now()).await.unwrap();
+    assert_eq!(claims.email, email);
+    assert_eq!(claims.groups, ["coordinator"]);
+
+    assert_eq!(
+        verifier.verify_id_token(&resigned(&id_token), now()).await,
+        Err(TokenError::BadSignature)
+    );
+    assert_eq!(
+        verifier.verify_id_token(&id_token, claims.exp).await,
+        Err(TokenError::Expired),
+        "expired at its exp, by the clock passed in"
+    );
+    assert_eq!(
+        verifier.verify_id_token(&id_token, now() + 2 * 3600).await,
+        Err(TokenError::Expired)
+    );
+    assert_eq!(
+        verifier.verify_id_token(&access_token, now()).await,
+        Err(TokenError::NotAnIdToken("access".into()))
+    );
+
+    // Another app client of the same pool: its ID tokens are not for the console.
+    let other_client = app_client(&cognito, &pool_id(&app), "another-app").await;
+    let answer = cognito
+        .initiate_auth()
+        .client_id(&other_client)
+        .auth_flow(AuthFlowType::UserPasswordAuth)
+        .auth_parameters("USERNAME", &email)
+        .auth_parameters("PASSWORD", PASSWORD)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        answer.challenge_name(),
+        Some(&ChallengeNameType::SoftwareTokenMfa)
+    );
+    let other_pool = StaffPool {
+        client: cognito.clone(),
+        client_id: other_client.clone(),
+    };
+    let Step::SignedIn(other_tokens) = other_pool
+        .authenticator_code(&email, answer.session().unwrap(), &code(MOTO_SECRET).await)
+        .await
+        .unwrap()
+    else {
+        panic!("signed in through the other client");
+    };
+    assert_eq!(
+        verifier
+            .verify_id_token(&other_tokens.id_token, now())
+            .await,
+        Err(TokenError::WrongAudience)
+    );
+
+    // Another pool (moto signs every pool's tokens with the same key: only the issuer differs).
+    let second_pool = cognito
+        .create_user_pool()
+        .pool_name(format!("{}-other", app.table()))
+        .username_attributes(aws_sdk_cognitoidentityprovider::types::UsernameAttributeType::Email)
+        .send()
+        .await
+        .unwrap()
+        .user_pool
+        .unwrap()
+        .id
+        .unwrap();
+    let second_client = app_client(&cognito, &second_pool, "console").await;
+    cognito
+        .create_group()
+        .user_pool_id(&second_pool)
+        .group_name("coordinator")
+        .send()
+        .await
+        .unwrap();
+    let stranger = unique_address("stranger");
+    local_runner::staff_pool::add_staff(
+        &app.stack.aws.sdk_config,
+        &second_pool,
+        &stranger,
+        "Temporary-passw0rd",
+        "coordinator",
+    )
+    .await
+    .unwrap();
+    let other = StaffPool {
+        client: cognito.clone(),
+        client_id: second_client,
+    };
+    let (foreign, _) = tokens(&other, &stranger, "Temporary-passw0rd").await;
+    assert!(matches!(
+        verifier.verify_id_token(&foreign, now()).await,
+        Err(TokenError::WrongIssuer(issuer)) if issuer.ends_with(&second_pool)
+    ));
+}

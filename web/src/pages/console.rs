@@ -1,0 +1,109 @@
+//! The programme console's pages (`templates/console/`): the sign-in steps on one form page
+//! and the pipeline (messages use the site's own message page). They share the site's layout
+//! and its plain, accessible style, and work without JavaScript.
+
+use askama::Template;
+
+use records::branding::Branding;
+
+/// One input of a console form, with its error (empty when none).
+#[derive(Debug, Clone, Default)]
+pub struct FormField {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub input_type: &'static str,
+    pub autocomplete: &'static str,
+    /// Shown again after an error (never for a password).
+    pub value: String,
+    pub error: String,
+    pub short: bool,
+    pub numeric: bool,
+}
+
+/// The authenticator secret being enrolled: as text, as an `otpauth://` link, and as a QR
+/// code (an inline SVG; empty when none is drawn).
+#[derive(Debug, Clone)]
+pub struct Enrolment {
+    pub secret: String,
+    pub uri: String,
+    pub qr_svg: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/form.html")]
+pub struct ConsoleFormPage<'a> {
+    pub branding: &'a Branding,
+    pub title: &'a str,
+    pub intro: &'a [String],
+    pub action: &'a str,
+    pub csrf: &'a str,
+    pub fields: &'a [FormField],
+    /// The fields with an error, for the summary at the top.
+    pub errors: Vec<&'a FormField>,
+    pub submit: &'a str,
+    pub enrolment: Option<&'a Enrolment>,
+}
+
+impl<'a> ConsoleFormPage<'a> {
+    #[allow(clippy::too_many_arguments)]
+    pub fn new(
+        branding: &'a Branding,
+        title: &'a str,
+        intro: &'a [String],
+        action: &'a str,
+        csrf: &'a str,
+        fields: &'a [FormField],
+        submit: &'a str,
+        enrolment: Option<&'a Enrolment>,
+    ) -> Self {
+        Self {
+            branding,
+            title,
+            intro,
+            action,
+            csrf,
+            errors: fields.iter().filter(|f| !f.error.is_empty()).collect(),
+            fields,
+            submit,
+            enrolment,
+        }
+    }
+}
+
+/// Who is signed in, as the console's pages show it.
+#[derive(Debug, Clone)]
+pub struct SignedInUser {
+    pub email: String,
+    pub role_label: &'static str,
+    /// Coordinators may download personal data; viewers may not.
+    pub may_export: bool,
+}
+
+/// One request on the pipeline page.
+#[derive(Debug, Clone)]
+pub struct PipelineRow {
+    pub reference: String,
+    pub school: String,
+    pub local_authority: String,
+    pub review_type: String,
+    pub received: String,
+    pub visit: String,
+}
+
+/// One stage of the pipeline with its requests, the oldest first.
+#[derive(Debug, Clone)]
+pub struct PipelineStage {
+    pub key: &'static str,
+    pub label: &'static str,
+    pub rows: Vec<PipelineRow>,
+}
+
+#[derive(Template)]
+#[template(path = "console/pipeline.html")]
+pub struct PipelinePage<'a> {
+    pub branding: &'a Branding,
+    pub user: &'a SignedInUser,
+    pub csrf: &'a str,
+    pub stages: &'a [PipelineStage],
+}
