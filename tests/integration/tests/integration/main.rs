@@ -3,6 +3,7 @@
 mod admin;
 mod after_report;
 mod evidence;
+mod faults;
 mod follow_up_report;
 mod intake;
 mod lifecycle;
