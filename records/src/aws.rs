@@ -39,6 +39,38 @@ impl AwsClients {
         Self::build(config, Some(interceptor))
     }
 
+    /// The same clients, all calling `endpoint` instead (the local runner's fault proxy, which
+    /// forwards each call to DynamoDB Local or moto, or fails it).
+    pub fn through(self, endpoint: &str) -> Self {
+        Self {
+            dynamodb: aws_sdk_dynamodb::Client::from_conf(
+                self.dynamodb
+                    .config()
+                    .to_builder()
+                    .endpoint_url(endpoint)
+                    .build(),
+            ),
+            ses: aws_sdk_ses::Client::from_conf(
+                self.ses
+                    .config()
+                    .to_builder()
+                    .endpoint_url(endpoint)
+                    .build(),
+            ),
+            s3: aws_sdk_s3::Client::from_conf(
+                self.s3.config().to_builder().endpoint_url(endpoint).build(),
+            ),
+            secrets: aws_sdk_secretsmanager::Client::from_conf(
+                self.secrets
+                    .config()
+                    .to_builder()
+                    .endpoint_url(endpoint)
+                    .build(),
+            ),
+            credentials: self.credentials,
+        }
+    }
+
     fn build(
         config: &SdkConfig,
         interceptor: Option<aws_sdk_dynamodb::config::SharedInterceptor>,

@@ -13,6 +13,8 @@
 //! on the state being one that may be edited): a second tab, an old page or another person
 //! saving from the same version stores nothing and gets the stored document back with its own
 //! text ([`Saved::Stale`]), read from the failed write itself (`ReturnValuesOnConditionCheckFailure`).
+//! A save that finds its own text already stored at the next version (its first answer was lost
+//! and the call retried, or the form was sent twice) is saved, not stale.
 
 use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
@@ -95,7 +97,7 @@ impl Kind {
             .key("sk", s(self.sort_key))
             .expression_attribute_names("#state", "state")
             .expression_attribute_names("#version", "version")
-            .expression_attribute_values(":body", AttributeValue::M(map))
+            .expression_attribute_values(":body", AttributeValue::M(map.clone()))
             .expression_attribute_values(":version", n(version))
             .expression_attribute_values(":at", s(now.format(&Rfc3339).unwrap_or_default()))
             .expression_attribute_values(":by", s(author))
@@ -135,6 +137,16 @@ impl Kind {
             }
             _ => return Err(dynamo_error("UpdateItem", err)),
         };
+        // Our own write, applied once already: its answer was lost and the SDK retried it, or
+        // the same form was sent twice. The same text by the same author at the next version
+        // is what this save would have stored: it is saved, not a conflict.
+        if let Some(item) = &returned
+            && item.get("version") == Some(&n(version))
+            && item.get("body") == Some(&AttributeValue::M(map))
+            && item.get("updated_by") == Some(&s(author))
+        {
+            return Ok(Saved::Saved { version });
+        }
         let current: Versioned<T> = match returned {
             Some(item) => serde_dynamo::from_item(item).map_err(|e| self.corrupt(e))?,
             None => self.get(table, request_id).await?.ok_or_else(|| {

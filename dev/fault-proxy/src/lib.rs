@@ -127,9 +127,42 @@ impl std::fmt::Display for Counts {
     }
 }
 
+/// Where calls go: one service, or the whole local stack, told apart by each call's shape.
+#[derive(Debug, Clone)]
+pub enum Upstream {
+    /// Every call to one service.
+    One { url: String, dialect: Dialect },
+    /// DynamoDB's calls (`X-Amz-Target: DynamoDB_...`) to DynamoDB Local, the rest to moto
+    /// (S3, SES, Secrets Manager), each answered in its own dialect when failed.
+    LocalStack { dynamodb: String, moto: String },
+}
+
+impl Upstream {
+    fn route(&self, headers: &hyper::HeaderMap, body: &[u8]) -> (&str, Dialect) {
+        match self {
+            Upstream::One { url, dialect } => (url, *dialect),
+            Upstream::LocalStack { dynamodb, moto } => {
+                let target = headers
+                    .get("x-amz-target")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                if target.starts_with("DynamoDB") {
+                    (dynamodb, Dialect::AwsJson)
+                } else if !target.is_empty() {
+                    (moto, Dialect::AwsJson)
+                } else if body.starts_with(b"Action=") || body.windows(8).any(|w| w == b"&Action=")
+                {
+                    (moto, Dialect::AwsQuery)
+                } else {
+                    (moto, Dialect::RestXml)
+                }
+            }
+        }
+    }
+}
+
 struct Shared {
-    upstream: String,
-    dialect: Dialect,
+    upstream: Upstream,
     client: reqwest::Client,
     faults: Mutex<(Faults, StdRng)>,
     counts: Mutex<Counts>,
@@ -145,12 +178,17 @@ pub struct FaultProxy {
 impl FaultProxy {
     /// Listens on a free local port and forwards to `upstream` (e.g. `http://127.0.0.1:8000`).
     pub async fn start(upstream: &str, dialect: Dialect, faults: Faults) -> anyhow::Result<Self> {
+        let url = upstream.trim_end_matches('/').to_owned();
+        Self::start_routing(Upstream::One { url, dialect }, faults).await
+    }
+
+    /// Listens on a free local port and forwards each call where `upstream` routes it.
+    pub async fn start_routing(upstream: Upstream, faults: Faults) -> anyhow::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let address = listener.local_addr()?;
         let rng = StdRng::seed_from_u64(faults.seed);
         let shared = Arc::new(Shared {
-            upstream: upstream.trim_end_matches('/').to_owned(),
-            dialect,
+            upstream,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()?,
@@ -236,11 +274,16 @@ async fn handle(
     shared: Arc<Shared>,
     request: Request<Incoming>,
 ) -> Result<Response<Full<Bytes>>, Dropped> {
+    let (parts, body) = request.into_parts();
+    let Ok(body) = body.collect().await.map(|b| b.to_bytes()) else {
+        return Err(Dropped);
+    };
+    let (upstream, dialect) = shared.upstream.route(&parts.headers, &body);
     let fault = draw(&shared);
     count(&shared, fault.map(|(kind, _)| kind));
     match fault {
-        Some((Fault::Throttle, _)) => return Ok(error_response(shared.dialect, true)),
-        Some((Fault::ServerError, _)) => return Ok(error_response(shared.dialect, false)),
+        Some((Fault::Throttle, _)) => return Ok(error_response(dialect, true)),
+        Some((Fault::ServerError, _)) => return Ok(error_response(dialect, false)),
         Some((Fault::Timeout, stall)) => {
             tokio::time::sleep(stall).await;
             return Err(Dropped);
@@ -248,7 +291,7 @@ async fn handle(
         Some((Fault::ResetBeforeForward, _)) => return Err(Dropped),
         Some((Fault::ResetAfterForward, _)) | None => {}
     }
-    let answer = forward(&shared, request).await;
+    let answer = forward(&shared.client, upstream, parts, body).await;
     if matches!(fault, Some((Fault::ResetAfterForward, _))) {
         return Err(Dropped);
     }
@@ -262,16 +305,14 @@ async fn handle(
 }
 
 async fn forward(
-    shared: &Shared,
-    request: Request<Incoming>,
+    client: &reqwest::Client,
+    upstream: &str,
+    parts: hyper::http::request::Parts,
+    body: Bytes,
 ) -> anyhow::Result<Response<Full<Bytes>>> {
-    let (parts, body) = request.into_parts();
-    let body = body.collect().await?.to_bytes();
     let path = parts.uri.path_and_query().map_or("/", |p| p.as_str());
     let method = reqwest::Method::from_bytes(parts.method.as_str().as_bytes())?;
-    let mut outgoing = shared
-        .client
-        .request(method, format!("{}{path}", shared.upstream));
+    let mut outgoing = client.request(method, format!("{upstream}{path}"));
     for (name, value) in &parts.headers {
         // The signature covers the host the SDK was given; moto and DynamoDB Local do not
         // check it, and reqwest sets Host for the upstream itself.

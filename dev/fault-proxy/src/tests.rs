@@ -175,3 +175,46 @@ async fn the_same_seed_gives_the_same_faults_at_about_the_rate() {
     }
     assert_eq!(runs[0], runs[1]);
 }
+
+#[tokio::test]
+async fn the_local_stack_route_sends_dynamodb_calls_to_dynamodb_and_the_rest_to_moto() {
+    let (dynamodb, to_dynamodb) = echo_service().await;
+    let (moto, to_moto) = echo_service().await;
+    let upstream = Upstream::LocalStack { dynamodb, moto };
+    let plain = FaultProxy::start_routing(upstream.clone(), Faults::none())
+        .await
+        .unwrap();
+    let client = reqwest::Client::new();
+    for (target, body) in [
+        ("DynamoDB_20120810.GetItem", "{}"),
+        ("secretsmanager.GetSecretValue", "{}"),
+        ("", "Action=SendRawEmail&Version=2010-12-01"),
+        ("", ""),
+    ] {
+        let mut call = client.post(plain.url()).body(body);
+        if !target.is_empty() {
+            call = call.header("x-amz-target", target);
+        }
+        assert_eq!(call.send().await.unwrap().status(), 200);
+    }
+    assert_eq!(to_dynamodb.load(Ordering::SeqCst), 1);
+    assert_eq!(to_moto.load(Ordering::SeqCst), 3);
+
+    // A failed call is answered in its service's dialect.
+    let failing = FaultProxy::start_routing(upstream, only(Fault::Throttle))
+        .await
+        .unwrap();
+    let ses = client
+        .post(failing.url())
+        .body("Action=SendRawEmail")
+        .send()
+        .await
+        .unwrap();
+    assert!(ses.text().await.unwrap().contains("<ErrorResponse>"));
+    let s3 = client
+        .put(format!("{}/bucket/key", failing.url()))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(s3.status(), 503);
+}

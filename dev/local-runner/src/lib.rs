@@ -65,6 +65,9 @@ pub struct StackConfig {
     pub stream_consumers: bool,
     /// Record every request a route answers here (load runs check them afterwards).
     pub exchanges: Option<ExchangeLog>,
+    /// Every function's AWS calls go to this URL instead of the services' (a fault proxy that
+    /// forwards to DynamoDB Local and moto); the runner's own calls still go direct.
+    pub functions_endpoint: Option<String>,
 }
 
 impl StackConfig {
@@ -91,6 +94,7 @@ impl StackConfig {
             schedule_timers: true,
             stream_consumers: true,
             exchanges: None,
+            functions_endpoint: None,
         })
     }
 }
@@ -188,6 +192,10 @@ impl LocalStack {
                     calls: aws_calls.clone(),
                 }),
             );
+            let function_aws = match &config.functions_endpoint {
+                Some(endpoint) => function_aws.through(endpoint),
+                None => function_aws,
+            };
             let handler = functions::build(&function.binary, &env, &function_aws)
                 .await
                 .with_context(|| format!("building the handler of {}", function.logical_id))?;

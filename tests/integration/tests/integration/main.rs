@@ -5,6 +5,7 @@ mod admin_workflows;
 mod after_report;
 mod console;
 mod evidence;
+mod faults;
 mod follow_up_report;
 mod intake;
 mod lifecycle;
