@@ -68,6 +68,8 @@ impl AwsClients {
                     .build(),
             ),
             credentials: self.credentials,
+            sdk_config: self.sdk_config.to_builder().endpoint_url(endpoint).build(),
+            interceptor: self.interceptor,
         }
     }
 

@@ -16,7 +16,7 @@ use console::tokens::{PoolConfig, TokenError, TokenVerifier};
 use hmac::{Hmac, KeyInit, Mac};
 use records::staff_sessions::{self, Stage};
 
-use crate::helpers::{TestStack, spawn, unique_address};
+use crate::support::{TestStack, spawn, unique_address};
 
 const PASSWORD: &str = "A-much-better-passw0rd";
 const REGION: &str = "eu-west-2";

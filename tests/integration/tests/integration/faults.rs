@@ -24,8 +24,8 @@ use reqwest::StatusCode;
 use time::OffsetDateTime;
 
 use crate::support::{
-    School, TestStack, complete_report, complete_self_evaluation, day, encode_request_form,
-    offer_link, report_form, spawn_with, unique_address, valid_form, version_on, visit_day,
+    School, TestStack, complete_report, complete_self_evaluation, day, encode_fields, offer_link,
+    report_form, spawn_with, unique_address, valid_form, version_on, visit_day,
 };
 
 const FAULT_RATE: f64 = 0.10;
@@ -203,7 +203,7 @@ async fn a_review_lives_to_its_final_report_with_a_tenth_of_aws_calls_failing() 
 
     // The school asks for a review; resending the same form is safe (its token).
     let token = app.form_token().await;
-    let form = encode_request_form(&valid_form(&token, &school_address, "100101"));
+    let form = encode_fields(&valid_form(&token, &school_address, "100101"));
     let mut reference = String::new();
     for _ in 0..PATIENCE {
         let sent = app
