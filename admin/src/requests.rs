@@ -8,6 +8,7 @@ use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use records::domain::format_date;
 use records::domain::request::{FocusAreas, Percentage, Reference, ReviewRequest, Text};
+use records::lifecycle::RequestState;
 use records::request::{StoredRequest, request_pk};
 use records::store::{Table, get_s, s};
 use serde::Deserialize;
@@ -17,17 +18,9 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::{AdminError, Item, printable, store_error, write_columns};
 
-/// Every state a request can be in, in workflow order. Only `submitted` is written today; the
-/// others arrive with matching and offers, and are listed so this tool already finds them.
-pub const STATES: &[&str] = &[
-    "submitted",
-    "matching",
-    "offered",
-    "accepted",
-    "needs_attention",
-    WITHDRAWN,
-];
-pub const WITHDRAWN: &str = "withdrawn";
+/// Every state a request can be in, in workflow order.
+pub const STATES: &[&str] = RequestState::NAMES;
+pub const WITHDRAWN: &str = RequestState::Withdrawn.as_str();
 
 /// The longest reason a withdrawal may record.
 pub const MAX_REASON_CHARS: usize = 500;
@@ -133,7 +126,7 @@ pub fn write_list(out: &mut impl Write, requests: &[StoredRequest]) -> std::io::
             school.urn.to_string(),
             la_name(school.local_authority_code),
             r.request.review_type.label().to_owned(),
-            printable(&r.state),
+            printable(r.state.as_str()),
         ]);
     }
     write_columns(out, &rows)?;
@@ -310,7 +303,7 @@ pub fn write_details(out: &mut impl Write, details: &RequestDetails) -> std::io:
     };
     writeln!(out, "Request {}", stored.reference)?;
     field(out, "id", &stored.id)?;
-    field(out, "state", &stored.state)?;
+    field(out, "state", stored.state.as_str())?;
     field(out, "created", &stored.created_at)?;
     if let Some(lead) = &stored.lead {
         field(
@@ -574,7 +567,7 @@ pub async fn withdraw(
 ) -> Result<Withdrawal, AdminError> {
     let details = show(table, reference).await?;
     let stored = details.request;
-    if stored.state == WITHDRAWN {
+    if stored.state == RequestState::Withdrawn {
         return Ok(Withdrawal::AlreadyWithdrawn {
             reference: reference.clone(),
         });
@@ -632,7 +625,7 @@ pub async fn withdraw(
     match result {
         Ok(_) => Ok(Withdrawal::Withdrawn {
             reference: reference.clone(),
-            previous_state: stored.state,
+            previous_state: stored.state.to_string(),
         }),
         Err(err) => {
             let cancelled = matches!(
@@ -644,7 +637,7 @@ pub async fn withdraw(
             }
             // Someone else changed it since we read: withdrawn too (fine), or gone.
             let now_stored = show(table, reference).await?.request;
-            if now_stored.state == WITHDRAWN {
+            if now_stored.state == RequestState::Withdrawn {
                 Ok(Withdrawal::AlreadyWithdrawn {
                     reference: reference.clone(),
                 })

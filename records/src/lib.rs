@@ -26,6 +26,7 @@ pub mod aws;
 pub mod branding;
 pub mod domain;
 pub mod env;
+pub mod lifecycle;
 pub mod links;
 pub mod outbox;
 pub mod programme;

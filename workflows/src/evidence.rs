@@ -37,7 +37,8 @@ use ulid::Ulid;
 
 use crate::presigned_post::{PostPolicy, PresignedPost};
 use records::domain::request::{FieldError, Text, TextError};
-use records::request::{StoredRequest, request_pk, state as request_state};
+use records::lifecycle::RequestState;
+use records::request::{StoredRequest, request_pk};
 use records::store::{Table, is_conditional_check_failed, n, s};
 use records::{ConfigError, Env};
 
@@ -240,7 +241,7 @@ pub struct AccessRecord {
 /// Whether the school may still add or delete files: until the day of the visit (the
 /// reviewers prepare from them), and never on a withdrawn request.
 pub fn changes_allowed(stored: &StoredRequest, today: Date) -> Result<(), &'static str> {
-    if stored.state == request_state::WITHDRAWN {
+    if stored.state == RequestState::Withdrawn {
         return Err("This request was withdrawn, so files can no longer be added or deleted.");
     }
     let visit = stored

@@ -44,11 +44,12 @@ use records::domain::{LocalAuthority, format_date, parse_date};
 
 use crate::matching;
 use crate::matching::{MatchRequest, ReviewHistory, ReviewerRecord, Role, RuleOut, Term};
+use records::lifecycle::RequestState;
 use records::links::{ReviewLink, review_link_expiry};
 use records::programme::ProgrammeSettings;
 use records::request::{
     DateChange, Side, StoredRequest, TeamMember, TimelineEvent, request_pk, review_link_for,
-    second_state, state, timeline_put,
+    second_state, timeline_put,
 };
 use records::reviewers::Reviewer;
 use records::store::{StoreError, Table, Transacted, dynamo_error, get_s, n, s};
@@ -193,12 +194,13 @@ impl Workflow {
         let Some(stored) = self.request(request_id).await? else {
             return Ok(Reassigned::Refused("there is no such request".into()));
         };
-        match stored.state.as_str() {
-            state::NEEDS_ATTENTION => {
-                let back = set_request_state(&self.table.name, &stored, state::MATCHING, None);
+        match stored.state {
+            RequestState::NeedsAttention => {
+                let back =
+                    set_request_state(&self.table.name, &stored, RequestState::Matching, None);
                 self.commit_reassign(back, &stored.id, now).await
             }
-            state::OFFERED => match stored.open_offer.as_deref() {
+            RequestState::Offered => match stored.open_offer.as_deref() {
                 Some(offer_id) => match self
                     .close_offer(offer_id, offer_state::WITHDRAWN, None, now)
                     .await?
@@ -211,7 +213,7 @@ impl Workflow {
                 None => Ok(Reassigned::Refused("the request has no open offer".into())),
             },
             // The lead is booked; nobody could join as second reviewer: look again.
-            state::ACCEPTED
+            RequestState::Accepted
                 if stored.second_state.as_deref() == Some(second_state::NEEDS_ATTENTION) =>
             {
                 let again = update(&self.table.name, &request_pk(&stored.id), "REQUEST")
@@ -219,14 +221,14 @@ impl Workflow {
                     .condition_expression("#state = :accepted AND second_state = :attention")
                     .expression_attribute_names("#state", "state")
                     .expression_attribute_values(":matching", s(second_state::MATCHING))
-                    .expression_attribute_values(":accepted", s(state::ACCEPTED))
+                    .expression_attribute_values(":accepted", s(RequestState::Accepted.as_str()))
                     .expression_attribute_values(":attention", s(second_state::NEEDS_ATTENTION))
                     .build()
                     .map(|u| TransactWriteItem::builder().update(u).build())
                     .expect("complete update");
                 self.commit_reassign(again, &stored.id, now).await
             }
-            state::SUBMITTED | state::MATCHING => Ok(Reassigned::Refused(
+            RequestState::Submitted | RequestState::Matching => Ok(Reassigned::Refused(
                 "matching is already running for this request".into(),
             )),
             other => Ok(Reassigned::Refused(format!(
@@ -328,15 +330,16 @@ impl Workflow {
         let Some(stored) = self.request(request_id).await? else {
             return Ok(Matched::NothingToDo);
         };
-        let role = if stored.state == state::SUBMITTED || stored.state == state::MATCHING {
-            Role::Lead
-        } else if stored.state == state::ACCEPTED
-            && stored.second_state.as_deref() == Some(second_state::MATCHING)
-        {
-            Role::Second
-        } else {
-            return Ok(Matched::NothingToDo);
-        };
+        let role =
+            if stored.state == RequestState::Submitted || stored.state == RequestState::Matching {
+                Role::Lead
+            } else if stored.state == RequestState::Accepted
+                && stored.second_state.as_deref() == Some(second_state::MATCHING)
+            {
+                Role::Second
+            } else {
+                return Ok(Matched::NothingToDo);
+            };
         let today = now.date();
         let settings = self.settings().await;
         let pool = reviewers::list(&self.table)
@@ -434,7 +437,7 @@ impl Workflow {
             let reasons = reasons_summary(&outcome.ruled_out, pool.len());
             let (request_update, detail) = match role {
                 Role::Lead => (
-                    set_request_state(table, &stored, state::NEEDS_ATTENTION, None),
+                    set_request_state(table, &stored, RequestState::NeedsAttention, None),
                     None,
                 ),
                 Role::Second => (
@@ -500,7 +503,7 @@ impl Workflow {
         );
         let email = offer_email(&offer, &stored);
         let request_update = match role {
-            Role::Lead => set_request_state(table, &stored, state::OFFERED, Some(&offer_id)),
+            Role::Lead => set_request_state(table, &stored, RequestState::Offered, Some(&offer_id)),
             Role::Second => {
                 set_second_state(table, &stored.id, second_state::OFFERED, Some(&offer_id))
             }

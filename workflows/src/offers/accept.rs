@@ -76,12 +76,12 @@ impl Workflow {
                     )
                     .expression_attribute_names("#state", "state")
                     .expression_attribute_names("#lead", "lead")
-                    .expression_attribute_values(":accepted", s(state::ACCEPTED))
-                    .expression_attribute_values(":offered", s(state::OFFERED))
+                    .expression_attribute_values(":accepted", s(RequestState::Accepted.as_str()))
+                    .expression_attribute_values(":offered", s(RequestState::Offered.as_str()))
                     .expression_attribute_values(":offer", s(offer_id))
                     .expression_attribute_values(
                         ":index",
-                        s(format!("REQUEST_STATE#{}", state::ACCEPTED)),
+                        s(format!("REQUEST_STATE#{}", RequestState::Accepted)),
                     )
                     .expression_attribute_values(":lead", member_value);
                 builder = if wants_second {
@@ -110,7 +110,10 @@ impl Workflow {
                 .expression_attribute_names("#second", "second")
                 .expression_attribute_values(":member", member_value)
                 .expression_attribute_values(":accepted", s(second_state::ACCEPTED))
-                .expression_attribute_values(":request_accepted", s(state::ACCEPTED))
+                .expression_attribute_values(
+                    ":request_accepted",
+                    s(RequestState::Accepted.as_str()),
+                )
                 .expression_attribute_values(":offered", s(second_state::OFFERED))
                 .expression_attribute_values(":offer", s(offer_id)),
         };

@@ -22,7 +22,7 @@ impl Workflow {
         let Some(lead) = stored
             .lead
             .as_ref()
-            .filter(|_| stored.state == state::ACCEPTED)
+            .filter(|_| stored.state == RequestState::Accepted)
         else {
             return Ok(DateChangeAnswer::NotPossible(
                 "Only a booked visit can move".into(),
@@ -92,7 +92,7 @@ impl Workflow {
                 )
                 .expression_attribute_names("#state", "state")
                 .expression_attribute_names("#lead", "lead")
-                .expression_attribute_values(":accepted", s(state::ACCEPTED))
+                .expression_attribute_values(":accepted", s(RequestState::Accepted.as_str()))
                 .expression_attribute_values(":current", s(lead.visit_date.clone()))
                 .expression_attribute_values(
                     ":change",

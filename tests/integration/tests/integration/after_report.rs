@@ -456,7 +456,7 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
         "the original lead is asked first, though Bea scores more"
     );
     assert_eq!(
-        stored_request(&app, &link.request_id).await.state,
+        stored_request(&app, &link.request_id).await.state.as_str(),
         "offered"
     );
 
