@@ -25,9 +25,9 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{FactualCheck, Report, ReportFieldError};
-use records::lifecycle::{ReportState, UnknownState};
+use records::lifecycle::{ReportState, Stage, UnknownState};
 use records::programme::GradingScale;
-use records::request::{TimelineEvent, request_pk, timeline_put};
+use records::request::{StoredRequest, TimelineEvent, request_pk, timeline_put};
 use records::store::{Item, StoreError, Table, Transacted, dynamo_error, n, s};
 use records::versioned::Kind;
 pub use records::versioned::Saved;
@@ -107,6 +107,18 @@ pub enum Moved {
     NotReady(Vec<ReportFieldError>),
     /// The report changed since the person saw it, or is no longer in the state the step needs.
     Conflict,
+}
+
+/// Request `stored`'s stage: its own state and its report's (if one was saved).
+pub async fn stage_of(table: &Table, stored: &StoredRequest) -> Result<Stage, StoreError> {
+    let report = get(table, &stored.id)
+        .await?
+        .map(|r| r.stage())
+        .transpose()?;
+    Ok(Stage {
+        request: stored.state,
+        report,
+    })
 }
 
 /// The report of request `request_id`, if anyone has saved one (consistent read: a save is

@@ -8,6 +8,7 @@ mod helpers;
 mod intake;
 mod journeys;
 mod lifecycle;
+mod lifecycle_rules;
 mod local_runner;
 mod mail_delivery;
 mod mail_feedback;
