@@ -15,8 +15,10 @@
 //! This crate holds the domain types (newtypes that parse), the one DynamoDB table with its one
 //! [`store::StoreError`] and one conditional-failure test, the request and reviewer records,
 //! private links, programme settings and branding, versioned documents, and the outbox with the
-//! [`outbox::OutboxEmail`] trait every email payload implements. It knows no workflow, template,
-//! page or HTTP type.
+//! [`outbox::OutboxEmail`] trait every email payload implements, and the request's lifecycle
+//! ([`lifecycle`]: its typed stage and the one rule of who may do what in which stage and on
+//! which day, as a pure function and as the condition of a write). It knows no workflow,
+//! template, page or HTTP type.
 //!
 //! Where a new piece goes: here only if it is a stored shape, a key, or a helper two or more
 //! workflows need to read or write the table; a use case (a rule that changes state) goes in
