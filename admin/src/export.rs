@@ -83,7 +83,7 @@ pub fn write_csv(out: impl Write, requests: &[StoredRequest]) -> Result<(), Admi
             .write_record([
                 stored.reference.to_string(),
                 stored.created_at.clone(),
-                stored.state.clone(),
+                stored.state.to_string(),
                 school.urn.to_string(),
                 inert(school.name.as_str()),
                 school.phase.as_str().to_owned(),

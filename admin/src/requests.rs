@@ -5,6 +5,7 @@ use std::io::Write;
 
 use records::domain::format_date;
 use records::domain::request::{FocusAreas, Percentage, Reference, ReviewRequest, Text};
+use records::lifecycle::RequestState;
 use records::request::{StoredRequest, request_pk};
 use records::store::{Table, get_s, s};
 use serde::Deserialize;
@@ -15,17 +16,9 @@ use workflows::offers::{Withdrawn, Workflow};
 
 use crate::{AdminError, Item, printable, store_error, write_columns};
 
-/// Every state a request can be in, in workflow order. Only `submitted` is written today; the
-/// others arrive with matching and offers, and are listed so this tool already finds them.
-pub const STATES: &[&str] = &[
-    "submitted",
-    "matching",
-    "offered",
-    "accepted",
-    "needs_attention",
-    WITHDRAWN,
-];
-pub const WITHDRAWN: &str = "withdrawn";
+/// Every state a request can be in, in workflow order.
+pub const STATES: &[&str] = RequestState::NAMES;
+pub const WITHDRAWN: &str = RequestState::Withdrawn.as_str();
 
 /// The longest reason a withdrawal may record.
 pub const MAX_REASON_CHARS: usize = 500;
@@ -127,7 +120,7 @@ pub fn write_list(out: &mut impl Write, requests: &[StoredRequest]) -> std::io::
             school.urn.to_string(),
             la_name(school.local_authority_code),
             r.request.review_type.label().to_owned(),
-            printable(&r.state),
+            printable(r.state.as_str()),
         ]);
     }
     write_columns(out, &rows)?;
@@ -304,7 +297,7 @@ pub fn write_details(out: &mut impl Write, details: &RequestDetails) -> std::io:
     };
     writeln!(out, "Request {}", stored.reference)?;
     field(out, "id", &stored.id)?;
-    field(out, "state", &stored.state)?;
+    field(out, "state", stored.state.as_str())?;
     field(out, "created", &stored.created_at)?;
     if let Some(lead) = &stored.lead {
         field(

@@ -29,6 +29,7 @@ pub mod branding;
 pub mod domain;
 pub mod env;
 pub mod keys;
+pub mod lifecycle;
 pub mod links;
 pub mod outbox;
 pub mod programme;

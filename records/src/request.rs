@@ -11,6 +11,7 @@ use ulid::Ulid;
 
 use crate::domain::parse_date;
 use crate::domain::request::{Reference, ReviewRequest, Text};
+use crate::domain::stage::RequestState;
 use crate::links::{ReviewLink, review_link_expiry, token_hash};
 use crate::outbox;
 use crate::outbox::OutboxEmail;
@@ -21,7 +22,7 @@ use crate::store::{StoreError, Table, Transacted, dynamo_error, get_s, s};
 pub struct StoredRequest {
     pub id: String,
     pub reference: Reference,
-    pub state: String,
+    pub state: RequestState,
     pub created_at: String,
     /// `YYYY-MM-DD`: once the report is final, the day after which everything of the request
     /// is purged (`workflows::retention`).
@@ -141,20 +142,6 @@ pub fn timeline_put(table: &str, request_id: &str, event: &TimelineEvent) -> Tra
     put(table, item, false)
 }
 
-pub mod state {
-    /// Received; the matcher has not run yet.
-    pub const SUBMITTED: &str = "submitted";
-    /// A reviewer declined or let the offer expire: the matcher runs again.
-    pub const MATCHING: &str = "matching";
-    /// A reviewer has been asked and has not answered yet.
-    pub const OFFERED: &str = "offered";
-    /// The lead reviewer accepted and chose the visit date.
-    pub const ACCEPTED: &str = "accepted";
-    /// Nobody eligible: the administrator has been told.
-    pub const NEEDS_ATTENTION: &str = "needs_attention";
-    pub const WITHDRAWN: &str = "withdrawn";
-}
-
 pub use crate::keys::request_pk;
 
 pub fn put(
@@ -194,7 +181,8 @@ pub async fn find_by_status_token(
     let request = table
         .get(request_pk(request_id), "REQUEST")
         .await?
-        .and_then(|item| serde_dynamo::from_item(item).ok());
+        .map(read_request)
+        .transpose()?;
     let events = table
         .partition_items(&request_pk(request_id), Some("EVENT#"))
         .await
@@ -203,6 +191,20 @@ pub async fn find_by_status_token(
         .filter_map(|item| serde_dynamo::from_item(item).ok())
         .collect();
     Ok(request.map(|request| (request, events)))
+}
+
+/// A request item as read from the table: an unreadable one (an unknown state, a malformed
+/// date) is a [`StoreError::Corrupt`] naming it.
+pub fn read_request(item: crate::store::Item) -> Result<StoredRequest, StoreError> {
+    let key = item
+        .get("pk")
+        .and_then(|pk| pk.as_s().ok())
+        .cloned()
+        .unwrap_or_else(|| "REQUEST#?".into());
+    serde_dynamo::from_item(item).map_err(|e| StoreError::Corrupt {
+        key: format!("{key}/REQUEST"),
+        reason: e.to_string(),
+    })
 }
 
 /// On a follow-up request: the review it returns to.
@@ -275,7 +277,7 @@ pub async fn remind_once<E: OutboxEmail>(
                     .expression_attribute_names("#flag", flag)
                     .expression_attribute_names("#state", "state")
                     .expression_attribute_values(":at", s(now.format(&Rfc3339).unwrap_or_default()))
-                    .expression_attribute_values(":accepted", s(state::ACCEPTED))
+                    .expression_attribute_values(":accepted", s(RequestState::Accepted.as_str()))
                     .build()
                     .expect("complete update"),
             )

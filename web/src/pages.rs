@@ -192,8 +192,8 @@ impl<'a> StatusPage<'a> {
             |title, detail: &str| step(title, "In progress", detail.to_owned(), "current", "");
         let todo = |title| step(title, "Not started", String::new(), "", "tag--todo");
         let mut steps = vec![done("Request received", format!("On {submitted_on}."))];
-        match (stored.state.as_str(), &stored.lead) {
-            (records::request::state::ACCEPTED, Some(lead)) => {
+        match (stored.state, &stored.lead) {
+            (records::lifecycle::RequestState::Accepted, Some(lead)) => {
                 let date = records::domain::parse_date(&lead.visit_date)
                     .map(long_date)
                     .unwrap_or_default();
@@ -211,7 +211,7 @@ impl<'a> StatusPage<'a> {
                 ));
             }
             (state, _) => {
-                let detail = if state == records::request::state::OFFERED {
+                let detail = if state == records::lifecycle::RequestState::Offered {
                     "We have asked a trained reviewer with no link to your school, and are waiting for their answer."
                 } else {
                     "We are finding a trained reviewer with no link to your school."

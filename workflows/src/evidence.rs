@@ -27,7 +27,7 @@ use std::collections::HashMap;
 use std::time::Duration as StdDuration;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-use aws_sdk_dynamodb::types::AttributeValue;
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
 use aws_sdk_s3::config::{ProvideCredentials, SharedCredentialsProvider};
 use aws_sdk_s3::presigning::PresigningConfig;
 use serde::{Deserialize, Serialize};
@@ -37,8 +37,9 @@ use ulid::Ulid;
 
 use crate::presigned_post::{PostPolicy, PresignedPost};
 use records::domain::request::{FieldError, Text, TextError};
-use records::request::{StoredRequest, request_pk, state as request_state};
-use records::store::{Table, is_conditional_check_failed, n, s};
+use records::lifecycle::{Action, Guard, Person, Refusal, Stage, allowed, report_check};
+use records::request::{StoredRequest, request_pk};
+use records::store::{Table, Transacted, is_conditional_check_failed, n, s};
 use records::{ConfigError, Env};
 
 /// How long an upload form works: time to choose the file and start sending it.
@@ -237,22 +238,15 @@ pub struct AccessRecord {
     pub url_expires_at: i64,
 }
 
-/// Whether the school may still add or delete files: until the day of the visit (the
-/// reviewers prepare from them), and never on a withdrawn request.
-pub fn changes_allowed(stored: &StoredRequest, today: Date) -> Result<(), &'static str> {
-    if stored.state == request_state::WITHDRAWN {
-        return Err("This request was withdrawn, so files can no longer be added or deleted.");
-    }
+/// Whether the school may still add or delete files of `stored` at `stage`: the lifecycle's
+/// rule (until the day of the visit, as the reviewers prepare from them; not once the report
+/// is sent; never on a withdrawn request).
+pub fn changes_allowed(stored: &StoredRequest, stage: Stage, today: Date) -> Result<(), Refusal> {
     let visit = stored
         .lead
         .as_ref()
         .and_then(|lead| records::domain::parse_date(&lead.visit_date).ok());
-    match visit {
-        Some(visit) if today >= visit => Err(
-            "The visit has taken place, so files can no longer be added or deleted. Write to us if something must be removed.",
-        ),
-        _ => Ok(()),
-    }
+    allowed(stage, Person::School, Action::ChangeEvidence, today, visit)
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -263,6 +257,9 @@ pub enum EvidenceError {
     /// The item changed meanwhile (deleted, checked): nothing was written.
     #[error("the evidence changed meanwhile")]
     Conflict,
+    /// The request's stage no longer lets the school change its files: nothing was written.
+    #[error("files can no longer be added or deleted")]
+    Closed,
     #[error(transparent)]
     Store(#[from] records::store::StoreError),
     #[error("S3 {operation} failed: {detail}")]
@@ -399,8 +396,32 @@ impl EvidenceStore {
         item.insert("pk".into(), s(request_pk(request_id)));
         item.insert("sk".into(), s(sort_key(&evidence.id)));
         item.insert("expires_at".into(), n((now + PENDING_TTL).unix_timestamp()));
-        self.put_new(item).await?;
+        let put = records::request::put(&self.table.name, item, true);
+        self.commit_if_open(put, request_id, now).await?;
         Ok(evidence)
+    }
+
+    /// Writes `change` (a file's item) with the lifecycle's rule for changing evidence as its
+    /// condition: [`EvidenceError::NotFound`] if `change`'s own condition failed,
+    /// [`EvidenceError::Closed`] if the request's stage or day no longer allows it.
+    async fn commit_if_open(
+        &self,
+        change: TransactWriteItem,
+        request_id: &str,
+        now: OffsetDateTime,
+    ) -> Result<(), EvidenceError> {
+        let table = self.table.name.as_str();
+        let items = vec![
+            change,
+            Guard::new(Action::ChangeEvidence, now.date()).check(table, request_id),
+            report_check(table, request_id, Action::ChangeEvidence),
+        ];
+        match self.table.transact(items).await {
+            Ok(Transacted::Committed) => Ok(()),
+            Ok(cancelled) if cancelled.failed_at(0) => Err(EvidenceError::NotFound),
+            Ok(Transacted::Cancelled(_)) => Err(EvidenceError::Closed),
+            Err(e) => Err(dynamo("TransactWriteItems")(e.into_service_error())),
+        }
     }
 
     /// An update of file `evidence_id` of request `request_id`.
@@ -513,22 +534,19 @@ impl EvidenceStore {
             .await?
             .filter(|e| e.state != state::DELETED)
             .ok_or(EvidenceError::NotFound)?;
-        let result = self
-            .update_file(request_id, evidence_id)
+        let mark = Update::builder()
+            .table_name(&self.table.name)
+            .key("pk", s(request_pk(request_id)))
+            .key("sk", s(sort_key(evidence_id)))
             .update_expression("SET #state = :deleted, deleted_at = :at REMOVE expires_at")
             .condition_expression("attribute_exists(pk) AND #state <> :deleted")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":deleted", s(state::DELETED))
             .expression_attribute_values(":at", s(now.format(&Rfc3339).unwrap_or_default()))
-            .send()
-            .await;
-        if let Err(e) = result {
-            return Err(if is_conditional_check_failed(&e) {
-                EvidenceError::NotFound
-            } else {
-                dynamo("UpdateItem")(e)
-            });
-        }
+            .build()
+            .expect("complete update");
+        let mark = TransactWriteItem::builder().update(mark).build();
+        self.commit_if_open(mark, request_id, now).await?;
         self.delete_all_versions(&evidence.key()).await?;
         Ok(evidence)
     }

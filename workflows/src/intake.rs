@@ -17,8 +17,9 @@ use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
 use records::domain::request::{Reference, ReviewRequest};
+use records::lifecycle::RequestState;
 use records::links::{LazyLinkSecret, LinkSecret, status_link, token_hash};
-use records::request::{StoredRequest, TimelineEvent, put, request_pk, state, timeline_put};
+use records::request::{StoredRequest, TimelineEvent, put, request_pk, timeline_put};
 use records::store::{Table, Transacted, get_s, n, s};
 use records::{ConfigError, Env, outbox};
 
@@ -290,7 +291,7 @@ impl Intake {
         let stored = StoredRequest {
             id: request_id.to_owned(),
             reference: reference.clone(),
-            state: state::SUBMITTED.into(),
+            state: RequestState::Submitted,
             created_at: created.clone(),
             purge_after: None,
             request: request.clone(),
@@ -312,7 +313,9 @@ impl Intake {
         request_item.insert("sk".into(), s("REQUEST"));
         request_item.insert(
             "gsi1pk".into(),
-            s(records::keys::state_index_key(state::SUBMITTED)),
+            s(records::keys::state_index_key(
+                RequestState::Submitted.as_str(),
+            )),
         );
         request_item.insert("gsi1sk".into(), s(format!("{created}#{request_id}")));
 

@@ -45,11 +45,12 @@ use records::domain::{LocalAuthority, format_date, parse_date};
 use crate::matching;
 use crate::matching::{MatchRequest, ReviewHistory, ReviewerRecord, Role, RuleOut, Term};
 use records::keys::{offer_pk, state_index_key};
+use records::lifecycle::RequestState;
 use records::links::{ReviewLink, review_link_expiry};
 use records::programme::ProgrammeSettings;
 use records::request::{
     DateChange, Side, StoredRequest, TeamMember, TimelineEvent, request_pk, review_link_for,
-    second_state, state, timeline_put,
+    second_state, timeline_put,
 };
 use records::reviewers::Reviewer;
 use records::store::{StoreError, Table, Transacted, dynamo_error, get_s, n, s};
@@ -204,12 +205,13 @@ impl Workflow {
         let Some(stored) = self.request(request_id).await? else {
             return Ok(Reassigned::Refused("there is no such request".into()));
         };
-        match stored.state.as_str() {
-            state::NEEDS_ATTENTION => {
-                let back = set_request_state(&self.table.name, &stored, state::MATCHING, None);
+        match stored.state {
+            RequestState::NeedsAttention => {
+                let back =
+                    set_request_state(&self.table.name, &stored, RequestState::Matching, None);
                 self.commit_reassign(back, &stored.id, now).await
             }
-            state::OFFERED => match stored.open_offer.as_deref() {
+            RequestState::Offered => match stored.open_offer.as_deref() {
                 Some(offer_id) => match self
                     .close_offer(offer_id, offer_state::WITHDRAWN, None, now)
                     .await?
@@ -222,7 +224,7 @@ impl Workflow {
                 None => Ok(Reassigned::Refused("the request has no open offer".into())),
             },
             // The lead is booked; nobody could join as second reviewer: look again.
-            state::ACCEPTED
+            RequestState::Accepted
                 if stored.second_state.as_deref() == Some(second_state::NEEDS_ATTENTION) =>
             {
                 let again = update(&self.table.name, &request_pk(&stored.id), "REQUEST")
@@ -230,14 +232,14 @@ impl Workflow {
                     .condition_expression("#state = :accepted AND second_state = :attention")
                     .expression_attribute_names("#state", "state")
                     .expression_attribute_values(":matching", s(second_state::MATCHING))
-                    .expression_attribute_values(":accepted", s(state::ACCEPTED))
+                    .expression_attribute_values(":accepted", s(RequestState::Accepted.as_str()))
                     .expression_attribute_values(":attention", s(second_state::NEEDS_ATTENTION))
                     .build()
                     .map(|u| TransactWriteItem::builder().update(u).build())
                     .expect("complete update");
                 self.commit_reassign(again, &stored.id, now).await
             }
-            state::SUBMITTED | state::MATCHING => Ok(Reassigned::Refused(
+            RequestState::Submitted | RequestState::Matching => Ok(Reassigned::Refused(
                 "matching is already running for this request".into(),
             )),
             other => Ok(Reassigned::Refused(format!(
@@ -259,7 +261,7 @@ impl Workflow {
         let Some(stored) = self.request(request_id).await? else {
             return Ok(Withdrawn::NoSuchRequest);
         };
-        if stored.state == state::WITHDRAWN {
+        if stored.state == RequestState::Withdrawn {
             return Ok(Withdrawn::Already);
         }
         let table = self.table.name.as_str();
@@ -267,10 +269,17 @@ impl Workflow {
             .update_expression("SET #state = :withdrawn, gsi1pk = :index REMOVE open_offer")
             .condition_expression("attribute_exists(pk) AND #state <> :withdrawn")
             .expression_attribute_names("#state", "state")
-            .expression_attribute_values(":withdrawn", s(state::WITHDRAWN))
-            .expression_attribute_values(":index", s(state_index_key(state::WITHDRAWN)));
+            .expression_attribute_values(":withdrawn", s(RequestState::Withdrawn.as_str()))
+            .expression_attribute_values(
+                ":index",
+                s(state_index_key(RequestState::Withdrawn.as_str())),
+            );
         let at = now.format(&Rfc3339).unwrap_or_default();
-        let event = TimelineEvent::new(at, state::WITHDRAWN, reason.map(str::to_owned));
+        let event = TimelineEvent::new(
+            at,
+            RequestState::Withdrawn.as_str(),
+            reason.map(str::to_owned),
+        );
         let mut items = vec![
             TransactWriteItem::builder()
                 .update(request.build().expect("complete update"))
@@ -292,11 +301,11 @@ impl Workflow {
         }
         Ok(match self.commit(items).await? {
             Transacted::Committed => Withdrawn::Withdrawn {
-                previous_state: stored.state,
+                previous_state: stored.state.to_string(),
             },
             // Withdrawn meanwhile too (fine), or moved on: read it again to tell which.
             Transacted::Cancelled(_) => match self.request(request_id).await? {
-                Some(now) if now.state == state::WITHDRAWN => Withdrawn::Already,
+                Some(now) if now.state == RequestState::Withdrawn => Withdrawn::Already,
                 _ => Withdrawn::Busy,
             },
         })
@@ -395,15 +404,16 @@ impl Workflow {
         let Some(stored) = self.request(request_id).await? else {
             return Ok(Matched::NothingToDo);
         };
-        let role = if stored.state == state::SUBMITTED || stored.state == state::MATCHING {
-            Role::Lead
-        } else if stored.state == state::ACCEPTED
-            && stored.second_state.as_deref() == Some(second_state::MATCHING)
-        {
-            Role::Second
-        } else {
-            return Ok(Matched::NothingToDo);
-        };
+        let role =
+            if stored.state == RequestState::Submitted || stored.state == RequestState::Matching {
+                Role::Lead
+            } else if stored.state == RequestState::Accepted
+                && stored.second_state.as_deref() == Some(second_state::MATCHING)
+            {
+                Role::Second
+            } else {
+                return Ok(Matched::NothingToDo);
+            };
         let today = now.date();
         let settings = self.settings().await;
         let pool = reviewers::list(&self.table)
@@ -501,7 +511,7 @@ impl Workflow {
             let reasons = reasons_summary(&outcome.ruled_out, pool.len());
             let (request_update, detail) = match role {
                 Role::Lead => (
-                    set_request_state(table, &stored, state::NEEDS_ATTENTION, None),
+                    set_request_state(table, &stored, RequestState::NeedsAttention, None),
                     None,
                 ),
                 Role::Second => (
@@ -567,7 +577,7 @@ impl Workflow {
         );
         let email = offer_email(&offer, &stored);
         let request_update = match role {
-            Role::Lead => set_request_state(table, &stored, state::OFFERED, Some(&offer_id)),
+            Role::Lead => set_request_state(table, &stored, RequestState::Offered, Some(&offer_id)),
             Role::Second => {
                 set_second_state(table, &stored.id, second_state::OFFERED, Some(&offer_id))
             }

@@ -12,9 +12,10 @@ use time::{Date, Duration, OffsetDateTime};
 
 use records::domain::request::{FocusArea, long_date};
 use records::domain::{SchoolType, parse_date};
+use records::lifecycle::RequestState;
 use records::links::{ReviewLink, review_link, status_link};
 use records::programme::GradingScale;
-use records::request::{StoredRequest, TimelineEvent, request_pk, state, timeline_put};
+use records::request::{StoredRequest, TimelineEvent, request_pk, timeline_put};
 use records::reviewers::reviewer_email;
 use records::store::{StoreError, Table, Transacted, dynamo_error, n, s};
 use records::versioned::{Kind, Versioned};
@@ -354,7 +355,10 @@ pub async fn send_reminders(table: &Table, now: OffsetDateTime) -> Result<usize,
     let today = now.date();
     let mut sent = 0;
     let accepted = table
-        .index_items(&records::keys::state_index_key(state::ACCEPTED), None)
+        .index_items(
+            &records::keys::state_index_key(RequestState::Accepted.as_str()),
+            None,
+        )
         .await
         .map_err(|e| dynamo_error("Query", e))?;
     for item in accepted {

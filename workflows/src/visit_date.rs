@@ -8,6 +8,7 @@ use time::{Date, Duration, OffsetDateTime};
 use crate::offers::{DateChangeAnswer, Workflow, WorkflowError};
 use records::domain::parse_date;
 use records::domain::request::{iso, long_date, parse_date_input};
+use records::lifecycle::{Action, Person, Stage, allowed};
 use records::request::{Side, StoredRequest};
 
 /// A change the other side asked for.
@@ -39,21 +40,31 @@ pub struct DateChangeView {
 
 impl DateChangeView {
     /// The section for `side` (`may_decide`: the school, or the lead reviewer — not a second
-    /// reviewer, who sees the date and any change but does not decide it).
+    /// reviewer, who sees the date and any change but does not decide it), at `stage`. Once
+    /// the lifecycle no longer lets the visit move, it shows the date only.
     pub fn new(
         stored: &StoredRequest,
+        stage: Stage,
         side: Side,
         may_decide: bool,
         action: String,
         today: Date,
     ) -> Option<Self> {
         let lead = stored.lead.as_ref()?;
+        let visit = parse_date(&lead.visit_date).ok();
+        let (viewer, decider) = match side {
+            Side::School => (Person::School, Person::School),
+            Side::Reviewer if may_decide => (Person::Lead, Person::Lead),
+            Side::Reviewer => (Person::Second, Person::Lead),
+        };
+        let may_move = |person| allowed(stage, person, Action::MoveVisit, today, visit).is_ok();
+        let (open, may_decide) = (may_move(decider), may_move(viewer));
         let date_text = |d: &str| {
             parse_date(d)
                 .map(long_date)
                 .unwrap_or_else(|_| d.to_owned())
         };
-        let (to_answer, waiting) = match &stored.date_change {
+        let (to_answer, waiting) = match stored.date_change.as_ref().filter(|_| open) {
             Some(change) if change.asked_by != side => (
                 Some(AskedChange {
                     asked_by: match change.asked_by {

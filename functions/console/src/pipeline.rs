@@ -3,7 +3,8 @@
 
 use records::domain::LocalAuthority;
 use records::domain::request::long_date;
-use records::request::{StoredRequest, state};
+use records::lifecycle::RequestState;
+use records::request::StoredRequest;
 use records::store::{StoreError, Table, dynamo_error};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -11,12 +12,15 @@ use web::pages::console::{PipelineRow, PipelineStage};
 
 /// The stages in workflow order, with the names a coordinator reads.
 pub const STAGES: &[(&str, &str)] = &[
-    (state::SUBMITTED, "Submitted"),
-    (state::MATCHING, "Finding a reviewer"),
-    (state::NEEDS_ATTENTION, "Needs attention: nobody eligible"),
-    (state::OFFERED, "Offered to a reviewer"),
-    (state::ACCEPTED, "Visit booked"),
-    (state::WITHDRAWN, "Withdrawn"),
+    (RequestState::Submitted.as_str(), "Submitted"),
+    (RequestState::Matching.as_str(), "Finding a reviewer"),
+    (
+        RequestState::NeedsAttention.as_str(),
+        "Needs attention: nobody eligible",
+    ),
+    (RequestState::Offered.as_str(), "Offered to a reviewer"),
+    (RequestState::Accepted.as_str(), "Visit booked"),
+    (RequestState::Withdrawn.as_str(), "Withdrawn"),
 ];
 
 /// Every stored request of every stage, stage by stage, the oldest first in each.

@@ -282,8 +282,14 @@ impl ReviewerPages {
         shown: Shown<'_>,
         now: OffsetDateTime,
     ) -> Response<Body> {
+        let stage =
+            match workflows::report::store::stage_of(self.workflow.table(), &review.stored).await {
+                Ok(stage) => stage,
+                Err(error) => return unavailable(branding, &error),
+            };
         let Some(mut date_change) = DateChangeView::new(
             &review.stored,
+            stage,
             Side::Reviewer,
             review.is_lead,
             format!("{page}/date"),

@@ -75,11 +75,22 @@ impl SchoolPages {
                 .unwrap_or_default()
                 .to_owned()
         };
+        // The lifecycle's rule for changing evidence, with the report's stage.
+        let closed = match workflows::report::store::stage_of(&self.table, &link.stored).await {
+            Ok(stage) => changes_allowed(&link.stored, stage, now.date())
+                .err()
+                .map(|refusal| refusal.to_string()),
+            Err(error) => {
+                tracing::error!(%error, "reading a report failed");
+                return unavailable(branding);
+            }
+        };
         let page = EvidenceView {
             branding,
             stored: &link.stored,
             token: &link.token,
             now,
+            closed,
         };
         match route {
             "GET /status/{token}/evidence" => {
@@ -118,7 +129,7 @@ impl SchoolPages {
             Ok(files) => files,
             Err(error) => return page.failed(&error),
         };
-        let closed = changes_allowed(page.stored, page.now.date()).err();
+        let closed = page.closed.as_deref();
         let base = page.base();
         let rows: Vec<EvidenceRow<'_>> = files
             .iter()
@@ -166,14 +177,8 @@ impl SchoolPages {
                 (&page.base(), "Go back to your evidence"),
             );
         };
-        if let Err(reason) = changes_allowed(page.stored, page.now.date()) {
-            return message(
-                page.branding,
-                StatusCode::CONFLICT,
-                "Files can no longer be added",
-                vec![reason.to_owned()],
-                (&page.base(), "Go back to your evidence"),
-            );
+        if let Some(reason) = &page.closed {
+            return page.closed_page("Files can no longer be added", reason);
         }
         let new = match NewEvidence::parse(&form) {
             Ok(new) => new,
@@ -189,6 +194,11 @@ impl SchoolPages {
                 tracing::info!(request_id = %page.stored.id, evidence_id = %evidence.id, "evidence upload started");
                 web::http::see_other(&format!("{}/{}/upload", page.base(), evidence.id))
             }
+            // The stage moved on since the page was read.
+            Err(EvidenceError::Closed) => page.closed_page(
+                "Files can no longer be added",
+                "Your review has moved on, so files can no longer be added.",
+            ),
             Err(error) => page.failed(&error),
         }
     }
@@ -200,9 +210,7 @@ impl SchoolPages {
             Ok(None) => return forbidden(page.branding),
             Err(error) => return page.failed(&error),
         };
-        if evidence.state != workflows::evidence::state::PENDING
-            || changes_allowed(page.stored, page.now.date()).is_err()
-        {
+        if evidence.state != workflows::evidence::state::PENDING || page.closed.is_some() {
             return web::http::see_other(&page.base());
         }
         let back = format!("{}{}?uploaded={}", self.site_url, page.base(), evidence.id);
@@ -242,14 +250,8 @@ impl SchoolPages {
     }
 
     async fn delete(&self, page: &EvidenceView<'_>, evidence_id: &str) -> Response<Body> {
-        if let Err(reason) = changes_allowed(page.stored, page.now.date()) {
-            return message(
-                page.branding,
-                StatusCode::CONFLICT,
-                "Files can no longer be deleted",
-                vec![reason.to_owned()],
-                (&page.base(), "Go back to your evidence"),
-            );
+        if let Some(reason) = &page.closed {
+            return page.closed_page("Files can no longer be deleted", reason);
         }
         match self
             .evidence
@@ -264,6 +266,10 @@ impl SchoolPages {
             Err(EvidenceError::NotFound) => {
                 web::http::see_other(&format!("{}?done=deleted", page.base()))
             }
+            Err(EvidenceError::Closed) => page.closed_page(
+                "Files can no longer be deleted",
+                "Your review has moved on, so files can no longer be deleted.",
+            ),
             Err(error) => page.failed(&error),
         }
     }
@@ -286,6 +292,8 @@ struct EvidenceView<'a> {
     stored: &'a StoredRequest,
     token: &'a str,
     now: OffsetDateTime,
+    /// Why files can no longer be added or deleted, if they cannot.
+    closed: Option<String>,
 }
 
 impl EvidenceView<'_> {
@@ -297,6 +305,17 @@ impl EvidenceView<'_> {
         let lead = self.stored.lead.as_ref()?;
         let visit = records::domain::parse_date(&lead.visit_date).ok()?;
         Some(long_date(visit - DUE_BEFORE_VISIT))
+    }
+
+    /// 409: the stage no longer allows the change; nothing was stored.
+    fn closed_page(&self, title: &str, reason: &str) -> Response<Body> {
+        message(
+            self.branding,
+            StatusCode::CONFLICT,
+            title,
+            vec![reason.to_owned()],
+            (&self.base(), "Go back to your evidence"),
+        )
     }
 
     fn failed(&self, error: &EvidenceError) -> Response<Body> {

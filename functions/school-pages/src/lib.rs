@@ -15,6 +15,7 @@ use rand::RngExt;
 use records::aws::AwsClients;
 use records::branding::{Branding, BrandingSource};
 use records::domain::request::{RawReviewRequest, Reference, ReviewRequest};
+use records::lifecycle::Stage;
 use records::request::Side;
 use records::store::Table;
 use records::{ConfigError, Env};
@@ -245,18 +246,26 @@ impl SchoolPages {
                 return unavailable(branding);
             }
         }
+        // Unreadable, the report is left out: the rest of the page is still worth showing
+        // (and the workflow checks the stage again before any change).
+        let report = workflows::report::store::get(&self.table, &stored.id)
+            .await
+            .inspect_err(|error| tracing::error!(%error, "reading a report failed"))
+            .ok()
+            .flatten();
+        let stage = Stage {
+            request: stored.state,
+            report: report.as_ref().and_then(|r| r.stage().ok()),
+        };
         page.date_change = DateChangeView::new(
             stored,
+            stage,
             Side::School,
             true,
             format!("/status/{token}/date"),
             now.date(),
         );
-        match workflows::report::store::get(&self.table, &stored.id).await {
-            Ok(report) => page.show_report(report.as_ref(), now.date()),
-            // The rest of the page is still worth showing.
-            Err(error) => tracing::error!(%error, "reading a report failed"),
-        }
+        page.show_report(report.as_ref(), now.date());
         page.after_report = self
             .after_report_section(branding, token, stored, after_report, now)
             .await;

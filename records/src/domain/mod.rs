@@ -5,6 +5,7 @@
 #[macro_use]
 pub mod school;
 pub mod request;
+pub mod stage;
 
 use std::fmt;
 use std::str::FromStr;

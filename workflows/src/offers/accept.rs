@@ -66,54 +66,58 @@ impl Workflow {
             }),
             sequence: 0,
         };
-        let request_update = match offer.role {
-            Role::Lead => {
-                let wants_second =
-                    matching::needs_second_reviewer(&stored.request, &self.settings().await);
-                let mut builder = update(table, &request_pk(&stored.id), "REQUEST")
+        let request_update =
+            match offer.role {
+                Role::Lead => {
+                    let wants_second =
+                        matching::needs_second_reviewer(&stored.request, &self.settings().await);
+                    let mut builder = update(table, &request_pk(&stored.id), "REQUEST")
                     .condition_expression(
                         "#state = :offered AND open_offer = :offer AND attribute_not_exists(#lead)",
                     )
                     .expression_attribute_names("#state", "state")
                     .expression_attribute_names("#lead", "lead")
-                    .expression_attribute_values(":accepted", s(state::ACCEPTED))
-                    .expression_attribute_values(":offered", s(state::OFFERED))
+                    .expression_attribute_values(":accepted", s(RequestState::Accepted.as_str()))
+                    .expression_attribute_values(":offered", s(RequestState::Offered.as_str()))
                     .expression_attribute_values(":offer", s(offer_id))
                     .expression_attribute_values(
                         ":index",
-                        s(records::keys::state_index_key(state::ACCEPTED)),
+                        s(records::keys::state_index_key(RequestState::Accepted.as_str())),
                     )
                     .expression_attribute_values(":lead", member_value);
-                builder = if wants_second {
-                    builder
-                        .update_expression(
-                            "SET #state = :accepted, gsi1pk = :index, #lead = :lead, \
+                    builder = if wants_second {
+                        builder
+                            .update_expression(
+                                "SET #state = :accepted, gsi1pk = :index, #lead = :lead, \
                              second_state = :second REMOVE open_offer",
-                        )
-                        .expression_attribute_values(":second", s(second_state::MATCHING))
-                } else {
-                    builder.update_expression(
+                            )
+                            .expression_attribute_values(":second", s(second_state::MATCHING))
+                    } else {
+                        builder.update_expression(
                         "SET #state = :accepted, gsi1pk = :index, #lead = :lead REMOVE open_offer",
                     )
-                };
-                builder
-            }
-            Role::Second => update(table, &request_pk(&stored.id), "REQUEST")
-                .update_expression(
-                    "SET #second = :member, second_state = :accepted REMOVE second_offer",
-                )
-                .condition_expression(
-                    "#state = :request_accepted AND second_state = :offered \
+                    };
+                    builder
+                }
+                Role::Second => update(table, &request_pk(&stored.id), "REQUEST")
+                    .update_expression(
+                        "SET #second = :member, second_state = :accepted REMOVE second_offer",
+                    )
+                    .condition_expression(
+                        "#state = :request_accepted AND second_state = :offered \
                      AND second_offer = :offer AND attribute_not_exists(#second)",
-                )
-                .expression_attribute_names("#state", "state")
-                .expression_attribute_names("#second", "second")
-                .expression_attribute_values(":member", member_value)
-                .expression_attribute_values(":accepted", s(second_state::ACCEPTED))
-                .expression_attribute_values(":request_accepted", s(state::ACCEPTED))
-                .expression_attribute_values(":offered", s(second_state::OFFERED))
-                .expression_attribute_values(":offer", s(offer_id)),
-        };
+                    )
+                    .expression_attribute_names("#state", "state")
+                    .expression_attribute_names("#second", "second")
+                    .expression_attribute_values(":member", member_value)
+                    .expression_attribute_values(":accepted", s(second_state::ACCEPTED))
+                    .expression_attribute_values(
+                        ":request_accepted",
+                        s(RequestState::Accepted.as_str()),
+                    )
+                    .expression_attribute_values(":offered", s(second_state::OFFERED))
+                    .expression_attribute_values(":offer", s(offer_id)),
+            };
         let mut items = vec![
             update(table, &offer_pk(offer_id), "OFFER")
                 .update_expression(

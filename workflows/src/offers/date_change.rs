@@ -2,6 +2,15 @@
 //! booked one; the team's term loads and review histories move with the visit.
 
 use super::*;
+use records::lifecycle::{Action, Guard, Person, allowed, report_check};
+
+/// Who moves a visit from `side`: the school, or the lead reviewer.
+fn mover(side: Side) -> Person {
+    match side {
+        Side::School => Person::School,
+        Side::Reviewer => Person::Lead,
+    }
+}
 
 impl Workflow {
     /// One side asks to move the booked visit of `request_id` to `date`; the other side is
@@ -22,12 +31,15 @@ impl Workflow {
         let Some(lead) = stored
             .lead
             .as_ref()
-            .filter(|_| stored.state == state::ACCEPTED)
+            .filter(|_| stored.state == RequestState::Accepted)
         else {
             return Ok(DateChangeAnswer::NotPossible(
                 "Only a booked visit can move".into(),
             ));
         };
+        if let Err(refusal) = self.may_move(&stored, lead, asked_by, now).await? {
+            return Ok(DateChangeAnswer::NotPossible(refusal));
+        }
         if stored.date_change.is_some() {
             return Ok(DateChangeAnswer::NotPossible(
                 "A new date is already waiting to be confirmed".into(),
@@ -83,16 +95,20 @@ impl Workflow {
                 review_link: (asked_by == Side::School).then(|| review_link_for(lead)),
             }),
         );
+        let ask = update(table, &request_pk(&stored.id), "REQUEST");
         let items = vec![
-            update(table, &request_pk(&stored.id), "REQUEST")
-                .update_expression("SET date_change = :change")
-                .condition_expression(
-                    "#state = :accepted AND attribute_not_exists(date_change) \
-                     AND #lead.visit_date = :current",
+            Guard::new(Action::MoveVisit, now.date())
+                .on_update(
+                    ask,
+                    Some(
+                        "#state = :accepted AND attribute_not_exists(date_change) \
+                         AND #lead.visit_date = :current",
+                    ),
                 )
+                .update_expression("SET date_change = :change")
                 .expression_attribute_names("#state", "state")
                 .expression_attribute_names("#lead", "lead")
-                .expression_attribute_values(":accepted", s(state::ACCEPTED))
+                .expression_attribute_values(":accepted", s(RequestState::Accepted.as_str()))
                 .expression_attribute_values(":current", s(lead.visit_date.clone()))
                 .expression_attribute_values(
                     ":change",
@@ -114,6 +130,7 @@ impl Workflow {
                 },
             ),
             outbox::put(table, &to, &email, now),
+            report_check(table, &stored.id, Action::MoveVisit),
         ];
         Ok(match self.commit(items).await? {
             Transacted::Committed => DateChangeAnswer::Asked,
@@ -154,11 +171,10 @@ impl Workflow {
         let old_date = parse_date(&lead.visit_date)
             .map_err(|_| WorkflowError::Corrupt("a visit date".into()))?;
         let team = self.team_reviewers(&stored).await?;
+        // Keeping the booked date is always possible; moving it, only while the rule allows.
+        let condition = "date_change.proposed_date = :proposed AND date_change.asked_by = :asker \
+                         AND #lead.visit_date = :current";
         let request_update = update(table, &request_pk(&stored.id), "REQUEST")
-            .condition_expression(
-                "date_change.proposed_date = :proposed AND date_change.asked_by = :asker \
-                 AND #lead.visit_date = :current",
-            )
             .expression_attribute_names("#lead", "lead")
             .expression_attribute_values(":proposed", s(change.proposed_date.clone()))
             .expression_attribute_values(
@@ -185,6 +201,7 @@ impl Workflow {
             };
             let items = vec![
                 request_update
+                    .condition_expression(condition)
                     .update_expression("REMOVE date_change")
                     .build()
                     .map(|u| TransactWriteItem::builder().update(u).build())
@@ -210,9 +227,14 @@ impl Workflow {
                 }
             });
         }
+        if let Err(refusal) = self.may_move(&stored, lead, answered_by, now).await? {
+            return Ok(DateChangeAnswer::NotPossible(refusal));
+        }
         if let Err(reason) = check_new_date(new_date, &team, now.date()) {
             return Ok(DateChangeAnswer::InvalidDate(reason));
         }
+        let request_update =
+            Guard::new(Action::MoveVisit, now.date()).on_update(request_update, Some(condition));
         let sequence = stored.visit_sequence + 1;
         let date = format_date(new_date);
         let mut set = vec!["#lead.visit_date = :new", "visit_sequence = :sequence"];
@@ -269,6 +291,7 @@ impl Workflow {
                 items.push(capacity_guard(table, &reviewer_pk, new_term, reviewer));
             }
         }
+        items.push(report_check(table, &stored.id, Action::MoveVisit));
         items.push(timeline_put(
             table,
             &stored.id,
@@ -318,6 +341,23 @@ impl Workflow {
                 DateChangeAnswer::NotPossible("The review changed meanwhile: try again".into())
             }
         })
+    }
+
+    /// Whether `side` may move the visit of `stored` (booked with `lead`) now: the lifecycle's
+    /// rule, with the report's stage; a refusal says why.
+    async fn may_move(
+        &self,
+        stored: &StoredRequest,
+        lead: &TeamMember,
+        side: Side,
+        now: OffsetDateTime,
+    ) -> Result<Result<(), String>, WorkflowError> {
+        let stage = crate::report::store::stage_of(&self.table, stored).await?;
+        let visit = parse_date(&lead.visit_date).ok();
+        Ok(
+            allowed(stage, mover(side), Action::MoveVisit, now.date(), visit)
+                .map_err(|refusal| refusal.to_string()),
+        )
     }
 
     /// The profiles of the review team, lead first.

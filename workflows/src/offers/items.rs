@@ -25,9 +25,12 @@ pub(super) fn back_to_matching(
                 "SET #state = :matching, gsi1pk = :index, {EXCLUDE} REMOVE open_offer"
             ))
             .condition_expression("#state = :offered AND open_offer = :offer")
-            .expression_attribute_values(":matching", s(state::MATCHING))
-            .expression_attribute_values(":offered", s(state::OFFERED))
-            .expression_attribute_values(":index", s(state_index_key(state::MATCHING))),
+            .expression_attribute_values(":matching", s(RequestState::Matching.as_str()))
+            .expression_attribute_values(":offered", s(RequestState::Offered.as_str()))
+            .expression_attribute_values(
+                ":index",
+                s(state_index_key(RequestState::Matching.as_str())),
+            ),
         Role::Second => builder
             .update_expression(format!(
                 "SET second_state = :matching, {EXCLUDE} REMOVE second_offer"
@@ -36,7 +39,7 @@ pub(super) fn back_to_matching(
                 "#state = :accepted AND second_state = :offered AND second_offer = :offer",
             )
             .expression_attribute_values(":matching", s(second_state::MATCHING))
-            .expression_attribute_values(":accepted", s(state::ACCEPTED))
+            .expression_attribute_values(":accepted", s(RequestState::Accepted.as_str()))
             .expression_attribute_values(":offered", s(second_state::OFFERED)),
     }
 }
@@ -99,7 +102,7 @@ pub(super) fn set_second_state(
     let mut builder = update(table, &request_pk(request_id), "REQUEST")
         .condition_expression("#state = :accepted AND second_state = :matching")
         .expression_attribute_names("#state", "state")
-        .expression_attribute_values(":accepted", s(state::ACCEPTED))
+        .expression_attribute_values(":accepted", s(RequestState::Accepted.as_str()))
         .expression_attribute_values(":matching", s(second_state::MATCHING))
         .expression_attribute_values(":second", s(new_state));
     builder = match offer_id {
@@ -146,15 +149,15 @@ pub(super) fn update(
 pub(super) fn set_request_state(
     table: &str,
     stored: &StoredRequest,
-    new_state: &str,
+    new_state: RequestState,
     offer_id: Option<&str>,
 ) -> TransactWriteItem {
     let mut builder = update(table, &request_pk(&stored.id), "REQUEST")
         .condition_expression("#state = :was")
         .expression_attribute_names("#state", "state")
-        .expression_attribute_values(":was", s(stored.state.clone()))
-        .expression_attribute_values(":state", s(new_state))
-        .expression_attribute_values(":index", s(state_index_key(new_state)));
+        .expression_attribute_values(":was", s(stored.state.as_str()))
+        .expression_attribute_values(":state", s(new_state.as_str()))
+        .expression_attribute_values(":index", s(state_index_key(new_state.as_str())));
     builder = match offer_id {
         Some(offer_id) => builder
             .update_expression("SET #state = :state, gsi1pk = :index, open_offer = :offer")

@@ -17,9 +17,10 @@ use time::{Date, Duration, OffsetDateTime, Weekday};
 use super::store::{self, SORT_KEY, report_state};
 use records::domain::parse_date;
 use records::domain::request::long_date;
+use records::lifecycle::RequestState;
 use records::links::{ReviewLink, review_link, status_link};
 use records::programme;
-use records::request::{StoredRequest, remind_once, request_pk, state};
+use records::request::{StoredRequest, remind_once, request_pk};
 use records::store::{StoreError, Table, dynamo_error, s};
 
 /// Working days the draft waits for the school's factual check before the school is reminded.
@@ -57,7 +58,10 @@ pub async fn send_reminders(table: &Table, now: OffsetDateTime) -> Result<Remind
         .map(|settings| settings.report_due_working_days)
         .unwrap_or(programme::ProgrammeSettings::new("", "").report_due_working_days);
     let accepted = table
-        .index_items(&records::keys::state_index_key(state::ACCEPTED), None)
+        .index_items(
+            &records::keys::state_index_key(RequestState::Accepted.as_str()),
+            None,
+        )
         .await
         .map_err(|e| dynamo_error("Query", e))?;
     let mut reminded = Reminded::default();

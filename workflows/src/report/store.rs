@@ -25,13 +25,14 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{FactualCheck, Report, ReportFieldError};
+use records::lifecycle::{ReportState, Stage, UnknownState};
 use records::programme::GradingScale;
-use records::request::{TimelineEvent, request_pk, timeline_put};
+use records::request::{StoredRequest, TimelineEvent, request_pk, timeline_put};
 use records::store::{Item, StoreError, Table, Transacted, dynamo_error, n, s};
 use records::versioned::Kind;
 pub use records::versioned::Saved;
 
-pub const SORT_KEY: &str = "REPORT";
+pub const SORT_KEY: &str = records::lifecycle::REPORT_SORT_KEY;
 
 /// The report's text as a versioned document.
 pub const KIND: Kind = Kind {
@@ -39,15 +40,14 @@ pub const KIND: Kind = Kind {
     editable: &[report_state::DRAFT, report_state::CHECKED],
 };
 
+/// The report's states as stored ([`records::lifecycle::ReportState`] says what each means).
 pub mod report_state {
-    /// Being written by the review team.
-    pub const DRAFT: &str = "draft";
-    /// With the school for its factual-accuracy check; nobody edits it.
-    pub const SUBMITTED: &str = "submitted";
-    /// The school answered; the lead edits and finalises.
-    pub const CHECKED: &str = "checked";
-    /// Rendered, stored and delivered; never changes again.
-    pub const FINAL: &str = "final";
+    use records::lifecycle::ReportState;
+
+    pub const DRAFT: &str = ReportState::Draft.as_str();
+    pub const SUBMITTED: &str = ReportState::Submitted.as_str();
+    pub const CHECKED: &str = ReportState::Checked.as_str();
+    pub const FINAL: &str = ReportState::Final.as_str();
 }
 
 /// The report item.
@@ -76,6 +76,16 @@ pub struct StoredReport {
 }
 
 impl StoredReport {
+    /// The report's stage (an unknown stored state is corrupt data).
+    pub fn stage(&self) -> Result<ReportState, StoreError> {
+        self.state
+            .parse()
+            .map_err(|e: UnknownState| StoreError::Corrupt {
+                key: format!("REQUEST#…/{SORT_KEY}"),
+                reason: e.to_string(),
+            })
+    }
+
     /// Whether the review team may change the text now.
     pub fn editable(&self) -> bool {
         KIND.editable.contains(&self.state.as_str())
@@ -97,6 +107,18 @@ pub enum Moved {
     NotReady(Vec<ReportFieldError>),
     /// The report changed since the person saw it, or is no longer in the state the step needs.
     Conflict,
+}
+
+/// Request `stored`'s stage: its own state and its report's (if one was saved).
+pub async fn stage_of(table: &Table, stored: &StoredRequest) -> Result<Stage, StoreError> {
+    let report = get(table, &stored.id)
+        .await?
+        .map(|r| r.stage())
+        .transpose()?;
+    Ok(Stage {
+        request: stored.state,
+        report,
+    })
 }
 
 /// The report of request `request_id`, if anyone has saved one (consistent read: a save is

@@ -311,7 +311,7 @@ async fn requests_are_listed_shown_withdrawn_once_and_exported_without_contact_d
     let withdrawn = requests::list(&table, Some("withdrawn")).await.unwrap();
     assert_eq!(withdrawn.len(), 1);
     assert_eq!(withdrawn[0].reference, a);
-    assert_eq!(withdrawn[0].state, "withdrawn");
+    assert_eq!(withdrawn[0].state.as_str(), "withdrawn");
     assert_eq!(requests::list(&table, None).await.unwrap().len(), 2);
 
     let shown = requests::show(&table, &a).await.unwrap();
@@ -401,7 +401,8 @@ async fn a_request_the_matcher_has_moved_on_is_listed_and_withdrawn_from_its_sta
             .await
             .unwrap()
             .request
-            .state;
+            .state
+            .to_string();
         if state != "submitted" {
             break;
         }
@@ -422,7 +423,7 @@ async fn a_request_the_matcher_has_moved_on_is_listed_and_withdrawn_from_its_sta
     };
     assert!(requests::STATES.contains(&previous_state.as_str()));
     let shown = requests::show(&table, &reference).await.unwrap();
-    assert_eq!(shown.request.state, "withdrawn");
+    assert_eq!(shown.request.state.as_str(), "withdrawn");
     assert_eq!(shown.timeline.last().unwrap().kind, "withdrawn");
     assert_eq!(shown.timeline.last().unwrap().detail, None);
     assert_eq!(

@@ -336,7 +336,10 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
         app.stack.mail_to(&bea).await.unwrap().is_empty(),
         "the original lead is asked first, though Bea scores more"
     );
-    assert_eq!(app.stored_request(&link.request_id).await.state, "offered");
+    assert_eq!(
+        app.stored_request(&link.request_id).await.state.as_str(),
+        "offered"
+    );
 
     // The school got the new request's confirmation, with its own status link; each status
     // page links to the other.

@@ -238,7 +238,7 @@ async fn a_review_lives_to_its_final_report_with_a_tenth_of_aws_calls_failing() 
         "accepting the offer",
         &offer_link,
         async || accept.clone(),
-        async || app.stored_request(&request_id).await.state == "accepted",
+        async || app.stored_request(&request_id).await.state.as_str() == "accepted",
     )
     .await;
     let school_mails = mail(&app, &school_address, 2).await;

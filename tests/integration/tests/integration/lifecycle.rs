@@ -159,7 +159,7 @@ async fn a_review_lives_from_request_to_follow_up() {
     let status = app.page(&status_link).await;
     assert!(status.contains(&reference));
     let stored = app.stored_request(&request_id).await;
-    assert_eq!(stored.state, records::request::state::OFFERED);
+    assert_eq!(stored.state, records::lifecycle::RequestState::Offered);
     assert_eq!(stored.request.focus_areas.areas(), AREAS);
 
     // Accept with a date: both sides are told, each with a calendar file and its own link.
@@ -178,7 +178,7 @@ async fn a_review_lives_from_request_to_follow_up() {
     assert_eq!(link_containing(&school_mails[..1], "/status/"), status_link);
     let review_link = link_containing(&lead_mails[..1], "/reviews/");
     let stored = app.stored_request(&request_id).await;
-    assert_eq!(stored.state, records::request::state::ACCEPTED);
+    assert_eq!(stored.state, records::lifecycle::RequestState::Accepted);
     let lead = stored.lead.expect("a lead");
     assert_eq!(
         (lead.reviewer_name.as_str(), lead.visit_date.as_str()),
@@ -540,7 +540,7 @@ async fn a_review_lives_from_request_to_follow_up() {
     );
     assert_eq!(
         app.stored_request(&link.request_id).await.state,
-        records::request::state::OFFERED
+        records::lifecycle::RequestState::Offered
     );
     let school_mails = app.wait_for_mail(&school, 5).await;
     assert!(
