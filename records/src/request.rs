@@ -196,7 +196,7 @@ pub async fn find_by_status_token(
         .await?
         .and_then(|item| serde_dynamo::from_item(item).ok());
     let events = table
-        .partition_items(&request_pk(request_id), Some("EVENT#"))
+        .partition_items(&request_pk(request_id), Some(crate::keys::EVENT_PREFIX))
         .await
         .map_err(|e| dynamo_error("Query", e))?
         .into_iter()
