@@ -184,7 +184,7 @@ pub async fn find_by_status_token(
         .map(read_request)
         .transpose()?;
     let events = table
-        .partition_items(&request_pk(request_id), Some("EVENT#"))
+        .partition_items(&request_pk(request_id), Some(crate::keys::EVENT_PREFIX))
         .await
         .map_err(|e| dynamo_error("Query", e))?
         .into_iter()

@@ -1,5 +1,6 @@
-//! The web layer of send-review: HTTP helpers (forms, JSON, redirects, the page response) and
-//! every page template (askama, under `templates/`), for the functions that serve pages.
+//! The web layer of send-review: HTTP helpers (forms, JSON, redirects, the page response), the
+//! private-link guards ([`guards`]: a token becomes what its link opens, or one refusal page)
+//! and every page template (askama, under `templates/`), for the functions that serve pages.
 //!
 //! Layers (dependencies point one way, down): `records` <- `workflows` <- {`mail`, `web`} <-
 //! functions, admin, dev tools and tests. A page here shows what a workflow decided; it never
