@@ -6,6 +6,7 @@ mod evidence;
 mod follow_up_report;
 mod intake;
 mod lifecycle;
+mod lifecycle_model;
 mod local_runner;
 mod mail_delivery;
 mod mail_feedback;
