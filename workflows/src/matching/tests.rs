@@ -8,6 +8,22 @@ fn no_one() -> HashSet<Ulid> {
     HashSet::new()
 }
 
+/// Ranks `pool` for the lead of `request`, leaving out `excluded`.
+fn rank_for_lead<'a>(
+    request: &ReviewRequest,
+    excluded: &HashSet<Ulid>,
+    pool: &[ReviewerRecord<'a>],
+) -> MatchOutcome<'a> {
+    let match_request = MatchRequest {
+        request,
+        excluded,
+        role: Role::Lead,
+        lead: None,
+        follow_up_of: None,
+    };
+    rank(&match_request, pool, &settings(), TODAY)
+}
+
 /// Runs the whole engine on a pool of one.
 fn judge<'a>(
     record: ReviewerRecord<'a>,
@@ -187,36 +203,16 @@ fn a_school_reviewed_in_the_recent_years_is_ruled_out() {
 
 #[test]
 fn whole_years_are_counted_by_the_calendar_even_from_29_february() {
-    assert!(within_years(
-        date!(2023 - 05 - 10),
-        3,
-        date!(2026 - 05 - 10)
-    ));
-    assert!(!within_years(
-        date!(2023 - 05 - 10),
-        3,
-        date!(2026 - 05 - 11)
-    ));
-    assert!(within_years(
-        date!(2024 - 02 - 29),
-        3,
-        date!(2027 - 02 - 28)
-    ));
-    assert!(!within_years(
-        date!(2024 - 02 - 29),
-        3,
-        date!(2027 - 03 - 01)
-    ));
-    assert!(!within_years(
-        date!(2025 - 02 - 28),
-        3,
-        date!(2028 - 02 - 29)
-    ));
-    assert!(within_years(
-        date!(2025 - 03 - 01),
-        3,
-        date!(2028 - 02 - 29)
-    ));
+    for (from, to, within) in [
+        (date!(2023 - 05 - 10), date!(2026 - 05 - 10), true),
+        (date!(2023 - 05 - 10), date!(2026 - 05 - 11), false),
+        (date!(2024 - 02 - 29), date!(2027 - 02 - 28), true),
+        (date!(2024 - 02 - 29), date!(2027 - 03 - 01), false),
+        (date!(2025 - 02 - 28), date!(2028 - 02 - 29), false),
+        (date!(2025 - 03 - 01), date!(2028 - 02 - 29), true),
+    ] {
+        assert_eq!(within_years(from, 3, to), within, "{from} to {to}");
+    }
 }
 
 #[test]
@@ -530,14 +526,7 @@ fn every_broken_rule_is_reported_not_just_the_first() {
     };
     let excluded = HashSet::from([hopeless.id]);
     let request = request();
-    let match_request = MatchRequest {
-        request: &request,
-        excluded: &excluded,
-        role: Role::Lead,
-        lead: None,
-        follow_up_of: None,
-    };
-    let outcome = rank(&match_request, &[record], &settings(), TODAY);
+    let outcome = rank_for_lead(&request, &excluded, &[record]);
     assert_eq!(
         outcome.ruled_out[0].1,
         [

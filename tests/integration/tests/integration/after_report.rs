@@ -11,8 +11,8 @@ use workflows::after_report::action_plan::ActionStatus;
 use workflows::report::Report;
 
 use crate::support::{
-    Booked, TestStack, body, day, encode_fields, follow_up_windows, link_containing, redirect,
-    reminder_time_after, reviewer_row, spawn, unique_address, visit_day,
+    Answered, Booked, TestStack, body, day, encode_fields, follow_up_windows, link_containing,
+    redirect, reminder_time_after, reviewer_row, spawn, unique_address, visit_day,
 };
 
 /// `school` (contact address, URN, name) asks for a review; `lead` (who has had
@@ -20,31 +20,33 @@ use crate::support::{
 /// page does it (the retention marker in the finalising transaction).
 async fn reviewed(
     app: &TestStack,
-    lead: &str,
-    mails_so_far: usize,
-    (school, urn, name): (&str, &str, &str),
+    school: (&str, &str, &str),
+    (lead, mails_so_far): (&str, usize),
     report: &Report,
 ) -> Booked {
-    let booked = app.book((school, urn, name), lead, mails_so_far).await;
+    let booked = app.book(school, lead, mails_so_far).await;
     app.finalise(&booked.school.request_id, report).await;
     booked
 }
 
-fn one_reviewer(name: &str, email: &str, la: u16) -> String {
-    reviewer_row(name, email, la, "primary", 2, "900001")
+const ALDER: &str = "Alder Primary School";
+const BIRCH: &str = "Birch Primary School";
+
+/// Ada, a London primary reviewer who may lead, joins the pool; her address.
+async fn ada_leads(app: &TestStack) -> String {
+    let lead = unique_address("lead");
+    app.import_reviewers(&[reviewer_row("Ada Lead", &lead, 204, "primary", 2, "900001")])
+        .await;
+    lead
 }
 
 #[tokio::test]
 async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
     let app = spawn().await;
-    let lead = unique_address("lead");
-    app.import_reviewers(&[one_reviewer("Ada Lead", &lead, 204)])
-        .await;
+    let lead = ada_leads(&app).await;
     let school = unique_address("school");
-    let reference = app
-        .submit_named(&school, "100101", "Alder Primary School")
-        .await;
-    let booked = app.accept_offer(&reference, &school, &lead, 0).await;
+    let booked = app.book((&school, "100101", ALDER), &lead, 0).await;
+    let reference = booked.school.reference.as_str().to_owned();
     let (request_id, status_link) = (booked.school.request_id, booked.status_link);
     let plan_link = format!("{status_link}/action-plan");
 
@@ -189,19 +191,10 @@ async fn the_school_keeps_its_action_plan_and_an_old_page_overwrites_nothing() {
 #[tokio::test]
 async fn the_school_is_asked_to_update_its_action_plan_once_a_term() {
     let app = spawn().await;
-    let lead = unique_address("lead");
-    app.import_reviewers(&[one_reviewer("Ada Lead", &lead, 204)])
-        .await;
+    let lead = ada_leads(&app).await;
     let school = unique_address("school");
     let report = workflows::report::examples::typical();
-    let review = reviewed(
-        &app,
-        &lead,
-        0,
-        (&school, "100101", "Alder Primary School"),
-        &report,
-    )
-    .await;
+    let review = reviewed(&app, (&school, "100101", ALDER), (&lead, 0), &report).await;
     let mails_before = app.wait_for_mail(&school, 2).await.len();
 
     // Not in the term the report became final.
@@ -256,19 +249,15 @@ async fn a_follow_up_is_a_new_request_offered_to_the_original_lead_first() {
     // Ada's home is in Kent, so a London reviewer with the same profile scores 15 more.
     let ada = app.ada_joins().await;
     let school = unique_address("school");
-    let reference = app
-        .submit_named(&school, "100101", "Alder Primary School")
-        .await;
-    let booked = app.accept_offer(&reference, &school, &ada, 0).await;
+    let booked = app.book((&school, "100101", ALDER), &ada, 0).await;
+    let reference = booked.school.reference.as_str().to_owned();
     let (original_id, status_link) = (booked.school.request_id, booked.status_link);
 
     // Not before the report is final.
     let refused = app.ask_follow_up(&status_link).await;
-    assert!(
-        body(refused, StatusCode::CONFLICT)
-            .await
-            .contains("Your report is not final yet")
-    );
+    refused
+        .says(StatusCode::CONFLICT, "Your report is not final yet")
+        .await;
 
     // Months later: the visit happened (so Ada "reviewed the school recently"), the report is
     // final, and a better-placed reviewer has joined the pool.
@@ -375,26 +364,17 @@ async fn signposting_shows_other_schools_only_when_both_consent() {
     use records::domain::request::FocusArea::AssessmentOfNeed;
 
     let app = spawn().await;
-    let lead = unique_address("lead");
-    app.import_reviewers(&[one_reviewer("Ada Lead", &lead, 204)])
-        .await;
+    let lead = ada_leads(&app).await;
     let (alder_mail, birch_mail) = (unique_address("alder"), unique_address("birch"));
     let typical = workflows::report::examples::typical();
-    let alder = reviewed(
-        &app,
-        &lead,
-        0,
-        (&alder_mail, "100101", "Alder Primary School"),
-        &typical,
-    )
-    .await;
+    let alder = reviewed(&app, (&alder_mail, "100101", ALDER), (&lead, 0), &typical).await;
     // Birch's report says nothing about assessment of need.
+    let birch_report = without(typical.clone(), AssessmentOfNeed);
     let birch = reviewed(
         &app,
-        &lead,
-        2,
-        (&birch_mail, "100102", "Birch Primary School"),
-        &without(typical.clone(), AssessmentOfNeed),
+        (&birch_mail, "100102", BIRCH),
+        (&lead, 2),
+        &birch_report,
     )
     .await;
     let choose = |review: &Booked, consent: &'static str| {

@@ -8,7 +8,7 @@ use reqwest::StatusCode;
 use reqwest::header::LOCATION;
 use workflows::evidence::{EvidenceStore, request_prefix, state};
 
-use crate::support::{PDF, School, TestStack, body, spawn, tampered_token, upload_form};
+use crate::support::{Answered, PDF, School, TestStack, body, spawn, tampered_token, upload_form};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
 
@@ -38,11 +38,8 @@ async fn a_pdf_uploaded_through_the_presigned_post_is_checked_received_listed_an
     assert!(status.contains("You have not shared any evidence yet."));
     assert!(status.contains(&school.evidence()));
     let page = app.open(app.url(&school.evidence())).await;
-    assert!(
-        body(page, StatusCode::OK)
-            .await
-            .contains("You have not added any files yet.")
-    );
+    page.says(StatusCode::OK, "You have not added any files yet.")
+        .await;
 
     // An incomplete form: every field's problem, nothing stored.
     let refused = app

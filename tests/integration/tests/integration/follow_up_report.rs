@@ -8,8 +8,8 @@ use reqwest::StatusCode;
 use workflows::report::examples::typical;
 
 use crate::support::{
-    body, day, form_encode, link_containing, offer_link, pdf_text, reminder_time_after, school_day,
-    spawn, unique_address, version_on,
+    Answered, body, day, form_encode, link_containing, offer_link, pdf_text, reminder_time_after,
+    school_day, spawn, unique_address, version_on,
 };
 
 #[tokio::test]
@@ -129,9 +129,8 @@ async fn the_follow_up_report_gives_progress_on_each_recommendation() {
             ],
         )
         .await;
-    assert!(body(bad, StatusCode::UNPROCESSABLE_ENTITY).await.contains(
-        r##"<a href="#progress-2-rating">Choose one of the answers for the progress on recommendation 2</a>"##
-    ));
+    let wanted = r##"<a href="#progress-2-rating">Choose one of the answers for the progress on recommendation 2</a>"##;
+    bad.says(StatusCode::UNPROCESSABLE_ENTITY, wanted).await;
     assert_eq!(version_on(&app.page(&editor_link).await), version);
 
     let complete = form_encode(&[

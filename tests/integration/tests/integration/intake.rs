@@ -6,7 +6,7 @@ use reqwest::header::CONTENT_TYPE;
 use serde_json::{Value, json};
 
 use crate::support::{
-    TestStack, body, date_from_now, encode_fields, location, spawn, spawn_with_parameter,
+    Answered, TestStack, body, date_from_now, encode_fields, location, spawn, spawn_with_parameter,
     unique_address, valid_form,
 };
 
@@ -47,6 +47,13 @@ async fn post_api(
     request.send().await.unwrap()
 }
 
+/// A school (a new contact each time) asks for a review of school `urn` through the API, with
+/// Idempotency-Key `key`.
+async fn new_school_asks(app: &TestStack, key: &str, urn: &str) -> reqwest::Response {
+    let body = valid_json(&unique_address("r"), urn).to_string();
+    post_api(app, Some(key), "application/json", body).await
+}
+
 /// The JSON pointers a problem document's `errors` name, in order.
 fn problem_fields(problem: &Value) -> Vec<&str> {
     problem["errors"]
@@ -78,11 +85,7 @@ async fn a_school_submits_the_form_gets_one_email_and_follows_its_private_status
     );
 
     let confirmation = app.open(app.url(&sent_page)).await;
-    assert!(
-        body(confirmation, StatusCode::OK)
-            .await
-            .contains(&reference)
-    );
+    confirmation.says(StatusCode::OK, &reference).await;
 
     let mails = app.wait_for_mail(&email, 1).await;
     assert_eq!(mails.len(), 1);
@@ -478,40 +481,19 @@ async fn bad_api_requests_get_problem_details_and_store_nothing() {
 async fn submissions_past_the_rate_limit_are_refused_with_429() {
     let app = spawn_with_parameter("SubmissionsPerSchoolPerDay", "2").await;
     for n in 0..2 {
-        let response = post_api(
-            &app,
-            Some(&format!("key-{n}")),
-            "application/json",
-            valid_json(&unique_address("r"), "100007").to_string(),
-        )
-        .await;
+        let response = new_school_asks(&app, &format!("key-{n}"), "100007").await;
         assert_eq!(response.status(), StatusCode::CREATED);
     }
-    let third = post_api(
-        &app,
-        Some("key-3"),
-        "application/json",
-        valid_json(&unique_address("r"), "100007").to_string(),
-    )
-    .await;
+    let third = new_school_asks(&app, "key-3", "100007").await;
     assert_eq!(third.status(), StatusCode::TOO_MANY_REQUESTS);
     let token = app.form_token().await;
     let form = app
         .send_request_form(&valid_form(&token, &unique_address("r"), "100007"))
         .await;
-    assert!(
-        body(form, StatusCode::TOO_MANY_REQUESTS)
-            .await
-            .contains("Too many requests")
-    );
+    form.says(StatusCode::TOO_MANY_REQUESTS, "Too many requests")
+        .await;
     // Another school is not affected.
-    let other = post_api(
-        &app,
-        Some("key-4"),
-        "application/json",
-        valid_json(&unique_address("r"), "100008").to_string(),
-    )
-    .await;
+    let other = new_school_asks(&app, "key-4", "100008").await;
     assert_eq!(other.status(), StatusCode::CREATED);
     assert_eq!(app.items_with_prefix("REFERENCE#").await.len(), 3);
 }

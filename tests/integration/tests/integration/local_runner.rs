@@ -3,7 +3,7 @@
 use local_runner::template::{EventSpec, Template};
 use reqwest::StatusCode;
 
-use crate::support::{self, body, spawn, spawn_with};
+use crate::support::{self, Answered, spawn, spawn_with};
 
 #[tokio::test]
 async fn every_http_route_of_the_template_is_served_by_its_function() {
@@ -140,13 +140,12 @@ async fn the_dev_page_runs_schedules_and_demo_shortcuts_from_forms() {
 
     // A schedule run from its button answers with a page.
     let ran = app
-        .http
-        .post(app.url("/_dev/schedules/ScheduledTasksFunction"))
-        .form(&[("from", "page")])
-        .send()
-        .await
-        .unwrap();
-    assert!(body(ran, StatusCode::OK).await.contains("<h1>Done</h1>"));
+        .post_pairs(
+            &app.url("/_dev/schedules/ScheduledTasksFunction"),
+            &[("from", "page")],
+        )
+        .await;
+    ran.says(StatusCode::OK, "<h1>Done</h1>").await;
 
     // A booked visit moved to today from the form; an unknown reference does nothing.
     let ada = app.ada_joins().await;
@@ -157,28 +156,24 @@ async fn the_dev_page_runs_schedules_and_demo_shortcuts_from_forms() {
     let reference = booked.school.reference.as_str();
     let today = time::OffsetDateTime::now_utc().date().to_string();
     let moved = app
-        .http
-        .post(app.url("/_dev/demo/visit-date"))
-        .form(&[
-            ("reference", format!(" {reference} ").as_str()),
-            ("date", &today),
-        ])
-        .send()
-        .await
-        .unwrap();
-    assert!(body(moved, StatusCode::OK).await.contains(&today));
+        .post_pairs(
+            &app.url("/_dev/demo/visit-date"),
+            &[
+                ("reference", format!(" {reference} ").as_str()),
+                ("date", &today),
+            ],
+        )
+        .await;
+    moved.says(StatusCode::OK, &today).await;
     let stored = app.stored_request(&booked.school.request_id).await;
     assert_eq!(stored.lead.unwrap().visit_date, today);
     let unknown = app
-        .http
-        .post(app.url("/_dev/demo/final-report"))
-        .form(&[("reference", "SR-0000-00")])
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        body(unknown, StatusCode::BAD_REQUEST)
-            .await
-            .contains("<h1>Nothing done</h1>")
-    );
+        .post_pairs(
+            &app.url("/_dev/demo/final-report"),
+            &[("reference", "SR-0000-00")],
+        )
+        .await;
+    unknown
+        .says(StatusCode::BAD_REQUEST, "<h1>Nothing done</h1>")
+        .await;
 }

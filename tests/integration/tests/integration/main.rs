@@ -9,6 +9,7 @@ mod faults;
 mod follow_up_report;
 mod intake;
 mod lifecycle;
+mod lifecycle_model;
 mod lifecycle_rules;
 mod local_runner;
 mod mail_delivery;

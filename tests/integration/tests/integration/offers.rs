@@ -8,8 +8,8 @@ use time::{Duration, OffsetDateTime, Weekday};
 use workflows::offers::{Answer, Workflow};
 
 use crate::support::{
-    body, day, mail_starting, offer_link, reviewer_row, spawn, spawn_with_parameter, tampered,
-    unique_address, visit_day,
+    Answered, body, day, mail_starting, offer_link, reviewer_row, spawn, spawn_with_parameter,
+    tampered, unique_address, visit_day,
 };
 
 #[tokio::test]
@@ -48,11 +48,9 @@ async fn the_best_reviewer_is_offered_the_review_accepts_with_a_date_and_both_si
         saturday += Duration::days(1);
     }
     let refused = app.accept_with_date(&link, saturday).await;
-    assert!(
-        body(refused, StatusCode::UNPROCESSABLE_ENTITY)
-            .await
-            .contains("Monday to Friday")
-    );
+    refused
+        .says(StatusCode::UNPROCESSABLE_ENTITY, "Monday to Friday")
+        .await;
 
     let accepted = app.accept_with_date(&link, visit_day()).await;
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
@@ -93,11 +91,7 @@ async fn the_best_reviewer_is_offered_the_review_accepts_with_a_date_and_both_si
 
     // A late second click is answered politely.
     let again = app.answer(&link, "decision=decline&reason=").await;
-    assert!(
-        body(again, StatusCode::OK)
-            .await
-            .contains("You accepted this review")
-    );
+    again.says(StatusCode::OK, "You accepted this review").await;
 }
 
 #[tokio::test]
@@ -156,11 +150,7 @@ async fn an_offer_not_answered_in_time_expires_and_goes_to_the_next_reviewer() {
     assert_eq!(ran["offers"]["expired"], 1);
     assert_eq!(app.wait_for_mail(&next, 1).await.len(), 1);
     let page = app.open(&link).await;
-    assert!(
-        body(page, StatusCode::OK)
-            .await
-            .contains("This offer has closed")
-    );
+    page.says(StatusCode::OK, "This offer has closed").await;
 }
 
 #[tokio::test]
@@ -370,11 +360,7 @@ async fn withdrawing_an_offered_request_withdraws_its_open_offer() {
     .await
     .unwrap();
     let late = app.accept_with_date(&link, visit_day()).await;
-    assert!(
-        body(late, StatusCode::OK)
-            .await
-            .contains("This offer has closed")
-    );
+    late.says(StatusCode::OK, "This offer has closed").await;
     assert_eq!(
         app.stack.mail_to(&reviewer).await.unwrap().len(),
         1,

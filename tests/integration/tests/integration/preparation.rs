@@ -11,8 +11,8 @@ use time::{Duration, OffsetDateTime};
 use workflows::self_evaluation::{KIND, SelfEvaluation};
 
 use crate::support::{
-    PDF, TestStack, at_nine, body, complete_self_evaluation, csp, form_encode, offer_id, redirect,
-    reviewer_row, spawn, tampered, visit_day,
+    Answered, PDF, TestStack, at_nine, body, complete_self_evaluation, csp, form_encode, offer_id,
+    redirect, reviewer_row, spawn, tampered, visit_day,
 };
 
 fn encode(text: &str) -> String {
@@ -111,11 +111,12 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
             ],
         )
         .await;
-    assert!(
-        body(refused, StatusCode::UNPROCESSABLE_ENTITY)
-            .await
-            .contains("must be 4000 characters or fewer")
-    );
+    refused
+        .says(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "must be 4000 characters or fewer",
+        )
+        .await;
     assert_eq!(
         KIND.get::<SelfEvaluation>(&table, &booked.school.request_id)
             .await
@@ -136,11 +137,12 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
             ],
         )
         .await;
-    assert!(
-        body(incomplete, StatusCode::UNPROCESSABLE_ENTITY)
-            .await
-            .contains("Write your evaluation of leadership of send")
-    );
+    incomplete
+        .says(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "Write your evaluation of leadership of send",
+        )
+        .await;
 
     // Complete: submitted, read-only, and the lead is told.
     let submitted = app

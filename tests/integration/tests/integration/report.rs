@@ -8,7 +8,7 @@ use workflows::report::examples::typical;
 use workflows::report::store::{Moved, Saved, report_state};
 use workflows::report::{FactualCheck, Report, Section, SectionComment, store};
 
-use crate::support::{body, complete_report, csp, report_form, spawn};
+use crate::support::{Answered, body, complete_report, csp, report_form, spawn};
 
 fn draft_with_summary(summary: &str) -> Report {
     let mut report = typical();
@@ -191,11 +191,9 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
 
     // Before the visit the editor is not open yet.
     let early = app.open(&url).await;
-    assert!(
-        body(early, StatusCode::OK)
-            .await
-            .contains("The report opens on the day of the visit")
-    );
+    early
+        .says(StatusCode::OK, "The report opens on the day of the visit")
+        .await;
 
     // The visit day has come.
     let yesterday = time::OffsetDateTime::now_utc().date() - time::Duration::days(1);
@@ -249,19 +247,15 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
             &[("version", "1"), ("decision", "save"), ("summary", &long)],
         )
         .await;
-    assert!(
-        body(too_long, StatusCode::UNPROCESSABLE_ENTITY)
-            .await
-            .contains(r##"href="#summary""##)
-    );
+    too_long
+        .says(StatusCode::UNPROCESSABLE_ENTITY, r##"href="#summary""##)
+        .await;
 
     // An incomplete draft is saved but not sent.
     let incomplete = app.post(&url, &report_form(&draft, 1, "submit")).await;
-    assert!(
-        body(incomplete, StatusCode::UNPROCESSABLE_ENTITY)
-            .await
-            .contains("Enter what went well in")
-    );
+    incomplete
+        .says(StatusCode::UNPROCESSABLE_ENTITY, "Enter what went well in")
+        .await;
 
     // The complete report goes to the school, which is emailed a link to check it.
     let report = complete_report(&areas);

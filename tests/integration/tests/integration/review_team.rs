@@ -1,14 +1,13 @@
 //! After the lead accepts: the second reviewer of a review team, the reviewer's review page,
 //! and moving the visit date (one side asks, the other confirms or keeps it).
 
-use records::programme::ProgrammeSettings;
 use reqwest::StatusCode;
 use time::{Duration, Weekday};
 use workflows::matching::Term;
 
 use crate::support::{
-    Booked, TestStack, body, day, link_containing, mail_starting, offer_link, reviewer_row,
-    school_day, spawn, tampered, unique_address, visit_day,
+    Answered, Booked, TestStack, body, day, link_containing, mail_starting, offer_link,
+    reviewer_row, school_day, second_row, spawn, tampered, unique_address, visit_day,
 };
 
 /// Brook Primary's request (contact `school`) booked with `lead`.
@@ -20,34 +19,14 @@ async fn booked(app: &TestStack, lead: &str, school: &str) -> Booked {
 #[tokio::test]
 async fn a_review_team_gets_a_second_reviewer_for_the_leads_date_and_a_decline_moves_it_on() {
     let app = spawn().await;
-    let mut settings = ProgrammeSettings::new("Test Programme", "programme@example.org");
-    settings.second_reviewer_for_types = vec!["send_review".into()];
-    records::programme::put(&app.table_handle(), &settings)
-        .await
-        .unwrap();
+    app.send_reviews_take_a_second_reviewer().await;
     let lead = unique_address("lead");
     let second = unique_address("second");
     let third = unique_address("third");
-    let trained = format!(",yes,{},", day(-400));
-    let may_not_lead = |row: String| row.replace(&trained, &trained.replace("yes", "no"));
     app.import_reviewers(&[
         reviewer_row("Ada Lead", &lead, 204, "primary", 2, "900001"),
-        may_not_lead(reviewer_row(
-            "Bea Second",
-            &second,
-            204,
-            "primary",
-            2,
-            "900002",
-        )),
-        may_not_lead(reviewer_row(
-            "Cy Third",
-            &third,
-            886,
-            "secondary",
-            2,
-            "900003",
-        )),
+        second_row("Bea Second", &second, 204, "primary", "900002"),
+        second_row("Cy Third", &third, 886, "secondary", "900003"),
     ])
     .await;
     let school = unique_address("school");
@@ -167,11 +146,9 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
             &format!("decision=ask&new_date={saturday}&reason="),
         )
         .await;
-    assert!(
-        body(refused, StatusCode::UNPROCESSABLE_ENTITY)
-            .await
-            .contains("Monday to Friday")
-    );
+    refused
+        .says(StatusCode::UNPROCESSABLE_ENTITY, "Monday to Friday")
+        .await;
     assert!(app.stored_request(&request_id).await.date_change.is_none());
 
     // The lead asks for a new date (possibly in another term); the school is emailed.

@@ -13,7 +13,8 @@ use workflows::report::examples::typical;
 use workflows::report::store::report_state;
 
 use crate::support::{
-    TestStack, body, complete_report, offer_id, redirect, report_form, spawn, unique_address,
+    Answered, TestStack, body, complete_report, offer_id, redirect, report_form, spawn,
+    unique_address,
 };
 
 /// The one-time key in the status page's share form.
@@ -78,11 +79,9 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
     // A draft cannot be shared: nothing stored, nothing sent.
     let governor = unique_address("governor");
     let draft = share(&app, &status, "abcdefghijklmnopqrstuv", &governor, "").await;
-    assert!(
-        body(draft, StatusCode::CONFLICT)
-            .await
-            .contains("Your report is not final yet")
-    );
+    draft
+        .says(StatusCode::CONFLICT, "Your report is not final yet")
+        .await;
     assert!(own_items(&app, &request_id, "SHARE#").await.is_empty());
     assert!(!app.page(&status).await.contains(r#"id="share""#));
 
@@ -119,11 +118,9 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
         .unwrap_or_else(|| panic!("the editor's link in {:?}", told.links))
         .clone();
     let editor_page = app.open(&editor).await;
-    assert!(
-        body(editor_page, StatusCode::OK)
-            .await
-            .contains("We have two SEND governors, not one.")
-    );
+    editor_page
+        .says(StatusCode::OK, "We have two SEND governors, not one.")
+        .await;
     // Answering again (another tab) shows the answer given and sends nothing more.
     let again = app
         .post_pairs(
@@ -246,11 +243,12 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
         .unwrap();
     let other = unique_address("la-send-team");
     let capped = share(&app, &status, &share_key(&html), &other, "").await;
-    assert!(
-        body(capped, StatusCode::UNPROCESSABLE_ENTITY)
-            .await
-            .contains("the most this page allows")
-    );
+    capped
+        .says(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "the most this page allows",
+        )
+        .await;
     assert_eq!(own_items(&app, &request_id, "SHARE#").await.len(), 2);
     assert_eq!(outbox_to(&app, &other).await, 0);
 }

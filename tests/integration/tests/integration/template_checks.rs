@@ -32,105 +32,71 @@ fn broken(old: &str, new: &str) -> String {
     text.replacen(old, new, 1)
 }
 
+/// Asserts that the template with `old` (which must be there) replaced by `new` has a problem
+/// that `matches`.
+fn assert_caught(old: &str, new: &str, matches: impl Fn(&str) -> bool) {
+    let found = problems(&broken(old, new));
+    assert!(found.iter().any(|p| matches(p)), "{found:?}");
+}
+
 #[test]
 fn a_wildcard_action_in_a_function_policy_is_caught() {
-    let text = broken(
+    assert_caught(
         "              Action: dynamodb:DescribeTable\n",
         "              Action: dynamodb:*\n",
-    );
-    let found = problems(&text);
-    assert!(
-        found
-            .iter()
-            .any(|p| p.contains("HealthFunction") && p.contains("wildcard action dynamodb:*")),
-        "{found:?}"
+        |p| p.contains("HealthFunction") && p.contains("wildcard action dynamodb:*"),
     );
 }
 
 #[test]
 fn an_action_missing_from_the_functions_operations_list_is_caught() {
-    let text = broken(
+    assert_caught(
         "              Action: ses:GetSendQuota\n",
         "              Action: [ses:GetSendQuota, ses:SendEmail]\n",
-    );
-    let found = problems(&text);
-    assert!(
-        found.iter().any(|p| p.contains("grants ses:SendEmail")),
-        "{found:?}"
+        |p| p.contains("grants ses:SendEmail"),
     );
 }
 
 #[test]
 fn a_bucket_without_kms_encryption_is_caught() {
-    let text = broken(
+    assert_caught(
         "              SSEAlgorithm: aws:kms\n",
         "              SSEAlgorithm: AES256\n",
-    );
-    let found = problems(&text);
-    assert!(
-        found
-            .iter()
-            .any(|p| p.starts_with("EvidenceBucket: must be encrypted")),
-        "{found:?}"
+        |p| p.starts_with("EvidenceBucket: must be encrypted"),
     );
 }
 
 #[test]
 fn a_function_crate_without_its_resource_is_caught() {
-    let text = broken("        Binary: health\n", "        Binary: not-a-crate\n");
-    let found = problems(&text);
-    assert!(
-        found.contains(&"functions/health has no AWS::Serverless::Function resource".to_owned()),
-        "{found:?}"
-    );
-    assert!(
-        found
-            .iter()
-            .any(|p| p.contains("not-a-crate, which functions/ does not have")),
-        "{found:?}"
-    );
+    let (old, new) = ("        Binary: health\n", "        Binary: not-a-crate\n");
+    assert_caught(old, new, |p| {
+        p == "functions/health has no AWS::Serverless::Function resource"
+    });
+    assert_caught(old, new, |p| {
+        p.contains("not-a-crate, which functions/ does not have")
+    });
 }
 
 #[test]
 fn a_function_without_its_alarm_log_group_or_stream_safeguards_is_caught() {
-    let no_alarm = broken(
+    assert_caught(
         "        - Name: FunctionName\n          Value: !Ref HealthFunction\n",
         "        - Name: FunctionName\n          Value: !Ref SomethingElse\n",
+        |p| p.starts_with("HealthFunction: no alarm on its Errors"),
     );
-    assert!(
-        problems(&no_alarm)
-            .iter()
-            .any(|p| p.starts_with("HealthFunction: no alarm on its Errors"))
-    );
-
-    let no_log_group = broken(
+    assert_caught(
         "        LogGroup: !Ref HealthFunctionLogs\n",
         "        LogGroup: /aws/lambda/health\n",
+        |p| p.starts_with("HealthFunction: LoggingConfig.LogGroup"),
     );
-    assert!(
-        problems(&no_log_group)
-            .iter()
-            .any(|p| p.starts_with("HealthFunction: LoggingConfig.LogGroup"))
-    );
-
-    let no_bisect = broken(
+    assert_caught(
         "            BisectBatchOnFunctionError: true\n",
         "            BisectBatchOnFunctionError: false\n",
+        |p| p.contains("BisectBatchOnFunctionError must be true"),
     );
-    assert!(
-        problems(&no_bisect)
-            .iter()
-            .any(|p| p.contains("BisectBatchOnFunctionError must be true"))
-    );
-
-    let no_key = broken("    KmsKeyArn: !GetAtt AppKey.Arn\n", "");
-    let found = problems(&no_key);
-    assert!(
-        found
-            .iter()
-            .any(|p| p.starts_with("HealthFunction: has no its environment's KMS key")),
-        "{found:?}"
-    );
+    assert_caught("    KmsKeyArn: !GetAtt AppKey.Arn\n", "", |p| {
+        p.starts_with("HealthFunction: has no its environment's KMS key")
+    });
 }
 
 /// Every variable a handler asks for when it is built (as its `main.rs` builds it) is one the

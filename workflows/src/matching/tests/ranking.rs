@@ -174,6 +174,15 @@ fn a_second_from_the_other_kind_of_school_earns_25() {
     assert_eq!(as_second(&mainstream, None), 0);
 }
 
+/// The ranked reviewers' ids and scores, best first.
+fn scores(outcome: &MatchOutcome<'_>) -> Vec<(Ulid, i32)> {
+    outcome
+        .ranked
+        .iter()
+        .map(|c| (c.reviewer.id, c.score.total()))
+        .collect()
+}
+
 #[test]
 fn ties_go_to_fewer_reviews_in_the_term_then_the_lower_id() {
     // 65 + 10 (autism) - 10 (two reviews) = 65, the same total as a plain reviewer's.
@@ -194,19 +203,7 @@ fn ties_go_to_fewer_reviews_in_the_term_then_the_lower_id() {
     ];
     let request = request();
     let excluded = no_one();
-    let match_request = MatchRequest {
-        request: &request,
-        excluded: &excluded,
-        role: Role::Lead,
-        lead: None,
-        follow_up_of: None,
-    };
-    let outcome = rank(&match_request, &pool, &settings(), TODAY);
-    let order: Vec<(Ulid, i32)> = outcome
-        .ranked
-        .iter()
-        .map(|c| (c.reviewer.id, c.score.total()))
-        .collect();
+    let order = scores(&rank_for_lead(&request, &excluded, &pool));
     assert_eq!(
         order,
         [
@@ -237,19 +234,8 @@ fn the_best_fit_comes_first() {
     ];
     let request = request();
     let excluded = HashSet::from([declined.id]);
-    let match_request = MatchRequest {
-        request: &request,
-        excluded: &excluded,
-        role: Role::Lead,
-        lead: None,
-        follow_up_of: None,
-    };
-    let outcome = rank(&match_request, &pool, &settings(), TODAY);
-    let order: Vec<(Ulid, i32)> = outcome
-        .ranked
-        .iter()
-        .map(|c| (c.reviewer.id, c.score.total()))
-        .collect();
+    let outcome = rank_for_lead(&request, &excluded, &pool);
+    let order = scores(&outcome);
     assert_eq!(
         order,
         [(specialist.id, 85), (plain.id, 65), (secondary.id, 35)]

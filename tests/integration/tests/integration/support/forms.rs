@@ -176,6 +176,19 @@ pub(crate) async fn body(response: reqwest::Response, status: reqwest::StatusCod
     response.text().await.unwrap()
 }
 
+/// What a test asks of an HTTP answer.
+pub(crate) trait Answered {
+    /// Asserts that the answer has `status` and is a page that says `text`.
+    async fn says(self, status: reqwest::StatusCode, text: &str);
+}
+
+impl Answered for reqwest::Response {
+    async fn says(self, status: reqwest::StatusCode, text: &str) {
+        let page = body(self, status).await;
+        assert!(page.contains(text), "{text:?} is not on the page:\n{page}");
+    }
+}
+
 /// Where `response`, which must be a redirect (303 See Other), sends the browser.
 pub(crate) fn redirect(response: &reqwest::Response) -> String {
     assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);

@@ -17,11 +17,11 @@ pub(crate) use dates::{
 };
 pub(crate) use evidence::{PDF, School, upload_form};
 pub(crate) use forms::{
-    body, complete_report, complete_self_evaluation, csp, encode_fields, form_encode,
+    Answered, body, complete_report, complete_self_evaluation, csp, encode_fields, form_encode,
     link_containing, location, mail_starting, offer_id, offer_link, pdf_text, redirect,
     report_form, step, tampered, tampered_token, valid_form, version_on,
 };
-pub(crate) use people::{Booked, reviewer_row};
+pub(crate) use people::{Booked, reviewer_row, second_row};
 pub(crate) use stack::{
     TestStack, spawn, spawn_with, spawn_with_parameter, template_path, unique_address,
 };

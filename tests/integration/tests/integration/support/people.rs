@@ -26,6 +26,13 @@ pub(crate) fn reviewer_row(
     )
 }
 
+/// A reviewer row like [`reviewer_row`] (capacity 2) for a reviewer who may not lead: a
+/// second reviewer only.
+pub(crate) fn second_row(name: &str, email: &str, la: u16, phases: &str, urn: &str) -> String {
+    let trained = format!(",yes,{},", day(-400));
+    reviewer_row(name, email, la, phases, 2, urn).replace(&trained, &trained.replace("yes", "no"))
+}
+
 /// A request whose lead reviewer accepted the offer for [`super::visit_day`].
 pub(crate) struct Booked {
     pub(crate) school: School,
@@ -69,6 +76,16 @@ impl TestStack {
         ])
         .await;
         (a, b)
+    }
+
+    /// The programme sends a second reviewer on every SEND review.
+    pub async fn send_reviews_take_a_second_reviewer(&self) {
+        let mut settings =
+            records::programme::ProgrammeSettings::new("Test Programme", "programme@example.org");
+        settings.second_reviewer_for_types = vec!["send_review".into()];
+        records::programme::put(&self.table_handle(), &settings)
+            .await
+            .unwrap();
     }
 
     /// Ada joins the pool: a primary reviewer who may lead, living in Kent (so outside a
