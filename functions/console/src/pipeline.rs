@@ -28,7 +28,7 @@ pub async fn load(table: &Table) -> Result<Vec<(&'static str, Vec<StoredRequest>
     let mut stages = Vec::with_capacity(STAGES.len());
     for (key, _) in STAGES {
         let items = table
-            .index_items(&format!("REQUEST_STATE#{key}"), None)
+            .index_items(&records::keys::state_index_key(key), None)
             .await
             .map_err(|e| dynamo_error("Query", e))?;
         let mut requests = Vec::with_capacity(items.len());
