@@ -29,17 +29,16 @@ use crate::support::{
 };
 
 /// Sequences tried by default: enough to reach every stage, few enough for a quick suite.
-const DEFAULT_CASES: u32 = 2;
+const DEFAULT_CASES: u32 = 4;
 /// The longest sequence of actions after the booking.
 const MAX_STEPS: usize = 12;
 /// A reviewer's capacity per term (each reviewer row of this test).
 const CAPACITY: i64 = 2;
 
-/// Branch `lifecycle` makes the product refuse moving the visit once it has taken place or the
-/// report is final, and adding or deleting evidence after the visit or once the report is
-/// final. The model says so; until that branch is merged, the runner skips exactly those
-/// actions in exactly those states instead of running them.
-const PRODUCT_REFUSES_LATE_MOVES_AND_EVIDENCE: bool = false;
+/// The product refuses moving the visit after its day or once the report has gone to the
+/// school, and adding or deleting evidence from the visit day on (`records::lifecycle`): the
+/// model holds it to that. (`false` would skip exactly those actions in those states.)
+const PRODUCT_REFUSES_LATE_MOVES_AND_EVIDENCE: bool = true;
 
 /// The model allows nothing but the clock once the administrator has withdrawn the request.
 /// The product still takes the school's self-evaluation and evidence, the report's steps and
@@ -128,9 +127,10 @@ impl Model {
         self.visit_in <= 0
     }
 
-    /// The visit may move before its day and before the report is final.
+    /// The visit may move up to and on its day, until the report goes to the school
+    /// (`records::lifecycle`: the lead may still move a visit that is happening today).
     fn visit_movable(&self) -> bool {
-        !self.visit_day_has_come() && self.report != Report::Final
+        self.visit_in >= 0 && matches!(self.report, Report::None | Report::Draft)
     }
 
     /// Evidence may be added or deleted before the visit day, before the report is final and
