@@ -11,7 +11,7 @@ use crate::{AdminError, one_line, printable, write_columns};
 pub async fn show(table: &Table) -> Result<Option<StoredSettings>, AdminError> {
     programme::get_versioned(table)
         .await
-        .map_err(|e| AdminError::Store(one_line(&format!("{e} (table {})", table.name))))
+        .map_err(|e| unreachable_table(table, e))
 }
 
 /// Every setting: its key, value and default, then what each one means.
@@ -116,7 +116,7 @@ pub async fn set(
     );
     match programme::save(table, &after, based_on, &audit)
         .await
-        .map_err(|e| AdminError::Store(one_line(&format!("{e} (table {})", table.name))))?
+        .map_err(|e| unreachable_table(table, e))?
     {
         SettingsSaved::Saved { version } => Ok(printable(&format!(
             "saved settings version {version}: {}",
@@ -128,6 +128,11 @@ pub async fn set(
             current.version
         ))),
     }
+}
+
+/// A failed read or write of the settings, naming the table (a wrong `--table` shows here).
+fn unreachable_table(table: &Table, error: records::store::StoreError) -> AdminError {
+    AdminError::Store(one_line(&format!("{error} (table {})", table.name)))
 }
 
 /// Pairs `KEY VALUE KEY VALUE ...` from the command line.

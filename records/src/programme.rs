@@ -224,24 +224,10 @@ fn read_item(item: &Item) -> Result<ProgrammeSettings, String> {
     })
 }
 
-/// The programme's settings, if they were ever saved.
+/// The programme's settings, if they were ever saved (a consistent read: an administrator
+/// expects to see the change they just saved).
 pub async fn get(table: &Table) -> Result<Option<ProgrammeSettings>, StoreError> {
-    let output = table
-        .client
-        .get_item()
-        .table_name(&table.name)
-        .key("pk", s(PK))
-        .key("sk", s(SK))
-        // An administrator expects to see the change they just saved.
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(|e| dynamo_error("GetItem", e))?;
-    output
-        .item
-        .as_ref()
-        .map(ProgrammeSettings::from_item)
-        .transpose()
+    Ok(get_versioned(table).await?.map(|stored| stored.settings))
 }
 
 pub async fn put(table: &Table, settings: &ProgrammeSettings) -> Result<(), StoreError> {
