@@ -79,7 +79,7 @@ pub fn view(stages: &[(&'static str, Vec<StoredRequest>)]) -> Vec<PipelineStage>
                     visit: r
                         .lead
                         .as_ref()
-                        .map(|lead| lead.visit_date.clone())
+                        .map(|lead| records::domain::format_date(lead.visit_date))
                         .unwrap_or_default(),
                 })
                 .collect(),
@@ -114,7 +114,7 @@ pub fn csv(stages: &[(&'static str, Vec<StoredRequest>)]) -> String {
                 r.created_at.clone(),
                 r.lead
                     .as_ref()
-                    .map(|l| l.visit_date.clone())
+                    .map(|l| records::domain::format_date(l.visit_date))
                     .unwrap_or_default(),
                 r.request.contact.name.to_string(),
                 r.request.contact.email.to_string(),
