@@ -9,6 +9,7 @@
 pub mod cognito;
 pub mod pipeline;
 mod session;
+mod settings_page;
 mod signin;
 pub mod tokens;
 
@@ -141,6 +142,13 @@ impl Console {
         match (method.as_str(), path.as_str()) {
             ("GET", "/console") => self.pipeline_page(&branding, &request, now).await,
             ("GET", "/console/pipeline.csv") => self.pipeline_csv(&branding, &request, now).await,
+            // Settings (issue 14): the catalogue's form, saved as a versioned document.
+            ("GET", "/console/settings") => {
+                settings_page::show(self, &branding, &request, now).await
+            }
+            ("POST", "/console/settings") => {
+                settings_page::save(self, &branding, &request, now).await
+            }
             ("GET", step) | ("POST", step) if signin::is_step(step) => {
                 signin::answer(self, &branding, &request, step, now).await
             }

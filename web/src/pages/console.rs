@@ -2,6 +2,8 @@
 //! and the pipeline (messages use the site's own message page). They share the site's layout
 //! and its plain, accessible style, and work without JavaScript.
 
+pub mod settings;
+
 use askama::Template;
 
 use records::branding::Branding;
