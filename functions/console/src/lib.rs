@@ -6,6 +6,7 @@
 //! Layer: the top, over `records` (the session store) and `web` (the pages). A Lambda adapter:
 //! it reads the event, calls Cognito and the table, and answers.
 
+mod attention;
 pub mod cognito;
 pub mod pipeline;
 mod session;
@@ -303,23 +304,42 @@ impl Console {
             Ok(user) => user,
             Err(answer) => return answer,
         };
-        let stages = match pipeline::load(&self.table).await {
-            Ok(stages) => stages,
+        let at = clock(now);
+        let query: pipeline::FilterQuery =
+            serde_html_form::from_str(request.uri().query().unwrap_or_default())
+                .unwrap_or_default();
+        let loaded = async {
+            let entries = pipeline::load(&self.table, at.date()).await?;
+            let offers = attention::expiring_offers(&self.table, at).await?;
+            let addresses = attention::undeliverable(&self.table).await?;
+            Ok::<_, records::store::StoreError>((entries, offers, addresses))
+        };
+        let (entries, offers, addresses) = match loaded.await {
+            Ok(loaded) => loaded,
             Err(e) => return unavailable(branding, &e),
         };
-        let view = pipeline::view(&stages);
+        let coordinator = user.role == Role::Coordinator;
+        let attention = attention::list(&entries, &offers, &addresses, at, coordinator);
+        let (stages, filters) = pipeline::view(&entries, &query);
         let shown = SignedInUser {
             email: user.claims.email.clone(),
             role_label: user.role.label(),
-            may_export: user.role == Role::Coordinator,
+            may_export: coordinator,
+        };
+        let status = if filters.errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
         };
         web::http::page(
-            StatusCode::OK,
+            status,
             askama::Template::render(&PipelinePage {
                 branding,
                 user: &shown,
                 csrf: &user.session.csrf,
-                stages: &view,
+                stages: &stages,
+                filters: &filters,
+                attention: &attention,
             }),
         )
     }
@@ -338,12 +358,12 @@ impl Console {
         if user.role != Role::Coordinator {
             return forbidden(branding);
         }
-        match pipeline::load(&self.table).await {
-            Ok(stages) => {
+        match pipeline::load(&self.table, clock(now).date()).await {
+            Ok(entries) => {
                 let mut response = web::http::text(
                     StatusCode::OK,
                     "text/csv; charset=utf-8",
-                    pipeline::csv(&stages),
+                    pipeline::csv(&entries),
                 );
                 response.headers_mut().insert(
                     "content-disposition",
@@ -410,6 +430,11 @@ impl Console {
     pub(crate) fn pool(&self) -> &StaffPool {
         &self.pool
     }
+}
+
+/// The handler's clock (Unix seconds) as a time.
+fn clock(now: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(now).unwrap_or_else(|_| OffsetDateTime::now_utc())
 }
 
 /// `https://example.org` from `https://example.org/any/path`.

@@ -10,7 +10,6 @@ use lambda_http::{Body, Request, Response};
 use records::audit::{Actor, AuditSubject};
 use records::branding::Branding;
 use records::programme::{self, ProgrammeSettings, SettingKey, SettingsSaved, StoredSettings};
-use time::OffsetDateTime;
 use web::pages::console::SignedInUser;
 use web::pages::console::settings::{
     SettingDifference, SettingField, SettingsGroup, SettingsPage, StaleSave,
@@ -222,8 +221,7 @@ pub(crate) async fn save(
     if changes.is_empty() {
         return web::http::see_other(&format!("/console/settings?saved={}", current.version));
     }
-    let at = OffsetDateTime::from_unix_timestamp(now).unwrap_or_else(|_| OffsetDateTime::now_utc());
-    let audit = Actor::new(user.claims.email.clone(), at).entry(
+    let audit = Actor::new(user.claims.email.clone(), crate::clock(now)).entry(
         "settings changed",
         AuditSubject::Programme,
         changes.join("; "),
