@@ -4,6 +4,8 @@ mod admin;
 mod admin_workflows;
 mod after_report;
 mod console;
+mod console_pipeline;
+mod console_settings;
 mod evidence;
 mod faults;
 mod follow_up_report;

@@ -11,11 +11,12 @@ mod forms;
 mod people;
 mod report;
 mod stack;
+mod staff;
 
 pub(crate) use dates::{
     at_nine, date_from_now, day, follow_up_windows, reminder_time_after, school_day, visit_day,
 };
-pub(crate) use evidence::{PDF, School, upload_form};
+pub(crate) use evidence::{PDF, School, unescape, upload_form};
 pub(crate) use forms::{
     Answered, body, complete_report, complete_self_evaluation, csp, encode_fields, form_encode,
     link_containing, location, mail_starting, offer_id, offer_link, pdf_text, redirect,
@@ -24,4 +25,8 @@ pub(crate) use forms::{
 pub(crate) use people::{Booked, reviewer_row, second_row};
 pub(crate) use stack::{
     TestStack, spawn, spawn_with, spawn_with_parameter, template_path, unique_address,
+};
+pub(crate) use staff::{
+    MOTO_SECRET, PASSWORD, REGION, StaffBrowser, add_staff, between, client_id, code, cognito,
+    csrf_in, first_sign_in, now, pool_id, totp,
 };
