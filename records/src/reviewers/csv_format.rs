@@ -79,6 +79,10 @@ const EXPORT_COLUMNS: &[&str] = &[
 /// Parses a reviewer file (format in the module docs). Returns every row, or every problem.
 pub fn parse_csv(text: &str) -> Result<Vec<ReviewerRow>, Vec<RowError>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // The csv reader numbers lines one short after CRLF endings, so a spreadsheet's
+    // (or a browser text box's) file would name the line before the bad one.
+    let text = text.replace("\r\n", "\n");
+    let text = text.as_str();
     if text.trim().is_empty() {
         return Err(vec![RowError {
             line: 1,

@@ -451,3 +451,23 @@ fn a_form_reads_through_the_rows_rules_and_names_each_bad_field() {
     );
     assert!(errors[1].problem.contains("\"12345\""), "{:?}", errors[1]);
 }
+
+#[test]
+fn lines_are_counted_the_same_with_windows_line_endings() {
+    // Spreadsheets save CSV with CRLF, and browsers send a text box's lines so.
+    let rows = [
+        GOOD,
+        "Ben,ben@example.org,12345,202,london,primary,mainstream,no,1",
+    ];
+    let text = std::iter::once(HEADER)
+        .chain(rows)
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    let errors = parse_csv(&text).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].to_string().starts_with("line 3: home_school_urn"),
+        "{}",
+        errors[0]
+    );
+}
