@@ -68,18 +68,30 @@ pub async fn set(
         Some(stored) => (stored.settings.clone(), stored.version),
         None => (ProgrammeSettings::new("", ""), 0),
     };
-    let mut after = before.clone();
-    let mut problems = Vec::new();
-    for (key, value) in pairs {
+    // Each problem with the place of its pair, so they read in the order they were typed.
+    let mut problems: Vec<(usize, String)> = Vec::new();
+    let mut values = Vec::new();
+    for (place, (key, value)) in pairs.iter().enumerate() {
         match key.parse::<SettingKey>() {
-            Ok(key) => {
-                if let Err(e) = key.apply(&mut after, value) {
-                    problems.push(e.to_string());
-                }
-            }
-            Err(e) => problems.push(e.to_string()),
+            Ok(key) => values.push((key, value.as_str())),
+            Err(e) => problems.push((place, e.to_string())),
         }
     }
+    let after = match programme::apply_all(&before, values) {
+        Ok(after) => after,
+        Err(refused) => {
+            for error in refused {
+                let place = pairs
+                    .iter()
+                    .rposition(|(key, _)| key.trim() == error.key.as_str())
+                    .unwrap_or(usize::MAX);
+                problems.push((place, error.to_string()));
+            }
+            before.clone()
+        }
+    };
+    problems.sort_by_key(|(place, _)| *place);
+    let mut problems: Vec<String> = problems.into_iter().map(|(_, problem)| problem).collect();
     for key in [SettingKey::Name, SettingKey::ContactEmail] {
         if key.value_text(&after).is_empty() && problems.is_empty() {
             problems.push(format!(
@@ -95,17 +107,7 @@ pub async fn set(
             problems.join("; ")
         )));
     }
-    let changes: Vec<String> = SettingKey::ALL
-        .iter()
-        .filter(|key| key.value_text(&before) != key.value_text(&after))
-        .map(|key| {
-            format!(
-                "{key}: {:?} → {:?}",
-                key.value_text(&before),
-                key.value_text(&after)
-            )
-        })
-        .collect();
+    let changes = programme::changes(&before, &after);
     if changes.is_empty() {
         return Ok("nothing changed: the settings already say that".to_owned());
     }

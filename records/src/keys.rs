@@ -7,7 +7,10 @@
 //! | timeline event | `REQUEST#<id>` | `EVENT#<time>#<ulid>` ([`event_sk`]) | – |
 //! | reference | `REFERENCE#<reference>` ([`reference_pk`]) | `REFERENCE` | – |
 //! | status link | `STATUS#<token hash>` ([`status_pk`]) | `STATUS` | – |
-//! | offer | `OFFER#<ulid>` ([`offer_pk`]) | `OFFER` | `OFFER_OPEN`, while open |
+//! | offer | `OFFER#<ulid>` ([`offer_pk`]) | `OFFER` | `OFFER_OPEN` ([`OPEN_OFFERS_INDEX_KEY`]), while open |
+//! | self-evaluation | `REQUEST#<id>` | `SELF_EVALUATION` ([`SELF_EVALUATION_SK`]) | – |
+//! | action plan | `REQUEST#<id>` | `ACTION_PLAN` ([`ACTION_PLAN_SK`]) | – |
+//! | undeliverable address | `UNDELIVERABLE#<address>` | `UNDELIVERABLE` | `UNDELIVERABLE` ([`UNDELIVERABLE_INDEX_KEY`]) |
 
 /// Every request's partition key starts with this.
 pub const REQUEST_PREFIX: &str = "REQUEST#";
@@ -43,6 +46,18 @@ pub fn reference_pk(reference: &str) -> String {
 pub fn status_pk(token_hash: &str) -> String {
     format!("STATUS#{token_hash}")
 }
+
+/// The index key of every open offer (sorted by expiry: `<expires_at, 12 digits>#<offer id>`).
+pub const OPEN_OFFERS_INDEX_KEY: &str = "OFFER_OPEN";
+
+/// The sort key of a request's self-evaluation.
+pub const SELF_EVALUATION_SK: &str = "SELF_EVALUATION";
+
+/// The sort key of a request's action plan.
+pub const ACTION_PLAN_SK: &str = "ACTION_PLAN";
+
+/// The index key of every address mail cannot reach (sorted by when it was first marked).
+pub const UNDELIVERABLE_INDEX_KEY: &str = "UNDELIVERABLE";
 
 pub fn offer_pk(offer_id: &str) -> String {
     format!("OFFER#{offer_id}")

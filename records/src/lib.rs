@@ -33,6 +33,7 @@ pub mod lifecycle;
 pub mod links;
 pub mod outbox;
 pub mod programme;
+pub mod progress;
 pub mod request;
 pub mod reviewers;
 pub mod staff_sessions;

@@ -20,7 +20,9 @@ use std::str::FromStr;
 
 use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem};
 
-pub use catalogue::{MIN_CONTRAST_WITH_WHITE, SettingError, SettingKey, UnknownSetting};
+pub use catalogue::{
+    MIN_CONTRAST_WITH_WHITE, SettingError, SettingKey, UnknownSetting, apply_all, changes,
+};
 
 use crate::audit::AuditEntry;
 use crate::store::{Item, StoreError, Table, Transacted, dynamo_error, get_i64, get_s, n, s};

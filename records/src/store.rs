@@ -158,6 +158,87 @@ impl Table {
         .await
     }
 
+    /// Every item under `gsi1pk = key` whose `gsi1sk` is at or before `sort_until`, in
+    /// sort-key order, following pages.
+    pub async fn index_items_until(
+        &self,
+        key: &str,
+        sort_until: &str,
+    ) -> Result<Vec<Item>, QueryError> {
+        all_pages(
+            self.client
+                .query()
+                .table_name(&self.name)
+                .index_name(GSI1)
+                .key_condition_expression("gsi1pk = :key AND gsi1sk <= :until")
+                .expression_attribute_values(":key", s(key))
+                .expression_attribute_values(":until", s(sort_until)),
+        )
+        .await
+    }
+
+    /// The items at `keys` (`(pk, sk)`, each once), only their `attributes`, 100 keys a call
+    /// (the API's limit), in no particular order; keys with no item are left out.
+    pub async fn batch_get(
+        &self,
+        keys: &[(String, String)],
+        attributes: &[&str],
+    ) -> Result<Vec<Item>, StoreError> {
+        use aws_sdk_dynamodb::types::KeysAndAttributes;
+        let projection: Vec<String> = (0..attributes.len()).map(|i| format!("#a{i}")).collect();
+        let mut found = Vec::with_capacity(keys.len());
+        for chunk in keys.chunks(100) {
+            let mut request = KeysAndAttributes::builder()
+                .set_keys(Some(
+                    chunk
+                        .iter()
+                        .map(|(pk, sk)| Item::from([("pk".into(), s(pk)), ("sk".into(), s(sk))]))
+                        .collect(),
+                ))
+                .projection_expression(projection.join(", "));
+            for (name, attribute) in projection.iter().zip(attributes) {
+                request = request.expression_attribute_names(name, *attribute);
+            }
+            let mut request = request.build().expect("keys are set");
+            let mut retries = 0;
+            loop {
+                let output = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.name, request)
+                    .send()
+                    .await
+                    .map_err(|e| dynamo_error("BatchGetItem", e))?;
+                found.extend(
+                    output
+                        .responses
+                        .unwrap_or_default()
+                        .remove(&self.name)
+                        .unwrap_or_default(),
+                );
+                match output
+                    .unprocessed_keys
+                    .and_then(|mut rest| rest.remove(&self.name))
+                {
+                    Some(rest) if !rest.keys.is_empty() && retries < 8 => {
+                        // Unprocessed keys mean throttling: back off before asking again.
+                        retries += 1;
+                        tokio::time::sleep(std::time::Duration::from_millis(25 << retries)).await;
+                        request = rest;
+                    }
+                    Some(rest) if !rest.keys.is_empty() => {
+                        return Err(StoreError::Dynamo {
+                            operation: "BatchGetItem",
+                            detail: "keys still unprocessed after 8 retries".into(),
+                        });
+                    }
+                    _ => break,
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// Every item under partition key `pk` (with `sort_prefix`, only those whose sort key
     /// starts with it), in sort-key order, read consistently, following pages.
     pub async fn partition_items(

@@ -9,6 +9,8 @@
 //! |-----------------------|----------------------------------|-----------------|
 //! | undeliverable address | `UNDELIVERABLE#<lowercase email>` | `UNDELIVERABLE` |
 //!
+//! (`gsi1pk` `UNDELIVERABLE`, `gsi1sk` `<first_at>#<address>`: the console lists them.)
+//!
 //! The item keeps the first time and reason, the latest time, and how many events came.
 
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
@@ -200,6 +202,9 @@ pub async fn record(
         .item("first_at", s(at.clone()))
         .item("last_at", s(at.clone()))
         .item("events", n(1))
+        // Listed, first marked first, on the console's "needs attention".
+        .item("gsi1pk", s(records::keys::UNDELIVERABLE_INDEX_KEY))
+        .item("gsi1sk", s(format!("{at}#{address}")))
         .condition_expression("attribute_not_exists(pk)")
         .build()
         .expect("table, item and condition are set");

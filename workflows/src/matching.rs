@@ -69,6 +69,7 @@
 //! the windows (checking each window against their few unavailable ranges), with two scratch
 //! buffers reused across the pool. Sorting the candidates is the only step above linear.
 
+pub use records::domain::calendar::Term;
 pub use records::request::OriginalReview;
 use std::borrow::Cow;
 use std::cmp::Ordering;
@@ -199,43 +200,6 @@ impl RuleOut {
 impl fmt::Display for RuleOut {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.description())
-    }
-}
-
-/// A term of the English school year, named by its calendar year: autumn is 1 September to
-/// 31 December, spring 1 January to 31 March, summer 1 April to 31 August (holidays included,
-/// so every date is in exactly one term).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Term {
-    Autumn(i32),
-    Spring(i32),
-    Summer(i32),
-}
-
-impl Term {
-    pub fn of(date: Date) -> Term {
-        let year = date.year();
-        match date.month() {
-            Month::September | Month::October | Month::November | Month::December => {
-                Term::Autumn(year)
-            }
-            Month::January | Month::February | Month::March => Term::Spring(year),
-            _ => Term::Summer(year),
-        }
-    }
-
-    pub fn contains(self, date: Date) -> bool {
-        Term::of(date) == self
-    }
-}
-
-impl fmt::Display for Term {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Term::Autumn(year) => write!(f, "autumn term {year}"),
-            Term::Spring(year) => write!(f, "spring term {year}"),
-            Term::Summer(year) => write!(f, "summer term {year}"),
-        }
     }
 }
 

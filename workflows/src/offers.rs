@@ -56,7 +56,7 @@ use records::reviewers::Reviewer;
 use records::store::{StoreError, Table, Transacted, dynamo_error, get_s, n, s};
 use records::{ConfigError, Env, outbox, programme, reviewers};
 
-pub const OPEN_INDEX_KEY: &str = "OFFER_OPEN";
+pub const OPEN_INDEX_KEY: &str = records::keys::OPEN_OFFERS_INDEX_KEY;
 pub const HISTORY_INDEX_KEY: &str = "REVIEW_HISTORY";
 
 pub mod offer_state {

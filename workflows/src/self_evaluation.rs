@@ -23,18 +23,18 @@ use records::versioned::{Kind, Versioned};
 use records::outbox;
 
 pub const KIND: Kind = Kind {
-    sort_key: "SELF_EVALUATION",
+    sort_key: records::keys::SELF_EVALUATION_SK,
     editable: &[DRAFT],
     action: records::lifecycle::Action::EditSelfEvaluation,
 };
 pub const DRAFT: &str = "draft";
-pub const SUBMITTED: &str = "submitted";
+pub const SUBMITTED: &str = records::progress::SELF_EVALUATION_SUBMITTED;
 
 pub const EVALUATION_MAX_CHARS: usize = 4000;
 pub const EVIDENCE_MAX_CHARS: usize = 1500;
 
 /// Days before the visit the self-evaluation is due, and the reminders go out.
-pub const DUE_DAYS_BEFORE_VISIT: i64 = 14;
+pub const DUE_DAYS_BEFORE_VISIT: i64 = records::progress::SELF_EVALUATION_DUE_DAYS_BEFORE_VISIT;
 pub const REMINDER_DAYS_BEFORE_VISIT: [i64; 2] = [21, 7];
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

@@ -17,10 +17,14 @@
 //! `bench load`: see [`load`]: oha against the local runner, 2,000 form submissions and 20,000
 //! status page reads, then checks of what was stored and sent.
 //!
+//! `bench pipeline [N]`: see [`pipeline`]: the console's pipeline page with 1,000 requests
+//! stored, against the reads it makes done bare (the floor), p50/p99 over N rounds (N=30).
+//!
 //! Run through `scripts/bench`, which starts DynamoDB Local and moto and builds optimised.
 
 mod cold_start;
 mod load;
+mod pipeline;
 
 use std::time::{Duration, Instant};
 
@@ -51,9 +55,13 @@ async fn main() -> anyhow::Result<()> {
             cold_start::run(n).await
         }
         Some("load") => load::run().await,
+        Some("pipeline") => {
+            let n = args.next().map(|n| n.parse()).transpose()?.unwrap_or(30);
+            pipeline::run(n).await
+        }
         _ => bail!(
             "usage: bench intake [N] | bench matching | bench pdf [N] | bench cold-start [N] | \
-             bench load"
+             bench load | bench pipeline [N]"
         ),
     }
 }

@@ -6,10 +6,12 @@
 //! Layer: the top, over `records` (the session store) and `web` (the pages). A Lambda adapter:
 //! it reads the event, calls Cognito and the table, and answers.
 
+mod attention;
 pub mod cognito;
 mod people;
 pub mod pipeline;
 mod session;
+mod settings_page;
 mod signin;
 pub mod tokens;
 
@@ -22,7 +24,8 @@ use records::store::Table;
 use records::{ConfigError, Env};
 use time::OffsetDateTime;
 use web::pages::MessagePage;
-use web::pages::console::{PipelinePage, SignedInUser};
+use web::pages::console::PipelinePage;
+pub use web::pages::console::SignedInUser;
 
 use crate::cognito::StaffPool;
 pub use crate::session::{COOKIE, INACTIVITY_LIMIT_SECONDS};
@@ -142,6 +145,13 @@ impl Console {
         match (method.as_str(), path.as_str()) {
             ("GET", "/console") => self.pipeline_page(&branding, &request, now).await,
             ("GET", "/console/pipeline.csv") => self.pipeline_csv(&branding, &request, now).await,
+            // Settings (issue 14): the catalogue's form, saved as a versioned document.
+            ("GET", "/console/settings") => {
+                settings_page::show(self, &branding, &request, now).await
+            }
+            ("POST", "/console/settings") => {
+                settings_page::save(self, &branding, &request, now).await
+            }
             ("GET", step) | ("POST", step) if signin::is_step(step) => {
                 signin::answer(self, &branding, &request, step, now).await
             }
@@ -300,25 +310,55 @@ impl Console {
             Ok(user) => user,
             Err(answer) => return answer,
         };
-        let stages = match pipeline::load(&self.table).await {
-            Ok(stages) => stages,
-            Err(e) => return unavailable(branding, &e),
-        };
-        let view = pipeline::view(&stages);
+        let coordinator = user.role == Role::Coordinator;
         let shown = SignedInUser {
             email: user.claims.email.clone(),
             role_label: user.role.label(),
-            may_export: user.role == Role::Coordinator,
+            may_export: coordinator,
         };
-        web::http::page(
-            StatusCode::OK,
-            askama::Template::render(&PipelinePage {
-                branding,
-                user: &shown,
-                csrf: &user.session.csrf,
-                stages: &view,
-            }),
-        )
+        let query = request.uri().query().unwrap_or_default();
+        match self
+            .pipeline_html(branding, &shown, &user.session.csrf, query, now)
+            .await
+        {
+            Ok((status, html)) => web::http::page(status, html),
+            Err(e) => unavailable(branding, &e),
+        }
+    }
+
+    /// What `GET /console?<query>` shows `user` as at `now` (Unix seconds), once their
+    /// session is checked: the reads, the placing, the needs-attention list and the page.
+    /// Public for the benchmark, which times it against the reads alone.
+    pub async fn pipeline_html(
+        &self,
+        branding: &Branding,
+        user: &SignedInUser,
+        csrf: &str,
+        query: &str,
+        now: i64,
+    ) -> Result<(StatusCode, askama::Result<String>), records::store::StoreError> {
+        let at = clock(now);
+        let query: pipeline::FilterQuery = serde_html_form::from_str(query).unwrap_or_default();
+        let entries = pipeline::load(&self.table, at.date()).await?;
+        let offers = attention::expiring_offers(&self.table, at).await?;
+        let addresses = attention::undeliverable(&self.table).await?;
+        // Addresses are personal data: those who may export it see them.
+        let attention = attention::list(&entries, &offers, &addresses, at, user.may_export);
+        let (stages, filters) = pipeline::view(&entries, &query);
+        let status = if filters.errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::BAD_REQUEST
+        };
+        let html = askama::Template::render(&PipelinePage {
+            branding,
+            user,
+            csrf,
+            stages: &stages,
+            filters: &filters,
+            attention: &attention,
+        });
+        Ok((status, html))
     }
 
     /// The pipeline with schools' contacts: personal data, so coordinators only.
@@ -335,12 +375,12 @@ impl Console {
         if user.role != Role::Coordinator {
             return forbidden(branding);
         }
-        match pipeline::load(&self.table).await {
-            Ok(stages) => {
+        match pipeline::load(&self.table, clock(now).date()).await {
+            Ok(entries) => {
                 let mut response = web::http::text(
                     StatusCode::OK,
                     "text/csv; charset=utf-8",
-                    pipeline::csv(&stages),
+                    pipeline::csv(&entries),
                 );
                 response.headers_mut().insert(
                     "content-disposition",
@@ -407,6 +447,11 @@ impl Console {
     pub(crate) fn pool(&self) -> &StaffPool {
         &self.pool
     }
+}
+
+/// The handler's clock (Unix seconds) as a time.
+fn clock(now: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(now).unwrap_or_else(|_| OffsetDateTime::now_utc())
 }
 
 /// `https://example.org` from `https://example.org/any/path`.

@@ -2,6 +2,7 @@
 //! cell, a stored attribute) and the parse error says what is wrong with the value, leaving the
 //! caller to name the field: `"12345" must be 6 digits`.
 
+pub mod calendar;
 #[macro_use]
 pub mod school;
 pub mod request;

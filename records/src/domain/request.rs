@@ -876,4 +876,4 @@ pub fn iso(date: Date) -> String {
 }
 
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;

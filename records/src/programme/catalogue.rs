@@ -253,6 +253,40 @@ impl SettingKey {
     }
 }
 
+/// `before` with every `(setting, text)` applied: all of them, or each refused one's error
+/// (all or nothing, so a form or a command never saves half its values).
+pub fn apply_all<'t>(
+    before: &ProgrammeSettings,
+    values: impl IntoIterator<Item = (SettingKey, &'t str)>,
+) -> Result<ProgrammeSettings, Vec<SettingError>> {
+    let mut after = before.clone();
+    let errors: Vec<SettingError> = values
+        .into_iter()
+        .filter_map(|(key, text)| key.apply(&mut after, text).err())
+        .collect();
+    if errors.is_empty() {
+        Ok(after)
+    } else {
+        Err(errors)
+    }
+}
+
+/// Every setting that differs between `before` and `after`, as `key: "old" → "new"` (the
+/// audit entry's detail).
+pub fn changes(before: &ProgrammeSettings, after: &ProgrammeSettings) -> Vec<String> {
+    SettingKey::ALL
+        .iter()
+        .filter(|key| key.value_text(before) != key.value_text(after))
+        .map(|key| {
+            format!(
+                "{key}: {:?} → {:?}",
+                key.value_text(before),
+                key.value_text(after)
+            )
+        })
+        .collect()
+}
+
 fn optional_text(url: Option<&HttpsUrl>) -> String {
     url.map(|url| url.to_string()).unwrap_or_default()
 }
@@ -434,6 +468,41 @@ mod tests {
         assert_eq!(changed.contact_email, "Team@eastshire.example");
         SettingKey::LogoUrl.apply(&mut changed, "").unwrap();
         assert_eq!(changed.logo_url, None);
+    }
+
+    #[test]
+    fn apply_all_is_all_or_nothing_and_changes_name_each_difference() {
+        let before = settings();
+        let errors = apply_all(
+            &before,
+            [
+                (SettingKey::OfferExpiryDays, "7"),
+                (SettingKey::RetentionMonths, "0"),
+                (SettingKey::PrimaryColour, "#ffffff"),
+            ],
+        )
+        .unwrap_err();
+        let keys: Vec<SettingKey> = errors.iter().map(|e| e.key).collect();
+        assert_eq!(
+            keys,
+            [SettingKey::RetentionMonths, SettingKey::PrimaryColour]
+        );
+        let after = apply_all(
+            &before,
+            [
+                (SettingKey::OfferExpiryDays, "7"),
+                (SettingKey::LocalAuthorityConflictRule, "off"),
+            ],
+        )
+        .unwrap();
+        assert_eq!(
+            changes(&before, &after),
+            [
+                "local_authority_conflict_rule: \"on\" → \"off\"",
+                "offer_expiry_days: \"5\" → \"7\""
+            ]
+        );
+        assert!(changes(&after, &after).is_empty());
     }
 
     #[test]

@@ -2,6 +2,13 @@
 //! and the pipeline (messages use the site's own message page). They share the site's layout
 //! and its plain, accessible style, and work without JavaScript.
 
+pub mod pipeline;
+pub mod settings;
+
+pub use pipeline::{
+    AttentionRow, FilterOption, PipelineFilters, PipelinePage, PipelineRow, PipelineStage,
+};
+
 use askama::Template;
 
 pub mod people;
@@ -80,32 +87,4 @@ pub struct SignedInUser {
     pub role_label: &'static str,
     /// Coordinators may download personal data; viewers may not.
     pub may_export: bool,
-}
-
-/// One request on the pipeline page.
-#[derive(Debug, Clone)]
-pub struct PipelineRow {
-    pub reference: String,
-    pub school: String,
-    pub local_authority: String,
-    pub review_type: String,
-    pub received: String,
-    pub visit: String,
-}
-
-/// One stage of the pipeline with its requests, the oldest first.
-#[derive(Debug, Clone)]
-pub struct PipelineStage {
-    pub key: &'static str,
-    pub label: &'static str,
-    pub rows: Vec<PipelineRow>,
-}
-
-#[derive(Template)]
-#[template(path = "console/pipeline.html")]
-pub struct PipelinePage<'a> {
-    pub branding: &'a Branding,
-    pub user: &'a SignedInUser,
-    pub csrf: &'a str,
-    pub stages: &'a [PipelineStage],
 }

@@ -32,7 +32,7 @@ use records::store::{StoreError, Table, Transacted, dynamo_error, get_s, s};
 use records::versioned::{Kind, Versioned};
 
 pub const KIND: Kind = Kind {
-    sort_key: "ACTION_PLAN",
+    sort_key: records::keys::ACTION_PLAN_SK,
     editable: &[OPEN],
     action: records::lifecycle::Action::AnswerReport,
 };

@@ -11,8 +11,8 @@
 
 use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem};
 use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use time::{Date, Duration, OffsetDateTime, Weekday};
 
 use super::store::{self, SORT_KEY, report_state};
 use records::domain::parse_date;
@@ -30,18 +30,7 @@ pub const FACTUAL_CHECK_WAITING_WORKING_DAYS: u8 = 5;
 const LATE_FLAG: &str = "report_late_reminded";
 const WAITING_FLAG: &str = "factual_check_reminded";
 
-/// `days` working days (Monday to Friday) after `from`.
-pub fn add_working_days(from: Date, days: u8) -> Date {
-    let mut date = from;
-    let mut left = days;
-    while left > 0 {
-        date += Duration::days(1);
-        if !matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
-            left -= 1;
-        }
-    }
-    date
-}
+pub use records::domain::calendar::add_working_days;
 
 /// How many of each reminder one run sent.
 #[derive(Debug, Default, PartialEq, Eq)]
@@ -238,36 +227,3 @@ crate::emails::outbox_email!(
         email.reference
     ),
 );
-
-#[cfg(test)]
-mod tests {
-    use time::macros::date;
-
-    use super::*;
-
-    #[test]
-    fn working_days_skip_weekends() {
-        // Monday 2 March 2026.
-        assert_eq!(
-            add_working_days(date!(2026 - 03 - 02), 0),
-            date!(2026 - 03 - 02)
-        );
-        assert_eq!(
-            add_working_days(date!(2026 - 03 - 02), 4),
-            date!(2026 - 03 - 06)
-        );
-        assert_eq!(
-            add_working_days(date!(2026 - 03 - 02), 5),
-            date!(2026 - 03 - 09)
-        );
-        assert_eq!(
-            add_working_days(date!(2026 - 03 - 02), 15),
-            date!(2026 - 03 - 23)
-        );
-        // From a Saturday, the first working day is Monday.
-        assert_eq!(
-            add_working_days(date!(2026 - 03 - 07), 1),
-            date!(2026 - 03 - 09)
-        );
-    }
-}

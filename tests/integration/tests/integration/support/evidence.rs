@@ -27,15 +27,19 @@ impl School {
     }
 }
 
-fn unescape(text: &str) -> String {
+/// `text` with the HTML escapes of a page's text undone.
+pub(crate) fn unescape(text: &str) -> String {
     text.replace("&#x2f;", "/")
         .replace("&#x27;", "'")
         .replace("&#39;", "'")
         .replace("&quot;", "\"")
         .replace("&#34;", "\"")
         .replace("&lt;", "<")
+        .replace("&#60;", "<")
         .replace("&gt;", ">")
+        .replace("&#62;", ">")
         .replace("&amp;", "&")
+        .replace("&#38;", "&")
 }
 
 /// The upload form on a page: its action and its hidden fields, in order.

@@ -9,19 +9,26 @@ mod dates;
 mod evidence;
 mod forms;
 mod people;
+mod people_console;
 mod report;
 mod stack;
+mod staff;
 
 pub(crate) use dates::{
     at_nine, date_from_now, day, follow_up_windows, reminder_time_after, school_day, visit_day,
 };
-pub(crate) use evidence::{PDF, School, upload_form};
+pub(crate) use evidence::{PDF, School, unescape, upload_form};
 pub(crate) use forms::{
     Answered, body, complete_report, complete_self_evaluation, csp, encode_fields, form_encode,
     link_containing, location, mail_starting, offer_id, offer_link, pdf_text, redirect,
     report_form, step, tampered, tampered_token, valid_form, version_on,
 };
 pub(crate) use people::{Booked, reviewer_row, second_row};
+pub(crate) use people_console::{POOL_HEADER, pool_row, reviewer_fields};
 pub(crate) use stack::{
     TestStack, spawn, spawn_with, spawn_with_parameter, template_path, unique_address,
+};
+pub(crate) use staff::{
+    MOTO_SECRET, PASSWORD, REGION, StaffBrowser, add_staff, between, client_id, code, cognito,
+    csrf_in, first_sign_in, now, pool_id, totp,
 };
