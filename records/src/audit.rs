@@ -232,6 +232,139 @@ pub async fn log(table: &Table) -> Result<Vec<AuditEntry>, StoreError> {
         .collect()
 }
 
+/// The kinds of subject the log's page filters by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditKind {
+    Request,
+    Reviewer,
+    Settings,
+    Staff,
+}
+
+impl AuditKind {
+    pub const ALL: [AuditKind; 4] = [
+        AuditKind::Request,
+        AuditKind::Reviewer,
+        AuditKind::Settings,
+        AuditKind::Staff,
+    ];
+
+    /// The filter's value in a link (`request`, `reviewer`, `settings`, `staff`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AuditKind::Request => "request",
+            AuditKind::Reviewer => "reviewer",
+            AuditKind::Settings => "settings",
+            AuditKind::Staff => "staff",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.as_str() == text)
+    }
+
+    /// The stored `subject_kind` of entries of this kind.
+    fn stored(self) -> &'static str {
+        match self {
+            AuditKind::Request => "request",
+            AuditKind::Reviewer => "reviewer",
+            AuditKind::Settings => "programme",
+            AuditKind::Staff => "staff",
+        }
+    }
+}
+
+/// Which entries the log's page shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AuditFilter {
+    pub kind: Option<AuditKind>,
+    /// Entries whose author contains this text (case as stored: authors are email addresses,
+    /// kept as Cognito gives them).
+    pub actor: Option<String>,
+}
+
+/// One page of the log, newest first, and where the next (older) page starts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    /// Pass as `before` for the next page; `None` on the last page.
+    pub next: Option<String>,
+}
+
+/// Whether `text` can be a page's `before` (an index sort key of an entry): links are typed by
+/// people and tools, so a bad one is refused, not sent to the table.
+pub fn is_page_start(text: &str) -> bool {
+    text.len() <= 64
+        && !text.is_empty()
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-:.#TZ".contains(&b))
+}
+
+/// Up to `size` entries matching `filter`, newest first, older than `before` when given: one
+/// index query (its pages followed until the page is full), no scan.
+pub async fn newest(
+    table: &Table,
+    filter: &AuditFilter,
+    before: Option<&str>,
+    size: usize,
+) -> Result<AuditPage, StoreError> {
+    let size = size.max(1);
+    let mut query = table
+        .client
+        .query()
+        .table_name(&table.name)
+        .index_name(crate::store::GSI1)
+        .scan_index_forward(false)
+        .expression_attribute_values(":key", s(INDEX_KEY));
+    query = match before {
+        Some(before) => query
+            .key_condition_expression("gsi1pk = :key AND gsi1sk < :before")
+            .expression_attribute_values(":before", s(before)),
+        None => query.key_condition_expression("gsi1pk = :key"),
+    };
+    let mut conditions = Vec::new();
+    if let Some(kind) = filter.kind {
+        conditions.push("subject_kind = :kind");
+        query = query.expression_attribute_values(":kind", s(kind.stored()));
+    }
+    if let Some(actor) = &filter.actor {
+        conditions.push("contains(actor, :actor)");
+        query = query.expression_attribute_values(":actor", s(actor));
+    }
+    if !conditions.is_empty() {
+        query = query.filter_expression(conditions.join(" AND "));
+    }
+    // One more than the page, to know whether there is a next one.
+    let mut found: Vec<Item> = Vec::new();
+    let mut start_key = None;
+    loop {
+        let page = query
+            .clone()
+            .limit(i32::try_from(size + 1).unwrap_or(i32::MAX))
+            .set_exclusive_start_key(start_key)
+            .send()
+            .await
+            .map_err(|e| dynamo_error("Query", e))?;
+        found.extend(page.items.unwrap_or_default());
+        match page.last_evaluated_key {
+            Some(key) if !key.is_empty() && found.len() <= size => start_key = Some(key),
+            _ => break,
+        }
+    }
+    let next = (found.len() > size)
+        .then(|| get_s(&found[size - 1], "gsi1sk").map(str::to_owned))
+        .flatten();
+    found.truncate(size);
+    Ok(AuditPage {
+        entries: found
+            .iter()
+            .map(AuditEntry::from_item)
+            .collect::<Result<_, _>>()?,
+        next,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -281,6 +414,20 @@ mod tests {
             assert_eq!(get_s(&item, "gsi1pk"), Some("AUDIT"));
             assert_eq!(AuditEntry::from_item(&item).unwrap(), entry);
         }
+    }
+
+    #[test]
+    fn a_page_start_is_an_index_sort_key_and_nothing_else() {
+        assert!(is_page_start(
+            "2030-01-02T03:04:05.000000Z#01J0000000000000000000000A"
+        ));
+        assert!(!is_page_start(""));
+        assert!(!is_page_start("2030-01-02 03:04"));
+        assert!(!is_page_start(&"1".repeat(65)));
+        for kind in AuditKind::ALL {
+            assert_eq!(AuditKind::parse(kind.as_str()), Some(kind));
+        }
+        assert_eq!(AuditKind::parse("programme"), None);
     }
 
     #[test]

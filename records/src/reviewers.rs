@@ -54,19 +54,24 @@
 //!
 //! The id, not the email, is the identity (people change address); the email item makes the
 //! address unique and finds the id on import. Both are written in one transaction. A profile
-//! holds exactly the fields of [`Reviewer`]: anything else about a reviewer (offers, reviews
-//! done) belongs in items of its own, because an import overwrites the profile whole.
+//! holds exactly the fields of [`Reviewer`] and a `revision` (new on every write, so an edit
+//! from an older page is refused): anything else about a reviewer (offers, reviews done)
+//! belongs in items of its own, because an import overwrites the profile whole.
 
 mod csv_format;
+mod edit;
 
-pub use csv_format::{ReviewerRow, RowError, parse_csv, to_csv};
+pub use csv_format::{ReviewerRow, RowError, fields_of, parse_csv, parse_fields, to_csv};
 use csv_format::{check_email, parse_id, parse_name};
+pub use edit::{
+    CheckDate, DBS_VALID_FOR_YEARS, EXPIRY_WARNING_DAYS, Expected, Saved, StoredReviewer,
+    TRAINING_VALID_FOR_YEARS, check_date, get, save, term_bookings,
+};
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem};
 use time::Date;
 use ulid::Ulid;
@@ -373,6 +378,8 @@ struct ReviewerWrite {
     reviewer: Reviewer,
     existed: bool,
     old_email_pk: Option<String>,
+    /// What the stored profile must be for the write to go ahead.
+    expected: Expected,
 }
 
 /// Settles each reviewer's id from what is stored (items by pk: email items and profiles).
@@ -405,6 +412,7 @@ fn plan_writes(
                     },
                     existed: true,
                     old_email_pk: None,
+                    expected: Expected::Any,
                 }
             }
             _ => ReviewerWrite {
@@ -414,6 +422,7 @@ fn plan_writes(
                     .and_then(|p| get_s(p, "email"))
                     .map(email_pk)
                     .filter(|old| *old != new_email_pk),
+                expected: Expected::Any,
             },
         };
         if let Some(other) = settled.insert(write.reviewer.id, &r.email) {
@@ -440,8 +449,8 @@ fn key(pk: String, sk: &str) -> Item {
     Item::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
 }
 
-/// Reads items by (pk, sk), 100 keys a call (the API's limit), returning them by pk. Reads
-/// only what the import needs: the key, the id, and a profile's email.
+/// Reads items by (pk, sk), returning them by pk. Reads only what the import needs: the key,
+/// the id, and a profile's email.
 async fn batch_get(
     table: &Table,
     keys: Vec<(String, &str)>,
@@ -452,16 +461,36 @@ async fn batch_get(
         .filter(|(pk, _)| seen.insert(pk.clone())) // the API refuses a key twice in one call
         .map(|(pk, sk)| key(pk, sk))
         .collect();
-    let mut found = HashMap::new();
+    Ok(
+        batch_get_items(table, keys, &["pk", "reviewer_id", "email"])
+            .await?
+            .into_iter()
+            .filter_map(|item| Some((get_s(&item, "pk")?.to_owned(), item)))
+            .collect(),
+    )
+}
+
+/// Reads items by key (each key once), 100 keys a call (the API's limit), with only the
+/// `projection` attributes.
+async fn batch_get_items(
+    table: &Table,
+    keys: Vec<Item>,
+    projection: &[&str],
+) -> Result<Vec<Item>, StoreError> {
+    let mut found = Vec::new();
     for chunk in keys.chunks(100) {
         let mut request = KeysAndAttributes::builder()
             .set_keys(Some(chunk.to_vec()))
-            .projection_expression("#pk, #id, #email")
-            .expression_attribute_names("#pk", "pk")
-            .expression_attribute_names("#id", "reviewer_id")
-            .expression_attribute_names("#email", "email")
-            .build()
-            .expect("keys are set");
+            .projection_expression(
+                (0..projection.len())
+                    .map(|i| format!("#a{i}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            );
+        for (i, name) in projection.iter().enumerate() {
+            request = request.expression_attribute_names(format!("#a{i}"), *name);
+        }
+        let mut request = request.build().expect("keys are set");
         let mut retries = 0;
         loop {
             let output = table
@@ -471,16 +500,13 @@ async fn batch_get(
                 .send()
                 .await
                 .map_err(|e| dynamo_error("BatchGetItem", e))?;
-            for item in output
-                .responses
-                .unwrap_or_default()
-                .remove(&table.name)
-                .unwrap_or_default()
-            {
-                if let Some(pk) = get_s(&item, "pk") {
-                    found.insert(pk.to_owned(), item);
-                }
-            }
+            found.extend(
+                output
+                    .responses
+                    .unwrap_or_default()
+                    .remove(&table.name)
+                    .unwrap_or_default(),
+            );
             match output
                 .unprocessed_keys
                 .and_then(|mut rest| rest.remove(&table.name))
@@ -510,12 +536,50 @@ async fn write_reviewer(
     actor: &Actor,
 ) -> Result<(), StoreError> {
     let reviewer = &write.reviewer;
+    let detail = if write.existed {
+        "updated from an import file"
+    } else {
+        "added from an import file"
+    };
+    let entry = actor.entry("reviewer imported", audit_subject(reviewer), detail);
+    match table
+        .transact(write_items(table, write, &entry)?)
+        .await
+        .map_err(|e| dynamo_error("TransactWriteItems", e))?
+    {
+        crate::store::Transacted::Committed => Ok(()),
+        crate::store::Transacted::Cancelled(_) => Err(StoreError::Conflict(format!(
+            "{} was changed by someone else during the import; import the file again",
+            reviewer.email
+        ))),
+    }
+}
+
+/// The transaction that saves one reviewer: the profile (with a new revision) on its
+/// condition, their email item, the old email item's removal, and `entry`, in that order.
+fn write_items(
+    table: &Table,
+    write: &ReviewerWrite,
+    entry: &crate::audit::AuditEntry,
+) -> Result<Vec<TransactWriteItem>, StoreError> {
+    let reviewer = &write.reviewer;
     let id = reviewer.id.to_string();
-    let profile = Put::builder()
-        .table_name(&table.name)
-        .set_item(Some(reviewer.to_item()))
-        .build()
-        .expect("table and item are set");
+    let mut item = reviewer.to_item();
+    // A new revision on every write, so an edit made from an older page is refused.
+    item.insert("revision".to_owned(), s(Ulid::new().to_string()));
+    let profile = Put::builder().table_name(&table.name).set_item(Some(item));
+    let profile = match &write.expected {
+        Expected::Any => profile,
+        Expected::New => profile.condition_expression("attribute_not_exists(pk)"),
+        Expected::Revision(None) => {
+            profile.condition_expression("attribute_exists(pk) AND attribute_not_exists(revision)")
+        }
+        Expected::Revision(Some(revision)) => profile
+            .condition_expression("revision = :revision")
+            .expression_attribute_values(":revision", s(revision)),
+    }
+    .build()
+    .expect("table and item are set");
     let email = Put::builder()
         .table_name(&table.name)
         .item("pk", s(email_pk(&reviewer.email)))
@@ -541,32 +605,8 @@ async fn write_reviewer(
             .expect("table, key and condition are set");
         items.push(TransactWriteItem::builder().delete(delete).build());
     }
-    let detail = if write.existed {
-        "updated from an import file"
-    } else {
-        "added from an import file"
-    };
-    items.push(
-        actor
-            .entry("reviewer imported", audit_subject(reviewer), detail)
-            .transact_put(table)?,
-    );
-    table
-        .client
-        .transact_write_items()
-        .set_transact_items(Some(items))
-        .send()
-        .await
-        .map_err(|e| match e.as_service_error() {
-            Some(TransactWriteItemsError::TransactionCanceledException(_)) => {
-                StoreError::Conflict(format!(
-                    "{} was changed by someone else during the import; import the file again",
-                    reviewer.email
-                ))
-            }
-            _ => dynamo_error("TransactWriteItems", e),
-        })?;
-    Ok(())
+    items.push(entry.transact_put(table)?);
+    Ok(items)
 }
 
 /// The email address of reviewer `reviewer_id`, if they exist.
@@ -624,9 +664,11 @@ pub async fn set_active(
         .table_name(&table.name)
         .key("pk", s(profile_pk(reviewer.id)))
         .key("sk", s(PROFILE_SORT_KEY))
-        .update_expression("SET active = :active")
+        .update_expression("SET active = :active, revision = :revision")
         .condition_expression("attribute_exists(pk) AND active <> :active")
         .expression_attribute_values(":active", AttributeValue::Bool(active))
+        // An edit page read before this change is now out of date.
+        .expression_attribute_values(":revision", s(Ulid::new().to_string()))
         .build()
         .expect("table, key, update and condition are set");
     let (action, detail) = if active {

@@ -92,7 +92,7 @@ pub(crate) mod fixtures;
 mod properties;
 
 /// An enhanced DBS check older than this many years on the day of the visit is out of date.
-pub const DBS_VALID_FOR_YEARS: i32 = 3;
+pub const DBS_VALID_FOR_YEARS: i32 = records::reviewers::DBS_VALID_FOR_YEARS;
 
 pub const PHASE_FIT_POINTS: i32 = 30;
 pub const SCHOOL_TYPE_FIT_POINTS: i32 = 20;

@@ -8,6 +8,7 @@
 
 mod attention;
 pub mod cognito;
+mod people;
 pub mod pipeline;
 mod session;
 mod settings_page;
@@ -154,6 +155,9 @@ impl Console {
             ("GET", step) | ("POST", step) if signin::is_step(step) => {
                 signin::answer(self, &branding, &request, step, now).await
             }
+            (_, people_page) if people::handles(people_page) => {
+                people::answer(self, &branding, &request, people_page, now).await
+            }
             ("POST", "/console/sign-out") => self.sign_out(&branding, &request, false).await,
             ("POST", "/console/sign-out-everywhere") => {
                 self.sign_out(&branding, &request, true).await
@@ -190,8 +194,9 @@ impl Console {
         let Some(id) = session::cookie(request) else {
             return Err(refuse());
         };
-        let form: session::CsrfOnly =
-            web::http::read_form(request, MAX_FORM_BYTES).map_err(|_| refuse())?;
+        let path = request.uri().path().trim_end_matches('/');
+        let limit = people::form_limit(path).unwrap_or(MAX_FORM_BYTES);
+        let form: session::CsrfOnly = web::http::read_form(request, limit).map_err(|_| refuse())?;
         match staff_sessions::get(&self.table, &id).await {
             Ok(Some(stored)) if session::same_token(&stored.csrf, &form.csrf) => Ok(()),
             Ok(_) => Err(refuse()),

@@ -79,6 +79,10 @@ const EXPORT_COLUMNS: &[&str] = &[
 /// Parses a reviewer file (format in the module docs). Returns every row, or every problem.
 pub fn parse_csv(text: &str) -> Result<Vec<ReviewerRow>, Vec<RowError>> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    // The csv reader numbers lines one short after CRLF endings, so a spreadsheet's
+    // (or a browser text box's) file would name the line before the bad one.
+    let text = text.replace("\r\n", "\n");
+    let text = text.as_str();
     if text.trim().is_empty() {
         return Err(vec![RowError {
             line: 1,
@@ -150,6 +154,47 @@ pub fn parse_csv(text: &str) -> Result<Vec<ReviewerRow>, Vec<RowError>> {
     } else {
         Err(errors)
     }
+}
+
+/// Parses one reviewer from a form's fields, named like the file's columns (`id` is ignored:
+/// the caller says which reviewer it is). The same rules as a row of a file; each problem
+/// names its field (`column`), and `line` is 0.
+pub fn parse_fields(fields: &[(&'static str, &str)]) -> Result<Reviewer, Vec<RowError>> {
+    let known: Vec<(&'static str, &str)> = fields
+        .iter()
+        .copied()
+        .filter(|(name, _)| *name != "id" && EXPORT_COLUMNS.contains(name))
+        .collect();
+    let header = csv::StringRecord::from(known.iter().map(|(n, _)| *n).collect::<Vec<_>>());
+    let record = csv::StringRecord::from(known.iter().map(|(_, v)| *v).collect::<Vec<_>>());
+    let columns = Columns::from_header(&header)?;
+    let mut cells = Cells {
+        record: &record,
+        columns: &columns,
+        line: 0,
+        errors: Vec::new(),
+    };
+    let reviewer = read_row(&mut cells);
+    match reviewer {
+        Some(reviewer) if cells.errors.is_empty() => Ok(reviewer),
+        _ => Err(cells.errors),
+    }
+}
+
+/// The columns of [`to_csv`] and the cells of one reviewer in them: what a form shows.
+pub fn fields_of(reviewer: &Reviewer) -> Vec<(&'static str, String)> {
+    let text = to_csv(std::slice::from_ref(reviewer));
+    let mut reader = csv::Reader::from_reader(text.as_bytes());
+    let record = reader
+        .records()
+        .next()
+        .and_then(Result::ok)
+        .unwrap_or_default();
+    EXPORT_COLUMNS
+        .iter()
+        .zip(record.iter())
+        .map(|(column, cell)| (*column, cell.to_owned()))
+        .collect()
 }
 
 /// Writes reviewers in the import format, with their ids, so an edited export re-imports.

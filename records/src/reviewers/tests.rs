@@ -329,7 +329,8 @@ fn new_reviewers_are_created_with_their_own_id() {
         [ReviewerWrite {
             reviewer: r,
             existed: false,
-            old_email_pk: None
+            old_email_pk: None,
+            expected: Expected::Any,
         }]
     );
 }
@@ -413,4 +414,60 @@ fn two_rows_for_one_stored_reviewer_are_refused() {
         refuse_duplicates(&[reviewer("x@example.org"), reviewer("X@example.org")]),
         Err(StoreError::Conflict(_))
     ));
+}
+
+#[test]
+fn a_form_reads_through_the_rows_rules_and_names_each_bad_field() {
+    let good = only_row(&format!("{HEADER}\n{GOOD}"));
+    let fields = fields_of(&good);
+    let as_refs: Vec<(&'static str, &str)> = fields.iter().map(|(n, v)| (*n, v.as_str())).collect();
+    let read = parse_fields(&as_refs).unwrap();
+    assert_eq!(
+        Reviewer {
+            id: good.id,
+            ..read
+        },
+        good
+    );
+
+    let mut bad = as_refs.clone();
+    for (name, value) in bad.iter_mut() {
+        match *name {
+            "home_school_urn" => *value = "12345",
+            "capacity_per_term" => *value = "11",
+            "name" => *value = "",
+            _ => {}
+        }
+    }
+    let errors = parse_fields(&bad).unwrap_err();
+    let columns: Vec<_> = errors.iter().map(|e| e.column).collect();
+    assert_eq!(
+        columns,
+        [
+            Some("name"),
+            Some("home_school_urn"),
+            Some("capacity_per_term")
+        ]
+    );
+    assert!(errors[1].problem.contains("\"12345\""), "{:?}", errors[1]);
+}
+
+#[test]
+fn lines_are_counted_the_same_with_windows_line_endings() {
+    // Spreadsheets save CSV with CRLF, and browsers send a text box's lines so.
+    let rows = [
+        GOOD,
+        "Ben,ben@example.org,12345,202,london,primary,mainstream,no,1",
+    ];
+    let text = std::iter::once(HEADER)
+        .chain(rows)
+        .collect::<Vec<_>>()
+        .join("\r\n");
+    let errors = parse_csv(&text).unwrap_err();
+    assert_eq!(errors.len(), 1);
+    assert!(
+        errors[0].to_string().starts_with("line 3: home_school_urn"),
+        "{}",
+        errors[0]
+    );
 }

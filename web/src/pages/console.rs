@@ -11,6 +11,8 @@ pub use pipeline::{
 
 use askama::Template;
 
+pub mod people;
+
 use records::branding::Branding;
 
 /// One input of a console form, with its error (empty when none).

@@ -9,6 +9,7 @@ mod dates;
 mod evidence;
 mod forms;
 mod people;
+mod people_console;
 mod report;
 mod stack;
 mod staff;
@@ -23,6 +24,7 @@ pub(crate) use forms::{
     report_form, step, tampered, tampered_token, valid_form, version_on,
 };
 pub(crate) use people::{Booked, reviewer_row, second_row};
+pub(crate) use people_console::{POOL_HEADER, pool_row, reviewer_fields};
 pub(crate) use stack::{
     TestStack, spawn, spawn_with, spawn_with_parameter, template_path, unique_address,
 };
