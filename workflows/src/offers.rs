@@ -22,6 +22,9 @@ pub mod calendar;
 mod date_change;
 mod emails;
 mod items;
+mod match_inputs;
+
+pub use match_inputs::MatchInputs;
 
 pub use date_change::check_new_date;
 use items::*;
@@ -197,10 +200,12 @@ impl Workflow {
     /// An administrator asks for the request to be matched again: a request nobody could take
     /// goes back to matching; an open offer is withdrawn (that reviewer is not asked again) and
     /// matching runs. A booked visit is not undone here.
+    /// `extra` (e.g. an audit entry) is committed in the same transaction.
     pub async fn reassign(
         &self,
         request_id: &str,
         now: OffsetDateTime,
+        extra: Vec<TransactWriteItem>,
     ) -> Result<Reassigned, WorkflowError> {
         let Some(stored) = self.request(request_id).await? else {
             return Ok(Reassigned::Refused("there is no such request".into()));
@@ -209,11 +214,11 @@ impl Workflow {
             RequestState::NeedsAttention => {
                 let back =
                     set_request_state(&self.table.name, &stored, RequestState::Matching, None);
-                self.commit_reassign(back, &stored.id, now).await
+                self.commit_reassign(back, &stored.id, now, extra).await
             }
             RequestState::Offered => match stored.open_offer.as_deref() {
                 Some(offer_id) => match self
-                    .close_offer(offer_id, offer_state::WITHDRAWN, None, now)
+                    .close_offer(offer_id, offer_state::WITHDRAWN, None, now, extra)
                     .await?
                 {
                     Answer::Declined => Ok(Reassigned::Rematching),
@@ -237,7 +242,7 @@ impl Workflow {
                     .build()
                     .map(|u| TransactWriteItem::builder().update(u).build())
                     .expect("complete update");
-                self.commit_reassign(again, &stored.id, now).await
+                self.commit_reassign(again, &stored.id, now, extra).await
             }
             RequestState::Submitted | RequestState::Matching => Ok(Reassigned::Refused(
                 "matching is already running for this request".into(),
@@ -251,12 +256,13 @@ impl Workflow {
     /// An administrator withdraws a request: in one transaction its state becomes `withdrawn`
     /// (it leaves its state's index for that one), an offer still waiting for an answer is
     /// withdrawn with it so nobody can accept it, and a `withdrawn` event (with the reason as
-    /// its detail) joins the timeline. Idempotent.
+    /// its detail) joins the timeline, with `extra` (e.g. an audit entry). Idempotent.
     pub async fn withdraw(
         &self,
         request_id: &str,
         reason: Option<&str>,
         now: OffsetDateTime,
+        extra: Vec<TransactWriteItem>,
     ) -> Result<Withdrawn, WorkflowError> {
         let Some(stored) = self.request(request_id).await? else {
             return Ok(Withdrawn::NoSuchRequest);
@@ -299,6 +305,7 @@ impl Workflow {
                     .build(),
             );
         }
+        items.extend(extra);
         Ok(match self.commit(items).await? {
             Transacted::Committed => Withdrawn::Withdrawn {
                 previous_state: stored.state.to_string(),
@@ -317,10 +324,12 @@ impl Workflow {
         back: TransactWriteItem,
         request_id: &str,
         now: OffsetDateTime,
+        extra: Vec<TransactWriteItem>,
     ) -> Result<Reassigned, WorkflowError> {
         let event =
             TimelineEvent::new(now.format(&Rfc3339).unwrap_or_default(), "reassigned", None);
-        let items = vec![back, timeline_put(&self.table.name, request_id, &event)];
+        let mut items = vec![back, timeline_put(&self.table.name, request_id, &event)];
+        items.extend(extra);
         match self.commit(items).await? {
             Transacted::Committed => Ok(Reassigned::Rematching),
             Transacted::Cancelled(_) => Ok(Reassigned::Refused(
@@ -414,92 +423,8 @@ impl Workflow {
             } else {
                 return Ok(Matched::NothingToDo);
             };
-        let today = now.date();
-        let settings = self.settings().await;
-        let pool = reviewers::list(&self.table)
-            .await
-            .map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
-
-        // Reviews done or booked since the oldest date any rule looks at.
-        let since = today - Duration::days(366 * i64::from(settings.recent_review_years.max(1)));
-        let mut history: HashMap<String, Vec<ReviewHistory>> = HashMap::new();
-        for item in self
-            .index(HISTORY_INDEX_KEY, Some(format_date(since)))
-            .await?
-        {
-            let (Some(reviewer), Some(urn), Some(date)) = (
-                get_s(&item, "reviewer_id"),
-                get_s(&item, "school_urn"),
-                get_s(&item, "visit_date"),
-            ) else {
-                continue;
-            };
-            if let (Ok(school), Ok(visit_date)) = (urn.parse(), parse_date(date)) {
-                history
-                    .entry(reviewer.to_owned())
-                    .or_default()
-                    .push(ReviewHistory { school, visit_date });
-            }
-        }
-        let mut open_offers: HashMap<String, Vec<Date>> = HashMap::new();
-        for item in self.index(OPEN_INDEX_KEY, None).await? {
-            let Ok(offer) = serde_dynamo::from_item::<_, Offer>(item) else {
-                continue;
-            };
-            let dates = offer.load_dates.iter().filter_map(|d| parse_date(d).ok());
-            open_offers
-                .entry(offer.reviewer_id)
-                .or_default()
-                .extend(dates);
-        }
-        let records: Vec<ReviewerRecord> = pool
-            .iter()
-            .map(|reviewer| {
-                let id = reviewer.id.to_string();
-                ReviewerRecord {
-                    reviewer,
-                    history: history.get(&id).map(Vec::as_slice).unwrap_or_default(),
-                    open_offers: open_offers.get(&id).map(Vec::as_slice).unwrap_or_default(),
-                }
-            })
-            .collect();
-        let mut excluded: HashSet<Ulid> = stored
-            .excluded_reviewers
-            .iter()
-            .filter_map(|id| id.parse().ok())
-            .collect();
-        // A second reviewer is matched to the lead's fixed date: the request's windows narrow
-        // to that one day (availability, term capacity).
-        let lead_record = stored.lead.as_ref().filter(|_| role == Role::Second);
-        let lead = lead_record
-            .and_then(|member| pool.iter().find(|r| r.id.to_string() == member.reviewer_id));
-        let mut request = stored.request.clone();
-        if let Some(member) = lead_record {
-            let date = parse_date(&member.visit_date)
-                .map_err(|_| WorkflowError::Corrupt("the lead's visit date".into()))?;
-            request.visit_windows = vec![VisitWindow {
-                start: date,
-                end: date,
-            }];
-            if let Ok(id) = member.reviewer_id.parse() {
-                excluded.insert(id);
-            }
-        }
-        let outcome = matching::rank(
-            &MatchRequest {
-                request: &request,
-                excluded: &excluded,
-                role,
-                lead,
-                follow_up_of: stored
-                    .follow_up_of
-                    .as_ref()
-                    .and_then(|original| original.review()),
-            },
-            &records,
-            &settings,
-            today,
-        );
+        let inputs = self.match_inputs(&stored, role, now.date()).await?;
+        let outcome = inputs.rank();
 
         let table = self.table.name.as_str();
         let at = now.format(&Rfc3339).unwrap_or_default();
@@ -508,7 +433,7 @@ impl Workflow {
             .map(|la| la.name)
             .unwrap_or_default();
         let Some(best) = outcome.ranked.first() else {
-            let reasons = reasons_summary(&outcome.ruled_out, pool.len());
+            let reasons = reasons_summary(&outcome.ruled_out, inputs.pool.len());
             let (request_update, detail) = match role {
                 Role::Lead => (
                     set_request_state(table, &stored, RequestState::NeedsAttention, None),
@@ -545,68 +470,12 @@ impl Workflow {
             ];
             return self.commit_match(items, Matched::NeedsAttention).await;
         };
-
-        let reviewer = best.reviewer;
-        let offer_id = Ulid::new().to_string();
-        let lifetime = Duration::days(i64::from(settings.offer_expiry_days.max(1)));
-        let expires = now + lifetime;
-        let offer = Offer {
-            id: offer_id.clone(),
-            request_id: stored.id.clone(),
-            reviewer_id: reviewer.id.to_string(),
-            reviewer_name: reviewer.name.clone(),
-            reviewer_email: reviewer.email.clone(),
-            state: offer_state::OPEN.into(),
-            created_at: at.clone(),
-            expires_at: expires.unix_timestamp(),
-            remind_at: (now + lifetime / 2_i32).unix_timestamp(),
-            reminded: false,
-            load_dates: load_dates(&request.visit_windows),
-            visit_date: lead_record.map(|member| member.visit_date.clone()),
-            decline_reason: None,
-            role,
-        };
-        let mut offer_item: HashMap<String, AttributeValue> =
-            serde_dynamo::to_item(&offer).map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
-        offer_item.insert("pk".into(), s(offer_pk(&offer_id)));
-        offer_item.insert("sk".into(), s("OFFER"));
-        offer_item.insert("gsi1pk".into(), s(OPEN_INDEX_KEY));
-        offer_item.insert(
-            "gsi1sk".into(),
-            s(format!("{:012}#{offer_id}", offer.expires_at)),
-        );
-        let email = offer_email(&offer, &stored);
-        let request_update = match role {
-            Role::Lead => set_request_state(table, &stored, RequestState::Offered, Some(&offer_id)),
-            Role::Second => {
-                set_second_state(table, &stored.id, second_state::OFFERED, Some(&offer_id))
-            }
-        };
-        let items = vec![
-            request_update,
-            records::request::put(table, offer_item, true),
-            timeline_put(
-                table,
-                &stored.id,
-                &TimelineEvent {
-                    at,
-                    kind: "offered".into(),
-                    detail: Some(
-                        match role {
-                            Role::Lead => "A reviewer has been asked.",
-                            Role::Second => "A second reviewer has been asked to join the visit.",
-                        }
-                        .into(),
-                    ),
-                },
-            ),
-            outbox::put(table, &reviewer.email, &email, now),
-        ];
+        let (offer_id, items) = self.offer_items(&stored, &inputs, best.reviewer, now)?;
         self.commit_match(
             items,
             Matched::Offered {
                 offer_id,
-                reviewer_id: reviewer.id.to_string(),
+                reviewer_id: best.reviewer.id.to_string(),
             },
         )
         .await
@@ -639,7 +508,7 @@ impl Workflow {
         reason: Option<String>,
         now: OffsetDateTime,
     ) -> Result<Answer, WorkflowError> {
-        self.close_offer(offer_id, offer_state::DECLINED, reason, now)
+        self.close_offer(offer_id, offer_state::DECLINED, reason, now, Vec::new())
             .await
     }
 
@@ -655,7 +524,7 @@ impl Workflow {
                 serde_dynamo::from_item(item).map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
             if now.unix_timestamp() >= offer.expires_at {
                 if self
-                    .close_offer(&offer.id, offer_state::EXPIRED, None, now)
+                    .close_offer(&offer.id, offer_state::EXPIRED, None, now, Vec::new())
                     .await?
                     == Answer::Declined
                 {
@@ -703,6 +572,7 @@ impl Workflow {
         new_state: &str,
         reason: Option<String>,
         now: OffsetDateTime,
+        extra: Vec<TransactWriteItem>,
     ) -> Result<Answer, WorkflowError> {
         let Some(offer) = self.offer(offer_id).await? else {
             return Ok(Answer::Closed);
@@ -730,7 +600,7 @@ impl Workflow {
         } else {
             "offer_declined"
         };
-        let items = vec![
+        let mut items = vec![
             offer_update
                 .build()
                 .map(|u| TransactWriteItem::builder().update(u).build())
@@ -745,6 +615,7 @@ impl Workflow {
                 &TimelineEvent::new(at, kind, Some("We are asking another reviewer.".into())),
             ),
         ];
+        items.extend(extra);
         match self.commit(items).await? {
             Transacted::Committed => Ok(Answer::Declined),
             Transacted::Cancelled(_) => Ok(Answer::Closed),

@@ -8,6 +8,7 @@
 
 pub mod cognito;
 pub mod pipeline;
+mod request_page;
 mod session;
 mod signin;
 pub mod tokens;
@@ -60,6 +61,7 @@ impl Role {
 
 pub struct Console {
     table: Table,
+    coordination: coordination::Coordination,
     branding: BrandingSource,
     pool: StaffPool,
     verifier: TokenVerifier,
@@ -91,6 +93,10 @@ impl Console {
         }
         let endpoint = records::aws::cognito_endpoint_override();
         Ok(Self {
+            coordination: coordination::Coordination::new(
+                workflows::offers::Workflow::from_env(env, aws)?,
+                workflows::evidence::EvidenceStore::from_env(env, aws)?,
+            ),
             branding: BrandingSource::from_env(env, table.clone())?,
             table,
             pool: StaffPool {
@@ -143,6 +149,10 @@ impl Console {
             ("GET", "/console/pipeline.csv") => self.pipeline_csv(&branding, &request, now).await,
             ("GET", step) | ("POST", step) if signin::is_step(step) => {
                 signin::answer(self, &branding, &request, step, now).await
+            }
+            // A request's page and its actions (request_page.rs).
+            (_, p) if request_page::is_request_path(p) => {
+                request_page::answer(self, &branding, &request, method.as_str(), p, now).await
             }
             ("POST", "/console/sign-out") => self.sign_out(&branding, &request, false).await,
             ("POST", "/console/sign-out-everywhere") => {
@@ -397,6 +407,10 @@ impl Console {
 
     pub(crate) fn table(&self) -> &Table {
         &self.table
+    }
+
+    pub(crate) fn coordination(&self) -> &coordination::Coordination {
+        &self.coordination
     }
 
     pub(crate) fn pool(&self) -> &StaffPool {

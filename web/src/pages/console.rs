@@ -4,6 +4,8 @@
 
 use askama::Template;
 
+pub mod request;
+
 use records::branding::Branding;
 
 /// One input of a console form, with its error (empty when none).

@@ -4,6 +4,7 @@ mod admin;
 mod admin_workflows;
 mod after_report;
 mod console;
+mod console_request;
 mod evidence;
 mod faults;
 mod follow_up_report;

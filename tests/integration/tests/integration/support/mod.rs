@@ -5,6 +5,7 @@
 //! and the pure helpers those steps share (dates, forms, links on pages and in emails).
 
 mod clock;
+mod console;
 mod dates;
 mod evidence;
 mod forms;
@@ -12,6 +13,10 @@ mod people;
 mod report;
 mod stack;
 
+pub(crate) use console::{
+    ConsoleBrowser, MOTO_SECRET, PASSWORD, add_staff, between, client_id, code, cognito, csrf_in,
+    first_sign_in, now, pool_id, totp,
+};
 pub(crate) use dates::{
     at_nine, date_from_now, day, follow_up_windows, reminder_time_after, school_day, visit_day,
 };
