@@ -5,13 +5,14 @@
 
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use records::audit::{Actor, AuditSubject};
+use records::lifecycle::RequestState;
 use records::request::StoredRequest;
 use records::store::{Transacted, dynamo_error, s};
 use time::OffsetDateTime;
 use workflows::matching::{MatchOutcome, Role, RuleOut};
 use workflows::offers::offer_state;
 
-use crate::actions::{Refused, lead_place_open, seen};
+use crate::refusal::{Refused, seen};
 use crate::{Coordination, CoordinationError};
 
 /// A hard rule of the matcher, as the coordinator reads it (some group several [`RuleOut`]s).
@@ -144,6 +145,17 @@ fn checks(reasons: &[RuleOut]) -> Vec<RuleCheck> {
                 .collect(),
         })
         .collect()
+}
+
+/// The states in which the lead's place can be offered to a named reviewer.
+pub(crate) fn lead_place_open(state: RequestState) -> bool {
+    matches!(
+        state,
+        RequestState::Submitted
+            | RequestState::Matching
+            | RequestState::NeedsAttention
+            | RequestState::Offered
+    )
 }
 
 impl Coordination {

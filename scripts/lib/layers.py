@@ -22,7 +22,7 @@ LAYERS = {
     "workflows": {"records"},
     # The coordinator's use cases: the workflows' layer, beside them (workflows is full).
     "coordination": {"records", "workflows"},
-    "mail": {"records", "workflows"},
+    "mail": {"records", "workflows", "coordination"},
     "web": {"records", "workflows", "coordination"},
 }
 MAX_LIBRARY_LINES = 10_000

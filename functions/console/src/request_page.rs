@@ -33,6 +33,10 @@ const NOTICES: &[(&str, &str)] = &[
     ),
     ("reassigned", "The request is being matched again."),
     ("withdrawn", "The request has been withdrawn."),
+    (
+        "replaced",
+        "The second reviewer has been released and the reviewer you chose asked, for the same day.",
+    ),
 ];
 
 #[derive(serde::Deserialize, Default)]
@@ -71,7 +75,11 @@ pub(crate) async fn answer(
     };
     let valid_route = matches!(
         (method, action),
-        ("GET", None) | ("POST", Some("offer" | "reassign" | "withdraw" | "erase"))
+        ("GET", None)
+            | (
+                "POST",
+                Some("offer" | "reassign" | "withdraw" | "erase" | "replace-second")
+            )
     );
     if !valid_route {
         return not_found();
@@ -123,7 +131,7 @@ pub(crate) async fn answer(
     let actor = Actor::new(user.claims.email.clone(), at);
     let page = format!("{PREFIX}{reference}");
     let result = match action {
-        "offer" if form.reviewer.trim().is_empty() => Ok(Err(Refused::Field(
+        "offer" | "replace-second" if form.reviewer.trim().is_empty() => Ok(Err(Refused::Field(
             "reviewer",
             "Choose the reviewer to offer the review to".into(),
         ))),
@@ -131,6 +139,10 @@ pub(crate) async fn answer(
             .offer_to(&actor, &id, form.reviewer.trim(), &form.seen)
             .await
             .map(|r| r.map(|_| "offered")),
+        "replace-second" => coordination
+            .replace_second(&actor, &id, form.reviewer.trim(), &form.seen)
+            .await
+            .map(|r| r.map(|()| "replaced")),
         "reassign" => coordination
             .reassign(&actor, &id, &form.seen)
             .await
@@ -224,12 +236,20 @@ async fn show(
             reassign: allowed.reassign,
             withdraw: allowed.withdraw,
             erase: allowed.erase,
+            replace_second: allowed.replace_second,
         }
     } else {
         ActionsShown::default()
     };
-    let reviewers = if actions.offer {
-        match coordination.lead_verdicts(&file.stored, at).await {
+    let verdicts = if actions.offer {
+        Some(coordination.lead_verdicts(&file.stored, at).await)
+    } else if actions.replace_second {
+        Some(coordination.second_verdicts(&file.stored, at).await)
+    } else {
+        None
+    };
+    let reviewers = if let Some(verdicts) = verdicts {
+        match verdicts {
             Ok(verdicts) => verdicts
                 .into_iter()
                 .map(|v| ReviewerChoice {

@@ -1,13 +1,12 @@
-//! What matching reads for one place on one request (the pool, its history and open offers, the
-//! settings), and the transaction items of an offer to one reviewer. The matcher and a
-//! coordinator's offer to a named reviewer share both, so they judge a reviewer alike.
+//! What matching reads for one place on one request, and the items of an offer to one reviewer:
+//! the matcher and a coordinator's offer to a named reviewer share both, so they judge alike.
 
 use super::*;
 
 /// Everything [`matching::rank`] needs for one place on one request, read once.
 pub struct MatchInputs {
     pub settings: ProgrammeSettings,
-    /// The whole reviewer pool (inactive reviewers are ruled out by a rule of their own).
+    /// The whole pool (inactive reviewers are ruled out by a rule of their own).
     pub pool: Vec<Reviewer>,
     pub role: Role,
     /// The request as matched: for a second reviewer, its windows narrowed to the lead's date.
@@ -22,6 +21,11 @@ pub struct MatchInputs {
 }
 
 impl MatchInputs {
+    /// Leaves `reviewer` out (e.g. the booked reviewer being replaced).
+    pub fn exclude(&mut self, reviewer: Ulid) {
+        self.excluded.insert(reviewer);
+    }
+
     /// The matcher's verdict on every reviewer of the pool: candidates best first, and everyone
     /// else with every hard rule they break.
     pub fn rank(&self) -> matching::MatchOutcome<'_> {
@@ -67,7 +71,6 @@ impl Workflow {
         let pool = reviewers::list(&self.table)
             .await
             .map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
-
         // Reviews done or booked since the oldest date any rule looks at.
         let since = today - Duration::days(366 * i64::from(settings.recent_review_years.max(1)));
         let mut history: HashMap<String, Vec<ReviewHistory>> = HashMap::new();
@@ -139,7 +142,7 @@ impl Workflow {
 
     /// The transaction of an offer of `inputs`' place on `stored` to `reviewer`: the offer, the
     /// request moved on from the state it was read in, the timeline and the reviewer's email.
-    /// Answers the new offer's id with the items.
+    /// Answers the new offer's id with the items, the request's update first.
     pub fn offer_items(
         &self,
         stored: &StoredRequest,

@@ -1,11 +1,15 @@
 //! The console's request page and its actions: offering to a reviewer the coordinator names
 //! (only one who passes every hard rule), reassigning, withdrawing with a reason, erasing with
 //! the reference typed; each refused with a clear answer, storing nothing, when the page is
-//! stale, a rule fails, the stage is wrong, a field is bad, or the user is a viewer.
+//! stale, a rule fails, the stage is wrong, a field is bad, or the user is a viewer; and
+//! replacing a booked second reviewer who dropped out (their calendar entry cancelled).
 
 use reqwest::StatusCode;
 
-use crate::support::{ConsoleBrowser, TestStack, between, reviewer_row, spawn, unique_address};
+use crate::support::{
+    ConsoleBrowser, TestStack, between, offer_link, reviewer_row, second_row, spawn,
+    unique_address, visit_day,
+};
 
 /// What the page's forms send back: what the page saw of the request.
 fn seen_on(html: &str) -> String {
@@ -314,4 +318,148 @@ async fn a_viewer_reads_the_page_without_contacts_or_actions_and_every_action_is
         page(&viewer, "not-a-reference").await.0,
         StatusCode::NOT_FOUND
     );
+}
+
+#[tokio::test]
+async fn a_booked_second_reviewer_who_dropped_out_is_replaced_until_the_visit_day() {
+    let app = spawn().await;
+    app.send_reviews_take_a_second_reviewer().await;
+    let (lead, bea, cy) = (
+        unique_address("lead"),
+        unique_address("bea"),
+        unique_address("cy"),
+    );
+    app.import_reviewers(&[
+        reviewer_row("Ada Lead", &lead, 204, "primary", 2, "900001"),
+        second_row("Bea Second", &bea, 204, "primary", "900002"),
+        second_row("Cy Third", &cy, 886, "secondary", "900003"),
+    ])
+    .await;
+    let booked = app
+        .book(
+            (&unique_address("school"), "100101", "Brook Primary School"),
+            &lead,
+            0,
+        )
+        .await;
+    let (id, reference) = (
+        booked.school.request_id.clone(),
+        booked.school.reference.to_string(),
+    );
+    let offer = app.wait_for_mail(&bea, 1).await;
+    let accepted = app
+        .accept_with_date(&offer_link(&offer[0]), visit_day())
+        .await;
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    let bea_id = reviewer_id(&app, "Bea Second").await;
+    let term = format!("TERM#{}", workflows::matching::Term::of(visit_day()));
+    let booked_in_term = |item: Option<records::store::Item>| {
+        item.and_then(|i| i.get("booked").and_then(|b| b.as_n().ok()).cloned())
+    };
+    assert_eq!(
+        booked_in_term(app.item(format!("REVIEWER#{bea_id}"), &term).await).as_deref(),
+        Some("1")
+    );
+
+    let mut coordinator = app.console_user("coordinator").await;
+    let (_, html) = page(&coordinator, &reference).await;
+    assert!(html.contains("Replace the second reviewer") && html.contains("Second reviewer"));
+    let seen = seen_on(&html);
+    // Ada leads it: she is already on it (a hard rule); Cy passes every rule.
+    let ada = reviewer_id(&app, "Ada Lead").await;
+    let (status, html) = act(
+        &mut coordinator,
+        &reference,
+        "replace-second",
+        &[("reviewer", &ada), ("seen", &seen)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("already on it"), "{html}");
+    let cy_id = reviewer_id(&app, "Cy Third").await;
+    let (status, _) = act(
+        &mut coordinator,
+        &reference,
+        "replace-second",
+        &[("reviewer", &cy_id), ("seen", "an.older.page")],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert_eq!(
+        app.stored_request(&id).await.second.unwrap().reviewer_name,
+        "Bea Second"
+    );
+
+    let (status, _) = act(
+        &mut coordinator,
+        &reference,
+        "replace-second",
+        &[("reviewer", &cy_id), ("seen", &seen)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // Bea is told, with a cancellation of the same calendar entry (same UID, higher SEQUENCE).
+    let released = app.wait_for_mail(&bea, 3).await;
+    let cancel = &released[0];
+    assert!(
+        cancel
+            .subject
+            .starts_with("Visit cancelled for you: Brook Primary School")
+    );
+    let ics = String::from_utf8(cancel.attachments[0].content.clone()).unwrap();
+    assert!(
+        ics.contains("METHOD:CANCEL") && ics.contains("STATUS:CANCELLED"),
+        "{ics}"
+    );
+    assert!(ics.contains(&format!("UID:{id}@send-review")) && ics.contains("SEQUENCE:1"));
+    let confirmed = String::from_utf8(released[1].attachments[0].content.clone()).unwrap();
+    assert!(
+        confirmed.contains(&format!("UID:{id}@send-review")) && confirmed.contains("SEQUENCE:0")
+    );
+    // Her place in the term and her history entry for the visit are given back.
+    assert_eq!(
+        booked_in_term(app.item(format!("REVIEWER#{bea_id}"), &term).await).as_deref(),
+        Some("0")
+    );
+    let history = app
+        .item(
+            format!("REVIEWER#{bea_id}"),
+            &format!("REVIEW#{}#{id}", visit_day()),
+        )
+        .await;
+    assert!(history.is_none());
+    // Cy is asked to join on the fixed day, and accepts it.
+    let offer = app.wait_for_mail(&cy, 1).await;
+    assert!(offer[0].text.contains("join them as second reviewer"));
+    let accepted = app
+        .accept_with_date(&offer_link(&offer[0]), visit_day())
+        .await;
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.stored_request(&id).await.second.unwrap().reviewer_name,
+        "Cy Third"
+    );
+    let (_, html) = page(&coordinator, &reference).await;
+    assert!(
+        html.contains("second reviewer replaced")
+            && html.contains("replaced the second reviewer Bea Second by an offer to Cy Third")
+    );
+
+    // On the visit day the team no longer changes.
+    app.move_visit(&reference, time::OffsetDateTime::now_utc().date())
+        .await;
+    let (_, html) = page(&coordinator, &reference).await;
+    assert!(!html.contains("Replace the second reviewer"));
+    let (status, html) = act(
+        &mut coordinator,
+        &reference,
+        "replace-second",
+        &[
+            ("reviewer", &bea_id),
+            ("seen", &coordination::seen(&app.stored_request(&id).await)),
+        ],
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("The visit has taken place"), "{html}");
 }

@@ -42,6 +42,8 @@ pub struct ActionsShown {
     pub reassign: bool,
     pub withdraw: bool,
     pub erase: bool,
+    /// Replace the booked second reviewer with one the coordinator names.
+    pub replace_second: bool,
 }
 
 /// A form field's error (its field's name, for the summary's link).
