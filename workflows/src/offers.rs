@@ -28,6 +28,8 @@ pub use match_inputs::MatchInputs;
 
 pub use date_change::check_new_date;
 use items::*;
+use records::domain::term::load_dates;
+pub use records::reviewers::check_visit_date;
 
 pub use emails::{
     DateChange as DateChangeEmail, Joining, NeedsAttention, OfferReminder, ReviewerOffer,
@@ -46,7 +48,7 @@ use records::domain::request::{VisitWindow, long_date};
 use records::domain::{LocalAuthority, format_date, parse_date};
 
 use crate::matching;
-use crate::matching::{MatchRequest, ReviewHistory, ReviewerRecord, Role, RuleOut, Term};
+use crate::matching::{MatchRequest, ReviewHistory, ReviewerRecord, Role, Term};
 use records::keys::{offer_pk, state_index_key};
 use records::lifecycle::RequestState;
 use records::links::{ReviewLink, review_link_expiry};
@@ -433,7 +435,11 @@ impl Workflow {
             .map(|la| la.name)
             .unwrap_or_default();
         let Some(best) = outcome.ranked.first() else {
-            let reasons = reasons_summary(&outcome.ruled_out, inputs.pool.len());
+            let ruled_out = outcome
+                .ruled_out
+                .iter()
+                .map(|(_, reasons)| reasons.as_slice());
+            let reasons = records::domain::rules::summary(ruled_out, inputs.pool.len());
             let (request_update, detail) = match role {
                 Role::Lead => (
                     set_request_state(table, &stored, RequestState::NeedsAttention, None),
@@ -671,55 +677,6 @@ pub fn joining(offer: &Offer, stored: &StoredRequest) -> Option<Joining> {
         }),
         _ => None,
     }
-}
-
-/// A day the reviewer may visit: in one of the school's windows, a weekday, not in the past,
-/// and not one of the reviewer's unavailable dates.
-pub fn check_visit_date(
-    date: Date,
-    windows: &[VisitWindow],
-    reviewer: &Reviewer,
-    today: Date,
-) -> Result<(), String> {
-    if !windows.iter().any(|w| w.start <= date && date <= w.end) {
-        return Err("Choose a date inside one of the school's visit windows".into());
-    }
-    if matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
-        return Err("Choose a school day: Monday to Friday".into());
-    }
-    if date <= today {
-        return Err("Choose a date after today".into());
-    }
-    if reviewer
-        .unavailable
-        .iter()
-        .any(|range| range.contains(date))
-    {
-        return Err("You told us you are unavailable that day: choose another date".into());
-    }
-    Ok(())
-}
-
-/// How many reviewers each rule ruled out: what the administrator needs, naming nobody.
-fn reasons_summary(ruled_out: &[(&Reviewer, Vec<RuleOut>)], pool_size: usize) -> Vec<String> {
-    if pool_size == 0 {
-        return vec!["The reviewer pool is empty: import reviewers with the admin tool.".into()];
-    }
-    let mut counts: Vec<(String, usize)> = Vec::new();
-    for (_, reasons) in ruled_out {
-        for reason in reasons {
-            let text = reason.description().into_owned();
-            match counts.iter_mut().find(|(t, _)| *t == text) {
-                Some((_, count)) => *count += 1,
-                None => counts.push((text, 1)),
-            }
-        }
-    }
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    counts
-        .into_iter()
-        .map(|(text, count)| format!("{count} of {pool_size} reviewers: {text}"))
-        .collect()
 }
 
 #[cfg(test)]

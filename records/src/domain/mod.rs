@@ -5,7 +5,9 @@
 #[macro_use]
 pub mod school;
 pub mod request;
+pub mod rules;
 pub mod stage;
+pub mod term;
 
 use std::fmt;
 use std::str::FromStr;
@@ -16,6 +18,7 @@ use time::macros::format_description;
 pub use school::{
     AreaOfNeed, LocalAuthority, Phase, Region, SchoolType, Specialism, UnknownValue, Urn, UrnError,
 };
+pub use term::Term;
 
 const ISO_DATE: &[time::format_description::BorrowedFormatItem<'static>] =
     format_description!("[year]-[month]-[day]");
