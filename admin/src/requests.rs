@@ -564,7 +564,7 @@ pub async fn withdraw(
 ) -> Result<Withdrawal, AdminError> {
     let id = request_id(table, reference).await?;
     let reference = reference.clone();
-    match workflow(table).withdraw(&id, reason, now).await {
+    match workflow(table).withdraw(&id, reason, now, Vec::new()).await {
         Ok(Withdrawn::Withdrawn { previous_state }) => Ok(Withdrawal::Withdrawn {
             reference,
             previous_state,
@@ -636,7 +636,7 @@ pub fn write_purged(
 pub async fn reassign(table: &Table, reference: &Reference) -> Result<String, AdminError> {
     let id = request_id(table, reference).await?;
     match workflow(table)
-        .reassign(&id, time::OffsetDateTime::now_utc())
+        .reassign(&id, time::OffsetDateTime::now_utc(), Vec::new())
         .await
     {
         Ok(workflows::offers::Reassigned::Rematching) => Ok(format!(

@@ -69,6 +69,7 @@ registry! {
     FactualCheckWaiting(report::reminders::FactualCheckWaiting),
     FactualCheckAnswered(factual_check::FactualCheckAnswered),
     ReportShared(after_report::sharing::ReportShared),
+    ReviewerReleased(coordination::ReviewerReleased),
 }
 
 #[cfg(test)]

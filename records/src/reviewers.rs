@@ -631,6 +631,36 @@ pub async fn reviewer_email(
     Ok(item.and_then(|i| get_s(&i, "email").map(str::to_owned)))
 }
 
+/// A day the reviewer may visit: in one of the school's windows, a weekday, not in the past,
+/// and not one of the reviewer's unavailable dates.
+pub fn check_visit_date(
+    date: time::Date,
+    windows: &[crate::domain::request::VisitWindow],
+    reviewer: &Reviewer,
+    today: time::Date,
+) -> Result<(), String> {
+    if !windows.iter().any(|w| w.start <= date && date <= w.end) {
+        return Err("Choose a date inside one of the school's visit windows".into());
+    }
+    if matches!(
+        date.weekday(),
+        time::Weekday::Saturday | time::Weekday::Sunday
+    ) {
+        return Err("Choose a school day: Monday to Friday".into());
+    }
+    if date <= today {
+        return Err("Choose a date after today".into());
+    }
+    if reviewer
+        .unavailable
+        .iter()
+        .any(|range| range.contains(date))
+    {
+        return Err("You told us you are unavailable that day: choose another date".into());
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests;
 

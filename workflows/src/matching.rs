@@ -70,13 +70,12 @@
 //! buffers reused across the pool. Sorting the candidates is the only step above linear.
 
 pub use records::domain::calendar::Term;
+pub use records::domain::rules::{DBS_VALID_FOR_YEARS, RuleOut};
 pub use records::request::OriginalReview;
-use std::borrow::Cow;
 use std::cmp::Ordering;
 use std::collections::HashSet;
-use std::fmt;
 
-use time::{Date, Month, Weekday};
+use time::{Date, Weekday};
 use ulid::Ulid;
 
 use records::domain::request::{ReviewRequest, ReviewType};
@@ -90,9 +89,6 @@ use records::reviewers::Reviewer;
 pub(crate) mod fixtures;
 #[cfg(test)]
 mod properties;
-
-/// An enhanced DBS check older than this many years on the day of the visit is out of date.
-pub const DBS_VALID_FOR_YEARS: i32 = records::reviewers::DBS_VALID_FOR_YEARS;
 
 pub const PHASE_FIT_POINTS: i32 = 30;
 pub const SCHOOL_TYPE_FIT_POINTS: i32 = 20;
@@ -140,67 +136,6 @@ pub struct MatchRequest<'a> {
     pub lead: Option<&'a Reviewer>,
     /// For a follow-up visit: the review it follows up.
     pub follow_up_of: Option<OriginalReview>,
-}
-
-/// A hard rule a reviewer breaks for a request. The descriptions are safe to show to anyone
-/// who can see the request: they name no other school and nothing personal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum RuleOut {
-    OwnSchool,
-    SameTrust,
-    SameLocalAuthority,
-    ReviewedRecently { years: u8 },
-    DeclaredConflict,
-    DeclinedOrExpired,
-    NoDbsCheck,
-    DbsOutOfDate,
-    NotTrained,
-    Inactive,
-    AtCapacity,
-    UnavailableInEveryWindow,
-    DoesNotTravelToRegion,
-    MayNotLead,
-}
-
-impl RuleOut {
-    pub fn description(&self) -> Cow<'static, str> {
-        match self {
-            RuleOut::OwnSchool => "works at this school".into(),
-            RuleOut::SameTrust => "works in the same trust as this school".into(),
-            RuleOut::SameLocalAuthority => {
-                "works in the same local authority as this school".into()
-            }
-            RuleOut::ReviewedRecently { years: 1 } => {
-                "reviewed this school in the last year".into()
-            }
-            RuleOut::ReviewedRecently { years } => {
-                format!("reviewed this school in the last {years} years").into()
-            }
-            RuleOut::DeclaredConflict => "declared a conflict of interest with this school".into(),
-            RuleOut::DeclinedOrExpired => {
-                "declined this review, let its offer expire, or is already on it".into()
-            }
-            RuleOut::NoDbsCheck => "has no enhanced DBS check on record".into(),
-            RuleOut::DbsOutOfDate => format!(
-                "their DBS check will be more than {DBS_VALID_FOR_YEARS} years old at the visit"
-            )
-            .into(),
-            RuleOut::NotTrained => "has not done the reviewer training".into(),
-            RuleOut::Inactive => "is marked inactive in the reviewer pool".into(),
-            RuleOut::AtCapacity => "has no room left in the terms of the visit windows".into(),
-            RuleOut::UnavailableInEveryWindow => {
-                "is unavailable on every weekday of every visit window".into()
-            }
-            RuleOut::DoesNotTravelToRegion => "does not travel to this school's region".into(),
-            RuleOut::MayNotLead => "may not lead a review".into(),
-        }
-    }
-}
-
-impl fmt::Display for RuleOut {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.description())
-    }
 }
 
 /// Why a candidate ranks where they do: each component in points.
@@ -348,7 +283,7 @@ impl<'r> Visit<'r> {
         for (window, visit_window) in windows.iter().enumerate() {
             let mut first_day = visit_window.start;
             while first_day <= visit_window.end {
-                let last_day = last_day_of_term(first_day).min(visit_window.end);
+                let last_day = Term::of(first_day).last_day().min(visit_window.end);
                 let term = Term::of(first_day);
                 let term = match terms.iter().position(|known| *known == term) {
                     Some(index) => index,
@@ -386,18 +321,6 @@ impl<'r> Visit<'r> {
             ),
         }
     }
-}
-
-/// The last day of the term `date` is in.
-fn last_day_of_term(date: Date) -> Date {
-    let month = match Term::of(date) {
-        Term::Autumn(_) => Month::December,
-        Term::Spring(_) => Month::March,
-        Term::Summer(_) => Month::August,
-    };
-    // Each of these months has 31 days, and the year is `date`'s own, so this cannot fail;
-    // falling back to `date` would still end the stretch and move on.
-    Date::from_calendar_date(date.year(), month, 31).unwrap_or(date)
 }
 
 /// One reviewer against the request: a candidate, or every rule they break.

@@ -22,9 +22,14 @@ pub mod calendar;
 mod date_change;
 mod emails;
 mod items;
+mod match_inputs;
+
+pub use match_inputs::MatchInputs;
 
 pub use date_change::check_new_date;
 use items::*;
+use records::domain::calendar::load_dates;
+pub use records::reviewers::check_visit_date;
 
 pub use emails::{
     DateChange as DateChangeEmail, Joining, NeedsAttention, OfferReminder, ReviewerOffer,
@@ -43,7 +48,7 @@ use records::domain::request::{VisitWindow, long_date};
 use records::domain::{LocalAuthority, format_date, parse_date};
 
 use crate::matching;
-use crate::matching::{MatchRequest, ReviewHistory, ReviewerRecord, Role, RuleOut, Term};
+use crate::matching::{MatchRequest, ReviewHistory, ReviewerRecord, Role, Term};
 use records::keys::{offer_pk, state_index_key};
 use records::lifecycle::RequestState;
 use records::links::{ReviewLink, review_link_expiry};
@@ -197,10 +202,12 @@ impl Workflow {
     /// An administrator asks for the request to be matched again: a request nobody could take
     /// goes back to matching; an open offer is withdrawn (that reviewer is not asked again) and
     /// matching runs. A booked visit is not undone here.
+    /// `extra` (e.g. an audit entry) is committed in the same transaction.
     pub async fn reassign(
         &self,
         request_id: &str,
         now: OffsetDateTime,
+        extra: Vec<TransactWriteItem>,
     ) -> Result<Reassigned, WorkflowError> {
         let Some(stored) = self.request(request_id).await? else {
             return Ok(Reassigned::Refused("there is no such request".into()));
@@ -209,11 +216,11 @@ impl Workflow {
             RequestState::NeedsAttention => {
                 let back =
                     set_request_state(&self.table.name, &stored, RequestState::Matching, None);
-                self.commit_reassign(back, &stored.id, now).await
+                self.commit_reassign(back, &stored.id, now, extra).await
             }
             RequestState::Offered => match stored.open_offer.as_deref() {
                 Some(offer_id) => match self
-                    .close_offer(offer_id, offer_state::WITHDRAWN, None, now)
+                    .close_offer(offer_id, offer_state::WITHDRAWN, None, now, extra)
                     .await?
                 {
                     Answer::Declined => Ok(Reassigned::Rematching),
@@ -237,7 +244,7 @@ impl Workflow {
                     .build()
                     .map(|u| TransactWriteItem::builder().update(u).build())
                     .expect("complete update");
-                self.commit_reassign(again, &stored.id, now).await
+                self.commit_reassign(again, &stored.id, now, extra).await
             }
             RequestState::Submitted | RequestState::Matching => Ok(Reassigned::Refused(
                 "matching is already running for this request".into(),
@@ -251,12 +258,13 @@ impl Workflow {
     /// An administrator withdraws a request: in one transaction its state becomes `withdrawn`
     /// (it leaves its state's index for that one), an offer still waiting for an answer is
     /// withdrawn with it so nobody can accept it, and a `withdrawn` event (with the reason as
-    /// its detail) joins the timeline. Idempotent.
+    /// its detail) joins the timeline, with `extra` (e.g. an audit entry). Idempotent.
     pub async fn withdraw(
         &self,
         request_id: &str,
         reason: Option<&str>,
         now: OffsetDateTime,
+        extra: Vec<TransactWriteItem>,
     ) -> Result<Withdrawn, WorkflowError> {
         let Some(stored) = self.request(request_id).await? else {
             return Ok(Withdrawn::NoSuchRequest);
@@ -299,6 +307,7 @@ impl Workflow {
                     .build(),
             );
         }
+        items.extend(extra);
         Ok(match self.commit(items).await? {
             Transacted::Committed => Withdrawn::Withdrawn {
                 previous_state: stored.state.to_string(),
@@ -317,10 +326,12 @@ impl Workflow {
         back: TransactWriteItem,
         request_id: &str,
         now: OffsetDateTime,
+        extra: Vec<TransactWriteItem>,
     ) -> Result<Reassigned, WorkflowError> {
         let event =
             TimelineEvent::new(now.format(&Rfc3339).unwrap_or_default(), "reassigned", None);
-        let items = vec![back, timeline_put(&self.table.name, request_id, &event)];
+        let mut items = vec![back, timeline_put(&self.table.name, request_id, &event)];
+        items.extend(extra);
         match self.commit(items).await? {
             Transacted::Committed => Ok(Reassigned::Rematching),
             Transacted::Cancelled(_) => Ok(Reassigned::Refused(
@@ -414,91 +425,8 @@ impl Workflow {
             } else {
                 return Ok(Matched::NothingToDo);
             };
-        let today = now.date();
-        let settings = self.settings().await;
-        let pool = reviewers::list(&self.table)
-            .await
-            .map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
-
-        // Reviews done or booked since the oldest date any rule looks at.
-        let since = today - Duration::days(366 * i64::from(settings.recent_review_years.max(1)));
-        let mut history: HashMap<String, Vec<ReviewHistory>> = HashMap::new();
-        for item in self
-            .index(HISTORY_INDEX_KEY, Some(format_date(since)))
-            .await?
-        {
-            let (Some(reviewer), Some(urn), Some(date)) = (
-                get_s(&item, "reviewer_id"),
-                get_s(&item, "school_urn"),
-                get_s(&item, "visit_date"),
-            ) else {
-                continue;
-            };
-            if let (Ok(school), Ok(visit_date)) = (urn.parse(), parse_date(date)) {
-                history
-                    .entry(reviewer.to_owned())
-                    .or_default()
-                    .push(ReviewHistory { school, visit_date });
-            }
-        }
-        let mut open_offers: HashMap<String, Vec<Date>> = HashMap::new();
-        for item in self.index(OPEN_INDEX_KEY, None).await? {
-            let Ok(offer) = serde_dynamo::from_item::<_, Offer>(item) else {
-                continue;
-            };
-            let dates = offer.load_dates.iter().filter_map(|d| parse_date(d).ok());
-            open_offers
-                .entry(offer.reviewer_id)
-                .or_default()
-                .extend(dates);
-        }
-        let records: Vec<ReviewerRecord> = pool
-            .iter()
-            .map(|reviewer| {
-                let id = reviewer.id.to_string();
-                ReviewerRecord {
-                    reviewer,
-                    history: history.get(&id).map(Vec::as_slice).unwrap_or_default(),
-                    open_offers: open_offers.get(&id).map(Vec::as_slice).unwrap_or_default(),
-                }
-            })
-            .collect();
-        let mut excluded: HashSet<Ulid> = stored
-            .excluded_reviewers
-            .iter()
-            .filter_map(|id| id.parse().ok())
-            .collect();
-        // A second reviewer is matched to the lead's fixed date: the request's windows narrow
-        // to that one day (availability, term capacity).
-        let lead_record = stored.lead.as_ref().filter(|_| role == Role::Second);
-        let lead = lead_record
-            .and_then(|member| pool.iter().find(|r| r.id.to_string() == member.reviewer_id));
-        let mut request = stored.request.clone();
-        if let Some(member) = lead_record {
-            let date = member.visit_date;
-            request.visit_windows = vec![VisitWindow {
-                start: date,
-                end: date,
-            }];
-            if let Ok(id) = member.reviewer_id.parse() {
-                excluded.insert(id);
-            }
-        }
-        let outcome = matching::rank(
-            &MatchRequest {
-                request: &request,
-                excluded: &excluded,
-                role,
-                lead,
-                follow_up_of: stored
-                    .follow_up_of
-                    .as_ref()
-                    .and_then(|original| original.review()),
-            },
-            &records,
-            &settings,
-            today,
-        );
+        let inputs = self.match_inputs(&stored, role, now.date()).await?;
+        let outcome = inputs.rank();
 
         let table = self.table.name.as_str();
         let at = now.format(&Rfc3339).unwrap_or_default();
@@ -507,7 +435,11 @@ impl Workflow {
             .map(|la| la.name)
             .unwrap_or_default();
         let Some(best) = outcome.ranked.first() else {
-            let reasons = reasons_summary(&outcome.ruled_out, pool.len());
+            let ruled_out = outcome
+                .ruled_out
+                .iter()
+                .map(|(_, reasons)| reasons.as_slice());
+            let reasons = records::domain::rules::summary(ruled_out, inputs.pool.len());
             let (request_update, detail) = match role {
                 Role::Lead => (
                     set_request_state(table, &stored, RequestState::NeedsAttention, None),
@@ -544,68 +476,12 @@ impl Workflow {
             ];
             return self.commit_match(items, Matched::NeedsAttention).await;
         };
-
-        let reviewer = best.reviewer;
-        let offer_id = Ulid::new().to_string();
-        let lifetime = Duration::days(i64::from(settings.offer_expiry_days.max(1)));
-        let expires = now + lifetime;
-        let offer = Offer {
-            id: offer_id.clone(),
-            request_id: stored.id.clone(),
-            reviewer_id: reviewer.id.to_string(),
-            reviewer_name: reviewer.name.clone(),
-            reviewer_email: reviewer.email.clone(),
-            state: offer_state::OPEN.into(),
-            created_at: at.clone(),
-            expires_at: expires.unix_timestamp(),
-            remind_at: (now + lifetime / 2_i32).unix_timestamp(),
-            reminded: false,
-            load_dates: load_dates(&request.visit_windows),
-            visit_date: lead_record.map(|member| format_date(member.visit_date)),
-            decline_reason: None,
-            role,
-        };
-        let mut offer_item: HashMap<String, AttributeValue> =
-            serde_dynamo::to_item(&offer).map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
-        offer_item.insert("pk".into(), s(offer_pk(&offer_id)));
-        offer_item.insert("sk".into(), s("OFFER"));
-        offer_item.insert("gsi1pk".into(), s(OPEN_INDEX_KEY));
-        offer_item.insert(
-            "gsi1sk".into(),
-            s(format!("{:012}#{offer_id}", offer.expires_at)),
-        );
-        let email = offer_email(&offer, &stored);
-        let request_update = match role {
-            Role::Lead => set_request_state(table, &stored, RequestState::Offered, Some(&offer_id)),
-            Role::Second => {
-                set_second_state(table, &stored.id, second_state::OFFERED, Some(&offer_id))
-            }
-        };
-        let items = vec![
-            request_update,
-            records::request::put(table, offer_item, true),
-            timeline_put(
-                table,
-                &stored.id,
-                &TimelineEvent {
-                    at,
-                    kind: "offered".into(),
-                    detail: Some(
-                        match role {
-                            Role::Lead => "A reviewer has been asked.",
-                            Role::Second => "A second reviewer has been asked to join the visit.",
-                        }
-                        .into(),
-                    ),
-                },
-            ),
-            outbox::put(table, &reviewer.email, &email, now),
-        ];
+        let (offer_id, items) = self.offer_items(&stored, &inputs, best.reviewer, now)?;
         self.commit_match(
             items,
             Matched::Offered {
                 offer_id,
-                reviewer_id: reviewer.id.to_string(),
+                reviewer_id: best.reviewer.id.to_string(),
             },
         )
         .await
@@ -638,7 +514,7 @@ impl Workflow {
         reason: Option<String>,
         now: OffsetDateTime,
     ) -> Result<Answer, WorkflowError> {
-        self.close_offer(offer_id, offer_state::DECLINED, reason, now)
+        self.close_offer(offer_id, offer_state::DECLINED, reason, now, Vec::new())
             .await
     }
 
@@ -654,7 +530,7 @@ impl Workflow {
                 serde_dynamo::from_item(item).map_err(|e| WorkflowError::Corrupt(e.to_string()))?;
             if now.unix_timestamp() >= offer.expires_at {
                 if self
-                    .close_offer(&offer.id, offer_state::EXPIRED, None, now)
+                    .close_offer(&offer.id, offer_state::EXPIRED, None, now, Vec::new())
                     .await?
                     == Answer::Declined
                 {
@@ -702,6 +578,7 @@ impl Workflow {
         new_state: &str,
         reason: Option<String>,
         now: OffsetDateTime,
+        extra: Vec<TransactWriteItem>,
     ) -> Result<Answer, WorkflowError> {
         let Some(offer) = self.offer(offer_id).await? else {
             return Ok(Answer::Closed);
@@ -729,7 +606,7 @@ impl Workflow {
         } else {
             "offer_declined"
         };
-        let items = vec![
+        let mut items = vec![
             offer_update
                 .build()
                 .map(|u| TransactWriteItem::builder().update(u).build())
@@ -744,6 +621,7 @@ impl Workflow {
                 &TimelineEvent::new(at, kind, Some("We are asking another reviewer.".into())),
             ),
         ];
+        items.extend(extra);
         match self.commit(items).await? {
             Transacted::Committed => Ok(Answer::Declined),
             Transacted::Cancelled(_) => Ok(Answer::Closed),
@@ -797,55 +675,6 @@ pub fn joining(offer: &Offer, stored: &StoredRequest) -> Option<Joining> {
         }),
         _ => None,
     }
-}
-
-/// A day the reviewer may visit: in one of the school's windows, a weekday, not in the past,
-/// and not one of the reviewer's unavailable dates.
-pub fn check_visit_date(
-    date: Date,
-    windows: &[VisitWindow],
-    reviewer: &Reviewer,
-    today: Date,
-) -> Result<(), String> {
-    if !windows.iter().any(|w| w.start <= date && date <= w.end) {
-        return Err("Choose a date inside one of the school's visit windows".into());
-    }
-    if matches!(date.weekday(), Weekday::Saturday | Weekday::Sunday) {
-        return Err("Choose a school day: Monday to Friday".into());
-    }
-    if date <= today {
-        return Err("Choose a date after today".into());
-    }
-    if reviewer
-        .unavailable
-        .iter()
-        .any(|range| range.contains(date))
-    {
-        return Err("You told us you are unavailable that day: choose another date".into());
-    }
-    Ok(())
-}
-
-/// How many reviewers each rule ruled out: what the administrator needs, naming nobody.
-fn reasons_summary(ruled_out: &[(&Reviewer, Vec<RuleOut>)], pool_size: usize) -> Vec<String> {
-    if pool_size == 0 {
-        return vec!["The reviewer pool is empty: import reviewers with the admin tool.".into()];
-    }
-    let mut counts: Vec<(String, usize)> = Vec::new();
-    for (_, reasons) in ruled_out {
-        for reason in reasons {
-            let text = reason.description().into_owned();
-            match counts.iter_mut().find(|(t, _)| *t == text) {
-                Some((_, count)) => *count += 1,
-                None => counts.push((text, 1)),
-            }
-        }
-    }
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    counts
-        .into_iter()
-        .map(|(text, count)| format!("{count} of {pool_size} reviewers: {text}"))
-        .collect()
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ mod attention;
 pub mod cognito;
 mod people;
 pub mod pipeline;
+mod request_page;
 mod session;
 mod settings_page;
 mod signin;
@@ -64,6 +65,7 @@ impl Role {
 
 pub struct Console {
     table: Table,
+    coordination: coordination::Coordination,
     branding: BrandingSource,
     pool: StaffPool,
     verifier: TokenVerifier,
@@ -95,6 +97,10 @@ impl Console {
         }
         let endpoint = records::aws::cognito_endpoint_override();
         Ok(Self {
+            coordination: coordination::Coordination::new(
+                workflows::offers::Workflow::from_env(env, aws)?,
+                workflows::evidence::EvidenceStore::from_env(env, aws)?,
+            ),
             branding: BrandingSource::from_env(env, table.clone())?,
             table,
             pool: StaffPool {
@@ -157,6 +163,10 @@ impl Console {
             }
             (_, people_page) if people::handles(people_page) => {
                 people::answer(self, &branding, &request, people_page, now).await
+            }
+            // A request's page and its actions (request_page.rs).
+            (_, p) if request_page::is_request_path(p) => {
+                request_page::answer(self, &branding, &request, method.as_str(), p, now).await
             }
             ("POST", "/console/sign-out") => self.sign_out(&branding, &request, false).await,
             ("POST", "/console/sign-out-everywhere") => {
@@ -442,6 +452,10 @@ impl Console {
 
     pub(crate) fn table(&self) -> &Table {
         &self.table
+    }
+
+    pub(crate) fn coordination(&self) -> &coordination::Coordination {
+        &self.coordination
     }
 
     pub(crate) fn pool(&self) -> &StaffPool {

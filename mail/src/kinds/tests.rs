@@ -95,6 +95,10 @@ const STORED: &[(&str, &str)] = &[
         r#"{"kind":"report_shared","request_id":"01JREQ","reference":"SR-7K3M-Q9","school_name":"Hill School","recipient_name":"Dee","pdf_key":"requests/01JREQ/report/final.pdf"}"#,
         "Hill School has shared its review report with you",
     ),
+    (
+        r#"{"kind":"reviewer_released","request_id":"01JREQ","reference":"SR-7K3M-Q9","school_name":"Hill School","reviewer_name":"Bea","visit_date":"2027-03-04","visit_date_text":"4 March 2027","sequence":1,"cancelled_at":"2027-02-01T09:30:00Z"}"#,
+        "Visit cancelled for you: Hill School on 4 March 2027",
+    ),
 ];
 
 #[test]

@@ -30,6 +30,17 @@ impl Term {
         Term::of(date) == self
     }
 
+    /// The term's last day.
+    pub fn last_day(self) -> Date {
+        let (year, month) = match self {
+            Term::Autumn(year) => (year, Month::December),
+            Term::Spring(year) => (year, Month::March),
+            Term::Summer(year) => (year, Month::August),
+        };
+        // Each of these months has 31 days; only a year out of range could fail.
+        Date::from_calendar_date(year, month, 31).unwrap_or(Date::MAX)
+    }
+
     /// The term's first day: terms sort by it.
     pub fn first_day(self) -> Date {
         let (year, month) = match self {
@@ -70,6 +81,24 @@ impl fmt::Display for Term {
             Term::Summer(year) => write!(f, "summer term {year}"),
         }
     }
+}
+
+/// The first day of each term the windows touch (one per term, so an offer counts once in it).
+pub fn load_dates(windows: &[crate::domain::request::VisitWindow]) -> Vec<String> {
+    let mut terms: Vec<Term> = Vec::new();
+    let mut dates = Vec::new();
+    for window in windows {
+        let mut day = window.start;
+        while day <= window.end {
+            let term = Term::of(day);
+            if !terms.contains(&term) {
+                terms.push(term);
+                dates.push(crate::domain::format_date(day));
+            }
+            day += Duration::days(1);
+        }
+    }
+    dates
 }
 
 /// `days` working days (Monday to Friday) after `from`.

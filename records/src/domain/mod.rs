@@ -6,6 +6,7 @@ pub mod calendar;
 #[macro_use]
 pub mod school;
 pub mod request;
+pub mod rules;
 pub mod stage;
 
 use std::fmt;
@@ -14,6 +15,7 @@ use std::str::FromStr;
 use time::Date;
 use time::macros::format_description;
 
+pub use calendar::Term;
 pub use school::{
     AreaOfNeed, LocalAuthority, Phase, Region, SchoolType, Specialism, UnknownValue, Urn, UrnError,
 };

@@ -319,7 +319,7 @@ fn terms_follow_the_english_school_year() {
     assert!(Term::Summer(2027).contains(date!(2027 - 07 - 20)));
     assert!(!Term::Summer(2027).contains(date!(2026 - 07 - 20)));
     assert_eq!(
-        last_day_of_term(date!(2027 - 02 - 14)),
+        Term::of(date!(2027 - 02 - 14)).last_day(),
         date!(2027 - 03 - 31)
     );
     assert_eq!(Term::Spring(2027).to_string(), "spring term 2027");

@@ -109,24 +109,6 @@ pub(super) fn set_second_state(
         .build()
 }
 
-/// The first day of each term the windows touch (one per term, so an offer counts once in it).
-pub(super) fn load_dates(windows: &[VisitWindow]) -> Vec<String> {
-    let mut terms: Vec<Term> = Vec::new();
-    let mut dates = Vec::new();
-    for window in windows {
-        let mut day = window.start;
-        while day <= window.end {
-            let term = Term::of(day);
-            if !terms.contains(&term) {
-                terms.push(term);
-                dates.push(format_date(day));
-            }
-            day += Duration::days(1);
-        }
-    }
-    dates
-}
-
 pub(super) fn update(
     table: &str,
     pk: &str,

@@ -66,7 +66,7 @@ async fn a_withdrawal_by_the_admin_tool_frees_the_reviewer_its_open_offer_held()
     );
     assert_eq!(
         workflow
-            .withdraw(&id, None, OffsetDateTime::now_utc())
+            .withdraw(&id, None, OffsetDateTime::now_utc(), Vec::new())
             .await
             .unwrap(),
         Withdrawn::Already

@@ -6,6 +6,7 @@ mod after_report;
 mod console;
 mod console_people;
 mod console_pipeline;
+mod console_request;
 mod console_settings;
 mod evidence;
 mod faults;

@@ -1,0 +1,177 @@
+//! Which of the coordinator's actions a request's stage allows now, and the actions that use the
+//! workflows' own steps: reassign, withdraw with a reason, erase with a typed confirmation.
+
+use records::audit::{Actor, AuditSubject};
+use records::lifecycle::RequestState;
+use records::request::{StoredRequest, second_state};
+use time::Date;
+use workflows::offers::{Reassigned, Withdrawn};
+
+use crate::named_offer::lead_place_open;
+use crate::refusal::{Refused, seen};
+use crate::{Coordination, CoordinationError};
+
+/// The longest withdrawal reason kept.
+pub const MAX_REASON_CHARS: usize = 500;
+
+/// The actions shown on the request page now. Each action's workflow checks its own stage
+/// again when it runs (inside its conditional write), so a stale page stores nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Allowed {
+    pub offer: bool,
+    pub reassign: bool,
+    pub withdraw: bool,
+    pub erase: bool,
+    /// Replace the booked second reviewer (before the visit).
+    pub replace_second: bool,
+}
+
+/// What a coordinator may do with `stored` now (the same checks as the workflows').
+pub fn allowed(stored: &StoredRequest, today: Date) -> Allowed {
+    let state = stored.state;
+    Allowed {
+        offer: lead_place_open(state),
+        reassign: matches!(state, RequestState::NeedsAttention | RequestState::Offered)
+            || (state == RequestState::Accepted
+                && stored.second_state.as_deref() == Some(second_state::NEEDS_ATTENTION)),
+        withdraw: state != RequestState::Withdrawn,
+        erase: true,
+        replace_second: crate::replacement::second_replaceable(stored, today),
+    }
+}
+
+/// What an erase removed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Erased {
+    pub reference: String,
+    pub items: usize,
+    pub files: usize,
+}
+
+fn subject(stored: &StoredRequest) -> AuditSubject {
+    AuditSubject::Request {
+        id: stored.id.clone(),
+        reference: stored.reference.to_string(),
+    }
+}
+
+impl Coordination {
+    /// Asks for request `id` to be matched again (the workflow's own reassign), with its audit
+    /// entry in the same transaction.
+    pub async fn reassign(
+        &self,
+        actor: &Actor,
+        id: &str,
+        seen_on_page: &str,
+    ) -> Result<Result<(), Refused>, CoordinationError> {
+        let Some(stored) = self.workflow.request(id).await? else {
+            return Ok(Err(Refused::NoSuchRequest));
+        };
+        if seen(&stored) != seen_on_page {
+            return Ok(Err(Refused::Stale));
+        }
+        let entry = actor
+            .entry(
+                "reassigned",
+                subject(&stored),
+                "asked for the request to be matched again",
+            )
+            .transact_put(self.workflow.table())?;
+        Ok(
+            match self.workflow.reassign(id, actor.at, vec![entry]).await? {
+                Reassigned::Rematching => Ok(()),
+                Reassigned::Refused(reason) => Err(Refused::Workflow(reason)),
+            },
+        )
+    }
+
+    /// Withdraws request `id` for `reason` (required; kept on the timeline and in the audit
+    /// entry), in one transaction.
+    pub async fn withdraw(
+        &self,
+        actor: &Actor,
+        id: &str,
+        reason: &str,
+        seen_on_page: &str,
+    ) -> Result<Result<(), Refused>, CoordinationError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Ok(Err(Refused::Field(
+                "reason",
+                "Enter why the request is withdrawn".into(),
+            )));
+        }
+        if reason.chars().count() > MAX_REASON_CHARS {
+            return Ok(Err(Refused::Field(
+                "reason",
+                format!("The reason must be {MAX_REASON_CHARS} characters or fewer"),
+            )));
+        }
+        let Some(stored) = self.workflow.request(id).await? else {
+            return Ok(Err(Refused::NoSuchRequest));
+        };
+        if seen(&stored) != seen_on_page {
+            return Ok(Err(Refused::Stale));
+        }
+        let entry = actor
+            .entry("withdrawn", subject(&stored), format!("reason: {reason}"))
+            .transact_put(self.workflow.table())?;
+        Ok(
+            match self
+                .workflow
+                .withdraw(id, Some(reason), actor.at, vec![entry])
+                .await?
+            {
+                Withdrawn::Withdrawn { .. } => Ok(()),
+                Withdrawn::Already => Err(Refused::WrongStage(RequestState::Withdrawn)),
+                Withdrawn::Busy => Err(Refused::Stale),
+                Withdrawn::NoSuchRequest => Err(Refused::NoSuchRequest),
+            },
+        )
+    }
+
+    /// Erases request `id` and everything of it (the retention purge the admin tool runs),
+    /// once `typed` is its reference. The audit entry goes in the programme's partition: the
+    /// request's own goes with it.
+    pub async fn erase(
+        &self,
+        actor: &Actor,
+        id: &str,
+        typed: &str,
+    ) -> Result<Result<Erased, Refused>, CoordinationError> {
+        let Some(stored) = self.workflow.request(id).await? else {
+            return Ok(Err(Refused::NoSuchRequest));
+        };
+        let reference = stored.reference.to_string();
+        if !typed.trim().eq_ignore_ascii_case(&reference) {
+            return Ok(Err(Refused::Field(
+                "confirm",
+                format!("Type the request's reference, {reference}, to erase it"),
+            )));
+        }
+        let purged = workflows::retention::purge(&self.evidence, id).await?;
+        let entry = actor.entry(
+            "request erased",
+            AuditSubject::Programme,
+            format!(
+                "erased request {reference}: {} records, {} file versions",
+                purged.items.len(),
+                purged.objects.len()
+            ),
+        );
+        let table = self.workflow.table();
+        // The purge is many deletes, not one transaction: its entry follows it.
+        if let records::store::Transacted::Cancelled(reasons) = table
+            .transact(vec![entry.transact_put(table)?])
+            .await
+            .map_err(|e| records::store::dynamo_error("TransactWriteItems", e))?
+        {
+            tracing::error!(?reasons, "the erase's audit entry was not written");
+        }
+        Ok(Ok(Erased {
+            reference,
+            items: purged.items.len(),
+            files: purged.objects.len(),
+        }))
+    }
+}

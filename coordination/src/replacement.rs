@@ -1,0 +1,384 @@
+//! Replacing a booked second reviewer who dropped out: in one transaction the old reviewer is
+//! released (their term's count goes down, their history entry for the visit goes, and they get
+//! an email with an iCalendar `METHOD:CANCEL` of the visit's UID and a higher SEQUENCE), and the
+//! new one, who must pass every hard rule on the visit's day, gets the second reviewer's offer
+//! with the date fixed (accept or decline, no other date). Refused once the visit has come.
+
+use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
+use records::audit::{Actor, AuditSubject};
+use records::domain::request::long_date;
+use records::lifecycle::RequestState;
+use records::links::LinkSecret;
+use records::outbox::{self, Attachment, OutboxEmail, Programme, RenderError, RenderedEmail};
+use records::request::{StoredRequest, TeamMember, TimelineEvent, second_state, timeline_put};
+use records::store::{Transacted, dynamo_error, n, s};
+use serde::{Deserialize, Serialize};
+use time::format_description::well_known::Rfc3339;
+use workflows::matching::{Role, Term};
+
+use crate::named_offer::{Verdict, verdicts};
+use crate::refusal::{Refused, seen};
+use crate::{Coordination, CoordinationError};
+
+/// To a reviewer taken off a booked visit: the visit is off for them, with the calendar
+/// entry's cancellation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ReviewerReleased {
+    pub request_id: String,
+    pub reference: String,
+    pub school_name: String,
+    pub reviewer_name: String,
+    /// `YYYY-MM-DD`.
+    pub visit_date: String,
+    pub visit_date_text: String,
+    /// Higher than any the reviewer's calendar entry had, so calendars apply the cancellation.
+    pub sequence: u32,
+    /// When it was cancelled (RFC 3339), the calendar's DTSTAMP.
+    pub cancelled_at: String,
+}
+
+/// An iCalendar text value: backslash, semicolon, comma and newline escaped (RFC 5545 3.3.11).
+fn ics_text(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace(';', "\\;")
+        .replace(',', "\\,")
+        .replace('\n', "\\n")
+}
+
+fn html_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+impl ReviewerReleased {
+    /// The cancellation of the visit's calendar entry: same UID, a higher SEQUENCE.
+    pub fn cancel_event(&self, programme: &Programme) -> String {
+        let stamp = time::OffsetDateTime::parse(&self.cancelled_at, &Rfc3339)
+            .map(|t| {
+                format!(
+                    "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+                    t.year(),
+                    u8::from(t.month()),
+                    t.day(),
+                    t.hour(),
+                    t.minute(),
+                    t.second()
+                )
+            })
+            .unwrap_or_default();
+        let lines = [
+            "BEGIN:VCALENDAR".to_owned(),
+            "VERSION:2.0".to_owned(),
+            "PRODID:-//send-review//EN".to_owned(),
+            "METHOD:CANCEL".to_owned(),
+            "BEGIN:VEVENT".to_owned(),
+            format!("UID:{}@send-review", self.request_id),
+            format!("SEQUENCE:{}", self.sequence),
+            "STATUS:CANCELLED".to_owned(),
+            format!("DTSTAMP:{stamp}"),
+            format!("DTSTART;VALUE=DATE:{}", self.visit_date.replace('-', "")),
+            format!(
+                "SUMMARY:{}",
+                ics_text(&format!(
+                    "{}: peer review visit to {} (cancelled)",
+                    programme.name, self.school_name
+                ))
+            ),
+            "END:VEVENT".to_owned(),
+            "END:VCALENDAR".to_owned(),
+        ];
+        lines.join("\r\n") + "\r\n"
+    }
+}
+
+impl OutboxEmail for ReviewerReleased {
+    const KIND: &'static str = "reviewer_released";
+
+    fn render(
+        &self,
+        programme: &Programme,
+        _links: &LinkSecret,
+    ) -> Result<RenderedEmail, RenderError> {
+        let lines = [
+            format!("Dear {},", self.reviewer_name),
+            format!(
+                "You are no longer on the review of {} (reference {}) on {}: another reviewer is taking your place. The attached calendar file removes the visit from your calendar.",
+                self.school_name, self.reference, self.visit_date_text
+            ),
+            format!(
+                "Thank you. If this is a mistake, write to {}.",
+                programme.contact_email
+            ),
+            programme.name.clone(),
+        ];
+        Ok(RenderedEmail {
+            subject: format!(
+                "Visit cancelled for you: {} on {}",
+                self.school_name, self.visit_date_text
+            ),
+            text: lines.join("\n\n") + "\n",
+            html: lines
+                .iter()
+                .map(|line| format!("<p>{}</p>", html_text(line)))
+                .collect::<Vec<_>>()
+                .join("\n"),
+            attachments: vec![Attachment {
+                filename: "cancel.ics".into(),
+                content_type: "text/calendar; charset=utf-8; method=CANCEL".into(),
+                content: self.cancel_event(programme).into_bytes(),
+            }],
+        })
+    }
+}
+
+/// The booked second reviewer of `stored`, if the visit has not come yet on `today`.
+fn replaceable_second(stored: &StoredRequest, today: time::Date) -> Result<&TeamMember, Refused> {
+    let Some(second) = stored
+        .second
+        .as_ref()
+        .filter(|_| stored.state == RequestState::Accepted)
+    else {
+        return Err(Refused::Workflow("no second reviewer is booked".into()));
+    };
+    if second.visit_date > today {
+        Ok(second)
+    } else {
+        Err(Refused::Workflow(
+            "the visit has taken place, so the team can no longer change".into(),
+        ))
+    }
+}
+
+/// Whether the page offers to replace the second reviewer.
+pub(crate) fn second_replaceable(stored: &StoredRequest, today: time::Date) -> bool {
+    replaceable_second(stored, today).is_ok()
+}
+
+impl Coordination {
+    /// Every active reviewer judged for the second's place on its fixed day, the booked second
+    /// left out (they are the one being replaced).
+    pub async fn second_verdicts(
+        &self,
+        stored: &StoredRequest,
+        now: time::OffsetDateTime,
+    ) -> Result<Vec<Verdict>, CoordinationError> {
+        let mut inputs = self
+            .workflow
+            .match_inputs(stored, Role::Second, now.date())
+            .await?;
+        if let Some(Ok(old)) = stored.second.as_ref().map(|m| m.reviewer_id.parse()) {
+            inputs.exclude(old);
+        }
+        let booked = stored.second.as_ref().map(|m| m.reviewer_id.as_str());
+        Ok(verdicts(&inputs.rank())
+            .into_iter()
+            .filter(|v| Some(v.reviewer_id.as_str()) != booked)
+            .collect())
+    }
+
+    /// Replaces the booked second reviewer of request `id` by `reviewer_id` (see the module).
+    pub async fn replace_second(
+        &self,
+        actor: &Actor,
+        id: &str,
+        reviewer_id: &str,
+        seen_on_page: &str,
+    ) -> Result<Result<(), Refused>, CoordinationError> {
+        let Some(stored) = self.workflow.request(id).await? else {
+            return Ok(Err(Refused::NoSuchRequest));
+        };
+        if seen(&stored) != seen_on_page {
+            return Ok(Err(Refused::Stale));
+        }
+        let old = match replaceable_second(&stored, actor.at.date()) {
+            Ok(old) => old.clone(),
+            Err(refused) => return Ok(Err(refused)),
+        };
+        let Ok(old_id) = old.reviewer_id.parse() else {
+            return Ok(Err(Refused::Workflow(
+                "the booked reviewer is unreadable".into(),
+            )));
+        };
+        let mut inputs = self
+            .workflow
+            .match_inputs(&stored, Role::Second, actor.at.date())
+            .await?;
+        inputs.exclude(old_id);
+        let outcome = inputs.rank();
+        let Some(verdict) = verdicts(&outcome)
+            .into_iter()
+            .find(|v| v.reviewer_id == reviewer_id && v.reviewer_id != old.reviewer_id)
+        else {
+            return Ok(Err(Refused::NoSuchReviewer));
+        };
+        let Some(candidate) = outcome
+            .ranked
+            .iter()
+            .find(|c| c.reviewer.id.to_string() == reviewer_id)
+        else {
+            let failed = verdict
+                .checks
+                .iter()
+                .flat_map(|c| c.failures.iter().cloned())
+                .collect();
+            return Ok(Err(Refused::RulesFailed(failed)));
+        };
+        let Some(old_reviewer) = inputs.pool.iter().find(|r| r.id == old_id) else {
+            return Ok(Err(Refused::Workflow(
+                "the booked reviewer is no longer in the pool".into(),
+            )));
+        };
+        let table = self.workflow.table();
+        let name = table.name.as_str();
+        let (offer_id, mut items) =
+            self.workflow
+                .offer_items(&stored, &inputs, candidate.reviewer, actor.at)?;
+        // The offer's own request update expects a search under way; a replacement starts
+        // from the booked second instead.
+        items[0] = request_update(name, &stored.id, &old.reviewer_id, &offer_id);
+        let at = actor.at.format(&Rfc3339).unwrap_or_default();
+        let old_pk = records::reviewers::profile_pk(old_id);
+        let visit_day = old.visit_date;
+        items.push(release_capacity(name, &old_pk, Term::of(visit_day)));
+        items.push(
+            TransactWriteItem::builder()
+                .delete(
+                    Delete::builder()
+                        .table_name(name)
+                        .key("pk", s(&old_pk))
+                        .key("sk", s(format!("REVIEW#{}#{}", old.visit_date, stored.id)))
+                        .build()
+                        .expect("complete delete"),
+                )
+                .build(),
+        );
+        let released = ReviewerReleased {
+            request_id: stored.id.clone(),
+            reference: stored.reference.to_string(),
+            school_name: stored.request.school.name.to_string(),
+            reviewer_name: old.reviewer_name.clone(),
+            visit_date: records::domain::format_date(old.visit_date),
+            visit_date_text: long_date(visit_day),
+            sequence: stored.visit_sequence + 1,
+            cancelled_at: at.clone(),
+        };
+        items.push(outbox::put(name, &old_reviewer.email, &released, actor.at));
+        items.push(timeline_put(
+            name,
+            &stored.id,
+            &TimelineEvent::new(
+                at,
+                "second_reviewer_replaced",
+                Some("The second reviewer can no longer come: another has been asked.".into()),
+            ),
+        ));
+        let subject = AuditSubject::Request {
+            id: stored.id.clone(),
+            reference: stored.reference.to_string(),
+        };
+        let detail = format!(
+            "replaced the second reviewer {} by an offer to {} for {}",
+            old.reviewer_name, candidate.reviewer.name, old.visit_date
+        );
+        items.push(
+            actor
+                .entry("second reviewer replaced", subject, detail)
+                .transact_put(table)?,
+        );
+        match table
+            .transact(items)
+            .await
+            .map_err(|e| dynamo_error("TransactWriteItems", e))?
+        {
+            Transacted::Committed => Ok(Ok(())),
+            Transacted::Cancelled(_) => Ok(Err(Refused::Stale)),
+        }
+    }
+}
+
+/// The request: the booked second `old` leaves, and offer `offer_id` waits for the new one.
+fn request_update(table: &str, id: &str, old: &str, offer_id: &str) -> TransactWriteItem {
+    let update = Update::builder()
+        .table_name(table)
+        .key("pk", s(records::keys::request_pk(id)))
+        .key("sk", s("REQUEST"))
+        .update_expression("SET second_state = :offered, second_offer = :offer REMOVE #second")
+        .condition_expression(
+            "#state = :accepted AND second_state = :booked AND #second.reviewer_id = :old",
+        )
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_names("#second", "second")
+        .expression_attribute_values(":offered", s(second_state::OFFERED))
+        .expression_attribute_values(":offer", s(offer_id))
+        .expression_attribute_values(":accepted", s(RequestState::Accepted.as_str()))
+        .expression_attribute_values(":booked", s(second_state::ACCEPTED))
+        .expression_attribute_values(":old", s(old))
+        .build()
+        .expect("complete update");
+    TransactWriteItem::builder().update(update).build()
+}
+
+/// One review fewer in the reviewer's term (never below zero).
+fn release_capacity(table: &str, reviewer_pk: &str, term: Term) -> TransactWriteItem {
+    let update = Update::builder()
+        .table_name(table)
+        .key("pk", s(reviewer_pk))
+        .key("sk", s(format!("TERM#{term}")))
+        .update_expression("ADD booked :minus_one")
+        .condition_expression("booked >= :one")
+        .expression_attribute_values(":minus_one", n(-1))
+        .expression_attribute_values(":one", n(1))
+        .build()
+        .expect("complete update");
+    TransactWriteItem::builder().update(update).build()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cancellation_keeps_the_visits_uid_raises_its_sequence_and_escapes_text() {
+        let programme = Programme {
+            name: "Northshire SEND Review".into(),
+            contact_email: "x@example.org".into(),
+            site_url: "https://x".into(),
+        };
+        let email = ReviewerReleased {
+            request_id: "01REQ".into(),
+            reference: "SR-7K3M-Q9".into(),
+            school_name: "Brook Primary; Infants, Juniors".into(),
+            reviewer_name: "Bea Second".into(),
+            visit_date: "2027-03-04".into(),
+            visit_date_text: "4 March 2027".into(),
+            sequence: 2,
+            cancelled_at: "2027-02-01T09:30:00Z".into(),
+        };
+        let ics = email.cancel_event(&programme);
+        for line in [
+            "METHOD:CANCEL",
+            "UID:01REQ@send-review",
+            "SEQUENCE:2",
+            "STATUS:CANCELLED",
+            "DTSTAMP:20270201T093000Z",
+            "DTSTART;VALUE=DATE:20270304",
+        ] {
+            assert!(ics.contains(&format!("{line}\r\n")), "{line} in {ics}");
+        }
+        assert!(ics.contains("Brook Primary\\; Infants\\, Juniors"), "{ics}");
+        let rendered = email
+            .render(&programme, &LinkSecret::from_bytes(&[7; 32]).unwrap())
+            .unwrap();
+        assert_eq!(
+            rendered.subject,
+            "Visit cancelled for you: Brook Primary; Infants, Juniors on 4 March 2027"
+        );
+        assert!(rendered.html.contains("Brook Primary; Infants, Juniors"));
+        assert_eq!(
+            rendered.attachments[0].content_type,
+            "text/calendar; charset=utf-8; method=CANCEL"
+        );
+    }
+}

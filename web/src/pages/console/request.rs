@@ -1,0 +1,90 @@
+//! The console's request page (`templates/console/request.html`): every field, the timeline,
+//! the evidence list, the audit entries, and the actions the request's stage allows now (none
+//! for a viewer). The console prepares every value as text.
+
+use askama::Template;
+
+use records::branding::Branding;
+
+use super::SignedInUser;
+
+/// One line of the timeline, the evidence list or the audit entries.
+#[derive(Debug, Clone, Default)]
+pub struct Row {
+    pub when: String,
+    pub what: String,
+    pub detail: String,
+    pub who: String,
+}
+
+/// One hard rule for one reviewer: passed, or failed with why.
+#[derive(Debug, Clone)]
+pub struct RuleCell {
+    pub label: &'static str,
+    pub passed: bool,
+    pub why: String,
+}
+
+/// One active reviewer against the request, with the matcher's score when eligible.
+#[derive(Debug, Clone)]
+pub struct ReviewerChoice {
+    pub id: String,
+    pub name: String,
+    pub rules: Vec<RuleCell>,
+    /// Empty when a hard rule fails.
+    pub score: String,
+}
+
+/// The actions shown now.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ActionsShown {
+    pub offer: bool,
+    pub reassign: bool,
+    pub withdraw: bool,
+    pub erase: bool,
+    /// Replace the booked second reviewer with one the coordinator names.
+    pub replace_second: bool,
+}
+
+/// A form field's error (its field's name, for the summary's link).
+#[derive(Debug, Clone)]
+pub struct ActionError {
+    pub field: &'static str,
+    pub message: String,
+}
+
+#[derive(Template)]
+#[template(path = "console/request.html")]
+pub struct RequestPage<'a> {
+    pub branding: &'a Branding,
+    pub user: &'a SignedInUser,
+    pub csrf: &'a str,
+    pub reference: &'a str,
+    pub school: &'a str,
+    pub stage: &'a str,
+    /// Label and value of every field.
+    pub fields: Vec<(&'static str, String)>,
+    pub events: Vec<Row>,
+    pub evidence: Vec<Row>,
+    pub audit: Vec<Row>,
+    /// Empty for a viewer.
+    pub actions: ActionsShown,
+    pub reviewers: Vec<ReviewerChoice>,
+    /// What the page saw of the request: the forms send it back.
+    pub seen: &'a str,
+    pub errors: Vec<ActionError>,
+    /// The outcome of the action just taken, if any.
+    pub notice: &'a str,
+    pub reason: &'a str,
+}
+
+impl RequestPage<'_> {
+    /// The error of `field`, or "".
+    pub fn error_of(&self, field: &str) -> &str {
+        self.errors
+            .iter()
+            .find(|e| e.field == field)
+            .map(|e| e.message.as_str())
+            .unwrap_or_default()
+    }
+}
