@@ -305,7 +305,11 @@ pub fn write_details(out: &mut impl Write, details: &RequestDetails) -> std::io:
             "lead reviewer",
             &format!("{} ({})", lead.reviewer_name, lead.reviewer_id),
         )?;
-        field(out, "visit date", &lead.visit_date)?;
+        field(
+            out,
+            "visit date",
+            &records::domain::format_date(lead.visit_date),
+        )?;
     }
     if let Some(second_state) = &stored.second_state {
         let second = match &stored.second {

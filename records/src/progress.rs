@@ -6,7 +6,6 @@
 use time::{Date, Duration};
 
 use crate::domain::calendar::add_working_days;
-use crate::domain::parse_date;
 use crate::domain::stage::{ReportState, RequestState};
 use crate::request::StoredRequest;
 
@@ -133,10 +132,7 @@ pub fn progress(
 
 /// The booked visit's date, if the request has one.
 pub fn visit_date(request: &StoredRequest) -> Option<Date> {
-    request
-        .lead
-        .as_ref()
-        .and_then(|lead| parse_date(&lead.visit_date).ok())
+    request.lead.as_ref().map(|lead| lead.visit_date)
 }
 
 /// The day the self-evaluation of a visit on `visit` is due.
@@ -177,7 +173,7 @@ mod tests {
         request.lead = Some(TeamMember {
             reviewer_id: "01V".into(),
             reviewer_name: "Ada".into(),
-            visit_date: visit.into(),
+            visit_date: crate::domain::parse_date(visit).unwrap(),
             offer_id: "01O".into(),
         });
         request

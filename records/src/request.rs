@@ -78,8 +78,9 @@ impl StoredRequest {
 pub struct TeamMember {
     pub reviewer_id: String,
     pub reviewer_name: String,
-    /// `YYYY-MM-DD`.
-    pub visit_date: String,
+    /// Stored as `YYYY-MM-DD`.
+    #[serde(with = "crate::domain::iso_date")]
+    pub visit_date: Date,
     /// The accepted offer: the reviewer's links to the review are signed for it.
     #[serde(default)]
     pub offer_id: String,
@@ -95,8 +96,9 @@ pub enum Side {
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
 pub struct DateChange {
-    /// `YYYY-MM-DD`.
-    pub proposed_date: String,
+    /// Stored as `YYYY-MM-DD`.
+    #[serde(with = "crate::domain::iso_date")]
+    pub proposed_date: Date,
     pub asked_by: Side,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub reason: String,
@@ -297,8 +299,6 @@ pub async fn remind_once<E: OutboxEmail>(
 pub fn review_link_for(member: &TeamMember) -> ReviewLink {
     ReviewLink {
         offer_id: member.offer_id.clone(),
-        expires_at: parse_date(&member.visit_date)
-            .map(review_link_expiry)
-            .unwrap_or_default(),
+        expires_at: review_link_expiry(member.visit_date),
     }
 }

@@ -194,9 +194,7 @@ impl<'a> StatusPage<'a> {
         let mut steps = vec![done("Request received", format!("On {submitted_on}."))];
         match (stored.state, &stored.lead) {
             (records::lifecycle::RequestState::Accepted, Some(lead)) => {
-                let date = records::domain::parse_date(&lead.visit_date)
-                    .map(long_date)
-                    .unwrap_or_default();
+                let date = long_date(lead.visit_date);
                 let team = match &stored.second {
                     Some(second) => format!("{} and {}", lead.reviewer_name, second.reviewer_name),
                     None => lead.reviewer_name.clone(),
@@ -246,12 +244,7 @@ impl<'a> StatusPage<'a> {
         today: Date,
     ) {
         use workflows::report::store::report_state;
-        let Some(visit) = self
-            .stored
-            .lead
-            .as_ref()
-            .and_then(|lead| records::domain::parse_date(&lead.visit_date).ok())
-        else {
+        let Some(visit) = self.stored.lead.as_ref().map(|lead| lead.visit_date) else {
             return;
         };
         let state = report.map(|r| r.state.as_str());

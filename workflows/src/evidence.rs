@@ -242,10 +242,7 @@ pub struct AccessRecord {
 /// rule (until the day of the visit, as the reviewers prepare from them; not once the report
 /// is sent; never on a withdrawn request).
 pub fn changes_allowed(stored: &StoredRequest, stage: Stage, today: Date) -> Result<(), Refusal> {
-    let visit = stored
-        .lead
-        .as_ref()
-        .and_then(|lead| records::domain::parse_date(&lead.visit_date).ok());
+    let visit = stored.lead.as_ref().map(|lead| lead.visit_date);
     allowed(stage, Person::School, Action::ChangeEvidence, today, visit)
 }
 

@@ -475,8 +475,7 @@ impl Workflow {
             .and_then(|member| pool.iter().find(|r| r.id.to_string() == member.reviewer_id));
         let mut request = stored.request.clone();
         if let Some(member) = lead_record {
-            let date = parse_date(&member.visit_date)
-                .map_err(|_| WorkflowError::Corrupt("the lead's visit date".into()))?;
+            let date = member.visit_date;
             request.visit_windows = vec![VisitWindow {
                 start: date,
                 end: date,
@@ -562,7 +561,7 @@ impl Workflow {
             remind_at: (now + lifetime / 2_i32).unix_timestamp(),
             reminded: false,
             load_dates: load_dates(&request.visit_windows),
-            visit_date: lead_record.map(|member| member.visit_date.clone()),
+            visit_date: lead_record.map(|member| format_date(member.visit_date)),
             decline_reason: None,
             role,
         };
@@ -794,9 +793,7 @@ pub fn joining(offer: &Offer, stored: &StoredRequest) -> Option<Joining> {
     match (offer.role, &stored.lead) {
         (Role::Second, Some(lead)) => Some(Joining {
             lead_name: lead.reviewer_name.clone(),
-            visit_date_text: parse_date(&lead.visit_date)
-                .map(long_date)
-                .unwrap_or_else(|_| lead.visit_date.clone()),
+            visit_date_text: long_date(lead.visit_date),
         }),
         _ => None,
     }

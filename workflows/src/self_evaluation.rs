@@ -10,8 +10,8 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, OffsetDateTime};
 
+use records::domain::SchoolType;
 use records::domain::request::{FocusArea, long_date};
-use records::domain::{SchoolType, parse_date};
 use records::lifecycle::{Action, Guard, Person, Refusal, RequestState, Stage, allowed};
 use records::links::{ReviewLink, review_link, status_link};
 use records::programme::GradingScale;
@@ -353,7 +353,7 @@ pub async fn submit(
             reference: stored.reference.to_string(),
             request_id: stored.id.clone(),
             school_name: stored.request.school.name.to_string(),
-            visit_date_text: date_text(&member.visit_date),
+            visit_date_text: long_date(member.visit_date),
             due_date_text: String::new(),
             addressee: member.reviewer_name.clone(),
             review_link: Some(records::request::review_link_for(member)),
@@ -369,12 +369,6 @@ pub async fn submit(
         Ok(Transacted::Cancelled(_)) => Ok(Submitted::Conflict),
         Err(err) => Err(dynamo_error("TransactWriteItems", err)),
     }
-}
-
-fn date_text(date: &str) -> String {
-    parse_date(date)
-        .map(long_date)
-        .unwrap_or_else(|_| date.to_owned())
 }
 
 /// Reminds each school whose booked visit is three weeks, then one week, away and whose
@@ -394,11 +388,7 @@ pub async fn send_reminders(table: &Table, now: OffsetDateTime) -> Result<usize,
         let Ok(stored) = serde_dynamo::from_item::<_, StoredRequest>(item.clone()) else {
             continue;
         };
-        let Some(visit) = stored
-            .lead
-            .as_ref()
-            .and_then(|lead| parse_date(&lead.visit_date).ok())
-        else {
+        let Some(visit) = stored.lead.as_ref().map(|lead| lead.visit_date) else {
             continue;
         };
         // The latest reminder now due: one email even if the stack was down for the other.

@@ -6,7 +6,6 @@ use serde::Deserialize;
 use time::{Date, Duration, OffsetDateTime};
 
 use crate::offers::{DateChangeAnswer, Workflow, WorkflowError};
-use records::domain::parse_date;
 use records::domain::request::{iso, long_date, parse_date_input};
 use records::lifecycle::{Action, Person, Stage, allowed};
 use records::request::{Side, StoredRequest};
@@ -51,7 +50,7 @@ impl DateChangeView {
         today: Date,
     ) -> Option<Self> {
         let lead = stored.lead.as_ref()?;
-        let visit = parse_date(&lead.visit_date).ok();
+        let visit = Some(lead.visit_date);
         let (viewer, decider) = match side {
             Side::School => (Person::School, Person::School),
             Side::Reviewer if may_decide => (Person::Lead, Person::Lead),
@@ -59,11 +58,6 @@ impl DateChangeView {
         };
         let may_move = |person| allowed(stage, person, Action::MoveVisit, today, visit).is_ok();
         let (open, may_decide) = (may_move(decider), may_move(viewer));
-        let date_text = |d: &str| {
-            parse_date(d)
-                .map(long_date)
-                .unwrap_or_else(|_| d.to_owned())
-        };
         let (to_answer, waiting) = match stored.date_change.as_ref().filter(|_| open) {
             Some(change) if change.asked_by != side => (
                 Some(AskedChange {
@@ -71,17 +65,17 @@ impl DateChangeView {
                         Side::School => "The school".to_owned(),
                         Side::Reviewer => lead.reviewer_name.clone(),
                     },
-                    proposed_date_text: date_text(&change.proposed_date),
+                    proposed_date_text: long_date(change.proposed_date),
                     reason: change.reason.clone(),
                 }),
                 None,
             ),
-            Some(change) => (None, Some(date_text(&change.proposed_date))),
+            Some(change) => (None, Some(long_date(change.proposed_date))),
             None => (None, None),
         };
         Some(Self {
             action,
-            current_date_text: date_text(&lead.visit_date),
+            current_date_text: long_date(lead.visit_date),
             can_answer: may_decide,
             can_ask: may_decide && stored.date_change.is_none(),
             to_answer,

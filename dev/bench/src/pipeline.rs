@@ -201,7 +201,7 @@ async fn store_requests(stack: &LocalStack, table: &Table) -> anyhow::Result<()>
             let lead = TeamMember {
                 reviewer_id: format!("01REVIEWER{i:016}"),
                 reviewer_name: format!("Reviewer {i}"),
-                visit_date: visit.to_string(),
+                visit_date: visit,
                 offer_id: format!("01OFFER{i:019}"),
             };
             update = update

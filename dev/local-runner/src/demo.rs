@@ -190,9 +190,7 @@ pub async fn finalise(
     let visit = stored
         .lead
         .as_ref()
-        .map(|lead| records::domain::parse_date(&lead.visit_date))
-        .transpose()
-        .map_err(|e| anyhow!("the visit date is unreadable: {e:?}"))?
+        .map(|lead| lead.visit_date)
         .ok_or_else(|| anyhow!("request {request_id} has no booked visit"))?;
     let now = time::OffsetDateTime::now_utc()
         .max(visit.midnight().assume_utc() + time::Duration::hours(12));

@@ -463,7 +463,7 @@ pub fn csv(entries: &[Entry]) -> String {
             r.created_at.clone(),
             r.lead
                 .as_ref()
-                .map(|l| l.visit_date.clone())
+                .map(|l| records::domain::format_date(l.visit_date))
                 .unwrap_or_default(),
             r.request.contact.name.to_string(),
             r.request.contact.email.to_string(),

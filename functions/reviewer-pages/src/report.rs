@@ -7,7 +7,6 @@
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use records::branding::Branding;
-use records::domain::parse_date;
 use records::domain::request::long_date;
 use records::programme;
 use records::programme::{GradingScale, ProgrammeSettings};
@@ -21,7 +20,7 @@ use web::pages::report::{EditorInput, ReportEditorPage};
 use workflows::after_report::action_plan;
 use workflows::after_report::action_plan::ActionPlan;
 use workflows::report::render::{ReportDocument, Stage};
-use workflows::report::store::{Moved, Saved, StoredReport, report_state};
+use workflows::report::store::{Moved, Saved, StoredReport};
 use workflows::report::{
     RawReport, Report, ReportFieldError, ReportFinal, ReportTemplate, ReportToCheck, pdf, store,
 };
@@ -52,11 +51,7 @@ impl ReviewerPages {
         page: &str,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let visit = review
-            .stored
-            .lead
-            .as_ref()
-            .and_then(|lead| parse_date(&lead.visit_date).ok());
+        let visit = review.stored.lead.as_ref().map(|lead| lead.visit_date);
         if visit.is_none_or(|visit| now.date() < visit) {
             return message(
                 branding,
@@ -271,7 +266,7 @@ impl ReviewerPages {
             Ok(None) => return web::http::see_other(action),
             Err(error) => return trouble(branding, &error),
         };
-        if stored.state != report_state::CHECKED || stored.version != version {
+        if stored.state != records::lifecycle::ReportState::Checked || stored.version != version {
             return web::http::see_other(action);
         }
         if let Err(errors) = stored.report.check_ready(scale) {
@@ -380,7 +375,7 @@ impl Editor<'_> {
                 .stored
                 .lead
                 .as_ref()
-                .and_then(|lead| parse_date(&lead.visit_date).ok())
+                .map(|lead| lead.visit_date)
                 .map(long_date)
                 .unwrap_or_default(),
             action,
@@ -392,7 +387,7 @@ impl Editor<'_> {
                 .or(current.map(|c| c.version))
                 .unwrap_or(0),
             is_lead: review.is_lead,
-            checked: current.is_some_and(|c| c.state == report_state::CHECKED),
+            checked: current.is_some_and(|c| c.state == records::lifecycle::ReportState::Checked),
             template,
             action_plan: action_plan.as_ref(),
             scale,
@@ -428,7 +423,7 @@ impl ReviewerPages {
 
 /// The report is with the school, or final: nobody edits it.
 fn not_editable(branding: &Branding, report: &StoredReport) -> Response<Body> {
-    let text = if report.state == report_state::FINAL {
+    let text = if report.state == records::lifecycle::ReportState::Final {
         "The report is final and has been sent to the school."
     } else {
         "The draft is with the school to check for factual accuracy. You can edit it again when the school has answered: we will email the lead reviewer."

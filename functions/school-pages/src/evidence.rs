@@ -303,7 +303,7 @@ impl EvidenceView<'_> {
 
     fn due(&self) -> Option<String> {
         let lead = self.stored.lead.as_ref()?;
-        let visit = records::domain::parse_date(&lead.visit_date).ok()?;
+        let visit = Some(lead.visit_date)?;
         Some(long_date(visit - DUE_BEFORE_VISIT))
     }
 

@@ -256,7 +256,7 @@ impl SchoolPages {
             .flatten();
         let stage = Stage {
             request: stored.state,
-            report: report.as_ref().and_then(|r| r.stage().ok()),
+            report: report.as_ref().map(|r| r.stage()),
         };
         page.date_change = DateChangeView::new(
             stored,

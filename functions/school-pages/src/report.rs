@@ -12,7 +12,7 @@ use time::format_description::well_known::Rfc3339;
 use web::guards::SchoolLink;
 use web::pages::report::FactualCheckPage;
 use workflows::report::render::{ReportDocument, Stage};
-use workflows::report::store::{Moved, StoredReport, report_state};
+use workflows::report::store::{Moved, StoredReport};
 use workflows::report::{FactualCheck, ReportFieldError, store};
 
 use crate::{SchoolPages, message, unavailable};
@@ -32,7 +32,7 @@ impl SchoolPages {
         let (token, stored) = (&link.token, &link.stored);
         let status_link = format!("/status/{token}");
         let report = match store::get(&self.table, &stored.id).await {
-            Ok(Some(report)) if report.state != report_state::DRAFT => report,
+            Ok(Some(report)) if report.state != records::lifecycle::ReportState::Draft => report,
             Ok(_) => {
                 return message(
                     branding,
@@ -48,7 +48,7 @@ impl SchoolPages {
             }
         };
         let action = format!("/status/{token}/report");
-        if route.starts_with("GET") || report.state != report_state::SUBMITTED {
+        if route.starts_with("GET") || report.state != records::lifecycle::ReportState::Submitted {
             return page(branding, stored, &report, &action, &[], &[], StatusCode::OK);
         }
         let Ok(pairs) =
@@ -114,7 +114,9 @@ impl SchoolPages {
     ) -> Response<Body> {
         let (token, stored) = (&link.token, &link.stored);
         let pdf_key = match store::get(&self.table, &stored.id).await {
-            Ok(Some(report)) if report.state == report_state::FINAL => report.pdf_key,
+            Ok(Some(report)) if report.state == records::lifecycle::ReportState::Final => {
+                report.pdf_key
+            }
             Ok(_) => None,
             Err(error) => {
                 tracing::error!(%error, "reading a report failed");
@@ -164,7 +166,7 @@ fn page(
         .and_then(|at| OffsetDateTime::parse(at, &Rfc3339).ok())
         .map(|at| at.date())
         .unwrap_or_else(|| OffsetDateTime::now_utc().date());
-    let stage = if report.state == report_state::FINAL {
+    let stage = if report.state == records::lifecycle::ReportState::Final {
         Stage::Final
     } else {
         Stage::Draft

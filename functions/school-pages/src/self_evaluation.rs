@@ -8,7 +8,6 @@ use askama::Template;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use records::branding::Branding;
-use records::domain::parse_date;
 use records::domain::request::{FocusArea, long_date};
 use records::programme;
 use records::request::StoredRequest;
@@ -282,7 +281,7 @@ impl SchoolPages {
             due_date_text: stored
                 .lead
                 .as_ref()
-                .and_then(|lead| parse_date(&lead.visit_date).ok())
+                .map(|lead| lead.visit_date)
                 .map(|visit| long_date(evaluation::due_date(visit))),
             scale: scale.map(<[String]>::to_vec).unwrap_or_default(),
             errors: shown

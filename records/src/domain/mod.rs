@@ -26,6 +26,22 @@ const ISO_DATE: &[time::format_description::BorrowedFormatItem<'static>] =
 #[error("{0:?} is not a date in the form YYYY-MM-DD")]
 pub struct DateError(pub String);
 
+/// Serde for a [`Date`] stored as `YYYY-MM-DD` text (`#[serde(with = "iso_date")]`): read
+/// once into a `Date`, so no caller parses a stored date again.
+pub mod iso_date {
+    use serde::{Deserialize, Deserializer, Serializer};
+    use time::Date;
+
+    pub fn serialize<S: Serializer>(date: &Date, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(&super::format_date(*date))
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Date, D::Error> {
+        let text = String::deserialize(deserializer)?;
+        super::parse_date(&text).map_err(serde::de::Error::custom)
+    }
+}
+
 /// A date written `YYYY-MM-DD` (surrounding space ignored), the one form we read and store.
 pub fn parse_date(text: &str) -> Result<Date, DateError> {
     let text = text.trim();

@@ -124,7 +124,7 @@ pub async fn ask(
         request_id: original.id.clone(),
         reference: original.reference.to_string(),
         lead_reviewer_id: lead.reviewer_id.clone(),
-        lead_visit_date: lead.visit_date.clone(),
+        lead_visit_date: records::domain::format_date(lead.visit_date),
         recommendations,
     };
     let at = now.format(&Rfc3339).unwrap_or_default();

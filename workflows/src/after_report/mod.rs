@@ -25,7 +25,7 @@ pub mod sharing;
 pub mod signposting;
 
 use crate::report::store as report_store;
-use crate::report::store::{StoredReport, report_state};
+use crate::report::store::StoredReport;
 use records::store::{StoreError, Table};
 
 /// The request's report, if it is final.
@@ -35,5 +35,5 @@ pub async fn final_report(
 ) -> Result<Option<StoredReport>, StoreError> {
     Ok(report_store::get(table, request_id)
         .await?
-        .filter(|report| report.state == report_state::FINAL))
+        .filter(|report| report.state == records::lifecycle::ReportState::Final))
 }

@@ -154,7 +154,7 @@ pub async fn share(
     let Some(pdf_key) = report
         .pdf_key
         .as_ref()
-        .filter(|_| report.state == report_state::FINAL)
+        .filter(|_| report.state == records::lifecycle::ReportState::Final)
     else {
         return Ok(Shared::NotFinal);
     };

@@ -46,7 +46,7 @@ impl Workflow {
         let member = TeamMember {
             reviewer_id: reviewer.id.to_string(),
             reviewer_name: reviewer.name.clone(),
-            visit_date: date.clone(),
+            visit_date,
             offer_id: offer.id.clone(),
         };
         let member_value =

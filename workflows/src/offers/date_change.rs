@@ -45,7 +45,7 @@ impl Workflow {
                 "A new date is already waiting to be confirmed".into(),
             ));
         }
-        if format_date(date) == lead.visit_date {
+        if date == lead.visit_date {
             return Ok(DateChangeAnswer::InvalidDate(
                 "That is the date already booked: choose another".into(),
             ));
@@ -66,7 +66,7 @@ impl Workflow {
             .collect();
         let reason = reason.trim().to_owned();
         let change = DateChange {
-            proposed_date: format_date(date),
+            proposed_date: date,
             asked_by,
             reason: reason.clone(),
             asked_at: now.format(&Rfc3339).unwrap_or_default(),
@@ -89,7 +89,7 @@ impl Workflow {
                 reference: stored.reference.to_string(),
                 school_name: stored.request.school.name.to_string(),
                 asked_by: asker.clone(),
-                current_date_text: date_text(&lead.visit_date),
+                current_date_text: long_date(lead.visit_date),
                 proposed_date_text: long_date(date),
                 reason,
                 review_link: (asked_by == Side::School).then(|| review_link_for(lead)),
@@ -109,7 +109,7 @@ impl Workflow {
                 .expression_attribute_names("#state", "state")
                 .expression_attribute_names("#lead", "lead")
                 .expression_attribute_values(":accepted", s(RequestState::Accepted.as_str()))
-                .expression_attribute_values(":current", s(lead.visit_date.clone()))
+                .expression_attribute_values(":current", s(format_date(lead.visit_date)))
                 .expression_attribute_values(
                     ":change",
                     AttributeValue::M(serde_dynamo::to_item(&change).expect("a change serialises")),
@@ -166,22 +166,19 @@ impl Workflow {
         }
         let table = self.table.name.as_str();
         let at = now.format(&Rfc3339).unwrap_or_default();
-        let new_date = parse_date(&change.proposed_date)
-            .map_err(|_| WorkflowError::Corrupt("a proposed visit date".into()))?;
-        let old_date = parse_date(&lead.visit_date)
-            .map_err(|_| WorkflowError::Corrupt("a visit date".into()))?;
+        let (new_date, old_date) = (change.proposed_date, lead.visit_date);
         let team = self.team_reviewers(&stored).await?;
         // Keeping the booked date is always possible; moving it, only while the rule allows.
         let condition = "date_change.proposed_date = :proposed AND date_change.asked_by = :asker \
                          AND #lead.visit_date = :current";
         let request_update = update(table, &request_pk(&stored.id), "REQUEST")
             .expression_attribute_names("#lead", "lead")
-            .expression_attribute_values(":proposed", s(change.proposed_date.clone()))
+            .expression_attribute_values(":proposed", s(format_date(change.proposed_date)))
             .expression_attribute_values(
                 ":asker",
                 serde_dynamo::to_attribute_value(change.asked_by).expect("a side serialises"),
             )
-            .expression_attribute_values(":current", s(lead.visit_date.clone()));
+            .expression_attribute_values(":current", s(format_date(lead.visit_date)));
         if !confirm {
             let kept = emails::DateChange {
                 to_school: change.asked_by == Side::School,
@@ -190,7 +187,7 @@ impl Workflow {
                 reference: stored.reference.to_string(),
                 school_name: stored.request.school.name.to_string(),
                 asked_by: String::new(),
-                current_date_text: date_text(&lead.visit_date),
+                current_date_text: long_date(lead.visit_date),
                 proposed_date_text: long_date(new_date),
                 reason: String::new(),
                 review_link: None,
@@ -214,7 +211,7 @@ impl Workflow {
                         kind: "date_change_declined".into(),
                         detail: Some(format!(
                             "The visit stays on {}.",
-                            date_text(&lead.visit_date)
+                            long_date(lead.visit_date)
                         )),
                     },
                 ),
@@ -273,7 +270,7 @@ impl Workflow {
                     .build(),
             );
             let moved = TeamMember {
-                visit_date: date.clone(),
+                visit_date: new_date,
                 ..(*member).clone()
             };
             items.push(history_put(table, &reviewer_pk, &moved, &stored));
@@ -353,7 +350,7 @@ impl Workflow {
         now: OffsetDateTime,
     ) -> Result<Result<(), String>, WorkflowError> {
         let stage = crate::report::store::stage_of(&self.table, stored).await?;
-        let visit = parse_date(&lead.visit_date).ok();
+        let visit = Some(lead.visit_date);
         Ok(
             allowed(stage, mover(side), Action::MoveVisit, now.date(), visit)
                 .map_err(|refusal| refusal.to_string()),

@@ -61,13 +61,6 @@ pub(super) fn capacity_guard(
         .expect("complete update")
 }
 
-/// A stored `YYYY-MM-DD` as people read it.
-pub(super) fn date_text(date: &str) -> String {
-    parse_date(date)
-        .map(long_date)
-        .unwrap_or_else(|_| date.to_owned())
-}
-
 /// The reviewer's history item for a booked visit (the recent-review rule reads it).
 pub(super) fn history_put(
     table: &str,
@@ -75,7 +68,7 @@ pub(super) fn history_put(
     member: &TeamMember,
     stored: &StoredRequest,
 ) -> TransactWriteItem {
-    let date = &member.visit_date;
+    let date = format_date(member.visit_date);
     records::request::put(
         table,
         HashMap::from([
@@ -83,7 +76,7 @@ pub(super) fn history_put(
             ("sk".into(), s(format!("REVIEW#{date}#{}", stored.id))),
             ("reviewer_id".into(), s(member.reviewer_id.clone())),
             ("school_urn".into(), s(stored.request.school.urn.as_str())),
-            ("visit_date".into(), s(date.clone())),
+            ("visit_date".into(), s(&date)),
             ("request_id".into(), s(stored.id.clone())),
             ("gsi1pk".into(), s(HISTORY_INDEX_KEY)),
             ("gsi1sk".into(), s(format!("{date}#{}", stored.id))),

@@ -15,7 +15,6 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::store::{self, SORT_KEY, report_state};
-use records::domain::parse_date;
 use records::domain::request::long_date;
 use records::lifecycle::RequestState;
 use records::links::{ReviewLink, review_link, status_link};
@@ -64,9 +63,7 @@ pub async fn send_reminders(table: &Table, now: OffsetDateTime) -> Result<Remind
         let Some(lead) = stored.lead.as_ref() else {
             continue;
         };
-        let Ok(visit) = parse_date(&lead.visit_date) else {
-            continue;
-        };
+        let visit = lead.visit_date;
         if today <= visit {
             continue;
         }

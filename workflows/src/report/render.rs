@@ -73,7 +73,7 @@ impl<'a> ReportDocument<'a> {
             visit_date: request
                 .lead
                 .as_ref()
-                .and_then(|lead| parse_date(&lead.visit_date).ok())
+                .map(|lead| lead.visit_date)
                 .unwrap_or(report_date),
             report_date,
             stage,

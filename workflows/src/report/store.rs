@@ -25,7 +25,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{FactualCheck, Report, ReportFieldError};
-use records::lifecycle::{Action, Guard, ReportState, Stage, UnknownState};
+use records::lifecycle::{Action, Guard, ReportState, Stage};
 use records::programme::GradingScale;
 use records::request::{StoredRequest, TimelineEvent, request_pk, timeline_put};
 use records::store::{Item, StoreError, Table, Transacted, dynamo_error, n, s};
@@ -54,7 +54,7 @@ pub mod report_state {
 /// The report item.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredReport {
-    pub state: String,
+    pub state: ReportState,
     pub version: u64,
     #[serde(rename = "body")]
     pub report: Report,
@@ -78,13 +78,8 @@ pub struct StoredReport {
 
 impl StoredReport {
     /// The report's stage (an unknown stored state is corrupt data).
-    pub fn stage(&self) -> Result<ReportState, StoreError> {
+    pub fn stage(&self) -> ReportState {
         self.state
-            .parse()
-            .map_err(|e: UnknownState| StoreError::Corrupt {
-                key: format!("REQUEST#…/{SORT_KEY}"),
-                reason: e.to_string(),
-            })
     }
 
     /// Whether the review team may change the text now.
@@ -112,10 +107,7 @@ pub enum Moved {
 
 /// Request `stored`'s stage: its own state and its report's (if one was saved).
 pub async fn stage_of(table: &Table, stored: &StoredRequest) -> Result<Stage, StoreError> {
-    let report = get(table, &stored.id)
-        .await?
-        .map(|r| r.stage())
-        .transpose()?;
+    let report = get(table, &stored.id).await?.map(|r| r.stage());
     Ok(Stage {
         request: stored.state,
         report,
@@ -156,7 +148,7 @@ pub async fn submit(
     let Some(stored) = get(table, request_id).await? else {
         return Ok(Moved::Conflict);
     };
-    if stored.version != version || stored.state != report_state::DRAFT {
+    if stored.version != version || stored.state != records::lifecycle::ReportState::Draft {
         return Ok(Moved::Conflict);
     }
     if let Err(missing) = stored.report.check_ready(scale) {

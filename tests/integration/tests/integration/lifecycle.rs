@@ -181,8 +181,8 @@ async fn a_review_lives_from_request_to_follow_up() {
     assert_eq!(stored.state, records::lifecycle::RequestState::Accepted);
     let lead = stored.lead.expect("a lead");
     assert_eq!(
-        (lead.reviewer_name.as_str(), lead.visit_date.as_str()),
-        ("Ada Lead", visit_day().to_string().as_str())
+        (lead.reviewer_name.as_str(), lead.visit_date),
+        ("Ada Lead", visit_day())
     );
     let status = app.page(&status_link).await;
     assert!(status.contains("Ada Lead will visit on"));

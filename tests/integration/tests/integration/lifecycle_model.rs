@@ -17,10 +17,10 @@
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use records::domain::request::FocusArea;
+use records::lifecycle::ReportState;
 use reqwest::StatusCode;
 use time::OffsetDateTime;
 use workflows::evidence::state as evidence_state;
-use workflows::report::store::report_state;
 
 use crate::support::{
     Booked, TestStack, complete_report, complete_self_evaluation, day, link_containing, location,
@@ -563,7 +563,7 @@ async fn self_evaluation(app: &TestStack, request_id: &str) -> Option<(u64, bool
 }
 
 /// The report as stored: its version and state.
-async fn report(app: &TestStack, request_id: &str) -> Option<(u64, String)> {
+async fn report(app: &TestStack, request_id: &str) -> Option<(u64, ReportState)> {
     workflows::report::store::get(&app.table_handle(), request_id)
         .await
         .unwrap()
@@ -630,25 +630,25 @@ impl Stored {
         let state = report(app, request_id).await.map(|(_, state)| state);
         let expected = match model.report {
             Report::None => None,
-            Report::Draft => Some(report_state::DRAFT),
-            Report::Submitted => Some(report_state::SUBMITTED),
-            Report::Checked => Some(report_state::CHECKED),
-            Report::Final => Some(report_state::FINAL),
+            Report::Draft => Some(ReportState::Draft),
+            Report::Submitted => Some(ReportState::Submitted),
+            Report::Checked => Some(ReportState::Checked),
+            Report::Final => Some(ReportState::Final),
         };
-        assert_eq!(state.as_deref(), expected, "report: {context}");
+        assert_eq!(state, expected, "report: {context}");
         // The visit is where the model says, with any new date waiting.
         let stored = app.stored_request(request_id).await;
-        let visit = stored.lead.as_ref().unwrap().visit_date.clone();
+        let visit = stored.lead.as_ref().unwrap().visit_date;
         assert_eq!(
             visit,
-            (day(0) + time::Duration::days(model.visit_in)).to_string(),
+            day(0) + time::Duration::days(model.visit_in),
             "{context}"
         );
         assert_eq!(
             stored.date_change.map(|c| c.proposed_date),
             model
                 .pending
-                .map(|(days, _)| (day(0) + time::Duration::days(days)).to_string()),
+                .map(|(days, _)| day(0) + time::Duration::days(days)),
             "{context}"
         );
         // No reviewer's term load exceeds their capacity.

@@ -58,7 +58,7 @@ async fn a_visit_that_took_place_can_no_longer_move_and_its_evidence_stays_as_it
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(html.contains("The visit has taken place, so its date can no longer change"));
     let request = app.stored_request(&booked.school.request_id).await;
-    assert_eq!(request.lead.unwrap().visit_date, yesterday.to_string());
+    assert_eq!(request.lead.unwrap().visit_date, yesterday);
     assert_eq!(request.visit_sequence, 0);
     // Keeping the booked date is still possible: it clears the stale ask.
     let kept = app.answer(&review_date, "decision=keep").await;
@@ -80,7 +80,7 @@ async fn a_visit_that_took_place_can_no_longer_move_and_its_evidence_stays_as_it
     }
     let request = app.stored_request(&booked.school.request_id).await;
     assert!(request.date_change.is_none());
-    assert_eq!(request.lead.unwrap().visit_date, yesterday.to_string());
+    assert_eq!(request.lead.unwrap().visit_date, yesterday);
 
     // The workflow refuses a new file after the visit, storing nothing.
     let refused = app

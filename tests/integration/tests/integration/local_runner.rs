@@ -166,7 +166,7 @@ async fn the_dev_page_runs_schedules_and_demo_shortcuts_from_forms() {
         .await;
     moved.says(StatusCode::OK, &today).await;
     let stored = app.stored_request(&booked.school.request_id).await;
-    assert_eq!(stored.lead.unwrap().visit_date, today);
+    assert_eq!(stored.lead.unwrap().visit_date.to_string(), today);
     let unknown = app
         .post_pairs(
             &app.url("/_dev/demo/final-report"),

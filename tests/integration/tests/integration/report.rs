@@ -47,7 +47,7 @@ async fn two_saves_from_the_same_version_one_wins_and_the_other_is_told() {
             &stored.report, winner,
             "nothing of the losing save was stored"
         );
-        assert_eq!(stored.state, report_state::DRAFT);
+        assert_eq!(stored.state, records::lifecycle::ReportState::Draft);
     }
 
     // A stale tab saving later is told too, and stores nothing.
@@ -156,7 +156,7 @@ async fn the_report_moves_from_draft_to_final_only_from_the_version_seen() {
         Moved::Done
     );
     let stored = app.stored_report(&request_id).await;
-    assert_eq!(stored.state, report_state::FINAL);
+    assert_eq!(stored.state, records::lifecycle::ReportState::Final);
     assert_eq!(stored.pdf_key.as_deref(), Some(pdf.as_str()));
     assert!(stored.factual_check.is_some());
     assert!(matches!(
@@ -261,7 +261,7 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
     let sent = app.post(&url, &report_form(&report, 2, "submit")).await;
     assert_eq!(sent.status(), StatusCode::SEE_OTHER);
     let stored = app.stored_report(&booked.school.request_id).await;
-    assert_eq!(stored.state, report_state::SUBMITTED);
+    assert_eq!(stored.state, records::lifecycle::ReportState::Submitted);
     assert_eq!(stored.report, report);
     let locked = app.text_at(&url).await;
     assert!(locked.contains("The report is not open for editing"));
@@ -312,7 +312,7 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
         .await;
     assert_eq!(finalised.status(), StatusCode::SEE_OTHER);
     let stored = app.stored_report(&booked.school.request_id).await;
-    assert_eq!(stored.state, report_state::FINAL);
+    assert_eq!(stored.state, records::lifecycle::ReportState::Final);
     assert_eq!(stored.report, corrected);
     let (html_key, pdf_key) = store::object_keys(&booked.school.request_id);
     assert_eq!(stored.pdf_key.as_deref(), Some(pdf_key.as_str()));

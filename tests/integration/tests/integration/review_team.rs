@@ -86,7 +86,7 @@ async fn a_review_team_gets_a_second_reviewer_for_the_leads_date_and_a_decline_m
     assert_eq!(request.second_state.as_deref(), Some("accepted"));
     let second_member = request.second.expect("a second reviewer");
     assert_eq!(second_member.reviewer_name, "Cy Third");
-    assert_eq!(second_member.visit_date, visit_day().to_string());
+    assert_eq!(second_member.visit_date, visit_day());
     assert!(
         request.excluded_reviewers.len() == 1,
         "Bea is not asked again"
@@ -182,10 +182,7 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
         assert_eq!(moved.attachments[0].filename, "visit.ics");
     }
     let request = app.stored_request(&request_id).await;
-    assert_eq!(
-        request.lead.as_ref().unwrap().visit_date,
-        new_date.to_string()
-    );
+    assert_eq!(request.lead.as_ref().unwrap().visit_date, new_date);
     assert!(request.date_change.is_none());
     assert_eq!(request.visit_sequence, 1);
 
@@ -232,6 +229,6 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
     let school_mails = app.wait_for_mail(&school, 5).await;
     assert!(school_mails[0].subject.starts_with("The visit stays on"));
     let request = app.stored_request(&request_id).await;
-    assert_eq!(request.lead.unwrap().visit_date, new_date.to_string());
+    assert_eq!(request.lead.unwrap().visit_date, new_date);
     assert!(request.date_change.is_none());
 }

@@ -10,7 +10,6 @@ use send_review_admin::requests;
 use time::{Duration, OffsetDateTime};
 use workflows::after_report::sharing::MAX_SHARES;
 use workflows::report::examples::typical;
-use workflows::report::store::report_state;
 
 use crate::support::{
     Answered, TestStack, body, complete_report, offer_id, redirect, report_form, spawn,
@@ -138,7 +137,7 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
         .await;
     assert_eq!(finalised.status(), StatusCode::SEE_OTHER);
     let stored = app.stored_report(&request_id).await;
-    assert_eq!(stored.state, report_state::FINAL);
+    assert_eq!(stored.state, records::lifecycle::ReportState::Final);
 
     // The final status page offers the form.
     let html = app.page(&status).await;

@@ -15,7 +15,7 @@ impl TestStack {
     /// their term load) and any new date waiting to be confirmed move `days` earlier.
     pub async fn days_pass(&self, request_id: &str, days: i64) {
         let stored = self.stored_request(request_id).await;
-        let earlier = |date: &str| (parse_date(date).unwrap() - Duration::days(days)).to_string();
+        let earlier = |date: &time::Date| (*date - Duration::days(days)).to_string();
         for member in stored.team() {
             self.move_history(request_id, member, &earlier(&member.visit_date))
                 .await;
@@ -79,7 +79,7 @@ impl TestStack {
             .await
             .unwrap();
         let (old_term, new_term) = (
-            Term::of(parse_date(&member.visit_date).unwrap()),
+            Term::of(member.visit_date),
             Term::of(parse_date(visit).unwrap()),
         );
         if old_term != new_term {

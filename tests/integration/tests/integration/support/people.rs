@@ -284,7 +284,7 @@ impl TestStack {
             .stored_request(&booked.school.request_id)
             .await
             .lead
-            .map(|lead| records::domain::parse_date(&lead.visit_date).unwrap())
+            .map(|lead| lead.visit_date)
             .expect("a booked visit");
         let noon = visit.midnight().assume_utc() + time::Duration::hours(12);
         (booked, noon)
