@@ -408,7 +408,6 @@ fn problem(status: StatusCode, title: &'static str, detail: &str) -> FormProblem
     }
 }
 
-/// The form body, or why it cannot be read. Nothing is stored for any of these.
 /// The submission token and the valid review request of a posted request form, or the page
 /// that answers it instead (a 4xx: the refusal, or the form again with each field's problem).
 /// Nothing is stored for it. Pure, so the fuzz target holds exactly this to its promise.
@@ -437,6 +436,7 @@ pub fn read_request_form(
     }
 }
 
+/// The form body, or why it cannot be read. Nothing is stored for any of these.
 fn read_form(request: &Request) -> Result<FormBody, FormProblem> {
     let form: FormBody =
         web::http::read_form(request, MAX_FORM_BYTES).map_err(|error| match error {
