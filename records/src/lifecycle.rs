@@ -39,6 +39,16 @@ pub enum Action {
     MoveVisit,
     /// Add or delete a file of evidence (the school).
     ChangeEvidence,
+    /// Save or submit the school's self-evaluation (the school).
+    EditSelfEvaluation,
+    /// Keep the review team's own notes (the lead or the second reviewer).
+    KeepNotes,
+    /// Write the report, send it to the school or finalise it (the review team), from the day
+    /// of the visit. (Which report step comes next is the report's own state.)
+    WriteReport,
+    /// Answer the draft report's factual check, or write the action plan after the final
+    /// report (the school). (Which comes next is the report's own state.)
+    AnswerReport,
 }
 
 /// Why an action is refused.
@@ -53,6 +63,8 @@ pub enum Why {
     VisitDayCame,
     /// The visit has taken place.
     VisitTookPlace,
+    /// The day of the visit has not come yet (or no visit is booked).
+    VisitToCome,
     /// The report has gone past its draft (sent to the school, checked or final).
     ReportSent(ReportState),
 }
@@ -78,8 +90,8 @@ impl fmt::Display for Refusal {
             (ChangeEvidence, ReportSent(_)) => {
                 "The report has been written, so files can no longer be added or deleted. Write to us if something must be removed."
             }
-            (ChangeEvidence, NotNow(_)) => "Files cannot be added or deleted now.",
-            (MoveVisit, Withdrawn | NotNow(_)) => "Only a booked visit can move",
+            (ChangeEvidence, NotNow(_) | VisitToCome) => "Files cannot be added or deleted now.",
+            (MoveVisit, Withdrawn | NotNow(_) | VisitToCome) => "Only a booked visit can move",
             (MoveVisit, VisitDayCame | VisitTookPlace) => {
                 "The visit has taken place, so its date can no longer change"
             }
@@ -88,6 +100,19 @@ impl fmt::Display for Refusal {
             }
             (MoveVisit, ReportSent(_)) => {
                 "The report has been sent to the school, so the visit date can no longer change"
+            }
+            (EditSelfEvaluation, Withdrawn) => {
+                "This request was withdrawn, so the self-evaluation can no longer be changed."
+            }
+            (KeepNotes | WriteReport, Withdrawn) => {
+                "This review was withdrawn, so it can no longer be changed."
+            }
+            (AnswerReport, Withdrawn) => {
+                "This request was withdrawn, so the report can no longer be answered."
+            }
+            (WriteReport, VisitToCome) => "The report opens on the day of the visit.",
+            (EditSelfEvaluation | KeepNotes | WriteReport | AnswerReport, _) => {
+                "This cannot be changed at this stage of the review."
             }
         };
         f.write_str(text)
@@ -101,6 +126,10 @@ enum Days {
     BeforeVisitDay,
     /// Until the day of the visit, included.
     UntilVisitDay,
+    /// From the day of the visit on (a visit must be booked).
+    FromVisitDay,
+    /// Whatever the day.
+    Always,
 }
 
 /// The rule of one action: who, in which request states, with which report states (`None`: no
@@ -113,6 +142,21 @@ struct Rule {
 }
 
 const NO_REPORT_OR_DRAFT: &[Option<ReportState>] = &[None, Some(ReportState::Draft)];
+const ANY_REPORT: &[Option<ReportState>] = &[
+    None,
+    Some(ReportState::Draft),
+    Some(ReportState::Submitted),
+    Some(ReportState::Checked),
+    Some(ReportState::Final),
+];
+/// Every state but `withdrawn`.
+const OPEN: &[RequestState] = &[
+    RequestState::Submitted,
+    RequestState::Matching,
+    RequestState::Offered,
+    RequestState::Accepted,
+    RequestState::NeedsAttention,
+];
 
 fn rule(action: Action) -> Rule {
     use RequestState::*;
@@ -127,9 +171,36 @@ fn rule(action: Action) -> Rule {
         // The reviewers prepare from the files: they stay as they are from the visit day on.
         Action::ChangeEvidence => Rule {
             who: &[Person::School],
-            states: &[Submitted, Matching, Offered, Accepted, NeedsAttention],
+            states: OPEN,
             reports: NO_REPORT_OR_DRAFT,
             days: Days::BeforeVisitDay,
+        },
+        // The school may start its self-evaluation as soon as it asks; a withdrawn request
+        // takes nothing more. (Submitting locks the document itself.)
+        Action::EditSelfEvaluation => Rule {
+            who: &[Person::School],
+            states: OPEN,
+            reports: ANY_REPORT,
+            days: Days::Always,
+        },
+        // The team prepares before the visit and writes up after it: only a booked review.
+        Action::KeepNotes => Rule {
+            who: &[Person::Lead, Person::Second],
+            states: &[Accepted],
+            reports: ANY_REPORT,
+            days: Days::Always,
+        },
+        Action::WriteReport => Rule {
+            who: &[Person::Lead, Person::Second],
+            states: &[Accepted],
+            reports: ANY_REPORT,
+            days: Days::FromVisitDay,
+        },
+        Action::AnswerReport => Rule {
+            who: &[Person::School],
+            states: &[Accepted],
+            reports: ANY_REPORT,
+            days: Days::Always,
         },
     }
 }
@@ -154,12 +225,12 @@ pub fn allowed(
             other => Why::NotNow(other),
         });
     }
-    if let Some(visit) = visit_date {
-        match rule.days {
-            Days::BeforeVisitDay if today >= visit => return refuse(Why::VisitDayCame),
-            Days::UntilVisitDay if today > visit => return refuse(Why::VisitTookPlace),
-            _ => {}
-        }
+    match (rule.days, visit_date) {
+        (Days::BeforeVisitDay, Some(visit)) if today >= visit => return refuse(Why::VisitDayCame),
+        (Days::UntilVisitDay, Some(visit)) if today > visit => return refuse(Why::VisitTookPlace),
+        (Days::FromVisitDay, None) => return refuse(Why::VisitToCome),
+        (Days::FromVisitDay, Some(visit)) if today < visit => return refuse(Why::VisitToCome),
+        _ => {}
     }
     if !rule.reports.contains(&stage.report) {
         // Only a saved report can be outside a rule (every rule allows "no report yet").
@@ -168,6 +239,24 @@ pub fn allowed(
         }
     }
     Ok(())
+}
+
+/// Why a write guarded by `action`'s [`Guard`] was refused, from the request's state read after
+/// it: its state, or else (the state allows it) the day.
+pub fn refused_by_guard(action: Action, request: RequestState) -> Refusal {
+    let rule = rule(action);
+    let why = if request == RequestState::Withdrawn {
+        Why::Withdrawn
+    } else if !rule.states.contains(&request) {
+        Why::NotNow(request)
+    } else {
+        match rule.days {
+            Days::BeforeVisitDay => Why::VisitDayCame,
+            Days::UntilVisitDay => Why::VisitTookPlace,
+            Days::FromVisitDay | Days::Always => Why::VisitToCome,
+        }
+    };
+    Refusal { action, why }
 }
 
 /// The request-item part of an action's rule, as a DynamoDB condition on `REQUEST#<id>` /
@@ -188,18 +277,28 @@ impl Guard {
             .map(|(i, state)| (format!(":lc_state{i}"), s(state.as_str())))
             .collect();
         let placeholders: Vec<&str> = values.iter().map(|(name, _)| name.as_str()).collect();
-        let compare = match rule.days {
-            Days::BeforeVisitDay => ">",
-            Days::UntilVisitDay => ">=",
+        let in_states = format!("#lc_state IN ({})", placeholders.join(", "));
+        let on_day = |compare: &str| {
+            format!("(attribute_not_exists(#lc_lead) OR #lc_lead.visit_date {compare} :lc_today)")
         };
-        let expression = format!(
-            "#lc_state IN ({}) AND (attribute_not_exists(#lc_lead) OR #lc_lead.visit_date {compare} :lc_today)",
-            placeholders.join(", ")
-        );
-        values.push((":lc_today".into(), s(format_date(today))));
+        let day = match rule.days {
+            Days::BeforeVisitDay => Some(on_day(">")),
+            Days::UntilVisitDay => Some(on_day(">=")),
+            Days::FromVisitDay => Some("#lc_lead.visit_date <= :lc_today".to_owned()),
+            Days::Always => None,
+        };
+        let mut names = vec![("#lc_state", "state")];
+        let expression = match day {
+            Some(day) => {
+                values.push((":lc_today".into(), s(format_date(today))));
+                names.push(("#lc_lead", "lead"));
+                format!("{in_states} AND {day}")
+            }
+            None => in_states,
+        };
         Self {
             expression,
-            names: vec![("#lc_state", "state"), ("#lc_lead", "lead")],
+            names,
             values,
         }
     }
@@ -222,6 +321,58 @@ impl Guard {
             update = update.expression_attribute_values(placeholder, value);
         }
         update
+    }
+
+    /// Adds this guard to transaction `items` on request `request_id`: into the condition of
+    /// the items' own update of the request item if there is one (a transaction may touch an
+    /// item only once), else as a condition check of its own.
+    pub fn add_to(self, table: &str, request_id: &str, items: &mut Vec<TransactWriteItem>) {
+        let request_key = (s(request_pk(request_id)), s("REQUEST"));
+        let position = items.iter().position(|item| {
+            item.update().is_some_and(|update| {
+                update.key().get("pk") == Some(&request_key.0)
+                    && update.key().get("sk") == Some(&request_key.1)
+            })
+        });
+        let Some(position) = position else {
+            items.push(self.check(table, request_id));
+            return;
+        };
+        let update = items[position]
+            .update()
+            .expect("found as an update")
+            .clone();
+        let expression = match update.condition_expression() {
+            Some(condition) => format!("({condition}) AND {}", self.expression),
+            None => self.expression,
+        };
+        let mut names = update
+            .expression_attribute_names()
+            .cloned()
+            .unwrap_or_default();
+        names.extend(
+            self.names
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string())),
+        );
+        let mut values = update
+            .expression_attribute_values()
+            .cloned()
+            .unwrap_or_default();
+        values.extend(self.values);
+        let merged = aws_sdk_dynamodb::types::Update::builder()
+            .set_key(Some(update.key().clone()))
+            .update_expression(update.update_expression())
+            .table_name(update.table_name())
+            .condition_expression(expression)
+            .set_expression_attribute_names(Some(names))
+            .set_expression_attribute_values(Some(values))
+            .set_return_values_on_condition_check_failure(
+                update.return_values_on_condition_check_failure().cloned(),
+            )
+            .build()
+            .expect("the update it was built from is complete");
+        items[position] = TransactWriteItem::builder().update(merged).build();
     }
 
     /// A transaction item checking this guard on request `request_id`'s item.
@@ -354,6 +505,24 @@ mod tests {
             (stage(Accepted, Some(Final)), School, ChangeEvidence, before, Some(VISIT), no(ChangeEvidence, Why::ReportSent(Final))),
             (stage(Withdrawn, None), School, ChangeEvidence, before, Some(VISIT), no(ChangeEvidence, Why::Withdrawn)),
             (stage(Accepted, None), Lead, ChangeEvidence, before, Some(VISIT), no(ChangeEvidence, Why::NotTheirs)),
+            // The self-evaluation: the school, any day, until the request is withdrawn.
+            (stage(Submitted, None), School, EditSelfEvaluation, before, None, ok),
+            (stage(Accepted, Some(Final)), School, EditSelfEvaluation, after, Some(VISIT), ok),
+            (stage(Withdrawn, None), School, EditSelfEvaluation, before, Some(VISIT), no(EditSelfEvaluation, Why::Withdrawn)),
+            (stage(Accepted, None), Lead, EditSelfEvaluation, before, Some(VISIT), no(EditSelfEvaluation, Why::NotTheirs)),
+            // The team's notes: a booked review, any day.
+            (stage(Accepted, None), Second, KeepNotes, before, Some(VISIT), ok),
+            (stage(Withdrawn, None), Lead, KeepNotes, after, Some(VISIT), no(KeepNotes, Why::Withdrawn)),
+            // The report: the team, from the visit day, on a booked review.
+            (stage(Accepted, None), Lead, WriteReport, VISIT, Some(VISIT), ok),
+            (stage(Accepted, Some(Checked)), Second, WriteReport, after, Some(VISIT), ok),
+            (stage(Accepted, None), Lead, WriteReport, before, Some(VISIT), no(WriteReport, Why::VisitToCome)),
+            (stage(Offered, None), Lead, WriteReport, after, None, no(WriteReport, Why::NotNow(Offered))),
+            (stage(Withdrawn, Some(Draft)), Lead, WriteReport, after, Some(VISIT), no(WriteReport, Why::Withdrawn)),
+            (stage(Accepted, None), School, WriteReport, after, Some(VISIT), no(WriteReport, Why::NotTheirs)),
+            // The school's answers to the report (factual check, action plan).
+            (stage(Accepted, Some(Sent)), School, AnswerReport, after, Some(VISIT), ok),
+            (stage(Withdrawn, Some(Sent)), School, AnswerReport, after, Some(VISIT), no(AnswerReport, Why::Withdrawn)),
         ];
         for (i, (stage, person, action, today, visit, expected)) in table.iter().enumerate() {
             assert_eq!(
@@ -392,5 +561,58 @@ mod tests {
         let evidence = Guard::new(Action::ChangeEvidence, date!(2027 - 03 - 01));
         assert!(evidence.expression.contains("visit_date > :lc_today"));
         assert_eq!(evidence.values.len(), 5 + 1);
+        let report = Guard::new(Action::WriteReport, date!(2027 - 03 - 01));
+        assert_eq!(
+            report.expression,
+            "#lc_state IN (:lc_state0) AND #lc_lead.visit_date <= :lc_today"
+        );
+        // No day in the rule: the guard names neither the lead nor today.
+        let evaluation = Guard::new(Action::EditSelfEvaluation, date!(2027 - 03 - 01));
+        assert!(!evaluation.expression.contains("lc_lead"));
+        assert_eq!(evaluation.names, [("#lc_state", "state")]);
+        assert_eq!(evaluation.values.len(), 5);
+    }
+
+    #[test]
+    fn a_guard_joins_the_transactions_own_update_of_the_request() {
+        let request_update = |condition: Option<&str>| {
+            let update = aws_sdk_dynamodb::types::Update::builder()
+                .table_name("t")
+                .key("pk", s(request_pk("r1")))
+                .key("sk", s("REQUEST"))
+                .update_expression("SET purge_after = :date")
+                .expression_attribute_values(":date", s("2028-01-01"))
+                .set_condition_expression(condition.map(str::to_owned))
+                .build()
+                .unwrap();
+            TransactWriteItem::builder().update(update).build()
+        };
+        let mut items = vec![request_update(Some("attribute_exists(pk)"))];
+        Guard::new(Action::WriteReport, date!(2027 - 03 - 10)).add_to("t", "r1", &mut items);
+        assert_eq!(items.len(), 1, "merged, not a second operation on the item");
+        let merged = items[0].update().unwrap();
+        assert_eq!(
+            merged.condition_expression(),
+            Some(
+                "(attribute_exists(pk)) AND #lc_state IN (:lc_state0) AND #lc_lead.visit_date <= :lc_today"
+            )
+        );
+        let values = merged.expression_attribute_values().unwrap();
+        assert_eq!(values.len(), 3);
+        assert_eq!(merged.expression_attribute_names().unwrap().len(), 2);
+
+        let mut other = vec![];
+        Guard::new(Action::WriteReport, date!(2027 - 03 - 10)).add_to("t", "r1", &mut other);
+        assert!(other[0].condition_check().is_some());
+    }
+
+    #[test]
+    fn a_guard_refusal_says_why_from_the_state_read_after_it() {
+        use RequestState::*;
+        let why = |action, state| refused_by_guard(action, state).why;
+        assert_eq!(why(Action::EditSelfEvaluation, Withdrawn), Why::Withdrawn);
+        assert_eq!(why(Action::WriteReport, Offered), Why::NotNow(Offered));
+        assert_eq!(why(Action::WriteReport, Accepted), Why::VisitToCome);
+        assert_eq!(why(Action::ChangeEvidence, Accepted), Why::VisitDayCame);
     }
 }

@@ -15,14 +15,21 @@
 //! text ([`Saved::Stale`]), read from the failed write itself (`ReturnValuesOnConditionCheckFailure`).
 //! A save that finds its own text already stored at the next version (its first answer was lost
 //! and the call retried, or the form was sent twice) is saved, not stale.
+//!
+//! Each kind names the lifecycle action that edits it: the save is a transaction with that
+//! action's [`Guard`] on the request, so a document of a withdrawn request (or one whose stage no
+//! longer allows it) stores nothing ([`Saved::NotNow`]).
 
-use aws_sdk_dynamodb::operation::update_item::UpdateItemError;
-use aws_sdk_dynamodb::types::{AttributeValue, ReturnValuesOnConditionCheckFailure};
+use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
+use aws_sdk_dynamodb::types::{
+    AttributeValue, ReturnValuesOnConditionCheckFailure, TransactWriteItem, Update,
+};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
+use crate::lifecycle::{Action, Guard, Refusal, RequestState, refused_by_guard};
 use crate::request::request_pk;
 use crate::store::{Item, StoreError, Table, dynamo_error, n, s};
 
@@ -49,12 +56,17 @@ pub enum Saved<T> {
     },
     /// The document is in a state nobody edits (e.g. submitted).
     Locked { state: String },
+    /// The request's stage (or the day) does not allow this document to change now: nothing
+    /// was stored.
+    NotNow(Refusal),
 }
 
 /// Which document, and the states in which it may be edited (the first is the state of a new one).
 pub struct Kind {
     pub sort_key: &'static str,
     pub editable: &'static [&'static str],
+    /// The lifecycle action that edits it: its rule guards every save.
+    pub action: Action,
 }
 
 impl Kind {
@@ -89,9 +101,7 @@ impl Kind {
     ) -> Result<Saved<T>, StoreError> {
         let version = based_on + 1;
         let map = serde_dynamo::to_item::<_, Item>(body).map_err(|e| self.corrupt(e))?;
-        let mut update = table
-            .client
-            .update_item()
+        let mut update = Update::builder()
             .table_name(&table.name)
             .key("pk", s(request_pk(request_id)))
             .key("sk", s(self.sort_key))
@@ -127,16 +137,45 @@ impl Kind {
                 ))
                 .expression_attribute_values(":based_on", n(based_on))
         };
-        let err = match update.send().await {
+        let items = vec![
+            TransactWriteItem::builder()
+                .update(update.build().expect("complete update"))
+                .build(),
+            Guard::new(self.action, now.date()).check(&table.name, request_id),
+        ];
+        let err = match table
+            .client
+            .transact_write_items()
+            .set_transact_items(Some(items))
+            .send()
+            .await
+        {
             Ok(_) => return Ok(Saved::Saved { version }),
             Err(err) => err,
         };
-        let returned = match err.as_service_error() {
-            Some(UpdateItemError::ConditionalCheckFailedException(failed)) => {
-                failed.item().cloned()
+        let reasons = match err.as_service_error() {
+            Some(TransactWriteItemsError::TransactionCanceledException(e)) => {
+                e.cancellation_reasons().to_vec()
             }
-            _ => return Err(dynamo_error("UpdateItem", err)),
+            _ => return Err(dynamo_error("TransactWriteItems", err)),
         };
+        let failed = |i: usize| {
+            reasons
+                .get(i)
+                .and_then(|r| r.code())
+                .is_some_and(|code| code == "ConditionalCheckFailed")
+        };
+        if failed(1) {
+            return self.refused(table, request_id).await;
+        }
+        if !failed(0) {
+            // Cancelled for another reason (a concurrent transaction on one of the items).
+            return Err(StoreError::Dynamo {
+                operation: "TransactWriteItems",
+                detail: "cancelled by a concurrent write on the request: try again".into(),
+            });
+        }
+        let returned = reasons.first().and_then(|r| r.item()).cloned();
         // Our own write, applied once already: its answer was lost and the SDK retried it, or
         // the same form was sent twice. The same text by the same author at the next version
         // is what this save would have stored: it is saved, not a conflict.
@@ -163,5 +202,19 @@ impl Kind {
                 state: current.state,
             }
         })
+    }
+
+    /// The answer to a save its lifecycle guard refused: the request's state as it is now.
+    async fn refused<T>(&self, table: &Table, request_id: &str) -> Result<Saved<T>, StoreError> {
+        let item = table
+            .get(request_pk(request_id), "REQUEST")
+            .await?
+            .ok_or_else(|| self.corrupt("a document of a request that does not exist"))?;
+        let request: RequestState = item
+            .get("state")
+            .and_then(|v| v.as_s().ok())
+            .and_then(|state| state.parse().ok())
+            .ok_or_else(|| self.corrupt("the request has no known state"))?;
+        Ok(Saved::NotNow(refused_by_guard(self.action, request)))
     }
 }

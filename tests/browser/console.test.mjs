@@ -5,44 +5,19 @@
 // state, error states included, has no axe violation.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
 import { expectNoAxeViolations, useBrowser, withPage } from './harness.mjs';
+import { NEW_PASSWORD, freshCode, signInAs, totp } from './console_session.mjs';
 
 useBrowser();
 
 const COORDINATOR = { email: 'coordinator@example.org', temporary: 'Coordinator-temp-1' };
 const VIEWER = { email: 'viewer@example.org' };
-const NEW_PASSWORD = 'Console-browser-passw0rd';
-
-/** RFC 6238 TOTP (HMAC-SHA1, 30-second steps, 6 digits) of a base32 secret at `ms` since the epoch. */
-export function totp(secret, ms = Date.now()) {
-  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567';
-  let bits = '';
-  for (const c of secret.replace(/=+$/, '').toUpperCase()) {
-    const index = alphabet.indexOf(c);
-    assert.ok(index >= 0, `not base32: ${secret}`);
-    bits += index.toString(2).padStart(5, '0');
-  }
-  const key = Buffer.from(bits.match(/.{8}/g).map((b) => parseInt(b, 2)));
-  const counter = Buffer.alloc(8);
-  counter.writeBigUInt64BE(BigInt(Math.floor(ms / 1000 / 30)));
-  const digest = createHmac('sha1', key).update(counter).digest();
-  const offset = digest[19] & 0x0f;
-  const number = digest.readUInt32BE(offset) & 0x7fffffff;
-  return String(number % 1_000_000).padStart(6, '0');
-}
 
 test('totp matches RFC 6238 test vector (SHA-1, T=59s)', () => {
   // RFC 6238 appendix B: secret "12345678901234567890", 8 digits 94287082 -> 6 digits 287082.
   const secret = 'GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ';
   assert.equal(totp(secret, 59_000), '287082');
 });
-
-/** A code away from the end of its 30-second step (the server checks it without a window). */
-async function freshCode(secret) {
-  if (Math.floor(Date.now() / 1000) % 30 >= 27) await new Promise((r) => setTimeout(r, 4000));
-  return totp(secret);
-}
 
 async function errorSummary(page) {
   return (await page.locator('.error-summary').innerText()).trim();
@@ -133,6 +108,23 @@ test('the coordinator signs in with the temporary password, sets a new one, enro
       await page.getByLabel('Code', { exact: true }).fill(await freshCode(secret));
       await page.getByRole('button', { name: 'Sign in' }).click();
       assert.equal(await page.locator('h1').innerText(), 'Pipeline');
+    },
+    { javaScriptEnabled: false },
+  );
+});
+
+test('signInAs gives each test its own signed-in viewer, who may not download personal data', async (t) => {
+  await withPage(
+    t,
+    async (page) => {
+      const viewer = await signInAs(page, 'viewer');
+      assert.equal(await page.locator('h1').innerText(), 'Pipeline');
+      assert.ok((await page.locator('.console-bar').innerText()).includes(`${viewer.email} (viewer)`));
+      assert.equal(await page.getByRole('link', { name: /Download the pipeline/ }).count(), 0);
+      await expectNoAxeViolations(page, 'pipeline page, viewer');
+      const csv = await page.goto('/console/pipeline.csv');
+      assert.equal(csv.status(), 403);
+      await expectNoAxeViolations(page, '403 page, viewer');
     },
     { javaScriptEnabled: false },
   );

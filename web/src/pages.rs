@@ -341,6 +341,35 @@ pub struct MessagePage<'a> {
     pub link_text: &'a str,
 }
 
+/// The answer to an action the request's stage does not allow now (409): the lifecycle's
+/// sentence, as a page with a way back, or as problem detail for the pages' scripts.
+pub fn not_now(
+    branding: &Branding,
+    refusal: &records::lifecycle::Refusal,
+    wants_json: bool,
+    (link_href, link_text): (&str, &str),
+) -> lambda_http::Response<lambda_http::Body> {
+    use lambda_http::http::StatusCode;
+    let detail = refusal.to_string();
+    if wants_json {
+        return crate::http::json(
+            StatusCode::CONFLICT,
+            &serde_json::json!({ "detail": detail }),
+        );
+    }
+    crate::http::page(
+        StatusCode::CONFLICT,
+        MessagePage {
+            branding,
+            title: "This cannot be changed now",
+            paragraphs: vec![detail],
+            link_href,
+            link_text,
+        }
+        .render(),
+    )
+}
+
 #[derive(Template)]
 #[template(path = "pages/offer.html")]
 pub struct OfferPage<'a> {
@@ -444,6 +473,8 @@ pub struct SelfEvaluationPage<'a> {
     pub sections: Vec<SelfEvaluationSection>,
     pub version: u64,
     pub submitted: bool,
+    /// Why the school can no longer change it (the request was withdrawn), if so.
+    pub closed: Option<String>,
     pub due_date_text: Option<String>,
     /// The programme's grades, if it grades.
     pub scale: Vec<String>,

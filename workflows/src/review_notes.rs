@@ -9,6 +9,7 @@ use records::versioned::Kind;
 pub const KIND: Kind = Kind {
     sort_key: "REVIEW_NOTES",
     editable: &["open"],
+    action: records::lifecycle::Action::KeepNotes,
 };
 
 pub const MAX_CHARS: usize = 10_000;

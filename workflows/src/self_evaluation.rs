@@ -12,7 +12,7 @@ use time::{Date, Duration, OffsetDateTime};
 
 use records::domain::request::{FocusArea, long_date};
 use records::domain::{SchoolType, parse_date};
-use records::lifecycle::RequestState;
+use records::lifecycle::{Action, Guard, Person, Refusal, RequestState, Stage, allowed};
 use records::links::{ReviewLink, review_link, status_link};
 use records::programme::GradingScale;
 use records::request::{StoredRequest, TimelineEvent, request_pk, timeline_put};
@@ -25,6 +25,7 @@ use records::outbox;
 pub const KIND: Kind = Kind {
     sort_key: "SELF_EVALUATION",
     editable: &[DRAFT],
+    action: records::lifecycle::Action::EditSelfEvaluation,
 };
 pub const DRAFT: &str = "draft";
 pub const SUBMITTED: &str = "submitted";
@@ -248,10 +249,16 @@ pub fn check_complete(
 }
 
 /// Where a school's self-evaluation stands, as its status page says it.
-pub fn progress(document: Option<&Versioned<SelfEvaluation>>) -> &'static str {
+pub fn progress(
+    stored: &StoredRequest,
+    document: Option<&Versioned<SelfEvaluation>>,
+) -> &'static str {
     match document {
-        None => "You have not started your self-evaluation.",
         Some(d) if d.state == SUBMITTED => "You submitted your self-evaluation.",
+        _ if stored.state == RequestState::Withdrawn => {
+            "This request was withdrawn, so the self-evaluation can no longer be changed."
+        }
+        None => "You have not started your self-evaluation.",
         Some(_) => "You have started your self-evaluation: it is saved, and not yet submitted.",
     }
 }
@@ -259,6 +266,22 @@ pub fn progress(document: Option<&Versioned<SelfEvaluation>>) -> &'static str {
 /// When the self-evaluation of a visit on `visit_date` is due.
 pub fn due_date(visit_date: Date) -> Date {
     visit_date - Duration::days(DUE_DAYS_BEFORE_VISIT)
+}
+
+/// Whether the school may still save or submit its self-evaluation of `stored` on `today`
+/// (the lifecycle's rule: not once the request is withdrawn).
+pub fn open_to_school(stored: &StoredRequest, today: Date) -> Result<(), Refusal> {
+    let stage = Stage {
+        request: stored.state,
+        report: None,
+    };
+    allowed(
+        stage,
+        Person::School,
+        Action::EditSelfEvaluation,
+        today,
+        None,
+    )
 }
 
 /// What submitting did.
@@ -269,6 +292,8 @@ pub enum Submitted {
     Incomplete(Vec<SectionError>),
     /// Changed since the page was loaded, or already submitted.
     Conflict,
+    /// The request's stage no longer takes a self-evaluation (it was withdrawn): nothing changed.
+    NotNow(Refusal),
 }
 
 /// The school submits version `version` of its self-evaluation; the review team is emailed.
@@ -279,6 +304,9 @@ pub async fn submit(
     scale: Option<&GradingScale>,
     now: OffsetDateTime,
 ) -> Result<Submitted, StoreError> {
+    if let Err(refusal) = open_to_school(stored, now.date()) {
+        return Ok(Submitted::NotNow(refusal));
+    }
     let Some(current) = KIND.get::<SelfEvaluation>(table, &stored.id).await? else {
         return Ok(Submitted::Conflict);
     };
@@ -318,6 +346,7 @@ pub async fn submit(
                 Some("You submitted your self-evaluation.".into()),
             ),
         ),
+        Guard::new(Action::EditSelfEvaluation, now.date()).check(&table.name, &stored.id),
     ];
     for member in stored.team() {
         let email = SelfEvaluationSubmitted(SelfEvaluationNotice {

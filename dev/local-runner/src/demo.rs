@@ -172,7 +172,8 @@ async fn request_id_of(table: &Table, reference: &str) -> anyhow::Result<String>
 /// Takes `report` for request `request_id` through the report's own steps to final (saved,
 /// sent to the school, accepted, finalised with the retention marker the finalising
 /// transaction writes), as if the visit had happened and the lead had finalised it. No files
-/// are stored in S3 and no email is sent.
+/// are stored in S3 and no email is sent. The steps are dated on the visit's day when it is
+/// still to come (the lifecycle opens the report on that day), else now.
 pub async fn finalise(
     table: &Table,
     request_id: &str,
@@ -181,7 +182,20 @@ pub async fn finalise(
     use workflows::report::store::{Moved, Saved};
     use workflows::report::{FactualCheck, store};
 
-    let now = time::OffsetDateTime::now_utc();
+    let item = table
+        .get(records::keys::request_pk(request_id), "REQUEST")
+        .await?
+        .ok_or_else(|| anyhow!("no request {request_id}"))?;
+    let stored = records::request::read_request(item)?;
+    let visit = stored
+        .lead
+        .as_ref()
+        .map(|lead| records::domain::parse_date(&lead.visit_date))
+        .transpose()
+        .map_err(|e| anyhow!("the visit date is unreadable: {e:?}"))?
+        .ok_or_else(|| anyhow!("request {request_id} has no booked visit"))?;
+    let now = time::OffsetDateTime::now_utc()
+        .max(visit.midnight().assume_utc() + time::Duration::hours(12));
     let Saved::Saved { version } =
         store::save_draft(table, request_id, 0, report, "Demo Lead", now).await?
     else {

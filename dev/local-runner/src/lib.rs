@@ -303,6 +303,8 @@ impl LocalStack {
                 client: aws.dynamodb.clone(),
                 name: values.refs.get("Table").cloned().unwrap_or_default(),
             },
+            sdk_config: sdk_config.clone(),
+            staff_pool_id: values.refs.get("StaffUserPool").cloned(),
         });
         tasks.push(tokio::spawn(server::serve(listener, state)));
         Ok(Self {

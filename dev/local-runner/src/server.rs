@@ -24,6 +24,10 @@ pub struct State {
     pub moto_url: String,
     /// The stack's table, for the demo data pages.
     pub table: records::store::Table,
+    /// moto's configuration and the staff pool's id (when the template has one), for adding
+    /// a staff member on demand (`POST /_dev/staff`).
+    pub sdk_config: aws_config::SdkConfig,
+    pub staff_pool_id: Option<String>,
 }
 
 /// One request a template route answered, as a load run checks it afterwards (`bench load`).

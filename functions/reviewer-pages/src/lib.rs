@@ -482,6 +482,9 @@ impl ReviewerPages {
                 self.review_page(branding, review, page, shown, now).await
             }
             Ok(Saved::Locked { .. }) => web::http::see_other(page),
+            Ok(Saved::NotNow(refusal)) => {
+                web::pages::not_now(branding, &refusal, wants_json, (page, "Back to the review"))
+            }
             Err(error) => unavailable(branding, &error),
         }
     }

@@ -188,6 +188,14 @@ impl ReviewerPages {
                 }
                 return web::http::see_other(&action);
             }
+            Ok(Saved::NotNow(refusal)) => {
+                return web::pages::not_now(
+                    branding,
+                    &refusal,
+                    wants_json,
+                    (&action, "Back to the report"),
+                );
+            }
             Err(error) => return trouble(branding, &error),
         };
         if wants_json {

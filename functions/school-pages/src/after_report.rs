@@ -331,6 +331,15 @@ impl SchoolPages {
             Ok(Saved::Locked { .. }) => {
                 web::http::see_other(&format!("/status/{token}/action-plan"))
             }
+            Ok(Saved::NotNow(refusal)) => {
+                let back = format!("/status/{token}");
+                web::pages::not_now(
+                    branding,
+                    &refusal,
+                    wants_json,
+                    (&back, "Back to your request"),
+                )
+            }
             Err(error) => {
                 tracing::error!(%error, "saving an action plan failed");
                 unavailable(branding)

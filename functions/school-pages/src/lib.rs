@@ -220,7 +220,8 @@ impl SchoolPages {
             .await
         {
             Ok(document) => {
-                page.self_evaluation_state = workflows::self_evaluation::progress(document.as_ref())
+                page.self_evaluation_state =
+                    workflows::self_evaluation::progress(stored, document.as_ref())
             }
             Err(error) => {
                 tracing::error!(%error, "reading a self-evaluation failed");

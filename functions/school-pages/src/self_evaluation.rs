@@ -66,6 +66,7 @@ impl SchoolPages {
                 .is_some_and(|q| q.first("saved").is_some());
             return self.render(
                 branding,
+                now.date(),
                 token,
                 stored,
                 current.as_ref(),
@@ -109,6 +110,7 @@ impl SchoolPages {
             }
             return self.render(
                 branding,
+                now.date(),
                 token,
                 stored,
                 current.as_ref(),
@@ -135,6 +137,7 @@ impl SchoolPages {
                 }
                 return self.render(
                     branding,
+                    now.date(),
                     token,
                     stored,
                     Some(&current),
@@ -156,6 +159,15 @@ impl SchoolPages {
                 }
                 return web::http::see_other(&format!("/status/{token}/self-evaluation"));
             }
+            Ok(Saved::NotNow(refusal)) => {
+                let back = format!("/status/{token}");
+                return web::pages::not_now(
+                    branding,
+                    &refusal,
+                    wants_json,
+                    (&back, "Back to your request"),
+                );
+            }
             Err(error) => {
                 tracing::error!(%error, "saving a self-evaluation failed");
                 return unavailable(branding);
@@ -173,6 +185,7 @@ impl SchoolPages {
                 let current = KIND.get(&self.table, &stored.id).await.ok().flatten();
                 self.render(
                     branding,
+                    now.date(),
                     token,
                     stored,
                     current.as_ref(),
@@ -188,6 +201,10 @@ impl SchoolPages {
             Ok(Submitted::Conflict) => {
                 web::http::see_other(&format!("/status/{token}/self-evaluation"))
             }
+            Ok(Submitted::NotNow(refusal)) => {
+                let back = format!("/status/{token}");
+                web::pages::not_now(branding, &refusal, false, (&back, "Back to your request"))
+            }
             Err(error) => {
                 tracing::error!(%error, "submitting a self-evaluation failed");
                 unavailable(branding)
@@ -199,6 +216,7 @@ impl SchoolPages {
     fn render(
         &self,
         branding: &Branding,
+        today: time::Date,
         token: &str,
         stored: &StoredRequest,
         current: Option<&Versioned<SelfEvaluation>>,
@@ -258,6 +276,9 @@ impl SchoolPages {
             sections,
             version: current.map(|c| c.version).unwrap_or(0),
             submitted: current.is_some_and(|c| c.state == SUBMITTED),
+            closed: evaluation::open_to_school(stored, today)
+                .err()
+                .map(|refusal| refusal.to_string()),
             due_date_text: stored
                 .lead
                 .as_ref()

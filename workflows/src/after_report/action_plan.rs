@@ -34,6 +34,7 @@ use records::versioned::{Kind, Versioned};
 pub const KIND: Kind = Kind {
     sort_key: "ACTION_PLAN",
     editable: &[OPEN],
+    action: records::lifecycle::Action::AnswerReport,
 };
 /// The plan's one state: the school may edit it for as long as the request is kept.
 pub const OPEN: &str = "open";

@@ -25,7 +25,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use super::{FactualCheck, Report, ReportFieldError};
-use records::lifecycle::{ReportState, Stage, UnknownState};
+use records::lifecycle::{Action, Guard, ReportState, Stage, UnknownState};
 use records::programme::GradingScale;
 use records::request::{StoredRequest, TimelineEvent, request_pk, timeline_put};
 use records::store::{Item, StoreError, Table, Transacted, dynamo_error, n, s};
@@ -38,6 +38,7 @@ pub const SORT_KEY: &str = records::lifecycle::REPORT_SORT_KEY;
 pub const KIND: Kind = Kind {
     sort_key: SORT_KEY,
     editable: &[report_state::DRAFT, report_state::CHECKED],
+    action: records::lifecycle::Action::WriteReport,
 };
 
 /// The report's states as stored ([`records::lifecycle::ReportState`] says what each means).
@@ -175,7 +176,16 @@ pub async fn submit(
         "report_submitted",
         "The review team sent the draft report for your school to check for factual accuracy.",
     );
-    commit(table, request_id, update, event, also).await
+    commit(
+        table,
+        request_id,
+        Action::WriteReport,
+        update,
+        event,
+        also,
+        now,
+    )
+    .await
 }
 
 /// The school answers the draft (version `version`): it accepts it or comments on sections.
@@ -207,12 +217,15 @@ pub async fn record_factual_check(
             "Your school sent comments on the draft report to the review team."
         }
     };
+    let event = event(now, "report_checked", detail);
     commit(
         table,
         request_id,
+        Action::AnswerReport,
         update,
-        event(now, "report_checked", detail),
+        event,
         also,
+        now,
     )
     .await
 }
@@ -244,7 +257,16 @@ pub async fn finalise(
         "report_final",
         "The final report is ready. We have emailed it to your school.",
     );
-    commit(table, request_id, update, event, also).await
+    commit(
+        table,
+        request_id,
+        Action::WriteReport,
+        update,
+        event,
+        also,
+        now,
+    )
+    .await
 }
 
 /// Where the final report's files go: the request's prefix of the evidence bucket.
@@ -342,12 +364,16 @@ fn event(now: OffsetDateTime, kind: &str, detail: &str) -> TimelineEvent {
     TimelineEvent::new(timestamp(now), kind, Some(detail.into()))
 }
 
+/// Commits a report step: the report's `update`, its timeline `event` and `also`, with
+/// `action`'s lifecycle guard on the request (a withdrawn request's report stays as it is).
 async fn commit(
     table: &Table,
     request_id: &str,
+    action: Action,
     update: aws_sdk_dynamodb::types::builders::UpdateBuilder,
     event: TimelineEvent,
     also: Vec<TransactWriteItem>,
+    now: OffsetDateTime,
 ) -> Result<Moved, StoreError> {
     let mut items = vec![
         TransactWriteItem::builder()
@@ -356,6 +382,7 @@ async fn commit(
         timeline_put(&table.name, request_id, &event),
     ];
     items.extend(also);
+    Guard::new(action, now.date()).add_to(&table.name, request_id, &mut items);
     match table
         .transact(items)
         .await

@@ -2,8 +2,10 @@
 //! a scheduled function on demand, the demo pool as seeded (`GET /_dev/demo/reviewers.json`),
 //! and demo data on demand (`POST /_dev/demo/final-report`,
 //! `POST /_dev/requests/<reference>/visit-date` with `{"date": "YYYY-MM-DD"}`). Tests post
-//! JSON; the index page has a form for each, for people trying the site out (a form's answer
-//! is a page).
+//! JSON; `POST /_dev/staff` with `{"email": ..., "group": "coordinator"|"viewer"}` adds a staff
+//! member to the staff pool with a temporary password it answers (so each browser test signs
+//! in as its own user). The index page has a form for each demo hook, for people trying the
+//! site out (a form's answer is a page).
 
 use askama::Template;
 use bytes::Bytes;
@@ -162,8 +164,43 @@ pub async fn handle(
             };
             answer(result, is_form(body))
         }
+        ("POST", "/_dev/staff") => {
+            #[derive(serde::Deserialize)]
+            struct Input {
+                email: String,
+                group: String,
+            }
+            let result = match hook_input::<Input>(body) {
+                Ok(input) => add_staff(state, input.email.trim(), input.group.trim()).await,
+                Err(error) => Err(error),
+            };
+            answer(result, is_form(body))
+        }
         _ => plain(404, "application/json", r#"{"message":"Not Found"}"#.into()),
     }
+}
+
+/// Adds `email` to the staff pool in `group` with a fresh temporary password, and answers it.
+async fn add_staff(state: &State, email: &str, group: &str) -> anyhow::Result<serde_json::Value> {
+    let Some(pool_id) = &state.staff_pool_id else {
+        anyhow::bail!("the template has no StaffUserPool");
+    };
+    if !matches!(group, "coordinator" | "viewer") {
+        anyhow::bail!("group must be coordinator or viewer, not {group:?}");
+    }
+    // Meets the pool's policy: upper and lower case, a digit, a symbol, 14+ characters.
+    let temporary_password = format!("Temp-{}-a1", ulid::Ulid::new());
+    crate::staff_pool::add_staff(
+        &state.sdk_config,
+        pool_id,
+        email,
+        &temporary_password,
+        group,
+    )
+    .await?;
+    Ok(
+        serde_json::json!({ "email": email, "group": group, "temporary_password": temporary_password }),
+    )
 }
 
 /// A demo data hook's answer: what it did, or why it did nothing (400); a page when it was

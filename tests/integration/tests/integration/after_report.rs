@@ -201,8 +201,17 @@ async fn the_school_is_asked_to_update_its_action_plan_once_a_term() {
     let review = reviewed(&app, (&school, "100101", ALDER), (&lead, 0), &report).await;
     let mails_before = app.wait_for_mail(&school, 2).await.len();
 
-    // Not in the term the report became final.
-    let now = OffsetDateTime::now_utc();
+    // Not in the term the report became final (on the day of the visit).
+    let finalised_at = app
+        .stored_report(&review.school.request_id)
+        .await
+        .finalised_at
+        .expect("the report is final");
+    let now = OffsetDateTime::parse(
+        &finalised_at,
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
     assert_eq!(app.run_schedule(now).await["action_plan"]["reminded"], 0);
 
     // Next term: once, however often the schedule runs.

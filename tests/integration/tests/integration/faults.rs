@@ -434,8 +434,8 @@ async fn a_save_repeated_from_the_same_version_with_the_same_text_is_saved() {
     let app = crate::support::spawn().await;
     let table = app.table_handle();
     let kind = &workflows::report::store::KIND;
-    let id = ulid::Ulid::new().to_string();
-    let now = OffsetDateTime::now_utc();
+    let (booked, now) = app.on_the_visit_day().await;
+    let id = booked.school.request_id;
     let text = serde_json::json!({ "summary": "Leaders know their pupils well." });
     let other = serde_json::json!({ "summary": "Something else." });
     let save = async |based_on, body: &serde_json::Value, author| {

@@ -44,7 +44,7 @@ const PRODUCT_REFUSES_LATE_MOVES_AND_EVIDENCE: bool = true;
 /// The product still takes the school's self-evaluation and evidence, the report's steps and
 /// an answer to a pending new date on a withdrawn request; until it refuses them, the runner
 /// skips every action after a withdrawal.
-const PRODUCT_REFUSES_ACTIONS_ON_A_WITHDRAWN_REQUEST: bool = false;
+const PRODUCT_REFUSES_ACTIONS_ON_A_WITHDRAWN_REQUEST: bool = true;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Side {

@@ -177,3 +177,78 @@ async fn once_the_report_is_final_the_visit_stays_and_the_evidence_is_closed() {
         StatusCode::SEE_OTHER
     );
 }
+
+#[tokio::test]
+async fn a_withdrawn_request_takes_no_self_evaluation_and_no_notes() {
+    let app = spawn().await;
+    let booked = app.booked().await;
+    let request_id = &booked.school.request_id;
+    // The school starts its self-evaluation, then the administrator withdraws the request.
+    let url = format!("{}/self-evaluation", booked.status_link);
+    let draft = |version: &str| {
+        crate::support::form_encode(&[
+            ("version", version),
+            ("decision", "save"),
+            ("evaluation_outcomes", "Good progress."),
+        ])
+    };
+    let saved = app.post(&url, &draft("0")).await;
+    assert_eq!(saved.status(), StatusCode::SEE_OTHER);
+    send_review_admin::requests::withdraw(
+        &app.table_handle(),
+        &booked.school.reference,
+        Some("The school asked us to stop"),
+        OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
+    let partition = format!("REQUEST#{request_id}");
+    let before = app.items_with_prefix(&partition).await;
+
+    // Neither a save nor a submit of the self-evaluation is stored, each says why.
+    for decision in ["save", "submit"] {
+        let form = crate::support::form_encode(&[
+            ("version", "1"),
+            ("decision", decision),
+            ("evaluation_outcomes", "Changed after the withdrawal."),
+        ]);
+        let (status, html) = body(app.post(&url, &form).await).await;
+        assert_eq!(status, StatusCode::CONFLICT, "{decision}");
+        assert!(
+            html.contains(
+                "This request was withdrawn, so the self-evaluation can no longer be changed."
+            ),
+            "{decision}: {html}"
+        );
+    }
+    // The page's script gets the same sentence as problem detail.
+    let autosaved = app.autosave(&url, &draft("1")).await;
+    assert_eq!(autosaved.status(), StatusCode::CONFLICT);
+    let detail: serde_json::Value = autosaved.json().await.unwrap();
+    assert!(detail["detail"].as_str().unwrap().contains("withdrawn"));
+
+    // The school's pages say so and offer no form.
+    let status_page = app.text_at(&booked.status_link).await;
+    assert!(
+        status_page.contains(
+            "This request was withdrawn, so the self-evaluation can no longer be changed."
+        )
+    );
+    assert!(status_page.contains("Read your self-evaluation"));
+    let form_page = app.text_at(&url).await;
+    assert!(form_page.contains("This request was withdrawn"));
+    assert!(!form_page.contains("<form method=\"post\""), "{form_page}");
+
+    // The lead's notes are refused too.
+    let notes = crate::support::form_encode(&[("version", "0"), ("notes", "Visit plan")]);
+    let (status, html) = body(
+        app.post(&format!("{}/notes", booked.review_link), &notes)
+            .await,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("This review was withdrawn, so it can no longer be changed."));
+
+    // Nothing of the request changed, and no email was written.
+    assert_eq!(app.items_with_prefix(&partition).await, before);
+}

@@ -3,7 +3,6 @@
 
 use records::domain::request::{FocusArea, Text};
 use reqwest::StatusCode;
-use time::OffsetDateTime;
 use workflows::report::examples::typical;
 use workflows::report::store::{Moved, Saved, report_state};
 use workflows::report::{FactualCheck, Report, Section, SectionComment, store};
@@ -20,8 +19,8 @@ fn draft_with_summary(summary: &str) -> Report {
 async fn two_saves_from_the_same_version_one_wins_and_the_other_is_told() {
     let app = spawn().await;
     let table = app.table_handle();
-    let request_id = ulid::Ulid::new().to_string();
-    let now = OffsetDateTime::now_utc();
+    let (booked, now) = app.on_the_visit_day().await;
+    let request_id = booked.school.request_id;
 
     for based_on in [0, 1] {
         let lead = draft_with_summary(&format!("The lead's text over {based_on}"));
@@ -63,8 +62,8 @@ async fn two_saves_from_the_same_version_one_wins_and_the_other_is_told() {
 async fn the_report_moves_from_draft_to_final_only_from_the_version_seen() {
     let app = spawn().await;
     let table = app.table_handle();
-    let request_id = ulid::Ulid::new().to_string();
-    let now = OffsetDateTime::now_utc();
+    let (booked, now) = app.on_the_visit_day().await;
+    let request_id = booked.school.request_id;
 
     // An incomplete draft cannot be submitted.
     let mut incomplete = typical();

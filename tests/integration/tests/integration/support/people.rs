@@ -276,6 +276,20 @@ impl TestStack {
         self.booked_with("Ada Lead", "100101").await
     }
 
+    /// A booked review (as [`Self::booked`]) and noon on the day of its visit, when the
+    /// lifecycle opens its report.
+    pub async fn on_the_visit_day(&self) -> (Booked, time::OffsetDateTime) {
+        let booked = self.booked().await;
+        let visit = self
+            .stored_request(&booked.school.request_id)
+            .await
+            .lead
+            .map(|lead| records::domain::parse_date(&lead.visit_date).unwrap())
+            .expect("a booked visit");
+        let noon = visit.midnight().assume_utc() + time::Duration::hours(12);
+        (booked, noon)
+    }
+
     /// School `urn`, with a new reviewer `name` booked as lead (a new reviewer, with no review
     /// yet this term, outranks the earlier ones).
     pub async fn booked_with(&self, name: &str, urn: &str) -> Booked {
