@@ -36,8 +36,11 @@ pub fn fields(data: &[u8], n: usize) -> Vec<String> {
     fields
 }
 
+/// A property: returns when it holds for the input, panics saying why when it does not.
+pub type Property = fn(&[u8]);
+
 /// Every target: its name (the fuzz target's and its seed folder's) and its property.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Property)] = &[
     ("request_form", request_form),
     ("api_request", api_request),
     ("reviewer_csv", reviewer_csv),

@@ -168,7 +168,7 @@ impl SchoolPages {
     ) -> Response<Body> {
         let (token, request_to_store) = match read_request_form(branding, request, now.date()) {
             Ok(read) => read,
-            Err(page) => return page,
+            Err(page) => return *page,
         };
         let ip = web::http::source_ip(request);
         match self.intake.submit(&request_to_store, &IdempotencyKey::Form(token), &ip, now).await {
@@ -416,24 +416,24 @@ pub fn read_request_form(
     branding: &Branding,
     request: &Request,
     today: time::Date,
-) -> Result<(String, ReviewRequest), Response<Body>> {
+) -> Result<(String, ReviewRequest), Box<Response<Body>>> {
     let form = read_form(request).map_err(|problem| {
-        message(
+        Box::new(message(
             branding,
             problem.status,
             problem.title,
             problem.paragraphs,
             ("/request", "Go back to the form"),
-        )
+        ))
     })?;
     let token = form.submission_token.clone().unwrap_or_default();
     let raw = form.into_raw();
     match ReviewRequest::parse(&raw, today) {
         Ok(parsed) => Ok((token, parsed)),
-        Err(errors) => Err(web::http::page(
+        Err(errors) => Err(Box::new(web::http::page(
             StatusCode::UNPROCESSABLE_ENTITY,
             RequestFormPage::new(branding, &raw, &errors, &token, today).render(),
-        )),
+        ))),
     }
 }
 
