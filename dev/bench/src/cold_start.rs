@@ -120,6 +120,7 @@ fn first_event(
                 "health" => ("GET", "/health", Value::Null),
                 "school-pages" => ("GET", "/request", Value::Null),
                 "reviewer-pages" => ("GET", "/offers/not-a-real-link", Value::Null),
+                "console" => ("GET", "/console", Value::Null),
                 "review-requests-api" => ("POST", "/api/v1/review-requests", crate::api_body(0)),
                 other => bail!("no first request is chosen for {other}: add one here"),
             };
