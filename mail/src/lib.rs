@@ -8,7 +8,9 @@
 //! `records::outbox::OutboxEmail`, plus one line in the registry here.
 
 mod kinds;
+mod mime;
 mod sender;
 
 pub use kinds::Email;
+pub use mime::message as mime_message;
 pub use sender::{Delivery, MailError, MailSender};

@@ -9,8 +9,6 @@
 //! email is sent a second time. SES offers no idempotency key to close it.
 
 use aws_sdk_dynamodb::types::{AttributeValue, ReturnValue, ReturnValuesOnConditionCheckFailure};
-use lettre::message::header::ContentType;
-use lettre::message::{Mailbox, MultiPart};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
@@ -258,41 +256,7 @@ impl MailSender {
         if let Some(pdf_key) = email.report_pdf_key() {
             rendered.attachments.push(self.report_pdf(pdf_key).await?);
         }
-        let from = Mailbox::new(
-            Some(programme.name.clone()),
-            self.sender_address
-                .parse()
-                .map_err(|_| MailError::Render("the sender address is invalid".into()))?,
-        );
-        let to: Mailbox = to
-            .parse()
-            .map_err(|_| MailError::Render("the recipient address is invalid".into()))?;
-        // lettre encodes every header, so user text in a subject cannot inject headers.
-        let body = MultiPart::alternative_plain_html(rendered.text, rendered.html);
-        let body = if rendered.attachments.is_empty() {
-            body
-        } else {
-            rendered.attachments.into_iter().try_fold(
-                MultiPart::mixed().multipart(body),
-                |mixed, attachment| {
-                    let content_type = ContentType::parse(&attachment.content_type)
-                        .map_err(|e| MailError::Render(e.to_string()))?;
-                    Ok::<_, MailError>(
-                        mixed.singlepart(
-                            lettre::message::Attachment::new(attachment.filename)
-                                .body(attachment.content, content_type),
-                        ),
-                    )
-                },
-            )?
-        };
-        let message = lettre::Message::builder()
-            .from(from)
-            .to(to)
-            .subject(rendered.subject)
-            .multipart(body)
-            .map_err(|e| MailError::Render(e.to_string()))?;
-        Ok(message.formatted())
+        crate::mime::message(&programme.name, &self.sender_address, to, rendered)
     }
 
     async fn send_raw(&self, mime: Vec<u8>) -> Result<String, MailError> {

@@ -3,7 +3,16 @@
 //! Locally the very same code talks to DynamoDB Local and moto: only the endpoint URLs differ,
 //! through the SDK's standard `AWS_ENDPOINT_URL_<SERVICE>` variables.
 
+use aws_config::environment::EnvironmentVariableCredentialsProvider;
 use aws_config::{BehaviorVersion, SdkConfig};
+use aws_smithy_http_client::proxy::ProxyConfig;
+use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
+use aws_smithy_http_client::{Builder, ConnectorBuilder};
+use aws_smithy_runtime_api::client::http::{
+    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
+};
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_runtime_api::shared::IntoShared;
 
 #[derive(Clone, Debug)]
 pub struct AwsClients {
@@ -21,9 +30,21 @@ pub struct AwsClients {
 }
 
 impl AwsClients {
+    /// The SDK's standard configuration, with two cuts to a cold start that change nothing a
+    /// call does: one HTTPS client shared by every client, whose TLS setup (the system's CA
+    /// certificates) waits for the first call ([`lazy_https_client`]); and, when the
+    /// credentials are in the environment (Lambda puts the execution role's there), reading
+    /// them there directly, since the default chain, which would find them there first too,
+    /// builds an STS client (and its TLS setup) at init for web identity.
     pub async fn from_environment() -> Self {
-        let config = aws_config::load_defaults(BehaviorVersion::latest()).await;
-        Self::from_sdk_config(&config)
+        let mut loader =
+            aws_config::defaults(BehaviorVersion::latest()).http_client(lazy_https_client());
+        if std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
+            && std::env::var_os("AWS_SECRET_ACCESS_KEY").is_some()
+        {
+            loader = loader.credentials_provider(EnvironmentVariableCredentialsProvider::new());
+        }
+        Self::from_sdk_config(&loader.load().await)
     }
 
     pub fn from_sdk_config(config: &SdkConfig) -> Self {
@@ -99,6 +120,45 @@ impl AwsClients {
             sdk_config: config.clone(),
             interceptor,
         }
+    }
+}
+
+/// The SDK's default HTTPS client (rustls with aws-lc, proxies from the environment), built
+/// once for every client. The SDK builds a throwaway TLS connector whenever a client is
+/// constructed, to load the CA certificates early; this one builds its connector on the first
+/// call, once (cached per connection settings), so a cold start pays for it only if it calls AWS.
+pub fn lazy_https_client() -> SharedHttpClient {
+    let client = Builder::new().build_with_connector_fn(|settings, components| {
+        let mut connector =
+            ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+        connector.set_connector_settings(settings.cloned());
+        if let Some(components) = components {
+            connector.set_sleep_impl(components.sleep_impl());
+        }
+        connector.set_proxy_config(Some(ProxyConfig::from_env()));
+        connector.build()
+    });
+    LazyHttpClient(client).into_shared()
+}
+
+/// Skips the SDK's validation-time connector (the default `validate_base_client_config` does
+/// nothing); everything else is the wrapped client's.
+#[derive(Debug)]
+struct LazyHttpClient(SharedHttpClient);
+
+impl HttpClient for LazyHttpClient {
+    fn http_connector(
+        &self,
+        settings: &HttpConnectorSettings,
+        components: &RuntimeComponents,
+    ) -> SharedHttpConnector {
+        self.0.http_connector(settings, components)
+    }
+
+    fn connector_metadata(
+        &self,
+    ) -> Option<aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata> {
+        self.0.connector_metadata()
     }
 }
 

@@ -120,6 +120,7 @@ fn first_event(
                 "health" => ("GET", "/health", Value::Null),
                 "school-pages" => ("GET", "/request", Value::Null),
                 "reviewer-pages" => ("GET", "/offers/not-a-real-link", Value::Null),
+                "console" => ("GET", "/console", Value::Null),
                 "review-requests-api" => ("POST", "/api/v1/review-requests", crate::api_body(0)),
                 other => bail!("no first request is chosen for {other}: add one here"),
             };
@@ -176,6 +177,8 @@ struct Observed {
     first_next: Option<Instant>,
     /// When the response (or error) arrived.
     outcome: Option<Result<Instant, String>>,
+    /// The response's body (for an HTTP function, the status code and page it answered).
+    response: Vec<u8>,
 }
 
 async fn start_once(subject: &Subject, run: usize) -> anyhow::Result<Sample> {
@@ -218,6 +221,14 @@ async fn start_once(subject: &Subject, run: usize) -> anyhow::Result<Sample> {
         Some(Err(error)) => bail!("{error}"),
         None => bail!("no outcome"),
     };
+    // A start that answered a 5xx measured an error path, not the function: the figures
+    // would flatter it.
+    if let Ok(answer) = serde_json::from_slice::<Value>(&observed.response)
+        && let Some(status) = answer["statusCode"].as_u64()
+        && status >= 500
+    {
+        bail!("the first invocation answered {status}: {}", answer["body"]);
+    }
     Ok(Sample {
         init: first_next - started,
         first_invocation: responded - first_next,
@@ -344,6 +355,7 @@ async fn answer(
     let outcome = if action == "init/error" {
         Err(format!("init error: {}", String::from_utf8_lossy(&body)))
     } else if action.ends_with("/response") {
+        observed.lock().expect("not poisoned").response = body.to_vec();
         Ok(Instant::now())
     } else if action.ends_with("/error") {
         Err(format!(

@@ -17,7 +17,7 @@ use records::domain::request::{FieldError, RawReviewRequest, ReviewRequest};
 use records::{ConfigError, Env};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use web::http::{FieldProblem, Problem};
 use workflows::intake::{IdempotencyKey, Intake, SubmitError};
 
@@ -58,36 +58,9 @@ impl ReviewRequestsApi {
     }
 
     async fn create(&self, request: &Request, now: OffsetDateTime) -> Response<Body> {
-        let (key, body) = match read(request) {
-            Ok(read) => read,
+        let (key, parsed) = match parse(request, now.date()) {
+            Ok(parsed) => parsed,
             Err(problem) => return problem.into_response(),
-        };
-        let (body, value) = body;
-        let violations = contract::violations(&value);
-        let raw = body.into_raw();
-        let parsed = match ReviewRequest::parse(&raw, now.date()) {
-            Ok(parsed) if violations.is_empty() => parsed,
-            parsed => {
-                // The domain's messages first (they say what to do); then what only the
-                // document refuses.
-                let mut errors: Vec<FieldProblem> = match parsed {
-                    Err(errors) => errors.iter().map(field_problem).collect(),
-                    Ok(_) => Vec::new(),
-                };
-                for violation in violations {
-                    if !errors.iter().any(|e| e.field == violation.field) {
-                        errors.push(violation);
-                    }
-                }
-                return Problem::new(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    "invalid-review-request",
-                    "The review request is not valid",
-                    "Some fields are missing or wrong; each is listed in `errors`.",
-                )
-                .with_errors(errors)
-                .into_response();
-            }
         };
         let ip = web::http::source_ip(request);
         match self.intake.submit(&parsed, &key, &ip, now).await {
@@ -125,6 +98,37 @@ impl ReviewRequestsApi {
                 )
                 .into_response()
             }
+        }
+    }
+}
+
+/// The idempotency key and the valid review request of a `POST`, or the problem with it (a
+/// 4xx; nothing is stored for it). Pure, so the fuzz target holds exactly this to its promise.
+pub fn parse(request: &Request, today: Date) -> Result<(IdempotencyKey, ReviewRequest), Problem> {
+    let (key, (body, value)) = read(request)?;
+    let violations = contract::violations(&value);
+    let raw = body.into_raw();
+    match ReviewRequest::parse(&raw, today) {
+        Ok(parsed) if violations.is_empty() => Ok((key, parsed)),
+        parsed => {
+            // The domain's messages first (they say what to do); then what only the
+            // document refuses.
+            let mut errors: Vec<FieldProblem> = match parsed {
+                Err(errors) => errors.iter().map(field_problem).collect(),
+                Ok(_) => Vec::new(),
+            };
+            for violation in violations {
+                if !errors.iter().any(|e| e.field == violation.field) {
+                    errors.push(violation);
+                }
+            }
+            Err(Problem::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid-review-request",
+                "The review request is not valid",
+                "Some fields are missing or wrong; each is listed in `errors`.",
+            )
+            .with_errors(errors))
         }
     }
 }

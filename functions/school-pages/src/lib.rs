@@ -166,28 +166,9 @@ impl SchoolPages {
         request: &Request,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let form = match read_form(request) {
-            Ok(form) => form,
-            Err(problem) => {
-                return message(
-                    branding,
-                    problem.status,
-                    problem.title,
-                    problem.paragraphs,
-                    ("/request", "Go back to the form"),
-                );
-            }
-        };
-        let token = form.submission_token.clone().unwrap_or_default();
-        let raw = form.into_raw();
-        let request_to_store = match ReviewRequest::parse(&raw, now.date()) {
-            Ok(parsed) => parsed,
-            Err(errors) => {
-                return web::http::page(
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    RequestFormPage::new(branding, &raw, &errors, &token, now.date()).render(),
-                );
-            }
+        let (token, request_to_store) = match read_request_form(branding, request, now.date()) {
+            Ok(read) => read,
+            Err(page) => return *page,
         };
         let ip = web::http::source_ip(request);
         match self.intake.submit(&request_to_store, &IdempotencyKey::Form(token), &ip, now).await {
@@ -425,6 +406,34 @@ fn problem(status: StatusCode, title: &'static str, detail: &str) -> FormProblem
         status,
         title,
         paragraphs: vec![detail.to_owned()],
+    }
+}
+
+/// The submission token and the valid review request of a posted request form, or the page
+/// that answers it instead (a 4xx: the refusal, or the form again with each field's problem).
+/// Nothing is stored for it. Pure, so the fuzz target holds exactly this to its promise.
+pub fn read_request_form(
+    branding: &Branding,
+    request: &Request,
+    today: time::Date,
+) -> Result<(String, ReviewRequest), Box<Response<Body>>> {
+    let form = read_form(request).map_err(|problem| {
+        Box::new(message(
+            branding,
+            problem.status,
+            problem.title,
+            problem.paragraphs,
+            ("/request", "Go back to the form"),
+        ))
+    })?;
+    let token = form.submission_token.clone().unwrap_or_default();
+    let raw = form.into_raw();
+    match ReviewRequest::parse(&raw, today) {
+        Ok(parsed) => Ok((token, parsed)),
+        Err(errors) => Err(Box::new(web::http::page(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            RequestFormPage::new(branding, &raw, &errors, &token, today).render(),
+        ))),
     }
 }
 

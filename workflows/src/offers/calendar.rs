@@ -9,36 +9,66 @@ use records::outbox::Programme;
 /// An all-day event on the visit date. Its UID is the request's, so a re-sent or moved visit
 /// updates the same calendar entry instead of adding another.
 pub fn visit_event(programme: &Programme, visit: &VisitConfirmed) -> String {
+    let (programme_name, school_name) = (one_line(&programme.name), one_line(&visit.school_name));
     let summary = if visit.to_school {
         format!(
-            "{}: peer review visit by {}",
-            programme.name, visit.reviewer_name
+            "{programme_name}: peer review visit by {}",
+            one_line(&visit.reviewer_name)
         )
     } else {
-        format!(
-            "{}: peer review visit to {}",
-            programme.name, visit.school_name
-        )
+        format!("{programme_name}: peer review visit to {school_name}")
     };
     let mut event = icalendar::Event::new();
     event
-        .uid(&format!("{}@send-review", visit.request_id))
+        .uid(&format!("{}@send-review", one_line(&visit.request_id)))
         .summary(&summary)
-        .location(&format!("{}, {}", visit.school_name, visit.postcode))
+        .location(&format!("{school_name}, {}", one_line(&visit.postcode)))
         .description(&format!(
-            "{} (reference {}). Usually a full school day, ending with verbal feedback.",
-            programme.name, visit.reference
+            "{programme_name} (reference {}). Usually a full school day, ending with verbal feedback.",
+            one_line(&visit.reference)
         ));
     // A moved visit keeps its UID and raises SEQUENCE, so calendars move the entry.
     event.add_property("SEQUENCE", visit.sequence.to_string());
     if let Ok(date) = NaiveDate::parse_from_str(&visit.visit_date, "%Y-%m-%d") {
         event.all_day(date);
     }
-    Calendar::new()
-        .name(&programme.name)
+    let ics = Calendar::new()
+        .name(&programme_name)
         .push(event.done())
         .done()
-        .to_string()
+        .to_string();
+    refold(&ics)
+}
+
+/// `text` with its control characters as spaces: icalendar escapes a line feed but not a
+/// carriage return, which some calendars read as the end of the line (found by fuzzing).
+fn one_line(text: &str) -> String {
+    text.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
+}
+
+/// The file with every line folded again at 75 octets, on character boundaries (RFC 5545
+/// 3.1): icalendar leaves a long line's last piece at 76 octets with its leading space (found
+/// by fuzzing).
+fn refold(ics: &str) -> String {
+    let mut folded = String::with_capacity(ics.len() + ics.len() / 32);
+    for line in ics.replace("\r\n ", "").split_terminator("\r\n") {
+        let (mut rest, mut limit) = (line, 75);
+        while rest.len() > limit {
+            let mut cut = limit;
+            while !rest.is_char_boundary(cut) {
+                cut -= 1;
+            }
+            folded.push_str(&rest[..cut]);
+            folded.push_str("\r\n ");
+            // A continuation line starts with its space: 74 octets of content.
+            (rest, limit) = (&rest[cut..], 74);
+        }
+        folded.push_str(rest);
+        folded.push_str("\r\n");
+    }
+    folded
 }
 
 #[cfg(test)]
@@ -70,5 +100,54 @@ mod tests {
         assert!(ics.contains("UID:01REQ@send-review"));
         assert!(ics.contains("Brook Primary\\; Infants\\, Juniors"), "{ics}");
         assert!(ics.contains("END:VEVENT"));
+    }
+
+    fn visit(school_name: &str) -> VisitConfirmed {
+        VisitConfirmed {
+            to_school: false,
+            request_id: "01REQ".into(),
+            reference: "SR-7K3M-Q9".into(),
+            school_name: school_name.into(),
+            postcode: "NW1 2DB".into(),
+            reviewer_name: "Ada Lovelace".into(),
+            visit_date: "2027-03-04".into(),
+            visit_date_text: "4 March 2027".into(),
+            review_link: None,
+            sequence: 0,
+        }
+    }
+
+    fn programme() -> Programme {
+        Programme {
+            name: "Northshire SEND Review".into(),
+            contact_email: "x@example.org".into(),
+            site_url: "https://x".into(),
+        }
+    }
+
+    #[test]
+    fn every_line_is_at_most_75_octets_and_unfolds_to_the_text() {
+        // Regression (fuzzing): icalendar wrote the last piece of a 150-octet line (this
+        // LOCATION) as 76 octets.
+        let school = "B".repeat(131);
+        let ics = visit_event(&programme(), &visit(&school));
+        for line in ics.split_terminator("\r\n") {
+            assert!(line.len() <= 75, "{} octets: {line:?}", line.len());
+        }
+        assert!(
+            ics.replace("\r\n ", "")
+                .contains(&format!("LOCATION:{school}\\, NW1 2DB\r\n"))
+        );
+    }
+
+    #[test]
+    fn a_carriage_return_in_a_name_cannot_start_a_line() {
+        // Regression (fuzzing): icalendar escapes a line feed, not a carriage return.
+        let ics = visit_event(&programme(), &visit("Brook\rATTENDEE:mailto:x@example.org"));
+        assert!(!ics.replace("\r\n", "").contains('\r'), "{ics:?}");
+        assert!(
+            ics.replace("\r\n ", "")
+                .contains("LOCATION:Brook ATTENDEE:mailto:x@example.org\\, NW1 2DB\r\n")
+        );
     }
 }
