@@ -105,6 +105,41 @@ pub async fn final_report(table: &Table, reference: &str) -> anyhow::Result<serd
     }))
 }
 
+/// Books a visit today with a stand-in lead ("Demo Lead") for request `request_id`, which has
+/// none and no offer waiting: a report exists only for a booked review (the lifecycle's rule),
+/// and a demo request's school may have nobody eligible in the demo pool. Today's date.
+async fn book_demo_visit(table: &Table, request_id: &str) -> anyhow::Result<time::Date> {
+    use records::store::s;
+    let today = time::OffsetDateTime::now_utc().date();
+    let lead = records::request::TeamMember {
+        reviewer_id: "DEMO-LEAD".into(),
+        reviewer_name: "Demo Lead".into(),
+        visit_date: today,
+        offer_id: String::new(),
+    };
+    let accepted = records::lifecycle::RequestState::Accepted.as_str();
+    table
+        .client
+        .update_item()
+        .table_name(&table.name)
+        .key("pk", s(records::keys::request_pk(request_id)))
+        .key("sk", s("REQUEST"))
+        .update_expression("SET #lead = :lead, #state = :accepted, gsi1pk = :index")
+        .condition_expression("attribute_not_exists(#lead) AND attribute_not_exists(open_offer)")
+        .expression_attribute_names("#lead", "lead")
+        .expression_attribute_names("#state", "state")
+        .expression_attribute_values(
+            ":lead",
+            aws_sdk_dynamodb::types::AttributeValue::M(serde_dynamo::to_item(&lead)?),
+        )
+        .expression_attribute_values(":accepted", s(accepted))
+        .expression_attribute_values(":index", s(records::keys::state_index_key(accepted)))
+        .send()
+        .await
+        .map_err(|e| anyhow!("request {request_id} has an offer waiting for an answer: {e}"))?;
+    Ok(today)
+}
+
 /// Moves the booked visit of the request with `reference` to `date` (`YYYY-MM-DD`, any day,
 /// past ones too): the lead's date and the second reviewer's, nothing else. For tests of what
 /// happens on and after the visit day, which is weeks away in any request a test can make
@@ -187,11 +222,10 @@ pub async fn finalise(
         .await?
         .ok_or_else(|| anyhow!("no request {request_id}"))?;
     let stored = records::request::read_request(item)?;
-    let visit = stored
-        .lead
-        .as_ref()
-        .map(|lead| lead.visit_date)
-        .ok_or_else(|| anyhow!("request {request_id} has no booked visit"))?;
+    let visit = match stored.lead.as_ref() {
+        Some(lead) => lead.visit_date,
+        None => book_demo_visit(table, request_id).await?,
+    };
     let now = time::OffsetDateTime::now_utc()
         .max(visit.midnight().assume_utc() + time::Duration::hours(12));
     let Saved::Saved { version } =
