@@ -70,9 +70,8 @@ pub use edit::{
 
 use std::collections::{HashMap, HashSet};
 use std::fmt;
-use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{AttributeValue, Delete, KeysAndAttributes, Put, TransactWriteItem};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, Put, TransactWriteItem};
 use time::Date;
 use ulid::Ulid;
 
@@ -445,10 +444,6 @@ fn stored_id(item: &Item, key: &str) -> Result<Ulid, StoreError> {
         })
 }
 
-fn key(pk: String, sk: &str) -> Item {
-    Item::from([("pk".to_owned(), s(pk)), ("sk".to_owned(), s(sk))])
-}
-
 /// Reads items by (pk, sk), returning them by pk. Reads only what the import needs: the key,
 /// the id, and a profile's email.
 async fn batch_get(
@@ -456,78 +451,17 @@ async fn batch_get(
     keys: Vec<(String, &str)>,
 ) -> Result<HashMap<String, Item>, StoreError> {
     let mut seen = HashSet::new();
-    let keys: Vec<Item> = keys
+    let keys: Vec<(String, String)> = keys
         .into_iter()
         .filter(|(pk, _)| seen.insert(pk.clone())) // the API refuses a key twice in one call
-        .map(|(pk, sk)| key(pk, sk))
+        .map(|(pk, sk)| (pk, sk.to_owned()))
         .collect();
-    Ok(
-        batch_get_items(table, keys, &["pk", "reviewer_id", "email"])
-            .await?
-            .into_iter()
-            .filter_map(|item| Some((get_s(&item, "pk")?.to_owned(), item)))
-            .collect(),
-    )
-}
-
-/// Reads items by key (each key once), 100 keys a call (the API's limit), with only the
-/// `projection` attributes.
-async fn batch_get_items(
-    table: &Table,
-    keys: Vec<Item>,
-    projection: &[&str],
-) -> Result<Vec<Item>, StoreError> {
-    let mut found = Vec::new();
-    for chunk in keys.chunks(100) {
-        let mut request = KeysAndAttributes::builder()
-            .set_keys(Some(chunk.to_vec()))
-            .projection_expression(
-                (0..projection.len())
-                    .map(|i| format!("#a{i}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            );
-        for (i, name) in projection.iter().enumerate() {
-            request = request.expression_attribute_names(format!("#a{i}"), *name);
-        }
-        let mut request = request.build().expect("keys are set");
-        let mut retries = 0;
-        loop {
-            let output = table
-                .client
-                .batch_get_item()
-                .request_items(&table.name, request)
-                .send()
-                .await
-                .map_err(|e| dynamo_error("BatchGetItem", e))?;
-            found.extend(
-                output
-                    .responses
-                    .unwrap_or_default()
-                    .remove(&table.name)
-                    .unwrap_or_default(),
-            );
-            match output
-                .unprocessed_keys
-                .and_then(|mut rest| rest.remove(&table.name))
-            {
-                Some(rest) if !rest.keys.is_empty() => {
-                    // Unprocessed keys mean throttling: back off before asking again.
-                    retries += 1;
-                    if retries > 8 {
-                        return Err(StoreError::Dynamo {
-                            operation: "BatchGetItem",
-                            detail: "keys still unprocessed after 8 retries".into(),
-                        });
-                    }
-                    tokio::time::sleep(Duration::from_millis(25 << retries)).await;
-                    request = rest;
-                }
-                _ => break,
-            }
-        }
-    }
-    Ok(found)
+    Ok(table
+        .batch_get(&keys, &["pk", "reviewer_id", "email"])
+        .await?
+        .into_iter()
+        .filter_map(|item| Some((get_s(&item, "pk")?.to_owned(), item)))
+        .collect())
 }
 
 async fn write_reviewer(

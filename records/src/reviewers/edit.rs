@@ -169,11 +169,11 @@ pub async fn term_bookings(
         .flat_map(|id| {
             terms
                 .iter()
-                .map(move |term| key(profile_pk(*id), &term_sk(term)))
+                .map(move |term| (profile_pk(*id), term_sk(term)))
         })
-        .collect();
+        .collect::<Vec<_>>();
     let mut booked = HashMap::new();
-    for item in batch_get_items(table, keys, &["pk", "sk", "booked"]).await? {
+    for item in table.batch_get(&keys, &["pk", "sk", "booked"]).await? {
         let id = get_s(&item, "pk")
             .and_then(|pk| pk.strip_prefix(PROFILE_PREFIX))
             .and_then(|id| Ulid::from_string(id).ok());
