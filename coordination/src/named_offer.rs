@@ -9,7 +9,7 @@ use records::lifecycle::RequestState;
 use records::request::StoredRequest;
 use records::store::{Transacted, dynamo_error, s};
 use time::OffsetDateTime;
-use workflows::matching::{MatchOutcome, Role, RuleOut};
+use workflows::matching::{Candidate, MatchOutcome, Role, RuleOut};
 use workflows::offers::offer_state;
 
 use crate::refusal::{Refused, seen};
@@ -104,6 +104,34 @@ impl Verdict {
     }
 }
 
+/// The eligible candidate `reviewer_id` of `outcome` (never `except`, a reviewer being
+/// replaced), or why they cannot be offered the review: unknown, or the rules they fail.
+pub(crate) fn chosen<'o, 'p>(
+    outcome: &'o MatchOutcome<'p>,
+    reviewer_id: &str,
+    except: Option<&str>,
+) -> Result<&'o Candidate<'p>, Refused> {
+    let Some(verdict) = verdicts(outcome)
+        .into_iter()
+        .find(|v| v.reviewer_id == reviewer_id && Some(v.reviewer_id.as_str()) != except)
+    else {
+        return Err(Refused::NoSuchReviewer);
+    };
+    outcome
+        .ranked
+        .iter()
+        .find(|c| c.reviewer.id.to_string() == reviewer_id)
+        .ok_or_else(|| {
+            Refused::RulesFailed(
+                verdict
+                    .checks
+                    .iter()
+                    .flat_map(|c| c.failures.iter().cloned())
+                    .collect(),
+            )
+        })
+}
+
 /// Every active reviewer's verdict: the eligible best first (the matcher's order), then the
 /// others by name.
 pub fn verdicts(outcome: &MatchOutcome<'_>) -> Vec<Verdict> {
@@ -196,23 +224,9 @@ impl Coordination {
             .match_inputs(&stored, Role::Lead, actor.at.date())
             .await?;
         let outcome = inputs.rank();
-        let verdict = verdicts(&outcome)
-            .into_iter()
-            .find(|v| v.reviewer_id == reviewer_id);
-        let Some(verdict) = verdict else {
-            return Ok(Err(Refused::NoSuchReviewer));
-        };
-        let Some(candidate) = outcome
-            .ranked
-            .iter()
-            .find(|c| c.reviewer.id.to_string() == reviewer_id)
-        else {
-            let failed = verdict
-                .checks
-                .iter()
-                .flat_map(|c| c.failures.iter().cloned())
-                .collect();
-            return Ok(Err(Refused::RulesFailed(failed)));
+        let candidate = match chosen(&outcome, reviewer_id, None) {
+            Ok(candidate) => candidate,
+            Err(refused) => return Ok(Err(refused)),
         };
         let table = self.workflow.table();
         let (offer_id, mut items) =

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use workflows::matching::{Role, Term};
 
-use crate::named_offer::{Verdict, verdicts};
+use crate::named_offer::{Verdict, chosen, verdicts};
 use crate::refusal::{Refused, seen};
 use crate::{Coordination, CoordinationError};
 
@@ -207,23 +207,9 @@ impl Coordination {
             .await?;
         inputs.exclude(old_id);
         let outcome = inputs.rank();
-        let Some(verdict) = verdicts(&outcome)
-            .into_iter()
-            .find(|v| v.reviewer_id == reviewer_id && v.reviewer_id != old.reviewer_id)
-        else {
-            return Ok(Err(Refused::NoSuchReviewer));
-        };
-        let Some(candidate) = outcome
-            .ranked
-            .iter()
-            .find(|c| c.reviewer.id.to_string() == reviewer_id)
-        else {
-            let failed = verdict
-                .checks
-                .iter()
-                .flat_map(|c| c.failures.iter().cloned())
-                .collect();
-            return Ok(Err(Refused::RulesFailed(failed)));
+        let candidate = match chosen(&outcome, reviewer_id, Some(&old.reviewer_id)) {
+            Ok(candidate) => candidate,
+            Err(refused) => return Ok(Err(refused)),
         };
         let Some(old_reviewer) = inputs.pool.iter().find(|r| r.id == old_id) else {
             return Ok(Err(Refused::Workflow(
