@@ -2,7 +2,7 @@ use time::macros::date;
 
 use super::fixtures::*;
 use super::*;
-use records::domain::request::{Text, VisitWindow};
+use crate::domain::request::{Text, VisitWindow};
 
 fn no_one() -> HashSet<Ulid> {
     HashSet::new()
