@@ -67,6 +67,34 @@ pub struct StoredRequest {
 }
 
 impl StoredRequest {
+    /// A request as it is first stored: submitted, with nothing decided yet.
+    pub fn submitted(
+        id: String,
+        reference: Reference,
+        request: ReviewRequest,
+        created_at: String,
+    ) -> Self {
+        StoredRequest {
+            id,
+            reference,
+            state: RequestState::Submitted,
+            created_at,
+            purge_after: None,
+            request,
+            excluded_reviewers: Vec::new(),
+            open_offer: None,
+            lead: None,
+            second_state: None,
+            second_offer: None,
+            second: None,
+            date_change: None,
+            visit_sequence: 0,
+            follow_up_of: None,
+            follow_up: None,
+            signposting: false,
+        }
+    }
+
     /// The reviewers on the review, lead first.
     pub fn team(&self) -> impl Iterator<Item = &TeamMember> {
         self.lead.iter().chain(self.second.iter())
