@@ -51,17 +51,25 @@ impl SchoolPages {
                 return unavailable(branding);
             }
         };
-        if call.route.starts_with("GET") {
-            let saved = request
-                .query_string_parameters_ref()
-                .is_some_and(|q| q.first("saved").is_some());
-            return self.render(
+        let levels = scale.as_ref().map(|s| s.levels());
+        let page = |current: Option<&Versioned<SelfEvaluation>>, shown, status| {
+            self.render(
                 branding,
                 now.date(),
                 token,
                 stored,
+                current,
+                levels,
+                shown,
+                status,
+            )
+        };
+        if call.route.starts_with("GET") {
+            let saved = request
+                .query_string_parameters_ref()
+                .is_some_and(|q| q.first("saved").is_some());
+            return page(
                 current.as_ref(),
-                scale.as_ref().map(|s| s.levels()),
                 Shown {
                     saved,
                     ..Shown::default()
@@ -90,7 +98,6 @@ impl SchoolPages {
             .unwrap_or(0);
         let areas = stored.request.focus_areas.areas();
         let (yours, errors) = evaluation::parse(&form, &areas, scale.as_ref());
-        let levels = scale.as_ref().map(|s| s.levels());
         if !errors.is_empty() {
             if wants_json {
                 return web::http::json(
@@ -98,13 +105,8 @@ impl SchoolPages {
                     &json!({ "detail": "Not saved: a box has too much text. Press Save to see which." }),
                 );
             }
-            return self.render(
-                branding,
-                now.date(),
-                token,
-                stored,
+            return page(
                 current.as_ref(),
-                levels,
                 Shown {
                     yours: Some(yours),
                     errors,
@@ -125,13 +127,8 @@ impl SchoolPages {
                         &json!({ "detail": "This was changed in another window or by a colleague. Press Save to see both versions." }),
                     );
                 }
-                return self.render(
-                    branding,
-                    now.date(),
-                    token,
-                    stored,
+                return page(
                     Some(&current),
-                    levels,
                     Shown {
                         yours: Some(*yours),
                         conflict: Some(*current.clone()),
@@ -173,13 +170,8 @@ impl SchoolPages {
             Ok(Submitted::Done) => web::http::see_other(&format!("/status/{token}")),
             Ok(Submitted::Incomplete(errors)) => {
                 let current = KIND.get(&self.table, &stored.id).await.ok().flatten();
-                self.render(
-                    branding,
-                    now.date(),
-                    token,
-                    stored,
+                page(
                     current.as_ref(),
-                    levels,
                     Shown {
                         errors,
                         saved: true,
