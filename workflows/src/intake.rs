@@ -300,6 +300,7 @@ impl Intake {
             lead: None,
             second_state: None,
             second_offer: None,
+            withdrawn_at: None,
             second: None,
             date_change: None,
             visit_sequence: 0,
