@@ -36,6 +36,10 @@ pub struct StoredRequest {
     /// `attribute_not_exists`.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_offer: Option<String>,
+    /// When an administrator withdrew it (RFC 3339; absent on a request withdrawn before this
+    /// was kept, whose timeline still says when).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn_at: Option<String>,
     /// Who leads the review and when they visit, once accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead: Option<TeamMember>,
@@ -86,6 +90,7 @@ impl StoredRequest {
             lead: None,
             second_state: None,
             second_offer: None,
+            withdrawn_at: None,
             second: None,
             date_change: None,
             visit_sequence: 0,

@@ -9,6 +9,7 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use records::branding::Branding;
 use records::domain::request::FieldError;
+use records::lifecycle::{Action, Person, Refusal, ReportState, allowed_on};
 use records::request::{Recommendation, StoredRequest};
 use records::versioned::{Saved, Versioned};
 use serde::Deserialize;
@@ -73,7 +74,8 @@ impl SchoolPages {
             None => None,
         };
         let report = match final_report(&self.table, &stored.id).await {
-            Ok(report) => report,
+            // Only the actions the lifecycle allows now are shown (none once withdrawn).
+            Ok(report) => report.filter(|_| after_report_allowed(stored, now).is_ok()),
             Err(error) => {
                 tracing::error!(%error, "reading a report failed");
                 None
@@ -218,9 +220,19 @@ impl SchoolPages {
         &self,
         branding: &Branding,
         link: &SchoolLink,
+        now: OffsetDateTime,
     ) -> Result<StoredReport, Response<Body>> {
         let token = &link.token;
         match final_report(&self.table, &link.stored.id).await {
+            Ok(Some(_)) if let Err(refusal) = after_report_allowed(&link.stored, now) => {
+                Err(message(
+                    branding,
+                    StatusCode::CONFLICT,
+                    "This cannot be done now",
+                    vec![refusal.to_string()],
+                    (&format!("/status/{token}"), "Back to your request"),
+                ))
+            }
             Ok(Some(report)) => Ok(report),
             Ok(None) => Err(message(
                 branding,
@@ -239,7 +251,7 @@ impl SchoolPages {
     pub(crate) async fn action_plan(&self, call: LinkRequest<'_>) -> Response<Body> {
         let (branding, link, now) = (call.branding, call.link, call.now);
         let (token, stored) = (&link.token, &link.stored);
-        let report = match self.final_report(branding, link).await {
+        let report = match self.final_report(branding, link, now).await {
             Ok(report) => report,
             Err(response) => return response,
         };
@@ -341,7 +353,7 @@ impl SchoolPages {
                 (&format!("/status/{token}"), "Back to your request"),
             );
         };
-        if let Err(response) = self.final_report(branding, link).await {
+        if let Err(response) = self.final_report(branding, link, now).await {
             return response;
         }
         let ip = web::http::source_ip(request);
@@ -386,7 +398,7 @@ impl SchoolPages {
                 );
             }
         };
-        let report = match self.final_report(branding, link).await {
+        let report = match self.final_report(branding, link, now).await {
             Ok(report) => report,
             Err(response) => return response,
         };
@@ -449,7 +461,7 @@ impl SchoolPages {
                 );
             }
         };
-        let report = match self.final_report(branding, link).await {
+        let report = match self.final_report(branding, link, now).await {
             Ok(report) => report,
             Err(response) => return response,
         };
@@ -465,6 +477,13 @@ impl SchoolPages {
 }
 
 /// The action plan page showing what is stored (nothing posted, no problem).
+/// The lifecycle's rule for acting on the final report (sharing, follow-up, action plan,
+/// signposting): refused once the request is withdrawn.
+fn after_report_allowed(stored: &StoredRequest, now: OffsetDateTime) -> Result<(), Refusal> {
+    let (person, action) = (Person::School, Action::AfterReport);
+    allowed_on(stored, Some(ReportState::Final), person, action, now.date())
+}
+
 fn plain_input<'a>(
     branding: &'a Branding,
     stored: &StoredRequest,
