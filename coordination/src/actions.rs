@@ -5,10 +5,12 @@ use records::audit::{Actor, AuditSubject};
 use records::lifecycle::RequestState;
 use records::request::{StoredRequest, second_state};
 use time::Date;
+use workflows::matching::Role;
 use workflows::offers::{Reassigned, Withdrawn};
 
 use crate::named_offer::lead_place_open;
 use crate::refusal::{Refused, seen};
+use crate::replacement::place_replaceable;
 use crate::{Coordination, CoordinationError};
 
 /// The longest withdrawal reason kept.
@@ -22,6 +24,8 @@ pub struct Allowed {
     pub reassign: bool,
     pub withdraw: bool,
     pub erase: bool,
+    /// Replace the booked lead (before the visit, no new date waiting for an answer).
+    pub replace_lead: bool,
     /// Replace the booked second reviewer (before the visit).
     pub replace_second: bool,
 }
@@ -36,7 +40,8 @@ pub fn allowed(stored: &StoredRequest, today: Date) -> Allowed {
                 && stored.second_state.as_deref() == Some(second_state::NEEDS_ATTENTION)),
         withdraw: state != RequestState::Withdrawn,
         erase: true,
-        replace_second: crate::replacement::second_replaceable(stored, today),
+        replace_lead: place_replaceable(stored, Role::Lead, today),
+        replace_second: place_replaceable(stored, Role::Second, today),
     }
 }
 

@@ -303,6 +303,7 @@ impl Intake {
             second: None,
             date_change: None,
             visit_sequence: 0,
+            fixed_visit_date: None,
             follow_up_of: None,
             follow_up: None,
             signposting: false,
