@@ -11,7 +11,7 @@
 use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use records::audit::{Actor, AuditSubject};
 use records::domain::request::long_date;
-use records::lifecycle::RequestState;
+use records::lifecycle::{Action, Guard, RequestState};
 use records::links::LinkSecret;
 use records::outbox::{self, Attachment, OutboxEmail, Programme, RenderError, RenderedEmail};
 use records::request::{StoredRequest, TeamMember, TimelineEvent, second_state, timeline_put};
@@ -22,7 +22,7 @@ use workflows::matching::{Role, Term};
 use workflows::offers::MatchInputs;
 
 use crate::named_offer::{Verdict, chosen, verdicts};
-use crate::refusal::{Refused, seen};
+use crate::refusal::{Refused, administrator_may, seen};
 use crate::{Coordination, CoordinationError};
 
 /// To a reviewer taken off a booked visit: the visit is off for them, with the calendar
@@ -146,24 +146,20 @@ fn place(role: Role) -> &'static str {
     }
 }
 
-/// The reviewer booked in `role`'s place on `stored`, if the visit has not come yet on `today`.
+/// The reviewer booked in `role`'s place on `stored`, if the lifecycle lets a reviewer be
+/// replaced on `today` (a booked review whose visit day has not come).
 fn replaceable(
     stored: &StoredRequest,
     role: Role,
     today: time::Date,
 ) -> Result<&TeamMember, Refused> {
+    administrator_may(stored, Action::ReplaceReviewer, today)?;
     let member = match role {
         Role::Lead => stored.lead.as_ref(),
         Role::Second => stored.second.as_ref(),
     };
-    let Some(member) = member.filter(|_| stored.state == RequestState::Accepted) else {
-        return Err(Refused::Workflow(format!("no {} is booked", place(role))));
-    };
-    if member.visit_date <= today {
-        return Err(Refused::Workflow(
-            "the visit has taken place, so the team can no longer change".into(),
-        ));
-    }
+    let member =
+        member.ok_or_else(|| Refused::Workflow(format!("no {} is booked", place(role))))?;
     if role == Role::Lead && stored.date_change.is_some() {
         return Err(Refused::Workflow(
             "a new visit date is waiting for an answer: it must be answered first".into(),
@@ -262,6 +258,7 @@ impl Coordination {
         // The offer's own request update expects a search under way; a replacement starts
         // from the booked team instead.
         items[0] = request_update(name, &stored.id, role, &old, &offer_id);
+        Guard::new(Action::ReplaceReviewer, actor.at.date()).add_to(name, &stored.id, &mut items);
         let at = actor.at.format(&Rfc3339).unwrap_or_default();
         let old_pk = records::reviewers::profile_pk(old_id);
         let visit_day = old.visit_date;
