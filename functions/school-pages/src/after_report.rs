@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use askama::Template;
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, RequestExt, Response};
 use records::branding::Branding;
 use records::domain::request::FieldError;
 use records::lifecycle::{Action, Person, Refusal, ReportState, allowed_on};
@@ -28,7 +28,7 @@ use workflows::after_report::sharing::{ShareForm, Shared, SharingView};
 use workflows::after_report::{action_plan, final_report, follow_up, sharing, signposting};
 use workflows::report::store::StoredReport;
 
-use crate::{MAX_FORM_BYTES, SchoolPages, message, unavailable};
+use crate::{LinkRequest, MAX_FORM_BYTES, NotTaken, SchoolPages, message, not_read, unavailable};
 
 /// A form of the status page's part about the report, shown again with why it was not taken.
 pub(crate) enum AfterReportProblem {
@@ -247,14 +247,8 @@ impl SchoolPages {
         }
     }
 
-    pub(crate) async fn action_plan(
-        &self,
-        branding: &Branding,
-        route: &str,
-        link: &SchoolLink,
-        request: &Request,
-        now: OffsetDateTime,
-    ) -> Response<Body> {
+    pub(crate) async fn action_plan(&self, call: LinkRequest<'_>) -> Response<Body> {
+        let (branding, link, request, now) = (call.branding, call.link, call.request, call.now);
         let (token, stored) = (&link.token, &link.stored);
         let report = match self.final_report(branding, link, now).await {
             Ok(report) => report,
@@ -269,7 +263,7 @@ impl SchoolPages {
         };
         let recommendations = &report.report.recommendations;
         let page = |current| plain_input(branding, stored, token, recommendations, current);
-        if route.starts_with("GET") {
+        if call.route.starts_with("GET") {
             let saved = request
                 .query_string_parameters_ref()
                 .is_some_and(|q| q.first("saved").is_some());
@@ -285,11 +279,10 @@ impl SchoolPages {
         let wants_json = web::http::wants_json(request);
         let Ok(form) = web::http::read_form::<HashMap<String, String>>(request, MAX_FORM_BYTES)
         else {
-            return message(
+            return not_read(
                 branding,
-                StatusCode::BAD_REQUEST,
                 "Your action plan could not be read",
-                vec!["Go back to your action plan and save it again.".into()],
+                "Go back to your action plan and save it again.",
                 (
                     &format!("/status/{token}/action-plan"),
                     "Back to your action plan",
@@ -360,20 +353,14 @@ impl SchoolPages {
     }
 
     /// The school asks for a follow-up visit.
-    pub(crate) async fn follow_up(
-        &self,
-        branding: &Branding,
-        link: &SchoolLink,
-        request: &Request,
-        now: OffsetDateTime,
-    ) -> Response<Body> {
+    pub(crate) async fn follow_up(&self, call: LinkRequest<'_>) -> Response<Body> {
+        let (branding, link, request, now) = (call.branding, call.link, call.request, call.now);
         let (token, stored) = (&link.token, &link.stored);
         let Ok(form) = web::http::read_form::<FollowUpForm>(request, MAX_FORM_BYTES) else {
-            return message(
+            return not_read(
                 branding,
-                StatusCode::BAD_REQUEST,
                 "Your request could not be read",
-                vec!["Go back to your request's page and send the follow-up form again.".into()],
+                "Go back to your request's page and send the follow-up form again.",
                 (&format!("/status/{token}"), "Back to your request"),
             );
         };
@@ -401,29 +388,23 @@ impl SchoolPages {
                 return unavailable(branding);
             }
         };
-        self.status_again(branding, link, None, Some(problem), now)
+        self.status_again(call, NotTaken::AfterReport(problem))
             .await
     }
 
     /// The school shares its final report: the PDF is emailed to the address it gives, once per
     /// form sent.
-    pub(crate) async fn share(
-        &self,
-        branding: &Branding,
-        link: &SchoolLink,
-        request: &Request,
-        now: OffsetDateTime,
-    ) -> Response<Body> {
+    pub(crate) async fn share(&self, call: LinkRequest<'_>) -> Response<Body> {
+        let (branding, link, request, now) = (call.branding, call.link, call.request, call.now);
         let (token, stored) = (&link.token, &link.stored);
         let back = format!("/status/{token}#share");
         let form = match web::http::read_form::<ShareForm>(request, MAX_FORM_BYTES) {
             Ok(form) if form.key_ok() => form,
             _ => {
-                return message(
+                return not_read(
                     branding,
-                    StatusCode::BAD_REQUEST,
                     "The form could not be read",
-                    vec!["Go back to your request's page and share your report again.".into()],
+                    "Go back to your request's page and share your report again.",
                     (&back, "Back to your request"),
                 );
             }
@@ -440,14 +421,9 @@ impl SchoolPages {
                     errors,
                     refused: None,
                 };
+                let problem = AfterReportProblem::Share(problem);
                 return self
-                    .status_again(
-                        branding,
-                        link,
-                        None,
-                        Some(AfterReportProblem::Share(problem)),
-                        now,
-                    )
+                    .status_again(call, NotTaken::AfterReport(problem))
                     .await;
             }
         };
@@ -472,34 +448,23 @@ impl SchoolPages {
             errors: Vec::new(),
             refused: Some(refused),
         };
-        self.status_again(
-            branding,
-            link,
-            None,
-            Some(AfterReportProblem::Share(problem)),
-            now,
-        )
-        .await
+        let problem = AfterReportProblem::Share(problem);
+        self.status_again(call, NotTaken::AfterReport(problem))
+            .await
     }
 
     /// The school takes part in signposting, or stops.
-    pub(crate) async fn signposting(
-        &self,
-        branding: &Branding,
-        link: &SchoolLink,
-        request: &Request,
-        now: OffsetDateTime,
-    ) -> Response<Body> {
+    pub(crate) async fn signposting(&self, call: LinkRequest<'_>) -> Response<Body> {
+        let (branding, link, request, now) = (call.branding, call.link, call.request, call.now);
         let (token, stored) = (&link.token, &link.stored);
         let consent = match web::http::read_form::<ConsentForm>(request, MAX_FORM_BYTES) {
             Ok(form) if form.consent == "yes" => true,
             Ok(form) if form.consent == "no" => false,
             _ => {
-                return message(
+                return not_read(
                     branding,
-                    StatusCode::BAD_REQUEST,
                     "Your choice could not be read",
-                    vec!["Go back to your request's page, choose yes or no, and save it.".into()],
+                    "Go back to your request's page, choose yes or no, and save it.",
                     (
                         &format!("/status/{token}#signposting"),
                         "Back to your request",
