@@ -15,6 +15,7 @@ use records::aws::AwsClients;
 use records::branding::{Branding, BrandingSource};
 use records::domain::LocalAuthority;
 use records::domain::request::{VisitWindow, iso, long_date, parse_date_input};
+use records::lifecycle::{Action, Person, Refusal, Why, allowed_on};
 use records::links::LazyLinkSecret;
 use records::request::Side;
 use records::store::Table;
@@ -141,6 +142,15 @@ impl ReviewerPages {
             Ok(None) => return closed(branding, None),
             Err(e) => return unavailable(branding, &e),
         };
+        // An offer of a withdrawn review, answered or not, opens nothing of it any more.
+        let answer = Action::AnswerOffer;
+        if let Err(Refusal {
+            why: Why::Withdrawn,
+            ..
+        }) = allowed_on(&stored, None, Person::Offeree, answer, now.date())
+        {
+            return web::guards::Refused::withdrawn(&stored).page(branding);
+        }
         if offer.state != offer_state::OPEN || now.unix_timestamp() >= offer.expires_at {
             return closed(branding, Some(&offer));
         }
