@@ -293,6 +293,16 @@ impl SchoolPages {
             now.date(),
         );
         page.show_report(report.as_ref(), now.date());
+        if page.withdrawal.is_some() {
+            // The programme's retention as saved (its default until then).
+            let settings = records::programme::get(&self.table).await;
+            let default = records::programme::ProgrammeSettings::new("", "").retention_months;
+            let months = settings
+                .ok()
+                .flatten()
+                .map_or(default, |s| s.retention_months);
+            page.withdrawn_data(months);
+        }
         page.after_report = self
             .after_report_section(branding, token, stored, after_report, now)
             .await;

@@ -339,17 +339,12 @@ async fn withdrawing_an_offered_request_withdraws_its_open_offer() {
         .parse()
         .unwrap();
     let link = offer_link(&app.wait_for_mail(&reviewer, 1).await[0]);
-    let table = app.table_handle();
-    send_review_admin::requests::withdraw(
-        &table,
-        &reference,
-        Some("School closed"),
-        OffsetDateTime::now_utc(),
-    )
-    .await
-    .unwrap();
+    app.withdraw(&reference, "School closed").await;
+    // The offer of a withdrawn review opens nothing of it any more (the same 410 page as a
+    // review link's).
     let late = app.accept_with_date(&link, visit_day()).await;
-    late.says(StatusCode::OK, "This offer has closed").await;
+    late.says(StatusCode::GONE, "This review was withdrawn")
+        .await;
     assert_eq!(
         app.stack.mail_to(&reviewer).await.unwrap().len(),
         1,
