@@ -142,14 +142,21 @@ impl Table {
             .set_expression_attribute_values(Some(values))
             .set_projection_expression(projection.map(str::to_owned))
             .consistent_read(true);
-        follow_pages(|start| {
-            let page = scan.clone().set_exclusive_start_key(start).send();
-            async move {
-                let page = page.await.map_err(|e| dynamo_error("Scan", e))?;
-                Ok((page.items, page.last_evaluated_key))
+        let mut items = Vec::new();
+        let mut start_key = None;
+        loop {
+            let page = scan
+                .clone()
+                .set_exclusive_start_key(start_key)
+                .send()
+                .await
+                .map_err(|e| dynamo_error("Scan", e))?;
+            items.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start_key = Some(key),
+                _ => return Ok(items),
             }
-        })
-        .await
+        }
     }
 
     /// Writes `items` in one transaction: all of them, or (a condition failed) none.
@@ -310,29 +317,16 @@ impl Table {
 async fn all_pages(
     query: aws_sdk_dynamodb::operation::query::builders::QueryFluentBuilder,
 ) -> Result<Vec<Item>, QueryError> {
-    follow_pages(|start| {
-        let page = query.clone().set_exclusive_start_key(start).send();
-        async move {
-            let page = page.await?;
-            Ok((page.items, page.last_evaluated_key))
-        }
-    })
-    .await
-}
-
-/// Every item of a paged read: `page` reads the page from a start key (none: the first) and
-/// gives its items and the key to start the next one from (none or empty: it was the last).
-async fn follow_pages<E, F, Fut>(mut page: F) -> Result<Vec<Item>, E>
-where
-    F: FnMut(Option<Item>) -> Fut,
-    Fut: std::future::Future<Output = Result<(Option<Vec<Item>>, Option<Item>), E>>,
-{
     let mut items = Vec::new();
     let mut start_key = None;
     loop {
-        let (found, next) = page(start_key).await?;
-        items.extend(found.unwrap_or_default());
-        match next {
+        let page = query
+            .clone()
+            .set_exclusive_start_key(start_key)
+            .send()
+            .await?;
+        items.extend(page.items.unwrap_or_default());
+        match page.last_evaluated_key {
             Some(key) if !key.is_empty() => start_key = Some(key),
             _ => return Ok(items),
         }
