@@ -83,3 +83,18 @@ macro_rules! outbox_email {
     };
 }
 pub(crate) use outbox_email;
+
+/// A second email kind over the same payload (a reminder of an offer, say): a newtype that
+/// reads as the payload it wraps, so both kinds' templates use the same fields.
+macro_rules! same_payload_as {
+    ($newtype:ty => $payload:ty) => {
+        impl std::ops::Deref for $newtype {
+            type Target = $payload;
+
+            fn deref(&self) -> &$payload {
+                &self.0
+            }
+        }
+    };
+}
+pub(crate) use same_payload_as;

@@ -26,3 +26,17 @@ pub mod review_notes;
 pub mod self_evaluation;
 pub mod term_plan;
 pub mod visit_date;
+
+/// Helpers the unit tests of several modules share.
+#[cfg(test)]
+mod test_support {
+    use std::collections::HashMap;
+
+    /// A submitted form's fields, as a page hands them to a workflow.
+    pub fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+}

@@ -161,6 +161,17 @@ mod tests {
         }
     }
 
+    /// The test policy, signed at 09:00 on its day in eu-west-2 for the form to post to `url`.
+    fn signed(credentials: &Credentials, url: &str) -> PresignedPost {
+        sign(
+            &policy(),
+            credentials,
+            "eu-west-2",
+            datetime!(2027-03-01 09:00:00 UTC),
+            url.into(),
+        )
+    }
+
     fn decoded(post: &PresignedPost) -> Value {
         let policy = &post.fields.iter().find(|(k, _)| k == "policy").unwrap().1;
         serde_json::from_slice(&STANDARD.decode(policy).unwrap()).unwrap()
@@ -176,13 +187,9 @@ mod tests {
     #[test]
     fn the_policy_pins_key_type_size_redirect_expiry_and_credential_scope() {
         let credentials = Credentials::new("AKIDEXAMPLE", "secret", None, None, "test");
-        let now = datetime!(2027-03-01 09:00:00 UTC);
-        let post = sign(
-            &policy(),
+        let post = signed(
             &credentials,
-            "eu-west-2",
-            now,
-            "https://evidence-bucket.s3.eu-west-2.amazonaws.com/".into(),
+            "https://evidence-bucket.s3.eu-west-2.amazonaws.com/",
         );
         assert_eq!(
             decoded(&post),
@@ -226,13 +233,7 @@ mod tests {
     #[test]
     fn temporary_credentials_add_their_session_token_to_policy_and_form() {
         let credentials = Credentials::new("ASIA", "secret", Some("TOKEN".into()), None, "test");
-        let post = sign(
-            &policy(),
-            &credentials,
-            "eu-west-2",
-            datetime!(2027-03-01 09:00:00 UTC),
-            "http://127.0.0.1:5000/evidence-bucket/".into(),
-        );
+        let post = signed(&credentials, "http://127.0.0.1:5000/evidence-bucket/");
         let conditions = decoded(&post)["conditions"].clone();
         assert!(
             conditions
@@ -256,13 +257,7 @@ mod tests {
             mac.finalize().into_bytes().to_vec()
         }
         let credentials = Credentials::new("AKID", "wJalrXUtnFEMI", None, None, "test");
-        let post = sign(
-            &policy(),
-            &credentials,
-            "eu-west-2",
-            datetime!(2027-03-01 09:00:00 UTC),
-            "https://b/".into(),
-        );
+        let post = signed(&credentials, "https://b/");
         let key = [b"20270301".as_slice(), b"eu-west-2", b"s3", b"aws4_request"]
             .iter()
             .fold(b"AWS4wJalrXUtnFEMI".to_vec(), |key, part| hmac(&key, part));

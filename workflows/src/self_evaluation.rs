@@ -458,21 +458,9 @@ pub struct SelfEvaluationReminder(pub SelfEvaluationNotice);
 #[serde(transparent)]
 pub struct SelfEvaluationSubmitted(pub SelfEvaluationNotice);
 
-impl std::ops::Deref for SelfEvaluationReminder {
-    type Target = SelfEvaluationNotice;
+crate::emails::same_payload_as!(SelfEvaluationReminder => SelfEvaluationNotice);
 
-    fn deref(&self) -> &SelfEvaluationNotice {
-        &self.0
-    }
-}
-
-impl std::ops::Deref for SelfEvaluationSubmitted {
-    type Target = SelfEvaluationNotice;
-
-    fn deref(&self) -> &SelfEvaluationNotice {
-        &self.0
-    }
-}
+crate::emails::same_payload_as!(SelfEvaluationSubmitted => SelfEvaluationNotice);
 
 crate::emails::outbox_email!(
     SelfEvaluationReminder,
@@ -503,13 +491,7 @@ crate::emails::outbox_email!(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-            .collect()
-    }
+    use crate::test_support::form;
 
     #[test]
     fn every_area_has_prompts_for_both_settings() {

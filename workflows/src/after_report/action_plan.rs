@@ -403,6 +403,7 @@ mod tests {
     use time::macros::date;
 
     use super::*;
+    use crate::test_support::form;
     use records::domain::request::Text;
     use records::links::LinkSecret;
     use records::outbox::{OutboxEmail, Programme};
@@ -413,13 +414,6 @@ mod tests {
                 action: Text::parse(&format!("Recommendation {i}"), 600, false).unwrap(),
                 next_steps: None,
             })
-            .collect()
-    }
-
-    fn form(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
             .collect()
     }
 

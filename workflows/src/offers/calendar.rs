@@ -77,24 +77,7 @@ mod tests {
 
     #[test]
     fn a_visit_is_an_all_day_event_with_a_stable_uid_and_escaped_text() {
-        let programme = Programme {
-            name: "Northshire SEND Review".into(),
-            contact_email: "x@example.org".into(),
-            site_url: "https://x".into(),
-        };
-        let visit = VisitConfirmed {
-            to_school: false,
-            request_id: "01REQ".into(),
-            reference: "SR-7K3M-Q9".into(),
-            school_name: "Brook Primary; Infants, Juniors".into(),
-            postcode: "NW1 2DB".into(),
-            reviewer_name: "Ada Lovelace".into(),
-            visit_date: "2027-03-04".into(),
-            visit_date_text: "4 March 2027".into(),
-            review_link: None,
-            sequence: 0,
-        };
-        let ics = visit_event(&programme, &visit);
+        let ics = visit_event(&programme(), &visit("Brook Primary; Infants, Juniors"));
         assert!(ics.starts_with("BEGIN:VCALENDAR"));
         assert!(ics.contains("DTSTART;VALUE=DATE:20270304"));
         assert!(ics.contains("UID:01REQ@send-review"));

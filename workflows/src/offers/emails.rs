@@ -96,13 +96,7 @@ pub struct VisitConfirmed {
 #[serde(transparent)]
 pub struct OfferReminder(pub ReviewerOffer);
 
-impl std::ops::Deref for OfferReminder {
-    type Target = ReviewerOffer;
-
-    fn deref(&self) -> &ReviewerOffer {
-        &self.0
-    }
-}
+crate::emails::same_payload_as!(OfferReminder => ReviewerOffer);
 
 crate::emails::outbox_email!(
     ReviewerOffer,
@@ -141,13 +135,7 @@ crate::emails::outbox_email!(
     DateChange,
     kind: "date_change",
     templates: "email/date_change.html", "email/date_change.txt",
-    link: |email, site, links| school_or_review_link(
-        site,
-        links,
-        &email.request_id,
-        email.to_school,
-        email.review_link.as_ref(),
-    ),
+    link: |email, site, links| school_or_review_link(site, links, email),
     subject: |email, programme| if email.kept {
         format!(
             "The visit stays on {}: {}",
@@ -165,13 +153,7 @@ crate::emails::outbox_email!(
     VisitConfirmed,
     kind: "visit_confirmed",
     templates: "email/visit_confirmed.html", "email/visit_confirmed.txt",
-    link: |email, site, links| school_or_review_link(
-        site,
-        links,
-        &email.request_id,
-        email.to_school,
-        email.review_link.as_ref(),
-    ),
+    link: |email, site, links| school_or_review_link(site, links, email),
     subject: |email, programme| format!(
         "{}: {} on {}",
         if email.sequence > 0 {
@@ -191,13 +173,26 @@ crate::emails::outbox_email!(
 
 /// The school's status page, or the reviewer's page for the review (none if the email has no
 /// review to link to).
-fn school_or_review_link(
-    site: &str,
-    links: &LinkSecret,
-    request_id: &str,
-    to_school: bool,
-    review: Option<&ReviewLink>,
-) -> String {
+/// A visit email goes to the school (linked to its status page) or to a reviewer (linked to
+/// their review page, if they have one).
+trait VisitRecipient {
+    fn recipient(&self) -> (&str, bool, Option<&ReviewLink>);
+}
+
+impl VisitRecipient for DateChange {
+    fn recipient(&self) -> (&str, bool, Option<&ReviewLink>) {
+        (&self.request_id, self.to_school, self.review_link.as_ref())
+    }
+}
+
+impl VisitRecipient for VisitConfirmed {
+    fn recipient(&self) -> (&str, bool, Option<&ReviewLink>) {
+        (&self.request_id, self.to_school, self.review_link.as_ref())
+    }
+}
+
+fn school_or_review_link(site: &str, links: &LinkSecret, email: &impl VisitRecipient) -> String {
+    let (request_id, to_school, review) = email.recipient();
     match (review, to_school) {
         (_, true) => status_link(site, links, request_id, ""),
         (Some(review), false) => review_link(site, links, review),
