@@ -77,6 +77,27 @@ impl Kind {
         }
     }
 
+    /// An update moving request `request_id`'s document from state `from` to `to` (`:to`),
+    /// conditional on the version seen; the caller says what it sets (`SET #state = :to, …`).
+    pub fn transition(
+        &self,
+        table: &Table,
+        request_id: &str,
+        version: u64,
+        (from, to): (&str, &str),
+    ) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
+        Update::builder()
+            .table_name(&table.name)
+            .key("pk", s(request_pk(request_id)))
+            .key("sk", s(self.sort_key))
+            .condition_expression("#version = :version AND #state = :from")
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_names("#version", "version")
+            .expression_attribute_values(":version", n(version))
+            .expression_attribute_values(":from", s(from))
+            .expression_attribute_values(":to", s(to))
+    }
+
     /// The document of request `request_id`, if anyone has saved it (a consistent read: a save
     /// is seen at once).
     pub async fn get<T: DeserializeOwned>(

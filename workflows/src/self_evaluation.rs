@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::TransactWriteItem;
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, OffsetDateTime};
@@ -15,9 +15,9 @@ use records::domain::request::{FocusArea, long_date};
 use records::lifecycle::{Action, Guard, Person, Refusal, RequestState, Stage, allowed};
 use records::links::{ReviewLink, review_link, status_link};
 use records::programme::GradingScale;
-use records::request::{StoredRequest, TimelineEvent, request_pk, timeline_put};
+use records::request::{StoredRequest, TimelineEvent, timeline_put};
 use records::reviewers::reviewer_email;
-use records::store::{StoreError, Table, Transacted, dynamo_error, n, s};
+use records::store::{StoreError, Table, Transacted, dynamo_error, s};
 use records::versioned::{Kind, Versioned};
 
 use records::outbox;
@@ -321,17 +321,8 @@ pub async fn submit(
     let mut items = vec![
         TransactWriteItem::builder()
             .update(
-                Update::builder()
-                    .table_name(&table.name)
-                    .key("pk", s(request_pk(&stored.id)))
-                    .key("sk", s(KIND.sort_key))
-                    .update_expression("SET #state = :submitted, submitted_at = :at")
-                    .condition_expression("#state = :draft AND #version = :version")
-                    .expression_attribute_names("#state", "state")
-                    .expression_attribute_names("#version", "version")
-                    .expression_attribute_values(":submitted", s(SUBMITTED))
-                    .expression_attribute_values(":draft", s(DRAFT))
-                    .expression_attribute_values(":version", n(version))
+                KIND.transition(table, &stored.id, version, (DRAFT, SUBMITTED))
+                    .update_expression("SET #state = :to, submitted_at = :at")
                     .expression_attribute_values(":at", s(at.clone()))
                     .build()
                     .expect("complete update"),

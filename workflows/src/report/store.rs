@@ -19,7 +19,7 @@
 //! Moving the report on is one transaction with the request's timeline event and whatever the
 //! caller adds (the emails' outbox items), conditional on the state and version the person saw.
 
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -28,7 +28,7 @@ use super::{FactualCheck, Report, ReportFieldError};
 use records::lifecycle::{Action, Guard, ReportState, Stage};
 use records::programme::GradingScale;
 use records::request::{StoredRequest, TimelineEvent, request_pk, timeline_put};
-use records::store::{Item, StoreError, Table, Transacted, dynamo_error, n, s};
+use records::store::{Item, StoreError, Table, Transacted, dynamo_error, s};
 use records::versioned::Kind;
 pub use records::versioned::Saved;
 
@@ -154,30 +154,9 @@ pub async fn submit(
     if let Err(missing) = stored.report.check_ready(scale) {
         return Ok(Moved::NotReady(missing));
     }
-    let update = transition(
-        table,
-        request_id,
-        version,
-        report_state::DRAFT,
-        report_state::SUBMITTED,
-    )
-    .update_expression("SET #state = :to, submitted_at = :at")
-    .expression_attribute_values(":at", s(timestamp(now)));
-    let event = event(
-        now,
-        "report_submitted",
-        "The review team sent the draft report for your school to check for factual accuracy.",
-    );
-    commit(
-        table,
-        request_id,
-        Action::WriteReport,
-        update,
-        event,
-        also,
-        now,
-    )
-    .await
+    let update = transition(table, request_id, version, &Step::Submit, now)
+        .update_expression("SET #state = :to, submitted_at = :at");
+    commit(table, request_id, Step::Submit, update, also, now).await
 }
 
 /// The school answers the draft (version `version`): it accepts it or comments on sections.
@@ -193,33 +172,11 @@ pub async fn record_factual_check(
         key: format!("REQUEST#…/{SORT_KEY}"),
         reason: e.to_string(),
     })?;
-    let update = transition(
-        table,
-        request_id,
-        version,
-        report_state::SUBMITTED,
-        report_state::CHECKED,
-    )
-    .update_expression("SET #state = :to, factual_check = :check, checked_at = :at")
-    .expression_attribute_values(":check", AttributeValue::M(check_item))
-    .expression_attribute_values(":at", s(timestamp(now)));
-    let detail = match check {
-        FactualCheck::Accepted => "Your school confirmed the draft report is factually accurate.",
-        FactualCheck::Commented(_) => {
-            "Your school sent comments on the draft report to the review team."
-        }
-    };
-    let event = event(now, "report_checked", detail);
-    commit(
-        table,
-        request_id,
-        Action::AnswerReport,
-        update,
-        event,
-        also,
-        now,
-    )
-    .await
+    let step = Step::AnswerCheck(check);
+    let update = transition(table, request_id, version, &step, now)
+        .update_expression("SET #state = :to, factual_check = :check, checked_at = :at")
+        .expression_attribute_values(":check", AttributeValue::M(check_item));
+    commit(table, request_id, step, update, also, now).await
 }
 
 /// The lead finalises version `version` once the school has answered; the rendered report is
@@ -233,32 +190,11 @@ pub async fn finalise(
     now: OffsetDateTime,
     also: Vec<TransactWriteItem>,
 ) -> Result<Moved, StoreError> {
-    let update = transition(
-        table,
-        request_id,
-        version,
-        report_state::CHECKED,
-        report_state::FINAL,
-    )
-    .update_expression("SET #state = :to, finalised_at = :at, html_key = :html, pdf_key = :pdf")
-    .expression_attribute_values(":at", s(timestamp(now)))
-    .expression_attribute_values(":html", s(html_key))
-    .expression_attribute_values(":pdf", s(pdf_key));
-    let event = event(
-        now,
-        "report_final",
-        "The final report is ready. We have emailed it to your school.",
-    );
-    commit(
-        table,
-        request_id,
-        Action::WriteReport,
-        update,
-        event,
-        also,
-        now,
-    )
-    .await
+    let update = transition(table, request_id, version, &Step::Finalise, now)
+        .update_expression("SET #state = :to, finalised_at = :at, html_key = :html, pdf_key = :pdf")
+        .expression_attribute_values(":html", s(html_key))
+        .expression_attribute_values(":pdf", s(pdf_key));
+    commit(table, request_id, Step::Finalise, update, also, now).await
 }
 
 /// Where the final report's files go: the request's prefix of the evidence bucket.
@@ -291,12 +227,7 @@ pub async fn put_files(
             .body(body.into())
             .send()
             .await
-            .map_err(|e| {
-                format!(
-                    "S3 PutObject failed: {}",
-                    aws_sdk_s3::error::DisplayErrorContext(&e)
-                )
-            })?;
+            .map_err(s3_failed("PutObject"))?;
     }
     Ok((html_key, pdf_key))
 }
@@ -323,50 +254,82 @@ pub async fn pdf_download_url(
         .response_content_disposition(format!("attachment; filename=\"{file_name}\""))
         .presigned(config)
         .await
-        .map_err(|e| {
-            format!(
-                "S3 presigning GetObject failed: {}",
-                aws_sdk_s3::error::DisplayErrorContext(&e)
-            )
-        })?;
+        .map_err(s3_failed("presigning GetObject"))?;
     Ok(presigned.uri().to_owned())
 }
 
-/// An update of the report from `from` to `to`, conditional on the version seen.
+/// The report's moves after drafting: the states each moves between, the lifecycle action it
+/// takes and the timeline event the school sees.
+enum Step<'a> {
+    Submit,
+    AnswerCheck(&'a FactualCheck),
+    Finalise,
+}
+
+impl Step<'_> {
+    fn states(&self) -> (&'static str, &'static str) {
+        match self {
+            Step::Submit => (report_state::DRAFT, report_state::SUBMITTED),
+            Step::AnswerCheck(_) => (report_state::SUBMITTED, report_state::CHECKED),
+            Step::Finalise => (report_state::CHECKED, report_state::FINAL),
+        }
+    }
+
+    fn action(&self) -> Action {
+        match self {
+            Step::AnswerCheck(_) => Action::AnswerReport,
+            Step::Submit | Step::Finalise => Action::WriteReport,
+        }
+    }
+
+    /// The timeline event's kind and detail.
+    fn event(&self) -> (&'static str, &'static str) {
+        match self {
+            Step::Submit => (
+                "report_submitted",
+                "The review team sent the draft report for your school to check for factual accuracy.",
+            ),
+            Step::AnswerCheck(FactualCheck::Accepted) => (
+                "report_checked",
+                "Your school confirmed the draft report is factually accurate.",
+            ),
+            Step::AnswerCheck(FactualCheck::Commented(_)) => (
+                "report_checked",
+                "Your school sent comments on the draft report to the review team.",
+            ),
+            Step::Finalise => (
+                "report_final",
+                "The final report is ready. We have emailed it to your school.",
+            ),
+        }
+    }
+}
+
+/// The update taking the report through `step` (`:to` its new state, `:at` now), conditional
+/// on the version seen and the state it moves from.
 fn transition(
     table: &Table,
     request_id: &str,
     version: u64,
-    from: &str,
-    to: &str,
+    step: &Step,
+    now: OffsetDateTime,
 ) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
-    Update::builder()
-        .table_name(&table.name)
-        .key("pk", s(request_pk(request_id)))
-        .key("sk", s(SORT_KEY))
-        .condition_expression("#version = :version AND #state = :from")
-        .expression_attribute_names("#state", "state")
-        .expression_attribute_names("#version", "version")
-        .expression_attribute_values(":version", n(version))
-        .expression_attribute_values(":from", s(from))
-        .expression_attribute_values(":to", s(to))
+    KIND.transition(table, request_id, version, step.states())
+        .expression_attribute_values(":at", s(timestamp(now)))
 }
 
-fn event(now: OffsetDateTime, kind: &str, detail: &str) -> TimelineEvent {
-    TimelineEvent::new(timestamp(now), kind, Some(detail.into()))
-}
-
-/// Commits a report step: the report's `update`, its timeline `event` and `also`, with
-/// `action`'s lifecycle guard on the request (a withdrawn request's report stays as it is).
+/// Commits a report step: the report's `update`, its timeline event and `also`, with the
+/// step's lifecycle guard on the request (a withdrawn request's report stays as it is).
 async fn commit(
     table: &Table,
     request_id: &str,
-    action: Action,
+    step: Step<'_>,
     update: aws_sdk_dynamodb::types::builders::UpdateBuilder,
-    event: TimelineEvent,
     also: Vec<TransactWriteItem>,
     now: OffsetDateTime,
 ) -> Result<Moved, StoreError> {
+    let (kind, detail) = step.event();
+    let event = TimelineEvent::new(timestamp(now), kind, Some(detail.into()));
     let mut items = vec![
         TransactWriteItem::builder()
             .update(update.build().expect("table, key and expression are set"))
@@ -374,7 +337,7 @@ async fn commit(
         timeline_put(&table.name, request_id, &event),
     ];
     items.extend(also);
-    Guard::new(action, now.date()).add_to(&table.name, request_id, &mut items);
+    Guard::new(step.action(), now.date()).add_to(&table.name, request_id, &mut items);
     match table
         .transact(items)
         .await
@@ -384,6 +347,16 @@ async fn commit(
         // The report moved on or changed since it was read (or a concurrent write on one of
         // the items): nothing was written.
         Transacted::Cancelled(_) => Ok(Moved::Conflict),
+    }
+}
+
+/// An S3 call's error as text, with all the SDK says about it.
+fn s3_failed<E: std::error::Error>(operation: &'static str) -> impl FnOnce(E) -> String {
+    move |e| {
+        format!(
+            "S3 {operation} failed: {}",
+            aws_sdk_s3::error::DisplayErrorContext(&e)
+        )
     }
 }
 
