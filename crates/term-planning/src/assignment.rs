@@ -319,25 +319,25 @@ fn check_pins(problem: &Problem<'_>) -> Result<HashMap<Pair, i32>, PlanError> {
         *per_reviewer.entry(pair.reviewer).or_default() += 1;
         costs.insert(pair, cost);
     }
-    for (request, pins) in per_request {
-        let wanted = problem.wanted[request as usize];
-        if pins > wanted {
-            return Err(PlanError::TooManyPinsForRequest {
-                request,
-                pins,
-                wanted,
-            });
-        }
+    // The first (request or reviewer, pins, limit) with more pins than its limit allows.
+    let over = |pins: HashMap<u32, u32>, limits: &[u32]| {
+        pins.into_iter()
+            .map(|(who, pins)| (who, pins, limits[who as usize]))
+            .find(|(_, pins, limit)| pins > limit)
+    };
+    if let Some((request, pins, wanted)) = over(per_request, problem.wanted) {
+        return Err(PlanError::TooManyPinsForRequest {
+            request,
+            pins,
+            wanted,
+        });
     }
-    for (reviewer, pins) in per_reviewer {
-        let capacity = problem.capacity[reviewer as usize];
-        if pins > capacity {
-            return Err(PlanError::TooManyPinsForReviewer {
-                reviewer,
-                pins,
-                capacity,
-            });
-        }
+    if let Some((reviewer, pins, capacity)) = over(per_reviewer, problem.capacity) {
+        return Err(PlanError::TooManyPinsForReviewer {
+            reviewer,
+            pins,
+            capacity,
+        });
     }
     Ok(costs)
 }

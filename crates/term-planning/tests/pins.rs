@@ -131,32 +131,25 @@ fn bad_pins_are_named() {
         plan_of(&[1], &[1], &[c(0, 0, 0)], &[p(0, 1)]),
         Err(PlanError::PinNotCandidate(p(0, 1)))
     );
-    assert_eq!(
-        plan_of(
-            &[1],
-            &[1, 1],
-            &[c(0, 0, 0), c(0, 1, 0)],
-            &[p(0, 0), p(0, 1)]
+    // Two candidate pairs pinned where a request wants one, or a reviewer can take one.
+    for (wanted, capacity, pins, error) in [
+        (
+            &[1][..],
+            &[1, 1][..],
+            [p(0, 0), p(0, 1)],
+            "request 0 has 2 pinned reviewers but wants only 1",
         ),
-        Err(PlanError::TooManyPinsForRequest {
-            request: 0,
-            pins: 2,
-            wanted: 1
-        })
-    );
-    assert_eq!(
-        plan_of(
-            &[1, 1],
-            &[1],
-            &[c(0, 0, 0), c(1, 0, 0)],
-            &[p(0, 0), p(1, 0)]
+        (
+            &[1, 1][..],
+            &[1][..],
+            [p(0, 0), p(1, 0)],
+            "reviewer 0 is pinned to 2 requests but can take only 1",
         ),
-        Err(PlanError::TooManyPinsForReviewer {
-            reviewer: 0,
-            pins: 2,
-            capacity: 1
-        })
-    );
+    ] {
+        let candidates = pins.map(|pin| c(pin.request, pin.reviewer, 0));
+        let refused = plan_of(wanted, capacity, &candidates, &pins).unwrap_err();
+        assert_eq!(refused.to_string(), error);
+    }
 }
 
 #[test]
