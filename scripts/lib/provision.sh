@@ -53,24 +53,14 @@ pip_install_changed() {
     local req="$REPO_ROOT/$1"
     local stamp="$VENV_DIR/$2"
     local log="$LOG_DIR/$3"
-    local want have=""
+    local want
 
     want=$(sha256_of "$req")
-    if [[ -f $stamp ]]; then
-        have=$(<"$stamp")
-    fi
-    if [[ $want == "$have" ]]; then
-        info "python: .venv up to date ($name)"
-        return 0
-    fi
+    changed "$stamp" "$want" "python: .venv up to date ($name)" || return 0
 
     info "python: installing $name into .venv (log: ${log#"$REPO_ROOT"/})"
-    rm -f "$stamp"
-    if ! "$VENV_DIR/bin/python" -m pip install --disable-pip-version-check --no-input -q \
-        -r "$req" >"$log" 2>&1; then
-        show_log_tail "$log"
-        die "pip install -r $name failed; full log: $log"
-    fi
+    run_logged "$log" "pip install -r $name" \
+        "$VENV_DIR/bin/python" -m pip install --disable-pip-version-check --no-input -q -r "$req"
     printf '%s\n' "$want" >"$stamp"
 }
 
@@ -81,7 +71,7 @@ provision_node() {
     local nm="$REPO_ROOT/node_modules"
     local stamp="$nm/.package-lock.sha256"
     local log="$LOG_DIR/npm-install.log"
-    local src want have=""
+    local src want
     local -a cmd
 
     [[ -f $pkg ]] || die "$pkg not found"
@@ -96,25 +86,37 @@ provision_node() {
         cmd=(npm install --no-audit --no-fund)
     fi
     want=$(sha256_of "$src")
-    if [[ -d $nm && -f $stamp ]]; then
-        have=$(<"$stamp")
-    fi
-    if [[ $want == "$have" ]]; then
-        info "node: node_modules up to date"
-        return 0
-    fi
+    changed "$stamp" "$want" "node: node_modules up to date" || return 0
 
     info "node: running ${cmd[*]} (log: ${log#"$REPO_ROOT"/})"
-    rm -f "$stamp"
-    if ! (cd "$REPO_ROOT" && "${cmd[@]}") >"$log" 2>&1; then
-        show_log_tail "$log"
-        die "${cmd[*]} failed; full log: $log"
-    fi
+    run_logged "$log" "${cmd[*]}" env -C "$REPO_ROOT" "${cmd[@]}"
     # `npm install` may just have written a lockfile: stamp what the next run will hash.
     if [[ -f $lock ]]; then
         want=$(sha256_of "$lock")
     fi
     printf '%s\n' "$want" >"$stamp"
+}
+
+# changed STAMP WANT MESSAGE: whether the file STAMP does not record WANT (the sha256 of what
+# the last install was of). If it does, says MESSAGE; if not, removes it, so that an install
+# that fails or is interrupted leaves no stamp.
+changed() {
+    if [[ -f $1 && $(<"$1") == "$2" ]]; then
+        info "$3"
+        return 1
+    fi
+    rm -f "$1"
+}
+
+# run_logged LOG WHAT COMMAND...: runs COMMAND with its output in LOG; if it fails, shows the
+# log's tail and dies saying WHAT failed.
+run_logged() {
+    local log=$1 what=$2
+    shift 2
+    if ! "$@" >"$log" 2>&1; then
+        show_log_tail "$log"
+        die "$what failed; full log: $log"
+    fi
 }
 
 # provision_chromium: apt-get install chromium when $CHROMIUM_BIN is missing (needs root).
