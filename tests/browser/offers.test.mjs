@@ -248,6 +248,25 @@ async function expectAnswered(page, response, link, heading) {
   assert.equal(await page.getByRole('button', { name: /Accept this review|Decline this review/ }).count(), 0, 'an answered offer should not offer Accept or Decline again');
 }
 
+/**
+ * A school sends a request and its first offer is accepted for a free weekday in window 1 (or,
+ * when that reviewer's term is full on a reused stack, in window 2).
+ */
+async function requestAndAccept(page) {
+  const request = await sendRequest(page);
+  const offer = await firstOffer(request);
+  await openOffer(page, request, offer.link);
+  let visitDay = await freeWeekday(offer, WINDOW_1);
+  let response = await accept(page, iso(visitDay));
+  if (response?.status() === 409) {
+    await page.goto(offer.link);
+    visitDay = await freeWeekday(offer, WINDOW_2);
+    response = await accept(page, iso(visitDay));
+  }
+  await expectAnswered(page, response, offer.link, 'You accepted this review');
+  return { request, offer, visitDay };
+}
+
 /** An email's plain-text part, without carriage returns. */
 function textOf(mail) {
   return String(mail.text ?? '').replace(/\r/g, '');
@@ -442,17 +461,7 @@ test('after accepting, the lead asks to move the visit on the review page and th
   await withPage(
     t,
     async (page) => {
-      const request = await sendRequest(page);
-      const offer = await firstOffer(request);
-      await openOffer(page, request, offer.link);
-      let visitDay = await freeWeekday(offer, WINDOW_1);
-      let response = await accept(page, iso(visitDay));
-      if (response?.status() === 409) {
-        await page.goto(offer.link);
-        visitDay = await freeWeekday(offer, WINDOW_2);
-        response = await accept(page, iso(visitDay));
-      }
-      await expectAnswered(page, response, offer.link, 'You accepted this review');
+      const { request, offer, visitDay } = await requestAndAccept(page);
 
       // The reviewer's booking email links to their review page.
       const booked = `Visit booked: ${request.schoolName} on ${longDate(visitDay)}`;
@@ -507,17 +516,7 @@ test('after accepting, the lead asks to move the visit on the review page and th
 
 test('the lead reviewer opens the preparation page, downloads the school\'s PDF and saves notes', async (t) => {
   await withPage(t, async (page) => {
-    const request = await sendRequest(page);
-    const offer = await firstOffer(request);
-    await openOffer(page, request, offer.link);
-    let visitDay = await freeWeekday(offer, WINDOW_1);
-    let response = await accept(page, iso(visitDay));
-    if (response?.status() === 409) {
-      await page.goto(offer.link);
-      visitDay = await freeWeekday(offer, WINDOW_2);
-      response = await accept(page, iso(visitDay));
-    }
-    await expectAnswered(page, response, offer.link, 'You accepted this review');
+    const { request, offer, visitDay } = await requestAndAccept(page);
 
     // The school shares a PDF through its evidence page (straight to S3).
     const [confirmation] = await readMail(request.email);
