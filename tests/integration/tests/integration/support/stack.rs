@@ -187,6 +187,18 @@ impl TestStack {
         self.post(url, &super::form_encode(pairs)).await
     }
 
+    /// Posts `pairs` to `url` as a page still on version 0 does once someone has saved a newer
+    /// one: answered 409 Conflict, saying so. The page.
+    pub async fn post_stale(&self, url: &str, pairs: &[(&str, &str)]) -> String {
+        let pairs = [&[("version", "0")], pairs].concat();
+        let page = super::body(self.post_pairs(url, &pairs).await, StatusCode::CONFLICT).await;
+        assert!(
+            page.contains("Someone else saved a newer version"),
+            "{page}"
+        );
+        page
+    }
+
     /// Posts a form to `url` as a page's autosave script does (it asks for JSON).
     pub async fn autosave(&self, url: &str, form: &str) -> reqwest::Response {
         self.post_form_body(url, form, true).await
