@@ -664,12 +664,11 @@ fn offer_email(offer: &Offer, stored: &StoredRequest) -> ReviewerOffer {
             .iter()
             .map(|a| a.label().to_owned())
             .collect(),
-        visit_windows: stored
-            .request
-            .visit_windows
-            .iter()
-            .map(ToString::to_string)
-            .collect(),
+        // A place offered for one day (a booked lead dropped out): that day is the only window.
+        visit_windows: match offer.visit_date.as_deref().map(parse_date) {
+            Some(Ok(day)) => vec![long_date(day)],
+            _ => (stored.request.visit_windows.iter().map(ToString::to_string)).collect(),
+        },
         learning_goal: stored.request.learning_goal.to_string(),
         joining: joining(offer, stored),
     }
