@@ -3,7 +3,6 @@
 
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
-use serde_json::json;
 use time::{Duration, OffsetDateTime, Weekday};
 use workflows::offers::{Answer, Workflow};
 
@@ -127,26 +126,16 @@ async fn an_offer_not_answered_in_time_expires_and_goes_to_the_next_reviewer() {
     let link = offer_link(&app.wait_for_mail(&slow, 1).await[0]);
 
     // Halfway (offers last 5 days by default): one reminder.
-    let halfway = (OffsetDateTime::now_utc() + Duration::days(3))
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
     let ran = app
-        .stack
-        .fire_schedule("ScheduledTasksFunction", Some(json!({ "now": halfway })))
-        .await
-        .unwrap();
+        .run_schedule(OffsetDateTime::now_utc() + Duration::days(3))
+        .await;
     assert_eq!(ran["offers"]["reminded"], 1);
     let reminded = app.wait_for_mail(&slow, 2).await;
     assert!(reminded[0].subject.starts_with("Reminder"));
 
-    let later = (OffsetDateTime::now_utc() + Duration::days(6))
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
     let ran = app
-        .stack
-        .fire_schedule("ScheduledTasksFunction", Some(json!({ "now": later })))
-        .await
-        .unwrap();
+        .run_schedule(OffsetDateTime::now_utc() + Duration::days(6))
+        .await;
     assert_eq!(ran["offers"]["expired"], 1);
     assert_eq!(app.wait_for_mail(&next, 1).await.len(), 1);
     let page = app.open(&link).await;
