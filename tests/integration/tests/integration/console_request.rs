@@ -451,6 +451,12 @@ async fn a_booked_second_reviewer_who_dropped_out_is_replaced_until_the_visit_da
         )
         .await;
     assert!(history.is_none());
+    // Access ends with her place: her review link opens nothing of the review any more.
+    let (status, html) = app
+        .get(&crate::support::link_containing(&released, "/reviews/"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("This link no longer works"), "{html}");
     // Cy is asked to join on the fixed day, and accepts it.
     let offer = app.wait_for_mail(&cy, 1).await;
     assert!(offer[0].text.contains("join them as second reviewer"));
