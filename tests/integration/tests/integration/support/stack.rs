@@ -122,10 +122,11 @@ impl TestStack {
         }
     }
 
-    /// Waits until `count` emails to `address` have been sent (10 s at most), then returns all
-    /// of them, newest first. Waits a little longer to catch any duplicate.
+    /// Waits until `count` emails to `address` have been sent (30 s at most: the wait ends as
+    /// soon as they are there, and a loaded machine needs the slack), then returns all of them,
+    /// newest first. Waits a little longer to catch any duplicate.
     pub async fn wait_for_mail(&self, address: &str, count: usize) -> Vec<SentMail> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
             let mails = self.stack.mail_to(address).await.expect("moto answers");
             if mails.len() >= count {
