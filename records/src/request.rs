@@ -284,7 +284,7 @@ pub async fn remind_once<E: OutboxEmail>(
                     .expect("complete update"),
             )
             .build(),
-        outbox::put(&table.name, address, email, now),
+        outbox::put(&table.name, Some(request_id), address, email, now),
     ];
     items.extend(also);
     match table.transact(items).await {

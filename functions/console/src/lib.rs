@@ -10,6 +10,7 @@ mod attention;
 pub mod cognito;
 mod people;
 pub mod pipeline;
+mod request_emails;
 mod request_page;
 mod session;
 mod settings_page;

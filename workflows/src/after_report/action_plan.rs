@@ -354,6 +354,7 @@ pub async fn send_reminders(table: &Table, now: OffsetDateTime) -> Result<usize,
                 .build(),
             outbox::put(
                 &table.name,
+                Some(request_id),
                 stored.request.contact.email.as_str(),
                 &email,
                 now,

@@ -202,8 +202,7 @@ async fn a_withdrawn_request_takes_no_self_evaluation_and_no_notes() {
     )
     .await
     .unwrap();
-    let partition = format!("REQUEST#{request_id}");
-    let before = app.items_with_prefix(&partition).await;
+    let before = app.request_items(request_id).await;
 
     // Neither a save nor a submit of the self-evaluation is stored, each says why.
     for decision in ["save", "submit"] {
@@ -250,5 +249,5 @@ async fn a_withdrawn_request_takes_no_self_evaluation_and_no_notes() {
     assert!(html.contains("This review was withdrawn, so it can no longer be changed."));
 
     // Nothing of the request changed, and no email was written.
-    assert_eq!(app.items_with_prefix(&partition).await, before);
+    assert_eq!(app.request_items(request_id).await, before);
 }
