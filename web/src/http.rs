@@ -6,6 +6,8 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 
+pub use crate::multipart::Part;
+
 /// Pages hold private links and personal data: never cached, never leaked through Referer,
 /// never framed, no script unless a page opts in later.
 const PAGE_SECURITY_HEADERS: [(&str, &str); 5] = [
@@ -247,28 +249,65 @@ pub enum FormError {
     Malformed,
 }
 
-/// A posted URL-encoded form of at most `max_bytes`, deserialised into `T`.
+/// A posted form of at most `max_bytes`, deserialised into `T`: URL-encoded, or multipart (a
+/// form with a file input; its plain fields, files left out: [`read_files`] reads those).
 pub fn read_form<T: serde::de::DeserializeOwned>(
     request: &Request,
     max_bytes: usize,
 ) -> Result<T, FormError> {
-    let is_form = request
-        .headers()
-        .get(lambda_http::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| {
-            ct.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if !is_form {
-        return Err(FormError::NotAForm);
-    }
     let body = body_bytes(request.body());
     if body.len() > max_bytes {
         return Err(FormError::TooLarge);
     }
+    let content_type = content_type(request);
+    if let Some(parts) = multipart_parts(&content_type, body) {
+        let mut encoded = form_urlencoded::Serializer::new(String::new());
+        for part in parts? {
+            if part.filename.is_none() {
+                let value = String::from_utf8(part.body).map_err(|_| FormError::NotUtf8)?;
+                encoded.append_pair(&part.name, &value);
+            }
+        }
+        return serde_html_form::from_str(&encoded.finish()).map_err(|_| FormError::Malformed);
+    }
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/x-www-form-urlencoded")
+    {
+        return Err(FormError::NotAForm);
+    }
     let text = std::str::from_utf8(body).map_err(|_| FormError::NotUtf8)?;
     serde_html_form::from_str(text).map_err(|_| FormError::Malformed)
+}
+
+/// The files of a posted multipart form of at most `max_bytes`, in order: each part with a file
+/// name (an empty one when the input was left empty).
+pub fn read_files(request: &Request, max_bytes: usize) -> Result<Vec<Part>, FormError> {
+    let body = body_bytes(request.body());
+    if body.len() > max_bytes {
+        return Err(FormError::TooLarge);
+    }
+    let parts = multipart_parts(&content_type(request), body).ok_or(FormError::NotAForm)??;
+    Ok(parts.into_iter().filter(|p| p.filename.is_some()).collect())
+}
+
+fn content_type(request: &Request) -> String {
+    request
+        .headers()
+        .get(lambda_http::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The parts of a multipart body; `None` when the content type is not multipart.
+fn multipart_parts(content_type: &str, body: &[u8]) -> Option<Result<Vec<Part>, FormError>> {
+    let boundary = crate::multipart::boundary(content_type)?;
+    Some(
+        boundary
+            .and_then(|boundary| crate::multipart::parse(body, &boundary))
+            .map_err(|_| FormError::Malformed),
+    )
 }
 
 /// The route API Gateway matched (`POST /request`): how a function with several routes knows

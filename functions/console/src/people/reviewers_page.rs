@@ -292,7 +292,8 @@ struct ImportForm {
     csv: String,
 }
 
-/// Imports a CSV: every row or, when any line is wrong, nothing (each problem by its line).
+/// Imports a CSV, uploaded as a file or pasted into the box: every row or, when any line is
+/// wrong, nothing (each problem by its line).
 pub(super) async fn import(
     table: &Table,
     branding: &Branding,
@@ -303,22 +304,37 @@ pub(super) async fn import(
         Ok(sent) => sent,
         Err(refusal) => return *refusal,
     };
-    if sent.csv.len() > IMPORT_CSV_BYTES {
+    let (csv, from_file) = match uploaded_csv(request) {
+        Ok(Some(text)) => (text, true),
+        Ok(None) => (sent.csv, false),
+        Err(problem) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return pool_page(table, branding, asker, status, "", &[problem], "").await;
+        }
+    };
+    if csv.len() > IMPORT_CSV_BYTES {
         let problem = format!(
             "The file is {} KB; the console imports at most {} KB at a time. Split it into smaller files (each with the header line) and import them one by one.",
-            sent.csv.len().div_ceil(1024),
+            csv.len().div_ceil(1024),
             IMPORT_CSV_BYTES / 1024
         );
         // The text is not shown again: it is the problem.
         let status = StatusCode::PAYLOAD_TOO_LARGE;
         return pool_page(table, branding, asker, status, "", &[problem], "").await;
     }
-    let rows = match pool::parse_csv(&sent.csv) {
+    if csv.trim().is_empty() {
+        let problem = "Choose a CSV file to import, or paste its lines into the box.".to_owned();
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return pool_page(table, branding, asker, status, "", &[problem], "").await;
+    }
+    // A file's text is not put back into the box: the file is what gets corrected.
+    let shown = if from_file { "" } else { csv.as_str() };
+    let rows = match pool::parse_csv(&csv) {
         Ok(rows) => rows,
         Err(problems) => {
             let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return pool_page(table, branding, asker, status, &sent.csv, &problems, "").await;
+            return pool_page(table, branding, asker, status, shown, &problems, "").await;
         }
     };
     let reviewers: Vec<Reviewer> = rows.into_iter().map(|row| row.reviewer).collect();
@@ -332,10 +348,38 @@ pub(super) async fn import(
         Err(StoreError::Conflict(why)) => {
             let problems = [format!("The import was refused: {why}.")];
             let status = StatusCode::CONFLICT;
-            pool_page(table, branding, asker, status, &sent.csv, &problems, "").await
+            pool_page(table, branding, asker, status, shown, &problems, "").await
         }
         Err(e) => unavailable(branding, &e),
     }
+}
+
+/// The text of the CSV file the import form uploaded, if one was chosen; what is wrong with
+/// it otherwise.
+fn uploaded_csv(request: &Request) -> Result<Option<String>, String> {
+    let files = match web::http::read_files(request, super::IMPORT_FORM_BYTES) {
+        Ok(files) => files,
+        // A pasted import sends no files.
+        Err(web::http::FormError::NotAForm) => return Ok(None),
+        Err(_) => return Err("The upload could not be read: choose the file again.".into()),
+    };
+    let Some(file) = files
+        .into_iter()
+        .find(|f| f.name == "file" && f.filename.as_deref().is_some_and(|n| !n.is_empty()))
+    else {
+        return Ok(None);
+    };
+    let name = file.filename.unwrap_or_default();
+    if file.body.is_empty() {
+        return Err(format!(
+            "The file {name} is empty: choose the CSV file with the reviewers in it."
+        ));
+    }
+    String::from_utf8(file.body).map(Some).map_err(|_| {
+        format!(
+            "The file {name} is not a CSV file in UTF-8: in your spreadsheet, save it as \"CSV UTF-8\" and choose that file."
+        )
+    })
 }
 
 fn reviewer_href(id: Ulid) -> String {

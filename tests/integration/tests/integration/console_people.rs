@@ -191,6 +191,90 @@ async fn an_import_with_one_bad_line_shows_it_and_stores_nothing() {
 }
 
 #[tokio::test]
+async fn an_uploaded_csv_file_is_imported_whole_or_refused_with_a_clear_reason() {
+    let app = spawn().await;
+    let (mut browser, _) = app.staff_signs_in("coordinator").await;
+    let pool = browser.text_of("/console/reviewers").await;
+    assert!(pool.contains("enctype=\"multipart/form-data\""), "{pool}");
+    assert!(pool.contains("type=\"file\""), "{pool}");
+    let first = unique_address("first");
+    let second = unique_address("second");
+
+    // One bad line: that line named, nothing stored, the file's text not put in the box.
+    let bad = format!(
+        "{POOL_HEADER}\r\n{}\r\nBad Row,{second},12345,202,london,primary,mainstream,yes,2\r\n",
+        pool_row("First Reviewer", &first)
+    );
+    let response = browser
+        .upload_reviewers("pool.csv", bad.into_bytes(), true)
+        .await;
+    assert_eq!(response.status(), 422);
+    let html = response.text().await.unwrap();
+    assert!(
+        unescape(&html).contains("line 3: home_school_urn \"12345\" must be 6 digits"),
+        "{html}"
+    );
+    assert!(!html.contains("First Reviewer"), "{html}");
+    assert!(html.contains("href=\"#import-file\""), "{html}");
+    assert!(app.stored_reviewers().await.is_empty());
+
+    // Empty, not UTF-8, too large: each says so; nothing stored.
+    for (bytes, status, says) in [
+        (Vec::new(), 422, "The file empty.csv is empty"),
+        (
+            b"name,email\r\nJos\xe9,jose@example.org\r\n".to_vec(),
+            422,
+            "is not a CSV file in UTF-8",
+        ),
+        (
+            format!("{POOL_HEADER}\n{}", "x".repeat(300 * 1024)).into_bytes(),
+            413,
+            "at most 256 KB",
+        ),
+        (
+            format!("{POOL_HEADER}\n{}", "x".repeat(3 * 1024 * 1024)).into_bytes(),
+            413,
+            "at most 2048 KB",
+        ),
+    ] {
+        let name = if bytes.is_empty() {
+            "empty.csv"
+        } else {
+            "pool.csv"
+        };
+        let response = browser.upload_reviewers(name, bytes, true).await;
+        assert_eq!(response.status(), status, "{says}");
+        let html = response.text().await.unwrap();
+        assert!(unescape(&html).contains(says), "{says}: {html}");
+    }
+    assert!(app.stored_reviewers().await.is_empty());
+
+    // Without the anti-forgery token the upload changes nothing.
+    let good = format!(
+        "\u{feff}{POOL_HEADER}\r\n{}\r\n{}\r\n",
+        pool_row("First Reviewer", &first),
+        pool_row("Second Reviewer", &second)
+    );
+    let response = browser
+        .upload_reviewers("pool.csv", good.clone().into_bytes(), false)
+        .await;
+    assert_eq!(response.status(), 403);
+    assert!(app.stored_reviewers().await.is_empty());
+
+    // A good file (as a spreadsheet saves it: a byte-order mark, CRLF) is imported whole.
+    let response = browser
+        .upload_reviewers("pool.csv", good.into_bytes(), true)
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        location(&response),
+        "/console/reviewers?imported=2&created=2&updated=0"
+    );
+    assert_eq!(app.stored_reviewers().await.len(), 2);
+    assert_eq!(app.audit_log().await.len(), 2);
+}
+
+#[tokio::test]
 async fn a_viewer_reads_the_pool_and_the_log_but_every_action_is_refused() {
     let app = spawn().await;
     let (mut coordinator, _) = app.staff_signs_in("coordinator").await;
