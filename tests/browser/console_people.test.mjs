@@ -92,10 +92,10 @@ test('a reviewer import with one bad line shows that line and stores nothing', a
   );
 });
 
-test('a coordinator adds a reviewer, a bad field first, then deactivates them', async (t) => {
+test('a coordinator adds a reviewer, a bad field first, saves from an old page, then deactivates them', async (t) => {
   await withPage(
     t,
-    async (page) => {
+    async (page, context) => {
       await signInAs(page, 'coordinator');
       await page.goto('/console/reviewers/new');
       await expectNoAxeViolations(page, 'new reviewer form');
@@ -121,6 +121,29 @@ test('a coordinator adds a reviewer, a bad field first, then deactivates them', 
       assert.equal(await page.locator('#notice').innerText(), 'The reviewer was added.');
       assert.match(await page.locator('#reviewer-audit').innerText(), /reviewer added/);
       await expectNoAxeViolations(page, 'reviewer page, added');
+
+      // Another tab saves the reviewer first; this page, read before, is refused with both
+      // versions of each field that differs.
+      const other = await context.newPage();
+      await other.goto(page.url());
+      await other.getByLabel('Reviews per term').fill('3');
+      await other.getByRole('button', { name: 'Save' }).click();
+      assert.equal(await other.locator('#notice').innerText(), 'Your changes were saved.');
+      await other.close();
+      await page.getByLabel('Reviews per term').fill('4');
+      await page.getByRole('button', { name: 'Save' }).click();
+      assert.match(await page.locator('#stale').innerText(), /nothing was saved/);
+      const row = page.locator('#stale-differences tr', { hasText: 'Reviews per term' });
+      assert.deepEqual(
+        (await row.locator('th, td').allInnerTexts()).map((s) => s.trim()),
+        ['Reviews per term', '4', '3'],
+      );
+      assert.equal(await page.locator('#stale-differences tbody tr').count(), 1);
+      await expectNoAxeViolations(page, 'reviewer page, saved from an old page');
+      // Saved again from this page (now based on what is saved), it replaces the other tab's.
+      await page.getByRole('button', { name: 'Save' }).click();
+      assert.equal(await page.locator('#notice').innerText(), 'Your changes were saved.');
+      assert.equal(await page.getByLabel('Reviews per term').inputValue(), '4');
 
       await page.getByRole('button', { name: 'Deactivate' }).click();
       assert.match(await page.locator('#status').innerText(), /^Inactive/);

@@ -249,26 +249,41 @@ pub enum FormError {
     Malformed,
 }
 
-/// A posted form of at most `max_bytes`, deserialised into `T`: URL-encoded, or multipart (a
-/// form with a file input; its plain fields, files left out: [`read_files`] reads those).
+/// A posted URL-encoded form of at most `max_bytes`, deserialised into `T`.
 pub fn read_form<T: serde::de::DeserializeOwned>(
     request: &Request,
     max_bytes: usize,
 ) -> Result<T, FormError> {
+    read_form_with_files(request, max_bytes, false).map(|(form, _)| form)
+}
+
+/// A posted form of at most `max_bytes` that may carry files (when `files` is true): URL-encoded
+/// (no files), or multipart, its plain fields deserialised into `T` beside its files (each part
+/// with a file name, an empty one when the input was left empty).
+pub fn read_form_with_files<T: serde::de::DeserializeOwned>(
+    request: &Request,
+    max_bytes: usize,
+    files: bool,
+) -> Result<(T, Vec<Part>), FormError> {
     let body = body_bytes(request.body());
     if body.len() > max_bytes {
         return Err(FormError::TooLarge);
     }
     let content_type = content_type(request);
-    if let Some(parts) = multipart_parts(&content_type, body) {
+    if let Some(boundary) = crate::multipart::boundary(&content_type).filter(|_| files) {
+        let parts = boundary
+            .and_then(|boundary| crate::multipart::parse(body, &boundary))
+            .map_err(|_| FormError::Malformed)?;
+        let (files, fields): (Vec<Part>, Vec<Part>) =
+            parts.into_iter().partition(|p| p.filename.is_some());
         let mut encoded = form_urlencoded::Serializer::new(String::new());
-        for part in parts? {
-            if part.filename.is_none() {
-                let value = String::from_utf8(part.body).map_err(|_| FormError::NotUtf8)?;
-                encoded.append_pair(&part.name, &value);
-            }
+        for field in fields {
+            let value = String::from_utf8(field.body).map_err(|_| FormError::NotUtf8)?;
+            encoded.append_pair(&field.name, &value);
         }
-        return serde_html_form::from_str(&encoded.finish()).map_err(|_| FormError::Malformed);
+        let form =
+            serde_html_form::from_str(&encoded.finish()).map_err(|_| FormError::Malformed)?;
+        return Ok((form, files));
     }
     if !content_type
         .to_ascii_lowercase()
@@ -277,18 +292,8 @@ pub fn read_form<T: serde::de::DeserializeOwned>(
         return Err(FormError::NotAForm);
     }
     let text = std::str::from_utf8(body).map_err(|_| FormError::NotUtf8)?;
-    serde_html_form::from_str(text).map_err(|_| FormError::Malformed)
-}
-
-/// The files of a posted multipart form of at most `max_bytes`, in order: each part with a file
-/// name (an empty one when the input was left empty).
-pub fn read_files(request: &Request, max_bytes: usize) -> Result<Vec<Part>, FormError> {
-    let body = body_bytes(request.body());
-    if body.len() > max_bytes {
-        return Err(FormError::TooLarge);
-    }
-    let parts = multipart_parts(&content_type(request), body).ok_or(FormError::NotAForm)??;
-    Ok(parts.into_iter().filter(|p| p.filename.is_some()).collect())
+    let form = serde_html_form::from_str(text).map_err(|_| FormError::Malformed)?;
+    Ok((form, Vec::new()))
 }
 
 fn content_type(request: &Request) -> String {
@@ -298,16 +303,6 @@ fn content_type(request: &Request) -> String {
         .and_then(|v| v.to_str().ok())
         .unwrap_or_default()
         .to_owned()
-}
-
-/// The parts of a multipart body; `None` when the content type is not multipart.
-fn multipart_parts(content_type: &str, body: &[u8]) -> Option<Result<Vec<Part>, FormError>> {
-    let boundary = crate::multipart::boundary(content_type)?;
-    Some(
-        boundary
-            .and_then(|boundary| crate::multipart::parse(body, &boundary))
-            .map_err(|_| FormError::Malformed),
-    )
 }
 
 /// The route API Gateway matched (`POST /request`): how a function with several routes knows

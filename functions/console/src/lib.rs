@@ -207,8 +207,9 @@ impl Console {
         };
         let path = request.uri().path().trim_end_matches('/');
         let limit = people::form_limit(path).unwrap_or(MAX_FORM_BYTES);
-        let form: session::CsrfOnly = match web::http::read_form(request, limit) {
-            Ok(form) => form,
+        let files = people::takes_files(path);
+        let form: session::CsrfOnly = match web::http::read_form_with_files(request, limit, files) {
+            Ok((form, _)) => form,
             Err(web::http::FormError::TooLarge) => {
                 return Err(message(
                     branding,
