@@ -7,14 +7,14 @@ use records::domain::format_date;
 use records::domain::request::{FocusAreas, Percentage, Reference, ReviewRequest, Text};
 use records::lifecycle::RequestState;
 use records::request::{StoredRequest, request_pk};
-use records::store::{Table, get_s, s};
+use records::store::{Table, get_s};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use workflows::offers::{Withdrawn, Workflow};
 
-use crate::{AdminError, Item, printable, store_error, write_columns};
+use crate::{AdminError, Item, get_item, printable, store_error, write_columns};
 
 /// Every state a request can be in, in workflow order.
 pub const STATES: &[&str] = RequestState::NAMES;
@@ -164,18 +164,11 @@ pub fn list_json(requests: &[StoredRequest]) -> Value {
 
 /// The id of the request with this reference.
 async fn request_id(table: &Table, reference: &Reference) -> Result<String, AdminError> {
-    let item = table
-        .client
-        .get_item()
-        .table_name(&table.name)
-        .key("pk", s(records::keys::reference_pk(reference.as_str())))
-        .key("sk", s("REFERENCE"))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(|e| store_error(table, "GetItem", e))?
-        .item
-        .ok_or_else(|| AdminError::NotFound(format!("no request has reference {reference}")))?;
+    let pk = records::keys::reference_pk(reference.as_str());
+    let item = get_item(table, pk, "REFERENCE", || {
+        AdminError::NotFound(format!("no request has reference {reference}"))
+    })
+    .await?;
     get_s(&item, "request_id")
         .map(str::to_owned)
         .ok_or_else(|| {
@@ -190,38 +183,24 @@ pub async fn show(table: &Table, reference: &Reference) -> Result<RequestDetails
     let id = request_id(table, reference).await?;
     let mut request = None;
     let mut timeline = Vec::new();
-    let mut start_key = None;
-    loop {
-        let page = table
-            .client
-            .query()
-            .table_name(&table.name)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", s(request_pk(&id)))
-            .consistent_read(true)
-            .set_exclusive_start_key(start_key)
-            .send()
-            .await
-            .map_err(|e| store_error(table, "Query", e))?;
-        for item in page.items.unwrap_or_default() {
-            match get_s(&item, "sk") {
-                Some("REQUEST") => request = Some(read_request(item)?),
-                Some(sk) if sk.starts_with(records::keys::EVENT_PREFIX) => {
-                    let sk = sk.to_owned();
-                    let event: Event = serde_dynamo::from_item(item).map_err(|e| {
-                        AdminError::Store(format!(
-                            "stored item {} / {sk} is unreadable: {e}",
-                            request_pk(&id)
-                        ))
-                    })?;
-                    timeline.push((sk, event));
-                }
-                _ => {}
+    let items = table
+        .partition_items(&request_pk(&id), None)
+        .await
+        .map_err(|e| store_error(table, "Query", e))?;
+    for item in items {
+        match get_s(&item, "sk") {
+            Some("REQUEST") => request = Some(read_request(item)?),
+            Some(sk) if sk.starts_with(records::keys::EVENT_PREFIX) => {
+                let sk = sk.to_owned();
+                let event: Event = serde_dynamo::from_item(item).map_err(|e| {
+                    AdminError::Store(format!(
+                        "stored item {} / {sk} is unreadable: {e}",
+                        request_pk(&id)
+                    ))
+                })?;
+                timeline.push((sk, event));
             }
-        }
-        match page.last_evaluated_key {
-            Some(key) if !key.is_empty() => start_key = Some(key),
-            _ => break,
+            _ => {}
         }
     }
     let request = request.ok_or_else(|| {

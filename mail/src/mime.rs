@@ -1,7 +1,8 @@
 //! The MIME message of a rendered email: text and HTML alternatives, and attachments after
 //! them. Pure (no AWS), so the fuzz target and its proptest twin call exactly what is sent.
 
-use lettre::message::header::ContentType;
+use base64::Engine;
+use lettre::message::header::{ContentType, Header, HeaderName, HeaderValue};
 use lettre::message::{Mailbox, MultiPart};
 
 use records::outbox::RenderedEmail;
@@ -46,8 +47,68 @@ pub fn message(
     let message = lettre::Message::builder()
         .from(from)
         .to(to)
-        .subject(rendered.subject)
+        .header(Subject::of(rendered.subject))
         .multipart(body)
         .map_err(|e| MailError::Render(e.to_string()))?;
     Ok(message.formatted())
+}
+
+/// The `Subject` header. lettre encodes a subject word by word and leaves a word that already
+/// looks like an RFC 2047 encoded word (`=?utf-8?q?x?=`) as it is, so a reader would decode
+/// user text the sender never wrote. A subject holding `=?` is therefore encoded whole here,
+/// as base64 encoded words; any other is lettre's.
+#[derive(Clone)]
+struct Subject(String);
+
+/// At most 45 octets of text in one encoded word: 60 base64 characters, 72 with `=?utf-8?b?`
+/// and `?=`, so a folded line stays within 78.
+const ENCODED_WORD_OCTETS: usize = 45;
+
+impl Subject {
+    fn of(text: String) -> Self {
+        Self(text)
+    }
+
+    fn encoded_words(&self) -> String {
+        let mut words = Vec::new();
+        // Surrounding white space is dropped, as lettre drops it from any other subject.
+        let mut rest = self.0.trim();
+        while !rest.is_empty() {
+            // Whole characters only in each word (a reader decodes each word on its own).
+            let mut end = rest.len().min(ENCODED_WORD_OCTETS);
+            while !rest.is_char_boundary(end) {
+                end -= 1;
+            }
+            let (word, tail) = rest.split_at(end);
+            words.push(format!(
+                "=?utf-8?b?{}?=",
+                base64::engine::general_purpose::STANDARD.encode(word)
+            ));
+            rest = tail;
+        }
+        words.join("\r\n ")
+    }
+}
+
+impl Header for Subject {
+    fn name() -> HeaderName {
+        HeaderName::new_from_ascii_str("Subject")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        Ok(Self(s.to_owned()))
+    }
+
+    fn display(&self) -> HeaderValue {
+        if self.0.contains("=?") {
+            // Only ASCII base64 words joined by folding white space: nothing can add a header.
+            HeaderValue::dangerous_new_pre_encoded(
+                Self::name(),
+                self.0.clone(),
+                self.encoded_words(),
+            )
+        } else {
+            HeaderValue::new(Self::name(), self.0.clone())
+        }
+    }
 }

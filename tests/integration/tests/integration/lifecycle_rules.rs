@@ -194,14 +194,8 @@ async fn a_withdrawn_request_takes_no_self_evaluation_and_no_notes() {
     };
     let saved = app.post(&url, &draft("0")).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-    send_review_admin::requests::withdraw(
-        &app.table_handle(),
-        &booked.school.reference,
-        Some("The school asked us to stop"),
-        OffsetDateTime::now_utc(),
-    )
-    .await
-    .unwrap();
+    app.withdraw(&booked.school.reference, "The school asked us to stop")
+        .await;
     let before = app.request_items(request_id).await;
 
     // Neither a save nor a submit of the self-evaluation is stored, each says why.
@@ -238,15 +232,15 @@ async fn a_withdrawn_request_takes_no_self_evaluation_and_no_notes() {
     assert!(form_page.contains("This request was withdrawn"));
     assert!(!form_page.contains("<form method=\"post\""), "{form_page}");
 
-    // The lead's notes are refused too.
+    // The lead's notes are refused too: the review link opens nothing of a withdrawn review.
     let notes = crate::support::form_encode(&[("version", "0"), ("notes", "Visit plan")]);
     let (status, html) = body(
         app.post(&format!("{}/notes", booked.review_link), &notes)
             .await,
     )
     .await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert!(html.contains("This review was withdrawn, so it can no longer be changed."));
+    assert_eq!(status, StatusCode::GONE);
+    assert!(html.contains("This review was withdrawn on "), "{html}");
 
     // Nothing of the request changed, and no email was written.
     assert_eq!(app.request_items(request_id).await, before);
