@@ -16,8 +16,8 @@ use console::tokens::{PoolConfig, TokenError, TokenVerifier};
 use records::staff_sessions::{self, Stage};
 
 use crate::support::{
-    MOTO_SECRET, PASSWORD, REGION, StaffBrowser, add_staff, client_id, code, cognito, csrf_in,
-    first_sign_in, location, now, pool_id, spawn, totp, unique_address,
+    MOTO_SECRET, PASSWORD, REGION, StaffBrowser, TestStack, add_staff, client_id, code, cognito,
+    csrf_in, first_sign_in, location, now, pool_id, spawn, totp, unique_address,
 };
 
 #[tokio::test]
@@ -267,21 +267,27 @@ async fn signing_out_everywhere_ends_every_session_of_the_user() {
     );
 }
 
+/// The console's handler itself (its clock given to each call), and a `GET /console` request
+/// with session `cookie`.
+fn console_handler(app: &TestStack) -> console::Console {
+    console::Console::from_env(app.stack.function_env("ConsoleFunction"), &app.stack.aws).unwrap()
+}
+
+fn pipeline_request(app: &TestStack, cookie: &str) -> lambda_http::Request {
+    lambda_http::http::Request::builder()
+        .uri(format!("{}/console", app.stack.url))
+        .header("cookie", format!("console_session={cookie}"))
+        .body(lambda_http::Body::Empty)
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_session_unused_for_30_minutes_is_over() {
     let app = spawn().await;
     let email = add_staff(&app, "coordinator", "coordinator").await;
     let browser = first_sign_in(&app, &email).await;
-    let console =
-        console::Console::from_env(app.stack.function_env("ConsoleFunction"), &app.stack.aws)
-            .unwrap();
-    let request = |cookie: &str| {
-        lambda_http::http::Request::builder()
-            .uri(format!("{}/console", app.stack.url))
-            .header("cookie", format!("console_session={cookie}"))
-            .body(lambda_http::Body::Empty)
-            .unwrap()
-    };
+    let console = console_handler(&app);
+    let request = |cookie: &str| pipeline_request(&app, cookie);
     let in_29_minutes = console
         .handle_at(request(&browser.cookie), now() + 29 * 60)
         .await;
@@ -313,18 +319,9 @@ fn expiry_and_issue(token: &str) -> (i64, i64) {
 #[tokio::test]
 async fn an_expired_id_token_is_refreshed_with_the_refresh_token_and_a_revoked_one_signs_out() {
     let app = spawn().await;
-    let email = add_staff(&app, "coordinator", "coordinator").await;
-    let browser = first_sign_in(&app, &email).await;
-    let console =
-        console::Console::from_env(app.stack.function_env("ConsoleFunction"), &app.stack.aws)
-            .unwrap();
-    let request = || {
-        lambda_http::http::Request::builder()
-            .uri(format!("{}/console", app.stack.url))
-            .header("cookie", format!("console_session={}", browser.cookie))
-            .body(lambda_http::Body::Empty)
-            .unwrap()
-    };
+    let (browser, email) = app.staff_signs_in("coordinator").await;
+    let request = || pipeline_request(&app, &browser.cookie);
+    let console = console_handler(&app);
     let session = || async {
         staff_sessions::get(&app.table_handle(), &browser.cookie)
             .await
@@ -353,9 +350,10 @@ async fn an_expired_id_token_is_refreshed_with_the_refresh_token_and_a_revoked_o
 
     // Once Cognito has revoked the refresh token (signed out everywhere, or the member
     // removed), the next expiry ends the session: the browser is sent to sign in.
-    cognito(&app)
-        .admin_user_global_sign_out()
-        .user_pool_id(pool_id(&app))
+    let sign_out = cognito(&app).admin_user_global_sign_out();
+    let pool = pool_id(&app);
+    sign_out
+        .user_pool_id(pool)
         .username(&email)
         .send()
         .await

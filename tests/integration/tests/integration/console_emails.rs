@@ -31,14 +31,7 @@ async fn a_requests_emails_show_as_queued_then_sent_and_a_bounced_address_as_not
     let (coordinator, _) = app.staff_signs_in("coordinator").await;
     let (viewer, _) = app.staff_signs_in("viewer").await;
     // SES refuses to send from an unverified identity: nothing goes out for now.
-    app.stack
-        .aws
-        .ses
-        .delete_identity()
-        .identity(&sender_address)
-        .send()
-        .await
-        .unwrap();
+    app.ses_sends_from(&sender_address, false).await;
     let school = unique_address("school");
     let reference = app.submit(&school, "100101").await;
     let html = page(&coordinator, &reference).await;
@@ -53,14 +46,7 @@ async fn a_requests_emails_show_as_queued_then_sent_and_a_bounced_address_as_not
     );
     assert!(confirmation.contains("Not sent yet"), "{confirmation}");
 
-    app.stack
-        .aws
-        .ses
-        .verify_email_identity()
-        .email_address(&sender_address)
-        .send()
-        .await
-        .unwrap();
+    app.ses_sends_from(&sender_address, true).await;
     let to_school = app.wait_for_mail(&school, 1).await;
     let to_ada = app.wait_for_mail(&ada, 1).await;
     // The sender records the send just after SES takes the message.

@@ -13,11 +13,12 @@ fn today() -> time::Date {
     OffsetDateTime::now_utc().date()
 }
 
-/// Asserts that `response` has `status` and a page saying `text`.
-async fn answers(response: reqwest::Response, status: u16, text: &str) {
+/// Asserts that `response` has `status` and a page saying `text`; the page, unescaped.
+async fn answers(response: reqwest::Response, status: u16, text: &str) -> String {
     assert_eq!(response.status(), status);
-    let page = response.text().await.unwrap();
-    assert!(unescape(&page).contains(text), "{text} in {page}");
+    let page = unescape(&response.text().await.unwrap());
+    assert!(page.contains(text), "{text} in {page}");
+    page
 }
 
 fn with(
@@ -250,12 +251,8 @@ async fn an_uploaded_csv_file_is_imported_whole_or_refused_with_a_clear_reason()
     let response = browser
         .upload_reviewers("pool.csv", bad.into_bytes(), true)
         .await;
-    assert_eq!(response.status(), 422);
-    let html = response.text().await.unwrap();
-    assert!(
-        unescape(&html).contains("line 3: home_school_urn \"12345\" must be 6 digits"),
-        "{html}"
-    );
+    let said = "line 3: home_school_urn \"12345\" must be 6 digits";
+    let html = answers(response, 422, said).await;
     assert!(!html.contains("First Reviewer"), "{html}");
     assert!(html.contains("href=\"#import-file\""), "{html}");
     assert!(app.stored_reviewers().await.is_empty());
@@ -284,10 +281,12 @@ async fn an_uploaded_csv_file_is_imported_whole_or_refused_with_a_clear_reason()
         } else {
             "pool.csv"
         };
-        let response = browser.upload_reviewers(name, bytes, true).await;
-        assert_eq!(response.status(), status, "{says}");
-        let html = response.text().await.unwrap();
-        assert!(unescape(&html).contains(says), "{says}: {html}");
+        answers(
+            browser.upload_reviewers(name, bytes, true).await,
+            status,
+            says,
+        )
+        .await;
     }
     assert!(app.stored_reviewers().await.is_empty());
 

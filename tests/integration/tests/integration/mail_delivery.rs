@@ -166,14 +166,7 @@ async fn a_send_that_fails_is_retried_and_the_email_still_goes_out() {
     let sender_address = unique_address("noreply");
     let app = spawn_with_parameter("SenderAddress", &sender_address).await;
     // SES refuses to send from an unverified identity: every attempt fails before sending.
-    app.stack
-        .aws
-        .ses
-        .delete_identity()
-        .identity(&sender_address)
-        .send()
-        .await
-        .unwrap();
+    app.ses_sends_from(&sender_address, false).await;
     let to = unique_address("retry");
     let id = queue(&app, None, &to, &confirmation("SR-CCCC-33")).await;
 
@@ -196,14 +189,7 @@ async fn a_send_that_fails_is_retried_and_the_email_still_goes_out() {
     );
     assert!(get_i64(&item, "attempts").unwrap() >= 1);
 
-    app.stack
-        .aws
-        .ses
-        .verify_email_identity()
-        .email_address(&sender_address)
-        .send()
-        .await
-        .unwrap();
+    app.ses_sends_from(&sender_address, true).await;
     let mails = app.wait_for_mail(&to, 1).await;
     assert_eq!(mails.len(), 1);
     let item = outbox_item(&app, &id).await;

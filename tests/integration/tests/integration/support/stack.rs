@@ -122,6 +122,18 @@ impl TestStack {
         }
     }
 
+    /// SES refuses (`false`) or accepts again (`true`) to send from `sender`: while refused,
+    /// every attempt fails before anything is sent, and the emails stay queued.
+    pub async fn ses_sends_from(&self, sender: &str, accepted: bool) {
+        let ses = &self.stack.aws.ses;
+        if accepted {
+            let verify = ses.verify_email_identity().email_address(sender);
+            verify.send().await.unwrap();
+        } else {
+            ses.delete_identity().identity(sender).send().await.unwrap();
+        }
+    }
+
     /// SES reports that mail to `address` bounced for good.
     pub async fn address_bounces(&self, address: &str) {
         let feedback = workflows::deliverability::Feedback {
