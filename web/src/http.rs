@@ -6,6 +6,8 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 
+pub use crate::multipart::Part;
+
 /// Pages hold private links and personal data: never cached, never leaked through Referer,
 /// never framed, no script unless a page opts in later.
 const PAGE_SECURITY_HEADERS: [(&str, &str); 5] = [
@@ -252,23 +254,55 @@ pub fn read_form<T: serde::de::DeserializeOwned>(
     request: &Request,
     max_bytes: usize,
 ) -> Result<T, FormError> {
-    let is_form = request
-        .headers()
-        .get(lambda_http::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| {
-            ct.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if !is_form {
-        return Err(FormError::NotAForm);
-    }
+    read_form_with_files(request, max_bytes, false).map(|(form, _)| form)
+}
+
+/// A posted form of at most `max_bytes` that may carry files (when `files` is true): URL-encoded
+/// (no files), or multipart, its plain fields deserialised into `T` beside its files (each part
+/// with a file name, an empty one when the input was left empty).
+pub fn read_form_with_files<T: serde::de::DeserializeOwned>(
+    request: &Request,
+    max_bytes: usize,
+    files: bool,
+) -> Result<(T, Vec<Part>), FormError> {
     let body = body_bytes(request.body());
     if body.len() > max_bytes {
         return Err(FormError::TooLarge);
     }
+    let content_type = content_type(request);
+    if let Some(boundary) = crate::multipart::boundary(&content_type).filter(|_| files) {
+        let parts = boundary
+            .and_then(|boundary| crate::multipart::parse(body, &boundary))
+            .map_err(|_| FormError::Malformed)?;
+        let (files, fields): (Vec<Part>, Vec<Part>) =
+            parts.into_iter().partition(|p| p.filename.is_some());
+        let mut encoded = form_urlencoded::Serializer::new(String::new());
+        for field in fields {
+            let value = String::from_utf8(field.body).map_err(|_| FormError::NotUtf8)?;
+            encoded.append_pair(&field.name, &value);
+        }
+        let form =
+            serde_html_form::from_str(&encoded.finish()).map_err(|_| FormError::Malformed)?;
+        return Ok((form, files));
+    }
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/x-www-form-urlencoded")
+    {
+        return Err(FormError::NotAForm);
+    }
     let text = std::str::from_utf8(body).map_err(|_| FormError::NotUtf8)?;
-    serde_html_form::from_str(text).map_err(|_| FormError::Malformed)
+    let form = serde_html_form::from_str(text).map_err(|_| FormError::Malformed)?;
+    Ok((form, Vec::new()))
+}
+
+fn content_type(request: &Request) -> String {
+    request
+        .headers()
+        .get(lambda_http::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// The route API Gateway matched (`POST /request`): how a function with several routes knows

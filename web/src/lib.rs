@@ -10,4 +10,5 @@
 
 pub mod guards;
 pub mod http;
+mod multipart;
 pub mod pages;

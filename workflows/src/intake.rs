@@ -376,7 +376,13 @@ impl Intake {
                 ]),
                 true,
             ),
-            outbox::put(table, request.contact.email.as_str(), &email, now),
+            outbox::put(
+                table,
+                Some(request_id),
+                request.contact.email.as_str(),
+                &email,
+                now,
+            ),
             counter(
                 table,
                 format!("RATE#ip#{ip_key}#{}", hour.unix_timestamp()),

@@ -472,6 +472,7 @@ impl Workflow {
                 ),
                 outbox::put(
                     table,
+                    Some(&stored.id),
                     &self.admin_email,
                     &(NeedsAttention {
                         reference: stored.reference.to_string(),
@@ -572,7 +573,7 @@ impl Workflow {
                 .build()
                 .map(|u| TransactWriteItem::builder().update(u).build())
                 .expect("complete update"),
-            outbox::put(table, &offer.reviewer_email, &email, now),
+            outbox::put(table, Some(&stored.id), &offer.reviewer_email, &email, now),
         ];
         match self.commit(items).await? {
             Transacted::Committed => Ok(true),

@@ -10,6 +10,7 @@ mod attention;
 pub mod cognito;
 mod people;
 pub mod pipeline;
+mod request_emails;
 mod request_page;
 mod session;
 mod settings_page;
@@ -206,7 +207,23 @@ impl Console {
         };
         let path = request.uri().path().trim_end_matches('/');
         let limit = people::form_limit(path).unwrap_or(MAX_FORM_BYTES);
-        let form: session::CsrfOnly = web::http::read_form(request, limit).map_err(|_| refuse())?;
+        let files = people::takes_files(path);
+        let form: session::CsrfOnly = match web::http::read_form_with_files(request, limit, files) {
+            Ok((form, _)) => form,
+            Err(web::http::FormError::TooLarge) => {
+                return Err(message(
+                    branding,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "This is too much to send at once",
+                    &[format!(
+                        "The form can carry at most {} KB. Go back and send less: split a large file into smaller ones.",
+                        limit / 1024
+                    )],
+                    "/console",
+                ));
+            }
+            Err(_) => return Err(refuse()),
+        };
         match staff_sessions::get(&self.table, &id).await {
             Ok(Some(stored)) if session::same_token(&stored.csrf, &form.csrf) => Ok(()),
             Ok(_) => Err(refuse()),

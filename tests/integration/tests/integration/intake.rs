@@ -151,7 +151,7 @@ async fn the_same_form_sent_again_or_concurrently_creates_one_request_and_one_em
         1
     );
     let to_school = app
-        .items_with_prefix("OUTBOX#")
+        .outbox_items()
         .await
         .into_iter()
         .filter(|i| i["to"].as_s().is_ok_and(|to| to == &email))
@@ -299,7 +299,7 @@ async fn bad_form_bodies_get_a_clear_4xx_and_store_nothing() {
         );
     }
     assert!(app.items_with_prefix("REQUEST#").await.is_empty());
-    assert!(app.items_with_prefix("OUTBOX#").await.is_empty());
+    assert!(app.outbox_items().await.is_empty());
     assert!(app.items_with_prefix("IDEMPOTENCY#").await.is_empty());
 }
 

@@ -608,12 +608,9 @@ impl Stored {
         };
         let request_id = &review.booked.school.request_id;
         Self {
-            request: text(
-                app.items_with_prefix(&format!("REQUEST#{request_id}"))
-                    .await,
-            ),
+            request: text(app.request_items(request_id).await),
             reviewers: text(app.items_with_prefix("REVIEWER#").await),
-            outbox: app.items_with_prefix("OUTBOX#").await.len(),
+            outbox: app.outbox_items().await.len(),
         }
     }
 

@@ -5,6 +5,7 @@ mod admin;
 mod admin_workflows;
 mod after_report;
 mod console;
+mod console_emails;
 mod console_people;
 mod console_pipeline;
 mod console_request;
