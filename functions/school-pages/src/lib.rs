@@ -64,6 +64,15 @@ impl SchoolPages {
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
         let branding = self.branding.current().await;
+        let origin = web::http::origin_of(&self.site_url);
+        web::http::public_pages(request, &origin, &branding, |request| {
+            self.route(&branding, request)
+        })
+        .await
+    }
+
+    async fn route(&self, branding: &Branding, request: Request) -> Response<Body> {
+        let branding = branding.clone();
         let now = OffsetDateTime::now_utc();
         match web::http::route_key(&request).as_str() {
             "GET /" => web::http::page(

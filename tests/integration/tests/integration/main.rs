@@ -11,6 +11,7 @@ mod console_settings;
 mod evidence;
 mod faults;
 mod follow_up_report;
+mod hardening;
 mod intake;
 mod lifecycle;
 mod lifecycle_model;

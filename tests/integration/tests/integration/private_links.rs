@@ -13,10 +13,10 @@ use time::OffsetDateTime;
 use crate::support::{TestStack, link_containing, spawn, template_path};
 
 /// A route of the template, as `(method, path)`: `/status/{token}/date`...
-type Route = (String, String);
+pub(crate) type Route = (String, String);
 
 /// Every route of the template whose path starts with `prefix`.
-fn routes_under(prefix: &str) -> Vec<Route> {
+pub(crate) fn routes_under(prefix: &str) -> Vec<Route> {
     let template = std::fs::read_to_string(template_path()).unwrap();
     let declared = regex_lite::Regex::new(r"Path: (\S+)\s+Method: (\w+)").unwrap();
     let routes: BTreeSet<Route> = declared
