@@ -1,10 +1,16 @@
 //! The hardening a security review asked for (issue 16, items 6 to 12): each probe here failed
 //! on the tree before it and passes after.
 
+use records::links::{LinkSecret, SUBMISSION_TOKEN_LIFETIME};
+use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
+use time::OffsetDateTime;
 
 use crate::private_links::{Route, routes_under};
-use crate::support::{Booked, TestStack, csp, link_containing, spawn, spawn_with_parameter};
+use crate::support::{
+    Booked, TestStack, csp, encode_fields, link_containing, spawn, spawn_with_parameter,
+    unique_address, valid_form,
+};
 
 const HSTS: &str = "max-age=63072000; includeSubDomains";
 
@@ -104,4 +110,118 @@ async fn pages_let_the_programme_logo_load_from_its_own_origin_only() {
     let plain = spawn().await;
     let policy = csp(&plain.open(plain.url("/")).await);
     assert!(policy.contains("img-src 'self' data:;"), "{policy}");
+}
+
+#[tokio::test]
+async fn a_form_posted_from_another_site_is_refused_by_every_form_route_and_changes_nothing() {
+    let app = spawn().await;
+    let booked = app.booked().await;
+    let tokens = private_tokens(&app, &booked).await;
+    let foreign: [&[(&str, &str)]; 3] = [
+        &[("sec-fetch-site", "cross-site")],
+        &[("sec-fetch-site", "same-site")],
+        // A browser too old to send Sec-Fetch-Site names the page's origin.
+        &[("origin", "https://elsewhere.example")],
+    ];
+    let forms: Vec<Route> = routes_under("/")
+        .into_iter()
+        .filter(|(method, path)| method == "POST" && !path.starts_with("/api/"))
+        .collect();
+    assert!(forms.len() > 10, "{forms:?}");
+    for headers in foreign {
+        for route in &forms {
+            let path = filled(&route.1, &tokens, &booked, None);
+            let response = send(&app, route, &path, headers).await;
+            assert_eq!(
+                response.status(),
+                StatusCode::FORBIDDEN,
+                "{} {path} with {headers:?}",
+                route.0
+            );
+        }
+    }
+
+    // A whole, valid request form from another site stores nothing; from the site, it is taken.
+    let email = unique_address("cross");
+    let body = encode_fields(&valid_form(&app.form_token().await, &email, "100071"));
+    let post = |headers: &'static [(&'static str, &'static str)]| {
+        let mut request = app
+            .http
+            .post(app.url("/request"))
+            .header(CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(body.clone());
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        request.send()
+    };
+    let refused = post(&[("sec-fetch-site", "cross-site")]).await.unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(body_of(refused).await.contains("sent from another website"));
+    assert!(app.stack.mail_to(&email).await.unwrap().is_empty());
+    let taken = post(&[("sec-fetch-site", "same-origin")]).await.unwrap();
+    assert_eq!(taken.status(), StatusCode::SEE_OTHER);
+    app.wait_for_mail(&email, 1).await;
+}
+
+async fn body_of(response: reqwest::Response) -> String {
+    response.text().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_request_form_is_taken_only_with_a_token_the_site_signed_within_a_day() {
+    let app = spawn().await;
+    let secret = LinkSecret::load(
+        app.stack.function_env("SchoolPagesFunction"),
+        &app.stack.aws,
+    )
+    .await
+    .unwrap();
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let made_up = "AAAAAAAAAAAAAAAAAAAAAA".to_owned(); // the old token's shape
+    let expired = secret.submission_token([1; 16], now - SUBMISSION_TOKEN_LIFETIME - 60);
+    let served = app.form_token().await;
+    let resigned = {
+        // The served token's nonce with a later issue time, under its old signature.
+        let (nonce, rest) = served.split_once('.').unwrap();
+        let signature = rest.split_once('.').unwrap().1;
+        format!("{nonce}.{}.{signature}", now + 60)
+    };
+    for (case, token) in [
+        ("made up", made_up),
+        ("expired", expired),
+        ("re-dated", resigned),
+    ] {
+        let email = unique_address("token");
+        let response = app
+            .send_request_form(&valid_form(&token, &email, "100072"))
+            .await;
+        assert_eq!(
+            response.status(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{case}"
+        );
+        let page = body_of(response).await;
+        assert!(
+            page.contains("This copy of the form has expired"),
+            "{case}: {page}"
+        );
+        assert!(
+            page.contains(r#"value="100072""#),
+            "{case}: the answers are kept"
+        );
+        assert!(!page.contains(&token), "{case}: a fresh token replaces it");
+        assert!(app.items_with_prefix("REQUEST#").await.is_empty(), "{case}");
+        assert!(
+            app.stack.mail_to(&email).await.unwrap().is_empty(),
+            "{case}"
+        );
+    }
+    // The token the form page served is taken.
+    let email = unique_address("token");
+    let response = app
+        .send_request_form(&valid_form(&served, &email, "100072"))
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    app.wait_for_mail(&email, 1).await;
 }
