@@ -343,40 +343,6 @@ pub fn cross_site(request: &Request, site_origin: &str) -> bool {
     }
 }
 
-/// What a public page function does around its routes: a POST another site's page sent is
-/// refused (403) before any route sees it, so nothing changes; and its pages may show the
-/// programme's logo.
-pub async fn public_pages<F: Future<Output = Response<Body>>>(
-    request: Request,
-    site_origin: &str,
-    branding: &records::branding::Branding,
-    answer: impl FnOnce(Request) -> F,
-) -> Response<Body> {
-    let response = if request.method() == lambda_http::http::Method::POST
-        && cross_site(&request, site_origin)
-    {
-        tracing::warn!(
-            path = request.uri().path(),
-            "a cross-site form post was refused"
-        );
-        page(
-            StatusCode::FORBIDDEN,
-            askama::Template::render(&crate::pages::MessagePage {
-                branding,
-                title: "This form could not be sent",
-                paragraphs: vec![
-                    "It was sent from another website, so we have not acted on it. Open the page on this site and send the form from there.".into(),
-                ],
-                link_href: "/",
-                link_text: "Go to the start page",
-            }),
-        )
-    } else {
-        answer(request).await
-    };
-    allowing_logo(response, branding)
-}
-
 /// The client's address as API Gateway saw it.
 pub fn source_ip(request: &Request) -> String {
     match request.request_context_ref() {

@@ -11,3 +11,4 @@
 pub mod guards;
 pub mod http;
 pub mod pages;
+pub mod site;

@@ -65,7 +65,7 @@ impl ReviewerPages {
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
         let branding = self.branding.current().await;
-        web::http::public_pages(request, &self.site_origin, &branding, |request| {
+        web::site::public_pages(request, &self.site_origin, &branding, |request| {
             self.route(&branding, request)
         })
         .await

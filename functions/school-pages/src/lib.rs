@@ -69,7 +69,7 @@ impl SchoolPages {
     pub async fn handle(&self, request: Request) -> Response<Body> {
         let branding = self.branding.current().await;
         let origin = web::http::origin_of(&self.site_url);
-        web::http::public_pages(request, &origin, &branding, |request| {
+        web::site::public_pages(request, &origin, &branding, |request| {
             self.route(&branding, request)
         })
         .await
