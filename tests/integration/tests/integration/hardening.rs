@@ -1,15 +1,17 @@
 //! The hardening a security review asked for (issue 16, items 6 to 12): each probe here failed
 //! on the tree before it and passes after.
 
+use local_runner::template::Template;
 use records::links::{LinkSecret, SUBMISSION_TOKEN_LIFETIME};
+use records::store::{get_i64, get_s};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use time::OffsetDateTime;
 
 use crate::private_links::{Route, routes_under};
 use crate::support::{
-    Booked, TestStack, csp, encode_fields, link_containing, spawn, spawn_with_parameter,
-    unique_address, valid_form,
+    Answered, Booked, TestStack, csp, encode_fields, link_containing, spawn, spawn_with_parameter,
+    template_path, unique_address, valid_form,
 };
 
 const HSTS: &str = "max-age=63072000; includeSubDomains";
@@ -224,4 +226,134 @@ async fn a_request_form_is_taken_only_with_a_token_the_site_signed_within_a_day(
         .await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     app.wait_for_mail(&email, 1).await;
+}
+
+#[tokio::test]
+async fn a_rate_counter_stores_a_keyed_hash_of_the_address_expires_and_still_limits() {
+    let app = spawn_with_parameter("SubmissionsPerIpPerHour", "2").await;
+    for urn in ["100081", "100082"] {
+        let token = app.form_token().await;
+        let response = app
+            .send_request_form(&valid_form(&token, &unique_address("rate"), urn))
+            .await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    }
+    let token = app.form_token().await;
+    app.send_request_form(&valid_form(&token, &unique_address("rate"), "100083"))
+        .await
+        .says(StatusCode::TOO_MANY_REQUESTS, "Too many requests")
+        .await;
+
+    let counters = app.items_with_prefix("RATE#ip#").await;
+    assert_eq!(counters.len(), 1, "one address, one hour: {counters:?}");
+    let pk = get_s(&counters[0], "pk").unwrap();
+    let [_, _, key, hour] = pk.split('#').collect::<Vec<_>>()[..] else {
+        panic!("{pk}")
+    };
+    // Not the plain SHA-256 of the address (every IPv4 address can be hashed in minutes)...
+    for plain in ["127.0.0.1", "ip:127.0.0.1"] {
+        assert_ne!(key, records::links::token_hash(plain), "{plain}");
+    }
+    // ...but an HMAC under the day's key, derived from the stack's secret.
+    let secret = LinkSecret::load(
+        app.stack.function_env("SchoolPagesFunction"),
+        &app.stack.aws,
+    )
+    .await
+    .unwrap();
+    let hour: i64 = hour.parse().unwrap();
+    let day = OffsetDateTime::from_unix_timestamp(hour).unwrap().date();
+    assert_eq!(key, secret.rate_limit_key("127.0.0.1", day));
+    // It is deleted (TTL) two hours after its hour began, as the README says.
+    let expires: i64 = get_i64(&counters[0], "expires_at").unwrap();
+    assert_eq!(expires - hour, 2 * 60 * 60);
+}
+
+/// Each statement of function `name`'s policy, with its actions, as the template writes it
+/// (debug text: the tags `!Sub` and `!Select` kept as they are).
+fn policy_statements(name: &str) -> Vec<(Vec<String>, String)> {
+    let template = Template::load(&template_path()).unwrap();
+    let (_, function) = template
+        .resources_of_type("AWS::Serverless::Function")
+        .into_iter()
+        .find(|(id, _)| *id == name)
+        .unwrap();
+    let policies = function["Properties"]["Policies"].as_sequence().unwrap();
+    policies
+        .iter()
+        .flat_map(|policy| policy["Statement"].as_sequence().unwrap().clone())
+        .map(|statement| {
+            let actions = match &statement["Action"] {
+                action if action.as_str().is_some() => vec![action.as_str().unwrap().to_owned()],
+                actions => actions
+                    .as_sequence()
+                    .unwrap()
+                    .iter()
+                    .map(|a| a.as_str().unwrap().to_owned())
+                    .collect(),
+            };
+            (actions, format!("{statement:?}"))
+        })
+        .collect()
+}
+
+#[test]
+fn school_pages_may_change_only_evidence_objects_and_mail_goes_from_the_one_identity() {
+    let evidence = "/requests/*/evidence/*";
+    let school = policy_statements("SchoolPagesFunction");
+    for action in [
+        "s3:PutObject",
+        "s3:GetObjectVersion",
+        "s3:DeleteObjectVersion",
+        "s3:ListBucketVersions",
+    ] {
+        let granting: Vec<_> = school
+            .iter()
+            .filter(|(a, _)| a.iter().any(|a| a == action))
+            .collect();
+        assert!(!granting.is_empty(), "{action}");
+        for (_, statement) in granting {
+            let scoped = if action == "s3:ListBucketVersions" {
+                statement.contains(r#"String("requests/*/evidence/*")"#)
+            } else {
+                statement.contains(evidence)
+            };
+            assert!(scoped, "{action} reaches beyond evidence: {statement}");
+        }
+    }
+    // The report's PDF is only read (for its download link), never written or deleted.
+    let report_access: Vec<_> = school
+        .iter()
+        .filter(|(_, s)| s.contains("/report/"))
+        .collect();
+    assert!(
+        report_access
+            .iter()
+            .all(|(actions, _)| actions == &["s3:GetObject"]),
+        "{report_access:?}"
+    );
+
+    for function in ["MailSenderFunction", "ScheduledTasksFunction"] {
+        let sending: Vec<_> = policy_statements(function)
+            .into_iter()
+            .filter(|(actions, _)| actions.iter().any(|a| a.starts_with("ses:Send")))
+            .collect();
+        assert!(!sending.is_empty(), "{function}");
+        for (_, statement) in sending {
+            assert!(
+                !statement.contains(r#"String("*")"#),
+                "{function}: {statement}"
+            );
+            for resource in [
+                ":identity/${SenderAddress}",
+                ":identity/${Domain}",
+                ":configuration-set/${MailConfigurationSet}",
+            ] {
+                assert!(
+                    statement.contains(resource),
+                    "{function} lacks {resource}: {statement}"
+                );
+            }
+        }
+    }
 }
