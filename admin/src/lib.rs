@@ -43,6 +43,20 @@ pub enum AdminError {
     Io(String),
 }
 
+/// Item `pk` / `sk`, read consistently, or `missing` when there is none.
+pub(crate) async fn get_item(
+    table: &Table,
+    pk: String,
+    sk: &str,
+    missing: impl FnOnce() -> AdminError,
+) -> Result<records::store::Item, AdminError> {
+    let item = table
+        .get(pk, sk)
+        .await
+        .map_err(|e| AdminError::Store(one_line(&format!("{e} (table {})", table.name))))?;
+    item.ok_or_else(missing)
+}
+
 /// One line describing a failed DynamoDB call, naming the table (a wrong `--table` shows as
 /// `ResourceNotFoundException` here).
 pub(crate) fn store_error<E>(table: &Table, operation: &'static str, err: E) -> AdminError

@@ -14,7 +14,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use workflows::offers::{Withdrawn, Workflow};
 
-use crate::{AdminError, Item, printable, store_error, write_columns};
+use crate::{AdminError, Item, get_item, printable, store_error, write_columns};
 
 /// Every state a request can be in, in workflow order.
 pub const STATES: &[&str] = RequestState::NAMES;
@@ -164,18 +164,11 @@ pub fn list_json(requests: &[StoredRequest]) -> Value {
 
 /// The id of the request with this reference.
 async fn request_id(table: &Table, reference: &Reference) -> Result<String, AdminError> {
-    let item = table
-        .client
-        .get_item()
-        .table_name(&table.name)
-        .key("pk", s(records::keys::reference_pk(reference.as_str())))
-        .key("sk", s("REFERENCE"))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(|e| store_error(table, "GetItem", e))?
-        .item
-        .ok_or_else(|| AdminError::NotFound(format!("no request has reference {reference}")))?;
+    let pk = records::keys::reference_pk(reference.as_str());
+    let item = get_item(table, pk, "REFERENCE", || {
+        AdminError::NotFound(format!("no request has reference {reference}"))
+    })
+    .await?;
     get_s(&item, "request_id")
         .map(str::to_owned)
         .ok_or_else(|| {

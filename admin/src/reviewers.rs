@@ -8,11 +8,11 @@ use records::audit::Actor;
 use records::domain::format_date;
 use records::reviewers as pool;
 use records::reviewers::{ActiveSet, Reviewer};
-use records::store::{StoreError, Table, get_s, s};
+use records::store::{StoreError, Table, get_s};
 use serde_json::{Value, json};
 use ulid::Ulid;
 
-use crate::{AdminError, printable, store_error, write_columns};
+use crate::{AdminError, get_item, printable, write_columns};
 
 /// How a reviewer is named on the command line: their id, or their email (case ignored).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -101,18 +101,7 @@ pub async fn find(table: &Table, key: &ReviewerKey) -> Result<Reviewer, AdminErr
         ReviewerKey::Id(id) => *id,
         ReviewerKey::Email(email) => {
             let pk = pool::email_pk(email);
-            let item = table
-                .client
-                .get_item()
-                .table_name(&table.name)
-                .key("pk", s(&pk))
-                .key("sk", s("REVIEWER_EMAIL"))
-                .consistent_read(true)
-                .send()
-                .await
-                .map_err(|e| store_error(table, "GetItem", e))?
-                .item
-                .ok_or_else(not_found)?;
+            let item = get_item(table, pk.clone(), "REVIEWER_EMAIL", not_found).await?;
             get_s(&item, "reviewer_id")
                 .and_then(|id| Ulid::from_string(id).ok())
                 .ok_or_else(|| {
@@ -122,18 +111,7 @@ pub async fn find(table: &Table, key: &ReviewerKey) -> Result<Reviewer, AdminErr
                 })?
         }
     };
-    let item = table
-        .client
-        .get_item()
-        .table_name(&table.name)
-        .key("pk", s(pool::profile_pk(id)))
-        .key("sk", s("PROFILE"))
-        .consistent_read(true)
-        .send()
-        .await
-        .map_err(|e| store_error(table, "GetItem", e))?
-        .item
-        .ok_or_else(not_found)?;
+    let item = get_item(table, pool::profile_pk(id), "PROFILE", not_found).await?;
     Reviewer::from_item(&item).map_err(|e| AdminError::Store(e.to_string()))
 }
 

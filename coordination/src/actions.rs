@@ -2,20 +2,20 @@
 //! workflows' own steps: reassign, withdraw with a reason, erase with a typed confirmation.
 
 use records::audit::{Actor, AuditSubject};
-use records::lifecycle::RequestState;
+use records::lifecycle::{Action, Refusal, RequestState, Why};
 use records::request::{StoredRequest, second_state};
 use time::Date;
 use workflows::offers::{Reassigned, Withdrawn};
 
-use crate::named_offer::lead_place_open;
-use crate::refusal::{Refused, seen};
+use crate::refusal::{Refused, administrator_may, seen};
 use crate::{Coordination, CoordinationError};
 
 /// The longest withdrawal reason kept.
 pub const MAX_REASON_CHARS: usize = 500;
 
-/// The actions shown on the request page now. Each action's workflow checks its own stage
-/// again when it runs (inside its conditional write), so a stale page stores nothing.
+/// The actions shown on the request page now: those the lifecycle's rule allows the
+/// administrator. Each action checks the same rule again when it runs (inside its conditional
+/// write), so a stale page stores nothing.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Allowed {
     pub offer: bool,
@@ -26,16 +26,17 @@ pub struct Allowed {
     pub replace_second: bool,
 }
 
-/// What a coordinator may do with `stored` now (the same checks as the workflows').
+/// What a coordinator may do with `stored` now (the same rule as the actions').
 pub fn allowed(stored: &StoredRequest, today: Date) -> Allowed {
-    let state = stored.state;
+    let may = |action| administrator_may(stored, action, today).is_ok();
     Allowed {
-        offer: lead_place_open(state),
-        reassign: matches!(state, RequestState::NeedsAttention | RequestState::Offered)
-            || (state == RequestState::Accepted
-                && stored.second_state.as_deref() == Some(second_state::NEEDS_ATTENTION)),
-        withdraw: state != RequestState::Withdrawn,
-        erase: true,
+        offer: may(Action::OfferNamed),
+        // A booked request goes back to matching only for its second's place.
+        reassign: may(Action::Reassign)
+            && (stored.state != RequestState::Accepted
+                || stored.second_state.as_deref() == Some(second_state::NEEDS_ATTENTION)),
+        withdraw: may(Action::Withdraw),
+        erase: may(Action::Erase),
         replace_second: crate::replacement::second_replaceable(stored, today),
     }
 }
@@ -69,6 +70,9 @@ impl Coordination {
         };
         if seen(&stored) != seen_on_page {
             return Ok(Err(Refused::Stale));
+        }
+        if let Err(refused) = administrator_may(&stored, Action::Reassign, actor.at.date()) {
+            return Ok(Err(refused));
         }
         let entry = actor
             .entry(
@@ -113,6 +117,9 @@ impl Coordination {
         if seen(&stored) != seen_on_page {
             return Ok(Err(Refused::Stale));
         }
+        if let Err(refused) = administrator_may(&stored, Action::Withdraw, actor.at.date()) {
+            return Ok(Err(refused));
+        }
         let entry = actor
             .entry("withdrawn", subject(&stored), format!("reason: {reason}"))
             .transact_put(self.workflow.table())?;
@@ -123,7 +130,10 @@ impl Coordination {
                 .await?
             {
                 Withdrawn::Withdrawn { .. } => Ok(()),
-                Withdrawn::Already => Err(Refused::WrongStage(RequestState::Withdrawn)),
+                Withdrawn::Already => Err(Refused::Lifecycle(Refusal {
+                    action: Action::Withdraw,
+                    why: Why::Withdrawn,
+                })),
                 Withdrawn::Busy => Err(Refused::Stale),
                 Withdrawn::NoSuchRequest => Err(Refused::NoSuchRequest),
             },

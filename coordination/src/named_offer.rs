@@ -5,14 +5,14 @@
 
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use records::audit::{Actor, AuditSubject};
-use records::lifecycle::RequestState;
+use records::lifecycle::{Action, Guard};
 use records::request::StoredRequest;
 use records::store::{Transacted, dynamo_error, s};
 use time::OffsetDateTime;
 use workflows::matching::{Candidate, MatchOutcome, Role, RuleOut};
 use workflows::offers::offer_state;
 
-use crate::refusal::{Refused, seen};
+use crate::refusal::{Refused, administrator_may, seen};
 use crate::{Coordination, CoordinationError};
 
 /// A hard rule of the matcher, as the coordinator reads it (some group several [`RuleOut`]s).
@@ -175,17 +175,6 @@ fn checks(reasons: &[RuleOut]) -> Vec<RuleCheck> {
         .collect()
 }
 
-/// The states in which the lead's place can be offered to a named reviewer.
-pub(crate) fn lead_place_open(state: RequestState) -> bool {
-    matches!(
-        state,
-        RequestState::Submitted
-            | RequestState::Matching
-            | RequestState::NeedsAttention
-            | RequestState::Offered
-    )
-}
-
 impl Coordination {
     /// Every active reviewer judged for the lead's place on `stored`, as of `now`.
     pub async fn lead_verdicts(
@@ -216,8 +205,8 @@ impl Coordination {
         if seen(&stored) != seen_on_page {
             return Ok(Err(Refused::Stale));
         }
-        if !lead_place_open(stored.state) {
-            return Ok(Err(Refused::WrongStage(stored.state)));
+        if let Err(refused) = administrator_may(&stored, Action::OfferNamed, actor.at.date()) {
+            return Ok(Err(refused));
         }
         let inputs = self
             .workflow
@@ -240,6 +229,7 @@ impl Coordination {
             }
             items.push(withdraw_open_offer(&table.name, open));
         }
+        Guard::new(Action::OfferNamed, actor.at.date()).add_to(&table.name, &stored.id, &mut items);
         let subject = AuditSubject::Request {
             id: stored.id.clone(),
             reference: stored.reference.to_string(),

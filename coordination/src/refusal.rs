@@ -3,8 +3,9 @@
 
 use std::fmt;
 
-use records::lifecycle::RequestState;
+use records::lifecycle::{Action, Person, RequestState, allowed_on};
 use records::request::StoredRequest;
+use time::Date;
 
 /// What the page saw of the request: a form sends it back, and an action refuses (storing
 /// nothing) when the request has moved on since.
@@ -32,6 +33,8 @@ pub enum Refused {
     /// The request changed since the page was drawn (or while the action ran).
     Stale,
     WrongStage(RequestState),
+    /// The lifecycle's rule refuses the action at the request's stage.
+    Lifecycle(records::lifecycle::Refusal),
     NoSuchReviewer,
     /// The reviewer breaks these hard rules now.
     RulesFailed(Vec<String>),
@@ -50,6 +53,7 @@ impl fmt::Display for Refused {
                 "The request changed since this page was loaded, so nothing was changed. Look at it again and choose again.",
             ),
             Refused::WrongStage(state) => write!(f, "This cannot be done while the request is {state}."),
+            Refused::Lifecycle(refusal) => refusal.fmt(f),
             Refused::NoSuchReviewer => f.write_str("Choose an active reviewer from the list."),
             Refused::RulesFailed(reasons) => write!(
                 f,
@@ -69,4 +73,14 @@ impl fmt::Display for Refused {
             Refused::Field(_, message) => f.write_str(message),
         }
     }
+}
+
+/// The lifecycle's rule for the administrator's `action` on `stored` on `today`. (None of
+/// their actions depends on the report beyond the visit day.)
+pub(crate) fn administrator_may(
+    stored: &StoredRequest,
+    action: Action,
+    today: Date,
+) -> Result<(), Refused> {
+    allowed_on(stored, None, Person::Administrator, action, today).map_err(Refused::Lifecycle)
 }

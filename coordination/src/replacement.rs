@@ -7,7 +7,7 @@
 use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
 use records::audit::{Actor, AuditSubject};
 use records::domain::request::long_date;
-use records::lifecycle::RequestState;
+use records::lifecycle::{Action, Guard, RequestState};
 use records::links::LinkSecret;
 use records::outbox::{self, Attachment, OutboxEmail, Programme, RenderError, RenderedEmail};
 use records::request::{StoredRequest, TeamMember, TimelineEvent, second_state, timeline_put};
@@ -17,7 +17,7 @@ use time::format_description::well_known::Rfc3339;
 use workflows::matching::{Role, Term};
 
 use crate::named_offer::{Verdict, chosen, verdicts};
-use crate::refusal::{Refused, seen};
+use crate::refusal::{Refused, administrator_may, seen};
 use crate::{Coordination, CoordinationError};
 
 /// To a reviewer taken off a booked visit: the visit is off for them, with the calendar
@@ -133,22 +133,11 @@ impl OutboxEmail for ReviewerReleased {
     }
 }
 
-/// The booked second reviewer of `stored`, if the visit has not come yet on `today`.
+/// The booked second reviewer of `stored`, if the lifecycle lets a reviewer be replaced on
+/// `today` (a booked review whose visit day has not come).
 fn replaceable_second(stored: &StoredRequest, today: time::Date) -> Result<&TeamMember, Refused> {
-    let Some(second) = stored
-        .second
-        .as_ref()
-        .filter(|_| stored.state == RequestState::Accepted)
-    else {
-        return Err(Refused::Workflow("no second reviewer is booked".into()));
-    };
-    if second.visit_date > today {
-        Ok(second)
-    } else {
-        Err(Refused::Workflow(
-            "the visit has taken place, so the team can no longer change".into(),
-        ))
-    }
+    administrator_may(stored, Action::ReplaceReviewer, today)?;
+    (stored.second.as_ref()).ok_or_else(|| Refused::Workflow("no second reviewer is booked".into()))
 }
 
 /// Whether the page offers to replace the second reviewer.
@@ -224,6 +213,7 @@ impl Coordination {
         // The offer's own request update expects a search under way; a replacement starts
         // from the booked second instead.
         items[0] = request_update(name, &stored.id, &old.reviewer_id, &offer_id);
+        Guard::new(Action::ReplaceReviewer, actor.at.date()).add_to(name, &stored.id, &mut items);
         let at = actor.at.format(&Rfc3339).unwrap_or_default();
         let old_pk = records::reviewers::profile_pk(old_id);
         let visit_day = old.visit_date;

@@ -19,8 +19,9 @@
 //! [`outbox::OutboxEmail`] trait every email payload implements. It knows no workflow, template,
 //! page or HTTP type.
 //!
-//! Where a new piece goes: here only if it is a stored shape, a key, or a helper two or more
-//! workflows need to read or write the table; a use case (a rule that changes state) goes in
+//! Where a new piece goes: here only if it is a stored shape, a key, a pure rule over stored
+//! shapes (no I/O, no clock: [`matching`]), or a helper two or more workflows need to read or
+//! write the table; a use case (a rule that changes state) goes in
 //! `workflows`; anything that renders a page goes in `web`; delivering email goes in `mail`.
 
 pub mod audit;
@@ -31,6 +32,7 @@ pub mod env;
 pub mod keys;
 pub mod lifecycle;
 pub mod links;
+pub mod matching;
 pub mod outbox;
 pub mod programme;
 pub mod progress;

@@ -151,25 +151,13 @@ mod tests {
         let raw = crate::domain::request::tests::valid();
         let parsed =
             crate::domain::request::ReviewRequest::parse(&raw, date!(2026 - 11 - 23)).unwrap();
-        let mut request = StoredRequest {
-            id: "01R".into(),
-            reference: "SR-ABCD-EF".parse().unwrap(),
-            state: RequestState::Accepted,
-            created_at: "2026-01-05T09:00:00Z".into(),
-            purge_after: None,
-            request: parsed,
-            excluded_reviewers: Vec::new(),
-            open_offer: None,
-            lead: None,
-            second_state: None,
-            second_offer: None,
-            second: None,
-            date_change: None,
-            visit_sequence: 0,
-            follow_up_of: None,
-            follow_up: None,
-            signposting: false,
-        };
+        let mut request = StoredRequest::submitted(
+            "01R".into(),
+            "SR-ABCD-EF".parse().unwrap(),
+            parsed,
+            "2026-01-05T09:00:00Z".into(),
+        );
+        request.state = RequestState::Accepted;
         request.lead = Some(TeamMember {
             reviewer_id: "01V".into(),
             reviewer_name: "Ada".into(),

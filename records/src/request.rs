@@ -36,6 +36,10 @@ pub struct StoredRequest {
     /// `attribute_not_exists`.)
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub open_offer: Option<String>,
+    /// When an administrator withdrew it (RFC 3339; absent on a request withdrawn before this
+    /// was kept, whose timeline still says when).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub withdrawn_at: Option<String>,
     /// Who leads the review and when they visit, once accepted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lead: Option<TeamMember>,
@@ -67,6 +71,35 @@ pub struct StoredRequest {
 }
 
 impl StoredRequest {
+    /// A request as it is first stored: submitted, with nothing decided yet.
+    pub fn submitted(
+        id: String,
+        reference: Reference,
+        request: ReviewRequest,
+        created_at: String,
+    ) -> Self {
+        StoredRequest {
+            id,
+            reference,
+            state: RequestState::Submitted,
+            created_at,
+            purge_after: None,
+            request,
+            excluded_reviewers: Vec::new(),
+            open_offer: None,
+            lead: None,
+            second_state: None,
+            second_offer: None,
+            withdrawn_at: None,
+            second: None,
+            date_change: None,
+            visit_sequence: 0,
+            follow_up_of: None,
+            follow_up: None,
+            signposting: false,
+        }
+    }
+
     /// The reviewers on the review, lead first.
     pub fn team(&self) -> impl Iterator<Item = &TeamMember> {
         self.lead.iter().chain(self.second.iter())
@@ -256,6 +289,36 @@ pub struct OriginalReview {
     pub visit_date: Date,
 }
 
+/// Sets `flag` on the stored request to `at`, if it is not set yet (and, with `state`, while the
+/// request is in it): the guard that makes a reminder or a sweep's step happen once.
+pub fn flag_once(
+    table: &Table,
+    request_id: &str,
+    flag: &str,
+    at: &str,
+    state: Option<RequestState>,
+) -> TransactWriteItem {
+    let mut condition = "attribute_exists(pk) AND attribute_not_exists(#flag)".to_owned();
+    let mut update = Update::builder()
+        .table_name(&table.name)
+        .key("pk", s(request_pk(request_id)))
+        .key("sk", s("REQUEST"))
+        .update_expression("SET #flag = :at")
+        .expression_attribute_names("#flag", flag)
+        .expression_attribute_values(":at", s(at));
+    if let Some(state) = state {
+        condition.push_str(" AND #state = :state");
+        update = update
+            .expression_attribute_names("#state", "state")
+            .expression_attribute_values(":state", s(state.as_str()));
+    }
+    let update = update
+        .condition_expression(condition)
+        .build()
+        .expect("complete update");
+    TransactWriteItem::builder().update(update).build()
+}
+
 /// Sets `flag` on the request (if not set, and the request still `accepted`) and queues `email`
 /// in one transaction, with `also` (conditions that must still hold); whether it was sent.
 pub async fn remind_once<E: OutboxEmail>(
@@ -267,23 +330,9 @@ pub async fn remind_once<E: OutboxEmail>(
     email: &E,
     now: OffsetDateTime,
 ) -> Result<bool, StoreError> {
+    let at = now.format(&Rfc3339).unwrap_or_default();
     let mut items = vec![
-        TransactWriteItem::builder()
-            .update(
-                Update::builder()
-                    .table_name(&table.name)
-                    .key("pk", s(request_pk(request_id)))
-                    .key("sk", s("REQUEST"))
-                    .update_expression("SET #flag = :at")
-                    .condition_expression("attribute_not_exists(#flag) AND #state = :accepted")
-                    .expression_attribute_names("#flag", flag)
-                    .expression_attribute_names("#state", "state")
-                    .expression_attribute_values(":at", s(now.format(&Rfc3339).unwrap_or_default()))
-                    .expression_attribute_values(":accepted", s(RequestState::Accepted.as_str()))
-                    .build()
-                    .expect("complete update"),
-            )
-            .build(),
+        flag_once(table, request_id, flag, &at, Some(RequestState::Accepted)),
         outbox::put(&table.name, address, email, now),
     ];
     items.extend(also);

@@ -3,8 +3,8 @@
 
 1. No import cycle between the top-level modules (a file or folder directly under src/) of any
    crate, read from `crate::x` paths, `use crate::{x, ...}` and, in nested files, `super::x`.
-   Test code (after `#[cfg(test)]`, and files named tests.rs or under a tests/ folder) is left
-   out: a test may use any module of its crate.
+   Test code (the items marked `#[cfg(test)]`, and files named tests.rs or under a tests/
+   folder) is left out: a test may use any module of its crate.
 2. The library crates depend on each other only downwards:
    records <- {workflows <- coordination} <- {mail, web}.
 3. No library crate over 10,000 lines of non-test code.
@@ -52,7 +52,62 @@ def is_test_file(src, path):
 
 def production_text(path):
     with open(path, encoding="utf-8", errors="replace") as f:
-        return f.read().split("#[cfg(test)]")[0]
+        return without_test_items(f.read())
+
+
+def without_test_items(text):
+    """The text with each `#[cfg(test)]` item left out (a test module's block, a test-only
+    `use` or function), and the code after it kept."""
+    kept, start = [], 0
+    while (at := text.find("#[cfg(test)]", start)) != -1:
+        kept.append(text[start:at])
+        start = item_end(text, at + len("#[cfg(test)]"))
+        if text.startswith("\n", start):
+            start += 1
+    kept.append(text[start:])
+    return "".join(kept)
+
+
+def item_end(text, i):
+    """Where the item starting at `i` ends: after its `;` or its outermost closing brace.
+    Skips strings, chars and comments, so that braces in them do not count."""
+    depth, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if text.startswith("//", i):
+            i = text.find("\n", i)
+            i = n if i == -1 else i
+            continue
+        if text.startswith("/*", i):
+            i = text.find("*/", i + 2)
+            i = n if i == -1 else i + 2
+            continue
+        raw = re.match(r'r(#*)"', text[i : i + 20]) if c == "r" else None
+        if raw and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] == "_")):
+            close = '"' + raw.group(1)
+            i = text.find(close, i + raw.end())
+            i = n if i == -1 else i + len(close)
+            continue
+        if c == '"':
+            i += 1
+            while i < n and text[i] != '"':
+                i += 2 if text[i] == "\\" else 1
+            i += 1
+            continue
+        char = re.match(r"'(\\.|[^\\'])'", text[i : i + 4]) if c == "'" else None
+        if char:
+            i += char.end()
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1
+        elif c == ";" and depth == 0:
+            return i + 1
+        i += 1
+    return n
 
 
 def module_graph(src):

@@ -582,14 +582,7 @@ impl EvidenceStore {
                 return Ok(removed);
             }
             for (key, version) in &batch {
-                self.s3
-                    .delete_object()
-                    .bucket(&self.bucket)
-                    .key(key)
-                    .version_id(version)
-                    .send()
-                    .await
-                    .map_err(s3_error("DeleteObject"))?;
+                self.delete_version(key, version).await?;
             }
             removed.extend(batch);
         }
@@ -751,20 +744,21 @@ impl EvidenceStore {
     /// Deletes one object version (or, with no version, every version of the key).
     async fn discard(&self, key: &str, version_id: Option<&str>) -> Result<(), EvidenceError> {
         match version_id {
-            Some(version) => {
-                self.s3
-                    .delete_object()
-                    .bucket(&self.bucket)
-                    .key(key)
-                    .version_id(version)
-                    .send()
-                    .await
-                    .map_err(s3_error("DeleteObject"))?;
-            }
-            None => {
-                self.delete_all_versions(key).await?;
-            }
+            Some(version) => self.delete_version(key, version).await,
+            None => self.delete_all_versions(key).await.map(drop),
         }
+    }
+
+    /// Deletes one version of an object (for good: a bucket with versioning keeps the others).
+    async fn delete_version(&self, key: &str, version: &str) -> Result<(), EvidenceError> {
+        self.s3
+            .delete_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .version_id(version)
+            .send()
+            .await
+            .map_err(s3_error("DeleteObject"))?;
         Ok(())
     }
 

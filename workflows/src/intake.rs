@@ -288,25 +288,12 @@ impl Intake {
     ) -> Vec<TransactWriteItem> {
         let table = self.table.name.as_str();
         let created = now.format(&Rfc3339).unwrap_or_default();
-        let stored = StoredRequest {
-            id: request_id.to_owned(),
-            reference: reference.clone(),
-            state: RequestState::Submitted,
-            created_at: created.clone(),
-            purge_after: None,
-            request: request.clone(),
-            excluded_reviewers: Vec::new(),
-            open_offer: None,
-            lead: None,
-            second_state: None,
-            second_offer: None,
-            second: None,
-            date_change: None,
-            visit_sequence: 0,
-            follow_up_of: None,
-            follow_up: None,
-            signposting: false,
-        };
+        let stored = StoredRequest::submitted(
+            request_id.to_owned(),
+            reference.clone(),
+            request.clone(),
+            created.clone(),
+        );
         let mut request_item: HashMap<String, AttributeValue> =
             serde_dynamo::to_item(&stored).expect("a request serialises to an item");
         request_item.insert("pk".into(), s(request_pk(request_id)));

@@ -16,7 +16,8 @@ mod emails;
 pub mod evidence;
 pub mod factual_check;
 pub mod intake;
-pub mod matching;
+/// Matching is a pure rule over stored shapes, so it lives in `records`; workflows reach it here.
+pub use records::matching;
 pub mod offers;
 pub mod presigned_post;
 pub mod report;

@@ -50,7 +50,7 @@ use records::domain::{LocalAuthority, format_date, parse_date};
 use crate::matching;
 use crate::matching::{MatchRequest, ReviewHistory, ReviewerRecord, Role, Term};
 use records::keys::{offer_pk, state_index_key};
-use records::lifecycle::RequestState;
+use records::lifecycle::{Action, Guard, Person, RequestState, allowed_on};
 use records::links::{ReviewLink, review_link_expiry};
 use records::programme::ProgrammeSettings;
 use records::request::{
@@ -256,9 +256,11 @@ impl Workflow {
     }
 
     /// An administrator withdraws a request: in one transaction its state becomes `withdrawn`
-    /// (it leaves its state's index for that one), an offer still waiting for an answer is
-    /// withdrawn with it so nobody can accept it, and a `withdrawn` event (with the reason as
-    /// its detail) joins the timeline, with `extra` (e.g. an audit entry). Idempotent.
+    /// (it leaves its state's index for that one; `withdrawn_at` says when), the offers still
+    /// waiting for an answer (lead's or second's) are withdrawn with it so nobody can accept
+    /// them, and a `withdrawn` event (with the reason as its detail) joins the timeline, with
+    /// `extra` (e.g. an audit entry). The booked team's access ends with it (the lifecycle's
+    /// `OpenReview`). Idempotent.
     pub async fn withdraw(
         &self,
         request_id: &str,
@@ -269,20 +271,26 @@ impl Workflow {
         let Some(stored) = self.request(request_id).await? else {
             return Ok(Withdrawn::NoSuchRequest);
         };
-        if stored.state == RequestState::Withdrawn {
+        let (admin, action) = (Person::Administrator, Action::Withdraw);
+        if allowed_on(&stored, None, admin, action, now.date()).is_err() {
             return Ok(Withdrawn::Already);
         }
         let table = self.table.name.as_str();
+        let at = now.format(&Rfc3339).unwrap_or_default();
         let request = update(table, &request_pk(&stored.id), "REQUEST")
-            .update_expression("SET #state = :withdrawn, gsi1pk = :index REMOVE open_offer")
-            .condition_expression("attribute_exists(pk) AND #state <> :withdrawn")
+            .update_expression(
+                "SET #state = :withdrawn, gsi1pk = :index, withdrawn_at = :at \
+                 REMOVE open_offer, second_offer",
+            )
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":withdrawn", s(RequestState::Withdrawn.as_str()))
+            .expression_attribute_values(":at", s(&at))
             .expression_attribute_values(
                 ":index",
                 s(state_index_key(RequestState::Withdrawn.as_str())),
             );
-        let at = now.format(&Rfc3339).unwrap_or_default();
+        let request =
+            Guard::new(action, now.date()).on_update(request, Some("attribute_exists(pk)"));
         let event = TimelineEvent::new(
             at,
             RequestState::Withdrawn.as_str(),
@@ -294,7 +302,7 @@ impl Workflow {
                 .build(),
             timeline_put(table, &stored.id, &event),
         ];
-        if let Some(offer_id) = &stored.open_offer {
+        for offer_id in stored.open_offer.iter().chain(&stored.second_offer) {
             let offer = update(table, &offer_pk(offer_id), "OFFER")
                 .update_expression("SET #state = :withdrawn REMOVE gsi1pk, gsi1sk")
                 .condition_expression("#state = :open")
@@ -331,6 +339,7 @@ impl Workflow {
         let event =
             TimelineEvent::new(now.format(&Rfc3339).unwrap_or_default(), "reassigned", None);
         let mut items = vec![back, timeline_put(&self.table.name, request_id, &event)];
+        Guard::new(Action::Reassign, now.date()).add_to(&self.table.name, request_id, &mut items);
         items.extend(extra);
         match self.commit(items).await? {
             Transacted::Committed => Ok(Reassigned::Rematching),

@@ -21,12 +21,14 @@ use hyper::body::Incoming;
 use hyper::server::conn::http1;
 use hyper_util::rt::TokioIo;
 use lambda_http::http::HeaderMap;
+use local_runner::LocalStack;
 use local_runner::router::{self, Route};
 use local_runner::template::{EventSpec, FunctionSpec, Template};
-use local_runner::{LocalStack, StackConfig};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 use tokio::task::JoinSet;
+
+use crate::{bench_config, run_id, start};
 
 const TARGET_INIT: f64 = 3.0;
 const TARGET_PAGE_FIRST_RESPONSE: f64 = 4.0;
@@ -49,18 +51,9 @@ struct Sample {
 }
 
 pub async fn run(n: usize) -> anyhow::Result<()> {
-    let mut config = StackConfig::from_environment()?;
-    config.prefix = format!("cold{}", ulid::Ulid::new().to_string().to_lowercase());
-    config.schedule_timers = false;
-    config.stream_consumers = false;
-    // Every run submits a request from 127.0.0.1 for one school.
-    for limit in ["SubmissionsPerIpPerHour", "SubmissionsPerSchoolPerDay"] {
-        config.parameters.insert(limit.into(), "1000000".into());
-    }
+    let config = bench_config(format!("cold{}", run_id()))?;
     let template = Template::load(&config.template)?;
-    let stack = LocalStack::start(config)
-        .await
-        .context("starting the local stack")?;
+    let stack = start(config).await?;
     // (COLD_START_BINARIES: another build's binaries, e.g. target/debug to try the harness.)
     let binaries = std::env::var_os("COLD_START_BINARIES")
         .map(PathBuf::from)

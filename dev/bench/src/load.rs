@@ -11,10 +11,12 @@ use std::path::Path;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, anyhow, bail};
-use local_runner::{Exchange, ExchangeLog, LocalStack, StackConfig};
+use local_runner::{Exchange, ExchangeLog, LocalStack};
 use records::request::StoredRequest;
 use serde_json::Value;
 use workflows::intake::Intake;
+
+use crate::{bench_config, run_id, start};
 
 const SUBMISSIONS: usize = 2_000;
 const STATUS_READS: usize = 20_000;
@@ -28,17 +30,12 @@ pub async fn run() -> anyhow::Result<()> {
     let oha =
         std::env::var("OHA").context("OHA (the oha binary) is not set: run scripts/bench load")?;
     let exchanges = ExchangeLog::default();
-    let run_id = ulid::Ulid::new().to_string().to_lowercase();
-    let mut config = StackConfig::from_environment()?;
-    config.prefix = format!("load{run_id}");
-    config.schedule_timers = false;
+    let run_id = run_id();
+    let mut config = bench_config(format!("load{run_id}"))?;
+    // The load runs the whole pipeline as deployed: the streams drive the functions.
+    config.stream_consumers = true;
     config.exchanges = Some(exchanges.clone());
-    for limit in ["SubmissionsPerIpPerHour", "SubmissionsPerSchoolPerDay"] {
-        config.parameters.insert(limit.into(), "1000000".into());
-    }
-    let stack = LocalStack::start(config)
-        .await
-        .context("starting the local stack")?;
+    let stack = start(config).await?;
     let work = local_runner::repository_root().join("target/bench-load");
     std::fs::create_dir_all(&work)?;
     let domain = format!("{run_id}.load.example");

@@ -66,17 +66,41 @@ async fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn intake(n: usize) -> anyhow::Result<()> {
+/// A fresh id for one run's table prefix (lower case: it names buckets too).
+fn run_id() -> String {
+    ulid::Ulid::new().to_string().to_lowercase()
+}
+
+/// The stack for one bench run, under `prefix`: no timers and no stream consumers (the bench
+/// drives each step itself), and the intake's rate limits lifted (every request comes from one
+/// address, and many are for one school).
+fn bench_config(prefix: String) -> anyhow::Result<StackConfig> {
     let mut config = StackConfig::from_environment()?;
-    config.prefix = format!("bench{}", ulid::Ulid::new().to_string().to_lowercase());
+    config.prefix = prefix;
     config.schedule_timers = false;
     config.stream_consumers = false;
     for limit in ["SubmissionsPerIpPerHour", "SubmissionsPerSchoolPerDay"] {
         config.parameters.insert(limit.into(), "1000000".into());
     }
-    let stack = LocalStack::start(config)
+    Ok(config)
+}
+
+async fn start(config: StackConfig) -> anyhow::Result<LocalStack> {
+    LocalStack::start(config)
         .await
-        .context("starting the local stack")?;
+        .context("starting the local stack")
+}
+
+/// The stack's table, to write fixtures straight into it.
+fn table(stack: &LocalStack) -> records::store::Table {
+    records::store::Table {
+        client: stack.aws.dynamodb.clone(),
+        name: stack.table_name().to_owned(),
+    }
+}
+
+async fn intake(n: usize) -> anyhow::Result<()> {
+    let stack = start(bench_config(format!("bench{}", run_id()))?).await?;
     let env = stack.function_env("ReviewRequestsApiFunction");
     let api = ReviewRequestsApi::from_env(env, &stack.aws).await?;
     let intake = Intake::from_env(env, &stack.aws).await?;
@@ -144,22 +168,14 @@ async fn intake(n: usize) -> anyhow::Result<()> {
 }
 
 async fn matching() -> anyhow::Result<()> {
-    use records::store::Table;
     use workflows::matching::{MatchRequest, ReviewerRecord, Role, rank};
     let today = OffsetDateTime::now_utc().date();
     let parsed = ReviewRequest::parse(&raw(1), today).expect("valid");
     let settings = records::programme::ProgrammeSettings::new("Bench", "bench@example.org");
     println!("matching benchmark: one request against pools loaded from DynamoDB Local");
     for size in [100usize, 1_000, 10_000] {
-        let mut config = StackConfig::from_environment()?;
-        config.prefix = format!("benchm{}", ulid::Ulid::new().to_string().to_lowercase());
-        config.schedule_timers = false;
-        config.stream_consumers = false;
-        let stack = LocalStack::start(config).await?;
-        let table = Table {
-            client: stack.aws.dynamodb.clone(),
-            name: stack.table_name().to_owned(),
-        };
+        let stack = start(bench_config(format!("benchm{}", run_id()))?).await?;
+        let table = table(&stack);
         let pool = reviewer_pool(size, today);
         let actor = records::audit::Actor::new("bench", OffsetDateTime::now_utc());
         records::reviewers::upsert_all(&table, &pool, &actor).await?;

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, bail};
 use aws_sdk_dynamodb::types::AttributeValue;
 use console::{Console, SignedInUser};
-use local_runner::{LocalStack, StackConfig};
+use local_runner::LocalStack;
 use records::domain::request::ReviewRequest;
 use records::lifecycle::RequestState;
 use records::request::TeamMember;
@@ -22,26 +22,13 @@ use records::store::{Table, s};
 use time::OffsetDateTime;
 use workflows::intake::{IdempotencyKey, Intake};
 
-use crate::{ms, percentiles, raw};
+use crate::{bench_config, ms, percentiles, raw, run_id, start, table};
 
 const REQUESTS: usize = 1_000;
 
 pub async fn run(rounds: usize) -> anyhow::Result<()> {
-    let mut config = StackConfig::from_environment()?;
-    config.prefix = format!("benchp{}", ulid::Ulid::new().to_string().to_lowercase());
-    config.schedule_timers = false;
-    config.stream_consumers = false;
-    // Every request comes from one address: lift the intake's rate limits.
-    for limit in ["SubmissionsPerIpPerHour", "SubmissionsPerSchoolPerDay"] {
-        config.parameters.insert(limit.into(), "1000000".into());
-    }
-    let stack = LocalStack::start(config)
-        .await
-        .context("starting the local stack")?;
-    let table = Table {
-        client: stack.aws.dynamodb.clone(),
-        name: stack.table_name().to_owned(),
-    };
+    let stack = start(bench_config(format!("benchp{}", run_id()))?).await?;
+    let table = table(&stack);
     store_requests(&stack, &table).await?;
     let console = Console::from_env(stack.function_env("ConsoleFunction"), &stack.aws)?;
     let branding = records::branding::Branding::from(&records::programme::ProgrammeSettings::new(

@@ -176,9 +176,10 @@ pub(crate) async fn answer(
                     (StatusCode::UNPROCESSABLE_ENTITY, "reviewer")
                 }
                 Refused::NoSuchRequest => return not_found(),
-                Refused::Stale | Refused::WrongStage(_) | Refused::Workflow(_) => {
-                    (StatusCode::CONFLICT, "")
-                }
+                Refused::Stale
+                | Refused::WrongStage(_)
+                | Refused::Lifecycle(_)
+                | Refused::Workflow(_) => (StatusCode::CONFLICT, ""),
             };
             let errors = vec![ActionError {
                 field,

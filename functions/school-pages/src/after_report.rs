@@ -8,9 +8,10 @@ use std::collections::HashMap;
 
 use askama::Template;
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, RequestExt, Response};
 use records::branding::Branding;
 use records::domain::request::FieldError;
+use records::lifecycle::{Action, Person, Refusal, ReportState, allowed_on};
 use records::request::{Recommendation, StoredRequest};
 use records::versioned::{Saved, Versioned};
 use serde::Deserialize;
@@ -27,7 +28,7 @@ use workflows::after_report::sharing::{ShareForm, Shared, SharingView};
 use workflows::after_report::{action_plan, final_report, follow_up, sharing, signposting};
 use workflows::report::store::StoredReport;
 
-use crate::{MAX_FORM_BYTES, SchoolPages, message, unavailable};
+use crate::{LinkRequest, MAX_FORM_BYTES, NotTaken, SchoolPages, message, not_read, unavailable};
 
 /// A form of the status page's part about the report, shown again with why it was not taken.
 pub(crate) enum AfterReportProblem {
@@ -72,7 +73,8 @@ impl SchoolPages {
             None => None,
         };
         let report = match final_report(&self.table, &stored.id).await {
-            Ok(report) => report,
+            // Only the actions the lifecycle allows now are shown (none once withdrawn).
+            Ok(report) => report.filter(|_| after_report_allowed(stored, now).is_ok()),
             Err(error) => {
                 tracing::error!(%error, "reading a report failed");
                 None
@@ -217,9 +219,19 @@ impl SchoolPages {
         &self,
         branding: &Branding,
         link: &SchoolLink,
+        now: OffsetDateTime,
     ) -> Result<StoredReport, Response<Body>> {
         let token = &link.token;
         match final_report(&self.table, &link.stored.id).await {
+            Ok(Some(_)) if let Err(refusal) = after_report_allowed(&link.stored, now) => {
+                Err(message(
+                    branding,
+                    StatusCode::CONFLICT,
+                    "This cannot be done now",
+                    vec![refusal.to_string()],
+                    (&format!("/status/{token}"), "Back to your request"),
+                ))
+            }
             Ok(Some(report)) => Ok(report),
             Ok(None) => Err(message(
                 branding,
@@ -235,16 +247,10 @@ impl SchoolPages {
         }
     }
 
-    pub(crate) async fn action_plan(
-        &self,
-        branding: &Branding,
-        route: &str,
-        link: &SchoolLink,
-        request: &Request,
-        now: OffsetDateTime,
-    ) -> Response<Body> {
+    pub(crate) async fn action_plan(&self, call: LinkRequest<'_>) -> Response<Body> {
+        let (branding, link, request, now) = (call.branding, call.link, call.request, call.now);
         let (token, stored) = (&link.token, &link.stored);
-        let report = match self.final_report(branding, link).await {
+        let report = match self.final_report(branding, link, now).await {
             Ok(report) => report,
             Err(response) => return response,
         };
@@ -257,7 +263,7 @@ impl SchoolPages {
         };
         let recommendations = &report.report.recommendations;
         let page = |current| plain_input(branding, stored, token, recommendations, current);
-        if route.starts_with("GET") {
+        if call.route.starts_with("GET") {
             let saved = request
                 .query_string_parameters_ref()
                 .is_some_and(|q| q.first("saved").is_some());
@@ -273,11 +279,10 @@ impl SchoolPages {
         let wants_json = web::http::wants_json(request);
         let Ok(form) = web::http::read_form::<HashMap<String, String>>(request, MAX_FORM_BYTES)
         else {
-            return message(
+            return not_read(
                 branding,
-                StatusCode::BAD_REQUEST,
                 "Your action plan could not be read",
-                vec!["Go back to your action plan and save it again.".into()],
+                "Go back to your action plan and save it again.",
                 (
                     &format!("/status/{token}/action-plan"),
                     "Back to your action plan",
@@ -348,24 +353,18 @@ impl SchoolPages {
     }
 
     /// The school asks for a follow-up visit.
-    pub(crate) async fn follow_up(
-        &self,
-        branding: &Branding,
-        link: &SchoolLink,
-        request: &Request,
-        now: OffsetDateTime,
-    ) -> Response<Body> {
+    pub(crate) async fn follow_up(&self, call: LinkRequest<'_>) -> Response<Body> {
+        let (branding, link, request, now) = (call.branding, call.link, call.request, call.now);
         let (token, stored) = (&link.token, &link.stored);
         let Ok(form) = web::http::read_form::<FollowUpForm>(request, MAX_FORM_BYTES) else {
-            return message(
+            return not_read(
                 branding,
-                StatusCode::BAD_REQUEST,
                 "Your request could not be read",
-                vec!["Go back to your request's page and send the follow-up form again.".into()],
+                "Go back to your request's page and send the follow-up form again.",
                 (&format!("/status/{token}"), "Back to your request"),
             );
         };
-        if let Err(response) = self.final_report(branding, link).await {
+        if let Err(response) = self.final_report(branding, link, now).await {
             return response;
         }
         let ip = web::http::source_ip(request);
@@ -389,34 +388,28 @@ impl SchoolPages {
                 return unavailable(branding);
             }
         };
-        self.status_again(branding, link, None, Some(problem), now)
+        self.status_again(call, NotTaken::AfterReport(problem))
             .await
     }
 
     /// The school shares its final report: the PDF is emailed to the address it gives, once per
     /// form sent.
-    pub(crate) async fn share(
-        &self,
-        branding: &Branding,
-        link: &SchoolLink,
-        request: &Request,
-        now: OffsetDateTime,
-    ) -> Response<Body> {
+    pub(crate) async fn share(&self, call: LinkRequest<'_>) -> Response<Body> {
+        let (branding, link, request, now) = (call.branding, call.link, call.request, call.now);
         let (token, stored) = (&link.token, &link.stored);
         let back = format!("/status/{token}#share");
         let form = match web::http::read_form::<ShareForm>(request, MAX_FORM_BYTES) {
             Ok(form) if form.key_ok() => form,
             _ => {
-                return message(
+                return not_read(
                     branding,
-                    StatusCode::BAD_REQUEST,
                     "The form could not be read",
-                    vec!["Go back to your request's page and share your report again.".into()],
+                    "Go back to your request's page and share your report again.",
                     (&back, "Back to your request"),
                 );
             }
         };
-        let report = match self.final_report(branding, link).await {
+        let report = match self.final_report(branding, link, now).await {
             Ok(report) => report,
             Err(response) => return response,
         };
@@ -428,14 +421,9 @@ impl SchoolPages {
                     errors,
                     refused: None,
                 };
+                let problem = AfterReportProblem::Share(problem);
                 return self
-                    .status_again(
-                        branding,
-                        link,
-                        None,
-                        Some(AfterReportProblem::Share(problem)),
-                        now,
-                    )
+                    .status_again(call, NotTaken::AfterReport(problem))
                     .await;
             }
         };
@@ -460,34 +448,23 @@ impl SchoolPages {
             errors: Vec::new(),
             refused: Some(refused),
         };
-        self.status_again(
-            branding,
-            link,
-            None,
-            Some(AfterReportProblem::Share(problem)),
-            now,
-        )
-        .await
+        let problem = AfterReportProblem::Share(problem);
+        self.status_again(call, NotTaken::AfterReport(problem))
+            .await
     }
 
     /// The school takes part in signposting, or stops.
-    pub(crate) async fn signposting(
-        &self,
-        branding: &Branding,
-        link: &SchoolLink,
-        request: &Request,
-        now: OffsetDateTime,
-    ) -> Response<Body> {
+    pub(crate) async fn signposting(&self, call: LinkRequest<'_>) -> Response<Body> {
+        let (branding, link, request, now) = (call.branding, call.link, call.request, call.now);
         let (token, stored) = (&link.token, &link.stored);
         let consent = match web::http::read_form::<ConsentForm>(request, MAX_FORM_BYTES) {
             Ok(form) if form.consent == "yes" => true,
             Ok(form) if form.consent == "no" => false,
             _ => {
-                return message(
+                return not_read(
                     branding,
-                    StatusCode::BAD_REQUEST,
                     "Your choice could not be read",
-                    vec!["Go back to your request's page, choose yes or no, and save it.".into()],
+                    "Go back to your request's page, choose yes or no, and save it.",
                     (
                         &format!("/status/{token}#signposting"),
                         "Back to your request",
@@ -495,7 +472,7 @@ impl SchoolPages {
                 );
             }
         };
-        let report = match self.final_report(branding, link).await {
+        let report = match self.final_report(branding, link, now).await {
             Ok(report) => report,
             Err(response) => return response,
         };
@@ -511,6 +488,13 @@ impl SchoolPages {
 }
 
 /// The action plan page showing what is stored (nothing posted, no problem).
+/// The lifecycle's rule for acting on the final report (sharing, follow-up, action plan,
+/// signposting): refused once the request is withdrawn.
+fn after_report_allowed(stored: &StoredRequest, now: OffsetDateTime) -> Result<(), Refusal> {
+    let (person, action) = (Person::School, Action::AfterReport);
+    allowed_on(stored, Some(ReportState::Final), person, action, now.date())
+}
+
 fn plain_input<'a>(
     branding: &'a Branding,
     stored: &StoredRequest,

@@ -18,7 +18,6 @@ use records::programme;
 use records::programme::ProgrammeSettings;
 use records::request::StoredRequest;
 use time::{Duration, OffsetDateTime};
-use web::guards::SchoolLink;
 use web::pages::evidence::{
     EvidencePage, EvidenceRow, EvidenceSummary, EvidenceUploadPage, UPLOAD_CHECK_SCRIPT,
 };
@@ -27,7 +26,7 @@ use workflows::evidence::{
     changes_allowed, size_text,
 };
 
-use crate::{MAX_FORM_BYTES, SchoolPages, message, path_parameter, unavailable};
+use crate::{LinkRequest, MAX_FORM_BYTES, SchoolPages, message, path_parameter, unavailable};
 
 /// Evidence is due this long before the visit.
 const DUE_BEFORE_VISIT: Duration = Duration::days(14);
@@ -59,14 +58,8 @@ impl SchoolPages {
         }
     }
 
-    pub(crate) async fn evidence(
-        &self,
-        branding: &Branding,
-        route: &str,
-        link: &SchoolLink,
-        request: &Request,
-        now: OffsetDateTime,
-    ) -> Response<Body> {
+    pub(crate) async fn evidence(&self, call: LinkRequest<'_>) -> Response<Body> {
+        let (branding, link, request, now) = (call.branding, call.link, call.request, call.now);
         let evidence_id = path_parameter(request, "evidence_id");
         let query = request.query_string_parameters_ref();
         let query = |name: &str| {
@@ -92,7 +85,7 @@ impl SchoolPages {
             now,
             closed,
         };
-        match route {
+        match call.route {
             "GET /status/{token}/evidence" => {
                 self.list(
                     &page,

@@ -40,6 +40,23 @@ mod self_evaluation;
 /// Far more than any honest form (the longest text is 1,500 characters).
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
 
+/// A request under the school's status link, with the link it resolved to: what each page
+/// behind the link is handed.
+#[derive(Clone, Copy)]
+pub(crate) struct LinkRequest<'a> {
+    branding: &'a Branding,
+    route: &'a str,
+    link: &'a SchoolLink,
+    request: &'a Request,
+    now: OffsetDateTime,
+}
+
+/// A form of the status page that was not taken, shown again with its problem.
+pub(crate) enum NotTaken<'a> {
+    DateChange(String, &'a DateChangeForm),
+    AfterReport(after_report::AfterReportProblem),
+}
+
 pub struct SchoolPages {
     table: Table,
     intake: Intake,
@@ -119,8 +136,14 @@ impl SchoolPages {
                 let token = path_parameter(&request, "token");
                 match web::guards::school_link(&self.table, &token).await {
                     Ok(link) => {
-                        self.behind_link(&branding, route, &link, &request, now)
-                            .await
+                        let call = LinkRequest {
+                            branding: &branding,
+                            route,
+                            link: &link,
+                            request: &request,
+                            now,
+                        };
+                        self.behind_link(call).await
                     }
                     Err(refused) => refused.page(&branding),
                 }
@@ -130,42 +153,29 @@ impl SchoolPages {
     }
 
     /// A page under the school's status link, for the request the link resolved to.
-    async fn behind_link(
-        &self,
-        branding: &Branding,
-        route: &str,
-        link: &SchoolLink,
-        request: &Request,
-        now: OffsetDateTime,
-    ) -> Response<Body> {
-        match route {
+    async fn behind_link(&self, call: LinkRequest<'_>) -> Response<Body> {
+        match call.route {
             "GET /status/{token}/evidence"
             | "POST /status/{token}/evidence"
             | "GET /status/{token}/evidence/{evidence_id}/upload"
             | "GET /status/{token}/evidence/{evidence_id}/download"
-            | "POST /status/{token}/evidence/{evidence_id}/delete" => {
-                self.evidence(branding, route, link, request, now).await
-            }
-            "GET /status/{token}" => self.status(branding, link, None, None, now).await,
-            "POST /status/{token}/date" => self.date_change(branding, link, request, now).await,
+            | "POST /status/{token}/evidence/{evidence_id}/delete" => self.evidence(call).await,
+            "GET /status/{token}" => self.status(call, None).await,
+            "POST /status/{token}/date" => self.date_change(call).await,
             "GET /status/{token}/action-plan" | "POST /status/{token}/action-plan" => {
-                self.action_plan(branding, route, link, request, now).await
+                self.action_plan(call).await
             }
-            "POST /status/{token}/follow-up" => self.follow_up(branding, link, request, now).await,
-            "POST /status/{token}/signposting" => {
-                self.signposting(branding, link, request, now).await
-            }
-            "POST /status/{token}/share" => self.share(branding, link, request, now).await,
+            "POST /status/{token}/follow-up" => self.follow_up(call).await,
+            "POST /status/{token}/signposting" => self.signposting(call).await,
+            "POST /status/{token}/share" => self.share(call).await,
             "GET /status/{token}/report" | "POST /status/{token}/report" => {
-                self.factual_check(branding, route, link, request, now)
-                    .await
+                self.factual_check(call).await
             }
-            "GET /status/{token}/report.pdf" => self.report_pdf(branding, link, now).await,
+            "GET /status/{token}/report.pdf" => self.report_pdf(call).await,
             "GET /status/{token}/self-evaluation" | "POST /status/{token}/self-evaluation" => {
-                self.self_evaluation(branding, route, link, request, now)
-                    .await
+                self.self_evaluation(call).await
             }
-            _ => not_found(branding),
+            _ => not_found(call.branding),
         }
     }
 
@@ -228,16 +238,18 @@ impl SchoolPages {
         }
     }
 
-    /// The status page; with `problem`, a date-change form shown again with its error; with
-    /// `after_report`, the follow-up or share form with its.
+    /// The status page; with `not_taken`, one of its forms shown again with its problem.
     async fn status(
         &self,
-        branding: &Branding,
-        link: &SchoolLink,
-        problem: Option<(String, &DateChangeForm)>,
-        after_report: Option<after_report::AfterReportProblem>,
-        now: OffsetDateTime,
+        call: LinkRequest<'_>,
+        not_taken: Option<NotTaken<'_>>,
     ) -> Response<Body> {
+        let (branding, link, now) = (call.branding, call.link, call.now);
+        let (problem, after_report) = match not_taken {
+            Some(NotTaken::DateChange(error, form)) => (Some((error, form)), None),
+            Some(NotTaken::AfterReport(problem)) => (None, Some(problem)),
+            None => (None, None),
+        };
         let (token, stored) = (link.token.as_str(), &link.stored);
         let mut page = StatusPage::new(branding, stored, &link.events);
         page.evidence = self.evidence_summary(token, &stored.id).await;
@@ -293,40 +305,30 @@ impl SchoolPages {
 
     /// The status page shown again after a form it holds was not taken: the request as it is
     /// now (read again through the link), with the form's problem.
-    async fn status_again(
-        &self,
-        branding: &Branding,
-        link: &SchoolLink,
-        problem: Option<(String, &DateChangeForm)>,
-        after_report: Option<after_report::AfterReportProblem>,
-        now: OffsetDateTime,
-    ) -> Response<Body> {
-        match web::guards::school_link(&self.table, &link.token).await {
+    async fn status_again(&self, call: LinkRequest<'_>, not_taken: NotTaken<'_>) -> Response<Body> {
+        match web::guards::school_link(&self.table, &call.link.token).await {
             Ok(fresh) => {
-                self.status(branding, &fresh, problem, after_report, now)
-                    .await
+                let call = LinkRequest {
+                    link: &fresh,
+                    ..call
+                };
+                self.status(call, Some(not_taken)).await
             }
-            Err(refused) => refused.page(branding),
+            Err(refused) => refused.page(call.branding),
         }
     }
 }
 
 impl SchoolPages {
     /// The school asks to move its booked visit, or answers the lead reviewer's request to.
-    async fn date_change(
-        &self,
-        branding: &Branding,
-        link: &SchoolLink,
-        request: &Request,
-        now: OffsetDateTime,
-    ) -> Response<Body> {
+    async fn date_change(&self, call: LinkRequest<'_>) -> Response<Body> {
+        let (branding, link, request, now) = (call.branding, call.link, call.request, call.now);
         let token = &link.token;
         let Ok(form) = web::http::read_form::<DateChangeForm>(request, MAX_FORM_BYTES) else {
-            return message(
+            return not_read(
                 branding,
-                StatusCode::BAD_REQUEST,
                 "Your answer could not be read",
-                vec!["Go back to your request's page and use one of its buttons.".into()],
+                "Go back to your request's page and use one of its buttons.",
                 (&format!("/status/{token}"), "Back to your request"),
             );
         };
@@ -335,7 +337,7 @@ impl SchoolPages {
                 web::http::see_other(&format!("/status/{token}#visit-date"))
             }
             Ok(DateChangeOutcome::Problem(error)) => {
-                self.status_again(branding, link, Some((error, &form)), None, now)
+                self.status_again(call, NotTaken::DateChange(error, &form))
                     .await
             }
             Err(error) => {
@@ -572,6 +574,17 @@ fn message(
             link_text,
         }
         .render(),
+    )
+}
+
+/// A form that could not be read (a browser sends ours whole): what to do, and where to go.
+fn not_read(branding: &Branding, title: &str, advice: &str, back: (&str, &str)) -> Response<Body> {
+    message(
+        branding,
+        StatusCode::BAD_REQUEST,
+        title,
+        vec![advice.into()],
+        back,
     )
 }
 

@@ -4,31 +4,24 @@
 
 use askama::Template;
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, Response};
+use lambda_http::{Body, Response};
 use records::branding::Branding;
 use records::request::StoredRequest;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
-use web::guards::SchoolLink;
 use web::pages::report::FactualCheckPage;
 use workflows::report::render::{ReportDocument, Stage};
 use workflows::report::store::{Moved, StoredReport};
 use workflows::report::{FactualCheck, ReportFieldError, store};
 
-use crate::{SchoolPages, message, unavailable};
+use crate::{LinkRequest, SchoolPages, message, not_read, unavailable};
 
 /// Room for a comment on every section at its limit, in the worst UTF-8 and URL encoding.
 const MAX_COMMENTS_FORM_BYTES: usize = 256 * 1024;
 
 impl SchoolPages {
-    pub(crate) async fn factual_check(
-        &self,
-        branding: &Branding,
-        route: &str,
-        link: &SchoolLink,
-        request: &Request,
-        now: OffsetDateTime,
-    ) -> Response<Body> {
+    pub(crate) async fn factual_check(&self, call: LinkRequest<'_>) -> Response<Body> {
+        let (branding, link, request, now) = (call.branding, call.link, call.request, call.now);
         let (token, stored) = (&link.token, &link.stored);
         let status_link = format!("/status/{token}");
         let report = match store::get(&self.table, &stored.id).await {
@@ -48,17 +41,18 @@ impl SchoolPages {
             }
         };
         let action = format!("/status/{token}/report");
-        if route.starts_with("GET") || report.state != records::lifecycle::ReportState::Submitted {
+        if call.route.starts_with("GET")
+            || report.state != records::lifecycle::ReportState::Submitted
+        {
             return page(branding, stored, &report, &action, &[], &[], StatusCode::OK);
         }
         let Ok(pairs) =
             web::http::read_form::<Vec<(String, String)>>(request, MAX_COMMENTS_FORM_BYTES)
         else {
-            return message(
+            return not_read(
                 branding,
-                StatusCode::BAD_REQUEST,
                 "Your comments could not be read",
-                vec!["Go back to the draft and send the form again.".into()],
+                "Go back to the draft and send the form again.",
                 (&action, "Back to the draft"),
             );
         };
@@ -106,12 +100,8 @@ impl SchoolPages {
 impl SchoolPages {
     /// The final report's PDF: a redirect to a short-lived presigned GET of the stored file.
     /// A link that is not the school's gets 403 and no URL.
-    pub(crate) async fn report_pdf(
-        &self,
-        branding: &Branding,
-        link: &SchoolLink,
-        now: OffsetDateTime,
-    ) -> Response<Body> {
+    pub(crate) async fn report_pdf(&self, call: LinkRequest<'_>) -> Response<Body> {
+        let (branding, link, now) = (call.branding, call.link, call.now);
         let (token, stored) = (&link.token, &link.stored);
         let pdf_key = match store::get(&self.table, &stored.id).await {
             Ok(Some(report)) if report.state == records::lifecycle::ReportState::Final => {

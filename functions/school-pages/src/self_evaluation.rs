@@ -6,15 +6,13 @@ use std::collections::HashMap;
 
 use askama::Template;
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, Request, RequestExt, Response};
+use lambda_http::{Body, RequestExt, Response};
 use records::branding::Branding;
 use records::domain::request::{FocusArea, long_date};
 use records::programme;
 use records::request::StoredRequest;
 use records::versioned::{Saved, Versioned};
 use serde_json::json;
-use time::OffsetDateTime;
-use web::guards::SchoolLink;
 use web::pages::{AUTOSAVE_SCRIPT, SelfEvaluationPage, SelfEvaluationSection};
 use workflows::self_evaluation as evaluation;
 use workflows::self_evaluation::{
@@ -22,7 +20,7 @@ use workflows::self_evaluation::{
     Setting, Submitted,
 };
 
-use crate::{MAX_FORM_BYTES, SchoolPages, message, unavailable};
+use crate::{LinkRequest, MAX_FORM_BYTES, SchoolPages, not_read, unavailable};
 
 /// What the page shows besides the stored document.
 #[derive(Default)]
@@ -36,14 +34,8 @@ struct Shown {
 }
 
 impl SchoolPages {
-    pub(crate) async fn self_evaluation(
-        &self,
-        branding: &Branding,
-        route: &str,
-        link: &SchoolLink,
-        request: &Request,
-        now: OffsetDateTime,
-    ) -> Response<Body> {
+    pub(crate) async fn self_evaluation(&self, call: LinkRequest<'_>) -> Response<Body> {
+        let (branding, link, request, now) = (call.branding, call.link, call.request, call.now);
         let (token, stored) = (&link.token, &link.stored);
         let scale = match programme::get(&self.table).await {
             Ok(settings) => settings.and_then(|s| s.scale),
@@ -59,7 +51,7 @@ impl SchoolPages {
                 return unavailable(branding);
             }
         };
-        if route.starts_with("GET") {
+        if call.route.starts_with("GET") {
             let saved = request
                 .query_string_parameters_ref()
                 .is_some_and(|q| q.first("saved").is_some());
@@ -81,11 +73,10 @@ impl SchoolPages {
         let wants_json = web::http::wants_json(request);
         let Ok(form) = web::http::read_form::<HashMap<String, String>>(request, MAX_FORM_BYTES)
         else {
-            return message(
+            return not_read(
                 branding,
-                StatusCode::BAD_REQUEST,
                 "Your self-evaluation could not be read",
-                vec!["Go back to the form and save it again.".into()],
+                "Go back to the form and save it again.",
                 (
                     &format!("/status/{token}/self-evaluation"),
                     "Back to the form",

@@ -122,28 +122,18 @@ mod tests {
 
     #[test]
     fn working_days_skip_weekends() {
-        // Monday 2 March 2026.
-        assert_eq!(
-            add_working_days(date!(2026 - 03 - 02), 0),
-            date!(2026 - 03 - 02)
-        );
-        assert_eq!(
-            add_working_days(date!(2026 - 03 - 02), 4),
-            date!(2026 - 03 - 06)
-        );
-        assert_eq!(
-            add_working_days(date!(2026 - 03 - 02), 5),
-            date!(2026 - 03 - 09)
-        );
-        assert_eq!(
-            add_working_days(date!(2026 - 03 - 02), 15),
-            date!(2026 - 03 - 23)
-        );
-        // From a Saturday, the first working day is Monday.
-        assert_eq!(
-            add_working_days(date!(2026 - 03 - 07), 1),
-            date!(2026 - 03 - 09)
-        );
+        // From Monday 2 March 2026 (and, last, from a Saturday: the first working day is
+        // Monday): days to add, and the day reached.
+        let cases = [
+            (date!(2026 - 03 - 02), 0, date!(2026 - 03 - 02)),
+            (date!(2026 - 03 - 02), 4, date!(2026 - 03 - 06)),
+            (date!(2026 - 03 - 02), 5, date!(2026 - 03 - 09)),
+            (date!(2026 - 03 - 02), 15, date!(2026 - 03 - 23)),
+            (date!(2026 - 03 - 07), 1, date!(2026 - 03 - 09)),
+        ];
+        for (from, days, reached) in cases {
+            assert_eq!(add_working_days(from, days), reached, "{from} + {days}");
+        }
     }
 
     #[test]

@@ -11,7 +11,12 @@ fn problems(rows: &[&str]) -> Vec<String> {
         .chain(rows.iter().copied())
         .collect::<Vec<_>>()
         .join("\n");
-    parse_csv(&text)
+    problems_of(&text)
+}
+
+/// The problems of the file `text`, as text.
+fn problems_of(text: &str) -> Vec<String> {
+    parse_csv(text)
         .unwrap_err()
         .iter()
         .map(ToString::to_string)
@@ -121,11 +126,7 @@ fn an_unknown_phase_is_refused() {
 #[test]
 fn a_bad_date_is_refused() {
     let text = format!("{HEADER},dbs_checked_on\n{GOOD},31/01/2025\n");
-    let errors: Vec<String> = parse_csv(&text)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let errors = problems_of(&text);
     assert_eq!(
         errors,
         [r#"line 2: dbs_checked_on "31/01/2025" is not a date in the form YYYY-MM-DD"#]
@@ -136,11 +137,7 @@ fn a_bad_date_is_refused() {
 fn a_range_ending_before_it_starts_is_refused() {
     let text =
         format!("{HEADER},unavailable\n{GOOD},2027-01-05..2027-01-09;2027-02-10..2027-02-01\n");
-    let errors: Vec<String> = parse_csv(&text)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let errors = problems_of(&text);
     assert_eq!(
         errors,
         [r#"line 2: unavailable "2027-02-10..2027-02-01" ends before it starts"#]
@@ -163,13 +160,8 @@ fn a_duplicate_id_is_refused() {
     let text = "id,name,email,home_school_urn,local_authority,regions,phases,school_types,may_lead,capacity_per_term\n\
         01HZZZZZZZZZZZZZZZZZZZZZZZ,Ada,ada@example.org,100001,202,london,primary,mainstream,no,1\n\
         01HZZZZZZZZZZZZZZZZZZZZZZZ,Ben,ben@example.org,100002,202,london,primary,mainstream,no,1\n";
-    let errors: Vec<String> = parse_csv(text)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
     assert_eq!(
-        errors,
+        problems_of(text),
         [r#"line 3: id "01HZZZZZZZZZZZZZZZZZZZZZZZ" is also on line 2"#]
     );
 }
@@ -178,13 +170,8 @@ fn a_duplicate_id_is_refused() {
 fn a_header_missing_a_required_column_is_refused() {
     let text = "name,email,home_school_urn,regions,phases,school_types,may_lead,capacity_per_term\n\
         Ada,ada@example.org,100001,london,primary,mainstream,no,1\n";
-    let errors: Vec<String> = parse_csv(text)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
     assert_eq!(
-        errors,
+        problems_of(text),
         [r#"line 1: missing required column "local_authority""#]
     );
 }
@@ -192,11 +179,7 @@ fn a_header_missing_a_required_column_is_refused() {
 #[test]
 fn unknown_and_repeated_columns_are_refused() {
     let text = format!("{HEADER},dbs_checked,Name\n{GOOD},2025-01-01,Ada\n");
-    let errors: Vec<String> = parse_csv(&text)
-        .unwrap_err()
-        .iter()
-        .map(ToString::to_string)
-        .collect();
+    let errors = problems_of(&text);
     assert_eq!(errors.len(), 2, "{errors:?}");
     assert!(
         errors[0]

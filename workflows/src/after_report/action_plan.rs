@@ -16,7 +16,6 @@
 
 use std::collections::HashMap;
 
-use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Month, OffsetDateTime};
@@ -336,22 +335,7 @@ pub async fn send_reminders(table: &Table, now: OffsetDateTime) -> Result<usize,
                 .map(|at| long_date(at.date())),
         };
         let items = vec![
-            TransactWriteItem::builder()
-                .update(
-                    Update::builder()
-                        .table_name(&table.name)
-                        .key("pk", s(request_pk(request_id)))
-                        .key("sk", s("REQUEST"))
-                        .update_expression("SET #flag = :at")
-                        .condition_expression(
-                            "attribute_exists(pk) AND attribute_not_exists(#flag)",
-                        )
-                        .expression_attribute_names("#flag", flag.as_str())
-                        .expression_attribute_values(":at", s(&at))
-                        .build()
-                        .expect("complete update"),
-                )
-                .build(),
+            records::request::flag_once(table, request_id, &flag, &at, None),
             outbox::put(
                 &table.name,
                 stored.request.contact.email.as_str(),

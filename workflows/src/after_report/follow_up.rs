@@ -14,17 +14,17 @@
 //! school does not count against them under the "reviewed recently" rule (see
 //! `crate::matching`).
 
-use aws_sdk_dynamodb::types::{ConditionCheck, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 pub use records::request::{FollowUpLink, FollowUpOf};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::intake::{IdempotencyKey, Intake, SubmitError};
-use crate::report::store::{SORT_KEY as REPORT_SORT_KEY, report_state};
 use records::domain::request::{
     FieldError, MAX_LEARNING_GOAL_CHARS, Reference, ReviewRequest, Text, parse_visit_windows,
 };
+use records::lifecycle::{Action, Guard, Person, ReportState, allowed_on, report_check};
 use records::request::{StoredRequest, TimelineEvent, request_pk, timeline_put};
 use records::store::{StoreError, Table, s};
 
@@ -108,6 +108,10 @@ pub async fn ask(
             "You can ask for a follow-up visit once your report is final.".into(),
         ));
     };
+    let (final_, today) = (Some(ReportState::Final), now.date());
+    if let Err(refusal) = allowed_on(original, final_, Person::School, Action::AfterReport, today) {
+        return Ok(Asked::Refused(refusal.to_string()));
+    }
     let Some(lead) = &original.lead else {
         return Ok(Asked::Refused(
             "This review has no lead reviewer on record, so it cannot be followed up from here."
@@ -129,7 +133,7 @@ pub async fn ask(
     };
     let at = now.format(&Rfc3339).unwrap_or_default();
     let link_original = |request_id: &str, reference: &Reference| {
-        original_items(table, &original.id, request_id, reference, &at)
+        original_items(table, &original.id, request_id, reference, &at, today)
     };
     let submitted = intake
         .submit_with(
@@ -167,6 +171,7 @@ fn original_items(
     request_id: &str,
     reference: &Reference,
     at: &str,
+    today: time::Date,
 ) -> Vec<TransactWriteItem> {
     let link = FollowUpLink {
         request_id: request_id.to_owned(),
@@ -174,35 +179,19 @@ fn original_items(
         asked_at: at.to_owned(),
     };
     let link = serde_dynamo::to_attribute_value(&link).expect("a link serialises");
+    let original = Update::builder()
+        .table_name(&table.name)
+        .key("pk", s(request_pk(original_id)))
+        .key("sk", s("REQUEST"))
+        .update_expression("SET follow_up = :link")
+        .expression_attribute_values(":link", link);
+    let condition = "attribute_exists(pk) AND attribute_not_exists(follow_up)";
+    let original = Guard::new(Action::AfterReport, today).on_update(original, Some(condition));
     vec![
         TransactWriteItem::builder()
-            .update(
-                Update::builder()
-                    .table_name(&table.name)
-                    .key("pk", s(request_pk(original_id)))
-                    .key("sk", s("REQUEST"))
-                    .update_expression("SET follow_up = :link")
-                    .condition_expression(
-                        "attribute_exists(pk) AND attribute_not_exists(follow_up)",
-                    )
-                    .expression_attribute_values(":link", link)
-                    .build()
-                    .expect("complete update"),
-            )
+            .update(original.build().expect("complete update"))
             .build(),
-        TransactWriteItem::builder()
-            .condition_check(
-                ConditionCheck::builder()
-                    .table_name(&table.name)
-                    .key("pk", s(request_pk(original_id)))
-                    .key("sk", s(REPORT_SORT_KEY))
-                    .condition_expression("#state = :final")
-                    .expression_attribute_names("#state", "state")
-                    .expression_attribute_values(":final", s(report_state::FINAL))
-                    .build()
-                    .expect("complete condition check"),
-            )
-            .build(),
+        report_check(&table.name, original_id, Action::AfterReport),
         timeline_put(
             &table.name,
             original_id,

@@ -13,15 +13,16 @@
 //! |---|---|---|
 //! | share | `REQUEST#<id>` | `SHARE#<form key>` |
 
-use aws_sdk_dynamodb::types::{ConditionCheck, Put, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{Put, TransactWriteItem, Update};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use crate::report::store::{SORT_KEY as REPORT_SORT_KEY, StoredReport, report_state};
+use crate::report::store::StoredReport;
 use records::domain::request::{
     EmailAddress, FieldError, MAX_NAME_CHARS, Text, TextError, long_date,
 };
+use records::lifecycle::{Action, Guard, Person, allowed_on, report_check};
 use records::request::{StoredRequest, TimelineEvent, request_pk, timeline_put};
 use records::store::{StoreError, Table, Transacted, dynamo_error, get_s, n, s};
 
@@ -151,11 +152,15 @@ pub async fn share(
     share: &Share,
     now: OffsetDateTime,
 ) -> Result<Shared, StoreError> {
-    let Some(pdf_key) = report
-        .pdf_key
-        .as_ref()
-        .filter(|_| report.state == records::lifecycle::ReportState::Final)
-    else {
+    let today = now.date();
+    let rule = allowed_on(
+        stored,
+        Some(report.state),
+        Person::School,
+        Action::AfterReport,
+        today,
+    );
+    let Some(pdf_key) = report.pdf_key.as_ref().filter(|_| rule.is_ok()) else {
         return Ok(Shared::NotFinal);
     };
     let at = now.format(&Rfc3339).unwrap_or_default();
@@ -181,23 +186,13 @@ pub async fn share(
         .key("pk", s(request_pk(&stored.id)))
         .key("sk", s("REQUEST"))
         .update_expression("ADD #count :one")
-        .condition_expression(
-            "attribute_exists(pk) AND (attribute_not_exists(#count) OR #count < :max)",
-        )
         .expression_attribute_names("#count", COUNT)
         .expression_attribute_values(":one", n(1))
-        .expression_attribute_values(":max", n(MAX_SHARES))
+        .expression_attribute_values(":max", n(MAX_SHARES));
+    let count = Guard::new(Action::AfterReport, today)
+        .on_update(count, Some("attribute_not_exists(#count) OR #count < :max"))
         .build()
         .expect("table, key and expression are set");
-    let still_final = ConditionCheck::builder()
-        .table_name(&table.name)
-        .key("pk", s(request_pk(&stored.id)))
-        .key("sk", s(REPORT_SORT_KEY))
-        .condition_expression("#state = :final")
-        .expression_attribute_names("#state", "state")
-        .expression_attribute_values(":final", s(report_state::FINAL))
-        .build()
-        .expect("complete condition check");
     let email = ReportShared {
         request_id: stored.id.clone(),
         reference: stored.reference.to_string(),
@@ -208,9 +203,7 @@ pub async fn share(
     let items = vec![
         TransactWriteItem::builder().put(record).build(),
         TransactWriteItem::builder().update(count).build(),
-        TransactWriteItem::builder()
-            .condition_check(still_final)
-            .build(),
+        report_check(&table.name, &stored.id, Action::AfterReport),
         timeline_put(
             &table.name,
             &stored.id,

@@ -23,6 +23,10 @@ impl Workflow {
         ) else {
             return Ok(Answer::Closed);
         };
+        let (offeree, action) = (Person::Offeree, Action::AnswerOffer);
+        if allowed_on(&stored, None, offeree, action, now.date()).is_err() {
+            return Ok(Answer::Closed);
+        }
         if let Err(reason) = check_visit_date(
             visit_date,
             &stored.request.visit_windows,

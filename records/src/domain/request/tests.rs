@@ -3,33 +3,13 @@ use time::macros::date;
 
 const TODAY: Date = date!(2026 - 11 - 23);
 
+/// Brook Primary's request, as typed (postcode in lower case) and for two chosen focus areas.
 pub fn valid() -> RawReviewRequest {
     RawReviewRequest {
-        urn: "100000".into(),
-        school_name: "Brook Primary School".into(),
-        phase: "primary".into(),
-        school_type: "mainstream".into(),
-        local_authority: "202".into(),
-        trust: "".into(),
         postcode: "nw1 2db".into(),
-        number_on_roll: "420".into(),
-        sen_support_percent: "14.5".into(),
-        ehc_plan_percent: "3".into(),
-        areas_of_need: vec!["communication_and_interaction".into()],
-        review_type: "send_review".into(),
         focus_scope: "chosen".into(),
         focus_areas: vec!["leadership".into(), "outcomes".into()],
-        visit_windows: vec![
-            ("2027-01-11".into(), "2027-01-22".into()),
-            ("2027-02-22".into(), "2027-03-05".into()),
-        ],
-        learning_goal: "How well our graduated approach works in key stage 2.".into(),
-        contact_name: "Grace Hopper".into(),
-        contact_role: "SENCO".into(),
-        contact_email: "g.hopper@brook.example.sch.uk".into(),
-        contact_phone: "".into(),
-        no_pupil_named: true,
-        privacy_notice_accepted: true,
+        ..crate::matching::fixtures::raw_request()
     }
 }
 

@@ -232,7 +232,7 @@ async fn a_withdrawal_needs_a_reason_and_an_erase_needs_the_reference_typed() {
     .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(
-        html.contains("This cannot be done while the request is withdrawn"),
+        html.contains("This request was withdrawn, so its reviewers can no longer change."),
         "{html}"
     );
 

@@ -194,14 +194,8 @@ async fn a_withdrawn_request_takes_no_self_evaluation_and_no_notes() {
     };
     let saved = app.post(&url, &draft("0")).await;
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
-    send_review_admin::requests::withdraw(
-        &app.table_handle(),
-        &booked.school.reference,
-        Some("The school asked us to stop"),
-        OffsetDateTime::now_utc(),
-    )
-    .await
-    .unwrap();
+    app.withdraw(&booked.school.reference, "The school asked us to stop")
+        .await;
     let partition = format!("REQUEST#{request_id}");
     let before = app.items_with_prefix(&partition).await;
 

@@ -1,5 +1,6 @@
 //! One test binary (linking the AWS SDK once), one module per capability.
 
+mod access;
 mod admin;
 mod admin_workflows;
 mod after_report;

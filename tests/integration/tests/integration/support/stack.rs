@@ -239,6 +239,18 @@ impl TestStack {
         serde_dynamo::from_item(item).unwrap()
     }
 
+    /// The administrator withdraws request `reference` for `reason`, with the admin tool.
+    pub async fn withdraw(&self, reference: &records::domain::request::Reference, reason: &str) {
+        send_review_admin::requests::withdraw(
+            &self.table_handle(),
+            reference,
+            Some(reason),
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .expect("withdrawn");
+    }
+
     /// Moves the booked visit of the request with `reference` to `day` (so that, for the
     /// product, which reads the real clock, time has moved on), through the local runner's
     /// development hook (`POST /_dev/requests/<reference>/visit-date`).

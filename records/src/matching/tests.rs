@@ -2,7 +2,7 @@ use time::macros::date;
 
 use super::fixtures::*;
 use super::*;
-use records::domain::request::{Text, VisitWindow};
+use crate::domain::request::{Text, VisitWindow};
 
 fn no_one() -> HashSet<Ulid> {
     HashSet::new()
@@ -55,6 +55,13 @@ fn judge_lead(reviewer: &Reviewer) -> Result<Candidate<'_>, Vec<RuleOut>> {
 
 fn reasons(reviewer: &Reviewer) -> Vec<RuleOut> {
     judge_lead(reviewer).expect_err("ruled out")
+}
+
+/// Why the fixture reviewer, with one `change`, may not lead.
+fn reasons_when(change: impl FnOnce(&mut Reviewer)) -> Vec<RuleOut> {
+    let mut changed = reviewer(1);
+    change(&mut changed);
+    reasons(&changed)
 }
 
 fn windows(request: &mut ReviewRequest, windows: &[(Date, Date)]) {
@@ -217,11 +224,8 @@ fn whole_years_are_counted_by_the_calendar_even_from_29_february() {
 
 #[test]
 fn a_declared_conflict_is_ruled_out() {
-    let conflicted = Reviewer {
-        conflicts: vec![urn("100999"), urn(SCHOOL_URN)],
-        ..reviewer(1)
-    };
-    assert_eq!(reasons(&conflicted), [RuleOut::DeclaredConflict]);
+    let conflicted = reasons_when(|r| r.conflicts = vec![urn("100999"), urn(SCHOOL_URN)]);
+    assert_eq!(conflicted, [RuleOut::DeclaredConflict]);
     let elsewhere = Reviewer {
         conflicts: vec![urn("100999")],
         ..reviewer(1)
@@ -292,20 +296,13 @@ fn reviewers_must_be_trained_by_today() {
     assert!(is_trained(Some(date!(2019 - 09 - 01)), TODAY));
     assert!(!is_trained(Some(date!(2026 - 11 - 24)), TODAY));
     assert!(!is_trained(None, TODAY));
-    let untrained = Reviewer {
-        trained_on: None,
-        ..reviewer(1)
-    };
-    assert_eq!(reasons(&untrained), [RuleOut::NotTrained]);
+    let untrained = reasons_when(|r| r.trained_on = None);
+    assert_eq!(untrained, [RuleOut::NotTrained]);
 }
 
 #[test]
 fn inactive_reviewers_are_ruled_out() {
-    let resting = Reviewer {
-        active: false,
-        ..reviewer(1)
-    };
-    assert_eq!(reasons(&resting), [RuleOut::Inactive]);
+    assert_eq!(reasons_when(|r| r.active = false), [RuleOut::Inactive]);
 }
 
 #[test]
@@ -383,11 +380,8 @@ fn a_full_term_closes_its_windows_but_not_the_others() {
 
 #[test]
 fn a_capacity_of_zero_is_never_eligible() {
-    let paused = Reviewer {
-        capacity_per_term: 0,
-        ..reviewer(1)
-    };
-    assert_eq!(reasons(&paused), [RuleOut::AtCapacity]);
+    let paused = reasons_when(|r| r.capacity_per_term = 0);
+    assert_eq!(paused, [RuleOut::AtCapacity]);
 }
 
 #[test]

@@ -69,24 +69,26 @@
 //! the windows (checking each window against their few unavailable ranges), with two scratch
 //! buffers reused across the pool. Sorting the candidates is the only step above linear.
 
-pub use records::domain::calendar::Term;
-pub use records::domain::rules::{DBS_VALID_FOR_YEARS, RuleOut};
-pub use records::request::OriginalReview;
 use std::cmp::Ordering;
 use std::collections::HashSet;
 
 use time::{Date, Weekday};
 use ulid::Ulid;
 
-use records::domain::request::{ReviewRequest, ReviewType};
-use records::domain::{
+pub use crate::domain::calendar::Term;
+use crate::domain::request::{ReviewRequest, ReviewType};
+pub use crate::domain::rules::{DBS_VALID_FOR_YEARS, RuleOut};
+use crate::domain::{
     AreaOfNeed, DateRange, LocalAuthority, Phase, Region, SchoolType, Specialism, Urn,
 };
-use records::programme::ProgrammeSettings;
-use records::reviewers::Reviewer;
+use crate::programme::ProgrammeSettings;
+pub use crate::request::OriginalReview;
+use crate::reviewers::Reviewer;
 
-#[cfg(test)]
-pub(crate) mod fixtures;
+/// Realistic test data, for this crate's tests and (with the `fixtures` feature) the tests of
+/// the crates above.
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixtures;
 #[cfg(test)]
 mod properties;
 

@@ -6,10 +6,10 @@ use time::macros::date;
 use ulid::Ulid;
 
 use super::ReviewerRecord;
-use records::domain::request::{RawReviewRequest, ReviewRequest};
-use records::domain::{LocalAuthority, Phase, Region, SchoolType, Urn};
-use records::programme::ProgrammeSettings;
-use records::reviewers::Reviewer;
+use crate::domain::request::{RawReviewRequest, ReviewRequest};
+use crate::domain::{LocalAuthority, Phase, Region, SchoolType, Urn};
+use crate::programme::ProgrammeSettings;
+use crate::reviewers::Reviewer;
 
 /// A Monday.
 pub const TODAY: Date = date!(2026 - 11 - 23);
@@ -23,7 +23,12 @@ pub const BIRMINGHAM: u16 = 330;
 /// interaction as its main need, asking for a SEND review with two windows in the spring term
 /// 2027 (11–22 January and 22 February–5 March).
 pub fn request() -> ReviewRequest {
-    let raw = RawReviewRequest {
+    ReviewRequest::parse(&raw_request(), TODAY).expect("the fixture request is valid")
+}
+
+/// Brook Primary School's request as the form sends it.
+pub fn raw_request() -> RawReviewRequest {
+    RawReviewRequest {
         urn: SCHOOL_URN.into(),
         school_name: "Brook Primary School".into(),
         phase: "primary".into(),
@@ -49,8 +54,7 @@ pub fn request() -> ReviewRequest {
         contact_phone: "".into(),
         no_pupil_named: true,
         privacy_notice_accepted: true,
-    };
-    ReviewRequest::parse(&raw, TODAY).expect("the fixture request is valid")
+    }
 }
 
 const NAMES: &[&str] = &[

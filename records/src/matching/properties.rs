@@ -12,12 +12,12 @@ use ulid::Ulid;
 
 use super::fixtures::{TODAY, request as fixture_request, settings as fixture_settings, urn};
 use super::{Candidate, MatchRequest, ReviewHistory, ReviewerRecord, Role, rank};
-use records::domain::request::{ReviewRequest, ReviewType, Text, VisitWindow};
-use records::domain::{
+use crate::domain::request::{ReviewRequest, ReviewType, Text, VisitWindow};
+use crate::domain::{
     AreaOfNeed, DateRange, LocalAuthority, Phase, Region, SchoolType, Specialism, Urn,
 };
-use records::programme::ProgrammeSettings;
-use records::reviewers::Reviewer;
+use crate::programme::ProgrammeSettings;
+use crate::reviewers::Reviewer;
 
 /// Few enough that reviewers' homes, conflicts and histories often hit the requesting school.
 const URNS: &[&str] = &["100000", "100001", "100002", "100003", "100004", "100005"];
