@@ -11,7 +11,7 @@ use time::OffsetDateTime;
 use crate::private_links::{Route, routes_under};
 use crate::support::{
     Answered, Booked, TestStack, csp, encode_fields, link_containing, spawn, spawn_with_parameter,
-    template_path, unique_address, valid_form,
+    template_path, unique_address, upload_form, valid_form,
 };
 
 const HSTS: &str = "max-age=63072000; includeSubDomains";
@@ -356,4 +356,146 @@ fn school_pages_may_change_only_evidence_objects_and_mail_goes_from_the_one_iden
             }
         }
     }
+}
+
+/// The API's answer to a request for school `urn` with `key`, sent from `from` (a loopback
+/// address of this machine, so the router sees another client).
+async fn api_request_from(
+    app: &TestStack,
+    from: [u8; 4],
+    key: &str,
+    urn: &str,
+) -> reqwest::Response {
+    let client = reqwest::Client::builder()
+        .local_address(std::net::IpAddr::from(from))
+        .build()
+        .unwrap();
+    let window = |n: i64| crate::support::date_from_now(n);
+    let body = serde_json::json!({
+        "school": {
+            "urn": urn, "name": "Brook Primary School", "phase": "primary", "type": "mainstream",
+            "local_authority_code": 202, "trust": null, "postcode": "NW1 2DB", "number_on_roll": 420,
+            "sen_support_percent": 14.5, "ehc_plan_percent": 3.2,
+            "areas_of_need": ["communication_and_interaction"]
+        },
+        "review_type": "send_review",
+        "focus_areas": "all",
+        "visit_windows": [
+            { "start": window(30), "end": window(40) },
+            { "start": window(60), "end": window(70) }
+        ],
+        "learning_goal": "How well our graduated approach works.",
+        "contact": { "name": "Grace Hopper", "role": "SENCO", "email": unique_address("api"), "phone": null },
+        "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
+    });
+    client
+        .post(app.url("/api/v1/review-requests"))
+        .header(CONTENT_TYPE, "application/json")
+        .header("Idempotency-Key", key)
+        .body(body.to_string())
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn another_client_cannot_claim_an_idempotency_key_before_its_owner_uses_it() {
+    let app = spawn().await;
+    let key = "9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d";
+    // Another client, knowing or guessing the key, sends it first with its own body.
+    let squatter = api_request_from(&app, [127, 0, 0, 2], key, "100091").await;
+    assert_eq!(
+        squatter.status(),
+        StatusCode::CREATED,
+        "{}",
+        body_of(squatter).await
+    );
+    // The key's owner still gets its own request stored (not a 409 for a "reused" key)...
+    let owner = api_request_from(&app, [127, 0, 0, 1], key, "100092").await;
+    assert_eq!(
+        owner.status(),
+        StatusCode::CREATED,
+        "{}",
+        body_of(owner).await
+    );
+    // ...and its own key still means exactly once for its own retries.
+    let again = api_request_from(&app, [127, 0, 0, 1], key, "100093").await;
+    assert_eq!(again.status(), StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn an_offer_link_with_its_expiry_written_another_way_is_refused() {
+    let app = spawn().await;
+    let booked = app.booked().await;
+    let lead_mails = app.stack.mail_to(&booked.lead).await.unwrap();
+    let link = link_containing(&lead_mails, "/offers/");
+    assert_eq!(app.open(&link).await.status(), StatusCode::OK);
+    // `<offer id>.<action>.<expiry>.<signature>`: the same expiry, written with a plus sign.
+    let token = link.rsplit('/').next().unwrap();
+    let parts: Vec<&str> = token.split('.').collect();
+    let rewritten = format!("{}.{}.+{}.{}", parts[0], parts[1], parts[2], parts[3]);
+    let refused = app.open(link.replace(token, &rewritten)).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(body_of(refused).await.contains("This link does not work"));
+}
+
+#[tokio::test]
+async fn the_upload_form_signs_a_policy_that_pins_every_condition() {
+    use base64::Engine;
+    let app = spawn().await;
+    let school = app.school().await;
+    let before = OffsetDateTime::now_utc();
+    let (evidence_id, html, _) = app.add_file(&school, "Provision map", "pdf").await;
+    let (_, fields) = upload_form(&html);
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_else(|| panic!("no {name} field"))
+    };
+    let encoded = field("policy");
+    let policy: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::STANDARD
+            .decode(&encoded)
+            .unwrap(),
+    )
+    .unwrap();
+    let conditions = policy["conditions"].as_array().unwrap();
+    let key = format!("requests/{}/evidence/{evidence_id}", school.request_id);
+    let bucket = app.stack.resource("EvidenceBucket").to_owned();
+    let redirect = field("success_action_redirect");
+    for expected in [
+        serde_json::json!({ "bucket": bucket }),
+        serde_json::json!(["eq", "$key", key]),
+        serde_json::json!(["eq", "$Content-Type", "application/pdf"]),
+        serde_json::json!({ "success_action_redirect": redirect }),
+    ] {
+        assert!(conditions.contains(&expected), "{expected} in {policy}");
+    }
+    // Size: at least a byte, at most the programme's limit for a file.
+    let range = conditions
+        .iter()
+        .find(|c| c[0] == "content-length-range")
+        .unwrap();
+    assert_eq!(range[1], 1);
+    assert!(range[2].as_u64().unwrap() <= 100 * 1024 * 1024, "{range}");
+    // The redirect goes back to this school's evidence page on the site itself.
+    assert!(
+        redirect.starts_with(&app.url(&school.evidence())),
+        "{redirect}"
+    );
+    // Every condition is one the form's fields meet, and nothing else is left open.
+    assert_eq!(field("key"), key);
+    assert_eq!(field("Content-Type"), "application/pdf");
+    // It expires within a quarter of an hour of being served.
+    let expiry = OffsetDateTime::parse(
+        policy["expiration"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap();
+    assert!(
+        expiry > before && expiry <= before + time::Duration::minutes(16),
+        "{expiry}"
+    );
 }
