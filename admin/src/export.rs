@@ -5,6 +5,7 @@
 //! phone, nor the school's free-text learning goal. Free-text cells that a spreadsheet would
 //! run as a formula (starting `=`, `+`, `-`, `@`) are prefixed with `'`.
 
+use std::collections::HashMap;
 use std::io::Write;
 
 use records::domain::LocalAuthority;
@@ -12,7 +13,7 @@ use records::request::StoredRequest;
 use records::store::{Table, s};
 
 use crate::requests::{focus_values, read_request, sort_oldest_first, window_values};
-use crate::{AdminError, store_error};
+use crate::{AdminError, stored_error};
 
 /// The export's columns, in order.
 pub const HEADER: &[&str] = &[
@@ -34,29 +35,18 @@ pub const HEADER: &[&str] = &[
 /// Every request stored, whatever its state (a scan: states that leave the index are found
 /// too), oldest first.
 pub async fn all_requests(table: &Table) -> Result<Vec<StoredRequest>, AdminError> {
-    let mut requests = Vec::new();
-    let mut start_key = None;
-    loop {
-        let page = table
-            .client
-            .scan()
-            .table_name(&table.name)
-            .filter_expression("sk = :sk AND begins_with(pk, :prefix)")
-            .expression_attribute_values(":sk", s("REQUEST"))
-            .expression_attribute_values(":prefix", s(records::keys::REQUEST_PREFIX))
-            .consistent_read(true)
-            .set_exclusive_start_key(start_key)
-            .send()
-            .await
-            .map_err(|e| store_error(table, "Scan", e))?;
-        for item in page.items.unwrap_or_default() {
-            requests.push(read_request(item)?);
-        }
-        match page.last_evaluated_key {
-            Some(key) if !key.is_empty() => start_key = Some(key),
-            _ => break,
-        }
-    }
+    let values = HashMap::from([
+        (":sk".to_owned(), s("REQUEST")),
+        (":prefix".to_owned(), s(records::keys::REQUEST_PREFIX)),
+    ]);
+    let items = table
+        .scan_items("sk = :sk AND begins_with(pk, :prefix)", values, None)
+        .await
+        .map_err(|e| stored_error(table, e))?;
+    let mut requests = items
+        .into_iter()
+        .map(read_request)
+        .collect::<Result<Vec<_>, _>>()?;
     sort_oldest_first(&mut requests);
     Ok(requests)
 }

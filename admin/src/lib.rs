@@ -53,21 +53,22 @@ pub(crate) async fn get_item(
     let item = table
         .get(pk, sk)
         .await
-        .map_err(|e| AdminError::Store(one_line(&format!("{e} (table {})", table.name))))?;
+        .map_err(|e| stored_error(table, e))?;
     item.ok_or_else(missing)
 }
 
-/// One line describing a failed DynamoDB call, naming the table (a wrong `--table` shows as
-/// `ResourceNotFoundException` here).
+/// A failed read or write of the table, on one line, naming the table (a wrong `--table`
+/// shows as `ResourceNotFoundException` here).
+pub(crate) fn stored_error(table: &Table, error: records::store::StoreError) -> AdminError {
+    AdminError::Store(one_line(&format!("{error} (table {})", table.name)))
+}
+
+/// A failed DynamoDB call `operation`, as [`stored_error`] says it.
 pub(crate) fn store_error<E>(table: &Table, operation: &'static str, err: E) -> AdminError
 where
     E: ProvideErrorMetadata + std::error::Error,
 {
-    AdminError::Store(one_line(&format!(
-        "{} (table {})",
-        records::store::dynamo_error(operation, err),
-        table.name
-    )))
+    stored_error(table, records::store::dynamo_error(operation, err))
 }
 
 pub(crate) fn one_line(text: &str) -> String {

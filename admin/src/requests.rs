@@ -7,7 +7,7 @@ use records::domain::format_date;
 use records::domain::request::{FocusAreas, Percentage, Reference, ReviewRequest, Text};
 use records::lifecycle::RequestState;
 use records::request::{StoredRequest, request_pk};
-use records::store::{Table, get_s, s};
+use records::store::{Table, get_s};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -183,38 +183,24 @@ pub async fn show(table: &Table, reference: &Reference) -> Result<RequestDetails
     let id = request_id(table, reference).await?;
     let mut request = None;
     let mut timeline = Vec::new();
-    let mut start_key = None;
-    loop {
-        let page = table
-            .client
-            .query()
-            .table_name(&table.name)
-            .key_condition_expression("pk = :pk")
-            .expression_attribute_values(":pk", s(request_pk(&id)))
-            .consistent_read(true)
-            .set_exclusive_start_key(start_key)
-            .send()
-            .await
-            .map_err(|e| store_error(table, "Query", e))?;
-        for item in page.items.unwrap_or_default() {
-            match get_s(&item, "sk") {
-                Some("REQUEST") => request = Some(read_request(item)?),
-                Some(sk) if sk.starts_with(records::keys::EVENT_PREFIX) => {
-                    let sk = sk.to_owned();
-                    let event: Event = serde_dynamo::from_item(item).map_err(|e| {
-                        AdminError::Store(format!(
-                            "stored item {} / {sk} is unreadable: {e}",
-                            request_pk(&id)
-                        ))
-                    })?;
-                    timeline.push((sk, event));
-                }
-                _ => {}
+    let items = table
+        .partition_items(&request_pk(&id), None)
+        .await
+        .map_err(|e| store_error(table, "Query", e))?;
+    for item in items {
+        match get_s(&item, "sk") {
+            Some("REQUEST") => request = Some(read_request(item)?),
+            Some(sk) if sk.starts_with(records::keys::EVENT_PREFIX) => {
+                let sk = sk.to_owned();
+                let event: Event = serde_dynamo::from_item(item).map_err(|e| {
+                    AdminError::Store(format!(
+                        "stored item {} / {sk} is unreadable: {e}",
+                        request_pk(&id)
+                    ))
+                })?;
+                timeline.push((sk, event));
             }
-        }
-        match page.last_evaluated_key {
-            Some(key) if !key.is_empty() => start_key = Some(key),
-            _ => break,
+            _ => {}
         }
     }
     let request = request.ok_or_else(|| {

@@ -5,9 +5,11 @@ use records::audit::{Actor, AuditSubject};
 use records::lifecycle::{Action, Refusal, RequestState, Why};
 use records::request::{StoredRequest, second_state};
 use time::Date;
+use workflows::matching::Role;
 use workflows::offers::{Reassigned, Withdrawn};
 
 use crate::refusal::{Refused, administrator_may, seen};
+use crate::replacement::place_replaceable;
 use crate::{Coordination, CoordinationError};
 
 /// The longest withdrawal reason kept.
@@ -22,6 +24,8 @@ pub struct Allowed {
     pub reassign: bool,
     pub withdraw: bool,
     pub erase: bool,
+    /// Replace the booked lead (before the visit, no new date waiting for an answer).
+    pub replace_lead: bool,
     /// Replace the booked second reviewer (before the visit).
     pub replace_second: bool,
 }
@@ -37,7 +41,8 @@ pub fn allowed(stored: &StoredRequest, today: Date) -> Allowed {
                 || stored.second_state.as_deref() == Some(second_state::NEEDS_ATTENTION)),
         withdraw: may(Action::Withdraw),
         erase: may(Action::Erase),
-        replace_second: crate::replacement::second_replaceable(stored, today),
+        replace_lead: place_replaceable(stored, Role::Lead, today),
+        replace_second: place_replaceable(stored, Role::Second, today),
     }
 }
 

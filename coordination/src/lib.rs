@@ -1,8 +1,8 @@
 //! The programme coordinator's use cases, as the console runs them: a request's whole file
 //! ([`CaseFile`]), the actions its stage allows now ([`Allowed`]), offering it to a reviewer
 //! the coordinator names (each reviewer judged by the matcher's own hard rules, [`verdicts`]),
-//! reassigning, withdrawing with a reason, erasing it, and replacing a booked second reviewer
-//! who dropped out ([`ReviewerReleased`]: their calendar entry is cancelled). Every change is one transaction with
+//! reassigning, withdrawing with a reason, erasing it, and replacing a booked lead or second
+//! reviewer who dropped out ([`ReviewerReleased`]: their calendar entry is cancelled). Every change is one transaction with
 //! its audit entry ([`records::audit`]), conditional on what the coordinator's page showed, so a
 //! stale page or a concurrent change stores nothing.
 //!
@@ -22,6 +22,7 @@ pub use case_file::CaseFile;
 pub use named_offer::{HardRule, RuleCheck, Verdict, verdicts};
 pub use refusal::{Refused, seen};
 pub use replacement::ReviewerReleased;
+pub use workflows::matching::Role;
 
 use records::store::StoreError;
 use workflows::evidence::{EvidenceError, EvidenceStore};

@@ -1,10 +1,14 @@
-//! Replacing a booked second reviewer who dropped out: in one transaction the old reviewer is
-//! released (their term's count goes down, their history entry for the visit goes, and they get
-//! an email with an iCalendar `METHOD:CANCEL` of the visit's UID and a higher SEQUENCE), and the
-//! new one, who must pass every hard rule on the visit's day, gets the second reviewer's offer
-//! with the date fixed (accept or decline, no other date). Refused once the visit has come.
+//! Replacing a booked reviewer who dropped out, lead or second: in one transaction the old
+//! reviewer is released (their term's count goes down, their history entry for the visit goes,
+//! and they get an email with an iCalendar `METHOD:CANCEL` of the visit's UID and a higher
+//! SEQUENCE), and the new one, who must pass every hard rule on the visit's day, gets the
+//! place's offer with the date fixed (accept or decline, no other date). Their old offer no
+//! longer holds a place on the team, so their review link is refused from then on. A new lead
+//! who declines or lets the offer expire puts the request in "needs attention" with the date
+//! still fixed; the second reviewer keeps their place throughout. Refused once the visit has
+//! come.
 
-use aws_sdk_dynamodb::types::{Delete, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update};
 use records::audit::{Actor, AuditSubject};
 use records::domain::request::long_date;
 use records::lifecycle::{Action, Guard, RequestState};
@@ -15,6 +19,7 @@ use records::store::{Transacted, dynamo_error, n, s};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use workflows::matching::{Role, Term};
+use workflows::offers::MatchInputs;
 
 use crate::named_offer::{Verdict, chosen, verdicts};
 use crate::refusal::{Refused, administrator_may, seen};
@@ -133,45 +138,89 @@ impl OutboxEmail for ReviewerReleased {
     }
 }
 
-/// The booked second reviewer of `stored`, if the lifecycle lets a reviewer be replaced on
-/// `today` (a booked review whose visit day has not come).
-fn replaceable_second(stored: &StoredRequest, today: time::Date) -> Result<&TeamMember, Refused> {
-    administrator_may(stored, Action::ReplaceReviewer, today)?;
-    (stored.second.as_ref()).ok_or_else(|| Refused::Workflow("no second reviewer is booked".into()))
+/// The place a booked reviewer holds on a review team, as the coordinator's page names it.
+fn place(role: Role) -> &'static str {
+    match role {
+        Role::Lead => "lead reviewer",
+        Role::Second => "second reviewer",
+    }
 }
 
-/// Whether the page offers to replace the second reviewer.
-pub(crate) fn second_replaceable(stored: &StoredRequest, today: time::Date) -> bool {
-    replaceable_second(stored, today).is_ok()
+/// The reviewer booked in `role`'s place on `stored`, if the lifecycle lets a reviewer be
+/// replaced on `today` (a booked review whose visit day has not come).
+fn replaceable(
+    stored: &StoredRequest,
+    role: Role,
+    today: time::Date,
+) -> Result<&TeamMember, Refused> {
+    administrator_may(stored, Action::ReplaceReviewer, today)?;
+    let member = match role {
+        Role::Lead => stored.lead.as_ref(),
+        Role::Second => stored.second.as_ref(),
+    };
+    let member =
+        member.ok_or_else(|| Refused::Workflow(format!("no {} is booked", place(role))))?;
+    if role == Role::Lead && stored.date_change.is_some() {
+        return Err(Refused::Workflow(
+            "a new visit date is waiting for an answer: it must be answered first".into(),
+        ));
+    }
+    Ok(member)
+}
+
+/// Whether the page offers to replace the reviewer in `role`'s place.
+pub(crate) fn place_replaceable(stored: &StoredRequest, role: Role, today: time::Date) -> bool {
+    replaceable(stored, role, today).is_ok()
+}
+
+/// What the matcher reads for `role`'s place on its booked day, the booked reviewer left out.
+async fn inputs_for(
+    coordination: &Coordination,
+    stored: &StoredRequest,
+    role: Role,
+    booked: &TeamMember,
+    today: time::Date,
+) -> Result<MatchInputs, CoordinationError> {
+    let mut fixed = stored.clone();
+    if role == Role::Lead {
+        fixed.fixed_visit_date = Some(records::domain::format_date(booked.visit_date));
+    }
+    let mut inputs = coordination
+        .workflow
+        .match_inputs(&fixed, role, today)
+        .await?;
+    if let Ok(old) = booked.reviewer_id.parse() {
+        inputs.exclude(old);
+    }
+    Ok(inputs)
 }
 
 impl Coordination {
-    /// Every active reviewer judged for the second's place on its fixed day, the booked second
-    /// left out (they are the one being replaced).
-    pub async fn second_verdicts(
+    /// Every active reviewer judged for `role`'s place on its booked day, the booked reviewer
+    /// left out (they are the one being replaced). Empty when the place cannot be replaced.
+    pub async fn replacement_verdicts(
         &self,
         stored: &StoredRequest,
+        role: Role,
         now: time::OffsetDateTime,
     ) -> Result<Vec<Verdict>, CoordinationError> {
-        let mut inputs = self
-            .workflow
-            .match_inputs(stored, Role::Second, now.date())
-            .await?;
-        if let Some(Ok(old)) = stored.second.as_ref().map(|m| m.reviewer_id.parse()) {
-            inputs.exclude(old);
-        }
-        let booked = stored.second.as_ref().map(|m| m.reviewer_id.as_str());
+        let Ok(booked) = replaceable(stored, role, now.date()) else {
+            return Ok(Vec::new());
+        };
+        let inputs = inputs_for(self, stored, role, booked, now.date()).await?;
         Ok(verdicts(&inputs.rank())
             .into_iter()
-            .filter(|v| Some(v.reviewer_id.as_str()) != booked)
+            .filter(|v| v.reviewer_id != booked.reviewer_id)
             .collect())
     }
 
-    /// Replaces the booked second reviewer of request `id` by `reviewer_id` (see the module).
-    pub async fn replace_second(
+    /// Replaces the reviewer booked in `role`'s place on request `id` by `reviewer_id` (see
+    /// the module).
+    pub async fn replace(
         &self,
         actor: &Actor,
         id: &str,
+        role: Role,
         reviewer_id: &str,
         seen_on_page: &str,
     ) -> Result<Result<(), Refused>, CoordinationError> {
@@ -181,7 +230,7 @@ impl Coordination {
         if seen(&stored) != seen_on_page {
             return Ok(Err(Refused::Stale));
         }
-        let old = match replaceable_second(&stored, actor.at.date()) {
+        let old = match replaceable(&stored, role, actor.at.date()) {
             Ok(old) => old.clone(),
             Err(refused) => return Ok(Err(refused)),
         };
@@ -190,11 +239,7 @@ impl Coordination {
                 "the booked reviewer is unreadable".into(),
             )));
         };
-        let mut inputs = self
-            .workflow
-            .match_inputs(&stored, Role::Second, actor.at.date())
-            .await?;
-        inputs.exclude(old_id);
+        let inputs = inputs_for(self, &stored, role, &old, actor.at.date()).await?;
         let outcome = inputs.rank();
         let candidate = match chosen(&outcome, reviewer_id, Some(&old.reviewer_id)) {
             Ok(candidate) => candidate,
@@ -211,8 +256,8 @@ impl Coordination {
             self.workflow
                 .offer_items(&stored, &inputs, candidate.reviewer, actor.at)?;
         // The offer's own request update expects a search under way; a replacement starts
-        // from the booked second instead.
-        items[0] = request_update(name, &stored.id, &old.reviewer_id, &offer_id);
+        // from the booked team instead.
+        items[0] = request_update(name, &stored.id, role, &old, &offer_id);
         Guard::new(Action::ReplaceReviewer, actor.at.date()).add_to(name, &stored.id, &mut items);
         let at = actor.at.format(&Rfc3339).unwrap_or_default();
         let old_pk = records::reviewers::profile_pk(old_id);
@@ -241,26 +286,35 @@ impl Coordination {
             cancelled_at: at.clone(),
         };
         items.push(outbox::put(name, &old_reviewer.email, &released, actor.at));
+        let (kind, detail) = match role {
+            Role::Lead => (
+                "lead_reviewer_replaced",
+                "The lead reviewer can no longer come: another has been asked for the same day.",
+            ),
+            Role::Second => (
+                "second_reviewer_replaced",
+                "The second reviewer can no longer come: another has been asked.",
+            ),
+        };
         items.push(timeline_put(
             name,
             &stored.id,
-            &TimelineEvent::new(
-                at,
-                "second_reviewer_replaced",
-                Some("The second reviewer can no longer come: another has been asked.".into()),
-            ),
+            &TimelineEvent::new(at, kind, Some(detail.into())),
         ));
         let subject = AuditSubject::Request {
             id: stored.id.clone(),
             reference: stored.reference.to_string(),
         };
         let detail = format!(
-            "replaced the second reviewer {} by an offer to {} for {}",
-            old.reviewer_name, candidate.reviewer.name, old.visit_date
+            "replaced the {} {} by an offer to {} for {}",
+            place(role),
+            old.reviewer_name,
+            candidate.reviewer.name,
+            old.visit_date
         );
         items.push(
             actor
-                .entry("second reviewer replaced", subject, detail)
+                .entry(format!("{} replaced", place(role)), subject, detail)
                 .transact_put(table)?,
         );
         match table
@@ -274,26 +328,59 @@ impl Coordination {
     }
 }
 
-/// The request: the booked second `old` leaves, and offer `offer_id` waits for the new one.
-fn request_update(table: &str, id: &str, old: &str, offer_id: &str) -> TransactWriteItem {
+/// The request: the booked reviewer `old` leaves `role`'s place, and offer `offer_id` waits
+/// for the new one. A lead's place is offered again for the booked day only (the request is
+/// "offered" until the new lead answers; the second keeps their place), and the old lead is
+/// not asked again.
+fn request_update(
+    table: &str,
+    id: &str,
+    role: Role,
+    old: &TeamMember,
+    offer_id: &str,
+) -> TransactWriteItem {
     let update = Update::builder()
         .table_name(table)
         .key("pk", s(records::keys::request_pk(id)))
         .key("sk", s("REQUEST"))
-        .update_expression("SET second_state = :offered, second_offer = :offer REMOVE #second")
-        .condition_expression(
-            "#state = :accepted AND second_state = :booked AND #second.reviewer_id = :old",
-        )
         .expression_attribute_names("#state", "state")
-        .expression_attribute_names("#second", "second")
-        .expression_attribute_values(":offered", s(second_state::OFFERED))
         .expression_attribute_values(":offer", s(offer_id))
         .expression_attribute_values(":accepted", s(RequestState::Accepted.as_str()))
-        .expression_attribute_values(":booked", s(second_state::ACCEPTED))
-        .expression_attribute_values(":old", s(old))
+        .expression_attribute_values(":old", s(&old.reviewer_id));
+    let update = match role {
+        Role::Lead => update
+            .update_expression(
+                "SET #state = :offered, gsi1pk = :index, open_offer = :offer, \
+                 fixed_visit_date = :date, excluded_reviewers = \
+                 list_append(if_not_exists(excluded_reviewers, :none), :old_list) REMOVE #lead",
+            )
+            .condition_expression(
+                "#state = :accepted AND #lead.reviewer_id = :old \
+                 AND attribute_not_exists(open_offer) AND attribute_not_exists(date_change)",
+            )
+            .expression_attribute_names("#lead", "lead")
+            .expression_attribute_values(":offered", s(RequestState::Offered.as_str()))
+            .expression_attribute_values(
+                ":index",
+                s(records::keys::state_index_key(
+                    RequestState::Offered.as_str(),
+                )),
+            )
+            .expression_attribute_values(":date", s(records::domain::format_date(old.visit_date)))
+            .expression_attribute_values(":none", AttributeValue::L(Vec::new()))
+            .expression_attribute_values(":old_list", AttributeValue::L(vec![s(&old.reviewer_id)])),
+        Role::Second => update
+            .update_expression("SET second_state = :offered, second_offer = :offer REMOVE #second")
+            .condition_expression(
+                "#state = :accepted AND second_state = :booked AND #second.reviewer_id = :old",
+            )
+            .expression_attribute_names("#second", "second")
+            .expression_attribute_values(":offered", s(second_state::OFFERED))
+            .expression_attribute_values(":booked", s(second_state::ACCEPTED)),
+    };
+    TransactWriteItem::builder()
+        .update(update.build().expect("complete update"))
         .build()
-        .expect("complete update");
-    TransactWriteItem::builder().update(update).build()
 }
 
 /// One review fewer in the reviewer's term (never below zero).

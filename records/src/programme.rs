@@ -329,11 +329,7 @@ pub struct HexColour(String);
 #[error("{0:?} must be a colour written #rrggbb, like {DEFAULT_PRIMARY_COLOUR}")]
 pub struct HexColourError(pub String);
 
-impl HexColour {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+crate::domain::checked_text!(HexColour);
 
 impl Default for HexColour {
     fn default() -> Self {
@@ -355,12 +351,6 @@ impl FromStr for HexColour {
     }
 }
 
-impl fmt::Display for HexColour {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
 /// An `https://` address, safe to put in a link or an image source (no `javascript:` or
 /// other schemes, no spaces).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -370,11 +360,7 @@ pub struct HttpsUrl(String);
 #[error("{0:?} must be a web address starting https://")]
 pub struct HttpsUrlError(pub String);
 
-impl HttpsUrl {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+crate::domain::checked_text!(HttpsUrl);
 
 impl FromStr for HttpsUrl {
     type Err = HttpsUrlError;
@@ -392,12 +378,6 @@ impl FromStr for HttpsUrl {
             }
             _ => Err(HttpsUrlError(text.to_owned())),
         }
-    }
-}
-
-impl fmt::Display for HttpsUrl {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

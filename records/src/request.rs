@@ -58,6 +58,10 @@ pub struct StoredRequest {
     /// How many times the booked visit has moved (calendar files carry it as SEQUENCE).
     #[serde(default)]
     pub visit_sequence: u32,
+    /// `YYYY-MM-DD`: a booked lead dropped out, and the lead's place is offered for this day
+    /// only (the second reviewer, if any, keeps it). Gone once a new lead accepts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_visit_date: Option<String>,
     /// A follow-up visit: the review it returns to (`workflows::after_report::follow_up`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub follow_up_of: Option<FollowUpOf>,
@@ -94,6 +98,7 @@ impl StoredRequest {
             second: None,
             date_change: None,
             visit_sequence: 0,
+            fixed_visit_date: None,
             follow_up_of: None,
             follow_up: None,
             signposting: false,

@@ -167,16 +167,7 @@ pub async fn delete(table: &Table, id: &str) -> Result<(), StoreError> {
 }
 
 async fn delete_key(table: &Table, key: &str) -> Result<(), StoreError> {
-    table
-        .client
-        .delete_item()
-        .table_name(&table.name)
-        .key("pk", s(key))
-        .key("sk", s(SORT_KEY))
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| dynamo_error("DeleteItem", e))
+    table.delete(key, SORT_KEY).await
 }
 
 /// Ends every signed-in session of user `sub` (sign out everywhere); returns how many.

@@ -108,6 +108,57 @@ impl Table {
             .map_err(|e| dynamo_error("GetItem", e))
     }
 
+    /// Deletes item `pk` / `sk` (nothing if it is already gone).
+    pub async fn delete(
+        &self,
+        pk: impl Into<String>,
+        sk: impl Into<String>,
+    ) -> Result<(), StoreError> {
+        self.client
+            .delete_item()
+            .table_name(&self.name)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+            .send()
+            .await
+            .map(drop)
+            .map_err(|e| dynamo_error("DeleteItem", e))
+    }
+
+    /// Every item a consistent scan keeps under `filter` (its `:values` in `values`), with
+    /// `projection` only those attributes, following pages. A scan reads the whole table: for
+    /// the administrator's tools and the purge, never a page.
+    pub async fn scan_items(
+        &self,
+        filter: &str,
+        values: std::collections::HashMap<String, AttributeValue>,
+        projection: Option<&str>,
+    ) -> Result<Vec<Item>, StoreError> {
+        let scan = self
+            .client
+            .scan()
+            .table_name(&self.name)
+            .filter_expression(filter)
+            .set_expression_attribute_values(Some(values))
+            .set_projection_expression(projection.map(str::to_owned))
+            .consistent_read(true);
+        let mut items = Vec::new();
+        let mut start_key = None;
+        loop {
+            let page = scan
+                .clone()
+                .set_exclusive_start_key(start_key)
+                .send()
+                .await
+                .map_err(|e| dynamo_error("Scan", e))?;
+            items.extend(page.items.unwrap_or_default());
+            match page.last_evaluated_key {
+                Some(key) if !key.is_empty() => start_key = Some(key),
+                _ => return Ok(items),
+            }
+        }
+    }
+
     /// Writes `items` in one transaction: all of them, or (a condition failed) none.
     pub async fn transact(
         &self,

@@ -6,7 +6,11 @@
 //! |---|---|---|
 //! | school status `/status/{token}/...` | [`SchoolLink`]: the request and its timeline | 403 "This link does not work" |
 //! | offer `/offers/{token}` | [`OfferLink`]: the offer id it was signed for | 403 "This link does not work" (a signed link to a closed or purged offer: the offer page's polite "closed" page) |
-//! | review `/reviews/{token}/...` | [`Review`]: the request and the reviewer's place on it | 403 "This link does not work"; signed, but its reviewer no longer on the review (or the review purged): 403 "This link no longer works" |
+//! | review `/reviews/{token}/...` | [`Review`]: the request and the reviewer's place on it | 403 "This link does not work"; signed, but its reviewer no longer on the review (or the review purged): 403 "This link no longer works"; the review withdrawn: 410 "This review was withdrawn" |
+//!
+//! Access ends when the review ends: the review link opens only what the lifecycle's
+//! `OpenReview` allows (a withdrawn review opens nothing: no page, no file, no notes, no
+//! report), and the offer page answers an offer of a withdrawn review with the same 410 page.
 //!
 //! A failure to read the table is logged and answered with 503.
 
@@ -14,10 +18,12 @@ use askama::Template;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use records::branding::Branding;
+use records::domain::request::long_date;
+use records::lifecycle::{Action, Person, RequestState, allowed_on};
 use records::links::{LazyLinkSecret, OfferAction, looks_like_token};
 use records::request::{StoredRequest, TeamMember, TimelineEvent, find_by_status_token};
 use records::store::Table;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use workflows::offers::{Workflow, WorkflowError, offer_state};
 
 use crate::pages::MessagePage;
@@ -31,6 +37,8 @@ pub enum Refused {
     BadReviewerLink,
     /// A signed review link whose reviewer is no longer on the review (or it was purged).
     NotOnReview,
+    /// The review (or the request an offer is for) was withdrawn, on that day if known.
+    Withdrawn { on: Option<Date> },
     /// The table or the link secret could not be read (logged when refused).
     Unavailable,
 }
@@ -41,7 +49,18 @@ impl Refused {
             Refused::BadSchoolLink | Refused::BadReviewerLink | Refused::NotOnReview => {
                 StatusCode::FORBIDDEN
             }
+            Refused::Withdrawn { .. } => StatusCode::GONE,
             Refused::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+
+    /// The refusal of a review (or an offer) of `stored`, withdrawn.
+    pub fn withdrawn(stored: &StoredRequest) -> Self {
+        let on = stored.withdrawn_at.as_deref().and_then(|at| {
+            OffsetDateTime::parse(at, &time::format_description::well_known::Rfc3339).ok()
+        });
+        Refused::Withdrawn {
+            on: on.map(OffsetDateTime::date),
         }
     }
 
@@ -70,6 +89,21 @@ impl Refused {
                 vec![format!(
                     "You are no longer on this review. If you think that is wrong, write to {contact}."
                 )],
+                ("", ""),
+            ),
+            Refused::Withdrawn { on } => (
+                "This review was withdrawn",
+                vec![
+                    match on {
+                        Some(on) => format!(
+                            "This review was withdrawn on {}; its files are no longer available to you.",
+                            long_date(on)
+                        ),
+                        None => "This review was withdrawn; its files are no longer available to you.".to_owned(),
+                    },
+                    "There is nothing more for you to do. If you downloaded any of its files, please delete them.".to_owned(),
+                    format!("If you have a question, write to {contact}."),
+                ],
                 ("", ""),
             ),
             Refused::Unavailable => (
@@ -192,7 +226,20 @@ pub async fn review_link(
 ) -> Result<Review, Refused> {
     let offer_id = verified(links, token, OfferAction::Review, now).await?;
     match Review::load(workflow, token, &offer_id).await {
-        Ok(Some(review)) => Ok(review),
+        Ok(Some(review)) => {
+            let person = if review.is_lead {
+                Person::Lead
+            } else {
+                Person::Second
+            };
+            match allowed_on(&review.stored, None, person, Action::OpenReview, now.date()) {
+                Ok(()) => Ok(review),
+                Err(_) if review.stored.state == RequestState::Withdrawn => {
+                    Err(Refused::withdrawn(&review.stored))
+                }
+                Err(_) => Err(Refused::NotOnReview),
+            }
+        }
         Ok(None) => Err(Refused::NotOnReview),
         Err(error) => Err(unavailable("reading a review", &error)),
     }
@@ -238,6 +285,17 @@ mod tests {
         let (status, body) = answer(Refused::NotOnReview);
         assert_eq!(status, StatusCode::FORBIDDEN);
         assert!(body.contains("This link no longer works"), "{body}");
+        let withdrawn = Refused::Withdrawn {
+            on: Some(time::macros::date!(2027 - 03 - 01)),
+        };
+        let (status, body) = answer(withdrawn);
+        assert_eq!(status, StatusCode::GONE);
+        assert!(body.contains("This review was withdrawn on 1 March 2027; its files are no longer available to you."), "{body}");
+        let (_, body) = answer(Refused::Withdrawn { on: None });
+        assert!(
+            body.contains("This review was withdrawn; its files"),
+            "{body}"
+        );
         let (status, body) = answer(Refused::Unavailable);
         assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
         assert!(body.contains("problem with the service"), "{body}");

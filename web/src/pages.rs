@@ -154,6 +154,15 @@ pub struct StatusPage<'a> {
     pub self_evaluation_state: &'static str,
     /// Where the report stands and what the school can open ([`StatusPage::show_report`]).
     pub report: Option<ReportStatus>,
+    /// A withdrawn request's notice ([`StatusPage::withdrawn_data`] says what becomes of its
+    /// data when it has no purge date yet).
+    pub withdrawal: Option<Withdrawal>,
+}
+
+/// A withdrawn request's notice on its status page: when, and what becomes of its data.
+pub struct Withdrawal {
+    pub when: String,
+    pub data: String,
 }
 
 /// The status page's report section: where the report stands, and links to what the school
@@ -192,7 +201,42 @@ impl<'a> StatusPage<'a> {
             |title, detail: &str| step(title, "In progress", detail.to_owned(), "current", "");
         let todo = |title| step(title, "Not started", String::new(), "", "tag--todo");
         let mut steps = vec![done("Request received", format!("On {submitted_on}."))];
+        let withdrawn_on = (stored.withdrawn_at.as_deref())
+            .or_else(|| {
+                events
+                    .iter()
+                    .rfind(|e| e.kind == "withdrawn")
+                    .map(|e| e.at.as_str())
+            })
+            .map(day)
+            .filter(|on| !on.is_empty());
+        let withdrawal = (stored.state == records::lifecycle::RequestState::Withdrawn).then(|| {
+            let when = match &withdrawn_on {
+                Some(on) => format!("We withdrew this request on {on}."),
+                None => "We withdrew this request.".to_owned(),
+            };
+            Withdrawal {
+                when: format!("{when} Nothing more will happen with it: no reviewer will visit, and its reviewers can no longer open anything you shared."),
+                data: match &stored.purge_after {
+                    Some(date) => format!(
+                        "Its details, your self-evaluation and your files are kept until {} and then deleted, as the programme's retention rule says.",
+                        records::domain::parse_date(date).map(long_date).unwrap_or_else(|_| date.clone())
+                    ),
+                    None => "Its details, your self-evaluation and your files are deleted as the programme's retention rule says.".to_owned(),
+                },
+            }
+        });
         match (stored.state, &stored.lead) {
+            (records::lifecycle::RequestState::Withdrawn, _) => {
+                let on = withdrawn_on
+                    .map(|on| format!("On {on}. "))
+                    .unwrap_or_default();
+                steps.push(done(
+                    "Request withdrawn",
+                    format!("{on}Nothing more will happen with this request."),
+                ));
+                return Self::with_steps(branding, stored, submitted_on, steps, withdrawal);
+            }
             (records::lifecycle::RequestState::Accepted, Some(lead)) => {
                 let date = long_date(lead.visit_date);
                 let team = match &stored.second {
@@ -221,6 +265,16 @@ impl<'a> StatusPage<'a> {
         }
         steps.push(todo("Visit"));
         steps.push(todo("Report"));
+        Self::with_steps(branding, stored, submitted_on, steps, None)
+    }
+
+    fn with_steps(
+        branding: &'a Branding,
+        stored: &'a StoredRequest,
+        submitted_on: String,
+        steps: Vec<Step>,
+        withdrawal: Option<Withdrawal>,
+    ) -> Self {
         Self {
             branding,
             stored,
@@ -232,6 +286,22 @@ impl<'a> StatusPage<'a> {
             token: String::new(),
             self_evaluation_state: "You have not started your self-evaluation.",
             report: None,
+            withdrawal,
+        }
+    }
+
+    /// A withdrawn request with no purge date yet: its data is kept at most
+    /// `retention_months` (the programme's retention), and the school can ask for it to go
+    /// sooner.
+    pub fn withdrawn_data(&mut self, retention_months: u16) {
+        if self.stored.purge_after.is_some() {
+            return;
+        }
+        let (contact, reference) = (&self.branding.contact_email, &self.stored.reference);
+        if let Some(withdrawal) = &mut self.withdrawal {
+            withdrawal.data = format!(
+                "The programme keeps the details, self-evaluation and files of a request for {retention_months} months after it ends, then deletes them. To have them deleted sooner, write to {contact} quoting {reference}."
+            );
         }
     }
 

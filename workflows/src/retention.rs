@@ -128,15 +128,7 @@ pub async fn purge(store: &EvidenceStore, request_id: &str) -> Result<Purged, Pu
         }
     }
     for (pk, sk) in &keys {
-        table
-            .client
-            .delete_item()
-            .table_name(&table.name)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
-            .send()
-            .await
-            .map_err(|e| dynamo("DeleteItem")(e.into_service_error()))?;
+        table.delete(pk, sk).await?;
     }
     Ok(Purged {
         objects,
@@ -169,27 +161,7 @@ async fn scan_related(
         filter.push_str(" OR (begins_with(pk, :outbox) AND contains(email, :reference))");
         values.insert(":reference".to_owned(), s(format!("\"{reference}\"")));
     }
-    let mut items = Vec::new();
-    let mut start = None;
-    loop {
-        let page = table
-            .client
-            .scan()
-            .table_name(&table.name)
-            .filter_expression(&filter)
-            .set_expression_attribute_values(Some(values.clone()))
-            .projection_expression("pk, sk")
-            .consistent_read(true)
-            .set_exclusive_start_key(start)
-            .send()
-            .await
-            .map_err(|e| dynamo("Scan")(e.into_service_error()))?;
-        items.extend(page.items.unwrap_or_default());
-        match page.last_evaluated_key {
-            Some(key) if !key.is_empty() => start = Some(key),
-            _ => return Ok(items),
-        }
-    }
+    Ok(table.scan_items(&filter, values, Some("pk, sk")).await?)
 }
 
 /// The requests whose purge date is before `today`.

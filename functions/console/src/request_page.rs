@@ -2,7 +2,7 @@
 //! `.../reassign`, `.../withdraw`, `.../erase`), over the `coordination` crate. A viewer reads
 //! the page without its contact details and actions; any action of theirs gets 403.
 
-use coordination::{CaseFile, Refused};
+use coordination::{CaseFile, Refused, Role as PlaceRole};
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use records::audit::Actor;
@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 use web::pages::console::SignedInUser;
 use web::pages::console::request::{
-    ActionError, ActionsShown, RequestPage, ReviewerChoice, Row, RuleCell,
+    ActionError, ActionsShown, Chooser, RequestPage, ReviewerChoice, Row, RuleCell,
 };
 
 use crate::{Console, MAX_FORM_BYTES, Role, SignedIn, message, unavailable};
@@ -36,6 +36,10 @@ const NOTICES: &[(&str, &str)] = &[
     (
         "replaced",
         "The second reviewer has been released and the reviewer you chose asked, for the same day.",
+    ),
+    (
+        "replaced-lead",
+        "The lead reviewer has been released and the reviewer you chose asked to lead, for the same day.",
     ),
 ];
 
@@ -78,7 +82,9 @@ pub(crate) async fn answer(
         ("GET", None)
             | (
                 "POST",
-                Some("offer" | "reassign" | "withdraw" | "erase" | "replace-second")
+                Some(
+                    "offer" | "reassign" | "withdraw" | "erase" | "replace-lead" | "replace-second"
+                )
             )
     );
     if !valid_route {
@@ -131,18 +137,27 @@ pub(crate) async fn answer(
     let actor = Actor::new(user.claims.email.clone(), at);
     let page = format!("{PREFIX}{reference}");
     let result = match action {
-        "offer" | "replace-second" if form.reviewer.trim().is_empty() => Ok(Err(Refused::Field(
-            "reviewer",
-            "Choose the reviewer to offer the review to".into(),
-        ))),
+        "offer" | "replace-lead" | "replace-second" if form.reviewer.trim().is_empty() => {
+            Ok(Err(Refused::Field(
+                chooser_field(action),
+                "Choose the reviewer to offer the review to".into(),
+            )))
+        }
         "offer" => coordination
             .offer_to(&actor, &id, form.reviewer.trim(), &form.seen)
             .await
             .map(|r| r.map(|_| "offered")),
-        "replace-second" => coordination
-            .replace_second(&actor, &id, form.reviewer.trim(), &form.seen)
-            .await
-            .map(|r| r.map(|()| "replaced")),
+        "replace-lead" | "replace-second" => {
+            let (role, done) = match action {
+                "replace-lead" => (PlaceRole::Lead, "replaced-lead"),
+                _ => (PlaceRole::Second, "replaced"),
+            };
+            let reviewer = form.reviewer.trim();
+            coordination
+                .replace(&actor, &id, role, reviewer, &form.seen)
+                .await
+                .map(|r| r.map(|()| done))
+        }
         "reassign" => coordination
             .reassign(&actor, &id, &form.seen)
             .await
@@ -173,7 +188,7 @@ pub(crate) async fn answer(
             let (status, field) = match &refused {
                 Refused::Field(field, _) => (StatusCode::UNPROCESSABLE_ENTITY, *field),
                 Refused::RulesFailed(_) | Refused::NoSuchReviewer | Refused::AlreadyOffered => {
-                    (StatusCode::UNPROCESSABLE_ENTITY, "reviewer")
+                    (StatusCode::UNPROCESSABLE_ENTITY, chooser_field(action))
                 }
                 Refused::NoSuchRequest => return not_found(),
                 Refused::Stale
@@ -233,46 +248,47 @@ async fn show(
     let allowed = coordination::allowed(&file.stored, at.date());
     let actions = if coordinator {
         ActionsShown {
-            offer: allowed.offer,
             reassign: allowed.reassign,
             withdraw: allowed.withdraw,
             erase: allowed.erase,
-            replace_second: allowed.replace_second,
         }
     } else {
         ActionsShown::default()
     };
-    let verdicts = if actions.offer {
-        Some(coordination.lead_verdicts(&file.stored, at).await)
-    } else if actions.replace_second {
-        Some(coordination.second_verdicts(&file.stored, at).await)
-    } else {
-        None
-    };
-    let reviewers = if let Some(verdicts) = verdicts {
-        match verdicts {
-            Ok(verdicts) => verdicts
-                .into_iter()
-                .map(|v| ReviewerChoice {
-                    score: v.score.map(|s| s.to_string()).unwrap_or_default(),
-                    id: v.reviewer_id,
-                    name: v.name,
-                    rules: v
-                        .checks
-                        .into_iter()
-                        .map(|c| RuleCell {
-                            label: c.rule.label(),
-                            passed: c.failures.is_empty(),
-                            why: c.failures.join("; "),
-                        })
-                        .collect(),
-                })
-                .collect(),
-            Err(e) => return unavailable(branding, &e),
+    let mut choosers = Vec::new();
+    if coordinator {
+        let fixed = (file.stored.fixed_visit_date.as_deref())
+            .and_then(|d| records::domain::parse_date(d).ok().map(long_date));
+        let forms = [
+            (allowed.offer, "offer", None),
+            (allowed.replace_lead, "replace-lead", Some(PlaceRole::Lead)),
+            (
+                allowed.replace_second,
+                "replace-second",
+                Some(PlaceRole::Second),
+            ),
+        ];
+        for (_, action, place) in forms.into_iter().filter(|(shown, ..)| *shown) {
+            let verdicts = match place {
+                None => coordination.lead_verdicts(&file.stored, at).await,
+                Some(role) => {
+                    coordination
+                        .replacement_verdicts(&file.stored, role, at)
+                        .await
+                }
+            };
+            let reviewers = match verdicts {
+                Ok(verdicts) => verdicts.into_iter().map(choice).collect(),
+                Err(e) => return unavailable(branding, &e),
+            };
+            choosers.push(chooser(
+                action,
+                fixed.as_deref(),
+                file.open_offer.is_some(),
+                reviewers,
+            ));
         }
-    } else {
-        Vec::new()
-    };
+    }
     let shown = SignedInUser {
         email: user.claims.email.clone(),
         role_label: user.role.label(),
@@ -325,13 +341,84 @@ async fn show(
                 })
                 .collect(),
             actions,
-            reviewers,
+            choosers,
             seen: &seen,
             errors,
             notice,
             reason,
         }),
     )
+}
+
+/// The form field a reviewer chooser's errors belong to.
+fn chooser_field(action: &str) -> &'static str {
+    match action {
+        "replace-lead" => "lead-reviewer",
+        "replace-second" => "second-reviewer",
+        _ => "reviewer",
+    }
+}
+
+const RULES_INTRO: &str = "Each active reviewer against the matcher's hard rules; only a reviewer who passes every rule can be chosen. To change a rule, change the settings or the reviewer's record.";
+
+/// The form of `action` that names a reviewer: the offer of the lead's place (for `fixed`
+/// day only, after a booked lead dropped out; withdrawing the offer waiting, if `waiting`),
+/// or a booked reviewer's replacement.
+fn chooser(
+    action: &'static str,
+    fixed: Option<&str>,
+    waiting: bool,
+    reviewers: Vec<ReviewerChoice>,
+) -> Chooser {
+    let (heading, intro, button) = match action {
+        "replace-lead" => (
+            "Replace the lead reviewer",
+            "If the booked lead can no longer come: they are released (their calendar entry is cancelled by email and their review link stops working) and the reviewer you choose is asked to lead on the same day; they may accept or decline, not choose another date. The second reviewer, if any, keeps their place.".to_owned(),
+            "Replace the lead reviewer",
+        ),
+        "replace-second" => (
+            "Replace the second reviewer",
+            "If the booked second reviewer can no longer come: they are released (their calendar entry is cancelled by email) and the reviewer you choose is asked to join on the same day; they may accept or decline, not choose another date.".to_owned(),
+            "Replace the second reviewer",
+        ),
+        _ => {
+            let mut intro = String::new();
+            if let Some(day) = fixed {
+                intro.push_str(&format!("The visit is booked for {day}: the reviewer you choose is asked to lead it on that day. "));
+            }
+            if waiting {
+                intro.push_str("The offer waiting for an answer is withdrawn. ");
+            }
+            ("Offer to a named reviewer", intro, "Offer the review")
+        }
+    };
+    Chooser {
+        action,
+        reviewers,
+        field: chooser_field(action),
+        texts: (
+            heading,
+            format!("{} {RULES_INTRO}", intro.trim_end()),
+            button,
+        ),
+    }
+}
+
+fn choice(verdict: coordination::Verdict) -> ReviewerChoice {
+    ReviewerChoice {
+        score: verdict.score.map(|s| s.to_string()).unwrap_or_default(),
+        id: verdict.reviewer_id,
+        name: verdict.name,
+        rules: verdict
+            .checks
+            .into_iter()
+            .map(|c| RuleCell {
+                label: c.rule.label(),
+                passed: c.failures.is_empty(),
+                why: c.failures.join("; "),
+            })
+            .collect(),
+    }
 }
 
 /// An RFC 3339 time as people read it: `4 March 2027, 09:30 UTC`.
@@ -445,6 +532,13 @@ fn fields(file: &CaseFile, coordinator: bool) -> Vec<(&'static str, String)> {
     }
     if let Some(lead) = &stored.lead {
         fields.push(("Lead reviewer", member(lead)));
+    }
+    if let Some(day) = stored.fixed_visit_date.as_deref() {
+        let day = records::domain::parse_date(day).map_or_else(|_| day.to_owned(), long_date);
+        fields.push((
+            "Lead reviewer",
+            format!("None: a new lead is sought for {day}"),
+        ));
     }
     if let Some(second) = &stored.second {
         fields.push(("Second reviewer", member(second)));

@@ -14,7 +14,8 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use records::aws::AwsClients;
 use records::branding::{Branding, BrandingSource};
 use records::domain::LocalAuthority;
-use records::domain::request::{iso, long_date, parse_date_input};
+use records::domain::request::{VisitWindow, iso, long_date, parse_date_input};
+use records::lifecycle::{Action, Person, Refusal, Why, allowed_on};
 use records::links::LazyLinkSecret;
 use records::request::Side;
 use records::store::Table;
@@ -152,10 +153,34 @@ impl ReviewerPages {
             Ok(None) => return closed(branding, None),
             Err(e) => return unavailable(branding, &e),
         };
+        // An offer of a withdrawn review, answered or not, opens nothing of it any more.
+        let answer = Action::AnswerOffer;
+        if let Err(Refusal {
+            why: Why::Withdrawn,
+            ..
+        }) = allowed_on(&stored, None, Person::Offeree, answer, now.date())
+        {
+            return web::guards::Refused::withdrawn(&stored).page(branding);
+        }
         if offer.state != offer_state::OPEN || now.unix_timestamp() >= offer.expires_at {
             return closed(branding, Some(&offer));
         }
-        let windows = &stored.request.visit_windows;
+        // A place offered for one day (the second's, or a lead's after a booked lead dropped
+        // out): the date field can hold that day only.
+        let fixed = offer.visit_date.as_deref().and_then(parse_date_input);
+        let one_day = fixed.map(|day| {
+            vec![VisitWindow {
+                start: day,
+                end: day,
+            }]
+        });
+        let windows = one_day.as_ref().unwrap_or(&stored.request.visit_windows);
+        let fixed_text = fixed.map(iso).unwrap_or_default();
+        let visit_date = if visit_date.is_empty() {
+            &fixed_text
+        } else {
+            visit_date
+        };
         let page = OfferPage {
             joining: workflows::offers::joining(&offer, &stored),
             fixed_date: offer.visit_date.clone().unwrap_or_default(),

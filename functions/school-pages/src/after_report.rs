@@ -4,11 +4,9 @@
 //! the signposting choice (`POST /status/{token}/signposting`) and sharing the report
 //! (`POST /status/{token}/share`); and the status page's part about all four.
 
-use std::collections::HashMap;
-
 use askama::Template;
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, RequestExt, Response};
+use lambda_http::{Body, Response};
 use records::branding::Branding;
 use records::domain::request::FieldError;
 use records::lifecycle::{Action, Person, Refusal, ReportState, allowed_on};
@@ -28,7 +26,10 @@ use workflows::after_report::sharing::{ShareForm, Shared, SharingView};
 use workflows::after_report::{action_plan, final_report, follow_up, sharing, signposting};
 use workflows::report::store::StoredReport;
 
-use crate::{LinkRequest, MAX_FORM_BYTES, NotTaken, SchoolPages, message, not_read, unavailable};
+use crate::{
+    LinkRequest, MAX_FORM_BYTES, NEWER_VERSION, NotTaken, SchoolPages, message, not_read,
+    not_saved, unavailable,
+};
 
 /// A form of the status page's part about the report, shown again with why it was not taken.
 pub(crate) enum AfterReportProblem {
@@ -248,7 +249,7 @@ impl SchoolPages {
     }
 
     pub(crate) async fn action_plan(&self, call: LinkRequest<'_>) -> Response<Body> {
-        let (branding, link, request, now) = (call.branding, call.link, call.request, call.now);
+        let (branding, link, now) = (call.branding, call.link, call.now);
         let (token, stored) = (&link.token, &link.stored);
         let report = match self.final_report(branding, link, now).await {
             Ok(report) => report,
@@ -264,41 +265,32 @@ impl SchoolPages {
         let recommendations = &report.report.recommendations;
         let page = |current| plain_input(branding, stored, token, recommendations, current);
         if call.route.starts_with("GET") {
-            let saved = request
-                .query_string_parameters_ref()
-                .is_some_and(|q| q.first("saved").is_some());
             return render(
                 ActionPlanInput {
-                    saved,
+                    saved: call.just_saved(),
                     ..page(current.as_ref())
                 },
                 StatusCode::OK,
             );
         }
 
-        let wants_json = web::http::wants_json(request);
-        let Ok(form) = web::http::read_form::<HashMap<String, String>>(request, MAX_FORM_BYTES)
-        else {
-            return not_read(
-                branding,
-                "Your action plan could not be read",
-                "Go back to your action plan and save it again.",
-                (
-                    &format!("/status/{token}/action-plan"),
-                    "Back to your action plan",
-                ),
-            );
+        let (wants_json, form, based_on) = match call.document_form(
+            "Your action plan could not be read",
+            "Go back to your action plan and save it again.",
+            (
+                &format!("/status/{token}/action-plan"),
+                "Back to your action plan",
+            ),
+        ) {
+            Ok(read) => read,
+            Err(page) => return *page,
         };
-        let based_on: u64 = form
-            .get("version")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
         let (yours, errors) = action_plan::parse(&form, recommendations);
         if !errors.is_empty() {
             if wants_json {
-                return web::http::json(
+                return not_saved(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    &json!({ "detail": "Not saved: something needs changing. Press Save to see what." }),
+                    "Not saved: something needs changing. Press Save to see what.",
                 );
             }
             return render(
@@ -320,10 +312,7 @@ impl SchoolPages {
             Ok(Saved::Saved { .. }) => {
                 web::http::see_other(&format!("/status/{token}/action-plan?saved=1"))
             }
-            Ok(Saved::Stale { .. }) if wants_json => web::http::json(
-                StatusCode::CONFLICT,
-                &json!({ "detail": "This was changed in another window or by a colleague. Press Save to see both versions." }),
-            ),
+            Ok(Saved::Stale { .. }) if wants_json => not_saved(StatusCode::CONFLICT, NEWER_VERSION),
             Ok(Saved::Stale { current, yours }) => render(
                 ActionPlanInput {
                     yours: Some(*yours),

@@ -6,6 +6,8 @@
 //! the workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
 //! workspace README's layout), never here.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -49,6 +51,37 @@ pub(crate) struct LinkRequest<'a> {
     link: &'a SchoolLink,
     request: &'a Request,
     now: OffsetDateTime,
+}
+
+impl LinkRequest<'_> {
+    /// Whether the page is shown just after a save (`?saved=1`).
+    fn just_saved(&self) -> bool {
+        self.request
+            .query_string_parameters_ref()
+            .is_some_and(|q| q.first("saved").is_some())
+    }
+
+    /// A posted document form (saved with a button, or autosaved by the page's script, which
+    /// wants JSON back): whether the answer is JSON, its fields, and the version they were
+    /// typed over; or the page saying it could not be read.
+    #[allow(clippy::type_complexity)]
+    fn document_form(
+        &self,
+        title: &str,
+        advice: &str,
+        back: (&str, &str),
+    ) -> Result<(bool, HashMap<String, String>, u64), Box<Response<Body>>> {
+        let Ok(fields) =
+            web::http::read_form::<HashMap<String, String>>(self.request, MAX_FORM_BYTES)
+        else {
+            return Err(Box::new(not_read(self.branding, title, advice, back)));
+        };
+        let based_on = fields
+            .get("version")
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0);
+        Ok((web::http::wants_json(self.request), fields, based_on))
+    }
 }
 
 /// A form of the status page that was not taken, shown again with its problem.
@@ -287,6 +320,16 @@ impl SchoolPages {
             now.date(),
         );
         page.show_report(report.as_ref(), now.date());
+        if page.withdrawal.is_some() {
+            // The programme's retention as saved (its default until then).
+            let settings = records::programme::get(&self.table).await;
+            let default = records::programme::ProgrammeSettings::new("", "").retention_months;
+            let months = settings
+                .ok()
+                .flatten()
+                .map_or(default, |s| s.retention_months);
+            page.withdrawn_data(months);
+        }
         page.after_report = self
             .after_report_section(branding, token, stored, after_report, now)
             .await;
@@ -587,6 +630,15 @@ fn not_read(branding: &Branding, title: &str, advice: &str, back: (&str, &str)) 
         back,
     )
 }
+
+/// What an autosave (the page's script) is told when its text was not saved, in JSON.
+fn not_saved(status: StatusCode, detail: &str) -> Response<Body> {
+    web::http::json(status, &serde_json::json!({ "detail": detail }))
+}
+
+/// An autosave typed over a version someone else has since replaced.
+const NEWER_VERSION: &str =
+    "This was changed in another window or by a colleague. Press Save to see both versions.";
 
 fn not_found(branding: &Branding) -> Response<Body> {
     message(

@@ -2,11 +2,9 @@
 //! GET shows the form (or, once submitted, the text); POST saves (`decision=save`), submits
 //! (`submit`), or autosaves from the page's script (`autosave`, answered in JSON).
 
-use std::collections::HashMap;
-
 use askama::Template;
 use lambda_http::http::StatusCode;
-use lambda_http::{Body, RequestExt, Response};
+use lambda_http::{Body, Response};
 use records::branding::Branding;
 use records::domain::request::{FocusArea, long_date};
 use records::programme;
@@ -20,7 +18,7 @@ use workflows::self_evaluation::{
     Setting, Submitted,
 };
 
-use crate::{LinkRequest, MAX_FORM_BYTES, SchoolPages, not_read, unavailable};
+use crate::{LinkRequest, NEWER_VERSION, SchoolPages, not_saved, unavailable};
 
 /// What the page shows besides the stored document.
 #[derive(Default)]
@@ -35,7 +33,7 @@ struct Shown {
 
 impl SchoolPages {
     pub(crate) async fn self_evaluation(&self, call: LinkRequest<'_>) -> Response<Body> {
-        let (branding, link, request, now) = (call.branding, call.link, call.request, call.now);
+        let (branding, link, now) = (call.branding, call.link, call.now);
         let (token, stored) = (&link.token, &link.stored);
         let scale = match programme::get(&self.table).await {
             Ok(settings) => settings.and_then(|s| s.scale),
@@ -51,60 +49,53 @@ impl SchoolPages {
                 return unavailable(branding);
             }
         };
-        if call.route.starts_with("GET") {
-            let saved = request
-                .query_string_parameters_ref()
-                .is_some_and(|q| q.first("saved").is_some());
-            return self.render(
+        let levels = scale.as_ref().map(|s| s.levels());
+        let page = |current: Option<&Versioned<SelfEvaluation>>, shown, status| {
+            self.render(
                 branding,
                 now.date(),
                 token,
                 stored,
+                current,
+                levels,
+                shown,
+                status,
+            )
+        };
+        if call.route.starts_with("GET") {
+            return page(
                 current.as_ref(),
-                scale.as_ref().map(|s| s.levels()),
                 Shown {
-                    saved,
+                    saved: call.just_saved(),
                     ..Shown::default()
                 },
                 StatusCode::OK,
             );
         }
 
-        let wants_json = web::http::wants_json(request);
-        let Ok(form) = web::http::read_form::<HashMap<String, String>>(request, MAX_FORM_BYTES)
-        else {
-            return not_read(
-                branding,
-                "Your self-evaluation could not be read",
-                "Go back to the form and save it again.",
-                (
-                    &format!("/status/{token}/self-evaluation"),
-                    "Back to the form",
-                ),
-            );
+        let (wants_json, form, based_on) = match call.document_form(
+            "Your self-evaluation could not be read",
+            "Go back to the form and save it again.",
+            (
+                &format!("/status/{token}/self-evaluation"),
+                "Back to the form",
+            ),
+        ) {
+            Ok(read) => read,
+            Err(page) => return *page,
         };
         let decision = form.get("decision").map(String::as_str).unwrap_or("save");
-        let based_on: u64 = form
-            .get("version")
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(0);
         let areas = stored.request.focus_areas.areas();
         let (yours, errors) = evaluation::parse(&form, &areas, scale.as_ref());
-        let levels = scale.as_ref().map(|s| s.levels());
         if !errors.is_empty() {
             if wants_json {
-                return web::http::json(
+                return not_saved(
                     StatusCode::UNPROCESSABLE_ENTITY,
-                    &json!({ "detail": "Not saved: a box has too much text. Press Save to see which." }),
+                    "Not saved: a box has too much text. Press Save to see which.",
                 );
             }
-            return self.render(
-                branding,
-                now.date(),
-                token,
-                stored,
+            return page(
                 current.as_ref(),
-                levels,
                 Shown {
                     yours: Some(yours),
                     errors,
@@ -120,18 +111,10 @@ impl SchoolPages {
             Ok(Saved::Saved { version }) => version,
             Ok(Saved::Stale { current, yours }) => {
                 if wants_json {
-                    return web::http::json(
-                        StatusCode::CONFLICT,
-                        &json!({ "detail": "This was changed in another window or by a colleague. Press Save to see both versions." }),
-                    );
+                    return not_saved(StatusCode::CONFLICT, NEWER_VERSION);
                 }
-                return self.render(
-                    branding,
-                    now.date(),
-                    token,
-                    stored,
+                return page(
                     Some(&current),
-                    levels,
                     Shown {
                         yours: Some(*yours),
                         conflict: Some(*current.clone()),
@@ -142,9 +125,9 @@ impl SchoolPages {
             }
             Ok(Saved::Locked { .. }) => {
                 if wants_json {
-                    return web::http::json(
+                    return not_saved(
                         StatusCode::CONFLICT,
-                        &json!({ "detail": "Your self-evaluation is already submitted." }),
+                        "Your self-evaluation is already submitted.",
                     );
                 }
                 return web::http::see_other(&format!("/status/{token}/self-evaluation"));
@@ -173,13 +156,8 @@ impl SchoolPages {
             Ok(Submitted::Done) => web::http::see_other(&format!("/status/{token}")),
             Ok(Submitted::Incomplete(errors)) => {
                 let current = KIND.get(&self.table, &stored.id).await.ok().flatten();
-                self.render(
-                    branding,
-                    now.date(),
-                    token,
-                    stored,
+                page(
                     current.as_ref(),
-                    levels,
                     Shown {
                         errors,
                         saved: true,

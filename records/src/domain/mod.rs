@@ -2,6 +2,45 @@
 //! cell, a stored attribute) and the parse error says what is wrong with the value, leaving the
 //! caller to name the field: `"12345" must be 6 digits`.
 
+/// What every newtype over checked text has: `as_str` and `Display` (the text as kept). With
+/// `stored as $what`, also the `String` conversions serde keeps it through (`#[serde(try_from
+/// = "String", into = "String")]`): a stored value that no longer parses is refused as not
+/// `$what`. The newtype's `FromStr` does the checking.
+macro_rules! checked_text {
+    ($name:ident) => {
+        impl $name {
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+    };
+    ($name:ident, stored as $what:literal) => {
+        $crate::domain::checked_text!($name);
+
+        impl TryFrom<String> for $name {
+            type Error = String;
+            fn try_from(value: String) -> Result<Self, String> {
+                value
+                    .parse()
+                    .map_err(|_| format!("{value:?} is not {}", $what))
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> String {
+                value.0
+            }
+        }
+    };
+}
+pub(crate) use checked_text;
+
 pub mod calendar;
 #[macro_use]
 pub mod school;

@@ -142,26 +142,7 @@ impl FromStr for Postcode {
     }
 }
 
-impl TryFrom<String> for Postcode {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, String> {
-        value
-            .parse()
-            .map_err(|_| format!("{value:?} is not a UK postcode"))
-    }
-}
-
-impl From<Postcode> for String {
-    fn from(value: Postcode) -> String {
-        value.0
-    }
-}
-
-impl Postcode {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+checked_text!(Postcode, stored as "a UK postcode");
 
 /// An email address we can send to: a conservative subset of RFC 5321 (no quoted local parts,
 /// no IP literals), so it is also safe in a header.
@@ -201,32 +182,7 @@ impl FromStr for EmailAddress {
     }
 }
 
-impl TryFrom<String> for EmailAddress {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, String> {
-        value
-            .parse()
-            .map_err(|_| format!("{value:?} is not an email address"))
-    }
-}
-
-impl From<EmailAddress> for String {
-    fn from(value: EmailAddress) -> String {
-        value.0
-    }
-}
-
-impl EmailAddress {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl fmt::Display for EmailAddress {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+checked_text!(EmailAddress, stored as "an email address");
 
 /// A UK phone number as typed (digits, spaces, +, brackets, hyphens), 10 to 15 digits.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -829,10 +785,6 @@ impl Reference {
             .collect();
         Self(format!("SR-{}-{}", &chars[..4], &chars[4..]))
     }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
 }
 
 impl FromStr for Reference {
@@ -850,26 +802,7 @@ impl FromStr for Reference {
     }
 }
 
-impl TryFrom<String> for Reference {
-    type Error = String;
-    fn try_from(value: String) -> Result<Self, String> {
-        value
-            .parse()
-            .map_err(|_| format!("{value:?} is not a request reference"))
-    }
-}
-
-impl From<Reference> for String {
-    fn from(value: Reference) -> String {
-        value.0
-    }
-}
-
-impl fmt::Display for Reference {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+checked_text!(Reference, stored as "a request reference");
 
 pub fn iso(date: Date) -> String {
     format_date(date)

@@ -162,11 +162,7 @@ pub struct Urn(String);
 #[error("{0:?} must be 6 digits")]
 pub struct UrnError(pub String);
 
-impl Urn {
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
+checked_text!(Urn);
 
 impl FromStr for Urn {
     type Err = UrnError;
@@ -178,12 +174,6 @@ impl FromStr for Urn {
         } else {
             Err(UrnError(text.to_owned()))
         }
-    }
-}
-
-impl fmt::Display for Urn {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
     }
 }
 

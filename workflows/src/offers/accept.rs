@@ -35,11 +35,11 @@ impl Workflow {
         ) {
             return Ok(Answer::InvalidDate(reason));
         }
-        if offer.role == Role::Second
+        if (offer.role == Role::Second || offer.visit_date.is_some())
             && offer.visit_date.as_deref() != Some(&format_date(visit_date))
         {
             return Ok(Answer::InvalidDate(
-                "The visit date is fixed by the lead reviewer".into(),
+                "The visit date is fixed: the visit is booked for that day".into(),
             ));
         }
         let table = self.table.name.as_str();
@@ -70,6 +70,11 @@ impl Workflow {
             }),
             sequence: 0,
         };
+        // A lead replacing one who dropped out (a fixed date) joins the second where they are.
+        const LEAD_WITH_SECOND: &str = "SET #state = :accepted, gsi1pk = :index, #lead = :lead, \
+            second_state = if_not_exists(second_state, :second) REMOVE open_offer, fixed_visit_date";
+        const LEAD_ALONE: &str = "SET #state = :accepted, gsi1pk = :index, #lead = :lead \
+            REMOVE open_offer, fixed_visit_date";
         let request_update =
             match offer.role {
                 Role::Lead => {
@@ -91,15 +96,10 @@ impl Workflow {
                     .expression_attribute_values(":lead", member_value);
                     builder = if wants_second {
                         builder
-                            .update_expression(
-                                "SET #state = :accepted, gsi1pk = :index, #lead = :lead, \
-                             second_state = :second REMOVE open_offer",
-                            )
+                            .update_expression(LEAD_WITH_SECOND)
                             .expression_attribute_values(":second", s(second_state::MATCHING))
                     } else {
-                        builder.update_expression(
-                        "SET #state = :accepted, gsi1pk = :index, #lead = :lead REMOVE open_offer",
-                    )
+                        builder.update_expression(LEAD_ALONE)
                     };
                     builder
                 }

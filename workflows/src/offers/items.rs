@@ -19,18 +19,20 @@ pub(super) fn back_to_matching(
         );
     const EXCLUDE: &str =
         "excluded_reviewers = list_append(if_not_exists(excluded_reviewers, :none), :reviewer)";
+    // A lead's place for a fixed day (a booked lead dropped out) goes back to the coordinator.
+    let next = match offer.visit_date {
+        Some(_) => RequestState::NeedsAttention,
+        None => RequestState::Matching,
+    };
     match offer.role {
         Role::Lead => builder
             .update_expression(format!(
                 "SET #state = :matching, gsi1pk = :index, {EXCLUDE} REMOVE open_offer"
             ))
             .condition_expression("#state = :offered AND open_offer = :offer")
-            .expression_attribute_values(":matching", s(RequestState::Matching.as_str()))
+            .expression_attribute_values(":matching", s(next.as_str()))
             .expression_attribute_values(":offered", s(RequestState::Offered.as_str()))
-            .expression_attribute_values(
-                ":index",
-                s(state_index_key(RequestState::Matching.as_str())),
-            ),
+            .expression_attribute_values(":index", s(state_index_key(next.as_str()))),
         Role::Second => builder
             .update_expression(format!(
                 "SET second_state = :matching, {EXCLUDE} REMOVE second_offer"

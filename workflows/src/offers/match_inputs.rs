@@ -14,8 +14,10 @@ pub struct MatchInputs {
     history: HashMap<String, Vec<ReviewHistory>>,
     open_offers: HashMap<String, Vec<Date>>,
     excluded: HashSet<Ulid>,
-    /// The lead, when the place is the second's (their visit date is the second's).
+    /// The lead, when the place is the second's.
     lead: Option<TeamMember>,
+    /// The one day the place is offered for (the second's, or a replacement lead's).
+    fixed_date: Option<Date>,
     follow_up_of: Option<matching::OriginalReview>,
     today: Date,
 }
@@ -108,20 +110,25 @@ impl Workflow {
             .iter()
             .filter_map(|id| id.parse().ok())
             .collect();
-        // A second reviewer is matched to the lead's fixed date: the request's windows narrow
-        // to that one day (availability, term capacity).
+        // A second (or a lead replacing one who dropped out) is matched to the booked day: the
+        // windows narrow to it (availability, capacity); nobody on the team is asked again.
         let lead_record = stored.lead.as_ref().filter(|_| role == Role::Second);
+        let fixed_date = match role {
+            Role::Second => lead_record.map(|member| member.visit_date),
+            Role::Lead => (stored.fixed_visit_date.as_deref()).and_then(|d| parse_date(d).ok()),
+        };
         let mut request = stored.request.clone();
-        if let Some(member) = lead_record {
-            let date = member.visit_date;
+        if let Some(date) = fixed_date {
             request.visit_windows = vec![VisitWindow {
                 start: date,
                 end: date,
             }];
-            if let Ok(id) = member.reviewer_id.parse() {
-                excluded.insert(id);
-            }
         }
+        excluded.extend(
+            stored
+                .team()
+                .filter_map(|m| m.reviewer_id.parse::<Ulid>().ok()),
+        );
         Ok(MatchInputs {
             settings,
             pool,
@@ -131,6 +138,7 @@ impl Workflow {
             open_offers,
             excluded,
             lead: lead_record.cloned(),
+            fixed_date,
             follow_up_of: stored
                 .follow_up_of
                 .as_ref()
@@ -167,10 +175,7 @@ impl Workflow {
             remind_at: (now + lifetime / 2_i32).unix_timestamp(),
             reminded: false,
             load_dates: load_dates(&inputs.request.visit_windows),
-            visit_date: inputs
-                .lead
-                .as_ref()
-                .map(|lead| format_date(lead.visit_date)),
+            visit_date: inputs.fixed_date.map(format_date),
             decline_reason: None,
             role,
         };

@@ -1,7 +1,8 @@
 //! Every action is in the lifecycle's one rule, and access ends when the review ends: once the
 //! administrator withdraws a request, the school can no longer act on its final report
 //! (sharing, follow-up, action plan: 409 with the rule's sentence, nothing stored) and its
-//! pages no longer offer to.
+//! pages no longer offer to; its status page says when it was withdrawn, that nothing more will
+//! happen, and what becomes of its data.
 
 use records::store::Item;
 use reqwest::StatusCode;
@@ -60,4 +61,40 @@ async fn a_withdrawn_request_takes_nothing_more_on_its_final_report() {
         );
     }
     assert!(stored(&app, &booked).await == before, "nothing stored");
+    // Its data is kept until the purge date the final report set.
+    let purge = app
+        .stored_request(&booked.school.request_id)
+        .await
+        .purge_after
+        .unwrap();
+    let purge = records::domain::request::long_date(records::domain::parse_date(&purge).unwrap());
+    assert!(
+        page.contains(&format!("are kept until {purge} and then deleted")),
+        "{page}"
+    );
+}
+
+#[tokio::test]
+async fn the_status_page_of_a_withdrawn_request_says_when_and_what_becomes_of_its_data() {
+    let app = spawn().await;
+    let booked = app.booked().await;
+    app.withdraw(&booked.school.reference, "The school closed")
+        .await;
+    let page = app.text_at(&booked.status_link).await;
+    let today = records::domain::request::long_date(time::OffsetDateTime::now_utc().date());
+    for sentence in [
+        "This request was withdrawn",
+        &format!(
+            "We withdrew this request on {today}. Nothing more will happen with it: no reviewer will visit, and its reviewers can no longer open anything you shared."
+        ),
+        "The programme keeps the details, self-evaluation and files of a request for 12 months after it ends, then deletes them.",
+        &format!("quoting {}", booked.school.reference),
+    ] {
+        assert!(page.contains(sentence), "{sentence}: {page}");
+    }
+    // No longer "finding a reviewer", and no step still to come.
+    assert!(
+        !page.contains("Finding a reviewer") && !page.contains("Not started"),
+        "{page}"
+    );
 }

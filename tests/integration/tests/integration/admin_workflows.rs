@@ -47,8 +47,13 @@ async fn a_withdrawal_by_the_admin_tool_frees_the_reviewer_its_open_offer_held()
             &format!("decision=accept&visit_date={}", visit_day()),
         )
         .await;
-    assert_eq!(late.status(), StatusCode::OK);
-    assert!(late.text().await.unwrap().contains("This offer has closed"));
+    assert_eq!(late.status(), StatusCode::GONE);
+    assert!(
+        late.text()
+            .await
+            .unwrap()
+            .contains("This review was withdrawn")
+    );
     app.submit(&unique_address("school"), "100172").await;
     let mails = app.wait_for_mail(&ada, 2).await;
     assert_ne!(

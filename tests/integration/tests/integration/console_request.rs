@@ -7,8 +7,8 @@
 use reqwest::StatusCode;
 
 use crate::support::{
-    StaffBrowser, TestStack, between, offer_link, reviewer_row, second_row, spawn, unique_address,
-    visit_day,
+    Booked, StaffBrowser, TestStack, between, offer_link, reviewer_row, second_row, spawn,
+    unique_address, visit_day,
 };
 
 /// What the page's forms send back: what the page saw of the request.
@@ -38,6 +38,23 @@ async fn act(
         .await;
     let status = response.status();
     (status, response.text().await.unwrap())
+}
+
+/// Posts `action` naming `reviewer`, from a page that saw `seen` (`None`: the page as it is
+/// now); status and HTML.
+async fn choose(
+    browser: &mut StaffBrowser<'_>,
+    reference: &str,
+    action: &str,
+    reviewer: &str,
+    seen: Option<&str>,
+) -> (StatusCode, String) {
+    let now = match seen {
+        Some(seen) => seen.to_owned(),
+        None => seen_on(&page(browser, reference).await.1),
+    };
+    let fields = [("reviewer", reviewer), ("seen", now.as_str())];
+    act(browser, reference, action, &fields).await
 }
 
 /// The id of the reviewer called `name` in the pool.
@@ -320,37 +337,43 @@ async fn a_viewer_reads_the_page_without_contacts_or_actions_and_every_action_is
     );
 }
 
-#[tokio::test]
-async fn a_booked_second_reviewer_who_dropped_out_is_replaced_until_the_visit_day() {
-    let app = spawn().await;
+/// A programme that sends a second reviewer, and a request from Brook Primary School booked
+/// by Ada Lead with Bea Second (`others` join the pool first): the booking, Ada's and Bea's
+/// addresses.
+async fn booked_team(app: &TestStack, others: &[String]) -> (Booked, String, String) {
     app.send_reviews_take_a_second_reviewer().await;
-    let (lead, bea, cy) = (
-        unique_address("lead"),
-        unique_address("bea"),
-        unique_address("cy"),
-    );
-    app.import_reviewers(&[
-        reviewer_row("Ada Lead", &lead, 204, "primary", 2, "900001"),
+    let (ada, bea) = (unique_address("ada"), unique_address("bea"));
+    let mut rows = vec![
+        reviewer_row("Ada Lead", &ada, 204, "primary", 2, "900001"),
         second_row("Bea Second", &bea, 204, "primary", "900002"),
-        second_row("Cy Third", &cy, 886, "secondary", "900003"),
-    ])
-    .await;
+    ];
+    rows.extend_from_slice(others);
+    app.import_reviewers(&rows).await;
+    let school = unique_address("school");
     let booked = app
-        .book(
-            (&unique_address("school"), "100101", "Brook Primary School"),
-            &lead,
-            0,
-        )
+        .book((&school, "100101", "Brook Primary School"), &ada, 0)
         .await;
-    let (id, reference) = (
-        booked.school.request_id.clone(),
-        booked.school.reference.to_string(),
-    );
     let offer = app.wait_for_mail(&bea, 1).await;
     let accepted = app
         .accept_with_date(&offer_link(&offer[0]), visit_day())
         .await;
     assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    (booked, ada, bea)
+}
+
+#[tokio::test]
+async fn a_booked_second_reviewer_who_dropped_out_is_replaced_until_the_visit_day() {
+    let app = spawn().await;
+    let cy = unique_address("cy");
+    let (booked, _, bea) = booked_team(
+        &app,
+        &[second_row("Cy Third", &cy, 886, "secondary", "900003")],
+    )
+    .await;
+    let (id, reference) = (
+        booked.school.request_id.clone(),
+        booked.school.reference.to_string(),
+    );
     let bea_id = reviewer_id(&app, "Bea Second").await;
     let term = format!("TERM#{}", workflows::matching::Term::of(visit_day()));
     let booked_in_term = |item: Option<records::store::Item>| {
@@ -460,6 +483,177 @@ async fn a_booked_second_reviewer_who_dropped_out_is_replaced_until_the_visit_da
         ],
     )
     .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("The visit has taken place"), "{html}");
+}
+
+#[tokio::test]
+async fn a_booked_lead_who_dropped_out_is_replaced_for_the_same_day_and_the_second_stays() {
+    let app = spawn().await;
+    let (booked, ada, _) = booked_team(&app, &[]).await;
+    let (id, reference) = (
+        booked.school.request_id.clone(),
+        booked.school.reference.to_string(),
+    );
+    assert_eq!(app.open(&booked.review_link).await.status(), StatusCode::OK);
+    // Three who may lead join after the team is booked (so the matcher never asked them).
+    let (dan, eve, fay) = (
+        unique_address("dan"),
+        unique_address("eve"),
+        unique_address("fay"),
+    );
+    app.import_reviewers(&[
+        reviewer_row("Dan Next", &dan, 886, "primary", 2, "900003"),
+        reviewer_row("Eve Later", &eve, 886, "primary", 2, "900004"),
+        reviewer_row("Fay Last", &fay, 886, "primary", 2, "900005"),
+    ])
+    .await;
+    let dan_id = reviewer_id(&app, "Dan Next").await;
+
+    // A viewer cannot replace anyone.
+    let mut viewer = app.staff_signs_in("viewer").await.0;
+    let (_, html) = page(&viewer, &reference).await;
+    assert!(!html.contains("Replace the lead reviewer"));
+    let (status, _) = choose(&mut viewer, &reference, "replace-lead", &dan_id, Some("x")).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    let mut coordinator = app.staff_signs_in("coordinator").await.0;
+    let (_, html) = page(&coordinator, &reference).await;
+    assert!(
+        html.contains("Replace the lead reviewer") && html.contains("Replace the second reviewer")
+    );
+    let seen = seen_on(&html);
+    let before = format!("{:?}", app.stored_request(&id).await);
+    // Choosing nobody, or Bea (on the team already), or from an older page stores nothing.
+    let bea_id = reviewer_id(&app, "Bea Second").await;
+    for (reviewer, seen_then, refused, says) in [
+        (
+            "",
+            seen.as_str(),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "href=\"#lead-reviewer\"",
+        ),
+        (
+            &bea_id,
+            &seen,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "already on it",
+        ),
+        (
+            &dan_id,
+            "an.older.page",
+            StatusCode::CONFLICT,
+            "changed since this page was loaded",
+        ),
+    ] {
+        let replaced = choose(
+            &mut coordinator,
+            &reference,
+            "replace-lead",
+            reviewer,
+            Some(seen_then),
+        );
+        let (status, html) = replaced.await;
+        assert_eq!(status, refused, "{reviewer}");
+        assert!(html.contains(says), "{html}");
+    }
+    assert_eq!(format!("{:?}", app.stored_request(&id).await), before);
+
+    let replaced = choose(
+        &mut coordinator,
+        &reference,
+        "replace-lead",
+        &dan_id,
+        Some(&seen),
+    );
+    let (status, _) = replaced.await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // Ada is told, with a cancellation of the same calendar entry, and her link is refused.
+    let mails = app.wait_for_mail(&ada, 3).await;
+    assert!(
+        mails[0]
+            .subject
+            .starts_with("Visit cancelled for you: Brook Primary School")
+    );
+    let cancel = String::from_utf8(mails[0].attachments[0].content.clone()).unwrap();
+    let booking = String::from_utf8(mails[1].attachments[0].content.clone()).unwrap();
+    assert!(booking.contains(&format!("UID:{id}@send-review")) && booking.contains("SEQUENCE:0"));
+    assert!(cancel.contains("METHOD:CANCEL") && cancel.contains(&format!("UID:{id}@send-review")));
+    assert!(cancel.contains("SEQUENCE:1"), "{cancel}");
+    let (status, html) = app.get(&booked.review_link).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("You are no longer on this review"), "{html}");
+    let stored = app.stored_request(&id).await;
+    assert!(stored.lead.is_none());
+    assert_eq!(stored.second.as_ref().unwrap().reviewer_name, "Bea Second");
+    assert_eq!(stored.fixed_visit_date, Some(visit_day().to_string()));
+    let (_, html) = page(&coordinator, &reference).await;
+    assert!(html.contains("None: a new lead is sought for"), "{html}");
+    assert!(html.contains("replaced the lead reviewer Ada Lead by an offer to Dan Next"));
+
+    // Dan may take the booked day only; he does, and the team is Dan and Bea on that day.
+    let offer = app.wait_for_mail(&dan, 1).await;
+    let other_day = app
+        .accept_with_date(
+            &offer_link(&offer[0]),
+            visit_day() + time::Duration::days(1),
+        )
+        .await;
+    let (status, html) = (other_day.status(), other_day.text().await.unwrap());
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(html.contains("The visit date is fixed"), "{html}");
+    let accepted = app
+        .accept_with_date(&offer_link(&offer[0]), visit_day())
+        .await;
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    let stored = app.stored_request(&id).await;
+    let (lead, second) = (stored.lead.unwrap(), stored.second.unwrap());
+    assert_eq!(
+        (lead.reviewer_name.as_str(), lead.visit_date),
+        ("Dan Next", visit_day())
+    );
+    assert_eq!(
+        (second.reviewer_name.as_str(), second.visit_date),
+        ("Bea Second", visit_day())
+    );
+    assert_eq!(stored.second_state.as_deref(), Some("accepted"));
+    assert_eq!(stored.fixed_visit_date, None);
+
+    // Dan drops out too; Eve declines: the request needs attention, the day still fixed, and
+    // the coordinator offers it to Fay, who takes that day.
+    let eve_id = reviewer_id(&app, "Eve Later").await;
+    let (status, _) = choose(&mut coordinator, &reference, "replace-lead", &eve_id, None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let offer = app.wait_for_mail(&eve, 1).await;
+    let declined = app
+        .answer(&offer_link(&offer[0]), "decision=decline&reason=Ill")
+        .await;
+    assert!(declined.status().is_redirection() || declined.status().is_success());
+    let stored = app.stored_request(&id).await;
+    assert_eq!(stored.state.as_str(), "needs_attention");
+    let pipeline = coordinator.get("/console").await.text().await.unwrap();
+    let attention = between(&pipeline, "id=\"attention-list\"", "</table>");
+    assert!(attention.contains(&reference), "{attention}");
+    let (_, html) = page(&coordinator, &reference).await;
+    assert!(html.contains("The visit is booked for"), "{html}");
+    let fay_id = reviewer_id(&app, "Fay Last").await;
+    let (status, _) = choose(&mut coordinator, &reference, "offer", &fay_id, None).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let offer = app.wait_for_mail(&fay, 1).await;
+    let accepted = app
+        .accept_with_date(&offer_link(&offer[0]), visit_day())
+        .await;
+    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+    let stored = app.stored_request(&id).await;
+    assert_eq!(stored.lead.unwrap().reviewer_name, "Fay Last");
+    assert_eq!(stored.second.unwrap().reviewer_name, "Bea Second");
+
+    // On the visit day the lead can no longer be replaced.
+    app.move_visit(&reference, time::OffsetDateTime::now_utc().date())
+        .await;
+    let (_, html) = page(&coordinator, &reference).await;
+    assert!(!html.contains("Replace the lead reviewer"));
+    let (status, html) = choose(&mut coordinator, &reference, "replace-lead", &dan_id, None).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(html.contains("The visit has taken place"), "{html}");
 }

@@ -23,9 +23,8 @@ use time::OffsetDateTime;
 use workflows::evidence::state as evidence_state;
 
 use crate::support::{
-    Booked, TestStack, complete_report, complete_self_evaluation, day, link_containing, location,
-    offer_link, report_form, reviewer_row, school_day, second_row, spawn, unique_address,
-    visit_day,
+    Booked, TestStack, complete_report, complete_self_evaluation, day, location, report_form,
+    school_day, spawn, visit_day,
 };
 
 /// Sequences tried by default: enough to reach every stage, few enough for a quick suite.
@@ -401,23 +400,7 @@ async fn run(wait: i64, actions: &[Action]) {
 
 /// Brook Primary's request, booked with a lead and a second reviewer.
 async fn book_a_review_team(app: &TestStack) -> Review {
-    app.send_reviews_take_a_second_reviewer().await;
-    let (lead, second) = (unique_address("lead"), unique_address("second"));
-    app.import_reviewers(&[
-        reviewer_row("Ada Lead", &lead, 204, "primary", 2, "900001"),
-        second_row("Bea Second", &second, 204, "primary", "900002"),
-    ])
-    .await;
-    let school = unique_address("school");
-    let booked = app
-        .book((&school, "100101", "Brook Primary School"), &lead, 0)
-        .await;
-    let offer = app.wait_for_mail(&second, 1).await;
-    let accepted = app
-        .accept_with_date(&offer_link(&offer[0]), visit_day())
-        .await;
-    assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
-    let second_link = link_containing(&app.wait_for_mail(&second, 2).await, "/reviews/");
+    let (booked, second_link) = app.booked_team().await;
     Review {
         booked,
         second_link,

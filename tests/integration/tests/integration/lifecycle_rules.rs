@@ -233,15 +233,15 @@ async fn a_withdrawn_request_takes_no_self_evaluation_and_no_notes() {
     assert!(form_page.contains("This request was withdrawn"));
     assert!(!form_page.contains("<form method=\"post\""), "{form_page}");
 
-    // The lead's notes are refused too.
+    // The lead's notes are refused too: the review link opens nothing of a withdrawn review.
     let notes = crate::support::form_encode(&[("version", "0"), ("notes", "Visit plan")]);
     let (status, html) = body(
         app.post(&format!("{}/notes", booked.review_link), &notes)
             .await,
     )
     .await;
-    assert_eq!(status, StatusCode::CONFLICT);
-    assert!(html.contains("This review was withdrawn, so it can no longer be changed."));
+    assert_eq!(status, StatusCode::GONE);
+    assert!(html.contains("This review was withdrawn on "), "{html}");
 
     // Nothing of the request changed, and no email was written.
     assert_eq!(app.items_with_prefix(&partition).await, before);

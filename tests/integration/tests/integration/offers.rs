@@ -3,7 +3,6 @@
 
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
-use serde_json::json;
 use time::{Duration, OffsetDateTime, Weekday};
 use workflows::offers::{Answer, Workflow};
 
@@ -127,26 +126,16 @@ async fn an_offer_not_answered_in_time_expires_and_goes_to_the_next_reviewer() {
     let link = offer_link(&app.wait_for_mail(&slow, 1).await[0]);
 
     // Halfway (offers last 5 days by default): one reminder.
-    let halfway = (OffsetDateTime::now_utc() + Duration::days(3))
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
     let ran = app
-        .stack
-        .fire_schedule("ScheduledTasksFunction", Some(json!({ "now": halfway })))
-        .await
-        .unwrap();
+        .run_schedule(OffsetDateTime::now_utc() + Duration::days(3))
+        .await;
     assert_eq!(ran["offers"]["reminded"], 1);
     let reminded = app.wait_for_mail(&slow, 2).await;
     assert!(reminded[0].subject.starts_with("Reminder"));
 
-    let later = (OffsetDateTime::now_utc() + Duration::days(6))
-        .format(&time::format_description::well_known::Rfc3339)
-        .unwrap();
     let ran = app
-        .stack
-        .fire_schedule("ScheduledTasksFunction", Some(json!({ "now": later })))
-        .await
-        .unwrap();
+        .run_schedule(OffsetDateTime::now_utc() + Duration::days(6))
+        .await;
     assert_eq!(ran["offers"]["expired"], 1);
     assert_eq!(app.wait_for_mail(&next, 1).await.len(), 1);
     let page = app.open(&link).await;
@@ -350,17 +339,12 @@ async fn withdrawing_an_offered_request_withdraws_its_open_offer() {
         .parse()
         .unwrap();
     let link = offer_link(&app.wait_for_mail(&reviewer, 1).await[0]);
-    let table = app.table_handle();
-    send_review_admin::requests::withdraw(
-        &table,
-        &reference,
-        Some("School closed"),
-        OffsetDateTime::now_utc(),
-    )
-    .await
-    .unwrap();
+    app.withdraw(&reference, "School closed").await;
+    // The offer of a withdrawn review opens nothing of it any more (the same 410 page as a
+    // review link's).
     let late = app.accept_with_date(&link, visit_day()).await;
-    late.says(StatusCode::OK, "This offer has closed").await;
+    late.says(StatusCode::GONE, "This review was withdrawn")
+        .await;
     assert_eq!(
         app.stack.mail_to(&reviewer).await.unwrap().len(),
         1,

@@ -1,7 +1,9 @@
 //! One guard per kind of private link: every route behind a school's status link, a reviewer's
 //! review link or offer link (read from the template, so a new route is covered as soon as it
 //! is declared) answers a tampered link, an unknown one and a purged request's with the same
-//! status and page, whichever route it came in by; a valid link still opens its pages.
+//! status and page, whichever route it came in by; a valid link still opens its pages. Once a
+//! request is withdrawn, every reviewer route refuses the lead's, the second's and an
+//! offeree's links with one 410 page, and stores nothing.
 
 use std::collections::BTreeSet;
 
@@ -10,7 +12,7 @@ use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use time::OffsetDateTime;
 
-use crate::support::{TestStack, link_containing, spawn, template_path};
+use crate::support::{TestStack, link_containing, spawn, template_path, unique_address};
 
 /// A route of the template, as `(method, path)`: `/status/{token}/date`...
 pub(crate) type Route = (String, String);
@@ -90,6 +92,12 @@ fn tampered(token: &str) -> String {
     format!("{head}{}", if last == "A" { "B" } else { "A" })
 }
 
+/// The secret the reviewers' links are signed with.
+async fn link_secret(app: &TestStack) -> LinkSecret {
+    let env = app.stack.function_env("ReviewerPagesFunction");
+    LinkSecret::load(env, &app.stack.aws).await.unwrap()
+}
+
 const BAD_LINK: (StatusCode, &str) = (StatusCode::FORBIDDEN, "This link does not work");
 const NOT_ON_REVIEW: (StatusCode, &str) = (StatusCode::FORBIDDEN, "This link no longer works");
 const OFFER_CLOSED: (StatusCode, &str) = (StatusCode::OK, "This offer has closed");
@@ -102,12 +110,7 @@ async fn every_private_route_answers_a_tampered_an_unknown_and_a_purged_link_the
     let review = token_of(&booked.review_link);
     let lead_mails = app.stack.mail_to(&booked.lead).await.unwrap();
     let offer = token_of(&link_containing(&lead_mails, "/offers/"));
-    let secret = LinkSecret::load(
-        app.stack.function_env("ReviewerPagesFunction"),
-        &app.stack.aws,
-    )
-    .await
-    .unwrap();
+    let secret = link_secret(&app).await;
     let in_an_hour = OffsetDateTime::now_utc().unix_timestamp() + 3600;
     let signed = |action| secret.offer_token(&ulid::Ulid::new().to_string(), action, in_an_hour);
 
@@ -175,4 +178,87 @@ async fn every_private_route_answers_a_tampered_an_unknown_and_a_purged_link_the
     all_answer(&app, "/status/", &status, "purged", BAD_LINK).await;
     all_answer(&app, "/reviews/", &review, "purged", NOT_ON_REVIEW).await;
     all_answer(&app, "/offers/", &offer, "purged", OFFER_CLOSED).await;
+}
+
+const WITHDRAWN: (StatusCode, &str) = (StatusCode::GONE, "This review was withdrawn");
+
+/// The whole table: what a refused link must leave as it was.
+async fn everything(app: &TestStack) -> Vec<records::store::Item> {
+    let mut items = app.items_with_prefix("").await;
+    items.sort_by_key(|item| format!("{:?}{:?}", item["pk"], item["sk"]));
+    items
+}
+
+#[tokio::test]
+async fn once_withdrawn_every_reviewer_route_refuses_the_lead_the_second_and_an_offeree() {
+    let app = spawn().await;
+    // Request A: Ada leads, Bea joins as second reviewer; the school shares a file.
+    let (booked, second_link) = app.booked_team().await;
+    let (evidence_id, _) = app.upload_pdf(&booked.school, "Provision map").await;
+    // Request B: offered to Ada, not answered yet.
+    let other = app.submit(&unique_address("other"), "100102").await;
+    let other_id = app.request_id(&other).await;
+    let mut open_offer = None;
+    for _ in 0..100 {
+        open_offer = app.stored_request(&other_id).await.open_offer;
+        if open_offer.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let secret = link_secret(&app).await;
+    let in_a_day = OffsetDateTime::now_utc().unix_timestamp() + 86_400;
+    let offer_token = |id: &str| secret.offer_token(id, OfferAction::Respond, in_a_day);
+    let open_offer = offer_token(&open_offer.expect("request B offered"));
+    let team = app.stored_request(&booked.school.request_id).await;
+    let lead_offer = offer_token(&team.lead.unwrap().offer_id);
+    let second_offer = offer_token(&team.second.unwrap().offer_id);
+    let lead_review = token_of(&booked.review_link);
+    let second_review = token_of(&second_link);
+    let download = |token: &str| app.url(&format!("/reviews/{token}/evidence/{evidence_id}"));
+
+    // Before: both review links open the review, and the file downloads (a redirect to S3).
+    for token in [&lead_review, &second_review] {
+        assert_eq!(
+            app.open(app.url(&format!("/reviews/{token}")))
+                .await
+                .status(),
+            StatusCode::OK
+        );
+        let file = app.open(download(token)).await;
+        assert!(file.status().is_redirection(), "{}", file.status());
+    }
+
+    app.withdraw(&booked.school.reference, "The school closed")
+        .await;
+    app.withdraw(&other.parse().unwrap(), "Asked twice").await;
+    let before = everything(&app).await;
+
+    // Every reviewer route of the template refuses every one of their links, the same way.
+    for (who, token) in [("lead", &lead_review), ("second", &second_review)] {
+        all_answer(&app, "/reviews/", token, who, WITHDRAWN).await;
+        let file = app.open(download(token)).await;
+        assert_eq!(file.status(), StatusCode::GONE, "{who}'s download");
+        assert!(file.headers().get("location").is_none());
+        let page = file.text().await.unwrap();
+        assert!(
+            page.contains("This review was withdrawn on ")
+                && page.contains("its files are no longer available to you."),
+            "{page}"
+        );
+    }
+    for (who, token) in [
+        ("the lead's accepted offer", &lead_offer),
+        ("the second's accepted offer", &second_offer),
+        ("an open offer", &open_offer),
+    ] {
+        all_answer(&app, "/offers/", token, who, WITHDRAWN).await;
+    }
+    assert_eq!(
+        everything(&app).await,
+        before,
+        "a refused link stores nothing"
+    );
+    let offer = app.stored_request(&other_id).await;
+    assert!(offer.open_offer.is_none(), "the open offer was closed");
 }

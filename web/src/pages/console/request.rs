@@ -35,15 +35,26 @@ pub struct ReviewerChoice {
     pub score: String,
 }
 
-/// The actions shown now.
+/// The actions shown now (choosing a reviewer: see [`Chooser`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ActionsShown {
-    pub offer: bool,
     pub reassign: bool,
     pub withdraw: bool,
     pub erase: bool,
-    /// Replace the booked second reviewer with one the coordinator names.
-    pub replace_second: bool,
+}
+
+/// A form that puts a reviewer the coordinator names in a place on the review: the lead's
+/// offer, or a booked lead's or second's replacement.
+#[derive(Debug, Clone)]
+pub struct Chooser {
+    /// The action the form posts to (`offer`, `replace-lead`, `replace-second`).
+    pub action: &'static str,
+    /// Every active reviewer against the place's hard rules.
+    pub reviewers: Vec<ReviewerChoice>,
+    /// The fieldset's id, which its errors link to.
+    pub field: &'static str,
+    /// Heading, explanation and button label.
+    pub texts: (&'static str, String, &'static str),
 }
 
 /// A form field's error (its field's name, for the summary's link).
@@ -69,7 +80,7 @@ pub struct RequestPage<'a> {
     pub audit: Vec<Row>,
     /// Empty for a viewer.
     pub actions: ActionsShown,
-    pub reviewers: Vec<ReviewerChoice>,
+    pub choosers: Vec<Chooser>,
     /// What the page saw of the request: the forms send it back.
     pub seen: &'a str,
     pub errors: Vec<ActionError>,

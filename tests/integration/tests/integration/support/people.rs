@@ -271,6 +271,30 @@ impl TestStack {
             .await
     }
 
+    /// Brook Primary's request booked with a review team (the programme sends a second
+    /// reviewer on every SEND review): Ada Lead, and Bea Second on her date. The booking and
+    /// Bea's review link.
+    pub async fn booked_team(&self) -> (Booked, String) {
+        self.send_reviews_take_a_second_reviewer().await;
+        let (lead, second) = (unique_address("lead"), unique_address("second"));
+        self.import_reviewers(&[
+            reviewer_row("Ada Lead", &lead, 204, "primary", 2, "900001"),
+            super::second_row("Bea Second", &second, 204, "primary", "900002"),
+        ])
+        .await;
+        let school = unique_address("school");
+        let booked = self
+            .book((&school, "100101", "Brook Primary School"), &lead, 0)
+            .await;
+        let offer = self.wait_for_mail(&second, 1).await;
+        let accepted = self
+            .accept_with_date(&offer_link(&offer[0]), super::visit_day())
+            .await;
+        assert_eq!(accepted.status(), StatusCode::SEE_OTHER);
+        let second_link = link_containing(&self.wait_for_mail(&second, 2).await, "/reviews/");
+        (booked, second_link)
+    }
+
     /// A Camden primary (focus: all eight areas) with Ada booked as lead.
     pub async fn booked(&self) -> Booked {
         self.booked_with("Ada Lead", "100101").await
