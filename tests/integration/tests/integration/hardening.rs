@@ -8,10 +8,9 @@ use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use time::OffsetDateTime;
 
-use crate::private_links::{Route, routes_under};
 use crate::support::{
-    Answered, Booked, TestStack, csp, encode_fields, link_containing, spawn, spawn_with_parameter,
-    template_path, unique_address, upload_form, valid_form,
+    Answered, Booked, Route, TestStack, csp, encode_fields, link_containing, routes_under, spawn,
+    spawn_with_parameter, template_path, unique_address, upload_form, valid_form, valid_json,
 };
 
 const HSTS: &str = "max-age=63072000; includeSubDomains";
@@ -370,24 +369,7 @@ async fn api_request_from(
         .local_address(std::net::IpAddr::from(from))
         .build()
         .unwrap();
-    let window = |n: i64| crate::support::date_from_now(n);
-    let body = serde_json::json!({
-        "school": {
-            "urn": urn, "name": "Brook Primary School", "phase": "primary", "type": "mainstream",
-            "local_authority_code": 202, "trust": null, "postcode": "NW1 2DB", "number_on_roll": 420,
-            "sen_support_percent": 14.5, "ehc_plan_percent": 3.2,
-            "areas_of_need": ["communication_and_interaction"]
-        },
-        "review_type": "send_review",
-        "focus_areas": "all",
-        "visit_windows": [
-            { "start": window(30), "end": window(40) },
-            { "start": window(60), "end": window(70) }
-        ],
-        "learning_goal": "How well our graduated approach works.",
-        "contact": { "name": "Grace Hopper", "role": "SENCO", "email": unique_address("api"), "phone": null },
-        "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
-    });
+    let body = valid_json(&unique_address("api"), urn);
     client
         .post(app.url("/api/v1/review-requests"))
         .header(CONTENT_TYPE, "application/json")
