@@ -12,3 +12,4 @@ pub mod guards;
 pub mod http;
 mod multipart;
 pub mod pages;
+pub mod site;

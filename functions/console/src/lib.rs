@@ -131,6 +131,7 @@ impl Console {
     /// Answers `request` as at `now` (Unix seconds): token expiry and inactivity count by it.
     pub async fn handle_at(&self, request: Request, now: i64) -> Response<Body> {
         let mut response = self.answer(request, now).await;
+        response = web::http::allowing_logo(response, &self.branding.current().await);
         // With `no-referrer` a browser posts `Origin: null`; the console's own pages let it
         // name the site to the site itself, so every POST's Origin can be held to it.
         response.headers_mut().insert(
@@ -193,13 +194,7 @@ impl Console {
                 "/console/sign-in",
             )
         };
-        let foreign_origin = request.headers().get("origin").is_some_and(|origin| {
-            origin
-                .to_str()
-                .map(|o| o != self.site_origin)
-                .unwrap_or(true)
-        });
-        if foreign_origin {
+        if web::http::cross_site(request, &self.site_origin) {
             return Err(refuse());
         }
         let Some(id) = session::cookie(request) else {
@@ -487,14 +482,7 @@ fn clock(now: i64) -> OffsetDateTime {
 
 /// `https://example.org` from `https://example.org/any/path`.
 fn origin_of(url: &str) -> String {
-    let trimmed = url.trim_end_matches('/');
-    match trimmed.find("://") {
-        Some(scheme_end) => match trimmed[scheme_end + 3..].find('/') {
-            Some(path) => trimmed[..scheme_end + 3 + path].to_owned(),
-            None => trimmed.to_owned(),
-        },
-        None => trimmed.to_owned(),
-    }
+    web::http::origin_of(url)
 }
 
 pub(crate) fn message(

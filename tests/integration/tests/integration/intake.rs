@@ -7,28 +7,8 @@ use serde_json::{Value, json};
 
 use crate::support::{
     Answered, TestStack, body, date_from_now, encode_fields, location, spawn, spawn_with_parameter,
-    unique_address, valid_form,
+    unique_address, valid_form, valid_json,
 };
-
-fn valid_json(email: &str, urn: &str) -> Value {
-    json!({
-        "school": {
-            "urn": urn, "name": "Brook Primary School", "phase": "primary", "type": "mainstream",
-            "local_authority_code": 202, "trust": null, "postcode": "NW1 2DB", "number_on_roll": 420,
-            "sen_support_percent": 14.5, "ehc_plan_percent": 3.2,
-            "areas_of_need": ["communication_and_interaction"]
-        },
-        "review_type": "send_review",
-        "focus_areas": "all",
-        "visit_windows": [
-            { "start": date_from_now(30), "end": date_from_now(40) },
-            { "start": date_from_now(60), "end": date_from_now(70) }
-        ],
-        "learning_goal": "How well our graduated approach works.",
-        "contact": { "name": "Grace Hopper", "role": "SENCO", "email": email, "phone": null },
-        "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
-    })
-}
 
 async fn post_api(
     app: &TestStack,
