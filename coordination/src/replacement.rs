@@ -285,7 +285,13 @@ impl Coordination {
             sequence: stored.visit_sequence + 1,
             cancelled_at: at.clone(),
         };
-        items.push(outbox::put(name, &old_reviewer.email, &released, actor.at));
+        items.push(outbox::put(
+            name,
+            Some(&stored.id),
+            &old_reviewer.email,
+            &released,
+            actor.at,
+        ));
         let (kind, detail) = match role {
             Role::Lead => (
                 "lead_reviewer_replaced",

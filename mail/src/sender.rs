@@ -15,7 +15,7 @@ use time::{Duration, OffsetDateTime};
 use records::aws::AwsClients;
 use records::branding::BrandingSource;
 use records::links::LazyLinkSecret;
-use records::outbox::{self, Attachment, Programme, state};
+use records::outbox::{self, Attachment, OutboxKey, Programme, state};
 use records::store::{StoreError, Table, dynamo_error, get_s, is_conditional_check_failed, n, s};
 use records::{ConfigError, Env};
 
@@ -109,15 +109,16 @@ impl MailSender {
         })
     }
 
-    /// Delivers outbox item `outbox_id` unless it is sent or being sent.
+    /// Delivers outbox item `key` unless it is sent or being sent.
     pub async fn deliver(
         &self,
-        outbox_id: &str,
+        key: &OutboxKey,
         now: OffsetDateTime,
     ) -> Result<Delivery, MailError> {
+        let outbox_id = key.id();
         let lease_owner = ulid::Ulid::new().to_string();
-        let Some(item) = self.claim(outbox_id, &lease_owner, now).await? else {
-            return self.why_not_claimed(outbox_id).await;
+        let Some(item) = self.claim(key, &lease_owner, now).await? else {
+            return self.why_not_claimed(key).await;
         };
         let to = get_s(&item, "to")
             .ok_or_else(|| MailError::Corrupt(outbox_id.into(), "no recipient".into()))?;
@@ -125,17 +126,17 @@ impl MailSender {
             .map_err(|e| MailError::Corrupt(outbox_id.into(), e.to_string()))?;
 
         let sent = match self.build_mime(to, &email).await {
-            Ok(mime) => self.send_raw(mime).await,
+            Ok((mime, subject)) => self.send_raw(mime).await.map(|id| (id, subject)),
             Err(e) => Err(e),
         };
         match sent {
-            Ok(message_id) => {
-                self.record_sent(outbox_id, &message_id, now).await?;
+            Ok((message_id, subject)) => {
+                self.record_sent(key, &message_id, &subject, now).await?;
                 Ok(Delivery::Sent { message_id })
             }
             Err(error) => {
                 // Nothing went out: give the item back so the next attempt can claim it at once.
-                self.release(outbox_id, &lease_owner).await?;
+                self.release(key, &lease_owner).await?;
                 Err(error)
             }
         }
@@ -168,8 +169,11 @@ impl MailSender {
                 .await
                 .map_err(|e| dynamo_error("Query", e))?;
             for item in page.items() {
-                if let Some(id) = get_s(item, "pk").and_then(outbox::id_from_pk) {
-                    results.push((id.to_owned(), self.deliver(id, now).await));
+                let key = get_s(item, "pk")
+                    .zip(get_s(item, "sk"))
+                    .and_then(|(pk, sk)| OutboxKey::from_keys(pk, sk));
+                if let Some(key) = key {
+                    results.push((key.id().to_owned(), self.deliver(&key, now).await));
                 }
             }
             start_key = page.last_evaluated_key().cloned();
@@ -179,27 +183,27 @@ impl MailSender {
         }
     }
 
-    /// An update of outbox item `outbox_id`.
+    /// An update of outbox item `key`.
     fn update(
         &self,
-        outbox_id: &str,
+        key: &OutboxKey,
     ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
         self.table
             .client
             .update_item()
             .table_name(&self.table.name)
-            .key("pk", s(outbox::pk(outbox_id)))
-            .key("sk", s(outbox::SORT_KEY))
+            .key("pk", s(&key.pk))
+            .key("sk", s(&key.sk))
     }
 
     async fn claim(
         &self,
-        outbox_id: &str,
+        key: &OutboxKey,
         lease_owner: &str,
         now: OffsetDateTime,
     ) -> Result<Option<std::collections::HashMap<String, AttributeValue>>, MailError> {
         let result = self
-            .update(outbox_id)
+            .update(key)
             .update_expression(
                 "SET #state = :sending, lease_until = :until, lease_owner = :owner \
                  ADD attempts :one",
@@ -226,11 +230,8 @@ impl MailSender {
         }
     }
 
-    async fn why_not_claimed(&self, outbox_id: &str) -> Result<Delivery, MailError> {
-        let item = self
-            .table
-            .get(outbox::pk(outbox_id), outbox::SORT_KEY)
-            .await?;
+    async fn why_not_claimed(&self, key: &OutboxKey) -> Result<Delivery, MailError> {
+        let item = self.table.get(key.pk.clone(), &key.sk).await?;
         Ok(match item.as_ref().and_then(|item| get_s(item, "state")) {
             None => Delivery::Missing,
             Some(state::SENT) => Delivery::AlreadySent,
@@ -238,7 +239,8 @@ impl MailSender {
         })
     }
 
-    async fn build_mime(&self, to: &str, email: &Email) -> Result<Vec<u8>, MailError> {
+    /// The message to send, and its subject.
+    async fn build_mime(&self, to: &str, email: &Email) -> Result<(Vec<u8>, String), MailError> {
         let branding = self.branding.current().await;
         let programme = Programme {
             name: branding.name,
@@ -256,7 +258,9 @@ impl MailSender {
         if let Some(pdf_key) = email.report_pdf_key() {
             rendered.attachments.push(self.report_pdf(pdf_key).await?);
         }
+        let subject = rendered.subject.clone();
         crate::mime::message(&programme.name, &self.sender_address, to, rendered)
+            .map(|mime| (mime, subject))
     }
 
     async fn send_raw(&self, mime: Vec<u8>) -> Result<String, MailError> {
@@ -281,31 +285,47 @@ impl MailSender {
 
     async fn record_sent(
         &self,
-        outbox_id: &str,
+        key: &OutboxKey,
         message_id: &str,
+        subject: &str,
         now: OffsetDateTime,
     ) -> Result<(), MailError> {
-        // Kept 30 days for support questions ("did the email go?"), then removed by TTL.
-        let expires = now + Duration::days(30);
-        self.update(outbox_id)
-            .update_expression(
-                "SET #state = :sent, ses_message_id = :mid, sent_at = :at, expires_at = :exp \
-                 REMOVE gsi1pk, gsi1sk, lease_until, lease_owner",
-            )
+        // An email about a request is kept with it (its page lists it) until the request is
+        // purged; any other is kept 30 days for support questions ("did the email go?"), then
+        // removed by TTL.
+        let expires = key
+            .request_id()
+            .is_none()
+            .then(|| n((now + Duration::days(30)).unix_timestamp()));
+        let mut update = self
+            .update(key)
+            .update_expression(if expires.is_some() {
+                "SET #state = :sent, ses_message_id = :mid, sent_at = :at, subject = :subject, \
+                 expires_at = :exp REMOVE gsi1pk, gsi1sk, lease_until, lease_owner"
+            } else {
+                "SET #state = :sent, ses_message_id = :mid, sent_at = :at, subject = :subject \
+                 REMOVE gsi1pk, gsi1sk, lease_until, lease_owner"
+            })
+            // A request purged while its email was being sent stays purged.
+            .condition_expression("attribute_exists(pk)")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":sent", s(state::SENT))
             .expression_attribute_values(":mid", s(message_id))
             .expression_attribute_values(":at", s(now.format(&Rfc3339).unwrap_or_default()))
-            .expression_attribute_values(":exp", n(expires.unix_timestamp()))
-            .send()
-            .await
-            .map_err(|e| dynamo_error("UpdateItem", e))?;
-        Ok(())
+            .expression_attribute_values(":subject", s(subject));
+        if let Some(expires) = expires {
+            update = update.expression_attribute_values(":exp", expires);
+        }
+        match update.send().await {
+            Ok(_) => Ok(()),
+            Err(err) if is_conditional_check_failed(&err) => Ok(()),
+            Err(err) => Err(dynamo_error("UpdateItem", err).into()),
+        }
     }
 
-    async fn release(&self, outbox_id: &str, lease_owner: &str) -> Result<(), MailError> {
+    async fn release(&self, key: &OutboxKey, lease_owner: &str) -> Result<(), MailError> {
         let result = self
-            .update(outbox_id)
+            .update(key)
             .update_expression("SET #state = :pending REMOVE lease_until, lease_owner")
             .condition_expression("lease_owner = :owner")
             .expression_attribute_names("#state", "state")

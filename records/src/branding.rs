@@ -39,6 +39,23 @@ impl From<&ProgrammeSettings> for Branding {
     }
 }
 
+impl Branding {
+    /// The origin the logo is served from (`https://host[:port]`), for the pages' CSP; none
+    /// unless the address is https and its host is made of host characters only.
+    pub fn logo_origin(&self) -> Option<String> {
+        let rest = self.logo_url.as_deref()?.strip_prefix("https://")?;
+        let authority = rest.split(['/', '?', '#']).next()?;
+        let host = authority
+            .rsplit_once('@')
+            .map_or(authority, |(_, host)| host);
+        let clean = !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-.:[]".contains(&b));
+        clean.then(|| format!("https://{}", host.to_ascii_lowercase()))
+    }
+}
+
 #[derive(Debug)]
 pub struct BrandingSource {
     table: Table,
@@ -83,5 +100,32 @@ impl BrandingSource {
         };
         *self.cached.lock().expect("not poisoned") = Some((Instant::now(), branding.clone()));
         branding
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_logo(url: &str) -> Branding {
+        let mut settings = ProgrammeSettings::new("P", "p@example.org");
+        settings.logo_url = Some(url.parse().unwrap());
+        Branding::from(&settings)
+    }
+
+    #[test]
+    fn the_logo_origin_is_its_scheme_host_and_port_only() {
+        assert_eq!(
+            with_logo("https://Cdn.Example.org:8443/a/logo.png?v=1").logo_origin(),
+            Some("https://cdn.example.org:8443".into())
+        );
+        assert_eq!(
+            with_logo("https://user@cdn.example.org/logo.png").logo_origin(),
+            Some("https://cdn.example.org".into())
+        );
+        // A host with characters a CSP would read as more sources is left out.
+        assert_eq!(with_logo("https://a.org;script-src/x").logo_origin(), None);
+        let none = Branding::from(&ProgrammeSettings::new("P", "p@example.org"));
+        assert_eq!(none.logo_origin(), None);
     }
 }

@@ -10,6 +10,7 @@
 //! | offer | `OFFER#<ulid>` ([`offer_pk`]) | `OFFER` | `OFFER_OPEN` ([`OPEN_OFFERS_INDEX_KEY`]), while open |
 //! | self-evaluation | `REQUEST#<id>` | `SELF_EVALUATION` ([`SELF_EVALUATION_SK`]) | – |
 //! | action plan | `REQUEST#<id>` | `ACTION_PLAN` ([`ACTION_PLAN_SK`]) | – |
+//! | email about the request | `REQUEST#<id>` | `OUTBOX#<ulid>` (the outbox's `OutboxKey`) | `OUTBOX_PENDING`, until sent |
 //! | undeliverable address | `UNDELIVERABLE#<address>` | `UNDELIVERABLE` | `UNDELIVERABLE` ([`UNDELIVERABLE_INDEX_KEY`]) |
 
 /// Every request's partition key starts with this.

@@ -41,6 +41,7 @@ pub mod reviewers;
 pub mod staff_sessions;
 pub mod store;
 pub mod telemetry;
+pub mod undeliverable;
 pub mod versioned;
 
 pub use env::{ConfigError, Env};

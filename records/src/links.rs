@@ -163,10 +163,11 @@ impl LinkSecret {
         ) else {
             return Err(LinkError::Malformed);
         };
-        let expires: i64 = expires.parse().map_err(|_| LinkError::Malformed)?;
+        let expires_at: i64 = expires.parse().map_err(|_| LinkError::Malformed)?;
         let signature = URL_SAFE_NO_PAD
             .decode(signature)
             .map_err(|_| LinkError::Malformed)?;
+        // The exact text signed: a re-formatted expiry ("+17...", "017...") is another token.
         let payload = format!("{offer_id}.{token_action}.{expires}");
         self.mac("offer", &payload)
             .verify_slice(&signature)
@@ -174,10 +175,70 @@ impl LinkSecret {
         if token_action != action.as_str() {
             return Err(LinkError::BadSignature);
         }
-        if now >= expires {
+        if now >= expires_at {
             return Err(LinkError::Expired);
         }
         Ok(offer_id.to_owned())
+    }
+}
+
+/// How long a served request form can be sent: a day, time enough to fill it in.
+pub const SUBMISSION_TOKEN_LIFETIME: i64 = 24 * 60 * 60;
+
+/// Why a request form's submission token was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SubmissionTokenError {
+    /// Not a token this site signed: made up, altered or of another shape.
+    Forged,
+    /// Signed, but served more than [`SUBMISSION_TOKEN_LIFETIME`] ago (or in the future).
+    Expired,
+}
+
+impl LinkSecret {
+    /// A request form's submission token: `<nonce>.<issued epoch s>.<signature>`. The random
+    /// nonce makes each served form one submission (the idempotency key); the signature lets
+    /// the server check it served the form, and when.
+    pub fn submission_token(&self, nonce: [u8; 16], issued_at: i64) -> String {
+        let payload = format!("{}.{issued_at}", URL_SAFE_NO_PAD.encode(nonce));
+        let signature =
+            URL_SAFE_NO_PAD.encode(self.mac("submission", &payload).finalize().into_bytes());
+        format!("{payload}.{signature}")
+    }
+
+    /// Whether `token` is a submission token this site signed, still within its lifetime at
+    /// `now` (a few minutes of clock skew forgiven).
+    pub fn verify_submission_token(
+        &self,
+        token: &str,
+        now: i64,
+    ) -> Result<(), SubmissionTokenError> {
+        let forged = SubmissionTokenError::Forged;
+        let (payload, signature) = token.rsplit_once('.').ok_or(forged)?;
+        let signature = URL_SAFE_NO_PAD.decode(signature).map_err(|_| forged)?;
+        self.mac("submission", payload)
+            .verify_slice(&signature)
+            .map_err(|_| forged)?;
+        let issued: i64 = payload
+            .split_once('.')
+            .and_then(|(_, issued)| issued.parse().ok())
+            .ok_or(forged)?;
+        if now - issued > SUBMISSION_TOKEN_LIFETIME || issued - now > 300 {
+            return Err(SubmissionTokenError::Expired);
+        }
+        Ok(())
+    }
+
+    /// The key a rate-limit counter stores for a client address: an HMAC of the address under
+    /// a key derived from the secret and `day`, so a stored key cannot be reversed to the
+    /// address by hashing every address, and keys of different days cannot be linked.
+    pub fn rate_limit_key(&self, source_ip: &str, day: Date) -> String {
+        let day_key = self
+            .mac("rate-limit", &day.to_string())
+            .finalize()
+            .into_bytes();
+        let mut mac = Hmac::<Sha256>::new_from_slice(&day_key).expect("HMAC takes any key length");
+        mac.update(source_ip.as_bytes());
+        hex::encode(mac.finalize().into_bytes())
     }
 }
 
@@ -230,6 +291,73 @@ mod tests {
 
     fn secret() -> LinkSecret {
         LinkSecret::from_bytes(&[7u8; 32]).unwrap()
+    }
+
+    #[test]
+    fn a_submission_token_holds_for_a_day_from_its_issue_and_only_as_signed() {
+        let issued = 1_800_000_000;
+        let token = secret().submission_token([3; 16], issued);
+        let verify = |token: &str, now| secret().verify_submission_token(token, now);
+        assert_eq!(verify(&token, issued), Ok(()));
+        assert_eq!(verify(&token, issued + SUBMISSION_TOKEN_LIFETIME), Ok(()));
+        let expired = Err(SubmissionTokenError::Expired);
+        assert_eq!(
+            verify(&token, issued + SUBMISSION_TOKEN_LIFETIME + 1),
+            expired
+        );
+        assert_eq!(verify(&token, issued - 301), expired);
+        let forged = Err(SubmissionTokenError::Forged);
+        // Another issue time under the same signature, another nonce, another key, a shape.
+        let later = token.replace(&format!(".{issued}."), &format!(".{}.", issued + 3600));
+        assert_eq!(verify(&later, issued + 3600), forged);
+        let other_nonce = format!("B{}", &token[1..]);
+        assert_eq!(verify(&other_nonce, issued), forged);
+        let other_key = LinkSecret::from_bytes(&[8u8; 32]).unwrap();
+        assert_eq!(other_key.verify_submission_token(&token, issued), forged);
+        for shape in ["", "AAAAAAAAAAAAAAAAAAAAAA", "a.b.c", "a.1.", "..."] {
+            assert_eq!(verify(shape, issued), forged, "{shape:?}");
+        }
+        // Each nonce its own token.
+        assert_ne!(secret().submission_token([4; 16], issued), token);
+    }
+
+    #[test]
+    fn a_rate_limit_key_is_keyed_by_the_secret_and_the_day_not_a_plain_hash() {
+        let day = time::macros::date!(2026 - 03 - 02);
+        let key = secret().rate_limit_key("192.0.2.1", day);
+        assert_eq!(
+            key,
+            secret().rate_limit_key("192.0.2.1", day),
+            "stable within a day"
+        );
+        assert_ne!(key, secret().rate_limit_key("192.0.2.2", day));
+        assert_ne!(
+            key,
+            secret().rate_limit_key("192.0.2.1", day.next_day().unwrap())
+        );
+        let other = LinkSecret::from_bytes(&[8u8; 32]).unwrap();
+        assert_ne!(key, other.rate_limit_key("192.0.2.1", day));
+        for plain in ["192.0.2.1", "ip:192.0.2.1"] {
+            assert_ne!(key, hex::encode(Sha256::digest(plain.as_bytes())));
+        }
+    }
+
+    #[test]
+    fn an_offer_token_with_its_expiry_written_another_way_is_refused() {
+        let token = secret().offer_token("01OFFER", OfferAction::Respond, 1_800_000_000);
+        assert!(
+            secret()
+                .verify_offer_token(&token, OfferAction::Respond, 1_700_000_000)
+                .is_ok()
+        );
+        for other in ["+1800000000", "01800000000"] {
+            let rewritten = token.replace("1800000000", other);
+            assert_eq!(
+                secret().verify_offer_token(&rewritten, OfferAction::Respond, 1_700_000_000),
+                Err(LinkError::BadSignature),
+                "{rewritten}"
+            );
+        }
     }
 
     #[tokio::test]

@@ -24,9 +24,57 @@ pub fn pk(id: &str) -> String {
     format!("{KEY_PREFIX}{id}")
 }
 
-/// The id of an outbox item from its partition key, if it is one.
-pub fn id_from_pk(pk: &str) -> Option<&str> {
-    pk.strip_prefix(KEY_PREFIX).filter(|id| !id.is_empty())
+/// Where an outbox item is stored. An email about a request lives in the request's partition
+/// (sk `OUTBOX#<id>`): the request's page lists its emails by key, with the state the sender
+/// writes on them, and the request's purge removes them with it. Any other email (and every
+/// email queued before) has its own partition (`OUTBOX#<id>`, sk `OUTBOX`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxKey {
+    pub pk: String,
+    pub sk: String,
+}
+
+impl OutboxKey {
+    /// A new item's key: in request `about`'s partition, if the email is about one.
+    fn new(about: Option<&str>) -> Self {
+        let id = ulid::Ulid::new().to_string();
+        match about {
+            Some(request_id) => Self {
+                pk: crate::keys::request_pk(request_id),
+                sk: pk(&id),
+            },
+            None => Self {
+                pk: pk(&id),
+                sk: SORT_KEY.to_owned(),
+            },
+        }
+    }
+
+    /// The outbox item's key among a stored item's keys, if they are one.
+    pub fn from_keys(pk: &str, sk: &str) -> Option<Self> {
+        let own = pk.starts_with(KEY_PREFIX) && sk == SORT_KEY;
+        let in_request = crate::keys::request_id_of(pk).is_some() && sk.starts_with(KEY_PREFIX);
+        let key = Self {
+            pk: pk.to_owned(),
+            sk: sk.to_owned(),
+        };
+        ((own || in_request) && !key.id().is_empty()).then_some(key)
+    }
+
+    /// The item's own id (a ULID), for logs.
+    pub fn id(&self) -> &str {
+        let tagged = if self.sk == SORT_KEY {
+            &self.pk
+        } else {
+            &self.sk
+        };
+        tagged.strip_prefix(KEY_PREFIX).unwrap_or_default()
+    }
+
+    /// The request the email is about, if it is stored with it.
+    pub fn request_id(&self) -> Option<&str> {
+        crate::keys::request_id_of(&self.pk)
+    }
 }
 
 /// The states an outbox item goes through: pending -> sending (leased) -> sent.
@@ -93,23 +141,26 @@ pub fn payload_json<E: OutboxEmail>(email: &E) -> String {
     }
 }
 
-/// The transaction item that queues `email` for delivery to `to`.
+/// The transaction item that queues `email` for delivery to `to`; `about` is the id of the
+/// request it is about, if any (the request's page then lists it).
 pub fn put<E: OutboxEmail>(
     table: &str,
+    about: Option<&str>,
     to: &str,
     email: &E,
     now: OffsetDateTime,
 ) -> TransactWriteItem {
-    let id = ulid::Ulid::new().to_string();
+    let key = OutboxKey::new(about);
     let created = now.format(&Rfc3339).unwrap_or_default();
     let payload = payload_json(email);
     let put = Put::builder()
         .table_name(table)
-        .item("pk", s(pk(&id)))
-        .item("sk", s(SORT_KEY))
+        .item("pk", s(key.pk))
+        .item("sk", s(key.sk))
         .item("gsi1pk", s(PENDING_INDEX_KEY))
         .item("gsi1sk", s(created.clone()))
         .item("to", s(to))
+        .item("email_kind", s(E::KIND))
         .item("email", s(payload))
         .item("state", s(state::PENDING))
         .item("attempts", n(0))
@@ -118,4 +169,101 @@ pub fn put<E: OutboxEmail>(
         .build()
         .expect("table, item and condition are set");
     TransactWriteItem::builder().put(put).build()
+}
+
+/// One email about a request, as its page lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueuedEmail {
+    pub to: String,
+    /// The subject it was sent with; before it is sent, what kind of email it is.
+    pub subject: String,
+    pub sent: bool,
+    /// RFC 3339.
+    pub queued_at: String,
+    /// RFC 3339, once sent.
+    pub sent_at: Option<String>,
+}
+
+/// The emails about request `request_id`, newest first (those queued before emails were
+/// stored with their request are not among them).
+pub async fn about_request(
+    table: &crate::store::Table,
+    request_id: &str,
+) -> Result<Vec<QueuedEmail>, crate::store::StoreError> {
+    use crate::store::get_s;
+    let items = table
+        .partition_items(&crate::keys::request_pk(request_id), Some(KEY_PREFIX))
+        .await
+        .map_err(|e| crate::store::dynamo_error("Query", e))?;
+    let mut emails: Vec<QueuedEmail> = items
+        .iter()
+        .map(|item| {
+            let text = |name| get_s(item, name).unwrap_or_default().to_owned();
+            let sent = get_s(item, "state") == Some(state::SENT);
+            QueuedEmail {
+                to: text("to"),
+                subject: get_s(item, "subject")
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| kind_label(&text("email_kind"))),
+                sent,
+                queued_at: text("created_at"),
+                sent_at: get_s(item, "sent_at").map(str::to_owned),
+            }
+        })
+        .collect();
+    // Read in sort-key (ULID) order; newest first by the time each was queued.
+    emails.reverse();
+    emails.sort_by_key(|e| std::cmp::Reverse(OffsetDateTime::parse(&e.queued_at, &Rfc3339).ok()));
+    Ok(emails)
+}
+
+/// A stored `kind` as people read it: `request_confirmation` -> `Request confirmation`.
+fn kind_label(kind: &str) -> String {
+    let words = kind.replace('_', " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => "An email".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_email_about_a_request_is_stored_with_it_and_others_on_their_own() {
+        let about = OutboxKey::new(Some("01R"));
+        assert_eq!(about.pk, "REQUEST#01R");
+        assert!(about.sk.starts_with("OUTBOX#"));
+        assert_eq!(about.request_id(), Some("01R"));
+        assert_eq!(
+            OutboxKey::from_keys(&about.pk, &about.sk),
+            Some(about.clone())
+        );
+        assert_eq!(about.id(), &about.sk["OUTBOX#".len()..]);
+
+        let own = OutboxKey::new(None);
+        assert!(own.pk.starts_with("OUTBOX#"));
+        assert_eq!(own.sk, "OUTBOX");
+        assert_eq!(own.request_id(), None);
+        assert_eq!(own.id(), &own.pk["OUTBOX#".len()..]);
+        assert_eq!(OutboxKey::from_keys(&own.pk, &own.sk), Some(own));
+    }
+
+    #[test]
+    fn other_items_are_not_outbox_items() {
+        assert_eq!(OutboxKey::from_keys("REQUEST#01R", "REQUEST"), None);
+        assert_eq!(OutboxKey::from_keys("REQUEST#01R", "EVENT#2027"), None);
+        assert_eq!(OutboxKey::from_keys("OUTBOX#", "OUTBOX"), None);
+        assert_eq!(OutboxKey::from_keys("REQUEST#01R", "OUTBOX#"), None);
+        assert_eq!(OutboxKey::from_keys("OFFER#01O", "OUTBOX#01X"), None);
+        assert_eq!(OutboxKey::from_keys("OUTBOX#01X", "OUTBOX#01X"), None);
+    }
+
+    #[test]
+    fn a_kind_reads_as_words() {
+        assert_eq!(kind_label("request_confirmation"), "Request confirmation");
+        assert_eq!(kind_label(""), "An email");
+    }
 }

@@ -338,7 +338,7 @@ pub async fn remind_once<E: OutboxEmail>(
     let at = now.format(&Rfc3339).unwrap_or_default();
     let mut items = vec![
         flag_once(table, request_id, flag, &at, Some(RequestState::Accepted)),
-        outbox::put(&table.name, address, email, now),
+        outbox::put(&table.name, Some(request_id), address, email, now),
     ];
     items.extend(also);
     match table.transact(items).await {

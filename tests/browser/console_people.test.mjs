@@ -1,5 +1,6 @@
-// The console's people pages, without JavaScript: a coordinator imports reviewers (a file with
-// one bad line shows that line and stores nothing; the corrected file is imported), adds a
+// The console's people pages, without JavaScript: a coordinator imports reviewers (a file
+// uploaded with one bad line shows that line and stores nothing, as does an empty file or the
+// same lines pasted into the box; the corrected file is imported), adds a
 // reviewer with a bad field and then corrects it, deactivates them, invites a viewer and
 // removes them; a viewer reads the pool and the log with no action on them and gets the 403
 // page for the staff. Every state, error states included, has no axe violation.
@@ -39,19 +40,48 @@ test('a reviewer import with one bad line shows that line and stores nothing', a
       const second = `Second ${randomUUID().slice(0, 8)}`;
       const firstEmail = address('first');
       const secondEmail = address('second');
-      const bad = [HEADER, row(first, firstEmail), row(second, secondEmail, '12345')].join('\n');
-      await page.getByLabel('CSV file contents').fill(bad);
+      // A file saved from a spreadsheet (CRLF line ends), chosen in the file input.
+      const bad = [HEADER, row(first, firstEmail), row(second, secondEmail, '12345')].join('\r\n');
+      await page.getByLabel('CSV file', { exact: true }).setInputFiles({
+        name: 'pool.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(bad),
+      });
       await page.getByRole('button', { name: 'Import' }).click();
       const summary = await errorSummary(page);
       assert.match(summary, /Nothing was imported/);
       assert.match(summary, /line 3: home_school_urn "12345" must be 6 digits/);
       assert.equal(await page.locator('#import-errors li').count(), 1, summary);
       assert.equal(await page.locator('#pool').getByText(first).count(), 0, 'nothing stored');
-      assert.equal(await page.getByLabel('CSV file contents').inputValue(), bad);
-      await expectNoAxeViolations(page, 'reviewers page, import refused');
+      // The error links to the file input, where the corrected file is chosen.
+      assert.equal(await page.locator('#import-errors a').getAttribute('href'), '#import-file');
+      await expectNoAxeViolations(page, 'reviewers page, uploaded file refused');
 
-      const good = [HEADER, row(first, firstEmail), row(second, secondEmail)].join('\n');
-      await page.getByLabel('CSV file contents').fill(good);
+      // An empty file is refused with a clear reason.
+      await page.getByLabel('CSV file', { exact: true }).setInputFiles({
+        name: 'empty.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.alloc(0),
+      });
+      await page.getByRole('button', { name: 'Import' }).click();
+      assert.match(await errorSummary(page), /The file empty\.csv is empty/);
+      await expectNoAxeViolations(page, 'reviewers page, empty file refused');
+
+      // Pasted into the box instead: refused, the text kept in the box.
+      const pasted = [HEADER, row(first, firstEmail), row(second, secondEmail, '12345')].join('\n');
+      await page.getByLabel('Or paste its lines here').fill(pasted);
+      await page.getByRole('button', { name: 'Import' }).click();
+      assert.match(await errorSummary(page), /line 3: home_school_urn "12345" must be 6 digits/);
+      assert.equal(await page.getByLabel('Or paste its lines here').inputValue(), pasted);
+      await expectNoAxeViolations(page, 'reviewers page, pasted import refused');
+
+      const good = [HEADER, row(first, firstEmail), row(second, secondEmail)].join('\r\n');
+      await page.getByLabel('Or paste its lines here').fill('');
+      await page.getByLabel('CSV file', { exact: true }).setInputFiles({
+        name: 'pool.csv',
+        mimeType: 'text/csv',
+        buffer: Buffer.from(good),
+      });
       await page.getByRole('button', { name: 'Import' }).click();
       assert.match(await page.locator('#notice').innerText(), /^Imported 2 reviewers/);
       assert.equal(await page.locator('#pool').getByRole('link', { name: first }).count(), 1);
@@ -62,10 +92,10 @@ test('a reviewer import with one bad line shows that line and stores nothing', a
   );
 });
 
-test('a coordinator adds a reviewer, a bad field first, then deactivates them', async (t) => {
+test('a coordinator adds a reviewer, a bad field first, saves from an old page, then deactivates them', async (t) => {
   await withPage(
     t,
-    async (page) => {
+    async (page, context) => {
       await signInAs(page, 'coordinator');
       await page.goto('/console/reviewers/new');
       await expectNoAxeViolations(page, 'new reviewer form');
@@ -91,6 +121,29 @@ test('a coordinator adds a reviewer, a bad field first, then deactivates them', 
       assert.equal(await page.locator('#notice').innerText(), 'The reviewer was added.');
       assert.match(await page.locator('#reviewer-audit').innerText(), /reviewer added/);
       await expectNoAxeViolations(page, 'reviewer page, added');
+
+      // Another tab saves the reviewer first; this page, read before, is refused with both
+      // versions of each field that differs.
+      const other = await context.newPage();
+      await other.goto(page.url());
+      await other.getByLabel('Reviews per term').fill('3');
+      await other.getByRole('button', { name: 'Save' }).click();
+      assert.equal(await other.locator('#notice').innerText(), 'Your changes were saved.');
+      await other.close();
+      await page.getByLabel('Reviews per term').fill('4');
+      await page.getByRole('button', { name: 'Save' }).click();
+      assert.match(await page.locator('#stale').innerText(), /nothing was saved/);
+      const row = page.locator('#stale-differences tr', { hasText: 'Reviews per term' });
+      assert.deepEqual(
+        (await row.locator('th, td').allInnerTexts()).map((s) => s.trim()),
+        ['Reviews per term', '4', '3'],
+      );
+      assert.equal(await page.locator('#stale-differences tbody tr').count(), 1);
+      await expectNoAxeViolations(page, 'reviewer page, saved from an old page');
+      // Saved again from this page (now based on what is saved), it replaces the other tab's.
+      await page.getByRole('button', { name: 'Save' }).click();
+      assert.equal(await page.locator('#notice').innerText(), 'Your changes were saved.');
+      assert.equal(await page.getByLabel('Reviews per term').inputValue(), '4');
 
       await page.getByRole('button', { name: 'Deactivate' }).click();
       assert.match(await page.locator('#status').innerText(), /^Inactive/);

@@ -6,6 +6,8 @@ use lambda_http::request::RequestContext;
 use lambda_http::{Body, Request, RequestExt, Response};
 use serde::Serialize;
 
+pub use crate::multipart::Part;
+
 /// Pages hold private links and personal data: never cached, never leaked through Referer,
 /// never framed, no script unless a page opts in later.
 const PAGE_SECURITY_HEADERS: [(&str, &str); 5] = [
@@ -20,6 +22,12 @@ const PAGE_SECURITY_HEADERS: [(&str, &str); 5] = [
     ("x-frame-options", "DENY"),
 ];
 
+/// Every answer, whatever its type: browsers keep to HTTPS for this site for two years.
+pub const STRICT_TRANSPORT_SECURITY: (&str, &str) = (
+    "strict-transport-security",
+    "max-age=63072000; includeSubDomains",
+);
+
 fn with_headers(
     status: StatusCode,
     content_type: &'static str,
@@ -30,7 +38,7 @@ fn with_headers(
     *response.status_mut() = status;
     let headers = response.headers_mut();
     headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    for (name, value) in extra {
+    for (name, value) in extra.iter().chain([&STRICT_TRANSPORT_SECURITY]) {
         if let (Ok(name), Ok(value)) = (
             header::HeaderName::from_bytes(name.as_bytes()),
             HeaderValue::from_str(value),
@@ -121,6 +129,32 @@ fn page_with_policy(
         response
             .headers_mut()
             .insert("content-security-policy", value);
+    }
+    response
+}
+
+/// `response` with its page CSP letting images load from the programme's logo origin too
+/// (a white-label logo is usually hosted elsewhere); answers without a CSP are left as they are.
+pub fn allowing_logo(
+    mut response: Response<Body>,
+    branding: &records::branding::Branding,
+) -> Response<Body> {
+    let Some(origin) = branding.logo_origin() else {
+        return response;
+    };
+    let headers = response.headers_mut();
+    let widened = headers
+        .get("content-security-policy")
+        .and_then(|policy| policy.to_str().ok())
+        .map(|policy| {
+            policy.replace(
+                "img-src 'self' data:",
+                &format!("img-src 'self' data: {origin}"),
+            )
+        })
+        .and_then(|policy| HeaderValue::from_str(&policy).ok());
+    if let Some(policy) = widened {
+        headers.insert("content-security-policy", policy);
     }
     response
 }
@@ -252,23 +286,55 @@ pub fn read_form<T: serde::de::DeserializeOwned>(
     request: &Request,
     max_bytes: usize,
 ) -> Result<T, FormError> {
-    let is_form = request
-        .headers()
-        .get(lambda_http::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|ct| {
-            ct.to_ascii_lowercase()
-                .starts_with("application/x-www-form-urlencoded")
-        });
-    if !is_form {
-        return Err(FormError::NotAForm);
-    }
+    read_form_with_files(request, max_bytes, false).map(|(form, _)| form)
+}
+
+/// A posted form of at most `max_bytes` that may carry files (when `files` is true): URL-encoded
+/// (no files), or multipart, its plain fields deserialised into `T` beside its files (each part
+/// with a file name, an empty one when the input was left empty).
+pub fn read_form_with_files<T: serde::de::DeserializeOwned>(
+    request: &Request,
+    max_bytes: usize,
+    files: bool,
+) -> Result<(T, Vec<Part>), FormError> {
     let body = body_bytes(request.body());
     if body.len() > max_bytes {
         return Err(FormError::TooLarge);
     }
+    let content_type = content_type(request);
+    if let Some(boundary) = crate::multipart::boundary(&content_type).filter(|_| files) {
+        let parts = boundary
+            .and_then(|boundary| crate::multipart::parse(body, &boundary))
+            .map_err(|_| FormError::Malformed)?;
+        let (files, fields): (Vec<Part>, Vec<Part>) =
+            parts.into_iter().partition(|p| p.filename.is_some());
+        let mut encoded = form_urlencoded::Serializer::new(String::new());
+        for field in fields {
+            let value = String::from_utf8(field.body).map_err(|_| FormError::NotUtf8)?;
+            encoded.append_pair(&field.name, &value);
+        }
+        let form =
+            serde_html_form::from_str(&encoded.finish()).map_err(|_| FormError::Malformed)?;
+        return Ok((form, files));
+    }
+    if !content_type
+        .to_ascii_lowercase()
+        .starts_with("application/x-www-form-urlencoded")
+    {
+        return Err(FormError::NotAForm);
+    }
     let text = std::str::from_utf8(body).map_err(|_| FormError::NotUtf8)?;
-    serde_html_form::from_str(text).map_err(|_| FormError::Malformed)
+    let form = serde_html_form::from_str(text).map_err(|_| FormError::Malformed)?;
+    Ok((form, Vec::new()))
+}
+
+fn content_type(request: &Request) -> String {
+    request
+        .headers()
+        .get(lambda_http::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// The route API Gateway matched (`POST /request`): how a function with several routes knows
@@ -279,6 +345,35 @@ pub fn route_key(request: &Request) -> String {
             context.route_key.clone().unwrap_or_default()
         }
         _ => format!("{} {}", request.method(), request.uri().path()),
+    }
+}
+
+/// The origin (`scheme://host[:port]`) of a site address: what a browser names in `Origin`.
+pub fn origin_of(url: &str) -> String {
+    let trimmed = url.trim_end_matches('/');
+    match trimmed.find("://") {
+        Some(scheme_end) => match trimmed[scheme_end + 3..].find('/') {
+            Some(path) => trimmed[..scheme_end + 3 + path].to_owned(),
+            None => trimmed.to_owned(),
+        },
+        None => trimmed.to_owned(),
+    }
+}
+
+/// Whether a browser says `request` was sent by another site's page: `Sec-Fetch-Site` other
+/// than `same-origin` (or `none`, typed by the user), or, from a browser too old to send it, an
+/// `Origin` other than `site_origin`. A request naming neither did not come from a page
+/// (browsers name one on every form post), so it is no forgery.
+pub fn cross_site(request: &Request, site_origin: &str) -> bool {
+    let header = |name: &str| {
+        request
+            .headers()
+            .get(name)
+            .map(|value| value.to_str().unwrap_or_default())
+    };
+    match header("sec-fetch-site") {
+        Some(site) => !matches!(site, "same-origin" | "none"),
+        None => header("origin").is_some_and(|origin| origin != site_origin),
     }
 }
 

@@ -10,4 +10,6 @@
 
 pub mod guards;
 pub mod http;
+mod multipart;
 pub mod pages;
+pub mod site;

@@ -5,54 +5,18 @@
 //! `requests show` says so when it is a request's contact. Transient bounces (a full mailbox,
 //! an out-of-office) mark nothing: SES already retried them.
 //!
-//! | item                  | pk                               | sk              |
-//! |-----------------------|----------------------------------|-----------------|
-//! | undeliverable address | `UNDELIVERABLE#<lowercase email>` | `UNDELIVERABLE` |
-//!
-//! (`gsi1pk` `UNDELIVERABLE`, `gsi1sk` `<first_at>#<address>`: the console lists them.)
-//!
-//! The item keeps the first time and reason, the latest time, and how many events came.
+//! The stored item is [`records::undeliverable`]'s (`gsi1pk` `UNDELIVERABLE`, `gsi1sk`
+//! `<first_at>#<address>`: the console lists them). It keeps the first time and reason, the
+//! latest time, and how many events came.
 
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
-use records::store::{Item, StoreError, Table, Transacted, dynamo_error, get_i64, get_s, n, s};
-
-const KEY_PREFIX: &str = "UNDELIVERABLE#";
-const SORT_KEY: &str = "UNDELIVERABLE";
-
-pub fn pk(address: &str) -> String {
-    format!("{KEY_PREFIX}{}", address.trim().to_lowercase())
-}
-
-/// Why mail to an address stopped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Reason {
-    /// The receiving server said the address does not exist or never accepts mail.
-    Bounce,
-    /// The recipient marked a message as spam.
-    Complaint,
-}
-
-impl Reason {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Reason::Bounce => "bounce",
-            Reason::Complaint => "complaint",
-        }
-    }
-
-    fn parse(text: &str) -> Option<Self> {
-        match text {
-            "bounce" => Some(Reason::Bounce),
-            "complaint" => Some(Reason::Complaint),
-            _ => None,
-        }
-    }
-}
+use records::store::{StoreError, Table, Transacted, dynamo_error, n, s};
+use records::undeliverable::SORT_KEY;
+pub use records::undeliverable::{Reason, Undeliverable, get, pk};
 
 /// One address SES reported, from one notification.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,7 +181,7 @@ pub async fn record(
     let outcome = table
         .transact(vec![
             TransactWriteItem::builder().put(mark).build(),
-            records::outbox::put(&table.name, admin_email, &notice, now),
+            records::outbox::put(&table.name, None, admin_email, &notice, now),
         ])
         .await
         .map_err(|e| dynamo_error("TransactWriteItems", e))?;
@@ -243,51 +207,6 @@ pub async fn record(
             "marking {address} undeliverable was cancelled: {reasons:?}"
         ))),
     }
-}
-
-/// An address marked as undeliverable.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Undeliverable {
-    pub address: String,
-    pub reason: Reason,
-    pub detail: String,
-    pub first_at: String,
-    pub last_at: String,
-    pub events: i64,
-}
-
-impl Undeliverable {
-    fn from_item(item: &Item) -> Result<Self, StoreError> {
-        let text = |name: &str| get_s(item, name).unwrap_or_default().to_owned();
-        Ok(Self {
-            address: text("address"),
-            reason: Reason::parse(get_s(item, "reason").unwrap_or_default()).ok_or_else(|| {
-                StoreError::Corrupt {
-                    key: pk(&text("address")),
-                    reason: "reason is missing or unknown".into(),
-                }
-            })?,
-            detail: text("detail"),
-            first_at: text("first_at"),
-            last_at: text("last_at"),
-            events: get_i64(item, "events").unwrap_or(1),
-        })
-    }
-}
-
-/// Whether mail to `address` stopped, and why.
-pub async fn get(table: &Table, address: &str) -> Result<Option<Undeliverable>, StoreError> {
-    let item = table
-        .client
-        .get_item()
-        .table_name(&table.name)
-        .key("pk", s(pk(address)))
-        .key("sk", s(SORT_KEY))
-        .send()
-        .await
-        .map_err(|e| dynamo_error("GetItem", e))?
-        .item;
-    item.as_ref().map(Undeliverable::from_item).transpose()
 }
 
 #[cfg(test)]

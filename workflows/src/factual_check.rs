@@ -48,6 +48,7 @@ pub async fn lead_email(
     };
     Ok(Some(records::outbox::put(
         &table.name,
+        Some(&stored.id),
         &address,
         &email,
         now,

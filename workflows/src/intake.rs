@@ -164,10 +164,9 @@ impl Intake {
         let fingerprint = fingerprint(request);
         let idempotency_pk = format!("IDEMPOTENCY#{}", key.storage_key());
         let request_id = ulid::Ulid::new().to_string();
-        let status_token = self
-            .status_token(&request_id)
-            .await
-            .map_err(|e| SubmitError::Store(e.to_string()))?;
+        let links = (self.links.get().await).map_err(|e| SubmitError::Store(e.to_string()))?;
+        let status_token = links.status_token(&request_id);
+        let ip_key = links.rate_limit_key(source_ip, now.date());
         let mut reference = Reference::generate(&mut rand::rng());
         for attempt in 0..6u32 {
             let mut items = self.transaction_items(
@@ -177,7 +176,7 @@ impl Intake {
                 &reference,
                 &idempotency_pk,
                 &fingerprint,
-                source_ip,
+                &ip_key,
                 now,
             );
             if let Some(original) = follow_up_of {
@@ -262,14 +261,15 @@ impl Intake {
         now: OffsetDateTime,
     ) -> Result<Vec<TransactWriteItem>, ConfigError> {
         let request_id = ulid::Ulid::new().to_string();
+        let links = self.links.get().await?;
         Ok(self.transaction_items(
             request,
             &request_id,
-            &self.status_token(&request_id).await?,
+            &links.status_token(&request_id),
             &Reference::generate(&mut rand::rng()),
             &format!("IDEMPOTENCY#{}", key.storage_key()),
             &fingerprint(request),
-            source_ip,
+            &links.rate_limit_key(source_ip, now.date()),
             now,
         ))
     }
@@ -283,7 +283,7 @@ impl Intake {
         reference: &Reference,
         idempotency_pk: &str,
         fingerprint: &str,
-        source_ip: &str,
+        ip_key: &str,
         now: OffsetDateTime,
     ) -> Vec<TransactWriteItem> {
         let table = self.table.name.as_str();
@@ -327,8 +327,7 @@ impl Intake {
                 .collect(),
         };
 
-        // Hashed: the counters must not store who submitted (an IP address is personal data).
-        let ip_key = hex::encode(Sha256::digest(format!("ip:{source_ip}").as_bytes()));
+        // `ip_key` is keyed: the counters must not store who submitted (an IP is personal data).
         let hour = now
             .replace_minute(0)
             .and_then(|t| t.replace_second(0))
@@ -376,7 +375,13 @@ impl Intake {
                 ]),
                 true,
             ),
-            outbox::put(table, request.contact.email.as_str(), &email, now),
+            outbox::put(
+                table,
+                Some(request_id),
+                request.contact.email.as_str(),
+                &email,
+                now,
+            ),
             counter(
                 table,
                 format!("RATE#ip#{ip_key}#{}", hour.unix_timestamp()),

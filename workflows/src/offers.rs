@@ -472,6 +472,7 @@ impl Workflow {
                 ),
                 outbox::put(
                     table,
+                    Some(&stored.id),
                     &self.admin_email,
                     &(NeedsAttention {
                         reference: stored.reference.to_string(),
@@ -572,7 +573,7 @@ impl Workflow {
                 .build()
                 .map(|u| TransactWriteItem::builder().update(u).build())
                 .expect("complete update"),
-            outbox::put(table, &offer.reviewer_email, &email, now),
+            outbox::put(table, Some(&stored.id), &offer.reviewer_email, &email, now),
         ];
         match self.commit(items).await? {
             Transacted::Committed => Ok(true),
@@ -664,12 +665,11 @@ fn offer_email(offer: &Offer, stored: &StoredRequest) -> ReviewerOffer {
             .iter()
             .map(|a| a.label().to_owned())
             .collect(),
-        visit_windows: stored
-            .request
-            .visit_windows
-            .iter()
-            .map(ToString::to_string)
-            .collect(),
+        // A place offered for one day (a booked lead dropped out): that day is the only window.
+        visit_windows: match offer.visit_date.as_deref().map(parse_date) {
+            Some(Ok(day)) => vec![long_date(day)],
+            _ => (stored.request.visit_windows.iter().map(ToString::to_string)).collect(),
+        },
         learning_goal: stored.request.learning_goal.to_string(),
         joining: joining(offer, stored),
     }

@@ -353,7 +353,13 @@ pub async fn submit(
         let Some(address) = reviewer_email(table, &member.reviewer_id).await? else {
             continue;
         };
-        items.push(outbox::put(&table.name, &address, &email, now));
+        items.push(outbox::put(
+            &table.name,
+            Some(&stored.id),
+            &address,
+            &email,
+            now,
+        ));
     }
     match table.transact(items).await {
         Ok(Transacted::Committed) => Ok(Submitted::Done),

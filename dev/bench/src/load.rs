@@ -45,7 +45,10 @@ pub async fn run() -> anyhow::Result<()> {
          the product's code and its conditional writes under contention, not AWS."
     );
     let forms = work.join("forms.txt");
-    std::fs::write(&forms, form_lines(&domain))?;
+    let links =
+        records::links::LinkSecret::load(stack.function_env("SchoolPagesFunction"), &stack.aws)
+            .await?;
+    std::fs::write(&forms, form_lines(&domain, &links))?;
     let submissions = oha_run(
         &oha,
         &[
@@ -114,13 +117,17 @@ pub async fn run() -> anyhow::Result<()> {
 }
 
 /// `FORMS` complete request forms, one urlencoded body a line, each with its own submission
-/// token, school and contact address (at `domain`, so this run's mail can be told apart).
-fn form_lines(domain: &str) -> String {
-    let today = time::OffsetDateTime::now_utc().date();
+/// token (signed as the form page signs it), school and contact address (at `domain`, so this
+/// run's mail can be told apart).
+fn form_lines(domain: &str, links: &records::links::LinkSecret) -> String {
+    let now = time::OffsetDateTime::now_utc();
+    let today = now.date();
     let day = |d: i64| (today + time::Duration::days(d)).to_string();
     (0..FORMS)
         .map(|i| {
-            let token = format!("{:0>22}", format!("load{i}"));
+            let mut nonce = [0u8; 16];
+            nonce[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            let token = links.submission_token(nonce, now.unix_timestamp());
             let urn = format!("{:06}", 100_000 + i);
             let email = format!("senco{i}@{domain}");
             form_urlencoded::Serializer::new(String::new())

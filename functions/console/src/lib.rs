@@ -10,6 +10,7 @@ mod attention;
 pub mod cognito;
 mod people;
 pub mod pipeline;
+mod request_emails;
 mod request_page;
 mod session;
 mod settings_page;
@@ -130,6 +131,7 @@ impl Console {
     /// Answers `request` as at `now` (Unix seconds): token expiry and inactivity count by it.
     pub async fn handle_at(&self, request: Request, now: i64) -> Response<Body> {
         let mut response = self.answer(request, now).await;
+        response = web::http::allowing_logo(response, &self.branding.current().await);
         // With `no-referrer` a browser posts `Origin: null`; the console's own pages let it
         // name the site to the site itself, so every POST's Origin can be held to it.
         response.headers_mut().insert(
@@ -192,13 +194,7 @@ impl Console {
                 "/console/sign-in",
             )
         };
-        let foreign_origin = request.headers().get("origin").is_some_and(|origin| {
-            origin
-                .to_str()
-                .map(|o| o != self.site_origin)
-                .unwrap_or(true)
-        });
-        if foreign_origin {
+        if web::http::cross_site(request, &self.site_origin) {
             return Err(refuse());
         }
         let Some(id) = session::cookie(request) else {
@@ -206,7 +202,23 @@ impl Console {
         };
         let path = request.uri().path().trim_end_matches('/');
         let limit = people::form_limit(path).unwrap_or(MAX_FORM_BYTES);
-        let form: session::CsrfOnly = web::http::read_form(request, limit).map_err(|_| refuse())?;
+        let files = people::takes_files(path);
+        let form: session::CsrfOnly = match web::http::read_form_with_files(request, limit, files) {
+            Ok((form, _)) => form,
+            Err(web::http::FormError::TooLarge) => {
+                return Err(message(
+                    branding,
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "This is too much to send at once",
+                    &[format!(
+                        "The form can carry at most {} KB. Go back and send less: split a large file into smaller ones.",
+                        limit / 1024
+                    )],
+                    "/console",
+                ));
+            }
+            Err(_) => return Err(refuse()),
+        };
         match staff_sessions::get(&self.table, &id).await {
             Ok(Some(stored)) if session::same_token(&stored.csrf, &form.csrf) => Ok(()),
             Ok(_) => Err(refuse()),
@@ -470,14 +482,7 @@ fn clock(now: i64) -> OffsetDateTime {
 
 /// `https://example.org` from `https://example.org/any/path`.
 fn origin_of(url: &str) -> String {
-    let trimmed = url.trim_end_matches('/');
-    match trimmed.find("://") {
-        Some(scheme_end) => match trimmed[scheme_end + 3..].find('/') {
-            Some(path) => trimmed[..scheme_end + 3 + path].to_owned(),
-            None => trimmed.to_owned(),
-        },
-        None => trimmed.to_owned(),
-    }
+    web::http::origin_of(url)
 }
 
 pub(crate) fn message(

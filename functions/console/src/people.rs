@@ -31,7 +31,12 @@ pub(crate) fn handles(path: &str) -> bool {
 
 /// The size a POST to `path` may have, when it is more than the console's usual form.
 pub(crate) fn form_limit(path: &str) -> Option<usize> {
-    (path == "/console/reviewers/import").then_some(IMPORT_FORM_BYTES)
+    takes_files(path).then_some(IMPORT_FORM_BYTES)
+}
+
+/// Whether a POST to `path` may carry a file (a multipart form).
+pub(crate) fn takes_files(path: &str) -> bool {
+    path == "/console/reviewers/import"
 }
 
 /// Who is asking, as these pages need them: the page's view, the audit's author, today.

@@ -294,6 +294,10 @@ async fn show(
         role_label: user.role.label(),
         may_export: coordinator,
     };
+    let emails = match crate::request_emails::rows(console.table(), id, coordinator, when).await {
+        Ok(emails) => emails,
+        Err(e) => return unavailable(branding, &e),
+    };
     let seen = coordination::seen(&file.stored);
     let reference = file.stored.reference.to_string();
     let school = file.stored.request.school.name.to_string();
@@ -330,6 +334,7 @@ async fn show(
                     detail: e.state.clone(),
                 })
                 .collect(),
+            emails,
             audit: file
                 .audit
                 .iter()

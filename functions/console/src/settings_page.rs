@@ -10,10 +10,8 @@ use lambda_http::{Body, Request, Response};
 use records::audit::{Actor, AuditSubject};
 use records::branding::Branding;
 use records::programme::{self, ProgrammeSettings, SettingKey, SettingsSaved, StoredSettings};
-use web::pages::console::SignedInUser;
-use web::pages::console::settings::{
-    SettingDifference, SettingField, SettingsGroup, SettingsPage, StaleSave,
-};
+use web::pages::console::settings::{SettingField, SettingsGroup, SettingsPage};
+use web::pages::console::{BothVersions, Difference, SignedInUser};
 
 use crate::{Console, MAX_FORM_BYTES, Role, SignedIn, forbidden, unavailable};
 
@@ -101,7 +99,7 @@ struct Render<'a> {
     version: u64,
     groups: &'a [SettingsGroup],
     saved: Option<u64>,
-    stale: Option<&'a StaleSave>,
+    stale: Option<&'a BothVersions>,
 }
 
 fn render(branding: &Branding, status: StatusCode, page: Render<'_>) -> Response<Body> {
@@ -247,15 +245,21 @@ fn stale(
     let differences = SettingKey::ALL
         .iter()
         .filter(|key| key.value_text(yours) != key.value_text(&current.settings))
-        .map(|key| SettingDifference {
+        .map(|key| Difference {
             label: key.label(),
             yours: key.value_text(yours),
             stored: key.value_text(&current.settings),
         })
         .collect();
-    let stale = StaleSave {
-        based_on,
-        stored_version: current.version,
+    let stored = current.version;
+    let stale = BothVersions {
+        title: "Someone saved the settings after you opened this page: nothing was saved".into(),
+        explanation: format!(
+            "Your page showed version {based_on}; version {stored} is saved now. Compare them, then save again to replace version {stored} with your values."
+        ),
+        caption: format!("Where your values and version {stored} differ"),
+        row_heading: "Setting",
+        stored_heading: format!("Saved in version {stored}"),
         differences,
     };
     let groups = groups(|key| key.value_text(yours), &HashMap::new());

@@ -10,13 +10,14 @@ use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
 use lambda_runtime::{Error, LambdaEvent};
 use mail::{Delivery, MailSender};
-use records::outbox;
+use records::outbox::OutboxKey;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
 #[derive(Deserialize)]
 struct Keys {
     pk: String,
+    sk: String,
 }
 
 pub async fn handle(
@@ -55,12 +56,13 @@ async fn deliver_record(
     let keys: Keys = match serde_dynamo::from_item(record.change.keys.clone()) {
         Ok(keys) => keys,
         Err(_) => {
-            tracing::warn!(event_id = %record.event_id, "record without a string pk; skipped");
+            tracing::warn!(event_id = %record.event_id, "record without string keys; skipped");
             return None;
         }
     };
-    let id = outbox::id_from_pk(&keys.pk)?;
-    match sender.deliver(id, now).await {
+    let key = OutboxKey::from_keys(&keys.pk, &keys.sk)?;
+    let id = key.id();
+    match sender.deliver(&key, now).await {
         Ok(Delivery::Sent { message_id }) => {
             tracing::info!(outbox_id = id, ses_message_id = %message_id, "email sent");
             None

@@ -206,7 +206,13 @@ fn read(request: &Request) -> Result<(IdempotencyKey, (ApiReviewRequest, Value))
     };
     let value: Value = serde_json::from_str(text).map_err(not_a_request)?;
     let parsed = ApiReviewRequest::deserialize(&value).map_err(not_a_request)?;
-    Ok((IdempotencyKey::Api(key.to_owned()), (parsed, value)))
+    // Scoped to the caller (its address, as API Gateway saw it): another client sending the
+    // same key gets its own record, so it cannot claim a key before its owner uses it.
+    let caller = web::http::source_ip(request);
+    Ok((
+        IdempotencyKey::Api(format!("{caller} {key}")),
+        (parsed, value),
+    ))
 }
 
 #[derive(Debug, Deserialize)]

@@ -41,6 +41,8 @@ pub struct ReviewerPages {
     links: LazyLinkSecret,
     branding: BrandingSource,
     evidence: EvidenceStore,
+    /// The site's own origin: a form post from any other is refused.
+    site_origin: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -58,11 +60,20 @@ impl ReviewerPages {
             links: LazyLinkSecret::from_env(env, aws)?,
             branding: BrandingSource::from_env(env, Table::from_env(env, aws)?)?,
             evidence: EvidenceStore::from_env(env, aws)?,
+            site_origin: web::http::origin_of(&env.required("SITE_URL")?),
         })
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
         let branding = self.branding.current().await;
+        web::site::public_pages(request, &self.site_origin, &branding, |request| {
+            self.route(&branding, request)
+        })
+        .await
+    }
+
+    async fn route(&self, branding: &Branding, request: Request) -> Response<Body> {
+        let branding = branding.clone();
         let now = OffsetDateTime::now_utc();
         let token = request
             .path_parameters_ref()

@@ -214,7 +214,13 @@ impl ReviewerPages {
             school_name: school.school.name.to_string(),
             lead_name: author.to_owned(),
         };
-        let outbox = records::outbox::put(&table.name, school.contact.email.as_str(), &email, now);
+        let outbox = records::outbox::put(
+            &table.name,
+            Some(&review.stored.id),
+            school.contact.email.as_str(),
+            &email,
+            now,
+        );
         match store::submit(
             table,
             &review.stored.id,
@@ -320,6 +326,7 @@ impl ReviewerPages {
         );
         also.push(records::outbox::put(
             &table.name,
+            Some(request_id),
             school.contact.email.as_str(),
             &(ReportFinal {
                 request_id: request_id.clone(),

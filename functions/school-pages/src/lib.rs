@@ -18,6 +18,7 @@ use records::aws::AwsClients;
 use records::branding::{Branding, BrandingSource};
 use records::domain::request::{RawReviewRequest, Reference, ReviewRequest};
 use records::lifecycle::Stage;
+use records::links::LazyLinkSecret;
 use records::request::Side;
 use records::store::Table;
 use records::{ConfigError, Env};
@@ -97,6 +98,8 @@ pub struct SchoolPages {
     evidence: workflows::evidence::EvidenceStore,
     /// The site's own address, where S3 sends the browser back after an upload.
     site_url: String,
+    /// Signs and checks the request form's submission tokens.
+    links: LazyLinkSecret,
 }
 
 impl SchoolPages {
@@ -108,12 +111,22 @@ impl SchoolPages {
             branding: BrandingSource::from_env(env, table.clone())?,
             evidence: workflows::evidence::EvidenceStore::from_env(env, aws)?,
             site_url: env.required("SITE_URL")?,
+            links: LazyLinkSecret::from_env(env, aws)?,
             table,
         })
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
         let branding = self.branding.current().await;
+        let origin = web::http::origin_of(&self.site_url);
+        web::site::public_pages(request, &origin, &branding, |request| {
+            self.route(&branding, request)
+        })
+        .await
+    }
+
+    async fn route(&self, branding: &Branding, request: Request) -> Response<Body> {
+        let branding = branding.clone();
         let now = OffsetDateTime::now_utc();
         match web::http::route_key(&request).as_str() {
             "GET /" => web::http::page(
@@ -131,15 +144,11 @@ impl SchoolPages {
                 .render(),
             ),
             "GET /request" => {
-                let token = new_submission_token();
                 let form = RawReviewRequest {
                     focus_scope: "all".into(),
                     ..RawReviewRequest::default()
                 };
-                web::http::page(
-                    StatusCode::OK,
-                    RequestFormPage::new(&branding, &form, &[], &token, now.date()).render(),
-                )
+                self.request_form(&branding, &form, &[], now).await
             }
             "POST /request" => self.submit(&branding, &request, now).await,
             "GET /request/sent/{reference}" => {
@@ -213,6 +222,24 @@ impl SchoolPages {
             Ok(read) => read,
             Err(page) => return *page,
         };
+        let checked = match self.links.get().await {
+            Ok(links) => links.verify_submission_token(&token, now.unix_timestamp()),
+            Err(error) => {
+                tracing::error!(%error, "the link secret is unreadable");
+                return unavailable(branding);
+            }
+        };
+        if checked.is_err() {
+            // Nothing is stored: the school's answers come back in a fresh form.
+            let raw = read_form(request)
+                .map(FormBody::into_raw)
+                .unwrap_or_default();
+            let expired = [records::domain::request::FieldError {
+                field: "urn",
+                message: "This copy of the form has expired or was not served by this site, so we have not sent it. Check your answers and send the form again.".into(),
+            }];
+            return self.request_form(branding, &raw, &expired, now).await;
+        }
         let ip = web::http::source_ip(request);
         match self.intake.submit(&request_to_store, &IdempotencyKey::Form(token), &ip, now).await {
             Ok(submitted) => {
@@ -514,10 +541,11 @@ fn read_form(request: &Request) -> Result<FormBody, FormProblem> {
             "A field that should be empty was filled in, so we think this was sent automatically.",
         ));
     }
+    // Its shape only: the signature and expiry are checked before anything is stored.
     let token_ok = form.submission_token.as_deref().is_some_and(|t| {
-        t.len() == 22
+        (16..=128).contains(&t.len())
             && t.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
     });
     if !token_ok {
         return Err(problem(
@@ -529,10 +557,39 @@ fn read_form(request: &Request) -> Result<FormBody, FormProblem> {
     Ok(form)
 }
 
-/// A one-time token in each form served: its submission is stored once, however often sent.
+/// A random one-time key (16 bytes, base64url) for a form that is stored once, however often
+/// sent.
 fn new_submission_token() -> String {
     let bytes: [u8; 16] = rand::rng().random();
     URL_SAFE_NO_PAD.encode(bytes)
+}
+
+impl SchoolPages {
+    /// The request form with `form`'s answers and `errors`, and a new signed submission token:
+    /// each form served is stored once, however often sent.
+    async fn request_form(
+        &self,
+        branding: &Branding,
+        form: &RawReviewRequest,
+        errors: &[records::domain::request::FieldError],
+        now: OffsetDateTime,
+    ) -> Response<Body> {
+        let links = match self.links.get().await {
+            Ok(links) => links,
+            Err(error) => {
+                tracing::error!(%error, "the link secret is unreadable");
+                return unavailable(branding);
+            }
+        };
+        let token = links.submission_token(rand::rng().random(), now.unix_timestamp());
+        let status = if errors.is_empty() {
+            StatusCode::OK
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        };
+        let page = RequestFormPage::new(branding, form, errors, &token, now.date());
+        web::http::page(status, page.render())
+    }
 }
 
 fn path_parameter(request: &Request, name: &str) -> String {

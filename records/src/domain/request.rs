@@ -808,5 +808,8 @@ pub fn iso(date: Date) -> String {
     format_date(date)
 }
 
+/// The test request (this crate's tests and, with the `fixtures` feature, other crates').
+#[cfg(any(test, feature = "fixtures"))]
+pub mod fixture;
 #[cfg(test)]
 pub(crate) mod tests;

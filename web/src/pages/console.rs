@@ -31,6 +31,29 @@ pub struct FormField {
     pub numeric: bool,
 }
 
+/// A save from an old page (`templates/console/both_versions.html`): nothing was stored; for
+/// each field where what was sent and what is saved now differ, both values side by side.
+#[derive(Debug, Clone)]
+pub struct BothVersions {
+    /// The refusal's heading.
+    pub title: String,
+    pub explanation: String,
+    pub caption: String,
+    /// The first column's heading: what a row is (`Setting`, `Field`).
+    pub row_heading: &'static str,
+    /// The last column's heading: the version saved now.
+    pub stored_heading: String,
+    pub differences: Vec<Difference>,
+}
+
+/// One field where the edit sent and the stored version differ.
+#[derive(Debug, Clone)]
+pub struct Difference {
+    pub label: &'static str,
+    pub yours: String,
+    pub stored: String,
+}
+
 /// The authenticator secret being enrolled: as text, as an `otpauth://` link, and as a QR
 /// code (an inline SVG; empty when none is drawn).
 #[derive(Debug, Clone)]

@@ -338,6 +338,7 @@ pub async fn send_reminders(table: &Table, now: OffsetDateTime) -> Result<usize,
             records::request::flag_once(table, request_id, &flag, &at, None),
             outbox::put(
                 &table.name,
+                Some(request_id),
                 stored.request.contact.email.as_str(),
                 &email,
                 now,

@@ -213,7 +213,13 @@ pub async fn share(
                 Some(format!("You shared the report with {}.", shared_with.who())),
             ),
         ),
-        records::outbox::put(&table.name, share.email.as_str(), &email, now),
+        records::outbox::put(
+            &table.name,
+            Some(&stored.id),
+            share.email.as_str(),
+            &email,
+            now,
+        ),
     ];
     match table.transact(items).await {
         Ok(Transacted::Committed) => Ok(Shared::Sent),

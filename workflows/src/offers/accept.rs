@@ -158,11 +158,18 @@ impl Workflow {
                     }),
                 },
             ),
-            outbox::put(table, &reviewer.email, &confirmation(false), now),
+            outbox::put(
+                table,
+                Some(&stored.id),
+                &reviewer.email,
+                &confirmation(false),
+                now,
+            ),
         ];
         if offer.role == Role::Lead {
             items.push(outbox::put(
                 table,
+                Some(&stored.id),
                 stored.request.contact.email.as_str(),
                 &confirmation(true),
                 now,

@@ -129,7 +129,7 @@ impl Workflow {
                     )),
                 },
             ),
-            outbox::put(table, &to, &email, now),
+            outbox::put(table, Some(&stored.id), &to, &email, now),
             report_check(table, &stored.id, Action::MoveVisit),
         ];
         Ok(match self.commit(items).await? {
@@ -215,7 +215,7 @@ impl Workflow {
                         )),
                     },
                 ),
-                outbox::put(table, &asker_email, &kept, now),
+                outbox::put(table, Some(&stored.id), &asker_email, &kept, now),
             ];
             return Ok(match self.commit(items).await? {
                 Transacted::Committed => DateChangeAnswer::Kept,
@@ -315,6 +315,7 @@ impl Workflow {
         };
         items.push(outbox::put(
             table,
+            Some(&stored.id),
             stored.request.contact.email.as_str(),
             &confirmation(true, lead),
             now,
@@ -322,6 +323,7 @@ impl Workflow {
         for (member, reviewer) in members.iter().zip(&team) {
             items.push(outbox::put(
                 table,
+                Some(&stored.id),
                 &reviewer.email,
                 &confirmation(false, member),
                 now,

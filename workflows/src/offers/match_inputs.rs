@@ -213,7 +213,7 @@ impl Workflow {
                     ),
                 },
             ),
-            outbox::put(table, &reviewer.email, &email, now),
+            outbox::put(table, Some(&stored.id), &reviewer.email, &email, now),
         ];
         Ok((offer_id, items))
     }

@@ -14,8 +14,8 @@ use records::store::{StoreError, Table};
 use serde::Deserialize;
 use time::Date;
 use ulid::Ulid;
-use web::pages::console::FormField;
 use web::pages::console::people::{CheckView, ReviewerPage, ReviewerRow, ReviewersPage};
+use web::pages::console::{BothVersions, Difference, FormField};
 use workflows::matching::Term;
 
 use super::{Asker, audit_rows, form, query};
@@ -292,33 +292,52 @@ struct ImportForm {
     csv: String,
 }
 
-/// Imports a CSV: every row or, when any line is wrong, nothing (each problem by its line).
+/// Imports a CSV, uploaded as a file or pasted into the box: every row or, when any line is
+/// wrong, nothing (each problem by its line).
 pub(super) async fn import(
     table: &Table,
     branding: &Branding,
     asker: &Asker,
     request: &Request,
 ) -> Response<Body> {
-    let sent: ImportForm = match form(branding, request, super::IMPORT_FORM_BYTES) {
-        Ok(sent) => sent,
-        Err(refusal) => return *refusal,
+    let sent =
+        web::http::read_form_with_files::<ImportForm>(request, super::IMPORT_FORM_BYTES, true);
+    let Ok((sent, files)) = sent else {
+        let problem = "The upload could not be read: choose the file again.".to_owned();
+        let status = StatusCode::BAD_REQUEST;
+        return pool_page(table, branding, asker, status, "", &[problem], "").await;
     };
-    if sent.csv.len() > IMPORT_CSV_BYTES {
+    let (csv, from_file) = match uploaded_csv(files) {
+        Ok(Some(text)) => (text, true),
+        Ok(None) => (sent.csv, false),
+        Err(problem) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return pool_page(table, branding, asker, status, "", &[problem], "").await;
+        }
+    };
+    if csv.len() > IMPORT_CSV_BYTES {
         let problem = format!(
             "The file is {} KB; the console imports at most {} KB at a time. Split it into smaller files (each with the header line) and import them one by one.",
-            sent.csv.len().div_ceil(1024),
+            csv.len().div_ceil(1024),
             IMPORT_CSV_BYTES / 1024
         );
         // The text is not shown again: it is the problem.
         let status = StatusCode::PAYLOAD_TOO_LARGE;
         return pool_page(table, branding, asker, status, "", &[problem], "").await;
     }
-    let rows = match pool::parse_csv(&sent.csv) {
+    if csv.trim().is_empty() {
+        let problem = "Choose a CSV file to import, or paste its lines into the box.".to_owned();
+        let status = StatusCode::UNPROCESSABLE_ENTITY;
+        return pool_page(table, branding, asker, status, "", &[problem], "").await;
+    }
+    // A file's text is not put back into the box: the file is what gets corrected.
+    let shown = if from_file { "" } else { csv.as_str() };
+    let rows = match pool::parse_csv(&csv) {
         Ok(rows) => rows,
         Err(problems) => {
             let problems: Vec<String> = problems.iter().map(ToString::to_string).collect();
             let status = StatusCode::UNPROCESSABLE_ENTITY;
-            return pool_page(table, branding, asker, status, &sent.csv, &problems, "").await;
+            return pool_page(table, branding, asker, status, shown, &problems, "").await;
         }
     };
     let reviewers: Vec<Reviewer> = rows.into_iter().map(|row| row.reviewer).collect();
@@ -332,10 +351,32 @@ pub(super) async fn import(
         Err(StoreError::Conflict(why)) => {
             let problems = [format!("The import was refused: {why}.")];
             let status = StatusCode::CONFLICT;
-            pool_page(table, branding, asker, status, &sent.csv, &problems, "").await
+            pool_page(table, branding, asker, status, shown, &problems, "").await
         }
         Err(e) => unavailable(branding, &e),
     }
+}
+
+/// The text of the CSV file the import form uploaded, if one was chosen; what is wrong with
+/// it otherwise.
+fn uploaded_csv(files: Vec<web::http::Part>) -> Result<Option<String>, String> {
+    let Some(file) = files
+        .into_iter()
+        .find(|f| f.name == "file" && f.filename.as_deref().is_some_and(|n| !n.is_empty()))
+    else {
+        return Ok(None);
+    };
+    let name = file.filename.unwrap_or_default();
+    if file.body.is_empty() {
+        return Err(format!(
+            "The file {name} is empty: choose the CSV file with the reviewers in it."
+        ));
+    }
+    String::from_utf8(file.body).map(Some).map_err(|_| {
+        format!(
+            "The file {name} is not a CSV file in UTF-8: in your spreadsheet, save it as \"CSV UTF-8\" and choose that file."
+        )
+    })
 }
 
 fn reviewer_href(id: Ulid) -> String {
@@ -347,7 +388,7 @@ struct Shown<'a> {
     action: &'a str,
     revision: &'a str,
     fields: &'a [FormField],
-    problem: &'a str,
+    stale: Option<&'a BothVersions>,
     notice: &'a str,
     active: Option<bool>,
     href: &'a str,
@@ -375,7 +416,7 @@ fn reviewer_page(
                 .filter(|f| !f.error.is_empty())
                 .collect(),
             fields: shown.fields,
-            problem: shown.problem,
+            stale: shown.stale,
             notice: shown.notice,
             active: shown.active,
             href: shown.href,
@@ -407,7 +448,7 @@ fn new_page(
             action: "/console/reviewers/new",
             revision: "",
             fields,
-            problem: "",
+            stale: None,
             notice: "",
             active: None,
             href: "",
@@ -539,7 +580,7 @@ async fn stored_page(
     status: StatusCode,
     stored: &pool::StoredReviewer,
     fields: &[FormField],
-    problem: &str,
+    stale: Option<&BothVersions>,
     notice: &str,
 ) -> Response<Body> {
     let reviewer = &stored.reviewer;
@@ -562,7 +603,7 @@ async fn stored_page(
             action: &href,
             revision: stored.revision.as_deref().unwrap_or_default(),
             fields,
-            problem,
+            stale,
             notice,
             active: Some(reviewer.active),
             href: &href,
@@ -591,7 +632,7 @@ pub(super) async fn show(
         StatusCode::OK,
         &stored,
         &fields,
-        "",
+        None,
         &notice,
     )
     .await
@@ -612,21 +653,16 @@ pub(super) async fn edit(
         Ok(sent) => sent,
         Err(refusal) => return *refusal,
     };
-    let page = |status, fields: Vec<FormField>, problem: &'static str| {
+    let page = |status, fields: Vec<FormField>| {
         let stored = stored.clone();
-        async move {
-            stored_page(
-                table, branding, asker, status, &stored, &fields, problem, "",
-            )
-            .await
-        }
+        async move { stored_page(table, branding, asker, status, &stored, &fields, None, "").await }
     };
     let edited = match parse_sent(&sent, stored.reviewer.active) {
         Ok(reviewer) => Reviewer {
             id: stored.reviewer.id,
             ..reviewer
         },
-        Err(fields) => return page(StatusCode::UNPROCESSABLE_ENTITY, fields, "").await,
+        Err(fields) => return page(StatusCode::UNPROCESSABLE_ENTITY, fields).await,
     };
     let expected = Expected::Revision(Some(sent.revision.clone()).filter(|r| !r.is_empty()));
     let outcome = pool::save(
@@ -642,17 +678,65 @@ pub(super) async fn edit(
         Ok(Saved::Saved) => web::http::see_other(&format!("{href}?saved=edited")),
         // What was sent is what is stored: nothing to save, whoever saved it.
         Ok(Saved::Unchanged) => web::http::see_other(&format!("{href}?saved=unchanged")),
-        Ok(Saved::Stale) => page(StatusCode::CONFLICT, fields_with(&sent.values), STALE).await,
+        Ok(Saved::Stale) => {
+            // The form keeps what was sent, now based on what is saved: a second save replaces it.
+            let current = match self::stored(table, branding, id).await {
+                Ok(current) => current,
+                Err(answer) => return answer,
+            };
+            let stale = both_versions(&edited, &current.reviewer);
+            let fields = fields_with(&sent.values);
+            let status = StatusCode::CONFLICT;
+            stored_page(
+                table,
+                branding,
+                asker,
+                status,
+                &current,
+                &fields,
+                Some(&stale),
+                "",
+            )
+            .await
+        }
         Ok(Saved::EmailTaken) => {
             let mut fields = fields_with(&sent.values);
             email_taken(&mut fields);
-            page(StatusCode::CONFLICT, fields, "").await
+            page(StatusCode::CONFLICT, fields).await
         }
         Err(e) => unavailable(branding, &e),
     }
 }
 
-const STALE: &str = "Someone else changed this reviewer after you opened this page, so nothing was saved. The form shows what you sent; open the reviewer again to see what is stored now.";
+/// Each field where the reviewer as sent and as saved now differ, both values as the form
+/// shows them.
+fn both_versions(yours: &Reviewer, stored: &Reviewer) -> BothVersions {
+    let (yours, stored) = (pool::fields_of(yours), pool::fields_of(stored));
+    let value = |values: &[(&'static str, String)], name: &str| {
+        values
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    BothVersions {
+        title: "Someone changed this reviewer after you opened this page: nothing was saved".into(),
+        explanation: "The form shows what you sent. Compare it with what is saved now, then save again to replace that with your values.".into(),
+        caption: "Where your values and what is saved now differ".into(),
+        row_heading: "Field",
+        stored_heading: "Saved now".into(),
+        differences: FIELDS
+            .iter()
+            .map(|(name, label, _, _)| (*label, value(&yours, name), value(&stored, name)))
+            .filter(|(_, yours, stored)| yours != stored)
+            .map(|(label, yours, stored)| Difference {
+                label,
+                yours,
+                stored,
+            })
+            .collect(),
+    }
+}
 
 pub(super) async fn set_active(
     table: &Table,

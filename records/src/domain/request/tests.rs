@@ -9,7 +9,7 @@ pub fn valid() -> RawReviewRequest {
         postcode: "nw1 2db".into(),
         focus_scope: "chosen".into(),
         focus_areas: vec!["leadership".into(), "outcomes".into()],
-        ..crate::matching::fixtures::raw_request()
+        ..fixture::raw_request()
     }
 }
 

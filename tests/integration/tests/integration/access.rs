@@ -92,6 +92,7 @@ async fn the_status_page_of_a_withdrawn_request_says_when_and_what_becomes_of_it
     ] {
         assert!(page.contains(sentence), "{sentence}: {page}");
     }
+    assert!(page.contains("See your evidence") && !page.contains("Add or manage"));
     // No longer "finding a reviewer", and no step still to come.
     assert!(
         !page.contains("Finding a reviewer") && !page.contains("Not started"),

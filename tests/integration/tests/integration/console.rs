@@ -1,7 +1,7 @@
 //! The programme console's sign-in, against moto's Cognito (which checks TOTP codes, started so
 //! by scripts/test) and DynamoDB Local: the whole sign-in through the pages, the ID token
-//! checks one by one, the anti-forgery guard, roles, sign out everywhere and the inactivity
-//! timeout (on the handler's clock).
+//! checks one by one, the anti-forgery guard, roles, sign out everywhere, the inactivity
+//! timeout and the ID token's refresh (on the handler's clock).
 
 use aws_lc_rs::rand::SystemRandom;
 use aws_lc_rs::rsa::{KeyPair, KeySize};
@@ -16,8 +16,8 @@ use console::tokens::{PoolConfig, TokenError, TokenVerifier};
 use records::staff_sessions::{self, Stage};
 
 use crate::support::{
-    MOTO_SECRET, PASSWORD, REGION, StaffBrowser, add_staff, client_id, code, cognito, csrf_in,
-    first_sign_in, location, now, pool_id, spawn, totp, unique_address,
+    MOTO_SECRET, PASSWORD, REGION, StaffBrowser, TestStack, add_staff, client_id, code, cognito,
+    csrf_in, first_sign_in, location, now, pool_id, spawn, totp, unique_address,
 };
 
 #[tokio::test]
@@ -267,21 +267,27 @@ async fn signing_out_everywhere_ends_every_session_of_the_user() {
     );
 }
 
+/// The console's handler itself (its clock given to each call), and a `GET /console` request
+/// with session `cookie`.
+fn console_handler(app: &TestStack) -> console::Console {
+    console::Console::from_env(app.stack.function_env("ConsoleFunction"), &app.stack.aws).unwrap()
+}
+
+fn pipeline_request(app: &TestStack, cookie: &str) -> lambda_http::Request {
+    lambda_http::http::Request::builder()
+        .uri(format!("{}/console", app.stack.url))
+        .header("cookie", format!("console_session={cookie}"))
+        .body(lambda_http::Body::Empty)
+        .unwrap()
+}
+
 #[tokio::test]
 async fn a_session_unused_for_30_minutes_is_over() {
     let app = spawn().await;
     let email = add_staff(&app, "coordinator", "coordinator").await;
     let browser = first_sign_in(&app, &email).await;
-    let console =
-        console::Console::from_env(app.stack.function_env("ConsoleFunction"), &app.stack.aws)
-            .unwrap();
-    let request = |cookie: &str| {
-        lambda_http::http::Request::builder()
-            .uri(format!("{}/console", app.stack.url))
-            .header("cookie", format!("console_session={cookie}"))
-            .body(lambda_http::Body::Empty)
-            .unwrap()
-    };
+    let console = console_handler(&app);
+    let request = |cookie: &str| pipeline_request(&app, cookie);
     let in_29_minutes = console
         .handle_at(request(&browser.cookie), now() + 29 * 60)
         .await;
@@ -297,6 +303,72 @@ async fn a_session_unused_for_30_minutes_is_over() {
             .unwrap()
             .is_none()
     );
+}
+
+/// The `exp` and `iat` claims of a JWT (read, not verified: the console verified it).
+fn expiry_and_issue(token: &str) -> (i64, i64) {
+    let payload = token.split('.').nth(1).unwrap();
+    let claims: serde_json::Value =
+        serde_json::from_slice(&URL_SAFE_NO_PAD.decode(payload).unwrap()).unwrap();
+    (
+        claims["exp"].as_i64().unwrap(),
+        claims["iat"].as_i64().unwrap(),
+    )
+}
+
+#[tokio::test]
+async fn an_expired_id_token_is_refreshed_with_the_refresh_token_and_a_revoked_one_signs_out() {
+    let app = spawn().await;
+    let (browser, email) = app.staff_signs_in("coordinator").await;
+    let request = || pipeline_request(&app, &browser.cookie);
+    let console = console_handler(&app);
+    let session = || async {
+        staff_sessions::get(&app.table_handle(), &browser.cookie)
+            .await
+            .unwrap()
+    };
+    let signed_in = session().await.unwrap();
+    let (expires, issued) = expiry_and_issue(&signed_in.id_token);
+    // moto stamps tokens by the real clock, to the second: the refreshed token must be issued
+    // in a later second than this one to outlive it (waits a second at most).
+    while now() <= issued {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+
+    // Used every 25 minutes (the handler's clock), the session outlives its ID token's hour.
+    for minutes in [25, 50] {
+        let response = console.handle_at(request(), issued + minutes * 60).await;
+        assert_eq!(response.status(), 200);
+        assert_eq!(session().await.unwrap().id_token, signed_in.id_token);
+    }
+    let response = console.handle_at(request(), expires).await;
+    assert_eq!(response.status(), 200, "refreshed, not sent to sign in");
+    let refreshed = session().await.unwrap();
+    assert_ne!(refreshed.id_token, signed_in.id_token);
+    assert!(expiry_and_issue(&refreshed.id_token).0 > expires);
+    assert_eq!(refreshed.sub, signed_in.sub);
+
+    // Once Cognito has revoked the refresh token (signed out everywhere, or the member
+    // removed), the next expiry ends the session: the browser is sent to sign in.
+    let sign_out = cognito(&app).admin_user_global_sign_out();
+    let pool = pool_id(&app);
+    sign_out
+        .user_pool_id(pool)
+        .username(&email)
+        .send()
+        .await
+        .unwrap();
+    let (refreshed_expiry, _) = expiry_and_issue(&refreshed.id_token);
+    let response = console.handle_at(request(), refreshed_expiry - 1).await;
+    assert_eq!(
+        response.status(),
+        200,
+        "still within the refreshed token's hour"
+    );
+    let response = console.handle_at(request(), refreshed_expiry).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()["location"], "/console/sign-in");
+    assert!(session().await.is_none(), "the session is deleted");
 }
 
 /// Signs `email` (temporary password `temporary`) in through Cognito itself, enrolling the

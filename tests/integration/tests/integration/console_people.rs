@@ -6,18 +6,19 @@ use records::audit::{Actor, AuditSubject};
 use time::{Duration, OffsetDateTime};
 
 use crate::support::{
-    POOL_HEADER, location, pool_row, reviewer_fields, spawn, unescape, unique_address,
+    POOL_HEADER, between, location, pool_row, reviewer_fields, spawn, unescape, unique_address,
 };
 
 fn today() -> time::Date {
     OffsetDateTime::now_utc().date()
 }
 
-/// Asserts that `response` has `status` and a page saying `text`.
-async fn answers(response: reqwest::Response, status: u16, text: &str) {
+/// Asserts that `response` has `status` and a page saying `text`; the page, unescaped.
+async fn answers(response: reqwest::Response, status: u16, text: &str) -> String {
     assert_eq!(response.status(), status);
-    let page = response.text().await.unwrap();
-    assert!(unescape(&page).contains(text), "{text} in {page}");
+    let page = unescape(&response.text().await.unwrap());
+    assert!(page.contains(text), "{text} in {page}");
+    page
 }
 
 fn with(
@@ -101,7 +102,43 @@ async fn a_coordinator_adds_edits_and_deactivates_a_reviewer_each_change_audited
     let response = browser
         .edit_reviewer(&id, &revision, &with(&good, "name", "Ada Stale"))
         .await;
-    answers(response, 409, "Someone else changed this reviewer").await;
+    assert_eq!(response.status(), 409);
+    let page = unescape(&response.text().await.unwrap());
+    assert!(
+        page.contains("Someone changed this reviewer after you opened this page"),
+        "{page}"
+    );
+    assert_eq!(app.stored_reviewers().await[0].name, "Ada Okafor");
+    // Each field that differs, with the value sent and the value saved now; no other field.
+    let differences = between(
+        &page,
+        "<table class=\"table\" id=\"stale-differences\">",
+        "</table>",
+    );
+    let rows: Vec<&str> = differences.split("<tr>").skip(2).collect();
+    assert_eq!(rows.len(), 2, "{differences}");
+    assert!(
+        rows[0].contains("Full name") && rows[0].contains("<td>Ada Stale</td><td>Ada Okafor</td>"),
+        "{differences}"
+    );
+    assert!(rows[1].contains("<td>2</td><td>3</td>"), "{differences}");
+    // The form keeps what was sent, based on what is saved now: saving it again replaces that.
+    assert!(page.contains("value=\"Ada Stale\""), "{page}");
+    let current = between(&page, "name=\"revision\" value=\"", "\"").to_owned();
+    let response = browser
+        .edit_reviewer(&id, &current, &with(&good, "name", "Ada Stale"))
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(app.stored_reviewers().await[0].name, "Ada Stale");
+    let response = browser
+        .edit_reviewer(&id, &current, &with(&good, "capacity_per_term", "3"))
+        .await;
+    assert_eq!(response.status(), 409, "an old page again");
+    let revision = browser.reviewer_revision(&id).await;
+    let response = browser
+        .edit_reviewer(&id, &revision, &with(&good, "capacity_per_term", "3"))
+        .await;
+    assert_eq!(response.status(), 303);
     assert_eq!(app.stored_reviewers().await[0].name, "Ada Okafor");
 
     // A bad field on edit: its error, nothing stored.
@@ -126,7 +163,13 @@ async fn a_coordinator_adds_edits_and_deactivates_a_reviewer_each_change_audited
     let actions: Vec<_> = log.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(
         actions,
-        ["reviewer added", "reviewer edited", "reviewer deactivated"]
+        [
+            "reviewer added",
+            "reviewer edited",
+            "reviewer edited",
+            "reviewer edited",
+            "reviewer deactivated"
+        ]
     );
     assert!(log.iter().all(|e| e.actor == coordinator));
     assert_eq!(log[1].detail, "changed: capacity_per_term");
@@ -188,6 +231,88 @@ async fn an_import_with_one_bad_line_shows_it_and_stores_nothing() {
     let html = response.text().await.unwrap();
     assert!(html.contains("at most 256 KB"), "{html}");
     assert_eq!(app.stored_reviewers().await.len(), 2);
+}
+
+#[tokio::test]
+async fn an_uploaded_csv_file_is_imported_whole_or_refused_with_a_clear_reason() {
+    let app = spawn().await;
+    let (mut browser, _) = app.staff_signs_in("coordinator").await;
+    let pool = browser.text_of("/console/reviewers").await;
+    assert!(pool.contains("enctype=\"multipart/form-data\""), "{pool}");
+    assert!(pool.contains("type=\"file\""), "{pool}");
+    let first = unique_address("first");
+    let second = unique_address("second");
+
+    // One bad line: that line named, nothing stored, the file's text not put in the box.
+    let bad = format!(
+        "{POOL_HEADER}\r\n{}\r\nBad Row,{second},12345,202,london,primary,mainstream,yes,2\r\n",
+        pool_row("First Reviewer", &first)
+    );
+    let response = browser
+        .upload_reviewers("pool.csv", bad.into_bytes(), true)
+        .await;
+    let said = "line 3: home_school_urn \"12345\" must be 6 digits";
+    let html = answers(response, 422, said).await;
+    assert!(!html.contains("First Reviewer"), "{html}");
+    assert!(html.contains("href=\"#import-file\""), "{html}");
+    assert!(app.stored_reviewers().await.is_empty());
+
+    // Empty, not UTF-8, too large: each says so; nothing stored.
+    for (bytes, status, says) in [
+        (Vec::new(), 422, "The file empty.csv is empty"),
+        (
+            b"name,email\r\nJos\xe9,jose@example.org\r\n".to_vec(),
+            422,
+            "is not a CSV file in UTF-8",
+        ),
+        (
+            format!("{POOL_HEADER}\n{}", "x".repeat(300 * 1024)).into_bytes(),
+            413,
+            "at most 256 KB",
+        ),
+        (
+            format!("{POOL_HEADER}\n{}", "x".repeat(3 * 1024 * 1024)).into_bytes(),
+            413,
+            "at most 2048 KB",
+        ),
+    ] {
+        let name = if bytes.is_empty() {
+            "empty.csv"
+        } else {
+            "pool.csv"
+        };
+        answers(
+            browser.upload_reviewers(name, bytes, true).await,
+            status,
+            says,
+        )
+        .await;
+    }
+    assert!(app.stored_reviewers().await.is_empty());
+
+    // Without the anti-forgery token the upload changes nothing.
+    let good = format!(
+        "\u{feff}{POOL_HEADER}\r\n{}\r\n{}\r\n",
+        pool_row("First Reviewer", &first),
+        pool_row("Second Reviewer", &second)
+    );
+    let response = browser
+        .upload_reviewers("pool.csv", good.clone().into_bytes(), false)
+        .await;
+    assert_eq!(response.status(), 403);
+    assert!(app.stored_reviewers().await.is_empty());
+
+    // A good file (as a spreadsheet saves it: a byte-order mark, CRLF) is imported whole.
+    let response = browser
+        .upload_reviewers("pool.csv", good.into_bytes(), true)
+        .await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(
+        location(&response),
+        "/console/reviewers?imported=2&created=2&updated=0"
+    );
+    assert_eq!(app.stored_reviewers().await.len(), 2);
+    assert_eq!(app.audit_log().await.len(), 2);
 }
 
 #[tokio::test]

@@ -6,7 +6,6 @@ use std::time::Duration;
 
 use records::lifecycle::RequestState;
 use records::programme::ProgrammeSettings;
-use workflows::deliverability::{Feedback, Reason, record};
 
 use crate::support::{TestStack, between, spawn, unique_address};
 
@@ -23,24 +22,6 @@ impl TestStack {
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
         id
-    }
-
-    /// SES reports that mail to `address` bounced for good.
-    async fn address_bounces(&self, address: &str) {
-        let feedback = Feedback {
-            address: address.to_owned(),
-            reason: Reason::Bounce,
-            detail: "Permanent/General".into(),
-            message_id: "test-message".into(),
-        };
-        record(
-            &self.table_handle(),
-            "admin@example.org",
-            &feedback,
-            time::OffsetDateTime::now_utc(),
-        )
-        .await
-        .unwrap();
     }
 }
 

@@ -451,6 +451,12 @@ async fn a_booked_second_reviewer_who_dropped_out_is_replaced_until_the_visit_da
         )
         .await;
     assert!(history.is_none());
+    // Access ends with her place: her review link opens nothing of the review any more.
+    let (status, html) = app
+        .get(&crate::support::link_containing(&released, "/reviews/"))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(html.contains("This link no longer works"), "{html}");
     // Cy is asked to join on the fixed day, and accepts it.
     let offer = app.wait_for_mail(&cy, 1).await;
     assert!(offer[0].text.contains("join them as second reviewer"));
@@ -593,6 +599,11 @@ async fn a_booked_lead_who_dropped_out_is_replaced_for_the_same_day_and_the_seco
 
     // Dan may take the booked day only; he does, and the team is Dan and Bea on that day.
     let offer = app.wait_for_mail(&dan, 1).await;
+    // The offer names the booked day as the only one.
+    let text = offer[0].text.replace("\r\n", "\n");
+    let windows = between(&text, "could happen:\n", "\n\n");
+    let day_text = records::domain::request::long_date(visit_day());
+    assert_eq!(windows.trim(), format!("- {day_text}"), "{text}");
     let other_day = app
         .accept_with_date(
             &offer_link(&offer[0]),

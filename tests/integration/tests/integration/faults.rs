@@ -144,7 +144,7 @@ async fn mail(
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
     let outbox: Vec<_> = app
-        .items_with_prefix("OUTBOX#")
+        .outbox_items()
         .await
         .into_iter()
         .map(|item| {
@@ -391,7 +391,7 @@ async fn a_review_lives_to_its_final_report_with_a_tenth_of_aws_calls_failing() 
     for _ in 0..400 {
         redrive(&app).await;
         left = app
-            .items_with_prefix("OUTBOX#")
+            .outbox_items()
             .await
             .into_iter()
             .filter(|item| item["state"].as_s().unwrap() != "sent")

@@ -7,28 +7,8 @@ use serde_json::{Value, json};
 
 use crate::support::{
     Answered, TestStack, body, date_from_now, encode_fields, location, spawn, spawn_with_parameter,
-    unique_address, valid_form,
+    unique_address, valid_form, valid_json,
 };
-
-fn valid_json(email: &str, urn: &str) -> Value {
-    json!({
-        "school": {
-            "urn": urn, "name": "Brook Primary School", "phase": "primary", "type": "mainstream",
-            "local_authority_code": 202, "trust": null, "postcode": "NW1 2DB", "number_on_roll": 420,
-            "sen_support_percent": 14.5, "ehc_plan_percent": 3.2,
-            "areas_of_need": ["communication_and_interaction"]
-        },
-        "review_type": "send_review",
-        "focus_areas": "all",
-        "visit_windows": [
-            { "start": date_from_now(30), "end": date_from_now(40) },
-            { "start": date_from_now(60), "end": date_from_now(70) }
-        ],
-        "learning_goal": "How well our graduated approach works.",
-        "contact": { "name": "Grace Hopper", "role": "SENCO", "email": email, "phone": null },
-        "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
-    })
-}
 
 async fn post_api(
     app: &TestStack,
@@ -151,7 +131,7 @@ async fn the_same_form_sent_again_or_concurrently_creates_one_request_and_one_em
         1
     );
     let to_school = app
-        .items_with_prefix("OUTBOX#")
+        .outbox_items()
         .await
         .into_iter()
         .filter(|i| i["to"].as_s().is_ok_and(|to| to == &email))
@@ -299,7 +279,7 @@ async fn bad_form_bodies_get_a_clear_4xx_and_store_nothing() {
         );
     }
     assert!(app.items_with_prefix("REQUEST#").await.is_empty());
-    assert!(app.items_with_prefix("OUTBOX#").await.is_empty());
+    assert!(app.outbox_items().await.is_empty());
     assert!(app.items_with_prefix("IDEMPOTENCY#").await.is_empty());
 }
 

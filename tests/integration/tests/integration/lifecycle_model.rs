@@ -4,7 +4,8 @@
 //! every step with a small reference model ([`Model`]) of which action each person may take in
 //! which stage and on which day. After every step:
 //! - an action the model refuses is refused by the product, and nothing stored changes (the
-//!   request's items, the team's reviewer items, the outbox);
+//!   request's items, the team's reviewer items, the outbox); a reviewer opens their review
+//!   page (200) until the request is withdrawn, then is refused (410);
 //! - an action the model allows changes what it should, and writes its event's emails to the
 //!   outbox exactly once;
 //! - no stored document is lost (evidence received, the self-evaluation, the report);
@@ -69,6 +70,8 @@ enum Action {
     SchoolAnswersCheck,
     LeadFinalises,
     AdministratorWithdraws,
+    /// A reviewer opens their review page (read only; refused, 410, once withdrawn).
+    OpensReview(Reviewer),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -115,6 +118,8 @@ enum Expect {
     Refused,
     /// Done, with this many emails written to the outbox.
     Done { emails: usize },
+    /// A page opened: nothing stored changes.
+    Opened,
 }
 
 /// The size of the review team.
@@ -270,6 +275,9 @@ impl Model {
                 self.withdrawn = true;
                 done(0)
             }
+            // Access ends when the review ends: the team opens nothing of a withdrawn review.
+            Action::OpensReview(_) if self.withdrawn => Expect::Refused,
+            Action::OpensReview(_) => Expect::Opened,
         }
     }
 
@@ -312,6 +320,7 @@ fn action() -> impl Strategy<Value = Action> {
         2 => Just(Action::SchoolAnswersCheck),
         2 => Just(Action::LeadFinalises),
         1 => Just(Action::AdministratorWithdraws),
+        1 => prop_oneof![Just(Reviewer::Lead), Just(Reviewer::Second)].prop_map(Action::OpensReview),
     ]
 }
 
@@ -379,9 +388,20 @@ async fn run(wait: i64, actions: &[Action]) {
         if let Some(status) = status {
             assert!(!status.is_server_error(), "{context}");
         }
+        if let Action::OpensReview(_) = action {
+            let opened = if expected == Expect::Opened {
+                StatusCode::OK
+            } else {
+                StatusCode::GONE
+            };
+            assert_eq!(status, Some(opened), "{context}");
+        }
         match expected {
-            Expect::Refused => {
-                assert_eq!(after, before, "refused, yet something changed: {context}");
+            Expect::Refused | Expect::Opened => {
+                assert_eq!(
+                    after, before,
+                    "refused or read, yet something changed: {context}"
+                );
             }
             Expect::Done { emails } => {
                 assert_eq!(
@@ -532,6 +552,13 @@ async fn take(app: &TestStack, review: &mut Review, action: &Action) -> Option<S
             .unwrap();
             return None;
         }
+        Action::OpensReview(reviewer) => {
+            let link = match reviewer {
+                Reviewer::Lead => &booked.review_link,
+                Reviewer::Second => &review.second_link,
+            };
+            app.open(link.as_str()).await
+        }
     };
     Some(response.status())
 }
@@ -581,12 +608,9 @@ impl Stored {
         };
         let request_id = &review.booked.school.request_id;
         Self {
-            request: text(
-                app.items_with_prefix(&format!("REQUEST#{request_id}"))
-                    .await,
-            ),
+            request: text(app.request_items(request_id).await),
             reviewers: text(app.items_with_prefix("REVIEWER#").await),
-            outbox: app.items_with_prefix("OUTBOX#").await.len(),
+            outbox: app.outbox_items().await.len(),
         }
     }
 

@@ -196,8 +196,7 @@ async fn a_withdrawn_request_takes_no_self_evaluation_and_no_notes() {
     assert_eq!(saved.status(), StatusCode::SEE_OTHER);
     app.withdraw(&booked.school.reference, "The school asked us to stop")
         .await;
-    let partition = format!("REQUEST#{request_id}");
-    let before = app.items_with_prefix(&partition).await;
+    let before = app.request_items(request_id).await;
 
     // Neither a save nor a submit of the self-evaluation is stored, each says why.
     for decision in ["save", "submit"] {
@@ -244,5 +243,5 @@ async fn a_withdrawn_request_takes_no_self_evaluation_and_no_notes() {
     assert!(html.contains("This review was withdrawn on "), "{html}");
 
     // Nothing of the request changed, and no email was written.
-    assert_eq!(app.items_with_prefix(&partition).await, before);
+    assert_eq!(app.request_items(request_id).await, before);
 }

@@ -30,21 +30,13 @@ async fn every_http_route_of_the_template_is_served_by_its_function() {
 }
 
 #[tokio::test]
-async fn health_answers_with_the_versions_of_the_services_it_reaches() {
+async fn health_says_only_whether_the_services_answer() {
     let app = spawn().await;
     let response = app.open(app.url("/health")).await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(body["status"], "ok");
-    for service in ["dynamodb", "s3", "ses"] {
-        assert_eq!(
-            body["services"][service]["reachable"], true,
-            "{service}: {body}"
-        );
-        assert!(body["services"][service]["api_version"].is_string());
-        assert!(body["services"][service]["sdk_version"].is_string());
-    }
-    assert_eq!(body["services"]["dynamodb"]["table_status"], "ACTIVE");
+    // No versions, services or errors for the public: a prober learns only up or down.
+    assert_eq!(body, serde_json::json!({ "status": "ok" }));
 }
 
 #[tokio::test]

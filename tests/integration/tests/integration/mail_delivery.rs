@@ -5,6 +5,7 @@ use std::time::Duration;
 use aws_sdk_dynamodb::types::AttributeValue;
 use lambda_runtime::LambdaEvent;
 use mail::MailSender;
+use records::outbox::OutboxKey;
 use records::store::{get_i64, get_s};
 use serde_json::json;
 use time::OffsetDateTime;
@@ -25,28 +26,36 @@ fn confirmation(reference: &str) -> RequestConfirmation {
     }
 }
 
-/// Queues an email the way product code does: an outbox item in a transaction.
-async fn queue(app: &TestStack, to: &str, email: &RequestConfirmation) -> String {
-    let item = records::outbox::put(app.table(), to, email, OffsetDateTime::now_utc());
-    let pk = item.put().unwrap().item()["pk"].as_s().unwrap().clone();
+/// Queues an email the way product code does: an outbox item in a transaction (in request
+/// `about`'s partition, if given).
+async fn queue(
+    app: &TestStack,
+    about: Option<&str>,
+    to: &str,
+    email: &RequestConfirmation,
+) -> OutboxKey {
+    let item = records::outbox::put(app.table(), about, to, email, OffsetDateTime::now_utc());
+    let stored = item.put().unwrap().item();
+    let key =
+        OutboxKey::from_keys(stored["pk"].as_s().unwrap(), stored["sk"].as_s().unwrap()).unwrap();
     app.dynamodb()
         .transact_write_items()
         .transact_items(item)
         .send()
         .await
         .unwrap();
-    records::outbox::id_from_pk(&pk).unwrap().to_owned()
+    key
 }
 
 async fn outbox_item(
     app: &TestStack,
-    id: &str,
+    key: &OutboxKey,
 ) -> std::collections::HashMap<String, AttributeValue> {
     app.dynamodb()
         .get_item()
         .table_name(app.table())
-        .key("pk", AttributeValue::S(records::outbox::pk(id)))
-        .key("sk", AttributeValue::S(records::outbox::SORT_KEY.into()))
+        .key("pk", AttributeValue::S(key.pk.clone()))
+        .key("sk", AttributeValue::S(key.sk.clone()))
         .consistent_read(true)
         .send()
         .await
@@ -59,7 +68,7 @@ async fn outbox_item(
 async fn an_outbox_item_written_to_the_table_reaches_the_mail_sender_through_the_stream() {
     let app = spawn().await;
     let to = unique_address("head");
-    let id = queue(&app, &to, &confirmation("SR-AAAA-11")).await;
+    let id = queue(&app, None, &to, &confirmation("SR-AAAA-11")).await;
 
     let mails = app.wait_for_mail(&to, 1).await;
     assert_eq!(mails.len(), 1);
@@ -82,10 +91,41 @@ async fn an_outbox_item_written_to_the_table_reaches_the_mail_sender_through_the
 }
 
 #[tokio::test]
+async fn an_email_about_a_request_is_stored_with_it_and_kept_after_it_is_sent() {
+    let app = spawn().await;
+    let to = unique_address("head");
+    let request_id = ulid::Ulid::new().to_string();
+    let key = queue(&app, Some(&request_id), &to, &confirmation("SR-EEEE-55")).await;
+    assert_eq!(key.pk, records::keys::request_pk(&request_id));
+
+    // The stream's second filter (on the sort key) passes it to the mail sender.
+    let mails = app.wait_for_mail(&to, 1).await;
+    assert!(mails[0].subject.contains("SR-EEEE-55"));
+    let mut emails = Vec::new();
+    for _ in 0..50 {
+        emails = records::outbox::about_request(&app.table_handle(), &request_id)
+            .await
+            .unwrap();
+        if emails.iter().all(|e| e.sent) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(emails.len(), 1);
+    assert!(emails[0].sent);
+    assert_eq!(emails[0].subject, mails[0].subject);
+    let item = outbox_item(&app, &key).await;
+    assert!(
+        get_i64(&item, "expires_at").is_none(),
+        "kept as long as the request (its purge removes it), not by TTL"
+    );
+}
+
+#[tokio::test]
 async fn a_record_delivered_twice_and_concurrently_sends_one_email() {
     let app = spawn().await;
     let to = unique_address("senco");
-    let id = queue(&app, &to, &confirmation("SR-BBBB-22")).await;
+    let id = queue(&app, None, &to, &confirmation("SR-BBBB-22")).await;
 
     // The same stream record handed to two more invocations at once, on top of the runner's own
     // delivery of it.
@@ -95,7 +135,7 @@ async fn a_record_delivered_twice_and_concurrently_sends_one_email() {
     let record = json!({ "Records": [{
         "eventID": "1", "eventName": "INSERT", "eventSource": "aws:dynamodb", "awsRegion": "eu-west-2",
         "dynamodb": {
-            "Keys": { "pk": { "S": records::outbox::pk(&id) }, "sk": { "S": "OUTBOX" } },
+            "Keys": { "pk": { "S": id.pk }, "sk": { "S": id.sk } },
             "SequenceNumber": "100", "SizeBytes": 10, "StreamViewType": "NEW_AND_OLD_IMAGES"
         }
     }]});
@@ -126,16 +166,9 @@ async fn a_send_that_fails_is_retried_and_the_email_still_goes_out() {
     let sender_address = unique_address("noreply");
     let app = spawn_with_parameter("SenderAddress", &sender_address).await;
     // SES refuses to send from an unverified identity: every attempt fails before sending.
-    app.stack
-        .aws
-        .ses
-        .delete_identity()
-        .identity(&sender_address)
-        .send()
-        .await
-        .unwrap();
+    app.ses_sends_from(&sender_address, false).await;
     let to = unique_address("retry");
-    let id = queue(&app, &to, &confirmation("SR-CCCC-33")).await;
+    let id = queue(&app, None, &to, &confirmation("SR-CCCC-33")).await;
 
     tokio::time::sleep(Duration::from_millis(1200)).await;
     assert!(app.stack.mail_to(&to).await.unwrap().is_empty());
@@ -156,14 +189,7 @@ async fn a_send_that_fails_is_retried_and_the_email_still_goes_out() {
     );
     assert!(get_i64(&item, "attempts").unwrap() >= 1);
 
-    app.stack
-        .aws
-        .ses
-        .verify_email_identity()
-        .email_address(&sender_address)
-        .send()
-        .await
-        .unwrap();
+    app.ses_sends_from(&sender_address, true).await;
     let mails = app.wait_for_mail(&to, 1).await;
     assert_eq!(mails.len(), 1);
     let item = outbox_item(&app, &id).await;

@@ -301,7 +301,7 @@ async fn the_school_is_reminded_three_weeks_and_one_week_before_the_visit_once_e
 
 /// Self-evaluation reminders in the outbox.
 async fn reminders(app: &TestStack) -> usize {
-    let items: Vec<Item> = app.items_with_prefix("OUTBOX#").await;
+    let items: Vec<Item> = app.outbox_items().await;
     items
         .iter()
         .filter(|i| {

@@ -5,33 +5,12 @@
 //! request is withdrawn, every reviewer route refuses the lead's, the second's and an
 //! offeree's links with one 410 page, and stores nothing.
 
-use std::collections::BTreeSet;
-
 use records::links::{LinkSecret, OfferAction};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use time::OffsetDateTime;
 
-use crate::support::{TestStack, link_containing, spawn, template_path, unique_address};
-
-/// A route of the template, as `(method, path)`: `/status/{token}/date`...
-type Route = (String, String);
-
-/// Every route of the template whose path starts with `prefix`.
-fn routes_under(prefix: &str) -> Vec<Route> {
-    let template = std::fs::read_to_string(template_path()).unwrap();
-    let declared = regex_lite::Regex::new(r"Path: (\S+)\s+Method: (\w+)").unwrap();
-    let routes: BTreeSet<Route> = declared
-        .captures_iter(&template)
-        .map(|c| (c[2].to_uppercase(), c[1].to_owned()))
-        .filter(|(_, path)| path.starts_with(prefix))
-        .collect();
-    assert!(
-        !routes.is_empty(),
-        "the template declares routes under {prefix}"
-    );
-    routes.into_iter().collect()
-}
+use crate::support::{Route, TestStack, link_containing, routes_under, spawn, unique_address};
 
 /// The status and the page's heading of `route` opened with `token`. A POST sends a form every
 /// route could read (only an offer reads `decision`).

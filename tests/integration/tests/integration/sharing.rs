@@ -52,7 +52,7 @@ async fn own_items(app: &TestStack, request_id: &str, prefix: &str) -> Vec<recor
 }
 
 async fn outbox_to(app: &TestStack, address: &str) -> usize {
-    app.items_with_prefix("OUTBOX#")
+    app.outbox_items()
         .await
         .iter()
         .filter(|item| get_s(item, "to") == Some(address))

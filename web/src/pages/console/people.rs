@@ -76,8 +76,8 @@ pub struct ReviewerPage<'a> {
     pub revision: &'a str,
     pub fields: &'a [FormField],
     pub errors: Vec<&'a FormField>,
-    /// Why nothing was saved, when it is not one field's fault (someone saved meanwhile).
-    pub problem: &'a str,
+    /// Someone saved the reviewer after the form was read: nothing was saved; both versions.
+    pub stale: Option<&'a super::BothVersions>,
     pub notice: &'a str,
     /// `Some(active)` for a stored reviewer.
     pub active: Option<bool>,

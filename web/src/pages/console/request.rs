@@ -17,6 +17,19 @@ pub struct Row {
     pub who: String,
 }
 
+/// One email about the request, newest first.
+#[derive(Debug, Clone)]
+pub struct EmailRow {
+    pub queued: String,
+    pub subject: String,
+    /// The address, or for a viewer a note that it is hidden.
+    pub to: String,
+    /// `Sent`, `Not sent yet` or `Not delivered`.
+    pub status: &'static str,
+    /// When it was sent, why it was not delivered, or nothing.
+    pub detail: String,
+}
+
 /// One hard rule for one reviewer: passed, or failed with why.
 #[derive(Debug, Clone)]
 pub struct RuleCell {
@@ -77,6 +90,7 @@ pub struct RequestPage<'a> {
     pub fields: Vec<(&'static str, String)>,
     pub events: Vec<Row>,
     pub evidence: Vec<Row>,
+    pub emails: Vec<EmailRow>,
     pub audit: Vec<Row>,
     /// Empty for a viewer.
     pub actions: ActionsShown,

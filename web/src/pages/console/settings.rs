@@ -38,22 +38,6 @@ pub struct SettingsGroup {
     pub fields: Vec<SettingField>,
 }
 
-/// One setting where the edit sent and the stored version differ.
-#[derive(Debug, Clone)]
-pub struct SettingDifference {
-    pub label: &'static str,
-    pub yours: String,
-    pub stored: String,
-}
-
-/// A save from an old page: nothing was stored; both versions side by side.
-#[derive(Debug, Clone)]
-pub struct StaleSave {
-    pub based_on: u64,
-    pub stored_version: u64,
-    pub differences: Vec<SettingDifference>,
-}
-
 #[derive(Template)]
 #[template(path = "console/settings.html")]
 pub struct SettingsPage<'a> {
@@ -67,7 +51,7 @@ pub struct SettingsPage<'a> {
     pub may_edit: bool,
     /// The version just saved, after a save.
     pub saved: Option<u64>,
-    pub stale: Option<&'a StaleSave>,
+    pub stale: Option<&'a super::BothVersions>,
 }
 
 impl SettingsPage<'_> {

@@ -300,3 +300,43 @@ impl TestStack {
         }
     }
 }
+
+/// A valid API review request for school `urn` from contact `email`.
+pub(crate) fn valid_json(email: &str, urn: &str) -> serde_json::Value {
+    serde_json::json!({
+        "school": {
+            "urn": urn, "name": "Brook Primary School", "phase": "primary", "type": "mainstream",
+            "local_authority_code": 202, "trust": null, "postcode": "NW1 2DB", "number_on_roll": 420,
+            "sen_support_percent": 14.5, "ehc_plan_percent": 3.2,
+            "areas_of_need": ["communication_and_interaction"]
+        },
+        "review_type": "send_review",
+        "focus_areas": "all",
+        "visit_windows": [
+            { "start": date_from_now(30), "end": date_from_now(40) },
+            { "start": date_from_now(60), "end": date_from_now(70) }
+        ],
+        "learning_goal": "How well our graduated approach works.",
+        "contact": { "name": "Grace Hopper", "role": "SENCO", "email": email, "phone": null },
+        "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
+    })
+}
+
+/// A route of the template, as `(method, path)`: `/status/{token}/date`...
+pub(crate) type Route = (String, String);
+
+/// Every route of the template whose path starts with `prefix`.
+pub(crate) fn routes_under(prefix: &str) -> Vec<Route> {
+    let template = std::fs::read_to_string(super::template_path()).unwrap();
+    let declared = regex_lite::Regex::new(r"Path: (\S+)\s+Method: (\w+)").unwrap();
+    let routes: std::collections::BTreeSet<Route> = declared
+        .captures_iter(&template)
+        .map(|c| (c[2].to_uppercase(), c[1].to_owned()))
+        .filter(|(_, path)| path.starts_with(prefix))
+        .collect();
+    assert!(
+        !routes.is_empty(),
+        "the template declares routes under {prefix}"
+    );
+    routes.into_iter().collect()
+}

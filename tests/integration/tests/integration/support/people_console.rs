@@ -50,6 +50,36 @@ impl StaffBrowser<'_> {
             .await
     }
 
+    /// Chooses a file called `filename` holding `bytes` in the pool's import form and sends it
+    /// (as a browser does: multipart, the token a plain field, the text box left empty). With
+    /// `csrf` false the token is left out.
+    pub(crate) async fn upload_reviewers(
+        &mut self,
+        filename: &str,
+        bytes: Vec<u8>,
+        csrf: bool,
+    ) -> reqwest::Response {
+        let token = self.csrf("/console/reviewers").await;
+        let file = reqwest::multipart::Part::bytes(bytes)
+            .file_name(filename.to_owned())
+            .mime_str("text/csv")
+            .unwrap();
+        let mut form = reqwest::multipart::Form::new();
+        if csrf {
+            form = form.text("csrf", token);
+        }
+        let form = form.part("file", file).text("csv", "");
+        self.app
+            .http
+            .post(self.app.url("/console/reviewers/import"))
+            .header("cookie", format!("console_session={}", self.cookie))
+            .header("origin", self.app.stack.url.clone())
+            .multipart(form)
+            .send()
+            .await
+            .unwrap()
+    }
+
     /// Fills in the new reviewer form with `fields` and sends it.
     pub(crate) async fn add_reviewer(&mut self, fields: &[(&str, String)]) -> reqwest::Response {
         self.post_with_token("/console/reviewers/new", fields).await

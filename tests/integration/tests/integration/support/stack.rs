@@ -122,10 +122,66 @@ impl TestStack {
         }
     }
 
-    /// Waits until `count` emails to `address` have been sent (10 s at most), then returns all
-    /// of them, newest first. Waits a little longer to catch any duplicate.
+    /// SES refuses (`false`) or accepts again (`true`) to send from `sender`: while refused,
+    /// every attempt fails before anything is sent, and the emails stay queued.
+    pub async fn ses_sends_from(&self, sender: &str, accepted: bool) {
+        let ses = &self.stack.aws.ses;
+        if accepted {
+            let verify = ses.verify_email_identity().email_address(sender);
+            verify.send().await.unwrap();
+        } else {
+            ses.delete_identity().identity(sender).send().await.unwrap();
+        }
+    }
+
+    /// SES reports that mail to `address` bounced for good.
+    pub async fn address_bounces(&self, address: &str) {
+        let feedback = workflows::deliverability::Feedback {
+            address: address.to_owned(),
+            reason: workflows::deliverability::Reason::Bounce,
+            detail: "Permanent/General".into(),
+            message_id: "test-message".into(),
+        };
+        workflows::deliverability::record(
+            &self.table_handle(),
+            "admin@example.org",
+            &feedback,
+            OffsetDateTime::now_utc(),
+        )
+        .await
+        .unwrap();
+    }
+
+    /// The items of request `request_id`'s partition but the emails about it (the mail
+    /// sender changes those as it works), in key order.
+    pub async fn request_items(&self, request_id: &str) -> Vec<records::store::Item> {
+        let mut items = self
+            .items_with_prefix(&records::keys::request_pk(request_id))
+            .await;
+        items.retain(|i| {
+            !i["sk"]
+                .as_s()
+                .is_ok_and(|sk| sk.starts_with(records::outbox::KEY_PREFIX))
+        });
+        items
+    }
+
+    /// Every outbox item, in its own partition or in a request's (a consistent scan: tests
+    /// only).
+    pub async fn outbox_items(&self) -> Vec<records::store::Item> {
+        let keys = |i: &records::store::Item| {
+            records::outbox::OutboxKey::from_keys(i["pk"].as_s().ok()?, i["sk"].as_s().ok()?)
+        };
+        let mut items = self.items_with_prefix("").await;
+        items.retain(|i| keys(i).is_some());
+        items
+    }
+
+    /// Waits until `count` emails to `address` have been sent (30 s at most: the wait ends as
+    /// soon as they are there, and a loaded machine needs the slack), then returns all of them,
+    /// newest first. Waits a little longer to catch any duplicate.
     pub async fn wait_for_mail(&self, address: &str, count: usize) -> Vec<SentMail> {
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
             let mails = self.stack.mail_to(address).await.expect("moto answers");
             if mails.len() >= count {
