@@ -241,9 +241,7 @@ impl Workflow {
                     .expression_attribute_values(":matching", s(second_state::MATCHING))
                     .expression_attribute_values(":accepted", s(RequestState::Accepted.as_str()))
                     .expression_attribute_values(":attention", s(second_state::NEEDS_ATTENTION))
-                    .build()
-                    .map(|u| TransactWriteItem::builder().update(u).build())
-                    .expect("complete update");
+                    .into_item();
                 self.commit_reassign(again, &stored.id, now, extra).await
             }
             RequestState::Submitted | RequestState::Matching => Ok(Reassigned::Refused(
@@ -570,9 +568,7 @@ impl Workflow {
                 .expression_attribute_values(":open", s(offer_state::OPEN))
                 .expression_attribute_values(":yes", AttributeValue::Bool(true))
                 .expression_attribute_values(":no", AttributeValue::Bool(false))
-                .build()
-                .map(|u| TransactWriteItem::builder().update(u).build())
-                .expect("complete update"),
+                .into_item(),
             outbox::put(table, Some(&stored.id), &offer.reviewer_email, &email, now),
         ];
         match self.commit(items).await? {
@@ -617,14 +613,8 @@ impl Workflow {
             "offer_declined"
         };
         let mut items = vec![
-            offer_update
-                .build()
-                .map(|u| TransactWriteItem::builder().update(u).build())
-                .expect("complete update"),
-            back_to_matching(table, &offer)
-                .build()
-                .map(|u| TransactWriteItem::builder().update(u).build())
-                .expect("complete update"),
+            offer_update.into_item(),
+            back_to_matching(table, &offer).into_item(),
             timeline_put(
                 table,
                 &offer.request_id,

@@ -133,13 +133,8 @@ impl Workflow {
                 .expression_attribute_values(":open", s(offer_state::OPEN))
                 .expression_attribute_values(":date", s(date.clone()))
                 .expression_attribute_values(":now", n(now.unix_timestamp()))
-                .build()
-                .map(|u| TransactWriteItem::builder().update(u).build())
-                .expect("complete update"),
-            request_update
-                .build()
-                .map(|u| TransactWriteItem::builder().update(u).build())
-                .expect("complete update"),
+                .into_item(),
+            request_update.into_item(),
             capacity_guard(table, &reviewer_pk, term, &reviewer),
             history_put(table, &reviewer_pk, &member, &stored),
             timeline_put(

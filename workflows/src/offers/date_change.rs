@@ -114,9 +114,7 @@ impl Workflow {
                     ":change",
                     AttributeValue::M(serde_dynamo::to_item(&change).expect("a change serialises")),
                 )
-                .build()
-                .map(|u| TransactWriteItem::builder().update(u).build())
-                .expect("complete update"),
+                .into_item(),
             timeline_put(
                 table,
                 &stored.id,
@@ -200,9 +198,7 @@ impl Workflow {
                 request_update
                     .condition_expression(condition)
                     .update_expression("REMOVE date_change")
-                    .build()
-                    .map(|u| TransactWriteItem::builder().update(u).build())
-                    .expect("complete update"),
+                    .into_item(),
                 timeline_put(
                     table,
                     &stored.id,
@@ -245,9 +241,7 @@ impl Workflow {
         let mut items = vec![
             request_update
                 .update_expression(format!("SET {} REMOVE date_change", set.join(", ")))
-                .build()
-                .map(|u| TransactWriteItem::builder().update(u).build())
-                .expect("complete update"),
+                .into_item(),
         ];
         // Indexes of the capacity guards, to tell a full term from a changed review.
         let mut guards = Vec::new();
@@ -280,9 +274,7 @@ impl Workflow {
                     update(table, &reviewer_pk, &format!("TERM#{old_term}"))
                         .update_expression("ADD booked :minus_one")
                         .expression_attribute_values(":minus_one", n(-1))
-                        .build()
-                        .map(|u| TransactWriteItem::builder().update(u).build())
-                        .expect("complete update"),
+                        .into_item(),
                 );
                 guards.push(items.len());
                 items.push(capacity_guard(table, &reviewer_pk, new_term, reviewer));

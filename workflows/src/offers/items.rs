@@ -58,9 +58,7 @@ pub(super) fn capacity_guard(
         .condition_expression("attribute_not_exists(booked) OR booked < :capacity")
         .expression_attribute_values(":one", n(1))
         .expression_attribute_values(":capacity", n(reviewer.capacity_per_term))
-        .build()
-        .map(|u| TransactWriteItem::builder().update(u).build())
-        .expect("complete update")
+        .into_item()
 }
 
 /// The reviewer's history item for a booked visit (the recent-review rule reads it).
@@ -106,9 +104,20 @@ pub(super) fn set_second_state(
             .expression_attribute_values(":offer", s(offer_id)),
         None => builder.update_expression("SET second_state = :second"),
     };
-    TransactWriteItem::builder()
-        .update(builder.build().expect("complete update"))
-        .build()
+    builder.into_item()
+}
+
+/// A complete update as an item of a transaction.
+pub(super) trait UpdateItem {
+    fn into_item(self) -> TransactWriteItem;
+}
+
+impl UpdateItem for aws_sdk_dynamodb::types::builders::UpdateBuilder {
+    fn into_item(self) -> TransactWriteItem {
+        TransactWriteItem::builder()
+            .update(self.build().expect("complete update"))
+            .build()
+    }
 }
 
 pub(super) fn update(
@@ -141,7 +150,5 @@ pub(super) fn set_request_state(
             .expression_attribute_values(":offer", s(offer_id)),
         None => builder.update_expression("SET #state = :state, gsi1pk = :index"),
     };
-    TransactWriteItem::builder()
-        .update(builder.build().expect("complete update"))
-        .build()
+    builder.into_item()
 }
