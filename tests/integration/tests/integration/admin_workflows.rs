@@ -7,22 +7,15 @@ use send_review_admin::requests;
 use time::OffsetDateTime;
 use workflows::offers::{Withdrawn, Workflow};
 
-use crate::support::{offer_link, reviewer_row, spawn, unique_address, visit_day};
+use crate::support::{offer_link, spawn, unique_address, visit_day};
 
 #[tokio::test]
 async fn a_withdrawal_by_the_admin_tool_frees_the_reviewer_its_open_offer_held() {
     let app = spawn().await;
-    let ada = unique_address("ada");
     // One review a term: an open offer fills her term until it is answered or withdrawn.
-    app.import_reviewers(&[reviewer_row(
-        "Ada Single",
-        &ada,
-        204,
-        "primary",
-        1,
-        "900071",
-    )])
-    .await;
+    let ada = app
+        .primary_reviewer_joins("Ada Single", 204, 1, "900071")
+        .await;
     let first: records::domain::request::Reference = app
         .submit(&unique_address("school"), "100171")
         .await

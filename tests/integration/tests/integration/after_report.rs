@@ -12,7 +12,7 @@ use workflows::report::Report;
 
 use crate::support::{
     Answered, Booked, TestStack, body, day, encode_fields, follow_up_windows, link_containing,
-    redirect, reminder_time_after, reviewer_row, spawn, unique_address, visit_day,
+    redirect, reminder_time_after, spawn, unique_address, visit_day,
 };
 
 /// `school` (contact address, URN, name) asks for a review; `lead` (who has had
@@ -34,10 +34,8 @@ const BIRCH: &str = "Birch Primary School";
 
 /// Ada, a London primary reviewer who may lead, joins the pool; her address.
 async fn ada_leads(app: &TestStack) -> String {
-    let lead = unique_address("lead");
-    app.import_reviewers(&[reviewer_row("Ada Lead", &lead, 204, "primary", 2, "900001")])
-        .await;
-    lead
+    app.primary_reviewer_joins("Ada Lead", 204, 2, "900001")
+        .await
 }
 
 #[tokio::test]

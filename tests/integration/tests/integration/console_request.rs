@@ -75,16 +75,8 @@ async fn offered_request(app: &TestStack) -> (String, String) {
     let (ada, bo) = app
         .two_reviewers_join(("Ada Best", "900001"), ("Bo Other", "900002"))
         .await;
-    let cy = unique_address("cy");
-    app.import_reviewers(&[reviewer_row(
-        "Cy Conflict",
-        &cy,
-        204,
-        "primary",
-        2,
-        "100101",
-    )])
-    .await;
+    app.primary_reviewer_joins("Cy Conflict", 204, 2, "100101")
+        .await;
     let reference = app.submit(&unique_address("school"), "100101").await;
     app.wait_for_mail(&ada, 1).await;
     (reference, bo)

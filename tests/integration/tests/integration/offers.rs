@@ -330,11 +330,9 @@ async fn an_administrator_reassigns_an_open_offer_to_the_next_reviewer() {
 #[tokio::test]
 async fn withdrawing_an_offered_request_withdraws_its_open_offer() {
     let app = spawn().await;
-    let reviewer = unique_address("reviewer");
-    app.import_reviewers(&[reviewer_row(
-        "Ada Only", &reviewer, 204, "primary", 2, "900061",
-    )])
-    .await;
+    let reviewer = app
+        .primary_reviewer_joins("Ada Only", 204, 2, "900061")
+        .await;
     let reference: records::domain::request::Reference = app
         .submit(&unique_address("school"), "100106")
         .await

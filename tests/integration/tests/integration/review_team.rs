@@ -100,8 +100,8 @@ async fn a_review_team_gets_a_second_reviewer_for_the_leads_date_and_a_decline_m
 async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school_asks_and_the_lead_keeps_the_date()
  {
     let app = spawn().await;
-    let lead = unique_address("lead");
-    app.import_reviewers(&[reviewer_row("Ada Lead", &lead, 204, "primary", 2, "900001")])
+    let lead = app
+        .primary_reviewer_joins("Ada Lead", 204, 2, "900001")
         .await;
     let school = unique_address("school");
     let Booked {

@@ -88,29 +88,35 @@ impl TestStack {
             .unwrap();
     }
 
+    /// `name` joins the pool as a primary reviewer (a [`reviewer_row`]) living in local
+    /// authority `la`, taking `capacity` reviews a term and working at school `urn`. Their
+    /// address, unique to the run.
+    pub async fn primary_reviewer_joins(
+        &self,
+        name: &str,
+        la: u16,
+        capacity: u8,
+        urn: &str,
+    ) -> String {
+        let first_name = name.split(' ').next().unwrap_or(name).to_lowercase();
+        let address = unique_address(&first_name);
+        self.import_reviewers(&[reviewer_row(name, &address, la, "primary", capacity, urn)])
+            .await;
+        address
+    }
+
     /// Ada joins the pool: a primary reviewer who may lead, living in Kent (so outside a
     /// London school's region). Her address.
     pub async fn ada_joins(&self) -> String {
-        let ada = unique_address("ada");
-        self.import_reviewers(&[reviewer_row("Ada Lead", &ada, 886, "primary", 2, "900001")])
-            .await;
-        ada
+        self.primary_reviewer_joins("Ada Lead", 886, 2, "900001")
+            .await
     }
 
     /// Bea joins the pool: a London primary reviewer who scores 15 more than an otherwise
     /// equal one living outside the school's region. Her address.
     pub async fn better_placed_reviewer_joins(&self) -> String {
-        let bea = unique_address("bea");
-        self.import_reviewers(&[reviewer_row(
-            "Bea Better",
-            &bea,
-            204,
-            "primary",
-            2,
-            "900002",
-        )])
-        .await;
-        bea
+        self.primary_reviewer_joins("Bea Better", 204, 2, "900002")
+            .await
     }
 }
 
