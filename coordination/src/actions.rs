@@ -8,7 +8,7 @@ use time::Date;
 use workflows::matching::Role;
 use workflows::offers::{Reassigned, Withdrawn};
 
-use crate::refusal::{Refused, administrator_may, seen};
+use crate::refusal::{Refused, administrator_may};
 use crate::replacement::place_replaceable;
 use crate::{Coordination, CoordinationError};
 
@@ -70,12 +70,10 @@ impl Coordination {
         id: &str,
         seen_on_page: &str,
     ) -> Result<Result<(), Refused>, CoordinationError> {
-        let Some(stored) = self.workflow.request(id).await? else {
-            return Ok(Err(Refused::NoSuchRequest));
+        let stored = match self.as_seen(id, seen_on_page).await? {
+            Ok(stored) => stored,
+            Err(refused) => return Ok(Err(refused)),
         };
-        if seen(&stored) != seen_on_page {
-            return Ok(Err(Refused::Stale));
-        }
         if let Err(refused) = administrator_may(&stored, Action::Reassign, actor.at.date()) {
             return Ok(Err(refused));
         }
@@ -116,12 +114,10 @@ impl Coordination {
                 format!("The reason must be {MAX_REASON_CHARS} characters or fewer"),
             )));
         }
-        let Some(stored) = self.workflow.request(id).await? else {
-            return Ok(Err(Refused::NoSuchRequest));
+        let stored = match self.as_seen(id, seen_on_page).await? {
+            Ok(stored) => stored,
+            Err(refused) => return Ok(Err(refused)),
         };
-        if seen(&stored) != seen_on_page {
-            return Ok(Err(Refused::Stale));
-        }
         if let Err(refused) = administrator_may(&stored, Action::Withdraw, actor.at.date()) {
             return Ok(Err(refused));
         }

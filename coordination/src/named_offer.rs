@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use workflows::matching::{Candidate, MatchOutcome, Role, RuleOut};
 use workflows::offers::offer_state;
 
-use crate::refusal::{Refused, administrator_may, seen};
+use crate::refusal::{Refused, administrator_may};
 use crate::{Coordination, CoordinationError};
 
 /// A hard rule of the matcher, as the coordinator reads it (some group several [`RuleOut`]s).
@@ -199,12 +199,10 @@ impl Coordination {
         reviewer_id: &str,
         seen_on_page: &str,
     ) -> Result<Result<String, Refused>, CoordinationError> {
-        let Some(stored) = self.workflow.request(id).await? else {
-            return Ok(Err(Refused::NoSuchRequest));
+        let stored = match self.as_seen(id, seen_on_page).await? {
+            Ok(stored) => stored,
+            Err(refused) => return Ok(Err(refused)),
         };
-        if seen(&stored) != seen_on_page {
-            return Ok(Err(Refused::Stale));
-        }
         if let Err(refused) = administrator_may(&stored, Action::OfferNamed, actor.at.date()) {
             return Ok(Err(refused));
         }

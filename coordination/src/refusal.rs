@@ -7,6 +7,8 @@ use records::lifecycle::{Action, Person, RequestState, allowed_on};
 use records::request::StoredRequest;
 use time::Date;
 
+use crate::{Coordination, CoordinationError};
+
 /// What the page saw of the request: a form sends it back, and an action refuses (storing
 /// nothing) when the request has moved on since.
 pub fn seen(stored: &StoredRequest) -> String {
@@ -24,6 +26,24 @@ pub fn seen(stored: &StoredRequest) -> String {
         member(stored.second.as_ref()),
         stored.visit_sequence,
     )
+}
+
+impl Coordination {
+    /// Request `id` as the coordinator's page showed it, or the refusal that comes before any
+    /// rule: no such request, or it changed since the page was read.
+    pub(crate) async fn as_seen(
+        &self,
+        id: &str,
+        seen_on_page: &str,
+    ) -> Result<Result<StoredRequest, Refused>, CoordinationError> {
+        let Some(stored) = self.workflow.request(id).await? else {
+            return Ok(Err(Refused::NoSuchRequest));
+        };
+        if seen(&stored) != seen_on_page {
+            return Ok(Err(Refused::Stale));
+        }
+        Ok(Ok(stored))
+    }
 }
 
 /// Why an action stored nothing, in words a coordinator can act on.

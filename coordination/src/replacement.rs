@@ -22,7 +22,7 @@ use workflows::matching::{Role, Term};
 use workflows::offers::MatchInputs;
 
 use crate::named_offer::{Verdict, chosen, verdicts};
-use crate::refusal::{Refused, administrator_may, seen};
+use crate::refusal::{Refused, administrator_may};
 use crate::{Coordination, CoordinationError};
 
 /// To a reviewer taken off a booked visit: the visit is off for them, with the calendar
@@ -224,12 +224,10 @@ impl Coordination {
         reviewer_id: &str,
         seen_on_page: &str,
     ) -> Result<Result<(), Refused>, CoordinationError> {
-        let Some(stored) = self.workflow.request(id).await? else {
-            return Ok(Err(Refused::NoSuchRequest));
+        let stored = match self.as_seen(id, seen_on_page).await? {
+            Ok(stored) => stored,
+            Err(refused) => return Ok(Err(refused)),
         };
-        if seen(&stored) != seen_on_page {
-            return Ok(Err(Refused::Stale));
-        }
         let old = match replaceable(&stored, role, actor.at.date()) {
             Ok(old) => old.clone(),
             Err(refused) => return Ok(Err(refused)),

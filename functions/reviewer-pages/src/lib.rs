@@ -24,9 +24,7 @@ use records::{ConfigError, Env};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use web::guards::Review;
-use web::pages::{
-    AUTOSAVE_SCRIPT, MessagePage, NotesView, OfferPage, ReviewPage, SelfEvaluationSection,
-};
+use web::pages::{AUTOSAVE_SCRIPT, NotesView, OfferPage, ReviewPage, SelfEvaluationSection};
 use workflows::evidence::{Accessor, EvidenceError, EvidenceStore, size_text};
 use workflows::offers::{Answer, Offer, Workflow, offer_state};
 use workflows::review_notes::ReviewNotes;
@@ -226,12 +224,7 @@ impl ReviewerPages {
         now: OffsetDateTime,
     ) -> Response<Body> {
         let Some(form) = read_form::<AnswerForm>(request) else {
-            return message(
-                branding,
-                StatusCode::BAD_REQUEST,
-                "Your answer could not be read",
-                &["Go back to the offer page and use one of its buttons.".into()],
-            );
+            return answer_unreadable(branding, "offer page");
         };
         let answer = match form.decision.as_str() {
             "accept" => match parse_date_input(&form.visit_date) {
@@ -250,12 +243,7 @@ impl ReviewerPages {
                 self.workflow.decline(offer_id, Some(reason), now).await
             }
             _ => {
-                return message(
-                    branding,
-                    StatusCode::BAD_REQUEST,
-                    "Your answer could not be read",
-                    &["Go back to the offer page and use one of its buttons.".into()],
-                );
+                return answer_unreadable(branding, "offer page");
             }
         };
         match answer {
@@ -464,12 +452,7 @@ impl ReviewerPages {
     ) -> Response<Body> {
         let wants_json = web::http::wants_json(request);
         let Ok(form) = web::http::read_form::<NotesForm>(request, MAX_NOTES_FORM_BYTES) else {
-            return message(
-                branding,
-                StatusCode::BAD_REQUEST,
-                "Your notes could not be read",
-                &["Go back to the review page and save them again.".into()],
-            );
+            return unreadable(branding, "Your notes", "review page and save them again");
         };
         let notes = match ReviewNotes::parse(&form.notes) {
             Ok(notes) => notes,
@@ -567,12 +550,7 @@ impl ReviewerPages {
         now: OffsetDateTime,
     ) -> Response<Body> {
         let Some(form) = read_form::<DateChangeForm>(request) else {
-            return message(
-                branding,
-                StatusCode::BAD_REQUEST,
-                "Your answer could not be read",
-                &["Go back to the review page and use one of its buttons.".into()],
-            );
+            return answer_unreadable(branding, "review page");
         };
         if !review.is_lead {
             return message(
@@ -652,21 +630,30 @@ fn unavailable(branding: &Branding, error: &dyn std::fmt::Display) -> Response<B
     )
 }
 
+/// 400: an answer (a form of buttons) that could not be read, on `page`.
+fn answer_unreadable(branding: &Branding, page: &str) -> Response<Body> {
+    unreadable(
+        branding,
+        "Your answer",
+        &format!("{page} and use one of its buttons"),
+    )
+}
+
+/// 400: a form that could not be read (`what` names it), and where to go back to.
+fn unreadable(branding: &Branding, what: &str, go_back: &str) -> Response<Body> {
+    message(
+        branding,
+        StatusCode::BAD_REQUEST,
+        &format!("{what} could not be read"),
+        &[format!("Go back to the {go_back}.")],
+    )
+}
+
 fn message(
     branding: &Branding,
     status: StatusCode,
     title: &str,
     paragraphs: &[String],
 ) -> Response<Body> {
-    web::http::page(
-        status,
-        MessagePage {
-            branding,
-            title,
-            paragraphs: paragraphs.to_vec(),
-            link_href: "",
-            link_text: "",
-        }
-        .render(),
-    )
+    web::pages::message(branding, status, title, paragraphs.to_vec(), ("", ""))
 }

@@ -26,7 +26,7 @@ use workflows::report::{
 };
 use workflows::retention;
 
-use crate::{ReviewerPages, message};
+use crate::{ReviewerPages, message, unreadable};
 
 /// Room for a report with every field at its limit, in the worst UTF-8 and URL encoding.
 const MAX_REPORT_FORM_BYTES: usize = 2 * 1024 * 1024;
@@ -105,12 +105,7 @@ impl ReviewerPages {
         let Ok(pairs) =
             web::http::read_form::<Vec<(String, String)>>(request, MAX_REPORT_FORM_BYTES)
         else {
-            return message(
-                branding,
-                StatusCode::BAD_REQUEST,
-                "The report could not be read",
-                &["Go back to the report and save it again.".into()],
-            );
+            return unreadable(branding, "The report", "report and save it again");
         };
         let field = |name: &str| {
             pairs
