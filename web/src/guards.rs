@@ -14,7 +14,6 @@
 //!
 //! A failure to read the table is logged and answered with 503.
 
-use askama::Template;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use records::branding::Branding;
@@ -25,8 +24,6 @@ use records::request::{StoredRequest, TeamMember, TimelineEvent, find_by_status_
 use records::store::Table;
 use time::{Date, OffsetDateTime};
 use workflows::offers::{Workflow, WorkflowError, offer_state};
-
-use crate::pages::MessagePage;
 
 /// Why a private link opens nothing; [`Refused::page`] is the one answer for each.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -112,17 +109,7 @@ impl Refused {
                 ("", ""),
             ),
         };
-        crate::http::page(
-            self.status(),
-            MessagePage {
-                branding,
-                title,
-                paragraphs,
-                link_href: link.0,
-                link_text: link.1,
-            }
-            .render(),
-        )
+        crate::pages::message(branding, self.status(), title, paragraphs, link)
     }
 }
 

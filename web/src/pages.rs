@@ -404,6 +404,28 @@ pub struct MessagePage<'a> {
     pub link_text: &'a str,
 }
 
+/// A page of a title, paragraphs and (when `link_href` is not empty) one link onwards: every
+/// function's answer for what is not a form or a document.
+pub fn message(
+    branding: &Branding,
+    status: lambda_http::http::StatusCode,
+    title: &str,
+    paragraphs: Vec<String>,
+    (link_href, link_text): (&str, &str),
+) -> lambda_http::Response<lambda_http::Body> {
+    crate::http::page(
+        status,
+        MessagePage {
+            branding,
+            title,
+            paragraphs,
+            link_href,
+            link_text,
+        }
+        .render(),
+    )
+}
+
 /// The answer to an action the request's stage does not allow now (409): the lifecycle's
 /// sentence, as a page with a way back, or as problem detail for the pages' scripts.
 pub fn not_now(
@@ -420,16 +442,12 @@ pub fn not_now(
             &serde_json::json!({ "detail": detail }),
         );
     }
-    crate::http::page(
+    message(
+        branding,
         StatusCode::CONFLICT,
-        MessagePage {
-            branding,
-            title: "This cannot be changed now",
-            paragraphs: vec![detail],
-            link_href,
-            link_text,
-        }
-        .render(),
+        "This cannot be changed now",
+        vec![detail],
+        (link_href, link_text),
     )
 }
 

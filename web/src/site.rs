@@ -1,12 +1,10 @@
 //! What every public page function (the school's and the reviewers') does around its routes.
 
-use askama::Template;
 use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use records::branding::Branding;
 
 use crate::http::{self, cross_site};
-use crate::pages::MessagePage;
 
 /// What a public page function does around its routes: a POST another site's page sent is
 /// refused (403) before any route sees it, so nothing changes; and its pages may show the
@@ -22,18 +20,14 @@ pub async fn public_pages<F: Future<Output = Response<Body>>>(
             path = request.uri().path(),
             "a cross-site form post was refused"
         );
-        http::page(
+        crate::pages::message(
+            branding,
             StatusCode::FORBIDDEN,
-            MessagePage {
-                branding,
-                title: "This form could not be sent",
-                paragraphs: vec![
-                    "It was sent from another website, so we have not acted on it. Open the page on this site and send the form from there.".into(),
-                ],
-                link_href: "/",
-                link_text: "Go to the start page",
-            }
-            .render(),
+            "This form could not be sent",
+            vec![
+                "It was sent from another website, so we have not acted on it. Open the page on this site and send the form from there.".into(),
+            ],
+            ("/", "Go to the start page"),
         )
     } else {
         answer(request).await

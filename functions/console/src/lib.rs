@@ -25,7 +25,6 @@ use records::staff_sessions::{self, StaffSession, Stage};
 use records::store::Table;
 use records::{ConfigError, Env};
 use time::OffsetDateTime;
-use web::pages::MessagePage;
 use web::pages::console::PipelinePage;
 pub use web::pages::console::SignedInUser;
 
@@ -492,19 +491,17 @@ pub(crate) fn message(
     paragraphs: &[String],
     link_href: &str,
 ) -> Response<Body> {
-    web::http::page(
+    let link_text = if link_href == "/console/sign-in" {
+        "Sign in"
+    } else {
+        "Back to the console"
+    };
+    web::pages::message(
+        branding,
         status,
-        askama::Template::render(&MessagePage {
-            branding,
-            title,
-            paragraphs: paragraphs.to_vec(),
-            link_href,
-            link_text: if link_href == "/console/sign-in" {
-                "Sign in"
-            } else {
-                "Back to the console"
-            },
-        }),
+        title,
+        paragraphs.to_vec(),
+        (link_href, link_text),
     )
 }
 

@@ -26,9 +26,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 use web::guards::SchoolLink;
 use web::http::FormError;
-use web::pages::{
-    LandingPage, MessagePage, PrivacyPage, RequestFormPage, RequestSentPage, StatusPage,
-};
+use web::pages::{LandingPage, PrivacyPage, RequestFormPage, RequestSentPage, StatusPage};
 use workflows::intake::{IdempotencyKey, Intake, SubmitError};
 use workflows::offers::Workflow;
 use workflows::visit_date;
@@ -600,25 +598,7 @@ fn path_parameter(request: &Request, name: &str) -> String {
         .to_owned()
 }
 
-fn message(
-    branding: &Branding,
-    status: StatusCode,
-    title: &str,
-    paragraphs: Vec<String>,
-    (link_href, link_text): (&str, &str),
-) -> Response<Body> {
-    web::http::page(
-        status,
-        MessagePage {
-            branding,
-            title,
-            paragraphs,
-            link_href,
-            link_text,
-        }
-        .render(),
-    )
-}
+use web::pages::message;
 
 /// A form that could not be read (a browser sends ours whole): what to do, and where to go.
 fn not_read(branding: &Branding, title: &str, advice: &str, back: (&str, &str)) -> Response<Body> {
