@@ -54,7 +54,7 @@ test('with the LA rule off, a request from the same LA as every reviewer is matc
       }));
       await page.goto('/console/reviewers');
       await page
-        .getByLabel('CSV file contents')
+        .getByLabel('Or paste its lines here')
         .fill([HEADER, ...reviewers.map((r) => camdenRow(r.name, r.email, r.urn))].join('\n'));
       await clickAndWait(page, page.getByRole('button', { name: 'Import' }));
       assert.match(await page.locator('#notice').innerText(), /^Imported 2 reviewers/);
