@@ -7,7 +7,7 @@
 use records::store::Item;
 use reqwest::StatusCode;
 
-use crate::support::{Booked, TestStack, spawn};
+use crate::support::{Booked, TestStack, date_from_now, spawn};
 
 /// Every item of the request's partition, and the outbox's.
 async fn stored(app: &TestStack, booked: &Booked) -> (Vec<Item>, Vec<Item>) {
@@ -37,7 +37,9 @@ async fn a_withdrawn_request_takes_nothing_more_on_its_final_report() {
         assert!(!page.contains(&format!("{form}\"")), "{form} still offered");
     }
 
-    // Each step is refused with the rule's sentence, storing nothing.
+    // Each step is refused with the rule's sentence, storing nothing (a follow-up window
+    // that would otherwise be valid: a year from now).
+    let follow_up_start = date_from_now(365);
     let steps: [(&str, &[(&str, &str)]); 4] = [
         (
             "share",
@@ -47,7 +49,7 @@ async fn a_withdrawn_request_takes_nothing_more_on_its_final_report() {
                 ("share_name", ""),
             ],
         ),
-        ("follow-up", &[("window_1_start", "2030-01-07")]),
+        ("follow-up", &[("window_1_start", &follow_up_start)]),
         ("action-plan", &[("version", "0")]),
         ("signposting", &[("consent", "yes")]),
     ];
