@@ -13,6 +13,7 @@ mod console_settings;
 mod evidence;
 mod faults;
 mod follow_up_report;
+mod frameworks;
 mod hardening;
 mod intake;
 mod lifecycle;
