@@ -31,3 +31,4 @@ mod settings;
 mod sharing;
 mod support;
 mod template_checks;
+mod term_plan;
