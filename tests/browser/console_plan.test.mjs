@@ -9,7 +9,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
-import { signInAs } from './console_session.mjs';
+import { openAtStage, signInAs } from './console_session.mjs';
 import { useOwnRunner } from './own_runner.mjs';
 import { clickAndWait, fillValidRequest, isoDateFromToday, uniqueEmail, uniqueUrn } from './school.mjs';
 
@@ -45,18 +45,6 @@ async function askInReturn(page, urn) {
   return (await page.locator('.panel__reference').innerText()).trim();
 }
 
-/** Waits until the request's page says `stage` (the matcher runs on the table's stream). */
-async function waitForStage(page, reference, stage, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await page.goto(`/console/requests/${reference}`);
-    const now = (await page.locator('#stage').innerText()).trim();
-    if (now === stage) return;
-    assert.ok(Date.now() < deadline, `${reference} is still "${now}", not "${stage}"`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
-}
-
 test('a coordinator computes a term plan, pins a pair, computes again and sends the offers', async (t) => {
   await withPage(
     t,
@@ -65,8 +53,8 @@ test('a coordinator computes a term plan, pins a pair, computes again and sends 
       const a = await askInReturn(page, urnA);
       const b = await askInReturn(page, urnB);
       await signInAs(page, 'coordinator');
-      await waitForStage(page, a, 'Nobody eligible');
-      await waitForStage(page, b, 'Nobody eligible');
+      await openAtStage(page, a, 'Nobody eligible');
+      await openAtStage(page, b, 'Nobody eligible');
 
       const reviewers = [
         { name: 'Ann FromA', urn: urnA },
@@ -112,8 +100,8 @@ test('a coordinator computes a term plan, pins a pair, computes again and sends 
       await clickAndWait(page, page.getByRole('button', { name: 'Send 2 offers' }));
       assert.match(await page.locator('main').innerText(), /2 of 2 offers were sent/);
       await expectNoAxeViolations(page, 'plan sent');
-      await waitForStage(page, a, 'Offered to a reviewer');
-      await waitForStage(page, b, 'Offered to a reviewer');
+      await openAtStage(page, a, 'Offered to a reviewer');
+      await openAtStage(page, b, 'Offered to a reviewer');
       const asked = [];
       for (const reviewer of reviewers) {
         const mails = await readMail(reviewer.email, { timeoutMs: 2_000 }).catch(() => []);

@@ -165,7 +165,7 @@ impl Console {
             }
             // Planning a term (issue 19): the plan, its pins and forbids, sending its offers.
             (_, plan) if plan_page::handles(plan) => {
-                plan_page::answer(self, &branding, &request, method.as_str(), plan, now).await
+                self.plan_page(&branding, &request, plan, now).await
             }
             (_, people_page) if people::handles(people_page) => {
                 people::answer(self, &branding, &request, people_page, now).await

@@ -12,9 +12,11 @@ use records::branding::Branding;
 use records::matching::{Score, Term};
 use time::{Date, Duration, OffsetDateTime};
 use web::pages::console::plan::{
-    ArrangementRow, ForbiddenRow, LeftRow, PlanPage, PlanRow, PlanShown, TermOption,
+    ArrangementRow, Arrangements, Choices, LeftRow, Places, PlanPage, PlanRow, PlanShown,
+    RequestCell, TermChooser, TermOption,
 };
 
+use crate::pipeline::capitalised;
 use crate::{Console, Role, SignedIn, message, unavailable};
 
 const PAGE: &str = "/console/plan";
@@ -45,30 +47,47 @@ struct PlanForm {
     offer: Vec<String>,
 }
 
-pub(crate) async fn answer(
+impl Console {
+    /// Answers a request to `path` (one [`handles`]) as at `now` (Unix seconds).
+    pub(crate) async fn plan_page(
+        &self,
+        branding: &Branding,
+        request: &Request,
+        path: &str,
+        now: i64,
+    ) -> Response<Body> {
+        match planned(self, branding, request, path, now).await {
+            Ok(answer) | Err(answer) => answer,
+        }
+    }
+}
+
+/// [`Console::plan_page`], with every early answer (not signed in, not allowed) as an error.
+async fn planned(
     console: &Console,
     branding: &Branding,
     request: &Request,
-    method: &str,
     path: &str,
     now: i64,
-) -> Response<Body> {
-    let user = match console.signed_in(branding, request, now).await {
-        Ok(user) => user,
-        Err(answer) => return answer,
-    };
-    let Ok(at) = OffsetDateTime::from_unix_timestamp(now) else {
-        return unavailable(branding, &"the clock is out of range");
-    };
-    let form: PlanForm = match method {
-        "GET" if path == PAGE => {
-            serde_html_form::from_str(request.uri().query().unwrap_or_default()).unwrap_or_default()
-        }
-        "POST" if user.role != Role::Coordinator => return crate::forbidden(branding),
-        "POST" => web::http::read_form(request, PLAN_FORM_BYTES).unwrap_or_default(),
-        _ => {
-            return message(branding, StatusCode::NOT_FOUND, "Page not found", &[], "");
-        }
+) -> Result<Response<Body>, Response<Body>> {
+    let user = console.signed_in(branding, request, now).await?;
+    let at = OffsetDateTime::from_unix_timestamp(now)
+        .map_err(|_| unavailable(branding, &"the clock is out of range"))?;
+    let get = request.method() == lambda_http::http::Method::GET;
+    let form: PlanForm = if get && path == PAGE {
+        serde_html_form::from_str(request.uri().query().unwrap_or_default()).unwrap_or_default()
+    } else if get || request.method() != lambda_http::http::Method::POST {
+        return Err(message(
+            branding,
+            StatusCode::NOT_FOUND,
+            "Page not found",
+            &[],
+            "",
+        ));
+    } else if user.role != Role::Coordinator {
+        return Err(crate::forbidden(branding));
+    } else {
+        web::http::read_form(request, PLAN_FORM_BYTES).unwrap_or_default()
     };
     let today = at.date();
     let chosen = form.term.trim();
@@ -82,11 +101,19 @@ pub(crate) async fn answer(
                 "Choose a term from the list".to_owned(),
             )
         };
-        return render(branding, &user, status, terms(today, None), error, None);
+        return Ok(render(
+            branding,
+            &user,
+            status,
+            terms(today, None),
+            error,
+            None,
+        ));
     }
     let term = term.expect("checked above");
     if path == SEND {
-        return send(console, branding, &user, at, term, &form.offer).await;
+        let actor = Actor::new(user.claims.email.clone(), at);
+        return Ok(send(console, branding, &actor, term, &form.offer).await);
     }
     let mut pins: Vec<PairChoice> = form.pin.iter().filter_map(|k| pair(k)).collect();
     pins.extend(
@@ -98,44 +125,31 @@ pub(crate) async fn answer(
     // Forbidding wins over pinning the same pair.
     pins.retain(|p| !forbids.contains(p));
     pins.dedup();
-    let view = match (console.coordination())
+    let view = (console.coordination())
         .plan_term(term, today, &pins, &forbids)
         .await
-    {
-        Ok(view) => view,
-        Err(e) => return unavailable(branding, &e),
-    };
+        .map_err(|e| unavailable(branding, &e))?;
     let shown = shown(&view, &forbids, &form.arrangement);
-    render(
+    let options = terms(today, Some(term));
+    Ok(render(
         branding,
         &user,
         StatusCode::OK,
-        terms(today, Some(term)),
+        options,
         String::new(),
         Some(shown),
-    )
+    ))
 }
 
 /// Sends the offers the page listed, and says what became of each.
 async fn send(
     console: &Console,
     branding: &Branding,
-    user: &SignedIn,
-    at: OffsetDateTime,
+    actor: &Actor,
     term: Term,
     values: &[String],
 ) -> Response<Body> {
-    let offers: Vec<PlannedOffer> = values
-        .iter()
-        .filter_map(|value| {
-            let mut parts = value.splitn(3, '|');
-            Some(PlannedOffer {
-                request_id: parts.next()?.to_owned(),
-                reviewer_id: parts.next()?.to_owned(),
-                seen: parts.next()?.to_owned(),
-            })
-        })
-        .collect();
+    let offers: Vec<PlannedOffer> = values.iter().filter_map(|v| planned_offer(v)).collect();
     let back = format!("{PAGE}?term={}", term.key());
     if offers.is_empty() {
         return message(
@@ -146,9 +160,8 @@ async fn send(
             &back,
         );
     }
-    let actor = Actor::new(user.claims.email.clone(), at);
     let coordination = console.coordination();
-    let sent = match coordination.send_plan(&actor, term, &offers).await {
+    let sent = match coordination.send_plan(actor, term, &offers).await {
         Ok(sent) => sent,
         Err(e) => return unavailable(branding, &e),
     };
@@ -173,6 +186,16 @@ async fn send(
     )
 }
 
+/// An offer as the send form carries it: `request|reviewer|seen`.
+fn planned_offer(value: &str) -> Option<PlannedOffer> {
+    let mut parts = value.splitn(3, '|');
+    Some(PlannedOffer {
+        request_id: parts.next()?.to_owned(),
+        reviewer_id: parts.next()?.to_owned(),
+        seen: parts.next()?.to_owned(),
+    })
+}
+
 fn render(
     branding: &Branding,
     user: &SignedIn,
@@ -185,11 +208,12 @@ fn render(
     let page = PlanPage {
         branding,
         user: &shown_user,
-        csrf: &user.session.csrf,
-        terms,
-        term_error,
+        csrf: (user.role == Role::Coordinator).then_some(user.session.csrf.as_str()),
+        chooser: TermChooser {
+            options: terms,
+            error: term_error,
+        },
         plan,
-        may_edit: user.role == Role::Coordinator,
     };
     web::http::page(status, askama::Template::render(&page))
 }
@@ -216,14 +240,6 @@ fn terms(today: Date, chosen: Option<Term>) -> Vec<TermOption> {
         });
     }
     options
-}
-
-fn capitalised(text: &str) -> String {
-    let mut chars = text.chars();
-    chars
-        .next()
-        .map(|first| first.to_uppercase().chain(chars).collect())
-        .unwrap_or_default()
 }
 
 fn role_key(role: PlaceRole) -> &'static str {
@@ -285,6 +301,13 @@ fn why(score: &Score) -> String {
     }
 }
 
+fn cell(request: &coordination::PlannedRequest) -> RequestCell {
+    RequestCell {
+        reference: request.reference.clone(),
+        school: request.school.clone(),
+    }
+}
+
 /// What the page shows of `view`.
 fn shown(view: &PlanView, forbids: &[PairChoice], confirmed: &[String]) -> PlanShown {
     let name = |id: &str| {
@@ -305,12 +328,10 @@ fn shown(view: &PlanView, forbids: &[PairChoice], confirmed: &[String]) -> PlanS
         let request = &view.requests[p.request];
         let reviewer = p.reviewer.to_string();
         rows.push(PlanRow {
-            reference: request.reference.clone(),
-            school: request.school.clone(),
+            request: cell(request),
             place: role_label(p.role),
             reviewer: name(&reviewer),
-            score: p.score.total(),
-            why: why(&p.score),
+            score: (p.score.total(), why(&p.score)),
             key: pair_key(&request.id, &reviewer, p.role),
             pinned: p.pinned,
             not_sent: p.role == PlaceRole::Second,
@@ -322,21 +343,23 @@ fn shown(view: &PlanView, forbids: &[PairChoice], confirmed: &[String]) -> PlanS
     let left = (view.plan.left_without.iter())
         .map(|l| {
             let request = &view.requests[l.request];
+            let eligible = match l.eligible {
+                0 => "Nobody eligible".to_owned(),
+                1 => "1 eligible reviewer, needed elsewhere".to_owned(),
+                n => format!("{n} eligible reviewers, all needed elsewhere"),
+            };
             LeftRow {
-                reference: request.reference.clone(),
-                school: request.school.clone(),
+                request: cell(request),
                 place: role_label(l.role),
-                eligible: match l.eligible {
-                    0 => "Nobody eligible".to_owned(),
-                    1 => "1 eligible reviewer, needed elsewhere".to_owned(),
-                    n => format!("{n} eligible reviewers, all needed elsewhere"),
-                },
-                ruled_out: (l.ruled_out.iter())
-                    .map(|(rule, n)| {
-                        let who = if *n == 1 { "reviewer" } else { "reviewers" };
-                        format!("{n} {who}: {}", rule.description())
-                    })
-                    .collect(),
+                why: (
+                    eligible,
+                    (l.ruled_out.iter())
+                        .map(|(rule, n)| {
+                            let who = if *n == 1 { "reviewer" } else { "reviewers" };
+                            format!("{n} {who}: {}", rule.description())
+                        })
+                        .collect(),
+                ),
             }
         })
         .collect();
@@ -377,24 +400,32 @@ fn shown(view: &PlanView, forbids: &[PairChoice], confirmed: &[String]) -> PlanS
         )
     };
     PlanShown {
-        term_key: view.term.key(),
-        term_label: view.term.to_string(),
-        waiting: view.plan.proposed.len() + view.plan.left_without.len(),
-        served: view.plan.proposed.len(),
-        rows,
-        left,
-        arrangements,
-        arrangements_note,
-        forbidden: (forbids.iter())
+        term: TermOption {
+            key: view.term.key(),
+            label: view.term.to_string(),
+            selected: true,
+        },
+        summary: format!(
+            "{} of {} places filled.",
+            view.plan.proposed.len(),
+            view.plan.proposed.len() + view.plan.left_without.len()
+        ),
+        places: Places { rows, left, offers },
+        arrangements: Arrangements {
+            list: arrangements,
+            note: arrangements_note,
+        },
+        choices: Choices {
+            forbidden: (forbids.iter())
             .filter(|f| !view.dropped.contains(f))
-            .map(|f| ForbiddenRow {
-                key: pair_key(&f.request_id, &f.reviewer_id, f.role),
-                label: format!(
+            .map(|f| {
+                let label = format!(
                     "{} may not be {} on {}",
                     name(&f.reviewer_id),
                     role_label(f.role).to_lowercase(),
                     reference(&f.request_id)
-                ),
+                );
+                (pair_key(&f.request_id, &f.reviewer_id, f.role), label)
             })
             .collect(),
         dropped: (view.dropped.iter())
@@ -406,7 +437,7 @@ fn shown(view: &PlanView, forbids: &[PairChoice], confirmed: &[String]) -> PlanS
                 )
             })
             .collect(),
-        offers,
+        },
     }
 }
 

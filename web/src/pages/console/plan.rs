@@ -17,17 +17,22 @@ pub struct TermOption {
     pub selected: bool,
 }
 
+/// The request a row is about: its reference (linked to its page) and its school's name.
+#[derive(Debug, Clone)]
+pub struct RequestCell {
+    pub reference: String,
+    pub school: String,
+}
+
 /// One proposed pair.
 #[derive(Debug, Clone)]
 pub struct PlanRow {
-    pub reference: String,
-    pub school: String,
+    pub request: RequestCell,
     /// `Lead` or `Second reviewer`.
     pub place: &'static str,
     pub reviewer: String,
-    pub score: i32,
-    /// The points, part by part.
-    pub why: String,
+    /// The pair's points, and their parts in words.
+    pub score: (i32, String),
     /// The pair as the form names it (`request|reviewer|role`).
     pub key: String,
     pub pinned: bool,
@@ -38,49 +43,63 @@ pub struct PlanRow {
 /// A place the plan leaves empty, and why.
 #[derive(Debug, Clone)]
 pub struct LeftRow {
-    pub reference: String,
-    pub school: String,
+    pub request: RequestCell,
     pub place: &'static str,
-    /// "2 eligible reviewers, all needed elsewhere" or "nobody eligible".
-    pub eligible: String,
-    /// Each rule that ruled reviewers out, with how many.
-    pub ruled_out: Vec<String>,
+    /// "2 eligible reviewers, all needed elsewhere", or "Nobody eligible" and each rule that
+    /// ruled reviewers out, with how many.
+    pub why: (String, Vec<String>),
 }
 
-/// A reciprocal pair or triad among schools that opted in.
+/// A reciprocal pair or triad among schools that opted in: one sentence per leg (who, from
+/// which school, reviews which school, with what score), its legs' pair keys `;`-separated
+/// (confirming pins them all), and whether the form confirms it.
 #[derive(Debug, Clone)]
 pub struct ArrangementRow {
-    /// One sentence per leg: who, from which school, reviews which school, with what score.
     pub legs: Vec<String>,
-    /// Its legs' pair keys, `;`-separated: confirming pins them all.
     pub key: String,
     pub confirmed: bool,
 }
 
-/// A pair the coordinator forbade (carried by the form until unticked).
+/// Who reviews whom, the places left empty, and the send form's values
+/// (`request|reviewer|seen`, one per lead offer).
 #[derive(Debug, Clone)]
-pub struct ForbiddenRow {
-    pub key: String,
-    pub label: String,
+pub struct Places {
+    pub rows: Vec<PlanRow>,
+    pub left: Vec<LeftRow>,
+    pub offers: Vec<String>,
+}
+
+/// The reciprocal arrangements, and whether they are proved best (or the search's gap).
+#[derive(Debug, Clone)]
+pub struct Arrangements {
+    pub list: Vec<ArrangementRow>,
+    pub note: String,
+}
+
+/// The coordinator's choices the page carries: (pair key, in words) of each forbidden pair
+/// (kept until unticked), and the pins and forbids that no longer apply, in words.
+#[derive(Debug, Clone)]
+pub struct Choices {
+    pub forbidden: Vec<(String, String)>,
+    pub dropped: Vec<String>,
 }
 
 /// A computed plan, as shown.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct PlanShown {
-    pub term_key: String,
-    pub term_label: String,
-    pub waiting: usize,
-    pub served: usize,
-    pub rows: Vec<PlanRow>,
-    pub left: Vec<LeftRow>,
-    pub arrangements: Vec<ArrangementRow>,
-    /// Whether the arrangements are proved best, or the search's gap to its bound.
-    pub arrangements_note: String,
-    pub forbidden: Vec<ForbiddenRow>,
-    /// Pins and forbids that no longer apply, in words.
-    pub dropped: Vec<String>,
-    /// The send form's values (`request|reviewer|seen`), one per lead offer.
-    pub offers: Vec<String>,
+    pub term: TermOption,
+    /// "2 of 3 places filled."
+    pub summary: String,
+    pub places: Places,
+    pub arrangements: Arrangements,
+    pub choices: Choices,
+}
+
+/// The term chooser: the terms, and why the one chosen was refused (empty when it was not).
+#[derive(Debug, Clone)]
+pub struct TermChooser {
+    pub options: Vec<TermOption>,
+    pub error: String,
 }
 
 #[derive(Template)]
@@ -88,11 +107,8 @@ pub struct PlanShown {
 pub struct PlanPage<'a> {
     pub branding: &'a Branding,
     pub user: &'a SignedInUser,
-    pub csrf: &'a str,
-    pub terms: Vec<TermOption>,
-    /// Why the term chosen was refused (empty when it was not).
-    pub term_error: String,
+    /// The anti-forgery token of a coordinator, who pins, forbids and sends; a viewer reads.
+    pub csrf: Option<&'a str>,
+    pub chooser: TermChooser,
     pub plan: Option<PlanShown>,
-    /// A coordinator pins, forbids and sends; a viewer reads.
-    pub may_edit: bool,
 }
