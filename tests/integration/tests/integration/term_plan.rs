@@ -91,6 +91,15 @@ async fn the_plan_serves_the_schools_arrival_order_strands_and_a_decline_falls_b
     let references = schools_ask_in_turn(&app, &pool).await;
     app.reviewers_join(&pool.pool()).await;
     let (mut browser, _) = app.staff_signs_in("coordinator").await;
+    let unknown = browser.get("/console/plan?term=winter-2027").await;
+    assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
+    assert!(
+        unknown
+            .text()
+            .await
+            .unwrap()
+            .contains("Choose a term from the list")
+    );
     let page = format!("/console/plan?term={}", term.key());
     let response = browser.get(&page).await;
     assert_eq!(response.status(), StatusCode::OK);
@@ -130,6 +139,14 @@ async fn the_plan_serves_the_schools_arrival_order_strands_and_a_decline_falls_b
             |e| e.action == "term plan sent" && e.detail.ends_with("40 offers sent, 0 skipped")
         )
     );
+
+    // A viewer reads plans but sends nothing.
+    let (mut viewer, _) = app.staff_signs_in("viewer").await;
+    let viewer_csrf = viewer.csrf("/console").await;
+    let mut refused = form.clone();
+    refused[0] = ("csrf", viewer_csrf.as_str());
+    let refused = viewer.post("/console/plan/send", &refused).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 
     // The same page sent again: every request moved on, so nothing is offered twice.
     let again = browser.post("/console/plan/send", &form).await;
