@@ -16,12 +16,14 @@ mod case_file;
 mod named_offer;
 mod refusal;
 mod replacement;
+mod term_plan;
 
 pub use actions::{Allowed, Erased, allowed};
 pub use case_file::CaseFile;
 pub use named_offer::{HardRule, RuleCheck, Verdict, verdicts};
 pub use refusal::{Refused, seen};
 pub use replacement::ReviewerReleased;
+pub use term_plan::{PairChoice, PlanSent, PlanView, PlannedOffer, PlannedRequest};
 pub use workflows::matching::Role;
 
 use records::store::StoreError;
@@ -40,6 +42,8 @@ pub enum CoordinationError {
     Evidence(#[from] EvidenceError),
     #[error(transparent)]
     Purge(#[from] PurgeError),
+    #[error("the term could not be planned: {0}")]
+    Plan(String),
 }
 
 /// The coordinator's use cases over the offer workflow and the evidence store.

@@ -32,3 +32,4 @@ mod settings;
 mod sharing;
 mod support;
 mod template_checks;
+mod term_plan;
