@@ -34,16 +34,28 @@ pub struct CheckRunningOut {
     pub runs_out_text: String,
 }
 
-/// Paragraphs as the text and HTML of an email.
-fn plain(subject: String, paragraphs: &[String]) -> RenderedEmail {
+/// Paragraphs as the text and HTML of an email; the paragraph at `link.0` is a link
+/// (`link.1`, its words; `link.2`, the address), written out in the text and an anchor in HTML.
+fn plain(subject: String, paragraphs: &[String], link: (usize, &str, &str)) -> RenderedEmail {
+    let (at, words, href) = link;
+    let mut text: Vec<String> = paragraphs.to_vec();
+    let mut html: Vec<String> = paragraphs
+        .iter()
+        .map(|p| format!("<p>{}</p>", html_text(p)))
+        .collect();
+    text.insert(at, format!("{words}: {href}"));
+    html.insert(
+        at,
+        format!(
+            "<p><a href=\"{}\">{}</a></p>",
+            html_text(href),
+            html_text(words)
+        ),
+    );
     RenderedEmail {
         subject,
-        text: paragraphs.join("\n\n") + "\n",
-        html: paragraphs
-            .iter()
-            .map(|p| format!("<p>{}</p>", html_text(p)))
-            .collect::<Vec<_>>()
-            .join("\n"),
+        text: text.join("\n\n") + "\n",
+        html: html.join("\n"),
         attachments: Vec::new(),
     }
 }
@@ -66,9 +78,8 @@ impl OutboxEmail for ReviewerDetailsLink {
             &[
                 "You asked for the link to your reviewer details: how many reviews a term you can take, the dates you are away, the regions you will travel to and the schools you must not review.".into(),
                 format!(
-                    "Open it here (it works for {} days): {}",
-                    records::links::REVIEWER_DETAILS_LINK_DAYS,
-                    details_link(programme, links, &self.reviewer_id)
+                    "The link works for {} days.",
+                    records::links::REVIEWER_DETAILS_LINK_DAYS
                 ),
                 format!(
                     "If you did not ask for it, you can ignore this email. Questions: {}.",
@@ -76,6 +87,11 @@ impl OutboxEmail for ReviewerDetailsLink {
                 ),
                 programme.name.clone(),
             ],
+            (
+                1,
+                "Open your reviewer details",
+                &details_link(programme, links, &self.reviewer_id),
+            ),
         ))
     }
 }
@@ -103,12 +119,13 @@ impl OutboxEmail for CheckRunningOut {
                     "Please renew it and send the new date to {}, who keeps the reviewer pool.",
                     programme.contact_email
                 ),
-                format!(
-                    "Your details: {}",
-                    details_link(programme, links, &self.reviewer_id)
-                ),
                 programme.name.clone(),
             ],
+            (
+                3,
+                "Your reviewer details",
+                &details_link(programme, links, &self.reviewer_id),
+            ),
         ))
     }
 }
