@@ -532,7 +532,7 @@ pub const AUTOSAVE_SCRIPT: &str = include_str!("../templates/pages/autosave.js")
 pub struct SelfEvaluationSection {
     pub label: &'static str,
     pub code: &'static str,
-    pub prompts: &'static [&'static str],
+    pub prompts: &'static [String],
     pub evaluation: String,
     pub evidence: String,
     pub rating: Option<String>,
