@@ -37,6 +37,7 @@ pub mod matching;
 pub mod outbox;
 pub mod programme;
 pub mod progress;
+pub mod rate_limit;
 pub mod request;
 pub mod reviewers;
 pub mod staff_sessions;

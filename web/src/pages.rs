@@ -5,6 +5,7 @@ pub mod after_report;
 pub mod console;
 pub mod evidence;
 pub mod report;
+pub mod reviewer_details;
 
 use askama::Template;
 use time::Date;

@@ -28,6 +28,7 @@ mod private_links;
 mod report;
 mod report_status;
 mod review_team;
+mod reviewer_details;
 mod settings;
 mod sharing;
 mod support;
