@@ -30,7 +30,6 @@ pub mod branding;
 pub mod domain;
 pub mod env;
 pub mod evidence;
-pub mod framework;
 pub mod keys;
 pub mod lifecycle;
 pub mod links;
