@@ -99,11 +99,10 @@ mod tests {
     use time::macros::date;
 
     use super::*;
-    use crate::matching::fixtures;
 
     #[test]
     fn a_check_is_due_for_its_reminder_from_60_days_before_until_it_runs_out() {
-        let mut reviewer = fixtures::reviewer(1);
+        let mut reviewer = super::super::tests::reviewer("cara@example.sch.uk");
         reviewer.dbs_checked_on = Some(date!(2024 - 09 - 01));
         reviewer.trained_on = None;
         let runs_out = date!(2027 - 09 - 01);
