@@ -10,10 +10,13 @@
 
 mod builtin;
 mod parse;
+mod stored;
 #[cfg(test)]
 mod tests;
 
 use serde::{Deserialize, Serialize};
+
+pub use stored::{Published, Versioned, current, publish, version};
 
 use crate::domain::SchoolType;
 use crate::domain::request::{FocusArea, ReviewType};

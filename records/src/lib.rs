@@ -29,6 +29,7 @@ pub mod aws;
 pub mod branding;
 pub mod domain;
 pub mod env;
+pub mod evidence;
 pub mod framework;
 pub mod keys;
 pub mod lifecycle;

@@ -47,13 +47,20 @@ pub(super) fn from_json(text: &str) -> Result<Framework, Vec<Problem>> {
     let source = Reader::at(p, "/source")
         .text(file.get("source"), false)
         .unwrap_or_default();
-    let areas = match file.get("areas") {
+    header_problems(p, name.as_deref().unwrap_or("-"), &source);
+    let areas: Vec<Option<Area>> = match file.get("areas") {
         Some(Value::Array(areas)) => {
             p.extend(area_count_problem(areas.len()));
             areas
                 .iter()
                 .enumerate()
-                .filter_map(|(i, area)| read_area(area, &format!("/areas/{i}"), p))
+                .map(|(i, value)| {
+                    let area = read_area(value, &format!("/areas/{i}"), p);
+                    if let Some(area) = &area {
+                        area_problems(p, i, area);
+                    }
+                    area
+                })
                 .collect()
         }
         _ => {
@@ -61,22 +68,19 @@ pub(super) fn from_json(text: &str) -> Result<Framework, Vec<Problem>> {
             Vec::new()
         }
     };
+    key_problems(p, &areas);
     let (Some(key), Some(name), Some(review_type)) = (key, name, review_type) else {
         return Err(problems);
     };
-    let framework = Framework {
-        key,
-        name,
-        review_type,
-        source,
-        areas,
-    };
-    problems.extend(field_problems(&framework));
-    if problems.is_empty() {
-        Ok(framework)
-    } else {
-        problems.dedup();
-        Err(problems)
+    match areas.into_iter().collect::<Option<Vec<Area>>>() {
+        Some(areas) if problems.is_empty() => Ok(Framework {
+            key,
+            name,
+            review_type,
+            source,
+            areas,
+        }),
+        _ => Err(problems),
     }
 }
 
@@ -173,14 +177,10 @@ impl<'a> Reader<'a> {
         }
     }
 
-    /// Text, trimmed; `required` text may not be empty. Lengths are checked with the rest of
-    /// the framework ([`problems`]), once.
+    /// Text, trimmed; a `required` member may not be missing. Emptiness and lengths are
+    /// checked with the rest of the framework ([`problems`]), once.
     fn text(&mut self, value: Option<&Value>, required: bool) -> Option<String> {
         match value {
-            Some(Value::String(text)) if required && text.trim().is_empty() => {
-                self.fail("Enter some text here.");
-                None
-            }
             Some(Value::String(text)) => Some(text.trim().to_owned()),
             None if !required => Some(String::new()),
             _ => {
@@ -207,10 +207,18 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// Every problem of `framework` against the limits, each at the pointer its file would have.
+/// Every problem of `framework` against the limits, each at the pointer its file would have,
+/// in the order of the file.
 pub(super) fn problems(framework: &Framework) -> Vec<Problem> {
-    let mut problems = field_problems(framework);
-    problems.extend(area_count_problem(framework.areas.len()));
+    let mut problems = Vec::new();
+    let p = &mut problems;
+    header_problems(p, &framework.name, &framework.source);
+    p.extend(area_count_problem(framework.areas.len()));
+    for (i, area) in framework.areas.iter().enumerate() {
+        area_problems(p, i, area);
+    }
+    let areas: Vec<Option<Area>> = framework.areas.iter().cloned().map(Some).collect();
+    key_problems(p, &areas);
     problems
 }
 
@@ -220,73 +228,74 @@ fn area_count_problem(areas: usize) -> Option<Problem> {
         .then(|| problem("/areas", format!("Give from 1 to {MAX_AREAS} focus areas.")))
 }
 
-/// The problems of each field's own text, and of area keys used twice.
-fn field_problems(framework: &Framework) -> Vec<Problem> {
-    let mut problems = Vec::new();
-    let p = &mut problems;
-    check_text(p, "/name", &framework.name, MAX_NAME_CHARS, true);
+fn header_problems(p: &mut Vec<Problem>, name: &str, source: &str) {
+    check_text(p, "/name", name, MAX_NAME_CHARS, true);
+    check_text(p, "/source", source, MAX_DESCRIPTION_CHARS, false);
+}
+
+/// The problems of area `i`'s own texts.
+fn area_problems(p: &mut Vec<Problem>, i: usize, area: &Area) {
+    let at = |suffix: &str| format!("/areas/{i}{suffix}");
+    check_text(p, &at("/title"), &area.title, MAX_TITLE_CHARS, true);
     check_text(
         p,
-        "/source",
-        &framework.source,
+        &at("/description"),
+        &area.description,
         MAX_DESCRIPTION_CHARS,
         false,
     );
-    for (i, area) in framework.areas.iter().enumerate() {
-        let at = |suffix: &str| format!("/areas/{i}{suffix}");
-        check_text(p, &at("/title"), &area.title, MAX_TITLE_CHARS, true);
+    if area.report_heading != area.title {
         check_text(
             p,
-            &at("/description"),
-            &area.description,
-            MAX_DESCRIPTION_CHARS,
-            false,
+            &at("/report_heading"),
+            &area.report_heading,
+            MAX_TITLE_CHARS,
+            true,
         );
-        if area.report_heading != area.title {
-            check_text(
-                p,
-                &at("/report_heading"),
-                &area.report_heading,
-                MAX_TITLE_CHARS,
-                true,
-            );
-        }
-        for (setting, prompts) in [
-            ("mainstream", &area.prompts.mainstream),
-            ("specialist", &area.prompts.specialist),
-        ] {
-            let pointer = at(&format!("/prompts/{setting}"));
-            if prompts.is_empty() || prompts.len() > MAX_PROMPTS {
-                p.push(problem(
-                    &pointer,
-                    format!("Give from 1 to {MAX_PROMPTS} prompts for {setting} settings."),
-                ));
-            }
-            for (j, prompt) in prompts.iter().enumerate() {
-                check_text(p, &format!("{pointer}/{j}"), prompt, MAX_PROMPT_CHARS, true);
-            }
-        }
-        if area.evidence.len() > MAX_EVIDENCE_ITEMS {
+    }
+    for (setting, prompts) in [
+        ("mainstream", &area.prompts.mainstream),
+        ("specialist", &area.prompts.specialist),
+    ] {
+        let pointer = at(&format!("/prompts/{setting}"));
+        if prompts.is_empty() || prompts.len() > MAX_PROMPTS {
             p.push(problem(
-                &at("/evidence"),
-                format!("Give at most {MAX_EVIDENCE_ITEMS} kinds of evidence."),
+                &pointer,
+                format!("Give from 1 to {MAX_PROMPTS} prompts for {setting} settings."),
             ));
         }
-        for (j, evidence) in area.evidence.iter().enumerate() {
-            check_text(
-                p,
-                &at(&format!("/evidence/{j}")),
-                evidence,
-                MAX_EVIDENCE_CHARS,
-                true,
-            );
+        for (j, prompt) in prompts.iter().enumerate() {
+            check_text(p, &format!("{pointer}/{j}"), prompt, MAX_PROMPT_CHARS, true);
         }
-        if framework.areas[..i]
+    }
+    if area.evidence.len() > MAX_EVIDENCE_ITEMS {
+        p.push(problem(
+            &at("/evidence"),
+            format!("Give at most {MAX_EVIDENCE_ITEMS} kinds of evidence."),
+        ));
+    }
+    for (j, evidence) in area.evidence.iter().enumerate() {
+        check_text(
+            p,
+            &at(&format!("/evidence/{j}")),
+            evidence,
+            MAX_EVIDENCE_CHARS,
+            true,
+        );
+    }
+}
+
+/// An area key used by an earlier area (by their places in the file).
+fn key_problems(p: &mut Vec<Problem>, areas: &[Option<Area>]) {
+    for (i, area) in areas.iter().enumerate() {
+        let Some(area) = area else { continue };
+        if areas[..i]
             .iter()
+            .flatten()
             .any(|earlier| earlier.key == area.key)
         {
             p.push(problem(
-                &at("/key"),
+                &format!("/areas/{i}/key"),
                 format!(
                     "Another area already has the key \"{}\": give each area its own.",
                     area.key
@@ -294,7 +303,6 @@ fn field_problems(framework: &Framework) -> Vec<Problem> {
             ));
         }
     }
-    problems
 }
 
 /// Text within `max` characters, on one line, and not empty when `required`.
