@@ -13,22 +13,28 @@
 
 mod actions;
 mod case_file;
+mod check_expiry;
 mod named_offer;
+mod own_details_form;
 mod refusal;
 mod replacement;
-mod term_plan;
 mod reviewer_details;
+mod term_plan;
 
 pub use actions::{Allowed, Erased, allowed};
 pub use case_file::CaseFile;
+pub use check_expiry::{Check, REMINDER_DAYS, RunningOut, running_out};
 pub use named_offer::{HardRule, RuleCheck, Verdict, verdicts};
+pub use own_details_form::{
+    MAX_DECLARED_CONFLICTS, MAX_REASON_CHARS, MAX_UNAVAILABLE_RANGES, parse_own_details,
+};
 pub use refusal::{Refused, seen};
 pub use replacement::ReviewerReleased;
-pub use term_plan::{PairChoice, PlanSent, PlanView, PlannedOffer, PlannedRequest};
 pub use reviewer_details::{
     CheckRunningOut, LinkAsked, LinkLimits, ReviewerDetailsLink, ask_for_link,
     send_expiry_reminders,
 };
+pub use term_plan::{PairChoice, PlanSent, PlanView, PlannedOffer, PlannedRequest};
 pub use workflows::matching::Role;
 
 use records::store::StoreError;

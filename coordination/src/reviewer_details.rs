@@ -9,7 +9,9 @@ use records::domain::request::long_date;
 use records::links::{LinkSecret, reviewer_details_link};
 use records::outbox::{self, OutboxEmail, Programme, RenderError, RenderedEmail};
 use records::rate_limit::counter;
-use records::reviewers::{self, reminded_marker, running_out};
+use records::reviewers;
+
+use crate::check_expiry::{reminded_marker, running_out};
 use records::store::{StoreError, Table, Transacted, dynamo_error};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
@@ -203,7 +205,7 @@ pub async fn ask_for_link(
 }
 
 /// Emails every active reviewer whose DBS check or training stops being valid within
-/// [`reviewers::REMINDER_DAYS`] of `now`, once per check and expiry date; how many were sent.
+/// [`crate::REMINDER_DAYS`] of `now`, once per check and expiry date; how many were sent.
 pub async fn send_expiry_reminders(
     table: &Table,
     now: OffsetDateTime,

@@ -279,7 +279,7 @@ fn a_corrupt_item_is_reported_with_its_key() {
     );
 }
 
-pub(super) fn reviewer(email: &str) -> Reviewer {
+fn reviewer(email: &str) -> Reviewer {
     Reviewer {
         email: email.into(),
         id: Ulid::new(),

@@ -264,7 +264,7 @@ async fn pool_page(
         .iter()
         .filter(|r| r.active)
         .flat_map(|r| {
-            pool::running_out(r, today).into_iter().map(|due| {
+            coordination::running_out(r, today).into_iter().map(|due| {
                 format!(
                     "{}: {} runs out on {}",
                     r.name,
