@@ -13,7 +13,9 @@
 
 mod actions;
 mod case_file;
+mod check_expiry;
 mod named_offer;
+mod own_details_form;
 mod refusal;
 mod replacement;
 mod reviewer_details;
@@ -21,7 +23,11 @@ mod term_plan;
 
 pub use actions::{Allowed, Erased, allowed};
 pub use case_file::CaseFile;
+pub use check_expiry::{Check, REMINDER_DAYS, RunningOut, running_out};
 pub use named_offer::{HardRule, RuleCheck, Verdict, verdicts};
+pub use own_details_form::{
+    MAX_DECLARED_CONFLICTS, MAX_REASON_CHARS, MAX_UNAVAILABLE_RANGES, parse_own_details,
+};
 pub use refusal::{Refused, seen};
 pub use replacement::ReviewerReleased;
 pub use reviewer_details::{

@@ -255,8 +255,12 @@ impl MailSender {
             .render(&programme, links)
             .map_err(|e| MailError::Render(e.to_string()))?;
         // Every email to a reviewer in the pool ends with the link to their own details (the
-        // details link's own email carries it already).
-        if email.kind() != <coordination::ReviewerDetailsLink as outbox::OutboxEmail>::KIND
+        // emails about their details carry it already).
+        let about_details = [
+            <coordination::ReviewerDetailsLink as outbox::OutboxEmail>::KIND,
+            <coordination::CheckRunningOut as outbox::OutboxEmail>::KIND,
+        ];
+        if !about_details.contains(&email.kind())
             && let Some(id) = records::reviewers::id_by_email(&self.table, to).await?
         {
             let now = OffsetDateTime::now_utc().unix_timestamp();
