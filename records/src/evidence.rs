@@ -5,11 +5,16 @@
 
 mod content;
 mod files;
+mod limits;
 mod scan;
 
 pub use content::{is_formula, looks_like_html, ole_macros};
 pub use files::{Category, FileType, Rejection, column_letters, size_text, verify};
-pub use scan::{SCAN_EVENT_DETAIL_TYPE, SCAN_EVENT_SOURCE, SCAN_STATUS_TAG, status, verdict};
+pub use limits::{Allowance, RATE_WINDOW, UploadLimits, allowance};
+pub use scan::{
+    SCAN_EVENT_DETAIL_TYPE, SCAN_EVENT_SOURCE, SCAN_STATUS_TAG, ScanResult, ScanResultDetails,
+    ScannedObject, Threat, status, verdict,
+};
 
 #[cfg(test)]
 mod tests;
