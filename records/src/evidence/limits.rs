@@ -37,10 +37,18 @@ impl Allowance {
 
     /// How many more files may be added, for the school's evidence page.
     pub fn left_text(&self) -> String {
-        let rate = format!("no more than {} an hour", self.limits.per_hour);
-        match self.left() {
-            1 => format!("You can add 1 more file to this request ({rate})."),
-            left => format!("You can add {left} more files to this request ({rate})."),
+        let files = |n: u16| match n {
+            1 => "1 more file".to_owned(),
+            n => format!("{n} more files"),
+        };
+        if self.hour_left < self.files_left {
+            format!(
+                "You can add {} this hour, and {} to this request in all.",
+                files(self.hour_left),
+                files(self.files_left)
+            )
+        } else {
+            format!("You can add {} to this request.", files(self.files_left))
         }
     }
 

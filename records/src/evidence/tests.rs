@@ -338,10 +338,7 @@ mod upload_limits {
         assert_eq!((some.files_left, some.hour_left), (1, 1));
         assert_eq!(some.left(), 1);
         assert_eq!(some.refusal(), None);
-        assert_eq!(
-            some.left_text(),
-            "You can add 1 more file to this request (no more than 2 an hour)."
-        );
+        assert_eq!(some.left_text(), "You can add 1 more file to this request.");
 
         // Full: the reason says how to make room.
         let full = allowance(
@@ -370,6 +367,10 @@ mod upload_limits {
             now,
         );
         assert_eq!((burst.files_left, burst.hour_left), (3, 0));
+        assert_eq!(
+            burst.left_text(),
+            "You can add 0 more files this hour, and 3 more files to this request in all."
+        );
         let reason = burst.refusal().unwrap();
         assert!(
             reason.contains("You can add another file in 20 minutes."),

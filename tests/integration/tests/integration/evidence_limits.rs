@@ -24,7 +24,7 @@ async fn a_request_takes_the_programmes_number_of_files_and_uploads_an_hour_and_
 
     let page = app.text_at(app.url(&school.evidence())).await;
     assert!(
-        page.contains("You can add 2 more files to this request (no more than 3 an hour)."),
+        page.contains("You can add 2 more files to this request."),
         "{page}"
     );
     let (first, _) = app.upload_pdf(&school, "One").await;
