@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::time::Duration as StdDuration;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem, Update};
+use aws_sdk_dynamodb::types::{AttributeValue, TransactWriteItem};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
@@ -19,6 +19,7 @@ use time::{Duration, OffsetDateTime};
 use records::domain::request::{Reference, ReviewRequest};
 use records::lifecycle::RequestState;
 use records::links::{LazyLinkSecret, LinkSecret, status_link, token_hash};
+use records::rate_limit::counter;
 use records::request::{StoredRequest, TimelineEvent, put, request_pk, timeline_put};
 use records::store::{Table, Transacted, get_s, n, s};
 use records::{ConfigError, Env, outbox};
@@ -405,22 +406,6 @@ fn add_follow_up_of(request_put: &mut TransactWriteItem, original: &records::req
     };
     let value = serde_dynamo::to_attribute_value(original).expect("a follow-up serialises");
     put.item.insert("follow_up_of".into(), value);
-}
-
-/// A counter that refuses to go past `limit` (the transaction is cancelled instead).
-fn counter(table: &str, pk: String, limit: u32, expires: OffsetDateTime) -> TransactWriteItem {
-    let update = Update::builder()
-        .table_name(table)
-        .key("pk", s(pk))
-        .key("sk", s("RATE"))
-        .update_expression("ADD hits :one SET expires_at = :exp")
-        .condition_expression("attribute_not_exists(hits) OR hits < :limit")
-        .expression_attribute_values(":one", n(1))
-        .expression_attribute_values(":limit", n(limit))
-        .expression_attribute_values(":exp", n(expires.unix_timestamp()))
-        .build()
-        .expect("table, key and expression are set");
-    TransactWriteItem::builder().update(update).build()
 }
 
 /// Same request, same fingerprint: serde writes the fields in declaration order.
