@@ -1,7 +1,8 @@
 //! The rules an evidence file must pass before a reviewer may open it: its category and
 //! declared type (magic bytes, Office folders, size), what is inside it (no spreadsheet
 //! formulas or web pages as CSV, no macros in 97-2003 Office files), and the malware scan's
-//! verdict. Pure rules: the checker in `workflows::evidence` reads the object and applies them.
+//! verdict, and the limits on uploads. Pure rules, no I/O (a crate of their own, re-exported as
+//! `records::evidence`): the checker in `workflows::evidence` reads the object and applies them.
 
 mod content;
 mod files;
