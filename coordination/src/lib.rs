@@ -16,19 +16,19 @@ mod case_file;
 mod named_offer;
 mod refusal;
 mod replacement;
-mod term_plan;
 mod reviewer_details;
+mod term_plan;
 
 pub use actions::{Allowed, Erased, allowed};
 pub use case_file::CaseFile;
 pub use named_offer::{HardRule, RuleCheck, Verdict, verdicts};
 pub use refusal::{Refused, seen};
 pub use replacement::ReviewerReleased;
-pub use term_plan::{PairChoice, PlanSent, PlanView, PlannedOffer, PlannedRequest};
 pub use reviewer_details::{
     CheckRunningOut, LinkAsked, LinkLimits, ReviewerDetailsLink, ask_for_link,
     send_expiry_reminders,
 };
+pub use term_plan::{PairChoice, PlanSent, PlanView, PlannedOffer, PlannedRequest};
 pub use workflows::matching::Role;
 
 use records::store::StoreError;
