@@ -46,6 +46,8 @@ const GROUPS: &[(&str, &str, &[SettingKey])] = &[
             SettingKey::ReportDueWorkingDays,
             SettingKey::RetentionMonths,
             SettingKey::MaxUploadMb,
+            SettingKey::MaxFilesPerRequest,
+            SettingKey::UploadsPerHour,
         ],
     ),
 ];
