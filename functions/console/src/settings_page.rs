@@ -117,6 +117,8 @@ fn render(branding: &Branding, status: StatusCode, page: Render<'_>) -> Response
             may_edit: page.user.role == Role::Coordinator,
             saved: page.saved,
             stale: page.stale,
+            build_version: records::aws::BUILD_VERSION,
+            services: &records::aws::SERVICE_VERSIONS,
         }),
     )
 }
