@@ -18,7 +18,7 @@ use time::{Duration, OffsetDateTime};
 
 use records::domain::request::{Reference, ReviewRequest};
 use records::lifecycle::RequestState;
-use records::links::{LazyLinkSecret, LinkSecret, status_link, token_hash};
+use records::links::{LazyLinkSecret, LinkSecret, status_link};
 use records::rate_limit::counter;
 use records::request::{
     StoredRequest, TimelineEvent, put, request_pk, status_link_put, timeline_put,
