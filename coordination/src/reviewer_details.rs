@@ -8,7 +8,7 @@ use records::domain::format_date;
 use records::domain::request::long_date;
 use records::links::{EmailLinks, LinkSecret, reviewer_details_link};
 use records::outbox::{self, OutboxEmail, Programme, RenderError, RenderedEmail};
-use records::rate_limit::counter;
+use records::rate_limit::{counter, hour_of};
 use records::reviewers;
 
 use crate::check_expiry::{reminded_marker, running_out};
@@ -158,10 +158,7 @@ pub async fn ask_for_link(
     now: OffsetDateTime,
 ) -> Result<LinkAsked, StoreError> {
     let reviewer = reviewers::id_by_email(table, email).await?;
-    let hour = now.replace_minute(0).and_then(|t| t.replace_second(0));
-    let hour = hour
-        .map(|t| t.replace_nanosecond(0).unwrap_or(t))
-        .unwrap_or(now);
+    let hour = hour_of(now);
     let day = now.date();
     let mut items = vec![
         counter(
