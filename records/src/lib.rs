@@ -27,6 +27,7 @@
 pub mod audit;
 pub mod aws;
 pub mod branding;
+pub mod confirmation;
 pub mod domain;
 pub mod env;
 pub mod keys;
@@ -37,6 +38,7 @@ pub mod outbox;
 pub mod programme;
 pub mod progress;
 pub mod request;
+pub mod retention;
 pub mod reviewers;
 pub mod staff_sessions;
 pub mod store;

@@ -75,7 +75,8 @@ pub struct StoredRequest {
 }
 
 impl StoredRequest {
-    /// A request as it is first stored: submitted, with nothing decided yet.
+    /// A request as it is first stored: waiting for its contact to confirm it, with nothing
+    /// decided yet.
     pub fn submitted(
         id: String,
         reference: Reference,
@@ -85,7 +86,7 @@ impl StoredRequest {
         StoredRequest {
             id,
             reference,
-            state: RequestState::Submitted,
+            state: RequestState::PendingConfirmation,
             created_at,
             purge_after: None,
             request,

@@ -172,8 +172,30 @@ impl TestStack {
         self.created_request(body).await
     }
 
-    /// Posts `body` to the API, which must create the request; its reference.
+    /// Posts `body` to the API, which must accept the request (waiting for its contact), and
+    /// confirms it as the contact would ([`Self::confirm`]); its reference.
     async fn created_request(&self, body: Value) -> Reference {
+        let reference = self.unconfirmed_request(body).await;
+        self.confirm(reference.as_str()).await;
+        reference
+    }
+
+    /// The school's contact confirms request `reference` from its status page (the link in
+    /// the first email), through the local runner's hook that presses the page's button.
+    pub async fn confirm(&self, reference: &str) {
+        let response = self
+            .http
+            .post(self.url(&format!("/_dev/requests/{reference}/confirm")))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        assert_eq!(status, StatusCode::OK, "{}", response.text().await.unwrap());
+    }
+
+    /// Posts `body` to the API, which must accept the request, and leaves it unconfirmed; its
+    /// reference.
+    pub async fn unconfirmed_request(&self, body: Value) -> Reference {
         let response = self
             .http
             .post(self.url("/api/v1/review-requests"))
@@ -184,9 +206,10 @@ impl TestStack {
             .await
             .unwrap();
         let status = response.status();
-        let created: Value = response.json().await.unwrap();
-        assert_eq!(status, StatusCode::CREATED, "{created}");
-        created["reference"].as_str().unwrap().parse().unwrap()
+        let accepted: Value = response.json().await.unwrap();
+        assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
+        assert_eq!(accepted["state"], "pending_confirmation", "{accepted}");
+        accepted["reference"].as_str().unwrap().parse().unwrap()
     }
 
     /// The one-time token of a freshly served request form.
