@@ -10,6 +10,7 @@
 //! workspace README's layout), never here.
 
 pub mod export;
+pub mod frameworks;
 pub mod requests;
 pub mod reviewers;
 pub mod settings;

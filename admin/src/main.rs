@@ -9,10 +9,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use records::audit::Actor;
 use records::aws::AwsClients;
-use records::domain::request::Reference;
+use records::domain::request::{Reference, ReviewType};
 use records::store::Table;
 use send_review_admin::reviewers::ReviewerKey;
-use send_review_admin::{AdminError, export, requests, reviewers, settings};
+use send_review_admin::{AdminError, export, frameworks, requests, reviewers, settings};
 
 const AFTER_HELP: &str = "\
 Credentials and region come from the usual AWS settings (AWS_PROFILE, AWS_REGION, ...). Against
@@ -44,6 +44,9 @@ enum Command {
     /// The programme's settings: show them, or set some (a new version, audited).
     #[command(subcommand)]
     Settings(SettingsCommand),
+    /// Review frameworks: list, export one as a file, import (publish) one.
+    #[command(subcommand)]
+    Frameworks(FrameworksCommand),
     /// Every request as CSV, for funders: no contact name, email or phone.
     #[command(long_about = "\
 Writes every request, in every state, as CSV: reference, created_at, state, urn, school_name,
@@ -156,6 +159,41 @@ object and item removed. Safe to run again if it stops half way.")]
         #[arg(value_name = "REF", value_parser = parse_reference)]
         reference: Reference,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum FrameworksCommand {
+    /// The framework new requests of each review type get, and its version (0: built in).
+    List,
+    /// Write a review type's framework as a file (records/schemas/framework.schema.json).
+    Export {
+        /// The review type, e.g. ta_deployment.
+        #[arg(value_name = "TYPE", value_parser = parse_review_type)]
+        review_type: ReviewType,
+        /// This version instead of the one new requests get (0: the built-in).
+        #[arg(long, value_name = "N")]
+        version: Option<u64>,
+        /// Write to FILE (replaced if it exists) instead of standard output.
+        #[arg(long, value_name = "FILE")]
+        out: Option<PathBuf>,
+    },
+    /// Publish a framework file as the next version of its review type's framework.
+    #[command(long_about = "\
+Reads a framework file (the format of records/schemas/framework.schema.json; `frameworks export`
+writes one) and publishes it as the next version of its review type's framework: new requests of
+that type get it, and reviews already under way keep the version they started with. If the file
+has any problem, each is printed with its JSON pointer and nothing is published. The publish is
+written to the audit log with your operating-system user name.")]
+    Import {
+        /// The framework file.
+        #[arg(value_name = "FILE.json")]
+        file: PathBuf,
+    },
+}
+
+fn parse_review_type(text: &str) -> Result<ReviewType, String> {
+    text.parse()
+        .map_err(|e: records::domain::UnknownValue| e.to_string())
 }
 
 #[derive(Debug, Subcommand)]
@@ -369,6 +407,30 @@ async fn run(command: Command, table_name: String) -> Result<(), AdminError> {
         Command::Settings(SettingsCommand::Set { words }) => {
             let pairs = settings::pairs(&words).map_err(AdminError::Refused)?;
             print_line(settings::set(&table, &pairs, &actor()).await?)
+        }
+        Command::Frameworks(FrameworksCommand::List) => {
+            let current = frameworks::list(&table).await?;
+            frameworks::write_list(&mut stdout, &current).map_err(output)
+        }
+        Command::Frameworks(FrameworksCommand::Export {
+            review_type,
+            version,
+            out,
+        }) => {
+            let file = frameworks::export(&table, review_type, version).await?;
+            match out {
+                None => write!(stdout, "{file}").map_err(output),
+                Some(path) => {
+                    std::fs::write(&path, file).map_err(|e| {
+                        AdminError::Io(format!("cannot write {}: {e}", path.display()))
+                    })?;
+                    print_line(format!("exported to {}", path.display()))
+                }
+            }
+        }
+        Command::Frameworks(FrameworksCommand::Import { file }) => {
+            let text = read_file(&file)?;
+            print_line(frameworks::import(&table, &text, &actor()).await?)
         }
         Command::Export { out: None } => export::export(&table, &mut stdout).await.map(|_| ()),
         Command::Export { out: Some(path) } => {

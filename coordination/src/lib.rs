@@ -16,12 +16,19 @@ mod case_file;
 mod named_offer;
 mod refusal;
 mod replacement;
+mod term_plan;
+mod reviewer_details;
 
 pub use actions::{Allowed, Erased, allowed};
 pub use case_file::CaseFile;
 pub use named_offer::{HardRule, RuleCheck, Verdict, verdicts};
 pub use refusal::{Refused, seen};
 pub use replacement::ReviewerReleased;
+pub use term_plan::{PairChoice, PlanSent, PlanView, PlannedOffer, PlannedRequest};
+pub use reviewer_details::{
+    CheckRunningOut, LinkAsked, LinkLimits, ReviewerDetailsLink, ask_for_link,
+    send_expiry_reminders,
+};
 pub use workflows::matching::Role;
 
 use records::store::StoreError;
@@ -40,6 +47,8 @@ pub enum CoordinationError {
     Evidence(#[from] EvidenceError),
     #[error(transparent)]
     Purge(#[from] PurgeError),
+    #[error("the term could not be planned: {0}")]
+    Plan(String),
 }
 
 /// The coordinator's use cases over the offer workflow and the evidence store.

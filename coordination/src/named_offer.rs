@@ -199,6 +199,26 @@ impl Coordination {
         reviewer_id: &str,
         seen_on_page: &str,
     ) -> Result<Result<String, Refused>, CoordinationError> {
+        self.offer_lead(
+            actor,
+            id,
+            reviewer_id,
+            seen_on_page,
+            "offered to a named reviewer",
+        )
+        .await
+    }
+
+    /// [`Self::offer_to`], audit-logged as `audit_action`: the one path by which a coordinator's
+    /// choice (a named reviewer, a term plan's assignment) becomes an offer.
+    pub(crate) async fn offer_lead(
+        &self,
+        actor: &Actor,
+        id: &str,
+        reviewer_id: &str,
+        seen_on_page: &str,
+        audit_action: &str,
+    ) -> Result<Result<String, Refused>, CoordinationError> {
         let stored = match self.as_seen(id, seen_on_page).await? {
             Ok(stored) => stored,
             Err(refused) => return Ok(Err(refused)),
@@ -238,7 +258,7 @@ impl Coordination {
         }
         items.push(
             actor
-                .entry("offered to a named reviewer", subject, detail)
+                .entry(audit_action, subject, detail)
                 .transact_put(table)?,
         );
         match table

@@ -50,7 +50,7 @@ fn ics_text(text: &str) -> String {
         .replace('\n', "\\n")
 }
 
-fn html_text(text: &str) -> String {
+pub(crate) fn html_text(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")

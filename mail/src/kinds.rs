@@ -70,6 +70,8 @@ registry! {
     FactualCheckAnswered(factual_check::FactualCheckAnswered),
     ReportShared(after_report::sharing::ReportShared),
     ReviewerReleased(coordination::ReviewerReleased),
+    ReviewerDetailsLink(coordination::ReviewerDetailsLink),
+    CheckRunningOut(coordination::CheckRunningOut),
 }
 
 #[cfg(test)]

@@ -14,7 +14,7 @@ use time::{Duration, OffsetDateTime};
 
 use records::aws::AwsClients;
 use records::branding::BrandingSource;
-use records::links::LazyLinkSecret;
+use records::links::{LazyLinkSecret, reviewer_details_link};
 use records::outbox::{self, Attachment, OutboxKey, Programme, state};
 use records::store::{StoreError, Table, dynamo_error, get_s, is_conditional_check_failed, n, s};
 use records::{ConfigError, Env};
@@ -254,6 +254,15 @@ impl MailSender {
         let mut rendered = email
             .render(&programme, links)
             .map_err(|e| MailError::Render(e.to_string()))?;
+        // Every email to a reviewer in the pool ends with the link to their own details (the
+        // details link's own email carries it already).
+        if email.kind() != <coordination::ReviewerDetailsLink as outbox::OutboxEmail>::KIND
+            && let Some(id) = records::reviewers::id_by_email(&self.table, to).await?
+        {
+            let now = OffsetDateTime::now_utc().unix_timestamp();
+            let link = reviewer_details_link(&programme.site_url, links, &id.to_string(), now);
+            add_details_footer(&mut rendered, &link);
+        }
         // The final report's PDF goes with its delivery and with each share of it.
         if let Some(pdf_key) = email.report_pdf_key() {
             rendered.attachments.push(self.report_pdf(pdf_key).await?);
@@ -339,5 +348,16 @@ impl MailSender {
             Err(err) if is_conditional_check_failed(&err) => Ok(()),
             Err(err) => Err(dynamo_error("UpdateItem", err).into()),
         }
+    }
+}
+
+/// The closing paragraph of a reviewer's email: where they keep their own details.
+fn add_details_footer(rendered: &mut records::outbox::RenderedEmail, link: &str) {
+    const INVITATION: &str = "Your reviewer details (reviews per term, dates you are away, regions, schools you must not review)";
+    rendered.text.push_str(&format!("\n{INVITATION}: {link}\n"));
+    let paragraph = format!("<p>{INVITATION}: <a href=\"{link}\">keep them up to date</a>.</p>");
+    match rendered.html.rfind("</body>") {
+        Some(at) => rendered.html.insert_str(at, &paragraph),
+        None => rendered.html.push_str(&paragraph),
     }
 }

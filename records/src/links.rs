@@ -16,6 +16,9 @@ use time::{Date, Duration};
 use crate::aws::AwsClients;
 use crate::{ConfigError, Env};
 
+mod reviewer_details;
+pub use reviewer_details::{REVIEWER_DETAILS_LINK_DAYS, reviewer_details_link};
+
 /// The secret that signs every link.
 #[derive(Clone)]
 pub struct LinkSecret(Vec<u8>);

@@ -60,12 +60,19 @@
 
 mod csv_format;
 mod edit;
+mod expiry;
+mod own;
 
 pub use csv_format::{ReviewerRow, RowError, fields_of, parse_csv, parse_fields, to_csv};
 use csv_format::{check_email, parse_id, parse_name};
 pub use edit::{
     CheckDate, DBS_VALID_FOR_YEARS, EXPIRY_WARNING_DAYS, Expected, Saved, StoredReviewer,
     TRAINING_VALID_FOR_YEARS, check_date, get, save, term_bookings,
+};
+pub use expiry::{Check, REMINDER_DAYS, RunningOut, reminded_marker, running_out};
+pub use own::{
+    DeclaredConflict, MAX_DECLARED_CONFLICTS, MAX_REASON_CHARS, OwnDetails, OwnDetailsForm,
+    OwnSaved, OwnStored, get_own, save_own,
 };
 
 use std::collections::{HashMap, HashSet};
@@ -563,6 +570,12 @@ pub async fn reviewer_email(
         .map_err(|e| dynamo_error("GetItem", e))?
         .item;
     Ok(item.and_then(|i| get_s(&i, "email").map(str::to_owned)))
+}
+
+/// The id of the reviewer whose address is `email` (case ignored), if one is in the pool.
+pub async fn id_by_email(table: &Table, email: &str) -> Result<Option<Ulid>, StoreError> {
+    let item = table.get(email_pk(email), EMAIL_SORT_KEY).await?;
+    Ok(item.and_then(|item| get_s(&item, "reviewer_id").and_then(|id| id.parse().ok())))
 }
 
 /// A day the reviewer may visit: in one of the school's windows, a weekday, not in the past,

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseUrl, expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
-import { signInAs } from './console_session.mjs';
+import { openAtStage, signInAs } from './console_session.mjs';
 import { clickAndWait, fillValidRequest, isoDateFromToday, uniqueEmail } from './school.mjs';
 
 useBrowser();
@@ -26,18 +26,6 @@ async function sendRequest(page) {
   await clickAndWait(page, page.getByRole('button', { name: 'Send request' }));
   assert.equal((await page.locator('h1').innerText()).trim(), 'Request sent');
   return (await page.locator('.panel__reference').innerText()).trim();
-}
-
-/** Opens the request's page, again until its stage is `stage` (the matcher runs on the stream). */
-async function openAtStage(page, reference, stage, timeoutMs = 15_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    await page.goto(`/console/requests/${reference}`);
-    const now = (await page.locator('#stage').innerText()).trim();
-    if (now === stage) return;
-    assert.ok(Date.now() < deadline, `${reference} is still "${now}", not "${stage}"`);
-    await new Promise((r) => setTimeout(r, 500));
-  }
 }
 
 async function errorSummary(page) {

@@ -72,3 +72,15 @@ export async function signInAs(page, role) {
   assert.match(page.url(), /\/console$/, `${staff.email}: signed in, on the pipeline`);
   return { email: staff.email, password: NEW_PASSWORD, secret };
 }
+
+/** Opens the request's page, again until its stage is `stage` (the matcher runs on the stream). */
+export async function openAtStage(page, reference, stage, timeoutMs = 15_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    await page.goto(`/console/requests/${reference}`);
+    const now = (await page.locator('#stage').innerText()).trim();
+    if (now === stage) return;
+    assert.ok(Date.now() < deadline, `${reference} is still "${now}", not "${stage}"`);
+    await new Promise((r) => setTimeout(r, 500));
+  }
+}

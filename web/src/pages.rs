@@ -5,6 +5,7 @@ pub mod after_report;
 pub mod console;
 pub mod evidence;
 pub mod report;
+pub mod reviewer_details;
 
 use askama::Template;
 use time::Date;
@@ -550,7 +551,7 @@ pub const AUTOSAVE_SCRIPT: &str = include_str!("../templates/pages/autosave.js")
 pub struct SelfEvaluationSection {
     pub label: &'static str,
     pub code: &'static str,
-    pub prompts: &'static [&'static str],
+    pub prompts: &'static [String],
     pub evaluation: String,
     pub evidence: String,
     pub rating: Option<String>,

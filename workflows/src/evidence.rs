@@ -19,9 +19,7 @@
 //! a conditional write, so duplicate or concurrent S3 events change nothing twice. One item
 //! takes one upload: a second object sent to a key already checked is deleted unread.
 
-mod files;
-
-pub use files::{Category, FileType, Rejection, size_text, verify};
+pub use records::evidence::{Category, FileType, Rejection, size_text, verify};
 
 use std::collections::HashMap;
 use std::time::Duration as StdDuration;

@@ -22,6 +22,7 @@ use records::confirmation::capped_counter;
 use records::domain::request::{Reference, ReviewRequest};
 use records::lifecycle::RequestState;
 use records::links::{LazyLinkSecret, LinkSecret, status_link, token_hash};
+use records::rate_limit::counter;
 use records::request::{StoredRequest, TimelineEvent, put, request_pk, timeline_put};
 use records::retention::{self, PurgeRule};
 use records::store::{Table, Transacted, get_s, n, s};

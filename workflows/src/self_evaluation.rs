@@ -10,7 +10,6 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, OffsetDateTime};
 
-use records::domain::SchoolType;
 use records::domain::request::{FocusArea, long_date};
 use records::lifecycle::{Action, Guard, Person, Refusal, RequestState, Stage, allowed};
 use records::links::{ReviewLink, review_link, status_link};
@@ -59,94 +58,8 @@ impl SelfEvaluation {
     }
 }
 
-/// The two templates: mainstream schools, and specialist settings (special schools,
-/// alternative provision).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Setting {
-    Mainstream,
-    Specialist,
-}
-
-impl Setting {
-    pub fn of(school_type: SchoolType) -> Self {
-        match school_type {
-            SchoolType::Special | SchoolType::AlternativeProvision => Setting::Specialist,
-            SchoolType::Mainstream | SchoolType::ResourcedProvision => Setting::Mainstream,
-        }
-    }
-}
-
-/// Short, open questions to start the school's thinking on one area.
-pub fn prompts(area: FocusArea, setting: Setting) -> &'static [&'static str] {
-    use FocusArea::*;
-    use Setting::*;
-    match (area, setting) {
-        (Outcomes, Mainstream) => &[
-            "How do learners with SEND progress compared with their starting points and their peers?",
-            "What do attendance, exclusions and destinations tell you?",
-        ],
-        (Outcomes, Specialist) => &[
-            "How do you know each learner is making progress towards the outcomes in their EHC plan?",
-            "How well are learners prepared for their next step and for adult life?",
-        ],
-        (Leadership, Mainstream) => &[
-            "How is SEND part of the school's vision, development plan and governance?",
-            "How much time, authority and support does the SENCO have?",
-        ],
-        (Leadership, Specialist) => &[
-            "How do leaders and governors set and check the ambition for every learner?",
-            "How do you develop staff expertise across the setting?",
-        ],
-        (TeachingAndLearning, Mainstream) => &[
-            "How does everyday teaching adapt for learners with SEND (high-quality teaching first)?",
-            "How do teachers know and use each learner's needs and strategies?",
-        ],
-        (TeachingAndLearning, Specialist) => &[
-            "How is the curriculum personalised and sequenced for your learners' needs?",
-            "How do therapies and teaching work together in lessons?",
-        ],
-        (LearnersAndFamilies, Mainstream) => &[
-            "How are learners with SEND and their parents and carers involved in planning and review?",
-            "How do you hear and act on their views?",
-        ],
-        (LearnersAndFamilies, Specialist) => &[
-            "How do learners communicate their views, whatever their communication needs?",
-            "How do you work with families and other services around each learner?",
-        ],
-        (AssessmentOfNeed, Mainstream) => &[
-            "How are needs identified early, and how do staff raise a concern?",
-            "How do you use specialist assessment and advice?",
-        ],
-        (AssessmentOfNeed, Specialist) => &[
-            "How do you assess needs on entry and keep the picture up to date?",
-            "How do assessments shape each learner's plan and targets?",
-        ],
-        (MonitoringAndEvaluation, Mainstream) => &[
-            "How do you track the impact of interventions, and stop what does not work?",
-            "How often is provision reviewed, and with whom?",
-        ],
-        (MonitoringAndEvaluation, Specialist) => &[
-            "How do you measure small steps of progress and the impact of provision?",
-            "How are annual reviews used to change provision?",
-        ],
-        (UseOfResources, Mainstream) => &[
-            "How is the SEND budget and notional funding planned and checked for impact?",
-            "How are teaching assistants deployed, trained and supported?",
-        ],
-        (UseOfResources, Specialist) => &[
-            "How do staffing, therapies and resources match learners' needs?",
-            "How do you know your spending makes a difference?",
-        ],
-        (QualityOfProvision, Mainstream) => &[
-            "How well does the graduated approach (assess, plan, do, review) work in practice?",
-            "How does your provision map reflect what learners actually receive?",
-        ],
-        (QualityOfProvision, Specialist) => &[
-            "How consistent is provision across classes and staff?",
-            "How is provision in EHC plans delivered and reviewed?",
-        ],
-    }
-}
+/// The two templates and their prompts are the whole-school framework's (`records::framework`).
+pub use records::framework::{Setting, whole_school_prompts as prompts};
 
 /// A problem with one field of the form, named by the field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -489,6 +402,7 @@ crate::emails::outbox_email!(
 mod tests {
     use super::*;
     use crate::test_support::form;
+    use records::domain::SchoolType;
 
     #[test]
     fn every_area_has_prompts_for_both_settings() {

@@ -358,6 +358,7 @@ fn raw(i: usize) -> RawReviewRequest {
         contact_email: format!("senco{i}@brook.example.sch.uk"),
         no_pupil_named: true,
         privacy_notice_accepted: true,
+        reciprocal: false,
         ..RawReviewRequest::default()
     }
 }

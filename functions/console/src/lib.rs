@@ -10,6 +10,7 @@ mod attention;
 pub mod cognito;
 mod people;
 pub mod pipeline;
+mod plan_page;
 mod request_emails;
 mod request_page;
 mod session;
@@ -162,6 +163,10 @@ impl Console {
             ("GET", step) | ("POST", step) if signin::is_step(step) => {
                 signin::answer(self, &branding, &request, step, now).await
             }
+            // Planning a term (issue 19): the plan, its pins and forbids, sending its offers.
+            (_, plan) if plan_page::handles(plan) => {
+                self.plan_page(&branding, &request, plan, now).await
+            }
             (_, people_page) if people::handles(people_page) => {
                 people::answer(self, &branding, &request, people_page, now).await
             }
@@ -200,7 +205,9 @@ impl Console {
             return Err(refuse());
         };
         let path = request.uri().path().trim_end_matches('/');
-        let limit = people::form_limit(path).unwrap_or(MAX_FORM_BYTES);
+        let limit = (people::form_limit(path))
+            .or_else(|| plan_page::form_limit(path))
+            .unwrap_or(MAX_FORM_BYTES);
         let files = people::takes_files(path);
         let form: session::CsrfOnly = match web::http::read_form_with_files(request, limit, files) {
             Ok((form, _)) => form,

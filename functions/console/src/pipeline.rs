@@ -428,7 +428,7 @@ pub fn view(entries: &[Entry], query: &FilterQuery) -> (Vec<PipelineStage>, Pipe
     (stages, form)
 }
 
-fn capitalised(text: &str) -> String {
+pub(crate) fn capitalised(text: &str) -> String {
     let mut chars = text.chars();
     chars
         .next()

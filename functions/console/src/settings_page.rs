@@ -90,7 +90,7 @@ fn groups(
         .collect()
 }
 
-fn shown(user: &SignedIn) -> SignedInUser {
+pub(crate) fn shown(user: &SignedIn) -> SignedInUser {
     SignedInUser {
         email: user.claims.email.clone(),
         role_label: user.role.label(),

@@ -89,6 +89,15 @@ mod tests {
     }
 
     #[test]
+    fn the_reciprocal_opt_in_is_an_optional_boolean() {
+        let mut body = valid();
+        body["reciprocal"] = json!(true);
+        assert_eq!(violations(&body), vec![]);
+        body["reciprocal"] = json!("yes");
+        assert_eq!(fields(&body), vec!["/reciprocal"]);
+    }
+
+    #[test]
     fn problems_never_echo_the_value() {
         let mut body = valid();
         body["school"]["number_on_roll"] = json!(123456789);

@@ -230,6 +230,9 @@ pub struct ApiReviewRequest {
     learning_goal: String,
     contact: ApiContact,
     declarations: ApiDeclarations,
+    /// "We would like to review a school in return"; absent: no.
+    #[serde(default)]
+    reciprocal: bool,
 }
 
 #[derive(Debug, Deserialize)]
@@ -337,6 +340,7 @@ impl ApiReviewRequest {
             contact_phone: self.contact.phone.unwrap_or_default(),
             no_pupil_named: self.declarations.no_pupil_named,
             privacy_notice_accepted: self.declarations.privacy_notice_accepted,
+            reciprocal: self.reciprocal,
         }
     }
 }

@@ -6,6 +6,7 @@
 //! the workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
 //! workspace README's layout), never here.
 
+mod own_details;
 mod report;
 
 use askama::Template;
@@ -41,6 +42,8 @@ pub struct ReviewerPages {
     evidence: EvidenceStore,
     /// The site's own origin: a form post from any other is refused.
     site_origin: String,
+    /// Details links one client address may ask for in an hour (the request form's limit).
+    links_per_ip_per_hour: u32,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -59,6 +62,7 @@ impl ReviewerPages {
             branding: BrandingSource::from_env(env, Table::from_env(env, aws)?)?,
             evidence: EvidenceStore::from_env(env, aws)?,
             site_origin: web::http::origin_of(&env.required("SITE_URL")?),
+            links_per_ip_per_hour: env.parsed("SUBMISSIONS_PER_IP_PER_HOUR")?,
         })
     }
 
@@ -79,6 +83,11 @@ impl ReviewerPages {
             .unwrap_or_default()
             .to_owned();
         let route = web::http::route_key(&request);
+        if route.contains(" /reviewer/") {
+            return self
+                .own_details(&branding, &request, &route, &token, now)
+                .await;
+        }
         if route.contains(" /reviews/") {
             // The one place a review link becomes a review.
             let review =

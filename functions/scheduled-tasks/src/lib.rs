@@ -4,7 +4,8 @@
 //! ask schools once a term to update their action plan (`workflows::after_report::action_plan`);
 //! remind lead reviewers of late reports and schools of waiting factual checks
 //! (`workflows::report::reminders`); purge the requests whose retention has ended
-//! (`workflows::retention`).
+//! (`workflows::retention`); remind reviewers whose DBS check or training runs out within 60
+//! days (`coordination::send_expiry_reminders`).
 //!
 //! Layer: the top, over `records`, `workflows`, `mail` (a Lambda adapter: it reads the event, calls
 //! the workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
@@ -54,6 +55,11 @@ pub async fn handle(tasks: &ScheduledTasks, event: LambdaEvent<Value>) -> Result
         factual_check = report_reminders.factual_check,
         "reports checked"
     );
+    let check_reminders = coordination::send_expiry_reminders(tasks.workflow.table(), now).await?;
+    tracing::info!(
+        check_reminders,
+        "reviewers' DBS checks and training checked"
+    );
     // By the real clock, not `now`: see `redrive_stalled`.
     let results = tasks.mail.redrive_stalled(STALLED_AFTER).await?;
     let sent = results
@@ -82,6 +88,7 @@ pub async fn handle(tasks: &ScheduledTasks, event: LambdaEvent<Value>) -> Result
             "factual_check_reminded": report_reminders.factual_check
         },
         "retention": { "purged": purged },
+        "reviewers": { "check_reminded": check_reminders },
         "outbox": { "stalled": results.len(), "sent": sent, "failed": failed }
     }))
 }

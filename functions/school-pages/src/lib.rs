@@ -426,6 +426,7 @@ struct FormBody {
     contact_phone: String,
     no_pupil_named: Option<String>,
     privacy_notice_accepted: Option<String>,
+    reciprocal: Option<String>,
 }
 
 impl FormBody {
@@ -465,6 +466,7 @@ impl FormBody {
             contact_phone: self.contact_phone,
             no_pupil_named: self.no_pupil_named.is_some(),
             privacy_notice_accepted: self.privacy_notice_accepted.is_some(),
+            reciprocal: self.reciprocal.is_some(),
         }
     }
 }

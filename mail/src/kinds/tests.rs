@@ -100,6 +100,14 @@ const STORED: &[(&str, &str)] = &[
         r#"{"kind":"reviewer_released","request_id":"01JREQ","reference":"SR-7K3M-Q9","school_name":"Hill School","reviewer_name":"Bea","visit_date":"2027-03-04","visit_date_text":"4 March 2027","sequence":1,"cancelled_at":"2027-02-01T09:30:00Z"}"#,
         "Visit cancelled for you: Hill School on 4 March 2027",
     ),
+    (
+        r#"{"kind":"reviewer_details_link","reviewer_id":"01JREVIEWER"}"#,
+        "Camden SEND Review: the link to your reviewer details",
+    ),
+    (
+        r#"{"kind":"check_running_out","reviewer_id":"01JREVIEWER","reviewer_name":"Bea","check":"enhanced DBS check","runs_out":"2027-09-01","runs_out_text":"1 September 2027"}"#,
+        "Camden SEND Review: your enhanced DBS check runs out on 1 September 2027",
+    ),
 ];
 
 #[test]

@@ -356,6 +356,9 @@ pub struct RawReviewRequest {
     pub contact_phone: String,
     pub no_pupil_named: bool,
     pub privacy_notice_accepted: bool,
+    /// "We would like to review a school in return" (optional; no unless ticked).
+    #[serde(default)]
+    pub reciprocal: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -396,6 +399,10 @@ pub struct ReviewRequest {
     pub visit_windows: Vec<VisitWindow>,
     pub learning_goal: Text,
     pub contact: Contact,
+    /// The school would like one of its trained reviewers to review a school in return: a term
+    /// plan may propose reciprocal pairs and triads among such schools. (Absent: no.)
+    #[serde(default)]
+    pub reciprocal: bool,
 }
 
 impl ReviewRequest {
@@ -648,6 +655,7 @@ impl ReviewRequest {
                 email: contact_email,
                 phone: contact_phone,
             },
+            reciprocal: raw.reciprocal,
         })
     }
 }

@@ -8,7 +8,7 @@ use ulid::Ulid;
 use super::ReviewerRecord;
 use crate::domain::request::ReviewRequest;
 pub use crate::domain::request::fixture::{CAMDEN, SCHOOL_URN, raw_request};
-use crate::domain::{LocalAuthority, Phase, Region, SchoolType, Urn};
+use crate::domain::{LocalAuthority, Phase, Region, SchoolType, Specialism, Urn};
 use crate::programme::ProgrammeSettings;
 use crate::reviewers::Reviewer;
 
@@ -82,4 +82,64 @@ pub fn urn(text: &str) -> Urn {
 
 pub fn la(code: u16) -> &'static LocalAuthority {
     LocalAuthority::by_code(code).expect("a bundled LA code")
+}
+
+/// Forty schools of one local authority asking at once, and a pool where matching them one
+/// by one in arrival order strands half of them while a plan of the term serves all forty.
+pub struct ArrivalOrderTrap {
+    /// The forty schools' URNs, in arrival order (`100000` to `100039`).
+    pub schools: Vec<Urn>,
+    /// Ten autism specialists every school prefers (the schools' need is communication and
+    /// interaction), with room for two reviews a term each.
+    pub specialists: Vec<Reviewer>,
+    /// Ten reviewers with no specialism and room for two each, who declared a conflict with
+    /// the last twenty schools.
+    pub others: Vec<Reviewer>,
+}
+
+impl ArrivalOrderTrap {
+    /// How many of the schools arrival order leaves with nobody: the first twenty take every
+    /// specialist place, and only the specialists may review the last twenty.
+    pub const STRANDED_IN_ARRIVAL_ORDER: usize = 20;
+
+    /// Every reviewer: the specialists, then the others.
+    pub fn pool(&self) -> Vec<Reviewer> {
+        self.specialists
+            .iter()
+            .chain(&self.others)
+            .cloned()
+            .collect()
+    }
+}
+
+/// [`ArrivalOrderTrap`] over `base`, a reviewer eligible to lead every school's review (the
+/// caller's, so its dates can be the caller's too): twenty copies of it, each with its own id,
+/// name, address and home school.
+pub fn arrival_order_trap(base: &Reviewer) -> ArrivalOrderTrap {
+    let schools: Vec<Urn> = (0..40).map(|i| urn(&format!("1000{i:02}"))).collect();
+    let copy = |n: u16| Reviewer {
+        id: Ulid::from_parts(base.id.timestamp_ms(), u128::from(n)),
+        name: format!("{} {n}", base.name),
+        email: format!("r{n}.{}", base.email),
+        home_school_urn: urn(&format!("{}", 200_000 + u32::from(n))),
+        capacity_per_term: 2,
+        specialisms: vec![],
+        conflicts: vec![],
+        ..base.clone()
+    };
+    ArrivalOrderTrap {
+        specialists: (1..=10)
+            .map(|n| Reviewer {
+                specialisms: vec![Specialism::Autism],
+                ..copy(n)
+            })
+            .collect(),
+        others: (11..=20)
+            .map(|n| Reviewer {
+                conflicts: schools[20..].to_vec(),
+                ..copy(n)
+            })
+            .collect(),
+        schools,
+    }
 }

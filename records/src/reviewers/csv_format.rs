@@ -471,7 +471,7 @@ fn parse_yes_no(text: &str) -> Result<bool, String> {
     }
 }
 
-fn parse_capacity(text: &str) -> Result<u8, String> {
+pub(super) fn parse_capacity(text: &str) -> Result<u8, String> {
     text.parse()
         .ok()
         .filter(|c| *c <= MAX_CAPACITY_PER_TERM)

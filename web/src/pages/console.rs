@@ -12,6 +12,7 @@ pub use pipeline::{
 use askama::Template;
 
 pub mod people;
+pub mod plan;
 pub mod request;
 
 use records::branding::Branding;

@@ -13,12 +13,12 @@ pub struct MatchInputs {
     pub request: records::domain::request::ReviewRequest,
     history: HashMap<String, Vec<ReviewHistory>>,
     open_offers: HashMap<String, Vec<Date>>,
-    excluded: HashSet<Ulid>,
+    pub excluded: HashSet<Ulid>,
     /// The lead, when the place is the second's.
     lead: Option<TeamMember>,
     /// The one day the place is offered for (the second's, or a replacement lead's).
     fixed_date: Option<Date>,
-    follow_up_of: Option<matching::OriginalReview>,
+    pub follow_up_of: Option<matching::OriginalReview>,
     today: Date,
 }
 
@@ -31,16 +31,7 @@ impl MatchInputs {
     /// The matcher's verdict on every reviewer of the pool: candidates best first, and everyone
     /// else with every hard rule they break.
     pub fn rank(&self) -> matching::MatchOutcome<'_> {
-        let records: Vec<ReviewerRecord> = (self.pool.iter())
-            .map(|reviewer| {
-                let id = reviewer.id.to_string();
-                ReviewerRecord {
-                    reviewer,
-                    history: self.history.get(&id).map(Vec::as_slice).unwrap_or_default(),
-                    open_offers: (self.open_offers.get(&id).map(Vec::as_slice)).unwrap_or_default(),
-                }
-            })
-            .collect();
+        let records = self.records();
         let lead = (self.lead.as_ref()).and_then(|lead| {
             self.pool
                 .iter()
@@ -58,6 +49,20 @@ impl MatchInputs {
             &self.settings,
             self.today,
         )
+    }
+
+    /// The pool with each reviewer's history and open offers, as matching reads it.
+    pub fn records(&self) -> Vec<ReviewerRecord<'_>> {
+        (self.pool.iter())
+            .map(|reviewer| {
+                let id = reviewer.id.to_string();
+                ReviewerRecord {
+                    reviewer,
+                    history: self.history.get(&id).map(Vec::as_slice).unwrap_or_default(),
+                    open_offers: (self.open_offers.get(&id).map(Vec::as_slice)).unwrap_or_default(),
+                }
+            })
+            .collect()
     }
 }
 

@@ -236,36 +236,29 @@ fn windows_outside_the_term_rule_everyone_out() {
     );
 }
 
-/// Forty requests from schools in one LA, twenty reviewers with room for two reviews each:
-/// ten specialists every school prefers, ten others who have declined the last twenty
-/// requests. One by one in arrival order, the first twenty requests take every specialist
-/// place and the last twenty are stranded; the plan serves all forty.
+/// Forty requests from schools in one LA, twenty reviewers with room for two reviews each
+/// (the shared [`arrival_order_trap`]): ten specialists every school prefers, ten others in
+/// conflict with the last twenty schools. One by one in arrival order, the first twenty
+/// requests take every specialist place and the last twenty are stranded; the plan serves all
+/// forty.
 #[test]
 fn forty_requests_in_one_la_all_served_where_arrival_order_strands_half() {
-    let requests: Vec<ReviewRequest> = (0..40)
-        .map(|i| {
+    let trap = crate::matching::fixtures::arrival_order_trap(&reviewer(0));
+    let requests: Vec<ReviewRequest> = (trap.schools.iter())
+        .map(|school| {
             let mut r = request();
-            r.school.urn = crate::matching::fixtures::urn(&format!("1000{i:02}"));
+            r.school.urn = school.clone();
             r
         })
         .collect();
-    let specialists: Vec<Reviewer> = (1..=10)
-        .map(|n| Reviewer {
-            specialisms: vec![Specialism::Autism],
-            ..reviewer(n)
-        })
-        .collect();
-    let others: Vec<Reviewer> = (11..=20).map(reviewer).collect();
-    let everyone: Vec<&Reviewer> = specialists.iter().chain(&others).collect();
+    let everyone = trap.pool();
     let nobody = HashSet::new();
-    let declined_by_others: HashSet<Ulid> = others.iter().map(|r| r.id).collect();
-    let excluded = |i: usize| if i < 20 { &nobody } else { &declined_by_others };
 
     // Arrival order: each request offered to its best reviewer, the offer counting towards
     // that reviewer's load in the term, as the matcher does.
     let mut offers: Vec<Vec<Date>> = vec![Vec::new(); everyone.len()];
     let mut stranded = 0;
-    for (i, request) in requests.iter().enumerate() {
+    for request in &requests {
         let pool: Vec<ReviewerRecord> = everyone
             .iter()
             .zip(&offers)
@@ -274,7 +267,7 @@ fn forty_requests_in_one_la_all_served_where_arrival_order_strands_half() {
                 ..record(r)
             })
             .collect();
-        let outcome = rank_lead(request, excluded(i), &pool);
+        let outcome = rank_lead(request, &nobody, &pool);
         match outcome.ranked.first() {
             Some(best) => {
                 let at = everyone
@@ -286,25 +279,22 @@ fn forty_requests_in_one_la_all_served_where_arrival_order_strands_half() {
             None => stranded += 1,
         }
     }
-    assert_eq!(stranded, 20);
+    assert_eq!(
+        stranded,
+        crate::matching::fixtures::ArrivalOrderTrap::STRANDED_IN_ARRIVAL_ORDER
+    );
 
-    let pool: Vec<ReviewerRecord> = everyone.iter().map(|r| record(r)).collect();
-    let open: Vec<OpenRequest> = requests
-        .iter()
-        .enumerate()
-        .map(|(i, r)| lead_place(r, excluded(i)))
-        .collect();
+    let pool: Vec<ReviewerRecord> = everyone.iter().map(record).collect();
+    let open: Vec<OpenRequest> = requests.iter().map(|r| lead_place(r, &nobody)).collect();
     let plan = plan_term(&open, &pool, &settings(), SPRING, TODAY, &[], &[]).unwrap();
     assert_eq!(plan.proposed.len(), 40);
     assert!(plan.left_without.is_empty());
+    let in_conflict: HashSet<Ulid> = trap.others.iter().map(|r| r.id).collect();
     let mut load = std::collections::HashMap::new();
     for p in &plan.proposed {
         *load.entry(p.reviewer).or_insert(0) += 1;
         if p.request >= 20 {
-            assert!(
-                !declined_by_others.contains(&p.reviewer),
-                "a decline is kept"
-            );
+            assert!(!in_conflict.contains(&p.reviewer), "a conflict is kept");
         }
     }
     assert!(load.values().all(|&n| n <= 2), "capacity is kept");

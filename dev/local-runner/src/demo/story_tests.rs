@@ -55,6 +55,7 @@ fn request(
         contact_phone: "".into(),
         no_pupil_named: true,
         privacy_notice_accepted: true,
+        reciprocal: false,
     };
     ReviewRequest::parse(&raw, today).unwrap_or_else(|e| panic!("{today}: {e:?}"))
 }

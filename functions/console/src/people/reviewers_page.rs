@@ -260,6 +260,20 @@ async fn pool_page(
             )),
         })
         .collect();
+    let running_out: Vec<String> = reviewers
+        .iter()
+        .filter(|r| r.active)
+        .flat_map(|r| {
+            pool::running_out(r, today).into_iter().map(|due| {
+                format!(
+                    "{}: {} runs out on {}",
+                    r.name,
+                    due.check.label(),
+                    long_date(due.runs_out)
+                )
+            })
+        })
+        .collect();
     web::http::page(
         status,
         askama::Template::render(&ReviewersPage {
@@ -268,6 +282,7 @@ async fn pool_page(
             csrf: asker.csrf(),
             terms: &terms,
             rows: &rows,
+            running_out: &running_out,
             import_text,
             import_errors,
             notice,

@@ -34,5 +34,6 @@ pub fn raw_request() -> RawReviewRequest {
         contact_phone: "".into(),
         no_pupil_named: true,
         privacy_notice_accepted: true,
+        reciprocal: false,
     }
 }

@@ -41,6 +41,20 @@ fn a_valid_request_parses_into_canonical_values() {
         request.visit_windows[0].to_string(),
         "11 January 2027 to 22 January 2027"
     );
+    assert!(
+        !request.reciprocal,
+        "reviewing in return is asked for, never assumed"
+    );
+    let in_return = RawReviewRequest {
+        reciprocal: true,
+        ..valid()
+    };
+    assert!(ReviewRequest::parse(&in_return, TODAY).unwrap().reciprocal);
+    // A request stored before the question was asked reads as no.
+    let mut stored = serde_json::to_value(&request).unwrap();
+    stored.as_object_mut().unwrap().remove("reciprocal");
+    let read: ReviewRequest = serde_json::from_value(stored).unwrap();
+    assert!(!read.reciprocal);
 }
 
 #[test]

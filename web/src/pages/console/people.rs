@@ -42,6 +42,9 @@ pub struct ReviewersPage<'a> {
     /// The terms whose bookings are shown, e.g. `autumn term 2026`.
     pub terms: &'a [String],
     pub rows: &'a [ReviewerRow],
+    /// Active reviewers whose DBS check or training runs out within 60 days (they are emailed
+    /// a reminder), one sentence each.
+    pub running_out: &'a [String],
     /// The import's text, shown again after an error.
     pub import_text: &'a str,
     /// Every problem of a refused import, one a line (`line 3: email ...`).

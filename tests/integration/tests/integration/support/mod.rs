@@ -24,7 +24,7 @@ pub(crate) use forms::{
     redirect, report_form, routes_under, step, tampered, tampered_token, valid_form, valid_json,
     version_on,
 };
-pub(crate) use people::{Booked, reviewer_row, second_row};
+pub(crate) use people::{Booked, pool_of, reviewer_row, second_row};
 pub(crate) use people_console::{POOL_HEADER, pool_row, reviewer_fields};
 pub(crate) use stack::{
     TestStack, spawn, spawn_with, spawn_with_parameter, template_path, unique_address,

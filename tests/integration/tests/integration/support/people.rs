@@ -33,6 +33,16 @@ pub(crate) fn second_row(name: &str, email: &str, la: u16, phases: &str, urn: &s
     reviewer_row(name, email, la, phases, 2, urn).replace(&trained, &trained.replace("yes", "no"))
 }
 
+/// The reviewers of these rows, as the import reads them.
+pub(crate) fn pool_of(rows: &[String]) -> Vec<records::reviewers::Reviewer> {
+    let csv = format!(
+        "name,email,home_school_urn,trust,local_authority,regions,phases,school_types,specialisms,may_lead,trained_on,dbs_checked_on,capacity_per_term,unavailable,conflicts,active\n{}\n",
+        rows.join("\n")
+    );
+    let parsed = records::reviewers::parse_csv(&csv).expect("a valid pool");
+    parsed.into_iter().map(|r| r.reviewer).collect()
+}
+
 /// A request whose lead reviewer accepted the offer for [`super::visit_day`].
 pub(crate) struct Booked {
     pub(crate) school: School,
@@ -48,14 +58,13 @@ pub(crate) struct Booked {
 impl TestStack {
     /// The administrator imports (or updates) these reviewer rows.
     pub async fn import_reviewers(&self, rows: &[String]) {
-        let csv = format!(
-            "name,email,home_school_urn,trust,local_authority,regions,phases,school_types,specialisms,may_lead,trained_on,dbs_checked_on,capacity_per_term,unavailable,conflicts,active\n{}\n",
-            rows.join("\n")
-        );
-        let parsed = records::reviewers::parse_csv(&csv).expect("a valid pool");
-        let pool: Vec<_> = parsed.into_iter().map(|r| r.reviewer).collect();
+        self.reviewers_join(&pool_of(rows)).await;
+    }
+
+    /// The administrator imports (or updates) these reviewers.
+    pub async fn reviewers_join(&self, pool: &[records::reviewers::Reviewer]) {
         let actor = records::audit::Actor::new("test", time::OffsetDateTime::now_utc());
-        records::reviewers::upsert_all(&self.table_handle(), &pool, &actor)
+        records::reviewers::upsert_all(&self.table_handle(), pool, &actor)
             .await
             .unwrap();
     }

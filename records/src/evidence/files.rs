@@ -159,6 +159,16 @@ impl FileType {
         }
     }
 
+    /// The newer, macro-free format's extension for a 97-2003 type (the type's own otherwise).
+    pub fn macro_free_extension(self) -> &'static str {
+        match self {
+            FileType::Doc => ".docx",
+            FileType::Xls => ".xlsx",
+            FileType::Ppt => ".pptx",
+            other => other.extensions()[0],
+        }
+    }
+
     /// The file input's `accept`: the extensions and the MIME type.
     pub fn accept(self) -> String {
         let mut accept: Vec<&str> = self.extensions().to_vec();
@@ -211,8 +221,23 @@ fn office_open_xml(bytes: &[u8], folder: &str) -> bool {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Rejection {
     Empty,
-    TooLarge { max_bytes: u64 },
+    TooLarge {
+        max_bytes: u64,
+    },
     NotTheDeclaredType(FileType),
+    /// A CSV cell (1-based row and column) a spreadsheet would run as a formula.
+    Formula {
+        row: u64,
+        column: u64,
+    },
+    /// A web page (HTML) sent as a CSV file.
+    WebPage,
+    /// A 97-2003 Office file with macro storage.
+    Macros(FileType),
+    /// The malware scan found a threat.
+    Threat,
+    /// No clean scan result (the scan failed, could not read the file, or is missing).
+    NotScanned,
 }
 
 impl Rejection {
@@ -227,6 +252,18 @@ impl Rejection {
                 "The file was not a {label}, although you chose {label} as its type. Upload it again and choose the type that matches the file (for example, from the end of its name).",
                 label = declared.label()
             ),
+            Rejection::Formula { row, column } => format!(
+                "Row {row}, column {letters} of the CSV file begins with =, +, - or @, which a spreadsheet would run as a formula. Replace formulas with their values (copy the cells, then paste values only), save the file as CSV again and upload it.",
+                letters = column_letters(*column)
+            ),
+            Rejection::WebPage => "The file is a web page (HTML), not a CSV file. Open the data in your spreadsheet, save it as CSV and upload that file.".into(),
+            Rejection::Macros(declared) => format!(
+                "The {label} contains macros (code that runs when it is opened), which we do not accept. Save it without macros (for example as a PDF, or in the newer format ending {newer}) and upload it again.",
+                label = declared.label(),
+                newer = declared.macro_free_extension()
+            ),
+            Rejection::Threat => "Our malware scan found a threat in the file, so we deleted it and no reviewer saw it. Ask your IT support to check the computer it came from before you upload a clean copy.".into(),
+            Rejection::NotScanned => "We could not scan the file for malware, so we deleted it. Upload it again; if this happens again, save it as a PDF and upload that.".into(),
         }
     }
 }
@@ -242,7 +279,26 @@ pub fn verify(declared: FileType, bytes: &[u8], max_bytes: u64) -> Result<(), Re
     if !declared.matches(bytes) {
         return Err(Rejection::NotTheDeclaredType(declared));
     }
-    Ok(())
+    match declared {
+        FileType::Csv => super::content::csv_cells(bytes),
+        FileType::Doc | FileType::Xls | FileType::Ppt if super::content::ole_macros(bytes) => {
+            Err(Rejection::Macros(declared))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// `A`, `B`, ... `Z`, `AA`: a 1-based column as a spreadsheet names it.
+pub fn column_letters(column: u64) -> String {
+    let mut letters = Vec::new();
+    let mut n = column;
+    while n > 0 {
+        let digit = ((n - 1) % 26) as u8;
+        letters.push(b'A' + digit);
+        n = (n - 1) / 26;
+    }
+    letters.reverse();
+    String::from_utf8(letters).unwrap_or_default()
 }
 
 /// `2.4 MB`, `850 KB`, `12 bytes` (1 MB = 1024 KB, as the size limit is counted).
