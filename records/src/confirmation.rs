@@ -15,9 +15,10 @@ use time::{Duration, OffsetDateTime};
 
 use crate::audit::AuditEntry;
 use crate::lifecycle::{Action, Guard, Person, Refusal, RequestState, Why, allowed_on};
+use crate::rate_limit::counter;
 use crate::request::{StoredRequest, TimelineEvent, request_pk, timeline_put};
 use crate::retention::{self, PurgeRule};
-use crate::store::{StoreError, Table, Transacted, dynamo_error, n, s};
+use crate::store::{StoreError, Table, Transacted, dynamo_error, s};
 
 /// What confirming did.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -98,7 +99,7 @@ pub async fn confirm(
             &stored.id,
             &TimelineEvent::new(at(now), "confirmed", Some(detail.to_owned())),
         ),
-        capped_counter(
+        counter(
             &table.name,
             format!("RATE#school#{}#{day}", stored.request.school.urn),
             per_school_per_day,
@@ -188,28 +189,6 @@ fn move_state(
             retention::moved_by(update, activity),
             Some("attribute_exists(pk)"),
         )
-        .build()
-        .expect("table, key and expression are set");
-    TransactWriteItem::builder().update(update).build()
-}
-
-/// A counter (`pk` / `RATE`) that refuses to go past `limit`: the transaction is cancelled
-/// instead. It expires (TTL) at `expires`.
-pub fn capped_counter(
-    table: &str,
-    pk: String,
-    limit: u32,
-    expires: OffsetDateTime,
-) -> TransactWriteItem {
-    let update = Update::builder()
-        .table_name(table)
-        .key("pk", s(pk))
-        .key("sk", s("RATE"))
-        .update_expression("ADD hits :one SET expires_at = :exp")
-        .condition_expression("attribute_not_exists(hits) OR hits < :limit")
-        .expression_attribute_values(":one", n(1))
-        .expression_attribute_values(":limit", n(limit))
-        .expression_attribute_values(":exp", n(expires.unix_timestamp()))
         .build()
         .expect("table, key and expression are set");
     TransactWriteItem::builder().update(update).build()

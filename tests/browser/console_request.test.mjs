@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseUrl, expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
 import { openAtStage, signInAs } from './console_session.mjs';
-import { clickAndWait, fillValidRequest, isoDateFromToday, uniqueEmail } from './school.mjs';
+import { clickAndWait, confirmRequest, fillValidRequest, isoDateFromToday, uniqueEmail } from './school.mjs';
 
 useBrowser();
 
@@ -25,7 +25,9 @@ async function sendRequest(page) {
   await page.fill('#window_2_end', isoDateFromToday(250));
   await clickAndWait(page, page.getByRole('button', { name: 'Send request' }));
   assert.equal((await page.locator('h1').innerText()).trim(), 'Request sent');
-  return (await page.locator('.panel__reference').innerText()).trim();
+  const reference = (await page.locator('.panel__reference').innerText()).trim();
+  await confirmRequest(reference);
+  return reference;
 }
 
 async function errorSummary(page) {

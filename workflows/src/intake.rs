@@ -18,7 +18,6 @@ use sha2::{Digest, Sha256};
 use time::format_description::well_known::Rfc3339;
 use time::{Duration, OffsetDateTime};
 
-use records::confirmation::capped_counter;
 use records::domain::request::{Reference, ReviewRequest};
 use records::lifecycle::RequestState;
 use records::links::{LazyLinkSecret, LinkSecret, status_link, token_hash};
@@ -416,7 +415,7 @@ impl Intake {
                 &email,
                 now,
             ),
-            capped_counter(
+            counter(
                 table,
                 format!("RATE#ip#{ip_key}#{}", hour.unix_timestamp()),
                 self.limits.per_ip_per_hour,

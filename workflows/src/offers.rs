@@ -359,7 +359,8 @@ impl Workflow {
         &self.table
     }
 
-    async fn settings(&self) -> ProgrammeSettings {
+    /// The programme's settings as saved (the deploy's until then).
+    pub async fn settings(&self) -> ProgrammeSettings {
         match programme::get(&self.table).await {
             Ok(Some(settings)) => settings,
             _ => self.fallback_settings.clone(),

@@ -32,6 +32,10 @@ const NOTICES: &[(&str, &str)] = &[
         "The review has been offered to the reviewer you chose.",
     ),
     ("reassigned", "The request is being matched again."),
+    (
+        "released",
+        "The request has been released: it is being matched.",
+    ),
     ("withdrawn", "The request has been withdrawn."),
     (
         "replaced",
@@ -83,7 +87,13 @@ pub(crate) async fn answer(
             | (
                 "POST",
                 Some(
-                    "offer" | "reassign" | "withdraw" | "erase" | "replace-lead" | "replace-second"
+                    "offer"
+                        | "release"
+                        | "reassign"
+                        | "withdraw"
+                        | "erase"
+                        | "replace-lead"
+                        | "replace-second"
                 )
             )
     );
@@ -158,6 +168,10 @@ pub(crate) async fn answer(
                 .await
                 .map(|r| r.map(|()| done))
         }
+        "release" => coordination
+            .release(&actor, &id, &form.seen)
+            .await
+            .map(|r| r.map(|()| "released")),
         "reassign" => coordination
             .reassign(&actor, &id, &form.seen)
             .await
@@ -248,6 +262,7 @@ async fn show(
     let allowed = coordination::allowed(&file.stored, at.date());
     let actions = if coordinator {
         ActionsShown {
+            release: allowed.release,
             reassign: allowed.reassign,
             withdraw: allowed.withdraw,
             erase: allowed.erase,

@@ -161,24 +161,13 @@ impl TestStack {
     /// School `school` (URN `urn`, contact `email`, with a phone number) asks through the API
     /// for a review of leadership and outcomes; its reference.
     pub async fn submit_request(&self, urn: &str, school: &str, email: &str) -> Reference {
-        let body = json!({
-            "school": {
-                "urn": urn, "name": school, "phase": "primary", "type": "mainstream",
-                "local_authority_code": 202, "trust": null, "postcode": "NW1 2DB",
-                "number_on_roll": 420, "sen_support_percent": 14.5, "ehc_plan_percent": 3.2,
-                "areas_of_need": ["communication_and_interaction"]
-            },
-            "review_type": "send_review",
-            "focus_areas": ["leadership", "outcomes"],
-            "visit_windows": [
-                { "start": date_from_now(30), "end": date_from_now(40) },
-                { "start": date_from_now(60), "end": date_from_now(70) }
-            ],
-            "learning_goal": "How well our graduated approach works.",
-            "contact": { "name": "Grace Hopper", "role": "SENCO", "email": email, "phone": "01632 960 001" },
-            "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
-        });
-        self.created_request(body).await
+        self.created_request(request_body(urn, school, email)).await
+    }
+
+    /// [`Self::submit_request`] that the contact has not confirmed (yet).
+    pub async fn submit_unconfirmed(&self, urn: &str, email: &str) -> Reference {
+        self.unconfirmed_request(request_body(urn, "Brook Primary School", email))
+            .await
     }
 
     /// Posts `body` to the API, which must accept the request (waiting for its contact), and
@@ -363,4 +352,26 @@ impl TestStack {
         self.book((&contact, urn, "Brook Primary School"), &lead, 0)
             .await
     }
+}
+
+/// The API body of a request from school `school` (URN `urn`, contact `email`, with a phone
+/// number) for a review of leadership and outcomes.
+fn request_body(urn: &str, school: &str, email: &str) -> Value {
+    json!({
+        "school": {
+            "urn": urn, "name": school, "phase": "primary", "type": "mainstream",
+            "local_authority_code": 202, "trust": null, "postcode": "NW1 2DB",
+            "number_on_roll": 420, "sen_support_percent": 14.5, "ehc_plan_percent": 3.2,
+            "areas_of_need": ["communication_and_interaction"]
+        },
+        "review_type": "send_review",
+        "focus_areas": ["leadership", "outcomes"],
+        "visit_windows": [
+            { "start": date_from_now(30), "end": date_from_now(40) },
+            { "start": date_from_now(60), "end": date_from_now(70) }
+        ],
+        "learning_goal": "How well our graduated approach works.",
+        "contact": { "name": "Grace Hopper", "role": "SENCO", "email": email, "phone": "01632 960 001" },
+        "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
+    })
 }
