@@ -6,7 +6,7 @@
 use aws_sdk_dynamodb::types::{TransactWriteItem, Update};
 use records::audit::{Actor, AuditSubject};
 use records::lifecycle::{Action, Guard};
-use records::request::StoredRequest;
+use records::request::{StoredRequest, second_state};
 use records::store::{Transacted, dynamo_error, s};
 use time::OffsetDateTime;
 use workflows::matching::{Candidate, MatchOutcome, Role, RuleOut};
@@ -199,9 +199,9 @@ impl Coordination {
         reviewer_id: &str,
         seen_on_page: &str,
     ) -> Result<Result<String, Refused>, CoordinationError> {
-        self.offer_lead(
+        self.offer_named(
             actor,
-            id,
+            (id, Role::Lead),
             reviewer_id,
             seen_on_page,
             "offered to a named reviewer",
@@ -210,11 +210,15 @@ impl Coordination {
     }
 
     /// [`Self::offer_to`], audit-logged as `audit_action`: the one path by which a coordinator's
-    /// choice (a named reviewer, a term plan's assignment) becomes an offer.
-    pub(crate) async fn offer_lead(
+    /// choice (a named reviewer, a term plan's assignment) becomes an offer. `role` is the
+    /// place: the lead's, or a booked team's second for the lead's day (the matcher's own
+    /// offer of a second, [`workflows::offers::Workflow::offer_items`]), which the lifecycle
+    /// allows only before the visit day and which is refused unless the place is still
+    /// looking for its second.
+    pub(crate) async fn offer_named(
         &self,
         actor: &Actor,
-        id: &str,
+        (id, role): (&str, Role),
         reviewer_id: &str,
         seen_on_page: &str,
         audit_action: &str,
@@ -223,12 +227,21 @@ impl Coordination {
             Ok(stored) => stored,
             Err(refused) => return Ok(Err(refused)),
         };
-        if let Err(refused) = administrator_may(&stored, Action::OfferNamed, actor.at.date()) {
+        let action = match role {
+            Role::Lead => Action::OfferNamed,
+            Role::Second => Action::OfferSecond,
+        };
+        if let Err(refused) = administrator_may(&stored, action, actor.at.date()) {
             return Ok(Err(refused));
+        }
+        if role == Role::Second && !looking_for_a_second(&stored) {
+            return Ok(Err(Refused::Workflow(
+                "the team is not looking for a second reviewer".into(),
+            )));
         }
         let inputs = self
             .workflow
-            .match_inputs(&stored, Role::Lead, actor.at.date())
+            .match_inputs(&stored, role, actor.at.date())
             .await?;
         let outcome = inputs.rank();
         let candidate = match chosen(&outcome, reviewer_id, None) {
@@ -239,7 +252,11 @@ impl Coordination {
         let (offer_id, mut items) =
             self.workflow
                 .offer_items(&stored, &inputs, candidate.reviewer, actor.at)?;
-        if let Some(open) = &stored.open_offer {
+        if role == Role::Second {
+            // The offer's own request update expects the matcher's search under way; a second
+            // place that found nobody ("needs attention") is offered too.
+            items[0] = second_offered(&table.name, &stored.id, &offer_id);
+        } else if let Some(open) = &stored.open_offer {
             if let Some(offer) = self.workflow.offer(open).await?
                 && offer.reviewer_id == reviewer_id
             {
@@ -247,13 +264,19 @@ impl Coordination {
             }
             items.push(withdraw_open_offer(&table.name, open));
         }
-        Guard::new(Action::OfferNamed, actor.at.date()).add_to(&table.name, &stored.id, &mut items);
+        Guard::new(action, actor.at.date()).add_to(&table.name, &stored.id, &mut items);
         let subject = AuditSubject::Request {
             id: stored.id.clone(),
             reference: stored.reference.to_string(),
         };
-        let mut detail = format!("offered the review to {}", candidate.reviewer.name);
-        if stored.open_offer.is_some() {
+        let mut detail = match role {
+            Role::Lead => format!("offered the review to {}", candidate.reviewer.name),
+            Role::Second => format!(
+                "offered the second reviewer's place to {}",
+                candidate.reviewer.name
+            ),
+        };
+        if role == Role::Lead && stored.open_offer.is_some() {
             detail.push_str(" (the offer waiting for an answer was withdrawn)");
         }
         items.push(
@@ -270,6 +293,37 @@ impl Coordination {
             Transacted::Cancelled(_) => Ok(Err(Refused::Stale)),
         }
     }
+}
+
+/// Whether a booked team is still looking for its second reviewer: searching or found nobody,
+/// with no offer waiting and nobody booked.
+pub(crate) fn looking_for_a_second(stored: &StoredRequest) -> bool {
+    matches!(
+        stored.second_state.as_deref(),
+        Some(second_state::MATCHING | second_state::NEEDS_ATTENTION)
+    ) && stored.second_offer.is_none()
+        && stored.second.is_none()
+}
+
+/// The request: its second place, still looking, waits for offer `offer_id`.
+fn second_offered(table: &str, request_id: &str, offer_id: &str) -> TransactWriteItem {
+    let update = Update::builder()
+        .table_name(table)
+        .key("pk", s(records::keys::request_pk(request_id)))
+        .key("sk", s("REQUEST"))
+        .update_expression("SET second_state = :offered, second_offer = :offer")
+        .condition_expression(
+            "second_state IN (:matching, :attention) AND attribute_not_exists(second_offer) \
+             AND attribute_not_exists(#second)",
+        )
+        .expression_attribute_names("#second", "second")
+        .expression_attribute_values(":offered", s(second_state::OFFERED))
+        .expression_attribute_values(":offer", s(offer_id))
+        .expression_attribute_values(":matching", s(second_state::MATCHING))
+        .expression_attribute_values(":attention", s(second_state::NEEDS_ATTENTION))
+        .build()
+        .expect("complete update");
+    TransactWriteItem::builder().update(update).build()
 }
 
 /// Withdraws offer `offer_id` if it is still open (its reviewer is not asked again by it).

@@ -10,16 +10,17 @@
 //! judged on what the matcher itself reads for it ([`workflows::offers::MatchInputs`]: the
 //! exclusions, a fixed day, a follow-up's original lead), so the plan and the matcher agree.
 //!
-//! What is sent: the lead offers. A second reviewer's offer is for the lead's day, so a team
-//! planned with its lead gets its second from the matcher once the lead accepts; the plan's
-//! second only shows the capacity it needs. Each offer is conditional on the request being as
-//! the plan saw it: a request that moved on is skipped and reported, never offered twice.
+//! What is sent: the lead offers, and the second of each booked team still looking for one (its
+//! offer is for the lead's booked day). A team planned with its lead gets its second from the
+//! matcher once the lead accepts (its day is not known yet); the plan's second only shows the
+//! capacity it needs. Each offer is conditional on the request being as the plan saw it: a
+//! request that moved on is skipped and reported, never offered twice.
 
 use std::collections::HashMap;
 
 use records::audit::{Actor, AuditSubject};
 use records::lifecycle::RequestState;
-use records::request::{StoredRequest, read_request, second_state};
+use records::request::{StoredRequest, read_request};
 use records::store::dynamo_error;
 use time::Date;
 use workflows::matching::{Role, Term, needs_second_reviewer};
@@ -28,6 +29,7 @@ use workflows::term_plan::{
     self, Choice, OpenRequest, Place, Reciprocal, TermPlan, TermPlanError, reciprocal_term,
 };
 
+use crate::named_offer::looking_for_a_second;
 use crate::refusal::{Refused, seen};
 use crate::{Coordination, CoordinationError};
 
@@ -74,10 +76,11 @@ pub struct PlanView {
     pub dropped: Vec<PairChoice>,
 }
 
-/// One offer of a plan to send: the lead's place on `request_id`, as the plan saw it.
+/// One offer of a plan to send: `role`'s place on `request_id`, as the plan saw it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlannedOffer {
     pub request_id: String,
+    pub role: Role,
     pub reviewer_id: String,
     pub seen: String,
 }
@@ -110,11 +113,7 @@ impl Coordination {
             }
         }
         for stored in self.requests_in(RequestState::Accepted).await? {
-            let looking = matches!(
-                stored.second_state.as_deref(),
-                Some(second_state::MATCHING | second_state::NEEDS_ATTENTION)
-            );
-            if looking && stored.second_offer.is_none() && stored.second.is_none() {
+            if looking_for_a_second(&stored) {
                 waiting.push((stored, Role::Second));
             }
         }
@@ -263,9 +262,9 @@ impl Coordination {
         let mut outcome = PlanSent::default();
         for offer in offers {
             match self
-                .offer_lead(
+                .offer_named(
                     actor,
-                    &offer.request_id,
+                    (&offer.request_id, offer.role),
                     &offer.reviewer_id,
                     &offer.seen,
                     "offered by the term plan",

@@ -65,6 +65,9 @@ pub enum Action {
     AnswerOffer,
     /// Offer the lead's place to a reviewer the administrator names.
     OfferNamed,
+    /// Offer a booked team's second place, for the lead's day, to a reviewer the
+    /// administrator names (a term plan's second).
+    OfferSecond,
     /// Ask for the request to be matched again (the administrator).
     Reassign,
     /// Replace a booked reviewer, lead or second, before the day of the visit (the
@@ -93,6 +96,7 @@ impl Action {
         Action::OpenReview,
         Action::AnswerOffer,
         Action::OfferNamed,
+        Action::OfferSecond,
         Action::Reassign,
         Action::ReplaceReviewer,
         Action::Withdraw,
@@ -182,11 +186,17 @@ impl fmt::Display for Refusal {
             (AnswerOffer, Withdrawn) => "This request was withdrawn, so the offer is closed.",
             (AnswerOffer, _) => "This offer is closed.",
             (Withdraw, Withdrawn) => "The request is already withdrawn.",
-            (OfferNamed | Reassign | ReplaceReviewer | Erase, Withdrawn) => {
+            (OfferNamed | OfferSecond | Reassign | ReplaceReviewer | Erase, Withdrawn) => {
                 "This request was withdrawn, so its reviewers can no longer change."
             }
             (OfferNamed, _) => {
                 "The lead's place can be offered only until a lead reviewer accepts it."
+            }
+            (OfferSecond, VisitDayCame | VisitTookPlace) => {
+                "The visit has taken place, so the team can no longer change."
+            }
+            (OfferSecond, _) => {
+                "The second reviewer's place can be offered only once a lead reviewer is booked."
             }
             (Reassign, _) => {
                 "Only a request nobody could take, or with an offer waiting for an answer, can be matched again."
@@ -289,6 +299,14 @@ fn rule(action: Action) -> Rule {
             &[Submitted, Matching, NeedsAttention, Offered],
             ANY_REPORT,
             Always,
+        ),
+        // A booked team's second place, before the visit day (the workflow checks that the
+        // place is still looking for its second).
+        Action::OfferSecond => (
+            ADMINISTRATOR,
+            &[Accepted],
+            NO_REPORT_OR_DRAFT,
+            BeforeVisitDay,
         ),
         // A booked request only when its second's place found nobody (the workflow checks
         // that part).

@@ -186,10 +186,16 @@ async fn send(
     )
 }
 
-/// An offer as the send form carries it: `request|reviewer|seen`.
+/// An offer as the send form carries it: `role|request|reviewer|seen`.
 fn planned_offer(value: &str) -> Option<PlannedOffer> {
-    let mut parts = value.splitn(3, '|');
+    let mut parts = value.splitn(4, '|');
+    let role = match parts.next()? {
+        "lead" => PlaceRole::Lead,
+        "second" => PlaceRole::Second,
+        _ => return None,
+    };
     Some(PlannedOffer {
+        role,
         request_id: parts.next()?.to_owned(),
         reviewer_id: parts.next()?.to_owned(),
         seen: parts.next()?.to_owned(),
@@ -334,10 +340,16 @@ fn shown(view: &PlanView, forbids: &[PairChoice], confirmed: &[String]) -> PlanS
             score: (p.score.total(), why(&p.score)),
             key: pair_key(&request.id, &reviewer, p.role),
             pinned: p.pinned,
-            not_sent: p.role == PlaceRole::Second,
+            // A second is sent only for a booked team (its day is the lead's).
+            not_sent: p.role == PlaceRole::Second && !request.second_only,
         });
-        if p.role == PlaceRole::Lead {
-            offers.push(format!("{}|{reviewer}|{}", request.id, request.seen));
+        if p.role == PlaceRole::Lead || request.second_only {
+            offers.push(format!(
+                "{}|{}|{reviewer}|{}",
+                role_key(p.role),
+                request.id,
+                request.seen
+            ));
         }
     }
     let left = (view.plan.left_without.iter())
@@ -475,6 +487,21 @@ mod tests {
         );
         assert_eq!(pair("req|x|boss"), None);
         assert_eq!(pair("req"), None);
+    }
+
+    #[test]
+    fn a_planned_offer_reads_its_place_and_a_bad_one_is_ignored() {
+        let offer = planned_offer("second|req|01ARZ3NDEKTSV4RRFFQ69G5FAV|state|v|1").unwrap();
+        assert_eq!(offer.role, PlaceRole::Second);
+        assert_eq!(offer.request_id, "req");
+        assert_eq!(offer.reviewer_id, "01ARZ3NDEKTSV4RRFFQ69G5FAV");
+        assert_eq!(offer.seen, "state|v|1");
+        assert_eq!(
+            planned_offer("lead|req|rev|seen").map(|o| o.role),
+            Some(PlaceRole::Lead)
+        );
+        assert_eq!(planned_offer("boss|req|rev|seen"), None);
+        assert_eq!(planned_offer("lead|req"), None);
     }
 
     #[test]

@@ -2,7 +2,8 @@
 //! once, in a pool where matching them one by one in arrival order strands half of them (the
 //! pure test's instance, `records::matching::fixtures::arrival_order_trap`). The plan serves
 //! every school; sending it puts one offer and one email out per school, a second send of the
-//! same page offers nothing twice, and a decline goes back to one-by-one matching.
+//! same page offers nothing twice, and a decline goes back to one-by-one matching. A booked
+//! team still looking for its second gets the plan's second as one offer, for the lead's day.
 
 use std::time::Duration;
 
@@ -11,8 +12,12 @@ use records::matching::Term;
 use records::matching::fixtures::{ArrivalOrderTrap, arrival_order_trap};
 use reqwest::StatusCode;
 
+use records::domain::format_date;
+use records::request::second_state;
+
 use crate::support::{
-    TestStack, day, offer_link, pool_of, reviewer_row, spawn_with_parameter, unique_address,
+    TestStack, day, offer_link, pool_of, reviewer_row, second_row, spawn, spawn_with_parameter,
+    unique_address,
 };
 
 /// A stack that takes the forty schools' requests from one address within the hour.
@@ -199,4 +204,87 @@ async fn the_plan_serves_the_schools_arrival_order_strands_and_a_decline_falls_b
         .id
         .to_string();
     assert_eq!(offer["reviewer_id"].as_s().unwrap(), &spare_id);
+}
+
+#[tokio::test]
+async fn a_booked_team_without_a_second_gets_the_plans_second_once() {
+    // Ada leads Brook Primary's review team; nobody can join her as second reviewer.
+    let app = spawn().await;
+    app.send_reviews_take_a_second_reviewer().await;
+    let ada = unique_address("ada");
+    app.import_reviewers(&[reviewer_row("Ada Lead", &ada, 204, "primary", 2, "900001")])
+        .await;
+    let school = unique_address("school");
+    let booked = app
+        .book((&school, "100101", "Brook Primary School"), &ada, 0)
+        .await;
+    let id = booked.school.request_id.clone();
+    let mut looking = None;
+    for _ in 0..300 {
+        looking = app.stored_request(&id).await.second_state;
+        if looking.as_deref() == Some(second_state::NEEDS_ATTENTION) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert_eq!(looking.as_deref(), Some(second_state::NEEDS_ATTENTION));
+    let visit = app.stored_request(&id).await.lead.expect("Ada").visit_date;
+
+    // Bea joins the pool: the plan proposes her as second, and the page sends her offer.
+    let bea = unique_address("bea");
+    app.import_reviewers(&[second_row("Bea Second", &bea, 204, "primary", "900002")])
+        .await;
+    let (mut browser, _) = app.staff_signs_in("coordinator").await;
+    let term = Term::of(visit);
+    let html = (browser
+        .get(&format!("/console/plan?term={}", term.key()))
+        .await)
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("1 of 1 places filled."), "{html}");
+    assert!(!html.contains("Not sent"), "{html}");
+    let offers = offers_on(&html);
+    assert_eq!(offers.len(), 1);
+    assert!(
+        offers[0].starts_with(&format!("second|{id}|")),
+        "{offers:?}"
+    );
+
+    let csrf = crate::support::csrf_in(&html);
+    let term_key = term.key();
+    let mut form = vec![("csrf", csrf.as_str()), ("term", term_key.as_str())];
+    form.extend(offers.iter().map(|o| ("offer", o.as_str())));
+    let text = (browser.post("/console/plan/send", &form).await)
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("1 of 1 offers were sent"), "{text}");
+    let mail = app.wait_for_mail(&bea, 1).await;
+    assert!(
+        mail[0].text.contains("join them as second reviewer"),
+        "{}",
+        mail[0].text
+    );
+    let stored = app.stored_request(&id).await;
+    assert_eq!(stored.second_state.as_deref(), Some(second_state::OFFERED));
+    let offer = app
+        .item(
+            records::keys::offer_pk(&stored.second_offer.expect("Bea's offer")),
+            "OFFER",
+        )
+        .await
+        .expect("the offer");
+    assert_eq!(offer["visit_date"].as_s().unwrap(), &format_date(visit));
+    let log = app.audit_log().await;
+    assert!(log.iter().any(|e| e.action == "offered by the term plan"
+        && e.detail == "offered the second reviewer's place to Bea Second"));
+
+    // The same page sent again offers nothing twice.
+    let text = (browser.post("/console/plan/send", &form).await)
+        .text()
+        .await
+        .unwrap();
+    assert!(text.contains("0 of 1 offers were sent"), "{text}");
+    assert_eq!(app.wait_for_mail(&bea, 1).await.len(), 1);
 }
