@@ -260,12 +260,8 @@ async fn a_booked_team_without_a_second_gets_the_plans_second_once() {
         .await
         .unwrap();
     assert!(text.contains("1 of 1 offers were sent"), "{text}");
-    let mail = app.wait_for_mail(&bea, 1).await;
-    assert!(
-        mail[0].text.contains("join them as second reviewer"),
-        "{}",
-        mail[0].text
-    );
+    let asked = &app.wait_for_mail(&bea, 1).await[0].text;
+    assert!(asked.contains("join them as second reviewer"), "{asked}");
     let stored = app.stored_request(&id).await;
     assert_eq!(stored.second_state.as_deref(), Some(second_state::OFFERED));
     let offer = app
