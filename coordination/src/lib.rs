@@ -1,10 +1,12 @@
 //! The programme coordinator's use cases, as the console runs them: a request's whole file
 //! ([`CaseFile`]), the actions its stage allows now ([`Allowed`]), offering it to a reviewer
 //! the coordinator names (each reviewer judged by the matcher's own hard rules, [`verdicts`]),
-//! reassigning, withdrawing with a reason, erasing it, and replacing a booked lead or second
-//! reviewer who dropped out ([`ReviewerReleased`]: their calendar entry is cancelled). Every change is one transaction with
-//! its audit entry ([`records::audit`]), conditional on what the coordinator's page showed, so a
-//! stale page or a concurrent change stores nothing.
+//! reassigning, withdrawing with a reason, erasing it, replacing a booked lead or second
+//! reviewer who dropped out ([`ReviewerReleased`]: their calendar entry is cancelled), and
+//! renewing a school's forwarded status link ([`status_link`], which the school's own page uses
+//! too). Every change is one transaction with its audit entry ([`records::audit`]),
+//! conditional on what the coordinator's page showed, so a stale page or a concurrent change
+//! stores nothing.
 //!
 //! Layer: the workflows' layer, beside `workflows` (which is full), over `records`; the console
 //! function and the web pages sit above it. What goes here: a coordinator's action and the
@@ -19,6 +21,7 @@ mod own_details_form;
 mod refusal;
 mod replacement;
 mod reviewer_details;
+pub mod status_link;
 mod term_plan;
 
 pub use actions::{Allowed, Erased, allowed};

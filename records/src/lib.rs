@@ -29,8 +29,6 @@ pub mod aws;
 pub mod branding;
 pub mod domain;
 pub mod env;
-pub mod evidence;
-pub mod framework;
 pub mod keys;
 pub mod lifecycle;
 pub mod links;
@@ -48,3 +46,5 @@ pub mod undeliverable;
 pub mod versioned;
 
 pub use env::{ConfigError, Env};
+/// The evidence file rules, a pure crate of their own (`crates/evidence-rules`).
+pub use evidence_rules as evidence;

@@ -1,7 +1,7 @@
 // The school's side of the browser tests: filling the request form with valid answers.
 // Shared by the test files that act as a school.
 import assert from 'node:assert/strict';
-import { readMail } from './harness.mjs';
+import { baseUrl, readMail } from './harness.mjs';
 
 /** The school's visit windows (days from today), as fillValidRequest enters them. */
 export const WINDOW_1 = [30, 40];
@@ -69,6 +69,23 @@ export async function fillValidRequest(page, { email, schoolName = uniqueSchoolN
   await page.check('#no_pupil_named');
   await page.check('#privacy_notice_accepted');
   return { schoolName, urn };
+}
+
+/**
+ * Sends a request through the school's form (from a fresh page); answers its reference. Its
+ * windows are months later than fillValidRequest's, so its offers use places of the shared demo
+ * pool in terms that the other files' requests leave free.
+ */
+export async function sendRequestMonthsAhead(page, { email = uniqueEmail(), schoolName = uniqueSchoolName() } = {}) {
+  await page.goto(baseUrl() + '/request');
+  await fillValidRequest(page, { email, schoolName });
+  await page.fill('#window_1_start', isoDateFromToday(150));
+  await page.fill('#window_1_end', isoDateFromToday(160));
+  await page.fill('#window_2_start', isoDateFromToday(240));
+  await page.fill('#window_2_end', isoDateFromToday(250));
+  await clickAndWait(page, page.getByRole('button', { name: 'Send request' }));
+  assert.equal((await page.locator('h1').innerText()).trim(), 'Request sent');
+  return (await page.locator('.panel__reference').innerText()).trim();
 }
 
 /** A school's private status link, as its email gives it. */
