@@ -24,6 +24,8 @@ pub struct Allowed {
     pub reassign: bool,
     pub withdraw: bool,
     pub erase: bool,
+    /// Release a held request for matching.
+    pub release: bool,
     /// Replace the booked lead (before the visit, no new date waiting for an answer).
     pub replace_lead: bool,
     /// Replace the booked second reviewer (before the visit).
@@ -41,6 +43,7 @@ pub fn allowed(stored: &StoredRequest, today: Date) -> Allowed {
                 || stored.second_state.as_deref() == Some(second_state::NEEDS_ATTENTION)),
         withdraw: may(Action::Withdraw),
         erase: may(Action::Erase),
+        release: may(Action::Release),
         replace_lead: place_replaceable(stored, Role::Lead, today),
         replace_second: place_replaceable(stored, Role::Second, today),
     }
@@ -88,6 +91,36 @@ impl Coordination {
             match self.workflow.reassign(id, actor.at, vec![entry]).await? {
                 Reassigned::Rematching => Ok(()),
                 Reassigned::Refused(reason) => Err(Refused::Workflow(reason)),
+            },
+        )
+    }
+
+    /// Releases held request `id` for matching (the lifecycle's `Release`, guarded in its
+    /// write), with its audit entry in the same transaction.
+    pub async fn release(
+        &self,
+        actor: &Actor,
+        id: &str,
+        seen_on_page: &str,
+    ) -> Result<Result<(), Refused>, CoordinationError> {
+        let stored = match self.as_seen(id, seen_on_page).await? {
+            Ok(stored) => stored,
+            Err(refused) => return Ok(Err(refused)),
+        };
+        if let Err(refused) = administrator_may(&stored, Action::Release, actor.at.date()) {
+            return Ok(Err(refused));
+        }
+        let entry = actor.entry(
+            "released",
+            subject(&stored),
+            "released the held request for matching",
+        );
+        let table = self.workflow.table();
+        let months = self.workflow.settings().await.retention_months;
+        Ok(
+            match records::confirmation::release(table, &stored, &entry, months).await? {
+                true => Ok(()),
+                false => Err(Refused::Stale),
             },
         )
     }

@@ -73,7 +73,7 @@ impl OutboxEmail for ReviewerDetailsLink {
     fn render(
         &self,
         programme: &Programme,
-        links: &EmailLinks,
+        links: &EmailLinks<'_>,
     ) -> Result<RenderedEmail, RenderError> {
         let paragraphs = [
             "You asked for the link to your reviewer details: how many reviews a term you can take, the dates you are away, the regions you will travel to and the schools you must not review.".into(),
@@ -84,7 +84,7 @@ impl OutboxEmail for ReviewerDetailsLink {
             ),
         ];
         let subject = format!("{}: the link to your reviewer details", programme.name);
-        let to = (programme, &**links, self.reviewer_id.as_str());
+        let to = (programme, links.secret, self.reviewer_id.as_str());
         Ok(to_reviewer(
             subject,
             &paragraphs,
@@ -100,7 +100,7 @@ impl OutboxEmail for CheckRunningOut {
     fn render(
         &self,
         programme: &Programme,
-        links: &EmailLinks,
+        links: &EmailLinks<'_>,
     ) -> Result<RenderedEmail, RenderError> {
         let paragraphs = [
             format!("Dear {},", self.reviewer_name),
@@ -117,7 +117,7 @@ impl OutboxEmail for CheckRunningOut {
             "{}: your {} runs out on {}",
             programme.name, self.check, self.runs_out_text
         );
-        let to = (programme, &**links, self.reviewer_id.as_str());
+        let to = (programme, links.secret, self.reviewer_id.as_str());
         Ok(to_reviewer(
             subject,
             &paragraphs,

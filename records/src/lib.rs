@@ -27,6 +27,7 @@
 pub mod audit;
 pub mod aws;
 pub mod branding;
+pub mod confirmation;
 pub mod domain;
 pub mod env;
 pub mod keys;
@@ -38,6 +39,7 @@ pub mod programme;
 pub mod progress;
 pub mod rate_limit;
 pub mod request;
+pub mod retention;
 pub mod reviewers;
 pub mod staff_sessions;
 pub mod store;

@@ -74,6 +74,11 @@ pub enum Action {
     Withdraw,
     /// Erase the request and everything of it (the administrator), in any stage.
     Erase,
+    /// Confirm a request from the link in its first email (the school's contact): only a
+    /// confirmed request is matched (or held).
+    Confirm,
+    /// Release a held request for matching (the administrator).
+    Release,
 }
 
 impl Action {
@@ -92,6 +97,8 @@ impl Action {
         Action::ReplaceReviewer,
         Action::Withdraw,
         Action::Erase,
+        Action::Confirm,
+        Action::Release,
     ];
 }
 
@@ -189,6 +196,10 @@ impl fmt::Display for Refusal {
             }
             (ReplaceReviewer, _) => "Only a booked reviewer can be replaced.",
             (Withdraw | Erase, _) => "This cannot be done at this stage of the review.",
+            (Confirm, Withdrawn) => "This request was withdrawn, so it can no longer be confirmed.",
+            (Confirm, _) => "This request is already confirmed.",
+            (Release, Withdrawn) => "This request was withdrawn, so it can no longer be released.",
+            (Release, _) => "Only a held request can be released for matching.",
         };
         f.write_str(text)
     }
@@ -224,8 +235,9 @@ const ANY_REPORT: &[Option<ReportState>] = &[
     Some(ReportState::Checked),
     Some(ReportState::Final),
 ];
-/// Every state but `withdrawn`.
+/// Every confirmed state but `withdrawn`.
 const OPEN: &[RequestState] = &[
+    RequestState::Held,
     RequestState::Submitted,
     RequestState::Matching,
     RequestState::Offered,
@@ -292,8 +304,24 @@ fn rule(action: Action) -> Rule {
             NO_REPORT_OR_DRAFT,
             BeforeVisitDay,
         ),
-        Action::Withdraw => (ADMINISTRATOR, OPEN, ANY_REPORT, Always),
+        // An unconfirmed request too: a coordinator may close a suspicious one at once.
+        Action::Withdraw => (
+            ADMINISTRATOR,
+            &[
+                PendingConfirmation,
+                Held,
+                Submitted,
+                Matching,
+                Offered,
+                Accepted,
+                NeedsAttention,
+            ],
+            ANY_REPORT,
+            Always,
+        ),
         Action::Erase => (ADMINISTRATOR, RequestState::ALL, ANY_REPORT, Always),
+        Action::Confirm => (SCHOOL, &[PendingConfirmation], ANY_REPORT, Always),
+        Action::Release => (ADMINISTRATOR, &[Held], ANY_REPORT, Always),
     };
     Rule {
         who,

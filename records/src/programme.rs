@@ -45,6 +45,9 @@ pub struct ProgrammeSettings {
     /// Whether reviewers never review schools in their own LA (on by default; a programme
     /// inside one LA must switch it off).
     pub local_authority_conflict_rule: bool,
+    /// Whether a request the school confirmed waits for a coordinator to release it for
+    /// matching (off by default).
+    pub hold_confirmed_requests: bool,
     /// A reviewer does not review a school they reviewed this many years ago or since; 0: no rule.
     pub recent_review_years: u8,
     /// Days a reviewer has to answer an offer before it goes to the next one.
@@ -89,6 +92,7 @@ impl ProgrammeSettings {
             primary_colour: HexColour::default(),
             privacy_notice_url: None,
             local_authority_conflict_rule: true,
+            hold_confirmed_requests: false,
             recent_review_years: 3,
             offer_expiry_days: 5,
             second_reviewer_for_types: Vec::new(),
@@ -123,6 +127,10 @@ impl ProgrammeSettings {
             (
                 "local_authority_conflict_rule".to_owned(),
                 AttributeValue::Bool(self.local_authority_conflict_rule),
+            ),
+            (
+                "hold_confirmed_requests".to_owned(),
+                AttributeValue::Bool(self.hold_confirmed_requests),
             ),
             (
                 "recent_review_years".to_owned(),
@@ -229,6 +237,12 @@ fn read_item(item: &Item) -> Result<ProgrammeSettings, String> {
             Some(v) => *v
                 .as_bool()
                 .map_err(|_| "local_authority_conflict_rule is not a boolean".to_owned())?,
+        },
+        hold_confirmed_requests: match item.get("hold_confirmed_requests") {
+            None => defaults.hold_confirmed_requests,
+            Some(v) => *v
+                .as_bool()
+                .map_err(|_| "hold_confirmed_requests is not a boolean".to_owned())?,
         },
         recent_review_years: number(item, "recent_review_years")?
             .unwrap_or(defaults.recent_review_years),
@@ -487,6 +501,7 @@ mod tests {
             logo_url: Some("https://example.org/logo.png".parse().unwrap()),
             primary_colour: "#00703C".parse().unwrap(),
             local_authority_conflict_rule: false,
+            hold_confirmed_requests: true,
             recent_review_years: 0,
             offer_expiry_days: 3,
             second_reviewer_for_types: vec!["mainstream".into()],

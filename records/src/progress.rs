@@ -38,6 +38,10 @@ macro_rules! progress_stages {
 }
 
 progress_stages! {
+    /// Stored; the contact has not confirmed it from the first email's link yet.
+    AwaitingConfirmation = "pending_confirmation", "Waiting for the school to confirm";
+    /// Confirmed; held for a coordinator to release for matching.
+    Held = "held", "Held: release for matching";
     Submitted = "submitted", "Submitted";
     /// A reviewer declined or let an offer expire: the matcher runs again.
     FindingReviewer = "matching", "Finding a reviewer";
@@ -92,6 +96,8 @@ pub fn progress(
     report_due_working_days: u8,
 ) -> Progress {
     match request.state {
+        RequestState::PendingConfirmation => return Progress::AwaitingConfirmation,
+        RequestState::Held => return Progress::Held,
         RequestState::Submitted => return Progress::Submitted,
         RequestState::Matching => return Progress::FindingReviewer,
         RequestState::NeedsAttention => return Progress::NobodyEligible,

@@ -84,7 +84,8 @@ fn is_zero(version: &u32) -> bool {
 }
 
 impl StoredRequest {
-    /// A request as it is first stored: submitted, with nothing decided yet.
+    /// A request as it is first stored: waiting for its contact to confirm it, with nothing
+    /// decided yet.
     pub fn submitted(
         id: String,
         reference: Reference,
@@ -94,7 +95,7 @@ impl StoredRequest {
         StoredRequest {
             id,
             reference,
-            state: RequestState::Submitted,
+            state: RequestState::PendingConfirmation,
             created_at,
             purge_after: None,
             request,

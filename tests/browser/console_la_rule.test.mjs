@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
 import { signInAs } from './console_session.mjs';
 import { useOwnRunner } from './own_runner.mjs';
-import { clickAndWait, fillValidRequest, isoDateFromToday, uniqueEmail } from './school.mjs';
+import { clickAndWait, confirmRequest, fillValidRequest, isoDateFromToday, uniqueEmail } from './school.mjs';
 
 useOwnRunner();
 useBrowser();
@@ -64,6 +64,7 @@ test('with the LA rule off, a request from the same LA as every reviewer is matc
       await fillValidRequest(page, { email: uniqueEmail('la-rule') });
       await clickAndWait(page, page.getByRole('button', { name: 'Send request' }));
       const reference = (await page.locator('.panel__reference').innerText()).trim();
+      await confirmRequest(reference);
       await waitForStage(page, reference, 'Nobody eligible');
       await page.goto('/console');
       const nobody = page.locator('#attention-list tr.attention-no_reviewer', { hasText: reference });

@@ -11,7 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
 import { openAtStage, signInAs } from './console_session.mjs';
 import { useOwnRunner } from './own_runner.mjs';
-import { clickAndWait, fillValidRequest, isoDateFromToday, uniqueEmail, uniqueUrn } from './school.mjs';
+import { clickAndWait, confirmRequest, fillValidRequest, isoDateFromToday, uniqueEmail, uniqueUrn } from './school.mjs';
 
 useOwnRunner();
 useBrowser();
@@ -42,7 +42,9 @@ async function askInReturn(page, urn) {
   await page.fill('#window_2_end', isoDateFromToday(330));
   await page.check('#reciprocal');
   await clickAndWait(page, page.getByRole('button', { name: 'Send request' }));
-  return (await page.locator('.panel__reference').innerText()).trim();
+  const reference = (await page.locator('.panel__reference').innerText()).trim();
+  await confirmRequest(reference);
+  return reference;
 }
 
 test('a coordinator computes a term plan, pins a pair, computes again and sends the offers', async (t) => {

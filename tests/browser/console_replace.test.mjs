@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { baseUrl, expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
 import { signInAs } from './console_session.mjs';
 import { acceptOffer, mailWithSubject, visitDay } from './review.mjs';
-import { clickAndWait, fillValidRequest, isoDateFromToday, uniqueEmail } from './school.mjs';
+import { clickAndWait, confirmRequest, fillValidRequest, isoDateFromToday, uniqueEmail } from './school.mjs';
 
 useBrowser();
 
@@ -27,7 +27,9 @@ async function sendRequest(page) {
   await page.fill('#window_2_end', isoDateFromToday(340));
   await clickAndWait(page, page.getByRole('button', { name: 'Send request' }));
   assert.equal((await page.locator('h1').innerText()).trim(), 'Request sent');
-  return (await page.locator('.panel__reference').innerText()).trim();
+  const reference = (await page.locator('.panel__reference').innerText()).trim();
+  await confirmRequest(reference);
+  return reference;
 }
 
 test('a coordinator replaces a booked lead who dropped out with a reviewer who passes every rule', async (t) => {

@@ -18,7 +18,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseUrl, expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
 import { visitDayFor } from './pool.mjs';
-import { clickAndWait, LEARNING_GOAL, WINDOW_1, WINDOW_2, fillValidRequest, uniqueEmail, uniqueSchoolName, uniqueUrn } from './school.mjs';
+import { clickAndWait, confirmRequest, LEARNING_GOAL, WINDOW_1, WINDOW_2, fillValidRequest, uniqueEmail, uniqueSchoolName, uniqueUrn } from './school.mjs';
 
 useBrowser();
 
@@ -87,6 +87,7 @@ async function sendRequest(page) {
   assert.equal((await page.locator('h1').innerText()).trim(), 'Request sent', `submitting the request form led to "${title}"`);
   const reference = (await page.locator('.panel__reference').innerText()).trim();
   assert.match(reference, /^SR-[2-9A-HJKMNP-TV-Z]{4}-[2-9A-HJKMNP-TV-Z]{2}$/);
+  await confirmRequest(reference);
   return { email, schoolName, urn, reference };
 }
 

@@ -91,12 +91,27 @@ export async function sendRequestMonthsAhead(page, { email = uniqueEmail(), scho
 /** A school's private status link, as its email gives it. */
 export const STATUS_LINK = /\/status\/[A-Za-z0-9_-]{43}$/;
 
-/** The status link in the newest email to `email` (the request's confirmation). */
-export async function statusLinkFromMail(email) {
+/**
+ * The status link in the newest email to `email` (the request's first email). Unless
+ * `confirm` is false, the contact then confirms the request from that page, as the email asks
+ * (a request is matched only once confirmed).
+ */
+export async function statusLinkFromMail(email, { confirm = true } = {}) {
   const [mail] = await readMail(email, { timeoutMs: 10_000 });
   const link = (mail.links ?? []).find((href) => STATUS_LINK.test(href));
   assert.ok(link, `the confirmation email has no status link: ${JSON.stringify(mail.links)}`);
+  if (confirm) {
+    // The page's button: a same-site form POST (409 if a demo hook booked it already).
+    const res = await fetch(`${link}/confirm`, { method: 'POST', redirect: 'manual', signal: AbortSignal.timeout(10_000) });
+    assert.ok([303, 409].includes(res.status), `confirming answered ${res.status}`);
+  }
   return link;
+}
+
+/** The contact confirms request `reference` (the local runner presses its status page's button). */
+export async function confirmRequest(reference) {
+  const res = await fetch(`${baseUrl()}/_dev/requests/${reference}/confirm`, { method: 'POST', signal: AbortSignal.timeout(10_000) });
+  assert.equal(res.status, 200, `confirming ${reference} answered ${res.status}: ${await res.text()}`);
 }
 
 /** Click a submit button and wait for the page it leads to; returns that page's response. */

@@ -158,6 +158,8 @@ pub struct StatusPage<'a> {
     /// A withdrawn request's notice ([`StatusPage::withdrawn_data`] says what becomes of its
     /// data when it has no purge date yet).
     pub withdrawal: Option<Withdrawal>,
+    /// An unconfirmed request: the last day it can be confirmed (then it is deleted).
+    pub confirm_by: Option<String>,
 }
 
 /// A withdrawn request's notice on its status page: when, and what becomes of its data.
@@ -228,6 +230,17 @@ impl<'a> StatusPage<'a> {
             }
         });
         match (stored.state, &stored.lead) {
+            (records::lifecycle::RequestState::PendingConfirmation, _) => {
+                steps.push(current(
+                    "Confirm your request",
+                    "Check what you asked for and confirm it below. Until you do, we do not look for a reviewer.",
+                ));
+                steps.push(todo("Finding a reviewer"));
+            }
+            (records::lifecycle::RequestState::Held, _) => steps.push(current(
+                "Finding a reviewer",
+                "You confirmed your request. A coordinator checks every request before we look for a reviewer; we will email you when a reviewer accepts.",
+            )),
             (records::lifecycle::RequestState::Withdrawn, _) => {
                 let on = withdrawn_on
                     .map(|on| format!("On {on}. "))
@@ -266,7 +279,12 @@ impl<'a> StatusPage<'a> {
         }
         steps.push(todo("Visit"));
         steps.push(todo("Report"));
-        Self::with_steps(branding, stored, submitted_on, steps, None)
+        let mut page = Self::with_steps(branding, stored, submitted_on, steps, None);
+        if stored.state == records::lifecycle::RequestState::PendingConfirmation {
+            page.confirm_by =
+                records::confirmation::confirm_by(stored).map(|by| long_date(by.date()));
+        }
+        page
     }
 
     fn with_steps(
@@ -288,6 +306,7 @@ impl<'a> StatusPage<'a> {
             self_evaluation_state: "You have not started your self-evaluation.",
             report: None,
             withdrawal,
+            confirm_by: None,
         }
     }
 

@@ -1,6 +1,8 @@
-//! Taking a school's request in: one `TransactWriteItems` stores the request, its reference,
-//! its status link's hash, its first timeline event, the idempotency record, the confirmation
-//! email's outbox item and both rate-limit counters, or none of them.
+//! Taking a school's request in: one `TransactWriteItems` stores the request (waiting for its
+//! contact to confirm it: `records::confirmation`), its reference, its status link's hash, its
+//! first timeline event, the idempotency record, the confirmation email's outbox item, the
+//! per-address rate-limit counter and its retention marker (purged in 7 days unless
+//! confirmed), or none of them.
 //!
 //! Exactly once: the idempotency record (keyed by the form's one-time submission token, or the
 //! API's `Idempotency-Key`) is written only if absent. A retry, a double click or a concurrent
@@ -23,6 +25,7 @@ use records::rate_limit::{counter, hour_of};
 use records::request::{
     StoredRequest, TimelineEvent, put, request_pk, status_link_put, timeline_put,
 };
+use records::retention::{self, PurgeRule};
 use records::store::{Table, Transacted, get_s, n, s};
 use records::{ConfigError, Env, outbox};
 
@@ -46,7 +49,8 @@ impl IdempotencyKey {
     }
 }
 
-/// Submissions allowed before further ones are refused with 429.
+/// Submissions (per address) and confirmed requests (per school) allowed before further ones
+/// are refused with 429.
 #[derive(Debug, Clone, Copy)]
 pub struct RateLimits {
     pub per_ip_per_hour: u32,
@@ -74,8 +78,6 @@ pub struct Submitted {
 pub enum SubmitError {
     #[error("too many requests from this address")]
     TooManyFromAddress,
-    #[error("too many requests for this school today")]
-    TooManyForSchool,
     #[error("the idempotency key was already used for a different request")]
     KeyReused,
     #[error("storage failed: {0}")]
@@ -92,6 +94,15 @@ pub struct RequestConfirmation {
     pub review_type: String,
     pub focus_areas: Vec<String>,
     pub visit_windows: Vec<String>,
+    /// Confirmed already (a follow-up the school asked for behind its status link; an email
+    /// queued before requests waited for confirmation); else the email asks the contact to
+    /// confirm it.
+    #[serde(default = "queued_before_confirmation")]
+    pub confirmed: bool,
+}
+
+fn queued_before_confirmation() -> bool {
+    true
 }
 
 crate::emails::outbox_email!(
@@ -117,7 +128,6 @@ const IDEMPOTENCY_TTL: Duration = Duration::days(7);
 const AT_REFERENCE: usize = 1;
 const AT_IDEMPOTENCY: usize = 4;
 const AT_IP_LIMIT: usize = 6;
-const AT_SCHOOL_LIMIT: usize = 7;
 
 impl Intake {
     pub fn new(table: Table, links: LinkSecret, limits: RateLimits) -> Self {
@@ -126,6 +136,11 @@ impl Intake {
             links: LazyLinkSecret::ready(links),
             limits,
         }
+    }
+
+    /// The limits it was made with (confirming counts against the per-school one).
+    pub fn limits(&self) -> RateLimits {
+        self.limits
     }
 
     pub async fn from_env(env: &Env, aws: &records::aws::AwsClients) -> Result<Self, ConfigError> {
@@ -157,13 +172,14 @@ impl Intake {
             .await
     }
 
-    /// [`Intake::submit`] of a request that follows up another (stored with it), with `also`'s
+    /// [`Intake::submit`] of a request that follows up another (stored with it, confirmed
+    /// already, kept for the programme's retention months given with it), with `also`'s
     /// items (given the new request's id and reference) in the same transaction: they come
     /// after the intake's own items, so a failed condition among them cancels it all.
     pub async fn submit_with(
         &self,
         request: &ReviewRequest,
-        follow_up_of: Option<&records::request::FollowUpOf>,
+        follow_up_of: Option<(&records::request::FollowUpOf, u16)>,
         key: &IdempotencyKey,
         source_ip: &str,
         now: OffsetDateTime,
@@ -176,6 +192,15 @@ impl Intake {
         let status_token = links.status_token(&request_id, 0);
         let ip_key = links.rate_limit_key(source_ip, now.date());
         let mut reference = Reference::generate(&mut rand::rng());
+        let purge = match follow_up_of {
+            Some((_, retention_months)) => PurgeRule::LastActivity {
+                on: now.date(),
+                retention_months,
+            },
+            None => PurgeRule::Unconfirmed {
+                stored_on: now.date(),
+            },
+        };
         for attempt in 0..6u32 {
             let mut items = self.transaction_items(
                 request,
@@ -185,9 +210,10 @@ impl Intake {
                 &idempotency_pk,
                 &fingerprint,
                 &ip_key,
+                purge,
                 now,
             );
-            if let Some(original) = follow_up_of {
+            if let Some((original, _)) = follow_up_of {
                 add_follow_up_of(&mut items[0], original);
             }
             items.extend(also(&request_id, &reference));
@@ -207,9 +233,6 @@ impl Intake {
             }
             if failed(AT_IP_LIMIT) {
                 return Err(SubmitError::TooManyFromAddress);
-            }
-            if failed(AT_SCHOOL_LIMIT) {
-                return Err(SubmitError::TooManyForSchool);
             }
             if failed(AT_REFERENCE) {
                 reference = Reference::generate(&mut rand::rng());
@@ -278,6 +301,9 @@ impl Intake {
             &format!("IDEMPOTENCY#{}", key.storage_key()),
             &fingerprint(request),
             &links.rate_limit_key(source_ip, now.date()),
+            PurgeRule::Unconfirmed {
+                stored_on: now.date(),
+            },
             now,
         ))
     }
@@ -292,26 +318,32 @@ impl Intake {
         idempotency_pk: &str,
         fingerprint: &str,
         ip_key: &str,
+        purge: PurgeRule,
         now: OffsetDateTime,
     ) -> Vec<TransactWriteItem> {
         let table = self.table.name.as_str();
         let created = now.format(&Rfc3339).unwrap_or_default();
-        let stored = StoredRequest::submitted(
+        let mut stored = StoredRequest::submitted(
             request_id.to_owned(),
             reference.clone(),
             request.clone(),
             created.clone(),
         );
+        // Only a request stored unconfirmed waits for its contact (a follow-up is asked for
+        // behind the status link).
+        if !matches!(purge, PurgeRule::Unconfirmed { .. }) {
+            stored.state = RequestState::Submitted;
+        }
+        let purge_after = purge.date();
         let mut request_item: HashMap<String, AttributeValue> =
             serde_dynamo::to_item(&stored).expect("a request serialises to an item");
         request_item.insert("pk".into(), s(request_pk(request_id)));
         request_item.insert("sk".into(), s("REQUEST"));
         request_item.insert(
             "gsi1pk".into(),
-            s(records::keys::state_index_key(
-                RequestState::Submitted.as_str(),
-            )),
+            s(records::keys::state_index_key(stored.state.as_str())),
         );
+        request_item.extend(retention::request_attributes(purge_after));
         request_item.insert("gsi1sk".into(), s(format!("{created}#{request_id}")));
 
         let event = TimelineEvent::new(created.clone(), "submitted", None);
@@ -333,11 +365,11 @@ impl Intake {
                 .iter()
                 .map(ToString::to_string)
                 .collect(),
+            confirmed: stored.state != RequestState::PendingConfirmation,
         };
 
         // `ip_key` is keyed: the counters must not store who submitted (an IP is personal data).
         let hour = hour_of(now);
-        let day = now.date();
         vec![
             put(table, request_item, true),
             put(
@@ -382,12 +414,7 @@ impl Intake {
                 self.limits.per_ip_per_hour,
                 hour + Duration::hours(2),
             ),
-            counter(
-                table,
-                format!("RATE#school#{}#{day}", request.school.urn),
-                self.limits.per_school_per_day,
-                now + Duration::days(2),
-            ),
+            retention::marker(table, request_id, purge_after),
         ]
     }
 }

@@ -57,6 +57,7 @@ use records::request::{
     DateChange, Side, StoredRequest, TeamMember, TimelineEvent, request_pk, review_link_for,
     second_state, timeline_put,
 };
+use records::retention::{self, PurgeRule};
 use records::reviewers::Reviewer;
 use records::store::{StoreError, Table, Transacted, dynamo_error, get_s, n, s};
 use records::{ConfigError, Env, outbox, programme, reviewers};
@@ -214,8 +215,14 @@ impl Workflow {
         };
         match stored.state {
             RequestState::NeedsAttention => {
-                let back =
-                    set_request_state(&self.table.name, &stored, RequestState::Matching, None);
+                let activity = self.activity(now.date()).await;
+                let back = set_request_state(
+                    &self.table.name,
+                    &stored,
+                    RequestState::Matching,
+                    None,
+                    activity,
+                );
                 self.commit_reassign(back, &stored.id, now, extra).await
             }
             RequestState::Offered => match stored.open_offer.as_deref() {
@@ -287,6 +294,7 @@ impl Workflow {
                 ":index",
                 s(state_index_key(RequestState::Withdrawn.as_str())),
             );
+        let request = retention::moved_by(request, self.activity(now.date()).await);
         let request =
             Guard::new(action, now.date()).on_update(request, Some("attribute_exists(pk)"));
         let event = TimelineEvent::new(
@@ -351,11 +359,18 @@ impl Workflow {
         &self.table
     }
 
-    async fn settings(&self) -> ProgrammeSettings {
+    /// The programme's settings as saved (the deploy's until then).
+    pub async fn settings(&self) -> ProgrammeSettings {
         match programme::get(&self.table).await {
             Ok(Some(settings)) => settings,
             _ => self.fallback_settings.clone(),
         }
+    }
+
+    /// A change of state on `on`: the request's purge date moves to the programme's retention
+    /// after it.
+    async fn activity(&self, on: Date) -> PurgeRule {
+        activity(on, &self.settings().await)
     }
 
     /// The item at `pk`/`sk`, deserialised (consistent read: answers follow their writes).
@@ -449,7 +464,13 @@ impl Workflow {
             let reasons = records::domain::rules::summary(ruled_out, inputs.pool.len());
             let (request_update, detail) = match role {
                 Role::Lead => (
-                    set_request_state(table, &stored, RequestState::NeedsAttention, None),
+                    set_request_state(
+                        table,
+                        &stored,
+                        RequestState::NeedsAttention,
+                        None,
+                        activity(now.date(), &inputs.settings),
+                    ),
                     None,
                 ),
                 Role::Second => (
@@ -614,7 +635,7 @@ impl Workflow {
         };
         let mut items = vec![
             offer_update.into_item(),
-            back_to_matching(table, &offer).into_item(),
+            back_to_matching(table, &offer, self.activity(now.date()).await).into_item(),
             timeline_put(
                 table,
                 &offer.request_id,
@@ -678,3 +699,11 @@ pub fn joining(offer: &Offer, stored: &StoredRequest) -> Option<Joining> {
 
 #[cfg(test)]
 mod tests;
+
+/// A change of state on `on` under `settings`: its purge date rule.
+fn activity(on: Date, settings: &ProgrammeSettings) -> PurgeRule {
+    PurgeRule::LastActivity {
+        on,
+        retention_months: settings.retention_months,
+    }
+}

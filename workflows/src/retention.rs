@@ -1,8 +1,7 @@
 //! Retention and erasure: removing everything a request left behind.
 //!
-//! A request's report being final sets its `purge_after` date (the programme's
-//! `retention_months` later, [`purge_date`]) with [`schedule_purge`], whose items go in the
-//! same transaction as the report's finalisation. The scheduled function purges every request
+//! Every request has a purge date from the moment it is stored (`records::retention`: the
+//! rules, and the marker the date is found by). The scheduled function purges every request
 //! past its date ([`purge_due`]); the admin tool purges one early on the school's request
 //! (`send-review-admin requests purge REF`, the right to erasure).
 //!
@@ -25,60 +24,14 @@
 use std::collections::HashMap;
 
 use aws_sdk_dynamodb::error::ProvideErrorMetadata;
-use aws_sdk_dynamodb::types::{AttributeValue, Put, TransactWriteItem, Update};
-use time::{Date, Month};
+use aws_sdk_dynamodb::types::AttributeValue;
+use time::Date;
 
 use crate::evidence::{EvidenceError, EvidenceStore, request_prefix};
-use records::domain::{format_date, parse_date};
+use records::domain::parse_date;
 use records::request::request_pk;
+pub use records::retention::{DUE_INDEX_KEY, purge_date, schedule_purge};
 use records::store::{Item, Table, get_s, s};
-
-pub const DUE_INDEX_KEY: &str = "PURGE_DUE";
-const MARKER_SORT_KEY: &str = "RETENTION";
-
-/// `retention_months` after `final_on` (the last day of a shorter month if need be).
-pub fn purge_date(final_on: Date, retention_months: u16) -> Date {
-    let months = i32::from(final_on.month() as u8) - 1 + i32::from(retention_months);
-    let year = final_on.year() + months.div_euclid(12);
-    let month = Month::try_from((months.rem_euclid(12) + 1) as u8).expect("1..=12");
-    let mut day = final_on.day();
-    loop {
-        if let Ok(date) = Date::from_calendar_date(year, month, day) {
-            return date;
-        }
-        day -= 1;
-    }
-}
-
-/// The transaction items that give request `request_id` its purge date: `purge_after` on the
-/// request, and the marker the scheduled purge finds it by. For the report's finalisation
-/// transaction; setting it again moves the date.
-pub fn schedule_purge(table: &str, request_id: &str, purge_after: Date) -> Vec<TransactWriteItem> {
-    let date = format_date(purge_after);
-    let update = Update::builder()
-        .table_name(table)
-        .key("pk", s(request_pk(request_id)))
-        .key("sk", s("REQUEST"))
-        .update_expression("SET purge_after = :date")
-        .condition_expression("attribute_exists(pk)")
-        .expression_attribute_values(":date", s(&date))
-        .build()
-        .expect("table, key and expression are set");
-    let marker = Put::builder()
-        .table_name(table)
-        .item("pk", s(request_pk(request_id)))
-        .item("sk", s(MARKER_SORT_KEY))
-        .item("request_id", s(request_id))
-        .item("purge_after", s(&date))
-        .item("gsi1pk", s(DUE_INDEX_KEY))
-        .item("gsi1sk", s(format!("{date}#{request_id}")))
-        .build()
-        .expect("table and item are set");
-    vec![
-        TransactWriteItem::builder().update(update).build(),
-        TransactWriteItem::builder().put(marker).build(),
-    ]
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum PurgeError {
@@ -181,45 +134,32 @@ pub async fn due(table: &Table, today: Date) -> Result<Vec<String>, PurgeError> 
         .collect())
 }
 
-/// Purges every request past its date; each request's outcome.
+/// Purges every request past its date; each request's outcome. A request whose own date has
+/// moved on since its marker was written (it was confirmed, or changed state) is not purged:
+/// its marker moves to that date.
 pub async fn purge_due(
     store: &EvidenceStore,
     today: Date,
 ) -> Result<Vec<(String, Result<Purged, PurgeError>)>, PurgeError> {
     let mut results = Vec::new();
     for request_id in due(&store.table, today).await? {
+        let request = store.table.get(request_pk(&request_id), "REQUEST").await?;
+        let moved_to = request
+            .as_ref()
+            .and_then(|item| get_s(item, "purge_after"))
+            .and_then(|date| parse_date(date).ok())
+            .filter(|date| *date >= today);
+        if let Some(date) = moved_to {
+            let marker = records::retention::marker(&store.table.name, &request_id, date);
+            store
+                .table
+                .transact(vec![marker])
+                .await
+                .map_err(dynamo("TransactWriteItems"))?;
+            continue;
+        }
         let result = purge(store, &request_id).await;
         results.push((request_id, result));
     }
     Ok(results)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use time::macros::date;
-
-    #[test]
-    fn the_purge_date_is_whole_months_later_clamped_to_the_month() {
-        assert_eq!(purge_date(date!(2027 - 03 - 15), 12), date!(2028 - 03 - 15));
-        assert_eq!(purge_date(date!(2027 - 11 - 30), 3), date!(2028 - 02 - 29));
-        assert_eq!(purge_date(date!(2027 - 01 - 31), 1), date!(2027 - 02 - 28));
-        assert_eq!(purge_date(date!(2027 - 12 - 01), 0), date!(2027 - 12 - 01));
-        assert_eq!(purge_date(date!(2027 - 06 - 10), 72), date!(2033 - 06 - 10));
-    }
-
-    #[test]
-    fn scheduling_sets_the_date_and_the_index_marker() {
-        let items = schedule_purge("t", "01REQ", date!(2028 - 03 - 15));
-        let update = items[0].update().unwrap();
-        assert_eq!(update.key()["pk"], s("REQUEST#01REQ"));
-        assert_eq!(
-            update.expression_attribute_values().unwrap()[":date"],
-            s("2028-03-15")
-        );
-        let marker = items[1].put().unwrap().item();
-        assert_eq!(marker["gsi1pk"], s(DUE_INDEX_KEY));
-        assert_eq!(marker["gsi1sk"], s("2028-03-15#01REQ"));
-        assert_eq!(marker["pk"], s("REQUEST#01REQ"));
-    }
 }

@@ -184,7 +184,7 @@ pub async fn set_visit_date(
 }
 
 /// The id of the request with `reference`.
-async fn request_id_of(table: &Table, reference: &str) -> anyhow::Result<String> {
+pub(crate) async fn request_id_of(table: &Table, reference: &str) -> anyhow::Result<String> {
     let item = table
         .client
         .get_item()

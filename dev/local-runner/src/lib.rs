@@ -357,6 +357,10 @@ impl LocalStack {
             },
             sdk_config: sdk_config.clone(),
             staff_pool_id: values.refs.get("StaffUserPool").cloned(),
+            site_url: url.clone(),
+            links: environments
+                .get("SchoolPagesFunction")
+                .and_then(|env| records::links::LazyLinkSecret::from_env(env, &aws).ok()),
         });
         tasks.push(tokio::spawn(server::serve(listener, state)));
         Ok(Self {

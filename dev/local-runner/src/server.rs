@@ -28,6 +28,10 @@ pub struct State {
     /// a staff member on demand (`POST /_dev/staff`).
     pub sdk_config: aws_config::SdkConfig,
     pub staff_pool_id: Option<String>,
+    /// The site's own address and the school pages' link secret, for confirming a request
+    /// through its status page (`POST /_dev/requests/<reference>/confirm`).
+    pub site_url: String,
+    pub links: Option<records::links::LazyLinkSecret>,
 }
 
 /// One request a template route answered, as a load run checks it afterwards (`bench load`).

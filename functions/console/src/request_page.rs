@@ -32,6 +32,10 @@ const NOTICES: &[(&str, &str)] = &[
         "The review has been offered to the reviewer you chose.",
     ),
     ("reassigned", "The request is being matched again."),
+    (
+        "released",
+        "The request has been released: it is being matched.",
+    ),
     ("withdrawn", "The request has been withdrawn."),
     (
         "renewed-link",
@@ -88,6 +92,7 @@ pub(crate) async fn answer(
                 "POST",
                 Some(
                     "offer"
+                        | "release"
                         | "reassign"
                         | "withdraw"
                         | "erase"
@@ -168,6 +173,10 @@ pub(crate) async fn answer(
                 .await
                 .map(|r| r.map(|()| done))
         }
+        "release" => coordination
+            .release(&actor, &id, &form.seen)
+            .await
+            .map(|r| r.map(|()| "released")),
         "reassign" => coordination
             .reassign(&actor, &id, &form.seen)
             .await
@@ -265,6 +274,7 @@ async fn show(
     let allowed = coordination::allowed(&file.stored, at.date());
     let actions = if coordinator {
         ActionsShown {
+            release: allowed.release,
             reassign: allowed.reassign,
             withdraw: allowed.withdraw,
             erase: allowed.erase,

@@ -33,6 +33,7 @@ const GROUPS: &[(&str, &str, &[SettingKey])] = &[
         "Matching reviewers",
         &[
             SettingKey::LocalAuthorityConflictRule,
+            SettingKey::HoldConfirmedRequests,
             SettingKey::RecentReviewYears,
             SettingKey::OfferExpiryDays,
             SettingKey::SecondReviewerForTypes,
@@ -81,7 +82,10 @@ fn groups(
                     default_text: key.default_text(),
                     value: value(*key),
                     error: errors.get(key).cloned().unwrap_or_default(),
-                    switch: *key == SettingKey::LocalAuthorityConflictRule,
+                    switch: matches!(
+                        key,
+                        SettingKey::LocalAuthorityConflictRule | SettingKey::HoldConfirmedRequests
+                    ),
                 })
                 .collect(),
         })

@@ -14,6 +14,7 @@ use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use records::aws::AwsClients;
 use records::domain::request::{FieldError, RawReviewRequest, ReviewRequest};
+use records::lifecycle::RequestState;
 use records::{ConfigError, Env};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -65,20 +66,24 @@ impl ReviewRequestsApi {
         let ip = web::http::source_ip(request);
         match self.intake.submit(&parsed, &key, &ip, now).await {
             Ok(submitted) => {
+                // Accepted, not yet acted on: the contact confirms it from the link we email.
                 let mut response = web::http::json(
-                    StatusCode::CREATED,
-                    &json!({ "reference": submitted.reference, "state": "submitted" }),
+                    StatusCode::ACCEPTED,
+                    &json!({
+                        "reference": submitted.reference,
+                        "state": RequestState::PendingConfirmation.as_str(),
+                    }),
                 );
                 if submitted.replayed {
                     response.headers_mut().insert("idempotent-replayed", HeaderValue::from_static("true"));
                 }
                 response
             }
-            Err(SubmitError::TooManyFromAddress | SubmitError::TooManyForSchool) => Problem::new(
+            Err(SubmitError::TooManyFromAddress) => Problem::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "rate-limited",
                 "Too many requests",
-                "Too many review requests from this client or for this school; try again tomorrow.",
+                "Too many review requests from this client; try again later.",
             )
             .into_response(),
             Err(SubmitError::KeyReused) => Problem::new(

@@ -33,6 +33,7 @@ use workflows::visit_date;
 use workflows::visit_date::{DateChangeForm, DateChangeOutcome, DateChangeView};
 
 mod after_report;
+mod confirm;
 mod evidence;
 mod report;
 mod self_evaluation;
@@ -192,6 +193,7 @@ impl SchoolPages {
             | "GET /status/{token}/evidence/{evidence_id}/download"
             | "POST /status/{token}/evidence/{evidence_id}/delete" => self.evidence(call).await,
             "GET /status/{token}" => self.status(call, None).await,
+            "POST /status/{token}/confirm" => self.confirm(call).await,
             "POST /status/{token}/date" => self.date_change(call).await,
             "POST /status/{token}/renew-link" => self.renew_link(call).await,
             "GET /status/{token}/action-plan" | "POST /status/{token}/action-plan" => {
@@ -247,11 +249,11 @@ impl SchoolPages {
                 }
                 web::http::see_other(&format!("/request/sent/{}", submitted.reference))
             }
-            Err(SubmitError::TooManyFromAddress | SubmitError::TooManyForSchool) => message(
+            Err(SubmitError::TooManyFromAddress) => message(
                 branding,
                 StatusCode::TOO_MANY_REQUESTS,
                 "Too many requests",
-                vec!["We have had a lot of requests for this school or from your network today, so we have not sent this one.".into(),
+                vec!["We have had a lot of requests from your network today, so we have not sent this one.".into(),
                      format!("If your school has not had a confirmation email, write to {} and we will help.", branding.contact_email)],
                 ("/", "Go to the start page"),
             ),
@@ -284,7 +286,9 @@ impl SchoolPages {
         };
         let (token, stored) = (link.token.as_str(), &link.stored);
         let mut page = StatusPage::new(branding, stored, &link.events);
-        page.evidence = self.evidence_summary(token, &stored.id).await;
+        if page.confirm_by.is_none() {
+            page.evidence = self.evidence_summary(token, &stored.id).await;
+        }
         page.token = token.to_owned();
         match workflows::self_evaluation::KIND
             .get::<workflows::self_evaluation::SelfEvaluation>(&self.table, &stored.id)

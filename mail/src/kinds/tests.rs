@@ -25,6 +25,7 @@ fn confirmation() -> RequestConfirmation {
         review_type: "SEND Review".into(),
         focus_areas: vec!["Leadership of SEND".into()],
         visit_windows: vec!["2 March 2027 to 13 March 2027".into()],
+        confirmed: false,
     }
 }
 
@@ -197,4 +198,30 @@ fn confirmation_escapes_user_text_in_html_and_links_to_the_status_page() {
     assert!(rendered.html.contains(&link));
     assert!(rendered.text.contains(&link));
     assert!(rendered.text.contains("St Mary's & All Saints"));
+}
+
+#[test]
+fn an_unconfirmed_request_s_email_asks_the_contact_to_confirm_it_and_a_follow_up_s_does_not() {
+    let links = links();
+    let asks = Email::RequestConfirmation(confirmation())
+        .render(&programme(), &links.for_email(0))
+        .unwrap();
+    assert!(asks.text.contains("CONFIRM YOUR REQUEST"), "{}", asks.text);
+    assert!(asks.text.contains("deleted after 7 days"));
+    assert!(asks.html.contains("Confirm this request"));
+    let follow_up = RequestConfirmation {
+        confirmed: true,
+        ..confirmation()
+    };
+    let told = Email::RequestConfirmation(follow_up)
+        .render(&programme(), &links.for_email(0))
+        .unwrap();
+    assert!(!told.text.contains("CONFIRM YOUR REQUEST"));
+    assert!(!told.html.contains("Confirm this request"));
+    // An email queued before confirmation existed is about a request already being matched.
+    let (stored, _) = STORED[0];
+    let Email::RequestConfirmation(old) = serde_json::from_str::<Email>(stored).unwrap() else {
+        panic!("the first fixture is a confirmation");
+    };
+    assert!(old.confirmed);
 }

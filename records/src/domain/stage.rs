@@ -72,7 +72,14 @@ macro_rules! stored_states {
 stored_states! {
     /// Where a request is, as its `state` attribute stores it.
     RequestState, "request" {
-        /// Received; the matcher has not run yet.
+        /// Received; the contact has not yet confirmed it from the link in the first email.
+        /// Nothing runs on it (the matcher's stream filter ignores it); unconfirmed, it is
+        /// purged 7 days after it was stored.
+        PendingConfirmation = "pending_confirmation",
+        /// Confirmed, and the programme holds every confirmed request: a coordinator releases
+        /// it for matching (or withdraws it).
+        Held = "held",
+        /// Confirmed (or released); the matcher has not run yet.
         Submitted = "submitted",
         /// A reviewer declined or let the offer expire: the matcher runs again.
         Matching = "matching",

@@ -19,6 +19,8 @@ fn stored_states_round_trip_and_unknown_ones_are_named() {
     assert_eq!(
         values,
         [
+            "pending_confirmation",
+            "held",
             "submitted",
             "matching",
             "offered",
@@ -136,6 +138,21 @@ fn the_rule_table() {
         (stage(Withdrawn, Some(Final)), Administrator, Erase, after, Some(VISIT), ok),
         (stage(Submitted, None), Administrator, Erase, before, None, ok),
         (stage(Submitted, None), School, Erase, before, None, no(Erase, Why::NotTheirs)),
+        // Confirming: the school, only while unconfirmed; releasing: a coordinator, only held.
+        (stage(PendingConfirmation, None), School, Confirm, before, None, ok),
+        (stage(Submitted, None), School, Confirm, before, None, no(Confirm, Why::NotNow(Submitted))),
+        (stage(Held, None), School, Confirm, before, None, no(Confirm, Why::NotNow(Held))),
+        (stage(Withdrawn, None), School, Confirm, before, None, no(Confirm, Why::Withdrawn)),
+        (stage(PendingConfirmation, None), Administrator, Confirm, before, None, no(Confirm, Why::NotTheirs)),
+        (stage(Held, None), Administrator, Release, before, None, ok),
+        (stage(PendingConfirmation, None), Administrator, Release, before, None, no(Release, Why::NotNow(PendingConfirmation))),
+        (stage(Submitted, None), Administrator, Release, before, None, no(Release, Why::NotNow(Submitted))),
+        (stage(Held, None), School, Release, before, None, no(Release, Why::NotTheirs)),
+        (stage(PendingConfirmation, None), Administrator, Withdraw, before, None, ok),
+        (stage(Held, None), Administrator, Withdraw, before, None, ok),
+        // An unconfirmed request takes no files and no self-evaluation.
+        (stage(PendingConfirmation, None), School, ChangeEvidence, before, None, no(ChangeEvidence, Why::NotNow(PendingConfirmation))),
+        (stage(PendingConfirmation, None), School, EditSelfEvaluation, before, None, no(EditSelfEvaluation, Why::NotNow(PendingConfirmation))),
     ];
     for (i, (stage, person, action, today, visit, expected)) in table.iter().enumerate() {
         assert_eq!(
@@ -206,7 +223,7 @@ fn guards_name_the_allowed_states_and_the_day() {
     assert_eq!(guard.values[1], (":lc_today".into(), s("2027-03-01")));
     let evidence = Guard::new(Action::ChangeEvidence, date!(2027 - 03 - 01));
     assert!(evidence.expression.contains("visit_date > :lc_today"));
-    assert_eq!(evidence.values.len(), 5 + 1);
+    assert_eq!(evidence.values.len(), 6 + 1);
     let report = Guard::new(Action::WriteReport, date!(2027 - 03 - 01));
     assert_eq!(
         report.expression,
@@ -216,7 +233,7 @@ fn guards_name_the_allowed_states_and_the_day() {
     let evaluation = Guard::new(Action::EditSelfEvaluation, date!(2027 - 03 - 01));
     assert!(!evaluation.expression.contains("lc_lead"));
     assert_eq!(evaluation.names, [("#lc_state", "state")]);
-    assert_eq!(evaluation.values.len(), 5);
+    assert_eq!(evaluation.values.len(), 6);
 }
 
 #[test]

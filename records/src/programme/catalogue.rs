@@ -38,6 +38,7 @@ setting_keys! {
     LogoUrl = "logo_url", "Logo address";
     PrivacyNoticeUrl = "privacy_notice_url", "Privacy notice address";
     LocalAuthorityConflictRule = "local_authority_conflict_rule", "Local authority conflict rule";
+    HoldConfirmedRequests = "hold_confirmed_requests", "Hold confirmed requests";
     RecentReviewYears = "recent_review_years", "Years before a reviewer may return";
     OfferExpiryDays = "offer_expiry_days", "Offer expiry";
     SecondReviewerForTypes = "second_reviewer_for_types", "Review teams";
@@ -109,6 +110,11 @@ impl SettingKey {
                 "On: a reviewer never reviews a school in their own local authority. Switch it \
                  off for a programme run inside one local authority, or nobody can be matched."
             }
+            SettingKey::HoldConfirmedRequests => {
+                "On: every request the school has confirmed waits for a coordinator to release \
+                 it for matching (Release for matching on the request's page). Off: matching \
+                 starts as soon as the school confirms."
+            }
             SettingKey::RecentReviewYears => {
                 "A reviewer does not review a school they reviewed this many years ago or since. \
                  0: no such rule."
@@ -156,12 +162,9 @@ impl SettingKey {
             SettingKey::LogoUrl => optional_text(settings.logo_url.as_ref()),
             SettingKey::PrivacyNoticeUrl => optional_text(settings.privacy_notice_url.as_ref()),
             SettingKey::LocalAuthorityConflictRule => {
-                if settings.local_authority_conflict_rule {
-                    "on".to_owned()
-                } else {
-                    "off".to_owned()
-                }
+                on_off(settings.local_authority_conflict_rule)
             }
+            SettingKey::HoldConfirmedRequests => on_off(settings.hold_confirmed_requests),
             SettingKey::RecentReviewYears => settings.recent_review_years.to_string(),
             SettingKey::OfferExpiryDays => settings.offer_expiry_days.to_string(),
             SettingKey::SecondReviewerForTypes => settings.second_reviewer_for_types.join(", "),
@@ -226,11 +229,10 @@ impl SettingKey {
                 settings.privacy_notice_url = optional_url(text).map_err(refuse)?;
             }
             SettingKey::LocalAuthorityConflictRule => {
-                settings.local_authority_conflict_rule = match text.to_ascii_lowercase().as_str() {
-                    "on" | "yes" | "true" => true,
-                    "off" | "no" | "false" => false,
-                    _ => return Err(refuse("must be on or off".into())),
-                };
+                settings.local_authority_conflict_rule = switch(text).map_err(refuse)?;
+            }
+            SettingKey::HoldConfirmedRequests => {
+                settings.hold_confirmed_requests = switch(text).map_err(refuse)?;
             }
             SettingKey::RecentReviewYears => {
                 settings.recent_review_years = whole_number(text, 0, 10).map_err(refuse)?;
@@ -268,6 +270,19 @@ impl SettingKey {
             }
         }
         Ok(())
+    }
+}
+
+fn on_off(on: bool) -> String {
+    if on { "on" } else { "off" }.to_owned()
+}
+
+/// A switch as typed: on or off (or yes/no, true/false).
+fn switch(text: &str) -> Result<bool, String> {
+    match text.to_ascii_lowercase().as_str() {
+        "on" | "yes" | "true" => Ok(true),
+        "off" | "no" | "false" => Ok(false),
+        _ => Err("must be on or off".into()),
     }
 }
 

@@ -135,10 +135,14 @@ pub async fn ask(
     let link_original = |request_id: &str, reference: &Reference| {
         original_items(table, &original.id, request_id, reference, &at, today)
     };
+    let retention_months = records::programme::get(table)
+        .await?
+        .unwrap_or_else(|| records::programme::ProgrammeSettings::new("", ""))
+        .retention_months;
     let submitted = intake
         .submit_with(
             &request,
-            Some(&follow_up_of),
+            Some((&follow_up_of, retention_months)),
             &IdempotencyKey::FollowUp(original.id.clone()),
             source_ip,
             now,
@@ -152,7 +156,7 @@ pub async fn ask(
         Err(SubmitError::KeyReused) => Ok(Asked::Refused(
             "You have already asked for a follow-up visit of this review.".into(),
         )),
-        Err(SubmitError::TooManyFromAddress | SubmitError::TooManyForSchool) => Ok(Asked::Refused(
+        Err(SubmitError::TooManyFromAddress) => Ok(Asked::Refused(
             "We have had a lot of requests for your school today. Please try again tomorrow."
                 .into(),
         )),

@@ -101,7 +101,8 @@ impl Workflow {
                     } else {
                         builder.update_expression(LEAD_ALONE)
                     };
-                    builder
+                    // Booked: the visit is the next activity the purge date waits for.
+                    retention::moved_by(builder, self.activity(visit_date).await)
                 }
                 Role::Second => update(table, &request_pk(&stored.id), "REQUEST")
                     .update_expression(

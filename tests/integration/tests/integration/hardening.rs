@@ -392,7 +392,7 @@ async fn another_client_cannot_claim_an_idempotency_key_before_its_owner_uses_it
     let squatter = api_request_from(&app, [127, 0, 0, 2], key, "100091").await;
     assert_eq!(
         squatter.status(),
-        StatusCode::CREATED,
+        StatusCode::ACCEPTED,
         "{}",
         body_of(squatter).await
     );
@@ -400,7 +400,7 @@ async fn another_client_cannot_claim_an_idempotency_key_before_its_owner_uses_it
     let owner = api_request_from(&app, [127, 0, 0, 1], key, "100092").await;
     assert_eq!(
         owner.status(),
-        StatusCode::CREATED,
+        StatusCode::ACCEPTED,
         "{}",
         body_of(owner).await
     );

@@ -142,6 +142,8 @@ async fn a_review_lives_from_request_to_follow_up() {
             .contains(&reference)
     );
     let request_id = app.request_id(&reference).await;
+    // The contact confirms it from the first email's link: only then is it matched.
+    app.confirm(&reference).await;
 
     // Match: the matcher offers the review to Ada.
     let offer = app.wait_for_mail(&ada, 1).await;

@@ -23,6 +23,7 @@ fn confirmation(reference: &str) -> RequestConfirmation {
         review_type: "SEND Review".into(),
         focus_areas: vec!["Leadership of SEND".into()],
         visit_windows: vec!["1 March 2027 to 12 March 2027".into()],
+        confirmed: false,
     }
 }
 

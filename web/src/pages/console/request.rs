@@ -51,6 +51,7 @@ pub struct ReviewerChoice {
 /// The actions shown now (choosing a reviewer: see [`Chooser`]).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct ActionsShown {
+    pub release: bool,
     pub reassign: bool,
     pub withdraw: bool,
     pub erase: bool,

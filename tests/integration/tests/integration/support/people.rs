@@ -161,28 +161,39 @@ impl TestStack {
     /// School `school` (URN `urn`, contact `email`, with a phone number) asks through the API
     /// for a review of leadership and outcomes; its reference.
     pub async fn submit_request(&self, urn: &str, school: &str, email: &str) -> Reference {
-        let body = json!({
-            "school": {
-                "urn": urn, "name": school, "phase": "primary", "type": "mainstream",
-                "local_authority_code": 202, "trust": null, "postcode": "NW1 2DB",
-                "number_on_roll": 420, "sen_support_percent": 14.5, "ehc_plan_percent": 3.2,
-                "areas_of_need": ["communication_and_interaction"]
-            },
-            "review_type": "send_review",
-            "focus_areas": ["leadership", "outcomes"],
-            "visit_windows": [
-                { "start": date_from_now(30), "end": date_from_now(40) },
-                { "start": date_from_now(60), "end": date_from_now(70) }
-            ],
-            "learning_goal": "How well our graduated approach works.",
-            "contact": { "name": "Grace Hopper", "role": "SENCO", "email": email, "phone": "01632 960 001" },
-            "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
-        });
-        self.created_request(body).await
+        self.created_request(request_body(urn, school, email)).await
     }
 
-    /// Posts `body` to the API, which must create the request; its reference.
+    /// [`Self::submit_request`] that the contact has not confirmed (yet).
+    pub async fn submit_unconfirmed(&self, urn: &str, email: &str) -> Reference {
+        self.unconfirmed_request(request_body(urn, "Brook Primary School", email))
+            .await
+    }
+
+    /// Posts `body` to the API, which must accept the request (waiting for its contact), and
+    /// confirms it as the contact would ([`Self::confirm`]); its reference.
     async fn created_request(&self, body: Value) -> Reference {
+        let reference = self.unconfirmed_request(body).await;
+        self.confirm(reference.as_str()).await;
+        reference
+    }
+
+    /// The school's contact confirms request `reference` from its status page (the link in
+    /// the first email), through the local runner's hook that presses the page's button.
+    pub async fn confirm(&self, reference: &str) {
+        let response = self
+            .http
+            .post(self.url(&format!("/_dev/requests/{reference}/confirm")))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        assert_eq!(status, StatusCode::OK, "{}", response.text().await.unwrap());
+    }
+
+    /// Posts `body` to the API, which must accept the request, and leaves it unconfirmed; its
+    /// reference.
+    pub async fn unconfirmed_request(&self, body: Value) -> Reference {
         let response = self
             .http
             .post(self.url("/api/v1/review-requests"))
@@ -193,9 +204,10 @@ impl TestStack {
             .await
             .unwrap();
         let status = response.status();
-        let created: Value = response.json().await.unwrap();
-        assert_eq!(status, StatusCode::CREATED, "{created}");
-        created["reference"].as_str().unwrap().parse().unwrap()
+        let accepted: Value = response.json().await.unwrap();
+        assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
+        assert_eq!(accepted["state"], "pending_confirmation", "{accepted}");
+        accepted["reference"].as_str().unwrap().parse().unwrap()
     }
 
     /// The one-time token of a freshly served request form.
@@ -380,4 +392,26 @@ impl TestStack {
         );
         (new_link, email.text.clone())
     }
+}
+
+/// The API body of a request from school `school` (URN `urn`, contact `email`, with a phone
+/// number) for a review of leadership and outcomes.
+fn request_body(urn: &str, school: &str, email: &str) -> Value {
+    json!({
+        "school": {
+            "urn": urn, "name": school, "phase": "primary", "type": "mainstream",
+            "local_authority_code": 202, "trust": null, "postcode": "NW1 2DB",
+            "number_on_roll": 420, "sen_support_percent": 14.5, "ehc_plan_percent": 3.2,
+            "areas_of_need": ["communication_and_interaction"]
+        },
+        "review_type": "send_review",
+        "focus_areas": ["leadership", "outcomes"],
+        "visit_windows": [
+            { "start": date_from_now(30), "end": date_from_now(40) },
+            { "start": date_from_now(60), "end": date_from_now(70) }
+        ],
+        "learning_goal": "How well our graduated approach works.",
+        "contact": { "name": "Grace Hopper", "role": "SENCO", "email": email, "phone": "01632 960 001" },
+        "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
+    })
 }
