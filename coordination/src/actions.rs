@@ -73,13 +73,13 @@ impl Coordination {
         id: &str,
         seen_on_page: &str,
     ) -> Result<Result<(), Refused>, CoordinationError> {
-        let stored = match self.as_seen(id, seen_on_page).await? {
+        let stored = match self
+            .as_seen_for(id, seen_on_page, Action::Reassign, actor.at.date())
+            .await?
+        {
             Ok(stored) => stored,
             Err(refused) => return Ok(Err(refused)),
         };
-        if let Err(refused) = administrator_may(&stored, Action::Reassign, actor.at.date()) {
-            return Ok(Err(refused));
-        }
         let entry = actor
             .entry(
                 "reassigned",
@@ -103,13 +103,13 @@ impl Coordination {
         id: &str,
         seen_on_page: &str,
     ) -> Result<Result<(), Refused>, CoordinationError> {
-        let stored = match self.as_seen(id, seen_on_page).await? {
+        let stored = match self
+            .as_seen_for(id, seen_on_page, Action::Release, actor.at.date())
+            .await?
+        {
             Ok(stored) => stored,
             Err(refused) => return Ok(Err(refused)),
         };
-        if let Err(refused) = administrator_may(&stored, Action::Release, actor.at.date()) {
-            return Ok(Err(refused));
-        }
         let entry = actor.entry(
             "released",
             subject(&stored),
@@ -147,13 +147,13 @@ impl Coordination {
                 format!("The reason must be {MAX_REASON_CHARS} characters or fewer"),
             )));
         }
-        let stored = match self.as_seen(id, seen_on_page).await? {
+        let stored = match self
+            .as_seen_for(id, seen_on_page, Action::Withdraw, actor.at.date())
+            .await?
+        {
             Ok(stored) => stored,
             Err(refused) => return Ok(Err(refused)),
         };
-        if let Err(refused) = administrator_may(&stored, Action::Withdraw, actor.at.date()) {
-            return Ok(Err(refused));
-        }
         let entry = actor
             .entry("withdrawn", subject(&stored), format!("reason: {reason}"))
             .transact_put(self.workflow.table())?;
