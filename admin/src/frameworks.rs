@@ -1,11 +1,11 @@
 //! `frameworks list`, `frameworks export TYPE` and `frameworks import FILE`: a programme's review
-//! frameworks as files (the format of `records/schemas/framework.schema.json`), to share between
+//! frameworks as files (the format of `crates/frameworks/framework.schema.json`), to share between
 //! programmes. An import publishes the file as the next version of its review type's framework,
-//! through the same versioned publish as the console (`records::framework`).
+//! through the same versioned publish as the console (the `frameworks` crate).
 
+use ::frameworks::{self as framework, Framework, Published, Versioned};
 use records::audit::{Actor, AuditSubject};
 use records::domain::request::ReviewType;
-use records::framework::{self, Framework, Published, Versioned};
 use records::store::Table;
 
 use crate::{AdminError, printable, stored_error, write_columns};

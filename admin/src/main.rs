@@ -165,7 +165,7 @@ object and item removed. Safe to run again if it stops half way.")]
 enum FrameworksCommand {
     /// The framework new requests of each review type get, and its version (0: built in).
     List,
-    /// Write a review type's framework as a file (records/schemas/framework.schema.json).
+    /// Write a review type's framework as a file (crates/frameworks/framework.schema.json).
     Export {
         /// The review type, e.g. ta_deployment.
         #[arg(value_name = "TYPE", value_parser = parse_review_type)]
@@ -179,7 +179,7 @@ enum FrameworksCommand {
     },
     /// Publish a framework file as the next version of its review type's framework.
     #[command(long_about = "\
-Reads a framework file (the format of records/schemas/framework.schema.json; `frameworks export`
+Reads a framework file (the format of crates/frameworks/framework.schema.json; `frameworks export`
 writes one) and publishes it as the next version of its review type's framework: new requests of
 that type get it, and reviews already under way keep the version they started with. If the file
 has any problem, each is printed with its JSON pointer and nothing is published. The publish is

@@ -12,7 +12,7 @@ use aws_sdk_dynamodb::types::{AttributeValue, Delete, TransactWriteItem, Update}
 use records::audit::{Actor, AuditSubject};
 use records::domain::request::long_date;
 use records::lifecycle::{Action, Guard, RequestState};
-use records::links::LinkSecret;
+use records::links::EmailLinks;
 use records::outbox::{self, Attachment, OutboxEmail, Programme, RenderError, RenderedEmail};
 use records::request::{StoredRequest, TeamMember, TimelineEvent, second_state, timeline_put};
 use records::store::{Transacted, dynamo_error, n, s};
@@ -50,11 +50,21 @@ fn ics_text(text: &str) -> String {
         .replace('\n', "\\n")
 }
 
+/// Text escaped for HTML (an element's content or a quoted attribute).
 pub(crate) fn html_text(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
+}
+
+/// Each line an escaped HTML paragraph: the HTML part of the console's plain emails.
+pub(crate) fn html_paragraphs(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|line| format!("<p>{}</p>", html_text(line)))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 impl ReviewerReleased {
@@ -104,7 +114,7 @@ impl OutboxEmail for ReviewerReleased {
     fn render(
         &self,
         programme: &Programme,
-        _links: &LinkSecret,
+        _links: &EmailLinks,
     ) -> Result<RenderedEmail, RenderError> {
         let lines = [
             format!("Dear {},", self.reviewer_name),
@@ -124,11 +134,7 @@ impl OutboxEmail for ReviewerReleased {
                 self.school_name, self.visit_date_text
             ),
             text: lines.join("\n\n") + "\n",
-            html: lines
-                .iter()
-                .map(|line| format!("<p>{}</p>", html_text(line)))
-                .collect::<Vec<_>>()
-                .join("\n"),
+            html: html_paragraphs(&lines),
             attachments: vec![Attachment {
                 filename: "cancel.ics".into(),
                 content_type: "text/calendar; charset=utf-8; method=CANCEL".into(),
@@ -408,11 +414,7 @@ mod tests {
 
     #[test]
     fn the_cancellation_keeps_the_visits_uid_raises_its_sequence_and_escapes_text() {
-        let programme = Programme {
-            name: "Northshire SEND Review".into(),
-            contact_email: "x@example.org".into(),
-            site_url: "https://x".into(),
-        };
+        let programme = records::outbox::example_programme();
         let email = ReviewerReleased {
             request_id: "01REQ".into(),
             reference: "SR-7K3M-Q9".into(),
@@ -436,7 +438,12 @@ mod tests {
         }
         assert!(ics.contains("Brook Primary\\; Infants\\, Juniors"), "{ics}");
         let rendered = email
-            .render(&programme, &LinkSecret::from_bytes(&[7; 32]).unwrap())
+            .render(
+                &programme,
+                &records::links::LinkSecret::from_bytes(&[7; 32])
+                    .unwrap()
+                    .for_email(0),
+            )
             .unwrap();
         assert_eq!(
             rendered.subject,

@@ -9,7 +9,9 @@ use records::domain::request::long_date;
 use records::links::{LinkSecret, reviewer_details_link};
 use records::outbox::{self, OutboxEmail, Programme, RenderError, RenderedEmail};
 use records::rate_limit::counter;
-use records::reviewers::{self, reminded_marker, running_out};
+use records::reviewers;
+
+use crate::check_expiry::{reminded_marker, running_out};
 use records::store::{StoreError, Table, Transacted, dynamo_error};
 use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
@@ -34,35 +36,35 @@ pub struct CheckRunningOut {
     pub runs_out_text: String,
 }
 
-/// Paragraphs as the text and HTML of an email; the paragraph at `link.0` is a link
-/// (`link.1`, its words; `link.2`, the address), written out in the text and an anchor in HTML.
-fn plain(subject: String, paragraphs: &[String], link: (usize, &str, &str)) -> RenderedEmail {
-    let (at, words, href) = link;
+/// An email to reviewer `reviewer_id`: `paragraphs`, then the link to their details (`words`,
+/// an anchor in HTML, written out in the text), then the programme's name.
+fn to_reviewer(
+    subject: String,
+    paragraphs: &[String],
+    words: &str,
+    (programme, links, reviewer_id): (&Programme, &LinkSecret, &str),
+) -> RenderedEmail {
+    let now = OffsetDateTime::now_utc().unix_timestamp();
+    let href = reviewer_details_link(&programme.site_url, links, reviewer_id, now);
     let mut text: Vec<String> = paragraphs.to_vec();
     let mut html: Vec<String> = paragraphs
         .iter()
         .map(|p| format!("<p>{}</p>", html_text(p)))
         .collect();
-    text.insert(at, format!("{words}: {href}"));
-    html.insert(
-        at,
-        format!(
-            "<p><a href=\"{}\">{}</a></p>",
-            html_text(href),
-            html_text(words)
-        ),
-    );
+    text.push(format!("{words}: {href}"));
+    html.push(format!(
+        "<p><a href=\"{}\">{}</a></p>",
+        html_text(&href),
+        html_text(words)
+    ));
+    text.push(programme.name.clone());
+    html.push(format!("<p>{}</p>", html_text(&programme.name)));
     RenderedEmail {
         subject,
         text: text.join("\n\n") + "\n",
         html: html.join("\n"),
         attachments: Vec::new(),
     }
-}
-
-fn details_link(programme: &Programme, links: &LinkSecret, reviewer_id: &str) -> String {
-    let now = OffsetDateTime::now_utc().unix_timestamp();
-    reviewer_details_link(&programme.site_url, links, reviewer_id, now)
 }
 
 impl OutboxEmail for ReviewerDetailsLink {
@@ -73,25 +75,21 @@ impl OutboxEmail for ReviewerDetailsLink {
         programme: &Programme,
         links: &LinkSecret,
     ) -> Result<RenderedEmail, RenderError> {
-        Ok(plain(
-            format!("{}: the link to your reviewer details", programme.name),
-            &[
-                "You asked for the link to your reviewer details: how many reviews a term you can take, the dates you are away, the regions you will travel to and the schools you must not review.".into(),
-                format!(
-                    "The link works for {} days.",
-                    records::links::REVIEWER_DETAILS_LINK_DAYS
-                ),
-                format!(
-                    "If you did not ask for it, you can ignore this email. Questions: {}.",
-                    programme.contact_email
-                ),
-                programme.name.clone(),
-            ],
-            (
-                1,
-                "Open your reviewer details",
-                &details_link(programme, links, &self.reviewer_id),
+        let paragraphs = [
+            "You asked for the link to your reviewer details: how many reviews a term you can take, the dates you are away, the regions you will travel to and the schools you must not review.".into(),
+            format!(
+                "The link works for {} days. If you did not ask for it, you can ignore this email. Questions: {}.",
+                records::links::REVIEWER_DETAILS_LINK_DAYS,
+                programme.contact_email
             ),
+        ];
+        let subject = format!("{}: the link to your reviewer details", programme.name);
+        let to = (programme, links, self.reviewer_id.as_str());
+        Ok(to_reviewer(
+            subject,
+            &paragraphs,
+            "Open your reviewer details",
+            to,
         ))
     }
 }
@@ -104,28 +102,27 @@ impl OutboxEmail for CheckRunningOut {
         programme: &Programme,
         links: &LinkSecret,
     ) -> Result<RenderedEmail, RenderError> {
-        Ok(plain(
+        let paragraphs = [
+            format!("Dear {},", self.reviewer_name),
             format!(
-                "{}: your {} runs out on {}",
-                programme.name, self.check, self.runs_out_text
+                "Your {} is valid for visits until the day before {}. From then on we cannot offer you reviews until it is renewed.",
+                self.check, self.runs_out_text
             ),
-            &[
-                format!("Dear {},", self.reviewer_name),
-                format!(
-                    "Your {} is valid for visits until the day before {}. From then on we cannot offer you reviews until it is renewed.",
-                    self.check, self.runs_out_text
-                ),
-                format!(
-                    "Please renew it and send the new date to {}, who keeps the reviewer pool.",
-                    programme.contact_email
-                ),
-                programme.name.clone(),
-            ],
-            (
-                3,
-                "Your reviewer details",
-                &details_link(programme, links, &self.reviewer_id),
+            format!(
+                "Please renew it and send the new date to {}, who keeps the reviewer pool.",
+                programme.contact_email
             ),
+        ];
+        let subject = format!(
+            "{}: your {} runs out on {}",
+            programme.name, self.check, self.runs_out_text
+        );
+        let to = (programme, links, self.reviewer_id.as_str());
+        Ok(to_reviewer(
+            subject,
+            &paragraphs,
+            "Your reviewer details",
+            to,
         ))
     }
 }
@@ -208,7 +205,7 @@ pub async fn ask_for_link(
 }
 
 /// Emails every active reviewer whose DBS check or training stops being valid within
-/// [`reviewers::REMINDER_DAYS`] of `now`, once per check and expiry date; how many were sent.
+/// [`crate::REMINDER_DAYS`] of `now`, once per check and expiry date; how many were sent.
 pub async fn send_expiry_reminders(
     table: &Table,
     now: OffsetDateTime,

@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use records::links::LinkSecret;
+use records::links::EmailLinks;
 use records::outbox::{OutboxEmail, Programme, RenderError, RenderedEmail};
 use workflows::{
     after_report, deliverability, factual_check, intake, offers, report, self_evaluation,
@@ -32,7 +32,7 @@ macro_rules! registry {
             pub fn render(
                 &self,
                 programme: &Programme,
-                links: &LinkSecret,
+                links: &EmailLinks,
             ) -> Result<RenderedEmail, RenderError> {
                 match self {
                     $(Email::$variant(email) => email.render(programme, links),)+
@@ -72,6 +72,7 @@ registry! {
     ReviewerReleased(coordination::ReviewerReleased),
     ReviewerDetailsLink(coordination::ReviewerDetailsLink),
     CheckRunningOut(coordination::CheckRunningOut),
+    StatusLinkRenewed(coordination::status_link::StatusLinkRenewed),
 }
 
 #[cfg(test)]

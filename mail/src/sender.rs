@@ -125,7 +125,7 @@ impl MailSender {
         let email: Email = serde_json::from_str(get_s(&item, "email").unwrap_or_default())
             .map_err(|e| MailError::Corrupt(outbox_id.into(), e.to_string()))?;
 
-        let sent = match self.build_mime(to, &email).await {
+        let sent = match self.build_mime(key, to, &email).await {
             Ok((mime, subject)) => self.send_raw(mime).await.map(|id| (id, subject)),
             Err(e) => Err(e),
         };
@@ -239,8 +239,14 @@ impl MailSender {
         })
     }
 
-    /// The message to send, and its subject.
-    async fn build_mime(&self, to: &str, email: &Email) -> Result<(Vec<u8>, String), MailError> {
+    /// The message to send, and its subject. An email about a request links to its status
+    /// page at the link's version now (renewed since the email was queued: the new link).
+    async fn build_mime(
+        &self,
+        key: &OutboxKey,
+        to: &str,
+        email: &Email,
+    ) -> Result<(Vec<u8>, String), MailError> {
         let branding = self.branding.current().await;
         let programme = Programme {
             name: branding.name,
@@ -251,12 +257,22 @@ impl MailSender {
             self.links.get().await.map_err(|e| {
                 MailError::Render(format!("the link secret could not be read: {e}"))
             })?;
+        let status_version = match key.request_id() {
+            Some(request_id) => {
+                records::request::status_link_version(&self.table, request_id).await?
+            }
+            None => 0,
+        };
         let mut rendered = email
-            .render(&programme, links)
+            .render(&programme, &links.for_email(status_version))
             .map_err(|e| MailError::Render(e.to_string()))?;
         // Every email to a reviewer in the pool ends with the link to their own details (the
-        // details link's own email carries it already).
-        if email.kind() != <coordination::ReviewerDetailsLink as outbox::OutboxEmail>::KIND
+        // emails about their details carry it already).
+        let about_details = [
+            <coordination::ReviewerDetailsLink as outbox::OutboxEmail>::KIND,
+            <coordination::CheckRunningOut as outbox::OutboxEmail>::KIND,
+        ];
+        if !about_details.contains(&email.kind())
             && let Some(id) = records::reviewers::id_by_email(&self.table, to).await?
         {
             let now = OffsetDateTime::now_utc().unix_timestamp();

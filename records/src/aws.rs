@@ -162,6 +162,38 @@ impl HttpClient for LazyHttpClient {
     }
 }
 
+/// The version of this build (the workspace's), as the console shows it.
+pub const BUILD_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A service the system depends on, with the API version its SDK speaks and the SDK crate's
+/// version: what the console's settings page shows and the health function logs (not the
+/// public health answer: versions tell a prober which flaws to try).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServiceVersion {
+    pub service: &'static str,
+    pub api_version: &'static str,
+    pub sdk_version: &'static str,
+}
+
+pub const DYNAMODB_VERSION: ServiceVersion = ServiceVersion {
+    service: "DynamoDB",
+    api_version: "2012-08-10",
+    sdk_version: aws_sdk_dynamodb::meta::PKG_VERSION,
+};
+pub const S3_VERSION: ServiceVersion = ServiceVersion {
+    service: "S3",
+    api_version: "2006-03-01",
+    sdk_version: aws_sdk_s3::meta::PKG_VERSION,
+};
+pub const SES_VERSION: ServiceVersion = ServiceVersion {
+    service: "SES",
+    api_version: "2010-12-01",
+    sdk_version: aws_sdk_ses::meta::PKG_VERSION,
+};
+
+/// The services the health check reaches, in its order.
+pub const SERVICE_VERSIONS: [ServiceVersion; 3] = [DYNAMODB_VERSION, S3_VERSION, SES_VERSION];
+
 /// The Cognito (`cognito-idp`) endpoint when it is overridden (moto, locally), from the SDK's
 /// standard variables; `None` in AWS, where a user pool's keys are at its issuer's address.
 pub fn cognito_endpoint_override() -> Option<String> {

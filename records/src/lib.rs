@@ -30,8 +30,6 @@ pub mod branding;
 pub mod confirmation;
 pub mod domain;
 pub mod env;
-pub mod evidence;
-pub mod framework;
 pub mod keys;
 pub mod lifecycle;
 pub mod links;
@@ -50,3 +48,5 @@ pub mod undeliverable;
 pub mod versioned;
 
 pub use env::{ConfigError, Env};
+/// The evidence file rules, a pure crate of their own (`crates/evidence-rules`).
+pub use evidence_rules as evidence;

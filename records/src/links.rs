@@ -1,10 +1,11 @@
 //! Private links in emails.
 //!
-//! A status link's token is derived, not stored: `HMAC-SHA256(secret, purpose || id)`, 256 bits,
-//! base64url. The table keeps only the token's SHA-256 (to find the request from the link), and
-//! the mail sender re-derives the token when it renders the email, so no raw token is ever
-//! written anywhere. Without the secret a token cannot be guessed; rotating the secret revokes
-//! every link at once.
+//! A status link's token is derived, not stored: `HMAC-SHA256(secret, purpose || id || version)`,
+//! 256 bits, base64url. The table keeps only the token's SHA-256 (to find the request from the
+//! link), and the mail sender re-derives the token when it renders the email, so no raw token is
+//! ever written anywhere. Without the secret a token cannot be guessed; rotating the secret
+//! revokes every link at once, and renewing one request's link (its version goes up,
+//! `coordination::status_link`) revokes that link alone.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
@@ -107,9 +108,42 @@ impl LinkSecret {
         mac
     }
 
-    /// The token of the private status page of request `request_id`.
-    pub fn status_token(&self, request_id: &str) -> String {
-        URL_SAFE_NO_PAD.encode(self.mac("status", request_id).finalize().into_bytes())
+    /// The token of the private status page of request `request_id`, at its link's `version`
+    /// (0 until the link is first renewed: the token every link had before versions).
+    pub fn status_token(&self, request_id: &str, version: u32) -> String {
+        let mac = match version {
+            0 => self.mac("status", request_id),
+            // A request id is a ULID: no '.' in it, so no version's subject is another's.
+            version => self.mac("status", &format!("{request_id}.{version}")),
+        };
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+}
+
+/// What an email's links are signed with: the secret, and the status link version of the
+/// request the email is about, read when the email is delivered (so an email queued before the
+/// school's link was renewed carries the new link, never the revoked one).
+#[derive(Debug, Clone, Copy)]
+pub struct EmailLinks<'a> {
+    pub secret: &'a LinkSecret,
+    pub status_version: u32,
+}
+
+impl LinkSecret {
+    /// This secret, signing an email's status link at `status_version`.
+    pub fn for_email(&self, status_version: u32) -> EmailLinks<'_> {
+        EmailLinks {
+            secret: self,
+            status_version,
+        }
+    }
+}
+
+impl std::ops::Deref for EmailLinks<'_> {
+    type Target = LinkSecret;
+
+    fn deref(&self) -> &LinkSecret {
+        self.secret
     }
 }
 
@@ -266,9 +300,11 @@ pub struct ReviewLink {
     pub expires_at: i64,
 }
 
-/// The school's status page at `site`, or one of its pages (`page`: "" or "/report", ...).
-pub fn status_link(site: &str, links: &LinkSecret, request_id: &str, page: &str) -> String {
-    format!("{site}/status/{}{page}", links.status_token(request_id))
+/// The school's status page at `site`, or one of its pages (`page`: "" or "/report", ...), in
+/// an email about request `request_id` (signed at its current version).
+pub fn status_link(site: &str, links: &EmailLinks, request_id: &str, page: &str) -> String {
+    let token = links.status_token(request_id, links.status_version);
+    format!("{site}/status/{token}{page}")
 }
 
 /// The reviewer's page for a review they accepted.
@@ -367,8 +403,8 @@ mod tests {
     async fn a_lazy_secret_is_read_on_first_use_and_a_failed_read_is_not_kept() {
         let ready = LazyLinkSecret::ready(secret());
         assert_eq!(
-            ready.get().await.unwrap().status_token("x"),
-            secret().status_token("x")
+            ready.get().await.unwrap().status_token("x", 0),
+            secret().status_token("x", 0)
         );
 
         // Nothing listens on port 9: the read fails, and the next call reads again.
@@ -398,19 +434,60 @@ mod tests {
     }
 
     #[test]
-    fn status_tokens_are_256_bit_url_safe_and_depend_on_the_request() {
-        let a = secret().status_token("01J00000000000000000000000");
-        let b = secret().status_token("01J00000000000000000000001");
+    fn status_tokens_are_256_bit_url_safe_and_depend_on_the_request_and_version() {
+        let a = secret().status_token("01J00000000000000000000000", 0);
+        let b = secret().status_token("01J00000000000000000000001", 0);
         assert_eq!(a.len(), 43);
         assert!(looks_like_token(&a));
         assert_ne!(a, b);
-        assert_eq!(a, secret().status_token("01J00000000000000000000000"));
+        assert_eq!(a, secret().status_token("01J00000000000000000000000", 0));
+        // Version 0 is the token links had before versions: links already sent keep working.
+        let unversioned = URL_SAFE_NO_PAD.encode(
+            secret()
+                .mac("status", "01J00000000000000000000000")
+                .finalize()
+                .into_bytes(),
+        );
+        assert_eq!(a, unversioned);
+        let renewed = secret().status_token("01J00000000000000000000000", 1);
+        assert!(looks_like_token(&renewed));
+        assert_ne!(renewed, a);
+        assert_ne!(
+            renewed,
+            secret().status_token("01J00000000000000000000000", 2)
+        );
+    }
+
+    #[test]
+    fn an_email_signs_its_status_link_at_the_version_it_is_given() {
+        let secret = secret();
+        let at = |status_version| {
+            let links = EmailLinks {
+                secret: &secret,
+                status_version,
+            };
+            status_link("https://x.test", &links, "01JREQ", "/report")
+        };
+        assert_eq!(
+            at(0),
+            format!(
+                "https://x.test/status/{}/report",
+                secret.status_token("01JREQ", 0)
+            )
+        );
+        assert_eq!(
+            at(3),
+            format!(
+                "https://x.test/status/{}/report",
+                secret.status_token("01JREQ", 3)
+            )
+        );
     }
 
     #[test]
     fn a_different_secret_gives_different_tokens() {
         let other = LinkSecret::from_bytes(&[8u8; 32]).unwrap();
-        assert_ne!(secret().status_token("x"), other.status_token("x"));
+        assert_ne!(secret().status_token("x", 0), other.status_token("x", 0));
     }
 
     #[test]

@@ -13,7 +13,7 @@ use time::format_description::well_known::Rfc3339;
 
 use serde::Serialize;
 
-use crate::links::LinkSecret;
+use crate::links::EmailLinks;
 use crate::store::{n, s};
 
 pub const PENDING_INDEX_KEY: &str = "OUTBOX_PENDING";
@@ -93,7 +93,7 @@ pub trait OutboxEmail: Serialize {
     fn render(
         &self,
         programme: &Programme,
-        links: &LinkSecret,
+        links: &EmailLinks,
     ) -> Result<RenderedEmail, RenderError>;
 
     /// The stored final report's PDF to attach at delivery, if this email carries one.
@@ -112,6 +112,17 @@ pub struct Programme {
     pub contact_email: String,
     /// The site's base URL, without a trailing slash.
     pub site_url: String,
+}
+
+/// The programme the emails of tests are rendered for (this crate's tests and, with the
+/// `fixtures` feature, other crates').
+#[cfg(any(test, feature = "fixtures"))]
+pub fn example_programme() -> Programme {
+    Programme {
+        name: "Northshire SEND Review".into(),
+        contact_email: "send@northshire.example".into(),
+        site_url: "https://reviews.example".into(),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

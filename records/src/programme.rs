@@ -58,6 +58,10 @@ pub struct ProgrammeSettings {
     pub retention_months: u16,
     /// The largest evidence file a school may upload, in MB (1 MB = 1,048,576 bytes).
     pub max_upload_mb: u16,
+    /// The most evidence files one request may hold.
+    pub max_files_per_request: u16,
+    /// The most evidence uploads one request may start in an hour.
+    pub uploads_per_hour: u16,
     /// The grades a report gives each focus area; `None`, the default, means no grading.
     pub scale: Option<GradingScale>,
     /// Working days (Monday to Friday) after the visit by which the lead should have sent the
@@ -69,6 +73,14 @@ impl ProgrammeSettings {
     /// The evidence size limit in bytes.
     pub fn max_upload_bytes(&self) -> u64 {
         u64::from(self.max_upload_mb) * 1024 * 1024
+    }
+
+    /// The limits on one request's evidence.
+    pub fn upload_limits(&self) -> crate::evidence::UploadLimits {
+        crate::evidence::UploadLimits {
+            max_files: self.max_files_per_request,
+            per_hour: self.uploads_per_hour,
+        }
     }
 
     /// A programme with every rule at its default.
@@ -86,6 +98,8 @@ impl ProgrammeSettings {
             second_reviewer_for_types: Vec::new(),
             retention_months: 12,
             max_upload_mb: 20,
+            max_files_per_request: 30,
+            uploads_per_hour: 20,
             scale: None,
             report_due_working_days: 15,
         }
@@ -129,6 +143,11 @@ impl ProgrammeSettings {
             ),
             ("retention_months".to_owned(), n(self.retention_months)),
             ("max_upload_mb".to_owned(), n(self.max_upload_mb)),
+            (
+                "max_files_per_request".to_owned(),
+                n(self.max_files_per_request),
+            ),
+            ("uploads_per_hour".to_owned(), n(self.uploads_per_hour)),
             (
                 "report_due_working_days".to_owned(),
                 n(self.report_due_working_days),
@@ -232,6 +251,9 @@ fn read_item(item: &Item) -> Result<ProgrammeSettings, String> {
             .unwrap_or(defaults.second_reviewer_for_types),
         retention_months: number(item, "retention_months")?.unwrap_or(defaults.retention_months),
         max_upload_mb: number(item, "max_upload_mb")?.unwrap_or(defaults.max_upload_mb),
+        max_files_per_request: number(item, "max_files_per_request")?
+            .unwrap_or(defaults.max_files_per_request),
+        uploads_per_hour: number(item, "uploads_per_hour")?.unwrap_or(defaults.uploads_per_hour),
         scale: strings(item, "scale")?
             .map(|levels| GradingScale::new(levels).map_err(|e| format!("scale {e}")))
             .transpose()?,
@@ -461,6 +483,13 @@ mod tests {
         assert_eq!(demo.max_upload_mb, 20);
         assert_eq!(demo.max_upload_bytes(), 20 * 1024 * 1024);
         assert_eq!(demo.report_due_working_days, 15);
+        assert_eq!(
+            demo.upload_limits(),
+            crate::evidence::UploadLimits {
+                max_files: 30,
+                per_hour: 20
+            }
+        );
     }
 
     #[test]
@@ -478,6 +507,8 @@ mod tests {
             second_reviewer_for_types: vec!["mainstream".into()],
             retention_months: 24,
             max_upload_mb: 50,
+            max_files_per_request: 12,
+            uploads_per_hour: 4,
             report_due_working_days: 10,
             scale: Some(
                 GradingScale::new(["Emerging", "Developing", "Established", "Enhanced"]).unwrap(),

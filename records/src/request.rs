@@ -72,6 +72,15 @@ pub struct StoredRequest {
     /// opts in.
     #[serde(default)]
     pub signposting: bool,
+    /// The status link's version: its token is signed with it, and renewing the link
+    /// (`coordination::status_link`) raises it, so every older link is refused. 0 (absent on
+    /// requests stored before) until the first renewal.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub status_link_version: u32,
+}
+
+fn is_zero(version: &u32) -> bool {
+    *version == 0
 }
 
 impl StoredRequest {
@@ -103,6 +112,7 @@ impl StoredRequest {
             follow_up_of: None,
             follow_up: None,
             signposting: false,
+            status_link_version: 0,
         }
     }
 
@@ -199,11 +209,45 @@ pub fn put(
         .build()
 }
 
-/// The request a status link points at, with its timeline (oldest first).
+/// The item that finds request `request_id` from its status link at `version`: the token's
+/// hash as its key, so no token is stored. Written once per version; the older ones stay (and
+/// are refused by their version) until the request is purged.
+pub fn status_link_put(
+    table: &str,
+    request_id: &str,
+    status_token: &str,
+    version: u32,
+) -> TransactWriteItem {
+    let mut item = HashMap::from([
+        (
+            "pk".to_owned(),
+            s(crate::keys::status_pk(&token_hash(status_token))),
+        ),
+        ("sk".to_owned(), s("STATUS")),
+        ("request_id".to_owned(), s(request_id)),
+    ]);
+    if version > 0 {
+        item.insert("version".to_owned(), crate::store::n(version));
+    }
+    put(table, item, true)
+}
+
+/// What a status link finds.
+#[derive(Debug)]
+pub enum StatusLinkFound {
+    /// The request, with its timeline (oldest first).
+    Current(Box<StoredRequest>, Vec<TimelineEvent>),
+    /// The link was renewed since this one was sent: it opens nothing now.
+    Replaced,
+    /// Never issued, or its request purged.
+    Unknown,
+}
+
+/// The request a status link points at, if the link is its current one.
 pub async fn find_by_status_token(
     table: &Table,
     token: &str,
-) -> Result<Option<(StoredRequest, Vec<TimelineEvent>)>, StoreError> {
+) -> Result<StatusLinkFound, StoreError> {
     let link = table
         .client
         .get_item()
@@ -214,16 +258,26 @@ pub async fn find_by_status_token(
         .await
         .map_err(|e| dynamo_error("GetItem", e))?
         .item;
-    let Some(request_id) = link.as_ref().and_then(|item| get_s(item, "request_id")) else {
-        return Ok(None);
+    let Some(link) = link else {
+        return Ok(StatusLinkFound::Unknown);
     };
-    // The request item and its timeline only: the partition also holds evidence, access-log
-    // and document items, which may run to many pages.
-    let request = table
+    let Some(request_id) = get_s(&link, "request_id") else {
+        return Ok(StatusLinkFound::Unknown);
+    };
+    let Some(request) = table
         .get(request_pk(request_id), "REQUEST")
         .await?
         .map(read_request)
-        .transpose()?;
+        .transpose()?
+    else {
+        return Ok(StatusLinkFound::Unknown);
+    };
+    let version = crate::store::get_i64(&link, "version").unwrap_or(0);
+    if version != i64::from(request.status_link_version) {
+        return Ok(StatusLinkFound::Replaced);
+    }
+    // The request item and its timeline only: the partition also holds evidence, access-log
+    // and document items, which may run to many pages.
     let events = table
         .partition_items(&request_pk(request_id), Some(crate::keys::EVENT_PREFIX))
         .await
@@ -231,7 +285,17 @@ pub async fn find_by_status_token(
         .into_iter()
         .filter_map(|item| serde_dynamo::from_item(item).ok())
         .collect();
-    Ok(request.map(|request| (request, events)))
+    Ok(StatusLinkFound::Current(Box::new(request), events))
+}
+
+/// The status link version of request `request_id` now (0 if it is gone): what its emails'
+/// status links are signed at when they are delivered.
+pub async fn status_link_version(table: &Table, request_id: &str) -> Result<u32, StoreError> {
+    let item = table.get(request_pk(request_id), "REQUEST").await?;
+    Ok(item
+        .and_then(|item| crate::store::get_i64(&item, "status_link_version"))
+        .and_then(|version| u32::try_from(version).ok())
+        .unwrap_or(0))
 }
 
 /// A request item as read from the table: an unreadable one (an unknown state, a malformed

@@ -60,19 +60,17 @@
 
 mod csv_format;
 mod edit;
-mod expiry;
 mod own;
 
+pub use csv_format::parse_capacity;
 pub use csv_format::{ReviewerRow, RowError, fields_of, parse_csv, parse_fields, to_csv};
 use csv_format::{check_email, parse_id, parse_name};
 pub use edit::{
     CheckDate, DBS_VALID_FOR_YEARS, EXPIRY_WARNING_DAYS, Expected, Saved, StoredReviewer,
     TRAINING_VALID_FOR_YEARS, check_date, get, save, term_bookings,
 };
-pub use expiry::{Check, REMINDER_DAYS, RunningOut, reminded_marker, running_out};
 pub use own::{
-    DeclaredConflict, MAX_DECLARED_CONFLICTS, MAX_REASON_CHARS, OwnDetails, OwnDetailsForm,
-    OwnSaved, OwnStored, get_own, save_own,
+    DeclaredConflict, OwnDetails, OwnDetailsForm, OwnSaved, OwnStored, get_own, save_own,
 };
 
 use std::collections::{HashMap, HashSet};

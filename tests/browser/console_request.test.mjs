@@ -7,28 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseUrl, expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
 import { openAtStage, signInAs } from './console_session.mjs';
-import { clickAndWait, confirmRequest, fillValidRequest, isoDateFromToday, uniqueEmail } from './school.mjs';
+import { clickAndWait, sendRequestMonthsAhead as sendRequest } from './school.mjs';
 
 useBrowser();
-
-/**
- * Sends a request through the school's form; answers its reference. Its windows are months
- * later than other files' requests, so its offers use places of the shared demo pool in terms
- * that the other files leave free.
- */
-async function sendRequest(page) {
-  await page.goto(baseUrl() + '/request');
-  await fillValidRequest(page, { email: uniqueEmail() });
-  await page.fill('#window_1_start', isoDateFromToday(150));
-  await page.fill('#window_1_end', isoDateFromToday(160));
-  await page.fill('#window_2_start', isoDateFromToday(240));
-  await page.fill('#window_2_end', isoDateFromToday(250));
-  await clickAndWait(page, page.getByRole('button', { name: 'Send request' }));
-  assert.equal((await page.locator('h1').innerText()).trim(), 'Request sent');
-  const reference = (await page.locator('.panel__reference').innerText()).trim();
-  await confirmRequest(reference);
-  return reference;
-}
 
 async function errorSummary(page) {
   return (await page.locator('.error-summary').innerText()).trim();

@@ -71,6 +71,25 @@ export async function fillValidRequest(page, { email, schoolName = uniqueSchoolN
   return { schoolName, urn };
 }
 
+/**
+ * Sends a request through the school's form (from a fresh page); answers its reference. Its
+ * windows are months later than fillValidRequest's, so its offers use places of the shared demo
+ * pool in terms that the other files' requests leave free.
+ */
+export async function sendRequestMonthsAhead(page, { email = uniqueEmail(), schoolName = uniqueSchoolName() } = {}) {
+  await page.goto(baseUrl() + '/request');
+  await fillValidRequest(page, { email, schoolName });
+  await page.fill('#window_1_start', isoDateFromToday(150));
+  await page.fill('#window_1_end', isoDateFromToday(160));
+  await page.fill('#window_2_start', isoDateFromToday(240));
+  await page.fill('#window_2_end', isoDateFromToday(250));
+  await clickAndWait(page, page.getByRole('button', { name: 'Send request' }));
+  assert.equal((await page.locator('h1').innerText()).trim(), 'Request sent');
+  const reference = (await page.locator('.panel__reference').innerText()).trim();
+  await confirmRequest(reference);
+  return reference;
+}
+
 /** A school's private status link, as its email gives it. */
 export const STATUS_LINK = /\/status\/[A-Za-z0-9_-]{43}$/;
 

@@ -8,11 +8,11 @@
 // frees the place its open offer held in the shared demo pool.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { baseUrl, expectNoAxeViolations, useBrowser, withPage } from './harness.mjs';
+import { expectNoAxeViolations, useBrowser, withPage } from './harness.mjs';
 import { signInAs } from './console_session.mjs';
 import { mailWithSubject, OFFER_LINK } from './review.mjs';
 import {
-  clickAndWait, fillValidRequest, isoDateFromToday, statusLinkFromMail, uniqueEmail, uniqueSchoolName,
+  clickAndWait, sendRequestMonthsAhead, statusLinkFromMail, uniqueEmail, uniqueSchoolName,
 } from './school.mjs';
 
 useBrowser();
@@ -23,14 +23,7 @@ test('a withdrawn request: the status page says so, the reviewer link is refused
     async (page) => {
       const email = uniqueEmail('withdrawn');
       const schoolName = uniqueSchoolName();
-      await page.goto(baseUrl() + '/request');
-      await fillValidRequest(page, { email, schoolName });
-      await page.fill('#window_1_start', isoDateFromToday(150));
-      await page.fill('#window_1_end', isoDateFromToday(160));
-      await page.fill('#window_2_start', isoDateFromToday(240));
-      await page.fill('#window_2_end', isoDateFromToday(250));
-      await clickAndWait(page, page.getByRole('button', { name: 'Send request' }));
-      const reference = (await page.locator('.panel__reference').innerText()).trim();
+      const reference = await sendRequestMonthsAhead(page, { email, schoolName });
       const statusLink = await statusLinkFromMail(email);
       const [offer] = await mailWithSubject(schoolName);
       const offerLink = (offer.links ?? []).find((href) => OFFER_LINK.test(href));

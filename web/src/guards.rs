@@ -4,7 +4,7 @@
 //!
 //! | link | opens | a tampered, unknown, expired or purged link |
 //! |---|---|---|
-//! | school status `/status/{token}/...` | [`SchoolLink`]: the request and its timeline | 403 "This link does not work" |
+//! | school status `/status/{token}/...` | [`SchoolLink`]: the request and its timeline | 403 "This link does not work"; a link renewed since: 403 "This link has been replaced" |
 //! | offer `/offers/{token}` | [`OfferLink`]: the offer id it was signed for | 403 "This link does not work" (a signed link to a closed or purged offer: the offer page's polite "closed" page) |
 //! | review `/reviews/{token}/...` | [`Review`]: the request and the reviewer's place on it | 403 "This link does not work"; signed, but its reviewer no longer on the review (or the review purged): 403 "This link no longer works"; the review withdrawn: 410 "This review was withdrawn" |
 //!
@@ -20,7 +20,9 @@ use records::branding::Branding;
 use records::domain::request::long_date;
 use records::lifecycle::{Action, Person, RequestState, allowed_on};
 use records::links::{LazyLinkSecret, OfferAction, looks_like_token};
-use records::request::{StoredRequest, TeamMember, TimelineEvent, find_by_status_token};
+use records::request::{
+    StatusLinkFound, StoredRequest, TeamMember, TimelineEvent, find_by_status_token,
+};
 use records::store::Table;
 use time::{Date, OffsetDateTime};
 use workflows::offers::{Workflow, WorkflowError, offer_state};
@@ -30,6 +32,9 @@ use workflows::offers::{Workflow, WorkflowError, offer_state};
 pub enum Refused {
     /// A status link that is not one of ours: malformed, unknown, or its request purged.
     BadSchoolLink,
+    /// A status link of ours, renewed since (the school or the coordinator asked for a new one,
+    /// which went by email to the request's contact).
+    ReplacedSchoolLink,
     /// An offer or review link that is malformed, tampered with, for another action, or expired.
     BadReviewerLink,
     /// A signed review link whose reviewer is no longer on the review (or it was purged).
@@ -43,9 +48,10 @@ pub enum Refused {
 impl Refused {
     pub fn status(self) -> StatusCode {
         match self {
-            Refused::BadSchoolLink | Refused::BadReviewerLink | Refused::NotOnReview => {
-                StatusCode::FORBIDDEN
-            }
+            Refused::BadSchoolLink
+            | Refused::ReplacedSchoolLink
+            | Refused::BadReviewerLink
+            | Refused::NotOnReview => StatusCode::FORBIDDEN,
             Refused::Withdrawn { .. } => StatusCode::GONE,
             Refused::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         }
@@ -70,6 +76,15 @@ impl Refused {
                 vec![
                     "The link may have been copied only in part. Use the link in the email we sent your school.".to_owned(),
                     format!("If you need help, write to {contact}."),
+                ],
+                ("/", "Go to the start page"),
+            ),
+            Refused::ReplacedSchoolLink => (
+                "This link has been replaced",
+                vec![
+                    "Someone asked for a new link to this request's page, so this one no longer works. The new link was emailed to the contact named on the request.".to_owned(),
+                    "If you are that contact, use the link in the newest email from us. If you cannot find it, or did not ask for a new link, write to us and we will send one.".to_owned(),
+                    format!("Write to {contact} quoting your request's reference."),
                 ],
                 ("/", "Go to the start page"),
             ),
@@ -132,13 +147,14 @@ pub async fn school_link(table: &Table, token: &str) -> Result<SchoolLink, Refus
         return Err(Refused::BadSchoolLink);
     }
     match find_by_status_token(table, token).await {
-        Ok(Some((stored, events))) => Ok(SchoolLink {
+        Ok(StatusLinkFound::Current(stored, events)) => Ok(SchoolLink {
             token: token.to_owned(),
-            stored,
+            stored: *stored,
             events,
         }),
+        Ok(StatusLinkFound::Replaced) => Err(Refused::ReplacedSchoolLink),
         // Never issued, or its request purged (the link's hash goes with it).
-        Ok(None) => Err(Refused::BadSchoolLink),
+        Ok(StatusLinkFound::Unknown) => Err(Refused::BadSchoolLink),
         Err(error) => Err(unavailable("reading a request's status", &error)),
     }
 }

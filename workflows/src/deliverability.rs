@@ -213,7 +213,7 @@ pub async fn record(
 mod tests {
     use super::*;
     use records::links::LinkSecret;
-    use records::outbox::{OutboxEmail, Programme};
+    use records::outbox::OutboxEmail;
 
     // SES event publishing's bounce record, as AWS documents it (identities shortened).
     const PERMANENT_BOUNCE: &str = r#"{"eventType":"Bounce","bounce":{"bounceType":"Permanent","bounceSubType":"General","bouncedRecipients":[{"emailAddress":"Head@School.example","action":"failed","status":"5.1.1","diagnosticCode":"smtp; 550 5.1.1 user unknown"}],"timestamp":"2027-01-27T14:59:38.237Z","feedbackId":"0100015ed8f4-example","reportingMTA":"dsn; a1-2.smtp-out.eu-west-2.amazonses.com"},"mail":{"timestamp":"2027-01-27T14:59:38.237Z","source":"no-reply@example.org","sendingAccountId":"123456789012","messageId":"0102015ed8f4-example-000000","destination":["Head@School.example"],"headersTruncated":false,"tags":{"ses:configuration-set":["send-review-MailConfigurationSet"]}}}"#;
@@ -257,18 +257,17 @@ mod tests {
 
     #[test]
     fn the_administrators_email_escapes_the_address() {
-        let programme = Programme {
-            name: "Northshire SEND Review".into(),
-            contact_email: "send@northshire.example".into(),
-            site_url: "https://reviews.example".into(),
-        };
+        let programme = records::outbox::example_programme();
         let rendered = AddressUndeliverable {
             address: "<b>x</b>@school.example".into(),
             reason: Reason::Bounce,
             detail: "Permanent bounce (General)".into(),
             at: "2027-01-27T15:00:00Z".into(),
         }
-        .render(&programme, &LinkSecret::from_bytes(&[1u8; 32]).unwrap())
+        .render(
+            &programme,
+            &LinkSecret::from_bytes(&[1u8; 32]).unwrap().for_email(0),
+        )
         .unwrap();
         assert!(!rendered.html.contains("<b>x</b>"));
         assert!(rendered.text.contains("<b>x</b>@school.example"));

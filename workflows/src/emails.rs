@@ -38,7 +38,7 @@ macro_rules! outbox_email {
             fn render(
                 &self,
                 programme: &records::outbox::Programme,
-                links: &records::links::LinkSecret,
+                links: &records::links::EmailLinks,
             ) -> Result<records::outbox::RenderedEmail, records::outbox::RenderError> {
                 $crate::emails::template_struct!(Html, $html_path, $data);
                 $crate::emails::template_struct!(Text, $text_path, $data);

@@ -3,10 +3,12 @@
 //! The browser uploads straight to S3 with a presigned POST ([`crate::presigned_post`]) for
 //! one server-chosen key, `requests/<request id>/evidence/<evidence id>`, with the exact
 //! content type of the declared file type and at most the programme's size limit. The pending
-//! item is written first; the evidence checker (triggered by S3's ObjectCreated event) reads
-//! the object, checks its bytes really are the declared type and its size, and marks the item
-//! `received`, or deletes every version of the object and marks it `rejected` with a reason the
-//! school can act on. Evidence is only ever served through short-lived presigned GET URLs,
+//! item is written first. GuardDuty scans the new object and tags it; the evidence checker
+//! (triggered by the scan result event) holds the result and the tag to
+//! [`records::evidence::verdict`], checks the bytes against [`records::evidence::verify`] (type,
+//! size, content), and marks the item `received`, or deletes the object and marks it `rejected`
+//! with a reason the school can act on. With no scan result the item stays pending (and then
+//! expires): nothing unscanned is ever `received`. Evidence is only ever served through short-lived presigned GET URLs,
 //! each one recorded in an access-log item.
 //!
 //! | item | pk | sk |
@@ -19,7 +21,9 @@
 //! a conditional write, so duplicate or concurrent S3 events change nothing twice. One item
 //! takes one upload: a second object sent to a key already checked is deleted unread.
 
-pub use records::evidence::{Category, FileType, Rejection, size_text, verify};
+pub use records::evidence::{
+    Allowance, Category, FileType, Rejection, UploadLimits, size_text, verify,
+};
 
 use std::collections::HashMap;
 use std::time::Duration as StdDuration;
@@ -255,6 +259,9 @@ pub enum EvidenceError {
     /// The request's stage no longer lets the school change its files: nothing was written.
     #[error("files can no longer be added or deleted")]
     Closed,
+    /// No more files may be added now (the reason, for the school): nothing was written.
+    #[error("{0}")]
+    Limit(String),
     #[error(transparent)]
     Store(#[from] records::store::StoreError),
     #[error("S3 {operation} failed: {detail}")]
@@ -362,15 +369,37 @@ impl EvidenceStore {
         .transpose()
     }
 
+    /// What the school may still add to request `request_id` under `limits` (every file ever
+    /// started counts, deleted ones too).
+    pub async fn allowance(
+        &self,
+        request_id: &str,
+        limits: UploadLimits,
+        now: OffsetDateTime,
+    ) -> Result<Allowance, EvidenceError> {
+        let files: Vec<Evidence> = self.items(request_id, SORT_PREFIX).await?;
+        let files = files
+            .iter()
+            .map(|e| (e.state.as_str(), e.created_at.as_str()));
+        Ok(records::evidence::allowance(files, limits, now))
+    }
+
     /// Records a new file the school is about to upload (pending, removed by TTL if the file
-    /// never comes).
+    /// never comes), unless `limits` leave no room ([`EvidenceError::Limit`]). The count is
+    /// read, not locked: two forms sent at the same instant could both pass, which the hourly
+    /// rate bounds.
     pub async fn start_upload(
         &self,
         request_id: &str,
         new: &NewEvidence,
         max_bytes: u64,
+        limits: UploadLimits,
         now: OffsetDateTime,
     ) -> Result<Evidence, EvidenceError> {
+        let allowance = self.allowance(request_id, limits, now).await?;
+        if let Some(refusal) = allowance.refusal() {
+            return Err(EvidenceError::Limit(refusal));
+        }
         let evidence = Evidence {
             id: Ulid::new().to_string(),
             request_id: request_id.to_owned(),
@@ -651,13 +680,16 @@ impl EvidenceStore {
         self.items(request_id, ACCESS_PREFIX).await
     }
 
-    /// The evidence checker's work for one created object version: read it, check it against
-    /// its pending item, and mark the item received, or rejected (deleting the object).
-    /// Safe to repeat: every outcome is decided by a conditional write on the item.
+    /// The evidence checker's work for one scanned object version: with the scan result
+    /// (`scan_status`, from the scanner's event) and the version's own scan tag both clean,
+    /// read it, check it against its pending item, and mark the item received; otherwise mark
+    /// it rejected (deleting the object). Safe to repeat: every outcome is decided by a
+    /// conditional write on the item.
     pub async fn check_upload(
         &self,
         key: &str,
         version_id: Option<&str>,
+        scan_status: &str,
         now: OffsetDateTime,
     ) -> Result<Checked, EvidenceError> {
         let Some((request_id, evidence_id)) = parse_object_key(key) else {
@@ -686,21 +718,24 @@ impl EvidenceStore {
                 return Ok(Checked::Discarded);
             }
         }
-        let bytes = match self.read(key, version_id, evidence.max_bytes).await? {
-            Some(bytes) => bytes,
-            // Gone already (the school deleted it meanwhile): nothing to check.
-            None => return Ok(Checked::Discarded),
+        // Gone already (the school deleted it meanwhile): nothing to check.
+        let Some(tag) = self.scan_tag(key, version_id).await? else {
+            return Ok(Checked::Discarded);
+        };
+        let outcome = match records::evidence::verdict(scan_status, tag.as_deref()) {
+            Err(rejection) => Err(rejection),
+            Ok(()) => match self.read(key, version_id, evidence.max_bytes).await? {
+                None => return Ok(Checked::Discarded),
+                Some(ObjectBytes::TooLarge) => Err(Rejection::TooLarge {
+                    max_bytes: evidence.max_bytes,
+                }),
+                Some(ObjectBytes::Whole(bytes)) => {
+                    verify(evidence.file_type, &bytes, evidence.max_bytes).map(|()| bytes.len())
+                }
+            },
         };
         let version = version_id.unwrap_or("null").to_owned();
         let at = now.format(&Rfc3339).unwrap_or_default();
-        let outcome = match &bytes {
-            ObjectBytes::TooLarge => Err(Rejection::TooLarge {
-                max_bytes: evidence.max_bytes,
-            }),
-            ObjectBytes::Whole(bytes) => {
-                verify(evidence.file_type, bytes, evidence.max_bytes).map(|()| bytes.len())
-            }
-        };
         let update = self
             .update_file(request_id, evidence_id)
             .condition_expression("#state = :pending")
@@ -728,7 +763,7 @@ impl EvidenceStore {
             }
             // Someone else decided first (a twin event, or the school deleted it): start over
             // from what is stored now.
-            return Box::pin(self.check_upload(key, version_id, now)).await;
+            return Box::pin(self.check_upload(key, version_id, scan_status, now)).await;
         }
         match outcome {
             Ok(_) => Ok(Checked::Received),
@@ -760,6 +795,30 @@ impl EvidenceStore {
         Ok(())
     }
 
+    /// The version's malware scan tag (`Some(None)`: untagged), or `None` if the object no
+    /// longer exists.
+    pub async fn scan_tag(
+        &self,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<Option<Option<String>>, EvidenceError> {
+        let tagging = self.s3.get_object_tagging().bucket(&self.bucket).key(key);
+        match tagging
+            .set_version_id(version_id.map(str::to_owned))
+            .send()
+            .await
+        {
+            Ok(tags) => Ok(Some(
+                tags.tag_set()
+                    .iter()
+                    .find(|tag| tag.key() == records::evidence::SCAN_STATUS_TAG)
+                    .map(|tag| tag.value().to_owned()),
+            )),
+            Err(e) if is_missing(e.raw_response()) => Ok(None),
+            Err(e) => Err(s3_error("GetObjectTagging")(e)),
+        }
+    }
+
     /// The object's bytes, unless it is larger than `max_bytes` (not read then), or `None` if
     /// it no longer exists.
     async fn read(
@@ -778,15 +837,8 @@ impl EvidenceStore {
             .await;
         let object = match response {
             Ok(object) => object,
-            Err(e) => {
-                let missing = e.as_service_error().is_some_and(|e| e.is_no_such_key())
-                    || e.raw_response().is_some_and(|r| r.status().as_u16() == 404);
-                return if missing {
-                    Ok(None)
-                } else {
-                    Err(s3_error("GetObject")(e))
-                };
-            }
+            Err(e) if is_missing(e.raw_response()) => return Ok(None),
+            Err(e) => return Err(s3_error("GetObject")(e)),
         };
         if object
             .content_length()
@@ -806,6 +858,11 @@ impl EvidenceStore {
             ObjectBytes::Whole(bytes.to_vec())
         }))
     }
+}
+
+/// Whether S3 answered that the object (or version) does not exist.
+fn is_missing(response: Option<&aws_sdk_s3::config::http::HttpResponse>) -> bool {
+    response.is_some_and(|r| r.status().as_u16() == 404)
 }
 
 enum ObjectBytes {

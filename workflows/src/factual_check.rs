@@ -104,7 +104,7 @@ mod tests {
             "{}/report",
             review_link(&programme.site_url, &links, &answered(0).review_link)
         );
-        let accepted = answered(0).render(&programme, &links).unwrap();
+        let accepted = answered(0).render(&programme, &links.for_email(0)).unwrap();
         assert!(accepted.subject.contains("accepted the draft report"));
         assert!(
             accepted
@@ -120,7 +120,7 @@ mod tests {
         );
         assert!(!accepted.html.contains("<All>"));
 
-        let commented = answered(2).render(&programme, &links).unwrap();
+        let commented = answered(2).render(&programme, &links.for_email(0)).unwrap();
         assert!(commented.subject.contains("commented on the draft report"));
         assert!(commented.text.contains("commented on 2 sections"));
         assert!(commented.html.contains("commented on 2 sections"));

@@ -20,9 +20,11 @@ use time::{Duration, OffsetDateTime};
 
 use records::domain::request::{Reference, ReviewRequest};
 use records::lifecycle::RequestState;
-use records::links::{LazyLinkSecret, LinkSecret, status_link, token_hash};
+use records::links::{LazyLinkSecret, LinkSecret, status_link};
 use records::rate_limit::counter;
-use records::request::{StoredRequest, TimelineEvent, put, request_pk, timeline_put};
+use records::request::{
+    StoredRequest, TimelineEvent, put, request_pk, status_link_put, timeline_put,
+};
 use records::retention::{self, PurgeRule};
 use records::store::{Table, Transacted, get_s, n, s};
 use records::{ConfigError, Env, outbox};
@@ -149,9 +151,14 @@ impl Intake {
         })
     }
 
-    /// The school's status link token for request `request_id` (to link related requests).
-    pub async fn status_token(&self, request_id: &str) -> Result<String, ConfigError> {
-        Ok(self.links.get().await?.status_token(request_id))
+    /// The school's status link token for request `request_id` at its link's `version` (to
+    /// link related requests).
+    pub async fn status_token(
+        &self,
+        request_id: &str,
+        version: u32,
+    ) -> Result<String, ConfigError> {
+        Ok(self.links.get().await?.status_token(request_id, version))
     }
 
     pub async fn submit(
@@ -182,7 +189,7 @@ impl Intake {
         let idempotency_pk = format!("IDEMPOTENCY#{}", key.storage_key());
         let request_id = ulid::Ulid::new().to_string();
         let links = (self.links.get().await).map_err(|e| SubmitError::Store(e.to_string()))?;
-        let status_token = links.status_token(&request_id);
+        let status_token = links.status_token(&request_id, 0);
         let ip_key = links.rate_limit_key(source_ip, now.date());
         let mut reference = Reference::generate(&mut rand::rng());
         let purge = match follow_up_of {
@@ -289,7 +296,7 @@ impl Intake {
         Ok(self.transaction_items(
             request,
             &request_id,
-            &links.status_token(&request_id),
+            &links.status_token(&request_id, 0),
             &Reference::generate(&mut rand::rng()),
             &format!("IDEMPOTENCY#{}", key.storage_key()),
             &fingerprint(request),
@@ -380,18 +387,7 @@ impl Intake {
                 ]),
                 true,
             ),
-            put(
-                table,
-                HashMap::from([
-                    (
-                        "pk".into(),
-                        s(records::keys::status_pk(&token_hash(status_token))),
-                    ),
-                    ("sk".into(), s("STATUS")),
-                    ("request_id".into(), s(request_id)),
-                ]),
-                true,
-            ),
+            status_link_put(table, request_id, status_token, 0),
             timeline_put(table, request_id, &event),
             put(
                 table,

@@ -58,8 +58,8 @@ impl SelfEvaluation {
     }
 }
 
-/// The two templates and their prompts are the whole-school framework's (`records::framework`).
-pub use records::framework::{Setting, whole_school_prompts as prompts};
+/// The two templates and their prompts are the whole-school framework's (the `frameworks` crate).
+pub use frameworks::{Setting, whole_school_prompts as prompts};
 
 /// A problem with one field of the form, named by the field.
 #[derive(Debug, Clone, PartialEq, Eq)]

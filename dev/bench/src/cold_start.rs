@@ -99,7 +99,8 @@ pub async fn run(n: usize) -> anyhow::Result<()> {
 }
 
 /// The event of a function's first invocation: a typical first request for HTTP functions, an
-/// empty batch for stream and notification functions, the template's input for schedules.
+/// empty batch for stream and notification functions, the template's input for schedules, a
+/// harmless scan result for the evidence checker.
 fn first_event(
     function: &FunctionSpec,
     stack: &LocalStack,
@@ -129,6 +130,26 @@ fn first_event(
         }
         EventSpec::DynamoStream { .. } | EventSpec::Sns { .. } | EventSpec::S3 { .. } => {
             Box::new(|_| json!({ "Records": [] }))
+        }
+        // A scan result for a key that is no evidence: read, then left alone (no AWS call).
+        EventSpec::EventBridge {
+            sources,
+            detail_types,
+            ..
+        } => {
+            let (source, detail_type) = (sources.first().cloned(), detail_types.first().cloned());
+            Box::new(move |_| {
+                json!({
+                    "version": "0", "id": "cold-start", "account": "000000000000",
+                    "source": source, "detail-type": detail_type, "region": "eu-west-2",
+                    "time": "2027-03-01T09:00:00Z", "resources": [],
+                    "detail": {
+                        "scanStatus": "COMPLETED", "resourceType": "S3_OBJECT",
+                        "s3ObjectDetails": { "bucketName": "cold-start", "objectKey": "not-evidence" },
+                        "scanResultDetails": { "scanResultStatus": "NO_THREATS_FOUND" }
+                    }
+                })
+            })
         }
     })
 }

@@ -73,7 +73,7 @@ pub async fn run() -> anyhow::Result<()> {
     let urls = work.join("status-urls.txt");
     let mut lines = Vec::new();
     for request in stored.iter().take(STATUS_PAGES) {
-        let token = intake.status_token(&request.id).await?;
+        let token = intake.status_token(&request.id, 0).await?;
         lines.push(format!("{}/status/{token}", stack.url));
     }
     std::fs::write(&urls, lines.join("\n"))?;

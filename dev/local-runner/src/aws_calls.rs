@@ -53,7 +53,8 @@ impl Intercept for Recorder {
 pub fn iam_actions(service: &str, operation: &str, input: &Input) -> Vec<String> {
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsInput;
     use aws_sdk_s3::operation::{
-        delete_object::DeleteObjectInput, get_object::GetObjectInput, head_object::HeadObjectInput,
+        delete_object::DeleteObjectInput, get_object::GetObjectInput,
+        get_object_tagging::GetObjectTaggingInput, head_object::HeadObjectInput,
     };
     let prefix = match service {
         "DynamoDB" => "dynamodb".to_owned(),
@@ -118,6 +119,14 @@ pub fn iam_actions(service: &str, operation: &str, input: &Input) -> Vec<String>
                 .and_then(|i| i.version_id()),
             "GetObject",
         ),
+        // The one whose version action puts `Version` in the middle.
+        ("s3", "GetObjectTagging") => match input
+            .downcast_ref::<GetObjectTaggingInput>()
+            .and_then(|i| i.version_id())
+        {
+            Some(_) => vec![action("GetObjectVersionTagging")],
+            None => vec![action("GetObjectTagging")],
+        },
         ("s3", "DeleteObject") => versioned(
             input
                 .downcast_ref::<DeleteObjectInput>()
@@ -219,6 +228,12 @@ mod tests {
         assert_eq!(
             actions("S3", "ListObjectVersions", Input::doesnt_matter()),
             ["s3:ListBucketVersions"]
+        );
+        let tagging = aws_sdk_s3::operation::get_object_tagging::GetObjectTaggingInput::builder();
+        let tagging = tagging.bucket("b").key("k").version_id("v1").build();
+        assert_eq!(
+            actions("S3", "GetObjectTagging", Input::erase(tagging.unwrap())),
+            ["s3:GetObjectVersionTagging"]
         );
         assert_eq!(
             actions("Secrets Manager", "GetSecretValue", Input::doesnt_matter()),

@@ -45,6 +45,14 @@ pub type S3Handler = Arc<
         + Sync,
 >;
 
+/// An EventBridge-triggered handler, given the event as JSON (it reads it as its own type, as
+/// the Lambda runtime would).
+pub type EventHandler = Arc<
+    dyn Fn(LambdaEvent<serde_json::Value>) -> BoxFuture<'static, Result<(), lambda_runtime::Error>>
+        + Send
+        + Sync,
+>;
+
 /// A function's handler, of the kind its `main.rs` hands to the Lambda runtime.
 #[derive(Clone)]
 pub enum Handler {
@@ -53,6 +61,7 @@ pub enum Handler {
     Schedule(ScheduleHandler),
     Sns(SnsHandler),
     S3(S3Handler),
+    Event(EventHandler),
 }
 
 /// Builds the handler of workspace binary `binary` the way its `main.rs` does, from the
@@ -131,9 +140,14 @@ pub async fn build(binary: &str, env: &Env, aws: &AwsClients) -> anyhow::Result<
         }
         "evidence-checker" => {
             let checker = Arc::new(evidence_checker::EvidenceChecker::from_env(env, aws)?);
-            Handler::S3(Arc::new(move |event| {
+            Handler::Event(Arc::new(move |event: LambdaEvent<serde_json::Value>| {
                 let checker = checker.clone();
-                Box::pin(async move { checker.handle(event).await })
+                Box::pin(async move {
+                    let payload = serde_json::from_value(event.payload)?;
+                    checker
+                        .handle(LambdaEvent::new(payload, event.context))
+                        .await
+                })
             }))
         }
         other => bail!(

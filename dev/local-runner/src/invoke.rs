@@ -4,7 +4,7 @@
 use serde_json::Value;
 use tracing::Instrument;
 
-use crate::functions::{HttpHandler, S3Handler, ScheduleHandler, StreamHandler};
+use crate::functions::{EventHandler, HttpHandler, S3Handler, ScheduleHandler, StreamHandler};
 use crate::intrinsics::{ACCOUNT_ID, REGION};
 
 pub fn new_request_id() -> String {
@@ -69,11 +69,57 @@ pub async fn schedule(
 
 /// Invokes an S3-notified handler with an `S3Event` in JSON (an asynchronous invocation).
 pub async fn s3(function: &str, handler: &S3Handler, event: Value) -> anyhow::Result<()> {
-    let request_id = new_request_id();
     let payload = serde_json::from_value(event)?;
+    without_answer(function, |event| handler(event), payload).await
+}
+
+/// Invokes an EventBridge-triggered handler with an event in JSON (an asynchronous invocation).
+pub async fn event(function: &str, handler: &EventHandler, event: Value) -> anyhow::Result<()> {
+    without_answer(function, |event| handler(event), event).await
+}
+
+/// Invokes a handler that answers nothing with `payload`, as the runtime does.
+async fn without_answer<T>(
+    function: &str,
+    handler: impl FnOnce(
+        lambda_runtime::LambdaEvent<T>,
+    ) -> futures::future::BoxFuture<'static, Result<(), lambda_runtime::Error>>,
+    payload: T,
+) -> anyhow::Result<()> {
+    let request_id = new_request_id();
     let event = lambda_runtime::LambdaEvent::new(payload, context(function, &request_id));
     handler(event)
         .instrument(span(function, &request_id))
         .await
         .map_err(|e| anyhow::anyhow!(e.to_string()))
+}
+
+/// Lambda's retries of a failed asynchronous invocation (its default, and what the template's
+/// `EventInvokeConfig` sets).
+pub const ASYNC_RETRIES: u32 = 2;
+
+/// An asynchronous invocation by `source` (an S3 notification, an EventBridge rule): retried
+/// twice if it fails, then sent to the on-failure destination (locally: dropped).
+pub async fn asynchronously<F, Fut>(function: &str, source: &str, mut invoke: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<()>>,
+{
+    for attempt in 0..=ASYNC_RETRIES {
+        match invoke().await {
+            Ok(()) => return,
+            Err(error) => {
+                tracing::warn!(function, attempt, %error, "{source} invocation failed");
+                tokio::time::sleep(std::time::Duration::from_millis(
+                    500 * u64::from(attempt + 1),
+                ))
+                .await;
+            }
+        }
+    }
+    tracing::error!(
+        function,
+        "{source} failed {} times; sent to the on-failure destination (locally: dropped)",
+        ASYNC_RETRIES + 1
+    );
 }

@@ -13,6 +13,7 @@ pub mod functions;
 pub mod intrinsics;
 pub mod invoke;
 pub mod mailbox;
+pub mod malware_scans;
 pub mod provision;
 pub mod relative_dates;
 pub mod router;
@@ -40,6 +41,7 @@ use tokio::task::JoinHandle;
 
 use crate::functions::Handler;
 use crate::intrinsics::{LocalValues, Resolver};
+use crate::malware_scans::{MalwareScanner, ScanTarget};
 use crate::router::Route;
 use crate::s3_events::S3Notifier;
 use crate::schedules::Schedule;
@@ -63,6 +65,9 @@ pub struct StackConfig {
     pub schedule_timers: bool,
     /// Poll the streams for stream-triggered functions (off only for benchmarks).
     pub stream_consumers: bool,
+    /// Run the malware scanner's stand-in for each protected bucket ([`malware_scans`]); off,
+    /// uploads get no scan result, as when the service is down.
+    pub malware_scans: bool,
     /// Record every request a route answers here (load runs check them afterwards).
     pub exchanges: Option<ExchangeLog>,
     /// Every function's AWS calls go to this URL instead of the services' (a fault proxy that
@@ -93,6 +98,7 @@ impl StackConfig {
             stream_poll_interval: Duration::from_millis(200),
             schedule_timers: true,
             stream_consumers: true,
+            malware_scans: true,
             exchanges: None,
             functions_endpoint: None,
         })
@@ -170,6 +176,8 @@ impl LocalStack {
         let mut tasks = Vec::new();
         let mut environments = HashMap::new();
         let mut variables = HashMap::new();
+        // Per protected bucket (logical id), the functions its scan results go to.
+        let mut scan_targets: HashMap<String, Vec<ScanTarget>> = HashMap::new();
         for function in template.functions()? {
             let mut vars = HashMap::new();
             for (name, value) in &function.environment {
@@ -286,12 +294,56 @@ impl LocalStack {
                             tasks.push(tokio::spawn(notifier.run()));
                         }
                     }
+                    (
+                        EventSpec::EventBridge {
+                            sources,
+                            detail_types,
+                            bucket: Some(bucket),
+                            key_prefix,
+                        },
+                        Handler::Event(h),
+                    ) if sources == &[records::evidence::SCAN_EVENT_SOURCE]
+                        && detail_types == &[records::evidence::SCAN_EVENT_DETAIL_TYPE] =>
+                    {
+                        scan_targets
+                            .entry(bucket.clone())
+                            .or_default()
+                            .push(ScanTarget {
+                                function: function.logical_id.clone(),
+                                handler: h.clone(),
+                                key_prefix: key_prefix.clone(),
+                            });
+                    }
                     (event, _) => bail!(
                         "{}: its handler does not take {event:?} events",
                         function.logical_id
                     ),
                 }
             }
+        }
+
+        for plan in template.malware_protection_plans()? {
+            let scanner = MalwareScanner {
+                client: aws.s3.clone(),
+                bucket: values
+                    .refs
+                    .get(&plan.bucket)
+                    .cloned()
+                    .ok_or_else(|| anyhow!("{}: no bucket {}", plan.logical_id, plan.bucket))?,
+                targets: scan_targets.remove(&plan.bucket).unwrap_or_default(),
+                plan: plan.logical_id,
+                prefixes: plan.prefixes,
+                tagging: plan.tagging,
+                poll_interval: config.stream_poll_interval,
+            };
+            if config.stream_consumers && config.malware_scans {
+                tasks.push(tokio::spawn(scanner.run()));
+            }
+        }
+        if let Some(bucket) = scan_targets.keys().next() {
+            bail!(
+                "scan results of bucket {bucket} are wanted, but no malware protection plan protects it"
+            );
         }
 
         let state = Arc::new(server::State {

@@ -19,9 +19,6 @@ use crate::functions::S3Handler;
 use crate::intrinsics::REGION;
 use crate::invoke;
 
-/// Lambda's retries of a failed asynchronous invocation.
-const ASYNC_RETRIES: u32 = 2;
-
 /// S3 encodes keys in events like a form does, leaving `/` and the unreserved characters.
 const KEY_ENCODING: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'/')
@@ -65,73 +62,28 @@ impl S3Notifier {
             tracing::warn!(function = %self.function, events = ?self.events, "only ObjectCreated events are emulated locally");
             return;
         }
-        let mut seen: HashSet<(String, String)> = HashSet::new();
-        let mut primed = false;
+        let mut versions = NewVersions::default();
         let mut sequencer: u64 = 0;
         loop {
-            match self.list().await {
-                Ok(mut objects) => {
-                    objects.retain(|o| seen.insert((o.key.clone(), o.version_id.clone())));
-                    if primed {
-                        objects.sort_by(|a, b| a.last_modified.cmp(&b.last_modified));
-                        for object in objects {
-                            sequencer += 1;
-                            let event = json!({ "Records": [self.record(&object, sequencer)] });
-                            self.deliver(event).await;
-                        }
+            match versions
+                .poll(&self.client, &self.bucket, &self.prefix)
+                .await
+            {
+                Ok(objects) => {
+                    for object in objects.iter().filter(|o| o.key.ends_with(&self.suffix)) {
+                        sequencer += 1;
+                        let event = json!({ "Records": [self.record(object, sequencer)] });
+                        invoke::asynchronously(&self.function, "S3 event", || {
+                            invoke::s3(&self.function, &self.handler, event.clone())
+                        })
+                        .await;
                     }
-                    primed = true;
                 }
                 Err(error) => {
                     tracing::warn!(function = %self.function, %error, "listing the bucket failed")
                 }
             }
             tokio::time::sleep(self.poll_interval).await;
-        }
-    }
-
-    async fn list(&self) -> anyhow::Result<Vec<CreatedObject>> {
-        let mut objects = Vec::new();
-        let mut key_marker = None;
-        let mut version_marker = None;
-        loop {
-            let page = self
-                .client
-                .list_object_versions()
-                .bucket(&self.bucket)
-                .prefix(&self.prefix)
-                .set_key_marker(key_marker)
-                .set_version_id_marker(version_marker)
-                .send()
-                .await
-                .map_err(|e| {
-                    anyhow::anyhow!(aws_sdk_s3::error::DisplayErrorContext(e).to_string())
-                })?;
-            for version in page.versions() {
-                let Some(key) = version.key() else { continue };
-                if !key.ends_with(&self.suffix) {
-                    continue;
-                }
-                objects.push(CreatedObject {
-                    key: key.to_owned(),
-                    version_id: version.version_id().unwrap_or("null").to_owned(),
-                    size: version.size().unwrap_or_default(),
-                    etag: version
-                        .e_tag()
-                        .unwrap_or_default()
-                        .trim_matches('"')
-                        .to_owned(),
-                    last_modified: version
-                        .last_modified()
-                        .and_then(|t| t.fmt(aws_sdk_s3::primitives::DateTimeFormat::DateTime).ok())
-                        .unwrap_or_default(),
-                });
-            }
-            if page.is_truncated() != Some(true) {
-                return Ok(objects);
-            }
-            key_marker = page.next_key_marker().map(str::to_owned);
-            version_marker = page.next_version_id_marker().map(str::to_owned);
         }
     }
 
@@ -170,18 +122,73 @@ impl S3Notifier {
             },
         })
     }
+}
 
-    async fn deliver(&self, event: Value) {
-        for attempt in 0..=ASYNC_RETRIES {
-            match invoke::s3(&self.function, &self.handler, event.clone()).await {
-                Ok(()) => return,
-                Err(error) => {
-                    tracing::warn!(function = %self.function, attempt, %error, "S3 event invocation failed");
-                    tokio::time::sleep(Duration::from_millis(500 * u64::from(attempt + 1))).await;
-                }
-            }
+/// The object versions created in a bucket since the first poll (versions present then are not
+/// new, as S3 would not notify them either).
+#[derive(Default)]
+pub struct NewVersions {
+    seen: HashSet<(String, String)>,
+    primed: bool,
+}
+
+impl NewVersions {
+    /// The versions under `prefix` not seen before, oldest first.
+    pub async fn poll(
+        &mut self,
+        client: &aws_sdk_s3::Client,
+        bucket: &str,
+        prefix: &str,
+    ) -> anyhow::Result<Vec<CreatedObject>> {
+        let mut objects = list_versions(client, bucket, prefix).await?;
+        objects.retain(|o| self.seen.insert((o.key.clone(), o.version_id.clone())));
+        objects.sort_by(|a, b| a.last_modified.cmp(&b.last_modified));
+        let primed = std::mem::replace(&mut self.primed, true);
+        Ok(if primed { objects } else { Vec::new() })
+    }
+}
+
+/// Every version under `prefix` of `bucket`.
+pub async fn list_versions(
+    client: &aws_sdk_s3::Client,
+    bucket: &str,
+    prefix: &str,
+) -> anyhow::Result<Vec<CreatedObject>> {
+    let mut objects = Vec::new();
+    let mut key_marker = None;
+    let mut version_marker = None;
+    loop {
+        let page = client
+            .list_object_versions()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_key_marker(key_marker)
+            .set_version_id_marker(version_marker)
+            .send()
+            .await
+            .map_err(|e| anyhow::anyhow!(aws_sdk_s3::error::DisplayErrorContext(e).to_string()))?;
+        for version in page.versions() {
+            let Some(key) = version.key() else { continue };
+            objects.push(CreatedObject {
+                key: key.to_owned(),
+                version_id: version.version_id().unwrap_or("null").to_owned(),
+                size: version.size().unwrap_or_default(),
+                etag: version
+                    .e_tag()
+                    .unwrap_or_default()
+                    .trim_matches('"')
+                    .to_owned(),
+                last_modified: version
+                    .last_modified()
+                    .and_then(|t| t.fmt(aws_sdk_s3::primitives::DateTimeFormat::DateTime).ok())
+                    .unwrap_or_default(),
+            });
         }
-        tracing::error!(function = %self.function, "S3 event failed {} times; sent to the on-failure destination (locally: dropped)", ASYNC_RETRIES + 1);
+        if page.is_truncated() != Some(true) {
+            return Ok(objects);
+        }
+        key_marker = page.next_key_marker().map(str::to_owned);
+        version_marker = page.next_version_id_marker().map(str::to_owned);
     }
 }
 

@@ -54,6 +54,29 @@ pub enum EventSpec {
         prefix: String,
         suffix: String,
     },
+    /// An EventBridge rule on the default bus (`Type: EventBridgeRule`). The runner emulates one
+    /// kind of event: GuardDuty's malware scan results for a bucket it protects.
+    EventBridge {
+        /// The pattern's `source` and `detail-type` lists.
+        sources: Vec<String>,
+        detail_types: Vec<String>,
+        /// Logical id of the bucket in `detail.s3ObjectDetails.bucketName: [!Ref <Bucket>]`.
+        bucket: Option<String>,
+        /// The `{prefix: ...}` of `detail.s3ObjectDetails.objectKey` (empty: any).
+        key_prefix: String,
+    },
+}
+
+/// A GuardDuty Malware Protection plan (`AWS::GuardDuty::MalwareProtectionPlan`) of a bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MalwarePlanSpec {
+    pub logical_id: String,
+    /// Logical id of the protected bucket.
+    pub bucket: String,
+    /// The scanned prefixes (empty: the whole bucket).
+    pub prefixes: Vec<String>,
+    /// Whether the plan tags each scanned object with its result.
+    pub tagging: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -137,6 +160,41 @@ impl Template {
             .map(|(id, r)| TableSpec {
                 logical_id: id.to_owned(),
                 properties: r.get("Properties").cloned().unwrap_or(Value::Null),
+            })
+            .collect()
+    }
+
+    pub fn malware_protection_plans(&self) -> anyhow::Result<Vec<MalwarePlanSpec>> {
+        self.resources_of_type("AWS::GuardDuty::MalwareProtectionPlan")
+            .into_iter()
+            .map(|(id, resource)| {
+                let bucket = resource
+                    .get("Properties")
+                    .and_then(|p| p.get("ProtectedResource"))
+                    .and_then(|p| p.get("S3Bucket"));
+                Ok(MalwarePlanSpec {
+                    logical_id: id.to_owned(),
+                    bucket: bucket
+                        .and_then(|b| b.get("BucketName"))
+                        .and_then(ref_target)
+                        .ok_or_else(|| {
+                            anyhow!(
+                                "{id}: ProtectedResource.S3Bucket.BucketName must be !Ref <Bucket>"
+                            )
+                        })?,
+                    prefixes: bucket
+                        .and_then(|b| b.get("ObjectPrefixes"))
+                        .and_then(Value::as_sequence)
+                        .map(|list| list.iter().map(scalar_string).collect())
+                        .unwrap_or_default(),
+                    tagging: resource
+                        .get("Properties")
+                        .and_then(|p| p.get("Actions"))
+                        .and_then(|a| a.get("Tagging"))
+                        .and_then(|t| t.get("Status"))
+                        .map(scalar_string)
+                        .is_some_and(|status| status == "ENABLED"),
+                })
             })
             .collect()
     }
@@ -283,6 +341,34 @@ fn event_spec(name: &str, event: &Value) -> anyhow::Result<EventSpec> {
                 events,
                 prefix: rule("prefix"),
                 suffix: rule("suffix"),
+            })
+        }
+        "EventBridgeRule" => {
+            let pattern = props
+                .get("Pattern")
+                .ok_or_else(|| anyhow!("EventBridgeRule event without Pattern"))?;
+            let list = |value: Option<&Value>| -> Vec<String> {
+                value
+                    .and_then(Value::as_sequence)
+                    .map(|list| list.iter().map(scalar_string).collect())
+                    .unwrap_or_default()
+            };
+            let object = pattern.get("detail").and_then(|d| d.get("s3ObjectDetails"));
+            Ok(EventSpec::EventBridge {
+                sources: list(pattern.get("source")),
+                detail_types: list(pattern.get("detail-type")),
+                bucket: object
+                    .and_then(|o| o.get("bucketName"))
+                    .and_then(Value::as_sequence)
+                    .and_then(|names| names.first())
+                    .and_then(ref_target),
+                key_prefix: object
+                    .and_then(|o| o.get("objectKey"))
+                    .and_then(Value::as_sequence)
+                    .and_then(|rules| rules.first())
+                    .and_then(|rule| rule.get("prefix"))
+                    .map(scalar_string)
+                    .unwrap_or_default(),
             })
         }
         other => bail!("event type {other:?} is not supported by the local runner yet"),

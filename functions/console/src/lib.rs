@@ -22,6 +22,7 @@ use lambda_http::http::{Method, StatusCode};
 use lambda_http::{Body, Request, Response};
 use records::aws::AwsClients;
 use records::branding::{Branding, BrandingSource};
+use records::links::LazyLinkSecret;
 use records::staff_sessions::{self, StaffSession, Stage};
 use records::store::Table;
 use records::{ConfigError, Env};
@@ -72,6 +73,8 @@ pub struct Console {
     verifier: TokenVerifier,
     /// `scheme://host[:port]` of the site: a POST's `Origin`, when sent, must be this.
     site_origin: String,
+    /// Signs a school's renewed status link (read on first use).
+    links: LazyLinkSecret,
 }
 
 /// A signed-in request: its session (already saved with this request's time) and who it is.
@@ -115,6 +118,7 @@ impl Console {
                 endpoint.as_deref(),
             )),
             site_origin: origin_of(&site_url),
+            links: LazyLinkSecret::from_env(env, aws)?,
         })
     }
 
@@ -474,6 +478,11 @@ impl Console {
 
     pub(crate) fn coordination(&self) -> &coordination::Coordination {
         &self.coordination
+    }
+
+    /// The link secret, read on first use.
+    pub(crate) async fn links(&self) -> Result<&records::links::LinkSecret, ConfigError> {
+        self.links.get().await
     }
 
     pub(crate) fn pool(&self) -> &StaffPool {

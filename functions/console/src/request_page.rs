@@ -1,5 +1,5 @@
 //! A request's page (`GET /console/requests/{reference}`) and its actions (`POST .../offer`,
-//! `.../reassign`, `.../withdraw`, `.../erase`), over the `coordination` crate. A viewer reads
+//! `.../reassign`, `.../withdraw`, `.../erase`, `.../renew-link`), over the `coordination` crate. A viewer reads
 //! the page without its contact details and actions; any action of theirs gets 403.
 
 use coordination::{CaseFile, Refused, Role as PlaceRole};
@@ -37,6 +37,10 @@ const NOTICES: &[(&str, &str)] = &[
         "The request has been released: it is being matched.",
     ),
     ("withdrawn", "The request has been withdrawn."),
+    (
+        "renewed-link",
+        "The school's old status link no longer works; a new one has been emailed to the request's contact.",
+    ),
     (
         "replaced",
         "The second reviewer has been released and the reviewer you chose asked, for the same day.",
@@ -94,6 +98,7 @@ pub(crate) async fn answer(
                         | "erase"
                         | "replace-lead"
                         | "replace-second"
+                        | "renew-link"
                 )
             )
     );
@@ -180,6 +185,13 @@ pub(crate) async fn answer(
             .withdraw(&actor, &id, &form.reason, &form.seen)
             .await
             .map(|r| r.map(|()| "withdrawn")),
+        "renew-link" => match console.links().await {
+            Ok(links) => coordination
+                .renew_status_link(links, &actor, (&id, &form.seen))
+                .await
+                .map(|r| r.map(|()| "renewed-link")),
+            Err(e) => return unavailable(branding, &e),
+        },
         _ => match coordination.erase(&actor, &id, &form.confirm).await {
             Ok(Ok(erased)) => {
                 return message(
@@ -266,6 +278,7 @@ async fn show(
             reassign: allowed.reassign,
             withdraw: allowed.withdraw,
             erase: allowed.erase,
+            renew_link: true,
         }
     } else {
         ActionsShown::default()

@@ -47,6 +47,8 @@ const GROUPS: &[(&str, &str, &[SettingKey])] = &[
             SettingKey::ReportDueWorkingDays,
             SettingKey::RetentionMonths,
             SettingKey::MaxUploadMb,
+            SettingKey::MaxFilesPerRequest,
+            SettingKey::UploadsPerHour,
         ],
     ),
 ];
@@ -119,6 +121,8 @@ fn render(branding: &Branding, status: StatusCode, page: Render<'_>) -> Response
             may_edit: page.user.role == Role::Coordinator,
             saved: page.saved,
             stale: page.stale,
+            build_version: records::aws::BUILD_VERSION,
+            services: &records::aws::SERVICE_VERSIONS,
         }),
     )
 }

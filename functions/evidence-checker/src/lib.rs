@@ -1,17 +1,21 @@
-//! Checks each evidence file S3 tells us was uploaded: its bytes must really be the type the
-//! school declared (magic bytes, and for Office Open XML the zip's entries) and within the size
-//! limit. A good file is marked received; anything else is deleted (every version) and shown
-//! to the school as rejected, with the reason. The work is `workflows::evidence`'s
-//! `EvidenceStore::check_upload`, which decides by conditional writes, so S3's duplicate
-//! deliveries and Lambda's retries change nothing twice.
+//! Checks each evidence file once the malware scan has reported on it: Amazon GuardDuty
+//! Malware Protection for S3 scans every new object version of the evidence bucket, tags it,
+//! and publishes a "GuardDuty Malware Protection Object Scan Result" event, which triggers
+//! this function. A file whose scan result and tag both say no threat, and whose bytes really
+//! are the type the school declared (magic bytes, Office folders, no macros, no spreadsheet
+//! formulas) within the size limit, is marked received; anything else is deleted (every
+//! version) and shown to the school as rejected, with the reason. The work is
+//! `workflows::evidence`'s `EvidenceStore::check_upload`, which decides by conditional writes,
+//! so duplicate deliveries and Lambda's retries change nothing twice.
 //!
 //! Layer: the top, over `records`, `workflows` (a Lambda adapter: it reads the event, calls the
 //! workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
 //! workspace README's layout), never here.
 
-use aws_lambda_events::event::s3::{S3Event, S3EventRecord};
+use aws_lambda_events::event::eventbridge::EventBridgeEvent;
 use lambda_runtime::{Error, LambdaEvent};
 use records::aws::AwsClients;
+use records::evidence::{SCAN_EVENT_DETAIL_TYPE, SCAN_EVENT_SOURCE, ScanResult, status};
 use records::store::Table;
 use records::{ConfigError, Env};
 use time::OffsetDateTime;
@@ -23,8 +27,7 @@ pub struct EvidenceChecker {
 }
 
 impl EvidenceChecker {
-    /// The bucket comes from each event (its name in the environment would make the template
-    /// circular: the bucket's notification needs the function).
+    /// The bucket comes from each event, as it did when S3 triggered the checker.
     pub fn from_env(env: &Env, aws: &AwsClients) -> Result<Self, ConfigError> {
         Ok(Self {
             table: Table::from_env(env, aws)?,
@@ -32,54 +35,55 @@ impl EvidenceChecker {
         })
     }
 
-    /// Checks every created object of the event. Any failure fails the invocation, so Lambda
-    /// retries it; records already decided are skipped then.
-    pub async fn handle(&self, event: LambdaEvent<S3Event>) -> Result<(), Error> {
-        let now = OffsetDateTime::now_utc();
-        let mut failed = 0;
-        for record in &event.payload.records {
-            let Some((bucket, key)) = created_object(record) else {
-                continue;
-            };
-            let store = EvidenceStore {
-                table: self.table.clone(),
-                s3: self.s3.clone(),
-                bucket,
-                credentials: None,
-            };
-            let version = record.s3.object.version_id.as_deref();
-            match store.check_upload(&key, version, now).await {
-                Ok(outcome) => log(&key, &outcome),
-                Err(error) => {
-                    failed += 1;
-                    tracing::error!(%error, "checking an uploaded file failed; it will be retried");
-                }
-            }
+    /// Checks the scanned object of one scan result event. A failure fails the invocation, so
+    /// Lambda retries it; a file already decided is skipped then.
+    pub async fn handle(
+        &self,
+        event: LambdaEvent<EventBridgeEvent<ScanResult>>,
+    ) -> Result<(), Error> {
+        let event = event.payload;
+        if event.source != SCAN_EVENT_SOURCE || event.detail_type != SCAN_EVENT_DETAIL_TYPE {
+            tracing::warn!(source = %event.source, detail_type = %event.detail_type, "not a scan result: ignored");
+            return Ok(());
         }
-        if failed > 0 {
-            return Err(format!("{failed} uploaded file(s) could not be checked").into());
+        let object = event.detail.s3_object_details;
+        let result = event.detail.scan_result_details;
+        let store = EvidenceStore {
+            table: self.table.clone(),
+            s3: self.s3.clone(),
+            bucket: object.bucket_name,
+            credentials: None,
+        };
+        let key = object.object_key;
+        if result.scan_result_status == status::THREATS_FOUND {
+            // Names only (no file contents); the coordinator's guide is in infra/OPERATIONS.md.
+            let threats: Vec<String> = result
+                .threats
+                .unwrap_or_default()
+                .into_iter()
+                .map(|threat| threat.name)
+                .collect();
+            tracing::warn!(
+                key,
+                ?threats,
+                "the malware scan found a threat in an evidence file"
+            );
         }
+        let outcome = store
+            .check_upload(
+                &key,
+                object.version_id.as_deref(),
+                &result.scan_result_status,
+                OffsetDateTime::now_utc(),
+            )
+            .await
+            .map_err(|error| {
+                tracing::error!(%error, "checking a scanned file failed; it will be retried");
+                Error::from(format!("{key} could not be checked"))
+            })?;
+        log(&key, &outcome);
         Ok(())
     }
-}
-
-/// The bucket and (decoded) key of an `ObjectCreated:*` record.
-pub fn created_object(record: &S3EventRecord) -> Option<(String, String)> {
-    if !record
-        .event_name
-        .as_deref()
-        .is_some_and(|name| name.starts_with("ObjectCreated:"))
-    {
-        return None;
-    }
-    let bucket = record.s3.bucket.name.clone()?;
-    // Keys arrive URL-encoded, spaces as '+'.
-    let encoded = record.s3.object.key.as_deref()?.replace('+', " ");
-    let key = percent_encoding::percent_decode_str(&encoded)
-        .decode_utf8()
-        .ok()?
-        .into_owned();
-    Some((bucket, key))
 }
 
 fn log(key: &str, outcome: &Checked) {
@@ -101,28 +105,46 @@ fn log(key: &str, outcome: &Checked) {
 mod tests {
     use super::*;
 
-    fn record(name: &str, key: &str) -> S3EventRecord {
-        serde_json::from_value(serde_json::json!({
-            "eventVersion": "2.1", "eventSource": "aws:s3", "awsRegion": "eu-west-2",
-            "eventTime": "2027-03-01T09:00:00.000Z", "eventName": name,
-            "userIdentity": { "principalId": "AWS:X" },
-            "requestParameters": { "sourceIPAddress": "127.0.0.1" },
-            "responseElements": {},
-            "s3": {
-                "s3SchemaVersion": "1.0", "configurationId": "c",
-                "bucket": { "name": "evidence", "arn": "arn:aws:s3:::evidence" },
-                "object": { "key": key, "size": 10, "versionId": "v1", "sequencer": "01" }
+    #[test]
+    fn a_scan_result_event_as_eventbridge_delivers_it_reads_whole() {
+        let event: EventBridgeEvent<ScanResult> = serde_json::from_value(serde_json::json!({
+            "version": "0",
+            "id": "72c7d362-737a-6dce-fc78-9e27a0171419",
+            "detail-type": "GuardDuty Malware Protection Object Scan Result",
+            "source": "aws.guardduty",
+            "account": "111122223333",
+            "time": "2027-03-01T09:00:00Z",
+            "region": "eu-west-2",
+            "resources": ["arn:aws:guardduty:eu-west-2:111122223333:malware-protection-plan/b4c7f464ab3a4"],
+            "detail": {
+                "schemaVersion": "1.0",
+                "scanStatus": "COMPLETED",
+                "resourceType": "S3_OBJECT",
+                "s3ObjectDetails": {
+                    "bucketName": "send-review-evidence-abc",
+                    "objectKey": "requests/01A/evidence/01B",
+                    "eTag": "0cc175b9c0f1b6a831c399e269772661",
+                    "versionId": "v1",
+                    "s3Throttled": false
+                },
+                "scanResultDetails": {
+                    "scanResultStatus": "THREATS_FOUND",
+                    "threats": [{ "name": "EICAR-Test-File (not a virus)" }]
+                }
             }
         }))
-        .unwrap()
-    }
-
-    #[test]
-    fn only_created_objects_are_checked_with_their_key_decoded() {
+        .unwrap();
+        assert_eq!(event.source, SCAN_EVENT_SOURCE);
+        assert_eq!(event.detail_type, SCAN_EVENT_DETAIL_TYPE);
+        let result = &event.detail.scan_result_details;
+        assert_eq!(result.scan_result_status, status::THREATS_FOUND);
         assert_eq!(
-            created_object(&record("ObjectCreated:Post", "requests/a/evidence/b%2Bc+d")),
-            Some(("evidence".into(), "requests/a/evidence/b+c d".into()))
+            result.threats.as_ref().unwrap()[0].name,
+            "EICAR-Test-File (not a virus)"
         );
-        assert_eq!(created_object(&record("ObjectRemoved:Delete", "k")), None);
+        assert_eq!(
+            event.detail.s3_object_details.bucket_name,
+            "send-review-evidence-abc"
+        );
     }
 }

@@ -42,7 +42,7 @@ impl Health {
         // whether the service is up (versions tell a prober which flaws to try).
         let report = json!({
             "status": status,
-            "version": env!("CARGO_PKG_VERSION"),
+            "version": records::aws::BUILD_VERSION,
             "services": { "dynamodb": dynamodb, "s3": s3, "ses": ses },
         });
         tracing::info!(%report, "health checked");
@@ -64,8 +64,7 @@ impl Health {
             .send()
             .await;
         let mut report = service_report(
-            "2012-08-10",
-            aws_sdk_dynamodb::meta::PKG_VERSION,
+            &records::aws::DYNAMODB_VERSION,
             started,
             result
                 .as_ref()
@@ -87,8 +86,7 @@ impl Health {
         let started = Instant::now();
         let result = self.s3.head_bucket().bucket(&self.bucket).send().await;
         service_report(
-            "2006-03-01",
-            aws_sdk_s3::meta::PKG_VERSION,
+            &records::aws::S3_VERSION,
             started,
             result
                 .as_ref()
@@ -101,8 +99,7 @@ impl Health {
         let started = Instant::now();
         let result = self.ses.get_send_quota().send().await;
         service_report(
-            "2010-12-01",
-            aws_sdk_ses::meta::PKG_VERSION,
+            &records::aws::SES_VERSION,
             started,
             result
                 .as_ref()
@@ -113,15 +110,14 @@ impl Health {
 }
 
 fn service_report(
-    api_version: &str,
-    sdk_version: &str,
+    version: &records::aws::ServiceVersion,
     started: Instant,
     error: Option<&str>,
 ) -> Value {
     let mut report = json!({
         "reachable": error.is_none(),
-        "api_version": api_version,
-        "sdk_version": sdk_version,
+        "api_version": version.api_version,
+        "sdk_version": version.sdk_version,
         "latency_ms": started.elapsed().as_millis() as u64,
     });
     if let Some(code) = error {

@@ -93,21 +93,22 @@ impl ReviewerPages {
                 "your details page and save them again",
             );
         };
-        let details = match form.parse(&stored.stored.reviewer.home_school_urn) {
-            Ok(details) => details,
-            Err(errors) => {
-                return details_page(
-                    branding,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                    stored,
-                    action,
-                    &form,
-                    &errors,
-                    false,
-                    None,
-                );
-            }
-        };
+        let details =
+            match coordination::parse_own_details(&form, &stored.stored.reviewer.home_school_urn) {
+                Ok(details) => details,
+                Err(errors) => {
+                    return details_page(
+                        branding,
+                        StatusCode::UNPROCESSABLE_ENTITY,
+                        stored,
+                        action,
+                        &form,
+                        &errors,
+                        false,
+                        None,
+                    );
+                }
+            };
         match save_own(self.workflow.table(), stored, &form.revision, &details, now).await {
             Ok(OwnSaved::Saved | OwnSaved::Unchanged) => {
                 web::http::see_other(&format!("{action}?saved=1"))

@@ -186,28 +186,27 @@ impl SchoolPages {
     /// (after its purge, its reference alone).
     async fn linked(&self, request_id: &str, reference: &str) -> LinkedRequest {
         // A linked request's records may have been purged (`workflows::retention`) while
-        // these remain.
-        let stored = self
+        // these remain. Stored, its link is at its current version; unreadable, the link is
+        // kept (at the first version) rather than hide a page that may be there.
+        let version = self
             .workflow
             .request(request_id)
             .await
-            .map(|request| request.is_some())
+            .map(|request| request.map(|r| r.status_link_version))
             .unwrap_or_else(|error| {
-                // Unknown: keep the link rather than hide a page that may be there.
                 tracing::error!(%error, "reading a linked request failed");
-                true
+                Some(0)
             });
-        let link = if stored {
-            match self.intake.status_token(request_id).await {
+        let link = match version {
+            Some(version) => match self.intake.status_token(request_id, version).await {
                 Ok(token) => Some(format!("/status/{token}")),
                 Err(error) => {
                     // No secret, no link to give; the reference still shows.
                     tracing::error!(%error, "reading the link secret failed");
                     None
                 }
-            }
-        } else {
-            None
+            },
+            None => None,
         };
         LinkedRequest {
             reference: reference.to_owned(),

@@ -133,7 +133,17 @@ impl SchoolPages {
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
         };
-        let max_bytes = self.max_upload_bytes().await;
+        let settings = self.settings().await;
+        let allowance = match self
+            .evidence
+            .allowance(&page.stored.id, settings.upload_limits(), page.now)
+            .await
+        {
+            Ok(allowance) => allowance,
+            Err(error) => return page.failed(&error),
+        };
+        let refusal = allowance.refusal();
+        let max_bytes = settings.max_upload_bytes();
         web::http::page(
             status,
             EvidencePage {
@@ -147,7 +157,8 @@ impl SchoolPages {
                     .map(|e| e.name.clone()),
                 notice: notice(done),
                 rows,
-                closed,
+                closed: closed.or(refusal.as_deref()),
+                files_left: allowance.left_text(),
                 form,
                 errors,
                 categories: Category::ALL,
@@ -177,10 +188,16 @@ impl SchoolPages {
             Ok(new) => new,
             Err(errors) => return self.list(page, &form, &errors, "", "").await,
         };
-        let max_bytes = self.max_upload_bytes().await;
+        let settings = self.settings().await;
         match self
             .evidence
-            .start_upload(&page.stored.id, &new, max_bytes, page.now)
+            .start_upload(
+                &page.stored.id,
+                &new,
+                settings.max_upload_bytes(),
+                settings.upload_limits(),
+                page.now,
+            )
             .await
         {
             Ok(evidence) => {
@@ -191,6 +208,14 @@ impl SchoolPages {
             Err(EvidenceError::Closed) => page.closed_page(
                 "Files can no longer be added",
                 "Your review has moved on, so files can no longer be added.",
+            ),
+            // The programme's limits leave no room: no item, so no upload form.
+            Err(EvidenceError::Limit(reason)) => message(
+                page.branding,
+                StatusCode::TOO_MANY_REQUESTS,
+                "No more files can be added now",
+                vec![reason],
+                (&page.base(), "Go back to your evidence"),
             ),
             Err(error) => page.failed(&error),
         }
@@ -267,13 +292,14 @@ impl SchoolPages {
         }
     }
 
-    async fn max_upload_bytes(&self) -> u64 {
+    /// The programme's settings (its size and upload limits), or the defaults.
+    async fn settings(&self) -> ProgrammeSettings {
         match programme::get(&self.table).await {
-            Ok(Some(settings)) => settings.max_upload_bytes(),
-            Ok(None) => ProgrammeSettings::new("", "").max_upload_bytes(),
+            Ok(Some(settings)) => settings,
+            Ok(None) => ProgrammeSettings::new("", ""),
             Err(error) => {
-                tracing::warn!(%error, "programme settings unreadable; using the default size limit");
-                ProgrammeSettings::new("", "").max_upload_bytes()
+                tracing::warn!(%error, "programme settings unreadable; using the default limits");
+                ProgrammeSettings::new("", "")
             }
         }
     }

@@ -195,6 +195,7 @@ impl SchoolPages {
             "GET /status/{token}" => self.status(call, None).await,
             "POST /status/{token}/confirm" => self.confirm(call).await,
             "POST /status/{token}/date" => self.date_change(call).await,
+            "POST /status/{token}/renew-link" => self.renew_link(call).await,
             "GET /status/{token}/action-plan" | "POST /status/{token}/action-plan" => {
                 self.action_plan(call).await
             }
@@ -387,6 +388,48 @@ impl SchoolPages {
             }
             Err(error) => {
                 tracing::error!(%error, "changing a visit date failed");
+                unavailable(branding)
+            }
+        }
+    }
+}
+
+impl SchoolPages {
+    /// Someone holding the school's link asks for a new one (it was forwarded): this link stops
+    /// working at once, and the new one goes by email to the request's contact only.
+    async fn renew_link(&self, call: LinkRequest<'_>) -> Response<Body> {
+        let (branding, stored) = (call.branding, &call.link.stored);
+        let links = match self.links.get().await {
+            Ok(links) => links,
+            Err(error) => {
+                tracing::error!(%error, "the link secret is unreadable");
+                return unavailable(branding);
+            }
+        };
+        let by = coordination::status_link::RenewedBy::School;
+        match coordination::status_link::renew(&self.table, links, stored, by, call.now, vec![])
+            .await
+        {
+            Ok(coordination::status_link::Renewal::Renewed(_)) => message(
+                branding,
+                StatusCode::OK,
+                "We have emailed a new link",
+                vec![
+                    format!(
+                        "We have sent a new link to this request's page to {}, the contact named on the request. It should arrive in a few minutes.",
+                        stored.request.contact.name
+                    ),
+                    "The link you used to reach this page no longer works, for you or for anyone it was forwarded to.".into(),
+                    format!("If the email does not arrive, write to {} quoting {}.", branding.contact_email, stored.reference),
+                ],
+                ("/", "Go to the start page"),
+            ),
+            // Renewed a moment ago by someone else: this link is already replaced.
+            Ok(coordination::status_link::Renewal::Moved) => {
+                web::guards::Refused::ReplacedSchoolLink.page(branding)
+            }
+            Err(error) => {
+                tracing::error!(%error, "renewing a status link failed");
                 unavailable(branding)
             }
         }

@@ -108,6 +108,10 @@ const STORED: &[(&str, &str)] = &[
         r#"{"kind":"check_running_out","reviewer_id":"01JREVIEWER","reviewer_name":"Bea","check":"enhanced DBS check","runs_out":"2027-09-01","runs_out_text":"1 September 2027"}"#,
         "Camden SEND Review: your enhanced DBS check runs out on 1 September 2027",
     ),
+    (
+        r#"{"kind":"status_link_renewed","request_id":"01JREQ","reference":"SR-7K3M-Q9","contact_name":"Ada","school_name":"Hill School","renewed_by":"coordinator"}"#,
+        "Camden SEND Review: a new link to your request SR-7K3M-Q9",
+    ),
 ];
 
 #[test]
@@ -115,7 +119,7 @@ fn every_stored_kind_reads_back_and_renders() {
     let mut kinds: Vec<&str> = Vec::new();
     for (json, subject) in STORED {
         let email: Email = serde_json::from_str(json).unwrap_or_else(|e| panic!("{json}: {e}"));
-        let rendered = email.render(&programme(), &links()).unwrap();
+        let rendered = email.render(&programme(), &links().for_email(0)).unwrap();
         assert_eq!(&rendered.subject, subject, "{}", email.kind());
         assert!(!rendered.text.trim().is_empty(), "{}", email.kind());
         assert!(
@@ -172,7 +176,7 @@ fn the_calendar_file_goes_with_a_booked_visit() {
         .find(|(json, _)| json.contains("visit_confirmed"))
         .unwrap();
     let email: Email = serde_json::from_str(json).unwrap();
-    let rendered = email.render(&programme(), &links()).unwrap();
+    let rendered = email.render(&programme(), &links().for_email(0)).unwrap();
     assert_eq!(rendered.attachments.len(), 1);
     assert_eq!(rendered.attachments[0].filename, "visit.ics");
 }
@@ -181,7 +185,7 @@ fn the_calendar_file_goes_with_a_booked_visit() {
 fn confirmation_escapes_user_text_in_html_and_links_to_the_status_page() {
     let links = links();
     let rendered = Email::RequestConfirmation(confirmation())
-        .render(&programme(), &links)
+        .render(&programme(), &links.for_email(0))
         .unwrap();
     assert!(rendered.subject.contains("SR-7K3M-Q9"));
     assert!(!rendered.html.contains("<script>"));
@@ -189,7 +193,7 @@ fn confirmation_escapes_user_text_in_html_and_links_to_the_status_page() {
     assert!(rendered.html.contains("St Mary&#39;s &#38; All Saints"));
     let link = format!(
         "https://reviews.example/status/{}",
-        links.status_token("01JREQ")
+        links.status_token("01JREQ", 0)
     );
     assert!(rendered.html.contains(&link));
     assert!(rendered.text.contains(&link));

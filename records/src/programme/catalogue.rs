@@ -46,6 +46,8 @@ setting_keys! {
     ReportDueWorkingDays = "report_due_working_days", "Draft report due";
     RetentionMonths = "retention_months", "Retention";
     MaxUploadMb = "max_upload_mb", "Largest evidence file";
+    MaxFilesPerRequest = "max_files_per_request", "Evidence files per request";
+    UploadsPerHour = "uploads_per_hour", "Evidence uploads per hour";
 }
 
 /// Text that names no setting.
@@ -140,6 +142,14 @@ impl SettingKey {
             SettingKey::MaxUploadMb => {
                 "The largest evidence file a school may upload, in MB (1 MB = 1,048,576 bytes)."
             }
+            SettingKey::MaxFilesPerRequest => {
+                "The most evidence files one request may hold (deleted and rejected files make \
+                 room again)."
+            }
+            SettingKey::UploadsPerHour => {
+                "The most evidence uploads a school may start for one request in an hour, so a \
+                 forwarded status link cannot flood the programme with files."
+            }
         }
     }
 
@@ -166,6 +176,8 @@ impl SettingKey {
             SettingKey::ReportDueWorkingDays => settings.report_due_working_days.to_string(),
             SettingKey::RetentionMonths => settings.retention_months.to_string(),
             SettingKey::MaxUploadMb => settings.max_upload_mb.to_string(),
+            SettingKey::MaxFilesPerRequest => settings.max_files_per_request.to_string(),
+            SettingKey::UploadsPerHour => settings.uploads_per_hour.to_string(),
         }
     }
 
@@ -249,6 +261,12 @@ impl SettingKey {
             }
             SettingKey::MaxUploadMb => {
                 settings.max_upload_mb = whole_number(text, 1, 100).map_err(refuse)?;
+            }
+            SettingKey::MaxFilesPerRequest => {
+                settings.max_files_per_request = whole_number(text, 1, 200).map_err(refuse)?;
+            }
+            SettingKey::UploadsPerHour => {
+                settings.uploads_per_hour = whole_number(text, 1, 100).map_err(refuse)?;
             }
         }
         Ok(())

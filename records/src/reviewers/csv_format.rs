@@ -471,7 +471,8 @@ fn parse_yes_no(text: &str) -> Result<bool, String> {
     }
 }
 
-pub(super) fn parse_capacity(text: &str) -> Result<u8, String> {
+/// A capacity per term: a whole number from 0 to [`MAX_CAPACITY_PER_TERM`].
+pub fn parse_capacity(text: &str) -> Result<u8, String> {
     text.parse()
         .ok()
         .filter(|c| *c <= MAX_CAPACITY_PER_TERM)

@@ -47,6 +47,32 @@ pub struct BothVersions {
     pub differences: Vec<Difference>,
 }
 
+impl BothVersions {
+    /// A form's fields refused as stale (`title` says whose): each row `(label, yours, saved
+    /// now)`, kept where the two differ.
+    pub fn of_fields(
+        title: &str,
+        rows: impl IntoIterator<Item = (&'static str, String, String)>,
+    ) -> Self {
+        Self {
+            title: title.into(),
+            explanation: "The form shows what you sent. Compare it with what is saved now, then save again to replace that with your values.".into(),
+            caption: "Where your values and what is saved now differ".into(),
+            row_heading: "Field",
+            stored_heading: "Saved now".into(),
+            differences: rows
+                .into_iter()
+                .filter(|(_, yours, stored)| yours != stored)
+                .map(|(label, yours, stored)| Difference {
+                    label,
+                    yours,
+                    stored,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// One field where the edit sent and the stored version differ.
 #[derive(Debug, Clone)]
 pub struct Difference {

@@ -61,8 +61,10 @@ pub struct EvidencePage<'a> {
     /// The name of the file S3 just sent the browser back from.
     pub uploaded: Option<String>,
     pub notice: Option<String>,
-    /// Why files can no longer be added or deleted.
+    /// Why files can no longer be added (the stage, or the programme's upload limits).
     pub closed: Option<&'a str>,
+    /// How many more files may be added (shown with the form).
+    pub files_left: String,
     pub form: &'a RawNewEvidence,
     pub errors: &'a [FieldError],
     pub categories: &'static [Category],

@@ -8,7 +8,7 @@ use records::domain::Region;
 use records::domain::request::FieldError;
 use records::reviewers::{OwnDetails, OwnDetailsForm};
 
-use super::console::{BothVersions, Difference};
+use super::console::BothVersions;
 
 #[derive(Template)]
 #[template(path = "pages/reviewer_details.html")]
@@ -64,22 +64,10 @@ pub fn both_versions(yours: &OwnDetails, stored: &OwnDetails) -> BothVersions {
             stored.conflicts.clone(),
         ),
     ];
-    BothVersions {
-        title: "Your details were changed after you opened this page: nothing was saved".into(),
-        explanation: "The form shows what you sent. Compare it with what is saved now, then save again to replace that with your values.".into(),
-        caption: "Where your values and what is saved now differ".into(),
-        row_heading: "Field",
-        stored_heading: "Saved now".into(),
-        differences: rows
-            .into_iter()
-            .filter(|(_, yours, stored)| yours != stored)
-            .map(|(label, yours, stored)| Difference {
-                label,
-                yours,
-                stored,
-            })
-            .collect(),
-    }
+    BothVersions::of_fields(
+        "Your details were changed after you opened this page: nothing was saved",
+        rows,
+    )
 }
 
 #[derive(Template)]

@@ -508,11 +508,11 @@ mod tests {
             progress: vec!["1 done".into(), "2 not started".into()],
             last_updated: None,
         };
-        let rendered = email.render(&programme, &links).unwrap();
+        let rendered = email.render(&programme, &links.for_email(0)).unwrap();
         assert!(rendered.subject.contains("spring term 2028"));
         let link = format!(
             "https://reviews.example/status/{}/action-plan",
-            links.status_token("01REQ")
+            links.status_token("01REQ", 0)
         );
         assert!(rendered.text.contains(&link));
         assert!(rendered.html.contains(&link));

@@ -389,7 +389,7 @@ mod tests {
             recipient_name: Some("Dr <b>Jones</b>".into()),
             pdf_key: "requests/01JREQ/report/report.pdf".into(),
         };
-        let rendered = email.render(&programme, &links).unwrap();
+        let rendered = email.render(&programme, &links.for_email(0)).unwrap();
         assert_eq!(
             rendered.subject,
             "St Mary's & <All> Saints has shared its review report with you"
@@ -410,7 +410,7 @@ mod tests {
         };
         assert!(
             unnamed
-                .render(&programme, &links)
+                .render(&programme, &links.for_email(0))
                 .unwrap()
                 .text
                 .contains("Hello,")

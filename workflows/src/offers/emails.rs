@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use records::links::{LinkSecret, OfferAction, ReviewLink, review_link, status_link};
+use records::links::{EmailLinks, LinkSecret, OfferAction, ReviewLink, review_link, status_link};
 use records::outbox::Attachment;
 
 use super::calendar;
@@ -191,7 +191,7 @@ impl VisitRecipient for VisitConfirmed {
     }
 }
 
-fn school_or_review_link(site: &str, links: &LinkSecret, email: &impl VisitRecipient) -> String {
+fn school_or_review_link(site: &str, links: &EmailLinks, email: &impl VisitRecipient) -> String {
     let (request_id, to_school, review) = email.recipient();
     match (review, to_school) {
         (_, true) => status_link(site, links, request_id, ""),

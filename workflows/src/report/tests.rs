@@ -429,7 +429,7 @@ fn the_report_emails_link_to_the_schools_report_page() {
     };
     let link = format!(
         "https://review.example/status/{}/report",
-        links.status_token("01REQ")
+        links.status_token("01REQ", 0)
     );
     let to_check = (ReportToCheck {
         request_id: "01REQ".into(),
@@ -437,7 +437,7 @@ fn the_report_emails_link_to_the_schools_report_page() {
         school_name: "Oakfield <Primary>".into(),
         lead_name: "Priya Shah".into(),
     })
-    .render(&programme, &links)
+    .render(&programme, &links.for_email(0))
     .unwrap();
     assert_eq!(
         to_check.subject,
@@ -453,7 +453,7 @@ fn the_report_emails_link_to_the_schools_report_page() {
         school_name: "Oakfield Primary".into(),
         pdf_key: "requests/01REQ/report/report.pdf".into(),
     })
-    .render(&programme, &links)
+    .render(&programme, &links.for_email(0))
     .unwrap();
     assert_eq!(delivered.subject, "Your review report: SR-ABCD-12");
     assert!(delivered.text.contains(&link));

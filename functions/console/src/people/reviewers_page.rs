@@ -15,7 +15,7 @@ use serde::Deserialize;
 use time::Date;
 use ulid::Ulid;
 use web::pages::console::people::{CheckView, ReviewerPage, ReviewerRow, ReviewersPage};
-use web::pages::console::{BothVersions, Difference, FormField};
+use web::pages::console::{BothVersions, FormField};
 use workflows::matching::Term;
 
 use super::{Asker, audit_rows, form, query};
@@ -264,7 +264,7 @@ async fn pool_page(
         .iter()
         .filter(|r| r.active)
         .flat_map(|r| {
-            pool::running_out(r, today).into_iter().map(|due| {
+            coordination::running_out(r, today).into_iter().map(|due| {
                 format!(
                     "{}: {} runs out on {}",
                     r.name,
@@ -734,23 +734,12 @@ fn both_versions(yours: &Reviewer, stored: &Reviewer) -> BothVersions {
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
     };
-    BothVersions {
-        title: "Someone changed this reviewer after you opened this page: nothing was saved".into(),
-        explanation: "The form shows what you sent. Compare it with what is saved now, then save again to replace that with your values.".into(),
-        caption: "Where your values and what is saved now differ".into(),
-        row_heading: "Field",
-        stored_heading: "Saved now".into(),
-        differences: FIELDS
+    BothVersions::of_fields(
+        "Someone changed this reviewer after you opened this page: nothing was saved",
+        FIELDS
             .iter()
-            .map(|(name, label, _, _)| (*label, value(&yours, name), value(&stored, name)))
-            .filter(|(_, yours, stored)| yours != stored)
-            .map(|(label, yours, stored)| Difference {
-                label,
-                yours,
-                stored,
-            })
-            .collect(),
-    }
+            .map(|(name, label, _, _)| (*label, value(&yours, name), value(&stored, name))),
+    )
 }
 
 pub(super) async fn set_active(

@@ -2,7 +2,8 @@
 //! (only one who passes every hard rule), reassigning, withdrawing with a reason, erasing with
 //! the reference typed; each refused with a clear answer, storing nothing, when the page is
 //! stale, a rule fails, the stage is wrong, a field is bad, or the user is a viewer; and
-//! replacing a booked second reviewer who dropped out (their calendar entry cancelled).
+//! replacing a booked second reviewer who dropped out (their calendar entry cancelled); and
+//! renewing a school's forwarded status link.
 
 use reqwest::StatusCode;
 
@@ -301,6 +302,7 @@ async fn a_viewer_reads_the_page_without_contacts_or_actions_and_every_action_is
         "Reassign",
         "Withdraw the request",
         "Erase the request",
+        "Send the school a new link",
     ] {
         assert!(!html.contains(action), "a viewer sees {action}");
     }
@@ -310,6 +312,7 @@ async fn a_viewer_reads_the_page_without_contacts_or_actions_and_every_action_is
         ("reassign", vec![("seen", "x")]),
         ("withdraw", vec![("reason", "mine"), ("seen", "x")]),
         ("erase", vec![("confirm", reference.as_str())]),
+        ("renew-link", vec![("seen", "x")]),
     ] {
         let (status, html) = act(&mut viewer, &reference, action, &fields).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{action}");
@@ -659,4 +662,41 @@ async fn a_booked_lead_who_dropped_out_is_replaced_for_the_same_day_and_the_seco
     let (status, html) = choose(&mut coordinator, &reference, "replace-lead", &dan_id, None).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert!(html.contains("The visit has taken place"), "{html}");
+}
+
+#[tokio::test]
+async fn a_coordinator_renews_a_schools_forwarded_status_link_with_an_audit_entry() {
+    let app = spawn().await;
+    let booked = app.booked().await;
+    let reference = booked.school.reference.to_string();
+    let mut coordinator = app.staff_signs_in("coordinator").await.0;
+    let (_, html) = page(&coordinator, &reference).await;
+    assert!(html.contains(">Send the school a new link</button>"));
+    let sent = app.school_mail_count(&booked).await;
+
+    // From a page older than the request: refused, the link still works, nothing sent.
+    let stale = [("seen", "an.older.page")];
+    let (status, html) = act(&mut coordinator, &reference, "renew-link", &stale).await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    assert!(html.contains("The request changed since this page was loaded"));
+    assert_eq!(app.open(&booked.status_link).await.status(), StatusCode::OK);
+
+    let seen = seen_on(&page(&coordinator, &reference).await.1);
+    let (status, _) = act(
+        &mut coordinator,
+        &reference,
+        "renew-link",
+        &[("seen", &seen)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let done = format!("{reference}?done=renewed-link");
+    let (_, html) = page(&coordinator, &done).await;
+    assert!(
+        html.contains("a new one has been emailed to the request"),
+        "{html}"
+    );
+    assert!(html.contains("status link renewed") && html.contains("by the programme team"));
+    let (_, text) = app.status_link_was_renewed(&booked, sent).await;
+    assert!(text.contains("Our programme team has replaced"), "{text}");
 }

@@ -1,7 +1,7 @@
 //! The console's settings page against moto's Cognito and DynamoDB Local: every setting with its
 //! meaning and default; a save stores all the values or none (a bad value in any field stores
 //! nothing and says which), as one audited version; a save from an old page stores nothing and
-//! shows both versions; a viewer reads and cannot save.
+//! shows both versions; a viewer reads and cannot save. The page says what is deployed.
 
 use records::programme::{self, ProgrammeSettings, SettingKey};
 
@@ -151,6 +151,8 @@ async fn a_bad_value_in_any_field_stores_nothing_and_says_which() {
             "maybe",
             "must be on or off",
         ),
+        (SettingKey::MaxFilesPerRequest, "0", "from 1 to 200"),
+        (SettingKey::UploadsPerHour, "many", "from 1 to 100"),
     ];
     assert_eq!(bad_values.len(), SettingKey::ALL.len(), "every setting");
     for (key, value, reason) in bad_values {
@@ -235,6 +237,22 @@ async fn a_viewer_reads_the_settings_and_cannot_save_them() {
     );
     assert!(!html.contains("Save settings"), "{html}");
     assert!(!html.contains("<input class=\"input\""), "{html}");
+    // What is deployed, which the public health check no longer says (issue 16, item 12).
+    let versions = between(&html, "<table class=\"table\" id=\"versions\">", "</table>");
+    let build = format!(
+        "send-review</th><td>–</td><td>{}<",
+        records::aws::BUILD_VERSION
+    );
+    assert!(versions.contains(&build), "{versions}");
+    for service in records::aws::SERVICE_VERSIONS {
+        let row = format!(
+            "<td>{}</td><td>{}</td>",
+            service.api_version, service.sdk_version
+        );
+        assert!(versions.contains(&row), "{} in {versions}", service.service);
+    }
+    let health = app.open(app.url("/health")).await.text().await.unwrap();
+    assert!(!health.contains(records::aws::BUILD_VERSION) && !health.contains("2012-08-10"));
 
     // The viewer's page has no form: the token comes from another page of the session.
     let csrf = viewer.csrf("/console").await;

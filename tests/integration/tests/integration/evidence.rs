@@ -1,28 +1,14 @@
 //! Evidence uploads on the local stack (moto S3): a real multipart POST to the presigned form,
-//! the checker (fed by the runner's S3 notifications) marking files received or rejected and
+//! the checker (fed by the runner's stand-in for the malware scan) marking files received or rejected and
 //! deleted, downloads with their access log, deletion, links that must not work, and purges.
-
-use std::time::Duration;
 
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
-use workflows::evidence::{EvidenceStore, request_prefix, state};
+use workflows::evidence::{request_prefix, state};
 
 use crate::support::{Answered, PDF, School, TestStack, body, spawn, tampered_token, upload_form};
 
 const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0";
-
-async fn versions_under(store: &EvidenceStore, prefix: &str) -> usize {
-    let listing = store
-        .s3
-        .list_object_versions()
-        .bucket(&store.bucket)
-        .prefix(prefix)
-        .send()
-        .await
-        .unwrap();
-    listing.versions().len() + listing.delete_markers().len()
-}
 
 #[tokio::test]
 async fn a_pdf_uploaded_through_the_presigned_post_is_checked_received_listed_and_downloaded() {
@@ -149,27 +135,14 @@ async fn a_file_whose_bytes_are_not_its_declared_type_is_rejected_and_deleted() 
     let app = spawn().await;
     let school = app.school().await;
     let store = app.evidence_store();
-    let (evidence_id, html, _) = app.add_file(&school, "Data+summary", "pdf").await;
     // An image sent as a PDF: S3 takes it (the content type field is right); the checker not.
-    let uploaded = app
-        .upload(&html, PNG, "summary.pdf", "application/pdf")
-        .await;
-    assert_eq!(uploaded.status(), StatusCode::SEE_OTHER);
-    let rejected = app
-        .wait_for_evidence(&school, &evidence_id, state::REJECTED)
+    let (evidence_id, rejected) = app
+        .upload_until(&school, ("Data+summary", "pdf"), PNG, state::REJECTED)
         .await;
     let reason = rejected.rejected_reason.unwrap();
     assert!(reason.starts_with("The file was not a PDF"), "{reason}");
     let key = format!("requests/{}/evidence/{evidence_id}", school.request_id);
-    // The checker marks the item first, then deletes: wait for the deletion.
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    while versions_under(&store, &key).await > 0 {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "a version of the rejected file is left"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    app.wait_until_no_versions(&key).await;
     let page = app.text_at(app.url(&school.evidence())).await;
     assert!(page.contains("Rejected") && page.contains("The file was not a PDF"));
     // Nothing can be downloaded.
@@ -188,6 +161,7 @@ async fn a_file_whose_bytes_are_not_its_declared_type_is_rejected_and_deleted() 
         .check_upload(
             &key,
             rejected.version_id.as_deref(),
+            records::evidence::status::NO_THREATS_FOUND,
             time::OffsetDateTime::now_utc(),
         )
         .await
@@ -215,7 +189,9 @@ async fn the_school_deletes_a_file_and_every_version_goes() {
         .unwrap();
     assert_eq!(item.state, state::DELETED);
     assert_eq!(
-        versions_under(&store, &request_prefix(&school.request_id)).await,
+        app.evidence_versions(&request_prefix(&school.request_id))
+            .await
+            .len(),
         0
     );
     // Deleting again is harmless.
@@ -361,7 +337,9 @@ async fn purging_leaves_nothing_under_the_prefix_and_no_items_for_the_request() 
     assert!(printed.contains(&format!("purged {}:", erased.reference)));
 
     assert_eq!(
-        versions_under(&store, &request_prefix(&erased.request_id)).await,
+        app.evidence_versions(&request_prefix(&erased.request_id))
+            .await
+            .len(),
         0
     );
     assert_eq!(items_of(&app, &erased).await, Vec::<String>::new());
@@ -370,7 +348,11 @@ async fn purging_leaves_nothing_under_the_prefix_and_no_items_for_the_request() 
         .await;
     assert_eq!(status.status(), StatusCode::FORBIDDEN);
     // The other school's request is untouched; a second purge finds nothing to do.
-    assert!(versions_under(&store, &request_prefix(&kept.request_id)).await >= 1);
+    assert!(
+        !app.evidence_versions(&request_prefix(&kept.request_id))
+            .await
+            .is_empty()
+    );
     assert!(items_of(&app, &kept).await.len() >= 6);
     assert!(
         send_review_admin::requests::purge(&store, &erased.reference)
@@ -402,7 +384,9 @@ async fn purging_leaves_nothing_under_the_prefix_and_no_items_for_the_request() 
     let run = app.run_schedule_now().await;
     assert_eq!(run["retention"]["purged"], 1);
     assert_eq!(
-        versions_under(&store, &request_prefix(&kept.request_id)).await,
+        app.evidence_versions(&request_prefix(&kept.request_id))
+            .await
+            .len(),
         0
     );
     assert_eq!(items_of(&app, &kept).await, Vec::<String>::new());

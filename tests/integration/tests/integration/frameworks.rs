@@ -2,8 +2,8 @@
 //! version for new requests, a version never changes once published, a publish from an old
 //! version stores nothing, and a bad file stores nothing (the admin tool against DynamoDB Local).
 
+use ::frameworks::{self as framework, Framework, Published};
 use records::domain::request::ReviewType;
-use records::framework::{self, Framework, Published};
 use send_review_admin::{AdminError, frameworks};
 use serde_json::json;
 use time::OffsetDateTime;

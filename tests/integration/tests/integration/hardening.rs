@@ -15,15 +15,19 @@ use crate::support::{
 
 const HSTS: &str = "max-age=63072000; includeSubDomains";
 
-/// The tokens a booked review gives: the school's status token, the lead's review token and
-/// the lead's offer token.
-async fn private_tokens(app: &TestStack, booked: &Booked) -> [(&'static str, String); 3] {
+/// The tokens a booked review gives: the school's status token, the lead's review token, the
+/// lead's offer token and their details token (every email to a reviewer links to it).
+async fn private_tokens(app: &TestStack, booked: &Booked) -> [(&'static str, String); 4] {
     let last = |link: &str| link.rsplit('/').next().unwrap().to_owned();
     let lead_mails = app.stack.mail_to(&booked.lead).await.unwrap();
     [
         ("/status/", booked.school.token.clone()),
         ("/reviews/", last(&booked.review_link)),
         ("/offers/", last(&link_containing(&lead_mails, "/offers/"))),
+        (
+            "/reviewer/details/",
+            last(&link_containing(&lead_mails, "/reviewer/details/")),
+        ),
     ]
 }
 

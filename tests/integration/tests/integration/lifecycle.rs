@@ -582,6 +582,7 @@ async fn a_review_lives_from_request_to_follow_up() {
         ("matcher", "dynamodb:Query"),
         ("mail-sender", "ses:SendRawEmail"),
         ("evidence-checker", "s3:GetObjectVersion"),
+        ("evidence-checker", "s3:GetObjectVersionTagging"),
     ] {
         assert!(
             called.get(function).is_some_and(|c| c.contains(action)),

@@ -3,6 +3,7 @@
 //! and the school's evidence is closed (no "add a file", no Delete; the workflow refuses,
 //! storing nothing).
 
+use records::programme::ProgrammeSettings;
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use time::{Duration, OffsetDateTime};
@@ -89,6 +90,7 @@ async fn a_visit_that_took_place_can_no_longer_move_and_its_evidence_stays_as_it
             &booked.school.request_id,
             &a_pdf(),
             1 << 20,
+            ProgrammeSettings::new("", "").upload_limits(),
             OffsetDateTime::now_utc(),
         )
         .await;
@@ -161,7 +163,13 @@ async fn once_the_report_is_final_the_visit_stays_and_the_evidence_is_closed() {
     // The workflow itself refuses both.
     let now = OffsetDateTime::now_utc();
     let refused = evidence
-        .start_upload(&booked.school.request_id, &a_pdf(), 1 << 20, now)
+        .start_upload(
+            &booked.school.request_id,
+            &a_pdf(),
+            1 << 20,
+            ProgrammeSettings::new("", "").upload_limits(),
+            now,
+        )
         .await;
     assert!(matches!(refused, Err(EvidenceError::Closed)), "{refused:?}");
     let refused = evidence

@@ -3,14 +3,19 @@
 //! is declared) answers a tampered link, an unknown one and a purged request's with the same
 //! status and page, whichever route it came in by; a valid link still opens its pages. Once a
 //! request is withdrawn, every reviewer route refuses the lead's, the second's and an
-//! offeree's links with one 410 page, and stores nothing.
+//! offeree's links with one 410 page, and stores nothing. A school's status link renewed (it
+//! was forwarded) is refused on every route, the new one works, and reviewers' links are
+//! untouched.
 
 use records::links::{LinkSecret, OfferAction};
 use reqwest::StatusCode;
 use reqwest::header::CONTENT_TYPE;
 use time::OffsetDateTime;
 
-use crate::support::{Route, TestStack, link_containing, routes_under, spawn, unique_address};
+use crate::support::{
+    Route, TestStack, link_containing, mail_starting, routes_under, school_day, spawn,
+    unique_address,
+};
 
 /// The status and the page's heading of `route` opened with `token`. A POST sends a form every
 /// route could read (only an offer reads `decision`).
@@ -103,6 +108,10 @@ async fn every_private_route_answers_a_tampered_an_unknown_and_a_purged_link_the
             // The school's evidence pages answer a file that is not the request's with the
             // link's page (no URL for another request's file): not the guard's to change.
             if route.0 == "GET" && route.1.starts_with("/status/{token}/evidence/") {
+                continue;
+            }
+            // Renewing replaces the link itself (the next test follows it).
+            if route.1.ends_with("/renew-link") {
                 continue;
             }
             let (code, heading) = answer(&app, &route, token).await;
@@ -240,4 +249,48 @@ async fn once_withdrawn_every_reviewer_route_refuses_the_lead_the_second_and_an_
     );
     let offer = app.stored_request(&other_id).await;
     assert!(offer.open_offer.is_none(), "the open offer was closed");
+}
+
+const REPLACED: (StatusCode, &str) = (StatusCode::FORBIDDEN, "This link has been replaced");
+
+#[tokio::test]
+async fn a_forwarded_status_link_renewed_by_the_school_is_refused_and_the_new_one_emailed() {
+    let app = spawn().await;
+    let booked = app.booked().await;
+    // The page offers the renewal; pressing it answers with where the new link went.
+    let page = app.text_at(&booked.status_link).await;
+    assert!(page.contains("This link was forwarded?") && page.contains(">Get a new link</button>"));
+    let sent = app.school_mail_count(&booked).await;
+    let renewed = app
+        .post(&format!("{}/renew-link", booked.status_link), "")
+        .await;
+    assert_eq!(renewed.status(), StatusCode::OK);
+    let answer = renewed.text().await.unwrap();
+    assert!(answer.contains("We have emailed a new link"), "{answer}");
+    let (new_link, text) = app.status_link_was_renewed(&booked, sent).await;
+    assert!(text.contains("asked for a new one"), "{text}");
+
+    // The old link is refused on every route behind it, renewing included; nothing more is
+    // stored or sent.
+    all_answer(&app, "/status/", &booked.school.token, "renewed", REPLACED).await;
+    let stored = app.stored_request(&booked.school.request_id).await;
+    assert_eq!(
+        stored.status_link_version, 1,
+        "the old link renewed nothing more"
+    );
+
+    // An email queued later about the request carries the new link: the lead asks to move
+    // the visit, and the school is told with a link to its page as it is now.
+    let asked = app
+        .answer(
+            &format!("{}/date", booked.review_link),
+            &format!("decision=ask&new_date={}&reason=", school_day(45)),
+        )
+        .await;
+    assert_eq!(asked.status(), StatusCode::SEE_OTHER);
+    let mails = app.wait_for_mail(&booked.school_contact, sent + 2).await;
+    assert_eq!(mails.len(), sent + 2);
+    let date_change = mail_starting(&mails, "Can the visit move to");
+    let link = date_change.links.iter().find(|l| l.contains("/status/"));
+    assert_eq!(link, Some(&new_link), "{}", date_change.text);
 }

@@ -163,3 +163,37 @@ fn product_code_reads_the_environment_only_through_env() {
         "read the environment through records::Env: {offenders:?}"
     );
 }
+
+#[test]
+fn the_optional_edge_exists_only_with_its_web_acl_and_is_the_sites_address_then() {
+    let text = template();
+    let template = Template::parse(&text).unwrap();
+    assert_eq!(template.parameters["EdgeWebAclArn"], "", "off by default");
+    let edge = template.resources_of_type("AWS::CloudFront::Distribution");
+    assert_eq!(edge.len(), 1, "one distribution");
+    let (_, distribution) = edge[0];
+    assert_eq!(distribution["Condition"].as_str(), Some("HasEdge"));
+    let web_acl = format!(
+        "{:?}",
+        distribution["Properties"]["DistributionConfig"]["WebACLId"]
+    );
+    assert!(web_acl.contains("EdgeWebAclArn"), "{web_acl}");
+    for (id, resource_type) in template.resource_types() {
+        if resource_type.starts_with("AWS::CloudFront::")
+            || resource_type.starts_with("AWS::WAFv2::")
+        {
+            let resource = template.resources_of_type(resource_type);
+            let (_, resource) = resource.iter().find(|(other, _)| *other == id).unwrap();
+            assert_eq!(resource["Condition"].as_str(), Some("HasEdge"), "{id}");
+        }
+    }
+    let condition = format!("{:?}", template.conditions["HasEdge"]);
+    assert!(condition.contains("EdgeWebAclArn"), "{condition}");
+    let output = &template.outputs["EdgeUrl"];
+    assert_eq!(output["Condition"].as_str(), Some("HasEdge"));
+    // With the edge on, the site's address (links in emails, the forms' origin check) is the
+    // edge's.
+    assert!(
+        text.contains("- HasEdge\n            - !Sub \"https://${EdgeDistribution.DomainName}\"")
+    );
+}

@@ -55,6 +55,8 @@ pub struct ActionsShown {
     pub reassign: bool,
     pub withdraw: bool,
     pub erase: bool,
+    /// Renew the school's status link (a coordinator may at any stage).
+    pub renew_link: bool,
 }
 
 /// A form that puts a reviewer the coordinator names in a place on the review: the lead's

@@ -52,6 +52,10 @@ pub struct SettingsPage<'a> {
     /// The version just saved, after a save.
     pub saved: Option<u64>,
     pub stale: Option<&'a super::BothVersions>,
+    /// What is deployed: this build's version, and each service's API and SDK versions (staff
+    /// only; the public health check no longer says).
+    pub build_version: &'a str,
+    pub services: &'a [records::aws::ServiceVersion],
 }
 
 impl SettingsPage<'_> {

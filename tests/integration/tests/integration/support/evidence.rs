@@ -123,6 +123,45 @@ impl TestStack {
         self.http.post(action).multipart(form).send().await.unwrap()
     }
 
+    /// The file's item (it must exist).
+    pub async fn evidence_item(&self, school: &School, evidence_id: &str) -> Evidence {
+        self.evidence_store()
+            .get(&school.request_id, evidence_id)
+            .await
+            .unwrap()
+            .expect("the evidence item exists")
+    }
+
+    /// Every version and delete marker under `prefix` in the evidence bucket, as version ids.
+    pub async fn evidence_versions(&self, prefix: &str) -> Vec<String> {
+        let store = self.evidence_store();
+        let listing = store
+            .s3
+            .list_object_versions()
+            .bucket(&store.bucket)
+            .prefix(prefix);
+        let listing = listing.send().await.unwrap();
+        let versions = listing.versions().iter().map(|v| v.version_id());
+        let markers = listing.delete_markers().iter().map(|m| m.version_id());
+        versions
+            .chain(markers)
+            .map(|id| id.unwrap_or("null").to_owned())
+            .collect()
+    }
+
+    /// Waits (30 s at most, for a loaded machine) until nothing is left under `prefix` (the
+    /// checker marks a rejected file first, then deletes it).
+    pub async fn wait_until_no_versions(&self, prefix: &str) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        while !self.evidence_versions(prefix).await.is_empty() {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "a version of the rejected file is left"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// Waits (10 s at most) until the checker has marked the file `wanted`; its item.
     pub async fn wait_for_evidence(
         &self,
@@ -130,15 +169,10 @@ impl TestStack {
         evidence_id: &str,
         wanted: &str,
     ) -> Evidence {
-        let store = self.evidence_store();
         // Ends as soon as the state is reached; the slack is for a loaded machine.
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
-            let evidence = store
-                .get(&school.request_id, evidence_id)
-                .await
-                .unwrap()
-                .unwrap();
+            let evidence = self.evidence_item(school, evidence_id).await;
             if evidence.state == wanted {
                 return evidence;
             }
@@ -154,13 +188,27 @@ impl TestStack {
     /// The school adds a PDF called `name` (form-encoded) and uploads it; returns once the
     /// checker has received it: its id and its checked item.
     pub async fn upload_pdf(&self, school: &School, name: &str) -> (String, Evidence) {
-        let (evidence_id, html, _) = self.add_file(school, name, "pdf").await;
-        let uploaded = self.upload(&html, PDF, "file.pdf", "application/pdf").await;
+        self.upload_until(school, (name, "pdf"), PDF, state::RECEIVED)
+            .await
+    }
+
+    /// The school adds a file called `name` (form-encoded) of `file_type` and uploads `bytes`
+    /// as that type; returns once the checker has marked it `wanted`: its id and its item.
+    pub async fn upload_until(
+        &self,
+        school: &School,
+        (name, file_type): (&str, &str),
+        bytes: &[u8],
+        wanted: &str,
+    ) -> (String, Evidence) {
+        let (evidence_id, html, _) = self.add_file(school, name, file_type).await;
+        let content_type = workflows::evidence::FileType::parse(file_type)
+            .expect("a known file type")
+            .content_type();
+        let uploaded = self.upload(&html, bytes, "file", content_type).await;
         assert_eq!(uploaded.status(), StatusCode::SEE_OTHER);
-        let received = self
-            .wait_for_evidence(school, &evidence_id, state::RECEIVED)
-            .await;
-        (evidence_id, received)
+        let checked = self.wait_for_evidence(school, &evidence_id, wanted).await;
+        (evidence_id, checked)
     }
 
     /// The school downloads a file from its evidence page (a redirect to S3, when allowed).

@@ -375,3 +375,43 @@ fn request_body(urn: &str, school: &str, email: &str) -> Value {
         "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
     })
 }
+
+/// A school's status link renewed (it was forwarded).
+impl TestStack {
+    /// How many emails `booked`'s school has had: a renewal's one email is counted from here.
+    pub async fn school_mail_count(&self, booked: &Booked) -> usize {
+        let sent = self.stack.mail_to(&booked.school_contact).await;
+        sent.expect("moto answers").len()
+    }
+
+    /// After `booked`'s status link was renewed once (the school had `sent` emails before):
+    /// exactly one more email, with a new link that opens the request; the old link answers
+    /// "This link has been replaced", saying where the new one went; the lead's review link
+    /// still opens. The new link, and the email's text.
+    pub async fn status_link_was_renewed(&self, booked: &Booked, sent: usize) -> (String, String) {
+        let mails = self.wait_for_mail(&booked.school_contact, sent + 1).await;
+        assert_eq!(mails.len(), sent + 1, "exactly one new email");
+        let email = &mails[0]; // newest first
+        assert!(
+            email.subject.contains("a new link to your request"),
+            "{}",
+            email.subject
+        );
+        let new_link = link_containing(&mails[..1], "/status/");
+        assert_ne!(new_link, booked.status_link);
+        let opened = self.open(&new_link).await;
+        assert_eq!(opened.status(), StatusCode::OK);
+        let page = opened.text().await.unwrap();
+        assert!(page.contains(booked.school.reference.as_str()));
+        let refused = self.open(&booked.status_link).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+        let refused = refused.text().await.unwrap();
+        assert!(refused.contains("This link has been replaced"), "{refused}");
+        assert!(refused.contains("The new link was emailed to the contact named on the request"));
+        assert_eq!(
+            self.open(&booked.review_link).await.status(),
+            StatusCode::OK
+        );
+        (new_link, email.text.clone())
+    }
+}

@@ -247,10 +247,10 @@ fn only_two_clean_scan_results_let_a_file_through() {
     );
     for (event, tag) in [
         (NO_THREATS_FOUND, None),
-        (FAILED, Some(FAILED)),
-        (UNSUPPORTED, Some(UNSUPPORTED)),
-        (ACCESS_DENIED, None),
-        (NO_THREATS_FOUND, Some(FAILED)),
+        ("FAILED", Some("FAILED")),
+        ("UNSUPPORTED", Some("UNSUPPORTED")),
+        ("ACCESS_DENIED", None),
+        (NO_THREATS_FOUND, Some("FAILED")),
         ("", Some(NO_THREATS_FOUND)),
     ] {
         assert_eq!(
@@ -304,6 +304,102 @@ mod properties {
         fn any_bytes_are_read_safely(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
             let _ = ole_macros(&bytes);
             let _ = verify(FileType::Csv, &bytes, 4096);
+        }
+    }
+}
+
+mod upload_limits {
+    use super::super::*;
+    use time::macros::datetime;
+    use time::{Duration, OffsetDateTime};
+
+    const LIMITS: UploadLimits = UploadLimits {
+        max_files: 3,
+        per_hour: 2,
+    };
+
+    fn at(time: OffsetDateTime) -> String {
+        time.format(&time::format_description::well_known::Rfc3339)
+            .unwrap()
+    }
+
+    #[test]
+    fn held_files_and_the_last_hours_uploads_are_counted() {
+        let now = datetime!(2027-03-01 10:00 UTC);
+        let old = at(now - Duration::hours(2));
+        let recent = at(now - Duration::minutes(40));
+        let files = [
+            ("received", old.as_str()),
+            ("rejected", old.as_str()),
+            ("deleted", old.as_str()),
+            ("pending", recent.as_str()),
+        ];
+        let some = allowance(files, LIMITS, now);
+        assert_eq!((some.files_left, some.hour_left), (1, 1));
+        assert_eq!(some.left(), 1);
+        assert_eq!(some.refusal(), None);
+        assert_eq!(some.left_text(), "You can add 1 more file to this request.");
+
+        // Full: the reason says how to make room.
+        let full = allowance(
+            [
+                ("received", old.as_str()),
+                ("received", old.as_str()),
+                ("pending", old.as_str()),
+            ],
+            LIMITS,
+            now,
+        );
+        assert_eq!(full.left(), 0);
+        let reason = full.refusal().unwrap();
+        assert!(
+            reason.starts_with("This request already has 3 files"),
+            "{reason}"
+        );
+
+        // Too many this hour: deleted and rejected uploads count too; the wait is said.
+        let burst = allowance(
+            [
+                ("deleted", recent.as_str()),
+                ("rejected", at(now - Duration::minutes(5)).as_str()),
+            ],
+            LIMITS,
+            now,
+        );
+        assert_eq!((burst.files_left, burst.hour_left), (3, 0));
+        assert_eq!(
+            burst.left_text(),
+            "You can add 0 more files this hour, and 3 more files to this request in all."
+        );
+        let reason = burst.refusal().unwrap();
+        assert!(
+            reason.contains("You can add another file in 20 minutes."),
+            "{reason}"
+        );
+    }
+
+    proptest::proptest! {
+        /// However the files stand, what is left never exceeds either limit, and a refusal is
+        /// given exactly when nothing is left.
+        #[test]
+        fn left_is_within_both_limits(
+            files in proptest::collection::vec((0usize..4, 0i64..180), 0..12),
+            max_files in 1u16..6,
+            per_hour in 1u16..6,
+        ) {
+            let now = datetime!(2027-03-01 10:00 UTC);
+            let states = ["pending", "received", "rejected", "deleted"];
+            let times: Vec<(usize, String)> = files
+                .iter()
+                .map(|(state, minutes)| (*state, at(now - Duration::minutes(*minutes))))
+                .collect();
+            let limits = UploadLimits { max_files, per_hour };
+            let left = allowance(times.iter().map(|(s, t)| (states[*s], t.as_str())), limits, now);
+            let held = files.iter().filter(|(s, _)| *s < 2).count() as u16;
+            let in_hour = files.iter().filter(|(_, m)| *m < 60).count() as u16;
+            proptest::prop_assert_eq!(left.files_left, max_files.saturating_sub(held));
+            proptest::prop_assert_eq!(left.hour_left, per_hour.saturating_sub(in_hour));
+            proptest::prop_assert_eq!(left.refusal().is_some(), left.left() == 0);
         }
     }
 }

@@ -1,4 +1,4 @@
-//! The five built-in frameworks, one per review type: the files in `records/frameworks/`, in the
+//! The five built-in frameworks, one per review type: the files in `crates/frameworks/builtin/`, in the
 //! documented file format, written in our own words from public sources (facts carry over;
 //! wording is ours; each file's `source` names its own):
 //!
@@ -22,26 +22,20 @@ use super::Framework;
 
 /// The files, in the order of the review types.
 const FILES: [(&str, &str); 5] = [
-    (
-        "send_review",
-        include_str!("../../frameworks/send_review.json"),
-    ),
+    ("send_review", include_str!("../builtin/send_review.json")),
     (
         "ta_deployment",
-        include_str!("../../frameworks/ta_deployment.json"),
+        include_str!("../builtin/ta_deployment.json"),
     ),
     (
         "preparing_for_adulthood",
-        include_str!("../../frameworks/preparing_for_adulthood.json"),
+        include_str!("../builtin/preparing_for_adulthood.json"),
     ),
     (
         "alternative_provision",
-        include_str!("../../frameworks/alternative_provision.json"),
+        include_str!("../builtin/alternative_provision.json"),
     ),
-    (
-        "trust_send",
-        include_str!("../../frameworks/trust_send.json"),
-    ),
+    ("trust_send", include_str!("../builtin/trust_send.json")),
 ];
 
 /// Read once, on first use; the tests read every file, so a bad one fails them, not a page.
@@ -50,7 +44,7 @@ pub(super) static BUILT_IN: LazyLock<Vec<Framework>> = LazyLock::new(|| {
         .iter()
         .map(|(name, file)| match Framework::from_json(file) {
             Ok(framework) => framework,
-            Err(problems) => panic!("records/frameworks/{name}.json: {problems:?}"),
+            Err(problems) => panic!("crates/frameworks/builtin/{name}.json: {problems:?}"),
         })
         .collect()
 });

@@ -4,7 +4,7 @@
 //!
 //! There is one built-in framework per review type ([`Framework::built_in`], sources cited in
 //! `builtin.rs`). A programme adapts a copy and publishes it as a new version; the file that
-//! carries one between programmes is JSON in the shape of `records/schemas/framework.schema.json`,
+//! carries one between programmes is JSON in the shape of `crates/frameworks/framework.schema.json`,
 //! read by [`Framework::from_json`] with a problem per field (a JSON pointer and a sentence) and
 //! written by [`Framework::to_json`].
 
@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 
 pub use stored::{Published, Versioned, current, publish, version};
 
-use crate::domain::SchoolType;
-use crate::domain::request::{FocusArea, ReviewType};
+use records::domain::SchoolType;
+use records::domain::request::{FocusArea, ReviewType};
 
 /// The `schema` member of a framework file: the shape it is written in.
 pub const SCHEMA: &str = "send-review/framework/1";

@@ -9,10 +9,11 @@
 use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use time::{Date, Duration as Days};
 
-use super::edit::{DBS_VALID_FOR_YEARS, TRAINING_VALID_FOR_YEARS};
-use super::{CheckDate, Reviewer, check_date};
-use crate::domain::format_date;
-use crate::store::s;
+use records::domain::format_date;
+use records::reviewers::{
+    CheckDate, DBS_VALID_FOR_YEARS, Reviewer, TRAINING_VALID_FOR_YEARS, check_date,
+};
+use records::store::s;
 
 /// Reviewers are reminded this many days before a check stops being valid for visits.
 pub const REMINDER_DAYS: i64 = 60;
@@ -99,11 +100,10 @@ mod tests {
     use time::macros::date;
 
     use super::*;
-    use crate::matching::fixtures;
 
     #[test]
     fn a_check_is_due_for_its_reminder_from_60_days_before_until_it_runs_out() {
-        let mut reviewer = fixtures::reviewer(1);
+        let mut reviewer = records::matching::fixtures::reviewer(1);
         reviewer.dbs_checked_on = Some(date!(2024 - 09 - 01));
         reviewer.trained_on = None;
         let runs_out = date!(2027 - 09 - 01);

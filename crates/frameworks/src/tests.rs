@@ -3,7 +3,7 @@ use serde_json::{Value, json};
 
 use super::*;
 
-const SCHEMA_FILE: &str = include_str!("../../schemas/framework.schema.json");
+const SCHEMA_FILE: &str = include_str!("../framework.schema.json");
 
 fn schema() -> jsonschema::Validator {
     jsonschema::validator_for(&serde_json::from_str(SCHEMA_FILE).unwrap()).unwrap()

@@ -15,9 +15,9 @@ use aws_sdk_dynamodb::types::{Put, TransactWriteItem};
 use time::format_description::well_known::Rfc3339;
 
 use super::{Framework, Problem};
-use crate::audit::AuditEntry;
-use crate::domain::request::ReviewType;
-use crate::store::{Item, StoreError, Table, Transacted, dynamo_error, get_i64, get_s, n, s};
+use records::audit::AuditEntry;
+use records::domain::request::ReviewType;
+use records::store::{Item, StoreError, Table, Transacted, dynamo_error, get_i64, get_s, n, s};
 
 /// A framework and the version of its review type's chain it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
