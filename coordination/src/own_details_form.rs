@@ -132,16 +132,6 @@ mod tests {
 
     use super::*;
 
-    trait ParseOwn {
-        fn parse_own(&self, own: &Urn) -> Result<OwnDetails, Vec<FieldError>>;
-    }
-
-    impl ParseOwn for OwnDetailsForm {
-        fn parse_own(&self, own: &Urn) -> Result<OwnDetails, Vec<FieldError>> {
-            parse_own_details(self, own)
-        }
-    }
-
     fn form(
         capacity: &str,
         unavailable: &str,
@@ -169,7 +159,7 @@ mod tests {
             &["london", "south_east", "london"],
             "123456 My sister teaches there\n654321: governor",
         );
-        let details = sent.parse_own(&own()).unwrap();
+        let details = parse_own_details(&sent, &own()).unwrap();
         assert_eq!(details.capacity_per_term, 2);
         assert_eq!(
             details.unavailable,
@@ -183,18 +173,20 @@ mod tests {
         assert_eq!(details.conflicts[1].urn.as_str(), "654321");
         let shown = details.form("r1");
         assert_eq!(shown.unavailable, "2027-03-01 to 2027-03-05\n2027-04-02");
-        assert_eq!(shown.parse_own(&own()).unwrap(), details);
+        assert_eq!(parse_own_details(&shown, &own()).unwrap(), details);
     }
 
     #[test]
     fn each_bad_field_gets_its_own_error_naming_the_line() {
-        let errors = form(
-            "eleven",
-            "2027-03-01\n2027-03-09 to 2027-03-05",
-            &[],
-            "12345 typo\n",
+        let errors = parse_own_details(
+            &form(
+                "eleven",
+                "2027-03-01\n2027-03-09 to 2027-03-05",
+                &[],
+                "12345 typo\n",
+            ),
+            &own(),
         )
-        .parse_own(&own())
         .unwrap_err();
         let fields: Vec<_> = errors.iter().map(|e| e.field).collect();
         assert_eq!(
@@ -212,17 +204,13 @@ mod tests {
             errors[3].message
         );
 
-        let no_reason = form("1", "", &["london"], "123456")
-            .parse_own(&own())
-            .unwrap_err();
+        let no_reason =
+            parse_own_details(&form("1", "", &["london"], "123456"), &own()).unwrap_err();
         assert!(no_reason[0].message.contains("give a reason"));
-        let own_school = form("1", "", &["london"], "100001 mine")
-            .parse_own(&own())
-            .unwrap_err();
+        let own_school =
+            parse_own_details(&form("1", "", &["london"], "100001 mine"), &own()).unwrap_err();
         assert!(own_school[0].message.contains("your own school"));
-        let bad_region = form("1", "", &["atlantis"], "")
-            .parse_own(&own())
-            .unwrap_err();
+        let bad_region = parse_own_details(&form("1", "", &["atlantis"], ""), &own()).unwrap_err();
         assert_eq!(bad_region[0].field, "regions");
     }
 }

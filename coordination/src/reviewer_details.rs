@@ -6,9 +6,9 @@
 
 use records::domain::format_date;
 use records::domain::request::long_date;
-use records::links::{LinkSecret, reviewer_details_link};
+use records::links::{EmailLinks, LinkSecret, reviewer_details_link};
 use records::outbox::{self, OutboxEmail, Programme, RenderError, RenderedEmail};
-use records::rate_limit::counter;
+use records::rate_limit::{counter, hour_of};
 use records::reviewers;
 
 use crate::check_expiry::{reminded_marker, running_out};
@@ -73,7 +73,7 @@ impl OutboxEmail for ReviewerDetailsLink {
     fn render(
         &self,
         programme: &Programme,
-        links: &LinkSecret,
+        links: &EmailLinks<'_>,
     ) -> Result<RenderedEmail, RenderError> {
         let paragraphs = [
             "You asked for the link to your reviewer details: how many reviews a term you can take, the dates you are away, the regions you will travel to and the schools you must not review.".into(),
@@ -84,7 +84,7 @@ impl OutboxEmail for ReviewerDetailsLink {
             ),
         ];
         let subject = format!("{}: the link to your reviewer details", programme.name);
-        let to = (programme, links, self.reviewer_id.as_str());
+        let to = (programme, links.secret, self.reviewer_id.as_str());
         Ok(to_reviewer(
             subject,
             &paragraphs,
@@ -100,7 +100,7 @@ impl OutboxEmail for CheckRunningOut {
     fn render(
         &self,
         programme: &Programme,
-        links: &LinkSecret,
+        links: &EmailLinks<'_>,
     ) -> Result<RenderedEmail, RenderError> {
         let paragraphs = [
             format!("Dear {},", self.reviewer_name),
@@ -117,7 +117,7 @@ impl OutboxEmail for CheckRunningOut {
             "{}: your {} runs out on {}",
             programme.name, self.check, self.runs_out_text
         );
-        let to = (programme, links, self.reviewer_id.as_str());
+        let to = (programme, links.secret, self.reviewer_id.as_str());
         Ok(to_reviewer(
             subject,
             &paragraphs,
@@ -158,10 +158,7 @@ pub async fn ask_for_link(
     now: OffsetDateTime,
 ) -> Result<LinkAsked, StoreError> {
     let reviewer = reviewers::id_by_email(table, email).await?;
-    let hour = now.replace_minute(0).and_then(|t| t.replace_second(0));
-    let hour = hour
-        .map(|t| t.replace_nanosecond(0).unwrap_or(t))
-        .unwrap_or(now);
+    let hour = hour_of(now);
     let day = now.date();
     let mut items = vec![
         counter(

@@ -22,3 +22,10 @@ pub fn counter(table: &str, pk: String, limit: u32, expires: OffsetDateTime) -> 
         .expect("table, key and expression are set");
     TransactWriteItem::builder().update(update).build()
 }
+
+/// The start of `now`'s hour: the period of a per-hour counter.
+pub fn hour_of(now: OffsetDateTime) -> OffsetDateTime {
+    now.replace_minute(0)
+        .and_then(|t| t.replace_second(0))
+        .unwrap_or(now)
+}

@@ -21,7 +21,7 @@ use time::{Duration, OffsetDateTime};
 use records::domain::request::{Reference, ReviewRequest};
 use records::lifecycle::RequestState;
 use records::links::{LazyLinkSecret, LinkSecret, status_link};
-use records::rate_limit::counter;
+use records::rate_limit::{counter, hour_of};
 use records::request::{
     StoredRequest, TimelineEvent, put, request_pk, status_link_put, timeline_put,
 };
@@ -369,10 +369,7 @@ impl Intake {
         };
 
         // `ip_key` is keyed: the counters must not store who submitted (an IP is personal data).
-        let hour = now
-            .replace_minute(0)
-            .and_then(|t| t.replace_second(0))
-            .unwrap_or(now);
+        let hour = hour_of(now);
         vec![
             put(table, request_item, true),
             put(

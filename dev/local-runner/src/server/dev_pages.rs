@@ -195,7 +195,8 @@ async fn confirm(state: &State, reference: &str) -> anyhow::Result<serde_json::V
         anyhow::bail!("the template has no SchoolPagesFunction");
     };
     let request_id = crate::demo::request_id_of(&state.table, reference).await?;
-    let token = links.get().await?.status_token(&request_id);
+    let version = records::request::status_link_version(&state.table, &request_id).await?;
+    let token = links.get().await?.status_token(&request_id, version);
     let response = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()?
