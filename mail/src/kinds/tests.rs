@@ -204,7 +204,7 @@ fn confirmation_escapes_user_text_in_html_and_links_to_the_status_page() {
 fn an_unconfirmed_request_s_email_asks_the_contact_to_confirm_it_and_a_follow_up_s_does_not() {
     let links = links();
     let asks = Email::RequestConfirmation(confirmation())
-        .render(&programme(), &links)
+        .render(&programme(), &links.for_email(0))
         .unwrap();
     assert!(asks.text.contains("CONFIRM YOUR REQUEST"), "{}", asks.text);
     assert!(asks.text.contains("deleted after 7 days"));
@@ -214,7 +214,7 @@ fn an_unconfirmed_request_s_email_asks_the_contact_to_confirm_it_and_a_follow_up
         ..confirmation()
     };
     let told = Email::RequestConfirmation(follow_up)
-        .render(&programme(), &links)
+        .render(&programme(), &links.for_email(0))
         .unwrap();
     assert!(!told.text.contains("CONFIRM YOUR REQUEST"));
     assert!(!told.html.contains("Confirm this request"));
