@@ -65,6 +65,21 @@ fn subject(stored: &StoredRequest) -> AuditSubject {
 }
 
 impl Coordination {
+    /// Request `id` as the page showed it, if the lifecycle lets the administrator take
+    /// `action` on it today; else the refusal.
+    async fn seen_and_allowed(
+        &self,
+        id: &str,
+        seen_on_page: &str,
+        action: Action,
+        actor: &Actor,
+    ) -> Result<Result<StoredRequest, Refused>, CoordinationError> {
+        Ok(match self.as_seen(id, seen_on_page).await? {
+            Ok(stored) => administrator_may(&stored, action, actor.at.date()).map(|()| stored),
+            Err(refused) => Err(refused),
+        })
+    }
+
     /// Asks for request `id` to be matched again (the workflow's own reassign), with its audit
     /// entry in the same transaction.
     pub async fn reassign(
@@ -74,7 +89,7 @@ impl Coordination {
         seen_on_page: &str,
     ) -> Result<Result<(), Refused>, CoordinationError> {
         let stored = match self
-            .as_seen_for(id, seen_on_page, Action::Reassign, actor.at.date())
+            .seen_and_allowed(id, seen_on_page, Action::Reassign, actor)
             .await?
         {
             Ok(stored) => stored,
@@ -104,7 +119,7 @@ impl Coordination {
         seen_on_page: &str,
     ) -> Result<Result<(), Refused>, CoordinationError> {
         let stored = match self
-            .as_seen_for(id, seen_on_page, Action::Release, actor.at.date())
+            .seen_and_allowed(id, seen_on_page, Action::Release, actor)
             .await?
         {
             Ok(stored) => stored,
@@ -148,7 +163,7 @@ impl Coordination {
             )));
         }
         let stored = match self
-            .as_seen_for(id, seen_on_page, Action::Withdraw, actor.at.date())
+            .seen_and_allowed(id, seen_on_page, Action::Withdraw, actor)
             .await?
         {
             Ok(stored) => stored,

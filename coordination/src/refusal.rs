@@ -44,21 +44,6 @@ impl Coordination {
         }
         Ok(Ok(stored))
     }
-
-    /// Request `id` as the page showed it, if the administrator may take `action` on it
-    /// `today`: [`Self::as_seen`], then the lifecycle's rule.
-    pub(crate) async fn as_seen_for(
-        &self,
-        id: &str,
-        seen_on_page: &str,
-        action: Action,
-        today: Date,
-    ) -> Result<Result<StoredRequest, Refused>, CoordinationError> {
-        Ok(match self.as_seen(id, seen_on_page).await? {
-            Ok(stored) => administrator_may(&stored, action, today).map(|()| stored),
-            refused => refused,
-        })
-    }
 }
 
 /// Why an action stored nothing, in words a coordinator can act on.
