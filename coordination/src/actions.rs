@@ -65,6 +65,21 @@ fn subject(stored: &StoredRequest) -> AuditSubject {
 }
 
 impl Coordination {
+    /// Request `id` as the page showed it, if the lifecycle lets the administrator take
+    /// `action` on it today; else the refusal.
+    async fn seen_and_allowed(
+        &self,
+        id: &str,
+        seen_on_page: &str,
+        action: Action,
+        actor: &Actor,
+    ) -> Result<Result<StoredRequest, Refused>, CoordinationError> {
+        Ok(match self.as_seen(id, seen_on_page).await? {
+            Ok(stored) => administrator_may(&stored, action, actor.at.date()).map(|()| stored),
+            Err(refused) => Err(refused),
+        })
+    }
+
     /// Asks for request `id` to be matched again (the workflow's own reassign), with its audit
     /// entry in the same transaction.
     pub async fn reassign(
@@ -73,13 +88,13 @@ impl Coordination {
         id: &str,
         seen_on_page: &str,
     ) -> Result<Result<(), Refused>, CoordinationError> {
-        let stored = match self.as_seen(id, seen_on_page).await? {
+        let stored = match self
+            .seen_and_allowed(id, seen_on_page, Action::Reassign, actor)
+            .await?
+        {
             Ok(stored) => stored,
             Err(refused) => return Ok(Err(refused)),
         };
-        if let Err(refused) = administrator_may(&stored, Action::Reassign, actor.at.date()) {
-            return Ok(Err(refused));
-        }
         let entry = actor
             .entry(
                 "reassigned",
@@ -103,13 +118,13 @@ impl Coordination {
         id: &str,
         seen_on_page: &str,
     ) -> Result<Result<(), Refused>, CoordinationError> {
-        let stored = match self.as_seen(id, seen_on_page).await? {
+        let stored = match self
+            .seen_and_allowed(id, seen_on_page, Action::Release, actor)
+            .await?
+        {
             Ok(stored) => stored,
             Err(refused) => return Ok(Err(refused)),
         };
-        if let Err(refused) = administrator_may(&stored, Action::Release, actor.at.date()) {
-            return Ok(Err(refused));
-        }
         let entry = actor.entry(
             "released",
             subject(&stored),
@@ -147,13 +162,13 @@ impl Coordination {
                 format!("The reason must be {MAX_REASON_CHARS} characters or fewer"),
             )));
         }
-        let stored = match self.as_seen(id, seen_on_page).await? {
+        let stored = match self
+            .seen_and_allowed(id, seen_on_page, Action::Withdraw, actor)
+            .await?
+        {
             Ok(stored) => stored,
             Err(refused) => return Ok(Err(refused)),
         };
-        if let Err(refused) = administrator_may(&stored, Action::Withdraw, actor.at.date()) {
-            return Ok(Err(refused));
-        }
         let entry = actor
             .entry("withdrawn", subject(&stored), format!("reason: {reason}"))
             .transact_put(self.workflow.table())?;

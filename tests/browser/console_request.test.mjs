@@ -7,16 +7,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { baseUrl, expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
 import { openAtStage, signInAs } from './console_session.mjs';
-import { clickAndWait, confirmRequest, sendRequestMonthsAhead } from './school.mjs';
+import { clickAndWait, sendRequestMonthsAhead as sendRequest } from './school.mjs';
 
 useBrowser();
-
-/** Sends a request months ahead (see school.mjs) and confirms it; answers its reference. */
-async function sendRequest(page) {
-  const reference = await sendRequestMonthsAhead(page);
-  await confirmRequest(reference);
-  return reference;
-}
 
 async function errorSummary(page) {
   return (await page.locator('.error-summary').innerText()).trim();

@@ -85,7 +85,9 @@ export async function sendRequestMonthsAhead(page, { email = uniqueEmail(), scho
   await page.fill('#window_2_end', isoDateFromToday(250));
   await clickAndWait(page, page.getByRole('button', { name: 'Send request' }));
   assert.equal((await page.locator('h1').innerText()).trim(), 'Request sent');
-  return (await page.locator('.panel__reference').innerText()).trim();
+  const reference = (await page.locator('.panel__reference').innerText()).trim();
+  await confirmRequest(reference);
+  return reference;
 }
 
 /** A school's private status link, as its email gives it. */

@@ -195,7 +195,6 @@ async fn confirm(state: &State, reference: &str) -> anyhow::Result<serde_json::V
         anyhow::bail!("the template has no SchoolPagesFunction");
     };
     let request_id = crate::demo::request_id_of(&state.table, reference).await?;
-    // Signed at the request's current link version, as its newest email's link is.
     let version = records::request::status_link_version(&state.table, &request_id).await?;
     let token = links.get().await?.status_token(&request_id, version);
     let response = reqwest::Client::builder()

@@ -179,14 +179,12 @@ async fn a_held_request_waits_for_a_coordinator_to_release_it_for_matching() {
     let viewed = viewer.get(&path).await.text().await.unwrap();
     assert!(!viewed.contains("/release\""), "a viewer cannot release");
 
-    let csrf = coordinator.csrf("/console").await;
-    let released = coordinator
-        .post(
-            &format!("{path}/release"),
-            &[("csrf", csrf.as_str()), ("seen", seen.as_str())],
-        )
-        .await;
-    assert_eq!(released.status(), StatusCode::SEE_OTHER);
+    let mut release = async || {
+        let csrf = coordinator.csrf("/console").await;
+        let fields = [("csrf", csrf.as_str()), ("seen", seen.as_str())];
+        coordinator.post(&format!("{path}/release"), &fields).await
+    };
+    assert_eq!(release().await.status(), StatusCode::SEE_OTHER);
     app.wait_for_mail(&ada, 1).await;
     let audit = app.audit_log().await;
     assert!(
@@ -196,14 +194,7 @@ async fn a_held_request_waits_for_a_coordinator_to_release_it_for_matching() {
         "{audit:?}"
     );
     // Released once: a second release from the same page is refused, nothing stored.
-    let csrf = coordinator.csrf("/console").await;
-    let again = coordinator
-        .post(
-            &format!("{path}/release"),
-            &[("csrf", csrf.as_str()), ("seen", seen.as_str())],
-        )
-        .await;
-    assert_ne!(again.status(), StatusCode::SEE_OTHER);
+    assert_ne!(release().await.status(), StatusCode::SEE_OTHER);
 }
 
 /// Everything the request left: its partition's items, and its files' versions.

@@ -146,13 +146,13 @@ async fn a_bad_value_in_any_field_stores_nothing_and_says_which() {
         (SettingKey::ReportDueWorkingDays, "61", "from 1 to 60"),
         (SettingKey::RetentionMonths, "twelve", "from 1 to 120"),
         (SettingKey::MaxUploadMb, "101", "from 1 to 100"),
-        (SettingKey::MaxFilesPerRequest, "0", "from 1 to 200"),
-        (SettingKey::UploadsPerHour, "many", "from 1 to 100"),
         (
             SettingKey::HoldConfirmedRequests,
             "maybe",
             "must be on or off",
         ),
+        (SettingKey::MaxFilesPerRequest, "0", "from 1 to 200"),
+        (SettingKey::UploadsPerHour, "many", "from 1 to 100"),
     ];
     assert_eq!(bad_values.len(), SettingKey::ALL.len(), "every setting");
     for (key, value, reason) in bad_values {

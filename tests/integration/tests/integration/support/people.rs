@@ -354,6 +354,28 @@ impl TestStack {
     }
 }
 
+/// The API body of a request from school `school` (URN `urn`, contact `email`, with a phone
+/// number) for a review of leadership and outcomes.
+fn request_body(urn: &str, school: &str, email: &str) -> Value {
+    json!({
+        "school": {
+            "urn": urn, "name": school, "phase": "primary", "type": "mainstream",
+            "local_authority_code": 202, "trust": null, "postcode": "NW1 2DB",
+            "number_on_roll": 420, "sen_support_percent": 14.5, "ehc_plan_percent": 3.2,
+            "areas_of_need": ["communication_and_interaction"]
+        },
+        "review_type": "send_review",
+        "focus_areas": ["leadership", "outcomes"],
+        "visit_windows": [
+            { "start": date_from_now(30), "end": date_from_now(40) },
+            { "start": date_from_now(60), "end": date_from_now(70) }
+        ],
+        "learning_goal": "How well our graduated approach works.",
+        "contact": { "name": "Grace Hopper", "role": "SENCO", "email": email, "phone": "01632 960 001" },
+        "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
+    })
+}
+
 /// A school's status link renewed (it was forwarded).
 impl TestStack {
     /// How many emails `booked`'s school has had: a renewal's one email is counted from here.
@@ -392,26 +414,4 @@ impl TestStack {
         );
         (new_link, email.text.clone())
     }
-}
-
-/// The API body of a request from school `school` (URN `urn`, contact `email`, with a phone
-/// number) for a review of leadership and outcomes.
-fn request_body(urn: &str, school: &str, email: &str) -> Value {
-    json!({
-        "school": {
-            "urn": urn, "name": school, "phase": "primary", "type": "mainstream",
-            "local_authority_code": 202, "trust": null, "postcode": "NW1 2DB",
-            "number_on_roll": 420, "sen_support_percent": 14.5, "ehc_plan_percent": 3.2,
-            "areas_of_need": ["communication_and_interaction"]
-        },
-        "review_type": "send_review",
-        "focus_areas": ["leadership", "outcomes"],
-        "visit_windows": [
-            { "start": date_from_now(30), "end": date_from_now(40) },
-            { "start": date_from_now(60), "end": date_from_now(70) }
-        ],
-        "learning_goal": "How well our graduated approach works.",
-        "contact": { "name": "Grace Hopper", "role": "SENCO", "email": email, "phone": "01632 960 001" },
-        "declarations": { "no_pupil_named": true, "privacy_notice_accepted": true }
-    })
 }
