@@ -149,9 +149,9 @@ async fn mail(
         .into_iter()
         .map(|item| {
             format!(
-                "{} {:?} {:?}",
-                item["kind"].as_s().unwrap(),
-                item["state"].as_s().unwrap(),
+                "{:?} {:?} {:?}",
+                item.get("kind").and_then(|v| v.as_s().ok()),
+                item.get("state").and_then(|v| v.as_s().ok()),
                 item.get("lease_until")
             )
         })
@@ -228,6 +228,18 @@ async fn a_review_lives_to_its_final_report_with_a_tenth_of_aws_calls_failing() 
     }
     assert!(!reference.is_empty(), "the request was never acknowledged");
     let request_id = app.request_id(&reference).await;
+
+    // The school confirms its request with the button its first email links to.
+    let first_status_link =
+        crate::support::link_containing(&mail(&app, &school_address, 1).await, "/status/");
+    act(
+        &app,
+        "confirming the request",
+        &format!("{first_status_link}/confirm"),
+        async || String::new(),
+        async || app.stored_request(&request_id).await.state.as_str() != "pending_confirmation",
+    )
+    .await;
 
     // The matcher offers it to Ada; she accepts with a date.
     let offer = mail(&app, &ada, 1).await;
