@@ -40,7 +40,8 @@ test('a withdrawn request: the status page says so, the reviewer link is refused
       assert.equal((await notice.locator('h2').innerText()).trim(), 'This request was withdrawn');
       const text = await notice.innerText();
       assert.match(text, /We withdrew this request on \d{1,2} [A-Z][a-z]+ \d{4}\. Nothing more will happen with it/);
-      assert.match(text, /keeps the details, self-evaluation and files of a request for \d+ months after it ends/);
+      // Every request has a purge date (issue 16, item 3): the page gives it.
+      assert.match(text, /are kept until \d{1,2} [A-Z][a-z]+ \d{4} and then deleted/);
       assert.doesNotMatch(await page.locator('.timeline').innerText(), /Finding a reviewer/);
       await expectNoAxeViolations(page, 'status page, withdrawn');
 
