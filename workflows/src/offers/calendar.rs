@@ -29,7 +29,7 @@ pub fn visit_event(programme: &Programme, visit: &VisitConfirmed) -> String {
         ));
     // A moved visit keeps its UID and raises SEQUENCE, so calendars move the entry.
     event.add_property("SEQUENCE", visit.sequence.to_string());
-    if let Ok(date) = NaiveDate::parse_from_str(&visit.visit_date, "%Y-%m-%d") {
+    if let Some(date) = all_day(&visit.visit_date) {
         event.all_day(date);
     }
     let ics = Calendar::new()
@@ -38,6 +38,18 @@ pub fn visit_event(programme: &Programme, visit: &VisitConfirmed) -> String {
         .done()
         .to_string();
     refold(&ics)
+}
+
+/// The visit's day, read as the product writes dates (`YYYY-MM-DD`). chrono's `%Y` also takes
+/// a year of one to three digits, so "7-03-02" was a date here and nowhere else (found by
+/// fuzzing).
+fn all_day(visit_date: &str) -> Option<NaiveDate> {
+    let date = records::domain::parse_date(visit_date).ok()?;
+    NaiveDate::from_ymd_opt(
+        date.year(),
+        u8::from(date.month()).into(),
+        date.day().into(),
+    )
 }
 
 /// `text` with its control characters as spaces: icalendar escapes a line feed but not a
@@ -121,6 +133,24 @@ mod tests {
             ics.replace("\r\n ", "")
                 .contains(&format!("LOCATION:{school}\\, NW1 2DB\r\n"))
         );
+    }
+
+    #[test]
+    fn only_a_date_written_as_the_product_writes_it_is_the_events_day() {
+        // Regression (fuzzing): chrono read a one-digit year as a date, the product does not.
+        for (date, day) in [
+            ("2027-03-04", Some("DTSTART;VALUE=DATE:20270304")),
+            ("7-03-02", None),
+            ("2027-3-4x", None),
+        ] {
+            let mut visit = visit("Brook Primary");
+            visit.visit_date = date.into();
+            let ics = visit_event(&programme(), &visit);
+            match day {
+                Some(line) => assert!(ics.contains(line), "{ics}"),
+                None => assert!(!ics.contains("DTSTART"), "{date}: {ics}"),
+            }
+        }
     }
 
     #[test]
