@@ -110,6 +110,8 @@ pub type RenderError = Box<dyn std::error::Error + Send + Sync>;
 pub struct Programme {
     pub name: String,
     pub contact_email: String,
+    /// The address emails are sent from (the organiser of the calendar messages).
+    pub sender_address: String,
     /// The site's base URL, without a trailing slash.
     pub site_url: String,
 }
@@ -145,6 +147,7 @@ pub fn example_programme() -> Programme {
     Programme {
         name: "Northshire SEND Review".into(),
         contact_email: "send@northshire.example".into(),
+        sender_address: "reviews@northshire.example".into(),
         site_url: "https://reviews.example".into(),
     }
 }

@@ -102,13 +102,7 @@ fn parse(id: &str, raw: &str, destinations: &serde_json::Value) -> Option<SentMa
         .attachments()
         .map(|part| Attachment {
             filename: part.attachment_name().unwrap_or("attachment").to_owned(),
-            content_type: part
-                .content_type()
-                .map(|ct| match ct.subtype() {
-                    Some(sub) => format!("{}/{}", ct.ctype(), sub),
-                    None => ct.ctype().to_owned(),
-                })
-                .unwrap_or_default(),
+            content_type: part.content_type().map(content_type).unwrap_or_default(),
             size: part.contents().len(),
             content: part.contents().to_vec(),
         })
@@ -126,6 +120,23 @@ fn parse(id: &str, raw: &str, destinations: &serde_json::Value) -> Option<SentMa
         html,
         attachments,
     })
+}
+
+/// `type/subtype; name=value...` as the part declares it (a calendar message's `method`, its
+/// `charset`), the names lower case.
+fn content_type(ct: &mail_parser::ContentType) -> String {
+    let mut text = match ct.subtype() {
+        Some(sub) => format!("{}/{}", ct.ctype(), sub),
+        None => ct.ctype().to_owned(),
+    };
+    for attribute in ct.attributes().unwrap_or_default() {
+        let name = attribute.name.to_ascii_lowercase();
+        // The file's name is the attachment's own field.
+        if name != "name" {
+            text.push_str(&format!("; {name}={}", attribute.value));
+        }
+    }
+    text
 }
 
 /// The `href`s of an HTML body, unescaped, in order.
