@@ -21,11 +21,13 @@ LAYERS = {
     "records": set(),
     # Review frameworks: data and their store, over records' domain types and table.
     "frameworks": {"records"},
+    # Programme insights: counters kept from the stream, and the feedback that feeds them.
+    "insights": {"records"},
     "workflows": {"records", "frameworks"},
     # The coordinator's use cases: the workflows' layer, beside them (workflows is full).
     "coordination": {"records", "frameworks", "workflows"},
-    "mail": {"records", "frameworks", "workflows", "coordination"},
-    "web": {"records", "frameworks", "workflows", "coordination"},
+    "mail": {"records", "frameworks", "workflows", "coordination", "insights"},
+    "web": {"records", "frameworks", "workflows", "coordination", "insights"},
 }
 MAX_LIBRARY_LINES = 10_000
 MAX_FILE_LINES = 900
