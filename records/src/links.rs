@@ -17,7 +17,9 @@ use time::{Date, Duration};
 use crate::aws::AwsClients;
 use crate::{ConfigError, Env};
 
+mod feedback;
 mod reviewer_details;
+pub use feedback::{FEEDBACK_LINK_DAYS, feedback_link};
 pub use reviewer_details::{REVIEWER_DETAILS_LINK_DAYS, reviewer_details_link};
 
 /// The secret that signs every link.

@@ -8,6 +8,7 @@
 
 mod attention;
 pub mod cognito;
+mod insights_page;
 mod people;
 pub mod pipeline;
 mod plan_page;
@@ -157,6 +158,10 @@ impl Console {
         match (method.as_str(), path.as_str()) {
             ("GET", "/console") => self.pipeline_page(&branding, &request, now).await,
             ("GET", "/console/pipeline.csv") => self.pipeline_csv(&branding, &request, now).await,
+            // Programme insights (issue 17): aggregates only, so every role.
+            ("GET", page @ (insights_page::PAGE | insights_page::CSV)) => {
+                self.insights_page(&branding, &request, page, now).await
+            }
             // Settings (issue 14): the catalogue's form, saved as a versioned document.
             ("GET", "/console/settings") => {
                 settings_page::show(self, &branding, &request, now).await

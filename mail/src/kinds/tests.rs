@@ -112,6 +112,10 @@ const STORED: &[(&str, &str)] = &[
         r#"{"kind":"status_link_renewed","request_id":"01JREQ","reference":"SR-7K3M-Q9","contact_name":"Ada","school_name":"Hill School","renewed_by":"coordinator"}"#,
         "Camden SEND Review: a new link to your request SR-7K3M-Q9",
     ),
+    (
+        r#"{"kind":"feedback_invitation","request_id":"01JREQ","respondent":"school","school_name":"Hill School","expires_at":1900000000}"#,
+        "Camden SEND Review: how useful was your review?",
+    ),
 ];
 
 #[test]
