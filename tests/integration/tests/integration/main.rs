@@ -16,6 +16,7 @@ mod evidence_limits;
 mod faults;
 mod feedback;
 mod follow_up_report;
+mod framework_reviews;
 mod frameworks;
 mod hardening;
 mod insights;
