@@ -23,8 +23,8 @@ use time::OffsetDateTime;
 pub use counters::Counts;
 pub use store::Period;
 
-/// The signposting index's partitions, `SIGNPOST#<area>` (`workflows::after_report::signposting`
-/// writes them; this crate is below it).
+/// The signposting index's partitions, `SIGNPOST#[<review type>#]<area>`
+/// (`workflows::after_report::signposting` writes them; this crate is below it).
 const SIGNPOST_PREFIX: &str = "SIGNPOST#";
 
 /// One change of the table, as a stream record carries it.
@@ -74,7 +74,9 @@ async fn request_of(
 
 /// What `change` adds to the counters (nothing for an item they do not count).
 pub async fn tallies_of(table: &Table, change: &Change) -> Result<Vec<tally::Tally>, StoreError> {
-    if let Some(area) = change.pk.strip_prefix(SIGNPOST_PREFIX) {
+    if let Some(rest) = change.pk.strip_prefix(SIGNPOST_PREFIX) {
+        // `SIGNPOST#<area>`, or `SIGNPOST#<review type>#<area>` for another framework's.
+        let area = rest.rsplit('#').next().unwrap_or(rest);
         return Ok(tally::signpost_changed(
             &change.event_id,
             area,

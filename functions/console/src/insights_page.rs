@@ -11,14 +11,14 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, Response};
 use records::branding::Branding;
 use records::domain::calendar::Term;
-use records::domain::request::{FocusArea, ReviewType};
+use records::domain::request::ReviewType;
 use records::domain::{Phase, SchoolType};
 use records::lifecycle::RequestState;
 use serde::Deserialize;
 use time::Date;
 use web::pages::console::FilterOption;
 use web::pages::console::insights::{
-    Chart, ChartRow, InsightsPage, ScoreRow, SpreadRow, StrengthRow,
+    Chart, ChartRow, InsightsPage, InsightsView, ScoreRow, SpreadRow,
 };
 
 use crate::{Console, SignedInUser, clock, unavailable};
@@ -81,11 +81,19 @@ fn periods(today: Date, chosen: Period) -> Vec<FilterOption> {
         .collect()
 }
 
-/// The title of a focus area's key (one function, whatever keys frameworks bring).
+/// The title of a focus area's key (one function): its title in the first built-in framework
+/// that has it, else the key in words (a programme's own area).
 pub fn area_title(key: &str) -> String {
-    FocusArea::from_str(key)
-        .map(|area| area.label().to_owned())
-        .unwrap_or_else(|_| key.replace('_', " "))
+    ReviewType::ALL
+        .iter()
+        .find_map(|review_type| {
+            frameworks::Framework::built_in(*review_type)
+                .areas
+                .into_iter()
+                .find(|area| area.key.as_str() == key)
+                .map(|area| area.title)
+        })
+        .unwrap_or_else(|| key.replace('_', " "))
 }
 
 fn stage_label(state: &str) -> String {
@@ -219,16 +227,13 @@ pub fn spreads(counts: &Counts) -> Vec<SpreadRow> {
     .collect()
 }
 
-fn strengths(counts: &Counts) -> Vec<StrengthRow> {
-    counts
-        .strengths()
-        .into_iter()
-        .map(|s| StrengthRow {
-            area: area_title(&s.area),
-            schools: s.schools,
-            names: s.names,
-        })
-        .collect()
+/// The consenting strong schools per area, each area by its title.
+fn strengths(counts: &Counts) -> Vec<counters::Strength> {
+    let mut strengths = counts.strengths();
+    for strength in &mut strengths {
+        strength.area = area_title(&strength.area);
+    }
+    strengths
 }
 
 fn scores(counts: &Counts) -> Vec<ScoreRow> {
@@ -313,75 +318,53 @@ pub fn csv(period: Period, counts: &Counts) -> String {
     out
 }
 
-impl Console {
-    pub(crate) async fn insights_page(
-        &self,
-        branding: &Branding,
-        request: &Request,
-        path: &str,
-        now: i64,
-    ) -> Response<Body> {
-        let user = match self.signed_in(branding, request, now).await {
-            Ok(user) => user,
-            Err(answer) => return answer,
-        };
-        let query = request.uri().query().unwrap_or_default();
-        if path == CSV {
-            let (period, _) = period_of(query, clock(now).date());
-            return match store::load(&self.table, period).await {
-                Ok(counts) => {
-                    let mut response = web::http::text(
-                        StatusCode::OK,
-                        "text/csv; charset=utf-8",
-                        csv(period, &counts),
-                    );
-                    if let Ok(value) = lambda_http::http::HeaderValue::from_str(&format!(
-                        "attachment; filename=\"insights-{}.csv\"",
-                        period.key()
-                    )) {
-                        response.headers_mut().insert("content-disposition", value);
-                    }
-                    response
-                }
-                Err(e) => unavailable(branding, &e),
-            };
-        }
-        let shown = SignedInUser {
-            email: user.claims.email.clone(),
-            role_label: user.role.label(),
-            may_export: user.role == crate::Role::Coordinator,
-        };
-        match self
-            .insights_html(branding, &shown, &user.session.csrf, query, now)
-            .await
-        {
-            Ok((status, html)) => web::http::page(status, html),
-            Err(e) => unavailable(branding, &e),
-        }
+/// `GET /console/insights.csv?period=...`: the page's figures as CSV, for every role.
+pub(crate) async fn csv_download(
+    console: &Console,
+    branding: &Branding,
+    request: &Request,
+    now: i64,
+) -> Response<Body> {
+    if let Err(answer) = console.signed_in(branding, request, now).await {
+        return answer;
     }
+    let (period, _) = period_of(request.uri().query().unwrap_or_default(), clock(now).date());
+    match store::load(&console.table, period).await {
+        Ok(counts) => {
+            let mut response = web::http::text(
+                StatusCode::OK,
+                "text/csv; charset=utf-8",
+                csv(period, &counts),
+            );
+            if let Ok(value) = lambda_http::http::HeaderValue::from_str(&format!(
+                "attachment; filename=\"insights-{}.csv\"",
+                period.key()
+            )) {
+                response.headers_mut().insert("content-disposition", value);
+            }
+            response
+        }
+        Err(e) => unavailable(branding, &e),
+    }
+}
 
-    /// What `GET /console/insights?<query>` shows once the session is checked: the reads and
-    /// the page. Public for the benchmark, which times it against the reads alone.
-    pub async fn insights_html(
-        &self,
-        branding: &Branding,
-        user: &SignedInUser,
-        csrf: &str,
-        query: &str,
-        now: i64,
-    ) -> Result<(StatusCode, askama::Result<String>), records::store::StoreError> {
-        let today = clock(now).date();
-        let (period, error) = period_of(query, today);
-        let counts = store::load(&self.table, period).await?;
-        let status = if error.is_some() {
-            StatusCode::BAD_REQUEST
-        } else {
-            StatusCode::OK
-        };
-        let html = askama::Template::render(&InsightsPage {
-            branding,
-            user,
-            csrf,
+/// The insights page's view of `query` on the day of `now`: the reads and the figures.
+pub(crate) async fn view(
+    console: &Console,
+    query: &str,
+    now: i64,
+) -> Result<(StatusCode, InsightsView), records::store::StoreError> {
+    let today = clock(now).date();
+    let (period, error) = period_of(query, today);
+    let counts = store::load(&console.table, period).await?;
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        InsightsView {
             period_label: crate::pipeline::capitalised(&period.to_string()),
             period_key: period.key(),
             periods: periods(today, period),
@@ -391,9 +374,23 @@ impl Console {
             strengths: strengths(&counts),
             min_schools_named: counters::MIN_SCHOOLS_NAMED,
             scores: scores(&counts),
-        });
-        Ok((status, html))
-    }
+        },
+    ))
+}
+
+/// `view` rendered for `user`.
+pub(crate) fn render(
+    branding: &Branding,
+    user: &SignedInUser,
+    csrf: &str,
+    view: &InsightsView,
+) -> askama::Result<String> {
+    askama::Template::render(&InsightsPage {
+        branding,
+        user,
+        csrf,
+        view,
+    })
 }
 
 #[cfg(test)]

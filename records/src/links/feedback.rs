@@ -3,10 +3,6 @@
 //! and each respondent's link opens only their own form. Never stored: re-derived when the
 //! email is rendered.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::Mac;
-
 use super::{LinkError, LinkSecret};
 
 /// How long a feedback link works from the day the report became final.
@@ -18,9 +14,7 @@ impl LinkSecret {
     /// The token of `respondent`'s (`school`, `lead`, `second`) feedback form for request
     /// `request_id`, working until `expires_at`.
     pub fn feedback_token(&self, request_id: &str, respondent: &str, expires_at: i64) -> String {
-        let payload = format!("{request_id}.{respondent}.{expires_at}");
-        let signature = URL_SAFE_NO_PAD.encode(self.mac(PURPOSE, &payload).finalize().into_bytes());
-        format!("{payload}.{signature}")
+        self.sign_expiring(PURPOSE, format!("{request_id}.{respondent}.{expires_at}"))
     }
 
     /// The request id and respondent a feedback token was signed for, if its signature holds
@@ -30,27 +24,8 @@ impl LinkSecret {
         token: &str,
         now: i64,
     ) -> Result<(String, String), LinkError> {
-        let mut parts = token.split('.');
-        let (Some(request_id), Some(respondent), Some(expires), Some(signature), None) = (
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-            parts.next(),
-        ) else {
-            return Err(LinkError::Malformed);
-        };
-        let expires_at: i64 = expires.parse().map_err(|_| LinkError::Malformed)?;
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|_| LinkError::Malformed)?;
-        self.mac(PURPOSE, &format!("{request_id}.{respondent}.{expires}"))
-            .verify_slice(&signature)
-            .map_err(|_| LinkError::BadSignature)?;
-        if now >= expires_at {
-            return Err(LinkError::Expired);
-        }
-        Ok((request_id.to_owned(), respondent.to_owned()))
+        let fields = self.verify_expiring(PURPOSE, token, 2, now)?;
+        Ok((fields[0].to_owned(), fields[1].to_owned()))
     }
 }
 

@@ -6,7 +6,6 @@
 use std::time::Duration;
 
 use local_runner::mailbox::SentMail;
-use records::domain::request::FocusArea;
 use reqwest::StatusCode;
 use time::OffsetDateTime;
 use workflows::report::FactualCheck;
@@ -79,7 +78,7 @@ async fn feedback_a_final_report_asks_the_school_and_each_reviewer_once_and_keep
     )
     .await;
     let now = OffsetDateTime::now_utc();
-    let areas: Vec<FocusArea> = stored.request.focus_areas.areas();
+    let areas = stored.request.areas();
     let report = complete_report(&areas);
     let version = app.draft_sent(&request_id, &report, now).await;
     assert_eq!(

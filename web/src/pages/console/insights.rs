@@ -5,6 +5,7 @@
 
 use askama::Template;
 
+use insights::counters::Strength;
 use records::branding::Branding;
 
 use super::{FilterOption, SignedInUser};
@@ -97,14 +98,6 @@ pub struct SpreadRow {
     pub p90: String,
 }
 
-/// Consenting schools strong in an area; their names only behind five schools or more.
-#[derive(Debug, Clone)]
-pub struct StrengthRow {
-    pub area: String,
-    pub schools: i64,
-    pub names: Option<Vec<String>>,
-}
-
 /// One feedback question: answers, mean, and how many gave each score.
 #[derive(Debug, Clone)]
 pub struct ScoreRow {
@@ -115,12 +108,9 @@ pub struct ScoreRow {
     pub by_score: [i64; 5],
 }
 
-#[derive(Template)]
-#[template(path = "console/insights.html")]
-pub struct InsightsPage<'a> {
-    pub branding: &'a Branding,
-    pub user: &'a SignedInUser,
-    pub csrf: &'a str,
+/// What the insights page shows: the period chosen and the figures of it.
+#[derive(Debug, Clone)]
+pub struct InsightsView {
     /// `Autumn term 2026`, `School year 2026 to 2027`.
     pub period_label: String,
     pub period_key: String,
@@ -129,7 +119,17 @@ pub struct InsightsPage<'a> {
     pub error: Option<String>,
     pub charts: Vec<Chart>,
     pub spreads: Vec<SpreadRow>,
-    pub strengths: Vec<StrengthRow>,
+    /// Consenting schools strong in each area (titled); names only behind five or more.
+    pub strengths: Vec<Strength>,
     pub min_schools_named: usize,
     pub scores: Vec<ScoreRow>,
+}
+
+#[derive(Template)]
+#[template(path = "console/insights.html")]
+pub struct InsightsPage<'a> {
+    pub branding: &'a Branding,
+    pub user: &'a SignedInUser,
+    pub csrf: &'a str,
+    pub view: &'a InsightsView,
 }
