@@ -92,8 +92,11 @@ impl Chart {
 /// Days from request to a milestone: how many got there, the median and the 90th percentile.
 #[derive(Debug, Clone)]
 pub struct SpreadRow {
+    /// The milestone: `Booked`, `Visit`, `Final report`.
     pub label: &'static str,
+    /// How many requests reached it.
     pub count: i64,
+    /// In days, or a dash when none did.
     pub median: String,
     pub p90: String,
 }
@@ -101,10 +104,14 @@ pub struct SpreadRow {
 /// One feedback question: answers, mean, and how many gave each score.
 #[derive(Debug, Clone)]
 pub struct ScoreRow {
+    /// `Schools` or `Reviewers`.
     pub side: &'static str,
+    /// The question as the form asked it.
     pub question: &'static str,
     pub answers: i64,
+    /// To one decimal place, or a dash when nobody answered.
     pub mean: String,
+    /// How many answered 1, 2, 3, 4 and 5.
     pub by_score: [i64; 5],
 }
 
@@ -113,15 +120,21 @@ pub struct ScoreRow {
 pub struct InsightsView {
     /// `Autumn term 2026`, `School year 2026 to 2027`.
     pub period_label: String,
+    /// `autumn-2026`, `year-2026`: the CSV link's period.
     pub period_key: String,
+    /// The list of the form: recent terms and school years, the shown one selected.
     pub periods: Vec<FilterOption>,
     /// A period the list does not hold (the current term is shown instead).
     pub error: Option<String>,
+    /// The funnel, then the requests by stage, type, phase and school type, then the areas'
+    /// "even better if".
     pub charts: Vec<Chart>,
+    /// Days from request to booked, to the visit, to the final report.
     pub spreads: Vec<SpreadRow>,
     /// Consenting schools strong in each area (titled); names only behind five or more.
     pub strengths: Vec<Strength>,
     pub min_schools_named: usize,
+    /// Each feedback question of both sides, in the forms' order.
     pub scores: Vec<ScoreRow>,
 }
 
@@ -131,5 +144,6 @@ pub struct InsightsPage<'a> {
     pub branding: &'a Branding,
     pub user: &'a SignedInUser,
     pub csrf: &'a str,
+    /// What the page shows, once read (the benchmark times reading and rendering together).
     pub view: &'a InsightsView,
 }
