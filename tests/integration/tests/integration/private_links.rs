@@ -175,7 +175,11 @@ const WITHDRAWN: (StatusCode, &str) = (StatusCode::GONE, "This review was withdr
 /// a moment after each earlier change (what a refused link must not store is the rest).
 async fn everything(app: &TestStack) -> Vec<records::store::Item> {
     let mut items = app.items_with_prefix("").await;
-    items.retain(|item| item["pk"].as_s().is_ok_and(|pk| !pk.starts_with("INSIGHTS")));
+    items.retain(|item| {
+        item["pk"]
+            .as_s()
+            .is_ok_and(|pk| !pk.starts_with("INSIGHTS"))
+    });
     items.sort_by_key(|item| format!("{:?}{:?}", item["pk"], item["sk"]));
     items
 }
