@@ -74,6 +74,7 @@ registry! {
     CheckRunningOut(coordination::CheckRunningOut),
     StatusLinkRenewed(coordination::status_link::StatusLinkRenewed),
     VisitCancelled(offers::VisitCancelled),
+    FeedbackInvitation(coordination::feedback::FeedbackInvitation),
 }
 
 #[cfg(test)]

@@ -23,11 +23,13 @@ LAYERS = {
     "itip": {"records"},
     # Review frameworks: data and their store, over records' domain types and table.
     "frameworks": {"records"},
+    # Programme insights: counters kept from the stream, and the feedback that feeds them.
+    "insights": {"records"},
     "workflows": {"records", "frameworks", "itip"},
     # The coordinator's use cases: the workflows' layer, beside them (workflows is full).
     "coordination": {"records", "frameworks", "workflows", "itip"},
-    "mail": {"records", "frameworks", "workflows", "coordination", "itip"},
-    "web": {"records", "frameworks", "workflows", "coordination", "itip"},
+    "mail": {"records", "frameworks", "workflows", "coordination", "itip", "insights"},
+    "web": {"records", "frameworks", "workflows", "coordination", "itip", "insights"},
 }
 MAX_LIBRARY_LINES = 10_000
 MAX_FILE_LINES = 900

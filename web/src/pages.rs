@@ -4,6 +4,7 @@
 pub mod after_report;
 pub mod console;
 pub mod evidence;
+pub mod feedback;
 pub mod report;
 pub mod reviewer_details;
 

@@ -331,6 +331,11 @@ impl ReviewerPages {
             }),
             now,
         ));
+        // Feedback both ways: the school and each reviewer are asked, in the same transaction.
+        match coordination::feedback::invitations(table, &review.stored, now).await {
+            Ok(invitations) => also.extend(invitations),
+            Err(error) => return trouble(branding, &error),
+        }
         match store::finalise(table, request_id, version, &html_key, &pdf_key, now, also).await {
             Ok(_) => web::http::see_other(action),
             Err(error) => trouble(branding, &error),

@@ -35,6 +35,7 @@ use workflows::visit_date::{DateChangeForm, DateChangeOutcome, DateChangeView};
 mod after_report;
 mod confirm;
 mod evidence;
+mod feedback;
 mod report;
 mod self_evaluation;
 
@@ -163,6 +164,9 @@ impl SchoolPages {
                     Err(()) => not_found(&branding),
                 }
             }
+            // Feedback both ways once a report is final (insights::feedback).
+            "GET /feedback/{token}" => self.feedback(&branding, &request, false, now).await,
+            "POST /feedback/{token}" => self.feedback(&branding, &request, true, now).await,
             route if route.contains(" /status/{token}") => {
                 // The one place a status token becomes a request.
                 let token = path_parameter(&request, "token");

@@ -117,6 +117,10 @@ const STORED: &[(&str, &str)] = &[
         r#"{"kind":"visit_cancelled","to_school":true,"request_id":"01JREQ","reference":"SR-7K3M-Q9","school_name":"Hill School","visit_date":"2027-03-04","visit_date_text":"4 March 2027","sequence":2,"cancelled_at":"2027-02-01T09:30:00Z","attendee":{"name":"Ada","email":"ada@hill.example"}}"#,
         "Visit cancelled: Hill School on 4 March 2027",
     ),
+    (
+        r#"{"kind":"feedback_invitation","request_id":"01JREQ","respondent":"school","school_name":"Hill School","expires_at":1900000000}"#,
+        "Camden SEND Review: how useful was your review?",
+    ),
 ];
 
 #[test]
