@@ -50,22 +50,7 @@ fn ics_text(text: &str) -> String {
         .replace('\n', "\\n")
 }
 
-/// Text escaped for HTML (an element's content or a quoted attribute).
-pub(crate) fn html_text(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// Each line an escaped HTML paragraph: the HTML part of the console's plain emails.
-pub(crate) fn html_paragraphs(lines: &[String]) -> String {
-    lines
-        .iter()
-        .map(|line| format!("<p>{}</p>", html_text(line)))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+pub(crate) use records::outbox::{html_paragraphs, html_text};
 
 impl ReviewerReleased {
     /// The cancellation of the visit's calendar entry: same UID, a higher SEQUENCE.

@@ -21,11 +21,13 @@ LAYERS = {
     "records": set(),
     # Review frameworks: data and their store, over records' domain types and table.
     "frameworks": {"records"},
+    # The visit day's plan and verbal feedback: rules, stored shapes and their use cases.
+    "visit-day": {"records", "frameworks"},
     "workflows": {"records", "frameworks"},
     # The coordinator's use cases: the workflows' layer, beside them (workflows is full).
     "coordination": {"records", "frameworks", "workflows"},
-    "mail": {"records", "frameworks", "workflows", "coordination"},
-    "web": {"records", "frameworks", "workflows", "coordination"},
+    "mail": {"records", "frameworks", "workflows", "coordination", "visit-day"},
+    "web": {"records", "frameworks", "workflows", "coordination", "visit-day"},
 }
 MAX_LIBRARY_LINES = 10_000
 MAX_FILE_LINES = 900
