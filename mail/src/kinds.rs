@@ -73,6 +73,7 @@ registry! {
     ReviewerDetailsLink(coordination::ReviewerDetailsLink),
     CheckRunningOut(coordination::CheckRunningOut),
     StatusLinkRenewed(coordination::status_link::StatusLinkRenewed),
+    VisitPlanChanged(visit_day::PlanChanged),
 }
 
 #[cfg(test)]

@@ -82,7 +82,7 @@ impl PlanChanged {
             recipient_name: to.name.clone(),
             changed_by: changed_by.to_owned(),
             visit_date: visit.map(|d| d.to_string()).unwrap_or_default(),
-            visit_date_text: crate::store::visit_date_text(stored),
+            visit_date_text: crate::visit_date_text(stored),
             offer_id: to.offer_id.clone(),
             sessions: plan_lines(plan),
         }

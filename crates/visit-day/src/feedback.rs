@@ -187,7 +187,7 @@ mod tests {
     #[test]
     fn too_many_or_too_long_points_are_refused_per_field() {
         let areas = vec!["outcomes".to_owned()];
-        let many = vec!["a point"; MAX_POINTS + 1].join("\n");
+        let many = ["a point"; MAX_POINTS + 1].join("\n");
         let long = "x".repeat(MAX_POINT_CHARS + 1);
         let errors = VerbalFeedback::parse(
             &pairs(&[

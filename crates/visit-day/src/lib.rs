@@ -26,3 +26,12 @@ pub fn area_title(key: &str) -> String {
         Err(_) => key.to_owned(),
     }
 }
+
+/// The visit date of `stored` as pages and emails write it.
+pub fn visit_date_text(stored: &records::request::StoredRequest) -> String {
+    stored
+        .lead
+        .as_ref()
+        .map(|lead| records::domain::request::long_date(lead.visit_date))
+        .unwrap_or_default()
+}

@@ -5,7 +5,6 @@
 
 use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::TransactWriteItem;
-use records::domain::request::long_date;
 use records::lifecycle::{Action, Guard, Person, Refusal, Stage, allowed};
 use records::request::{Side, StoredRequest};
 use records::store::{StoreError, Table, dynamo_error, n, s};
@@ -237,13 +236,4 @@ pub async fn feedback_for_school(
         .get::<VerbalFeedback>(table, &stored.id)
         .await?
         .filter(|f| !f.body.is_empty()))
-}
-
-/// The visit date of `stored` as pages and emails write it.
-pub fn visit_date_text(stored: &StoredRequest) -> String {
-    stored
-        .lead
-        .as_ref()
-        .map(|lead| long_date(lead.visit_date))
-        .unwrap_or_default()
 }

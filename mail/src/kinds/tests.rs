@@ -112,6 +112,10 @@ const STORED: &[(&str, &str)] = &[
         r#"{"kind":"status_link_renewed","request_id":"01JREQ","reference":"SR-7K3M-Q9","contact_name":"Ada","school_name":"Hill School","renewed_by":"coordinator"}"#,
         "Camden SEND Review: a new link to your request SR-7K3M-Q9",
     ),
+    (
+        r#"{"kind":"visit_plan_changed","request_id":"01JREQ","reference":"SR-7K3M-Q9","school_name":"Hill School","recipient_name":"Bea","changed_by":"the school","visit_date":"2027-03-04","visit_date_text":"4 March 2027","offer_id":"01JOFFER","sessions":["09:00–09:45 Meeting with the SENCO, Library (SENCO)"]}"#,
+        "Visit plan changed: Hill School on 4 March 2027",
+    ),
 ];
 
 #[test]
