@@ -216,25 +216,17 @@ impl fmt::Display for Refusal {
             (Confirm, _) => "This request is already confirmed.",
             (Release, Withdrawn) => "This request was withdrawn, so it can no longer be released.",
             (Release, _) => "Only a held request can be released for matching.",
-            (PlanVisit, Withdrawn) => {
-                "This request was withdrawn, so the plan of its visit can no longer change."
-            }
+            (PlanVisit, Withdrawn) => "This request was withdrawn, so its visit plan is closed.",
             (PlanVisit, VisitTookPlace | VisitDayCame) => {
                 "The visit has taken place, so its plan can no longer change."
             }
-            (PlanVisit, ReportSent(_)) => {
-                "The report has been sent to the school, so the visit plan can no longer change."
-            }
+            (PlanVisit, ReportSent(_)) => "The report has been sent, so the visit plan is closed.",
             (PlanVisit, _) => "The visit day can be planned once a visit is booked.",
-            (RecordFeedback, Withdrawn) => {
-                "This review was withdrawn, so its verbal feedback can no longer be recorded."
-            }
+            (RecordFeedback, Withdrawn) => "This review was withdrawn, so its feedback is closed.",
             (RecordFeedback, VisitToCome) => {
                 "The verbal feedback can be recorded from the day of the visit."
             }
-            (RecordFeedback, _) => {
-                "The verbal feedback cannot be changed at this stage of the review."
-            }
+            (RecordFeedback, _) => "The verbal feedback cannot be changed now.",
         };
         f.write_str(text)
     }

@@ -54,37 +54,39 @@ pub fn plan_lines(plan: &Plan) -> Vec<String> {
         .collect()
 }
 
+/// What rendering an email gives.
+type Rendered = Result<RenderedEmail, RenderError>;
+
 /// To one side: the other changed the confirmed plan.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PlanChanged {
-    pub request_id: String,
-    pub reference: String,
-    pub school_name: String,
-    pub recipient_name: String,
-    /// "the school", or the lead reviewer's name.
-    pub changed_by: String,
-    /// `YYYY-MM-DD`.
-    pub visit_date: String,
-    pub visit_date_text: String,
-    /// The reviewer's accepted offer, for their review link; `None`: to the school.
-    pub offer_id: Option<String>,
     /// The plan as it now is, a line a session.
     pub sessions: Vec<String>,
+    pub request_id: String,
+    /// The reviewer's accepted offer, for their review link; `None`: to the school.
+    pub offer_id: Option<String>,
+    /// Who the email greets, and who changed the plan ("the school", or the lead's name).
+    pub names: (String, String),
+    /// The school's name and the request's reference.
+    pub school: (String, String),
+    /// The visit's day: `YYYY-MM-DD` (for the review link's expiry), and as written.
+    pub visit: (String, String),
 }
 
 impl PlanChanged {
     pub fn new(stored: &StoredRequest, plan: &Plan, changed_by: &str, to: &Recipient) -> Self {
         let visit = stored.lead.as_ref().map(|lead| lead.visit_date);
+        let visit_date = visit.map(|d| d.to_string()).unwrap_or_default();
         Self {
-            request_id: stored.id.clone(),
-            reference: stored.reference.to_string(),
-            school_name: stored.request.school.name.to_string(),
-            recipient_name: to.name.clone(),
-            changed_by: changed_by.to_owned(),
-            visit_date: visit.map(|d| d.to_string()).unwrap_or_default(),
-            visit_date_text: crate::visit_date_text(stored),
-            offer_id: to.offer_id.clone(),
             sessions: plan_lines(plan),
+            request_id: stored.id.clone(),
+            offer_id: to.offer_id.clone(),
+            names: (to.name.clone(), changed_by.to_owned()),
+            school: (
+                stored.request.school.name.to_string(),
+                stored.reference.to_string(),
+            ),
+            visit: (visit_date, crate::visit_date_text(stored)),
         }
     }
 
@@ -94,7 +96,7 @@ impl PlanChanged {
         match &self.offer_id {
             None => status_link(site, links, &self.request_id, "/visit-day"),
             Some(offer_id) => {
-                let expires_at = records::domain::parse_date(&self.visit_date)
+                let expires_at = records::domain::parse_date(&self.visit.0)
                     .map(review_link_expiry)
                     .unwrap_or_default();
                 let review = ReviewLink {
@@ -110,34 +112,33 @@ impl PlanChanged {
 impl OutboxEmail for PlanChanged {
     const KIND: &'static str = "visit_plan_changed";
 
-    fn render(
-        &self,
-        programme: &Programme,
-        links: &EmailLinks,
-    ) -> Result<RenderedEmail, RenderError> {
-        let changed_by = match self.changed_by.as_str() {
+    /// The plan as it now is, with a link to the recipient's own page of it.
+    fn render(&self, programme: &Programme, links: &EmailLinks) -> Rendered {
+        let ((recipient, changed_by), (school, reference)) = (&self.names, &self.school);
+        let visit = &self.visit.1;
+        let changed_by = match changed_by.as_str() {
             "the school" => "The school".to_owned(),
             name => format!("{name}, the lead reviewer,"),
         };
         let mut lines = vec![
-            format!("Dear {},", self.recipient_name),
+            format!("Dear {recipient},"),
             format!(
-                "{changed_by} changed the plan of the visit to {} on {} (reference {}) after it was confirmed. The day is now:",
-                self.school_name, self.visit_date_text, self.reference
+                "{changed_by} changed the plan of the visit to {school} on {visit} (reference {reference}) after it was confirmed. The day is now:"
             ),
         ];
         lines.extend(self.sessions.iter().cloned());
-        lines.push(format!(
-            "See the plan and say if something does not work for you: {}",
-            self.link(programme, links)
-        ));
+        let link = self.link(programme, links);
+        let see = "See the plan and say if something does not work for you";
+        let html = format!(
+            "{}\n<p>{see}: <a href=\"{}\">the visit day</a></p>\n<p>{}</p>",
+            records::outbox::html_paragraphs(&lines),
+            records::outbox::html_text(&link),
+            records::outbox::html_text(&programme.name)
+        );
+        lines.push(format!("{see}: {link}"));
         lines.push(programme.name.clone());
-        let html = records::outbox::html_paragraphs(&lines);
         Ok(RenderedEmail {
-            subject: format!(
-                "Visit plan changed: {} on {}",
-                self.school_name, self.visit_date_text
-            ),
+            subject: format!("Visit plan changed: {school} on {visit}"),
             text: lines.join("\n\n") + "\n",
             html,
             attachments: Vec::new(),

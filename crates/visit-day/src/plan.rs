@@ -233,17 +233,7 @@ impl RawPlan {
                 raw.next_id = value.trim().parse().unwrap_or(0);
                 continue;
             }
-            let Some((row, part)) = name
-                .strip_prefix("session-")
-                .and_then(|rest| rest.split_once('-'))
-            else {
-                continue;
-            };
-            let Some(row) = row
-                .parse::<usize>()
-                .ok()
-                .filter(|n| (1..=MAX_SESSIONS + BLANK_ROWS).contains(n))
-            else {
+            let Some((row, part)) = row_field(name) else {
                 continue;
             };
             if raw.rows.len() < row {
@@ -340,30 +330,17 @@ impl Plan {
                     format!("Session {n} must end after it starts ({start})"),
                 );
             }
-            let place = line(&row.place);
-            let count = place.chars().count();
-            if count > MAX_PLACE_CHARS {
-                push(
-                    &mut errors,
-                    n,
-                    "place",
-                    format!(
-                        "The place must be {MAX_PLACE_CHARS} characters or fewer (it has {count})"
-                    ),
+            let place = limited(&row.place, MAX_PLACE_CHARS).unwrap_or_else(|count| {
+                let message = format!(
+                    "The place must be {MAX_PLACE_CHARS} characters or fewer (it has {count})"
                 );
-            }
-            let attendees = line(&row.attendees);
-            let count = attendees.chars().count();
-            if count > MAX_ATTENDEES_CHARS {
-                push(
-                    &mut errors,
-                    n,
-                    "attendees",
-                    format!(
-                        "Who attends must be {MAX_ATTENDEES_CHARS} characters or fewer (it has {count}): name roles only"
-                    ),
-                );
-            }
+                push(&mut errors, n, "place", message);
+                String::new()
+            });
+            let attendees = limited(&row.attendees, MAX_ATTENDEES_CHARS).unwrap_or_else(|count| {
+                push(&mut errors, n, "attendees", format!("Who attends must be {MAX_ATTENDEES_CHARS} characters or fewer (it has {count}): name roles only"));
+                String::new()
+            });
             let mut chosen = Vec::new();
             for area in &row.areas {
                 if !areas.contains(area) {
@@ -617,6 +594,23 @@ impl Plan {
         let next_id = sessions.len() as u32 + 1;
         Plan { sessions, next_id }
     }
+}
+
+/// A plan form field's row (1-based, within the rows a form can have) and part:
+/// `session-2-start` is `(2, "start")`.
+fn row_field(name: &str) -> Option<(usize, &str)> {
+    let (row, part) = name.strip_prefix("session-")?.split_once('-')?;
+    let row: usize = row.parse().ok()?;
+    (1..=MAX_SESSIONS + BLANK_ROWS)
+        .contains(&row)
+        .then_some((row, part))
+}
+
+/// One line of `text` as typed, or its length in characters if over `max`.
+fn limited(text: &str, max: usize) -> Result<String, usize> {
+    let text = line(text);
+    let count = text.chars().count();
+    if count > max { Err(count) } else { Ok(text) }
 }
 
 fn push(errors: &mut Vec<PlanFieldError>, row: usize, part: &str, message: String) {

@@ -3,11 +3,10 @@
 //! `VERBAL_FEEDBACK`), both [`records::versioned`] documents guarded by their lifecycle action.
 //! A change to a confirmed plan emails the other side in the same transaction.
 
-use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
 use aws_sdk_dynamodb::types::TransactWriteItem;
 use records::lifecycle::{Action, Guard, Person, Refusal, Stage, allowed};
 use records::request::{Side, StoredRequest};
-use records::store::{StoreError, Table, dynamo_error, n, s};
+use records::store::{StoreError, Table, Transacted, dynamo_error, n, s};
 use records::versioned::{Kind, Saved, Versioned};
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
@@ -172,32 +171,25 @@ pub async fn confirm_plan(
         TransactWriteItem::builder().update(update).build(),
         Guard::new(Action::PlanVisit, now.date()).check(&table.name, &stored.id),
     ];
-    let err = match table
-        .client
-        .transact_write_items()
-        .set_transact_items(Some(items))
-        .send()
+    let done = table
+        .transact(items)
         .await
-    {
-        Ok(_) => return Ok(Confirmed::Done),
-        Err(err) => err,
-    };
-    let failed = |i: usize| match err.as_service_error() {
-        Some(TransactWriteItemsError::TransactionCanceledException(e)) => e
-            .cancellation_reasons()
-            .get(i)
-            .and_then(|r| r.code())
-            .is_some_and(|code| code == "ConditionalCheckFailed"),
-        _ => false,
-    };
-    if failed(1) {
-        let refusal = records::lifecycle::refused_by_guard(Action::PlanVisit, stored.state);
-        return Ok(Confirmed::NotNow(refusal));
-    }
-    if failed(0) {
-        return Ok(Confirmed::Stale);
-    }
-    Err(dynamo_error("TransactWriteItems", err))
+        .map_err(|e| dynamo_error("TransactWriteItems", e))?;
+    Ok(if done == Transacted::Committed {
+        Confirmed::Done
+    } else if done.failed_at(1) {
+        Confirmed::NotNow(records::lifecycle::refused_by_guard(
+            Action::PlanVisit,
+            stored.state,
+        ))
+    } else if done.failed_at(0) {
+        Confirmed::Stale
+    } else {
+        return Err(StoreError::Dynamo {
+            operation: "TransactWriteItems",
+            detail: "cancelled by a concurrent write on the request: try again".into(),
+        });
+    })
 }
 
 /// The lead records the verbal feedback over version `based_on`.

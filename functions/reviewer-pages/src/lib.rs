@@ -115,7 +115,7 @@ impl ReviewerPages {
                     self.report(&branding, &request, &review, &page, now).await
                 }
                 "GET /reviews/{token}/visit-day" | "POST /reviews/{token}/visit-day" => {
-                    self.visit_day(&branding, &request, &review, &page, now)
+                    self.visit_day(&request, (&branding, &review, &page), now)
                         .await
                 }
                 "POST /reviews/{token}/notes" => {
@@ -307,6 +307,17 @@ struct Shown<'a> {
 const MAX_NOTES_FORM_BYTES: usize = 128 * 1024;
 
 impl ReviewerPages {
+    /// The stage of `review`'s request, or the page saying the table failed.
+    async fn stage(
+        &self,
+        branding: &Branding,
+        review: &Review,
+    ) -> Result<records::lifecycle::Stage, Response<Body>> {
+        workflows::report::store::stage_of(self.workflow.table(), &review.stored)
+            .await
+            .map_err(|error| unavailable(branding, &error))
+    }
+
     async fn review_page(
         &self,
         branding: &Branding,
@@ -315,11 +326,10 @@ impl ReviewerPages {
         shown: Shown<'_>,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let stage =
-            match workflows::report::store::stage_of(self.workflow.table(), &review.stored).await {
-                Ok(stage) => stage,
-                Err(error) => return unavailable(branding, &error),
-            };
+        let stage = match self.stage(branding, review).await {
+            Ok(stage) => stage,
+            Err(page) => return page,
+        };
         let Some(mut date_change) = DateChangeView::new(
             &review.stored,
             stage,

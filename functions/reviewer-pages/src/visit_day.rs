@@ -6,18 +6,33 @@ use lambda_http::http::StatusCode;
 use lambda_http::{Body, Request, RequestExt, Response};
 use records::branding::Branding;
 use records::lifecycle::{Action, Person, Stage, allowed_on};
+use records::store::StoreError;
 use records::versioned::{Saved, Versioned};
 use time::OffsetDateTime;
 use visit_day::feedback::{FeedbackFieldError, VerbalFeedback, shown_to_school_from};
-use visit_day::plan::{Plan, PlanFieldError, RawPlan};
+use visit_day::plan::{Plan, RawPlan};
 use visit_day::store::{FEEDBACK, PLAN, Planner, area_keys, save_feedback, save_plan};
 use web::guards::Review;
-use web::pages::visit_day::{FeedbackSection, PlanShown, Viewer, VisitDayPage};
+use web::pages::visit_day::{FeedbackSection, PlanShown, Posted, Viewer, VisitDayPage};
 
 use crate::{ReviewerPages, message, unavailable, unreadable};
 
-/// Room for a plan of sixteen sessions, or the feedback, in the worst encoding.
-const MAX_VISIT_DAY_FORM_BYTES: usize = 256 * 1024;
+/// The visit-day page being answered: for whom, about which review, at which stage, when.
+#[derive(Clone, Copy)]
+struct At<'a> {
+    branding: &'a Branding,
+    review: &'a Review,
+    /// The review page's address.
+    page: &'a str,
+    stage: Stage,
+    now: OffsetDateTime,
+}
+
+impl At<'_> {
+    fn action(&self) -> String {
+        format!("{}/visit-day", self.page)
+    }
+}
 
 /// What the page shows besides what is stored.
 #[derive(Default)]
@@ -29,21 +44,29 @@ struct Shown<'a> {
     feedback_saved: bool,
 }
 
+/// A save's answer: where the browser goes next, or the newer version it was stale against.
+enum Answered<T> {
+    Page(Response<Body>),
+    Stale(Box<Versioned<T>>, Box<T>),
+}
+
 impl ReviewerPages {
     pub(crate) async fn visit_day(
         &self,
-        branding: &Branding,
         request: &Request,
-        review: &Review,
-        page: &str,
+        (branding, review, page): (&Branding, &Review, &str),
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let table = self.workflow.table();
-        let stage = match workflows::report::store::stage_of(table, &review.stored).await {
-            Ok(stage) => stage,
-            Err(error) => return unavailable(branding, &error),
+        let at = match self.stage(branding, review).await {
+            Ok(stage) => At {
+                branding,
+                review,
+                page,
+                stage,
+                now,
+            },
+            Err(page) => return page,
         };
-        let action = format!("{page}/visit-day");
         if request.method() == "GET" {
             let saved = request
                 .query_string_parameters_ref()
@@ -57,13 +80,9 @@ impl ReviewerPages {
                 feedback_saved: saved.as_deref() == Some("feedback"),
                 ..Shown::default()
             };
-            return self
-                .show_visit_day(branding, review, (page, stage), shown, StatusCode::OK, now)
-                .await;
+            return self.show_visit_day(at, shown, StatusCode::OK).await;
         }
-        let Ok(pairs) =
-            web::http::read_form::<Vec<(String, String)>>(request, MAX_VISIT_DAY_FORM_BYTES)
-        else {
+        let Some(posted) = Posted::read(request) else {
             return unreadable(
                 branding,
                 "The visit day's form",
@@ -78,147 +97,108 @@ impl ReviewerPages {
                 &["Please ask the lead reviewer.".into()],
             );
         }
-        let field = |name: &str| {
-            pairs
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_str())
-        };
-        let based_on: u64 = field("version").and_then(|v| v.parse().ok()).unwrap_or(0);
-        let areas = area_keys(&review.stored);
-        let lead = review.member.reviewer_name.as_str();
-        let back = (action.as_str(), "Back to the visit day");
-        if field("decision") == Some("feedback") {
-            let feedback = match VerbalFeedback::parse(&pairs, &areas) {
-                Ok(feedback) => feedback,
-                Err(errors) => {
-                    let yours = feedback_as_typed(&pairs, &areas);
-                    let shown = Shown {
-                        feedback: Some(&yours),
-                        feedback_errors: &errors,
-                        ..Shown::default()
-                    };
-                    return self
-                        .show_visit_day(
-                            branding,
-                            review,
-                            (page, stage),
-                            shown,
-                            StatusCode::UNPROCESSABLE_ENTITY,
-                            now,
-                        )
-                        .await;
-                }
-            };
-            return match save_feedback(
-                table,
-                &review.stored,
-                stage,
-                lead,
-                (based_on, &feedback),
-                now,
-            )
-            .await
-            {
-                Ok(Saved::Saved { .. }) => {
-                    web::http::see_other(&format!("{action}?saved=feedback#verbal-feedback"))
-                }
-                Ok(Saved::Stale { current, yours }) => {
-                    let shown = Shown {
-                        feedback: Some(&yours),
-                        feedback_conflict: Some(&current),
-                        ..Shown::default()
-                    };
-                    self.show_visit_day(
-                        branding,
-                        review,
-                        (page, stage),
-                        shown,
-                        StatusCode::CONFLICT,
-                        now,
-                    )
-                    .await
-                }
-                Ok(Saved::Locked { .. }) => web::http::see_other(&action),
-                Ok(Saved::NotNow(refusal)) => web::pages::not_now(branding, &refusal, false, back),
-                Err(error) => unavailable(branding, &error),
-            };
+        if posted.decision == "feedback" {
+            self.record_feedback(at, &posted).await
+        } else {
+            self.change_plan(at, &posted).await
         }
-        let raw = RawPlan::from_pairs(&pairs);
-        let plan = match Plan::parse(&raw, &areas) {
+    }
+
+    async fn change_plan(&self, at: At<'_>, posted: &Posted) -> Response<Body> {
+        let stored = &at.review.stored;
+        let raw = RawPlan::from_pairs(&posted.pairs);
+        let plan = match Plan::parse(&raw, &area_keys(stored)) {
             Ok(plan) => plan,
             Err(errors) => {
-                let shown = Shown {
-                    plan: PlanShown {
-                        yours: Some(&raw),
-                        errors: &errors,
-                        ..PlanShown::default()
-                    },
-                    ..Shown::default()
-                };
+                let plan = PlanShown::typed(&raw, &errors);
                 return self
-                    .show_visit_day(
-                        branding,
-                        review,
-                        (page, stage),
-                        shown,
-                        StatusCode::UNPROCESSABLE_ENTITY,
-                        now,
-                    )
+                    .show_plan(at, plan, StatusCode::UNPROCESSABLE_ENTITY)
                     .await;
             }
         };
+        let lead = Planner::Lead(&at.review.member.reviewer_name);
         // The lead's change goes to the school: the team's addresses are not needed.
-        match save_plan(
-            table,
-            &review.stored,
-            stage,
-            Planner::Lead(lead),
-            (based_on, &plan),
+        let saved = save_plan(
+            self.workflow.table(),
+            stored,
+            at.stage,
+            lead,
+            (posted.based_on, &plan),
             &[],
-            now,
+            at.now,
         )
-        .await
-        {
-            Ok(Saved::Saved { .. }) => web::http::see_other(&format!("{action}?saved=plan")),
-            Ok(Saved::Stale { current, .. }) => {
-                let errors: [PlanFieldError; 0] = [];
+        .await;
+        match answered(at, saved, "plan") {
+            Answered::Page(page) => page,
+            Answered::Stale(current, _) => {
+                let plan = PlanShown::stale(&raw, &current);
+                self.show_plan(at, plan, StatusCode::CONFLICT).await
+            }
+        }
+    }
+
+    async fn record_feedback(&self, at: At<'_>, posted: &Posted) -> Response<Body> {
+        let stored = &at.review.stored;
+        let areas = area_keys(stored);
+        let feedback = match VerbalFeedback::parse(&posted.pairs, &areas) {
+            Ok(feedback) => feedback,
+            Err(errors) => {
+                let yours = feedback_as_typed(&posted.pairs, &areas);
                 let shown = Shown {
-                    plan: PlanShown {
-                        yours: Some(&raw),
-                        errors: &errors,
-                        conflict: Some(&current),
-                        saved: false,
-                    },
+                    feedback: Some(&yours),
+                    feedback_errors: &errors,
                     ..Shown::default()
                 };
-                self.show_visit_day(
-                    branding,
-                    review,
-                    (page, stage),
-                    shown,
-                    StatusCode::CONFLICT,
-                    now,
-                )
-                .await
+                return self
+                    .show_visit_day(at, shown, StatusCode::UNPROCESSABLE_ENTITY)
+                    .await;
             }
-            Ok(Saved::Locked { .. }) => web::http::see_other(&action),
-            Ok(Saved::NotNow(refusal)) => web::pages::not_now(branding, &refusal, false, back),
-            Err(error) => unavailable(branding, &error),
+        };
+        let lead = at.review.member.reviewer_name.as_str();
+        let version = (posted.based_on, &feedback);
+        let saved = save_feedback(
+            self.workflow.table(),
+            stored,
+            at.stage,
+            lead,
+            version,
+            at.now,
+        );
+        match answered(at, saved.await, "feedback#verbal-feedback") {
+            Answered::Page(page) => page,
+            Answered::Stale(current, yours) => {
+                let shown = Shown {
+                    feedback: Some(&yours),
+                    feedback_conflict: Some(&current),
+                    ..Shown::default()
+                };
+                self.show_visit_day(at, shown, StatusCode::CONFLICT).await
+            }
         }
+    }
+
+    /// The page with the plan's form shown as `plan` says.
+    async fn show_plan(
+        &self,
+        at: At<'_>,
+        plan: PlanShown<'_>,
+        status: StatusCode,
+    ) -> Response<Body> {
+        let shown = Shown {
+            plan,
+            ..Shown::default()
+        };
+        self.show_visit_day(at, shown, status).await
     }
 
     async fn show_visit_day(
         &self,
-        branding: &Branding,
-        review: &Review,
-        (page, stage): (&str, Stage),
+        at: At<'_>,
         shown: Shown<'_>,
         status: StatusCode,
-        now: OffsetDateTime,
     ) -> Response<Body> {
         let table = self.workflow.table();
-        let stored = &review.stored;
+        let (stored, branding) = (&at.review.stored, at.branding);
         let (plan, feedback) = match (
             PLAN.get::<Plan>(table, &stored.id).await,
             FEEDBACK.get::<VerbalFeedback>(table, &stored.id).await,
@@ -226,45 +206,42 @@ impl ReviewerPages {
             (Ok(plan), Ok(feedback)) => (plan, feedback),
             (Err(error), _) | (_, Err(error)) => return unavailable(branding, &error),
         };
-        let (viewer, person) = if review.is_lead {
+        let (viewer, person) = if at.review.is_lead {
             (Viewer::Lead, Person::Lead)
         } else {
             (Viewer::Second, Person::Second)
         };
-        let today = now.date();
-        let may_plan = allowed_on(stored, stage.report, Person::Lead, Action::PlanVisit, today);
+        let today = at.now.date();
+        let report = at.stage.report;
+        let may_plan = allowed_on(stored, report, Person::Lead, Action::PlanVisit, today);
         let mut view = VisitDayPage::new(
             branding,
             stored,
-            (
-                viewer,
-                format!("{page}/visit-day"),
-                (page.to_owned(), "your review"),
-            ),
+            (viewer, at.action(), (at.page.to_owned(), "your review")),
             plan.as_ref(),
             may_plan,
             shown.plan,
         );
         let areas = area_keys(stored);
-        let may_record = allowed_on(stored, stage.report, person, Action::RecordFeedback, today);
         let given = shown
             .feedback
             .or(feedback.as_ref().map(|f| &f.body))
             .cloned()
             .unwrap_or_default();
-        let visit = stored.lead.as_ref().map(|lead| lead.visit_date);
-        let school_sees = visit
-            .map(|visit| {
-                let from = shown_to_school_from(visit);
+        let school_sees = stored
+            .lead
+            .as_ref()
+            .map(|lead| {
+                let from = shown_to_school_from(lead.visit_date);
                 format!(
                     "The school sees these points on its status page from 8am on {}; they also start the draft report's \"What went well\" and \"Even better if\".",
                     records::domain::request::long_date(from.date())
                 )
             })
             .unwrap_or_default();
-        view.feedback = match may_record {
+        view.feedback = match allowed_on(stored, report, person, Action::RecordFeedback, today) {
             Ok(()) => Some(FeedbackSection {
-                action: Some(format!("{page}/visit-day")),
+                action: Some(at.action()),
                 version: shown
                     .feedback_conflict
                     .map(|c| c.version)
@@ -289,6 +266,23 @@ impl ReviewerPages {
         };
         web::http::page(status, askama::Template::render(&view))
     }
+}
+
+/// What a save's answer does: saved, back to the page (`?saved=<what>`); stale, shown again.
+fn answered<T>(at: At<'_>, saved: Result<Saved<T>, StoreError>, what: &str) -> Answered<T> {
+    let action = at.action();
+    Answered::Page(match saved {
+        Ok(Saved::Saved { .. }) => web::http::see_other(&format!("{action}?saved={what}")),
+        Ok(Saved::Stale { current, yours }) => return Answered::Stale(current, yours),
+        Ok(Saved::Locked { .. }) => web::http::see_other(&action),
+        Ok(Saved::NotNow(refusal)) => web::pages::not_now(
+            at.branding,
+            &refusal,
+            false,
+            (&action, "Back to the visit day"),
+        ),
+        Err(error) => unavailable(at.branding, &error),
+    })
 }
 
 /// The feedback boxes as typed (shown again with their problems): each box's lines as points.

@@ -10,12 +10,9 @@ use records::versioned::Saved;
 use visit_day::Recipient;
 use visit_day::plan::{Plan, RawPlan};
 use visit_day::store::{Confirmed, PLAN, Planner, area_keys, confirm_plan, save_plan};
-use web::pages::visit_day::{PlanShown, Viewer, VisitDayPage};
+use web::pages::visit_day::{PlanShown, Posted, Viewer, VisitDayPage};
 
 use crate::{LinkRequest, SchoolPages, message, not_read, unavailable};
-
-/// Room for a plan of sixteen sessions in the worst encoding.
-const MAX_PLAN_FORM_BYTES: usize = 128 * 1024;
 
 impl SchoolPages {
     pub(crate) async fn visit_day(&self, call: LinkRequest<'_>) -> Response<Body> {
@@ -45,9 +42,7 @@ impl SchoolPages {
             };
             return self.show_plan(call, stage, shown, StatusCode::OK).await;
         }
-        let Ok(pairs) =
-            web::http::read_form::<Vec<(String, String)>>(call.request, MAX_PLAN_FORM_BYTES)
-        else {
+        let Some(posted) = Posted::read(call.request) else {
             return not_read(
                 branding,
                 "The plan could not be read",
@@ -55,17 +50,11 @@ impl SchoolPages {
                 (&action, "Back to the visit day"),
             );
         };
-        let field = |name: &str| {
-            pairs
-                .iter()
-                .find(|(n, _)| n == name)
-                .map(|(_, v)| v.as_str())
-        };
-        let based_on: u64 = field("version").and_then(|v| v.parse().ok()).unwrap_or(0);
+        let based_on = posted.based_on;
         let refused = |refusal: &records::lifecycle::Refusal| {
             web::pages::not_now(branding, refusal, false, (&back, "Back to your request"))
         };
-        if field("decision") == Some("confirm") {
+        if posted.decision == "confirm" {
             return match confirm_plan(&self.table, stored, stage, based_on, now).await {
                 Ok(Confirmed::Done) => web::http::see_other(&format!("{action}?saved=1")),
                 Ok(Confirmed::Stale | Confirmed::NothingSaved) => message(
@@ -82,17 +71,13 @@ impl SchoolPages {
                 }
             };
         }
-        let raw = RawPlan::from_pairs(&pairs);
+        let raw = RawPlan::from_pairs(&posted.pairs);
         let plan = match Plan::parse(&raw, &area_keys(stored)) {
             Ok(plan) => plan,
             Err(errors) => {
-                let shown = PlanShown {
-                    yours: Some(&raw),
-                    errors: &errors,
-                    ..PlanShown::default()
-                };
+                let typed = PlanShown::typed(&raw, &errors);
                 return self
-                    .show_plan(call, stage, shown, StatusCode::UNPROCESSABLE_ENTITY)
+                    .show_plan(call, stage, typed, StatusCode::UNPROCESSABLE_ENTITY)
                     .await;
             }
         };
@@ -116,12 +101,8 @@ impl SchoolPages {
         match saved {
             Ok(Saved::Saved { .. }) => web::http::see_other(&format!("{action}?saved=1")),
             Ok(Saved::Stale { current, .. }) => {
-                let shown = PlanShown {
-                    yours: Some(&raw),
-                    conflict: Some(&current),
-                    ..PlanShown::default()
-                };
-                self.show_plan(call, stage, shown, StatusCode::CONFLICT)
+                let stale = PlanShown::stale(&raw, &current);
+                self.show_plan(call, stage, stale, StatusCode::CONFLICT)
                     .await
             }
             Ok(Saved::Locked { .. }) => web::http::see_other(&action),

@@ -113,7 +113,7 @@ const STORED: &[(&str, &str)] = &[
         "Camden SEND Review: a new link to your request SR-7K3M-Q9",
     ),
     (
-        r#"{"kind":"visit_plan_changed","request_id":"01JREQ","reference":"SR-7K3M-Q9","school_name":"Hill School","recipient_name":"Bea","changed_by":"the school","visit_date":"2027-03-04","visit_date_text":"4 March 2027","offer_id":"01JOFFER","sessions":["09:00–09:45 Meeting with the SENCO, Library (SENCO)"]}"#,
+        r#"{"kind":"visit_plan_changed","sessions":["09:00–09:45 Meeting with the SENCO, Library (SENCO)"],"request_id":"01JREQ","offer_id":"01JOFFER","names":["Bea","the school"],"school":["Hill School","SR-7K3M-Q9"],"visit":["2027-03-04","4 March 2027"]}"#,
         "Visit plan changed: Hill School on 4 March 2027",
     ),
 ];

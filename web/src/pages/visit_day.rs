@@ -11,7 +11,7 @@ use records::lifecycle::Refusal;
 use records::request::StoredRequest;
 use records::versioned::Versioned;
 use visit_day::area_title;
-use visit_day::feedback::{self, FeedbackFieldError, VerbalFeedback};
+use visit_day::feedback::{self, AreaPoints, FeedbackFieldError, VerbalFeedback};
 use visit_day::plan::{
     BLANK_ROWS, MAX_ATTENDEES_CHARS, MAX_PLACE_CHARS, Plan, PlanFieldError, RawPlan, RawSession,
     SessionKind,
@@ -153,17 +153,33 @@ impl PlanForm {
 /// One area's verbal feedback on a page: the points, or (on the lead's form) the boxes.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FeedbackArea {
-    pub key: String,
+    /// The points given (or typed), under the area's key.
+    pub points: AreaPoints,
     pub title: String,
-    pub went_well: Vec<String>,
-    pub even_better_if: Vec<String>,
-    pub went_well_error: Option<String>,
-    pub even_better_if_error: Option<String>,
+    /// The problems of its "What went well" and "Even better if" boxes.
+    pub errors: (Option<String>, Option<String>),
 }
 
 impl FeedbackArea {
-    pub fn id(&self, part: &str) -> String {
-        feedback::field_id(&self.key, part)
+    /// The lead's two boxes for this area: `(id, label, points a line, error)`.
+    pub fn boxes(&self) -> [(String, &'static str, String, Option<&str>); 2] {
+        let (points, id) = (&self.points, |part| {
+            feedback::field_id(&self.points.area, part)
+        });
+        [
+            (
+                id("went_well"),
+                "What went well",
+                points.went_well.join("\n"),
+                self.errors.0.as_deref(),
+            ),
+            (
+                id("even_better_if"),
+                "Even better if",
+                points.even_better_if.join("\n"),
+                self.errors.1.as_deref(),
+            ),
+        ]
     }
 }
 
@@ -203,12 +219,12 @@ impl FeedbackSection {
                     return None;
                 }
                 Some(FeedbackArea {
-                    key: key.to_owned(),
+                    points: points.cloned().unwrap_or_else(|| AreaPoints {
+                        area: key.to_owned(),
+                        ..AreaPoints::default()
+                    }),
                     title: area_title(key),
-                    went_well: points.map(|p| p.went_well.clone()).unwrap_or_default(),
-                    even_better_if: points.map(|p| p.even_better_if.clone()).unwrap_or_default(),
-                    went_well_error: error(key, "went_well"),
-                    even_better_if_error: error(key, "even_better_if"),
+                    errors: (error(key, "went_well"), error(key, "even_better_if")),
                 })
             })
             .collect()
@@ -253,7 +269,7 @@ impl VisitDayPage<'_> {
                 f.conflict_by.is_some()
                     || f.areas
                         .iter()
-                        .any(|a| a.went_well_error.is_some() || a.even_better_if_error.is_some())
+                        .any(|a| a.errors.0.is_some() || a.errors.1.is_some())
             })
     }
 }
@@ -280,6 +296,26 @@ pub struct PlanShown<'a> {
     /// A newer plan someone else saved.
     pub conflict: Option<&'a Versioned<Plan>>,
     pub saved: bool,
+}
+
+impl<'a> PlanShown<'a> {
+    /// The plan as typed, with its problems (nothing was stored).
+    pub fn typed(yours: &'a RawPlan, errors: &'a [PlanFieldError]) -> Self {
+        Self {
+            yours: Some(yours),
+            errors,
+            ..Self::default()
+        }
+    }
+
+    /// The plan as typed, over an older version than `current` (nothing was stored).
+    pub fn stale(yours: &'a RawPlan, current: &'a Versioned<Plan>) -> Self {
+        Self {
+            yours: Some(yours),
+            conflict: Some(current),
+            ..Self::default()
+        }
+    }
 }
 
 impl<'a> VisitDayPage<'a> {
@@ -366,5 +402,34 @@ impl<'a> VisitDayPage<'a> {
             saved: shown.saved,
             feedback: None,
         }
+    }
+}
+
+/// Room for a plan of sixteen sessions, or the verbal feedback, in the worst encoding.
+pub const MAX_FORM_BYTES: usize = 256 * 1024;
+
+/// A visit-day form as posted: its fields, which button was pressed, and the version of the
+/// document it was typed over (0: none).
+pub struct Posted {
+    pub pairs: Vec<(String, String)>,
+    pub decision: String,
+    pub based_on: u64,
+}
+
+impl Posted {
+    /// The form `request` posted, or `None` if it cannot be read.
+    pub fn read(request: &lambda_http::Request) -> Option<Self> {
+        let pairs: Vec<(String, String)> = crate::http::read_form(request, MAX_FORM_BYTES).ok()?;
+        let field = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.clone())
+        };
+        Some(Self {
+            decision: field("decision").unwrap_or_default(),
+            based_on: field("version").and_then(|v| v.parse().ok()).unwrap_or(0),
+            pairs,
+        })
     }
 }

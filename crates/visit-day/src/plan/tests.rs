@@ -131,26 +131,16 @@ fn sessions_are_kept_in_time_order_and_must_not_overlap() {
 #[test]
 fn ids_stay_with_their_sessions_and_new_ones_are_never_reused() {
     let asked = areas(&["outcomes"]);
-    let pairs: Vec<(String, String)> = [
-        ("next_id", "5"),
-        ("session-1-id", "s2"),
-        ("session-1-kind", "senco_meeting"),
-        ("session-1-start", "09:00"),
-        ("session-1-end", "09:30"),
-        ("session-2-id", "s4"),
-        ("session-2-kind", "learning_walk"),
-        ("session-2-start", "10:00"),
-        ("session-2-end", "11:00"),
-        ("session-2-remove", "yes"),
-        ("session-3-kind", "lesson_visits"),
-        ("session-3-start", "11:00"),
-        ("session-3-end", "12:00"),
-        ("session-3-area", "outcomes"),
-        ("session-3-area", "outcomes"),
-    ]
-    .iter()
-    .map(|(k, v)| (k.to_string(), v.to_string()))
-    .collect();
+    // A form as posted: fields `&`-separated, a row's areas repeated.
+    let form = "next_id=5&session-1-id=s2&session-1-kind=senco_meeting&session-1-start=09:00\
+        &session-1-end=09:30&session-2-id=s4&session-2-kind=learning_walk&session-2-start=10:00\
+        &session-2-end=11:00&session-2-remove=yes&session-3-kind=lesson_visits\
+        &session-3-start=11:00&session-3-end=12:00&session-3-area=outcomes&session-3-area=outcomes";
+    let pairs: Vec<(String, String)> = form
+        .split('&')
+        .map(|field| field.trim().split_once('=').unwrap())
+        .map(|(name, value)| (name.to_owned(), value.to_owned()))
+        .collect();
     let plan = Plan::parse(&RawPlan::from_pairs(&pairs), &asked).unwrap();
     let ids: Vec<&str> = plan.sessions.iter().map(|s| s.id.as_str()).collect();
     assert_eq!(ids, ["s2", "s5"]);
