@@ -21,12 +21,12 @@ import { acceptOffer, mailWithSubject, sendReviewRequest, visitDay, visitOn } fr
 
 useBrowser();
 
-/** The text of a PDF, page by page, as poppler's pdftotext reads it (a provisioned tool). */
+/** The text of a PDF, page by page, as poppler's pdftotext reads it (a provisioned tool), white space collapsed (a table cell wraps). */
 function pdfPages(bytes) {
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'visit-day-')), 'plan.pdf');
   writeFileSync(file, bytes);
-  const text = execFileSync('/usr/bin/pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
-  return text.split('\f').filter((page) => page.trim() !== '');
+  const text = execFileSync('/usr/bin/pdftotext', [file, '-'], { encoding: 'utf8' });
+  return text.split('\f').map((page) => page.replace(/\s+/g, ' ').trim()).filter((page) => page !== '');
 }
 
 /** Presses `button`, checks that `where` then says `expected`, and audits the page (`label`). */

@@ -200,16 +200,11 @@ async fn the_plan_is_drafted_from_the_focus_areas_a_stale_save_stores_nothing_an
     assert_eq!(stored_plan(&app, &booked).await.unwrap().version, 1);
 
     // The school adds a session for outcomes: it is served now; then it confirms.
-    let both = save_plan(
-        &app,
-        &school,
-        "1",
-        &[
-            session(1, "senco_meeting", ("09:00", "10:00"), "leadership"),
-            session(2, "work_scrutiny", ("10:00", "11:00"), "outcomes"),
-        ],
-    )
-    .await;
+    let served = [
+        session(1, "senco_meeting", ("09:00", "10:00"), "leadership"),
+        session(2, "work_scrutiny", ("10:00", "11:00"), "outcomes"),
+    ];
+    let both = save_plan(&app, &school, "1", &served).await;
     assert!(redirect(&both).ends_with("/visit-day?saved=1"));
     let html = app.text_at(&school).await;
     assert!(
