@@ -237,13 +237,13 @@ pub(crate) fn phone_text(request: &ReviewRequest) -> Option<String> {
         .and_then(|v| v.as_str().map(str::to_owned))
 }
 
-/// Focus areas as storage values, all eight when the school asked for the whole review.
-pub(crate) fn focus_values(request: &ReviewRequest) -> Vec<&'static str> {
+/// Focus areas as storage values (keys of the request's framework), every one of them when
+/// the school asked for the whole review.
+pub(crate) fn focus_values(request: &ReviewRequest) -> Vec<String> {
     request
-        .focus_areas
         .areas()
-        .iter()
-        .map(|a| a.as_str())
+        .into_iter()
+        .map(|a| a.key.to_string())
         .collect()
 }
 
@@ -370,13 +370,16 @@ pub fn write_details(out: &mut impl Write, details: &RequestDetails) -> std::io:
     )?;
     writeln!(out, "Review")?;
     field(out, "type", r.review_type.label())?;
-    let focus = match &r.focus_areas {
-        FocusAreas::All => "all eight".to_owned(),
-        FocusAreas::Chosen(areas) => areas
-            .iter()
-            .map(|a| a.label())
+    let titles = || {
+        r.areas()
+            .into_iter()
+            .map(|a| a.title)
             .collect::<Vec<_>>()
-            .join("; "),
+            .join("; ")
+    };
+    let focus = match &r.focus_areas {
+        FocusAreas::All => format!("all: {}", titles()),
+        FocusAreas::Chosen(_) => titles(),
     };
     field(out, "focus areas", &focus)?;
     field(out, "visit windows", &window_values(r).join("; "))?;

@@ -13,8 +13,8 @@ use time::Date;
 
 use records::branding::Branding;
 use records::domain::request::{
-    FieldError, FocusArea, MAX_HORIZON, MAX_LEARNING_GOAL_CHARS, MIN_NOTICE, RawReviewRequest,
-    ReviewType, WINDOW_FIELDS, iso, long_date,
+    FieldError, Frameworks, MAX_HORIZON, MAX_LEARNING_GOAL_CHARS, MIN_NOTICE, NamedArea,
+    RawReviewRequest, ReviewType, WINDOW_FIELDS, iso, long_date,
 };
 use records::domain::{AreaOfNeed, LocalAuthority, Phase, SchoolType};
 use records::request::{StoredRequest, TimelineEvent};
@@ -51,7 +51,8 @@ pub struct RequestFormPage<'a> {
     pub school_types: &'static [SchoolType],
     pub areas_of_need: &'static [AreaOfNeed],
     pub review_types: &'static [ReviewType],
-    pub focus_areas: &'static [FocusArea],
+    /// Each review type's focus areas (its current framework's), a group of boxes each.
+    pub focus_groups: Vec<FocusGroup>,
     pub local_authorities: Vec<&'static LocalAuthority>,
     pub windows: Vec<WindowFields>,
     pub earliest: String,
@@ -61,6 +62,23 @@ pub struct RequestFormPage<'a> {
     pub max_learning_goal: usize,
 }
 
+/// The focus areas one review type offers on the request form.
+pub struct FocusGroup {
+    pub review_type: ReviewType,
+    pub areas: Vec<NamedArea>,
+    /// Its first box is the one the error summary's `#focus_areas` link goes to: the chosen
+    /// type's group (the first group while none is chosen).
+    pub first: bool,
+}
+
+impl FocusGroup {
+    /// A box's value: the area's key under its review type (the handler keeps the chosen
+    /// type's boxes only, so one framework's ticks never count for another).
+    pub fn value(&self, area: &NamedArea) -> String {
+        format!("{}:{}", self.review_type.as_str(), area.as_str())
+    }
+}
+
 impl<'a> RequestFormPage<'a> {
     pub fn new(
         branding: &'a Branding,
@@ -68,7 +86,18 @@ impl<'a> RequestFormPage<'a> {
         errors: &'a [FieldError],
         submission_token: &'a str,
         today: Date,
+        frameworks: &Frameworks,
     ) -> Self {
+        let chosen = form.review_type.parse::<ReviewType>().ok();
+        let focus_groups = frameworks
+            .iter()
+            .enumerate()
+            .map(|(i, (review_type, framework))| FocusGroup {
+                review_type,
+                areas: framework.areas.clone(),
+                first: chosen.map_or(i == 0, |chosen| chosen == review_type),
+            })
+            .collect();
         let mut local_authorities: Vec<_> = LocalAuthority::all().iter().collect();
         local_authorities.sort_by_key(|la| la.name);
         let windows = WINDOW_FIELDS
@@ -94,7 +123,7 @@ impl<'a> RequestFormPage<'a> {
             school_types: SchoolType::ALL,
             areas_of_need: AreaOfNeed::ALL,
             review_types: ReviewType::ALL,
-            focus_areas: FocusArea::ALL,
+            focus_groups,
             local_authorities,
             windows,
             earliest: long_date(today + MIN_NOTICE),
@@ -117,8 +146,11 @@ impl<'a> RequestFormPage<'a> {
         self.form.areas_of_need.iter().any(|v| v == value)
     }
 
-    pub fn focus_checked(&self, value: &str) -> bool {
-        self.form.focus_areas.iter().any(|v| v == value)
+    /// Whether the box of `area` in `group` was ticked (the form sent back keeps the chosen
+    /// type's ticks, without their prefix).
+    pub fn focus_checked(&self, group: &FocusGroup, area: &NamedArea) -> bool {
+        self.form.review_type == group.review_type.as_str()
+            && self.form.focus_areas.iter().any(|v| v == area.as_str())
     }
 }
 
@@ -570,9 +602,11 @@ pub const AUTOSAVE_SCRIPT: &str = include_str!("../templates/pages/autosave.js")
 
 /// One focus area's part of the self-evaluation form.
 pub struct SelfEvaluationSection {
-    pub label: &'static str,
-    pub code: &'static str,
-    pub prompts: &'static [String],
+    pub label: String,
+    pub code: String,
+    /// The area's description in the request's framework.
+    pub description: String,
+    pub prompts: Vec<String>,
     pub evaluation: String,
     pub evidence: String,
     pub rating: Option<String>,

@@ -354,12 +354,7 @@ impl Intake {
             contact_name: request.contact.name.to_string(),
             school_name: request.school.name.to_string(),
             review_type: request.review_type.label().to_owned(),
-            focus_areas: request
-                .focus_areas
-                .areas()
-                .iter()
-                .map(|a| a.label().to_owned())
-                .collect(),
+            focus_areas: request.areas().into_iter().map(|a| a.title).collect(),
             visit_windows: request
                 .visit_windows
                 .iter()

@@ -671,10 +671,9 @@ fn offer_email(offer: &Offer, stored: &StoredRequest) -> ReviewerOffer {
         review_type: stored.request.review_type.label().to_owned(),
         focus_areas: stored
             .request
-            .focus_areas
             .areas()
-            .iter()
-            .map(|a| a.label().to_owned())
+            .into_iter()
+            .map(|a| a.title)
             .collect(),
         // A place offered for one day (a booked lead dropped out): that day is the only window.
         visit_windows: match offer.visit_date.as_deref().map(parse_date) {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, Duration, OffsetDateTime};
 
-use records::domain::request::{FocusArea, long_date};
+use records::domain::request::{FocusArea, NamedArea, long_date};
 use records::lifecycle::{Action, Guard, Person, Refusal, RequestState, Stage, allowed};
 use records::links::{ReviewLink, review_link, status_link};
 use records::programme::GradingScale;
@@ -53,13 +53,13 @@ pub struct Section {
 }
 
 impl SelfEvaluation {
-    pub fn section(&self, area: FocusArea) -> Option<&Section> {
+    pub fn section(&self, area: &FocusArea) -> Option<&Section> {
         self.sections.iter().find(|s| s.area == area.as_str())
     }
 }
 
-/// The two templates and their prompts are the whole-school framework's (the `frameworks` crate).
-pub use frameworks::{Setting, whole_school_prompts as prompts};
+/// The two templates; the prompts are those of the request's framework (the `frameworks` crate).
+pub use frameworks::Setting;
 
 /// A problem with one field of the form, named by the field.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,13 +68,13 @@ pub struct SectionError {
     pub message: String,
 }
 
-pub fn evaluation_field(area: FocusArea) -> String {
+pub fn evaluation_field(area: &FocusArea) -> String {
     format!("evaluation_{}", area.as_str())
 }
-pub fn evidence_field(area: FocusArea) -> String {
+pub fn evidence_field(area: &FocusArea) -> String {
     format!("evidence_{}", area.as_str())
 }
-pub fn rating_field(area: FocusArea) -> String {
+pub fn rating_field(area: &FocusArea) -> String {
     format!("rating_{}", area.as_str())
 }
 
@@ -82,7 +82,7 @@ pub fn rating_field(area: FocusArea) -> String {
 /// control characters dropped); too-long text and unknown grades are errors.
 pub fn parse(
     form: &HashMap<String, String>,
-    areas: &[FocusArea],
+    areas: &[NamedArea],
     scale: Option<&GradingScale>,
 ) -> (SelfEvaluation, Vec<SectionError>) {
     let mut errors = Vec::new();
@@ -104,7 +104,7 @@ pub fn parse(
         value.trim_end().to_owned()
     };
     let mut sections = Vec::new();
-    for &area in areas {
+    for NamedArea { key: area, .. } in areas {
         let evaluation = text(
             evaluation_field(area),
             EVALUATION_MAX_CHARS,
@@ -119,8 +119,8 @@ pub fn parse(
         });
     }
     if let Some(scale) = scale {
-        for (section, &area) in sections.iter_mut().zip(areas) {
-            let field = rating_field(area);
+        for (section, area) in sections.iter_mut().zip(areas) {
+            let field = rating_field(&area.key);
             match form.get(&field).map(|v| v.trim()).filter(|v| !v.is_empty()) {
                 None => {}
                 Some(grade) if scale.levels().iter().any(|l| l == grade) => {
@@ -139,22 +139,25 @@ pub fn parse(
 /// What must be filled in before the self-evaluation can be submitted.
 pub fn check_complete(
     evaluation: &SelfEvaluation,
-    areas: &[FocusArea],
+    areas: &[NamedArea],
     scale: Option<&GradingScale>,
 ) -> Vec<SectionError> {
     let mut errors = Vec::new();
-    for &area in areas {
+    for NamedArea {
+        key: area, title, ..
+    } in areas
+    {
         let section = evaluation.section(area);
         if section.is_none_or(|s| s.evaluation.trim().is_empty()) {
             errors.push(SectionError {
                 field: evaluation_field(area),
-                message: format!("Write your evaluation of {}", area.label().to_lowercase()),
+                message: format!("Write your evaluation of {}", title.to_lowercase()),
             });
         }
         if scale.is_some() && section.is_none_or(|s| s.rating.is_none()) {
             errors.push(SectionError {
                 field: rating_field(area),
-                message: format!("Choose your grade for {}", area.label().to_lowercase()),
+                message: format!("Choose your grade for {}", title.to_lowercase()),
             });
         }
     }
@@ -226,7 +229,7 @@ pub async fn submit(
     if current.version != version || current.state != DRAFT {
         return Ok(Submitted::Conflict);
     }
-    let missing = check_complete(&current.body, &stored.request.focus_areas.areas(), scale);
+    let missing = check_complete(&current.body, &stored.request.areas(), scale);
     if !missing.is_empty() {
         return Ok(Submitted::Incomplete(missing));
     }
@@ -405,15 +408,17 @@ mod tests {
     use records::domain::SchoolType;
 
     #[test]
-    fn every_area_has_prompts_for_both_settings() {
-        for area in FocusArea::ALL {
-            for setting in [Setting::Mainstream, Setting::Specialist] {
-                assert!(!prompts(*area, setting).is_empty());
+    fn every_area_of_every_built_in_framework_has_prompts_for_both_settings() {
+        for framework in frameworks::Framework::all_built_in() {
+            for area in &framework.areas {
+                for setting in [Setting::Mainstream, Setting::Specialist] {
+                    assert!(!area.prompts(setting).is_empty(), "{}", area.key);
+                }
+                assert_ne!(
+                    area.prompts(Setting::Mainstream),
+                    area.prompts(Setting::Specialist)
+                );
             }
-            assert_ne!(
-                prompts(*area, Setting::Mainstream),
-                prompts(*area, Setting::Specialist)
-            );
         }
         assert_eq!(Setting::of(SchoolType::Special), Setting::Specialist);
         assert_eq!(
@@ -424,7 +429,7 @@ mod tests {
 
     #[test]
     fn the_form_keeps_text_as_typed_and_flags_too_long_text_and_unknown_grades() {
-        let areas = [FocusArea::Outcomes, FocusArea::Leadership];
+        let areas = crate::report::examples::areas();
         let long = "x".repeat(EVALUATION_MAX_CHARS + 1);
         let (parsed, errors) = parse(
             &form(&[
@@ -456,7 +461,7 @@ mod tests {
 
     #[test]
     fn submitting_needs_every_area_evaluated_and_graded_where_there_is_a_scale() {
-        let areas = [FocusArea::Outcomes, FocusArea::Leadership];
+        let areas = crate::report::examples::areas();
         let (parsed, _) = parse(&form(&[("evaluation_outcomes", "Good")]), &areas, None);
         let missing = check_complete(&parsed, &areas, None);
         assert_eq!(missing.len(), 1);

@@ -16,10 +16,10 @@ mod tests;
 
 use serde::{Deserialize, Serialize};
 
-pub use stored::{Published, Versioned, current, publish, version};
+pub use stored::{Published, Versioned, catalogue, current, of_request, publish, version};
 
 use records::domain::SchoolType;
-use records::domain::request::{FocusArea, ReviewType};
+use records::domain::request::{FocusArea, FrameworkRef, NamedArea, ReviewType};
 
 /// The `schema` member of a framework file: the shape it is written in.
 pub const SCHEMA: &str = "send-review/framework/1";
@@ -31,7 +31,7 @@ pub const MAX_PROMPTS: usize = 6;
 pub const MAX_PROMPT_CHARS: usize = 300;
 pub const MAX_EVIDENCE_ITEMS: usize = 8;
 pub const MAX_EVIDENCE_CHARS: usize = 200;
-pub const MAX_KEY_CHARS: usize = 40;
+pub const MAX_KEY_CHARS: usize = records::domain::request::MAX_AREA_KEY_CHARS;
 
 /// A framework: a named set of focus areas for one review type.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -82,48 +82,9 @@ impl Setting {
 }
 
 /// A framework's or an area's key: lower-case letters, digits and `_`, starting with a letter,
-/// at most [`MAX_KEY_CHARS`]. Stored with every answer, so it never changes once published.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(try_from = "String", into = "String")]
-pub struct Key(String);
-
-impl Key {
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let starts_with_letter = text.starts_with(|c: char| c.is_ascii_lowercase());
-        let allowed = text
-            .chars()
-            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-        if !starts_with_letter || !allowed || text.len() > MAX_KEY_CHARS {
-            return Err(format!(
-                "Use lower-case letters, digits and underscores, starting with a letter, up to {MAX_KEY_CHARS} characters."
-            ));
-        }
-        Ok(Self(text.to_owned()))
-    }
-
-    pub fn as_str(&self) -> &str {
-        &self.0
-    }
-}
-
-impl TryFrom<String> for Key {
-    type Error = String;
-    fn try_from(text: String) -> Result<Self, String> {
-        Self::parse(&text)
-    }
-}
-
-impl From<Key> for String {
-    fn from(key: Key) -> String {
-        key.0
-    }
-}
-
-impl std::fmt::Display for Key {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+/// at most [`MAX_KEY_CHARS`]. Stored with every answer, so it never changes once published; an
+/// area's key is the focus area key requests carry.
+pub use records::domain::request::FocusArea as Key;
 
 /// One problem with a framework: where (a JSON pointer into its file, `""` for the whole
 /// file) and what to do about it.
@@ -182,6 +143,30 @@ impl Framework {
     }
 }
 
+impl Framework {
+    /// What a request made under version `version` of this framework carries of it.
+    pub fn reference(&self, version: u64) -> FrameworkRef {
+        FrameworkRef {
+            review_type: self.review_type,
+            version,
+            areas: self
+                .areas
+                .iter()
+                .map(|area| NamedArea {
+                    key: area.key.clone(),
+                    title: area.title.clone(),
+                    heading: area.report_heading.clone(),
+                })
+                .collect(),
+        }
+    }
+
+    /// The area of `key`, if this framework has it.
+    pub fn focus_area(&self, key: &FocusArea) -> Option<&Area> {
+        self.area(key.as_str())
+    }
+}
+
 impl Area {
     pub fn prompts(&self, setting: Setting) -> &[String] {
         match setting {
@@ -191,9 +176,20 @@ impl Area {
     }
 }
 
+/// The built-in framework (version 0) of every review type: what new requests get in a
+/// programme that has published none (and what tests and tools without the table use).
+pub fn built_in_catalogue() -> records::domain::request::Frameworks {
+    records::domain::request::Frameworks::new(
+        builtin::BUILT_IN
+            .iter()
+            .map(|framework| framework.reference(0))
+            .collect(),
+    )
+}
+
 /// The whole-school review's prompts for one of its eight areas, from its built-in framework
 /// (the self-evaluation of a request without a framework of its own).
-pub fn whole_school_prompts(area: FocusArea, setting: Setting) -> &'static [String] {
+pub fn whole_school_prompts(area: &FocusArea, setting: Setting) -> &'static [String] {
     Framework::built_in_ref(ReviewType::SendReview)
         .area(area.as_str())
         .expect("the whole-school framework has every focus area")

@@ -16,7 +16,7 @@ use time::format_description::well_known::Rfc3339;
 
 use super::{Framework, Problem};
 use records::audit::AuditEntry;
-use records::domain::request::ReviewType;
+use records::domain::request::{FrameworkRef, Frameworks, ReviewRequest, ReviewType};
 use records::store::{Item, StoreError, Table, Transacted, dynamo_error, get_i64, get_s, n, s};
 
 /// A framework and the version of its review type's chain it is.
@@ -59,6 +59,33 @@ pub async fn current(table: &Table, review_type: ReviewType) -> Result<Versioned
             reason: format!("names version {version}, which is not stored"),
         }),
     }
+}
+
+/// The framework new requests of every review type are made under (the current version of
+/// each), as the request form and the API offer and check focus areas.
+pub async fn catalogue(table: &Table) -> Result<Frameworks, StoreError> {
+    let mut frameworks = Vec::new();
+    for &review_type in ReviewType::ALL {
+        let Versioned { framework, version } = current(table, review_type).await?;
+        frameworks.push(framework.reference(version));
+    }
+    Ok(Frameworks::new(frameworks))
+}
+
+/// The framework `request` was made under: the version it records (a version is never changed
+/// once published, so this is the framework as the request started with it).
+pub async fn of_request(table: &Table, request: &ReviewRequest) -> Result<Framework, StoreError> {
+    let FrameworkRef {
+        review_type,
+        version,
+        ..
+    } = &request.framework;
+    self::version(table, *review_type, *version)
+        .await?
+        .ok_or_else(|| StoreError::Corrupt {
+            key: format!("{}/{}", partition(*review_type), version_sort_key(*version)),
+            reason: "a request names this framework version, which is not stored".to_owned(),
+        })
 }
 
 /// Version `version` of `review_type`'s framework (0: the built-in), if it exists.

@@ -1,7 +1,7 @@
 //! The report as a PDF: any report text the editor accepts lays out into a PDF (every word
 //! fits somewhere, every page breaks), whatever its characters, lengths and line breaks.
 
-use workflows::report::examples::{AREAS, document, review};
+use workflows::report::examples::{areas, document, review};
 use workflows::report::{RawReport, Report, pdf};
 
 /// The report editor's form body (for a review of the example areas); `school_name` and
@@ -9,7 +9,7 @@ use workflows::report::{RawReport, Report, pdf};
 pub fn report_pdf(body: &[u8]) {
     let pairs: Vec<(String, String)> = serde_html_form::from_bytes(body).unwrap_or_default();
     let raw = RawReport::from_pairs(&pairs);
-    let Ok(report) = Report::parse(&raw, &review(&AREAS), None) else {
+    let Ok(report) = Report::parse(&raw, &review(&areas()), None) else {
         return;
     };
     let mut doc = document(&report);

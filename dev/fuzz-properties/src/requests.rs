@@ -32,7 +32,12 @@ pub fn request_form(body: &[u8]) {
     let branding = Branding::from(&ProgrammeSettings::demo());
     let form = "application/x-www-form-urlencoded";
     let request = post("/request", &[("content-type", form)], body);
-    let Err(page) = school_pages::read_request_form(&branding, &request, TODAY) else {
+    let Err(page) = school_pages::read_request_form(
+        &branding,
+        &request,
+        TODAY,
+        &frameworks::built_in_catalogue(),
+    ) else {
         return;
     };
     let status = page.status();
@@ -73,7 +78,12 @@ fn empty_form_page(branding: &Branding) -> String {
         &[("content-type", "application/x-www-form-urlencoded")],
         b"submission_token=AAAAAAAAAAAAAAAAAAAAAA&website=",
     );
-    match school_pages::read_request_form(branding, &request, TODAY) {
+    match school_pages::read_request_form(
+        branding,
+        &request,
+        TODAY,
+        &frameworks::built_in_catalogue(),
+    ) {
         Err(page) => body_text(page.body()),
         Ok(_) => panic!("an empty form was accepted"),
     }
@@ -87,7 +97,9 @@ pub fn api_request(data: &[u8]) {
         ("idempotency-key", key.as_str()),
     ];
     let request = post("/api/v1/review-requests", &headers, body.as_bytes());
-    let Err(problem) = review_requests_api::parse(&request, TODAY) else {
+    let Err(problem) =
+        review_requests_api::parse(&request, TODAY, &frameworks::built_in_catalogue())
+    else {
         return;
     };
     let status = problem.status;
@@ -141,7 +153,15 @@ mod tests {
             &encode(&valid_form()),
         );
         let branding = Branding::from(&ProgrammeSettings::demo());
-        assert!(school_pages::read_request_form(&branding, &request, TODAY).is_ok());
+        assert!(
+            school_pages::read_request_form(
+                &branding,
+                &request,
+                TODAY,
+                &frameworks::built_in_catalogue()
+            )
+            .is_ok()
+        );
     }
 
     #[test]
@@ -159,7 +179,13 @@ mod tests {
             &encode(&form),
         );
         let branding = Branding::from(&ProgrammeSettings::demo());
-        let page = school_pages::read_request_form(&branding, &request, TODAY).unwrap_err();
+        let page = school_pages::read_request_form(
+            &branding,
+            &request,
+            TODAY,
+            &frameworks::built_in_catalogue(),
+        )
+        .unwrap_err();
         let html = body_text(page.body());
         assert_eq!(page.status(), 422);
         assert!(html.contains("&#60;script&#62;alert(1)&#60;/script&#62;"));

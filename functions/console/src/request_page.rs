@@ -511,10 +511,9 @@ fn fields(file: &CaseFile, coordinator: bool) -> Vec<(&'static str, String)> {
         (
             "Focus areas",
             request
-                .focus_areas
                 .areas()
-                .iter()
-                .map(|a| a.label())
+                .into_iter()
+                .map(|a| a.title)
                 .collect::<Vec<_>>()
                 .join("\n"),
         ),

@@ -6,6 +6,7 @@
 use std::sync::LazyLock;
 
 use jsonschema::error::ValidationErrorKind;
+use records::domain::request::Frameworks;
 use serde_json::{Value, json};
 use web::http::FieldProblem;
 
@@ -20,6 +21,41 @@ static REVIEW_REQUEST: LazyLock<jsonschema::Validator> = LazyLock::new(|| {
         .build(&root)
         .expect("the ReviewRequest schema compiles (its tests say so)")
 });
+
+/// The OpenAPI document as served: the static one, with the focus areas each review type offers
+/// now (its current framework's keys) as one condition per type on the request body, so a
+/// client or a contract test sees exactly the areas the API accepts with each type.
+pub fn document(frameworks: &Frameworks) -> String {
+    let mut root: Value = serde_json::from_str(OPENAPI).expect("openapi.json is JSON");
+    let conditions: Vec<Value> = frameworks
+        .iter()
+        .map(|(review_type, framework)| {
+            let keys: Vec<&str> = framework.areas.iter().map(|a| a.as_str()).collect();
+            json!({
+                "if": {
+                    "properties": { "review_type": { "const": review_type.as_str() } },
+                    "required": ["review_type"]
+                },
+                "then": {
+                    "properties": {
+                        "focus_areas": {
+                            "oneOf": [
+                                { "type": "string", "const": "all" },
+                                {
+                                    "type": "array",
+                                    "minItems": 1,
+                                    "items": { "type": "string", "enum": keys }
+                                }
+                            ]
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+    root["components"]["schemas"]["ReviewRequest"]["allOf"] = Value::Array(conditions);
+    serde_json::to_string_pretty(&root).expect("a document serialises")
+}
 
 /// Each place where `body` breaks the schema, by JSON pointer, at most one problem per field.
 pub fn violations(body: &Value) -> Vec<FieldProblem> {

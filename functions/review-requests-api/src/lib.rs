@@ -13,8 +13,9 @@ mod contract;
 use lambda_http::http::{HeaderValue, StatusCode, header};
 use lambda_http::{Body, Request, Response};
 use records::aws::AwsClients;
-use records::domain::request::{FieldError, RawReviewRequest, ReviewRequest};
+use records::domain::request::{FieldError, Frameworks, RawReviewRequest, ReviewRequest};
 use records::lifecycle::RequestState;
+use records::store::Table;
 use records::{ConfigError, Env};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -27,20 +28,27 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
 pub struct ReviewRequestsApi {
     intake: Intake,
+    table: Table,
 }
 
 impl ReviewRequestsApi {
     pub async fn from_env(env: &Env, aws: &AwsClients) -> Result<Self, ConfigError> {
         Ok(Self {
             intake: Intake::from_env(env, aws).await?,
+            table: Table::from_env(env, aws)?,
         })
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
         match web::http::route_key(&request).as_str() {
-            "GET /api/v1/openapi.json" => {
-                web::http::text(StatusCode::OK, "application/json", OPENAPI.to_owned())
-            }
+            "GET /api/v1/openapi.json" => match self.frameworks().await {
+                Some(frameworks) => web::http::text(
+                    StatusCode::OK,
+                    "application/json",
+                    contract::document(&frameworks),
+                ),
+                None => unavailable(),
+            },
             "POST /api/v1/review-requests" => {
                 self.create(&request, OffsetDateTime::now_utc()).await
             }
@@ -58,8 +66,19 @@ impl ReviewRequestsApi {
         }
     }
 
+    /// The framework each review type's new requests get (logged when unreadable).
+    async fn frameworks(&self) -> Option<Frameworks> {
+        frameworks::catalogue(&self.table)
+            .await
+            .map_err(|error| tracing::error!(%error, "reading the review frameworks failed"))
+            .ok()
+    }
+
     async fn create(&self, request: &Request, now: OffsetDateTime) -> Response<Body> {
-        let (key, parsed) = match parse(request, now.date()) {
+        let Some(frameworks) = self.frameworks().await else {
+            return unavailable();
+        };
+        let (key, parsed) = match parse(request, now.date(), &frameworks) {
             Ok(parsed) => parsed,
             Err(problem) => return problem.into_response(),
         };
@@ -107,13 +126,27 @@ impl ReviewRequestsApi {
     }
 }
 
+fn unavailable() -> Response<Body> {
+    Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "unavailable",
+        "Service unavailable",
+        "Try again shortly.",
+    )
+    .into_response()
+}
+
 /// The idempotency key and the valid review request of a `POST`, or the problem with it (a
 /// 4xx; nothing is stored for it). Pure, so the fuzz target holds exactly this to its promise.
-pub fn parse(request: &Request, today: Date) -> Result<(IdempotencyKey, ReviewRequest), Problem> {
+pub fn parse(
+    request: &Request,
+    today: Date,
+    frameworks: &Frameworks,
+) -> Result<(IdempotencyKey, ReviewRequest), Problem> {
     let (key, (body, value)) = read(request)?;
     let violations = contract::violations(&value);
     let raw = body.into_raw();
-    match ReviewRequest::parse(&raw, today) {
+    match ReviewRequest::parse_with(&raw, today, frameworks) {
         Ok(parsed) if violations.is_empty() => Ok((key, parsed)),
         parsed => {
             // The domain's messages first (they say what to do); then what only the

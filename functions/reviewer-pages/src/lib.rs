@@ -377,21 +377,31 @@ impl ReviewerPages {
             Some(_) => "",
         };
         let setting = Setting::of(review.stored.request.school.school_type);
+        // The prompts the school answered: those of the framework its request was made under.
+        let framework = match frameworks::of_request(table, &review.stored.request).await {
+            Ok(framework) => framework,
+            Err(error) => return unavailable(branding, &error),
+        };
         let self_evaluation = evaluation
             .filter(|e| e.state == self_evaluation::SUBMITTED)
             .map(|e| {
                 review
                     .stored
                     .request
-                    .focus_areas
                     .areas()
                     .into_iter()
-                    .map(|area| {
-                        let section = e.body.section(area);
+                    .map(|named| {
+                        let section = e.body.section(&named.key);
+                        let described = framework.focus_area(&named.key);
                         SelfEvaluationSection {
-                            label: area.label(),
-                            code: area.as_str(),
-                            prompts: self_evaluation::prompts(area, setting),
+                            code: named.as_str().to_owned(),
+                            label: named.title,
+                            description: described
+                                .map(|a| a.description.clone())
+                                .unwrap_or_default(),
+                            prompts: described
+                                .map(|a| a.prompts(setting).to_vec())
+                                .unwrap_or_default(),
                             evaluation: section.map(|s| s.evaluation.clone()).unwrap_or_default(),
                             evidence: section.map(|s| s.evidence.clone()).unwrap_or_default(),
                             rating: section.and_then(|s| s.rating.clone()),

@@ -16,7 +16,7 @@ use lambda_http::{Body, Request, RequestExt, Response};
 use rand::RngExt;
 use records::aws::AwsClients;
 use records::branding::{Branding, BrandingSource};
-use records::domain::request::{RawReviewRequest, Reference, ReviewRequest};
+use records::domain::request::{Frameworks, RawReviewRequest, Reference, ReviewRequest};
 use records::lifecycle::Stage;
 use records::links::LazyLinkSecret;
 use records::request::Side;
@@ -223,10 +223,14 @@ impl SchoolPages {
         request: &Request,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let (token, request_to_store) = match read_request_form(branding, request, now.date()) {
-            Ok(read) => read,
-            Err(page) => return *page,
+        let Some(frameworks) = self.frameworks().await else {
+            return unavailable(branding);
         };
+        let (token, request_to_store) =
+            match read_request_form(branding, request, now.date(), &frameworks) {
+                Ok(read) => read,
+                Err(page) => return *page,
+            };
         let checked = match self.links.get().await {
             Ok(links) => links.verify_submission_token(&token, now.unix_timestamp()),
             Err(error) => {
@@ -540,9 +544,17 @@ impl FormBody {
             sen_support_percent: self.sen_support_percent,
             ehc_plan_percent: self.ehc_plan_percent,
             areas_of_need: self.areas_of_need,
+            // The form groups each type's boxes as `type:key`: only the chosen type's count.
+            focus_areas: self
+                .focus_areas
+                .into_iter()
+                .filter_map(|value| match value.split_once(':') {
+                    Some((of, key)) => (of == self.review_type.trim()).then(|| key.to_owned()),
+                    None => Some(value),
+                })
+                .collect(),
             review_type: self.review_type,
             focus_scope: self.focus_scope,
-            focus_areas: self.focus_areas,
             visit_windows,
             learning_goal: self.learning_goal,
             contact_name: self.contact_name,
@@ -577,6 +589,7 @@ pub fn read_request_form(
     branding: &Branding,
     request: &Request,
     today: time::Date,
+    frameworks: &Frameworks,
 ) -> Result<(String, ReviewRequest), Box<Response<Body>>> {
     let form = read_form(request).map_err(|problem| {
         Box::new(message(
@@ -589,11 +602,11 @@ pub fn read_request_form(
     })?;
     let token = form.submission_token.clone().unwrap_or_default();
     let raw = form.into_raw();
-    match ReviewRequest::parse(&raw, today) {
+    match ReviewRequest::parse_with(&raw, today, frameworks) {
         Ok(parsed) => Ok((token, parsed)),
         Err(errors) => Err(Box::new(web::http::page(
             StatusCode::UNPROCESSABLE_ENTITY,
-            RequestFormPage::new(branding, &raw, &errors, &token, today).render(),
+            RequestFormPage::new(branding, &raw, &errors, &token, today, frameworks).render(),
         ))),
     }
 }
@@ -676,8 +689,19 @@ impl SchoolPages {
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
         };
-        let page = RequestFormPage::new(branding, form, errors, &token, now.date());
+        let Some(frameworks) = self.frameworks().await else {
+            return unavailable(branding);
+        };
+        let page = RequestFormPage::new(branding, form, errors, &token, now.date(), &frameworks);
         web::http::page(status, page.render())
+    }
+
+    /// The framework each review type's new requests get (logged when unreadable).
+    async fn frameworks(&self) -> Option<Frameworks> {
+        frameworks::catalogue(&self.table)
+            .await
+            .map_err(|error| tracing::error!(%error, "reading the review frameworks failed"))
+            .ok()
     }
 }
 

@@ -3,6 +3,7 @@
 //! (`submit`), or autosaves from the page's script (`autosave`, answered in JSON).
 
 use askama::Template;
+use frameworks::Framework;
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, Response};
 use records::branding::Branding;
@@ -49,10 +50,19 @@ impl SchoolPages {
                 return unavailable(branding);
             }
         };
+        // The framework the request was made under: a version published since changes nothing.
+        let framework = match frameworks::of_request(&self.table, &stored.request).await {
+            Ok(framework) => framework,
+            Err(error) => {
+                tracing::error!(%error, "reading a request's framework failed");
+                return unavailable(branding);
+            }
+        };
         let levels = scale.as_ref().map(|s| s.levels());
         let page = |current: Option<&Versioned<SelfEvaluation>>, shown, status| {
             self.render(
                 branding,
+                &framework,
                 now.date(),
                 token,
                 stored,
@@ -85,7 +95,7 @@ impl SchoolPages {
             Err(page) => return *page,
         };
         let decision = form.get("decision").map(String::as_str).unwrap_or("save");
-        let areas = stored.request.focus_areas.areas();
+        let areas = stored.request.areas();
         let (yours, errors) = evaluation::parse(&form, &areas, scale.as_ref());
         if !errors.is_empty() {
             if wants_json {
@@ -184,6 +194,7 @@ impl SchoolPages {
     fn render(
         &self,
         branding: &Branding,
+        framework: &Framework,
         today: time::Date,
         token: &str,
         stored: &StoredRequest,
@@ -203,7 +214,7 @@ impl SchoolPages {
                 .find(|e| e.field == field)
                 .map(|e| e.message.clone())
         };
-        let differs = |area: FocusArea, pick: fn(&evaluation::Section) -> &String| {
+        let differs = |area: &FocusArea, pick: fn(&evaluation::Section) -> &String| {
             let conflict = shown.conflict.as_ref()?;
             let saved = conflict
                 .body
@@ -216,15 +227,19 @@ impl SchoolPages {
         };
         let sections = stored
             .request
-            .focus_areas
             .areas()
             .into_iter()
-            .map(|area| {
+            .map(|named| {
+                let area = &named.key;
                 let section = text.section(area);
+                let described = framework.focus_area(area);
                 SelfEvaluationSection {
-                    label: area.label(),
-                    code: area.as_str(),
-                    prompts: evaluation::prompts(area, setting),
+                    label: named.title.clone(),
+                    code: area.as_str().to_owned(),
+                    description: described.map(|a| a.description.clone()).unwrap_or_default(),
+                    prompts: described
+                        .map(|a| a.prompts(setting).to_vec())
+                        .unwrap_or_default(),
                     evaluation: section.map(|s| s.evaluation.clone()).unwrap_or_default(),
                     evidence: section.map(|s| s.evidence.clone()).unwrap_or_default(),
                     rating: section.and_then(|s| s.rating.clone()),

@@ -21,20 +21,6 @@ closed_list! {
     }
 }
 
-closed_list! {
-    /// The eight focus areas of the SEND Review.
-    pub enum FocusArea ("focus area") {
-        Outcomes = "outcomes", "Outcomes for learners with SEND";
-        Leadership = "leadership", "Leadership of SEND";
-        TeachingAndLearning = "teaching_and_learning", "Quality of teaching and learning for learners with SEND";
-        LearnersAndFamilies = "learners_and_families", "Working with learners and with parents and carers";
-        AssessmentOfNeed = "assessment_of_need", "Assessment and identification of need";
-        MonitoringAndEvaluation = "monitoring_and_evaluation", "Monitoring, tracking and evaluation of provision and interventions";
-        UseOfResources = "use_of_resources", "Efficient use of resources";
-        QualityOfProvision = "quality_of_provision", "Quality of SEND provision";
-    }
-}
-
 /// One field's problem, named by its form field (the API maps names to JSON pointers).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldError {
@@ -309,21 +295,12 @@ pub fn parse_date_input(text: &str) -> Option<Date> {
     Date::from_calendar_date(year.trim().parse().ok()?, month, day.trim().parse().ok()?).ok()
 }
 
-/// Which focus areas the school wants: all eight, or a chosen few.
+/// Which focus areas of its framework the school wants: all of them, or a chosen few.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "scope", content = "areas", rename_all = "snake_case")]
 pub enum FocusAreas {
     All,
     Chosen(Vec<FocusArea>),
-}
-
-impl FocusAreas {
-    pub fn areas(&self) -> Vec<FocusArea> {
-        match self {
-            FocusAreas::All => FocusArea::ALL.to_vec(),
-            FocusAreas::Chosen(areas) => areas.clone(),
-        }
-    }
 }
 
 pub const MAX_LEARNING_GOAL_CHARS: usize = 1500;
@@ -395,6 +372,10 @@ pub struct Contact {
 pub struct ReviewRequest {
     pub school: School,
     pub review_type: ReviewType,
+    /// The framework version it was made under, with that version's areas (absent on requests
+    /// stored before frameworks were data: the whole-school framework's version 0).
+    #[serde(default)]
+    pub framework: FrameworkRef,
     pub focus_areas: FocusAreas,
     pub visit_windows: Vec<VisitWindow>,
     pub learning_goal: Text,
@@ -406,8 +387,32 @@ pub struct ReviewRequest {
 }
 
 impl ReviewRequest {
-    /// Parses every field; on failure, every field's problem, in form order.
+    /// Parses every field, offering every review type the whole-school areas (tests and tools
+    /// without the table's frameworks); on failure, every field's problem, in form order.
     pub fn parse(raw: &RawReviewRequest, today: Date) -> Result<Self, Vec<FieldError>> {
+        Self::parse_with(raw, today, &Frameworks::whole_school_for_every_type())
+    }
+
+    /// The request's focus areas as its framework names them: every one in the framework's
+    /// order, or the chosen ones in the order the school gave them.
+    pub fn areas(&self) -> Vec<NamedArea> {
+        match &self.focus_areas {
+            FocusAreas::All => self.framework.areas.clone(),
+            FocusAreas::Chosen(chosen) => chosen
+                .iter()
+                .filter_map(|key| self.framework.area(key))
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// Parses every field, the focus areas against the framework `frameworks` gives the chosen
+    /// review type; on failure, every field's problem, in form order.
+    pub fn parse_with(
+        raw: &RawReviewRequest,
+        today: Date,
+        frameworks: &Frameworks,
+    ) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
 
         let urn = check(
@@ -493,21 +498,32 @@ impl ReviewRequest {
         );
         let review_type = check(
             &mut errors,
-            choice("review_type", &raw.review_type, "Select the kind of review"),
+            choice::<ReviewType>("review_type", &raw.review_type, "Select the kind of review")
+                .and_then(|review_type| {
+                    frameworks
+                        .of(review_type)
+                        .map(|framework| (review_type, framework.clone()))
+                        .ok_or_else(|| {
+                            error(
+                                "review_type",
+                                "This programme does not offer that kind of review",
+                            )
+                        })
+                }),
         );
         let focus_areas = check(
             &mut errors,
             match raw.focus_scope.trim() {
                 "all" => Ok(FocusAreas::All),
-                "chosen" => list::<FocusArea>(
-                    "focus_areas",
-                    &raw.focus_areas,
-                    "Select the focus areas you want, or choose all eight",
-                )
-                .map(FocusAreas::Chosen),
+                "chosen" => match &review_type {
+                    Some((_, framework)) => chosen_areas(&raw.focus_areas, framework),
+                    // Areas are checked against the chosen type's framework: nothing to check
+                    // against until a type is chosen (its own error says so).
+                    None => Ok(FocusAreas::All),
+                },
                 _ => Err(error(
                     "focus_scope",
-                    "Choose whether you want all eight focus areas or a few",
+                    "Choose whether you want every focus area or a few",
                 )),
             },
         );
@@ -645,7 +661,8 @@ impl ReviewRequest {
                 ehc_plan_percent,
                 areas_of_need,
             },
-            review_type,
+            review_type: review_type.0,
+            framework: review_type.1,
             focus_areas,
             visit_windows,
             learning_goal,
@@ -713,6 +730,29 @@ fn list<T: FromStr + PartialEq>(
     } else {
         Ok(parsed)
     }
+}
+
+/// The chosen areas (keys, or titles as the API and imports may give them) of `framework`.
+fn chosen_areas(values: &[String], framework: &FrameworkRef) -> Result<FocusAreas, FieldError> {
+    let mut chosen: Vec<FocusArea> = Vec::new();
+    for value in values.iter().filter(|v| !v.trim().is_empty()) {
+        let area = framework.find(value).ok_or_else(|| {
+            error(
+                "focus_areas",
+                format!("{value:?} is not one of the focus areas of this kind of review"),
+            )
+        })?;
+        if !chosen.contains(&area.key) {
+            chosen.push(area.key.clone());
+        }
+    }
+    if chosen.is_empty() {
+        return Err(error(
+            "focus_areas",
+            "Select the focus areas you want, or choose every focus area",
+        ));
+    }
+    Ok(FocusAreas::Chosen(chosen))
 }
 
 fn percentage(field: &'static str, value: &str, of_whom: &str) -> Result<Percentage, FieldError> {
@@ -815,6 +855,9 @@ checked_text!(Reference, stored as "a request reference");
 pub fn iso(date: Date) -> String {
     format_date(date)
 }
+
+mod framework;
+pub use framework::{FocusArea, FrameworkRef, Frameworks, MAX_AREA_KEY_CHARS, NamedArea};
 
 /// The test request (this crate's tests and, with the `fixtures` feature, other crates').
 #[cfg(any(test, feature = "fixtures"))]

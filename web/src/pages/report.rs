@@ -48,8 +48,9 @@ pub struct Choice {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AreaBoxes {
-    pub code: &'static str,
-    pub label: &'static str,
+    pub code: String,
+    /// The area's heading in the request's framework.
+    pub label: String,
     pub went_well: Vec<TextBox>,
     pub even_better_if: Vec<TextBox>,
     pub evidence: TextBox,
@@ -198,7 +199,8 @@ impl<'a> ReportEditorPage<'a> {
             .template
             .areas()
             .iter()
-            .map(|&area| {
+            .map(|named| {
+                let area = &named.key;
                 let raw = input.form.areas.get(area.as_str()).unwrap_or(&empty);
                 let saved = saved_report
                     .as_ref()
@@ -229,8 +231,8 @@ impl<'a> ReportEditorPage<'a> {
                 let evidence_id = field_id(area, AreaPart::Evidence, None);
                 let judgement_id = field_id(area, AreaPart::Judgement, None);
                 AreaBoxes {
-                    code: area.as_str(),
-                    label: area.label(),
+                    code: area.as_str().to_owned(),
+                    label: named.heading.clone(),
                     went_well: points(
                         AreaPart::WentWell,
                         &raw.went_well,
@@ -263,7 +265,7 @@ impl<'a> ReportEditorPage<'a> {
                             .collect(),
                         value: raw.judgement.clone(),
                     }),
-                    school_comment: comment(Section::Area(area)),
+                    school_comment: comment(Section::Area(area.clone())),
                 }
             })
             .collect();
@@ -367,7 +369,7 @@ fn differing(saved: Option<&String>, value: &str) -> Option<String> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CommentBox {
     pub id: String,
-    pub label: &'static str,
+    pub label: String,
     pub value: String,
     pub error: Option<String>,
 }
@@ -415,7 +417,7 @@ impl<'a> FactualCheckPage<'a> {
                         .iter()
                         .find(|e| e.field == id)
                         .map(|e| e.message.clone()),
-                    label: section.label(),
+                    label: section.label(doc.report),
                     id,
                 }
             })

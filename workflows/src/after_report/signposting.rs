@@ -20,7 +20,7 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::report::Report;
-use records::domain::request::FocusArea;
+use records::domain::request::{FocusArea, ReviewType};
 use records::domain::{LocalAuthority, Phase, SchoolType};
 use records::request::{StoredRequest, TimelineEvent, request_pk, timeline_put};
 use records::store::{StoreError, Table, Transacted, dynamo_error, n, s};
@@ -30,8 +30,14 @@ pub const INDEX_PREFIX: &str = "SIGNPOST#";
 /// The most schools listed for one area.
 pub const MAX_PEERS_PER_AREA: usize = 20;
 
-fn index_pk(area: FocusArea) -> String {
-    format!("{INDEX_PREFIX}{}", area.as_str())
+/// The index of schools strong in `area` of the framework chain `framework` (a review type's):
+/// areas are compared within one framework only. The whole-school framework keeps the index
+/// it had before frameworks were data.
+fn index_pk(framework: ReviewType, area: &FocusArea) -> String {
+    match framework {
+        ReviewType::SendReview => format!("{INDEX_PREFIX}{}", area.as_str()),
+        other => format!("{INDEX_PREFIX}{}#{}", other.as_str(), area.as_str()),
+    }
 }
 
 /// One consenting school with a strength in an area (the index item's attributes).
@@ -77,7 +83,7 @@ pub fn strength_areas(report: &Report) -> Vec<FocusArea> {
         .areas
         .iter()
         .filter(|a| !a.went_well.is_empty())
-        .map(|a| a.area)
+        .map(|a| a.area.clone())
         .collect()
 }
 
@@ -87,7 +93,7 @@ pub fn development_areas(report: &Report) -> Vec<FocusArea> {
         .areas
         .iter()
         .filter(|a| !a.even_better_if.is_empty())
-        .map(|a| a.area)
+        .map(|a| a.area.clone())
         .collect()
 }
 
@@ -144,7 +150,7 @@ pub async fn set_consent(
     let entry: records::store::Item =
         serde_dynamo::to_item(StrengthEntry::of(stored)).expect("an entry serialises");
     for findings in &report.areas {
-        let pk = index_pk(findings.area);
+        let pk = index_pk(stored.request.framework.review_type, &findings.area);
         let item = if consent && strengths.contains(&findings.area) {
             let mut item = entry.clone();
             item.insert("pk".into(), s(pk));
@@ -185,6 +191,8 @@ pub async fn set_consent(
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AreaPeers {
     pub area: FocusArea,
+    /// The area's heading in the report.
+    pub heading: String,
     /// Best known first: by name. At most [`MAX_PEERS_PER_AREA`].
     pub schools: Vec<StrengthEntry>,
 }
@@ -199,9 +207,11 @@ pub async fn peers(
 ) -> Result<Vec<AreaPeers>, StoreError> {
     let own_urn = stored.request.school.urn.as_str().to_owned();
     let mut found = Vec::new();
-    for area in development_areas(report) {
+    let framework = stored.request.framework.review_type;
+    for findings in report.areas.iter().filter(|a| !a.even_better_if.is_empty()) {
+        let area = findings.area.clone();
         let items = table
-            .partition_items(&index_pk(area), None)
+            .partition_items(&index_pk(framework, &area), None)
             .await
             .map_err(|e| dynamo_error("Query", e))?;
         let mut seen = HashSet::new();
@@ -212,7 +222,11 @@ pub async fn peers(
             .collect();
         schools.sort_by(|a, b| a.school_name.cmp(&b.school_name));
         schools.truncate(MAX_PEERS_PER_AREA);
-        found.push(AreaPeers { area, schools });
+        found.push(AreaPeers {
+            area,
+            heading: findings.heading(),
+            schools,
+        });
     }
     Ok(found)
 }
@@ -225,7 +239,7 @@ mod tests {
     #[test]
     fn strengths_and_development_areas_come_from_the_reports_points() {
         let mut report = typical();
-        let first = report.areas[0].area;
+        let first = report.areas[0].area.clone();
         report.areas[0].went_well.clear();
         assert!(!strength_areas(&report).contains(&first));
         assert!(development_areas(&report).contains(&first));

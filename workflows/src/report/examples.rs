@@ -9,11 +9,26 @@ use super::{
     MAX_RECOMMENDATION_CHARS, MAX_RECOMMENDATIONS, MAX_SUMMARY_CHARS, Progress, ProgressRating,
     Recommendation, Report, ReportTemplate,
 };
-use records::domain::request::{FocusArea, Text};
+use records::domain::request::{FrameworkRef, NamedArea, Text};
 use records::programme::ProgrammeSettings;
 
+/// The whole-school areas of `keys`, in that order.
+pub fn whole_school_areas(keys: &[&str]) -> Vec<NamedArea> {
+    let framework = FrameworkRef::whole_school();
+    keys.iter()
+        .map(|key| {
+            framework
+                .find(key)
+                .cloned()
+                .unwrap_or_else(|| panic!("{key} is a whole-school area"))
+        })
+        .collect()
+}
+
 /// The focus areas of the example review.
-pub const AREAS: [FocusArea; 2] = [FocusArea::Outcomes, FocusArea::Leadership];
+pub fn areas() -> Vec<NamedArea> {
+    whole_school_areas(&["outcomes", "leadership"])
+}
 
 /// Form fields as a browser posts them.
 pub fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
@@ -24,9 +39,24 @@ pub fn pairs(fields: &[(&str, &str)]) -> Vec<(String, String)> {
 }
 
 /// The report template of a review of `areas`.
-pub fn review(areas: &[FocusArea]) -> ReportTemplate {
+pub fn review(areas: &[NamedArea]) -> ReportTemplate {
     ReportTemplate::Review {
         areas: areas.to_vec(),
+    }
+}
+
+/// The review template `report` was written against (its areas under their headings).
+pub fn template_of(report: &Report) -> ReportTemplate {
+    ReportTemplate::Review {
+        areas: report
+            .areas
+            .iter()
+            .map(|findings| NamedArea {
+                key: findings.area.clone(),
+                title: findings.heading(),
+                heading: findings.heading(),
+            })
+            .collect(),
     }
 }
 
@@ -68,22 +98,19 @@ pub fn filler(chars: usize, seed: &str) -> String {
 /// A report as a reviewer typically writes one: three focus areas, three or four points
 /// under each heading, a few sentences of evidence, four recommendations.
 pub fn typical() -> Report {
-    let areas = [
-        FocusArea::Leadership,
-        FocusArea::TeachingAndLearning,
-        FocusArea::AssessmentOfNeed,
-    ];
+    let areas = whole_school_areas(&["leadership", "teaching_and_learning", "assessment_of_need"]);
     Report {
         areas: areas
             .iter()
-            .map(|&area| AreaFindings {
-                area,
+            .map(|area| AreaFindings {
+                area: area.key.clone(),
+                heading: area.heading.clone(),
                 went_well: (1..=4)
                     .map(|i| {
                         text(&format!(
                             "Strength {i} in {}: the SENCO and senior leaders share a clear \
                              vision, and staff can say how it shapes their everyday practice.",
-                            area.label()
+                            area.title
                         ))
                     })
                     .collect(),
@@ -92,7 +119,7 @@ pub fn typical() -> Report {
                         text(&format!(
                             "Development point {i} in {}: make sure every class teacher uses \
                              the provision map when planning, so that adjustments are consistent.",
-                            area.label()
+                            area.title
                         ))
                     })
                     .collect(),
@@ -100,7 +127,7 @@ pub fn typical() -> Report {
                     "Evidence for {}: learning walk in six classes with the SENCO; meetings with \
                      the headteacher, the SEND governor and four teaching assistants; pupil voice \
                      with eight pupils; scrutiny of the SEN information report and provision map.",
-                    area.label()
+                    area.title
                 ))),
                 judgement: None,
             })
@@ -160,10 +187,12 @@ pub fn follow_up(original: &Report) -> Report {
 /// Every field at its limit: all eight focus areas, the most points, the longest texts.
 pub fn maximal(scale: Option<&records::programme::GradingScale>) -> Report {
     Report {
-        areas: FocusArea::ALL
+        areas: FrameworkRef::whole_school()
+            .areas
             .iter()
-            .map(|&area| AreaFindings {
-                area,
+            .map(|area| AreaFindings {
+                area: area.key.clone(),
+                heading: area.heading.clone(),
                 went_well: (1..=MAX_POINTS)
                     .map(|i| text(&filler(MAX_POINT_CHARS, &format!("Went well {i}"))))
                     .collect(),

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use records::domain::request::{FocusArea, Text, TextError};
+use records::domain::request::{FocusArea, NamedArea, Text, TextError};
 use records::programme::GradingScale;
 
 mod emails;
@@ -54,8 +54,9 @@ pub const MAX_PROGRESS_CHARS: usize = 1500;
 /// What a report is written against.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ReportTemplate {
-    /// A review: findings in each of the request's focus areas, in the request's order.
-    Review { areas: Vec<FocusArea> },
+    /// A review: findings in each of the request's focus areas, in its framework's order,
+    /// under the headings of the framework version the request was made under.
+    Review { areas: Vec<NamedArea> },
     /// A follow-up visit: progress on each of the original final report's recommendations.
     FollowUp {
         recommendations: Vec<Recommendation>,
@@ -70,13 +71,13 @@ impl ReportTemplate {
                 recommendations: original.recommendations.clone(),
             },
             None => ReportTemplate::Review {
-                areas: request.request.focus_areas.areas(),
+                areas: request.request.areas(),
             },
         }
     }
 
     /// The focus areas reported on (none on a follow-up visit).
-    pub fn areas(&self) -> &[FocusArea] {
+    pub fn areas(&self) -> &[NamedArea] {
         match self {
             ReportTemplate::Review { areas } => areas,
             ReportTemplate::FollowUp { .. } => &[],
@@ -182,13 +183,13 @@ impl AreaPart {
 }
 
 /// The form field name of an area's part: `outcomes.went_well` (repeated for points).
-pub fn field_name(area: FocusArea, part: AreaPart) -> String {
+pub fn field_name(area: &FocusArea, part: AreaPart) -> String {
     format!("{}.{}", area.as_str(), part.as_str())
 }
 
 /// The id of one form control: `outcomes-went_well-2` for the second point, `outcomes-evidence`
 /// for a single field.
-pub fn field_id(area: FocusArea, part: AreaPart, position: Option<usize>) -> String {
+pub fn field_id(area: &FocusArea, part: AreaPart, position: Option<usize>) -> String {
     match position {
         Some(n) => format!("{}-{}-{n}", area.as_str(), part.as_str()),
         None => format!("{}-{}", area.as_str(), part.as_str()),
@@ -240,7 +241,7 @@ impl RawReport {
                     let Some((area, part)) = name.split_once('.') else {
                         continue;
                     };
-                    let Ok(area) = area.parse::<FocusArea>() else {
+                    let Ok(area) = FocusArea::parse(area) else {
                         continue;
                     };
                     let entry = raw.areas.entry(area.as_str().to_owned()).or_default();
@@ -337,6 +338,10 @@ impl RawReport {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AreaFindings {
     pub area: FocusArea,
+    /// The heading of its section, from the request's framework (absent in reports written
+    /// before frameworks were data: those are the whole-school areas, see [`Self::heading`]).
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub heading: String,
     pub went_well: Vec<Text>,
     pub even_better_if: Vec<Text>,
     pub evidence: Option<Text>,
@@ -346,14 +351,25 @@ pub struct AreaFindings {
 }
 
 impl AreaFindings {
-    pub fn empty(area: FocusArea) -> Self {
+    pub fn empty(area: &NamedArea) -> Self {
         Self {
-            area,
+            area: area.key.clone(),
+            heading: area.heading.clone(),
             went_well: Vec::new(),
             even_better_if: Vec::new(),
             evidence: None,
             judgement: None,
         }
+    }
+
+    /// The heading of the area's section.
+    pub fn heading(&self) -> String {
+        if !self.heading.is_empty() {
+            return self.heading.clone();
+        }
+        records::domain::request::FrameworkRef::whole_school()
+            .area(&self.area)
+            .map_or_else(|| self.area.to_string(), |area| area.heading.clone())
     }
 }
 
@@ -388,9 +404,9 @@ pub struct Report {
 
 impl Report {
     /// An empty draft for these focus areas.
-    pub fn empty(areas: &[FocusArea]) -> Self {
+    pub fn empty(areas: &[NamedArea]) -> Self {
         Self {
-            areas: areas.iter().copied().map(AreaFindings::empty).collect(),
+            areas: areas.iter().map(AreaFindings::empty).collect(),
             summary: None,
             recommendations: Vec::new(),
             progress: Vec::new(),
@@ -447,7 +463,7 @@ impl Report {
         let areas = template.areas();
         let empty = RawArea::default();
         let mut findings = Vec::with_capacity(areas.len());
-        for &area in areas {
+        for area in areas {
             let raw_area = raw.areas.get(area.as_str()).unwrap_or(&empty);
             let went_well = points(&mut errors, area, AreaPart::WentWell, &raw_area.went_well);
             let even_better_if = points(
@@ -458,14 +474,15 @@ impl Report {
             );
             let evidence = optional(
                 &mut errors,
-                field_id(area, AreaPart::Evidence, None),
+                field_id(&area.key, AreaPart::Evidence, None),
                 &raw_area.evidence,
                 MAX_EVIDENCE_CHARS,
-                &format!("the evidence seen for {}", area.label()),
+                &format!("the evidence seen for {}", area.heading),
             );
             let judgement = judgement(&mut errors, area, &raw_area.judgement, scale);
             findings.push(AreaFindings {
-                area,
+                area: area.key.clone(),
+                heading: area.heading.clone(),
                 went_well,
                 even_better_if,
                 evidence,
@@ -558,29 +575,29 @@ impl Report {
             }
         }
         for findings in &self.areas {
-            let area = findings.area;
+            let (area, title) = (&findings.area, findings.heading());
             if findings.went_well.is_empty() {
                 need(
                     field_id(area, AreaPart::WentWell, Some(1)),
-                    format!("Enter what went well in {}", area.label()),
+                    format!("Enter what went well in {}", title),
                 );
             }
             if findings.even_better_if.is_empty() {
                 need(
                     field_id(area, AreaPart::EvenBetterIf, Some(1)),
-                    format!("Enter what would be even better in {}", area.label()),
+                    format!("Enter what would be even better in {}", title),
                 );
             }
             if findings.evidence.is_none() {
                 need(
                     field_id(area, AreaPart::Evidence, None),
-                    format!("Enter the evidence seen for {}", area.label()),
+                    format!("Enter the evidence seen for {}", title),
                 );
             }
             if scale.is_some() && findings.judgement.is_none() {
                 need(
                     field_id(area, AreaPart::Judgement, None),
-                    format!("Choose a judgement for {}", area.label()),
+                    format!("Choose a judgement for {}", title),
                 );
             }
         }
@@ -604,8 +621,8 @@ impl Report {
     }
 
     /// The findings for `area`, if the report covers it.
-    pub fn area(&self, area: FocusArea) -> Option<&AreaFindings> {
-        self.areas.iter().find(|a| a.area == area)
+    pub fn area(&self, area: &FocusArea) -> Option<&AreaFindings> {
+        self.areas.iter().find(|a| &a.area == area)
     }
 }
 
@@ -622,7 +639,7 @@ pub fn next_steps_id(n: usize) -> String {
 }
 
 /// The sections of a report the school can comment on for factual accuracy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", tag = "section", content = "area")]
 pub enum Section {
     /// A follow-up's progress on the original recommendations.
@@ -634,7 +651,7 @@ pub enum Section {
 
 impl Section {
     /// The form field and id of the comment box: `comment.outcomes`, `comment.summary`.
-    pub fn field(self) -> String {
+    pub fn field(&self) -> String {
         match self {
             Section::Progress => "comment.progress".into(),
             Section::Area(area) => format!("comment.{}", area.as_str()),
@@ -643,12 +660,15 @@ impl Section {
         }
     }
 
-    pub fn label(self) -> &'static str {
+    /// Its heading in `report`.
+    pub fn label(&self, report: &Report) -> String {
         match self {
-            Section::Progress => PROGRESS_HEADING,
-            Section::Area(area) => area.label(),
-            Section::Summary => "Summary",
-            Section::Recommendations => "Recommendations",
+            Section::Progress => PROGRESS_HEADING.to_owned(),
+            Section::Area(area) => report
+                .area(area)
+                .map_or_else(|| area.to_string(), AreaFindings::heading),
+            Section::Summary => "Summary".to_owned(),
+            Section::Recommendations => "Recommendations".to_owned(),
         }
     }
 
@@ -658,7 +678,7 @@ impl Section {
             .is_follow_up()
             .then_some(Section::Progress)
             .into_iter()
-            .chain(report.areas.iter().map(|a| Section::Area(a.area)))
+            .chain(report.areas.iter().map(|a| Section::Area(a.area.clone())))
             .collect();
         sections.extend([Section::Summary, Section::Recommendations]);
         sections
@@ -697,7 +717,7 @@ impl FactualCheck {
                 .find(|(name, _)| *name == field)
                 .map(|(_, v)| v.as_str())
                 .unwrap_or_default();
-            let what = format!("your comment on {}", section.label());
+            let what = format!("your comment on {}", section.label(report));
             if let Some(comment) = optional(&mut errors, field, value, MAX_COMMENT_CHARS, &what) {
                 comments.push(SectionComment { section, comment });
             }
@@ -744,7 +764,7 @@ fn optional(
 
 fn points(
     errors: &mut Vec<ReportFieldError>,
-    area: FocusArea,
+    area: &NamedArea,
     part: AreaPart,
     values: &[String],
 ) -> Vec<Text> {
@@ -755,11 +775,11 @@ fn points(
         .collect();
     if filled.len() > MAX_POINTS {
         errors.push(ReportFieldError {
-            field: field_id(area, part, Some(MAX_POINTS + 1)),
+            field: field_id(&area.key, part, Some(MAX_POINTS + 1)),
             message: format!(
                 "Give at most {MAX_POINTS} points under {} in {}",
                 part.label(),
-                area.label()
+                area.heading
             ),
         });
     }
@@ -767,10 +787,10 @@ fn points(
         .into_iter()
         .take(MAX_POINTS)
         .filter_map(|(i, value)| {
-            let what = format!("point {} under {} in {}", i + 1, part.label(), area.label());
+            let what = format!("point {} under {} in {}", i + 1, part.label(), area.heading);
             optional(
                 errors,
-                field_id(area, part, Some(i + 1)),
+                field_id(&area.key, part, Some(i + 1)),
                 value,
                 MAX_POINT_CHARS,
                 &what,
@@ -781,7 +801,7 @@ fn points(
 
 fn judgement(
     errors: &mut Vec<ReportFieldError>,
-    area: FocusArea,
+    area: &NamedArea,
     value: &str,
     scale: Option<&GradingScale>,
 ) -> Option<String> {
@@ -789,14 +809,14 @@ fn judgement(
     if value.is_empty() {
         return None;
     }
-    let field = field_id(area, AreaPart::Judgement, None);
+    let field = field_id(&area.key, AreaPart::Judgement, None);
     match scale {
         Some(scale) => match scale.levels().iter().find(|level| level.as_str() == value) {
             Some(level) => Some(level.clone()),
             None => {
                 errors.push(ReportFieldError {
                     field,
-                    message: format!("Choose one of the judgements for {}", area.label()),
+                    message: format!("Choose one of the judgements for {}", area.heading),
                 });
                 None
             }

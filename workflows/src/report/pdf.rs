@@ -525,7 +525,7 @@ pub fn render(doc: &ReportDocument<'_>) -> Result<Vec<u8>, PdfError> {
         layout.heading(
             2,
             Style::Heading,
-            findings.area.label(),
+            &findings.heading(),
             Some(section),
             Some(brand),
         );

@@ -1,4 +1,4 @@
-use super::examples::{AREAS, document, filler, maximal, pairs, review, typical};
+use super::examples::{areas, document, filler, maximal, pairs, review, template_of, typical};
 use super::render::Stage;
 use super::*;
 use records::programme::GradingScale;
@@ -9,7 +9,7 @@ fn parse(
 ) -> Result<Report, Vec<ReportFieldError>> {
     Report::parse(
         &RawReport::from_pairs(&pairs(fields)),
-        &review(&AREAS),
+        &review(&areas()),
         scale,
     )
 }
@@ -46,7 +46,7 @@ fn a_form_parses_into_the_report_in_the_requests_area_order() {
     .unwrap();
     assert_eq!(report.areas.len(), 2);
     let outcomes = &report.areas[0];
-    assert_eq!(outcomes.area, FocusArea::Outcomes);
+    assert_eq!(outcomes.area.as_str(), "outcomes");
     assert_eq!(
         outcomes
             .went_well
@@ -76,9 +76,11 @@ fn a_form_parses_into_the_report_in_the_requests_area_order() {
 #[test]
 fn the_stored_report_fills_the_form_back_in() {
     let report = typical();
-    let areas: Vec<_> = report.areas.iter().map(|a| a.area).collect();
     let raw = RawReport::from_report(&report);
-    assert_eq!(Report::parse(&raw, &review(&areas), None).unwrap(), report);
+    assert_eq!(
+        Report::parse(&raw, &template_of(&report), None).unwrap(),
+        report
+    );
 }
 
 #[test]
@@ -191,7 +193,7 @@ fn a_judgement_needs_a_scale_and_one_of_its_grades() {
 
 #[test]
 fn a_draft_may_be_incomplete_but_submitting_needs_every_part() {
-    let empty = Report::empty(&AREAS);
+    let empty = Report::empty(&areas());
     assert_eq!(parse(&[], None).unwrap(), empty);
     let missing = empty.check_ready(None).unwrap_err();
     assert_eq!(
@@ -218,11 +220,14 @@ fn a_draft_may_be_incomplete_but_submitting_needs_every_part() {
 #[test]
 fn the_maximal_report_has_every_field_at_its_limit() {
     let report = maximal(None);
-    let areas: Vec<_> = report.areas.iter().map(|a| a.area).collect();
-    assert_eq!(areas, FocusArea::ALL);
+    let areas: Vec<_> = report.areas.iter().map(|a| a.area.clone()).collect();
+    assert_eq!(
+        areas,
+        records::domain::request::FrameworkRef::whole_school().keys()
+    );
     let raw = RawReport::from_report(&report);
     assert_eq!(
-        Report::parse(&raw, &review(&areas), None).unwrap(),
+        Report::parse(&raw, &template_of(&report), None).unwrap(),
         report,
         "it is within every limit"
     );
@@ -267,10 +272,10 @@ fn the_school_comments_on_sections_or_accepts() {
         check
             .comments()
             .iter()
-            .map(|c| c.section)
+            .map(|c| c.section.clone())
             .collect::<Vec<_>>(),
         [
-            Section::Area(FocusArea::Leadership),
+            Section::Area(FocusArea::parse("leadership").unwrap()),
             Section::Recommendations
         ]
     );
@@ -295,7 +300,7 @@ fn the_html_report_escapes_what_people_typed() {
     );
     assert!(!html.contains("<script>"));
     for findings in &report.areas {
-        assert!(html.contains(findings.area.label()));
+        assert!(html.contains(&findings.heading()));
     }
     assert!(html.contains("Northshire SEND Review"));
     assert!(html.contains("Priya Shah (lead reviewer)"));
@@ -375,7 +380,7 @@ fn the_pdf_has_the_text_of_every_section() {
         );
     }
     for findings in &report.areas {
-        assert!(text.contains(findings.area.label()));
+        assert!(text.contains(&findings.heading()));
         for point in findings.went_well.iter().chain(&findings.even_better_if) {
             assert!(text.contains(&words(point.as_str())), "{point} is missing");
         }

@@ -33,10 +33,13 @@ fn a_valid_request_parses_into_canonical_values() {
     assert_eq!(request.school.postcode.as_str(), "NW1 2DB");
     assert_eq!(request.school.sen_support_percent.to_string(), "14.5%");
     assert_eq!(request.school.local_authority().name, "Camden");
-    assert_eq!(
-        request.focus_areas.areas(),
-        vec![FocusArea::Leadership, FocusArea::Outcomes]
-    );
+    let keys: Vec<String> = request
+        .areas()
+        .iter()
+        .map(|a| a.as_str().to_owned())
+        .collect();
+    assert_eq!(keys, ["leadership", "outcomes"], "in the school's order");
+    assert_eq!(request.areas()[0].label(), "Leadership of SEND");
     assert_eq!(
         request.visit_windows[0].to_string(),
         "11 January 2027 to 22 January 2027"
@@ -125,7 +128,11 @@ fn every_field_reports_its_own_problem() {
             "review_type",
             "kind of review",
         ),
-        (|r| r.focus_scope = "".into(), "focus_scope", "all eight"),
+        (
+            |r| r.focus_scope = "".into(),
+            "focus_scope",
+            "every focus area",
+        ),
         (
             |r| r.focus_areas = vec![],
             "focus_areas",
@@ -299,4 +306,66 @@ fn email_addresses_are_normalised_and_header_safe() {
     ] {
         assert!(bad.parse::<EmailAddress>().is_err(), "{bad}");
     }
+}
+
+fn ta_framework() -> FrameworkRef {
+    let area = |key: &str, title: &str| NamedArea {
+        key: FocusArea::parse(key).unwrap(),
+        title: title.to_owned(),
+        heading: title.to_owned(),
+    };
+    FrameworkRef {
+        review_type: ReviewType::TaDeployment,
+        version: 3,
+        areas: vec![
+            area("deployment", "How TAs are deployed"),
+            area("preparation", "Preparation and time with teachers"),
+        ],
+    }
+}
+
+#[test]
+fn focus_areas_are_checked_against_the_chosen_types_framework_and_recorded_with_it() {
+    let frameworks = Frameworks::new(vec![FrameworkRef::whole_school(), ta_framework()]);
+    let ta = |areas: &[&str]| RawReviewRequest {
+        review_type: "ta_deployment".into(),
+        focus_scope: "chosen".into(),
+        focus_areas: areas.iter().map(|a| (*a).to_owned()).collect(),
+        ..valid()
+    };
+    let request = ReviewRequest::parse_with(&ta(&["preparation"]), TODAY, &frameworks).unwrap();
+    assert_eq!(request.framework, ta_framework());
+    let titles: Vec<String> = request.areas().into_iter().map(|a| a.title).collect();
+    assert_eq!(titles, ["Preparation and time with teachers"]);
+
+    // Another framework's area is refused at the field; so is a type the programme lacks.
+    let errors = ReviewRequest::parse_with(&ta(&["outcomes"]), TODAY, &frameworks).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].field, "focus_areas");
+    assert!(errors[0].message.contains("\"outcomes\""), "{errors:?}");
+    let pfa = RawReviewRequest {
+        review_type: "preparing_for_adulthood".into(),
+        ..valid()
+    };
+    let errors = ReviewRequest::parse_with(&pfa, TODAY, &frameworks).unwrap_err();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    assert_eq!(errors[0].field, "review_type");
+
+    // "All" is every area of the framework.
+    let all = RawReviewRequest {
+        focus_scope: "all".into(),
+        ..ta(&[])
+    };
+    let request = ReviewRequest::parse_with(&all, TODAY, &frameworks).unwrap();
+    assert_eq!(request.areas(), ta_framework().areas);
+}
+
+#[test]
+fn a_request_stored_before_frameworks_reads_as_the_whole_school_frameworks_first_version() {
+    let request = ReviewRequest::parse(&valid(), TODAY).unwrap();
+    let mut stored = serde_json::to_value(&request).unwrap();
+    stored.as_object_mut().unwrap().remove("framework");
+    let read: ReviewRequest = serde_json::from_value(stored).unwrap();
+    assert_eq!(read.framework, FrameworkRef::whole_school());
+    assert_eq!(read.areas().len(), 2);
 }

@@ -19,17 +19,16 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use fault_proxy::{FaultProxy, Faults, Upstream};
-use records::domain::request::FocusArea;
 use reqwest::StatusCode;
 use time::OffsetDateTime;
 
 use crate::support::{
-    School, TestStack, complete_report, complete_self_evaluation, day, encode_fields, offer_link,
-    report_form, spawn_with, unique_address, valid_form, version_on, visit_day,
+    School, TestStack, areas, complete_report, complete_self_evaluation, day, encode_fields,
+    offer_link, report_form, spawn_with, unique_address, valid_form, version_on, visit_day,
 };
 
 const FAULT_RATE: f64 = 0.10;
-const AREAS: [FocusArea; 2] = [FocusArea::Leadership, FocusArea::Outcomes];
+const AREAS: [&str; 2] = ["leadership", "outcomes"];
 /// How many times a person tries one step before the test gives up on the product.
 const PATIENCE: u32 = 25;
 
@@ -271,8 +270,8 @@ async fn a_review_lives_to_its_final_report_with_a_tenth_of_aws_calls_failing() 
         &self_evaluation,
         async || {
             let form = page(&app, &self_evaluation).await;
-            complete_self_evaluation(&version_on(&form), &AREAS, |area| {
-                format!("Our own view of {}.", area.label())
+            complete_self_evaluation(&version_on(&form), &areas(&AREAS), |area| {
+                format!("Our own view of {}.", area.title)
             })
         },
         async || {
@@ -355,7 +354,7 @@ async fn a_review_lives_to_its_final_report_with_a_tenth_of_aws_calls_failing() 
     // The visit took place; the lead sends the draft, the school checks it, the lead finalises.
     app.move_visit(&reference, day(-1)).await;
     let report_link = format!("{review_link}/report");
-    let report = complete_report(&AREAS);
+    let report = complete_report(&areas(&AREAS));
     for (label, decision, wanted) in [
         ("sending the draft", "submit", "submitted"),
         ("finalising", "finalise", "final"),

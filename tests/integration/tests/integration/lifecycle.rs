@@ -3,7 +3,7 @@
 //! the report (draft, the school's factual comments, final), its delivery with a PDF, the
 //! action plan and a follow-up visit offered to the original lead first.
 
-use records::domain::request::FocusArea;
+use records::domain::request::{FocusArea, FrameworkRef, NamedArea};
 use records::store::Item;
 use reqwest::StatusCode;
 use reqwest::header::LOCATION;
@@ -15,7 +15,12 @@ use crate::support::{
 };
 
 /// The focus areas the school chooses on the form, in the order the report lists them.
-const AREAS: [FocusArea; 2] = [FocusArea::Leadership, FocusArea::Outcomes];
+const AREAS: [&str; 2] = ["leadership", "outcomes"];
+
+/// The chosen areas as the whole-school framework names them.
+fn chosen() -> Vec<NamedArea> {
+    crate::support::areas(&AREAS)
+}
 
 /// The subjects of `mails`, oldest first.
 fn subjects(mails: &[local_runner::mailbox::SentMail]) -> Vec<String> {
@@ -87,7 +92,7 @@ fn first_draft() -> Written {
     Written {
         areas: vec![
             AreaText {
-                area: FocusArea::Leadership,
+                area: FocusArea::parse("leadership").unwrap(),
                 went_well: [
                     "The SENCO sits on the senior leadership team.",
                     "Governors receive a SEND report every term.",
@@ -96,7 +101,7 @@ fn first_draft() -> Written {
                 evidence: "Governing body minutes and the SEND information report.",
             },
             AreaText {
-                area: FocusArea::Outcomes,
+                area: FocusArea::parse("outcomes").unwrap(),
                 went_well: [
                     "Pupils with SEND in Year 6 made strong progress in reading.",
                     "Tracking shows small steps of progress for every pupil with an EHC plan.",
@@ -162,7 +167,8 @@ async fn a_review_lives_from_request_to_follow_up() {
     assert!(status.contains(&reference));
     let stored = app.stored_request(&request_id).await;
     assert_eq!(stored.state, records::lifecycle::RequestState::Offered);
-    assert_eq!(stored.request.focus_areas.areas(), AREAS);
+    assert_eq!(stored.request.areas(), chosen());
+    assert_eq!(stored.request.framework, FrameworkRef::whole_school());
 
     // Accept with a date: both sides are told, each with a calendar file and its own link.
     let accepted = app
@@ -215,11 +221,11 @@ async fn a_review_lives_from_request_to_follow_up() {
         .await;
     assert!(form.contains("Your changes are saved."));
     assert!(form.contains("Our pupils with SEND progress well in reading."));
-    let evaluation = |area: FocusArea| format!("Our own view of {}.", area.label());
+    let evaluation = |area: &NamedArea| format!("Our own view of {}.", area.title);
     let submitted = app
         .post(
             &self_evaluation,
-            &complete_self_evaluation(&version_on(&form), &AREAS, evaluation),
+            &complete_self_evaluation(&version_on(&form), &chosen(), evaluation),
         )
         .await;
     assert_eq!(submitted.status(), StatusCode::SEE_OTHER);
@@ -235,8 +241,8 @@ async fn a_review_lives_from_request_to_follow_up() {
     );
     assert_eq!(link_containing(&lead_mails[..1], "/reviews/"), review_link);
     let review = app.page(&review_link).await;
-    for area in AREAS {
-        assert!(review.contains(&evaluation(area)));
+    for area in chosen() {
+        assert!(review.contains(&evaluation(&area)));
     }
     let status = app.page(&status_link).await;
     assert!(status.contains("Read your self-evaluation"));
@@ -290,9 +296,10 @@ async fn a_review_lives_from_request_to_follow_up() {
     let mut written = first_draft();
     let editor = app.page(&report_link).await;
     for area in AREAS {
-        assert!(editor.contains(&format!(r#"name="{}.went_well""#, area.as_str())));
+        assert!(editor.contains(&format!(r#"name="{area}.went_well""#)));
     }
-    for area in FocusArea::ALL.iter().filter(|a| !AREAS.contains(a)) {
+    let whole_school = FrameworkRef::whole_school().areas;
+    for area in whole_school.iter().filter(|a| !AREAS.contains(&a.as_str())) {
         assert!(!editor.contains(&format!(r#"name="{}.went_well""#, area.as_str())));
     }
     let saved = app
@@ -407,11 +414,11 @@ async fn a_review_lives_from_request_to_follow_up() {
         .find(|a| a.content_type == "application/pdf")
         .expect("the report is attached as a PDF");
     let text = pdf_text(&pdf.content);
-    for area in AREAS {
+    for area in chosen() {
         assert!(
-            text.contains(area.label()),
+            text.contains(&area.heading),
             "{} is not in the PDF",
-            area.label()
+            area.heading
         );
     }
     for text_written in written.texts() {

@@ -17,7 +17,6 @@
 
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
-use records::domain::request::FocusArea;
 use records::lifecycle::ReportState;
 use reqwest::StatusCode;
 use time::OffsetDateTime;
@@ -503,8 +502,8 @@ async fn take(app: &TestStack, review: &mut Review, action: &Action) -> Option<S
                 .map_or(0, |(version, _)| version)
                 .to_string();
             let form = if matches!(action, Action::SchoolSubmitsSelfEvaluation) {
-                complete_self_evaluation(&version, FocusArea::ALL, |area| {
-                    format!("Our view on {}.", area.label())
+                complete_self_evaluation(&version, &crate::support::all_areas(), |area| {
+                    format!("Our view on {}.", area.title)
                 })
             } else {
                 crate::support::form_encode(&[
@@ -528,7 +527,11 @@ async fn take(app: &TestStack, review: &mut Review, action: &Action) -> Option<S
             let version = report(app, request_id)
                 .await
                 .map_or(0, |(version, _)| version);
-            let form = report_form(&complete_report(FocusArea::ALL), version, decision);
+            let form = report_form(
+                &complete_report(&crate::support::all_areas()),
+                version,
+                decision,
+            );
             app.post(&format!("{link}/report"), &form).await
         }
         Action::SchoolAnswersCheck => {

@@ -15,6 +15,7 @@ mod evidence;
 mod evidence_limits;
 mod faults;
 mod follow_up_report;
+mod framework_reviews;
 mod frameworks;
 mod hardening;
 mod intake;

@@ -77,7 +77,11 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
         .unwrap();
     assert_eq!(stored.version, 1);
     assert_eq!(
-        stored.body.section(FocusArea::Outcomes).unwrap().evaluation,
+        stored
+            .body
+            .section(&FocusArea::parse("outcomes").unwrap())
+            .unwrap()
+            .evaluation,
         "Good progress <b>overall</b>."
     );
 
@@ -142,8 +146,8 @@ async fn the_school_saves_its_self_evaluation_an_old_page_cannot_overwrite_it_an
     let submitted = app
         .post(
             &url,
-            &complete_self_evaluation("3", FocusArea::ALL, |area| {
-                format!("Our view on {}.", area.label())
+            &complete_self_evaluation("3", &crate::support::all_areas(), |area| {
+                format!("Our view on {}.", area.title)
             }),
         )
         .await;

@@ -1,7 +1,7 @@
 //! The report's item on DynamoDB Local: no save silently overwrites another, and each step of
 //! the report's life happens once, from the state and version the person saw.
 
-use records::domain::request::{FocusArea, Text};
+use records::domain::request::Text;
 use reqwest::StatusCode;
 use workflows::report::examples::typical;
 use workflows::report::store::{Moved, Saved, report_state};
@@ -208,12 +208,12 @@ async fn the_lead_writes_the_report_the_school_checks_it_and_the_lead_sees_its_c
     );
     let html = page.text().await.unwrap();
     assert!(html.contains(r#"name="version" value="0""#));
-    for area in FocusArea::ALL {
+    for area in crate::support::all_areas() {
         assert!(html.contains(&format!(r#"name="{}.went_well""#, area.as_str())));
     }
 
     // Autosave answers in JSON with the new version.
-    let areas = FocusArea::ALL.to_vec();
+    let areas = crate::support::all_areas();
     let mut draft = Report::empty(&areas);
     draft.summary = Some(Text::parse("A first thought.", 100, true).unwrap());
     let saved = app

@@ -3,7 +3,7 @@
 //! emailed once per form, up to the cap, never a draft); `requests show` names the follow-up
 //! links both ways; and a follow-up's page does not link to its purged original.
 
-use records::domain::request::{FocusArea, Reference};
+use records::domain::request::Reference;
 use records::store::{get_s, s};
 use reqwest::StatusCode;
 use send_review_admin::requests;
@@ -72,7 +72,7 @@ async fn the_lead_hears_of_the_schools_answer_and_the_school_shares_its_final_re
     )
     .await;
     let now = OffsetDateTime::now_utc();
-    let report = complete_report(FocusArea::ALL);
+    let report = complete_report(&crate::support::all_areas());
     let version = app.draft_sent(&request_id, &report, now).await;
 
     // A draft cannot be shared: nothing stored, nothing sent.

@@ -2,7 +2,7 @@ use askama::Template;
 use records::domain::request::Text;
 use records::programme::GradingScale;
 use workflows::after_report::action_plan::{ActionPlan, ActionRow, ActionStatus};
-use workflows::report::examples::{AREAS, document, pairs, review, typical};
+use workflows::report::examples::{areas, document, pairs, review, typical};
 use workflows::report::render::Stage;
 use workflows::report::{RawReport, Report, ReportFieldError, ReportTemplate};
 
@@ -33,7 +33,7 @@ fn editor_html(
         version: 7,
         is_lead,
         checked: false,
-        template: &review(&AREAS),
+        template: &review(&areas()),
         action_plan: None,
         scale,
         form,
@@ -99,7 +99,7 @@ fn the_editor_links_errors_to_their_boxes_and_shows_both_texts_after_a_conflict(
     assert!(html.contains(r##"<a href="#summary">Enter the overall summary</a>"##));
     assert!(html.contains(r#"id="summary-error""#));
 
-    let mut theirs = Report::empty(&AREAS);
+    let mut theirs = Report::empty(&areas());
     theirs.summary = Some(Text::parse("Their summary", 100, true).unwrap());
     let html = editor_html(&form, &[], Some(("Tom O'Neill", &theirs)), None, true);
     assert!(html.contains("Someone else saved a newer version"));

@@ -3,7 +3,7 @@
 use std::process::Command;
 
 use local_runner::mailbox::SentMail;
-use records::domain::request::FocusArea;
+use records::domain::request::{FrameworkRef, NamedArea};
 use reqwest::header::LOCATION;
 use workflows::report::Report;
 use workflows::report::examples::typical;
@@ -83,14 +83,14 @@ pub(crate) fn valid_form(token: &str, email: &str, urn: &str) -> Vec<(&'static s
 /// `areas` with "The provision map" as its evidence.
 pub(crate) fn complete_self_evaluation(
     version: &str,
-    areas: &[FocusArea],
-    evaluation: impl Fn(FocusArea) -> String,
+    areas: &[NamedArea],
+    evaluation: impl Fn(&NamedArea) -> String,
 ) -> String {
     let mut pairs = vec![
         ("version".to_owned(), version.to_owned()),
         ("decision".to_owned(), "submit".to_owned()),
     ];
-    for &area in areas {
+    for area in areas {
         pairs.push((format!("evaluation_{}", area.as_str()), evaluation(area)));
         pairs.push((
             format!("evidence_{}", area.as_str()),
@@ -136,17 +136,28 @@ pub(crate) fn report_form(report: &Report, version: u64, decision: &str) -> Stri
 }
 
 /// The typical report's text, for every focus area of the request.
-pub(crate) fn complete_report(areas: &[FocusArea]) -> Report {
+pub(crate) fn complete_report(areas: &[NamedArea]) -> Report {
     let model = typical();
     let mut report = Report::empty(areas);
     for findings in &mut report.areas {
-        let area = findings.area;
+        let (area, heading) = (findings.area.clone(), findings.heading.clone());
         *findings = model.areas[0].clone();
         findings.area = area;
+        findings.heading = heading;
     }
     report.summary = model.summary;
     report.recommendations = model.recommendations;
     report
+}
+
+/// The whole-school framework's areas of `keys`, in that order.
+pub(crate) fn areas(keys: &[&str]) -> Vec<NamedArea> {
+    workflows::report::examples::whole_school_areas(keys)
+}
+
+/// Every area of the whole-school framework (the fixtures' requests are whole-school reviews).
+pub(crate) fn all_areas() -> Vec<NamedArea> {
+    FrameworkRef::whole_school().areas
 }
 
 /// The version a form on `html` is based on.
@@ -253,6 +264,16 @@ pub(crate) fn csp(page: &reqwest::Response) -> String {
 /// The offer link in an offer email.
 pub(crate) fn offer_link(mail: &SentMail) -> String {
     link_containing(std::slice::from_ref(mail), "/offers/")
+}
+
+/// The text of the PDF attached to `mail` (the report's delivery).
+pub(crate) fn attached_pdf_text(mail: &SentMail) -> String {
+    let pdf = mail
+        .attachments
+        .iter()
+        .find(|a| a.content_type == "application/pdf")
+        .expect("the report is attached as a PDF");
+    pdf_text(&pdf.content)
 }
 
 /// Saves the PDF to a temporary file and returns its text as `pdftotext` extracts it (words

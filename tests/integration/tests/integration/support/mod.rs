@@ -19,10 +19,10 @@ pub(crate) use dates::{
 };
 pub(crate) use evidence::{PDF, School, unescape, upload_form};
 pub(crate) use forms::{
-    Answered, Route, body, complete_report, complete_self_evaluation, csp, encode_fields,
-    form_encode, link_containing, location, mail_starting, offer_id, offer_link, pdf_text,
-    redirect, report_form, routes_under, step, tampered, tampered_token, valid_form, valid_json,
-    version_on,
+    Answered, Route, all_areas, areas, attached_pdf_text, body, complete_report,
+    complete_self_evaluation, csp, encode_fields, form_encode, link_containing, location,
+    mail_starting, offer_id, offer_link, pdf_text, redirect, report_form, routes_under, step,
+    tampered, tampered_token, valid_form, valid_json, version_on,
 };
 pub(crate) use people::{Booked, pool_of, reviewer_row, second_row};
 pub(crate) use people_console::{POOL_HEADER, pool_row, reviewer_fields};

@@ -170,6 +170,11 @@ impl TestStack {
             .await
     }
 
+    /// Posts request `body` to the API and confirms it as its contact would; its reference.
+    pub async fn submit_json(&self, body: Value) -> Reference {
+        self.created_request(body).await
+    }
+
     /// Posts `body` to the API, which must accept the request (waiting for its contact), and
     /// confirms it as the contact would ([`Self::confirm`]); its reference.
     async fn created_request(&self, body: Value) -> Reference {
@@ -194,6 +199,14 @@ impl TestStack {
     /// Posts `body` to the API, which must accept the request, and leaves it unconfirmed; its
     /// reference.
     pub async fn unconfirmed_request(&self, body: Value) -> Reference {
+        let (status, accepted) = self.post_request_json(&body).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
+        assert_eq!(accepted["state"], "pending_confirmation", "{accepted}");
+        accepted["reference"].as_str().unwrap().parse().unwrap()
+    }
+
+    /// Posts request `body` to the API with a new idempotency key: its status and JSON answer.
+    pub async fn post_request_json(&self, body: &Value) -> (StatusCode, Value) {
         let response = self
             .http
             .post(self.url("/api/v1/review-requests"))
@@ -204,10 +217,7 @@ impl TestStack {
             .await
             .unwrap();
         let status = response.status();
-        let accepted: Value = response.json().await.unwrap();
-        assert_eq!(status, StatusCode::ACCEPTED, "{accepted}");
-        assert_eq!(accepted["state"], "pending_confirmation", "{accepted}");
-        accepted["reference"].as_str().unwrap().parse().unwrap()
+        (status, response.json().await.unwrap())
     }
 
     /// The one-time token of a freshly served request form.
