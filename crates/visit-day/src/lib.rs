@@ -4,8 +4,8 @@
 //! the day ([`feedback`]: shown to the school the next morning, seeding the draft report), and
 //! their stored documents and use cases ([`store`], [`emails`]).
 //!
-//! Focus areas are referred to by their key (`"outcomes"`), never by the enum: their titles
-//! come from [`area_title`] alone.
+//! Focus areas are referred to by their key (`"outcomes"`), as the request's framework names
+//! them; their titles come from [`ReviewAreas`] alone.
 //!
 //! Layer: over `records` (and `frameworks`), below the workflows; the pages sit above it.
 
@@ -18,12 +18,38 @@ pub use emails::{PlanChanged, Recipient};
 pub use feedback::VerbalFeedback;
 pub use plan::{Plan, RawPlan, Session, SessionKind};
 
-/// The title of the focus area with `key` (the key itself if it is none known).
-pub fn area_title(key: &str) -> String {
-    match key.parse::<records::domain::request::FocusArea>() {
-        Ok(area) => area.label().to_owned(),
-        Err(_) if key == feedback::GENERAL => "The school as a whole".to_owned(),
-        Err(_) => key.to_owned(),
+/// The focus areas of a review by key, with their titles as the request's framework version
+/// names them: the one place pages and emails take an area's title from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewAreas {
+    /// `(key, title)`, in the request's order.
+    areas: Vec<(String, String)>,
+}
+
+impl ReviewAreas {
+    pub fn of(request: &records::domain::request::ReviewRequest) -> Self {
+        Self {
+            areas: request
+                .areas()
+                .into_iter()
+                .map(|area| (area.as_str().to_owned(), area.title))
+                .collect(),
+        }
+    }
+
+    /// The keys, in the request's order.
+    pub fn keys(&self) -> Vec<String> {
+        self.areas.iter().map(|(key, _)| key.clone()).collect()
+    }
+
+    /// The title of the area with `key` ([`feedback::GENERAL`]: the school as a whole; the
+    /// key itself if it is none of the review's).
+    pub fn title(&self, key: &str) -> String {
+        match self.areas.iter().find(|(k, _)| k == key) {
+            Some((_, title)) => title.clone(),
+            None if key == feedback::GENERAL => "The school as a whole".to_owned(),
+            None => key.to_owned(),
+        }
     }
 }
 

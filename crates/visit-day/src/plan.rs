@@ -569,11 +569,14 @@ impl Plan {
         };
         let mut sessions = Vec::new();
         for (kind, start, end, place, attendees) in day {
+            // An area of another framework, which no usual session names, is met in the
+            // SENCO meeting and on the learning walk.
+            let general = matches!(kind, SencoMeeting | LearningWalk);
             let served: Vec<String> = match kind.serves() {
                 None => areas.to_vec(),
                 Some(usual) => areas
                     .iter()
-                    .filter(|a| usual.contains(&a.as_str()))
+                    .filter(|a| usual.contains(&a.as_str()) || (general && !usually_served(a)))
                     .cloned()
                     .collect(),
             };
@@ -637,6 +640,13 @@ fn time(
         push(errors, n, part, message);
     }
     parsed
+}
+
+/// Whether some usual session names `area` among those it serves.
+fn usually_served(area: &str) -> bool {
+    SessionKind::ALL
+        .iter()
+        .any(|kind| kind.serves().is_some_and(|usual| usual.contains(&area)))
 }
 
 fn is_session_id(id: &str) -> bool {

@@ -65,13 +65,7 @@ impl Planner<'_> {
 
 /// The focus areas of `stored`'s review, by key (what plans and feedback refer to).
 pub fn area_keys(stored: &StoredRequest) -> Vec<String> {
-    stored
-        .request
-        .focus_areas
-        .areas()
-        .into_iter()
-        .map(|a| a.as_str().to_owned())
-        .collect()
+    crate::ReviewAreas::of(&stored.request).keys()
 }
 
 /// Whether `person` may do `action` on `stored` at `stage` now.

@@ -222,7 +222,7 @@ impl ReviewerPages {
             may_plan,
             shown.plan,
         );
-        let areas = area_keys(stored);
+        let areas = visit_day::ReviewAreas::of(&stored.request);
         let given = shown
             .feedback
             .or(feedback.as_ref().map(|f| &f.body))

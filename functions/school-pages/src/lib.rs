@@ -406,7 +406,7 @@ impl SchoolPages {
         {
             page.verbal_feedback = web::pages::visit_day::school_feedback(
                 &feedback.body,
-                &::visit_day::store::area_keys(stored),
+                &::visit_day::ReviewAreas::of(&stored.request),
             );
         }
         Ok(())

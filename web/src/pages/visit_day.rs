@@ -10,13 +10,13 @@ use records::branding::Branding;
 use records::lifecycle::Refusal;
 use records::request::StoredRequest;
 use records::versioned::Versioned;
-use visit_day::area_title;
+use visit_day::ReviewAreas;
 use visit_day::feedback::{self, AreaPoints, FeedbackFieldError, VerbalFeedback};
 use visit_day::plan::{
     BLANK_ROWS, MAX_ATTENDEES_CHARS, MAX_PLACE_CHARS, Plan, PlanFieldError, RawPlan, RawSession,
     SessionKind,
 };
-use visit_day::store::{CONFIRMED, DRAFT, area_keys};
+use visit_day::store::{CONFIRMED, DRAFT};
 
 /// One session as the timetable shows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,8 +28,8 @@ pub struct TimetableRow {
     pub areas: String,
 }
 
-/// `plan`'s sessions as timetable rows.
-pub fn timetable(plan: &Plan) -> Vec<TimetableRow> {
+/// `plan`'s sessions as timetable rows, the areas titled as `areas` says.
+pub fn timetable(plan: &Plan, areas: &ReviewAreas) -> Vec<TimetableRow> {
     plan.sessions
         .iter()
         .map(|s| TimetableRow {
@@ -40,7 +40,7 @@ pub fn timetable(plan: &Plan) -> Vec<TimetableRow> {
             areas: s
                 .areas
                 .iter()
-                .map(|a| area_title(a))
+                .map(|a| areas.title(a))
                 .collect::<Vec<_>>()
                 .join("; "),
         })
@@ -105,7 +105,7 @@ impl PlanForm {
         action: String,
         version: u64,
         raw: &RawPlan,
-        areas: &[String],
+        areas: &ReviewAreas,
         errors: &[PlanFieldError],
     ) -> Self {
         let mut raws = raw.rows.clone();
@@ -120,8 +120,9 @@ impl PlanForm {
                 FormRow {
                     n,
                     areas: areas
-                        .iter()
-                        .map(|a| (a.clone(), area_title(a), raw.areas.contains(a)))
+                        .keys()
+                        .into_iter()
+                        .map(|a| (a.clone(), areas.title(&a), raw.areas.contains(&a)))
                         .collect(),
                     errors: errors
                         .iter()
@@ -200,7 +201,7 @@ impl FeedbackSection {
     /// boxes of a form.
     pub fn areas(
         given: &VerbalFeedback,
-        areas: &[String],
+        areas: &ReviewAreas,
         errors: &[FeedbackFieldError],
         every_area: bool,
     ) -> Vec<FeedbackArea> {
@@ -211,9 +212,10 @@ impl FeedbackSection {
                 .find(|e| e.field == id)
                 .map(|e| e.message.clone())
         };
-        std::iter::once(feedback::GENERAL)
-            .chain(areas.iter().map(String::as_str))
+        std::iter::once(feedback::GENERAL.to_owned())
+            .chain(areas.keys())
             .filter_map(|key| {
+                let key = key.as_str();
                 let points = given.about(key);
                 if points.is_none() && !every_area {
                     return None;
@@ -223,7 +225,7 @@ impl FeedbackSection {
                         area: key.to_owned(),
                         ..AreaPoints::default()
                     }),
-                    title: area_title(key),
+                    title: areas.title(key),
                     errors: (error(key, "went_well"), error(key, "even_better_if")),
                 })
             })
@@ -275,7 +277,7 @@ impl VisitDayPage<'_> {
 }
 
 /// The status page's section of verbal feedback the school may see.
-pub fn school_feedback(given: &VerbalFeedback, areas: &[String]) -> Vec<FeedbackArea> {
+pub fn school_feedback(given: &VerbalFeedback, areas: &ReviewAreas) -> Vec<FeedbackArea> {
     FeedbackSection::areas(given, areas, &[], false)
 }
 
@@ -329,7 +331,8 @@ impl<'a> VisitDayPage<'a> {
         may_plan: Result<(), Refusal>,
         shown: PlanShown<'_>,
     ) -> Self {
-        let areas = area_keys(stored);
+        let titled = ReviewAreas::of(&stored.request);
+        let areas = titled.keys();
         let drafted;
         let plan = match current {
             Some(current) => &current.body,
@@ -357,7 +360,7 @@ impl<'a> VisitDayPage<'a> {
                 action.clone(),
                 version,
                 shown.yours.unwrap_or(&from_plan),
-                &areas,
+                &titled,
                 shown.errors,
             )
         });
@@ -384,10 +387,14 @@ impl<'a> VisitDayPage<'a> {
                 Viewer::Second => "second",
             },
             back,
-            timetable: timetable(plan),
+            timetable: timetable(plan, &titled),
             suggested: current.is_none(),
             state_text,
-            uncovered: plan.uncovered(&areas).into_iter().map(area_title).collect(),
+            uncovered: plan
+                .uncovered(&areas)
+                .into_iter()
+                .map(|key| titled.title(key))
+                .collect(),
             form,
             errors: shown
                 .errors
@@ -396,7 +403,7 @@ impl<'a> VisitDayPage<'a> {
                 .collect(),
             conflict: shown
                 .conflict
-                .map(|c| (c.updated_by.clone(), timetable(&c.body))),
+                .map(|c| (c.updated_by.clone(), timetable(&c.body, &titled))),
             confirm_action: can_confirm.then_some(action),
             closed,
             saved: shown.saved,

@@ -35,6 +35,11 @@ fn the_draft_serves_the_requested_areas_with_the_usual_sessions() {
         Plan::parse(&RawPlan::from_plan(&plan), &asked),
         Ok(plan.clone())
     );
+    // Another framework's areas are met in the SENCO meeting and on the learning walk.
+    let ta = areas(&["ta_preparation", "outcomes"]);
+    let plan = Plan::draft(&ta, "ta_deployment");
+    assert!(plan.uncovered(&ta).is_empty());
+    assert!(plan.sessions[0].serves("ta_preparation"));
     // A trust-level review has no lesson visits.
     let trust = Plan::draft(&asked, "trust_send");
     assert!(
