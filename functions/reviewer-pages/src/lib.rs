@@ -609,12 +609,7 @@ impl ReviewerPages {
             return answer_unreadable(branding, "review page");
         };
         if !review.is_lead {
-            return message(
-                branding,
-                StatusCode::FORBIDDEN,
-                "Only the lead reviewer can change the date",
-                &["Please ask the lead reviewer.".into()],
-            );
+            return only_the_lead(branding, "the date");
         }
         match visit_date::submit(
             &self.workflow,
@@ -727,6 +722,16 @@ fn closed(branding: &Branding, offer: Option<&Offer>) -> Response<Body> {
         ),
     };
     message(branding, StatusCode::OK, title, &[text])
+}
+
+/// 403: a second reviewer tried to change `what`, which the lead reviewer decides.
+fn only_the_lead(branding: &Branding, what: &str) -> Response<Body> {
+    message(
+        branding,
+        StatusCode::FORBIDDEN,
+        &format!("Only the lead reviewer can change {what}"),
+        &["Please ask the lead reviewer.".into()],
+    )
 }
 
 /// The page for a failure of the table or the bucket (logged; never the person's fault).

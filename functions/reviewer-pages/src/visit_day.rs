@@ -15,7 +15,7 @@ use visit_day::store::{FEEDBACK, PLAN, Planner, area_keys, save_feedback, save_p
 use web::guards::Review;
 use web::pages::visit_day::{FeedbackSection, PlanShown, Posted, Viewer, VisitDayPage};
 
-use crate::{ReviewerPages, message, unavailable, unreadable};
+use crate::{ReviewerPages, only_the_lead, unavailable, unreadable};
 
 /// The visit-day page being answered: for whom, about which review, at which stage, when.
 #[derive(Clone, Copy)]
@@ -42,6 +42,16 @@ struct Shown<'a> {
     feedback_errors: &'a [FeedbackFieldError],
     feedback_conflict: Option<&'a Versioned<VerbalFeedback>>,
     feedback_saved: bool,
+}
+
+impl<'a> Shown<'a> {
+    /// The page with the plan's form shown as `plan` says.
+    fn plan(plan: PlanShown<'a>) -> Self {
+        Self {
+            plan,
+            ..Self::default()
+        }
+    }
 }
 
 /// A save's answer: where the browser goes next, or the newer version it was stale against.
@@ -90,12 +100,7 @@ impl ReviewerPages {
             );
         };
         if !review.is_lead {
-            return message(
-                branding,
-                StatusCode::FORBIDDEN,
-                "Only the lead reviewer can change this",
-                &["Please ask the lead reviewer.".into()],
-            );
+            return only_the_lead(branding, "this");
         }
         if posted.decision == "feedback" {
             self.record_feedback(at, &posted).await
@@ -107,15 +112,14 @@ impl ReviewerPages {
     async fn change_plan(&self, at: At<'_>, posted: &Posted) -> Response<Body> {
         let stored = &at.review.stored;
         let raw = RawPlan::from_pairs(&posted.pairs);
-        let plan = match Plan::parse(&raw, &area_keys(stored)) {
-            Ok(plan) => plan,
-            Err(errors) => {
-                let plan = PlanShown::typed(&raw, &errors);
-                return self
-                    .show_plan(at, plan, StatusCode::UNPROCESSABLE_ENTITY)
-                    .await;
-            }
-        };
+        let parsed = Plan::parse(&raw, &area_keys(stored));
+        if let Err(errors) = &parsed {
+            let typed = Shown::plan(PlanShown::typed(&raw, errors));
+            return self
+                .show_visit_day(at, typed, StatusCode::UNPROCESSABLE_ENTITY)
+                .await;
+        }
+        let plan = parsed.unwrap_or_default();
         let lead = Planner::Lead(&at.review.member.reviewer_name);
         // The lead's change goes to the school: the team's addresses are not needed.
         let saved = save_plan(
@@ -132,7 +136,8 @@ impl ReviewerPages {
             Answered::Page(page) => page,
             Answered::Stale(current, _) => {
                 let plan = PlanShown::stale(&raw, &current);
-                self.show_plan(at, plan, StatusCode::CONFLICT).await
+                self.show_visit_day(at, Shown::plan(plan), StatusCode::CONFLICT)
+                    .await
             }
         }
     }
@@ -175,20 +180,6 @@ impl ReviewerPages {
                 self.show_visit_day(at, shown, StatusCode::CONFLICT).await
             }
         }
-    }
-
-    /// The page with the plan's form shown as `plan` says.
-    async fn show_plan(
-        &self,
-        at: At<'_>,
-        plan: PlanShown<'_>,
-        status: StatusCode,
-    ) -> Response<Body> {
-        let shown = Shown {
-            plan,
-            ..Shown::default()
-        };
-        self.show_visit_day(at, shown, status).await
     }
 
     async fn show_visit_day(

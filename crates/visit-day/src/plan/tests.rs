@@ -107,23 +107,17 @@ fn every_problem_is_given_per_field_and_nothing_parses() {
 #[test]
 fn sessions_are_kept_in_time_order_and_must_not_overlap() {
     let asked = areas(&["outcomes"]);
-    let raw = RawPlan {
-        rows: vec![
-            row("reflection", "14:00", "14:30"),
-            row("senco_meeting", "09:00", "10:00"),
-        ],
-        next_id: 0,
-    };
-    let plan = Plan::parse(&raw, &asked).unwrap();
-    assert_eq!(plan.sessions[0].kind, SessionKind::SencoMeeting);
-    let overlapping = RawPlan {
-        rows: vec![
-            row("senco_meeting", "09:00", "10:00"),
-            row("learning_walk", "09:45", "10:30"),
-        ],
-        next_id: 0,
-    };
-    let errors = Plan::parse(&overlapping, &asked).unwrap_err();
+    let plan_of = |rows: Vec<RawSession>| Plan::parse(&RawPlan { rows, next_id: 0 }, &asked);
+    let plan = plan_of(vec![
+        row("reflection", "14:00", "14:30"),
+        row("senco_meeting", "09:00", "10:00"),
+    ]);
+    assert_eq!(plan.unwrap().sessions[0].kind, SessionKind::SencoMeeting);
+    let overlapping = vec![
+        row("senco_meeting", "09:00", "10:00"),
+        row("learning_walk", "09:45", "10:30"),
+    ];
+    let errors = plan_of(overlapping).unwrap_err();
     assert_eq!(errors.len(), 1);
     assert_eq!(errors[0].field, "session-2-start");
     assert!(
