@@ -9,6 +9,7 @@
 //! written by [`Framework::to_json`].
 
 mod builtin;
+pub mod form;
 mod parse;
 mod stored;
 #[cfg(test)]

@@ -8,6 +8,7 @@
 
 mod attention;
 pub mod cognito;
+mod frameworks_page;
 mod people;
 pub mod pipeline;
 mod plan_page;
@@ -170,6 +171,10 @@ impl Console {
             // Planning a term (issue 19): the plan, its pins and forbids, sending its offers.
             (_, plan) if plan_page::handles(plan) => {
                 self.plan_page(&branding, &request, plan, now).await
+            }
+            // Review frameworks (issue 18): each type's, and the editor that publishes the next.
+            (_, page) if frameworks_page::handles(page) => {
+                frameworks_page::answer(self, &branding, &request, page, now).await
             }
             (_, people_page) if people::handles(people_page) => {
                 people::answer(self, &branding, &request, people_page, now).await

@@ -11,6 +11,7 @@ pub use pipeline::{
 
 use askama::Template;
 
+pub mod frameworks;
 pub mod people;
 pub mod plan;
 pub mod request;

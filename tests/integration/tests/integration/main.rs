@@ -7,6 +7,7 @@ mod after_report;
 mod confirmation;
 mod console;
 mod console_emails;
+mod console_frameworks;
 mod console_people;
 mod console_pipeline;
 mod console_request;
