@@ -13,13 +13,13 @@ use records::audit::{Actor, AuditSubject};
 use records::domain::request::long_date;
 use records::lifecycle::{Action, Guard, RequestState};
 use records::links::EmailLinks;
-use records::outbox::{self, Attachment, OutboxEmail, Programme, RenderError, RenderedEmail};
+use records::outbox::{self, OutboxEmail, Programme, RenderError, RenderedEmail};
 use records::request::{StoredRequest, TeamMember, TimelineEvent, second_state, timeline_put};
 use records::store::{Transacted, dynamo_error, n, s};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
 use workflows::matching::{Role, Term};
-use workflows::offers::MatchInputs;
+use workflows::offers::{MatchInputs, calendar};
 
 use crate::named_offer::{Verdict, chosen, verdicts};
 use crate::refusal::{Refused, administrator_may};
@@ -29,69 +29,12 @@ use crate::{Coordination, CoordinationError};
 /// entry's cancellation.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct ReviewerReleased {
-    pub request_id: String,
-    pub reference: String,
-    pub school_name: String,
     pub reviewer_name: String,
-    /// `YYYY-MM-DD`.
-    pub visit_date: String,
-    pub visit_date_text: String,
-    /// Higher than any the reviewer's calendar entry had, so calendars apply the cancellation.
-    pub sequence: u32,
-    /// When it was cancelled (RFC 3339), the calendar's DTSTAMP.
-    pub cancelled_at: String,
-}
-
-/// An iCalendar text value: backslash, semicolon, comma and newline escaped (RFC 5545 3.3.11).
-fn ics_text(text: &str) -> String {
-    text.replace('\\', "\\\\")
-        .replace(';', "\\;")
-        .replace(',', "\\,")
-        .replace('\n', "\\n")
+    #[serde(flatten)]
+    pub visit: calendar::CancelledVisit,
 }
 
 pub(crate) use records::outbox::{html_paragraphs, html_text};
-
-impl ReviewerReleased {
-    /// The cancellation of the visit's calendar entry: same UID, a higher SEQUENCE.
-    pub fn cancel_event(&self, programme: &Programme) -> String {
-        let stamp = time::OffsetDateTime::parse(&self.cancelled_at, &Rfc3339)
-            .map(|t| {
-                format!(
-                    "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-                    t.year(),
-                    u8::from(t.month()),
-                    t.day(),
-                    t.hour(),
-                    t.minute(),
-                    t.second()
-                )
-            })
-            .unwrap_or_default();
-        let lines = [
-            "BEGIN:VCALENDAR".to_owned(),
-            "VERSION:2.0".to_owned(),
-            "PRODID:-//send-review//EN".to_owned(),
-            "METHOD:CANCEL".to_owned(),
-            "BEGIN:VEVENT".to_owned(),
-            format!("UID:{}@send-review", self.request_id),
-            format!("SEQUENCE:{}", self.sequence),
-            "STATUS:CANCELLED".to_owned(),
-            format!("DTSTAMP:{stamp}"),
-            format!("DTSTART;VALUE=DATE:{}", self.visit_date.replace('-', "")),
-            format!(
-                "SUMMARY:{}",
-                ics_text(&format!(
-                    "{}: peer review visit to {} (cancelled)",
-                    programme.name, self.school_name
-                ))
-            ),
-            "END:VEVENT".to_owned(),
-            "END:VCALENDAR".to_owned(),
-        ];
-        lines.join("\r\n") + "\r\n"
-    }
-}
 
 impl OutboxEmail for ReviewerReleased {
     const KIND: &'static str = "reviewer_released";
@@ -105,7 +48,7 @@ impl OutboxEmail for ReviewerReleased {
             format!("Dear {},", self.reviewer_name),
             format!(
                 "You are no longer on the review of {} (reference {}) on {}: another reviewer is taking your place. The attached calendar file removes the visit from your calendar.",
-                self.school_name, self.reference, self.visit_date_text
+                self.visit.school_name, self.visit.reference, self.visit.visit_date_text
             ),
             format!(
                 "Thank you. If this is a mistake, write to {}.",
@@ -116,15 +59,11 @@ impl OutboxEmail for ReviewerReleased {
         Ok(RenderedEmail {
             subject: format!(
                 "Visit cancelled for you: {} on {}",
-                self.school_name, self.visit_date_text
+                self.visit.school_name, self.visit.visit_date_text
             ),
             text: lines.join("\n\n") + "\n",
             html: html_paragraphs(&lines),
-            attachments: vec![Attachment {
-                filename: "cancel.ics".into(),
-                content_type: "text/calendar; charset=utf-8; method=CANCEL".into(),
-                content: self.cancel_event(programme).into_bytes(),
-            }],
+            attachments: vec![self.visit.attachment(programme)],
         })
     }
 }
@@ -246,7 +185,7 @@ impl Coordination {
                 .offer_items(&stored, &inputs, candidate.reviewer, actor.at)?;
         // The offer's own request update expects a search under way; a replacement starts
         // from the booked team instead.
-        items[0] = request_update(name, &stored.id, role, &old, &offer_id);
+        items[0] = request_update(name, &stored, role, &old, &offer_id);
         Guard::new(Action::ReplaceReviewer, actor.at.date()).add_to(name, &stored.id, &mut items);
         let at = actor.at.format(&Rfc3339).unwrap_or_default();
         let old_pk = records::reviewers::profile_pk(old_id);
@@ -265,14 +204,17 @@ impl Coordination {
                 .build(),
         );
         let released = ReviewerReleased {
-            request_id: stored.id.clone(),
-            reference: stored.reference.to_string(),
-            school_name: stored.request.school.name.to_string(),
             reviewer_name: old.reviewer_name.clone(),
-            visit_date: records::domain::format_date(old.visit_date),
-            visit_date_text: long_date(visit_day),
-            sequence: stored.visit_sequence + 1,
-            cancelled_at: at.clone(),
+            visit: calendar::CancelledVisit {
+                request_id: stored.id.clone(),
+                reference: stored.reference.to_string(),
+                school_name: stored.request.school.name.to_string(),
+                visit_date: records::domain::format_date(old.visit_date),
+                visit_date_text: long_date(visit_day),
+                sequence: stored.visit_sequence + 1,
+                cancelled_at: at.clone(),
+                attendee: Some(calendar::Attendee::of_reviewer(old_reviewer)),
+            },
         };
         items.push(outbox::put(
             name,
@@ -327,17 +269,19 @@ impl Coordination {
 /// for the new one. A lead's place is offered again for the booked day only (the request is
 /// "offered" until the new lead answers; the second keeps their place), and the old lead is
 /// not asked again.
+/// The calendar's SEQUENCE goes up (the old reviewer's entry is cancelled with it).
 fn request_update(
     table: &str,
-    id: &str,
+    stored: &StoredRequest,
     role: Role,
     old: &TeamMember,
     offer_id: &str,
 ) -> TransactWriteItem {
     let update = Update::builder()
         .table_name(table)
-        .key("pk", s(records::keys::request_pk(id)))
+        .key("pk", s(records::keys::request_pk(&stored.id)))
         .key("sk", s("REQUEST"))
+        .expression_attribute_values(":sequence", n(stored.visit_sequence + 1))
         .expression_attribute_names("#state", "state")
         .expression_attribute_values(":offer", s(offer_id))
         .expression_attribute_values(":accepted", s(RequestState::Accepted.as_str()))
@@ -347,7 +291,8 @@ fn request_update(
             .update_expression(
                 "SET #state = :offered, gsi1pk = :index, open_offer = :offer, \
                  fixed_visit_date = :date, excluded_reviewers = \
-                 list_append(if_not_exists(excluded_reviewers, :none), :old_list) REMOVE #lead",
+                 list_append(if_not_exists(excluded_reviewers, :none), :old_list), \
+                 visit_sequence = :sequence REMOVE #lead",
             )
             .condition_expression(
                 "#state = :accepted AND #lead.reviewer_id = :old \
@@ -365,7 +310,10 @@ fn request_update(
             .expression_attribute_values(":none", AttributeValue::L(Vec::new()))
             .expression_attribute_values(":old_list", AttributeValue::L(vec![s(&old.reviewer_id)])),
         Role::Second => update
-            .update_expression("SET second_state = :offered, second_offer = :offer REMOVE #second")
+            .update_expression(
+                "SET second_state = :offered, second_offer = :offer, visit_sequence = :sequence \
+                 REMOVE #second",
+            )
             .condition_expression(
                 "#state = :accepted AND second_state = :booked AND #second.reviewer_id = :old",
             )
@@ -398,30 +346,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_cancellation_keeps_the_visits_uid_raises_its_sequence_and_escapes_text() {
+    fn the_released_reviewer_gets_the_cancellation_of_the_visits_entry() {
         let programme = records::outbox::example_programme();
-        let email = ReviewerReleased {
-            request_id: "01REQ".into(),
-            reference: "SR-7K3M-Q9".into(),
-            school_name: "Brook Primary; Infants, Juniors".into(),
-            reviewer_name: "Bea Second".into(),
-            visit_date: "2027-03-04".into(),
-            visit_date_text: "4 March 2027".into(),
-            sequence: 2,
-            cancelled_at: "2027-02-01T09:30:00Z".into(),
-        };
-        let ics = email.cancel_event(&programme);
-        for line in [
-            "METHOD:CANCEL",
-            "UID:01REQ@send-review",
-            "SEQUENCE:2",
-            "STATUS:CANCELLED",
-            "DTSTAMP:20270201T093000Z",
-            "DTSTART;VALUE=DATE:20270304",
-        ] {
-            assert!(ics.contains(&format!("{line}\r\n")), "{line} in {ics}");
-        }
-        assert!(ics.contains("Brook Primary\\; Infants\\, Juniors"), "{ics}");
+        let email: ReviewerReleased = serde_json::from_str(
+            r#"{"reviewer_name":"Bea Second","request_id":"01REQ","reference":"SR-7K3M-Q9",
+                "school_name":"Brook Primary; Infants, Juniors","visit_date":"2027-03-04",
+                "visit_date_text":"4 March 2027","sequence":2,"cancelled_at":"2027-02-01T09:30:00Z",
+                "attendee":{"name":"Bea Second","email":"bea@example.org"}}"#,
+        )
+        .unwrap();
         let rendered = email
             .render(
                 &programme,
@@ -435,9 +368,18 @@ mod tests {
             "Visit cancelled for you: Brook Primary; Infants, Juniors on 4 March 2027"
         );
         assert!(rendered.html.contains("Brook Primary; Infants, Juniors"));
+        let cancel = &rendered.attachments[0];
         assert_eq!(
-            rendered.attachments[0].content_type,
-            "text/calendar; charset=utf-8; method=CANCEL"
+            (cancel.filename.as_str(), cancel.content_type.as_str()),
+            ("cancel.ics", "text/calendar; method=CANCEL; charset=UTF-8")
+        );
+        let ics = String::from_utf8(cancel.content.clone()).unwrap();
+        for line in ["METHOD:CANCEL", "UID:01REQ@send-review", "SEQUENCE:2"] {
+            assert!(ics.contains(&format!("{line}\r\n")), "{line} in {ics}");
+        }
+        assert!(
+            ics.replace("\r\n ", "")
+                .contains("mailto:bea@example.org\r\n")
         );
     }
 }

@@ -73,6 +73,7 @@ registry! {
     ReviewerDetailsLink(coordination::ReviewerDetailsLink),
     CheckRunningOut(coordination::CheckRunningOut),
     StatusLinkRenewed(coordination::status_link::StatusLinkRenewed),
+    VisitCancelled(offers::VisitCancelled),
     VisitPlanChanged(visit_day::PlanChanged),
 }
 

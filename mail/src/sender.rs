@@ -251,6 +251,7 @@ impl MailSender {
         let programme = Programme {
             name: branding.name,
             contact_email: branding.contact_email,
+            sender_address: self.sender_address.clone(),
             site_url: self.site_url.clone(),
         };
         let links =

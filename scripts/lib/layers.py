@@ -19,15 +19,17 @@ import sys
 # Each library crate and the workspace crates it may depend on.
 LAYERS = {
     "records": set(),
+    # A visit's calendar messages (iTIP): text, and what the emails about a visit store.
+    "itip": {"records"},
     # Review frameworks: data and their store, over records' domain types and table.
     "frameworks": {"records"},
     # The visit day's plan and verbal feedback: rules, stored shapes and their use cases.
-    "visit-day": {"records", "frameworks"},
-    "workflows": {"records", "frameworks"},
+    "visit-day": {"records", "frameworks", "itip"},
+    "workflows": {"records", "frameworks", "itip"},
     # The coordinator's use cases: the workflows' layer, beside them (workflows is full).
-    "coordination": {"records", "frameworks", "workflows"},
-    "mail": {"records", "frameworks", "workflows", "coordination", "visit-day"},
-    "web": {"records", "frameworks", "workflows", "coordination", "visit-day"},
+    "coordination": {"records", "frameworks", "workflows", "itip"},
+    "mail": {"records", "frameworks", "workflows", "coordination", "itip", "visit-day"},
+    "web": {"records", "frameworks", "workflows", "coordination", "itip", "visit-day"},
 }
 MAX_LIBRARY_LINES = 10_000
 MAX_FILE_LINES = 900

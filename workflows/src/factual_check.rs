@@ -97,6 +97,7 @@ mod tests {
         let programme = Programme {
             name: "Camden SEND Review".into(),
             contact_email: "send@camden.example".into(),
+            sender_address: "reviews@example.org".into(),
             site_url: "https://reviews.example".into(),
         };
         let links = LinkSecret::from_bytes(&[1u8; 32]).unwrap();

@@ -24,6 +24,7 @@ mod emails;
 mod items;
 mod match_inputs;
 
+use calendar::Attendee;
 pub use match_inputs::MatchInputs;
 
 pub use date_change::check_new_date;
@@ -33,7 +34,7 @@ pub use records::reviewers::check_visit_date;
 
 pub use emails::{
     DateChange as DateChangeEmail, Joining, NeedsAttention, OfferReminder, ReviewerOffer,
-    VisitConfirmed,
+    VisitCancelled, VisitConfirmed,
 };
 
 use std::collections::{HashMap, HashSet};
@@ -282,11 +283,26 @@ impl Workflow {
         }
         let table = self.table.name.as_str();
         let at = now.format(&Rfc3339).unwrap_or_default();
+        // A visit still to come (no report sent) is called off: its calendar entries get a
+        // higher SEQUENCE and a CANCEL.
+        let mut called_off = calendar::booked_day(&stored).filter(|day| *day >= now.date());
+        if called_off.is_some() {
+            let report = crate::report::store::stage_of(&self.table, &stored).await?;
+            if !matches!(
+                report.report,
+                None | Some(records::lifecycle::ReportState::Draft)
+            ) {
+                called_off = None;
+            }
+        }
+        let sequence = stored.visit_sequence + u32::from(called_off.is_some());
         let request = update(table, &request_pk(&stored.id), "REQUEST")
             .update_expression(
-                "SET #state = :withdrawn, gsi1pk = :index, withdrawn_at = :at \
-                 REMOVE open_offer, second_offer",
+                "SET #state = :withdrawn, gsi1pk = :index, withdrawn_at = :at, \
+                 visit_sequence = :sequence REMOVE open_offer, second_offer",
             )
+            .expression_attribute_values(":sequence", n(sequence))
+            .expression_attribute_values(":seen_sequence", n(stored.visit_sequence))
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":withdrawn", s(RequestState::Withdrawn.as_str()))
             .expression_attribute_values(":at", s(&at))
@@ -295,10 +311,15 @@ impl Workflow {
                 s(state_index_key(RequestState::Withdrawn.as_str())),
             );
         let request = retention::moved_by(request, self.activity(now.date()).await);
-        let request =
-            Guard::new(action, now.date()).on_update(request, Some("attribute_exists(pk)"));
+        let request = Guard::new(action, now.date()).on_update(
+            request,
+            Some(
+                "attribute_exists(pk) AND (attribute_not_exists(visit_sequence) \
+                 OR visit_sequence = :seen_sequence)",
+            ),
+        );
         let event = TimelineEvent::new(
-            at,
+            at.clone(),
             RequestState::Withdrawn.as_str(),
             reason.map(str::to_owned),
         );
@@ -308,6 +329,31 @@ impl Workflow {
                 .build(),
             timeline_put(table, &stored.id, &event),
         ];
+        if let Some(day) = called_off {
+            let mut attendees = vec![(true, Attendee::school(&stored))];
+            for member in stored.team() {
+                if let Some(reviewer) = self.reviewer(&member.reviewer_id).await? {
+                    attendees.push((false, Attendee::of_reviewer(&reviewer)));
+                }
+            }
+            for (to_school, attendee) in attendees {
+                let to = attendee.email.clone();
+                let email = VisitCancelled {
+                    to_school,
+                    visit: calendar::CancelledVisit {
+                        request_id: stored.id.clone(),
+                        reference: stored.reference.to_string(),
+                        school_name: stored.request.school.name.to_string(),
+                        visit_date: format_date(day),
+                        visit_date_text: long_date(day),
+                        sequence,
+                        cancelled_at: at.clone(),
+                        attendee: Some(attendee),
+                    },
+                };
+                items.push(outbox::put(table, Some(&stored.id), &to, &email, now));
+            }
+        }
         for offer_id in stored.open_offer.iter().chain(&stored.second_offer) {
             let offer = update(table, &offer_pk(offer_id), "OFFER")
                 .update_expression("SET #state = :withdrawn REMOVE gsi1pk, gsi1sk")

@@ -3,7 +3,7 @@
 
 use records::outbox::Programme;
 use workflows::offers::VisitConfirmed;
-use workflows::offers::calendar::visit_event;
+use workflows::offers::calendar::{Attendee, visit_event};
 
 use crate::fields;
 
@@ -14,28 +14,32 @@ const EXPECTED: &[&str] = &[
     "VERSION",
     "PRODID",
     "CALSCALE",
-    "NAME",
-    "X-WR-CALNAME",
+    "METHOD",
     "BEGIN",
-    "DTSTAMP",
-    "DESCRIPTION",
-    "DTEND",
-    "DTSTART",
-    "LOCATION",
-    "SEQUENCE",
-    "SUMMARY",
     "UID",
+    "SEQUENCE",
+    "DTSTAMP",
+    "DTSTART",
+    "DTEND",
+    "SUMMARY",
+    "LOCATION",
+    "DESCRIPTION",
+    "ORGANIZER",
+    "ATTENDEE",
+    "STATUS",
     "END",
     "END",
 ];
 
 /// NUL-separated: programme name, school name, postcode, reviewer name, reference, request
-/// id, visit date (`YYYY-MM-DD`, or anything), then `school` for the school's copy.
+/// id, visit date (`YYYY-MM-DD`, or anything), then `school` for the school's copy; the
+/// reviewer's name is the attendee's too, and the reference the description.
 pub fn calendar(data: &[u8]) {
     let f = fields(data, 8);
     let programme = Programme {
         name: f[0].clone(),
         contact_email: "reviews@example.org".into(),
+        sender_address: "reviews@example.org".into(),
         site_url: "https://reviews.example.org".into(),
     };
     let visit = VisitConfirmed {
@@ -49,6 +53,12 @@ pub fn calendar(data: &[u8]) {
         visit_date_text: f[6].clone(),
         review_link: None,
         sequence: 0,
+        moved: None,
+        attendee: Some(Attendee {
+            name: f[3].clone(),
+            email: "reviewer@example.org".into(),
+        }),
+        description: Some(f[4].clone()),
     };
     let ics = visit_event(&programme, &visit);
     assert!(ics.ends_with("\r\n"), "the file does not end its last line");
@@ -71,11 +81,8 @@ pub fn calendar(data: &[u8]) {
         let name_end = line.find([':', ';']).unwrap_or(line.len());
         names.push(line[..name_end].to_owned());
     }
-    let dated = time::Date::parse(
-        &visit.visit_date,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .is_ok();
+    // A date as the product writes and reads dates (`YYYY-MM-DD`).
+    let dated = records::domain::parse_date(&visit.visit_date).is_ok();
     let expected: Vec<&str> = EXPECTED
         .iter()
         .copied()

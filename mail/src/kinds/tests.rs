@@ -8,6 +8,7 @@ fn programme() -> Programme {
     Programme {
         name: "Camden SEND Review".into(),
         contact_email: "send@camden.example".into(),
+        sender_address: "reviews@example.org".into(),
         site_url: "https://reviews.example".into(),
     }
 }
@@ -113,6 +114,10 @@ const STORED: &[(&str, &str)] = &[
         "Camden SEND Review: a new link to your request SR-7K3M-Q9",
     ),
     (
+        r#"{"kind":"visit_cancelled","to_school":true,"request_id":"01JREQ","reference":"SR-7K3M-Q9","school_name":"Hill School","visit_date":"2027-03-04","visit_date_text":"4 March 2027","sequence":2,"cancelled_at":"2027-02-01T09:30:00Z","attendee":{"name":"Ada","email":"ada@hill.example"}}"#,
+        "Visit cancelled: Hill School on 4 March 2027",
+    ),
+    (
         r#"{"kind":"visit_plan_changed","sessions":["09:00–09:45 Meeting with the SENCO, Library (SENCO)"],"request_id":"01JREQ","offer_id":"01JOFFER","names":["Bea","the school"],"school":["Hill School","SR-7K3M-Q9"],"visit":["2027-03-04","4 March 2027"]}"#,
         "Visit plan changed: Hill School on 4 March 2027",
     ),
@@ -183,6 +188,31 @@ fn the_calendar_file_goes_with_a_booked_visit() {
     let rendered = email.render(&programme(), &links().for_email(0)).unwrap();
     assert_eq!(rendered.attachments.len(), 1);
     assert_eq!(rendered.attachments[0].filename, "visit.ics");
+}
+
+#[test]
+fn a_calendar_message_is_sent_with_its_method_and_charset() {
+    // A booked visit, as queued now (its recipient named), and a withdrawal's cancellation.
+    let booked = r#"{"kind":"visit_confirmed","to_school":true,"request_id":"01JREQ","reference":"SR-7K3M-Q9","school_name":"Hill School","postcode":"NW1 1AA","reviewer_name":"Ben","visit_date":"2027-03-04","visit_date_text":"4 March 2027","sequence":0,"moved":false,"attendee":{"name":"Ada","email":"ada@hill.example"}}"#;
+    let cancelled = STORED.last().unwrap().0;
+    for (json, method) in [(booked, "REQUEST"), (cancelled, "CANCEL")] {
+        let email: Email = serde_json::from_str(json).unwrap();
+        let rendered = email.render(&programme(), &links().for_email(0)).unwrap();
+        let ics = String::from_utf8(rendered.attachments[0].content.clone()).unwrap();
+        assert!(ics.contains(&format!("METHOD:{method}\r\n")), "{ics}");
+        assert!(ics.contains("ORGANIZER;CN=\"Camden SEND Review\":mailto:reviews@example.org"));
+        let raw = crate::mime::message(
+            "Camden SEND Review",
+            "reviews@example.org",
+            "ada@hill.example",
+            rendered,
+        )
+        .unwrap();
+        // Charset names are case-insensitive (lettre writes them lower case).
+        let raw = String::from_utf8(raw).unwrap().to_ascii_lowercase();
+        let header = format!("content-type: text/calendar; method={method}; charset=utf-8\r\n");
+        assert!(raw.contains(&header.to_ascii_lowercase()), "{raw}");
+    }
 }
 
 #[test]

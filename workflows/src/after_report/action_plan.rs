@@ -495,6 +495,7 @@ mod tests {
         let programme = Programme {
             name: "Northshire SEND Reviews".into(),
             contact_email: "send@northshire.example".into(),
+            sender_address: "reviews@example.org".into(),
             site_url: "https://reviews.example".into(),
         };
         let links = LinkSecret::from_bytes(&[7; 32]).unwrap();

@@ -55,7 +55,17 @@ impl Workflow {
         };
         let member_value =
             AttributeValue::M(serde_dynamo::to_item(&member).expect("a team member serialises"));
-        let confirmation = |to_school: bool| VisitConfirmed {
+        // The first booking opens the calendar entry; a new lead on the fixed day, or a second
+        // reviewer joining, changes it: a higher SEQUENCE, stored for the next change.
+        let first_booking = offer.role == Role::Lead
+            && stored.fixed_visit_date.is_none()
+            && stored.visit_sequence == 0;
+        let sequence = if first_booking {
+            0
+        } else {
+            stored.visit_sequence + 1
+        };
+        let confirmation = |to_school: bool, attendee: Attendee| VisitConfirmed {
             to_school,
             request_id: stored.id.clone(),
             reference: stored.reference.to_string(),
@@ -68,13 +78,17 @@ impl Workflow {
                 offer_id: offer.id.clone(),
                 expires_at: review_link_expiry(visit_date),
             }),
-            sequence: 0,
+            sequence,
+            moved: Some(false),
+            attendee: Some(attendee),
+            description: None,
         };
         // A lead replacing one who dropped out (a fixed date) joins the second where they are.
         const LEAD_WITH_SECOND: &str = "SET #state = :accepted, gsi1pk = :index, #lead = :lead, \
-            second_state = if_not_exists(second_state, :second) REMOVE open_offer, fixed_visit_date";
-        const LEAD_ALONE: &str = "SET #state = :accepted, gsi1pk = :index, #lead = :lead \
+            second_state = if_not_exists(second_state, :second), visit_sequence = :sequence \
             REMOVE open_offer, fixed_visit_date";
+        const LEAD_ALONE: &str = "SET #state = :accepted, gsi1pk = :index, #lead = :lead, \
+            visit_sequence = :sequence REMOVE open_offer, fixed_visit_date";
         let request_update =
             match offer.role {
                 Role::Lead => {
@@ -103,10 +117,12 @@ impl Workflow {
                     };
                     // Booked: the visit is the next activity the purge date waits for.
                     retention::moved_by(builder, self.activity(visit_date).await)
+                        .expression_attribute_values(":sequence", n(sequence))
                 }
                 Role::Second => update(table, &request_pk(&stored.id), "REQUEST")
                     .update_expression(
-                        "SET #second = :member, second_state = :accepted REMOVE second_offer",
+                        "SET #second = :member, second_state = :accepted, \
+                         visit_sequence = :sequence REMOVE second_offer",
                     )
                     .condition_expression(
                         "#state = :request_accepted AND second_state = :offered \
@@ -121,7 +137,8 @@ impl Workflow {
                         s(RequestState::Accepted.as_str()),
                     )
                     .expression_attribute_values(":offered", s(second_state::OFFERED))
-                    .expression_attribute_values(":offer", s(offer_id)),
+                    .expression_attribute_values(":offer", s(offer_id))
+                    .expression_attribute_values(":sequence", n(sequence)),
             };
         let mut items = vec![
             update(table, &offer_pk(offer_id), "OFFER")
@@ -158,7 +175,7 @@ impl Workflow {
                 table,
                 Some(&stored.id),
                 &reviewer.email,
-                &confirmation(false),
+                &confirmation(false, Attendee::of_reviewer(&reviewer)),
                 now,
             ),
         ];
@@ -167,7 +184,7 @@ impl Workflow {
                 table,
                 Some(&stored.id),
                 stored.request.contact.email.as_str(),
-                &confirmation(true),
+                &confirmation(true, Attendee::school(&stored)),
                 now,
             ));
         }

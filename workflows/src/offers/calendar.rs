@@ -1,89 +1,65 @@
-//! Calendar files (RFC 5545) for booked visits, so the date lands in both diaries.
+//! A visit's calendar messages (iTIP, see the `itip` crate): a REQUEST when it is booked,
+//! moves or its team changes, a CANCEL when it is called off. Every message about one visit
+//! has the request's UID and the request's stored `visit_sequence`, which each change that
+//! sends one raises (never the clock), so calendars update the one entry.
 
-use chrono::NaiveDate;
-use icalendar::{Calendar, Component, EventLike};
+use records::domain::parse_date;
+use time::OffsetDateTime;
+
+pub use itip::{Attendee, CancelledVisit, booked_day, uid};
+use itip::{Method, VisitEvent, attendees, organizer};
+use records::outbox::{Attachment, Programme};
 
 use crate::offers::VisitConfirmed;
-use records::outbox::Programme;
 
-/// An all-day event on the visit date. Its UID is the request's, so a re-sent or moved visit
-/// updates the same calendar entry instead of adding another.
+/// The calendar entry of a booked (or moved) visit, for the school or a reviewer. Emails
+/// queued before they named their recipient have no attendee: a PUBLISH, as they were.
 pub fn visit_event(programme: &Programme, visit: &VisitConfirmed) -> String {
-    let (programme_name, school_name) = (one_line(&programme.name), one_line(&visit.school_name));
     let summary = if visit.to_school {
         format!(
-            "{programme_name}: peer review visit by {}",
-            one_line(&visit.reviewer_name)
+            "{}: peer review visit by {}",
+            programme.name, visit.reviewer_name
         )
     } else {
-        format!("{programme_name}: peer review visit to {school_name}")
+        format!(
+            "{}: peer review visit to {}",
+            programme.name, visit.school_name
+        )
     };
-    let mut event = icalendar::Event::new();
-    event
-        .uid(&format!("{}@send-review", one_line(&visit.request_id)))
-        .summary(&summary)
-        .location(&format!("{school_name}, {}", one_line(&visit.postcode)))
-        .description(&format!(
-            "{programme_name} (reference {}). Usually a full school day, ending with verbal feedback.",
-            one_line(&visit.reference)
-        ));
-    // A moved visit keeps its UID and raises SEQUENCE, so calendars move the entry.
-    event.add_property("SEQUENCE", visit.sequence.to_string());
-    if let Ok(date) = NaiveDate::parse_from_str(&visit.visit_date, "%Y-%m-%d") {
-        event.all_day(date);
+    let default_description = format!(
+        "{} (reference {}). Usually a full school day, ending with verbal feedback.",
+        programme.name, visit.reference
+    );
+    VisitEvent {
+        uid: &uid(&visit.request_id),
+        sequence: visit.sequence,
+        date: parse_date(&visit.visit_date).ok(),
+        stamp: OffsetDateTime::now_utc(),
+        summary: &summary,
+        location: &format!("{}, {}", visit.school_name, visit.postcode),
+        description: Some(visit.description.as_deref().unwrap_or(&default_description)),
+        organizer: organizer(programme),
+        attendees: attendees(visit.attendee.as_ref()),
     }
-    let ics = Calendar::new()
-        .name(&programme_name)
-        .push(event.done())
-        .done()
-        .to_string();
-    refold(&ics)
+    .message(Method::Request)
 }
 
-/// `text` with its control characters as spaces: icalendar escapes a line feed but not a
-/// carriage return, which some calendars read as the end of the line (found by fuzzing).
-fn one_line(text: &str) -> String {
-    text.chars()
-        .map(|c| if c.is_control() { ' ' } else { c })
-        .collect()
-}
-
-/// The file with every line folded again at 75 octets, on character boundaries (RFC 5545
-/// 3.1): icalendar leaves a long line's last piece at 76 octets with its leading space (found
-/// by fuzzing).
-fn refold(ics: &str) -> String {
-    let mut folded = String::with_capacity(ics.len() + ics.len() / 32);
-    for line in ics.replace("\r\n ", "").split_terminator("\r\n") {
-        let (mut rest, mut limit) = (line, 75);
-        while rest.len() > limit {
-            let mut cut = limit;
-            while !rest.is_char_boundary(cut) {
-                cut -= 1;
-            }
-            folded.push_str(&rest[..cut]);
-            folded.push_str("\r\n ");
-            // A continuation line starts with its space: 74 octets of content.
-            (rest, limit) = (&rest[cut..], 74);
-        }
-        folded.push_str(rest);
-        folded.push_str("\r\n");
+/// `visit.ics` of a booked (or moved) visit, with its method in the content type.
+pub fn visit_attachment(programme: &Programme, visit: &VisitConfirmed) -> Attachment {
+    let method = match visit.attendee {
+        Some(_) => Method::Request,
+        None => Method::Publish,
+    };
+    Attachment {
+        filename: "visit.ics".into(),
+        content_type: method.content_type(),
+        content: visit_event(programme, visit).into_bytes(),
     }
-    folded
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_visit_is_an_all_day_event_with_a_stable_uid_and_escaped_text() {
-        let ics = visit_event(&programme(), &visit("Brook Primary; Infants, Juniors"));
-        assert!(ics.starts_with("BEGIN:VCALENDAR"));
-        assert!(ics.contains("DTSTART;VALUE=DATE:20270304"));
-        assert!(ics.contains("UID:01REQ@send-review"));
-        assert!(ics.contains("Brook Primary\\; Infants\\, Juniors"), "{ics}");
-        assert!(ics.contains("END:VEVENT"));
-    }
 
     fn visit(school_name: &str) -> VisitConfirmed {
         VisitConfirmed {
@@ -97,40 +73,113 @@ mod tests {
             visit_date_text: "4 March 2027".into(),
             review_link: None,
             sequence: 0,
+            moved: None,
+            attendee: Some(Attendee {
+                name: "Ada Lovelace".into(),
+                email: "ada@example.org".into(),
+            }),
+            description: None,
         }
     }
 
-    fn programme() -> Programme {
-        Programme {
-            name: "Northshire SEND Review".into(),
-            contact_email: "x@example.org".into(),
-            site_url: "https://x".into(),
+    fn unfolded(ics: &str) -> String {
+        ics.replace("\r\n ", "")
+    }
+
+    #[test]
+    fn a_visit_is_an_all_day_request_to_its_recipient_with_a_stable_uid_and_escaped_text() {
+        let attachment = visit_attachment(
+            &records::outbox::example_programme(),
+            &visit("Brook Primary; Infants, Juniors"),
+        );
+        assert_eq!(
+            attachment.content_type,
+            "text/calendar; method=REQUEST; charset=UTF-8"
+        );
+        let ics = unfolded(&String::from_utf8(attachment.content).unwrap());
+        assert!(ics.starts_with("BEGIN:VCALENDAR"));
+        for line in [
+            "METHOD:REQUEST",
+            "DTSTART;VALUE=DATE:20270304",
+            "UID:01REQ@send-review",
+            "ORGANIZER;CN=\"Northshire SEND Review\":mailto:reviews@northshire.example",
+            "LOCATION:Brook Primary\\; Infants\\, Juniors\\, NW1 2DB",
+        ] {
+            assert!(ics.contains(&format!("{line}\r\n")), "{line} in {ics}");
         }
+        assert!(ics.contains("mailto:ada@example.org\r\n"), "{ics}");
+    }
+
+    #[test]
+    fn an_email_queued_before_attendees_were_named_is_published() {
+        let queued = VisitConfirmed {
+            attendee: None,
+            ..visit("Brook Primary")
+        };
+        let attachment = visit_attachment(&records::outbox::example_programme(), &queued);
+        assert_eq!(
+            attachment.content_type,
+            "text/calendar; method=PUBLISH; charset=UTF-8"
+        );
+        let ics = String::from_utf8(attachment.content).unwrap();
+        assert!(ics.contains("METHOD:PUBLISH\r\n") && !ics.contains("ATTENDEE"));
+    }
+
+    #[test]
+    fn a_given_description_replaces_the_default() {
+        let planned = VisitConfirmed {
+            description: Some("9:00 SENCO, head; 10:00 learning walk".into()),
+            ..visit("Brook Primary")
+        };
+        let ics = unfolded(&visit_event(
+            &records::outbox::example_programme(),
+            &planned,
+        ));
+        assert!(ics.contains("DESCRIPTION:9:00 SENCO\\, head\\; 10:00 learning walk\r\n"));
     }
 
     #[test]
     fn every_line_is_at_most_75_octets_and_unfolds_to_the_text() {
-        // Regression (fuzzing): icalendar wrote the last piece of a 150-octet line (this
-        // LOCATION) as 76 octets.
+        // Regression (fuzzing): the last piece of a 150-octet line (this LOCATION) was 76.
         let school = "B".repeat(131);
-        let ics = visit_event(&programme(), &visit(&school));
+        let ics = visit_event(&records::outbox::example_programme(), &visit(&school));
         for line in ics.split_terminator("\r\n") {
             assert!(line.len() <= 75, "{} octets: {line:?}", line.len());
         }
-        assert!(
-            ics.replace("\r\n ", "")
-                .contains(&format!("LOCATION:{school}\\, NW1 2DB\r\n"))
-        );
+        assert!(unfolded(&ics).contains(&format!("LOCATION:{school}\\, NW1 2DB\r\n")));
+    }
+
+    #[test]
+    fn only_a_date_written_as_the_product_writes_it_is_the_events_day() {
+        // Regression (fuzzing): the icalendar version read a one-digit year (chrono's `%Y`)
+        // as a date; the product reads only YYYY-MM-DD.
+        for (date, day) in [
+            ("2027-03-04", Some("DTSTART;VALUE=DATE:20270304")),
+            ("7-03-02", None),
+            ("2027-3-4x", None),
+        ] {
+            let dated = VisitConfirmed {
+                visit_date: date.into(),
+                ..visit("Brook Primary")
+            };
+            let ics = visit_event(&records::outbox::example_programme(), &dated);
+            match day {
+                Some(line) => assert!(ics.contains(line), "{ics}"),
+                None => assert!(!ics.contains("DTSTART"), "{date}: {ics}"),
+            }
+        }
     }
 
     #[test]
     fn a_carriage_return_in_a_name_cannot_start_a_line() {
-        // Regression (fuzzing): icalendar escapes a line feed, not a carriage return.
-        let ics = visit_event(&programme(), &visit("Brook\rATTENDEE:mailto:x@example.org"));
+        // Regression (fuzzing): a carriage return is a line break to some calendars.
+        let ics = visit_event(
+            &records::outbox::example_programme(),
+            &visit("Brook\rATTENDEE:mailto:x@example.org"),
+        );
         assert!(!ics.replace("\r\n", "").contains('\r'), "{ics:?}");
         assert!(
-            ics.replace("\r\n ", "")
-                .contains("LOCATION:Brook ATTENDEE:mailto:x@example.org\\, NW1 2DB\r\n")
+            unfolded(&ics).contains("LOCATION:Brook ATTENDEE:mailto:x@example.org\\, NW1 2DB\r\n")
         );
     }
 }

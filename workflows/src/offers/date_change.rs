@@ -290,7 +290,7 @@ impl Workflow {
                 Some(format!("The visit has moved to {}.", long_date(new_date))),
             ),
         ));
-        let confirmation = |to_school: bool, member: &TeamMember| VisitConfirmed {
+        let confirmation = |to_school: bool, member: &TeamMember, attendee| VisitConfirmed {
             to_school,
             request_id: stored.id.clone(),
             reference: stored.reference.to_string(),
@@ -304,12 +304,15 @@ impl Workflow {
                 expires_at: review_link_expiry(new_date),
             }),
             sequence,
+            moved: Some(true),
+            attendee: Some(attendee),
+            description: None,
         };
         items.push(outbox::put(
             table,
             Some(&stored.id),
             stored.request.contact.email.as_str(),
-            &confirmation(true, lead),
+            &confirmation(true, lead, Attendee::school(&stored)),
             now,
         ));
         for (member, reviewer) in members.iter().zip(&team) {
@@ -317,7 +320,7 @@ impl Workflow {
                 table,
                 Some(&stored.id),
                 &reviewer.email,
-                &confirmation(false, member),
+                &confirmation(false, member, Attendee::of_reviewer(reviewer)),
                 now,
             ));
         }

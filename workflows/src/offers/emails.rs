@@ -4,7 +4,6 @@
 use serde::{Deserialize, Serialize};
 
 use records::links::{EmailLinks, LinkSecret, OfferAction, ReviewLink, review_link, status_link};
-use records::outbox::Attachment;
 
 use super::calendar;
 
@@ -86,9 +85,37 @@ pub struct VisitConfirmed {
     /// For a reviewer: their page for the review (signed for their accepted offer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub review_link: Option<ReviewLink>,
-    /// 0 when first booked; one more each time the visit moves (the calendar's SEQUENCE).
+    /// The calendar's SEQUENCE: the request's `visit_sequence` (0 when first booked, raised by
+    /// every change that sends a calendar message).
     #[serde(default)]
     pub sequence: u32,
+    /// The visit moved (not a new booking or a new reviewer). Absent on emails queued before
+    /// it was stored, whose SEQUENCE said it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub moved: Option<bool>,
+    /// The recipient, as the calendar entry's ATTENDEE (absent on emails queued before).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub attendee: Option<calendar::Attendee>,
+    /// The calendar entry's description, if not the default (e.g. the confirmed visit plan).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+}
+
+impl VisitConfirmed {
+    /// Whether the email says the visit moved.
+    pub fn is_move(&self) -> bool {
+        self.moved.unwrap_or(self.sequence > 0)
+    }
+}
+
+/// The visit is off: the request was withdrawn. To the school (linked to its status page,
+/// which says what becomes of its data) and each booked reviewer, with the calendar entry's
+/// cancellation.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VisitCancelled {
+    pub to_school: bool,
+    #[serde(flatten)]
+    pub visit: calendar::CancelledVisit,
 }
 
 /// The reminder, halfway through an offer, of the same offer.
@@ -156,7 +183,7 @@ crate::emails::outbox_email!(
     link: |email, site, links| school_or_review_link(site, links, email),
     subject: |email, programme| format!(
         "{}: {} on {}",
-        if email.sequence > 0 {
+        if email.is_move() {
             "Visit moved"
         } else {
             "Visit booked"
@@ -164,11 +191,22 @@ crate::emails::outbox_email!(
         email.school_name,
         email.visit_date_text
     ),
-    attachments: |email, programme| [Attachment {
-        filename: "visit.ics".into(),
-        content_type: "text/calendar; charset=utf-8; method=PUBLISH".into(),
-        content: calendar::visit_event(programme, email).into_bytes(),
-    }],
+    attachments: |email, programme| [calendar::visit_attachment(programme, email)],
+);
+
+crate::emails::outbox_email!(
+    VisitCancelled,
+    kind: "visit_cancelled",
+    templates: "email/visit_cancelled.html", "email/visit_cancelled.txt",
+    link: |email, site, links| match email.to_school {
+        true => status_link(site, links, &email.visit.request_id, ""),
+        false => String::new(),
+    },
+    subject: |email, programme| format!(
+        "Visit cancelled: {} on {}",
+        email.visit.school_name, email.visit.visit_date_text
+    ),
+    attachments: |email, programme| [email.visit.attachment(programme)],
 );
 
 /// The school's status page, or the reviewer's page for the review (none if the email has no

@@ -430,6 +430,7 @@ fn the_report_emails_link_to_the_schools_report_page() {
     let programme = Programme {
         name: "Northshire SEND Review".into(),
         contact_email: "send-review@northshire.example".into(),
+        sender_address: "reviews@example.org".into(),
         site_url: "https://review.example".into(),
     };
     let link = format!(

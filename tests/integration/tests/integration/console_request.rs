@@ -429,10 +429,11 @@ async fn a_booked_second_reviewer_who_dropped_out_is_replaced_until_the_visit_da
         ics.contains("METHOD:CANCEL") && ics.contains("STATUS:CANCELLED"),
         "{ics}"
     );
-    assert!(ics.contains(&format!("UID:{id}@send-review")) && ics.contains("SEQUENCE:1"));
+    // Her joining raised the SEQUENCE to 1 (the lead's booking was 0); her release to 2.
+    assert!(ics.contains(&format!("UID:{id}@send-review")) && ics.contains("SEQUENCE:2"));
     let confirmed = String::from_utf8(released[1].attachments[0].content.clone()).unwrap();
     assert!(
-        confirmed.contains(&format!("UID:{id}@send-review")) && confirmed.contains("SEQUENCE:0")
+        confirmed.contains(&format!("UID:{id}@send-review")) && confirmed.contains("SEQUENCE:1")
     );
     // Her place in the term and her history entry for the visit are given back.
     assert_eq!(
@@ -580,7 +581,9 @@ async fn a_booked_lead_who_dropped_out_is_replaced_for_the_same_day_and_the_seco
     let booking = String::from_utf8(mails[1].attachments[0].content.clone()).unwrap();
     assert!(booking.contains(&format!("UID:{id}@send-review")) && booking.contains("SEQUENCE:0"));
     assert!(cancel.contains("METHOD:CANCEL") && cancel.contains(&format!("UID:{id}@send-review")));
-    assert!(cancel.contains("SEQUENCE:1"), "{cancel}");
+    // Bea's joining raised the SEQUENCE to 1; Ada's release to 2.
+    assert!(cancel.contains("SEQUENCE:2"), "{cancel}");
+    assert_eq!(app.stored_request(&id).await.visit_sequence, 2);
     let (status, html) = app.get(&booked.review_link).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(html.contains("You are no longer on this review"), "{html}");
@@ -624,6 +627,32 @@ async fn a_booked_lead_who_dropped_out_is_replaced_for_the_same_day_and_the_seco
     );
     assert_eq!(stored.second_state.as_deref(), Some("accepted"));
     assert_eq!(stored.fixed_visit_date, None);
+    // The school's calendar entry follows: Dan's booking updates it (SEQUENCE 3, same UID).
+    let school_mails = app.wait_for_mail(&booked.school_contact, 1).await;
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(30);
+    let mut school_mails = school_mails;
+    while !school_mails
+        .iter()
+        .any(|m| m.text.contains("Dan Next will review"))
+    {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no booking with Dan"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        school_mails = app.stack.mail_to(&booked.school_contact).await.unwrap();
+    }
+    let with_dan = school_mails
+        .iter()
+        .find(|m| m.text.contains("Dan Next will review"))
+        .unwrap();
+    assert!(
+        with_dan.subject.starts_with("Visit booked"),
+        "{}",
+        with_dan.subject
+    );
+    let ics = String::from_utf8(with_dan.attachments[0].content.clone()).unwrap();
+    assert!(ics.contains(&format!("UID:{id}@send-review")) && ics.contains("SEQUENCE:3"));
 
     // Dan drops out too; Eve declines: the request needs attention, the day still fixed, and
     // the coordinator offers it to Fay, who takes that day.

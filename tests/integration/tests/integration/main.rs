@@ -4,6 +4,7 @@ mod access;
 mod admin;
 mod admin_workflows;
 mod after_report;
+mod calendar_messages;
 mod confirmation;
 mod console;
 mod console_emails;
