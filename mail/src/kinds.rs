@@ -75,6 +75,7 @@ registry! {
     StatusLinkRenewed(coordination::status_link::StatusLinkRenewed),
     VisitCancelled(offers::VisitCancelled),
     FeedbackInvitation(coordination::feedback::FeedbackInvitation),
+    VisitPlanChanged(visit_day::PlanChanged),
 }
 
 #[cfg(test)]

@@ -42,3 +42,4 @@ mod sharing;
 mod support;
 mod template_checks;
 mod term_plan;
+mod visit_day;
