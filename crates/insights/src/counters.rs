@@ -32,6 +32,14 @@ pub fn school_type(key: &str) -> String {
 pub fn days(milestone: &str, days: i64) -> String {
     format!("days.{milestone}.{days}")
 }
+/// An area as the counters name it: its key in the whole-school framework (as the signposting
+/// index does), else `<review type>#<key>`, so areas are counted within their own framework.
+pub fn area_in(framework: Option<&str>, area: &str) -> String {
+    match framework {
+        None | Some("send_review") => area.to_owned(),
+        Some(review_type) => format!("{review_type}#{area}"),
+    }
+}
 pub fn even_better_if(area: &str) -> String {
     format!("ebi.{area}")
 }

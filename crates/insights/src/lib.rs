@@ -75,11 +75,11 @@ async fn request_of(
 /// What `change` adds to the counters (nothing for an item they do not count).
 pub async fn tallies_of(table: &Table, change: &Change) -> Result<Vec<tally::Tally>, StoreError> {
     if let Some(rest) = change.pk.strip_prefix(SIGNPOST_PREFIX) {
-        // `SIGNPOST#<area>`, or `SIGNPOST#<review type>#<area>` for another framework's.
-        let area = rest.rsplit('#').next().unwrap_or(rest);
+        // `SIGNPOST#<area>`, or `SIGNPOST#<review type>#<area>` for another framework's: the
+        // counters name areas the same way (`counters::area_in`), within their framework.
         return Ok(tally::signpost_changed(
             &change.event_id,
-            area,
+            rest,
             image(change, change.old.as_ref())?.as_ref(),
             image(change, change.new.as_ref())?.as_ref(),
         ));

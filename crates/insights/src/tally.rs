@@ -30,6 +30,15 @@ pub struct RequestImage {
 pub struct RequestPart {
     pub review_type: String,
     pub school: SchoolPart,
+    /// The framework the request was made under (absent before frameworks were data: the
+    /// whole-school one).
+    #[serde(default)]
+    pub framework: Option<FrameworkPart>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+pub struct FrameworkPart {
+    pub review_type: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -229,9 +238,16 @@ pub fn report_changed(
             1,
         );
     }
+    // Areas are counted within their framework: one key may name different areas in two.
+    let framework = request
+        .request
+        .framework
+        .as_ref()
+        .map(|f| f.review_type.as_str());
     for area in &new.body.areas {
         if !area.even_better_if.is_empty() {
-            tally.add(counters::even_better_if(&area.area), 1);
+            let key = counters::area_in(framework, &area.area);
+            tally.add(counters::even_better_if(&key), 1);
         }
     }
     vec![tally]

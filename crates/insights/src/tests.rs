@@ -20,6 +20,7 @@ fn request(id: &str, state: RequestState) -> RequestImage {
                 phase: "primary".into(),
                 school_type: "mainstream".into(),
             },
+            framework: None,
         },
         lead: None,
     }
@@ -104,6 +105,14 @@ fn a_final_report_counts_its_areas_even_better_if_and_its_days() {
     assert_eq!(counts.get(counters::FINAL), 1);
     assert_eq!(counts.get("ebi.outcomes"), 1);
     assert_eq!(counts.get("ebi.leadership"), 0);
+    // Another framework's area of the same key is counted apart.
+    let mut ta = booked.clone();
+    ta.request.framework = Some(tally::FrameworkPart {
+        review_type: "ta_deployment".into(),
+    });
+    let ta_counts = counts_after(&tally::report_changed(&ta, Some("checked"), &report));
+    assert_eq!(ta_counts.get("ebi.ta_deployment#outcomes"), 1);
+    assert_eq!(ta_counts.get("ebi.outcomes"), 0);
     assert_eq!(counts.get("days.to_visit.50"), 1);
     assert_eq!(counts.get("days.to_final.70"), 1);
     assert!(tally::report_changed(&booked, Some("final"), &report).is_empty());

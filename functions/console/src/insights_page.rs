@@ -81,19 +81,28 @@ fn periods(today: Date, chosen: Period) -> Vec<FilterOption> {
         .collect()
 }
 
-/// The title of a focus area's key (one function): its title in the first built-in framework
-/// that has it, else the key in words (a programme's own area).
-pub fn area_title(key: &str) -> String {
-    ReviewType::ALL
-        .iter()
-        .find_map(|review_type| {
-            frameworks::Framework::built_in(*review_type)
+/// The title of a focus area as the counters name it (one function): `key` of the whole-school
+/// framework, or `<review type>#<key>` of another, titled from that type's built-in framework
+/// (else the key in words: a programme's own area) and named with its kind of review.
+pub fn area_title(counted: &str) -> String {
+    let (review_type, key) = match counted.split_once('#') {
+        Some((review_type, key)) => (review_type.parse::<ReviewType>().ok(), key),
+        None => (Some(ReviewType::SendReview), counted),
+    };
+    let title = review_type
+        .and_then(|review_type| {
+            frameworks::Framework::built_in(review_type)
                 .areas
                 .into_iter()
                 .find(|area| area.key.as_str() == key)
                 .map(|area| area.title)
         })
-        .unwrap_or_else(|| key.replace('_', " "))
+        .unwrap_or_else(|| key.replace('_', " "));
+    match review_type {
+        Some(ReviewType::SendReview) => title,
+        Some(other) => format!("{title} ({})", other.label()),
+        None => title,
+    }
 }
 
 fn stage_label(state: &str) -> String {
@@ -397,6 +406,19 @@ pub(crate) fn render(
 mod tests {
     use super::*;
     use time::macros::date;
+
+    #[test]
+    fn an_area_is_titled_from_its_own_framework() {
+        assert_eq!(area_title("outcomes"), "Outcomes for learners with SEND");
+        assert_eq!(
+            area_title("ta_deployment#preparation"),
+            "Preparation and time with teachers (Teaching assistant deployment review)"
+        );
+        assert_eq!(
+            area_title("trust_send#our_own_area"),
+            "our own area (Trust-level (MAT) SEND review)"
+        );
+    }
 
     #[test]
     fn a_period_that_is_none_is_an_error_and_the_current_term_is_shown() {
