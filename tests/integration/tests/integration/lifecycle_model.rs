@@ -272,7 +272,13 @@ impl Model {
                     return Expect::Refused;
                 }
                 self.withdrawn = true;
-                done(0)
+                // A visit still to come with no report sent is called off: the school and each
+                // of the team get its cancellation (an iTIP CANCEL of the calendar entry).
+                if self.visit_in >= 0 && matches!(self.report, Report::None | Report::Draft) {
+                    done(1 + TEAM)
+                } else {
+                    done(0)
+                }
             }
             // Access ends when the review ends: the team opens nothing of a withdrawn review.
             Action::OpensReview(_) if self.withdrawn => Expect::Refused,
