@@ -7,8 +7,10 @@
 // with the local runner's `POST /_dev/requests/<reference>/visit-date`, the clock hook other
 // tests use). Every page state is audited with axe.
 //
-// The school is a special primary in Norfolk, which the matcher offers to Priya Raman (a
-// special-school lead in the east of England, two reviews a term), whom no other file books.
+// The school is an alternative provision secondary in Newcastle, which the matcher offers to
+// Maria Santos (an alternative provision lead in the north east, two reviews a term), whom no
+// other file books (Priya Raman, offered a special school, is also offered the Camden primaries
+// of offers.test.mjs and request.test.mjs, so her places run out in a full run).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
@@ -38,12 +40,12 @@ async function press(page, button, [where, expected], label) {
 
 test('the lead and the school build and confirm the visit plan, a change after confirmation is emailed, the plan prints, and the verbal feedback reaches the school the next morning', async (t) => {
   const email = uniqueEmail('visitday');
-  const schoolName = `Norfolk Broads Special School ${Date.now().toString(36).toUpperCase()}`;
+  const schoolName = `Tyneside Bridge Academy ${Date.now().toString(36).toUpperCase()}`;
   const reference = await sendReviewRequest(
     email,
     {
-      urn: uniqueUrn(), name: schoolName, phase: 'primary', type: 'special',
-      local_authority_code: 926, postcode: 'NR1 3QU', number_on_roll: 120,
+      urn: uniqueUrn(), name: schoolName, phase: 'secondary', type: 'alternative_provision',
+      local_authority_code: 391, postcode: 'NE1 4ST', number_on_roll: 120,
       sen_support_percent: 10, ehc_plan_percent: 88, areas_of_need: ['communication_and_interaction'],
     },
     { focus_areas: ['leadership', 'learners_and_families'], learning_goal: 'How well we hear the voices of pupils and families.', prefix: 'visitday' },
@@ -63,7 +65,7 @@ test('the lead and the school build and confirm the visit plan, a change after c
     assert.match(timetable, /Parent and carer voice/, 'the draft serves working with families');
     assert.match(await page.locator('#coverage').innerText(), /Every focus area of the review is served/);
     await expectNoAxeViolations(page, 'visit day, lead, suggested');
-    await press(page, 'Save the plan', ['#plan-state', /Last saved by Priya Raman/], 'visit day, lead, saved');
+    await press(page, 'Save the plan', ['#plan-state', /Last saved by Maria Santos/], 'visit day, lead, saved');
   });
 
   // The school, without JavaScript: a bad time is refused; a good change is saved; it confirms.
@@ -96,7 +98,7 @@ test('the lead and the school build and confirm the visit plan, a change after c
   const mails = await readMail(email, { minCount: before + 1 });
   const changed = mails.filter((m) => m.subject.startsWith('Visit plan changed'));
   assert.equal(changed.length, 1, 'one email about the change');
-  assert.match(changed[0].text, /Priya Raman, the lead reviewer, changed the plan/);
+  assert.match(changed[0].text, /Maria Santos, the lead reviewer, changed the plan/);
   assert.match(changed[0].text, /ground floor/);
 
   // The plan prints on one or two A4 pages, with its sessions and nothing of the forms.
