@@ -166,6 +166,7 @@ async fn store_reports(table: &Table, range: std::ops::Range<usize>) -> anyhow::
                     phase: phases[i % phases.len()].into(),
                     school_type: "mainstream".into(),
                 },
+                framework: None,
             },
             lead: lead.then(|| LeadPart {
                 visit_date: (received.date() + time::Duration::days(30 + (i % 20) as i64))
