@@ -3,8 +3,6 @@
 //! once (bad input is named per field and stores nothing; a second answer is refused), and
 //! neither side's pages ever show the other side's answer.
 
-use std::time::Duration;
-
 use local_runner::mailbox::SentMail;
 use reqwest::StatusCode;
 use time::OffsetDateTime;
@@ -13,28 +11,13 @@ use workflows::report::store::Moved;
 
 use crate::support::{Answered, TestStack, body, complete_report, report_form, spawn};
 
-/// The feedback emails `address` has had (waits up to 30 s for the first).
+/// The feedback emails `address` has had (waits up to 30 s for the first; any duplicate would
+/// have been queued in the same transaction, so none is late).
 async fn feedback_mails(app: &TestStack, address: &str) -> Vec<SentMail> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let mails: Vec<SentMail> = app
-            .stack
-            .mail_to(address)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|m| m.links.iter().any(|l| l.contains("/feedback/")))
-            .collect();
-        if !mails.is_empty() {
-            // Any duplicate would have been queued in the same transaction: none is late.
-            return mails;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "no feedback email to {address}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    app.wait_for_mail_where(address, 1, |m| {
+        m.links.iter().any(|l| l.contains("/feedback/"))
+    })
+    .await
 }
 
 fn feedback_link(mail: &SentMail) -> String {
