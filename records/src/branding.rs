@@ -113,6 +113,51 @@ mod tests {
         Branding::from(&settings)
     }
 
+    /// A source whose table nobody answers for (nothing listens on port 9, and nothing is
+    /// retried: a read fails at once, and the template's branding stands in), with `cached`
+    /// read `age` ago.
+    fn cached_for(age: Duration, cached: &Branding) -> BrandingSource {
+        use aws_sdk_dynamodb::config::{Credentials, Region, retry::RetryConfig};
+        let nobody = aws_sdk_dynamodb::Config::builder()
+            .behavior_version_latest()
+            .credentials_provider(Credentials::new("id", "secret", None, None, "test"))
+            .endpoint_url("http://127.0.0.1:9")
+            .retry_config(RetryConfig::disabled())
+            .region(Region::new("eu-west-2"))
+            .build();
+        let table = Table {
+            client: aws_sdk_dynamodb::Client::from_conf(nobody),
+            name: "unreachable".into(),
+        };
+        let env = Env::from_map(
+            [
+                ("PROGRAMME_NAME", "Template programme"),
+                ("PROGRAMME_CONTACT_EMAIL", "template@example.org"),
+            ]
+            .into_iter()
+            .map(|(name, value)| (name.to_owned(), value.to_owned()))
+            .collect(),
+        );
+        let source = BrandingSource::from_env(&env, table).unwrap();
+        let read_at = Instant::now().checked_sub(age).unwrap();
+        *source.cached.lock().unwrap() = Some((read_at, cached.clone()));
+        source
+    }
+
+    #[tokio::test]
+    async fn branding_read_under_a_minute_ago_is_shown_and_older_is_read_again() {
+        let saved = with_logo("https://cdn.example.org/logo.png");
+        // Fresh: shown without a read (a read would fail, and show the template's).
+        let fresh = cached_for(Duration::from_secs(59), &saved);
+        assert_eq!(fresh.current().await, saved);
+        // A minute old: read again, so a change saved in the console shows within a minute.
+        // (Here the read fails: the template's branding, and nothing new cached.)
+        let stale = cached_for(FRESH_FOR + Duration::from_secs(1), &saved);
+        let template = stale.current().await;
+        assert_eq!(template.name, "Template programme");
+        assert_eq!(template, stale.fallback);
+    }
+
     #[test]
     fn the_logo_origin_is_its_scheme_host_and_port_only() {
         assert_eq!(

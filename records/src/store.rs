@@ -235,6 +235,25 @@ impl Table {
         keys: &[(String, String)],
         attributes: &[&str],
     ) -> Result<Vec<Item>, StoreError> {
+        self.batch_get_reading(keys, attributes, false).await
+    }
+
+    /// [`Table::batch_get`], read consistently (as [`Table::get`] reads): for a few items that
+    /// would otherwise be as many `GetItem`s one after another.
+    pub async fn batch_get_consistent(
+        &self,
+        keys: &[(String, String)],
+        attributes: &[&str],
+    ) -> Result<Vec<Item>, StoreError> {
+        self.batch_get_reading(keys, attributes, true).await
+    }
+
+    async fn batch_get_reading(
+        &self,
+        keys: &[(String, String)],
+        attributes: &[&str],
+        consistent: bool,
+    ) -> Result<Vec<Item>, StoreError> {
         use aws_sdk_dynamodb::types::KeysAndAttributes;
         let projection: Vec<String> = (0..attributes.len()).map(|i| format!("#a{i}")).collect();
         let mut found = Vec::with_capacity(keys.len());
@@ -246,7 +265,8 @@ impl Table {
                         .map(|(pk, sk)| Item::from([("pk".into(), s(pk)), ("sk".into(), s(sk))]))
                         .collect(),
                 ))
-                .projection_expression(projection.join(", "));
+                .projection_expression(projection.join(", "))
+                .consistent_read(consistent);
             for (name, attribute) in projection.iter().zip(attributes) {
                 request = request.expression_attribute_names(name, *attribute);
             }

@@ -48,25 +48,68 @@ fn version_sort_key(version: u64) -> String {
 /// The version new requests of `review_type` get: the last published, else the built-in.
 pub async fn current(table: &Table, review_type: ReviewType) -> Result<Versioned, StoreError> {
     let pointer = table.get(partition(review_type), "CURRENT").await?;
-    let version = pointer
-        .as_ref()
-        .and_then(|item| get_i64(item, "version"))
-        .map_or(0, |v| v.max(0) as u64);
+    let version = version_named(pointer.as_ref());
     match self::version(table, review_type, version).await? {
         Some(framework) => Ok(Versioned { framework, version }),
-        None => Err(StoreError::Corrupt {
-            key: format!("{}/CURRENT", partition(review_type)),
-            reason: format!("names version {version}, which is not stored"),
-        }),
+        None => Err(not_stored(review_type, version)),
+    }
+}
+
+/// The version a `CURRENT` pointer names (none stored: the built-in, 0).
+fn version_named(pointer: Option<&Item>) -> u64 {
+    pointer
+        .and_then(|item| get_i64(item, "version"))
+        .map_or(0, |v| v.max(0) as u64)
+}
+
+fn not_stored(review_type: ReviewType, version: u64) -> StoreError {
+    StoreError::Corrupt {
+        key: format!("{}/CURRENT", partition(review_type)),
+        reason: format!("names version {version}, which is not stored"),
     }
 }
 
 /// The framework new requests of every review type are made under (the current version of
 /// each), as the request form and the API offer and check focus areas.
+/// One consistent `BatchGetItem` for every type's pointer, and one more for the published
+/// versions they name, if any: the request form (often a cold start's first request) waits for
+/// one or two round trips instead of one or two per review type.
 pub async fn catalogue(table: &Table) -> Result<Frameworks, StoreError> {
+    let pointers: Vec<(String, String)> = ReviewType::ALL
+        .iter()
+        .map(|&review_type| (partition(review_type), "CURRENT".to_owned()))
+        .collect();
+    let pointers = table
+        .batch_get_consistent(&pointers, &["pk", "version"])
+        .await?;
+    let versions: Vec<(ReviewType, u64)> = ReviewType::ALL
+        .iter()
+        .map(|&review_type| {
+            let pointer = pointers
+                .iter()
+                .find(|item| get_s(item, "pk") == Some(partition(review_type).as_str()));
+            (review_type, version_named(pointer))
+        })
+        .collect();
+    let published: Vec<(String, String)> = versions
+        .iter()
+        .filter(|(_, version)| *version > 0)
+        .map(|&(review_type, version)| (partition(review_type), version_sort_key(version)))
+        .collect();
+    let bodies = if published.is_empty() {
+        Vec::new()
+    } else {
+        table
+            .batch_get_consistent(&published, &["pk", "body"])
+            .await?
+    };
     let mut frameworks = Vec::new();
-    for &review_type in ReviewType::ALL {
-        let Versioned { framework, version } = current(table, review_type).await?;
+    for (review_type, version) in versions {
+        let body = bodies
+            .iter()
+            .find(|item| get_s(item, "pk") == Some(partition(review_type).as_str()));
+        let framework = stored_version(review_type, version, body)?
+            .ok_or_else(|| not_stored(review_type, version))?;
         frameworks.push(framework.reference(version));
     }
     Ok(Frameworks::new(frameworks))
@@ -97,15 +140,31 @@ pub async fn version(
     if version == 0 {
         return Ok(Some(Framework::built_in(review_type)));
     }
-    let key = version_sort_key(version);
-    let Some(item) = table.get(partition(review_type), &key).await? else {
+    let item = table
+        .get(partition(review_type), version_sort_key(version))
+        .await?;
+    stored_version(review_type, version, item.as_ref())
+}
+
+/// Version `version` of `review_type`'s framework from its item (`item`, read already; none
+/// for the built-in, version 0).
+fn stored_version(
+    review_type: ReviewType,
+    version: u64,
+    item: Option<&Item>,
+) -> Result<Option<Framework>, StoreError> {
+    if version == 0 {
+        return Ok(Some(Framework::built_in(review_type)));
+    }
+    let Some(item) = item else {
         return Ok(None);
     };
+    let key = version_sort_key(version);
     let corrupt = |reason: String| StoreError::Corrupt {
         key: format!("{}/{key}", partition(review_type)),
         reason,
     };
-    let body = get_s(&item, "body").ok_or_else(|| corrupt("it has no body".to_owned()))?;
+    let body = get_s(item, "body").ok_or_else(|| corrupt("it has no body".to_owned()))?;
     Framework::from_json(body)
         .map(Some)
         .map_err(|problems| corrupt(format!("{problems:?}")))

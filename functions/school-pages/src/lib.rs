@@ -680,7 +680,9 @@ impl SchoolPages {
         errors: &[records::domain::request::FieldError],
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let links = match self.links.get().await {
+        // Two services, read at once (on a cold start, the secret's first read).
+        let (links, frameworks) = tokio::join!(self.links.get(), self.frameworks());
+        let links = match links {
             Ok(links) => links,
             Err(error) => {
                 tracing::error!(%error, "the link secret is unreadable");
@@ -693,7 +695,7 @@ impl SchoolPages {
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
         };
-        let Some(frameworks) = self.frameworks().await else {
+        let Some(frameworks) = frameworks else {
             return unavailable(branding);
         };
         let page = RequestFormPage::new(branding, form, errors, &token, now.date(), &frameworks);
