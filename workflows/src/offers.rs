@@ -313,10 +313,10 @@ impl Workflow {
         let request = retention::moved_by(request, self.activity(now.date()).await);
         let request = Guard::new(action, now.date()).on_update(
             request,
-            Some(
-                "attribute_exists(pk) AND (attribute_not_exists(visit_sequence) \
-                 OR visit_sequence = :seen_sequence)",
-            ),
+            Some(&format!(
+                "attribute_exists(pk) AND {}",
+                records::request::SEQUENCE_SEEN
+            )),
         );
         let event = TimelineEvent::new(
             at.clone(),
