@@ -7,7 +7,8 @@
 // Every state is audited with axe.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expectNoAxeViolations, readMail, useBrowser, withPage } from './harness.mjs';
+import { expectNoAxeViolations, useBrowser, withPage } from './harness.mjs';
+import { feedbackLinks, finalReport } from './feedback.mjs';
 import { clickAndWait, isoDateFromToday, statusLinkFromMail, uniqueEmail, uniqueUrn } from './school.mjs';
 import { postJson } from './review.mjs';
 import { signInAs } from './console_session.mjs';
@@ -37,17 +38,9 @@ async function schoolAskedForFeedback() {
     { 'idempotency-key': `feedback-${email}` },
   );
   await statusLinkFromMail(email);
-  await postJson('/_dev/demo/final-report', { reference });
-  const queued = await postJson('/_dev/demo/feedback-invitations', { reference });
-  assert.ok(queued.emails >= 1, 'the school is asked');
-  for (const deadline = Date.now() + 15_000; Date.now() < deadline; ) {
-    const link = (await readMail(email, { timeoutMs: 10_000 }))
-      .flatMap((m) => m.links ?? [])
-      .find((href) => href.includes('/feedback/'));
-    if (link) return link;
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`no feedback email to ${email}`);
+  await finalReport(reference);
+  const [link] = await feedbackLinks(reference, [email]);
+  return link;
 }
 
 /** The number in row `label` of table `#table-<id>`. */
