@@ -4,6 +4,8 @@
 // queues in its transaction); the school answers once: bad input is named field by field and
 // stores nothing, a second answer is refused. The insights page then counts that final report
 // and that answer, and every chart's bars carry exactly the numbers of the table beside it.
+// (On this shared stack other files' requests count too: insights_term.test.mjs checks the
+// exact numbers of a seeded term on a runner of its own.)
 // Every state is audited with axe.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
