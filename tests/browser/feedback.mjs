@@ -3,7 +3,7 @@
 // lead's "Finalise" would (`POST /_dev/demo/feedback-invitations`); each side's form link is
 // read from its email.
 import assert from 'node:assert/strict';
-import { readMail } from './harness.mjs';
+import { expectNoAxeViolations, readMail } from './harness.mjs';
 import { postJson } from './review.mjs';
 import { clickAndWait } from './school.mjs';
 
@@ -40,4 +40,21 @@ export async function answerFeedback(page, link, scores, comment = '') {
   if (comment) await page.locator('#comment').fill(comment);
   await clickAndWait(page, page.getByRole('button', { name: 'Send your feedback' }));
   return (await page.locator('h1').innerText()).trim();
+}
+
+/**
+ * Answers the form at `link` with `scores`, then checks the link takes no second answer: it is
+ * thanked, the page then says it was given (409), and other scores posted from elsewhere are
+ * refused (409). Each page state audited with axe (`label`).
+ */
+export async function answerOnce(page, context, link, scores, label) {
+  const again = Object.fromEntries(Object.keys(scores).map((question) => [question, '1']));
+  assert.equal(await answerFeedback(page, link, scores), 'Thank you for your feedback');
+  await expectNoAxeViolations(page, `${label} thanks`);
+  const reopened = await page.goto(link);
+  assert.equal(reopened.status(), 409);
+  assert.equal((await page.locator('h1').innerText()).trim(), 'You have already given your feedback');
+  await expectNoAxeViolations(page, `${label} already given`);
+  const other = await context.request.post(link, { form: again });
+  assert.equal(other.status(), 409, 'a second answer posted from another window');
 }

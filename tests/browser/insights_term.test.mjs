@@ -10,8 +10,8 @@ import { expectNoAxeViolations, useBrowser, withPage } from './harness.mjs';
 import { openAtStage, signInAs } from './console_session.mjs';
 import { answerFeedback, feedbackLinks, finalReport } from './feedback.mjs';
 import { useOwnRunner } from './own_runner.mjs';
-import { sendReviewRequest } from './review.mjs';
-import { statusLinkFromMail, uniqueEmail, uniqueUrn } from './school.mjs';
+import { apiSchool, sendReviewRequest } from './review.mjs';
+import { statusLinkFromMail, uniqueEmail } from './school.mjs';
 
 useOwnRunner();
 useBrowser();
@@ -19,14 +19,11 @@ useBrowser();
 /** A school of `phase` and `type` asks for a review of `focus_areas`: its reference and contact. */
 async function asks(name, phase, type, focus_areas) {
   const email = uniqueEmail('term');
-  const reference = await sendReviewRequest(
-    email,
-    {
-      urn: uniqueUrn(), name, phase, type, local_authority_code: 202, postcode: 'NW1 2DB',
-      number_on_roll: 400, sen_support_percent: 14, ehc_plan_percent: 3, areas_of_need: ['cognition_and_learning'],
-    },
-    { focus_areas, learning_goal: 'How well our graduated approach works.', prefix: 'term' },
-  );
+  const reference = await sendReviewRequest(email, apiSchool(name, { phase, type }), {
+    focus_areas,
+    learning_goal: 'How well our graduated approach works.',
+    prefix: 'term',
+  });
   await statusLinkFromMail(email);
   return { reference, email };
 }

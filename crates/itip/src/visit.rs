@@ -57,14 +57,14 @@ pub struct BookedVisit<'a> {
     /// For the school (the summary names the lead), else for a reviewer (it names the school).
     pub to_school: bool,
     pub request_id: &'a str,
+    pub sequence: u32,
     pub reference: &'a str,
-    pub school_name: &'a str,
-    pub postcode: &'a str,
+    /// The school's name and postcode (the LOCATION).
+    pub school: (&'a str, &'a str),
     /// The lead reviewer.
     pub reviewer_name: &'a str,
     /// `YYYY-MM-DD`.
     pub visit_date: &'a str,
-    pub sequence: u32,
     /// The recipient; `None` on emails queued before messages named it: a PUBLISH.
     pub attendee: Option<&'a Attendee>,
     /// The plan of the day as text; `None`: the default (the programme and the reference).
@@ -80,10 +80,7 @@ impl BookedVisit<'_> {
                 programme.name, self.reviewer_name
             )
         } else {
-            format!(
-                "{}: peer review visit to {}",
-                programme.name, self.school_name
-            )
+            format!("{}: peer review visit to {}", programme.name, self.school.0)
         };
         let default_description = format!(
             "{} (reference {}). Usually a full school day, ending with verbal feedback.",
@@ -95,7 +92,7 @@ impl BookedVisit<'_> {
             date: parse_date(self.visit_date).ok(),
             stamp: OffsetDateTime::now_utc(),
             summary: &summary,
-            location: &format!("{}, {}", self.school_name, self.postcode),
+            location: &format!("{}, {}", self.school.0, self.school.1),
             description: Some(self.description.unwrap_or(&default_description)),
             organizer: organizer(programme),
             attendees: attendees(self.attendee),

@@ -15,8 +15,8 @@ use serde_json::json;
 use workflows::offers::VisitConfirmed;
 use workflows::offers::calendar::{Attendee, visit_event};
 
-use crate::support::{TestStack, redirect, school_day, spawn};
-use crate::visit_day::{save_plan, session};
+use crate::support::{Booked, TestStack, redirect, school_day, spawn};
+use crate::visit_day::{pages, save_plan, session};
 use records::lifecycle::Stage;
 use records::versioned::Saved;
 use visit_day::Plan;
@@ -35,18 +35,7 @@ async fn a_booked_moved_and_withdrawn_visit_is_one_calendar_entry_to_a_real_pars
     let first_day = app.stored_request(&id).await.lead.unwrap().visit_date;
 
     // The school asks to move the visit; the lead confirms.
-    let new_day = school_day(61);
-    let asked = app
-        .answer(
-            &format!("{}/date", booked.status_link),
-            &format!("decision=ask&new_date={new_day}&reason=Inspection"),
-        )
-        .await;
-    assert_eq!(asked.status(), StatusCode::SEE_OTHER);
-    let confirmed = app
-        .answer(&format!("{}/date", booked.review_link), "decision=confirm")
-        .await;
-    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    let new_day = move_visit(&app, &booked).await;
     app.withdraw(&booked.school.reference, "The school closed")
         .await;
 
@@ -63,10 +52,7 @@ async fn a_booked_moved_and_withdrawn_visit_is_one_calendar_entry_to_a_real_pars
         let mut messages = Vec::new();
         // In the order the changes were made (deliveries may overtake each other).
         for (subject, what, method, day) in expected {
-            let mail = mails
-                .iter()
-                .find(|m| m.subject.starts_with(subject))
-                .unwrap_or_else(|| panic!("no {what} email to the {who}"));
+            let mail = with_subject(&mails, subject, &format!("{what}, to the {who}"));
             let ics = &mail.attachments[0];
             assert_eq!(
                 ics.content_type.to_ascii_lowercase(),
@@ -115,23 +101,13 @@ async fn a_booked_moved_and_withdrawn_visit_is_one_calendar_entry_to_a_real_pars
         "description": PLAN.replace("\r\n", "\n"),
     })]);
 
-    let spec = dir.join("spec.json");
-    std::fs::write(&spec, json!({ "series": series }).to_string()).unwrap();
-    let (ok, output) = check(&spec);
-    assert!(ok, "{output}");
-    std::fs::remove_dir_all(&dir).unwrap();
+    all_hold(&dir, series);
 }
 
 #[tokio::test]
 async fn the_confirmed_plan_is_the_calendar_entrys_description_through_changes_and_a_move() {
-    let app = spawn().await;
-    let booked = app.booked().await;
-    let id = booked.school.request_id.clone();
+    let (app, booked, id, (school_page, lead_page)) = booked_visit_day().await;
     let first_day = app.stored_request(&id).await.lead.unwrap().visit_date;
-    let (school_page, lead_page) = (
-        format!("{}/visit-day", booked.status_link),
-        format!("{}/visit-day", booked.review_link),
-    );
 
     // The lead drafts the day (no calendar message: a draft), the school confirms it.
     let day = [
@@ -156,16 +132,7 @@ async fn the_confirmed_plan_is_the_calendar_entrys_description_through_changes_a
     assert_eq!(app.stored_request(&id).await.visit_sequence, 2);
 
     // The visit moves: its REQUEST keeps the plan as it now is.
-    let new_day = school_day(61);
-    app.answer(
-        &format!("{}/date", booked.status_link),
-        &format!("decision=ask&new_date={new_day}&reason=Inspection"),
-    )
-    .await;
-    let moved = app
-        .answer(&format!("{}/date", booked.review_link), "decision=confirm")
-        .await;
-    assert_eq!(moved.status(), StatusCode::SEE_OTHER);
+    let new_day = move_visit(&app, &booked).await;
     assert_eq!(app.stored_request(&id).await.visit_sequence, 3);
 
     let first_plan = "The plan of the day:\n\n\
@@ -194,10 +161,7 @@ async fn the_confirmed_plan_is_the_calendar_entrys_description_through_changes_a
         ];
         let mut messages = Vec::new();
         for (subject, sequence, day, plan) in expected {
-            let mail = mails
-                .iter()
-                .find(|m| m.subject.starts_with(subject))
-                .unwrap_or_else(|| panic!("no {subject:?} email to the {who}"));
+            let mail = with_subject(&mails, subject, who);
             let ics = &mail.attachments[0];
             let text = String::from_utf8_lossy(&ics.content).replace("\r\n ", "");
             assert!(
@@ -217,24 +181,14 @@ async fn the_confirmed_plan_is_the_calendar_entrys_description_through_changes_a
         }
         series.push(messages);
     }
-    let spec = dir.join("spec.json");
-    std::fs::write(&spec, json!({ "series": series }).to_string()).unwrap();
-    let (ok, output) = check(&spec);
-    assert!(ok, "{output}");
-    std::fs::remove_dir_all(&dir).unwrap();
+    all_hold(&dir, series);
 }
 
 #[tokio::test]
 async fn a_plan_change_made_from_a_reading_before_a_move_sends_the_sequence_after_it() {
     // The page read the request (SEQUENCE 1), then the visit moved (2) before the save: the
     // save's condition on the SEQUENCE fails, it rereads the request and sends 3, never 2.
-    let app = spawn().await;
-    let booked = app.booked().await;
-    let id = booked.school.request_id.clone();
-    let (school_page, lead_page) = (
-        format!("{}/visit-day", booked.status_link),
-        format!("{}/visit-day", booked.review_link),
-    );
+    let (app, booked, id, (school_page, lead_page)) = booked_visit_day().await;
     let day = [session(
         1,
         "senco_meeting",
@@ -246,14 +200,7 @@ async fn a_plan_change_made_from_a_reading_before_a_move_sends_the_sequence_afte
         .await;
     let read_before = app.stored_request(&id).await;
     assert_eq!(read_before.visit_sequence, 1);
-    let new_day = school_day(61);
-    app.answer(
-        &format!("{}/date", booked.status_link),
-        &format!("decision=ask&new_date={new_day}&reason=Inspection"),
-    )
-    .await;
-    app.answer(&format!("{}/date", booked.review_link), "decision=confirm")
-        .await;
+    let new_day = move_visit(&app, &booked).await;
     assert_eq!(app.stored_request(&id).await.visit_sequence, 2);
 
     let table = app.table_handle();
@@ -330,6 +277,42 @@ fn the_checker_rejects_a_file_that_breaks_the_rules() {
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+/// A booked review: the stack, the booking, its request's id and each side's visit-day page.
+async fn booked_visit_day() -> (TestStack, Booked, String, (String, String)) {
+    let app = spawn().await;
+    let booked = app.booked().await;
+    let id = booked.school.request_id.clone();
+    let pages = pages(&booked);
+    (app, booked, id, pages)
+}
+
+/// The school asks to move `booked`'s visit to 61 school days ahead and the lead confirms:
+/// the new day.
+async fn move_visit(app: &TestStack, booked: &Booked) -> time::Date {
+    let new_day = school_day(61);
+    let asked = app
+        .answer(
+            &format!("{}/date", booked.status_link),
+            &format!("decision=ask&new_date={new_day}&reason=Inspection"),
+        )
+        .await;
+    assert_eq!(asked.status(), StatusCode::SEE_OTHER);
+    let confirmed = app
+        .answer(&format!("{}/date", booked.review_link), "decision=confirm")
+        .await;
+    assert_eq!(confirmed.status(), StatusCode::SEE_OTHER);
+    new_day
+}
+
+/// The checker finds every rule holds in `series` (files under `dir`, removed after).
+fn all_hold(dir: &Path, series: Vec<Vec<serde_json::Value>>) {
+    let spec = dir.join("spec.json");
+    std::fs::write(&spec, json!({ "series": series }).to_string()).unwrap();
+    let (ok, output) = check(&spec);
+    assert!(ok, "{output}");
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 /// The checker's verdict on `spec`, and what it printed.
 fn check(spec: &Path) -> (bool, String) {
     let root = repository();
@@ -354,6 +337,12 @@ fn check(spec: &Path) -> (bool, String) {
 
 fn repository() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+/// The email of `mails` whose subject starts with `subject` (`what`: which, if there is none).
+fn with_subject<'a>(mails: &'a [SentMail], subject: &str, what: &str) -> &'a SentMail {
+    let found = mails.iter().find(|m| m.subject.starts_with(subject));
+    found.unwrap_or_else(|| panic!("no {subject:?} email ({what})"))
 }
 
 /// The emails to `address` that carry a calendar file, once there are `count`.

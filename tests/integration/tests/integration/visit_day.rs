@@ -92,7 +92,7 @@ async fn refused(
 }
 
 /// The plan page of each side.
-fn pages(booked: &Booked) -> (String, String) {
+pub(crate) fn pages(booked: &Booked) -> (String, String) {
     (
         format!("{}/visit-day", booked.status_link),
         format!("{}/visit-day", booked.review_link),
