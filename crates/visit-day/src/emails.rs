@@ -240,3 +240,109 @@ impl OutboxEmail for PlanChanged {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::{Session, SessionKind};
+
+    fn session(kind: SessionKind, (start, end): (&str, &str), areas: &[&str]) -> Session {
+        Session {
+            id: start.into(),
+            kind,
+            start: start.into(),
+            end: end.into(),
+            place: "Library".into(),
+            attendees: "SENCO; head".into(),
+            areas: areas.iter().map(|a| (*a).to_owned()).collect(),
+        }
+    }
+
+    fn plan() -> Plan {
+        Plan {
+            sessions: vec![
+                session(SessionKind::SencoMeeting, ("09:00", "10:00"), &["outcomes"]),
+                session(SessionKind::LearningWalk, ("10:15", "11:00"), &[]),
+            ],
+            next_id: 3,
+        }
+    }
+
+    #[test]
+    fn the_calendar_text_has_each_session_in_order_with_the_titles_of_its_areas() {
+        let areas = ReviewAreas {
+            areas: vec![("outcomes".into(), "Outcomes for learners with SEND".into())],
+        };
+        assert_eq!(
+            calendar_text(&plan(), &areas),
+            "The plan of the day:\n\n\
+             09:00–10:00 Meeting with the SENCO, Library (SENCO; head)\n\
+             Focus areas: Outcomes for learners with SEND\n\n\
+             10:15–11:00 Learning walk, Library (SENCO; head)"
+        );
+    }
+
+    #[test]
+    fn a_confirmed_plan_email_carries_the_calendar_update_with_the_plan_as_description() {
+        let email = PlanChanged {
+            sessions: plan_lines(&plan()),
+            request_id: "01REQ".into(),
+            offer_id: Some("01OFFER".into()),
+            names: ("Ada Lead".into(), "the school".into()),
+            school: ("Brook Primary".into(), "SR-7K3M-Q9".into()),
+            visit: ("2027-03-04".into(), "4 March 2027".into()),
+            news: PlanNews::Confirmed,
+            calendar: Some(PlanCalendar {
+                sequence: 3,
+                postcode: "NW1 2DB".into(),
+                lead_name: "Ada Lead".into(),
+                description: "The plan of the day:\n\n09:00–10:00 Meeting with the SENCO".into(),
+                attendee: itip::Attendee {
+                    name: "Ada Lead".into(),
+                    email: "ada@example.org".into(),
+                },
+            }),
+        };
+        let programme = records::outbox::example_programme();
+        let secret = records::links::LinkSecret::from_bytes(&[7u8; 32]).unwrap();
+        let links = secret.for_email(0);
+        let rendered = email.render(&programme, &links).unwrap();
+        assert!(
+            rendered
+                .subject
+                .starts_with("Visit plan confirmed: Brook Primary")
+        );
+        assert!(rendered.text.contains("The school confirmed the plan"));
+        let [ics] = rendered.attachments.as_slice() else {
+            panic!("one calendar file: {:?}", rendered.attachments);
+        };
+        assert_eq!(
+            ics.content_type,
+            "text/calendar; method=REQUEST; charset=UTF-8"
+        );
+        let text = String::from_utf8(ics.content.clone())
+            .unwrap()
+            .replace("\r\n ", "");
+        for line in [
+            "UID:01REQ@send-review",
+            "SEQUENCE:3",
+            "DTSTART;VALUE=DATE:20270304",
+            "SUMMARY:Northshire SEND Review: peer review visit to Brook Primary",
+            "DESCRIPTION:The plan of the day:\\n\\n09:00–10:00 Meeting with the SENCO",
+        ] {
+            assert!(text.contains(&format!("{line}\r\n")), "{line} in {text}");
+        }
+        // An email queued before the calendar was attached renders as it did: no file.
+        let queued = PlanChanged {
+            calendar: None,
+            ..email
+        };
+        assert!(
+            queued
+                .render(&programme, &links)
+                .unwrap()
+                .attachments
+                .is_empty()
+        );
+    }
+}
