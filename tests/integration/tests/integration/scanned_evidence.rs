@@ -110,6 +110,50 @@ async fn a_file_with_no_scan_result_is_never_received() {
 }
 
 #[tokio::test]
+async fn a_file_whose_scan_never_comes_is_rejected_and_deleted_after_an_hour() {
+    // The scanner is down: one upload reaches the bucket, another form is never used.
+    let app = spawn_with(|config| config.malware_scans = false).await;
+    let school = app.school().await;
+    let (sent, html, _) = app.add_file(&school, "Provision+map", "pdf").await;
+    let uploaded = app.upload(&html, PDF, "map.pdf", "application/pdf").await;
+    assert_eq!(uploaded.status(), StatusCode::SEE_OTHER);
+    let (never_sent, _, _) = app.add_file(&school, "SEN+report", "pdf").await;
+    let key = key_of(&school, &sent);
+    assert_eq!(app.evidence_versions(&key).await.len(), 1);
+
+    // Within the hour the sweep leaves them waiting.
+    let now = time::OffsetDateTime::now_utc();
+    let early = app.run_schedule(now + time::Duration::minutes(50)).await;
+    assert_eq!(early["evidence"]["unscanned_rejected"], 0, "{early}");
+    assert_eq!(
+        app.evidence_item(&school, &sent).await.state,
+        state::PENDING
+    );
+
+    // After it, both are rejected with a reason the school can act on, and the object is gone.
+    let late = app.run_schedule(now + time::Duration::minutes(70)).await;
+    assert_eq!(late["evidence"]["unscanned_rejected"], 2, "{late}");
+    for id in [&sent, &never_sent] {
+        let item = app.evidence_item(&school, id).await;
+        assert_eq!(item.state, state::REJECTED);
+        assert!(
+            item.rejected_reason
+                .unwrap()
+                .starts_with("We could not scan the file for malware")
+        );
+    }
+    assert!(app.evidence_versions(&key).await.is_empty());
+    let page = app.text_at(&app.url(&school.evidence())).await;
+    assert!(
+        page.contains("We could not scan the file for malware"),
+        "{page}"
+    );
+    // A second run finds nothing left to do.
+    let again = app.run_schedule(now + time::Duration::minutes(80)).await;
+    assert_eq!(again["evidence"]["unscanned_rejected"], 0, "{again}");
+}
+
+#[tokio::test]
 async fn content_rules_refuse_csv_formulas_and_web_pages_with_a_reason_the_school_can_act_on() {
     let app = spawn().await;
     let school = app.school().await;
