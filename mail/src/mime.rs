@@ -19,8 +19,14 @@ pub fn message(
     to: &str,
     rendered: RenderedEmail,
 ) -> Result<Vec<u8>, MailError> {
+    // The shown name on one line: lettre cannot write a line break in a name it must quote,
+    // and panicked (its Display failed; found by the MIME fuzz target).
+    let from_name = from_name
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let from = Mailbox::new(
-        Some(from_name.to_owned()),
+        Some(from_name),
         sender_address
             .parse()
             .map_err(|_| MailError::Render("the sender address is invalid".into()))?,
@@ -121,5 +127,34 @@ impl Header for Subject {
         } else {
             HeaderValue::new(Self::name(), self.0.clone())
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Found by the MIME fuzz target: a line break in a programme name lettre must quote made
+    /// lettre panic; the name is shown on one line, inside the From header.
+    #[test]
+    fn a_line_break_in_the_shown_name_is_a_space() {
+        let rendered = RenderedEmail {
+            subject: "Visit booked".into(),
+            text: "text".into(),
+            html: "<p>html</p>".into(),
+            attachments: Vec::new(),
+        };
+        let name = "Oak \"North\"\r\nBcc: evil@example.org";
+        let raw = message(name, "reviews@example.org", "school@example.org", rendered)
+            .expect("a message");
+        let raw = String::from_utf8(raw).expect("ASCII headers");
+        let from = raw.lines().find(|l| l.starts_with("From: ")).expect("From");
+        let shown = base64::engine::general_purpose::STANDARD
+            .encode(r#"Oak "North"  Bcc: evil@example.org"#);
+        assert_eq!(
+            from,
+            format!("From: =?utf-8?b?{shown}?= <reviews@example.org>")
+        );
+        assert!(!raw.lines().any(|l| l.starts_with("Bcc")), "{raw}");
     }
 }

@@ -17,7 +17,7 @@
 //! private links, programme settings (the catalogue of every setting and their versioned save)
 //! and branding, the audit log, versioned documents, and the outbox with the
 //! [`outbox::OutboxEmail`] trait every email payload implements. It knows no workflow, template,
-//! page or HTTP type.
+//! page or HTTP type (only the fields every email's template is given: [`email_template!`]).
 //!
 //! Where a new piece goes: here only if it is a stored shape, a key, a pure rule over stored
 //! shapes (no I/O, no clock: [`matching`]), or a helper two or more workflows need to read or

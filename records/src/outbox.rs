@@ -116,6 +116,30 @@ pub struct Programme {
     pub site_url: String,
 }
 
+/// Declares an email template's struct over its three fields (the programme, the payload and a
+/// link that may be empty); the template file is the calling crate's (`askama`, which the
+/// caller depends on, derives it).
+///
+/// It lives here, in another crate than its callers, for a build reason: askama writes each
+/// template's path relative to the file holding the derive when that file is inside the
+/// calling package, and rustc resolves it from the file that invoked the outer macro, which
+/// for a caller in a sub-folder is another folder. Derived from another crate's macro, the
+/// path is always absolute, so the fuzz workspace (`fuzz/`, whose crates sit outside its
+/// root and so get absolute file names) builds as the main workspace does.
+#[macro_export]
+macro_rules! email_template {
+    ($name:ident, $path:literal, $data:ty) => {
+        #[derive(askama::Template)]
+        #[template(path = $path)]
+        struct $name<'a> {
+            programme: &'a $crate::outbox::Programme,
+            email: &'a $data,
+            #[allow(dead_code)] // not every email has a link
+            link: &'a str,
+        }
+    };
+}
+
 /// The programme the emails of tests are rendered for (this crate's tests and, with the
 /// `fixtures` feature, other crates').
 #[cfg(any(test, feature = "fixtures"))]

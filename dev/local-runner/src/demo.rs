@@ -97,7 +97,13 @@ pub async fn stored_pool(table: &Table) -> anyhow::Result<serde_json::Value> {
 /// (`POST /_dev/demo/final-report`).
 pub async fn final_report(table: &Table, reference: &str) -> anyhow::Result<serde_json::Value> {
     let request_id = request_id_of(table, reference).await?;
-    let report = workflows::report::examples::typical();
+    let item = table
+        .get(records::keys::request_pk(&request_id), "REQUEST")
+        .await?
+        .ok_or_else(|| anyhow!("no request {request_id}"))?;
+    // The typical text under the request's own areas, as its framework names them.
+    let areas = records::request::read_request(item)?.request.areas();
+    let report = workflows::report::examples::typical_for(&areas);
     finalise(table, &request_id, &report).await?;
     Ok(serde_json::json!({
         "request_id": request_id,

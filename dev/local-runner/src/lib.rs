@@ -425,10 +425,16 @@ impl LocalStack {
 
     /// The mail sent to `address`, newest first.
     pub async fn mail_to(&self, address: &str) -> anyhow::Result<Vec<mailbox::SentMail>> {
-        Ok(mailbox::sent_mail(&self.moto_url)
+        Ok(self
+            .sent_mail()
             .await?
             .into_iter()
-            .filter(|m| m.to.iter().any(|to| to.eq_ignore_ascii_case(address)))
+            .filter(|m| m.is_to(address))
             .collect())
+    }
+
+    /// Every email sent (by any stack sharing this moto), newest first.
+    pub async fn sent_mail(&self) -> anyhow::Result<Vec<mailbox::SentMail>> {
+        mailbox::sent_mail(&self.moto_url).await
     }
 }

@@ -1,5 +1,6 @@
-//! The mail that was sent, read back from moto's SES (`/moto-api/data.json`) and parsed as the
-//! recipient's mail client would. Used by the `/_dev/mail` page and by tests.
+//! The mail that was sent, read back from moto's SES (`/_send-review/sent-mail.json`, which
+//! `dev/moto/server.py` adds to moto: moto's own `/moto-api/data.json` serialises everything it
+//! holds, a second a call late in the suite) and parsed as the recipient's mail client would. Used by the `/_dev/mail` page and by tests.
 
 use anyhow::Context as _;
 use mail_parser::MimeHeaders;
@@ -27,22 +28,28 @@ pub struct Attachment {
     pub content: Vec<u8>,
 }
 
+impl SentMail {
+    /// Whether `address` is among the recipients (addresses compared without case).
+    pub fn is_to(&self, address: &str) -> bool {
+        self.to.iter().any(|to| to.eq_ignore_ascii_case(address))
+    }
+}
+
 /// Every message moto's SES accepted, newest first.
 pub async fn sent_mail(moto_url: &str) -> anyhow::Result<Vec<SentMail>> {
-    // moto serialises its whole state for this endpoint; while other requests change that
-    // state, an answer now and then comes back broken. A moment later it is whole again.
+    // moto serves every test's calls at once: a read that fails is tried again a moment later.
     let mut attempt = 0;
     let data: serde_json::Value = loop {
         attempt += 1;
         let answer = async {
-            reqwest::get(format!("{moto_url}/moto-api/data.json"))
+            reqwest::get(format!("{moto_url}/_send-review/sent-mail.json"))
                 .await
                 .context("reaching moto")?
                 .error_for_status()
-                .context("moto's data endpoint")?
+                .context("moto's sent mail")?
                 .json::<serde_json::Value>()
                 .await
-                .context("reading moto's data")
+                .context("reading moto's sent mail")
         }
         .await;
         match answer {
@@ -51,10 +58,7 @@ pub async fn sent_mail(moto_url: &str) -> anyhow::Result<Vec<SentMail>> {
             Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
         }
     };
-    let raw_messages = data["ses"]["RawMessage"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
+    let raw_messages = data.as_array().map(Vec::as_slice).unwrap_or_default();
     let mut mails: Vec<SentMail> = raw_messages
         .iter()
         .filter_map(|m| {

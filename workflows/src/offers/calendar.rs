@@ -150,6 +150,27 @@ mod tests {
     }
 
     #[test]
+    fn only_a_date_written_as_the_product_writes_it_is_the_events_day() {
+        // Regression (fuzzing): the icalendar version read a one-digit year (chrono's `%Y`)
+        // as a date; the product reads only YYYY-MM-DD.
+        for (date, day) in [
+            ("2027-03-04", Some("DTSTART;VALUE=DATE:20270304")),
+            ("7-03-02", None),
+            ("2027-3-4x", None),
+        ] {
+            let dated = VisitConfirmed {
+                visit_date: date.into(),
+                ..visit("Brook Primary")
+            };
+            let ics = visit_event(&records::outbox::example_programme(), &dated);
+            match day {
+                Some(line) => assert!(ics.contains(line), "{ics}"),
+                None => assert!(!ics.contains("DTSTART"), "{date}: {ics}"),
+            }
+        }
+    }
+
+    #[test]
     fn a_carriage_return_in_a_name_cannot_start_a_line() {
         // Regression (fuzzing): a carriage return is a line break to some calendars.
         let ics = visit_event(

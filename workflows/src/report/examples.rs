@@ -153,6 +153,22 @@ pub fn typical() -> Report {
     }
 }
 
+/// The typical report's text (its first area's points) under each of `areas`: a complete
+/// report for a request of any framework.
+pub fn typical_for(areas: &[NamedArea]) -> Report {
+    let model = typical();
+    let mut report = Report::empty(areas);
+    for findings in &mut report.areas {
+        let (area, heading) = (findings.area.clone(), findings.heading.clone());
+        *findings = model.areas[0].clone();
+        findings.area = area;
+        findings.heading = heading;
+    }
+    report.summary = model.summary;
+    report.recommendations = model.recommendations;
+    report
+}
+
 /// A follow-up visit's report on `original`: progress on each of its recommendations, a
 /// summary and one new recommendation.
 pub fn follow_up(original: &Report) -> Report {

@@ -43,14 +43,52 @@ fn trap() -> ArrivalOrderTrap {
 async fn schools_ask_in_turn(app: &TestStack, trap: &ArrivalOrderTrap) -> Vec<String> {
     let mut references = Vec::new();
     for (i, urn) in trap.schools.iter().enumerate() {
-        let contact = unique_address(&format!("school{i}"));
-        let reference = app
-            .submit_named(&contact, urn.as_str(), &format!("School {i}"))
-            .await;
+        let reference = school_asks(app, i, urn.as_str()).await;
         settled(app, &reference).await;
         references.push(reference);
     }
     references
+}
+
+/// School `i` of a trap (URN `urn`) asks for a review; its reference.
+async fn school_asks(app: &TestStack, i: usize, urn: &str) -> String {
+    let contact = unique_address(&format!("school{i}"));
+    app.submit_named(&contact, urn, &format!("School {i}"))
+        .await
+}
+
+/// How many of the trap's schools the matcher leaves with nobody when they ask in turn.
+async fn stranded_in_arrival_order() -> usize {
+    let arrival = stack().await;
+    let pool = trap();
+    arrival.reviewers_join(&pool.pool()).await;
+    let mut stranded = 0;
+    for reference in schools_ask_in_turn(&arrival, &pool).await {
+        if settled(&arrival, &reference).await == RequestState::NeedsAttention {
+            stranded += 1;
+        }
+    }
+    stranded
+}
+
+/// The trap's schools ask before its pool is in (each left with nobody by the matcher), then
+/// the pool joins: the stack, the trap and the schools' references.
+async fn schools_ask_before_the_pool() -> (TestStack, ArrivalOrderTrap, Vec<String>) {
+    let app = stack().await;
+    let pool = trap();
+    // With nobody in the pool the order they ask in changes nothing: all at once.
+    let references = futures::future::join_all(
+        pool.schools
+            .iter()
+            .enumerate()
+            .map(|(i, urn)| school_asks(&app, i, urn.as_str())),
+    )
+    .await;
+    for reference in &references {
+        assert_eq!(settled(&app, reference).await, RequestState::NeedsAttention);
+    }
+    app.reviewers_join(&pool.pool()).await;
+    (app, pool, references)
 }
 
 /// The request's state once the matcher has answered it.
@@ -78,23 +116,13 @@ fn offers_on(html: &str) -> Vec<String> {
 async fn the_plan_serves_the_schools_arrival_order_strands_and_a_decline_falls_back() {
     let term = Term::of(day(35));
 
-    // Arrival order, as the matcher runs it: half the schools find nobody.
-    let arrival = stack().await;
-    let pool = trap();
-    arrival.reviewers_join(&pool.pool()).await;
-    let mut stranded = 0;
-    for reference in schools_ask_in_turn(&arrival, &pool).await {
-        if settled(&arrival, &reference).await == RequestState::NeedsAttention {
-            stranded += 1;
-        }
-    }
+    // Arrival order, as the matcher runs it: half the schools find nobody. Beside it, on a
+    // stack of its own, the same schools and pool planned at once: the schools ask before the
+    // pool is in.
+    let (stranded, (app, pool, references)) =
+        tokio::join!(stranded_in_arrival_order(), schools_ask_before_the_pool());
     assert_eq!(stranded, ArrivalOrderTrap::STRANDED_IN_ARRIVAL_ORDER);
 
-    // The same schools and pool, planned at once: the schools ask before the pool is in.
-    let app = stack().await;
-    let pool = trap();
-    let references = schools_ask_in_turn(&app, &pool).await;
-    app.reviewers_join(&pool.pool()).await;
     let (mut browser, _) = app.staff_signs_in("coordinator").await;
     let unknown = browser.get("/console/plan?term=winter-2027").await;
     assert_eq!(unknown.status(), StatusCode::BAD_REQUEST);
@@ -130,9 +158,7 @@ async fn the_plan_serves_the_schools_arrival_order_strands_and_a_decline_falls_b
         assert_eq!(settled(&app, reference).await, RequestState::Offered);
     }
     // One offer, one email each: every reviewer is asked twice, their capacity.
-    for reviewer in pool.pool() {
-        assert_eq!(app.wait_for_mail(&reviewer.email, 2).await.len(), 2);
-    }
+    every_reviewer_was_asked_twice(&app, &pool).await;
     let log = app.audit_log().await;
     let by_plan = log
         .iter()
@@ -158,9 +184,7 @@ async fn the_plan_serves_the_schools_arrival_order_strands_and_a_decline_falls_b
     let text = again.text().await.unwrap();
     assert!(text.contains("0 of 40 offers were sent"), "{text}");
     assert!(text.contains("was skipped: The request changed since this page was loaded"));
-    for reviewer in pool.pool() {
-        assert_eq!(app.wait_for_mail(&reviewer.email, 2).await.len(), 2);
-    }
+    every_reviewer_was_asked_twice(&app, &pool).await;
 
     // A reviewer declines: the request goes back to one-by-one matching, which asks the one
     // reviewer with room left.
@@ -204,6 +228,18 @@ async fn the_plan_serves_the_schools_arrival_order_strands_and_a_decline_falls_b
         .id
         .to_string();
     assert_eq!(offer["reviewer_id"].as_s().unwrap(), &spare_id);
+}
+
+/// Every reviewer of the trap's pool got two emails (their capacity), no more.
+async fn every_reviewer_was_asked_twice(app: &TestStack, trap: &ArrivalOrderTrap) {
+    let pool = trap.pool();
+    let addresses: Vec<&str> = pool.iter().map(|r| r.email.as_str()).collect();
+    for (address, mails) in addresses
+        .iter()
+        .zip(app.wait_for_mail_to_each(&addresses, 2).await)
+    {
+        assert_eq!(mails.len(), 2, "{address}");
+    }
 }
 
 #[tokio::test]

@@ -6,7 +6,6 @@ use local_runner::mailbox::SentMail;
 use records::domain::request::{FrameworkRef, NamedArea};
 use reqwest::header::LOCATION;
 use workflows::report::Report;
-use workflows::report::examples::typical;
 
 use super::{TestStack, date_from_now};
 
@@ -137,17 +136,7 @@ pub(crate) fn report_form(report: &Report, version: u64, decision: &str) -> Stri
 
 /// The typical report's text, for every focus area of the request.
 pub(crate) fn complete_report(areas: &[NamedArea]) -> Report {
-    let model = typical();
-    let mut report = Report::empty(areas);
-    for findings in &mut report.areas {
-        let (area, heading) = (findings.area.clone(), findings.heading.clone());
-        *findings = model.areas[0].clone();
-        findings.area = area;
-        findings.heading = heading;
-    }
-    report.summary = model.summary;
-    report.recommendations = model.recommendations;
-    report
+    workflows::report::examples::typical_for(areas)
 }
 
 /// The whole-school framework's areas of `keys`, in that order.

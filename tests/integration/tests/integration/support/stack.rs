@@ -181,21 +181,40 @@ impl TestStack {
     /// soon as they are there, and a loaded machine needs the slack), then returns all of them,
     /// newest first. Waits a little longer to catch any duplicate.
     pub async fn wait_for_mail(&self, address: &str, count: usize) -> Vec<SentMail> {
+        self.wait_for_mail_to_each(&[address], count)
+            .await
+            .remove(0)
+    }
+
+    /// [`Self::wait_for_mail`] for several addresses at once, each to get `count` emails: the
+    /// mail of each, in the order of `addresses`, after one wait for duplicates for them all.
+    pub async fn wait_for_mail_to_each(
+        &self,
+        addresses: &[&str],
+        count: usize,
+    ) -> Vec<Vec<SentMail>> {
         let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
         loop {
-            let mails = self.stack.mail_to(address).await.expect("moto answers");
-            if mails.len() >= count {
+            let mails = self.mail_to_each(addresses).await;
+            let short = addresses.iter().zip(&mails).find(|(_, m)| m.len() < count);
+            let Some((address, got)) = short else {
                 tokio::time::sleep(Duration::from_millis(600)).await;
-                return self.stack.mail_to(address).await.expect("moto answers");
-            }
+                return self.mail_to_each(addresses).await;
+            };
             if tokio::time::Instant::now() > deadline {
-                panic!(
-                    "expected {count} email(s) to {address}, got {}",
-                    mails.len()
-                );
+                panic!("expected {count} email(s) to {address}, got {}", got.len());
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
+    }
+
+    /// The mail sent to each of `addresses` (newest first), from one read of moto's.
+    async fn mail_to_each(&self, addresses: &[&str]) -> Vec<Vec<SentMail>> {
+        let sent = self.stack.sent_mail().await.expect("moto answers");
+        addresses
+            .iter()
+            .map(|address| sent.iter().filter(|m| m.is_to(address)).cloned().collect())
+            .collect()
     }
 }
 

@@ -1,0 +1,44 @@
+"""moto's server (`moto_server`, same options), with one more read-only path for the tests and
+the local runner's mailbox: `GET /_send-review/sent-mail.json`, the raw messages moto's SES
+accepted, oldest first, as `[{"id", "destinations", "raw_data"}]`.
+
+moto's own `/moto-api/data.json` serialises every object of every service it has ever made
+(each stack's user pool with its attributes, buckets, keys, secrets...): by the end of the
+suite, megabytes and most of a second per call, while tests poll for their mail ten times a
+second. This path reads only SES's messages, from the same registry data.json reads.
+"""
+import json
+import sys
+
+import moto.server
+from moto.core.model_instances import model_data
+from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+SENT_MAIL_PATH = "/_send-review/sent-mail.json"
+
+
+def sent_mail():
+    # Registered when moto first loads its SES models; until then nothing was sent.
+    tracked = model_data.get("ses", {}).get("RawMessage")
+    messages = list(tracked.instances_tracked) if tracked is not None else []
+    return [
+        {"id": m.id, "destinations": m.destinations, "raw_data": m.raw_data}
+        for m in messages
+    ]
+
+
+class WithSentMail(DomainDispatcherApplication):
+    def __call__(self, environ, start_response):
+        if environ.get("PATH_INFO") == SENT_MAIL_PATH and environ.get("REQUEST_METHOD") == "GET":
+            body = json.dumps(sent_mail()).encode()
+            start_response(
+                "200 OK",
+                [("Content-Type", "application/json"), ("Content-Length", str(len(body)))],
+            )
+            return [body]
+        return super().__call__(environ, start_response)
+
+
+if __name__ == "__main__":
+    moto.server.DomainDispatcherApplication = WithSentMail
+    moto.server.main(sys.argv[1:])
