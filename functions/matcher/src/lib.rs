@@ -2,8 +2,9 @@
 //! `matching` after a decline or an expiry; the event source mapping filters the stream to
 //! those), it offers the review to the best eligible reviewer, or tells the administrator.
 //! It also keeps the TTL backstop on every item of a request: when the request item's
-//! `expires_at` is set or moves, or a new item lands in its partition, it copies the request's
-//! onto the partition (the same table and actions it already needs, so no wider policy).
+//! `expires_at` is set or moves, or an item of its partition is new or rewritten without a TTL,
+//! it copies the request's onto the partition (the same table and actions it already needs, so
+//! no wider policy).
 //!
 //! Layer: the top, over `records`, `workflows` (a Lambda adapter: it reads the event, calls the
 //! workflow and answers). A rule, a stored shape or a page goes down into those crates (see the
@@ -78,8 +79,11 @@ async fn handle_record(
     let ttl_moved = is_request
         && new.expires_at.is_some()
         && new.expires_at != image(&record.change.old_image).expires_at;
-    let new_item = !is_request && record.event_name == "INSERT";
-    if ttl_moved || new_item {
+    // A new item, or one rewritten whole without the copied TTL (the retention marker has none).
+    let lacks_ttl = !is_request
+        && keys.sk != records::retention::MARKER_SORT_KEY
+        && (record.event_name == "INSERT" || new.expires_at.is_none());
+    if ttl_moved || lacks_ttl {
         let changed = workflow.spread_request_ttl(request_id).await?;
         tracing::info!(request_id, changed, "TTL backstop copied");
     }

@@ -302,6 +302,33 @@ async fn a_request_never_confirmed_is_purged_seven_days_after_it_was_stored() {
 }
 
 #[tokio::test]
+async fn an_item_rewritten_without_the_request_s_ttl_gets_it_back() {
+    let app = spawn().await;
+    let (school, _) = unconfirmed(&app, "100162").await;
+    let ttl = every_item_carries_the_request_ttl(&app, &school).await;
+    let (_, others) = ttls(&app, &school).await;
+    let (sk, _) = others.iter().find(|(_, own)| *own == Some(ttl)).unwrap();
+    // A whole-item put that does not know the copied TTL.
+    let table = app.table_handle();
+    let mut item = app
+        .item(format!("REQUEST#{}", school.request_id), sk)
+        .await
+        .unwrap();
+    item.remove("expires_at");
+    item.remove("ttl_from_request");
+    let put = table.client.put_item().table_name(&table.name);
+    put.set_item(Some(item)).send().await.unwrap();
+    assert!(ttls(&app, &school).await.1.contains(&(sk.clone(), None)));
+    every_item_carries_the_request_ttl(&app, &school).await;
+    assert!(
+        ttls(&app, &school)
+            .await
+            .1
+            .contains(&(sk.clone(), Some(ttl)))
+    );
+}
+
+#[tokio::test]
 async fn a_confirmed_request_is_kept_for_the_retention_after_its_last_change_not_seven_days() {
     let app = spawn().await;
     let (school, _) = unconfirmed(&app, "100161").await;
