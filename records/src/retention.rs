@@ -172,7 +172,8 @@ pub async fn spread_ttl(table: &Table, request_id: &str) -> Result<usize, StoreE
         let Some(sk) = get_s(item, "sk") else {
             continue;
         };
-        if sk == "REQUEST" || sk == MARKER_SORT_KEY {
+        // The outbox emails are the mail sender's: they get their own TTL once sent.
+        if sk == "REQUEST" || sk == MARKER_SORT_KEY || sk.starts_with(crate::outbox::KEY_PREFIX) {
             continue;
         }
         let own = get_i64(item, "expires_at");
