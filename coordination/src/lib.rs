@@ -16,6 +16,7 @@
 mod actions;
 mod case_file;
 mod check_expiry;
+pub mod feedback;
 mod named_offer;
 mod own_details_form;
 mod refusal;

@@ -34,22 +34,7 @@ pub struct ReviewerReleased {
     pub visit: calendar::CancelledVisit,
 }
 
-/// Text escaped for HTML (an element's content or a quoted attribute).
-pub(crate) fn html_text(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// Each line an escaped HTML paragraph: the HTML part of the console's plain emails.
-pub(crate) fn html_paragraphs(lines: &[String]) -> String {
-    lines
-        .iter()
-        .map(|line| format!("<p>{}</p>", html_text(line)))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
+pub(crate) use records::outbox::{html_paragraphs, html_text};
 
 impl OutboxEmail for ReviewerReleased {
     const KIND: &'static str = "reviewer_released";

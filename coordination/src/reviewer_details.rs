@@ -46,6 +46,17 @@ fn to_reviewer(
 ) -> RenderedEmail {
     let now = OffsetDateTime::now_utc().unix_timestamp();
     let href = reviewer_details_link(&programme.site_url, links, reviewer_id, now);
+    with_link(subject, paragraphs, (words, &href), programme)
+}
+
+/// An email of `paragraphs`, then a link (`words`, an anchor in HTML, written out in the
+/// text), then the programme's name.
+pub(crate) fn with_link(
+    subject: String,
+    paragraphs: &[String],
+    (words, href): (&str, &str),
+    programme: &Programme,
+) -> RenderedEmail {
     let mut text: Vec<String> = paragraphs.to_vec();
     let mut html: Vec<String> = paragraphs
         .iter()
@@ -54,7 +65,7 @@ fn to_reviewer(
     text.push(format!("{words}: {href}"));
     html.push(format!(
         "<p><a href=\"{}\">{}</a></p>",
-        html_text(&href),
+        html_text(href),
         html_text(words)
     ));
     text.push(programme.name.clone());

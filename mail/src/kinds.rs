@@ -74,6 +74,8 @@ registry! {
     CheckRunningOut(coordination::CheckRunningOut),
     StatusLinkRenewed(coordination::status_link::StatusLinkRenewed),
     VisitCancelled(offers::VisitCancelled),
+    FeedbackInvitation(coordination::feedback::FeedbackInvitation),
+    VisitPlanChanged(visit_day::PlanChanged),
 }
 
 #[cfg(test)]

@@ -82,6 +82,10 @@ pub enum Action {
     Confirm,
     /// Release a held request for matching (the administrator).
     Release,
+    /// Build the visit day's plan, or confirm it (the school or the lead), until the day.
+    PlanVisit,
+    /// Record the verbal feedback given at the end of the visit (the lead), from the day.
+    RecordFeedback,
 }
 
 impl Action {
@@ -103,6 +107,8 @@ impl Action {
         Action::Erase,
         Action::Confirm,
         Action::Release,
+        Action::PlanVisit,
+        Action::RecordFeedback,
     ];
 }
 
@@ -210,6 +216,17 @@ impl fmt::Display for Refusal {
             (Confirm, _) => "This request is already confirmed.",
             (Release, Withdrawn) => "This request was withdrawn, so it can no longer be released.",
             (Release, _) => "Only a held request can be released for matching.",
+            (PlanVisit, Withdrawn) => "This request was withdrawn, so its visit plan is closed.",
+            (PlanVisit, VisitTookPlace | VisitDayCame) => {
+                "The visit has taken place, so its plan can no longer change."
+            }
+            (PlanVisit, ReportSent(_)) => "The report has been sent, so the visit plan is closed.",
+            (PlanVisit, _) => "The visit day can be planned once a visit is booked.",
+            (RecordFeedback, Withdrawn) => "This review was withdrawn, so its feedback is closed.",
+            (RecordFeedback, VisitToCome) => {
+                "The verbal feedback can be recorded from the day of the visit."
+            }
+            (RecordFeedback, _) => "The verbal feedback cannot be changed now.",
         };
         f.write_str(text)
     }
@@ -340,6 +357,20 @@ fn rule(action: Action) -> Rule {
         Action::Erase => (ADMINISTRATOR, RequestState::ALL, ANY_REPORT, Always),
         Action::Confirm => (SCHOOL, &[PendingConfirmation], ANY_REPORT, Always),
         Action::Release => (ADMINISTRATOR, &[Held], ANY_REPORT, Always),
+        // Both sides build the day until it comes; the school confirms it.
+        Action::PlanVisit => (
+            &[Person::School, Person::Lead][..],
+            &[Accepted][..],
+            NO_REPORT_OR_DRAFT,
+            UntilVisitDay,
+        ),
+        // Given at the end of the day: the lead records it from then until the report is sent.
+        Action::RecordFeedback => (
+            &[Person::Lead],
+            &[Accepted],
+            NO_REPORT_OR_DRAFT,
+            FromVisitDay,
+        ),
     };
     Rule {
         who,

@@ -17,7 +17,9 @@ use time::{Date, Duration};
 use crate::aws::AwsClients;
 use crate::{ConfigError, Env};
 
+mod feedback;
 mod reviewer_details;
+pub use feedback::{FEEDBACK_LINK_DAYS, feedback_link};
 pub use reviewer_details::{REVIEWER_DETAILS_LINK_DAYS, reviewer_details_link};
 
 /// The secret that signs every link.
@@ -216,6 +218,42 @@ impl LinkSecret {
             return Err(LinkError::Expired);
         }
         Ok(offer_id.to_owned())
+    }
+}
+
+impl LinkSecret {
+    /// `payload` (which ends in an expiry) signed under `purpose`: `<payload>.<signature>`.
+    fn sign_expiring(&self, purpose: &str, payload: String) -> String {
+        let signature = URL_SAFE_NO_PAD.encode(self.mac(purpose, &payload).finalize().into_bytes());
+        format!("{payload}.{signature}")
+    }
+
+    /// The first `fields` parts of `token` (`<fields...>.<expiry epoch s>.<signature>`), if it
+    /// is signed under `purpose` (compared in constant time) and has not expired at `now`.
+    fn verify_expiring<'t>(
+        &self,
+        purpose: &str,
+        token: &'t str,
+        fields: usize,
+        now: i64,
+    ) -> Result<Vec<&'t str>, LinkError> {
+        let parts: Vec<&str> = token.split('.').collect();
+        if parts.len() != fields + 2 {
+            return Err(LinkError::Malformed);
+        }
+        let expires_at: i64 = parts[fields].parse().map_err(|_| LinkError::Malformed)?;
+        let signature = URL_SAFE_NO_PAD
+            .decode(parts[fields + 1])
+            .map_err(|_| LinkError::Malformed)?;
+        // The exact text signed: everything before the signature.
+        let payload = &token[..token.len() - parts[fields + 1].len() - 1];
+        self.mac(purpose, payload)
+            .verify_slice(&signature)
+            .map_err(|_| LinkError::BadSignature)?;
+        if now >= expires_at {
+            return Err(LinkError::Expired);
+        }
+        Ok(parts[..fields].to_vec())
     }
 }
 

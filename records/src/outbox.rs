@@ -179,6 +179,23 @@ pub fn payload_json<E: OutboxEmail>(email: &E) -> String {
     }
 }
 
+/// Text escaped for HTML (an element's content or a quoted attribute).
+pub fn html_text(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+/// Each line an escaped HTML paragraph: the HTML part of plain emails.
+pub fn html_paragraphs(lines: &[String]) -> String {
+    lines
+        .iter()
+        .map(|line| format!("<p>{}</p>", html_text(line)))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// The transaction item that queues `email` for delivery to `to`; `about` is the id of the
 /// request it is about, if any (the request's page then lists it).
 pub fn put<E: OutboxEmail>(

@@ -120,6 +120,21 @@ impl Kind {
         author: &str,
         now: OffsetDateTime,
     ) -> Result<Saved<T>, StoreError> {
+        self.save_with(table, request_id, (based_on, body), author, now, Vec::new())
+            .await
+    }
+
+    /// [`Kind::save`] with `also` (e.g. an outbox item) in the same transaction: stored only
+    /// if the save is.
+    pub async fn save_with<T: Serialize + DeserializeOwned + Clone>(
+        &self,
+        table: &Table,
+        request_id: &str,
+        (based_on, body): (u64, &T),
+        author: &str,
+        now: OffsetDateTime,
+        also: Vec<TransactWriteItem>,
+    ) -> Result<Saved<T>, StoreError> {
         let version = based_on + 1;
         let map = serde_dynamo::to_item::<_, Item>(body).map_err(|e| self.corrupt(e))?;
         let mut update = Update::builder()
@@ -158,12 +173,13 @@ impl Kind {
                 ))
                 .expression_attribute_values(":based_on", n(based_on))
         };
-        let items = vec![
+        let mut items = vec![
             TransactWriteItem::builder()
                 .update(update.build().expect("complete update"))
                 .build(),
             Guard::new(self.action, now.date()).check(&table.name, request_id),
         ];
+        items.extend(also);
         let err = match table
             .client
             .transact_write_items()

@@ -73,10 +73,40 @@ export async function acceptOffer(page, offer, visitDate, reference) {
   throw new Error(`the lead was sent no link to review ${reference}`);
 }
 
+/**
+ * `school` (the API's school object) asks for a SEND review of `focus_areas`, visiting 30 to 40
+ * or 60 to 70 days from today, its contact Jo Park at `email`, through the JSON API (sent once
+ * per `prefix` and address). Its reference.
+ */
+export async function sendReviewRequest(email, school, { focus_areas, learning_goal, prefix }) {
+  const { reference } = await postJson(
+    '/api/v1/review-requests',
+    {
+      school,
+      review_type: 'send_review',
+      focus_areas,
+      visit_windows: [
+        { start: isoDateFromToday(30), end: isoDateFromToday(40) },
+        { start: isoDateFromToday(60), end: isoDateFromToday(70) },
+      ],
+      learning_goal,
+      contact: { name: 'Jo Park', role: 'SENCO', email },
+      declarations: { no_pupil_named: true, privacy_notice_accepted: true },
+    },
+    { 'idempotency-key': `${prefix}-${email}` },
+  );
+  return reference;
+}
+
+/** Moves the booked visit of `reference` to `days` from today (negative: days ago). */
+export async function visitOn(reference, days) {
+  const moved = await postJson(`/_dev/requests/${reference}/visit-date`, { date: isoDateFromToday(days) });
+  assert.equal(moved.visit_date, isoDateFromToday(days));
+}
+
 /** Moves the booked visit of `reference` to today. */
 export async function visitToday(reference) {
-  const moved = await postJson(`/_dev/requests/${reference}/visit-date`, { date: isoDateFromToday(0) });
-  assert.equal(moved.visit_date, isoDateFromToday(0));
+  await visitOn(reference, 0);
 }
 
 /** A school whose review is booked with its visit today: its status link, the lead's review link, its name and reference. */
@@ -84,24 +114,14 @@ export async function reviewOnTheVisitDay(page, prefix = 'report') {
   const email = uniqueEmail(prefix);
   const schoolName = `Coventry Spires Academy ${Date.now().toString(36).toUpperCase()}`;
   const window1 = [30, 40];
-  const { reference } = await postJson(
-    '/api/v1/review-requests',
+  const reference = await sendReviewRequest(
+    email,
     {
-      school: {
-        urn: uniqueUrn(), name: schoolName, phase: 'secondary', type: 'mainstream',
-        local_authority_code: 331, postcode: 'CV1 2GT', number_on_roll: 1100,
-        sen_support_percent: 12.5, ehc_plan_percent: 2.1, areas_of_need: ['cognition_and_learning'],
-      },
-      review_type: 'send_review', focus_areas: 'all',
-      visit_windows: [
-        { start: isoDateFromToday(window1[0]), end: isoDateFromToday(window1[1]) },
-        { start: isoDateFromToday(60), end: isoDateFromToday(70) },
-      ],
-      learning_goal: 'How well our teaching assistants are deployed.',
-      contact: { name: 'Jo Park', role: 'SENCO', email },
-      declarations: { no_pupil_named: true, privacy_notice_accepted: true },
+      urn: uniqueUrn(), name: schoolName, phase: 'secondary', type: 'mainstream',
+      local_authority_code: 331, postcode: 'CV1 2GT', number_on_roll: 1100,
+      sen_support_percent: 12.5, ehc_plan_percent: 2.1, areas_of_need: ['cognition_and_learning'],
     },
-    { 'idempotency-key': `${prefix}-${email}` },
+    { focus_areas: 'all', learning_goal: 'How well our teaching assistants are deployed.', prefix },
   );
   const statusLink = await statusLinkFromMail(email);
   const [offer] = await mailWithSubject(schoolName);

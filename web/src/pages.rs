@@ -4,8 +4,10 @@
 pub mod after_report;
 pub mod console;
 pub mod evidence;
+pub mod feedback;
 pub mod report;
 pub mod reviewer_details;
+pub mod visit_day;
 
 use askama::Template;
 use time::Date;
@@ -192,6 +194,10 @@ pub struct StatusPage<'a> {
     pub withdrawal: Option<Withdrawal>,
     /// An unconfirmed request: the last day it can be confirmed (then it is deleted).
     pub confirm_by: Option<String>,
+    /// Once a visit is booked: the visit day's page, and where its plan stands.
+    pub visit_day: Option<(String, String)>,
+    /// The verbal feedback of the visit, from the morning after it.
+    pub verbal_feedback: Vec<visit_day::FeedbackArea>,
 }
 
 /// A withdrawn request's notice on its status page: when, and what becomes of its data.
@@ -339,6 +345,8 @@ impl<'a> StatusPage<'a> {
             report: None,
             withdrawal,
             confirm_by: None,
+            visit_day: None,
+            verbal_feedback: Vec::new(),
         }
     }
 
@@ -541,6 +549,8 @@ pub struct ReviewPage<'a> {
     pub notes: NotesView,
     /// The report editor, under the reviewer's link.
     pub report_link: String,
+    /// The visit day's plan (and, for the lead, its verbal feedback), under the reviewer's link.
+    pub visit_day_link: String,
     pub script: &'static str,
 }
 
@@ -554,6 +564,18 @@ pub struct NotesView {
     /// After a conflict: who saved the newer text, and that text.
     pub conflict: Option<(String, String)>,
     pub saved: bool,
+    /// A box per session of the visit day's plan (and per session no longer in it that has notes).
+    pub sessions: Vec<SessionNotes>,
+}
+
+/// The notes on one session of the plan.
+pub struct SessionNotes {
+    /// The form field's name, also the box's id.
+    pub field: String,
+    pub title: String,
+    pub text: String,
+    /// After a conflict: what the newer version says, where it differs.
+    pub saved: Option<String>,
 }
 
 impl ReviewPage<'_> {

@@ -22,7 +22,7 @@ use records::store::{Table, s};
 use time::OffsetDateTime;
 use workflows::intake::{IdempotencyKey, Intake};
 
-use crate::{bench_config, ms, percentiles, raw, run_id, start, table};
+use crate::{bench_config, raw, run_id, start, table};
 
 const REQUESTS: usize = 1_000;
 
@@ -31,10 +31,7 @@ pub async fn run(rounds: usize) -> anyhow::Result<()> {
     let table = table(&stack);
     store_requests(&stack, &table).await?;
     let console = Console::from_env(stack.function_env("ConsoleFunction"), &stack.aws)?;
-    let branding = records::branding::Branding::from(&records::programme::ProgrammeSettings::new(
-        "Bench SEND Review",
-        "bench@example.org",
-    ));
+    let branding = crate::bench_branding();
     let user = SignedInUser {
         email: "coordinator@bench.example".into(),
         role_label: "coordinator",
@@ -73,27 +70,11 @@ pub async fn run(rounds: usize) -> anyhow::Result<()> {
 }
 
 fn report(rounds: usize, size: usize, page: &mut [Duration], floor: &mut [Duration]) {
-    let (p50, p99) = percentiles(page);
-    let (f50, f99) = percentiles(floor);
     println!(
         "pipeline benchmark: {REQUESTS} requests in DynamoDB Local, {rounds} rounds (page {} kB)",
         size / 1024
     );
-    println!(
-        "  pipeline page      p50 {:>8.2} ms   p99 {:>8.2} ms",
-        ms(p50),
-        ms(p99)
-    );
-    println!(
-        "  its reads, bare    p50 {:>8.2} ms   p99 {:>8.2} ms",
-        ms(f50),
-        ms(f99)
-    );
-    println!(
-        "  ratio at p50       {:.2} (target <= 1.50)",
-        ms(p50) / ms(f50)
-    );
-    println!("  ratio at p99       {:.2}", ms(p99) / ms(f99));
+    crate::print_against_floor(("pipeline page", "its reads, bare", 1.50), page, floor);
 }
 
 /// The page's reads, bare: every state's index query, the booked requests' documents by key,

@@ -111,6 +111,31 @@ pub async fn final_report(table: &Table, reference: &str) -> anyhow::Result<serd
     }))
 }
 
+/// Queues the feedback emails of request `reference` (whose report is final), as finalising
+/// through the lead's editor does: the demo's final report queues none, so that a test reading
+/// the school's newest email still finds its status link.
+pub async fn feedback_invitations(
+    table: &Table,
+    reference: &str,
+) -> anyhow::Result<serde_json::Value> {
+    let request_id = request_id_of(table, reference).await?;
+    let item = table
+        .get(records::keys::request_pk(&request_id), "REQUEST")
+        .await?
+        .ok_or_else(|| anyhow!("no request {request_id}"))?;
+    let stored = records::request::read_request(item)?;
+    let items =
+        coordination::feedback::invitations(table, &stored, time::OffsetDateTime::now_utc())
+            .await?;
+    let emails = items.len();
+    match table.transact(items).await? {
+        records::store::Transacted::Committed => Ok(serde_json::json!({ "emails": emails })),
+        cancelled => Err(anyhow!(
+            "the feedback emails were not queued: {cancelled:?}"
+        )),
+    }
+}
+
 /// Books a visit today with a stand-in lead ("Demo Lead") for request `request_id`, which has
 /// none and no offer waiting: a report exists only for a booked review (the lifecycle's rule),
 /// and a demo request's school may have nobody eligible in the demo pool. Today's date.

@@ -9,6 +9,7 @@
 mod attention;
 pub mod cognito;
 mod frameworks_page;
+mod insights_page;
 mod people;
 pub mod pipeline;
 mod plan_page;
@@ -36,6 +37,25 @@ pub use crate::session::{COOKIE, INACTIVITY_LIMIT_SECONDS};
 use crate::tokens::{IdClaims, PoolConfig, TokenVerifier};
 
 const MAX_FORM_BYTES: usize = 8 * 1024;
+
+/// A page as the console answers it: its status and HTML, or the store's error.
+pub type Rendered = Result<(StatusCode, askama::Result<String>), records::store::StoreError>;
+
+/// Whom a page is rendered for: the programme's look, the signed-in user, their session's
+/// anti-forgery token.
+#[derive(Clone, Copy)]
+pub struct PageFor<'a> {
+    pub branding: &'a Branding,
+    pub user: &'a SignedInUser,
+    pub csrf: &'a str,
+}
+
+/// The pages that only read, served by [`Console::read_page`].
+#[derive(Debug, Clone, Copy)]
+enum ReadPage {
+    Pipeline,
+    Insights,
+}
 
 /// A staff member's role: their group in the pool.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -156,8 +176,19 @@ impl Console {
             return refusal;
         }
         match (method.as_str(), path.as_str()) {
-            ("GET", "/console") => self.pipeline_page(&branding, &request, now).await,
+            ("GET", "/console") => {
+                self.read_page(&branding, &request, now, ReadPage::Pipeline)
+                    .await
+            }
             ("GET", "/console/pipeline.csv") => self.pipeline_csv(&branding, &request, now).await,
+            // Programme insights (issue 17): aggregates only, so every role.
+            ("GET", insights_page::PAGE) => {
+                self.read_page(&branding, &request, now, ReadPage::Insights)
+                    .await
+            }
+            ("GET", insights_page::CSV) => {
+                insights_page::csv_download(self, &branding, &request, now).await
+            }
             // Settings (issue 14): the catalogue's form, saved as a versioned document.
             ("GET", "/console/settings") => {
                 settings_page::show(self, &branding, &request, now).await
@@ -337,30 +368,50 @@ impl Console {
         session::with_cleared_cookie(web::http::see_other("/console/sign-in"))
     }
 
-    async fn pipeline_page(
+    /// A page that only reads (`page`), for the signed-in user of `request`.
+    async fn read_page(
         &self,
         branding: &Branding,
         request: &Request,
         now: i64,
+        page: ReadPage,
     ) -> Response<Body> {
         let user = match self.signed_in(branding, request, now).await {
             Ok(user) => user,
             Err(answer) => return answer,
         };
-        let coordinator = user.role == Role::Coordinator;
         let shown = SignedInUser {
             email: user.claims.email.clone(),
             role_label: user.role.label(),
-            may_export: coordinator,
+            may_export: user.role == Role::Coordinator,
         };
         let query = request.uri().query().unwrap_or_default();
-        match self
-            .pipeline_html(branding, &shown, &user.session.csrf, query, now)
-            .await
-        {
+        let csrf = &user.session.csrf;
+        let rendered = match page {
+            ReadPage::Pipeline => self.pipeline_html(branding, &shown, csrf, query, now).await,
+            ReadPage::Insights => {
+                let to = PageFor {
+                    branding,
+                    user: &shown,
+                    csrf,
+                };
+                self.insights_html(to, query, now).await
+            }
+        };
+        match rendered {
             Ok((status, html)) => web::http::page(status, html),
             Err(e) => unavailable(branding, &e),
         }
+    }
+
+    /// What `GET /console/insights?<query>` shows `user` (the figures of a period, read from
+    /// a few counters items) once their session is checked. Public for the benchmark.
+    pub async fn insights_html(&self, to: PageFor<'_>, query: &str, now: i64) -> Rendered {
+        let (status, view) = insights_page::view(self, query, now).await?;
+        Ok((
+            status,
+            insights_page::render(to.branding, to.user, to.csrf, &view),
+        ))
     }
 
     /// What `GET /console?<query>` shows `user` as at `now` (Unix seconds), once their
@@ -373,7 +424,7 @@ impl Console {
         csrf: &str,
         query: &str,
         now: i64,
-    ) -> Result<(StatusCode, askama::Result<String>), records::store::StoreError> {
+    ) -> Rendered {
         let at = clock(now);
         let query: pipeline::FilterQuery = serde_html_form::from_str(query).unwrap_or_default();
         let entries = pipeline::load(&self.table, at.date()).await?;

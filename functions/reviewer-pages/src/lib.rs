@@ -8,6 +8,7 @@
 
 mod own_details;
 mod report;
+mod visit_day;
 
 use askama::Template;
 use lambda_http::http::StatusCode;
@@ -25,7 +26,9 @@ use records::{ConfigError, Env};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use web::guards::Review;
-use web::pages::{AUTOSAVE_SCRIPT, NotesView, OfferPage, ReviewPage, SelfEvaluationSection};
+use web::pages::{
+    AUTOSAVE_SCRIPT, NotesView, OfferPage, ReviewPage, SelfEvaluationSection, SessionNotes,
+};
 use workflows::evidence::{Accessor, EvidenceError, EvidenceStore, size_text};
 use workflows::offers::{Answer, Offer, Workflow, offer_state};
 use workflows::review_notes::ReviewNotes;
@@ -110,6 +113,10 @@ impl ReviewerPages {
                 }
                 "GET /reviews/{token}/report" | "POST /reviews/{token}/report" => {
                     self.report(&branding, &request, &review, &page, now).await
+                }
+                "GET /reviews/{token}/visit-day" | "POST /reviews/{token}/visit-day" => {
+                    self.visit_day(&request, (&branding, &review, &page), now)
+                        .await
                 }
                 "POST /reviews/{token}/notes" => {
                     self.save_notes(&branding, &request, &review, &page, now)
@@ -291,22 +298,26 @@ impl ReviewerPages {
 #[derive(Default)]
 struct Shown<'a> {
     date_problem: Option<(String, &'a DateChangeForm)>,
-    notes_problem: Option<(&'a str, String)>,
+    notes_problem: Option<(&'a ReviewNotes, String)>,
     notes_conflict: Option<(&'a ReviewNotes, &'a Versioned<ReviewNotes>)>,
     notes_saved: bool,
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-struct NotesForm {
-    version: String,
-    notes: String,
 }
 
 /// Room for the notes at their limit, in the worst UTF-8 and URL encoding.
 const MAX_NOTES_FORM_BYTES: usize = 128 * 1024;
 
 impl ReviewerPages {
+    /// The stage of `review`'s request, or the page saying the table failed.
+    async fn stage(
+        &self,
+        branding: &Branding,
+        review: &Review,
+    ) -> Result<records::lifecycle::Stage, Response<Body>> {
+        workflows::report::store::stage_of(self.workflow.table(), &review.stored)
+            .await
+            .map_err(|error| unavailable(branding, &error))
+    }
+
     async fn review_page(
         &self,
         branding: &Branding,
@@ -315,11 +326,10 @@ impl ReviewerPages {
         shown: Shown<'_>,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let stage =
-            match workflows::report::store::stage_of(self.workflow.table(), &review.stored).await {
-                Ok(stage) => stage,
-                Err(error) => return unavailable(branding, &error),
-            };
+        let stage = match self.stage(branding, review).await {
+            Ok(stage) => stage,
+            Err(page) => return page,
+        };
         let Some(mut date_change) = DateChangeView::new(
             &review.stored,
             stage,
@@ -344,6 +354,13 @@ impl ReviewerPages {
             (Ok(evaluation), Ok(notes), Ok(files)) => (evaluation, notes, files),
             (Err(error), _, _) | (_, Err(error), _) => return unavailable(branding, &error),
             (_, _, Err(error)) => return unavailable(branding, &error),
+        };
+        let plan = match ::visit_day::store::PLAN
+            .get::<::visit_day::Plan>(table, request_id)
+            .await
+        {
+            Ok(plan) => plan.map(|p| p.body).unwrap_or_default(),
+            Err(error) => return unavailable(branding, &error),
         };
         let mut status = StatusCode::OK;
         if let Some((error, form)) = shown.date_problem {
@@ -420,18 +437,28 @@ impl ReviewerPages {
             error: None,
             conflict: None,
             saved: shown.notes_saved,
+            sessions: Vec::new(),
         };
-        if let Some((text, error)) = shown.notes_problem {
-            notes_view.text = text.to_owned();
+        let stored_notes = notes.as_ref().map(|n| &n.body);
+        let mut shown_notes = stored_notes.cloned().unwrap_or_default();
+        if let Some((yours, error)) = shown.notes_problem {
+            notes_view.text = yours.text.clone();
+            shown_notes = yours.clone();
             notes_view.error = Some(error);
             status = StatusCode::UNPROCESSABLE_ENTITY;
         }
         if let Some((yours, current)) = shown.notes_conflict {
             notes_view.text = yours.text.clone();
+            shown_notes = yours.clone();
             notes_view.version = current.version;
             notes_view.conflict = Some((current.updated_by.clone(), current.body.text.clone()));
             status = StatusCode::CONFLICT;
         }
+        notes_view.sessions = session_notes(
+            &plan,
+            &shown_notes,
+            shown.notes_conflict.map(|(_, current)| &current.body),
+        );
         web::http::page_with_script(
             status,
             ReviewPage {
@@ -453,6 +480,7 @@ impl ReviewerPages {
                 evidence,
                 notes: notes_view,
                 report_link: format!("{page}/report"),
+                visit_day_link: format!("{page}/visit-day"),
                 script: AUTOSAVE_SCRIPT,
             }
             .render(),
@@ -470,10 +498,18 @@ impl ReviewerPages {
         now: OffsetDateTime,
     ) -> Response<Body> {
         let wants_json = web::http::wants_json(request);
-        let Ok(form) = web::http::read_form::<NotesForm>(request, MAX_NOTES_FORM_BYTES) else {
+        let Ok(pairs) =
+            web::http::read_form::<Vec<(String, String)>>(request, MAX_NOTES_FORM_BYTES)
+        else {
             return unreadable(branding, "Your notes", "review page and save them again");
         };
-        let notes = match ReviewNotes::parse(&form.notes) {
+        let field = |name: &str| {
+            pairs
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, v)| v.as_str())
+        };
+        let notes = match ReviewNotes::from_pairs(&pairs) {
             Ok(notes) => notes,
             Err(error) => {
                 if wants_json {
@@ -482,14 +518,15 @@ impl ReviewerPages {
                         &serde_json::json!({ "detail": "Not saved: your notes are too long." }),
                     );
                 }
+                let typed = typed_notes(&pairs);
                 let shown = Shown {
-                    notes_problem: Some((&form.notes, error)),
+                    notes_problem: Some((&typed, error)),
                     ..Shown::default()
                 };
                 return self.review_page(branding, review, page, shown, now).await;
             }
         };
-        let based_on = form.version.parse().unwrap_or(0);
+        let based_on = field("version").and_then(|v| v.parse().ok()).unwrap_or(0);
         let author = review.member.reviewer_name.as_str();
         let saved = review_notes::KIND
             .save(
@@ -572,12 +609,7 @@ impl ReviewerPages {
             return answer_unreadable(branding, "review page");
         };
         if !review.is_lead {
-            return message(
-                branding,
-                StatusCode::FORBIDDEN,
-                "Only the lead reviewer can change the date",
-                &["Please ask the lead reviewer.".into()],
-            );
+            return only_the_lead(branding, "the date");
         }
         match visit_date::submit(
             &self.workflow,
@@ -609,6 +641,63 @@ impl ReviewerPages {
     }
 }
 
+/// The notes as typed, unchecked (shown again with their problem).
+fn typed_notes(pairs: &[(String, String)]) -> ReviewNotes {
+    ReviewNotes {
+        text: pairs
+            .iter()
+            .find(|(n, _)| n == "notes")
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default(),
+        sessions: pairs
+            .iter()
+            .filter_map(|(n, v)| {
+                n.strip_prefix(review_notes::SESSION_FIELD)
+                    .map(|id| (id.to_owned(), v.clone()))
+            })
+            .collect(),
+    }
+}
+
+/// A notes box for each session of `plan`, then for each session no longer in it that `notes`
+/// has notes on; after a conflict, what `newer` says where it differs.
+fn session_notes(
+    plan: &::visit_day::Plan,
+    notes: &ReviewNotes,
+    newer: Option<&ReviewNotes>,
+) -> Vec<SessionNotes> {
+    let mut boxes: Vec<(String, String)> = plan
+        .sessions
+        .iter()
+        .map(|s| (s.id.clone(), format!("{}–{} {}", s.start, s.end, s.title())))
+        .collect();
+    for (id, _) in notes
+        .sessions
+        .iter()
+        .chain(newer.map_or(&[][..], |n| &n.sessions))
+    {
+        if boxes.iter().all(|(b, _)| b != id) {
+            boxes.push((id.clone(), "a session no longer in the plan".to_owned()));
+        }
+    }
+    boxes
+        .into_iter()
+        .map(|(id, title)| {
+            let text = notes.on_session(&id).to_owned();
+            let saved = newer
+                .map(|n| n.on_session(&id))
+                .filter(|theirs| *theirs != text)
+                .map(str::to_owned);
+            SessionNotes {
+                field: format!("{}{id}", review_notes::SESSION_FIELD),
+                title,
+                text,
+                saved,
+            }
+        })
+        .collect()
+}
+
 /// A posted form (URL-encoded, at most `MAX_FORM_BYTES`), or `None` if it cannot be read.
 fn read_form<T: serde::de::DeserializeOwned>(request: &Request) -> Option<T> {
     web::http::read_form(request, MAX_FORM_BYTES).ok()
@@ -633,6 +722,16 @@ fn closed(branding: &Branding, offer: Option<&Offer>) -> Response<Body> {
         ),
     };
     message(branding, StatusCode::OK, title, &[text])
+}
+
+/// 403: a second reviewer tried to change `what`, which the lead reviewer decides.
+fn only_the_lead(branding: &Branding, what: &str) -> Response<Body> {
+    message(
+        branding,
+        StatusCode::FORBIDDEN,
+        &format!("Only the lead reviewer can change {what}"),
+        &["Please ask the lead reviewer.".into()],
+    )
 }
 
 /// The page for a failure of the table or the bucket (logged; never the person's fault).

@@ -13,6 +13,7 @@ use records::programme::{GradingScale, ProgrammeSettings};
 use records::request::StoredRequest;
 use records::versioned::Versioned;
 use serde_json::json;
+use std::collections::HashMap;
 use time::OffsetDateTime;
 use web::guards::Review;
 use web::pages::AUTOSAVE_SCRIPT;
@@ -21,8 +22,10 @@ use workflows::after_report::action_plan;
 use workflows::after_report::action_plan::ActionPlan;
 use workflows::report::render::{ReportDocument, Stage};
 use workflows::report::store::{Moved, Saved, StoredReport};
+
 use workflows::report::{
-    RawReport, Report, ReportFieldError, ReportFinal, ReportTemplate, ReportToCheck, pdf, store,
+    RawArea, RawReport, Report, ReportFieldError, ReportFinal, ReportTemplate, ReportToCheck, pdf,
+    store,
 };
 use workflows::retention;
 
@@ -331,6 +334,11 @@ impl ReviewerPages {
             }),
             now,
         ));
+        // Feedback both ways: the school and each reviewer are asked, in the same transaction.
+        match coordination::feedback::invitations(table, &review.stored, now).await {
+            Ok(invitations) => also.extend(invitations),
+            Err(error) => return trouble(branding, &error),
+        }
         match store::finalise(table, request_id, version, &html_key, &pdf_key, now, also).await {
             Ok(_) => web::http::see_other(action),
             Err(error) => trouble(branding, &error),
@@ -367,8 +375,17 @@ impl Editor<'_> {
         } = *self;
         let action_plan = pages.original_action_plan(&review.stored).await;
         let stored_form = current.map(|c| RawReport::from_report(&c.report));
+        // An empty draft starts from the verbal feedback given on the day.
+        let seeded = match (current, shown.yours) {
+            (None, None) => pages.seeded_by_feedback(&review.stored, template).await,
+            _ => None,
+        };
         let empty = RawReport::default();
-        let form = shown.yours.or(stored_form.as_ref()).unwrap_or(&empty);
+        let form = shown
+            .yours
+            .or(stored_form.as_ref())
+            .or(seeded.as_ref())
+            .unwrap_or(&empty);
         let page = ReportEditorPage::new(EditorInput {
             branding,
             school_name: review.stored.request.school.name.as_str(),
@@ -405,6 +422,44 @@ impl Editor<'_> {
 }
 
 impl ReviewerPages {
+    /// The editor's form filled in with the verbal feedback's points on each of the report's
+    /// focus areas, if the lead recorded any. Left out (and logged) if it cannot be read.
+    async fn seeded_by_feedback(
+        &self,
+        stored: &StoredRequest,
+        template: &ReportTemplate,
+    ) -> Option<RawReport> {
+        let feedback = match visit_day::store::FEEDBACK
+            .get::<visit_day::VerbalFeedback>(self.workflow.table(), &stored.id)
+            .await
+        {
+            Ok(feedback) => feedback?.body,
+            Err(error) => {
+                tracing::error!(%error, "reading the verbal feedback failed");
+                return None;
+            }
+        };
+        let areas: HashMap<String, RawArea> = template
+            .areas()
+            .iter()
+            .filter_map(|area| {
+                let points = feedback.about(area.as_str())?;
+                Some((
+                    area.as_str().to_owned(),
+                    RawArea {
+                        went_well: points.went_well.clone(),
+                        even_better_if: points.even_better_if.clone(),
+                        ..RawArea::default()
+                    },
+                ))
+            })
+            .collect();
+        (!areas.is_empty()).then(|| RawReport {
+            areas,
+            ..RawReport::default()
+        })
+    }
+
     /// On a follow-up visit: the school's action plan for the original report's
     /// recommendations, which the reviewers review progress against. Left out (and logged) if
     /// it cannot be read: the editor works without it.

@@ -35,8 +35,10 @@ use workflows::visit_date::{DateChangeForm, DateChangeOutcome, DateChangeView};
 mod after_report;
 mod confirm;
 mod evidence;
+mod feedback;
 mod report;
 mod self_evaluation;
+mod visit_day;
 
 /// Far more than any honest form (the longest text is 1,500 characters).
 pub const MAX_FORM_BYTES: usize = 64 * 1024;
@@ -163,6 +165,9 @@ impl SchoolPages {
                     Err(()) => not_found(&branding),
                 }
             }
+            // Feedback both ways once a report is final (insights::feedback).
+            "GET /feedback/{token}" => self.feedback(&branding, &request, false, now).await,
+            "POST /feedback/{token}" => self.feedback(&branding, &request, true, now).await,
             route if route.contains(" /status/{token}") => {
                 // The one place a status token becomes a request.
                 let token = path_parameter(&request, "token");
@@ -195,6 +200,9 @@ impl SchoolPages {
             "GET /status/{token}" => self.status(call, None).await,
             "POST /status/{token}/confirm" => self.confirm(call).await,
             "POST /status/{token}/date" => self.date_change(call).await,
+            "GET /status/{token}/visit-day" | "POST /status/{token}/visit-day" => {
+                self.visit_day(call).await
+            }
             "POST /status/{token}/renew-link" => self.renew_link(call).await,
             "GET /status/{token}/action-plan" | "POST /status/{token}/action-plan" => {
                 self.action_plan(call).await
@@ -340,6 +348,10 @@ impl SchoolPages {
         page.after_report = self
             .after_report_section(branding, token, stored, after_report, now)
             .await;
+        if let Err(error) = self.visit_day_section(&mut page, stored, now).await {
+            tracing::error!(%error, "reading the visit day failed");
+            return unavailable(branding);
+        }
         let mut status = StatusCode::OK;
         if page.has_error() {
             status = StatusCode::UNPROCESSABLE_ENTITY;
@@ -370,6 +382,40 @@ impl SchoolPages {
 }
 
 impl SchoolPages {
+    /// The status page's visit day: the link to its plan while a visit is booked, and the
+    /// verbal feedback once the school may see it.
+    async fn visit_day_section(
+        &self,
+        page: &mut StatusPage<'_>,
+        stored: &records::request::StoredRequest,
+        now: OffsetDateTime,
+    ) -> Result<(), records::store::StoreError> {
+        if stored.lead.is_none() || stored.state != records::lifecycle::RequestState::Accepted {
+            return Ok(());
+        }
+        let plan = ::visit_day::store::PLAN
+            .get::<::visit_day::Plan>(&self.table, &stored.id)
+            .await?;
+        let state = match plan.as_ref().map(|p| p.state.as_str()) {
+            None => "Nobody has saved a plan of the day yet: start from our suggested day.",
+            Some(::visit_day::store::CONFIRMED) => "You have confirmed the plan of the day.",
+            Some(_) => "A plan of the day is saved: check it and confirm it.",
+        };
+        page.visit_day = Some((
+            format!("/status/{}/visit-day", page.token),
+            state.to_owned(),
+        ));
+        if let Some(feedback) =
+            ::visit_day::store::feedback_for_school(&self.table, stored, now).await?
+        {
+            page.verbal_feedback = web::pages::visit_day::school_feedback(
+                &feedback.body,
+                &::visit_day::ReviewAreas::of(&stored.request),
+            );
+        }
+        Ok(())
+    }
+
     /// The school asks to move its booked visit, or answers the lead reviewer's request to.
     async fn date_change(&self, call: LinkRequest<'_>) -> Response<Body> {
         let (branding, link, request, now) = (call.branding, call.link, call.request, call.now);

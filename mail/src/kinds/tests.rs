@@ -117,6 +117,14 @@ const STORED: &[(&str, &str)] = &[
         r#"{"kind":"visit_cancelled","to_school":true,"request_id":"01JREQ","reference":"SR-7K3M-Q9","school_name":"Hill School","visit_date":"2027-03-04","visit_date_text":"4 March 2027","sequence":2,"cancelled_at":"2027-02-01T09:30:00Z","attendee":{"name":"Ada","email":"ada@hill.example"}}"#,
         "Visit cancelled: Hill School on 4 March 2027",
     ),
+    (
+        r#"{"kind":"feedback_invitation","request_id":"01JREQ","respondent":"school","school_name":"Hill School","expires_at":1900000000}"#,
+        "Camden SEND Review: how useful was your review?",
+    ),
+    (
+        r#"{"kind":"visit_plan_changed","sessions":["09:00–09:45 Meeting with the SENCO, Library (SENCO)"],"request_id":"01JREQ","offer_id":"01JOFFER","names":["Bea","the school"],"school":["Hill School","SR-7K3M-Q9"],"visit":["2027-03-04","4 March 2027"]}"#,
+        "Visit plan changed: Hill School on 4 March 2027",
+    ),
 ];
 
 #[test]
@@ -190,7 +198,11 @@ fn the_calendar_file_goes_with_a_booked_visit() {
 fn a_calendar_message_is_sent_with_its_method_and_charset() {
     // A booked visit, as queued now (its recipient named), and a withdrawal's cancellation.
     let booked = r#"{"kind":"visit_confirmed","to_school":true,"request_id":"01JREQ","reference":"SR-7K3M-Q9","school_name":"Hill School","postcode":"NW1 1AA","reviewer_name":"Ben","visit_date":"2027-03-04","visit_date_text":"4 March 2027","sequence":0,"moved":false,"attendee":{"name":"Ada","email":"ada@hill.example"}}"#;
-    let cancelled = STORED.last().unwrap().0;
+    let cancelled = STORED
+        .iter()
+        .find(|(json, _)| json.contains(r#""kind":"visit_cancelled""#))
+        .unwrap()
+        .0;
     for (json, method) in [(booked, "REQUEST"), (cancelled, "CANCEL")] {
         let email: Email = serde_json::from_str(json).unwrap();
         let rendered = email.render(&programme(), &links().for_email(0)).unwrap();

@@ -2,10 +2,6 @@
 //! HMAC-SHA256 under its own purpose, so no other link's token opens it. It names the
 //! reviewer, not a request; it is never stored, only re-derived when an email is rendered.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use hmac::Mac;
-
 use super::{LinkError, LinkSecret};
 
 /// How long a details link works from the email that carries it: long enough to be used from
@@ -18,9 +14,7 @@ const PURPOSE: &str = "reviewer-details";
 impl LinkSecret {
     /// The token of reviewer `reviewer_id`'s details page, working until `expires_at`.
     pub fn reviewer_details_token(&self, reviewer_id: &str, expires_at: i64) -> String {
-        let payload = format!("{reviewer_id}.{expires_at}");
-        let signature = URL_SAFE_NO_PAD.encode(self.mac(PURPOSE, &payload).finalize().into_bytes());
-        format!("{payload}.{signature}")
+        self.sign_expiring(PURPOSE, format!("{reviewer_id}.{expires_at}"))
     }
 
     /// The reviewer id a details token was signed for, if its signature holds (compared in
@@ -30,23 +24,8 @@ impl LinkSecret {
         token: &str,
         now: i64,
     ) -> Result<String, LinkError> {
-        let mut parts = token.split('.');
-        let (Some(reviewer_id), Some(expires), Some(signature), None) =
-            (parts.next(), parts.next(), parts.next(), parts.next())
-        else {
-            return Err(LinkError::Malformed);
-        };
-        let expires_at: i64 = expires.parse().map_err(|_| LinkError::Malformed)?;
-        let signature = URL_SAFE_NO_PAD
-            .decode(signature)
-            .map_err(|_| LinkError::Malformed)?;
-        self.mac(PURPOSE, &format!("{reviewer_id}.{expires}"))
-            .verify_slice(&signature)
-            .map_err(|_| LinkError::BadSignature)?;
-        if now >= expires_at {
-            return Err(LinkError::Expired);
-        }
-        Ok(reviewer_id.to_owned())
+        let fields = self.verify_expiring(PURPOSE, token, 1, now)?;
+        Ok(fields[0].to_owned())
     }
 }
 

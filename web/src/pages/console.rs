@@ -2,6 +2,7 @@
 //! and the pipeline (messages use the site's own message page). They share the site's layout
 //! and its plain, accessible style, and work without JavaScript.
 
+pub mod insights;
 pub mod pipeline;
 pub mod settings;
 

@@ -1,6 +1,7 @@
 //! Pages of the local runner itself, never deployed: an index, the mail that was sent, firing
 //! a scheduled function on demand, the demo pool as seeded (`GET /_dev/demo/reviewers.json`),
-//! and demo data on demand (`POST /_dev/demo/final-report`,
+//! and demo data on demand (`POST /_dev/demo/final-report`, `POST /_dev/demo/feedback-invitations`
+//! with `{"reference": ...}`: the feedback emails finalising in the editor would queue,
 //! `POST /_dev/requests/<reference>/visit-date` with `{"date": "YYYY-MM-DD"}`, and
 //! `POST /_dev/requests/<reference>/confirm`: the contact confirms it). Tests post
 //! JSON; `POST /_dev/staff` with `{"email": ..., "group": "coordinator"|"viewer"}` adds a staff
@@ -129,6 +130,19 @@ pub async fn handle(
             }
             let result = match hook_input::<Input>(body) {
                 Ok(input) => crate::demo::final_report(&state.table, input.reference.trim()).await,
+                Err(error) => Err(error),
+            };
+            answer(result, is_form(body))
+        }
+        ("POST", "/_dev/demo/feedback-invitations") => {
+            #[derive(serde::Deserialize)]
+            struct Input {
+                reference: String,
+            }
+            let result = match hook_input::<Input>(body) {
+                Ok(input) => {
+                    crate::demo::feedback_invitations(&state.table, input.reference.trim()).await
+                }
                 Err(error) => Err(error),
             };
             answer(result, is_form(body))

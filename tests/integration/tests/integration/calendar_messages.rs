@@ -6,7 +6,6 @@
 //! `icalendar` there from requirements-dev.txt).
 
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use local_runner::mailbox::SentMail;
 use reqwest::StatusCode;
@@ -181,24 +180,8 @@ fn repository() -> PathBuf {
 
 /// The emails to `address` that carry a calendar file, once there are `count`.
 async fn calendar_mails(app: &TestStack, address: &str, count: usize) -> Vec<SentMail> {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
-    loop {
-        let mails: Vec<SentMail> = app
-            .stack
-            .mail_to(address)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|m| m.attachments.iter().any(|a| a.filename.ends_with(".ics")))
-            .collect();
-        if mails.len() >= count {
-            return mails;
-        }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "{count} calendar emails to {address}, got {}",
-            mails.len()
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    app.wait_for_mail_where(address, count, |m| {
+        m.attachments.iter().any(|a| a.filename.ends_with(".ics"))
+    })
+    .await
 }

@@ -17,9 +17,17 @@ const HSTS: &str = "max-age=63072000; includeSubDomains";
 
 /// The tokens a booked review gives: the school's status token, the lead's review token, the
 /// lead's offer token and their details token (every email to a reviewer links to it).
-async fn private_tokens(app: &TestStack, booked: &Booked) -> [(&'static str, String); 4] {
+async fn private_tokens(app: &TestStack, booked: &Booked) -> [(&'static str, String); 5] {
     let last = |link: &str| link.rsplit('/').next().unwrap().to_owned();
     let lead_mails = app.stack.mail_to(&booked.lead).await.unwrap();
+    // A feedback link is emailed once a report is final; signed here for the booked review.
+    let secret = LinkSecret::load(
+        app.stack.function_env("SchoolPagesFunction"),
+        &app.stack.aws,
+    )
+    .await
+    .unwrap();
+    let in_a_week = OffsetDateTime::now_utc().unix_timestamp() + 7 * 86_400;
     [
         ("/status/", booked.school.token.clone()),
         ("/reviews/", last(&booked.review_link)),
@@ -27,6 +35,10 @@ async fn private_tokens(app: &TestStack, booked: &Booked) -> [(&'static str, Str
         (
             "/reviewer/details/",
             last(&link_containing(&lead_mails, "/reviewer/details/")),
+        ),
+        (
+            "/feedback/",
+            secret.feedback_token(&booked.school.request_id, "school", in_a_week),
         ),
     ]
 }

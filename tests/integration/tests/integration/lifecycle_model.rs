@@ -262,7 +262,9 @@ impl Model {
             Action::LeadFinalises => match self.report {
                 Report::Checked if self.report_open() => {
                     self.report = Report::Final;
-                    done(1)
+                    // The final report to the school, and feedback invitations both ways: the
+                    // school and each of the team.
+                    done(1 + 1 + TEAM)
                 }
                 // Before the school's answer, finalising saves the text and nothing more.
                 _ => self.save_report(),
@@ -272,7 +274,13 @@ impl Model {
                     return Expect::Refused;
                 }
                 self.withdrawn = true;
-                done(0)
+                // A visit still to come with no report sent is called off: the school and each
+                // of the team get its cancellation (an iTIP CANCEL of the calendar entry).
+                if self.visit_in >= 0 && matches!(self.report, Report::None | Report::Draft) {
+                    done(1 + TEAM)
+                } else {
+                    done(0)
+                }
             }
             // Access ends when the review ends: the team opens nothing of a withdrawn review.
             Action::OpensReview(_) if self.withdrawn => Expect::Refused,
@@ -351,6 +359,29 @@ fn random_sequences_of_actions_follow_the_lifecycle_model() {
     if let Err(error) = outcome {
         panic!("{error}");
     }
+}
+
+/// The path every review should take, run on every run: the random draw above reaches the final
+/// report only now and then, and a change to what finalising writes went unseen until it did.
+#[tokio::test]
+async fn the_whole_life_of_a_review_follows_the_lifecycle_model() {
+    let to_the_visit = days_to(visit_day());
+    run(
+        to_the_visit,
+        &[
+            Action::SchoolSubmitsSelfEvaluation,
+            Action::OpensReview(Reviewer::Second),
+            Action::SavesReport(Reviewer::Second),
+            Action::SavesReport(Reviewer::Lead),
+            Action::LeadSendsReport,
+            Action::SchoolAnswersCheck,
+            Action::LeadFinalises,
+            Action::OpensReview(Reviewer::Lead),
+            Action::DaysPass(3),
+            Action::AdministratorWithdraws,
+        ],
+    )
+    .await;
 }
 
 /// The booked review the actions are taken on.

@@ -234,12 +234,11 @@ async fn a_declared_conflict_and_an_unavailable_week_rule_a_reviewer_out_of_the_
         row("Ben Hughes", &ben, "200002"),
     ])
     .await;
-    // Brook Primary (URN 100000) can be visited on four days of one week only.
+    // Brook Primary (URN 100000) can be visited on four days of one week only (a Monday to
+    // Friday seven weeks after the fixtures' fixed day, which the request is parsed at).
+    let day = |n: i64| (fixtures::TODAY + time::Duration::days(n)).to_string();
     let mut raw = fixtures::raw_request();
-    raw.visit_windows = vec![
-        ("2027-01-11".into(), "2027-01-12".into()),
-        ("2027-01-14".into(), "2027-01-15".into()),
-    ];
+    raw.visit_windows = vec![(day(49), day(50)), (day(52), day(53))];
     let request = records::domain::request::ReviewRequest::parse(&raw, fixtures::TODAY).unwrap();
 
     let pool = reviewers::list(&app.table_handle()).await.unwrap();
@@ -262,7 +261,7 @@ async fn a_declared_conflict_and_an_unavailable_week_rule_a_reviewer_out_of_the_
         (
             &ben,
             [
-                ("unavailable", "2027-01-11 to 2027-01-15"),
+                ("unavailable", &format!("{} to {}", day(49), day(53))),
                 ("conflicts", ""),
             ],
         ),

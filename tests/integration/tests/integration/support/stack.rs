@@ -200,6 +200,36 @@ impl TestStack {
             .remove(0)
     }
 
+    /// The emails to `address` that `kind` keeps, once there are at least `count` (30 s at
+    /// most), newest first: a wait for one kind of email among others.
+    pub async fn wait_for_mail_where(
+        &self,
+        address: &str,
+        count: usize,
+        kind: impl Fn(&SentMail) -> bool,
+    ) -> Vec<SentMail> {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+        loop {
+            let mails: Vec<SentMail> = self
+                .stack
+                .mail_to(address)
+                .await
+                .unwrap()
+                .into_iter()
+                .filter(|m| kind(m))
+                .collect();
+            if mails.len() >= count {
+                return mails;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "{count} such email(s) to {address}, got {}",
+                mails.len()
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
     /// [`Self::wait_for_mail`] for several addresses at once, each to get `count` emails: the
     /// mail of each, in the order of `addresses`, after one wait for duplicates for them all.
     pub async fn wait_for_mail_to_each(
