@@ -21,9 +21,7 @@ use time::{Date, Duration, Month};
 
 use crate::domain::format_date;
 use crate::request::request_pk;
-use crate::store::{
-    StoreError, Table, dynamo_error, get_i64, get_s, is_conditional_check_failed, n, s,
-};
+use crate::store::{StoreError, Table, dynamo_error, get_i64, n, s};
 
 /// The marker items' key in the table's sparse index.
 pub const DUE_INDEX_KEY: &str = "PURGE_DUE";
@@ -147,75 +145,25 @@ pub fn schedule_purge(table: &str, request_id: &str, purge_after: Date) -> Vec<T
     ]
 }
 
-/// Marks an item whose `expires_at` was copied from its request's (so a moved date moves it;
-/// an item's own TTL, e.g. a pending upload's, is never marked and only ever shortened).
-const COPIED_MARK: &str = "ttl_from_request";
-
-/// Copies request `request_id`'s TTL backstop onto every other item of its partition (the
-/// retention marker excepted: it must outlive the request). Items with their own TTL keep the
-/// earlier of the two. Each write is conditional, so running it again changes nothing; returns
-/// how many items it changed.
-pub async fn spread_ttl(table: &Table, request_id: &str) -> Result<usize, StoreError> {
-    let pk = request_pk(request_id);
-    let Some(request) = table.get(&pk, "REQUEST").await? else {
-        return Ok(0);
-    };
-    let Some(ttl) = get_i64(&request, "expires_at") else {
-        return Ok(0);
-    };
-    let items = table
-        .partition_items(&pk, None)
+/// Request `request_id`'s TTL backstop (`expires_at`) as stored now, read consistently: what
+/// every other item of its partition carries (or an earlier one of its own). None: no such
+/// request, or one stored before requests had one.
+pub async fn request_ttl(table: &Table, request_id: &str) -> Result<Option<i64>, StoreError> {
+    let item = table
+        .client
+        .get_item()
+        .table_name(&table.name)
+        .key("pk", s(request_pk(request_id)))
+        .key("sk", s("REQUEST"))
+        .projection_expression("expires_at")
+        .consistent_read(true)
+        .send()
         .await
-        .map_err(|e| dynamo_error("Query", e))?;
-    let mut changed = 0;
-    for item in &items {
-        let Some(sk) = get_s(item, "sk") else {
-            continue;
-        };
-        // The outbox emails are the mail sender's: they get their own TTL once sent.
-        if sk == "REQUEST" || sk == MARKER_SORT_KEY || sk.starts_with(crate::outbox::KEY_PREFIX) {
-            continue;
-        }
-        let own = get_i64(item, "expires_at");
-        let copied = item.contains_key(COPIED_MARK);
-        let update = match own {
-            Some(current) if current == ttl => continue,
-            Some(current) if !copied && current < ttl => continue,
-            // Copied before (the date moved), or no TTL yet: ours, as long as it still is.
-            Some(current) if copied => table
-                .client
-                .update_item()
-                .condition_expression("expires_at = :was AND attribute_exists(#mark)")
-                .expression_attribute_values(":was", n(current)),
-            // Its own TTL, later than the request's: the earlier one wins.
-            Some(current) => table
-                .client
-                .update_item()
-                .condition_expression("expires_at = :was AND attribute_not_exists(#mark)")
-                .expression_attribute_values(":was", n(current)),
-            None => table
-                .client
-                .update_item()
-                .condition_expression("attribute_exists(pk) AND attribute_not_exists(expires_at)"),
-        };
-        let result = update
-            .table_name(&table.name)
-            .key("pk", s(&pk))
-            .key("sk", s(sk))
-            .update_expression("SET expires_at = :ttl, #mark = :yes")
-            .expression_attribute_names("#mark", COPIED_MARK)
-            .expression_attribute_values(":ttl", n(ttl))
-            .expression_attribute_values(":yes", AttributeValue::Bool(true))
-            .send()
-            .await;
-        match result {
-            Ok(_) => changed += 1,
-            // Changed or deleted meanwhile: its own change (or the next record) decides.
-            Err(err) if is_conditional_check_failed(&err) => {}
-            Err(err) => return Err(dynamo_error("UpdateItem", err)),
-        }
-    }
-    Ok(changed)
+        .map_err(|e| dynamo_error("GetItem", e))?;
+    Ok(item
+        .item
+        .as_ref()
+        .and_then(|item| get_i64(item, "expires_at")))
 }
 
 #[cfg(test)]

@@ -25,6 +25,8 @@ LAYERS = {
     "frameworks": {"records"},
     # Programme insights: counters kept from the stream, and the feedback that feeds them.
     "insights": {"records"},
+    # The TTL backstop on every item of a request: which stream records move it, and the rule.
+    "ttl-backstop": {"records"},
     # The visit day's plan and verbal feedback: rules, stored shapes and their use cases.
     "visit-day": {"records", "frameworks", "itip"},
     "workflows": {"records", "frameworks", "itip"},

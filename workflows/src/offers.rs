@@ -473,12 +473,6 @@ impl Workflow {
             .map_err(|e| dynamo_error("Query", e).into())
     }
 
-    /// Copies the request's TTL backstop onto the other items of its partition (see
-    /// [`records::retention::spread_ttl`]); how many it changed.
-    pub async fn spread_request_ttl(&self, request_id: &str) -> Result<usize, WorkflowError> {
-        Ok(records::retention::spread_ttl(&self.table, request_id).await?)
-    }
-
     /// Runs matching for a request waiting for a reviewer: its lead, or once the lead has
     /// accepted, the second reviewer of its team.
     pub async fn match_request(

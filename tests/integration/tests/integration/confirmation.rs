@@ -7,6 +7,7 @@
 use reqwest::StatusCode;
 use time::{Date, Duration, OffsetDateTime};
 
+use crate::retention_ttl::{every_item_carries_the_request_ttl, ttls};
 use crate::support::{
     School, TestStack, link_containing, spawn, spawn_with_parameter, unique_address,
 };
@@ -228,54 +229,9 @@ async fn purged_on(app: &TestStack, day: Date) -> u64 {
     run["retention"]["purged"].as_u64().unwrap()
 }
 
-/// The request item's TTL, and each other item's (the retention marker has none) by sort key.
-async fn ttls(app: &TestStack, school: &School) -> (i64, Vec<(String, Option<i64>)>) {
-    let mut request = None;
-    let mut others = Vec::new();
-    for item in app.request_items(&school.request_id).await {
-        let sk = records::store::get_s(&item, "sk").unwrap().to_owned();
-        let ttl = records::store::get_i64(&item, "expires_at");
-        match sk.as_str() {
-            "REQUEST" => request = ttl,
-            records::retention::MARKER_SORT_KEY => assert_eq!(ttl, None, "the marker outlives"),
-            _ => others.push((sk, ttl)),
-        }
-    }
-    (request.expect("the request's TTL"), others)
-}
-
-/// Waits (a few seconds at most) for the matcher to copy the request's TTL backstop onto every
-/// other item of its partition (an item's own earlier TTL stays); returns that TTL.
-async fn every_item_carries_the_request_ttl(app: &TestStack, school: &School) -> i64 {
-    let carried = |(request, others): &(i64, Vec<(String, Option<i64>)>)| {
-        others
-            .iter()
-            .all(|(_, ttl)| ttl.is_some_and(|ttl| ttl <= *request))
-    };
-    for _ in 0..50 {
-        if carried(&ttls(app, school).await) {
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    let found = ttls(app, school).await;
-    assert!(!found.1.is_empty(), "the request has other items");
-    assert!(
-        carried(&found),
-        "every item carries {}: {:?}",
-        found.0,
-        found.1
-    );
-    // A re-delivered stream record finds nothing to change.
-    let again = records::retention::spread_ttl(&app.table_handle(), &school.request_id).await;
-    assert_eq!(again.unwrap(), 0);
-    assert_eq!(ttls(app, school).await, found);
-    found.0
-}
-
 /// Runs the purge on its date (nothing goes) and the day after (everything goes).
 async fn purged_after_its_date(app: &TestStack, school: &School) {
-    every_item_carries_the_request_ttl(app, school).await;
+    every_item_carries_the_request_ttl(app, &school.request_id).await;
     let date = purge_date(app, school).await;
     assert_eq!(purged_on(app, date).await, 0, "kept on its date");
     assert_ne!(remains(app, school).await.0, 0);
@@ -302,36 +258,10 @@ async fn a_request_never_confirmed_is_purged_seven_days_after_it_was_stored() {
 }
 
 #[tokio::test]
-async fn an_item_rewritten_without_the_request_s_ttl_gets_it_back() {
-    let app = spawn().await;
-    let (school, _) = unconfirmed(&app, "100162").await;
-    let ttl = every_item_carries_the_request_ttl(&app, &school).await;
-    let (_, others) = ttls(&app, &school).await;
-    let (sk, _) = others.iter().find(|(_, own)| *own == Some(ttl)).unwrap();
-    // A whole-item put that does not know the copied TTL.
-    let table = app.table_handle();
-    let mut item = app
-        .item(format!("REQUEST#{}", school.request_id), sk)
-        .await
-        .unwrap();
-    item.remove("expires_at");
-    item.remove("ttl_from_request");
-    let put = table.client.put_item().table_name(&table.name);
-    put.set_item(Some(item)).send().await.unwrap();
-    every_item_carries_the_request_ttl(&app, &school).await;
-    assert!(
-        ttls(&app, &school)
-            .await
-            .1
-            .contains(&(sk.clone(), Some(ttl)))
-    );
-}
-
-#[tokio::test]
 async fn a_confirmed_request_is_kept_for_the_retention_after_its_last_change_not_seven_days() {
     let app = spawn().await;
     let (school, _) = unconfirmed(&app, "100161").await;
-    let seven_days = every_item_carries_the_request_ttl(&app, &school).await;
+    let seven_days = every_item_carries_the_request_ttl(&app, &school.request_id).await;
     press_confirm(&app, &school).await;
     // Nobody is in the pool: it needs attention, and stays so (idle).
     settles_in(&app, &school, "needs_attention").await;
@@ -342,10 +272,10 @@ async fn a_confirmed_request_is_kept_for_the_retention_after_its_last_change_not
     assert_eq!(purged_on(&app, today() + Duration::days(8)).await, 0);
     assert_eq!(state(&app, &school).await, "needs_attention");
     // The moved date moved the TTL of every item that had the seven days' one.
-    assert!(every_item_carries_the_request_ttl(&app, &school).await > seven_days);
-    let (moved, others) = ttls(&app, &school).await;
+    assert!(every_item_carries_the_request_ttl(&app, &school.request_id).await > seven_days);
+    let (moved, others) = ttls(&app, &school.request_id).await;
     assert!(
-        others.iter().all(|(_, ttl)| *ttl != Some(seven_days)),
+        others.values().all(|ttl| *ttl != Some(seven_days)),
         "{moved}: {others:?}"
     );
     purged_after_its_date(&app, &school).await;
