@@ -744,6 +744,13 @@ impl EvidenceStore {
         };
         let version = version_id.unwrap_or("null").to_owned();
         let at = now.format(&Rfc3339).unwrap_or_default();
+        // The pending day's TTL gives way to the request's backstop in the same write, so the
+        // decided item is never without one (none only for a request stored before it had one).
+        let ttl = records::retention::request_ttl(&self.table, request_id).await?;
+        let (set_ttl, remove_ttl) = match ttl {
+            Some(_) => (", expires_at = :ttl", ""),
+            None => ("", " expires_at,"),
+        };
         let update = self
             .update_file(request_id, evidence_id)
             .condition_expression("#state = :pending")
@@ -751,17 +758,21 @@ impl EvidenceStore {
             .expression_attribute_values(":pending", s(state::PENDING))
             .expression_attribute_values(":version", s(&version))
             .expression_attribute_values(":at", s(&at));
+        let update = match ttl {
+            Some(ttl) => update.expression_attribute_values(":ttl", n(ttl)),
+            None => update,
+        };
         let update = match &outcome {
             Ok(size) => update
-                .update_expression(
-                    "SET #state = :received, size = :size, version_id = :version, checked_at = :at REMOVE expires_at, gsi1pk, gsi1sk",
-                )
+                .update_expression(format!(
+                    "SET #state = :received, size = :size, version_id = :version, checked_at = :at{set_ttl} REMOVE{remove_ttl} gsi1pk, gsi1sk",
+                ))
                 .expression_attribute_values(":received", s(state::RECEIVED))
                 .expression_attribute_values(":size", n(size)),
             Err(rejection) => update
-                .update_expression(
-                    "SET #state = :rejected, rejected_reason = :reason, version_id = :version, checked_at = :at REMOVE expires_at, gsi1pk, gsi1sk",
-                )
+                .update_expression(format!(
+                    "SET #state = :rejected, rejected_reason = :reason, version_id = :version, checked_at = :at{set_ttl} REMOVE{remove_ttl} gsi1pk, gsi1sk",
+                ))
                 .expression_attribute_values(":rejected", s(state::REJECTED))
                 .expression_attribute_values(":reason", s(rejection.reason())),
         };
