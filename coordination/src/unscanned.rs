@@ -40,11 +40,7 @@ pub async fn reject_unscanned(
             continue;
         };
         let marked = table
-            .client
-            .update_item()
-            .table_name(&table.name)
-            .key("pk", s(pk))
-            .key("sk", s(sk))
+            .update(pk, sk)
             .update_expression(
                 "SET #state = :rejected, rejected_reason = :reason, checked_at = :at \
                  REMOVE expires_at, gsi1pk, gsi1sk",

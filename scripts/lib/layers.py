@@ -27,6 +27,8 @@ LAYERS = {
     "insights": {"records"},
     # The TTL backstop on every item of a request: which stream records move it, and the rule.
     "ttl-backstop": {"records"},
+    # What the stream functions share: a batch in order, the first failure reported.
+    "stream-batch": {"records"},
     # The visit day's plan and verbal feedback: rules, stored shapes and their use cases.
     "visit-day": {"records", "frameworks", "itip"},
     "workflows": {"records", "frameworks", "itip"},

@@ -11,10 +11,9 @@
 //!
 //! Layer: over `records` only.
 
-use aws_sdk_dynamodb::types::AttributeValue;
 use records::retention::{MARKER_SORT_KEY, request_ttl};
 use records::store::{
-    StoreError, Table, dynamo_error, get_i64, get_s, is_conditional_check_failed, n, s,
+    StoreError, Table, dynamo_error, get_i64, get_s, is_conditional_check_failed, n,
 };
 
 /// The request item's sort key.
@@ -92,54 +91,50 @@ pub fn next_ttl(own: Option<i64>, copies: &[i64], request: i64) -> Option<i64> {
 /// item's TTL being what was read, so a record delivered twice, or one overtaken by a later
 /// change, changes nothing wrongly; a request already purged changes nothing.
 pub async fn apply(table: &Table, trigger: &Trigger<'_>) -> Result<usize, StoreError> {
-    match *trigger {
+    let (request_id, copies, one_item) = match *trigger {
         Trigger::RequestMoved {
             request_id,
             old,
             new,
-        } => {
-            // What the request carries now, which a later record may have moved on from `new`.
-            let Some(ttl) = request_ttl(table, request_id).await? else {
-                return Ok(0);
-            };
-            let copies: Vec<i64> = old.into_iter().chain([new]).collect();
-            let pk = records::request::request_pk(request_id);
-            let items = table
-                .partition_items(&pk, None)
-                .await
-                .map_err(|e| dynamo_error("Query", e))?;
-            let mut changed = 0;
-            for item in &items {
-                let Some(sk) = get_s(item, "sk") else {
-                    continue;
-                };
-                if sk == REQUEST_SORT_KEY || sk == MARKER_SORT_KEY {
-                    continue;
-                }
-                let own = get_i64(item, "expires_at");
-                if let Some(next) = next_ttl(own, &copies, ttl) {
-                    changed += usize::from(set_ttl(table, &pk, sk, own, next).await?);
-                }
-            }
-            Ok(changed)
-        }
+        } => (request_id, old.into_iter().chain([new]).collect(), None),
         Trigger::Item {
             request_id,
             sk,
             own,
-        } => {
-            let Some(ttl) = request_ttl(table, request_id).await? else {
-                return Ok(0);
-            };
-            match next_ttl(own, &[], ttl) {
-                Some(next) => {
-                    let pk = records::request::request_pk(request_id);
-                    Ok(usize::from(set_ttl(table, &pk, sk, own, next).await?))
-                }
-                None => Ok(0),
-            }
+        } => (request_id, Vec::new(), Some((sk.to_owned(), own))),
+    };
+    // What the request carries now, which a later record may have moved on from.
+    let Some(ttl) = request_ttl(table, request_id).await? else {
+        return Ok(0);
+    };
+    let pk = records::request::request_pk(request_id);
+    let items = match one_item {
+        Some(item) => vec![item],
+        None => partition_ttls(table, &pk).await?,
+    };
+    let mut changed = 0;
+    for (sk, own) in items {
+        if let Some(next) = next_ttl(own, &copies, ttl) {
+            changed += usize::from(set_ttl(table, &pk, &sk, own, next).await?);
         }
     }
+    Ok(changed)
+}
+
+/// Every item of partition `pk` but the request and its retention marker, with its TTL.
+async fn partition_ttls(table: &Table, pk: &str) -> Result<Vec<(String, Option<i64>)>, StoreError> {
+    let items = table
+        .partition_items(pk, None)
+        .await
+        .map_err(|e| dynamo_error("Query", e))?;
+    Ok(items
+        .iter()
+        .filter_map(|item| {
+            let sk = get_s(item, "sk")?;
+            (sk != REQUEST_SORT_KEY && sk != MARKER_SORT_KEY)
+                .then(|| (sk.to_owned(), get_i64(item, "expires_at")))
+        })
+        .collect())
 }
 
 /// Sets item `pk`/`sk`'s TTL to `ttl` if it still carries `was` (and still exists); whether
@@ -152,17 +147,13 @@ async fn set_ttl(
     ttl: i64,
 ) -> Result<bool, StoreError> {
     let update = table
-        .client
-        .update_item()
-        .table_name(&table.name)
-        .key("pk", s(pk))
-        .key("sk", s(sk))
+        .update(pk, sk)
         .update_expression("SET expires_at = :ttl")
         .expression_attribute_values(":ttl", n(ttl));
     let update = match was {
         Some(was) => update
             .condition_expression("expires_at = :was")
-            .expression_attribute_values(":was", AttributeValue::N(was.to_string())),
+            .expression_attribute_values(":was", n(was)),
         None => {
             update.condition_expression("attribute_exists(pk) AND attribute_not_exists(expires_at)")
         }

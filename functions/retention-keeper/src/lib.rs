@@ -5,13 +5,12 @@
 //! records of a request item reach it with nothing moved: it tells from the record and returns
 //! without a read.
 //!
-//! Layer: the top, over `records` and `ttl-backstop` (a Lambda adapter: it reads the event,
+//! Layer: the top, over `records`, `ttl-backstop` and `stream-batch` (a Lambda adapter: it reads the event,
 //! calls the crate and answers).
 
-use aws_lambda_events::event::dynamodb::Event;
-use aws_lambda_events::event::streams::{DynamoDbBatchItemFailure, DynamoDbEventResponse};
-use lambda_runtime::{Error, LambdaEvent};
-use records::store::Table;
+use aws_lambda_events::event::dynamodb::{Event, EventRecord};
+use lambda_runtime::LambdaEvent;
+use records::store::{StoreError, Table};
 use serde_dynamo::{AttributeValue, Item};
 use ttl_backstop::{Record, Trigger};
 
@@ -29,38 +28,27 @@ fn ttl(item: &Item) -> Option<i64> {
     }
 }
 
-pub async fn handle(
-    table: &Table,
-    event: LambdaEvent<Event>,
-) -> Result<DynamoDbEventResponse, Error> {
-    let mut response = DynamoDbEventResponse::default();
+pub async fn handle(table: &Table, event: LambdaEvent<Event>) -> stream_batch::Response {
     // In order: a request's TTL moves must not overtake each other.
-    for stream_record in &event.payload.records {
-        let change = &stream_record.change;
-        let (Some(pk), Some(sk)) = (string(&change.keys, "pk"), string(&change.keys, "sk")) else {
-            continue;
-        };
-        let record = Record {
-            event_name: &stream_record.event_name,
-            pk,
-            sk,
-            old_ttl: ttl(&change.old_image),
-            new_ttl: ttl(&change.new_image),
-        };
-        let Some(trigger) = Trigger::of(&record) else {
-            continue;
-        };
-        match ttl_backstop::apply(table, &trigger).await {
-            Ok(changed) => tracing::info!(pk, sk, changed, "TTL backstop kept"),
-            Err(error) => {
-                tracing::error!(pk, sk, %error, "TTL backstop not kept; the record will be retried");
-                let mut failure = DynamoDbBatchItemFailure::default();
-                failure.item_identifier = change.sequence_number.clone();
-                response.batch_item_failures.push(failure);
-                // Later records wait for this one, as the event source mapping retries from here.
-                break;
-            }
-        }
+    Ok(stream_batch::in_order(&event.payload.records, |record| keep(table, record)).await)
+}
+
+/// Keeps the backstop as one stream record needs (most need nothing, and cost no read).
+async fn keep(table: &Table, stream_record: &EventRecord) -> Result<(), StoreError> {
+    let change = &stream_record.change;
+    let (Some(pk), Some(sk)) = (string(&change.keys, "pk"), string(&change.keys, "sk")) else {
+        return Ok(());
+    };
+    let record = Record {
+        event_name: &stream_record.event_name,
+        pk,
+        sk,
+        old_ttl: ttl(&change.old_image),
+        new_ttl: ttl(&change.new_image),
+    };
+    if let Some(trigger) = Trigger::of(&record) {
+        let changed = ttl_backstop::apply(table, &trigger).await?;
+        tracing::info!(pk, sk, changed, "TTL backstop kept");
     }
-    Ok(response)
+    Ok(())
 }

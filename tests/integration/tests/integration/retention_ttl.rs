@@ -15,10 +15,15 @@ use serde_json::json;
 
 use crate::support::{TestStack, spawn, unique_address};
 
-/// A request its contact has not confirmed: nothing moves its date but the test.
-async fn unconfirmed(app: &TestStack, urn: &str) -> String {
+/// A stack with a request its contact has not confirmed (nothing moves its date but the test),
+/// once its partition carries its TTL: the request's id, TTL, and the other items' TTLs.
+async fn unconfirmed(urn: &str) -> (TestStack, String, i64, BTreeMap<String, Option<i64>>) {
+    let app = spawn().await;
     let reference = app.submit_unconfirmed(urn, &unique_address("senco")).await;
-    app.request_id(reference.as_str()).await
+    let id = app.request_id(reference.as_str()).await;
+    let ttl = every_item_carries_the_request_ttl(&app, &id).await;
+    let (_, others) = ttls(&app, &id).await;
+    (app, id, ttl, others)
 }
 
 /// A request's TTL, and every other item of its partition's (the retention marker's aside, it
@@ -134,13 +139,9 @@ async fn redeliver(app: &TestStack, records: &[EventRecord]) {
 
 /// Sets item `sk` of the request's TTL (or, with none, removes it) as another writer would.
 async fn set_ttl(app: &TestStack, request_id: &str, sk: &str, ttl: Option<i64>) {
-    let table = app.table_handle();
-    let update = table
-        .client
-        .update_item()
-        .table_name(&table.name)
-        .key("pk", s(records::keys::request_pk(request_id)))
-        .key("sk", s(sk));
+    let update = app
+        .table_handle()
+        .update(records::keys::request_pk(request_id), sk);
     let update = match ttl {
         Some(ttl) => update
             .update_expression("SET expires_at = :ttl")
@@ -152,27 +153,20 @@ async fn set_ttl(app: &TestStack, request_id: &str, sk: &str, ttl: Option<i64>) 
 
 /// A new item of the request's partition with its own TTL (or none).
 async fn put_item(app: &TestStack, request_id: &str, sk: &str, ttl: Option<i64>) {
+    let mut item = Item::from([
+        ("pk".to_owned(), s(records::keys::request_pk(request_id))),
+        ("sk".to_owned(), s(sk)),
+        ("note".to_owned(), s("written by the test")),
+    ]);
+    item.extend(ttl.map(|ttl| ("expires_at".to_owned(), n(ttl))));
     let table = app.table_handle();
-    let put = table
-        .client
-        .put_item()
-        .table_name(&table.name)
-        .item("pk", s(records::keys::request_pk(request_id)))
-        .item("sk", s(sk))
-        .item("note", s("written by the test"));
-    let put = match ttl {
-        Some(ttl) => put.item("expires_at", n(ttl)),
-        None => put,
-    };
-    put.send().await.unwrap();
+    let put = table.client.put_item().table_name(&table.name);
+    put.set_item(Some(item)).send().await.unwrap();
 }
 
 #[tokio::test]
 async fn retention_ttl_a_moved_purge_date_moves_the_copies_and_never_raises_an_own_shorter_ttl() {
-    let app = spawn().await;
-    let id = unconfirmed(&app, "100171").await;
-    let first = every_item_carries_the_request_ttl(&app, &id).await;
-    let (_, copies) = ttls(&app, &id).await;
+    let (app, id, first, copies) = unconfirmed("100171").await;
     let day = 86_400;
     // An item with its own shorter life, one with a longer one (it gets the request's), a new
     // one with none, and a copy that is then given its own shorter TTL.
@@ -228,10 +222,7 @@ async fn retention_ttl_a_moved_purge_date_moves_the_copies_and_never_raises_an_o
 
 #[tokio::test]
 async fn retention_ttl_an_item_written_without_the_request_s_ttl_gets_it_back() {
-    let app = spawn().await;
-    let id = unconfirmed(&app, "100172").await;
-    let ttl = every_item_carries_the_request_ttl(&app, &id).await;
-    let (_, others) = ttls(&app, &id).await;
+    let (app, id, ttl, others) = unconfirmed("100172").await;
     let (sk, _) = others
         .iter()
         .find(|(sk, own)| sk.starts_with("EVENT#") && **own == Some(ttl))
