@@ -59,3 +59,40 @@ where
     let table: &'static Table = Box::leak(Box::new(table));
     lambda_runtime::run(service_fn(move |event| handler(table, event))).await
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn record(sequence_number: &str) -> EventRecord {
+        let mut record = EventRecord::default();
+        record.change.sequence_number = Some(sequence_number.to_owned());
+        record
+    }
+
+    #[tokio::test]
+    async fn the_first_failure_is_reported_and_later_records_wait_for_it() {
+        let records = [record("1"), record("2"), record("3")];
+        let mut seen = Vec::new();
+        let response = in_order(&records, |record| {
+            let number = record.change.sequence_number.clone().unwrap();
+            seen.push(number.clone());
+            async move {
+                match number.as_str() {
+                    "2" => Err("no table"),
+                    _ => Ok(()),
+                }
+            }
+        })
+        .await;
+        assert_eq!(seen, ["1", "2"]);
+        let failed: Vec<_> = response
+            .batch_item_failures
+            .iter()
+            .map(|failure| failure.item_identifier.clone())
+            .collect();
+        assert_eq!(failed, [Some("2".to_owned())]);
+        let all_fine = in_order(&records, |_| async { Ok::<(), &str>(()) }).await;
+        assert!(all_fine.batch_item_failures.is_empty());
+    }
+}

@@ -10,7 +10,7 @@
 
 use aws_lambda_events::event::dynamodb::{Event, EventRecord};
 use lambda_runtime::LambdaEvent;
-use records::store::{StoreError, Table};
+use records::store::Table;
 use serde_dynamo::{AttributeValue, Item};
 use ttl_backstop::{Record, Trigger};
 
@@ -34,7 +34,7 @@ pub async fn handle(table: &Table, event: LambdaEvent<Event>) -> stream_batch::R
 }
 
 /// Keeps the backstop as one stream record needs (most need nothing, and cost no read).
-async fn keep(table: &Table, stream_record: &EventRecord) -> Result<(), StoreError> {
+async fn keep(table: &Table, stream_record: &EventRecord) -> Result<(), String> {
     let change = &stream_record.change;
     let (Some(pk), Some(sk)) = (string(&change.keys, "pk"), string(&change.keys, "sk")) else {
         return Ok(());
@@ -47,7 +47,9 @@ async fn keep(table: &Table, stream_record: &EventRecord) -> Result<(), StoreErr
         new_ttl: ttl(&change.new_image),
     };
     if let Some(trigger) = Trigger::of(&record) {
-        let changed = ttl_backstop::apply(table, &trigger).await?;
+        let changed = ttl_backstop::apply(table, &trigger)
+            .await
+            .map_err(|error| format!("{pk} {sk}: TTL backstop not kept: {error}"))?;
         tracing::info!(pk, sk, changed, "TTL backstop kept");
     }
     Ok(())
