@@ -389,7 +389,8 @@ async fn run(command: Command, table_name: String) -> Result<(), AdminError> {
                     bucket,
                     credentials: None,
                 };
-                let purged = requests::purge(&store, &reference).await?;
+                let now = time::OffsetDateTime::now_utc();
+                let purged = requests::purge(&store, &reference, now).await?;
                 requests::write_purged(&mut stdout, &reference, &purged).map_err(output)
             }
             RequestsCommand::Reassign { reference } => {

@@ -574,15 +574,38 @@ fn workflow(table: &Table) -> Workflow {
     )
 }
 
-/// Erases request `reference` now (see `workflows::retention::purge`).
+/// Erases request `reference` now (see `workflows::retention::purge`). A visit still to come
+/// is cancelled in the team's calendars, as the console's erase does.
 pub async fn purge(
     store: &workflows::evidence::EvidenceStore,
     reference: &Reference,
+    now: OffsetDateTime,
 ) -> Result<workflows::retention::Purged, AdminError> {
+    let failed = |e: &dyn std::fmt::Display| AdminError::Store(crate::one_line(&e.to_string()));
     let id = request_id(&store.table, reference).await?;
-    workflows::retention::purge(store, &id)
+    let workflow = workflow(&store.table);
+    let cancellations = match workflow.request(&id).await.map_err(|e| failed(&e))? {
+        Some(stored) => workflow
+            .erasure_cancellations(&stored, now)
+            .await
+            .map_err(|e| failed(&e))?,
+        None => Vec::new(),
+    };
+    let purged = workflows::retention::purge(store, &id)
         .await
-        .map_err(|e| AdminError::Store(crate::one_line(&e.to_string())))
+        .map_err(|e| failed(&e))?;
+    if !cancellations.is_empty()
+        && let records::store::Transacted::Cancelled(reasons) = store
+            .table
+            .transact(cancellations)
+            .await
+            .map_err(|e| failed(&records::store::dynamo_error("TransactWriteItems", e)))?
+    {
+        return Err(AdminError::Store(format!(
+            "purged, but the team's calendar cancellations were not queued: {reasons:?}"
+        )));
+    }
+    Ok(purged)
 }
 
 /// Every object version and item a purge removed, one per line.

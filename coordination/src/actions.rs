@@ -191,7 +191,7 @@ impl Coordination {
 
     /// Erases request `id` and everything of it (the retention purge the admin tool runs),
     /// once `typed` is its reference. The audit entry goes in the programme's partition: the
-    /// request's own goes with it.
+    /// request's own goes with it. A visit still to come is cancelled in the team's calendars.
     pub async fn erase(
         &self,
         actor: &Actor,
@@ -208,6 +208,11 @@ impl Coordination {
                 format!("Type the request's reference, {reference}, to erase it"),
             )));
         }
+        // Read before the purge takes the team and the report with it.
+        let cancellations = self
+            .workflow
+            .erasure_cancellations(&stored, actor.at)
+            .await?;
         let purged = workflows::retention::purge(&self.evidence, id).await?;
         let entry = actor.entry(
             "request erased",
@@ -219,9 +224,12 @@ impl Coordination {
             ),
         );
         let table = self.workflow.table();
-        // The purge is many deletes, not one transaction: its entry follows it.
+        // The purge is many deletes, not one transaction: its entry and the team's calendar
+        // cancellations follow it.
+        let mut items = vec![entry.transact_put(table)?];
+        items.extend(cancellations);
         if let records::store::Transacted::Cancelled(reasons) = table
-            .transact(vec![entry.transact_put(table)?])
+            .transact(items)
             .await
             .map_err(|e| records::store::dynamo_error("TransactWriteItems", e))?
         {

@@ -24,6 +24,7 @@ mod replacement;
 mod reviewer_details;
 pub mod status_link;
 mod term_plan;
+mod unscanned;
 
 pub use actions::{Allowed, Erased, allowed};
 pub use case_file::CaseFile;
@@ -39,6 +40,7 @@ pub use reviewer_details::{
     send_expiry_reminders,
 };
 pub use term_plan::{PairChoice, PlanSent, PlanView, PlannedOffer, PlannedRequest};
+pub use unscanned::{UNSCANNED_AFTER, reject_unscanned};
 pub use workflows::matching::Role;
 
 use records::store::StoreError;

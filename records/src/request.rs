@@ -58,6 +58,10 @@ pub struct StoredRequest {
     /// How many times the booked visit has moved (calendar files carry it as SEQUENCE).
     #[serde(default)]
     pub visit_sequence: u32,
+    /// The calendar entry's description once the school confirmed the plan of the day (its
+    /// sessions as text, `visit_day`): every later calendar message about the visit carries it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub calendar_description: Option<String>,
     /// `YYYY-MM-DD`: a booked lead dropped out, and the lead's place is offered for this day
     /// only (the second reviewer, if any, keeps it). Gone once a new lead accepts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -108,6 +112,7 @@ impl StoredRequest {
             second: None,
             date_change: None,
             visit_sequence: 0,
+            calendar_description: None,
             fixed_visit_date: None,
             follow_up_of: None,
             follow_up: None,
@@ -121,6 +126,11 @@ impl StoredRequest {
         self.lead.iter().chain(self.second.iter())
     }
 }
+
+/// A condition on the request item: its `visit_sequence` is still `:seen_sequence` (0:
+/// absent), so two changes made from one reading cannot both send the same SEQUENCE.
+pub const SEQUENCE_SEEN: &str =
+    "(attribute_not_exists(visit_sequence) OR visit_sequence = :seen_sequence)";
 
 /// A reviewer on a booked review, and the visit date.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]

@@ -21,7 +21,7 @@ use time::{Date, Duration, Month};
 
 use crate::domain::format_date;
 use crate::request::request_pk;
-use crate::store::{n, s};
+use crate::store::{StoreError, Table, get_i64, n, s};
 
 /// The marker items' key in the table's sparse index.
 pub const DUE_INDEX_KEY: &str = "PURGE_DUE";
@@ -143,6 +143,16 @@ pub fn schedule_purge(table: &str, request_id: &str, purge_after: Date) -> Vec<T
             .build(),
         marker(table, request_id, purge_after),
     ]
+}
+
+/// Request `request_id`'s TTL backstop (`expires_at`) as stored now, read consistently: what
+/// every other item of its partition carries (or an earlier one of its own). None: no such
+/// request, or one stored before requests had one.
+pub async fn request_ttl(table: &Table, request_id: &str) -> Result<Option<i64>, StoreError> {
+    let request = table.get(request_pk(request_id), "REQUEST").await?;
+    Ok(request
+        .as_ref()
+        .and_then(|item| get_i64(item, "expires_at")))
 }
 
 #[cfg(test)]

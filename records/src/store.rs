@@ -108,6 +108,19 @@ impl Table {
             .map_err(|e| dynamo_error("GetItem", e))
     }
 
+    /// An update of item `pk` / `sk`, its expressions and condition still to set.
+    pub fn update(
+        &self,
+        pk: impl Into<String>,
+        sk: impl Into<String>,
+    ) -> aws_sdk_dynamodb::operation::update_item::builders::UpdateItemFluentBuilder {
+        self.client
+            .update_item()
+            .table_name(&self.name)
+            .key("pk", s(pk))
+            .key("sk", s(sk))
+    }
+
     /// Deletes item `pk` / `sk` (nothing if it is already gone).
     pub async fn delete(
         &self,

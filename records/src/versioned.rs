@@ -125,7 +125,8 @@ impl Kind {
     }
 
     /// [`Kind::save`] with `also` (e.g. an outbox item) in the same transaction: stored only
-    /// if the save is.
+    /// if the save is. An update of the request item in `also` carries the lifecycle guard in
+    /// its condition; if that condition fails the answer is [`Saved::NotNow`].
     pub async fn save_with<T: Serialize + DeserializeOwned + Clone>(
         &self,
         table: &Table,
@@ -177,9 +178,14 @@ impl Kind {
             TransactWriteItem::builder()
                 .update(update.build().expect("complete update"))
                 .build(),
-            Guard::new(self.action, now.date()).check(&table.name, request_id),
         ];
         items.extend(also);
+        // Into `also`'s update of the request item if it has one (an item is touched once).
+        Guard::new(self.action, now.date()).add_to(&table.name, request_id, &mut items);
+        let guard = items
+            .iter()
+            .position(|item| is_request_row(item, request_id))
+            .unwrap_or(items.len() - 1);
         let err = match table
             .client
             .transact_write_items()
@@ -202,7 +208,9 @@ impl Kind {
                 .and_then(|r| r.code())
                 .is_some_and(|code| code == "ConditionalCheckFailed")
         };
-        if failed(1) {
+        if failed(guard) {
+            // The lifecycle (or the caller's own condition on the request item, which reads
+            // its state the same: the caller rereads the request to tell them apart).
             return self.refused(table, request_id).await;
         }
         if !failed(0) {
@@ -254,4 +262,14 @@ impl Kind {
             .ok_or_else(|| self.corrupt("the request has no known state"))?;
         Ok(Saved::NotNow(refused_by_guard(self.action, request)))
     }
+}
+
+/// Whether transaction item `item` updates or checks request `request_id`'s own item.
+fn is_request_row(item: &TransactWriteItem, request_id: &str) -> bool {
+    let key = match (item.update(), item.condition_check()) {
+        (Some(update), _) => update.key(),
+        (None, Some(check)) => check.key(),
+        (None, None) => return false,
+    };
+    key.get("pk") == Some(&s(request_pk(request_id))) && key.get("sk") == Some(&s("REQUEST"))
 }

@@ -73,6 +73,15 @@ export async function acceptOffer(page, offer, visitDate, reference) {
   throw new Error(`the lead was sent no link to review ${reference}`);
 }
 
+/** The API's school object of `name`: a Camden mainstream primary with a unique URN, unless `fields` say otherwise. */
+export function apiSchool(name, fields = {}) {
+  return {
+    urn: uniqueUrn(), name, phase: 'primary', type: 'mainstream', local_authority_code: 202,
+    postcode: 'NW1 2DB', number_on_roll: 400, sen_support_percent: 14, ehc_plan_percent: 3,
+    areas_of_need: ['cognition_and_learning'], ...fields,
+  };
+}
+
 /**
  * `school` (the API's school object) asks for a SEND review of `focus_areas`, visiting 30 to 40
  * or 60 to 70 days from today, its contact Jo Park at `email`, through the JSON API (sent once

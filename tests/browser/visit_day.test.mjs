@@ -87,6 +87,10 @@ test('the lead and the school build and confirm the visit plan, a change after c
     { javaScriptEnabled: false },
   );
 
+  // Confirming sends the school the calendar entry with the plan (counted before the change).
+  const toSchool = (m) => m.to.some((to) => to.includes(email));
+  const [confirmation] = await mailWithSubject('Visit plan confirmed', { where: toSchool });
+  assert.ok(confirmation.attachments.some((a) => a.filename === 'visit.ics'), 'the calendar entry');
   // The lead changes the confirmed plan: the school is emailed, once, with the new day.
   const before = (await readMail(email, { minCount: 1 })).length;
   await withPage(t, async (page) => {

@@ -50,6 +50,9 @@ pub const UPLOAD_FORM_LIFETIME: Duration = Duration::minutes(15);
 pub const DOWNLOAD_URL_LIFETIME: StdDuration = StdDuration::from_secs(5 * 60);
 /// A pending item whose file never came is removed by DynamoDB's TTL after this.
 pub const PENDING_TTL: Duration = Duration::days(1);
+/// Pending files are in the sparse index under this key (`gsi1sk`: when the form was issued),
+/// so that a file whose scan never came can be found (`coordination::reject_unscanned`).
+pub const PENDING_INDEX_KEY: &str = "EVIDENCE_PENDING";
 /// The longest document name.
 pub const MAX_NAME_CHARS: usize = 100;
 
@@ -420,6 +423,9 @@ impl EvidenceStore {
         item.insert("pk".into(), s(request_pk(request_id)));
         item.insert("sk".into(), s(sort_key(&evidence.id)));
         item.insert("expires_at".into(), n((now + PENDING_TTL).unix_timestamp()));
+        item.insert("gsi1pk".into(), s(PENDING_INDEX_KEY));
+        let index_sort = format!("{}#{request_id}#{}", evidence.created_at, evidence.id);
+        item.insert("gsi1sk".into(), s(index_sort));
         let put = records::request::put(&self.table.name, item, true);
         self.commit_if_open(put, request_id, now).await?;
         Ok(evidence)
@@ -562,7 +568,9 @@ impl EvidenceStore {
             .table_name(&self.table.name)
             .key("pk", s(request_pk(request_id)))
             .key("sk", s(sort_key(evidence_id)))
-            .update_expression("SET #state = :deleted, deleted_at = :at REMOVE expires_at")
+            .update_expression(
+                "SET #state = :deleted, deleted_at = :at REMOVE expires_at, gsi1pk, gsi1sk",
+            )
             .condition_expression("attribute_exists(pk) AND #state <> :deleted")
             .expression_attribute_names("#state", "state")
             .expression_attribute_values(":deleted", s(state::DELETED))
@@ -736,6 +744,13 @@ impl EvidenceStore {
         };
         let version = version_id.unwrap_or("null").to_owned();
         let at = now.format(&Rfc3339).unwrap_or_default();
+        // The pending day's TTL gives way to the request's backstop in the same write, so the
+        // decided item is never without one (none only for a request stored before it had one).
+        let ttl = records::retention::request_ttl(&self.table, request_id).await?;
+        let (set_ttl, remove_ttl) = match ttl {
+            Some(_) => (", expires_at = :ttl", ""),
+            None => ("", " expires_at,"),
+        };
         let update = self
             .update_file(request_id, evidence_id)
             .condition_expression("#state = :pending")
@@ -743,17 +758,21 @@ impl EvidenceStore {
             .expression_attribute_values(":pending", s(state::PENDING))
             .expression_attribute_values(":version", s(&version))
             .expression_attribute_values(":at", s(&at));
+        let update = match ttl {
+            Some(ttl) => update.expression_attribute_values(":ttl", n(ttl)),
+            None => update,
+        };
         let update = match &outcome {
             Ok(size) => update
-                .update_expression(
-                    "SET #state = :received, size = :size, version_id = :version, checked_at = :at REMOVE expires_at",
-                )
+                .update_expression(format!(
+                    "SET #state = :received, size = :size, version_id = :version, checked_at = :at{set_ttl} REMOVE{remove_ttl} gsi1pk, gsi1sk",
+                ))
                 .expression_attribute_values(":received", s(state::RECEIVED))
                 .expression_attribute_values(":size", n(size)),
             Err(rejection) => update
-                .update_expression(
-                    "SET #state = :rejected, rejected_reason = :reason, version_id = :version, checked_at = :at REMOVE expires_at",
-                )
+                .update_expression(format!(
+                    "SET #state = :rejected, rejected_reason = :reason, version_id = :version, checked_at = :at{set_ttl} REMOVE{remove_ttl} gsi1pk, gsi1sk",
+                ))
                 .expression_attribute_values(":rejected", s(state::REJECTED))
                 .expression_attribute_values(":reason", s(rejection.reason())),
         };

@@ -261,6 +261,83 @@ impl Workflow {
         }
     }
 
+    /// The day of `stored`'s visit if calling the request off (a withdrawal, an erasure) must
+    /// cancel it: still to come, and no report sent.
+    async fn visit_to_call_off(
+        &self,
+        stored: &StoredRequest,
+        today: Date,
+    ) -> Result<Option<Date>, WorkflowError> {
+        let Some(day) = calendar::booked_day(stored).filter(|day| *day >= today) else {
+            return Ok(None);
+        };
+        let report = crate::report::store::stage_of(&self.table, stored).await?;
+        Ok(matches!(
+            report.report,
+            None | Some(records::lifecycle::ReportState::Draft)
+        )
+        .then_some(day))
+    }
+
+    /// The outbox items cancelling `stored`'s visit: one iTIP CANCEL to each of the team, and
+    /// to the school's contact if `to_school` (then in the request's partition, like its other
+    /// emails; else in the programme's, so that they outlive an erased request).
+    async fn cancellations(
+        &self,
+        stored: &StoredRequest,
+        cancelled: &Cancelled,
+        to_school: bool,
+    ) -> Result<Vec<TransactWriteItem>, WorkflowError> {
+        let mut attendees = Vec::new();
+        if to_school {
+            attendees.push((true, Attendee::school(stored)));
+        }
+        for member in stored.team() {
+            if let Some(reviewer) = self.reviewer(&member.reviewer_id).await? {
+                attendees.push((false, Attendee::of_reviewer(&reviewer)));
+            }
+        }
+        let Cancelled { day, sequence, now } = *cancelled;
+        let about = to_school.then_some(stored.id.as_str());
+        let at = now.format(&Rfc3339).unwrap_or_default();
+        Ok(attendees
+            .into_iter()
+            .map(|(to_school, attendee)| {
+                let to = attendee.email.clone();
+                let email = VisitCancelled {
+                    to_school,
+                    visit: calendar::CancelledVisit {
+                        request_id: stored.id.clone(),
+                        reference: stored.reference.to_string(),
+                        school_name: stored.request.school.name.to_string(),
+                        visit_date: format_date(day),
+                        visit_date_text: long_date(day),
+                        sequence,
+                        cancelled_at: at.clone(),
+                        attendee: Some(attendee),
+                    },
+                };
+                outbox::put(&self.table.name, about, &to, &email, now)
+            })
+            .collect())
+    }
+
+    /// The emails an erasure of `stored` must send, for the caller's transaction: a visit still
+    /// to come is cancelled in each reviewer's calendar (the school asked for the erasure, and
+    /// no email to its contact outlives it).
+    pub async fn erasure_cancellations(
+        &self,
+        stored: &StoredRequest,
+        now: OffsetDateTime,
+    ) -> Result<Vec<TransactWriteItem>, WorkflowError> {
+        let Some(day) = self.visit_to_call_off(stored, now.date()).await? else {
+            return Ok(Vec::new());
+        };
+        let sequence = stored.visit_sequence + 1;
+        let cancelled = Cancelled { day, sequence, now };
+        self.cancellations(stored, &cancelled, false).await
+    }
+
     /// An administrator withdraws a request: in one transaction its state becomes `withdrawn`
     /// (it leaves its state's index for that one; `withdrawn_at` says when), the offers still
     /// waiting for an answer (lead's or second's) are withdrawn with it so nobody can accept
@@ -285,16 +362,7 @@ impl Workflow {
         let at = now.format(&Rfc3339).unwrap_or_default();
         // A visit still to come (no report sent) is called off: its calendar entries get a
         // higher SEQUENCE and a CANCEL.
-        let mut called_off = calendar::booked_day(&stored).filter(|day| *day >= now.date());
-        if called_off.is_some() {
-            let report = crate::report::store::stage_of(&self.table, &stored).await?;
-            if !matches!(
-                report.report,
-                None | Some(records::lifecycle::ReportState::Draft)
-            ) {
-                called_off = None;
-            }
-        }
+        let called_off = self.visit_to_call_off(&stored, now.date()).await?;
         let sequence = stored.visit_sequence + u32::from(called_off.is_some());
         let request = update(table, &request_pk(&stored.id), "REQUEST")
             .update_expression(
@@ -313,10 +381,10 @@ impl Workflow {
         let request = retention::moved_by(request, self.activity(now.date()).await);
         let request = Guard::new(action, now.date()).on_update(
             request,
-            Some(
-                "attribute_exists(pk) AND (attribute_not_exists(visit_sequence) \
-                 OR visit_sequence = :seen_sequence)",
-            ),
+            Some(&format!(
+                "attribute_exists(pk) AND {}",
+                records::request::SEQUENCE_SEEN
+            )),
         );
         let event = TimelineEvent::new(
             at.clone(),
@@ -330,29 +398,8 @@ impl Workflow {
             timeline_put(table, &stored.id, &event),
         ];
         if let Some(day) = called_off {
-            let mut attendees = vec![(true, Attendee::school(&stored))];
-            for member in stored.team() {
-                if let Some(reviewer) = self.reviewer(&member.reviewer_id).await? {
-                    attendees.push((false, Attendee::of_reviewer(&reviewer)));
-                }
-            }
-            for (to_school, attendee) in attendees {
-                let to = attendee.email.clone();
-                let email = VisitCancelled {
-                    to_school,
-                    visit: calendar::CancelledVisit {
-                        request_id: stored.id.clone(),
-                        reference: stored.reference.to_string(),
-                        school_name: stored.request.school.name.to_string(),
-                        visit_date: format_date(day),
-                        visit_date_text: long_date(day),
-                        sequence,
-                        cancelled_at: at.clone(),
-                        attendee: Some(attendee),
-                    },
-                };
-                items.push(outbox::put(table, Some(&stored.id), &to, &email, now));
-            }
+            let cancelled = Cancelled { day, sequence, now };
+            items.extend(self.cancellations(&stored, &cancelled, true).await?);
         }
         for offer_id in stored.open_offer.iter().chain(&stored.second_offer) {
             let offer = update(table, &offer_pk(offer_id), "OFFER")
@@ -751,4 +798,12 @@ fn activity(on: Date, settings: &ProgrammeSettings) -> PurgeRule {
         on,
         retention_months: settings.retention_months,
     }
+}
+
+/// A visit called off: its day, the calendar SEQUENCE of the cancellation, and when.
+#[derive(Clone, Copy)]
+struct Cancelled {
+    day: Date,
+    sequence: u32,
+    now: OffsetDateTime,
 }

@@ -14,7 +14,7 @@ mod visit;
 use time::{Date, Duration, OffsetDateTime};
 
 pub use text::{one_line, text_value};
-pub use visit::{Attendee, CancelledVisit, attendees, booked_day, organizer, uid};
+pub use visit::{Attendee, BookedVisit, CancelledVisit, attendees, booked_day, organizer, uid};
 
 /// What a message asks of the recipient's calendar (RFC 5546 section 1.4).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

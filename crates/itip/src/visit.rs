@@ -50,6 +50,70 @@ pub fn uid(request_id: &str) -> String {
     format!("{request_id}@send-review")
 }
 
+/// A booked visit as one recipient's calendar holds it: what a REQUEST about it says (the
+/// booking, a move, a new team, the confirmed plan of the day).
+#[derive(Debug, Clone, Copy)]
+pub struct BookedVisit<'a> {
+    /// For the school (the summary names the lead), else for a reviewer (it names the school).
+    pub to_school: bool,
+    pub request_id: &'a str,
+    pub sequence: u32,
+    pub reference: &'a str,
+    /// The school's name and postcode (the LOCATION).
+    pub school: (&'a str, &'a str),
+    /// The lead reviewer.
+    pub reviewer_name: &'a str,
+    /// `YYYY-MM-DD`.
+    pub visit_date: &'a str,
+    /// The recipient; `None` on emails queued before messages named it: a PUBLISH.
+    pub attendee: Option<&'a Attendee>,
+    /// The plan of the day as text; `None`: the default (the programme and the reference).
+    pub description: Option<&'a str>,
+}
+
+impl BookedVisit<'_> {
+    /// The iCalendar file: a REQUEST to the attendee (a PUBLISH without one).
+    pub fn message(&self, programme: &Programme) -> String {
+        let summary = if self.to_school {
+            format!(
+                "{}: peer review visit by {}",
+                programme.name, self.reviewer_name
+            )
+        } else {
+            format!("{}: peer review visit to {}", programme.name, self.school.0)
+        };
+        let default_description = format!(
+            "{} (reference {}). Usually a full school day, ending with verbal feedback.",
+            programme.name, self.reference
+        );
+        VisitEvent {
+            uid: &uid(self.request_id),
+            sequence: self.sequence,
+            date: parse_date(self.visit_date).ok(),
+            stamp: OffsetDateTime::now_utc(),
+            summary: &summary,
+            location: &format!("{}, {}", self.school.0, self.school.1),
+            description: Some(self.description.unwrap_or(&default_description)),
+            organizer: organizer(programme),
+            attendees: attendees(self.attendee),
+        }
+        .message(Method::Request)
+    }
+
+    /// `visit.ics`, with its method in the content type.
+    pub fn attachment(&self, programme: &Programme) -> Attachment {
+        let method = match self.attendee {
+            Some(_) => Method::Request,
+            None => Method::Publish,
+        };
+        Attachment {
+            filename: "visit.ics".into(),
+            content_type: method.content_type(),
+            content: self.message(programme).into_bytes(),
+        }
+    }
+}
+
 /// A visit called off for its recipient (the whole visit, or their place on it): what the
 /// emails that say so store, and their calendar file.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -135,6 +135,13 @@ pub async fn build(binary: &str, env: &Env, aws: &AwsClients) -> anyhow::Result<
                 Box::pin(async move { insights_counter::handle(&table, event).await })
             }))
         }
+        "retention-keeper" => {
+            let table = Arc::new(records::store::Table::from_env(env, aws)?);
+            Handler::Stream(Arc::new(move |event| {
+                let table = table.clone();
+                Box::pin(async move { retention_keeper::handle(&table, event).await })
+            }))
+        }
         "mail-feedback" => {
             let feedback = Arc::new(mail_feedback::MailFeedback::from_env(env, aws)?);
             Handler::Sns(Arc::new(move |event| {

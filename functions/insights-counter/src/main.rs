@@ -1,12 +1,4 @@
-use lambda_runtime::{Error, service_fn};
-
 #[tokio::main]
-async fn main() -> Result<(), Error> {
-    records::telemetry::init();
-    let aws = records::aws::AwsClients::from_environment().await;
-    let table = &records::store::Table::from_env(&records::Env::from_process(), &aws)?;
-    lambda_runtime::run(service_fn(move |event| {
-        insights_counter::handle(table, event)
-    }))
-    .await
+async fn main() -> Result<(), lambda_runtime::Error> {
+    stream_batch::serve_with_table(insights_counter::handle).await
 }

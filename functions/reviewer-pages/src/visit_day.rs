@@ -121,14 +121,12 @@ impl ReviewerPages {
         }
         let plan = parsed.unwrap_or_default();
         let lead = Planner::Lead(&at.review.member.reviewer_name);
-        // The lead's change goes to the school: the team's addresses are not needed.
         let saved = save_plan(
             self.workflow.table(),
             stored,
             at.stage,
             lead,
             (posted.based_on, &plan),
-            &[],
             at.now,
         )
         .await;

@@ -4,7 +4,8 @@
 //! ask schools once a term to update their action plan (`workflows::after_report::action_plan`);
 //! remind lead reviewers of late reports and schools of waiting factual checks
 //! (`workflows::report::reminders`); purge the requests whose retention has ended
-//! (`workflows::retention`); remind reviewers whose DBS check or training runs out within 60
+//! (`workflows::retention`); reject uploads whose malware scan never came and delete their
+//! objects (`coordination::reject_unscanned`); remind reviewers whose DBS check or training runs out within 60
 //! days (`coordination::send_expiry_reminders`).
 //!
 //! Layer: the top, over `records`, `workflows`, `mail` (a Lambda adapter: it reads the event, calls
@@ -78,6 +79,8 @@ pub async fn handle(tasks: &ScheduledTasks, event: LambdaEvent<Value>) -> Result
         failed,
         "outbox re-drive done"
     );
+    let unscanned = coordination::reject_unscanned(&tasks.evidence, now).await?;
+    tracing::info!(unscanned, "uploads whose scan never came rejected");
     let purged = purge_expired(tasks, now).await?;
     Ok(json!({
         "offers": { "expired": expired, "reminded": reminded },
@@ -88,6 +91,7 @@ pub async fn handle(tasks: &ScheduledTasks, event: LambdaEvent<Value>) -> Result
             "factual_check_reminded": report_reminders.factual_check
         },
         "retention": { "purged": purged },
+        "evidence": { "unscanned_rejected": unscanned },
         "reviewers": { "check_reminded": check_reminders },
         "outbox": { "stalled": results.len(), "sent": sent, "failed": failed }
     }))

@@ -180,7 +180,7 @@ fn already_answered(branding: &Branding) -> Response<Body> {
 fn link_refused(branding: &Branding) -> Response<Body> {
     message(
         branding,
-        StatusCode::NOT_FOUND,
+        StatusCode::FORBIDDEN,
         "This feedback link does not work",
         vec![
             format!(

@@ -1,13 +1,12 @@
 //! The visit day under the school's status link (`/status/{token}/visit-day`): the plan the
 //! school builds with the lead reviewer (`decision=save`) and confirms (`decision=confirm`).
-//! Once confirmed, a change the school makes is emailed to the review team.
+//! Confirming it, and a change once confirmed, is emailed to both sides with the visit's
+//! calendar entry updated.
 
 use lambda_http::http::StatusCode;
 use lambda_http::{Body, RequestExt, Response};
 use records::lifecycle::{Action, Person, Stage, allowed_on};
-use records::request::StoredRequest;
 use records::versioned::Saved;
-use visit_day::Recipient;
 use visit_day::plan::{Plan, RawPlan};
 use visit_day::store::{Confirmed, PLAN, Planner, area_keys, confirm_plan, save_plan};
 use web::pages::visit_day::{PlanShown, Posted, Viewer, VisitDayPage};
@@ -81,20 +80,12 @@ impl SchoolPages {
                     .await;
             }
         };
-        let team = match self.team(stored).await {
-            Ok(team) => team,
-            Err(error) => {
-                tracing::error!(%error, "reading the review team's addresses failed");
-                return unavailable(branding);
-            }
-        };
         let saved = save_plan(
             &self.table,
             stored,
             stage,
             Planner::School,
             (based_on, &plan),
-            &team,
             now,
         )
         .await;
@@ -112,22 +103,6 @@ impl SchoolPages {
                 unavailable(branding)
             }
         }
-    }
-
-    /// The review team, each with the address their emails go to.
-    async fn team(
-        &self,
-        stored: &StoredRequest,
-    ) -> Result<Vec<Recipient>, records::store::StoreError> {
-        let mut team = Vec::new();
-        for member in stored.team() {
-            if let Some(email) =
-                records::reviewers::reviewer_email(&self.table, &member.reviewer_id).await?
-            {
-                team.push(Recipient::reviewer(member, email));
-            }
-        }
-        Ok(team)
     }
 
     async fn show_plan(

@@ -81,7 +81,8 @@ impl Workflow {
             sequence,
             moved: Some(false),
             attendee: Some(attendee),
-            description: None,
+            // A new lead on the fixed day, or a second joining, keeps the confirmed plan.
+            description: stored.calendar_description.clone(),
         };
         // A lead replacing one who dropped out (a fixed date) joins the second where they are.
         const LEAD_WITH_SECOND: &str = "SET #state = :accepted, gsi1pk = :index, #lead = :lead, \

@@ -3,58 +3,35 @@
 //! has the request's UID and the request's stored `visit_sequence`, which each change that
 //! sends one raises (never the clock), so calendars update the one entry.
 
-use records::domain::parse_date;
-use time::OffsetDateTime;
-
-pub use itip::{Attendee, CancelledVisit, booked_day, uid};
-use itip::{Method, VisitEvent, attendees, organizer};
+pub use itip::{Attendee, BookedVisit, CancelledVisit, booked_day, uid};
 use records::outbox::{Attachment, Programme};
 
 use crate::offers::VisitConfirmed;
 
+/// The calendar entry `visit` is about, for its recipient.
+fn booked(visit: &VisitConfirmed) -> BookedVisit<'_> {
+    BookedVisit {
+        to_school: visit.to_school,
+        request_id: &visit.request_id,
+        reference: &visit.reference,
+        school: (&visit.school_name, &visit.postcode),
+        reviewer_name: &visit.reviewer_name,
+        visit_date: &visit.visit_date,
+        sequence: visit.sequence,
+        attendee: visit.attendee.as_ref(),
+        description: visit.description.as_deref(),
+    }
+}
+
 /// The calendar entry of a booked (or moved) visit, for the school or a reviewer. Emails
 /// queued before they named their recipient have no attendee: a PUBLISH, as they were.
 pub fn visit_event(programme: &Programme, visit: &VisitConfirmed) -> String {
-    let summary = if visit.to_school {
-        format!(
-            "{}: peer review visit by {}",
-            programme.name, visit.reviewer_name
-        )
-    } else {
-        format!(
-            "{}: peer review visit to {}",
-            programme.name, visit.school_name
-        )
-    };
-    let default_description = format!(
-        "{} (reference {}). Usually a full school day, ending with verbal feedback.",
-        programme.name, visit.reference
-    );
-    VisitEvent {
-        uid: &uid(&visit.request_id),
-        sequence: visit.sequence,
-        date: parse_date(&visit.visit_date).ok(),
-        stamp: OffsetDateTime::now_utc(),
-        summary: &summary,
-        location: &format!("{}, {}", visit.school_name, visit.postcode),
-        description: Some(visit.description.as_deref().unwrap_or(&default_description)),
-        organizer: organizer(programme),
-        attendees: attendees(visit.attendee.as_ref()),
-    }
-    .message(Method::Request)
+    booked(visit).message(programme)
 }
 
 /// `visit.ics` of a booked (or moved) visit, with its method in the content type.
 pub fn visit_attachment(programme: &Programme, visit: &VisitConfirmed) -> Attachment {
-    let method = match visit.attendee {
-        Some(_) => Method::Request,
-        None => Method::Publish,
-    };
-    Attachment {
-        filename: "visit.ics".into(),
-        content_type: method.content_type(),
-        content: visit_event(programme, visit).into_bytes(),
-    }
+    booked(visit).attachment(programme)
 }
 
 #[cfg(test)]

@@ -226,8 +226,11 @@ impl Workflow {
         if let Err(reason) = check_new_date(new_date, &team, now.date()) {
             return Ok(DateChangeAnswer::InvalidDate(reason));
         }
-        let request_update =
-            Guard::new(Action::MoveVisit, now.date()).on_update(request_update, Some(condition));
+        // On the SEQUENCE read too: a plan confirmed meanwhile raised it (and sent it).
+        let condition = format!("{condition} AND {}", records::request::SEQUENCE_SEEN);
+        let request_update = Guard::new(Action::MoveVisit, now.date())
+            .on_update(request_update, Some(&condition))
+            .expression_attribute_values(":seen_sequence", n(stored.visit_sequence));
         let sequence = stored.visit_sequence + 1;
         let date = format_date(new_date);
         let mut set = vec!["#lead.visit_date = :new", "visit_sequence = :sequence"];
@@ -306,7 +309,7 @@ impl Workflow {
             sequence,
             moved: Some(true),
             attendee: Some(attendee),
-            description: None,
+            description: stored.calendar_description.clone(),
         };
         items.push(outbox::put(
             table,

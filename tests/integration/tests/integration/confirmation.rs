@@ -7,6 +7,7 @@
 use reqwest::StatusCode;
 use time::{Date, Duration, OffsetDateTime};
 
+use crate::retention_ttl::{every_item_carries_the_request_ttl, ttls};
 use crate::support::{
     School, TestStack, link_containing, spawn, spawn_with_parameter, unique_address,
 };
@@ -230,6 +231,7 @@ async fn purged_on(app: &TestStack, day: Date) -> u64 {
 
 /// Runs the purge on its date (nothing goes) and the day after (everything goes).
 async fn purged_after_its_date(app: &TestStack, school: &School) {
+    every_item_carries_the_request_ttl(app, &school.request_id).await;
     let date = purge_date(app, school).await;
     assert_eq!(purged_on(app, date).await, 0, "kept on its date");
     assert_ne!(remains(app, school).await.0, 0);
@@ -259,6 +261,7 @@ async fn a_request_never_confirmed_is_purged_seven_days_after_it_was_stored() {
 async fn a_confirmed_request_is_kept_for_the_retention_after_its_last_change_not_seven_days() {
     let app = spawn().await;
     let (school, _) = unconfirmed(&app, "100161").await;
+    let seven_days = every_item_carries_the_request_ttl(&app, &school.request_id).await;
     press_confirm(&app, &school).await;
     // Nobody is in the pool: it needs attention, and stays so (idle).
     settles_in(&app, &school, "needs_attention").await;
@@ -268,6 +271,13 @@ async fn a_confirmed_request_is_kept_for_the_retention_after_its_last_change_not
     // Its first marker said seven days: that day's purge moves it instead of purging.
     assert_eq!(purged_on(&app, today() + Duration::days(8)).await, 0);
     assert_eq!(state(&app, &school).await, "needs_attention");
+    // The moved date moved the TTL of every item that had the seven days' one.
+    assert!(every_item_carries_the_request_ttl(&app, &school.request_id).await > seven_days);
+    let (moved, others) = ttls(&app, &school.request_id).await;
+    assert!(
+        others.values().all(|ttl| *ttl != Some(seven_days)),
+        "{moved}: {others:?}"
+    );
     purged_after_its_date(&app, &school).await;
 }
 

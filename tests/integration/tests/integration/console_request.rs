@@ -5,6 +5,7 @@
 //! replacing a booked second reviewer who dropped out (their calendar entry cancelled); and
 //! renewing a school's forwarded status link.
 
+use local_runner::mailbox::SentMail;
 use reqwest::StatusCode;
 
 use crate::support::{
@@ -728,4 +729,47 @@ async fn a_coordinator_renews_a_schools_forwarded_status_link_with_an_audit_entr
     assert!(html.contains("status link renewed") && html.contains("by the programme team"));
     let (_, text) = app.status_link_was_renewed(&booked, sent).await;
     assert!(text.contains("Our programme team has replaced"), "{text}");
+}
+
+#[tokio::test]
+async fn erasing_a_booked_request_cancels_the_visit_in_the_teams_calendars_and_leaves_no_email_to_the_school()
+ {
+    let app = spawn().await;
+    let (booked, _) = app.booked_team().await;
+    let (id, reference) = (&booked.school.request_id, booked.school.reference.as_str());
+    let stored = app.stored_request(id).await;
+    let second_id = &stored.second.as_ref().expect("a second").reviewer_id;
+    let second = records::reviewers::reviewer_email(&app.table_handle(), second_id)
+        .await
+        .unwrap()
+        .expect("the second's address");
+    let mut coordinator = app.staff_signs_in("coordinator").await.0;
+
+    let (status, html) = act(
+        &mut coordinator,
+        reference,
+        "erase",
+        &[("confirm", reference)],
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let cancelled = |mail: &SentMail| mail.subject.starts_with("Visit cancelled");
+    for reviewer in [&booked.lead, &second] {
+        let mails = app.wait_for_mail_where(reviewer, 1, cancelled).await;
+        let ics = String::from_utf8(mails[0].attachments[0].content.clone()).unwrap();
+        assert!(ics.contains("METHOD:CANCEL") && ics.contains(&format!("UID:{id}@send-review")));
+        let sequence = format!("SEQUENCE:{}", stored.visit_sequence + 1);
+        assert!(ics.contains(&sequence), "{ics}");
+    }
+    // The school asked for the erasure: nothing is sent to it, and nothing of it is kept.
+    assert!(
+        app.items_with_prefix(&format!("REQUEST#{id}"))
+            .await
+            .is_empty()
+    );
+    assert!(app.outbox_items().await.iter().all(|item| {
+        item["to"]
+            .as_s()
+            .is_ok_and(|to| to != &booked.school_contact)
+    }));
 }

@@ -320,9 +320,13 @@ async fn purging_leaves_nothing_under_the_prefix_and_no_items_for_the_request() 
     assert!(items_of(&app, &erased).await.len() >= 6);
 
     // The administrator's command (the right to erasure).
-    let purged = send_review_admin::requests::purge(&store, &erased.reference)
-        .await
-        .unwrap();
+    let purged = send_review_admin::requests::purge(
+        &store,
+        &erased.reference,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
     assert!(purged.objects.len() >= 3, "{:?}", purged.objects);
     let mut out = Vec::new();
     send_review_admin::requests::write_purged(&mut out, &erased.reference, &purged).unwrap();
@@ -355,9 +359,13 @@ async fn purging_leaves_nothing_under_the_prefix_and_no_items_for_the_request() 
     );
     assert!(items_of(&app, &kept).await.len() >= 6);
     assert!(
-        send_review_admin::requests::purge(&store, &erased.reference)
-            .await
-            .is_err()
+        send_review_admin::requests::purge(
+            &store,
+            &erased.reference,
+            time::OffsetDateTime::now_utc()
+        )
+        .await
+        .is_err()
     );
 
     // Retention: once past its date, the scheduled function purges the other request too.

@@ -164,7 +164,8 @@ async fn feedback_a_final_report_asks_the_school_and_each_reviewer_once_and_keep
     }
     let editor_html = app.page(&editor).await;
     assert!(!editor_html.contains("The school's own words"));
-    // A link altered to open the other side's form does not work.
+    // A link altered to open the other side's form does not work: refused as every private
+    // link is.
     let forged = lead_link.replacen(".lead.", ".school.", 1);
-    assert_eq!(app.open(&forged).await.status(), StatusCode::NOT_FOUND);
+    assert_eq!(app.open(&forged).await.status(), StatusCode::FORBIDDEN);
 }

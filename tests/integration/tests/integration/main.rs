@@ -34,6 +34,7 @@ mod preparation;
 mod private_links;
 mod report;
 mod report_status;
+mod retention_ttl;
 mod review_team;
 mod reviewer_details;
 mod scanned_evidence;

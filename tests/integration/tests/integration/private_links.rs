@@ -160,9 +160,13 @@ async fn every_private_route_answers_a_tampered_an_unknown_and_a_purged_link_the
     all_answer(&app, "/offers/", &unknown_offer, "unknown", OFFER_CLOSED).await;
 
     // Purged: the request's links answer as unknown ones do.
-    send_review_admin::requests::purge(&app.evidence_store(), &booked.school.reference)
-        .await
-        .unwrap();
+    send_review_admin::requests::purge(
+        &app.evidence_store(),
+        &booked.school.reference,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
     all_answer(&app, "/status/", &status, "purged", BAD_LINK).await;
     all_answer(&app, "/reviews/", &review, "purged", NOT_ON_REVIEW).await;
     all_answer(&app, "/offers/", &offer, "purged", OFFER_CLOSED).await;

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use aws_sdk_s3::types::{Tag, Tagging};
 use records::evidence::status;
 use reqwest::StatusCode;
 use workflows::evidence::{Checked, state};
@@ -107,6 +108,106 @@ async fn a_file_with_no_scan_result_is_never_received() {
             .unwrap()
             .starts_with("We could not scan the file for malware")
     );
+}
+
+#[tokio::test]
+async fn a_decided_file_carries_the_request_s_ttl_from_the_write_that_decides_it() {
+    // The scanner is down, so the test decides when each file is checked.
+    let app = spawn_with(|config| config.malware_scans = false).await;
+    let school = app.school().await;
+    let store = app.evidence_store();
+    let table = app.table_handle();
+    for (name, scan_tag, decided) in [
+        (
+            "Provision+map",
+            Some(status::NO_THREATS_FOUND),
+            state::RECEIVED,
+        ),
+        ("SEN+report", None, state::REJECTED),
+    ] {
+        let (evidence_id, html, _) = app.add_file(&school, name, "pdf").await;
+        let uploaded = app.upload(&html, PDF, "map.pdf", "application/pdf").await;
+        assert_eq!(uploaded.status(), StatusCode::SEE_OTHER);
+        let key = key_of(&school, &evidence_id);
+        let version = app.evidence_versions(&key).await.remove(0);
+        if let Some(scan_tag) = scan_tag {
+            let tag = Tag::builder()
+                .key("GuardDutyMalwareScanStatus")
+                .value(scan_tag)
+                .build()
+                .unwrap();
+            let tagging = Tagging::builder().tag_set(tag).build().unwrap();
+            let bucket = app.stack.resource("EvidenceBucket");
+            let tagged = store.s3.put_object_tagging().bucket(bucket).key(&key);
+            tagged
+                .version_id(&version)
+                .tagging(tagging)
+                .send()
+                .await
+                .unwrap();
+        }
+        let pk = records::keys::request_pk(&school.request_id);
+        let sk = format!("EVIDENCE#{evidence_id}");
+        let pending = app.item(pk.clone(), &sk).await.unwrap();
+        let pending_ttl = records::store::get_i64(&pending, "expires_at").unwrap();
+        let now = time::OffsetDateTime::now_utc();
+        store
+            .check_upload(&key, Some(&version), status::NO_THREATS_FOUND, now)
+            .await
+            .unwrap();
+        // Read at once, before the stream could bring the retention keeper: the pending day's
+        // TTL gave way to the request's in the same write.
+        let item = app.item(pk, &sk).await.unwrap();
+        assert_eq!(records::store::get_s(&item, "state"), Some(decided));
+        let request_ttl = records::retention::request_ttl(&table, &school.request_id).await;
+        let ttl = records::store::get_i64(&item, "expires_at");
+        assert_eq!(ttl, Some(request_ttl.unwrap().unwrap()));
+        assert!(ttl.unwrap() > pending_ttl);
+    }
+}
+
+#[tokio::test]
+async fn a_file_whose_scan_never_comes_is_rejected_and_deleted_after_an_hour() {
+    // The scanner is down: one upload reaches the bucket, another form is never used.
+    let app = spawn_with(|config| config.malware_scans = false).await;
+    let school = app.school().await;
+    let (sent, html, _) = app.add_file(&school, "Provision+map", "pdf").await;
+    let uploaded = app.upload(&html, PDF, "map.pdf", "application/pdf").await;
+    assert_eq!(uploaded.status(), StatusCode::SEE_OTHER);
+    let (never_sent, _, _) = app.add_file(&school, "SEN+report", "pdf").await;
+    let key = key_of(&school, &sent);
+    assert_eq!(app.evidence_versions(&key).await.len(), 1);
+
+    // Within the hour the sweep leaves them waiting.
+    let now = time::OffsetDateTime::now_utc();
+    let early = app.run_schedule(now + time::Duration::minutes(50)).await;
+    assert_eq!(early["evidence"]["unscanned_rejected"], 0, "{early}");
+    assert_eq!(
+        app.evidence_item(&school, &sent).await.state,
+        state::PENDING
+    );
+
+    // After it, both are rejected with a reason the school can act on, and the object is gone.
+    let late = app.run_schedule(now + time::Duration::minutes(70)).await;
+    assert_eq!(late["evidence"]["unscanned_rejected"], 2, "{late}");
+    for id in [&sent, &never_sent] {
+        let item = app.evidence_item(&school, id).await;
+        assert_eq!(item.state, state::REJECTED);
+        assert!(
+            item.rejected_reason
+                .unwrap()
+                .starts_with("We could not scan the file for malware")
+        );
+    }
+    assert!(app.evidence_versions(&key).await.is_empty());
+    let page = app.text_at(&app.url(&school.evidence())).await;
+    assert!(
+        page.contains("We could not scan the file for malware"),
+        "{page}"
+    );
+    // A second run finds nothing left to do.
+    let again = app.run_schedule(now + time::Duration::minutes(80)).await;
+    assert_eq!(again["evidence"]["unscanned_rejected"], 0, "{again}");
 }
 
 #[tokio::test]

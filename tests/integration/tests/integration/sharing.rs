@@ -309,9 +309,13 @@ async fn follow_up_links_show_both_ways_and_a_purged_original_is_named_not_linke
     assert!(html.contains(&format!(r#"href="{original_path}""#)));
 
     // ...and names it, without a link, once its records are purged.
-    requests::purge(&app.evidence_store(), &reference)
-        .await
-        .unwrap();
+    requests::purge(
+        &app.evidence_store(),
+        &reference,
+        time::OffsetDateTime::now_utc(),
+    )
+    .await
+    .unwrap();
     let gone = app.open(&booked.status_link).await;
     assert_eq!(gone.status(), StatusCode::FORBIDDEN);
     let html = app.page(&follow_up_status).await;

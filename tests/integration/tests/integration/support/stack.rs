@@ -95,8 +95,21 @@ impl TestStack {
         }
     }
 
-    /// Every item whose pk starts with `prefix` (a consistent scan: tests only).
+    /// Every item whose pk starts with `prefix` (a consistent scan: tests only), read once the
+    /// retention keeper has copied each request's TTL backstop onto its partition (a few
+    /// seconds at most), so a snapshot taken just after a change does not race that copy.
     pub async fn items_with_prefix(&self, prefix: &str) -> Vec<records::store::Item> {
+        for _ in 0..50 {
+            let items = self.scan_with_prefix(prefix).await;
+            if ttl_settled(&items) {
+                return items;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        self.scan_with_prefix(prefix).await
+    }
+
+    async fn scan_with_prefix(&self, prefix: &str) -> Vec<records::store::Item> {
         let mut items = Vec::new();
         let mut start = None;
         loop {
@@ -422,4 +435,37 @@ pub fn unique_address(name: &str) -> String {
 
 pub fn template_path() -> PathBuf {
     local_runner::repository_root().join("infra/template.yaml")
+}
+
+/// Whether every item of a request's partition among `items` carries its request's TTL backstop
+/// (or its own earlier one); the retention marker aside. A backstop falls at midnight UTC and
+/// an item's own TTL (a pending upload's day) does not, so a copy still to follow a moved date
+/// counts as unsettled.
+fn ttl_settled(items: &[records::store::Item]) -> bool {
+    use records::store::{get_i64, get_s};
+    let request_ttl = |pk: &str| {
+        items
+            .iter()
+            .find(|i| get_s(i, "pk") == Some(pk) && get_s(i, "sk") == Some("REQUEST"))
+            .and_then(|i| get_i64(i, "expires_at"))
+    };
+    items.iter().all(|item| {
+        let (Some(pk), Some(sk)) = (get_s(item, "pk"), get_s(item, "sk")) else {
+            return true;
+        };
+        if !pk.starts_with("REQUEST#")
+            || sk == "REQUEST"
+            || sk == records::retention::MARKER_SORT_KEY
+        {
+            return true;
+        }
+        let Some(ttl) = request_ttl(pk) else {
+            return true;
+        };
+        match get_i64(item, "expires_at") {
+            Some(own) if own % 86_400 == 0 => own == ttl,
+            Some(own) => own < ttl,
+            None => false,
+        }
+    })
 }
