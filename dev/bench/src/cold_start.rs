@@ -86,6 +86,7 @@ pub async fn run(n: usize) -> anyhow::Result<()> {
 
     // Interleaved, so that a busy moment of the machine falls on every subject alike.
     let mut samples: Vec<Vec<Sample>> = subjects.iter().map(|_| Vec::new()).collect();
+    let mut reads = Vec::new();
     for run in 0..n {
         for (subject, samples) in subjects.iter().zip(&mut samples) {
             let sample = start_once(subject, run)
@@ -93,9 +94,34 @@ pub async fn run(n: usize) -> anyhow::Result<()> {
                 .with_context(|| format!("{} (start {})", subject.name, run + 1))?;
             samples.push(sample);
         }
+        reads.push(reference_read(stack.table_name()).await?);
     }
     report(&subjects, &samples, n);
+    let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
+    println!(
+        "  reference: the branding's GetItem from this process, on a new client's first \
+         connection {:.1} ms, then on that open connection {:.1} ms (medians)",
+        median(reads.iter().map(|(new, _)| ms(new)).collect()),
+        median(reads.iter().map(|(_, open)| ms(open)).collect()),
+    );
     Ok(())
+}
+
+/// One read of the programme's settings (what a page's branding costs) with a client built
+/// now, as a function's first request makes it, and the same read again on its open connection:
+/// the round trip to DynamoDB Local that no page can go below here.
+async fn reference_read(table_name: &str) -> anyhow::Result<(Duration, Duration)> {
+    let aws = records::aws::AwsClients::from_environment().await;
+    let table = records::store::Table {
+        client: aws.dynamodb,
+        name: table_name.to_owned(),
+    };
+    let started = Instant::now();
+    records::programme::get(&table).await?;
+    let new = started.elapsed();
+    let started = Instant::now();
+    records::programme::get(&table).await?;
+    Ok((new, started.elapsed()))
 }
 
 /// The event of a function's first invocation: a typical first request for HTTP functions, an
