@@ -248,20 +248,12 @@ impl Table {
         keys: &[(String, String)],
         attributes: &[&str],
     ) -> Result<Vec<Item>, StoreError> {
-        self.batch_get_reading(keys, attributes, false).await
+        self.batch_get_read(keys, attributes, false).await
     }
 
-    /// [`Table::batch_get`], read consistently (as [`Table::get`] reads): for a few items that
-    /// would otherwise be as many `GetItem`s one after another.
-    pub async fn batch_get_consistent(
-        &self,
-        keys: &[(String, String)],
-        attributes: &[&str],
-    ) -> Result<Vec<Item>, StoreError> {
-        self.batch_get_reading(keys, attributes, true).await
-    }
-
-    async fn batch_get_reading(
+    /// [`Table::batch_get`], read `consistent`ly or not: consistently (as [`Table::get`] reads)
+    /// for a few items that would otherwise be as many `GetItem`s one after another.
+    pub async fn batch_get_read(
         &self,
         keys: &[(String, String)],
         attributes: &[&str],

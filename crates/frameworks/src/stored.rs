@@ -80,7 +80,7 @@ pub async fn catalogue(table: &Table) -> Result<Frameworks, StoreError> {
         .map(|&review_type| (partition(review_type), "CURRENT".to_owned()))
         .collect();
     let pointers = table
-        .batch_get_consistent(&pointers, &["pk", "version"])
+        .batch_get_read(&pointers, &["pk", "version"], true)
         .await?;
     let versions: Vec<(ReviewType, u64)> = ReviewType::ALL
         .iter()
@@ -100,7 +100,7 @@ pub async fn catalogue(table: &Table) -> Result<Frameworks, StoreError> {
         Vec::new()
     } else {
         table
-            .batch_get_consistent(&published, &["pk", "body"])
+            .batch_get_read(&published, &["pk", "body"], true)
             .await?
     };
     let mut frameworks = Vec::new();
