@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use crate::programme::ProgrammeSettings;
-use crate::store::Table;
+use crate::store::{Item, StoreError, Table, get_s};
 use crate::{ConfigError, Env, programme};
 
 const FRESH_FOR: Duration = Duration::from_secs(60);
@@ -85,12 +85,49 @@ impl BrandingSource {
 
     /// The current branding. A read failure falls back rather than failing the page.
     pub async fn current(&self) -> Branding {
-        if let Some((at, branding)) = self.cached.lock().expect("not poisoned").as_ref()
-            && at.elapsed() < FRESH_FOR
-        {
-            return branding.clone();
+        if let Some(branding) = self.fresh() {
+            return branding;
         }
-        let branding = match programme::get(&self.table).await {
+        self.remember(programme::get(&self.table).await)
+    }
+
+    /// The current branding and the items at `keys`, in one consistent `BatchGetItem` when
+    /// the branding must be read too (a page whose other first reads are items: one round
+    /// trip, not two). A failed read fails both; use [`BrandingSource::current`] then.
+    pub async fn current_with(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<(Branding, Vec<Item>), StoreError> {
+        if let Some(branding) = self.fresh() {
+            return Ok((branding, self.table.batch_get_read(keys, &[], true).await?));
+        }
+        let settings = programme::key();
+        let mut all = keys.to_vec();
+        all.push(settings.clone());
+        let mut items = self.table.batch_get_read(&all, &[], true).await?;
+        let is_settings = |item: &Item| {
+            get_s(item, "pk") == Some(settings.0.as_str())
+                && get_s(item, "sk") == Some(settings.1.as_str())
+        };
+        let found = items
+            .iter()
+            .position(is_settings)
+            .map(|at| items.remove(at));
+        let read = found
+            .map(|item| ProgrammeSettings::from_item(&item))
+            .transpose();
+        Ok((self.remember(read), items))
+    }
+
+    fn fresh(&self) -> Option<Branding> {
+        let cached = self.cached.lock().expect("not poisoned");
+        let (at, branding) = cached.as_ref()?;
+        (at.elapsed() < FRESH_FOR).then(|| branding.clone())
+    }
+
+    /// The branding of settings just read, cached; a failed read is not cached.
+    fn remember(&self, read: Result<Option<ProgrammeSettings>, StoreError>) -> Branding {
+        let branding = match read {
             Ok(Some(settings)) => Branding::from(&settings),
             Ok(None) => self.fallback.clone(),
             Err(error) => {

@@ -52,6 +52,13 @@ impl LazyLinkSecret {
         }
     }
 
+    /// Reads the secret if no call has yet, and lets a failure wait for the next `get` (which
+    /// tries again and reports it): a cold start's first request reads it alongside its other
+    /// first reads instead of after them.
+    pub async fn prefetch(&self) {
+        let _ = self.get().await;
+    }
+
     /// The secret, read on the first call; a failed read is tried again on the next.
     pub async fn get(&self) -> Result<&LinkSecret, ConfigError> {
         self.secret

@@ -262,6 +262,11 @@ fn read_item(item: &Item) -> Result<ProgrammeSettings, String> {
     })
 }
 
+/// The settings item's key, for a caller that reads it in one batch with others.
+pub fn key() -> (String, String) {
+    (PK.to_owned(), SK.to_owned())
+}
+
 /// The programme's settings, if they were ever saved (a consistent read: an administrator
 /// expects to see the change they just saved).
 pub async fn get(table: &Table) -> Result<Option<ProgrammeSettings>, StoreError> {

@@ -252,7 +252,8 @@ impl Table {
     }
 
     /// [`Table::batch_get`], read `consistent`ly or not: consistently (as [`Table::get`] reads)
-    /// for a few items that would otherwise be as many `GetItem`s one after another.
+    /// for a few items that would otherwise be as many `GetItem`s one after another. No
+    /// `attributes`: whole items.
     pub async fn batch_get_read(
         &self,
         keys: &[(String, String)],
@@ -270,7 +271,7 @@ impl Table {
                         .map(|(pk, sk)| Item::from([("pk".into(), s(pk)), ("sk".into(), s(sk))]))
                         .collect(),
                 ))
-                .projection_expression(projection.join(", "))
+                .set_projection_expression((!projection.is_empty()).then(|| projection.join(", ")))
                 .consistent_read(consistent);
             for (name, attribute) in projection.iter().zip(attributes) {
                 request = request.expression_attribute_names(name, *attribute);

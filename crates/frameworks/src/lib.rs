@@ -17,7 +17,10 @@ mod tests;
 
 use serde::{Deserialize, Serialize};
 
-pub use stored::{Published, Versioned, catalogue, current, of_request, publish, version};
+pub use stored::{
+    Published, Versioned, catalogue, catalogue_from, current, of_request, pointer_keys, publish,
+    version,
+};
 
 use records::domain::SchoolType;
 use records::domain::request::{FocusArea, FrameworkRef, NamedArea, ReviewType};

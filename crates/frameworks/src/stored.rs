@@ -75,19 +75,31 @@ fn not_stored(review_type: ReviewType, version: u64) -> StoreError {
 /// versions they name, if any: the request form (often a cold start's first request) waits for
 /// one or two round trips instead of one or two per review type.
 pub async fn catalogue(table: &Table) -> Result<Frameworks, StoreError> {
-    let pointers: Vec<(String, String)> = ReviewType::ALL
+    let pointers = table
+        .batch_get_read(&pointer_keys(), &["pk", "version"], true)
+        .await?;
+    catalogue_from(table, &pointers).await
+}
+
+/// The keys of every review type's `CURRENT` pointer, for a page that reads them in one batch
+/// with its other first reads and then calls [`catalogue_from`].
+pub fn pointer_keys() -> Vec<(String, String)> {
+    ReviewType::ALL
         .iter()
         .map(|&review_type| (partition(review_type), "CURRENT".to_owned()))
-        .collect();
-    let pointers = table
-        .batch_get_read(&pointers, &["pk", "version"], true)
-        .await?;
+        .collect()
+}
+
+/// The catalogue from the `CURRENT` pointers read at [`pointer_keys`] (missing ones: the
+/// built-in), reading the published versions they name, if any.
+pub async fn catalogue_from(table: &Table, pointers: &[Item]) -> Result<Frameworks, StoreError> {
     let versions: Vec<(ReviewType, u64)> = ReviewType::ALL
         .iter()
         .map(|&review_type| {
-            let pointer = pointers
-                .iter()
-                .find(|item| get_s(item, "pk") == Some(partition(review_type).as_str()));
+            let pointer = pointers.iter().find(|item| {
+                get_s(item, "pk") == Some(partition(review_type).as_str())
+                    && get_s(item, "sk").is_none_or(|sk| sk == "CURRENT")
+            });
             (review_type, version_named(pointer))
         })
         .collect();

@@ -70,7 +70,9 @@ impl ReviewerPages {
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
-        let branding = self.branding.current().await;
+        // Every page here checks a signed link: on a cold start the secret's first read goes
+        // out with the branding's rather than after it.
+        let (branding, ()) = tokio::join!(self.branding.current(), self.links.prefetch());
         web::site::public_pages(request, &self.site_origin, &branding, |request| {
             self.route(&branding, request)
         })

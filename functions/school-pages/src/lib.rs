@@ -118,15 +118,27 @@ impl SchoolPages {
     }
 
     pub async fn handle(&self, request: Request) -> Response<Body> {
-        let branding = self.branding.current().await;
+        // A page's first reads go out together rather than one after another: the link secret
+        // (read once per cold start; nearly every page checks or makes a link) beside the
+        // branding, which the request form reads in one batch with the review types'
+        // frameworks.
+        let on_form = request.uri().path() == "/request";
+        let ((branding, frameworks), ()) =
+            tokio::join!(self.first_reads(on_form), self.links.prefetch());
         let origin = web::http::origin_of(&self.site_url);
         web::site::public_pages(request, &origin, &branding, |request| {
-            self.route(&branding, request)
+            self.route(&branding, request, frameworks)
         })
         .await
     }
 
-    async fn route(&self, branding: &Branding, request: Request) -> Response<Body> {
+    /// `frameworks`: read for the request form's routes (`None` there when unreadable).
+    async fn route(
+        &self,
+        branding: &Branding,
+        request: Request,
+        frameworks: Option<Frameworks>,
+    ) -> Response<Body> {
         let branding = branding.clone();
         let now = OffsetDateTime::now_utc();
         match web::http::route_key(&request).as_str() {
@@ -149,9 +161,10 @@ impl SchoolPages {
                     focus_scope: "all".into(),
                     ..RawReviewRequest::default()
                 };
-                self.request_form(&branding, &form, &[], now).await
+                self.request_form(&branding, &form, &[], frameworks, now)
+                    .await
             }
-            "POST /request" => self.submit(&branding, &request, now).await,
+            "POST /request" => self.submit(&branding, &request, frameworks, now).await,
             "GET /request/sent/{reference}" => {
                 match path_parameter(&request, "reference").parse::<Reference>() {
                     Ok(reference) => web::http::page(
@@ -225,9 +238,10 @@ impl SchoolPages {
         &self,
         branding: &Branding,
         request: &Request,
+        frameworks: Option<Frameworks>,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        let Some(frameworks) = self.frameworks().await else {
+        let Some(frameworks) = frameworks else {
             return unavailable(branding);
         };
         let (token, request_to_store) =
@@ -251,7 +265,9 @@ impl SchoolPages {
                 field: "urn",
                 message: "This copy of the form has expired or was not served by this site, so we have not sent it. Check your answers and send the form again.".into(),
             }];
-            return self.request_form(branding, &raw, &expired, now).await;
+            return self
+                .request_form(branding, &raw, &expired, Some(frameworks), now)
+                .await;
         }
         let ip = web::http::source_ip(request);
         match self.intake.submit(&request_to_store, &IdempotencyKey::Form(token), &ip, now).await {
@@ -678,11 +694,10 @@ impl SchoolPages {
         branding: &Branding,
         form: &RawReviewRequest,
         errors: &[records::domain::request::FieldError],
+        frameworks: Option<Frameworks>,
         now: OffsetDateTime,
     ) -> Response<Body> {
-        // Two services, read at once (on a cold start, the secret's first read).
-        let (links, frameworks) = tokio::join!(self.links.get(), self.frameworks());
-        let links = match links {
+        let links = match self.links.get().await {
             Ok(links) => links,
             Err(error) => {
                 tracing::error!(%error, "the link secret is unreadable");
@@ -702,12 +717,25 @@ impl SchoolPages {
         web::http::page(status, page.render())
     }
 
-    /// The framework each review type's new requests get (logged when unreadable).
-    async fn frameworks(&self) -> Option<Frameworks> {
-        frameworks::catalogue(&self.table)
+    /// The branding and, for the request form, the framework each review type's new requests
+    /// get (`None` when unreadable, logged).
+    async fn first_reads(&self, on_form: bool) -> (Branding, Option<Frameworks>) {
+        if !on_form {
+            return (self.branding.current().await, None);
+        }
+        let read = match self
+            .branding
+            .current_with(&frameworks::pointer_keys())
             .await
-            .map_err(|error| tracing::error!(%error, "reading the review frameworks failed"))
-            .ok()
+        {
+            Ok((branding, pointers)) => {
+                let catalogue = frameworks::catalogue_from(&self.table, &pointers).await;
+                return (branding, catalogue.map_err(log_frameworks_error).ok());
+            }
+            Err(error) => error,
+        };
+        log_frameworks_error(read);
+        (self.branding.current().await, None)
     }
 }
 
@@ -765,4 +793,8 @@ fn unavailable(branding: &Branding) -> Response<Body> {
         ],
         ("/", "Go to the start page"),
     )
+}
+
+fn log_frameworks_error(error: records::store::StoreError) {
+    tracing::error!(%error, "reading the review frameworks failed");
 }

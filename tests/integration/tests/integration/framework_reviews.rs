@@ -103,6 +103,33 @@ async fn the_form_and_the_api_offer_each_type_its_own_areas_and_refuse_another_t
     assert!(conditions.contains(CLASSROOM.0), "{conditions}");
 }
 
+/// The form reads the programme's settings with the frameworks' pointers in one batch while
+/// its branding is not cached, then the pointers alone: either way it shows both as stored.
+#[tokio::test]
+async fn the_form_shows_the_programmes_settings_and_the_frameworks_as_published_when_read_together()
+{
+    let app = spawn().await;
+    let settings = records::programme::ProgrammeSettings::new(
+        "Riverside SEND Partnership",
+        "partnership@example.org",
+    );
+    records::programme::put(&app.table_handle(), &settings)
+        .await
+        .unwrap();
+    let first = app.page(&app.url("/request")).await;
+    assert!(first.contains("Riverside SEND Partnership"), "{first}");
+    assert!(first.contains(CLASSROOM.1) && !first.contains(RENAMED));
+
+    // Published after the branding was cached: the next form reads the pointers again.
+    publish_renamed_classroom_area(&app).await;
+    let next = app.page(&app.url("/request")).await;
+    assert!(next.contains("Riverside SEND Partnership"), "{next}");
+    assert!(
+        next.contains(RENAMED) && !next.contains(CLASSROOM.1),
+        "{next}"
+    );
+}
+
 #[tokio::test]
 async fn a_ta_review_keeps_its_framework_version_when_a_new_one_is_published_mid_review() {
     let app = spawn().await;
