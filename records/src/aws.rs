@@ -3,7 +3,9 @@
 //! Locally the very same code talks to DynamoDB Local and moto: only the endpoint URLs differ,
 //! through the SDK's standard `AWS_ENDPOINT_URL_<SERVICE>` variables.
 
-use aws_config::environment::EnvironmentVariableCredentialsProvider;
+use aws_config::environment::{
+    EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider,
+};
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_smithy_http_client::proxy::ProxyConfig;
 use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
@@ -30,12 +32,13 @@ pub struct AwsClients {
 }
 
 impl AwsClients {
-    /// The SDK's standard configuration, with two cuts to a cold start that change nothing a
-    /// call does: one HTTPS client shared by every client, whose TLS setup (the system's CA
+    /// The SDK's standard configuration, with cuts to a cold start that change nothing a call
+    /// does: one HTTPS client shared by every client, whose TLS setup (the system's CA
     /// certificates) waits for the first call ([`lazy_https_client`]); and, when the
-    /// credentials are in the environment (Lambda puts the execution role's there), reading
-    /// them there directly, since the default chain, which would find them there first too,
-    /// builds an STS client (and its TLS setup) at init for web identity.
+    /// credentials and the region are in the environment (Lambda puts the execution role's
+    /// credentials and its region there), reading them there directly, since the default
+    /// chains, which would find them there first too, build an STS client (and its TLS setup)
+    /// for web identity and an instance metadata client for the region at init.
     pub async fn from_environment() -> Self {
         let mut loader =
             aws_config::defaults(BehaviorVersion::latest()).http_client(lazy_https_client());
@@ -43,6 +46,11 @@ impl AwsClients {
             && std::env::var_os("AWS_SECRET_ACCESS_KEY").is_some()
         {
             loader = loader.credentials_provider(EnvironmentVariableCredentialsProvider::new());
+        }
+        if std::env::var_os("AWS_REGION").is_some()
+            || std::env::var_os("AWS_DEFAULT_REGION").is_some()
+        {
+            loader = loader.region(EnvironmentVariableRegionProvider::new());
         }
         Self::from_sdk_config(&loader.load().await)
     }
