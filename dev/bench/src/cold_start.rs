@@ -72,7 +72,7 @@ pub async fn run(n: usize) -> anyhow::Result<()> {
             binary: binaries.join(&function.binary),
             variables: stack.function_variables(&function.logical_id).clone(),
             event: first_event(&function, &stack)?,
-            is_page: function.binary.ends_with("-pages"),
+            is_page: function.binary.ends_with("-pages") || function.binary == "console",
         });
     }
     for subject in &subjects {
@@ -84,6 +84,10 @@ pub async fn run(n: usize) -> anyhow::Result<()> {
         }
     }
 
+    let link_secret = subjects
+        .iter()
+        .find_map(|subject| subject.variables.get("LINK_SECRET_ARN").cloned())
+        .ok_or_else(|| anyhow!("no function names the link secret"))?;
     // Interleaved, so that a busy moment of the machine falls on every subject alike.
     let mut samples: Vec<Vec<Sample>> = subjects.iter().map(|_| Vec::new()).collect();
     let mut reads = Vec::new();
@@ -94,34 +98,65 @@ pub async fn run(n: usize) -> anyhow::Result<()> {
                 .with_context(|| format!("{} (start {})", subject.name, run + 1))?;
             samples.push(sample);
         }
-        reads.push(reference_read(stack.table_name()).await?);
+        reads.push(reference_read(stack.table_name(), &link_secret).await?);
     }
     report(&subjects, &samples, n);
     let ms = |d: &Duration| d.as_secs_f64() * 1000.0;
+    let column = |pick: fn(&ReferenceReads) -> Duration| {
+        median(reads.iter().map(|read| ms(&pick(read))).collect())
+    };
     println!(
-        "  reference: the branding's GetItem from this process, on a new client's first \
-         connection {:.1} ms, then on that open connection {:.1} ms (medians)",
-        median(reads.iter().map(|(new, _)| ms(new)).collect()),
-        median(reads.iter().map(|(_, open)| ms(open)).collect()),
+        "  reference, from this process (medians): the branding's GetItem on a new client's \
+         first connection {:.1} ms, then on that open connection {:.1} ms; the link secret's \
+         GetSecretValue {:.1} ms, then {:.1} ms",
+        column(|read| read.item_new),
+        column(|read| read.item_open),
+        column(|read| read.secret_new),
+        column(|read| read.secret_open),
     );
     Ok(())
 }
 
-/// One read of the programme's settings (what a page's branding costs) with a client built
-/// now, as a function's first request makes it, and the same read again on its open connection:
-/// the round trip to DynamoDB Local that no page can go below here.
-async fn reference_read(table_name: &str) -> anyhow::Result<(Duration, Duration)> {
+/// The first reads a page makes, each timed on a new connection and again on the open one.
+struct ReferenceReads {
+    item_new: Duration,
+    item_open: Duration,
+    secret_new: Duration,
+    secret_open: Duration,
+}
+
+/// The programme's settings (what a page's branding costs) and the link secret, read with
+/// clients built now, as a function's first request makes them, then again on their open
+/// connections: the round trips to DynamoDB Local and moto that no page can go below here.
+async fn reference_read(table_name: &str, secret_arn: &str) -> anyhow::Result<ReferenceReads> {
     let aws = records::aws::AwsClients::from_environment().await;
     let table = records::store::Table {
-        client: aws.dynamodb,
+        client: aws.dynamodb.clone(),
         name: table_name.to_owned(),
     };
+    let item = async || records::programme::get(&table).await.map(drop);
+    let secret = async || {
+        let read = aws.secrets.get_secret_value().secret_id(secret_arn);
+        read.send().await.map(drop)
+    };
     let started = Instant::now();
-    records::programme::get(&table).await?;
-    let new = started.elapsed();
+    item().await?;
+    let item_new = started.elapsed();
     let started = Instant::now();
-    records::programme::get(&table).await?;
-    Ok((new, started.elapsed()))
+    item().await?;
+    let item_open = started.elapsed();
+    let started = Instant::now();
+    secret().await?;
+    let secret_new = started.elapsed();
+    let started = Instant::now();
+    secret().await?;
+    let secret_open = started.elapsed();
+    Ok(ReferenceReads {
+        item_new,
+        item_open,
+        secret_new,
+        secret_open,
+    })
 }
 
 /// The event of a function's first invocation: a typical first request for HTTP functions, an
@@ -305,8 +340,17 @@ fn lambda_environment(name: &str, runtime_api: &str) -> Vec<(String, String)> {
     ] {
         vars.push((name.to_owned(), value.to_owned()));
     }
+    // Lambda's AL2023 keeps the trusted CA certificates in one bundle file (its certificate
+    // directory holds that bundle and its trust variant); Debian adds a directory of a link
+    // per certificate, which the SDK's TLS setup reads file by file on top of the bundle. The
+    // machine's bundle alone stands in for AL2023's.
+    if std::path::Path::new(DEBIAN_CA_BUNDLE).is_file() {
+        vars.push(("SSL_CERT_FILE".to_owned(), DEBIAN_CA_BUNDLE.to_owned()));
+    }
     vars
 }
+
+const DEBIAN_CA_BUNDLE: &str = "/etc/ssl/certs/ca-certificates.crt";
 
 /// The peak resident set size of a live process, from /proc (Linux).
 fn peak_rss_kib(pid: u32) -> Option<u64> {
