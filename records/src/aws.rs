@@ -136,6 +136,7 @@ impl AwsClients {
 /// constructed, to load the CA certificates early; this one builds its connector on the first
 /// call, once (cached per connection settings), so a cold start pays for it only if it calls AWS.
 pub fn lazy_https_client() -> SharedHttpClient {
+    preload_trust_store();
     let client = Builder::new().build_with_connector_fn(|settings, components| {
         let mut connector =
             ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
@@ -147,6 +148,20 @@ pub fn lazy_https_client() -> SharedHttpClient {
         connector.build()
     });
     LazyHttpClient(client).into_shared()
+}
+
+/// Loads the system's CA certificates on a thread of its own, once per process: the SDK keeps
+/// them for the process, so a cold start's first AWS call finds them loaded while init goes on
+/// meanwhile (building a connector is the SDK's one way to load them; this one is dropped).
+fn preload_trust_store() {
+    static STARTED: std::sync::Once = std::sync::Once::new();
+    STARTED.call_once(|| {
+        std::thread::spawn(|| {
+            ConnectorBuilder::default()
+                .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
+                .build()
+        });
+    });
 }
 
 /// Skips the SDK's validation-time connector (the default `validate_base_client_config` does
