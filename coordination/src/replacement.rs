@@ -14,7 +14,9 @@ use records::domain::request::long_date;
 use records::lifecycle::{Action, Guard, RequestState};
 use records::links::EmailLinks;
 use records::outbox::{self, OutboxEmail, Programme, RenderError, RenderedEmail};
-use records::request::{StoredRequest, TeamMember, TimelineEvent, second_state, timeline_put};
+use records::request::{
+    SEQUENCE_SEEN, StoredRequest, TeamMember, TimelineEvent, second_state, timeline_put,
+};
 use records::store::{Transacted, dynamo_error, n, s};
 use serde::{Deserialize, Serialize};
 use time::format_description::well_known::Rfc3339;
@@ -269,7 +271,9 @@ impl Coordination {
 /// for the new one. A lead's place is offered again for the booked day only (the request is
 /// "offered" until the new lead answers; the second keeps their place), and the old lead is
 /// not asked again.
-/// The calendar's SEQUENCE goes up (the old reviewer's entry is cancelled with it).
+/// The calendar's SEQUENCE goes up (the old reviewer's entry is cancelled with it), from the one
+/// read: a plan change or a date move in between makes the page's action stale instead of
+/// sending a second file with the same SEQUENCE.
 fn request_update(
     table: &str,
     stored: &StoredRequest,
@@ -282,6 +286,7 @@ fn request_update(
         .key("pk", s(records::keys::request_pk(&stored.id)))
         .key("sk", s("REQUEST"))
         .expression_attribute_values(":sequence", n(stored.visit_sequence + 1))
+        .expression_attribute_values(":seen_sequence", n(stored.visit_sequence))
         .expression_attribute_names("#state", "state")
         .expression_attribute_values(":offer", s(offer_id))
         .expression_attribute_values(":accepted", s(RequestState::Accepted.as_str()))
@@ -294,10 +299,11 @@ fn request_update(
                  list_append(if_not_exists(excluded_reviewers, :none), :old_list), \
                  visit_sequence = :sequence REMOVE #lead",
             )
-            .condition_expression(
+            .condition_expression(format!(
                 "#state = :accepted AND #lead.reviewer_id = :old \
-                 AND attribute_not_exists(open_offer) AND attribute_not_exists(date_change)",
-            )
+                 AND attribute_not_exists(open_offer) AND attribute_not_exists(date_change) \
+                 AND {SEQUENCE_SEEN}"
+            ))
             .expression_attribute_names("#lead", "lead")
             .expression_attribute_values(":offered", s(RequestState::Offered.as_str()))
             .expression_attribute_values(
@@ -314,9 +320,10 @@ fn request_update(
                 "SET second_state = :offered, second_offer = :offer, visit_sequence = :sequence \
                  REMOVE #second",
             )
-            .condition_expression(
-                "#state = :accepted AND second_state = :booked AND #second.reviewer_id = :old",
-            )
+            .condition_expression(format!(
+                "#state = :accepted AND second_state = :booked AND #second.reviewer_id = :old \
+                 AND {SEQUENCE_SEEN}"
+            ))
             .expression_attribute_names("#second", "second")
             .expression_attribute_values(":offered", s(second_state::OFFERED))
             .expression_attribute_values(":booked", s(second_state::ACCEPTED)),

@@ -2,6 +2,19 @@
 //! their capacity for that term.
 
 use super::*;
+use records::request::SEQUENCE_SEEN;
+
+/// How often an acceptance reads the request again after a change raised the calendar's
+/// SEQUENCE between its reading and its write.
+const SEQUENCE_ATTEMPTS: usize = 3;
+
+/// One try at an acceptance.
+enum Attempt {
+    Answered(Answer),
+    /// The request's calendar SEQUENCE moved on since `stored` was read (a plan change, a date
+    /// move): nothing was stored; this is the request as it is now.
+    SequenceMoved(Box<StoredRequest>),
+}
 
 impl Workflow {
     /// The reviewer accepts offer `offer_id` and visits on `visit_date`.
@@ -14,18 +27,56 @@ impl Workflow {
         let Some(offer) = self.offer(offer_id).await? else {
             return Ok(Answer::Closed);
         };
-        if offer.state != offer_state::OPEN || now.unix_timestamp() >= offer.expires_at {
-            return Ok(Answer::Closed);
-        }
-        let (Some(stored), Some(reviewer)) = (
-            self.request(&offer.request_id).await?,
-            self.reviewer(&offer.reviewer_id).await?,
-        ) else {
+        let Some(stored) = self.request(&offer.request_id).await? else {
             return Ok(Answer::Closed);
         };
+        self.accept_as_read(offer_id, stored, visit_date, now).await
+    }
+
+    /// [`Workflow::accept`] from `stored`, a reading of the offer's request that may be out of
+    /// date. The write holds the calendar's SEQUENCE to the one read, so that a change which
+    /// raised it in between (and sent a file with it) is not answered by a second file with the
+    /// same SEQUENCE: the acceptance reads the request again and tries once more.
+    pub async fn accept_as_read(
+        &self,
+        offer_id: &str,
+        mut stored: StoredRequest,
+        visit_date: Date,
+        now: OffsetDateTime,
+    ) -> Result<Answer, WorkflowError> {
+        for _ in 0..SEQUENCE_ATTEMPTS {
+            match self.accept_once(offer_id, &stored, visit_date, now).await? {
+                Attempt::Answered(answer) => return Ok(answer),
+                Attempt::SequenceMoved(now_stored) => stored = *now_stored,
+            }
+        }
+        // Changed under it every time: nothing stored; the reviewer's page says to try again.
+        Ok(Answer::Closed)
+    }
+
+    async fn accept_once(
+        &self,
+        offer_id: &str,
+        stored: &StoredRequest,
+        visit_date: Date,
+        now: OffsetDateTime,
+    ) -> Result<Attempt, WorkflowError> {
+        let answered = |answer| Ok(Attempt::Answered(answer));
+        let Some(offer) = self.offer(offer_id).await? else {
+            return answered(Answer::Closed);
+        };
+        if offer.state != offer_state::OPEN || now.unix_timestamp() >= offer.expires_at {
+            return answered(Answer::Closed);
+        }
+        let Some(reviewer) = self.reviewer(&offer.reviewer_id).await? else {
+            return answered(Answer::Closed);
+        };
+        if offer.request_id != stored.id {
+            return answered(Answer::Closed);
+        }
         let (offeree, action) = (Person::Offeree, Action::AnswerOffer);
-        if allowed_on(&stored, None, offeree, action, now.date()).is_err() {
-            return Ok(Answer::Closed);
+        if allowed_on(stored, None, offeree, action, now.date()).is_err() {
+            return answered(Answer::Closed);
         }
         if let Err(reason) = check_visit_date(
             visit_date,
@@ -33,12 +84,12 @@ impl Workflow {
             &reviewer,
             now.date(),
         ) {
-            return Ok(Answer::InvalidDate(reason));
+            return answered(Answer::InvalidDate(reason));
         }
         if (offer.role == Role::Second || offer.visit_date.is_some())
             && offer.visit_date.as_deref() != Some(&format_date(visit_date))
         {
-            return Ok(Answer::InvalidDate(
+            return answered(Answer::InvalidDate(
                 "The visit date is fixed: the visit is booked for that day".into(),
             ));
         }
@@ -96,9 +147,10 @@ impl Workflow {
                     let wants_second =
                         matching::needs_second_reviewer(&stored.request, &self.settings().await);
                     let mut builder = update(table, &request_pk(&stored.id), "REQUEST")
-                    .condition_expression(
-                        "#state = :offered AND open_offer = :offer AND attribute_not_exists(#lead)",
-                    )
+                    .condition_expression(format!(
+                        "#state = :offered AND open_offer = :offer AND attribute_not_exists(#lead) \
+                         AND {SEQUENCE_SEEN}"
+                    ))
                     .expression_attribute_names("#state", "state")
                     .expression_attribute_names("#lead", "lead")
                     .expression_attribute_values(":accepted", s(RequestState::Accepted.as_str()))
@@ -119,16 +171,18 @@ impl Workflow {
                     // Booked: the visit is the next activity the purge date waits for.
                     retention::moved_by(builder, self.activity(visit_date).await)
                         .expression_attribute_values(":sequence", n(sequence))
+                        .expression_attribute_values(":seen_sequence", n(stored.visit_sequence))
                 }
                 Role::Second => update(table, &request_pk(&stored.id), "REQUEST")
                     .update_expression(
                         "SET #second = :member, second_state = :accepted, \
                          visit_sequence = :sequence REMOVE second_offer",
                     )
-                    .condition_expression(
+                    .condition_expression(format!(
                         "#state = :request_accepted AND second_state = :offered \
-                     AND second_offer = :offer AND attribute_not_exists(#second)",
-                    )
+                         AND second_offer = :offer AND attribute_not_exists(#second) \
+                         AND {SEQUENCE_SEEN}"
+                    ))
                     .expression_attribute_names("#state", "state")
                     .expression_attribute_names("#second", "second")
                     .expression_attribute_values(":member", member_value)
@@ -139,7 +193,8 @@ impl Workflow {
                     )
                     .expression_attribute_values(":offered", s(second_state::OFFERED))
                     .expression_attribute_values(":offer", s(offer_id))
-                    .expression_attribute_values(":sequence", n(sequence)),
+                    .expression_attribute_values(":sequence", n(sequence))
+                    .expression_attribute_values(":seen_sequence", n(stored.visit_sequence)),
             };
         let mut items = vec![
             update(table, &offer_pk(offer_id), "OFFER")
@@ -155,7 +210,7 @@ impl Workflow {
                 .into_item(),
             request_update.into_item(),
             capacity_guard(table, &reviewer_pk, term, &reviewer),
-            history_put(table, &reviewer_pk, &member, &stored),
+            history_put(table, &reviewer_pk, &member, stored),
             timeline_put(
                 table,
                 &stored.id,
@@ -185,20 +240,29 @@ impl Workflow {
                 table,
                 Some(&stored.id),
                 stored.request.contact.email.as_str(),
-                &confirmation(true, Attendee::school(&stored)),
+                &confirmation(true, Attendee::school(stored)),
                 now,
             ));
         }
         match self.commit(items).await? {
-            Transacted::Committed => Ok(Answer::Accepted),
+            Transacted::Committed => answered(Answer::Accepted),
             // Only the capacity guard refused: the term is full. Otherwise the offer or the
-            // request moved on (answered, expired, someone else accepted).
+            // request moved on (answered, expired, someone else accepted), or only the
+            // calendar's SEQUENCE did.
             cancelled @ Transacted::Cancelled(_)
                 if cancelled.failed_at(2) && !cancelled.failed_at(0) && !cancelled.failed_at(1) =>
             {
-                Ok(Answer::AtCapacity)
+                answered(Answer::AtCapacity)
             }
-            Transacted::Cancelled(_) => Ok(Answer::Closed),
+            cancelled @ Transacted::Cancelled(_) if cancelled.failed_at(1) => {
+                match self.request(&stored.id).await? {
+                    Some(now_stored) if now_stored.visit_sequence != stored.visit_sequence => {
+                        Ok(Attempt::SequenceMoved(Box::new(now_stored)))
+                    }
+                    _ => answered(Answer::Closed),
+                }
+            }
+            Transacted::Cancelled(_) => answered(Answer::Closed),
         }
     }
 }

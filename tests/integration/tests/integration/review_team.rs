@@ -1,9 +1,11 @@
 //! After the lead accepts: the second reviewer of a review team, the reviewer's review page,
 //! and moving the visit date (one side asks, the other confirms or keeps it).
 
+use aws_sdk_dynamodb::types::AttributeValue;
 use reqwest::StatusCode;
 use time::{Duration, Weekday};
 use workflows::matching::Term;
+use workflows::offers::{Answer, Workflow};
 
 use crate::support::{
     Answered, Booked, TestStack, body, day, link_containing, mail_starting, offer_link,
@@ -231,4 +233,63 @@ async fn the_lead_asks_to_move_the_visit_and_the_school_confirms_then_the_school
     let request = app.stored_request(&request_id).await;
     assert_eq!(request.lead.unwrap().visit_date, new_date);
     assert!(request.date_change.is_none());
+}
+
+#[tokio::test]
+async fn a_second_reviewer_joining_after_another_change_raised_the_calendar_sends_the_sequence_after_it()
+ {
+    // The acceptance read the request (SEQUENCE 0); another change then raised it to 1 in its
+    // own write (and sent a file with it) before the acceptance wrote. The acceptance's write
+    // holds the SEQUENCE to the one it read, so it fails, reads again and sends 2, never a
+    // second file with 1.
+    let app = spawn().await;
+    app.send_reviews_take_a_second_reviewer().await;
+    let (lead, second) = (unique_address("lead"), unique_address("second"));
+    app.import_reviewers(&[
+        reviewer_row("Ada Lead", &lead, 204, "primary", 2, "900001"),
+        second_row("Bea Second", &second, 204, "primary", "900002"),
+    ])
+    .await;
+    let school = unique_address("school");
+    let request_id = booked(&app, &lead, &school).await.school.request_id;
+    app.wait_for_mail(&second, 1).await;
+    let read_before = app.stored_request(&request_id).await;
+    assert_eq!(read_before.visit_sequence, 0);
+    let offer_id = read_before
+        .second_offer
+        .clone()
+        .expect("the second's offer");
+
+    app.dynamodb()
+        .update_item()
+        .table_name(app.table())
+        .key(
+            "pk",
+            AttributeValue::S(records::keys::request_pk(&request_id)),
+        )
+        .key("sk", AttributeValue::S("REQUEST".into()))
+        .update_expression("SET visit_sequence = :one")
+        .expression_attribute_values(":one", AttributeValue::N("1".into()))
+        .send()
+        .await
+        .unwrap();
+    let workflow = Workflow::from_env(
+        app.stack.function_env("ReviewerPagesFunction"),
+        &app.stack.aws,
+    )
+    .unwrap();
+    let now = time::OffsetDateTime::now_utc();
+    let answer = workflow
+        .accept_as_read(&offer_id, read_before, visit_day(), now)
+        .await
+        .unwrap();
+    assert_eq!(answer, Answer::Accepted);
+
+    let request = app.stored_request(&request_id).await;
+    assert_eq!(request.visit_sequence, 2);
+    assert_eq!(request.second_state.as_deref(), Some("accepted"));
+    let mails = app.wait_for_mail(&second, 2).await;
+    let booked = mail_starting(&mails, "Visit booked");
+    let ics = String::from_utf8_lossy(&booked.attachments[0].content).replace("\r\n ", "");
+    assert!(ics.contains("\r\nSEQUENCE:2\r\n"), "{ics}");
 }
