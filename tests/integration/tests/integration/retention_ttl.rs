@@ -165,7 +165,7 @@ async fn put_item(app: &TestStack, request_id: &str, sk: &str, ttl: Option<i64>)
 }
 
 #[tokio::test]
-async fn retention_ttl_a_moved_purge_date_moves_the_copies_and_never_raises_an_own_shorter_ttl() {
+async fn a_moved_purge_date_moves_the_copies_and_never_raises_an_own_shorter_ttl() {
     let (app, id, first, copies) = unconfirmed("100171").await;
     let day = 86_400;
     // An item with its own shorter life, one with a longer one (it gets the request's), a new
@@ -221,7 +221,7 @@ async fn retention_ttl_a_moved_purge_date_moves_the_copies_and_never_raises_an_o
 }
 
 #[tokio::test]
-async fn retention_ttl_an_item_written_without_the_request_s_ttl_gets_it_back() {
+async fn an_item_written_without_the_request_s_ttl_gets_it_back() {
     let (app, id, ttl, others) = unconfirmed("100172").await;
     let (sk, _) = others
         .iter()
@@ -278,7 +278,7 @@ fn filters_of(template: &Template, binary: &str) -> Vec<serde_json::Value> {
 }
 
 #[test]
-fn retention_ttl_the_matcher_sees_only_requests_needing_a_reviewer() {
+fn the_matcher_sees_only_requests_needing_a_reviewer() {
     let template = Template::load(&crate::support::template_path()).unwrap();
     let matcher = filters_of(&template, "matcher");
     let keeper = filters_of(&template, "retention-keeper");
