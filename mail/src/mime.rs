@@ -34,7 +34,10 @@ pub fn message(
     let to: Mailbox = to
         .parse()
         .map_err(|_| MailError::Render("the recipient address is invalid".into()))?;
-    let body = MultiPart::alternative_plain_html(rendered.text, rendered.html);
+    let body = MultiPart::alternative_plain_html(
+        one_kind_of_line_break(rendered.text),
+        one_kind_of_line_break(rendered.html),
+    );
     let body = if rendered.attachments.is_empty() {
         body
     } else {
@@ -65,6 +68,17 @@ pub fn message(
         .multipart(body)
         .map_err(|e| MailError::Render(e.to_string()))?;
     Ok(message.formatted())
+}
+
+/// Every line break a line feed, which lettre writes as CRLF: it leaves a carriage return on
+/// its own as it is, and a mail server may refuse a message with a bare CR, or read it as a
+/// line break (found by the MIME fuzz target, in a 7-bit text part).
+fn one_kind_of_line_break(text: String) -> String {
+    if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', "\n")
+    } else {
+        text
+    }
 }
 
 /// The `Subject` header. lettre encodes a subject word by word and leaves a word that already
@@ -156,5 +170,32 @@ mod tests {
             format!("From: =?utf-8?b?{shown}?= <reviews@example.org>")
         );
         assert!(!raw.lines().any(|l| l.starts_with("Bcc")), "{raw}");
+    }
+
+    /// Found by the MIME fuzz target: a carriage return on its own in the text went into the
+    /// message as it was (a bare CR). Every line break is CRLF, and each reads back as one.
+    #[test]
+    fn a_carriage_return_on_its_own_is_a_line_break() {
+        let rendered = RenderedEmail {
+            subject: "Visit booked".into(),
+            text: "first\rsecond\r\nthird\nfourth".into(),
+            html: "<p>one\rtwo</p>".into(),
+            attachments: Vec::new(),
+        };
+        let raw = message("Oak", "reviews@example.org", "school@example.org", rendered)
+            .expect("a message");
+        for (i, &b) in raw.iter().enumerate() {
+            assert!(
+                b != b'\r' || raw.get(i + 1) == Some(&b'\n'),
+                "a bare CR at {i}"
+            );
+            assert!(
+                b != b'\n' || (i > 0 && raw[i - 1] == b'\r'),
+                "a bare LF at {i}"
+            );
+        }
+        let raw = String::from_utf8(raw).expect("7-bit parts");
+        assert!(raw.contains("first\r\nsecond\r\nthird\r\nfourth"), "{raw}");
+        assert!(raw.contains("<p>one\r\ntwo</p>"), "{raw}");
     }
 }
