@@ -30,7 +30,7 @@ impl Workflow {
         let Some(stored) = self.request(&offer.request_id).await? else {
             return Ok(Answer::Closed);
         };
-        self.accept_as_read(offer_id, stored, visit_date, now).await
+        self.accept_read(&offer, stored, visit_date, now).await
     }
 
     /// [`Workflow::accept`] from `stored`, a reading of the offer's request that may be out of
@@ -40,12 +40,26 @@ impl Workflow {
     pub async fn accept_as_read(
         &self,
         offer_id: &str,
+        stored: StoredRequest,
+        visit_date: Date,
+        now: OffsetDateTime,
+    ) -> Result<Answer, WorkflowError> {
+        let Some(offer) = self.offer(offer_id).await? else {
+            return Ok(Answer::Closed);
+        };
+        self.accept_read(&offer, stored, visit_date, now).await
+    }
+
+    /// The acceptance of `offer` (as read; the write holds it to being open) from `stored`.
+    async fn accept_read(
+        &self,
+        offer: &Offer,
         mut stored: StoredRequest,
         visit_date: Date,
         now: OffsetDateTime,
     ) -> Result<Answer, WorkflowError> {
         for _ in 0..SEQUENCE_ATTEMPTS {
-            match self.accept_once(offer_id, &stored, visit_date, now).await? {
+            match self.accept_once(offer, &stored, visit_date, now).await? {
                 Attempt::Answered(answer) => return Ok(answer),
                 Attempt::SequenceMoved(now_stored) => stored = *now_stored,
             }
@@ -56,15 +70,13 @@ impl Workflow {
 
     async fn accept_once(
         &self,
-        offer_id: &str,
+        offer: &Offer,
         stored: &StoredRequest,
         visit_date: Date,
         now: OffsetDateTime,
     ) -> Result<Attempt, WorkflowError> {
         let answered = |answer| Ok(Attempt::Answered(answer));
-        let Some(offer) = self.offer(offer_id).await? else {
-            return answered(Answer::Closed);
-        };
+        let offer_id = offer.id.as_str();
         if offer.state != offer_state::OPEN || now.unix_timestamp() >= offer.expires_at {
             return answered(Answer::Closed);
         }
