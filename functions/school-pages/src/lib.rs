@@ -723,19 +723,17 @@ impl SchoolPages {
         if !on_form {
             return (self.branding.current().await, None);
         }
-        let read = match self
-            .branding
-            .current_with(&frameworks::pointer_keys())
-            .await
-        {
+        let keys = frameworks::pointer_keys();
+        match self.branding.current_with(&keys).await {
             Ok((branding, pointers)) => {
                 let catalogue = frameworks::catalogue_from(&self.table, &pointers).await;
-                return (branding, catalogue.map_err(log_frameworks_error).ok());
+                (branding, catalogue.map_err(log_frameworks_error).ok())
             }
-            Err(error) => error,
-        };
-        log_frameworks_error(read);
-        (self.branding.current().await, None)
+            Err(error) => {
+                log_frameworks_error(error);
+                (self.branding.current().await, None)
+            }
+        }
     }
 }
 
