@@ -146,24 +146,21 @@ async fn reference_read(table_name: &str, secret_arn: &str) -> anyhow::Result<Re
         let read = aws.secrets.get_secret_value().secret_id(secret_arn);
         read.send().await.map(drop)
     };
-    let started = Instant::now();
-    item().await?;
-    let item_new = started.elapsed();
-    let started = Instant::now();
-    item().await?;
-    let item_open = started.elapsed();
-    let started = Instant::now();
-    secret().await?;
-    let secret_new = started.elapsed();
-    let started = Instant::now();
-    secret().await?;
-    let secret_open = started.elapsed();
     Ok(ReferenceReads {
-        item_new,
-        item_open,
-        secret_new,
-        secret_open,
+        item_new: timed(item()).await?,
+        item_open: timed(item()).await?,
+        secret_new: timed(secret()).await?,
+        secret_open: timed(secret()).await?,
     })
+}
+
+/// How long `read` took, or its error.
+async fn timed<E: Into<anyhow::Error>>(
+    read: impl Future<Output = Result<(), E>>,
+) -> anyhow::Result<Duration> {
+    let started = Instant::now();
+    read.await.map_err(Into::into)?;
+    Ok(started.elapsed())
 }
 
 /// The event of a function's first invocation: a typical first request for HTTP functions, an
