@@ -7,14 +7,9 @@ use aws_config::environment::{
     EnvironmentVariableCredentialsProvider, EnvironmentVariableRegionProvider,
 };
 use aws_config::{BehaviorVersion, SdkConfig};
-use aws_smithy_http_client::proxy::ProxyConfig;
-use aws_smithy_http_client::tls::{self, rustls_provider::CryptoMode};
-use aws_smithy_http_client::{Builder, ConnectorBuilder};
-use aws_smithy_runtime_api::client::http::{
-    HttpClient, HttpConnectorSettings, SharedHttpClient, SharedHttpConnector,
-};
-use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
-use aws_smithy_runtime_api::shared::IntoShared;
+
+mod https;
+pub use https::HttpsClient;
 
 #[derive(Clone, Debug)]
 pub struct AwsClients {
@@ -33,15 +28,17 @@ pub struct AwsClients {
 
 impl AwsClients {
     /// The SDK's standard configuration, with cuts to a cold start that change nothing a call
-    /// does: one HTTPS client shared by every client, whose TLS setup (the system's CA
-    /// certificates) waits for the first call ([`lazy_https_client`]); and, when the
+    /// does: one HTTPS client shared by every client, whose connector (its TLS setup, with the
+    /// system's CA certificates) is built on a thread of its own while init goes on
+    /// ([`HttpsClient`]), not on the first call nor at each client's construction; and, when the
     /// credentials and the region are in the environment (Lambda puts the execution role's
     /// credentials and its region there), reading them there directly, since the default
     /// chains, which would find them there first too, build an STS client (and its TLS setup)
     /// for web identity and an instance metadata client for the region at init.
     pub async fn from_environment() -> Self {
+        let https = HttpsClient::new();
         let mut loader =
-            aws_config::defaults(BehaviorVersion::latest()).http_client(lazy_https_client());
+            aws_config::defaults(BehaviorVersion::latest()).http_client(https.shared());
         if std::env::var_os("AWS_ACCESS_KEY_ID").is_some()
             && std::env::var_os("AWS_SECRET_ACCESS_KEY").is_some()
         {
@@ -52,7 +49,9 @@ impl AwsClients {
         {
             loader = loader.region(EnvironmentVariableRegionProvider::new());
         }
-        Self::from_sdk_config(&loader.load().await)
+        let config = loader.load().await;
+        https.prepare_in_background(&config);
+        Self::from_sdk_config(&config)
     }
 
     pub fn from_sdk_config(config: &SdkConfig) -> Self {
@@ -128,60 +127,6 @@ impl AwsClients {
             sdk_config: config.clone(),
             interceptor,
         }
-    }
-}
-
-/// The SDK's default HTTPS client (rustls with aws-lc, proxies from the environment), built
-/// once for every client. The SDK builds a throwaway TLS connector whenever a client is
-/// constructed, to load the CA certificates early; this one builds its connector on the first
-/// call, once (cached per connection settings), so a cold start pays for it only if it calls AWS.
-pub fn lazy_https_client() -> SharedHttpClient {
-    preload_trust_store();
-    let client = Builder::new().build_with_connector_fn(|settings, components| {
-        let mut connector =
-            ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
-        connector.set_connector_settings(settings.cloned());
-        if let Some(components) = components {
-            connector.set_sleep_impl(components.sleep_impl());
-        }
-        connector.set_proxy_config(Some(ProxyConfig::from_env()));
-        connector.build()
-    });
-    LazyHttpClient(client).into_shared()
-}
-
-/// Loads the system's CA certificates on a thread of its own, once per process: the SDK keeps
-/// them for the process, so a cold start's first AWS call finds them loaded while init goes on
-/// meanwhile (building a connector is the SDK's one way to load them; this one is dropped).
-fn preload_trust_store() {
-    static STARTED: std::sync::Once = std::sync::Once::new();
-    STARTED.call_once(|| {
-        std::thread::spawn(|| {
-            ConnectorBuilder::default()
-                .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
-                .build()
-        });
-    });
-}
-
-/// Skips the SDK's validation-time connector (the default `validate_base_client_config` does
-/// nothing); everything else is the wrapped client's.
-#[derive(Debug)]
-struct LazyHttpClient(SharedHttpClient);
-
-impl HttpClient for LazyHttpClient {
-    fn http_connector(
-        &self,
-        settings: &HttpConnectorSettings,
-        components: &RuntimeComponents,
-    ) -> SharedHttpConnector {
-        self.0.http_connector(settings, components)
-    }
-
-    fn connector_metadata(
-        &self,
-    ) -> Option<aws_smithy_runtime_api::client::connector_metadata::ConnectorMetadata> {
-        self.0.connector_metadata()
     }
 }
 
