@@ -246,17 +246,23 @@ fn the_checker_rejects_a_file_that_breaks_the_rules() {
     // CANCEL that is not CANCELLED, are both reported.
     let dir = std::env::temp_dir().join(format!("itip-{}", ulid::Ulid::new()));
     std::fs::create_dir_all(&dir).unwrap();
+    // A visit day some weeks from whenever the test runs (no literal date that will pass).
+    let day = time::OffsetDateTime::now_utc().date() + time::Duration::days(60);
+    let (stamp, visit) = (
+        format!("{}T000000Z", day.to_string().replace('-', "")),
+        day.to_string().replace('-', ""),
+    );
     let file = |name: &str, method: &str, status: &str| {
         let path = dir.join(name);
         let ics = format!(
             "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//x//EN\r\nMETHOD:{method}\r\n\
-             BEGIN:VEVENT\r\nUID:1@x\r\nSEQUENCE:1\r\nDTSTAMP:20270101T000000Z\r\n\
-             DTSTART;VALUE=DATE:20270304\r\nORGANIZER:mailto:o@x.example\r\n\
+             BEGIN:VEVENT\r\nUID:1@x\r\nSEQUENCE:1\r\nDTSTAMP:{stamp}\r\n\
+             DTSTART;VALUE=DATE:{visit}\r\nORGANIZER:mailto:o@x.example\r\n\
              ATTENDEE:mailto:a@x.example\r\nSTATUS:{status}\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n"
         );
         std::fs::write(&path, ics).unwrap();
         json!({"file": path, "method": method, "organizer": "o@x.example",
-               "attendee": "a@x.example", "date": "2027-03-04"})
+               "attendee": "a@x.example", "date": day.to_string()})
     };
     let series = json!({ "series": [[
         file("a.ics", "REQUEST", "CONFIRMED"),
