@@ -34,12 +34,12 @@ struct Shared {
     prepared: OnceLock<SharedHttpConnector>,
     /// The SDK's client, for calls with other settings: it builds and caches their connectors.
     fallback: OnceLock<SharedHttpClient>,
-    connectors_built: AtomicUsize,
+    /// Shared with the fallback's builder by itself, not through `Shared` (no cycle).
+    connectors_built: Arc<AtomicUsize>,
 }
 
 #[derive(Debug)]
 struct Planned {
-    timeouts: Timeouts,
     settings: HttpConnectorSettings,
     sleep: Option<SharedAsyncSleep>,
 }
@@ -70,7 +70,6 @@ impl HttpsClient {
         settings.set_read_timeout(timeout_config.and_then(|t| t.read_timeout()));
         let settings = settings.build();
         let planned = Planned {
-            timeouts: timeouts(&settings),
             settings,
             sleep: config.sleep_impl(),
         };
@@ -93,27 +92,31 @@ impl Shared {
         Some(
             self.prepared
                 .get_or_init(|| {
-                    self.build(Some(&planned.settings), planned.sleep.clone())
-                        .into_shared()
+                    build(
+                        &self.connectors_built,
+                        Some(&planned.settings),
+                        planned.sleep.clone(),
+                    )
+                    .into_shared()
                 })
                 .clone(),
         )
     }
+}
 
-    /// The SDK's default HTTPS connector: rustls with aws-lc, proxies from the environment.
-    fn build(
-        &self,
-        settings: Option<&HttpConnectorSettings>,
-        sleep: Option<SharedAsyncSleep>,
-    ) -> Connector {
-        self.connectors_built.fetch_add(1, Ordering::Relaxed);
-        let mut connector =
-            ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
-        connector.set_connector_settings(settings.cloned());
-        connector.set_sleep_impl(sleep);
-        connector.set_proxy_config(Some(ProxyConfig::from_env()));
-        connector.build()
-    }
+/// The SDK's default HTTPS connector: rustls with aws-lc, proxies from the environment.
+fn build(
+    built: &AtomicUsize,
+    settings: Option<&HttpConnectorSettings>,
+    sleep: Option<SharedAsyncSleep>,
+) -> Connector {
+    built.fetch_add(1, Ordering::Relaxed);
+    let mut connector =
+        ConnectorBuilder::default().tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc));
+    connector.set_connector_settings(settings.cloned());
+    connector.set_sleep_impl(sleep);
+    connector.set_proxy_config(Some(ProxyConfig::from_env()));
+    connector.build()
 }
 
 impl HttpClient for HttpsClient {
@@ -126,15 +129,15 @@ impl HttpClient for HttpsClient {
         if shared
             .planned
             .get()
-            .is_some_and(|planned| planned.timeouts == timeouts(settings))
+            .is_some_and(|planned| timeouts(&planned.settings) == timeouts(settings))
             && let Some(connector) = shared.prepared_connector()
         {
             return connector;
         }
         let fallback = shared.fallback.get_or_init(|| {
-            let shared = shared.clone();
+            let built = shared.connectors_built.clone();
             Builder::new().build_with_connector_fn(move |settings, components| {
-                shared.build(settings, components.and_then(|c| c.sleep_impl()))
+                build(&built, settings, components.and_then(|c| c.sleep_impl()))
             })
         });
         fallback.http_connector(settings, components)
