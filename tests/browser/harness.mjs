@@ -369,11 +369,11 @@ function bareAddress(value) {
 export async function readMail(toAddress, { timeoutMs = 10_000, intervalMs = 200, minCount = 1 } = {}) {
   const wanted = bareAddress(toAddress);
   if (!wanted) throw new Error('readMail: toAddress is empty');
-  const url = `${baseUrl()}/_dev/mail.json`;
+  // The runner keeps only this address's mail (`?to=`): the whole run's is polled for nothing.
+  const url = `${baseUrl()}/_dev/mail.json?to=${encodeURIComponent(wanted)}`;
   const deadline = Date.now() + timeoutMs;
   let attempts = 0;
   let lastError = null;
-  let lastRecipients = [];
 
   for (;;) {
     attempts += 1;
@@ -396,7 +396,6 @@ export async function readMail(toAddress, { timeoutMs = 10_000, intervalMs = 200
         lastError = null;
         const mine = list.filter((msg) => (Array.isArray(msg?.to) ? msg.to : [msg?.to]).some((to) => bareAddress(to) === wanted));
         if (mine.length >= minCount) return mine;
-        lastRecipients = [...new Set(list.flatMap((msg) => (Array.isArray(msg?.to) ? msg.to : [msg?.to])).map(bareAddress))];
       }
     } catch (err) {
       if (err.message.startsWith('readMail:')) throw err;
@@ -406,6 +405,7 @@ export async function readMail(toAddress, { timeoutMs = 10_000, intervalMs = 200
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 
+  const lastRecipients = await recipientsSeen();
   const seen = lastRecipients.length
     ? `mail seen for: ${lastRecipients.slice(0, 10).join(', ')}${lastRecipients.length > 10 ? ', ...' : ''}`
     : 'no mail seen for anyone';
@@ -414,4 +414,15 @@ export async function readMail(toAddress, { timeoutMs = 10_000, intervalMs = 200
       `polled GET ${url} ${attempts} time(s); ${seen}` +
       (lastError ? `; last error: ${lastError}` : ''),
   );
+}
+
+/** Everyone the run's mail went to (for readMail's failure message); [] if unreadable. */
+async function recipientsSeen() {
+  try {
+    const res = await fetch(`${baseUrl()}/_dev/mail.json`, { signal: AbortSignal.timeout(5_000) });
+    const list = await res.json();
+    return [...new Set(list.flatMap((msg) => (Array.isArray(msg?.to) ? msg.to : [msg?.to])).map(bareAddress))];
+  } catch {
+    return [];
+  }
 }

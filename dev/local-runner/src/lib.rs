@@ -73,6 +73,12 @@ pub struct StackConfig {
     /// Every function's AWS calls go to this URL instead of the services' (a fault proxy that
     /// forwards to DynamoDB Local and moto); the runner's own calls still go direct.
     pub functions_endpoint: Option<String>,
+    /// The access key every AWS call of the stack signs with, instead of the environment's.
+    /// DynamoDB Local keeps a database per access key (it runs without `-sharedDb`), so a stack
+    /// with a key of its own has a database of its own: each integration test's, so that no
+    /// test's writes slow another's (DynamoDB Local's writes slow down as the stream records
+    /// of its database grow). moto ignores the key.
+    pub access_key_id: Option<String>,
 }
 
 impl StackConfig {
@@ -101,6 +107,7 @@ impl StackConfig {
             malware_scans: true,
             exchanges: None,
             functions_endpoint: None,
+            access_key_id: None,
         })
     }
 }
@@ -134,7 +141,13 @@ impl Drop for LocalStack {
 impl LocalStack {
     pub async fn start(config: StackConfig) -> anyhow::Result<Self> {
         let template = Template::load(&config.template)?;
-        let sdk_config = aws_config::load_defaults(BehaviorVersion::latest()).await;
+        let mut sdk_config = aws_config::defaults(BehaviorVersion::latest());
+        if let Some(key) = &config.access_key_id {
+            sdk_config = sdk_config.credentials_provider(
+                aws_sdk_dynamodb::config::Credentials::new(key, "local", None, None, "local-stack"),
+            );
+        }
+        let sdk_config = sdk_config.load().await;
         let aws = AwsClients::from_sdk_config(&sdk_config);
         let aws_calls = aws_calls::Calls::default();
         let streams_client = aws_sdk_dynamodbstreams::Client::new(&sdk_config);
@@ -425,16 +438,14 @@ impl LocalStack {
 
     /// The mail sent to `address`, newest first.
     pub async fn mail_to(&self, address: &str) -> anyhow::Result<Vec<mailbox::SentMail>> {
-        Ok(self
-            .sent_mail()
-            .await?
-            .into_iter()
-            .filter(|m| m.is_to(address))
-            .collect())
+        self.sent_mail_where(|m| m.is_to(address)).await
     }
 
-    /// Every email sent (by any stack sharing this moto), newest first.
-    pub async fn sent_mail(&self) -> anyhow::Result<Vec<mailbox::SentMail>> {
-        mailbox::sent_mail(&self.moto_url).await
+    /// The emails sent (by any stack sharing this moto) that `keep` keeps, newest first.
+    pub async fn sent_mail_where(
+        &self,
+        keep: impl Fn(&mailbox::SentMail) -> bool,
+    ) -> anyhow::Result<Vec<mailbox::SentMail>> {
+        mailbox::sent_mail_where(&self.moto_url, keep).await
     }
 }

@@ -1,6 +1,10 @@
 //! The mail that was sent, read back from moto's SES (`/_send-review/sent-mail.json`, which
 //! `dev/moto/server.py` adds to moto: moto's own `/moto-api/data.json` serialises everything it
-//! holds, a second a call late in the suite) and parsed as the recipient's mail client would. Used by the `/_dev/mail` page and by tests.
+//! holds, a second a call late in the suite) and parsed as the recipient's mail client would,
+//! each message once per process. Used by the `/_dev/mail` page and by tests.
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
 
 use anyhow::Context as _;
 use mail_parser::MimeHeaders;
@@ -37,40 +41,84 @@ impl SentMail {
 
 /// Every message moto's SES accepted, newest first.
 pub async fn sent_mail(moto_url: &str) -> anyhow::Result<Vec<SentMail>> {
+    sent_mail_where(moto_url, |_| true).await
+}
+
+/// The messages moto's SES accepted that `keep` keeps, newest first.
+///
+/// Each message is parsed once per process: what was read of each moto is kept, and a call
+/// asks moto only for the messages sent since. Tests poll ten times a second, each test binary
+/// and runner sharing one moto, and by the end of the suite it holds thousands of messages.
+pub async fn sent_mail_where(
+    moto_url: &str,
+    keep: impl Fn(&SentMail) -> bool,
+) -> anyhow::Result<Vec<SentMail>> {
+    static READ: LazyLock<tokio::sync::Mutex<HashMap<String, Read>>> =
+        LazyLock::new(Default::default);
+    // Held while reading, so that concurrent callers parse each new message once.
+    let mut all = READ.lock().await;
+    let read = all.entry(moto_url.to_owned()).or_default();
+    let mut page = fetch_since(moto_url, read.count).await?;
+    if page.total < read.count {
+        // moto was reset: what was read is gone.
+        *read = Read::default();
+        page = fetch_since(moto_url, 0).await?;
+    }
+    read.count += page.messages.len();
+    read.mails.extend(page.messages.iter().filter_map(|m| {
+        parse(
+            m["id"].as_str()?,
+            m["raw_data"].as_str()?,
+            &m["destinations"],
+        )
+    }));
+    Ok(read
+        .mails
+        .iter()
+        .rev()
+        .filter(|m| keep(m))
+        .cloned()
+        .collect())
+}
+
+/// What was read of one moto's sent mail: how many messages, and those that parsed, oldest
+/// first.
+#[derive(Default)]
+struct Read {
+    count: usize,
+    mails: Vec<SentMail>,
+}
+
+#[derive(serde::Deserialize)]
+struct SentSince {
+    total: usize,
+    messages: Vec<serde_json::Value>,
+}
+
+async fn fetch_since(moto_url: &str, since: usize) -> anyhow::Result<SentSince> {
     // moto serves every test's calls at once: a read that fails is tried again a moment later.
     let mut attempt = 0;
-    let data: serde_json::Value = loop {
+    loop {
         attempt += 1;
         let answer = async {
-            reqwest::get(format!("{moto_url}/_send-review/sent-mail.json"))
-                .await
-                .context("reaching moto")?
-                .error_for_status()
-                .context("moto's sent mail")?
-                .json::<serde_json::Value>()
-                .await
-                .context("reading moto's sent mail")
+            reqwest::get(format!(
+                "{moto_url}/_send-review/sent-mail.json?since={since}"
+            ))
+            .await
+            .context("reaching moto")?
+            .error_for_status()
+            .context("moto's sent mail")?
+            .json::<SentSince>()
+            .await
+            .context("reading moto's sent mail")
         }
         .await;
         match answer {
-            Ok(data) => break data,
+            Ok(page) => return Ok(page),
             Err(error) if attempt >= 5 => return Err(error),
             Err(_) => tokio::time::sleep(std::time::Duration::from_millis(200)).await,
         }
-    };
-    let raw_messages = data.as_array().map(Vec::as_slice).unwrap_or_default();
-    let mut mails: Vec<SentMail> = raw_messages
-        .iter()
-        .filter_map(|m| {
-            parse(
-                m["id"].as_str()?,
-                m["raw_data"].as_str()?,
-                &m["destinations"],
-            )
-        })
-        .collect();
-    mails.reverse();
-    Ok(mails)
+    }
 }
 
 fn parse(id: &str, raw: &str, destinations: &serde_json::Value) -> Option<SentMail> {

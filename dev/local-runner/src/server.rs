@@ -83,7 +83,8 @@ async fn handle(
     let path = parts.uri.path();
     let method = parts.method.as_str();
     if path == "/_dev" || path.starts_with("/_dev/") {
-        return dev_pages::handle(state, method, path, &body).await;
+        let query = parts.uri.query().unwrap_or_default();
+        return dev_pages::handle(state, method, path, query, &body).await;
     }
     let Some((route, params)) = router::find(&state.routes, method, path) else {
         return plain(404, "application/json", r#"{"message":"Not Found"}"#.into());

@@ -1,5 +1,5 @@
-//! Pages of the local runner itself, never deployed: an index, the mail that was sent, firing
-//! a scheduled function on demand, the demo pool as seeded (`GET /_dev/demo/reviewers.json`),
+//! Pages of the local runner itself, never deployed: an index, the mail that was sent (`?to=` one
+//! address's only), firing a scheduled function on demand, the demo pool as seeded (`GET /_dev/demo/reviewers.json`),
 //! and demo data on demand (`POST /_dev/demo/final-report`, `POST /_dev/demo/feedback-invitations`
 //! with `{"reference": ...}`: the feedback emails finalising in the editor would queue,
 //! `POST /_dev/requests/<reference>/visit-date` with `{"date": "YYYY-MM-DD"}`, and
@@ -43,6 +43,7 @@ pub async fn handle(
     state: &State,
     method: &str,
     path: &str,
+    query: &str,
     body: &[u8],
 ) -> hyper::Response<Full<Bytes>> {
     match (method, path) {
@@ -59,7 +60,13 @@ pub async fn handle(
             html(page.render())
         }
         ("GET", "/_dev/mail") | ("GET", "/_dev/mail.json") => {
-            let mails = match mailbox::sent_mail(&state.moto_url).await {
+            // `?to=ADDRESS`: only the mail to that address (what a test polling for its own
+            // mail needs, without the whole run's mail serialised ten times a second).
+            let to = form_urlencoded::parse(query.as_bytes())
+                .find(|(name, _)| name == "to")
+                .map(|(_, value)| value.into_owned());
+            let keep = |m: &SentMail| to.as_deref().is_none_or(|to| m.is_to(to));
+            let mails = match mailbox::sent_mail_where(&state.moto_url, keep).await {
                 Ok(mails) => mails,
                 Err(error) => {
                     return plain(

@@ -169,3 +169,38 @@ async fn the_dev_page_runs_schedules_and_demo_shortcuts_from_forms() {
         .says(StatusCode::BAD_REQUEST, "<h1>Nothing done</h1>")
         .await;
 }
+
+#[tokio::test]
+async fn the_mail_page_keeps_one_address_mail_when_asked() {
+    let app = spawn().await;
+    let (ada, bea) = (
+        support::unique_address("ada"),
+        support::unique_address("bea"),
+    );
+    app.submit(&ada, "100111").await;
+    app.wait_for_mail(&ada, 1).await;
+    app.submit(&bea, "100112").await;
+    // Read after the first message was: the second is found by a later read all the same.
+    app.wait_for_mail(&bea, 1).await;
+
+    let to = |address: &str| format!("/_dev/mail.json?to={}", address.to_uppercase());
+    let only_ada: serde_json::Value = app.open(app.url(&to(&ada))).await.json().await.unwrap();
+    let only_ada = only_ada.as_array().unwrap();
+    assert_eq!(only_ada.len(), 1, "{only_ada:?}");
+    assert_eq!(only_ada[0]["to"], serde_json::json!([ada]));
+
+    let everyone: serde_json::Value = app
+        .open(app.url("/_dev/mail.json"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let everyone = everyone.as_array().unwrap();
+    for address in [&ada, &bea] {
+        assert!(
+            everyone
+                .iter()
+                .any(|m| m["to"] == serde_json::json!([address]))
+        );
+    }
+}

@@ -35,6 +35,8 @@ pub async fn spawn_with(adjust: impl FnOnce(&mut StackConfig)) -> TestStack {
         "the AWS endpoints are not set: run the tests with scripts/test, which starts DynamoDB Local and moto",
     );
     config.prefix = format!("t{}", ulid::Ulid::new().to_string().to_lowercase());
+    // A DynamoDB Local database of its own (one per access key).
+    config.access_key_id = Some(config.prefix.clone());
     config.stream_poll_interval = Duration::from_millis(100);
     config.schedule_timers = false;
     adjust(&mut config);
@@ -253,7 +255,11 @@ impl TestStack {
 
     /// The mail sent to each of `addresses` (newest first), from one read of moto's.
     async fn mail_to_each(&self, addresses: &[&str]) -> Vec<Vec<SentMail>> {
-        let sent = self.stack.sent_mail().await.expect("moto answers");
+        let sent = self
+            .stack
+            .sent_mail_where(|m| addresses.iter().any(|a| m.is_to(a)))
+            .await
+            .expect("moto answers");
         addresses
             .iter()
             .map(|address| sent.iter().filter(|m| m.is_to(address)).cloned().collect())
