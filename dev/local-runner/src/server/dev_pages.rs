@@ -1,13 +1,14 @@
-//! Pages of the local runner itself, never deployed: an index, the mail that was sent (`?to=` one
-//! address's only), firing a scheduled function on demand, the demo pool as seeded (`GET /_dev/demo/reviewers.json`),
-//! and demo data on demand (`POST /_dev/demo/final-report`, `POST /_dev/demo/feedback-invitations`
-//! with `{"reference": ...}`: the feedback emails finalising in the editor would queue,
-//! `POST /_dev/requests/<reference>/visit-date` with `{"date": "YYYY-MM-DD"}`, and
-//! `POST /_dev/requests/<reference>/confirm`: the contact confirms it). Tests post
-//! JSON; `POST /_dev/staff` with `{"email": ..., "group": "coordinator"|"viewer"}` adds a staff
-//! member to the staff pool with a temporary password it answers (so each browser test signs
-//! in as its own user). The index page has a form for each demo hook, for people trying the
-//! site out (a form's answer is a page).
+//! Pages of the local runner itself, never deployed: an index, the mail that was sent (`?to=`
+//! one address's only), firing a scheduled function on demand, the demo pool as seeded
+//! (`GET /_dev/demo/reviewers.json`), and demo data on demand (`POST /_dev/demo/final-report`,
+//! `POST /_dev/demo/feedback-invitations` with `{"reference": ...}`: the feedback emails
+//! finalising in the editor would queue, `POST /_dev/requests/<reference>/visit-date` with
+//! `{"date": "YYYY-MM-DD"}`, and `POST /_dev/requests/<reference>/confirm`: the contact
+//! confirms it). Tests post JSON; `POST /_dev/staff` with
+//! `{"email": ..., "group": "coordinator"|"viewer"}` adds a staff member to the staff pool with
+//! a temporary password it answers (so each browser test signs in as its own user). The index
+//! page has a form for each demo hook, for people trying the site out (a form's answer is a
+//! page).
 
 use askama::Template;
 use bytes::Bytes;
