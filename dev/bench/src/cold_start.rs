@@ -67,7 +67,16 @@ pub async fn run(n: usize) -> anyhow::Result<()> {
         event: Box::new(|_| json!({ "ping": true })),
         is_page: false,
     }];
+    // (COLD_START_ONLY: a comma-separated list of binaries, to look at a few; the floor runs too.)
+    let only = std::env::var("COLD_START_ONLY").ok();
+    let chosen = |binary: &str| {
+        only.as_deref()
+            .is_none_or(|only| only.split(',').any(|name| name == binary))
+    };
     for function in template.functions()? {
+        if !chosen(&function.binary) {
+            continue;
+        }
         subjects.push(Subject {
             name: function.binary.clone(),
             binary: binaries.join(&function.binary),
@@ -270,14 +279,24 @@ async fn start_once(subject: &Subject, run: usize) -> anyhow::Result<Sample> {
     let finished = Arc::new(Notify::new());
     let server = tokio::spawn(runtime_api(listener, observed.clone(), finished.clone()));
 
+    // (COLD_START_LOG=FILTER: the functions' logs, at that level, to look at a start.)
+    let log_filter = std::env::var("COLD_START_LOG").ok();
+    let logs = || {
+        if log_filter.is_some() {
+            Stdio::inherit()
+        } else {
+            Stdio::null()
+        }
+    };
     let mut command = tokio::process::Command::new(&subject.binary);
     command
         .env_clear()
         .envs(lambda_environment(&subject.name, &address.to_string()))
         .envs(&subject.variables)
+        .envs(log_filter.iter().map(|filter| ("RUST_LOG", filter)))
         .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stdout(logs())
+        .stderr(logs())
         .kill_on_drop(true);
     let started = Instant::now();
     let mut child = command
