@@ -1,6 +1,7 @@
 use lambda_runtime::{Error, service_fn};
 
-#[tokio::main]
+// Lambda hands a function one event at a time: a single thread, no workers to start.
+#[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Error> {
     records::telemetry::init();
     let aws = records::aws::AwsClients::from_environment().await;
