@@ -34,6 +34,11 @@ const TARGET_INIT: f64 = 3.0;
 const TARGET_PAGE_FIRST_RESPONSE: f64 = 4.0;
 const FLOOR: &str = "floor (lambda_runtime)";
 const WARM_UP_READS: usize = 300;
+const WARM_UP_STARTS: usize = 20;
+/// A pause before each measured start: the emulators' deferred work after a start that wrote a
+/// lot (the JVM's collector, SQLite) would otherwise fall on the next subject's reads, which
+/// AWS's services, serving every caller alike, would not do to it.
+const SETTLE: Duration = Duration::from_millis(100);
 
 /// One binary to start, its environment and the event of its first invocation.
 struct Subject {
@@ -84,6 +89,19 @@ pub async fn run(n: usize) -> anyhow::Result<()> {
             event: first_event(&function, &stack)?,
             is_page: function.binary.ends_with("-pages") || function.binary == "console",
         });
+        // (COLD_START_VARIANT_DIR: the same function built otherwise, started in the same run
+        // and interleaved, for an A/B comparison under the same noise.)
+        if let Some(dir) = std::env::var_os("COLD_START_VARIANT_DIR")
+            && PathBuf::from(&dir).join(&function.binary).exists()
+        {
+            subjects.push(Subject {
+                name: format!("{} (variant)", function.binary),
+                binary: PathBuf::from(dir).join(&function.binary),
+                variables: stack.function_variables(&function.logical_id).clone(),
+                event: first_event(&function, &stack)?,
+                is_page: function.binary.ends_with("-pages") || function.binary == "console",
+            });
+        }
     }
     for subject in &subjects {
         if !subject.binary.exists() {
@@ -98,17 +116,28 @@ pub async fn run(n: usize) -> anyhow::Result<()> {
         .iter()
         .find_map(|subject| subject.variables.get("LINK_SECRET_ARN").cloned())
         .ok_or_else(|| anyhow!("no function names the link secret"))?;
-    // The emulators answer their first few hundred calls slower than later ones (the JVM's
-    // and Python's warm-up, which DynamoDB and Secrets Manager do not have): warmed first, so
-    // that cost falls on no function.
+    // The emulators answer their first few hundred calls of a kind slower than later ones (the
+    // JVM's and Python's warm-up, which DynamoDB and Secrets Manager do not have): the pages'
+    // first reads are warmed first, so that cost falls on no function.
     for _ in 0..WARM_UP_READS {
         reference_read(stack.table_name(), &link_secret).await?;
+    }
+    // The same holds for every other kind of call the functions make (the form's
+    // `BatchGetItem`, before the reads above warmed it, took 12 ms on a run's first starts and 5
+    // to 6 ms by the fiftieth): every subject is also started a few times unmeasured.
+    for warm_up in 0..WARM_UP_STARTS {
+        for subject in &subjects {
+            start_once(subject, n + warm_up)
+                .await
+                .with_context(|| format!("{} (warm-up start {})", subject.name, warm_up + 1))?;
+        }
     }
     // Interleaved, so that a busy moment of the machine falls on every subject alike.
     let mut samples: Vec<Vec<Sample>> = subjects.iter().map(|_| Vec::new()).collect();
     let mut reads = Vec::new();
     for run in 0..n {
         for (subject, samples) in subjects.iter().zip(&mut samples) {
+            tokio::time::sleep(SETTLE).await;
             let sample = start_once(subject, run)
                 .await
                 .with_context(|| format!("{} (start {})", subject.name, run + 1))?;
@@ -123,10 +152,11 @@ pub async fn run(n: usize) -> anyhow::Result<()> {
     };
     println!(
         "  reference, from this process (medians): the branding's GetItem on a new client's \
-         first connection {:.1} ms, then on that open connection {:.1} ms; the link secret's \
-         GetSecretValue {:.1} ms, then {:.1} ms",
+         first connection {:.1} ms, then on that open connection {:.1} ms; the request form's \
+         BatchGetItem on it {:.1} ms; the link secret's GetSecretValue {:.1} ms, then {:.1} ms",
         column(|read| read.item_new),
         column(|read| read.item_open),
+        column(|read| read.batch_open),
         column(|read| read.secret_new),
         column(|read| read.secret_open),
     );
@@ -137,6 +167,8 @@ pub async fn run(n: usize) -> anyhow::Result<()> {
 struct ReferenceReads {
     item_new: Duration,
     item_open: Duration,
+    /// The request form's first read: the settings and the review types' framework pointers.
+    batch_open: Duration,
     secret_new: Duration,
     secret_open: Duration,
 }
@@ -151,6 +183,9 @@ async fn reference_read(table_name: &str, secret_arn: &str) -> anyhow::Result<Re
         name: table_name.to_owned(),
     };
     let item = async || records::programme::get(&table).await.map(drop);
+    let mut form_keys = frameworks::pointer_keys();
+    form_keys.push(records::programme::key());
+    let batch = async || table.batch_get_read(&form_keys, &[], true).await.map(drop);
     let secret = async || {
         let read = aws.secrets.get_secret_value().secret_id(secret_arn);
         read.send().await.map(drop)
@@ -158,6 +193,7 @@ async fn reference_read(table_name: &str, secret_arn: &str) -> anyhow::Result<Re
     Ok(ReferenceReads {
         item_new: timed(item()).await?,
         item_open: timed(item()).await?,
+        batch_open: timed(batch()).await?,
         secret_new: timed(secret()).await?,
         secret_open: timed(secret()).await?,
     })
