@@ -9,8 +9,8 @@ use local_runner::mailbox::SentMail;
 use reqwest::StatusCode;
 
 use crate::support::{
-    Booked, StaffBrowser, TestStack, between, offer_link, reviewer_row, second_row, spawn,
-    unique_address, visit_day,
+    Booked, StaffBrowser, TestStack, between, offer_link, reviewer_row, school_day_after,
+    second_row, spawn, unique_address, visit_day,
 };
 
 /// What the page's forms send back: what the page saw of the request.
@@ -606,7 +606,8 @@ async fn a_booked_lead_who_dropped_out_is_replaced_for_the_same_day_and_the_seco
     let other_day = app
         .accept_with_date(
             &offer_link(&offer[0]),
-            visit_day() + time::Duration::days(1),
+            // Another school day: a Saturday would be refused as one, whatever the booking.
+            school_day_after(visit_day()),
         )
         .await;
     let (status, html) = (other_day.status(), other_day.text().await.unwrap());

@@ -27,6 +27,11 @@ pub(crate) fn school_day(days: i64) -> Date {
     weekday_from(day(days))
 }
 
+/// The school day after `date` (a Friday's is the Monday after).
+pub(crate) fn school_day_after(date: Date) -> Date {
+    weekday_from(date + Duration::days(1))
+}
+
 /// The first school day inside the first visit window a submitted request asks for.
 pub(crate) fn visit_day() -> Date {
     school_day(31)

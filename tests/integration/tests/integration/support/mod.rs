@@ -15,7 +15,8 @@ mod stack;
 mod staff;
 
 pub(crate) use dates::{
-    at_nine, date_from_now, day, follow_up_windows, reminder_time_after, school_day, visit_day,
+    at_nine, date_from_now, day, follow_up_windows, reminder_time_after, school_day,
+    school_day_after, visit_day,
 };
 pub(crate) use evidence::{PDF, School, unescape, upload_form};
 pub(crate) use forms::{
