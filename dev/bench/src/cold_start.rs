@@ -82,25 +82,26 @@ pub async fn run(n: usize) -> anyhow::Result<()> {
         if !chosen(&function.binary) {
             continue;
         }
-        subjects.push(Subject {
-            name: function.binary.clone(),
-            binary: binaries.join(&function.binary),
-            variables: stack.function_variables(&function.logical_id).clone(),
-            event: first_event(&function, &stack)?,
-            is_page: function.binary.ends_with("-pages") || function.binary == "console",
-        });
-        // (COLD_START_VARIANT_DIR: the same function built otherwise, started in the same run
-        // and interleaved, for an A/B comparison under the same noise.)
-        if let Some(dir) = std::env::var_os("COLD_START_VARIANT_DIR")
-            && PathBuf::from(&dir).join(&function.binary).exists()
-        {
-            subjects.push(Subject {
-                name: format!("{} (variant)", function.binary),
-                binary: PathBuf::from(dir).join(&function.binary),
+        let subject = |name: String, binary: PathBuf| -> anyhow::Result<Subject> {
+            Ok(Subject {
+                name,
+                binary,
                 variables: stack.function_variables(&function.logical_id).clone(),
                 event: first_event(&function, &stack)?,
                 is_page: function.binary.ends_with("-pages") || function.binary == "console",
-            });
+            })
+        };
+        subjects.push(subject(
+            function.binary.clone(),
+            binaries.join(&function.binary),
+        )?);
+        // (COLD_START_VARIANT_DIR: the same function built otherwise, started in the same run
+        // and interleaved, for an A/B comparison under the same noise.)
+        if let Some(variant) = std::env::var_os("COLD_START_VARIANT_DIR")
+            .map(|dir| PathBuf::from(dir).join(&function.binary))
+            .filter(|binary| binary.exists())
+        {
+            subjects.push(subject(format!("{} (variant)", function.binary), variant)?);
         }
     }
     for subject in &subjects {
